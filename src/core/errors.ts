@@ -1,0 +1,68 @@
+/**
+ * Typed errors. Every failure outside the agent loop is one of these: a stable `code` for programs,
+ * a message that says what went wrong and what to do, a `cause`, and whether retrying may help.
+ */
+export type ErrorKind = 'bad_input' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
+
+export interface DrydockErrorOptions {
+  cause?: unknown;
+  transient?: boolean;
+  /** Extra structured detail (field errors, paths) for API and CLI output. */
+  details?: Record<string, unknown>;
+}
+
+export class DrydockError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly transient: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(kind: ErrorKind, code: string, message: string, options: DrydockErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DrydockError';
+    this.kind = kind;
+    this.code = code;
+    this.transient = options.transient ?? false;
+    this.details = options.details;
+  }
+}
+
+/** The caller asked for something invalid: an empty task, a path that is not a repository. */
+export class BadInputError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super('bad_input', code, message, options);
+    this.name = 'BadInputError';
+  }
+}
+
+export class NotFoundError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super('not_found', code, message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A dependency of drydock (bubblewrap, git, a model provider) is missing or not working. */
+export class UnavailableError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super('unavailable', code, message, { transient: true, ...options });
+    this.name = 'UnavailableError';
+  }
+}
+
+export class InternalError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super('internal', code, message, options);
+    this.name = 'InternalError';
+  }
+}
+
+export function isDrydockError(error: unknown): error is DrydockError {
+  return error instanceof DrydockError;
+}
+
+/** A short, human-readable description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,69 @@
+import type { SessionState } from './session-state.ts';
+
+/** Token usage and cost, summed over every model call a session made. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    costUsd: a.costUsd + b.costUsd,
+  };
+}
+
+/** Limits on one session's agent run. Defaults live in `DEFAULT_BUDGET`; flags and config override. */
+export interface Budget {
+  maxSteps: number;
+  maxWallTimeMs: number;
+  maxTokens: number;
+  maxCostUsd: number;
+  /** The same failing tool call repeated this many times in a row stops the session. */
+  maxRepeatedFailures: number;
+}
+
+export const DEFAULT_BUDGET: Budget = {
+  maxSteps: 60,
+  maxWallTimeMs: 30 * 60_000,
+  maxTokens: 3_000_000,
+  maxCostUsd: 10,
+  maxRepeatedFailures: 3,
+};
+
+export type Outcome =
+  | { kind: 'finished'; summary: string }
+  | { kind: 'gave_up'; reason: string }
+  | { kind: 'budget_exhausted'; reason: string }
+  | { kind: 'loop_detected'; reason: string }
+  | { kind: 'model_error'; reason: string }
+  | { kind: 'cancelled'; reason: string };
+
+export interface Session {
+  id: string;
+  state: SessionState;
+  task: string;
+  /** Absolute path of the repository the task is against. */
+  repo: string;
+  /** The ref the user asked for (branch, tag, commit), as given. */
+  ref: string;
+  /** The commit the session started from. */
+  baseCommit: string | null;
+  /** The commit drydock made with the change, once delivered. */
+  headCommit: string | null;
+  /** The branch that holds the change in the user's repository. */
+  branch: string | null;
+  model: string;
+  steps: number;
+  usage: Usage;
+  /** The agent's summary when it finished, or null. */
+  summary: string | null;
+  /** Why the session bowed out or failed, or null. */
+  reason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
