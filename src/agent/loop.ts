@@ -1,0 +1,326 @@
+import type { ModelMessage, ToolCallPart, ToolResultPart, ToolSet } from 'ai';
+import { generateText, tool } from 'ai';
+import { describeError } from '../core/errors.ts';
+import type { EventData } from '../core/events.ts';
+import type { ResolvedModel } from '../core/ports/models.ts';
+import type { Sandbox } from '../core/ports/sandbox.ts';
+import type { Budget, Usage } from '../core/session.ts';
+import { addUsage } from '../core/session.ts';
+import type { AgentState } from './agent-state.ts';
+import { budgetExceeded } from './budget.ts';
+import {
+  applyCompaction,
+  COMPACT_AT_RATIO,
+  estimateTokens,
+  mechanicalSummary,
+  planCompaction,
+  renderTranscript,
+  SUMMARIZER_SYSTEM_PROMPT,
+} from './compaction.ts';
+import { callKey, nextFailureStreak } from './loop-detection.ts';
+import { runTool } from './run-tool.ts';
+import type { ToolDefinition } from './tool.ts';
+
+/** Where the loop writes: the session's store, through the runner. */
+export interface AgentHost {
+  /** Persists the events and the state together, atomically. The loop's only side channel. */
+  record(events: EventData[], state: AgentState): Promise<void>;
+  /** Keeps a long text (a tool's full output) and returns its id. */
+  saveArtifact(name: string, content: string): Promise<string>;
+  /** Milliseconds, monotonic enough for budgets. */
+  nowMs(): number;
+  /** Told when a model call starts and ends, for spinners. */
+  onModelWait?(waiting: boolean): void;
+}
+
+export interface AgentRun {
+  coder: ResolvedModel;
+  summarizer: ResolvedModel;
+  system: string;
+  tools: ReadonlyMap<string, ToolDefinition>;
+  sandbox: Sandbox;
+  budget: Budget;
+  /** A fresh state, or a checkpoint to resume from. */
+  state: AgentState;
+  host: AgentHost;
+  signal: AbortSignal;
+  /** Compact when the conversation reaches this many tokens. Default: 70% of the coder's context window. */
+  compactAtTokens?: number;
+}
+
+/** Text-only turns in a row after which the loop stops: the model is not working the task. */
+const MAX_IDLE_TURNS = 3;
+
+const NUDGE =
+  'Keep working with the tools. When the change is done and checked, call finish with a summary; ' +
+  'if you cannot complete the task, call give_up with the reason.';
+
+/**
+ * The agent loop. It runs in drydock, never in the sandbox, and never throws for the agent's sake: a
+ * model failure ends the run with a `model_error` outcome, a tool failure goes back to the model as an
+ * error result. Each step is recorded (events plus the whole state) before the next begins, so a run
+ * can resume from its last checkpoint. Only a failure of the host to record propagates.
+ */
+export async function runAgent(run: AgentRun): Promise<AgentState> {
+  let state = run.state;
+  const startedMs = run.host.nowMs() - state.elapsedMs;
+  const toolSet = toToolSet(run.tools);
+  const compactAt = run.compactAtTokens ?? Math.floor(run.coder.contextWindow * COMPACT_AT_RATIO);
+  let lastInputTokens = 0;
+
+  // A run that stopped between a model response and its tool results (a crash, a lost worker)
+  // answers those calls first, so the conversation stays valid.
+  const pending = pendingToolCalls(state.messages);
+  if (state.outcome === null && pending.length > 0)
+    state = await runToolCalls(run, state, state.step, pending);
+
+  while (state.outcome === null) {
+    state = { ...state, elapsedMs: run.host.nowMs() - startedMs };
+    if (run.signal.aborted) {
+      state = await stop(run, state, { kind: 'cancelled', reason: 'cancelled by the user' });
+      break;
+    }
+    const spent = budgetExceeded(run.budget, {
+      steps: state.step,
+      elapsedMs: state.elapsedMs,
+      usage: state.usage,
+    });
+    if (spent) {
+      state = await stop(run, state, { kind: 'budget_exhausted', reason: spent });
+      break;
+    }
+    if (Math.max(lastInputTokens, estimateTokens(state.messages)) >= compactAt) {
+      state = await compact(run, state);
+      lastInputTokens = 0;
+    }
+
+    const step = state.step + 1;
+    const callStartMs = run.host.nowMs();
+    run.host.onModelWait?.(true);
+    let response: Awaited<ReturnType<typeof generateText>>;
+    try {
+      response = await generateText({
+        model: run.coder.model,
+        system: run.system,
+        messages: state.messages,
+        tools: toolSet,
+        abortSignal: run.signal,
+        maxRetries: 2,
+      });
+    } catch (error) {
+      run.host.onModelWait?.(false);
+      const message = describeError(error);
+      state = { ...state, step };
+      if (run.signal.aborted) {
+        state = await stop(run, state, { kind: 'cancelled', reason: 'cancelled by the user' });
+      } else {
+        state = await stop(run, state, { kind: 'model_error', reason: message }, [
+          { type: 'model.error', step, message },
+        ]);
+      }
+      break;
+    }
+    run.host.onModelWait?.(false);
+
+    const usage = usageOf(response.usage, run.coder);
+    lastInputTokens = usage.inputTokens;
+    // The SDK adds its own error results for calls it could not parse; drydock answers every call itself.
+    const assistant = response.response.messages.filter((message) => message.role === 'assistant');
+    const calls = response.toolCalls;
+    state = {
+      ...state,
+      step,
+      usage: addUsage(state.usage, usage),
+      messages: [...state.messages, ...assistant],
+      idleTurns: calls.length === 0 ? state.idleTurns + 1 : 0,
+    };
+    const events: EventData[] = [
+      {
+        type: 'model.response',
+        step,
+        text: response.text,
+        toolCalls: calls.length,
+        usage,
+        durationMs: run.host.nowMs() - callStartMs,
+      },
+      ...calls.map(
+        (call): EventData => ({
+          type: 'tool.call',
+          step,
+          toolCallId: call.toolCallId,
+          tool: call.toolName,
+          input: call.input,
+        }),
+      ),
+    ];
+    if (calls.length === 0) {
+      if (state.idleTurns >= MAX_IDLE_TURNS) {
+        const reason = `the model answered ${state.idleTurns} times in a row without using a tool; last answer: ${clip(response.text, 300)}`;
+        state = await stop(run, state, { kind: 'gave_up', reason }, events);
+        break;
+      }
+      state = { ...state, messages: [...state.messages, { role: 'user', content: NUDGE }] };
+      await run.host.record(events, state);
+      continue;
+    }
+    await run.host.record(events, state);
+    state = await runToolCalls(run, state, step, calls);
+  }
+  return state;
+}
+
+async function runToolCalls(
+  run: AgentRun,
+  initial: AgentState,
+  step: number,
+  calls: ReadonlyArray<{ toolCallId: string; toolName: string; input: unknown }>,
+): Promise<AgentState> {
+  let state = initial;
+  const results: ToolResultPart[] = [];
+  const events: EventData[] = [];
+  let stopWith: AgentState['outcome'] = null;
+  for (const call of calls) {
+    if (stopWith) {
+      results.push(toolResultPart(call, 'Not run: the session is ending.', true));
+      continue;
+    }
+    const startedMs = run.host.nowMs();
+    const result = await runTool(run.tools, call.toolName, call.input, {
+      sandbox: run.sandbox,
+      signal: run.signal,
+    });
+    let artifactId: string | undefined;
+    if (result.fullOutput !== undefined) {
+      artifactId = await run.host.saveArtifact(`step-${step}-${call.toolName}-output.txt`, result.fullOutput);
+    }
+    results.push(toolResultPart(call, result.output, result.isError));
+    events.push({
+      type: 'tool.result',
+      step,
+      toolCallId: call.toolCallId,
+      tool: call.toolName,
+      isError: result.isError,
+      summary: result.summary,
+      output: result.output,
+      durationMs: run.host.nowMs() - startedMs,
+      ...(artifactId ? { artifactId } : {}),
+    });
+    const streak = nextFailureStreak(state.failureStreak, callKey(call.toolName, call.input), result.isError);
+    state = { ...state, failureStreak: streak };
+    if (result.stop) {
+      stopWith =
+        result.stop.kind === 'finished'
+          ? { kind: 'finished', summary: result.stop.summary }
+          : { kind: 'gave_up', reason: result.stop.reason };
+    } else if (streak && streak.count >= run.budget.maxRepeatedFailures) {
+      stopWith = {
+        kind: 'loop_detected',
+        reason: `the same failing call was repeated ${streak.count} times: ${call.toolName} ${clip(JSON.stringify(call.input), 200)}; last error: ${clip(result.output, 300)}`,
+      };
+    }
+  }
+  state = { ...state, messages: [...state.messages, { role: 'tool', content: results }] };
+  if (stopWith) return stop(run, state, stopWith, events);
+  await run.host.record(events, state);
+  return state;
+}
+
+async function stop(
+  run: AgentRun,
+  state: AgentState,
+  outcome: NonNullable<AgentState['outcome']>,
+  events: EventData[] = [],
+): Promise<AgentState> {
+  const detail = outcome.kind === 'finished' ? outcome.summary : outcome.reason;
+  const stopped: AgentState = { ...state, outcome };
+  await run.host.record(
+    [...events, { type: 'agent.stopped', step: state.step, outcome: outcome.kind, detail }],
+    stopped,
+  );
+  return stopped;
+}
+
+async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
+  const plan = planCompaction(state.messages);
+  if (!plan) return state;
+  const tokensBefore = estimateTokens(state.messages);
+  let summary: string;
+  let usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  try {
+    const result = await generateText({
+      model: run.summarizer.model,
+      system: SUMMARIZER_SYSTEM_PROMPT,
+      prompt: renderTranscript(plan.middle),
+      abortSignal: run.signal,
+      maxRetries: 2,
+    });
+    usage = usageOf(result.usage, run.summarizer);
+    summary = result.text.trim() === '' ? mechanicalSummary(plan.middle) : result.text.trim();
+  } catch {
+    // Compaction must not end the session: fall back to a summary drydock can write itself.
+    summary = mechanicalSummary(plan.middle);
+  }
+  const messages = applyCompaction(plan, summary);
+  const compacted: AgentState = { ...state, messages, usage: addUsage(state.usage, usage) };
+  await run.host.record(
+    [
+      {
+        type: 'context.compacted',
+        step: state.step,
+        removedMessages: plan.middle.length,
+        tokensBefore,
+        tokensAfter: estimateTokens(messages),
+      },
+    ],
+    compacted,
+  );
+  return compacted;
+}
+
+/** Tool calls of the last assistant message that have no result yet. Pure. */
+export function pendingToolCalls(messages: readonly ModelMessage[]): ToolCallPart[] {
+  const last = messages.at(-1);
+  if (last?.role !== 'assistant' || typeof last.content === 'string') return [];
+  return last.content.filter(
+    (part): part is ToolCallPart => part.type === 'tool-call' && !part.providerExecuted,
+  );
+}
+
+function toToolSet(tools: ReadonlyMap<string, ToolDefinition>): ToolSet {
+  const set: ToolSet = {};
+  // No execute functions: the SDK returns the calls and drydock runs them against the sandbox.
+  for (const [name, definition] of tools) {
+    set[name] = tool({ description: definition.description, inputSchema: definition.inputSchema });
+  }
+  return set;
+}
+
+function toolResultPart(
+  call: { toolCallId: string; toolName: string },
+  output: string,
+  isError: boolean,
+): ToolResultPart {
+  return {
+    type: 'tool-result',
+    toolCallId: call.toolCallId,
+    toolName: call.toolName,
+    output: isError ? { type: 'error-text', value: output } : { type: 'text', value: output },
+  };
+}
+
+function usageOf(
+  usage: { inputTokens?: number | undefined; outputTokens?: number | undefined },
+  model: ResolvedModel,
+): Usage {
+  const inputTokens = usage.inputTokens ?? 0;
+  const outputTokens = usage.outputTokens ?? 0;
+  const pricing = model.pricing;
+  const costUsd = pricing
+    ? (inputTokens * pricing.inputPerMTok + outputTokens * pricing.outputPerMTok) / 1_000_000
+    : 0;
+  return { inputTokens, outputTokens, costUsd };
+}
+
+function clip(text: string, maxChars: number): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars)}...` : text;
+}

@@ -1,0 +1,71 @@
+import { describeError } from '../core/errors.ts';
+import type { ToolContext, ToolDefinition, ToolOutput } from './tool.ts';
+import { ToolError } from './tool.ts';
+import { truncateOutput } from './truncate.ts';
+
+export interface ToolRun extends ToolOutput {
+  isError: boolean;
+  summary: string;
+  /** The complete output when `output` was truncated for the model; keep it as an artifact. */
+  fullOutput?: string;
+}
+
+export const MAX_TOOL_OUTPUT_CHARS = 30_000;
+
+/**
+ * Runs one tool call and never throws: unknown tools, invalid input and failures become error
+ * results the model can read and act on. Every tool's output is truncated the same way here.
+ */
+export async function runTool(
+  tools: ReadonlyMap<string, ToolDefinition>,
+  name: string,
+  input: unknown,
+  context: ToolContext,
+): Promise<ToolRun> {
+  const result = await execute(tools, name, input, context);
+  const { text, truncated } = truncateOutput(result.output, MAX_TOOL_OUTPUT_CHARS);
+  const run: ToolRun = {
+    ...result,
+    output: text,
+    isError: result.isError ?? false,
+    summary: result.summary ?? firstLine(result.output),
+  };
+  if (truncated) run.fullOutput = result.output;
+  return run;
+}
+
+async function execute(
+  tools: ReadonlyMap<string, ToolDefinition>,
+  name: string,
+  input: unknown,
+  context: ToolContext,
+): Promise<ToolOutput> {
+  const tool = tools.get(name);
+  if (!tool) {
+    const known = [...tools.keys()].join(', ');
+    return { output: `Unknown tool "${name}". Available tools: ${known}.`, isError: true };
+  }
+  const parsed = tool.inputSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(input)';
+      return `- ${where}: ${issue.message}`;
+    });
+    return {
+      output: `Invalid input for ${name}:\n${problems.join('\n')}`,
+      isError: true,
+      summary: 'invalid input',
+    };
+  }
+  try {
+    return await tool.execute(parsed.data, context);
+  } catch (error) {
+    if (error instanceof ToolError) return { output: error.message, isError: true };
+    return { output: `${name} failed: ${describeError(error)}`, isError: true };
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}

@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { Sandbox } from '../core/ports/sandbox.ts';
+
+/** What a tool may touch: the session's sandbox, and a signal that fires on cancel. */
+export interface ToolContext {
+  sandbox: Sandbox;
+  signal: AbortSignal;
+}
+
+/** How a tool ends the agent's run, when it does. */
+export type ToolStop = { kind: 'finished'; summary: string } | { kind: 'gave_up'; reason: string };
+
+export interface ToolOutput {
+  /** What the model reads. */
+  output: string;
+  isError?: boolean;
+  /** One line for progress displays; defaults to the output's first line. */
+  summary?: string;
+  stop?: ToolStop;
+}
+
+export interface ToolDefinition<Input = unknown> {
+  name: string;
+  /** Read by the model: say what the tool does, when to use it, and what it returns. */
+  description: string;
+  inputSchema: z.ZodType<Input>;
+  execute(input: Input, context: ToolContext): Promise<ToolOutput>;
+}
+
+/** Keeps the input type at definition sites while letting tools live in one list. */
+export function defineTool<Input>(tool: ToolDefinition<Input>): ToolDefinition {
+  return tool as unknown as ToolDefinition;
+}
+
+/** A tool's failure the model should read (bad path, no match): thrown inside tools, caught by the runner. */
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}

@@ -1,0 +1,24 @@
+import type { ToolDefinition } from '../tool.ts';
+import { bashTool } from './bash.ts';
+import { editFileTool } from './edit-file.ts';
+import { finishTool } from './finish.ts';
+import { giveUpTool } from './give-up.ts';
+import { listFilesTool } from './list-files.ts';
+import { readFileTool } from './read-file.ts';
+import { searchTool } from './search.ts';
+import { writeFileTool } from './write-file.ts';
+
+/** The coder's tools, by name. */
+export function createCodingTools(): Map<string, ToolDefinition> {
+  const tools = [
+    readFileTool,
+    writeFileTool,
+    editFileTool,
+    listFilesTool,
+    searchTool,
+    bashTool,
+    finishTool,
+    giveUpTool,
+  ];
+  return new Map(tools.map((tool) => [tool.name, tool]));
+}

@@ -1,0 +1,98 @@
+import { NotFoundError } from '../../core/errors.ts';
+import type { SessionEvent } from '../../core/events.ts';
+import type { Store } from '../../core/ports/store.ts';
+import type { Session } from '../../core/session.ts';
+import { isTerminal } from '../../core/session-state.ts';
+import { EventRenderer, oneLine } from '../render-event.ts';
+
+export async function getSessionOrThrow(store: Store, id: string): Promise<Session> {
+  const session = await store.getSession(id);
+  if (!session)
+    throw new NotFoundError('session_not_found', `No session "${id}". List sessions with: drydock sessions`);
+  return session;
+}
+
+/** `drydock sessions`: newest first, one line each. */
+export function formatSessionList(sessions: readonly Session[], now: Date): string {
+  if (sessions.length === 0) return 'No sessions yet. Try: drydock demo\n';
+  const rows = sessions.map((s) => [
+    s.id,
+    s.state,
+    age(s.createdAt, now),
+    String(s.steps),
+    oneLine(s.task, 60),
+  ]);
+  const header = ['ID', 'STATE', 'AGE', 'STEPS', 'TASK'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** `drydock show`: everything about one session, for people. */
+export function formatSession(session: Session): string {
+  const fields: Array<[string, string | null]> = [
+    ['session', session.id],
+    ['state', session.state],
+    ['task', session.task],
+    ['repo', session.repo],
+    ['ref', session.ref],
+    ['branch', session.branch],
+    ['base', session.baseCommit],
+    ['head', session.headCommit],
+    ['model', session.model],
+    ['steps', String(session.steps)],
+    ['tokens', `${session.usage.inputTokens} in, ${session.usage.outputTokens} out`],
+    ['cost', `$${session.usage.costUsd.toFixed(4)}`],
+    ['created', session.createdAt],
+    ['updated', session.updatedAt],
+    ['summary', session.summary],
+    ['reason', session.reason],
+  ];
+  return `${fields
+    .filter(([, value]) => value !== null && value !== '')
+    .map(([name, value]) => `${name.padEnd(8)} ${value}`)
+    .join('\n')}\n`;
+}
+
+/**
+ * `drydock logs`: prints the event log, and with `follow` keeps polling until the session ends.
+ * Polling the store works across processes (the run may be in another terminal).
+ */
+export async function printLogs(
+  store: Store,
+  id: string,
+  options: { follow: boolean; json: boolean; signal?: AbortSignal; pollMs?: number },
+  write: (text: string) => void,
+): Promise<void> {
+  await getSessionOrThrow(store, id);
+  const renderer = new EventRenderer();
+  const print = (event: SessionEvent) => {
+    if (options.json) return write(`${JSON.stringify(event)}\n`);
+    const line = renderer.render(event);
+    if (line !== null) write(`${event.at.slice(11, 19)} ${line}\n`);
+  };
+  let cursor = 0;
+  for (;;) {
+    const events = await store.listEvents(id, cursor, 500);
+    for (const event of events) print(event);
+    cursor = events.at(-1)?.seq ?? cursor;
+    if (events.length === 500) continue;
+    if (!options.follow || options.signal?.aborted) return;
+    const session = await getSessionOrThrow(store, id);
+    if (isTerminal(session.state)) {
+      const rest = await store.listEvents(id, cursor);
+      for (const event of rest) print(event);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+  }
+}
+
+function age(iso: string, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86_400)}d`;
+}

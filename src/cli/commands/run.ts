@@ -1,0 +1,68 @@
+import type { Session } from '../../core/session.ts';
+import { createSession } from '../../sessions/create-session.ts';
+import { runSession } from '../../sessions/run-session.ts';
+import type { SessionDeps } from '../../sessions/session-deps.ts';
+import { EventRenderer } from '../render-event.ts';
+import { Spinner } from '../spinner.ts';
+
+export interface RunRequest {
+  task: string;
+  repo: string;
+  ref?: string;
+  model: string;
+}
+
+/**
+ * Creates a session and runs it in this process, printing one line per step. Ctrl-C cancels the
+ * session (the sandbox's processes are killed) instead of leaving it half-done.
+ */
+export async function runInForeground(
+  deps: SessionDeps,
+  request: RunRequest,
+  out: NodeJS.WriteStream,
+): Promise<Session> {
+  await deps.sandboxes.check();
+  const session = await createSession(deps, request);
+  out.write(
+    `drydock session ${session.id} on ${session.repo} at ${session.baseCommit?.slice(0, 10)} (${session.model})\n`,
+  );
+  const renderer = new EventRenderer();
+  const spinner = new Spinner();
+  const controller = new AbortController();
+  const onSigint = () => {
+    out.write('\ncancelling (Ctrl-C again to force quit)...\n');
+    controller.abort();
+    process.off('SIGINT', onSigint);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await runSession(deps, session.id, {
+      signal: controller.signal,
+      onEvent: (event) => {
+        spinner.stop();
+        const line = renderer.render(event);
+        if (line !== null) out.write(`${line}\n`);
+      },
+      onModelWait: (waiting) => (waiting ? spinner.start('waiting for the model') : spinner.stop()),
+    });
+  } finally {
+    spinner.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** The closing lines of a run: where the work is, or why there is none. */
+export function describeEnding(session: Session, diffStat: string | null): string {
+  const lines = [`session ${session.id}: ${session.state}`];
+  if (session.state === 'delivered') {
+    lines.push(`branch  ${session.branch} (in ${session.repo})`);
+    if (diffStat) lines.push(diffStat.trimEnd());
+    lines.push(
+      `see it: git -C ${session.repo} log -p ${session.baseCommit?.slice(0, 10)}..${session.branch}`,
+    );
+  } else if (session.reason) {
+    lines.push(`reason: ${session.reason}`);
+  }
+  lines.push(`details: drydock show ${session.id} · log: drydock logs ${session.id}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,142 @@
+import { Command, CommanderError, Option } from 'commander';
+import { describeError, isDrydockError } from '../core/errors.ts';
+import { diffStat } from '../forge/local-delivery.ts';
+import { modelSpecFromEnv } from '../models/router.ts';
+import { workspacePathOf } from '../sessions/run-session.ts';
+import type { SessionDeps } from '../sessions/session-deps.ts';
+import { openEmbedded } from './cli-context.ts';
+import { runDemo } from './commands/demo.ts';
+import { formatSession, formatSessionList, getSessionOrThrow, printLogs } from './commands/inspect.ts';
+import { describeEnding, runInForeground } from './commands/run.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+
+const out = process.stdout;
+
+function buildProgram(setExitCode: (code: number) => void): Command {
+  let deps: SessionDeps | null = null;
+  const embedded = async () => {
+    deps ??= await openEmbedded();
+    return deps;
+  };
+  const program = new Command('drydock')
+    .description('Background coding agents: a task in, a verified branch (or an honest report) out.')
+    .exitOverride()
+    .showHelpAfterError('(run drydock --help for usage)');
+  program.hook('postAction', async () => {
+    await deps?.store.close();
+  });
+
+  program
+    .command('demo')
+    .description('Run a session offline on a generated sample repository with the scripted demo model')
+    .action(async () => {
+      const session = await runDemo(await embedded(), out);
+      setExitCode(exitCodeFor(session.state));
+    });
+
+  program
+    .command('run')
+    .description('Run a coding task against a local git repository; the result is a new branch there')
+    .argument('<task>', 'what to do, in plain words')
+    .requiredOption('--repo <path>', 'path of a local git repository')
+    .option('--ref <ref>', 'branch, tag or commit to start from', 'HEAD')
+    .addOption(
+      new Option(
+        '--model <provider:model>',
+        'model (default: $DRYDOCK_MODEL, else anthropic:claude-sonnet-4-5)',
+      ),
+    )
+    .action(async (task: string, options: { repo: string; ref: string; model?: string }) => {
+      const context = await embedded();
+      const model = modelSpecFromEnv(options.model, process.env);
+      const session = await runInForeground(
+        context,
+        { task, repo: options.repo, ref: options.ref, model },
+        out,
+      );
+      const stat =
+        session.state === 'delivered'
+          ? await diffStat(
+              workspacePathOf(context.home, session.id),
+              session.baseCommit!,
+              session.headCommit!,
+            )
+          : null;
+      out.write(`\n${describeEnding(session, stat)}`);
+      setExitCode(exitCodeFor(session.state));
+    });
+
+  program
+    .command('sessions')
+    .description('List sessions, newest first')
+    .option('--json', 'print JSON')
+    .option('--state <state>', 'only sessions in this state')
+    .action(async (options: { json?: boolean; state?: string }) => {
+      const { store, clock } = await embedded();
+      const sessions = await store.listSessions(options.state ? { state: options.state as never } : {});
+      out.write(
+        options.json ? `${JSON.stringify(sessions, null, 2)}\n` : formatSessionList(sessions, clock.now()),
+      );
+    });
+
+  program
+    .command('show')
+    .description('Show one session: state, repository, branch, commits, steps, usage, summary or reason')
+    .argument('<id>', 'session id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { store } = await embedded();
+      const session = await getSessionOrThrow(store, id);
+      if (options.json) {
+        const artifacts = await store.listArtifacts(id);
+        out.write(`${JSON.stringify({ ...session, artifacts }, null, 2)}\n`);
+      } else {
+        out.write(formatSession(session));
+      }
+    });
+
+  program
+    .command('logs')
+    .description("Print a session's event log")
+    .argument('<id>', 'session id')
+    .option('-f, --follow', 'keep printing new events until the session ends')
+    .option('--json', 'one JSON event per line')
+    .action(async (id: string, options: { follow?: boolean; json?: boolean }) => {
+      const { store } = await embedded();
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      await printLogs(
+        store,
+        id,
+        { follow: options.follow ?? false, json: options.json ?? false, signal: controller.signal },
+        (text) => out.write(text),
+      );
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other parse failure is bad input.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (isDrydockError(error)) {
+      process.stderr.write(`drydock: ${error.message}\n`);
+      return error.kind === 'bad_input' || error.kind === 'not_found' ? EXIT.badInput : EXIT.internal;
+    }
+    process.stderr.write(`drydock: internal error: ${describeError(error)}\n`);
+    if (process.env.DRYDOCK_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return EXIT.internal;
+  }
+}
+
+process.exitCode = await main(process.argv);

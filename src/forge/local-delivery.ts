@@ -1,0 +1,74 @@
+import { InternalError } from '../core/errors.ts';
+import { parseShortStat } from './diff-stat.ts';
+import { git } from './git.ts';
+
+export const DRYDOCK_AUTHOR = { name: 'drydock', email: 'drydock@users.noreply.localhost' };
+
+export interface CommitRequest {
+  workspacePath: string;
+  baseCommit: string;
+  message: string;
+  coAuthor: { name: string; email: string } | null;
+}
+
+export interface CommitResult {
+  commit: string;
+  filesChanged: number;
+  insertions: number;
+  deletions: number;
+}
+
+/**
+ * Commits everything the agent changed in the workspace, as drydock, from outside the sandbox.
+ * Returns null when there is nothing to commit.
+ */
+export async function commitWorkspace(request: CommitRequest): Promise<CommitResult | null> {
+  const cwd = request.workspacePath;
+  await git(['add', '--all'], { cwd });
+  const staged = await git(['diff', '--cached', '--name-only', request.baseCommit], { cwd });
+  if (staged.trim() === '') return null;
+  const trailer = request.coAuthor
+    ? `\n\nCo-authored-by: ${request.coAuthor.name} <${request.coAuthor.email}>`
+    : '';
+  await git(['commit', '--quiet', '--no-verify', '-m', request.message + trailer], {
+    cwd,
+    env: {
+      GIT_AUTHOR_NAME: DRYDOCK_AUTHOR.name,
+      GIT_AUTHOR_EMAIL: DRYDOCK_AUTHOR.email,
+      GIT_COMMITTER_NAME: DRYDOCK_AUTHOR.name,
+      GIT_COMMITTER_EMAIL: DRYDOCK_AUTHOR.email,
+    },
+  });
+  const commit = (await git(['rev-parse', 'HEAD'], { cwd })).trim();
+  const stat = parseShortStat(await git(['diff', '--shortstat', request.baseCommit, commit], { cwd }));
+  return { commit, ...stat };
+}
+
+/**
+ * Makes `commit` of the workspace a new branch in the user's repository. Fetching into a ref the
+ * user has not checked out leaves their working tree, index and current branch untouched; without
+ * a leading `+` the fetch refuses to move an existing branch.
+ */
+export async function deliverBranch(
+  workspacePath: string,
+  repoPath: string,
+  branch: string,
+  commit: string,
+): Promise<void> {
+  await git(['update-ref', `refs/heads/${branch}`, commit], { cwd: workspacePath });
+  await git(['fetch', '--quiet', '--no-tags', workspacePath, `refs/heads/${branch}:refs/heads/${branch}`], {
+    cwd: repoPath,
+  });
+  const delivered = (await git(['rev-parse', `refs/heads/${branch}`], { cwd: repoPath })).trim();
+  if (delivered !== commit) {
+    throw new InternalError(
+      'delivery_mismatch',
+      `Branch ${branch} in ${repoPath} is at ${delivered}, expected ${commit}.`,
+    );
+  }
+}
+
+/** `git diff --stat` between two commits of the workspace, for people. */
+export function diffStat(workspacePath: string, from: string, to: string): Promise<string> {
+  return git(['diff', '--stat', from, to], { cwd: workspacePath });
+}

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { BadInputError, describeError } from '../core/errors.ts';
+import { MODEL_ROLES, type ModelRole } from '../core/ports/models.ts';
+
+const toolCallSchema = z.strictObject({
+  name: z.string().min(1),
+  // Any JSON object: the agent's tool wrapper validates it against the tool's own schema.
+  input: z.looseObject({}),
+});
+
+const turnSchema = z.strictObject({
+  text: z.string().optional(),
+  toolCalls: z.array(toolCallSchema).optional(),
+});
+
+const turnsSchema = z.array(turnSchema);
+
+// Strict, so a misspelt role ("reviwer") is an error instead of a role that silently never answers.
+const scriptByRoleSchema = z.strictObject(
+  Object.fromEntries(MODEL_ROLES.map((role) => [role, turnsSchema.optional()])) as Record<
+    ModelRole,
+    z.ZodOptional<typeof turnsSchema>
+  >,
+);
+
+export interface ScriptToolCall {
+  name: string;
+  /** The tool's input, a JSON object; the scripted model sends it JSON-encoded, as providers do. */
+  input: Record<string, unknown>;
+}
+
+/** One model answer: text, tool calls, or both. Neither is an empty answer. */
+export interface ScriptTurn {
+  text?: string;
+  toolCalls?: ScriptToolCall[];
+}
+
+/** One list of turns shared by every role, or one list per role. */
+export type Script = ScriptTurn[] | Partial<Record<ModelRole, ScriptTurn[]>>;
+
+/** The turns a role replays. Roles a keyed script leaves out get none, so they answer "exhausted". */
+export function turnsForRole(script: Script, role: ModelRole): ScriptTurn[] {
+  return Array.isArray(script) ? script : (script[role] ?? []);
+}
+
+/** `coder[2].toolCalls[0].name` from zod's `['coder', 2, 'toolCalls', 0, 'name']`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : `${out === '' ? '' : '.'}${String(key)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function invalidScript(source: string, problem: string, cause?: unknown): BadInputError {
+  return new BadInputError('invalid_script', `Script ${source} is invalid: ${problem}`, {
+    cause,
+    details: { source, problem },
+  });
+}
+
+/**
+ * Validates script data (parsed JSON or an in-memory value). `source` names it in errors.
+ * Throws `BadInputError` (`invalid_script`) naming the first problem and its path.
+ */
+export function parseScript(data: unknown, source: string): Script {
+  const isArray = Array.isArray(data);
+  if (!isArray && (typeof data !== 'object' || data === null)) {
+    throw invalidScript(
+      source,
+      `expected an array of turns or an object keyed by role (${MODEL_ROLES.join(', ')})`,
+    );
+  }
+  const result = isArray ? turnsSchema.safeParse(data) : scriptByRoleSchema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const message = (issue?.message ?? 'unknown problem').replace(/^Invalid input: /, '');
+  const hint =
+    issue?.code === 'unrecognized_keys' && issue.path.length === 0
+      ? ` (roles: ${MODEL_ROLES.join(', ')})`
+      : '';
+  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
+  throw invalidScript(source, `${formatPath(issue?.path ?? [])}: ${message}${hint}${more}`, result.error);
+}
+
+/** Reads and validates a script file. Throws `BadInputError` (`invalid_script`) on any problem. */
+export function loadScript(path: string): Script {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw invalidScript(path, `cannot read the file (${describeError(error)})`, error);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw invalidScript(path, `not valid JSON (${describeError(error)})`, error);
+  }
+  return parseScript(data, path);
+}

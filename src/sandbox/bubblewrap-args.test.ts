@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { buildBubblewrapArgs, sandboxBaseEnv } from './bubblewrap-args.ts';
+import type { HostLayout } from './host-layout.ts';
+
+const mergedUsr: HostLayout = {
+  systemLinks: [
+    { path: '/bin', target: 'usr/bin' },
+    { path: '/lib', target: 'usr/lib' },
+  ],
+  systemDirs: ['/usr', '/lib64'],
+  maskedFiles: ['/etc/shadow', '/etc/ssh/ssh_host_ed25519_key'],
+  maskedDirs: ['/etc/ssl/private'],
+};
+
+const args = buildBubblewrapArgs({
+  layout: mergedUsr,
+  workspacePath: '/var/lib/drydock/workspaces/s1',
+  readOnlyPaths: ['.git'],
+  nodeBinaryPath: '/work/app/node_modules/node/bin/node',
+  supervisorPath: '/work/app/src/sandbox/supervisor.ts',
+});
+const line = args.join(' ');
+
+/** The index of a sequence of arguments, or -1. */
+function indexOf(...sequence: string[]): number {
+  return args.findIndex((_, i) => sequence.every((value, j) => args[i + j] === value));
+}
+
+describe('buildBubblewrapArgs', () => {
+  it('unshares every namespace, drops capabilities and runs as a non-root user', () => {
+    for (const flag of [
+      '--unshare-all',
+      '--unshare-user',
+      '--disable-userns',
+      '--die-with-parent',
+      '--new-session',
+    ]) {
+      expect(args).toContain(flag);
+    }
+    expect(indexOf('--cap-drop', 'ALL')).toBeGreaterThanOrEqual(0);
+    expect(indexOf('--uid', '1000')).toBeGreaterThanOrEqual(0);
+    expect(indexOf('--hostname', 'drydock')).toBeGreaterThanOrEqual(0);
+    expect(args).not.toContain('--share-net');
+  });
+
+  it('starts from an empty environment without anything a spec could inject into the supervisor', () => {
+    expect(args).toContain('--clearenv');
+    const setenv = args.flatMap((arg, i) => (arg === '--setenv' ? [args[i + 1]] : []));
+    expect(setenv.sort()).toEqual(['HOME', 'LANG', 'PATH']);
+  });
+
+  it('binds the system read-only, keeping merged-usr symlinks as symlinks', () => {
+    expect(indexOf('--ro-bind', '/usr', '/usr')).toBeGreaterThanOrEqual(0);
+    expect(indexOf('--ro-bind', '/lib64', '/lib64')).toBeGreaterThanOrEqual(0);
+    expect(indexOf('--symlink', 'usr/bin', '/bin')).toBeGreaterThanOrEqual(0);
+    expect(indexOf('--ro-bind', '/etc', '/etc')).toBeGreaterThanOrEqual(0);
+    expect(args.slice(-4)).toEqual([
+      '--',
+      '/opt/drydock/node/bin/node',
+      '/opt/drydock/supervisor.ts',
+      '/workspace',
+    ]);
+    expect(indexOf('--remount-ro', '/')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('masks secrets after binding /etc', () => {
+    const etc = indexOf('--ro-bind', '/etc', '/etc');
+    expect(indexOf('--ro-bind', '/dev/null', '/etc/shadow')).toBeGreaterThan(etc);
+    expect(indexOf('--ro-bind', '/dev/null', '/etc/ssh/ssh_host_ed25519_key')).toBeGreaterThan(etc);
+    expect(indexOf('--tmpfs', '/etc/ssl/private', '--remount-ro', '/etc/ssl/private')).toBeGreaterThan(etc);
+  });
+
+  it('binds the workspace read-write and its read-only paths over it', () => {
+    const workspace = indexOf('--bind', '/var/lib/drydock/workspaces/s1', '/workspace');
+    expect(workspace).toBeGreaterThanOrEqual(0);
+    expect(indexOf('--ro-bind', '/var/lib/drydock/workspaces/s1/.git', '/workspace/.git')).toBeGreaterThan(
+      workspace,
+    );
+    expect(indexOf('--chdir', '/workspace')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('binds only the node binary and the supervisor of the host, nothing else of it', () => {
+    expect(
+      indexOf('--ro-bind', '/work/app/node_modules/node/bin/node', '/opt/drydock/node/bin/node'),
+    ).toBeGreaterThan(0);
+    expect(
+      indexOf('--ro-bind', '/work/app/src/sandbox/supervisor.ts', '/opt/drydock/supervisor.ts'),
+    ).toBeGreaterThan(0);
+    for (const hidden of ['/root', '/home', '/work ', '/var ', '/srv', '/opt ', '/mnt']) {
+      expect(line).not.toContain(` ${hidden}`);
+    }
+  });
+});
+
+describe('sandboxBaseEnv', () => {
+  it('is the fixed environment plus the spec, the node binary last on PATH', () => {
+    expect(sandboxBaseEnv({ CI: '1' })).toEqual({
+      PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/opt/drydock/node/bin',
+      HOME: '/tmp',
+      LANG: 'C.UTF-8',
+      TERM: 'dumb',
+      CI: '1',
+    });
+  });
+});

@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname } from 'node:path';
+import { BadInputError, type DrydockError, UnavailableError } from '../core/errors.ts';
+import type { IdGenerator } from '../core/ports/ids.ts';
+import type {
+  ExecOptions,
+  ExecResult,
+  FileStat,
+  Sandbox,
+  SandboxProvider,
+  SandboxSpec,
+} from '../core/ports/sandbox.ts';
+import { abortedBeforeStart, DEFAULT_KILL_GRACE_MS, resolveExecLimits } from './exec-limits.ts';
+import { operationFailure, sandboxDestroyed } from './sandbox-errors.ts';
+import {
+  isProcessGroupAlive,
+  killProcessGroup,
+  listDirAt,
+  OperationError,
+  readFileAt,
+  startCommand,
+  statAt,
+  writeFileAt,
+} from './supervisor.ts';
+import { resolveInsideWorkspace } from './workspace-path.ts';
+
+export interface HostProviderOptions {
+  /** Time between SIGTERM and SIGKILL when a command times out or is aborted. Default 2 s. */
+  killGraceMs?: number;
+  ids?: IdGenerator;
+}
+
+const randomIds: IdGenerator = { next: () => randomBytes(6).toString('hex') };
+
+function toDrydockError(error: unknown): unknown {
+  return error instanceof OperationError ? operationFailure(error.kind, error.code, error.message) : error;
+}
+
+/** The same explicit environment as in a sandbox, with the host's real home and Node. */
+function hostBaseEnv(specEnv: Record<string, string> = {}): Record<string, string> {
+  const path = `/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:${dirname(process.execPath)}`;
+  return { PATH: path, HOME: homedir(), LANG: 'C.UTF-8', TERM: 'dumb', ...specEnv };
+}
+
+/**
+ * No isolation: commands run on the host, in the workspace directory, as drydock's own user. Exec
+ * semantics are the sandbox supervisor's (the same code), file paths are confined to the workspace
+ * lexically, and the environment is explicit, but a command can reach anything drydock can.
+ */
+export function createHostProvider(options: HostProviderOptions = {}): SandboxProvider {
+  const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const ids = options.ids ?? randomIds;
+
+  async function create(spec: SandboxSpec): Promise<Sandbox> {
+    const root = await realpath(spec.workspacePath).catch(() => null);
+    if (root === null || !(await stat(root)).isDirectory()) {
+      throw new BadInputError(
+        'workspace_not_found',
+        `The workspace ${spec.workspacePath} does not exist or is not a directory.`,
+      );
+    }
+    const id = `${spec.sessionId}-${ids.next()}`;
+    const baseEnv = hostBaseEnv(spec.env);
+    // Process groups of every command, so destroy() also stops what they left in the background.
+    const groups = new Set<number>();
+    const running = new Set<Promise<unknown>>();
+    let destroyed: DrydockError | undefined;
+    let destroying: Promise<void> | undefined;
+
+    const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
+      if (destroyed !== undefined) throw destroyed;
+      try {
+        return await operation();
+      } catch (error) {
+        throw toDrydockError(error);
+      }
+    };
+
+    return {
+      id,
+      workdir: root,
+
+      exec(command: string | readonly string[], execOptions: ExecOptions = {}): Promise<ExecResult> {
+        return guard(async () => {
+          const { timeoutMs, maxOutputBytes } = resolveExecLimits(execOptions);
+          if (execOptions.signal?.aborted) return abortedBeforeStart();
+          for (const pid of groups) if (!isProcessGroupAlive(pid)) groups.delete(pid);
+          const started = await startCommand(
+            {
+              command,
+              cwd: resolveInsideWorkspace(root, execOptions.cwd ?? '.'),
+              env: { ...baseEnv, ...execOptions.env },
+              timeoutMs,
+              maxOutputBytes,
+              killGraceMs,
+            },
+            execOptions.onOutput,
+          );
+          if (started.pid !== undefined) groups.add(started.pid);
+          const onAbort = (): void => started.abort();
+          execOptions.signal?.addEventListener('abort', onAbort, { once: true });
+          running.add(started.result);
+          try {
+            const result = await started.result;
+            // Like a bubblewrap sandbox: a command cut short by destroy() rejects rather than reporting.
+            if (destroyed !== undefined) throw destroyed;
+            return result;
+          } finally {
+            running.delete(started.result);
+            execOptions.signal?.removeEventListener('abort', onAbort);
+          }
+        });
+      },
+
+      readFile: (path) => guard(() => readFileAt(resolveInsideWorkspace(root, path))),
+
+      writeFile: (path, content) =>
+        guard(() => writeFileAt(resolveInsideWorkspace(root, path), Buffer.from(content))),
+
+      stat: (path): Promise<FileStat | null> => guard(() => statAt(resolveInsideWorkspace(root, path))),
+
+      listDir: (path) => guard(() => listDirAt(resolveInsideWorkspace(root, path))),
+
+      destroy() {
+        destroying ??= (async () => {
+          destroyed = sandboxDestroyed(id);
+          for (const pid of groups) killProcessGroup(pid);
+          await Promise.allSettled(running);
+        })();
+        return destroying;
+      },
+    };
+  }
+
+  return {
+    capabilities: { name: 'host', isolated: false, network: true },
+
+    async check() {
+      await new Promise<void>((resolve, reject) => {
+        const probe = spawn('bash', ['-c', 'true'], { stdio: 'ignore' });
+        probe.once('error', (error) =>
+          reject(
+            new UnavailableError(
+              'bash_missing',
+              'bash is not installed: install it (`apt-get install -y bash`).',
+              {
+                cause: error,
+                transient: false,
+              },
+            ),
+          ),
+        );
+        probe.once('exit', () => resolve());
+      });
+    },
+
+    create,
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * The Sandbox contract: one suite every SandboxProvider must pass. Providers are made with a short
+ * kill grace (the suite waits for it when a command ignores SIGTERM).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox, SandboxProvider } from '../core/ports/sandbox.ts';
+
+const LEAK_VARIABLE = 'DRYDOCK_CONTRACT_HOST_ONLY';
+
+/** Prints `dead` once the pid in the file is gone (or a zombie), `alive` if it stays for 2 s. */
+const waitForDeath = (pidFile: string): string =>
+  `alive() { [ -e /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status; }; pid=$(cat ${pidFile}); ` +
+  'for i in $(seq 40); do alive "$pid" || { echo dead; exit 0; }; sleep 0.05; done; echo alive';
+
+export function describeSandboxContract(name: string, makeProvider: () => SandboxProvider): void {
+  describe(`Sandbox contract: ${name}`, () => {
+    let provider: SandboxProvider;
+    let workspace: string;
+    let sandbox: Sandbox;
+
+    beforeAll(() => {
+      process.env[LEAK_VARIABLE] = 'host-secret';
+      provider = makeProvider();
+    });
+    afterAll(() => {
+      delete process.env[LEAK_VARIABLE];
+    });
+    beforeEach(async () => {
+      workspace = await mkdtemp(join(tmpdir(), 'drydock-contract-'));
+      sandbox = await provider.create({
+        sessionId: 'contract',
+        workspacePath: workspace,
+        env: { DRYDOCK_BASE: 'base' },
+      });
+    });
+    afterEach(async () => {
+      await sandbox.destroy();
+      await rm(workspace, { recursive: true, force: true });
+    });
+
+    describe('exec', () => {
+      it('reports exit codes of shell commands and argv', async () => {
+        expect((await sandbox.exec('true')).exitCode).toBe(0);
+        expect((await sandbox.exec('exit 3')).exitCode).toBe(3);
+        expect((await sandbox.exec(['sh', '-c', 'exit 4'])).exitCode).toBe(4);
+        const missing = await sandbox.exec('definitely-not-a-command-xyz');
+        expect(missing.exitCode).toBe(127);
+      });
+
+      it('passes argv to the program without a shell', async () => {
+        const result = await sandbox.exec(['printf', '%s|', 'a b', '$HOME', '*']);
+        expect(result.output).toBe('a b|$HOME|*|');
+      });
+
+      it('captures stdout and stderr in arrival order', async () => {
+        const result = await sandbox.exec('echo out; sleep 0.05; echo err >&2; sleep 0.05; echo out2');
+        expect(result).toMatchObject({
+          exitCode: 0,
+          signal: null,
+          truncated: false,
+          timedOut: false,
+          aborted: false,
+        });
+        expect(result.output).toBe('out\nerr\nout2\n');
+        expect(result.durationMs).toBeGreaterThanOrEqual(50);
+      });
+
+      it('runs in the workspace root, or in cwd relative to it', async () => {
+        expect((await sandbox.exec('pwd')).output).toBe(`${sandbox.workdir}\n`);
+        await sandbox.exec('mkdir -p sub/dir');
+        const result = await sandbox.exec('pwd', { cwd: 'sub/dir' });
+        expect(result.output).toBe(`${posix.join(sandbox.workdir, 'sub/dir')}\n`);
+      });
+
+      it('rejects a cwd that does not exist', async () => {
+        await expect(sandbox.exec('pwd', { cwd: 'missing' })).rejects.toMatchObject({ kind: 'not_found' });
+      });
+
+      it('uses the explicit environment only: spec env, exec env over it, nothing of the host', async () => {
+        const result = await sandbox.exec('env', { env: { FOO: 'bar' } });
+        expect(result.output).toContain('DRYDOCK_BASE=base\n');
+        expect(result.output).toContain('FOO=bar\n');
+        expect(result.output).not.toContain(LEAK_VARIABLE);
+        expect(result.output).not.toContain('host-secret');
+        const override = await sandbox.exec('echo "$DRYDOCK_BASE"', { env: { DRYDOCK_BASE: 'exec' } });
+        expect(override.output).toBe('exec\n');
+        expect((await sandbox.exec('echo "[$FOO]"')).output).toBe('[]\n');
+      });
+
+      it('kills the whole process group on timeout, even a child that ignores SIGTERM', async () => {
+        const result = await sandbox.exec("trap '' TERM; sleep 100 & echo $! > child.pid; sleep 100", {
+          timeoutMs: 300,
+        });
+        expect(result).toMatchObject({ timedOut: true, aborted: false, exitCode: null });
+        expect(result.signal).not.toBeNull();
+        expect(result.durationMs).toBeGreaterThanOrEqual(300);
+        expect(result.durationMs).toBeLessThan(5000);
+        expect((await sandbox.exec(waitForDeath('child.pid'))).output).toBe('dead\n');
+      });
+
+      it('aborts through the AbortSignal', async () => {
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 150);
+        const result = await sandbox.exec('sleep 100', { signal: controller.signal });
+        expect(result).toMatchObject({ aborted: true, timedOut: false, exitCode: null });
+        expect(result.durationMs).toBeLessThan(5000);
+      });
+
+      it('does not start a command whose signal is already aborted', async () => {
+        const result = await sandbox.exec('touch ran', { signal: AbortSignal.abort() });
+        expect(result.aborted).toBe(true);
+        expect(await sandbox.stat('ran')).toBeNull();
+      });
+
+      it('keeps the head and the tail of long output, with a note', async () => {
+        const result = await sandbox.exec("head -c 5000 /dev/zero | tr '\\0' a; printf END", {
+          maxOutputBytes: 1000,
+        });
+        expect(result.truncated).toBe(true);
+        expect(result.output).toBe(`${'a'.repeat(500)}\n[… 4003 bytes truncated …]\n${'a'.repeat(497)}END`);
+        const short = await sandbox.exec('printf short', { maxOutputBytes: 1000 });
+        expect(short).toMatchObject({ output: 'short', truncated: false });
+      });
+
+      it('streams output through onOutput as it arrives', async () => {
+        const chunks: { chunk: string; stream: string; atMs: number }[] = [];
+        const startedAt = Date.now();
+        const result = await sandbox.exec('echo first; sleep 0.4; echo second >&2', {
+          onOutput: (chunk, stream) => chunks.push({ chunk, stream, atMs: Date.now() - startedAt }),
+        });
+        const finishedAtMs = Date.now() - startedAt;
+        expect(
+          chunks
+            .filter((c) => c.stream === 'stdout')
+            .map((c) => c.chunk)
+            .join(''),
+        ).toBe('first\n');
+        expect(
+          chunks
+            .filter((c) => c.stream === 'stderr')
+            .map((c) => c.chunk)
+            .join(''),
+        ).toBe('second\n');
+        expect(chunks[0]!.atMs).toBeLessThan(finishedAtMs - 200);
+        expect(result.output).toBe('first\nsecond\n');
+      });
+
+      it('keeps background processes alive between calls', async () => {
+        await sandbox.exec('sleep 30 > /dev/null 2>&1 & echo $! > bg.pid');
+        const check = await sandbox.exec('kill -0 "$(cat bg.pid)" && echo alive');
+        expect(check.output).toBe('alive\n');
+      });
+
+      it('returns when the command exits, even if a background process keeps its output open', async () => {
+        const result = await sandbox.exec('sleep 30 & echo started');
+        expect(result).toMatchObject({ exitCode: 0, output: 'started\n', timedOut: false });
+        expect(result.durationMs).toBeLessThan(3000);
+      });
+
+      it('runs commands concurrently', async () => {
+        const startedAt = Date.now();
+        const results = await Promise.all([
+          sandbox.exec('sleep 0.5; echo a'),
+          sandbox.exec('sleep 0.5; echo b'),
+        ]);
+        expect(results.map((r) => r.output)).toEqual(['a\n', 'b\n']);
+        // One after the other would take at least a second.
+        expect(Date.now() - startedAt).toBeLessThan(950);
+      });
+    });
+
+    describe('files', () => {
+      it('writes and reads files byte for byte, creating parent directories', async () => {
+        const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+        await sandbox.writeFile('deep/er/all-bytes.bin', bytes);
+        expect(Buffer.compare(await sandbox.readFile('deep/er/all-bytes.bin'), Buffer.from(bytes))).toBe(0);
+        await sandbox.writeFile('text.txt', 'héllo ✓\n');
+        expect((await sandbox.readFile('text.txt')).toString('utf8')).toBe('héllo ✓\n');
+        expect((await sandbox.readFile(posix.join(sandbox.workdir, 'text.txt'))).toString('utf8')).toBe(
+          'héllo ✓\n',
+        );
+      });
+
+      it('shares files with commands', async () => {
+        await sandbox.writeFile('from-api.txt', 'api\n');
+        expect((await sandbox.exec('cat from-api.txt')).output).toBe('api\n');
+        await sandbox.exec('printf shell > from-shell.txt');
+        expect((await sandbox.readFile('from-shell.txt')).toString()).toBe('shell');
+      });
+
+      it('stats files, directories and symlinks (without following them), and null for nothing', async () => {
+        await sandbox.writeFile('dir/file.txt', '12345');
+        await sandbox.exec('ln -s file.txt dir/link');
+        expect(await sandbox.stat('dir/file.txt')).toMatchObject({ type: 'file', size: 5 });
+        expect(await sandbox.stat('dir')).toMatchObject({ type: 'directory' });
+        expect(await sandbox.stat('dir/link')).toMatchObject({ type: 'symlink' });
+        const file = await sandbox.stat('dir/file.txt');
+        expect(Math.abs(file!.mtimeMs - Date.now())).toBeLessThan(60_000);
+        expect(await sandbox.stat('missing')).toBeNull();
+        expect(await sandbox.stat('dir/file.txt/below')).toBeNull();
+      });
+
+      it('lists directory entries sorted by name', async () => {
+        for (const name of ['b.txt', 'a.txt', 'C.txt', 'sub/x.txt']) await sandbox.writeFile(name, name);
+        expect(await sandbox.listDir('.')).toEqual(['C.txt', 'a.txt', 'b.txt', 'sub']);
+        expect(await sandbox.listDir('sub')).toEqual(['x.txt']);
+      });
+
+      it('rejects reading what is not there with a not_found error', async () => {
+        await expect(sandbox.readFile('missing.txt')).rejects.toMatchObject({ kind: 'not_found' });
+        await expect(sandbox.listDir('missing')).rejects.toMatchObject({ kind: 'not_found' });
+      });
+    });
+
+    describe('destroy', () => {
+      it('is idempotent, and later calls reject', async () => {
+        await sandbox.destroy();
+        await sandbox.destroy();
+        await expect(sandbox.exec('true')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
+        await expect(sandbox.readFile('x')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
+      });
+
+      it('stops commands that are still running', async () => {
+        // Settled into a value at once, so the rejection during destroy() is never unhandled.
+        const outcome = sandbox.exec('sleep 100').then(
+          (result) => result,
+          (error: unknown) => error,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const startedAt = Date.now();
+        await sandbox.destroy();
+        expect(await outcome).toMatchObject({ code: 'sandbox_destroyed' });
+        expect(Date.now() - startedAt).toBeLessThan(2000);
+      });
+    });
+  });
+}

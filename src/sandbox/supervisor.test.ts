@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { createOutputCapture } from './supervisor.ts';
+
+function capture(maxBytes: number, chunks: string[]): { output: string; truncated: boolean } {
+  const output = createOutputCapture(maxBytes);
+  for (const chunk of chunks) output.push(chunk);
+  return output.finish();
+}
+
+describe('createOutputCapture', () => {
+  it('keeps everything up to the limit', () => {
+    expect(capture(10, ['abc', 'defg', 'hij'])).toEqual({ output: 'abcdefghij', truncated: false });
+    expect(capture(10, [])).toEqual({ output: '', truncated: false });
+  });
+
+  it('keeps the head and the tail across many chunks, noting what was dropped', () => {
+    const chunks = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(2, '0')}|`);
+    expect(capture(12, chunks)).toEqual({
+      output: '00|01|\n[… 288 bytes truncated …]\n98|99|',
+      truncated: true,
+    });
+  });
+
+  it('cuts on character boundaries, never inside a multi-byte character', () => {
+    // Each ✓ is three bytes: a 4-byte head keeps one, a 4-byte tail keeps one.
+    const result = capture(8, ['✓✓✓✓✓']);
+    expect(result.output).toBe('✓\n[… 9 bytes truncated …]\n✓');
+    expect(result.truncated).toBe(true);
+  });
+
+  it('keeps nothing but the note at a limit of zero', () => {
+    expect(capture(0, ['abc'])).toEqual({ output: '\n[… 3 bytes truncated …]\n', truncated: true });
+  });
+});

@@ -1,0 +1,57 @@
+import { BadInputError } from '../core/errors.ts';
+import type { Session } from '../core/session.ts';
+import { ZERO_USAGE } from '../core/session.ts';
+import { resolveLocalRepository } from '../forge/local-repository.ts';
+import type { SessionDeps } from './session-deps.ts';
+
+export interface SessionRequest {
+  task: string;
+  repo: string;
+  /** Branch, tag or commit; default HEAD. */
+  ref?: string;
+  model: string;
+}
+
+export const MAX_TASK_CHARS = 100_000;
+
+/**
+ * Validates a request completely (task, repository, ref, model and its key) before writing anything,
+ * so bad input leaves nothing half-created; then stores the new session in state `queued`.
+ */
+export async function createSession(deps: SessionDeps, request: SessionRequest): Promise<Session> {
+  const task = request.task.trim();
+  if (task === '')
+    throw new BadInputError(
+      'empty_task',
+      'The task is empty. Say what drydock should do, e.g. drydock run "fix the failing test" --repo .',
+    );
+  if (task.length > MAX_TASK_CHARS) {
+    throw new BadInputError(
+      'task_too_long',
+      `The task is ${task.length} characters; the limit is ${MAX_TASK_CHARS}.`,
+    );
+  }
+  const ref = request.ref?.trim() || 'HEAD';
+  const repository = await resolveLocalRepository(request.repo, ref);
+  deps.models(request.model);
+  const now = deps.clock.now().toISOString();
+  const session: Session = {
+    id: deps.ids.next(),
+    state: 'queued',
+    task,
+    repo: repository.path,
+    ref,
+    baseCommit: repository.commit,
+    headCommit: null,
+    branch: null,
+    model: request.model,
+    steps: 0,
+    usage: ZERO_USAGE,
+    summary: null,
+    reason: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.store.createSession(session);
+  return session;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { canTransition, SESSION_STATES } from '../core/session-state.ts';
+import { parseShortStat } from '../forge/diff-stat.ts';
+import { branchName } from './branch-name.ts';
+import { decideAfterAgent } from './outcome.ts';
+
+describe('branchName', () => {
+  it.each([
+    ['Fix the failing test in src/stats.js', 'drydock/fix-the-failing-test-in-src-abc'],
+    ['  ', 'drydock/task-abc'],
+    ['Ünïcode & symbols!!', 'drydock/unicode-symbols-abc'],
+    ['a'.repeat(50), `drydock/${'a'.repeat(32)}-abc`],
+  ])('%s', (task, expected) => {
+    expect(branchName(task, 'abc')).toBe(expected);
+  });
+});
+
+describe('decideAfterAgent', () => {
+  it.each([
+    [{ kind: 'finished', summary: 's' }, 'delivering'],
+    [{ kind: 'gave_up', reason: 'r' }, 'bowed_out'],
+    [{ kind: 'budget_exhausted', reason: 'r' }, 'bowed_out'],
+    [{ kind: 'loop_detected', reason: 'r' }, 'bowed_out'],
+    [{ kind: 'model_error', reason: 'r' }, 'failed'],
+    [{ kind: 'cancelled', reason: 'r' }, 'cancelled'],
+  ] as const)('%o → %s', (outcome, next) => {
+    expect(decideAfterAgent(outcome).next).toBe(next);
+  });
+});
+
+describe('canTransition', () => {
+  it('follows the lifecycle', () => {
+    expect(canTransition('queued', 'provisioning')).toBe(true);
+    expect(canTransition('queued', 'delivered')).toBe(false);
+    expect(canTransition('working', 'delivering')).toBe(true);
+    expect(canTransition('delivered', 'failed')).toBe(false);
+    expect(canTransition('delivered', 'working')).toBe(true);
+    for (const state of SESSION_STATES) expect(canTransition('failed', state)).toBe(false);
+  });
+});
+
+describe('parseShortStat', () => {
+  it.each([
+    [' 1 file changed, 1 insertion(+), 1 deletion(-)', { filesChanged: 1, insertions: 1, deletions: 1 }],
+    [' 3 files changed, 10 insertions(+)', { filesChanged: 3, insertions: 10, deletions: 0 }],
+    ['', { filesChanged: 0, insertions: 0, deletions: 0 }],
+  ])('%s', (text, expected) => {
+    expect(parseShortStat(text)).toEqual(expected);
+  });
+});

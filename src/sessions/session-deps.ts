@@ -1,0 +1,26 @@
+import type { SessionEvent } from '../core/events.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { IdGenerator } from '../core/ports/ids.ts';
+import type { ModelRouter } from '../core/ports/models.ts';
+import type { SandboxProvider } from '../core/ports/sandbox.ts';
+import type { Store } from '../core/ports/store.ts';
+import type { Budget } from '../core/session.ts';
+
+/** What the session runner is wired with: adapters for every port it uses. */
+export interface SessionDeps {
+  store: Store;
+  sandboxes: SandboxProvider;
+  /** Builds the router for a session's model string (eager: throws on a bad model or a missing key). */
+  models: (spec: string) => ModelRouter;
+  clock: Clock;
+  ids: IdGenerator;
+  /** drydock's data directory: workspaces live under it. */
+  home: string;
+  budget: Budget;
+}
+
+/** Live observers of one run, for a terminal or a server. */
+export interface RunObserver {
+  onEvent?(event: SessionEvent): void;
+  onModelWait?(waiting: boolean): void;
+}

@@ -1,0 +1,63 @@
+import { InternalError } from '../core/errors.ts';
+import type { EventData, SessionEvent } from '../core/events.ts';
+import type { JsonValue, SessionPatch, Store } from '../core/ports/store.ts';
+import type { Session } from '../core/session.ts';
+import type { SessionState } from '../core/session-state.ts';
+import { canTransition } from '../core/session-state.ts';
+import type { RunObserver } from './session-deps.ts';
+
+/**
+ * The runner's one way to write: events, session fields and the checkpoint go to the store together,
+ * then to live observers. It tracks the session's state so every transition is checked and logged.
+ */
+export class SessionRecorder {
+  readonly #store: Store;
+  readonly #observer: RunObserver;
+  #session: Session;
+
+  constructor(store: Store, session: Session, observer: RunObserver) {
+    this.#store = store;
+    this.#session = session;
+    this.#observer = observer;
+  }
+
+  get session(): Session {
+    return this.#session;
+  }
+
+  async record(
+    events: EventData[],
+    patch: SessionPatch = {},
+    checkpoint?: JsonValue,
+  ): Promise<SessionEvent[]> {
+    const written = await this.#store.record(this.#session.id, {
+      events,
+      patch,
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+    });
+    this.#session = { ...this.#session, ...patch };
+    for (const event of written) this.#observer.onEvent?.(event);
+    return written;
+  }
+
+  /** Moves the session to `to`, logging why. Throws on a transition the lifecycle does not allow. */
+  async transition(
+    to: SessionState,
+    options: { reason?: string; patch?: SessionPatch; events?: EventData[] } = {},
+  ) {
+    const from = this.#session.state;
+    if (!canTransition(from, to)) {
+      throw new InternalError(
+        'invalid_transition',
+        `Session ${this.#session.id} cannot go from ${from} to ${to}.`,
+      );
+    }
+    const changed: EventData = {
+      type: 'state.changed',
+      from,
+      to,
+      ...(options.reason ? { reason: options.reason } : {}),
+    };
+    await this.record([...(options.events ?? []), changed], { ...options.patch, state: to });
+  }
+}

@@ -1,0 +1,60 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * The store's tables as Kysely sees them. Column types are the portable subset shared by SQLite and
+ * Postgres: text for ids, timestamps (ISO 8601 strings, which sort in time order) and JSON.
+ */
+export interface Database {
+  sessions: SessionsTable;
+  events: EventsTable;
+  checkpoints: CheckpointsTable;
+  artifacts: ArtifactsTable;
+}
+
+/** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
+type BigIntColumn = ColumnType<number | string, number, number>;
+
+export interface SessionsTable {
+  id: string;
+  state: string;
+  task: string;
+  repo: string;
+  ref: string;
+  base_commit: string | null;
+  head_commit: string | null;
+  branch: string | null;
+  model: string;
+  steps: number;
+  input_tokens: BigIntColumn;
+  output_tokens: BigIntColumn;
+  cost_usd: number;
+  summary: string | null;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventsTable {
+  session_id: string;
+  seq: number;
+  at: string;
+  type: string;
+  /** EventData as JSON text. */
+  data: string;
+}
+
+export interface CheckpointsTable {
+  session_id: string;
+  /** JsonValue as JSON text. */
+  data: string;
+  updated_at: string;
+}
+
+export interface ArtifactsTable {
+  id: string;
+  session_id: string;
+  name: string;
+  content_type: string;
+  content: string;
+  created_at: string;
+}

@@ -1,0 +1,241 @@
+import type { Kysely, Transaction } from 'kysely';
+import { BadInputError, DrydockError, NotFoundError } from '../core/errors.ts';
+import type { SessionEvent } from '../core/events.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { IdGenerator } from '../core/ports/ids.ts';
+import type { Artifact, SessionFilter, Store, StoreWrite } from '../core/ports/store.ts';
+import type { Session } from '../core/session.ts';
+import type { Database } from './database.ts';
+import {
+  fromArtifactRow,
+  fromEventRow,
+  fromJson,
+  fromSessionRow,
+  toEventRow,
+  toJson,
+  toSessionRow,
+  toSessionUpdate,
+} from './rows.ts';
+import { validateSessionPatch } from './session-patch.ts';
+
+export interface KyselyStoreDeps {
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+const DEFAULT_LIST_LIMIT = 100;
+/** Rows per INSERT, well under SQLite's limit on bound parameters per statement. */
+const INSERT_BATCH_ROWS = 500;
+
+/**
+ * The Store port over Kysely, in SQL that SQLite and Postgres both run. The store owns `db`:
+ * `close()` destroys it. Migrations must already have run.
+ */
+export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): Store {
+  const now = (): string => deps.clock.now().toISOString();
+
+  return {
+    async createSession(session: Session): Promise<SessionEvent> {
+      const event: SessionEvent = {
+        sessionId: session.id,
+        seq: 1,
+        at: now(),
+        data: {
+          type: 'session.created',
+          task: session.task,
+          repo: session.repo,
+          ref: session.ref,
+          model: session.model,
+        },
+      };
+      await db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('sessions')
+          .select('id')
+          .where('id', '=', session.id)
+          .executeTakeFirst();
+        if (existing) {
+          throw new DrydockError(
+            'conflict',
+            'session_exists',
+            `Session ${session.id} already exists; create the new session with a fresh id.`,
+          );
+        }
+        await trx.insertInto('sessions').values(toSessionRow(session)).execute();
+        await trx.insertInto('events').values(toEventRow(event)).execute();
+      });
+      return event;
+    },
+
+    async getSession(id) {
+      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? fromSessionRow(row) : null;
+    },
+
+    async listSessions(filter: SessionFilter = {}) {
+      let query = db
+        .selectFrom('sessions')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(checkLimit(filter.limit ?? DEFAULT_LIST_LIMIT));
+      if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+      if (filter.repo !== undefined) query = query.where('repo', '=', filter.repo);
+      return (await query.execute()).map(fromSessionRow);
+    },
+
+    async record(sessionId: string, write: StoreWrite): Promise<SessionEvent[]> {
+      const patch = validateSessionPatch(sessionId, write.patch ?? {});
+      return db.transaction().execute(async (trx) => {
+        const at = now();
+        // Updating the session row first proves it exists and, on Postgres, locks it until commit,
+        // so concurrent records on one session number their events one after the other. (SQLite
+        // already allows a single writer.) It always touches updated_at: the session did something.
+        const updated = await trx
+          .updateTable('sessions')
+          .set({ ...toSessionUpdate(patch), updated_at: at })
+          .where('id', '=', sessionId)
+          .executeTakeFirst();
+        if (updated.numUpdatedRows === 0n) throw sessionNotFound(sessionId);
+
+        const events = await appendEvents(trx, sessionId, write, at);
+        if (write.checkpoint !== undefined) {
+          const data = toJson(write.checkpoint, `the checkpoint of session ${sessionId}`);
+          await trx
+            .insertInto('checkpoints')
+            .values({ session_id: sessionId, data, updated_at: at })
+            .onConflict((conflict) =>
+              conflict.column('session_id').doUpdateSet((eb) => ({
+                data: eb.ref('excluded.data'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
+        return events;
+      });
+    },
+
+    async listEvents(sessionId, afterSeq = 0, limit) {
+      let query = db
+        .selectFrom('events')
+        .selectAll()
+        .where('session_id', '=', sessionId)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq');
+      if (limit !== undefined) query = query.limit(checkLimit(limit));
+      return (await query.execute()).map(fromEventRow);
+    },
+
+    async loadCheckpoint(sessionId) {
+      const row = await db
+        .selectFrom('checkpoints')
+        .select('data')
+        .where('session_id', '=', sessionId)
+        .executeTakeFirst();
+      return row ? fromJson(row.data) : null;
+    },
+
+    async putArtifact(artifact): Promise<Artifact> {
+      const stored: Artifact = {
+        id: deps.ids.next(),
+        sessionId: artifact.sessionId,
+        name: artifact.name,
+        contentType: artifact.contentType,
+        content: artifact.content,
+        createdAt: now(),
+      };
+      await db.transaction().execute(async (trx) => {
+        await requireSession(trx, artifact.sessionId);
+        await trx
+          .insertInto('artifacts')
+          .values({
+            id: stored.id,
+            session_id: stored.sessionId,
+            name: stored.name,
+            content_type: stored.contentType,
+            content: stored.content,
+            created_at: stored.createdAt,
+          })
+          .execute();
+      });
+      return stored;
+    },
+
+    async getArtifact(id) {
+      const row = await db.selectFrom('artifacts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? fromArtifactRow(row) : null;
+    },
+
+    async listArtifacts(sessionId) {
+      const rows = await db
+        .selectFrom('artifacts')
+        .select(['id', 'session_id', 'name', 'content_type', 'created_at'])
+        .where('session_id', '=', sessionId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        sessionId: row.session_id,
+        name: row.name,
+        contentType: row.content_type,
+        createdAt: row.created_at,
+      }));
+    },
+
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** Numbers the write's events from the session's last seq and inserts them. */
+async function appendEvents(
+  trx: Transaction<Database>,
+  sessionId: string,
+  write: StoreWrite,
+  at: string,
+): Promise<SessionEvent[]> {
+  const data = write.events ?? [];
+  if (data.length === 0) return [];
+  const last = await trx
+    .selectFrom('events')
+    .select('seq')
+    .where('session_id', '=', sessionId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const lastSeq = last?.seq ?? 0;
+  const events = data.map((eventData, index) => ({
+    sessionId,
+    seq: lastSeq + 1 + index,
+    at,
+    data: eventData,
+  }));
+  for (let start = 0; start < events.length; start += INSERT_BATCH_ROWS) {
+    const batch = events.slice(start, start + INSERT_BATCH_ROWS);
+    await trx.insertInto('events').values(batch.map(toEventRow)).execute();
+  }
+  return events;
+}
+
+async function requireSession(trx: Transaction<Database>, sessionId: string): Promise<void> {
+  const row = await trx.selectFrom('sessions').select('id').where('id', '=', sessionId).executeTakeFirst();
+  if (!row) throw sessionNotFound(sessionId);
+}
+
+function sessionNotFound(sessionId: string): NotFoundError {
+  return new NotFoundError(
+    'session_not_found',
+    `Session ${sessionId} does not exist; check the id against the list of sessions.`,
+  );
+}
+
+/** Postgres rejects a negative LIMIT and SQLite reads it as "no limit": refuse it on both. */
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new BadInputError('invalid_limit', `Limit must be a whole number of zero or more, got ${limit}.`);
+  }
+  return limit;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import { initial } from './0001-initial.ts';
+
+/**
+ * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
+ * last one (0002-..., 0003-...). Never edit or rename one that has shipped: add another.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+};

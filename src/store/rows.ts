@@ -1,0 +1,138 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import { BadInputError, InternalError } from '../core/errors.ts';
+import type { EventData, SessionEvent } from '../core/events.ts';
+import type { Artifact, JsonValue, SessionPatch } from '../core/ports/store.ts';
+import type { Session } from '../core/session.ts';
+import { SESSION_STATES, type SessionState } from '../core/session-state.ts';
+import type { ArtifactsTable, EventsTable, SessionsTable } from './database.ts';
+
+/** Conversions between domain objects and table rows, shared by every Kysely-backed store. */
+
+export function toSessionRow(session: Session): Insertable<SessionsTable> {
+  return {
+    id: session.id,
+    state: session.state,
+    task: session.task,
+    repo: session.repo,
+    ref: session.ref,
+    base_commit: session.baseCommit,
+    head_commit: session.headCommit,
+    branch: session.branch,
+    model: session.model,
+    steps: session.steps,
+    input_tokens: session.usage.inputTokens,
+    output_tokens: session.usage.outputTokens,
+    cost_usd: session.usage.costUsd,
+    summary: session.summary,
+    reason: session.reason,
+    created_at: session.createdAt,
+    updated_at: session.updatedAt,
+  };
+}
+
+export function fromSessionRow(row: Selectable<SessionsTable>): Session {
+  return {
+    id: row.id,
+    state: toState(row),
+    task: row.task,
+    repo: row.repo,
+    ref: row.ref,
+    baseCommit: row.base_commit,
+    headCommit: row.head_commit,
+    branch: row.branch,
+    model: row.model,
+    steps: row.steps,
+    usage: {
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      costUsd: row.cost_usd,
+    },
+    summary: row.summary,
+    reason: row.reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The columns a patch sets; fields left undefined are not touched. */
+export function toSessionUpdate(patch: SessionPatch): Updateable<SessionsTable> {
+  const update: Updateable<SessionsTable> = {};
+  if (patch.state !== undefined) update.state = patch.state;
+  if (patch.baseCommit !== undefined) update.base_commit = patch.baseCommit;
+  if (patch.headCommit !== undefined) update.head_commit = patch.headCommit;
+  if (patch.branch !== undefined) update.branch = patch.branch;
+  if (patch.steps !== undefined) update.steps = patch.steps;
+  if (patch.usage !== undefined) {
+    update.input_tokens = patch.usage.inputTokens;
+    update.output_tokens = patch.usage.outputTokens;
+    update.cost_usd = patch.usage.costUsd;
+  }
+  if (patch.summary !== undefined) update.summary = patch.summary;
+  if (patch.reason !== undefined) update.reason = patch.reason;
+  return update;
+}
+
+export function toEventRow(event: SessionEvent): Insertable<EventsTable> {
+  return {
+    session_id: event.sessionId,
+    seq: event.seq,
+    at: event.at,
+    type: event.data.type,
+    data: toJson(event.data, `event ${event.seq} (${event.data.type}) of session ${event.sessionId}`),
+  };
+}
+
+export function fromEventRow(row: Selectable<EventsTable>): SessionEvent {
+  return {
+    sessionId: row.session_id,
+    seq: row.seq,
+    at: row.at,
+    data: JSON.parse(row.data) as EventData,
+  };
+}
+
+export function fromArtifactRow(row: Selectable<ArtifactsTable>): Artifact {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    name: row.name,
+    contentType: row.content_type,
+    content: row.content,
+    createdAt: row.created_at,
+  };
+}
+
+/** JSON text for a JSON column. Throws BadInputError for values JSON cannot hold (BigInt, cycles). */
+export function toJson(value: unknown, what: string): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new BadInputError(
+      'unserializable_json',
+      `Cannot store ${what}: it is not JSON (${String(error)}).`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (json === undefined) {
+    throw new BadInputError('unserializable_json', `Cannot store ${what}: it is not JSON (${typeof value}).`);
+  }
+  return json;
+}
+
+export function fromJson(json: string): JsonValue {
+  return JSON.parse(json) as JsonValue;
+}
+
+function toState(row: Selectable<SessionsTable>): SessionState {
+  const state = SESSION_STATES.find((known) => known === row.state);
+  if (state === undefined) {
+    throw new InternalError(
+      'unknown_session_state',
+      `Session ${row.id} has unknown state "${row.state}" in the store.`,
+    );
+  }
+  return state;
+}

@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('drydock CLI (spawned as a user would run it)', () => {
+  let home: string;
+  const cli = (args: string[], env: Record<string, string> = {}): CliResult => {
+    const result = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: home, DRYDOCK_HOME: join(home, 'data'), ...env },
+      timeout: 120_000,
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8' });
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'drydock-cli-'));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('demo: delivers a branch whose test passes where the base fails, then sessions/show/logs read it', () => {
+    const demo = cli(['demo']);
+    expect(demo.stderr).toBe('');
+    expect(demo.code).toBe(0);
+    const id = /session (\w+): delivered/.exec(demo.stdout)?.[1];
+    const branch = /branch {2}(drydock\/\S+)/.exec(demo.stdout)?.[1];
+    const repo = /failing test: (\S+)/.exec(demo.stdout)?.[1];
+    expect(id && branch && repo).toBeTruthy();
+    expect(demo.stdout).toMatch(/1 file changed, 1 insertion\(\+\), 1 deletion\(-\)/);
+    expect(demo.stdout).toContain('✓ bash npm test');
+
+    const testAt = (ref: string) => {
+      git(repo!, 'checkout', '--quiet', ref);
+      return spawnSync(process.execPath, ['--test'], { cwd: repo!, encoding: 'utf8' }).status;
+    };
+    expect(testAt(branch!)).toBe(0);
+    expect(testAt(`${branch}^`)).not.toBe(0);
+
+    const list = cli(['sessions', '--json']);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id, state: 'delivered', branch })]);
+    expect(cli(['sessions']).stdout).toMatch(new RegExp(`${id}\\s+delivered`));
+
+    const show = cli(['show', id!, '--json']);
+    const shown = JSON.parse(show.stdout);
+    expect(shown).toMatchObject({
+      id,
+      state: 'delivered',
+      branch,
+      steps: 5,
+      usage: { inputTokens: 0, costUsd: 0 },
+    });
+    expect(shown.baseCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(shown.headCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(cli(['show', id!]).stdout).toMatch(/summary +mean\(\) skipped the first number/);
+
+    const logs = cli(['logs', id!, '--json']);
+    const events = logs.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.map((event) => event.seq)).toEqual(events.map((_: unknown, index: number) => index + 1));
+    expect(events.at(-1).data).toMatchObject({ type: 'state.changed', to: 'delivered' });
+    const readable = cli(['logs', id!, '--follow']);
+    expect(readable.code).toBe(0);
+    expect(readable.stdout).toContain('→ delivered');
+  });
+
+  it('exits 3 with the reason when the session bows out', async () => {
+    const repo = await mkdtemp(join(home, 'repo-'));
+    await createSampleRepo(repo);
+    const script = join(home, 'give-up.json');
+    await writeFile(
+      script,
+      JSON.stringify({
+        coder: [{ toolCalls: [{ name: 'give_up', input: { reason: 'needs a human decision' } }] }],
+      }),
+    );
+    const result = cli(['run', 'Decide the pricing', '--repo', repo, '--model', `script:${script}`]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('bowed_out');
+    expect(result.stdout).toContain('needs a human decision');
+  });
+
+  it('rejects bad input with a clear message and exit code 2, leaving nothing behind', async () => {
+    const fresh = await mkdtemp(join(home, 'fresh-'));
+    const dataDir = join(fresh, 'data');
+    const repo = await mkdtemp(join(home, 'repo-'));
+    await createSampleRepo(repo);
+    const plain = await mkdtemp(join(home, 'plain-'));
+    const badScript = join(home, 'bad-script.json');
+    await writeFile(badScript, JSON.stringify({ coder: [{ toolCalls: [{ input: {} }] }] }));
+    const cases: Array<[string[], RegExp]> = [
+      [['run', '', '--repo', repo, '--model', 'script:demo'], /task is empty/],
+      [['run', 'fix it', '--repo', plain, '--model', 'script:demo'], /not a git repository/],
+      [['run', 'fix it', '--repo', repo, '--model', 'banana:split'], /anthropic:<model>/],
+      [['run', 'fix it', '--repo', repo, '--model', 'anthropic:claude-sonnet-4-5'], /ANTHROPIC_API_KEY/],
+      [['run', 'fix it', '--repo', repo, '--model', 'openai:gpt-5'], /OPENAI_API_KEY/],
+      [
+        ['run', 'fix it', '--repo', repo, '--model', `script:${badScript}`],
+        /coder\[0\]\.toolCalls\[0\]\.name/,
+      ],
+      [
+        ['run', 'fix it', '--repo', repo, '--ref', 'nope', '--model', 'script:demo'],
+        /"nope" does not name a commit/,
+      ],
+      [['run', 'fix it'], /--repo/],
+      [['show', 'no-such-session'], /No session "no-such-session"/],
+      [['frobnicate'], /unknown command/],
+    ];
+    for (const [args, message] of cases) {
+      const result = cli(args, { DRYDOCK_HOME: dataDir, ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '' });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+    }
+    const sessions = cli(['sessions', '--json'], { DRYDOCK_HOME: dataDir });
+    expect(JSON.parse(sessions.stdout)).toEqual([]);
+    expect(await readdir(dataDir)).not.toContain('sessions');
+    expect(git(repo, 'branch', '--list', 'drydock/*').stdout).toBe('');
+  });
+});

@@ -1,0 +1,167 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request a fake server received, with its body parsed as JSON (or the raw text if it was not). */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+export interface FakeToolCall {
+  name: string;
+  input: unknown;
+  /** Defaults to a numbered id unique within the server. */
+  id?: string;
+}
+
+/**
+ * What a fake model answers: a string (text only), text and/or tool calls, or an HTTP error.
+ * `usage` defaults to 10 input and 5 output tokens.
+ */
+export type FakeReply =
+  | string
+  | {
+      text?: string;
+      toolCalls?: readonly FakeToolCall[];
+      usage?: { inputTokens: number; outputTokens: number };
+    }
+  | { status: number; message?: string };
+
+/** Decides the answer from the parsed request body (and the whole request, for path or headers). */
+export type FakeResponder = (
+  body: Record<string, unknown>,
+  request: RecordedRequest,
+) => FakeReply | Promise<FakeReply>;
+
+export interface FakeServer {
+  /** Base URL including the API's version prefix (`http://127.0.0.1:<port>/v1`). */
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export interface NormalizedAnswer {
+  text: string;
+  toolCalls: Array<{ id: string; name: string; input: unknown }>;
+  usage: { inputTokens: number; outputTokens: number };
+}
+
+/** A reply that is an answer, not an HTTP error. */
+export type FakeAnswer = Exclude<FakeReply, { status: number }>;
+
+export type FakeRoute = (
+  request: RecordedRequest,
+  reply: FakeAnswer,
+  response: ServerResponse,
+  nextId: (prefix: string) => string,
+) => void;
+
+/** A reply that is not an error, in one shape, with tool call ids filled in. */
+export function normalizeAnswer(
+  reply: FakeAnswer,
+  nextId: (prefix: string) => string,
+  idPrefix: string,
+): NormalizedAnswer {
+  const answer = typeof reply === 'string' ? { text: reply } : reply;
+  return {
+    text: answer.text ?? '',
+    toolCalls: (answer.toolCalls ?? []).map((call) => ({
+      id: call.id ?? nextId(idPrefix),
+      name: call.name,
+      input: call.input,
+    })),
+    usage: answer.usage ?? { inputTokens: 10, outputTokens: 5 },
+  };
+}
+
+export function isErrorReply(reply: FakeReply): reply is { status: number; message?: string } {
+  return typeof reply === 'object' && 'status' in reply;
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+/** Server-sent events; `event:` lines only when given (Chat Completions sends none, the others do). */
+export function sendEvents(
+  response: ServerResponse,
+  events: ReadonlyArray<{ event?: string; data: unknown }>,
+  done?: string,
+): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const { event, data } of events) {
+    response.write(`${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`);
+  }
+  if (done !== undefined) response.write(`data: ${done}\n\n`);
+  response.end();
+}
+
+/**
+ * A local HTTP server on port 0 that records each request, asks the responder for the answer and
+ * lets the route for the request's path render it in its API's wire format.
+ */
+export async function startFakeServer(
+  routes: Readonly<Record<string, FakeRoute>>,
+  responder: FakeResponder,
+  renderError: (response: ServerResponse, status: number, message: string) => void,
+): Promise<FakeServer> {
+  const requests: RecordedRequest[] = [];
+  let idCount = 0;
+  const nextId = (prefix: string): string => `${prefix}${++idCount}`;
+
+  const server = createServer((incoming, response) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      void (async () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          // Keep the raw text: a test may want to see what was sent.
+        }
+        const path = (incoming.url ?? '/').split('?')[0] ?? '/';
+        const request: RecordedRequest = {
+          method: incoming.method ?? 'GET',
+          path,
+          headers: incoming.headers,
+          body,
+        };
+        requests.push(request);
+        const route = routes[path];
+        if (incoming.method !== 'POST' || route === undefined) {
+          renderError(response, 404, `No fake route for ${incoming.method} ${path}`);
+          return;
+        }
+        try {
+          const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+          const reply = await responder(isObject ? (body as Record<string, unknown>) : {}, request);
+          if (isErrorReply(reply)) {
+            renderError(response, reply.status, reply.message ?? `Fake error ${reply.status}`);
+          } else {
+            route(request, reply, response, nextId);
+          }
+        } catch (error) {
+          renderError(response, 500, `The fake's responder threw: ${String(error)}`);
+        }
+      })();
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // The SDKs' fetch keeps connections alive; without this, close() waits for them to time out.
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

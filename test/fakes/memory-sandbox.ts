@@ -1,0 +1,83 @@
+import { posix } from 'node:path';
+import type { ExecOptions, ExecResult, FileStat, Sandbox } from '../../src/core/ports/sandbox.ts';
+
+export type ExecHandler = (command: string | readonly string[], options: ExecOptions) => Partial<ExecResult>;
+
+/**
+ * A fake Sandbox held in memory, for agent-loop tests that need no processes: files live in a map,
+ * and exec answers with what the test's handler returns. It implements the real port.
+ */
+export function createMemorySandbox(
+  files: Record<string, string> = {},
+  onExec?: ExecHandler,
+): Sandbox & {
+  files: Map<string, Buffer>;
+  commands: Array<string | readonly string[]>;
+} {
+  const store = new Map(
+    Object.entries(files).map(([path, content]) => [normalise(path), Buffer.from(content)]),
+  );
+  const commands: Array<string | readonly string[]> = [];
+  let destroyed = false;
+  const alive = () => {
+    if (destroyed) throw new Error('sandbox destroyed');
+  };
+  return {
+    id: 'memory',
+    workdir: '/workspace',
+    files: store,
+    commands,
+    async exec(command, options = {}) {
+      alive();
+      commands.push(command);
+      const result = onExec?.(command, options) ?? {};
+      return {
+        exitCode: 0,
+        signal: null,
+        output: '',
+        truncated: false,
+        timedOut: false,
+        aborted: false,
+        durationMs: 1,
+        ...result,
+      };
+    },
+    async readFile(path) {
+      alive();
+      const content = store.get(normalise(path));
+      if (!content) throw new Error(`ENOENT: ${path}`);
+      return content;
+    },
+    async writeFile(path, content) {
+      alive();
+      store.set(normalise(path), Buffer.from(content));
+    },
+    async stat(path): Promise<FileStat | null> {
+      alive();
+      const key = normalise(path);
+      const file = store.get(key);
+      if (file) return { type: 'file', size: file.length, mtimeMs: 0 };
+      const prefix = key === '.' ? '' : `${key}/`;
+      return [...store.keys()].some((name) => name.startsWith(prefix))
+        ? { type: 'directory', size: 0, mtimeMs: 0 }
+        : null;
+    },
+    async listDir(path) {
+      alive();
+      const key = normalise(path);
+      const prefix = key === '.' ? '' : `${key}/`;
+      const names = new Set<string>();
+      for (const name of store.keys())
+        if (name.startsWith(prefix)) names.add(name.slice(prefix.length).split('/')[0]!);
+      return [...names].sort();
+    },
+    async destroy() {
+      destroyed = true;
+    },
+  };
+}
+
+function normalise(path: string): string {
+  const relative = posix.relative('/workspace', posix.resolve('/workspace', path));
+  return relative === '' ? '.' : relative;
+}

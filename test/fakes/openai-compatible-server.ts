@@ -1,0 +1,107 @@
+import type { ServerResponse } from 'node:http';
+import {
+  type FakeResponder,
+  type FakeRoute,
+  type FakeServer,
+  normalizeAnswer,
+  sendEvents,
+  sendJson,
+  startFakeServer,
+} from './fake-http-server.ts';
+import { renderResponsesApi } from './openai-responses-route.ts';
+
+export type {
+  FakeReply,
+  FakeResponder,
+  FakeServer,
+  FakeToolCall,
+  RecordedRequest,
+} from './fake-http-server.ts';
+
+const CREATED = 1_700_000_000;
+
+const chatCompletions: FakeRoute = (request, reply, response, nextId) => {
+  const body = request.body as {
+    model?: string;
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
+  };
+  const answer = normalizeAnswer(reply, nextId, 'call_');
+  const id = nextId('chatcmpl-');
+  const model = body.model ?? 'fake-model';
+  const finishReason = answer.toolCalls.length > 0 ? 'tool_calls' : 'stop';
+  const usage = {
+    prompt_tokens: answer.usage.inputTokens,
+    completion_tokens: answer.usage.outputTokens,
+    total_tokens: answer.usage.inputTokens + answer.usage.outputTokens,
+  };
+  const toolCalls = answer.toolCalls.map((call, index) => ({
+    index,
+    id: call.id,
+    type: 'function',
+    function: { name: call.name, arguments: JSON.stringify(call.input) },
+  }));
+
+  if (body.stream !== true) {
+    sendJson(response, 200, {
+      id,
+      object: 'chat.completion',
+      created: CREATED,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: answer.text === '' ? null : answer.text,
+            ...(toolCalls.length > 0 && { tool_calls: toolCalls.map(({ index: _index, ...call }) => call) }),
+          },
+          finish_reason: finishReason,
+        },
+      ],
+      usage,
+    });
+    return;
+  }
+
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+    data: {
+      id,
+      object: 'chat.completion.chunk',
+      created: CREATED,
+      model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    },
+  });
+  const events: Array<{ data: unknown }> = [chunk({ role: 'assistant', content: '' })];
+  // Word by word, so the client really assembles the text from several deltas.
+  for (const word of answer.text.split(/(?<=\s)/).filter((part) => part !== '')) {
+    events.push(chunk({ content: word }));
+  }
+  for (const call of toolCalls) events.push(chunk({ tool_calls: [call] }));
+  events.push(chunk({}, finishReason));
+  if (body.stream_options?.include_usage === true) {
+    events.push({
+      data: { id, object: 'chat.completion.chunk', created: CREATED, model, choices: [], usage },
+    });
+  }
+  sendEvents(response, events, '[DONE]');
+};
+
+function renderOpenAIError(response: ServerResponse, status: number, message: string): void {
+  sendJson(response, status, { error: { message, type: 'invalid_request_error', param: null, code: null } });
+}
+
+/**
+ * A fake OpenAI-compatible server for tests, not a model: it serves Chat Completions
+ * (`POST /v1/chat/completions`, what `openai-compatible:` models call) and the Responses API
+ * (`POST /v1/responses`, what `openai:` models call), each non-streaming or streaming (SSE) as the
+ * request asks. The responder decides every answer; every request is recorded.
+ */
+export function startFakeOpenAIServer(responder: FakeResponder): Promise<FakeServer> {
+  return startFakeServer(
+    { '/v1/chat/completions': chatCompletions, '/v1/responses': renderResponsesApi },
+    responder,
+    renderOpenAIError,
+  );
+}

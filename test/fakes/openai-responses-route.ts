@@ -1,0 +1,94 @@
+import { type FakeRoute, normalizeAnswer, sendEvents, sendJson } from './fake-http-server.ts';
+
+const CREATED_AT = 1_700_000_000;
+
+/** The fake's OpenAI Responses API (`POST /v1/responses`): the output items a real response has. */
+export const renderResponsesApi: FakeRoute = (request, reply, response, nextId) => {
+  const body = request.body as { model?: string; stream?: boolean };
+  const answer = normalizeAnswer(reply, nextId, 'call_');
+  const id = nextId('resp_');
+  const model = body.model ?? 'fake-model';
+  const usage = {
+    input_tokens: answer.usage.inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: answer.usage.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: answer.usage.inputTokens + answer.usage.outputTokens,
+  };
+  const message =
+    answer.text === ''
+      ? []
+      : [
+          {
+            type: 'message',
+            id: nextId('msg_'),
+            role: 'assistant',
+            status: 'completed',
+            content: [{ type: 'output_text', text: answer.text, annotations: [] }],
+          },
+        ];
+  const calls = answer.toolCalls.map((call) => ({
+    type: 'function_call',
+    id: nextId('fc_'),
+    call_id: call.id,
+    name: call.name,
+    arguments: JSON.stringify(call.input),
+    status: 'completed',
+  }));
+  const output = [...message, ...calls];
+  const completed = {
+    id,
+    object: 'response',
+    created_at: CREATED_AT,
+    model,
+    status: 'completed',
+    output,
+    usage,
+  };
+
+  if (body.stream !== true) {
+    sendJson(response, 200, { ...completed, incomplete_details: null });
+    return;
+  }
+
+  const events: Array<Record<string, unknown>> = [
+    { type: 'response.created', response: { ...completed, status: 'in_progress', output: [], usage: null } },
+  ];
+  output.forEach((item, outputIndex) => {
+    if (item.type === 'message') {
+      events.push({
+        type: 'response.output_item.added',
+        output_index: outputIndex,
+        item: { ...item, status: 'in_progress', content: [] },
+      });
+      events.push({
+        type: 'response.output_text.delta',
+        item_id: item.id,
+        output_index: outputIndex,
+        content_index: 0,
+        delta: answer.text,
+      });
+    } else if ('arguments' in item) {
+      events.push({
+        type: 'response.output_item.added',
+        output_index: outputIndex,
+        item: { ...item, arguments: '', status: 'in_progress' },
+      });
+      events.push({
+        type: 'response.function_call_arguments.delta',
+        item_id: item.id,
+        output_index: outputIndex,
+        delta: item.arguments,
+      });
+    }
+    events.push({ type: 'response.output_item.done', output_index: outputIndex, item });
+  });
+  events.push({ type: 'response.completed', response: completed });
+  sendEvents(
+    response,
+    events.map((event, sequence) => ({
+      event: String(event.type),
+      data: { ...event, sequence_number: sequence },
+    })),
+  );
+};

@@ -1,0 +1,238 @@
+/**
+ * What the bubblewrap sandbox must keep out: the host's files, processes, network and environment.
+ * Each test tries the escape and checks it fails, next to a control showing the probe itself works.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
+
+const provider = createBubblewrapProvider({ killGraceMs: 300 });
+
+/** Host pids whose command line contains the marker. */
+async function hostProcessesWith(marker: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(marker)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 2000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
+}
+
+describe('bubblewrap sandbox isolation', () => {
+  let parent: string;
+  let dataDir: string;
+  let workspace: string;
+  let otherWorkspace: string;
+  let sandbox: SupervisedSandbox;
+
+  beforeAll(async () => {
+    parent = await realpath(await mkdtemp(join(tmpdir(), 'drydock-isolation-')));
+    dataDir = join(parent, '.drydock');
+    workspace = join(parent, 'a');
+    otherWorkspace = join(parent, 'b');
+    await mkdir(dataDir);
+    await writeFile(join(dataDir, 'drydock.db'), 'data-dir-secret');
+    await mkdir(join(workspace, '.git'), { recursive: true });
+    await writeFile(join(workspace, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    await writeFile(join(workspace, 'README.md'), '# a\n');
+    await mkdir(otherWorkspace);
+    await writeFile(join(otherWorkspace, 'secret.txt'), 'other-workspace-secret');
+    await symlink(join(otherWorkspace, 'secret.txt'), join(workspace, 'escape'));
+    await symlink('/etc/shadow', join(workspace, 'shadow'));
+    sandbox = await provider.create({
+      sessionId: 'isolation',
+      workspacePath: workspace,
+      readOnlyPaths: ['.git'],
+      env: { SPEC_VAR: 'spec' },
+    });
+  });
+  afterAll(async () => {
+    await sandbox?.destroy();
+    await rm(parent, { recursive: true, force: true });
+  });
+
+  it('cannot write outside the workspace and its private /tmp', async () => {
+    const marker = `drydock-probe-${process.pid}`;
+    for (const target of ['/usr', '/etc', '', '/root', '/opt/drydock', otherWorkspace, parent]) {
+      const result = await sandbox.exec(['touch', `${target}/${marker}`]);
+      expect(result.exitCode, `touch ${target}/${marker}`).not.toBe(0);
+    }
+    expect((await sandbox.exec('echo x >> /opt/drydock/supervisor.ts')).exitCode).not.toBe(0);
+    await expect(sandbox.writeFile(`/etc/${marker}`, 'x')).rejects.toMatchObject({ kind: 'bad_input' });
+    for (const hostPath of [`/usr/${marker}`, `/etc/${marker}`, `/${marker}`, join(otherWorkspace, marker)]) {
+      expect(existsSync(hostPath), hostPath).toBe(false);
+    }
+    // The controls: the workspace and /tmp are writable, and /tmp is the sandbox's own.
+    expect((await sandbox.exec(['touch', `/workspace/${marker}`])).exitCode).toBe(0);
+    expect(existsSync(join(workspace, marker))).toBe(true);
+    expect((await sandbox.exec(['touch', `/tmp/${marker}`])).exitCode).toBe(0);
+    expect(existsSync(join('/tmp', marker))).toBe(false);
+  });
+
+  it('cannot read /etc/shadow or other root-only files, while /etc stays usable', async () => {
+    for (const secret of ['/etc/shadow', '/etc/gshadow']) {
+      if (!existsSync(secret)) continue;
+      const result = await sandbox.exec(['cat', secret]);
+      expect(result.exitCode, secret).not.toBe(0);
+      expect(result.output).not.toContain('root:');
+      await expect(sandbox.readFile(secret)).rejects.toBeDefined();
+    }
+    expect((await sandbox.exec('ls -A /etc/ssl/private 2>/dev/null | wc -l')).output.trim()).toBe('0');
+    expect((await sandbox.exec('cat shadow')).output).not.toContain('root:');
+    const passwd = await sandbox.exec(['cat', '/etc/passwd']);
+    expect(passwd).toMatchObject({ exitCode: 0 });
+    expect(passwd.output).toContain('root:');
+  });
+
+  it('sees only its own processes', async () => {
+    const pids = (await sandbox.exec("ls /proc | grep -E '^[0-9]+$'")).output.trim().split('\n').map(Number);
+    expect(pids).not.toContain(process.pid);
+    expect(pids.length).toBeLessThan(10);
+    expect(Math.max(...pids)).toBeLessThan(1000);
+    const commands = (await sandbox.exec(['ps', '-eo', 'args'])).output;
+    expect(commands).toContain('/opt/drydock/supervisor.ts');
+    expect(commands).not.toContain('vitest');
+  });
+
+  it("cannot reach a server listening on the host's loopback, or any network", async () => {
+    const server: Server = createServer((_, response) => response.end('host-only'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('host-only');
+      const viaCurl = await sandbox.exec(['curl', '-sS', '--max-time', '2', `http://127.0.0.1:${port}/`]);
+      expect(viaCurl.exitCode).not.toBe(0);
+      expect(viaCurl.output).not.toContain('host-only');
+      const viaBash = await sandbox.exec(`exec 3<>/dev/tcp/127.0.0.1/${port} && echo connected`, {
+        timeoutMs: 5000,
+      });
+      expect(viaBash.exitCode).not.toBe(0);
+      expect(viaBash.output).not.toContain('connected');
+      const outside = await sandbox.exec(['curl', '-sS', '--max-time', '2', 'http://1.1.1.1/']);
+      expect(outside.exitCode).not.toBe(0);
+      const interfaces = await sandbox.exec("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
+      expect(interfaces.output).toBe('lo\n');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("cannot see the host's data dir, other workspaces or the host's home and project", async () => {
+    for (const hostPath of [
+      parent,
+      dataDir,
+      otherWorkspace,
+      '/work',
+      '/root',
+      '/home',
+      '/var',
+      '/srv',
+      '/mnt',
+    ]) {
+      const result = await sandbox.exec(['test', '-e', hostPath]);
+      expect(result.exitCode, hostPath).toBe(1);
+    }
+    const systemEntries = ['/bin', '/lib', '/lib32', '/lib64', '/libx32', '/sbin']
+      .filter((path) => existsSync(path))
+      .map((path) => path.slice(1));
+    const root = (await sandbox.exec(['ls', '/'])).output.trim().split('\n');
+    expect(root.sort()).toEqual(
+      [...systemEntries, 'dev', 'etc', 'opt', 'proc', 'tmp', 'usr', 'workspace'].sort(),
+    );
+    expect((await sandbox.exec('find /opt/drydock | sort')).output).toBe(
+      '/opt/drydock\n/opt/drydock/node\n/opt/drydock/node/bin\n/opt/drydock/node/bin/node\n/opt/drydock/supervisor.ts\n',
+    );
+    // A symlink in the workspace resolves inside the sandbox, where the other workspace does not exist.
+    await expect(sandbox.readFile('escape')).rejects.toMatchObject({ kind: 'not_found' });
+    expect(await sandbox.stat(join(otherWorkspace, 'secret.txt'))).toBeNull();
+    expect((await sandbox.exec('cat escape')).output).not.toContain('other-workspace-secret');
+  });
+
+  it('has only the explicit environment', async () => {
+    const result = await sandbox.exec(['/usr/bin/env']);
+    const names = result.output
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=')[0]);
+    expect(names.sort()).toEqual(['HOME', 'LANG', 'PATH', 'SPEC_VAR', 'TERM']);
+    expect(result.output).toContain(
+      'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/opt/drydock/node/bin\n',
+    );
+    // drydock's own Node is last on PATH (a system node wins); it runs for the sandbox user too.
+    const ownNode = await sandbox.exec(['/opt/drydock/node/bin/node', '-p', 'process.version']);
+    expect(ownNode.output).toBe(`${process.version}\n`);
+  });
+
+  it('keeps the read-only paths read-only while the rest of the workspace is writable', async () => {
+    for (const command of ['touch .git/new', 'echo x >> .git/HEAD', 'rm -rf .git', 'mv .git .git-moved']) {
+      expect((await sandbox.exec(command)).exitCode, command).not.toBe(0);
+    }
+    await expect(sandbox.writeFile('.git/config', 'x')).rejects.toMatchObject({ code: 'permission_denied' });
+    expect(await readFile(join(workspace, '.git', 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+    expect(existsSync(join(workspace, '.git', 'new'))).toBe(false);
+    expect(
+      (await sandbox.exec('echo changed >> README.md && mkdir -p src && touch src/new.ts')).exitCode,
+    ).toBe(0);
+    await sandbox.writeFile('notes.txt', 'ok');
+    expect(await readFile(join(workspace, 'README.md'), 'utf8')).toBe('# a\nchanged\n');
+    expect(await readFile(join(workspace, 'notes.txt'), 'utf8')).toBe('ok');
+  });
+
+  it('runs as a non-root user with no capabilities and no way to get new namespaces', async () => {
+    const status = (await sandbox.exec(['cat', '/proc/self/status'])).output;
+    expect(status).toMatch(/^CapEff:\s*0{16}$/m);
+    expect(status).toMatch(/^CapBnd:\s*0{16}$/m);
+    expect((await sandbox.exec(['id', '-u'])).output).toBe('1000\n');
+    expect((await sandbox.exec(['hostname'])).output).toBe('drydock\n');
+    expect((await sandbox.exec(['unshare', '--user', 'true'])).exitCode).not.toBe(0);
+  });
+
+  it('refuses a read-only path that is a symlink out of the workspace', async () => {
+    const tricky = join(parent, 'c');
+    await mkdir(tricky);
+    await symlink(otherWorkspace, join(tricky, '.git'));
+    await expect(
+      provider.create({ sessionId: 'tricky', workspacePath: tricky, readOnlyPaths: ['.git'] }),
+    ).rejects.toMatchObject({ code: 'invalid_read_only_path' });
+  });
+
+  it('stops every process on destroy', async () => {
+    const own = await provider.create({ sessionId: 'destroy', workspacePath: workspace });
+    await own.exec('sleep 4242.25 > /dev/null 2>&1 &');
+    expect(await hostProcessesWith('4242.25')).toHaveLength(1);
+    await own.destroy();
+    expect(await eventually(async () => (await hostProcessesWith('4242.25')).length === 0)).toBe(true);
+  });
+
+  it('rejects pending and later calls with sandbox_died when killed from outside, never hanging', async () => {
+    const victim = await provider.create({ sessionId: 'victim', workspacePath: workspace });
+    await victim.exec('sleep 4242.75 > /dev/null 2>&1 &');
+    const pending = victim.exec('sleep 30').then(
+      (result) => result,
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    process.kill(victim.hostPid!, 'SIGKILL');
+    expect(await pending).toMatchObject({ code: 'sandbox_died', kind: 'unavailable' });
+    await expect(victim.exec('true')).rejects.toMatchObject({ code: 'sandbox_died' });
+    await expect(victim.readFile('README.md')).rejects.toMatchObject({ code: 'sandbox_died' });
+    expect(await eventually(async () => (await hostProcessesWith('4242.75')).length === 0)).toBe(true);
+    await victim.destroy();
+  });
+});

@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
+import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
+import { BadInputError } from '../src/core/errors.ts';
+import { systemClock } from '../src/core/ports/clock.ts';
+import type { Store } from '../src/core/ports/store.ts';
+import { DEFAULT_BUDGET } from '../src/core/session.ts';
+import { createModelRouter } from '../src/models/router.ts';
+import type { Script } from '../src/models/script-file.ts';
+import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import { createSession } from '../src/sessions/create-session.ts';
+import { runSession } from '../src/sessions/run-session.ts';
+import type { SessionDeps } from '../src/sessions/session-deps.ts';
+import { createSequentialIds } from '../src/store/ids.ts';
+import { openSqliteStore } from '../src/store/sqlite-store.ts';
+
+const run = (cwd: string, file: string, args: string[]) =>
+  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const git = (cwd: string, ...args: string[]) => run(cwd, 'git', args).trim();
+
+/** Runs the sample's tests at a ref, in a throwaway clone; true when they pass. */
+function testsPassAt(repo: string, ref: string): boolean {
+  const clone = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
+  try {
+    git(clone, 'clone', '--quiet', repo, '.');
+    git(clone, 'checkout', '--quiet', ref);
+    run(clone, process.execPath, ['--test']);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    execFileSync('rm', ['-rf', clone]);
+  }
+}
+
+describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', () => {
+  let dir: string;
+  let repo: string;
+  let store: Store;
+  let deps: SessionDeps;
+  const scripts: Record<string, Script> = { demo: DEMO_SCRIPT };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'drydock-session-'));
+    repo = join(dir, 'repo');
+    execFileSync('mkdir', [repo]);
+    await createSampleRepo(repo);
+    store = await openSqliteStore({
+      path: join(dir, 'home', 'drydock.db'),
+      clock: systemClock,
+      ids: createSequentialIds('s'),
+    });
+    deps = {
+      store,
+      sandboxes: createBubblewrapProvider(),
+      models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts }),
+      clock: systemClock,
+      ids: createSequentialIds('s'),
+      home: join(dir, 'home'),
+      budget: DEFAULT_BUDGET,
+    };
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("delivers the fix as a branch and never touches the user's working tree, index or branch", async () => {
+    // The user is mid-work: a modified file, a staged file and an untracked file on their branch.
+    git(repo, 'checkout', '--quiet', '-b', 'my-work');
+    await writeFile(join(repo, 'README.md'), 'edited by the user\n');
+    await writeFile(join(repo, 'staged.txt'), 'staged\n');
+    git(repo, 'add', 'staged.txt');
+    await writeFile(join(repo, 'untracked.txt'), 'untracked\n');
+    const statusBefore = git(repo, 'status', '--porcelain');
+    const base = git(repo, 'rev-parse', 'HEAD');
+
+    const created = await createSession(deps, { task: DEMO_TASK, repo, model: 'script:demo' });
+    expect(created.state).toBe('queued');
+    const session = await runSession(deps, created.id);
+
+    expect(session.state).toBe('delivered');
+    expect(session.branch).toMatch(/^drydock\/mean-in-src-stats-js-returns-the-s\d+$/);
+    expect(git(repo, 'rev-parse', session.branch!)).toBe(session.headCommit);
+    expect(git(repo, 'rev-parse', `${session.branch}^`)).toBe(base);
+    expect(git(repo, 'status', '--porcelain')).toBe(statusBefore);
+    expect(git(repo, 'branch', '--show-current')).toBe('my-work');
+
+    const message = git(repo, 'log', '-1', '--format=%an <%ae>%n%B', session.branch!);
+    expect(message).toMatch(/^drydock </);
+    expect(message).toContain('Co-authored-by: Demo User <demo.user@example.invalid>');
+    expect(git(repo, 'diff', '--name-only', base, session.branch!)).toBe('src/stats.js');
+
+    expect(testsPassAt(repo, session.branch!)).toBe(true);
+    expect(testsPassAt(repo, base)).toBe(false);
+
+    const events = await store.listEvents(session.id);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    const states = events.flatMap((event) => (event.data.type === 'state.changed' ? [event.data.to] : []));
+    expect(states).toEqual(['provisioning', 'working', 'delivering', 'delivered']);
+    const bashResults = events.filter(
+      (event) => event.data.type === 'tool.result' && event.data.tool === 'bash',
+    );
+    expect(bashResults.map((event) => event.data.type === 'tool.result' && event.data.isError)).toEqual([
+      true,
+      false,
+    ]);
+  });
+
+  it('bows out with the reason when the agent gives up, and creates no branch', async () => {
+    scripts.giveUp = {
+      coder: [{ toolCalls: [{ name: 'give_up', input: { reason: 'the task needs a product decision' } }] }],
+    };
+    const created = await createSession(deps, { task: 'Decide the pricing', repo, model: 'script:giveUp' });
+    const session = await runSession(deps, created.id);
+    expect(session.state).toBe('bowed_out');
+    expect(session.reason).toContain('the task needs a product decision');
+    expect(git(repo, 'branch', '--list', 'drydock/*')).toBe('');
+  });
+
+  it('bows out when the agent finishes without changing anything', async () => {
+    scripts.noChange = {
+      coder: [{ toolCalls: [{ name: 'finish', input: { summary: 'all good already' } }] }],
+    };
+    const created = await createSession(deps, { task: 'Check things', repo, model: 'script:noChange' });
+    const session = await runSession(deps, created.id);
+    expect(session.state).toBe('bowed_out');
+    expect(session.reason).toContain('without changing any file');
+  });
+
+  it('rejects bad input before creating anything', async () => {
+    const notRepo = join(dir, 'plain');
+    execFileSync('mkdir', [notRepo]);
+    const cases: Array<[Parameters<typeof createSession>[1], string]> = [
+      [{ task: '   ', repo, model: 'script:demo' }, 'empty_task'],
+      [{ task: 'x', repo: notRepo, model: 'script:demo' }, 'not_a_git_repository'],
+      [{ task: 'x', repo: join(dir, 'missing'), model: 'script:demo' }, 'repo_not_found'],
+      [{ task: 'x', repo, ref: 'no-such-branch', model: 'script:demo' }, 'unknown_ref'],
+      [{ task: 'x', repo, model: 'gpt:4' }, 'unknown_model'],
+      [{ task: 'x', repo, model: 'anthropic:claude-sonnet-4-5' }, 'missing_api_key'],
+      [{ task: 'x', repo, model: `script:${join(dir, 'nope.json')}` }, 'invalid_script'],
+    ];
+    for (const [request, code] of cases) {
+      await expect(createSession(deps, request), code).rejects.toMatchObject({ code });
+      await expect(createSession(deps, request)).rejects.toBeInstanceOf(BadInputError);
+    }
+    expect(await store.listSessions()).toEqual([]);
+    expect(await readdir(join(dir, 'home'))).not.toContain('sessions');
+  });
+});
