@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Sandboxes and git are real processes; two cores are shared, so keep parallelism modest.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -1,9 +1,11 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { describeError, isDrydockError } from '../core/errors.ts';
+import { DEFAULT_BUDGET } from '../core/session.ts';
 import { diffStat } from '../forge/local-delivery.ts';
 import { modelSpecFromEnv } from '../models/router.ts';
 import { workspacePathOf } from '../sessions/run-session.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
+import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
 import { openEmbedded } from './cli-context.ts';
 import { runDemo } from './commands/demo.ts';
 import { formatSession, formatSessionList, getSessionOrThrow, printLogs } from './commands/inspect.ts';
@@ -40,14 +42,14 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<task>', 'what to do, in plain words')
     .requiredOption('--repo <path>', 'path of a local git repository')
     .option('--ref <ref>', 'branch, tag or commit to start from', 'HEAD')
-    .addOption(
-      new Option(
-        '--model <provider:model>',
-        'model (default: $DRYDOCK_MODEL, else anthropic:claude-sonnet-4-5)',
-      ),
-    )
-    .action(async (task: string, options: { repo: string; ref: string; model?: string }) => {
-      const context = await embedded();
+    .option('--model <provider:model>', 'model (default: $DRYDOCK_MODEL, else anthropic:claude-sonnet-4-5)')
+    .option('--max-steps <n>', `model calls at most (default ${DEFAULT_BUDGET.maxSteps})`)
+    .option('--max-minutes <n>', `agent wall time at most (default ${DEFAULT_BUDGET.maxWallTimeMs / 60_000})`)
+    .option('--max-tokens <n>', `input plus output tokens at most (default ${DEFAULT_BUDGET.maxTokens})`)
+    .option('--max-cost <usd>', `model cost at most, in US dollars (default ${DEFAULT_BUDGET.maxCostUsd})`)
+    .action(async (task: string, options: { repo: string; ref: string; model?: string } & BudgetFlags) => {
+      const budget = budgetFromFlags(options, DEFAULT_BUDGET);
+      const context = { ...(await embedded()), budget };
       const model = modelSpecFromEnv(options.model, process.env);
       const session = await runInForeground(
         context,

@@ -50,7 +50,7 @@ export class EventRenderer {
       case 'agent.stopped':
         return `  agent stopped (${data.outcome}): ${oneLine(data.detail, 200)}`;
       case 'delivery.committed':
-        return `  committed ${data.commit.slice(0, 10)}: ${data.filesChanged} files, +${data.insertions} -${data.deletions}`;
+        return `  committed ${data.commit.slice(0, 10)}: ${plural(data.filesChanged, 'file')}, +${data.insertions} -${data.deletions}`;
       case 'delivery.branch':
         return `  branch ${data.branch} in ${data.repo}`;
       case 'session.error':
@@ -66,4 +66,8 @@ export function formatMs(ms: number): string {
 export function oneLine(text: string, maxChars: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
