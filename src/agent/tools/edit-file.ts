@@ -16,8 +16,7 @@ export const editFileTool = defineTool({
   async execute({ path, oldText, newText }, { sandbox }) {
     const relative = resolveWorkspacePath(sandbox.workdir, path);
     const stat = await sandbox.stat(relative);
-    if (!stat || stat.type !== 'file')
-      throw new ToolError(`No file at "${relative}". Use write_file to create it.`);
+    if (stat?.type !== 'file') throw new ToolError(`No file at "${relative}". Use write_file to create it.`);
     const content = (await sandbox.readFile(relative)).toString('utf8');
     const matches = findAll(content, oldText);
     if (matches.length === 0) {
