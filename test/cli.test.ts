@@ -119,7 +119,10 @@ describe('drydock CLI (spawned as a user would run it)', () => {
         /"nope" does not name a commit/,
       ],
       [['run', 'fix it'], /--repo/],
-      [['run', 'fix it', '--repo', repo, '--model', 'script:demo', '--max-steps', 'lots'], /--max-steps must be/],
+      [
+        ['run', 'fix it', '--repo', repo, '--model', 'script:demo', '--max-steps', 'lots'],
+        /--max-steps must be/,
+      ],
       [['show', 'no-such-session'], /No session "no-such-session"/],
       [['frobnicate'], /unknown command/],
     ];
