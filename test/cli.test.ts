@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,61 @@ describe('drydock CLI (spawned as a user would run it)', () => {
     const readable = cli(['logs', id!, '--follow']);
     expect(readable.code).toBe(0);
     expect(readable.stdout).toContain('→ delivered');
+  });
+
+  it('logs --follow in another process streams a running session until it ends', async () => {
+    const repo = await mkdtemp(join(home, 'repo-'));
+    await createSampleRepo(repo);
+    const script = join(home, 'slow.json');
+    await writeFile(
+      script,
+      JSON.stringify({
+        coder: [
+          { toolCalls: [{ name: 'bash', input: { command: 'sleep 1.5; echo slept' } }] },
+          { toolCalls: [{ name: 'give_up', input: { reason: 'only a test' } }] },
+        ],
+      }),
+    );
+    const runner = spawn(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        BIN,
+        'run',
+        'Wait a little',
+        '--repo',
+        repo,
+        '--model',
+        `script:${script}`,
+      ],
+      { env: { PATH: process.env.PATH ?? '', HOME: home, DRYDOCK_HOME: join(home, 'data') } },
+    );
+    const id = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      runner.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const match = /drydock session (\w+)/.exec(seen);
+        if (match) resolve(match[1]!);
+      });
+      runner.on('exit', () => reject(new Error(`run exited before printing a session id: ${seen}`)));
+    });
+    const follower = spawnSync(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', BIN, 'logs', id, '--follow'],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: home, DRYDOCK_HOME: join(home, 'data') },
+        timeout: 60_000,
+      },
+    );
+    const exitCode = await new Promise((resolve) => {
+      if (runner.exitCode !== null) resolve(runner.exitCode);
+      else runner.on('exit', resolve);
+    });
+    expect(exitCode).toBe(3);
+    expect(follower.status).toBe(0);
+    expect(follower.stdout).toContain('bash sleep 1.5; echo slept → exit code 0');
+    expect(follower.stdout.trim().split('\n').at(-1)).toContain('→ bowed_out');
   });
 
   it('exits 3 with the reason when the session bows out', async () => {
