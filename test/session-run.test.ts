@@ -102,7 +102,15 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
     const events = await store.listEvents(session.id);
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
     const states = events.flatMap((event) => (event.data.type === 'state.changed' ? [event.data.to] : []));
-    expect(states).toEqual(['provisioning', 'working', 'delivering', 'delivered']);
+    expect(states).toEqual([
+      'provisioning',
+      'setup',
+      'working',
+      'verifying',
+      'reviewing',
+      'delivering',
+      'delivered',
+    ]);
     const bashResults = events.filter(
       (event) => event.data.type === 'tool.result' && event.data.tool === 'bash',
     );

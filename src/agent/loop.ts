@@ -210,7 +210,11 @@ async function runToolCalls(
     if (result.stop) {
       stopWith =
         result.stop.kind === 'finished'
-          ? { kind: 'finished', summary: result.stop.summary }
+          ? {
+              kind: 'finished',
+              summary: result.stop.summary,
+              ...(result.stop.result === undefined ? {} : { result: result.stop.result }),
+            }
           : { kind: 'gave_up', reason: result.stop.reason };
     } else if (streak && streak.count >= run.budget.maxRepeatedFailures) {
       stopWith = {

@@ -8,7 +8,14 @@ export interface ToolContext {
 }
 
 /** How a tool ends the agent's run, when it does. */
-export type ToolStop = { kind: 'finished'; summary: string } | { kind: 'gave_up'; reason: string };
+export type ToolStop =
+  | {
+      kind: 'finished';
+      summary: string;
+      /** Structured output of a role's final tool (a review's findings). */
+      result?: unknown;
+    }
+  | { kind: 'gave_up'; reason: string };
 
 export interface ToolOutput {
   /** What the model reads. */

@@ -1,15 +1,19 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isDrydockError } from '../core/errors.ts';
 import { DEFAULT_BUDGET } from '../core/session.ts';
-import { diffStat } from '../forge/local-delivery.ts';
 import { modelSpecFromEnv } from '../models/router.ts';
-import { workspacePathOf } from '../sessions/run-session.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
 import { openEmbedded } from './cli-context.ts';
 import { runDemo } from './commands/demo.ts';
-import { formatSession, formatSessionList, getSessionOrThrow, printLogs } from './commands/inspect.ts';
-import { describeEnding, runInForeground } from './commands/run.ts';
+import {
+  formatSession,
+  formatSessionList,
+  getSessionOrThrow,
+  printLogs,
+  sessionDocument,
+} from './commands/inspect.ts';
+import { printEnding, runInForeground } from './commands/run.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 
 const out = process.stdout;
@@ -56,15 +60,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         { task, repo: options.repo, ref: options.ref, model },
         out,
       );
-      const stat =
-        session.state === 'delivered'
-          ? await diffStat(
-              workspacePathOf(context.home, session.id),
-              session.baseCommit!,
-              session.headCommit!,
-            )
-          : null;
-      out.write(`\n${describeEnding(session, stat)}`);
+      await printEnding(context, session, out);
       setExitCode(exitCodeFor(session.state));
     });
 
@@ -94,6 +90,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         out.write(`${JSON.stringify({ ...session, artifacts }, null, 2)}\n`);
       } else {
         out.write(formatSession(session));
+        const document = await sessionDocument(store, session);
+        if (document) out.write(`\n${document}\n`);
       }
     });
 

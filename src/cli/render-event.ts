@@ -1,4 +1,4 @@
-import type { SessionEvent } from '../core/events.ts';
+import type { CheckSummary, SessionEvent } from '../core/events.ts';
 
 /** Turns a tool call's input into the few words a person needs ("bash npm test"). Pure. */
 export function describeToolCall(tool: string, input: unknown): string {
@@ -34,21 +34,37 @@ export class EventRenderer {
       case 'workspace.ready':
         return `  workspace at ${data.baseCommit.slice(0, 10)} (${data.sandbox} sandbox)`;
       case 'model.response':
-        return data.text.trim() === '' ? null : `  ${oneLine(data.text, 120)}`;
+        return data.text.trim() === '' ? null : `  ${who(data.role)}${oneLine(data.text, 120)}`;
       case 'model.error':
-        return `  model error: ${oneLine(data.message, 200)}`;
+        return `  ${who(data.role)}model error: ${oneLine(data.message, 200)}`;
       case 'tool.call':
         this.#calls.set(data.toolCallId, describeToolCall(data.tool, data.input));
         return null;
       case 'tool.result': {
         const call = this.#calls.get(data.toolCallId) ?? data.tool;
         const mark = data.isError ? '✗' : '✓';
-        return `  ${mark} ${call} → ${oneLine(data.summary, 80)} (${formatMs(data.durationMs)})`;
+        return `  ${who(data.role)}${mark} ${call} → ${oneLine(data.summary, 80)} (${formatMs(data.durationMs)})`;
       }
       case 'context.compacted':
         return `  compacted the conversation: ${data.removedMessages} messages summarised (~${data.tokensBefore} → ~${data.tokensAfter} tokens)`;
       case 'agent.stopped':
-        return `  agent stopped (${data.outcome}): ${oneLine(data.detail, 200)}`;
+        return data.role === 'reviewer'
+          ? null
+          : `  agent stopped (${data.outcome}): ${oneLine(data.detail, 200)}`;
+      case 'checks.detected':
+        return data.checks.length === 0
+          ? '  no checks found (no test, typecheck or lint command detected)'
+          : `  checks: ${data.checks.map((check) => `${check.command} (${check.source})`).join(', ')}`;
+      case 'checks.completed':
+        return `  ${data.phase === 'baseline' ? 'baseline' : `checks, round ${data.round}`}: ${data.checks.map(describeCheck).join('; ')}`;
+      case 'gate.verdict':
+        return data.passed
+          ? `  gate passed${data.warnings.length > 0 ? ` with ${plural(data.warnings.length, 'warning')}` : ''}`
+          : `  gate failed: ${oneLine(data.problems.join('; '), 200)}`;
+      case 'review.completed':
+        return data.approved
+          ? `  reviewer approved (round ${data.round}): ${oneLine(data.summary, 120)}`
+          : `  reviewer, round ${data.round}: ${plural(data.findings.length, 'finding')}: ${oneLine(data.findings.map((f) => `${f.severity} ${f.file}`).join(', '), 120)}`;
       case 'delivery.committed':
         return `  committed ${data.commit.slice(0, 10)}: ${plural(data.filesChanged, 'file')}, +${data.insertions} -${data.deletions}`;
       case 'delivery.branch':
@@ -70,4 +86,15 @@ export function oneLine(text: string, maxChars: number): string {
 
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function who(role: string | undefined): string {
+  return role === 'reviewer' ? 'reviewer: ' : '';
+}
+
+function describeCheck(check: CheckSummary): string {
+  const status = check.timedOut ? 'timed out' : check.exitCode === 0 ? 'ok' : `exit ${check.exitCode}`;
+  const tests = check.tests ? `, ${check.tests.passed} passed, ${check.tests.failed} failed` : '';
+  const diagnostics = check.diagnostics ? `, ${plural(check.diagnostics, 'diagnostic')}` : '';
+  return `${check.name} ${status}${tests}${diagnostics}`;
 }

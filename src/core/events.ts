@@ -1,6 +1,35 @@
 import type { Usage } from './session.ts';
 import type { SessionState } from './session-state.ts';
 
+/** Which agent an agent event belongs to; absent means the coder. */
+export type AgentRole = 'coder' | 'reviewer';
+
+/** One check's result as the event log keeps it (the full output is an artifact). */
+export interface CheckSummary {
+  name: string;
+  command: string;
+  exitCode: number | null;
+  timedOut: boolean;
+  /** Test counts when the output was parsed; null when it was not. */
+  tests: { passed: number; failed: number; skipped: number } | null;
+  /** Diagnostics counted in the output (typecheck, lint). */
+  diagnostics: number | null;
+  durationMs: number;
+  /** The last lines of the output. */
+  outputTail: string;
+  outputArtifactId?: string;
+}
+
+export interface ReviewFinding {
+  id: string;
+  round: number;
+  file: string;
+  line?: number;
+  severity: 'critical' | 'major' | 'minor' | 'nit';
+  explanation: string;
+  suggestedFix?: string;
+}
+
 /**
  * The session event log: ordered, numbered, durable. Every client (CLI, web UI, API, integrations)
  * reads the same log. `data` is plain JSON.
@@ -16,9 +45,10 @@ export type EventData =
       toolCalls: number;
       usage: Usage;
       durationMs: number;
+      role?: AgentRole;
     }
-  | { type: 'model.error'; step: number; message: string }
-  | { type: 'tool.call'; step: number; toolCallId: string; tool: string; input: unknown }
+  | { type: 'model.error'; step: number; message: string; role?: AgentRole }
+  | { type: 'tool.call'; step: number; toolCallId: string; tool: string; input: unknown; role?: AgentRole }
   | {
       type: 'tool.result';
       step: number;
@@ -32,6 +62,7 @@ export type EventData =
       /** Set when the full output was kept as an artifact because it was truncated. */
       artifactId?: string;
       durationMs: number;
+      role?: AgentRole;
     }
   | {
       type: 'context.compacted';
@@ -40,7 +71,20 @@ export type EventData =
       tokensBefore: number;
       tokensAfter: number;
     }
-  | { type: 'agent.stopped'; step: number; outcome: string; detail: string }
+  | { type: 'agent.stopped'; step: number; outcome: string; detail: string; role?: AgentRole }
+  | { type: 'checks.detected'; checks: Array<{ name: string; command: string; source: string }> }
+  | { type: 'checks.completed'; phase: 'baseline' | 'after'; round: number; checks: CheckSummary[] }
+  | {
+      type: 'gate.verdict';
+      round: number;
+      passed: boolean;
+      /** Why the gate did not pass, one line each; empty when it passed. */
+      problems: string[];
+      warnings: string[];
+      failToPass: string[];
+      passToPass: number;
+    }
+  | { type: 'review.completed'; round: number; approved: boolean; summary: string; findings: ReviewFinding[] }
   | {
       type: 'delivery.committed';
       commit: string;

@@ -36,7 +36,7 @@ export const DEFAULT_BUDGET: Budget = {
 };
 
 export type Outcome =
-  | { kind: 'finished'; summary: string }
+  | { kind: 'finished'; summary: string; result?: unknown }
   | { kind: 'gave_up'; reason: string }
   | { kind: 'budget_exhausted'; reason: string }
   | { kind: 'loop_detected'; reason: string }

@@ -1,3 +1,6 @@
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InternalError } from '../core/errors.ts';
 import { parseShortStat } from './diff-stat.ts';
 import { git } from './git.ts';
@@ -71,4 +74,26 @@ export async function deliverBranch(
 /** `git diff --stat` between two commits of the workspace, for people. */
 export function diffStat(workspacePath: string, from: string, to: string): Promise<string> {
   return git(['diff', '--stat', from, to], { cwd: workspacePath });
+}
+
+/**
+ * The agent's change as a unified diff against the base commit, untracked files included, without
+ * touching the workspace's index (a throwaway index file is used).
+ */
+export async function workspaceDiff(workspacePath: string, baseCommit: string): Promise<string> {
+  const indexFile = join(
+    tmpdir(),
+    `drydock-index-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  );
+  const env = { GIT_INDEX_FILE: indexFile };
+  try {
+    await git(['read-tree', baseCommit], { cwd: workspacePath, env });
+    await git(['add', '--all'], { cwd: workspacePath, env });
+    return await git(['diff', '--cached', '--no-color', '--no-ext-diff', baseCommit], {
+      cwd: workspacePath,
+      env,
+    });
+  } finally {
+    await rm(indexFile, { force: true });
+  }
 }

@@ -1,9 +1,8 @@
 import type { Outcome } from '../core/session.ts';
-import type { SessionState } from '../core/session-state.ts';
 
 export type AfterAgent =
   | { next: 'delivering'; summary: string }
-  | { next: Exclude<SessionState, 'delivering'>; reason: string };
+  | { next: 'bowed_out' | 'failed' | 'cancelled'; reason: string };
 
 /** Where a session goes when its agent stops. Pure. */
 export function decideAfterAgent(outcome: Outcome): AfterAgent {

@@ -1,31 +1,39 @@
 import { join } from 'node:path';
 import type { AgentState } from '../agent/agent-state.ts';
-import { initialAgentState } from '../agent/agent-state.ts';
 import { coderSystemPrompt } from '../agent/coder-prompt.ts';
 import { runAgent } from '../agent/loop.ts';
 import { createCodingTools } from '../agent/tools/index.ts';
 import { describeError, InternalError, isDrydockError, NotFoundError } from '../core/errors.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
-import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { prepareWorkspace } from '../environments/local-workspace.ts';
 import { commitWorkspace, deliverBranch } from '../forge/local-delivery.ts';
 import { branchExists, gitUser } from '../forge/local-repository.ts';
+import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { branchName } from './branch-name.ts';
 import { decideAfterAgent } from './outcome.ts';
+import { bowOutReport, pullRequestDescription, type ReportInput } from './reports.ts';
+import type { SessionCheckpoint } from './session-checkpoint.ts';
+import { findingResponses, initialCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
 import { SessionRecorder } from './session-recorder.ts';
+import { type SessionRun, save, saveArtifact } from './session-run.ts';
+import { type GateStep, reviewChange, runBaseline, verifyChange } from './verification.ts';
 
 export function workspacePathOf(home: string, sessionId: string): string {
   return join(home, 'sessions', sessionId, 'workspace');
 }
 
+/** Reviewer rounds before drydock bows out with the findings still open. */
+export const MAX_REVIEW_ROUNDS = 3;
+
 /**
- * Drives one session through its lifecycle: provisioning (workspace and sandbox), working (the agent
- * loop), delivering (drydock commits and hands the branch over), and a final state. Resumes from the
- * stored checkpoint when the session was already working. Returns the session as it ended; failures
- * inside are recorded on the session (state `failed`) rather than thrown.
+ * Drives one session through its lifecycle: provisioning (workspace and sandbox), setup (the baseline
+ * run of the repository's checks), working (the agent loop) ⇄ verifying (the gate) ⇄ reviewing (a
+ * separate reviewer), delivering (drydock commits and hands the branch over), and a final state.
+ * Resumes from the stored checkpoint. Returns the session as it ended; failures inside are recorded
+ * on the session (state `failed`) rather than thrown.
  */
 export async function runSession(
   deps: SessionDeps,
@@ -48,8 +56,19 @@ export async function runSession(
     if (session.state === 'queued') await recorder.transition('provisioning');
     await prepareWorkspace(session.repo, session.baseCommit!, workspacePath);
     sandbox = await deps.sandboxes.create({ sessionId: session.id, workspacePath, readOnlyPaths: ['.git'] });
+    const stored = (await deps.store.loadCheckpoint(session.id)) as SessionCheckpoint | null;
+    const run: SessionRun = {
+      deps,
+      recorder,
+      router,
+      sandbox,
+      workspacePath,
+      signal,
+      observer: options,
+      checkpoint: stored ?? initialCheckpoint(session.task),
+    };
     if (recorder.session.state === 'provisioning') {
-      await recorder.transition('working', {
+      await recorder.transition('setup', {
         events: [
           {
             type: 'workspace.ready',
@@ -60,47 +79,11 @@ export async function runSession(
         ],
       });
     }
-
-    const checkpoint = (await deps.store.loadCheckpoint(session.id)) as AgentState | null;
-    const state = checkpoint ?? initialAgentState(session.task);
-    const activeSandbox = sandbox;
-    const final = await runAgent({
-      coder: router.resolve('coder'),
-      summarizer: router.resolve('summarizer'),
-      system: coderSystemPrompt({
-        workdir: sandbox.workdir,
-        repoInstructions: await readRepoInstructions(activeSandbox),
-      }),
-      tools: createCodingTools(),
-      sandbox: activeSandbox,
-      budget: deps.budget,
-      state,
-      signal,
-      host: {
-        record: async (events, agentState) => {
-          await recorder.record(
-            events,
-            { steps: agentState.step, usage: agentState.usage },
-            agentState as unknown as JsonValue,
-          );
-        },
-        saveArtifact: async (name, content) =>
-          (await deps.store.putArtifact({ sessionId: session.id, name, contentType: 'text/plain', content }))
-            .id,
-        nowMs: () => deps.clock.now().getTime(),
-        ...(options.onModelWait ? { onModelWait: options.onModelWait } : {}),
-      },
-    });
-    await sandbox.destroy();
-    sandbox = null;
-
-    const after = decideAfterAgent(final.outcome!);
-    if (after.next !== 'delivering') {
-      await recorder.transition(after.next, { reason: after.reason, patch: { reason: after.reason } });
-      return recorder.session;
+    if (recorder.session.state === 'setup') {
+      run.checkpoint = await runBaseline(run);
+      await recorder.transition('working');
     }
-    await recorder.transition('delivering', { patch: { summary: after.summary } });
-    return await deliver(recorder, workspacePath, after.summary);
+    return await drive(run);
   } catch (error) {
     const code = isDrydockError(error) ? error.code : 'internal_error';
     const message = describeError(error);
@@ -117,19 +100,106 @@ export async function runSession(
   }
 }
 
-async function deliver(recorder: SessionRecorder, workspacePath: string, summary: string): Promise<Session> {
+/** working ⇄ verifying ⇄ reviewing until the change is delivered or the session bows out. */
+async function drive(run: SessionRun): Promise<Session> {
+  const { recorder } = run;
+  for (;;) {
+    if (recorder.session.state === 'working') {
+      run.checkpoint.agent = await runCoder(run, run.checkpoint.agent);
+      const after = decideAfterAgent(run.checkpoint.agent.outcome!);
+      if (after.next !== 'delivering') return finishWithout(run, after.next, after.reason);
+      await recorder.transition('verifying');
+    }
+    let step: GateStep;
+    if (recorder.session.state === 'verifying') {
+      step = await verifyChange(run);
+      if (step.next === 'working') {
+        await recorder.transition('working', { reason: 'the gate found problems; the coder continues' });
+        continue;
+      }
+      if (step.next === 'bowed_out') return finishWithout(run, 'bowed_out', step.reason);
+      await recorder.transition('reviewing');
+    }
+    step = await reviewChange(run, MAX_REVIEW_ROUNDS);
+    if (step.next === 'working') {
+      await recorder.transition('working', { reason: 'the reviewer found problems; the coder answers them' });
+      continue;
+    }
+    if (step.next === 'bowed_out') return finishWithout(run, 'bowed_out', step.reason);
+    return deliver(run);
+  }
+}
+
+async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState> {
+  const tools = createCodingTools();
+  tools.set(respondToFindingTool.name, respondToFindingTool);
+  return runAgent({
+    coder: run.router.resolve('coder'),
+    summarizer: run.router.resolve('summarizer'),
+    system: coderSystemPrompt({
+      workdir: run.sandbox.workdir,
+      repoInstructions: await readRepoInstructions(run.sandbox),
+    }),
+    tools,
+    sandbox: run.sandbox,
+    budget: run.deps.budget,
+    state,
+    signal: run.signal,
+    host: {
+      record: async (events, agentState) => {
+        run.checkpoint = { ...run.checkpoint, agent: agentState };
+        await save(run, events);
+      },
+      saveArtifact: (name, content) => saveArtifact(run, name, content),
+      nowMs: () => run.deps.clock.now().getTime(),
+      ...(run.observer.onModelWait ? { onModelWait: run.observer.onModelWait } : {}),
+    },
+  });
+}
+
+function reportInput(run: SessionRun): ReportInput {
+  const { gate, agent } = run.checkpoint;
+  const outcome = agent.outcome;
+  return {
+    session: run.recorder.session,
+    summary: outcome?.kind === 'finished' ? outcome.summary : '',
+    baseline: gate.baseline ?? [],
+    after: gate.lastAfter ?? [],
+    verdict: gate.lastVerdict,
+    findings: gate.findings,
+    responses: findingResponses(agent),
+    openFindings: gate.openFindings,
+    reviewSummary: gate.reviewSummary,
+  };
+}
+
+async function finishWithout(run: SessionRun, state: 'bowed_out' | 'failed' | 'cancelled', reason: string) {
+  if (state === 'bowed_out') {
+    await saveArtifact(run, 'report.md', bowOutReport({ ...reportInput(run), reason }), 'text/markdown');
+  }
+  await run.recorder.transition(state, { reason, patch: { reason } });
+  return run.recorder.session;
+}
+
+async function deliver(run: SessionRun): Promise<Session> {
+  const { recorder } = run;
+  const outcome = run.checkpoint.agent.outcome;
+  const summary = outcome?.kind === 'finished' ? outcome.summary : '';
+  await recorder.transition('delivering', { patch: { summary } });
   const session = recorder.session;
   const title = session.task.split('\n', 1)[0]!.slice(0, 72);
   const committed = await commitWorkspace({
-    workspacePath,
+    workspacePath: run.workspacePath,
     baseCommit: session.baseCommit!,
     message: `${title}\n\n${summary}\n\ndrydock session ${session.id}`,
     coAuthor: await gitUser(session.repo),
   });
   if (!committed) {
-    const reason = 'the agent finished without changing any file, so there is nothing to deliver';
-    await recorder.transition('bowed_out', { reason, patch: { reason } });
-    return recorder.session;
+    return finishWithout(
+      run,
+      'bowed_out',
+      'the agent finished without changing any file, so there is nothing to deliver',
+    );
   }
   const branch = branchName(session.task, session.id);
   if (await branchExists(session.repo, branch)) {
@@ -138,7 +208,8 @@ async function deliver(recorder: SessionRecorder, workspacePath: string, summary
       `Branch ${branch} already exists in ${session.repo}; drydock will not move it.`,
     );
   }
-  await deliverBranch(workspacePath, session.repo, branch, committed.commit);
+  await deliverBranch(run.workspacePath, session.repo, branch, committed.commit);
+  await saveArtifact(run, 'pull-request.md', pullRequestDescription(reportInput(run)), 'text/markdown');
   await recorder.transition('delivered', {
     patch: { branch, headCommit: committed.commit },
     events: [

@@ -2,12 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Session } from '../../core/session.ts';
-import { diffStat } from '../../forge/local-delivery.ts';
-import { workspacePathOf } from '../../sessions/run-session.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { DEMO_TASK } from '../demo/demo-script.ts';
 import { createSampleRepo } from '../demo/sample-repo.ts';
-import { describeEnding, runInForeground } from './run.ts';
+import { printEnding, runInForeground } from './run.ts';
 
 /**
  * `drydock demo`: offline, with the built-in scripted model. Creates a sample repository with a
@@ -19,10 +17,6 @@ export async function runDemo(deps: SessionDeps, out: NodeJS.WriteStream): Promi
   out.write(`Sample repository with a failing test: ${repo}\n`);
   out.write("Model: script:demo, drydock's built-in scripted demo model (offline; not an LLM)\n\n");
   const session = await runInForeground(deps, { task: DEMO_TASK, repo, model: 'script:demo' }, out);
-  const stat =
-    session.state === 'delivered'
-      ? await diffStat(workspacePathOf(deps.home, session.id), session.baseCommit!, session.headCommit!)
-      : null;
-  out.write(`\n${describeEnding(session, stat)}`);
+  await printEnding(deps, session, out);
   return session;
 }

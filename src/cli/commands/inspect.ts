@@ -5,6 +5,13 @@ import type { Session } from '../../core/session.ts';
 import { isTerminal } from '../../core/session-state.ts';
 import { EventRenderer, oneLine } from '../render-event.ts';
 
+/** The session's main document: the PR description when delivered, the bow-out report otherwise. */
+export async function sessionDocument(store: Store, session: Session): Promise<string | null> {
+  const name = session.state === 'delivered' ? 'pull-request.md' : 'report.md';
+  const artifact = (await store.listArtifacts(session.id)).findLast((a) => a.name === name);
+  return artifact ? ((await store.getArtifact(artifact.id))?.content ?? null) : null;
+}
+
 export async function getSessionOrThrow(store: Store, id: string): Promise<Session> {
   const session = await store.getSession(id);
   if (!session)

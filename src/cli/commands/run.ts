@@ -1,9 +1,11 @@
 import type { Session } from '../../core/session.ts';
+import { diffStat } from '../../forge/local-delivery.ts';
 import { createSession } from '../../sessions/create-session.ts';
-import { runSession } from '../../sessions/run-session.ts';
+import { runSession, workspacePathOf } from '../../sessions/run-session.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { EventRenderer } from '../render-event.ts';
 import { Spinner } from '../spinner.ts';
+import { sessionDocument } from './inspect.ts';
 
 export interface RunRequest {
   task: string;
@@ -65,4 +67,21 @@ export function describeEnding(session: Session, diffStat: string | null): strin
   }
   lines.push(`details: drydock show ${session.id} · log: drydock logs ${session.id}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Prints how a run ended: the branch and diff stat, or the bow-out report (what was tried, what failed). */
+export async function printEnding(
+  deps: SessionDeps,
+  session: Session,
+  out: NodeJS.WriteStream,
+): Promise<void> {
+  const stat =
+    session.state === 'delivered'
+      ? await diffStat(workspacePathOf(deps.home, session.id), session.baseCommit!, session.headCommit!)
+      : null;
+  if (session.state === 'bowed_out') {
+    const report = await sessionDocument(deps.store, session);
+    if (report) out.write(`\n${report}\n`);
+  }
+  out.write(`\n${describeEnding(session, stat)}`);
 }

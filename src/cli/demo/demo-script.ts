@@ -44,4 +44,21 @@ export const DEMO_SCRIPT: Script = {
       ],
     },
   ],
+  reviewer: [
+    {
+      text: 'Checking the loop bounds and the empty-list case.',
+      toolCalls: [{ name: 'read_file', input: { path: 'src/stats.js' } }],
+    },
+    {
+      toolCalls: [
+        {
+          name: 'submit_review',
+          input: {
+            summary: 'The fix is minimal and correct: the loop now covers every element, and the tests pass.',
+            findings: [],
+          },
+        },
+      ],
+    },
+  ],
 };

@@ -1,0 +1,109 @@
+import { initialAgentState } from '../agent/agent-state.ts';
+import type { AgentHost } from '../agent/loop.ts';
+import { runAgent } from '../agent/loop.ts';
+import type { ToolDefinition } from '../agent/tool.ts';
+import { listFilesTool } from '../agent/tools/list-files.ts';
+import { readFileTool } from '../agent/tools/read-file.ts';
+import { searchTool } from '../agent/tools/search.ts';
+import type { EventData } from '../core/events.ts';
+import type { ResolvedModel } from '../core/ports/models.ts';
+import type { Sandbox } from '../core/ports/sandbox.ts';
+import type { Budget, Usage } from '../core/session.ts';
+import type { Finding, FindingInput, FindingResponse } from './findings.ts';
+import { findingInputSchema } from './findings.ts';
+import { REVIEWER_SYSTEM_PROMPT, reviewRequest } from './reviewer-prompt.ts';
+import { submitReviewTool } from './submit-review-tool.ts';
+
+/** The reviewer reads; it never writes. */
+const REVIEWER_TOOLS: ReadonlyMap<string, ToolDefinition> = new Map(
+  [readFileTool, listFilesTool, searchTool, submitReviewTool].map((tool) => [tool.name, tool]),
+);
+
+export const REVIEWER_BUDGET: Budget = {
+  maxSteps: 25,
+  maxWallTimeMs: 10 * 60_000,
+  maxTokens: 1_000_000,
+  maxCostUsd: 3,
+  maxRepeatedFailures: 3,
+};
+
+export type ReviewResult =
+  | { kind: 'reviewed'; summary: string; findings: Finding[]; usage: Usage }
+  | { kind: 'failed'; reason: string; usage: Usage };
+
+export interface ReviewRun {
+  reviewer: ResolvedModel;
+  summarizer: ResolvedModel;
+  sandbox: Sandbox;
+  round: number;
+  task: string;
+  diff: string;
+  checksSummary: string;
+  previous: ReadonlyArray<{ finding: Finding; response?: FindingResponse }>;
+  /** Records the reviewer's steps (tagged `role: reviewer`) in the session's log. */
+  recordEvents(events: EventData[]): Promise<void>;
+  saveArtifact: AgentHost['saveArtifact'];
+  nowMs(): number;
+  signal: AbortSignal;
+}
+
+/**
+ * A review with a clean context: the reviewer sees the task, the diff and the verification, and reads
+ * the workspace with read-only tools. It does not see the coder's conversation. Never throws for the
+ * model's sake: a reviewer that cannot finish is a failed review, which blocks delivery.
+ */
+export async function runReview(run: ReviewRun): Promise<ReviewResult> {
+  const request = reviewRequest({
+    task: run.task,
+    diff: run.diff,
+    checksSummary: run.checksSummary,
+    previous: run.previous,
+  });
+  const final = await runAgent({
+    coder: run.reviewer,
+    summarizer: run.summarizer,
+    system: REVIEWER_SYSTEM_PROMPT,
+    tools: REVIEWER_TOOLS,
+    sandbox: run.sandbox,
+    budget: REVIEWER_BUDGET,
+    state: initialAgentState(request),
+    signal: run.signal,
+    host: {
+      record: (events) => run.recordEvents(events.map(tagReviewer)),
+      saveArtifact: run.saveArtifact,
+      nowMs: run.nowMs,
+    },
+  });
+  const outcome = final.outcome;
+  if (outcome?.kind !== 'finished') {
+    const why = outcome && 'reason' in outcome ? outcome.reason : 'it did not finish';
+    return { kind: 'failed', reason: `the reviewer did not submit a review: ${why}`, usage: final.usage };
+  }
+  const parsed = findingInputSchema.array().safeParse(outcome.result ?? []);
+  if (!parsed.success)
+    return { kind: 'failed', reason: 'the reviewer submitted malformed findings', usage: final.usage };
+  return {
+    kind: 'reviewed',
+    summary: outcome.summary,
+    findings: numberFindings(parsed.data, run.round),
+    usage: final.usage,
+  };
+}
+
+/** Gives findings ids that stay stable in the log and the PR: R<round>-<n>. Pure. */
+export function numberFindings(findings: readonly FindingInput[], round: number): Finding[] {
+  return findings.map((finding, index) => ({ ...finding, id: `R${round}-${index + 1}`, round }));
+}
+
+function tagReviewer(event: EventData): EventData {
+  switch (event.type) {
+    case 'model.response':
+    case 'model.error':
+    case 'tool.call':
+    case 'tool.result':
+    case 'agent.stopped':
+      return { ...event, role: 'reviewer' };
+    default:
+      return event;
+  }
+}

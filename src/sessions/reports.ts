@@ -1,0 +1,96 @@
+import type { Session } from '../core/session.ts';
+import type { Finding, FindingResponse } from '../review/findings.ts';
+import { formatFinding } from '../review/findings.ts';
+import type { CheckOutcome } from '../verify/check-outcome.ts';
+import type { GateVerdict } from '../verify/gate.ts';
+
+export interface ReportInput {
+  session: Session;
+  summary: string;
+  baseline: readonly CheckOutcome[];
+  after: readonly CheckOutcome[];
+  verdict: GateVerdict | null;
+  findings: readonly Finding[];
+  responses: ReadonlyMap<string, FindingResponse>;
+  openFindings: readonly Finding[];
+  reviewSummary: string | null;
+}
+
+/** The pull request description: summary, verification evidence, review, warnings, cost. Pure. */
+export function pullRequestDescription(input: ReportInput): string {
+  const { session } = input;
+  return [
+    `## Summary\n\n${input.summary}\n\nTask: ${session.task}`,
+    `## Verification\n\n${checksTable(input.baseline, input.after)}${failToPassText(input.verdict)}`,
+    `## Review\n\n${reviewText(input)}`,
+    input.verdict && input.verdict.warnings.length > 0
+      ? `## Warnings\n\n${input.verdict.warnings.map((warning) => `- ${warning}`).join('\n')}`
+      : '',
+    `## Cost\n\n${session.steps} model calls, ${session.usage.inputTokens} input and ${session.usage.outputTokens} output tokens, $${session.usage.costUsd.toFixed(4)} (model ${session.model}).`,
+    `---\nMade by drydock session \`${session.id}\`.`,
+  ]
+    .filter((part) => part !== '')
+    .join('\n\n');
+}
+
+/** Why drydock bowed out: what was tried, what failed, what a human should look at. Pure. */
+export function bowOutReport(input: ReportInput & { reason: string }): string {
+  const failing = input.after.filter((outcome) => outcome.exitCode !== 0 || outcome.timedOut);
+  return [
+    `# drydock bowed out\n\n**Why:** ${input.reason}\n\nTask: ${input.session.task}`,
+    input.summary ? `## What the agent did\n\n${input.summary}` : '',
+    input.verdict && input.verdict.problems.length > 0
+      ? `## What failed\n\n${input.verdict.problems.map((problem) => `- ${problem}`).join('\n')}`
+      : '',
+    input.after.length > 0 ? `## Checks\n\n${checksTable(input.baseline, input.after)}` : '',
+    ...failing.map((outcome) => `### ${outcome.check.command}\n\n\`\`\`\n${outcome.outputTail}\n\`\`\``),
+    input.openFindings.length > 0
+      ? `## Open review findings\n\n${input.openFindings.map((finding) => `- ${formatFinding(finding)}`).join('\n')}`
+      : '',
+    `## Where to look\n\nThe workspace and the full event log: \`drydock show ${input.session.id}\`, \`drydock logs ${input.session.id}\`.`,
+  ]
+    .filter((part) => part !== '')
+    .join('\n\n');
+}
+
+function checksTable(baseline: readonly CheckOutcome[], after: readonly CheckOutcome[]): string {
+  if (after.length === 0 && baseline.length === 0) return 'No checks were found in this repository.\n';
+  const rows = after.map((outcome) => {
+    const before = baseline.find((b) => b.check.name === outcome.check.name);
+    return `| \`${outcome.check.command}\` | ${describe(before)} | ${describe(outcome)} |`;
+  });
+  return `| check | base commit | with the change |\n| --- | --- | --- |\n${rows.join('\n')}\n`;
+}
+
+function describe(outcome: CheckOutcome | undefined): string {
+  if (!outcome) return 'not run';
+  const status = outcome.timedOut
+    ? 'timed out'
+    : outcome.exitCode === 0
+      ? 'passed'
+      : `failed (exit ${outcome.exitCode})`;
+  const tests = outcome.tests?.parsed
+    ? `: ${outcome.tests.summary.passed} passed, ${outcome.tests.summary.failed} failed, ${outcome.tests.summary.skipped} skipped`
+    : '';
+  const diagnostics =
+    outcome.diagnostics && outcome.diagnostics.length > 0
+      ? `: ${outcome.diagnostics.length} diagnostics`
+      : '';
+  return `${status}${tests}${diagnostics}`;
+}
+
+function failToPassText(verdict: GateVerdict | null): string {
+  if (!verdict) return '';
+  const f2p = verdict.failToPass.length > 0 ? verdict.failToPass.map((id) => `\`${id}\``).join(', ') : 'none';
+  return `\nFAIL_TO_PASS (now passing): ${f2p}. PASS_TO_PASS (still passing): ${verdict.passToPass} tests.\n`;
+}
+
+function reviewText(input: ReportInput): string {
+  const lines = [input.reviewSummary ? `Reviewer: ${input.reviewSummary}` : 'No review recorded.'];
+  for (const finding of input.findings) {
+    const response = input.responses.get(finding.id);
+    const resolution = response ? `${response.decision}: ${response.reason}` : 'no answer';
+    lines.push(`- ${formatFinding(finding)}\n  - ${resolution}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,77 @@
+import type { AgentState } from '../agent/agent-state.ts';
+import { initialAgentState } from '../agent/agent-state.ts';
+import type { Finding, FindingResponse } from '../review/findings.ts';
+import type { CheckOutcome } from '../verify/check-outcome.ts';
+import type { Check } from '../verify/checks.ts';
+import type { GateVerdict } from '../verify/gate.ts';
+
+/** Where the verification gate stands; durable with the agent state so a resumed session goes on. */
+export interface GateState {
+  checks: Check[] | null;
+  baseline: CheckOutcome[] | null;
+  /** Times the checks ran after a finish. */
+  verifyRounds: number;
+  reviewRounds: number;
+  lastAfter: CheckOutcome[] | null;
+  lastVerdict: GateVerdict | null;
+  /** Every finding of every review round. */
+  findings: Finding[];
+  /** Critical and major findings of the latest review. */
+  openFindings: Finding[];
+  reviewSummary: string | null;
+  /** Whether the coder was already reminded to answer the open findings this round. */
+  unansweredReminded?: boolean;
+}
+
+/** The session's checkpoint: the coder's conversation and the gate's progress. */
+export interface SessionCheckpoint {
+  agent: AgentState;
+  gate: GateState;
+}
+
+export function initialCheckpoint(task: string): SessionCheckpoint {
+  return {
+    agent: initialAgentState(task),
+    gate: {
+      checks: null,
+      baseline: null,
+      verifyRounds: 0,
+      reviewRounds: 0,
+      lastAfter: null,
+      lastVerdict: null,
+      findings: [],
+      openFindings: [],
+      reviewSummary: null,
+    },
+  };
+}
+
+/** Gives the coder another turn with a message from drydock (gate failures, review findings). Pure. */
+export function reopenAgent(agent: AgentState, message: string): AgentState {
+  return {
+    ...agent,
+    outcome: null,
+    idleTurns: 0,
+    messages: [...agent.messages, { role: 'user', content: message }],
+  };
+}
+
+/** The coder's answers to findings, from its respond_to_finding calls (the latest answer wins). Pure. */
+export function findingResponses(agent: AgentState): Map<string, FindingResponse> {
+  const responses = new Map<string, FindingResponse>();
+  for (const message of agent.messages) {
+    if (message.role !== 'assistant' || typeof message.content === 'string') continue;
+    for (const part of message.content) {
+      if (part.type !== 'tool-call' || part.toolName !== 'respond_to_finding') continue;
+      const input = part.input as Partial<FindingResponse>;
+      if (typeof input.id === 'string' && (input.decision === 'fixed' || input.decision === 'rejected')) {
+        responses.set(input.id, {
+          id: input.id,
+          decision: input.decision,
+          reason: String(input.reason ?? ''),
+        });
+      }
+    }
+  }
+  return responses;
+}

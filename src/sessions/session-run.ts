@@ -1,0 +1,45 @@
+import type { ModelRouter } from '../core/ports/models.ts';
+import type { Sandbox } from '../core/ports/sandbox.ts';
+import type { JsonValue } from '../core/ports/store.ts';
+import type { SessionCheckpoint } from './session-checkpoint.ts';
+import type { RunObserver, SessionDeps } from './session-deps.ts';
+import type { SessionRecorder } from './session-recorder.ts';
+
+/** One run of a session: its adapters, sandbox and checkpoint, shared by the lifecycle's phases. */
+export interface SessionRun {
+  deps: SessionDeps;
+  recorder: SessionRecorder;
+  router: ModelRouter;
+  sandbox: Sandbox;
+  workspacePath: string;
+  signal: AbortSignal;
+  observer: RunObserver;
+  checkpoint: SessionCheckpoint;
+}
+
+/** Saves the checkpoint with the events, atomically. */
+export async function save(
+  run: SessionRun,
+  events: Parameters<SessionRecorder['record']>[0] = [],
+): Promise<void> {
+  await run.recorder.record(
+    events,
+    { steps: run.checkpoint.agent.step, usage: run.checkpoint.agent.usage },
+    run.checkpoint as unknown as JsonValue,
+  );
+}
+
+export async function saveArtifact(
+  run: SessionRun,
+  name: string,
+  content: string,
+  contentType = 'text/plain',
+) {
+  const artifact = await run.deps.store.putArtifact({
+    sessionId: run.recorder.session.id,
+    name,
+    contentType,
+    content,
+  });
+  return artifact.id;
+}

@@ -1,0 +1,227 @@
+import { addUsage } from '../core/session.ts';
+import { git } from '../forge/git.ts';
+import { workspaceDiff } from '../forge/local-delivery.ts';
+import { blockingFindings, formatFinding } from '../review/findings.ts';
+import { runReview } from '../review/run-review.ts';
+import type { CheckOutcome } from '../verify/check-outcome.ts';
+import { type Check, detectChecks } from '../verify/checks.ts';
+import type { GateVerdict } from '../verify/gate.ts';
+import { decideGate } from '../verify/gate.ts';
+import { runChecks } from '../verify/run-checks.ts';
+import { findSoftSignals } from '../verify/soft-signals.ts';
+import { parseUnifiedDiff } from '../verify/unified-diff.ts';
+import type { SessionCheckpoint } from './session-checkpoint.ts';
+import { findingResponses, reopenAgent } from './session-checkpoint.ts';
+import { type SessionRun, save, saveArtifact } from './session-run.ts';
+
+export type GateStep =
+  | { next: 'working' }
+  | { next: 'reviewing' }
+  | { next: 'deliver' }
+  | { next: 'bowed_out'; reason: string };
+
+/**
+ * setup: finds the repository's checks and runs them on the base commit, so the gate can tell what
+ * the change broke from what was broken before. The workspace is reset afterwards (caches and
+ * reports the checks wrote must not end up in the change).
+ */
+export async function runBaseline(run: SessionRun): Promise<SessionCheckpoint> {
+  let { gate } = run.checkpoint;
+  if (gate.checks === null) {
+    const checks = await discoverChecks(run);
+    gate = { ...gate, checks };
+    run.checkpoint = { ...run.checkpoint, gate };
+    await save(run, [
+      {
+        type: 'checks.detected',
+        checks: checks.map(({ name, command, source }) => ({ name, command, source })),
+      },
+    ]);
+  }
+  if (gate.baseline === null) {
+    const baseline = await runChecks(run.sandbox, gate.checks ?? [], {
+      signal: run.signal,
+      saveOutput: (check, output) => saveArtifact(run, `baseline-${check.name}.txt`, output),
+    });
+    await resetWorkspace(run);
+    run.checkpoint = { ...run.checkpoint, gate: { ...gate, baseline } };
+    await save(run, [
+      { type: 'checks.completed', phase: 'baseline', round: 0, checks: baseline.map(toSummary) },
+    ]);
+  }
+  return run.checkpoint;
+}
+
+/** verifying: the checks again, the diff's soft signals, and the gate's verdict. */
+export async function verifyChange(run: SessionRun): Promise<GateStep> {
+  const { gate, agent } = run.checkpoint;
+  const responses = findingResponses(agent);
+  const unanswered = gate.openFindings.filter((finding) => !responses.has(finding.id));
+  if (unanswered.length > 0 && unanswered.length === gate.openFindings.length && !gate.unansweredReminded) {
+    // The coder must answer each finding (fix or reject with a reason); remind it once.
+    run.checkpoint = {
+      agent: reopenAgent(
+        agent,
+        `Answer each reviewer finding with respond_to_finding before finishing: ${unanswered.map((f) => f.id).join(', ')}.`,
+      ),
+      gate: { ...gate, unansweredReminded: true },
+    };
+    await save(run);
+    return { next: 'working' };
+  }
+  const round = gate.verifyRounds + 1;
+  const session = run.recorder.session;
+  const diff = await workspaceDiff(run.workspacePath, session.baseCommit!);
+  if (diff.trim() === '') {
+    return {
+      next: 'bowed_out',
+      reason: 'the agent finished without changing any file, so there is nothing to deliver',
+    };
+  }
+  const files = parseUnifiedDiff(diff);
+  const after = await runChecks(run.sandbox, gate.checks ?? [], {
+    signal: run.signal,
+    saveOutput: (check, output) => saveArtifact(run, `round-${round}-${check.name}.txt`, output),
+  });
+
+  const verdict = decideGate({
+    task: session.task,
+    summary: agent.outcome?.kind === 'finished' ? agent.outcome.summary : '',
+    baseline: gate.baseline ?? [],
+    after,
+    signals: findSoftSignals(files, { task: session.task }),
+    touchedFiles: files.map((file) => file.path),
+  });
+  run.checkpoint = {
+    agent: verdict.passed ? agent : reopenAgent(agent, verdict.feedback),
+    gate: { ...gate, verifyRounds: round, lastAfter: after, lastVerdict: verdict },
+  };
+  await save(run, [
+    { type: 'checks.completed', phase: 'after', round, checks: after.map(toSummary) },
+    {
+      type: 'gate.verdict',
+      round,
+      passed: verdict.passed,
+      problems: verdict.problems,
+      warnings: verdict.warnings,
+      failToPass: verdict.failToPass,
+      passToPass: verdict.passToPass,
+    },
+  ]);
+  return verdict.passed ? { next: 'reviewing' } : { next: 'working' };
+}
+
+/** reviewing: a reviewer with a clean context; blocking findings go back to the coder, up to a cap. */
+export async function reviewChange(run: SessionRun, maxRounds: number): Promise<GateStep> {
+  const { gate, agent } = run.checkpoint;
+  const round = gate.reviewRounds + 1;
+  const session = run.recorder.session;
+  const responses = findingResponses(agent);
+  const result = await runReview({
+    reviewer: run.router.resolve('reviewer'),
+    summarizer: run.router.resolve('summarizer'),
+    sandbox: run.sandbox,
+    round,
+    task: session.task,
+    diff: await workspaceDiff(run.workspacePath, session.baseCommit!),
+    checksSummary: describeVerdict(gate.lastVerdict, gate.lastAfter ?? []),
+    previous: gate.findings.map((finding) => {
+      const response = responses.get(finding.id);
+      return response ? { finding, response } : { finding };
+    }),
+    recordEvents: (events) => save(run, events),
+    saveArtifact: (name, content) => saveArtifact(run, `review-${round}-${name}`, content),
+    nowMs: () => run.deps.clock.now().getTime(),
+    signal: run.signal,
+  });
+  const usage = addUsage(agent.usage, result.usage);
+  if (result.kind === 'failed') {
+    run.checkpoint = { agent: { ...agent, usage }, gate: { ...gate, reviewRounds: round } };
+    await save(run);
+    return { next: 'bowed_out', reason: result.reason };
+  }
+  const open = blockingFindings(result.findings);
+  const reopen = open.length > 0 && round < maxRounds;
+  const message = [
+    `A reviewer read your change (round ${round} of at most ${maxRounds}) and found:`,
+    ...result.findings.map((finding) => `- ${formatFinding(finding)}`),
+    'Answer every finding with respond_to_finding: fix it and answer "fixed", or answer "rejected" with the reason it ' +
+      'does not apply. Then run the checks and call finish again.',
+  ].join('\n');
+  run.checkpoint = {
+    agent: reopen ? reopenAgent({ ...agent, usage }, message) : { ...agent, usage },
+    gate: {
+      ...gate,
+      reviewRounds: round,
+      findings: [...gate.findings, ...result.findings],
+      openFindings: open,
+      reviewSummary: result.summary,
+      unansweredReminded: false,
+    },
+  };
+  await save(run, [
+    {
+      type: 'review.completed',
+      round,
+      approved: open.length === 0,
+      summary: result.summary,
+      findings: result.findings,
+    },
+  ]);
+  if (open.length === 0) return { next: 'deliver' };
+  if (reopen) return { next: 'working' };
+  return {
+    next: 'bowed_out',
+    reason: `the reviewer still has ${open.length} critical or major findings after ${round} rounds: ${open.map((f) => `${f.severity} ${f.file}`).join(', ')}`,
+  };
+}
+
+async function discoverChecks(run: SessionRun): Promise<Check[]> {
+  const listed = await run.sandbox.exec(['git', '-c', 'safe.directory=*', 'ls-files', '-z'], {
+    timeoutMs: 30_000,
+  });
+  const files = listed.exitCode === 0 ? listed.output.split('\0').filter((file) => file !== '') : [];
+  let packageJson: { scripts?: Record<string, string> } | null = null;
+  if (files.includes('package.json')) {
+    try {
+      packageJson = JSON.parse((await run.sandbox.readFile('package.json')).toString('utf8'));
+    } catch {
+      packageJson = null;
+    }
+  }
+  return detectChecks({ files, packageJson });
+}
+
+/** Back to the base commit exactly: drydock's own git, from outside the sandbox. */
+async function resetWorkspace(run: SessionRun): Promise<void> {
+  await git(['checkout', '--quiet', '--force', run.recorder.session.baseCommit!, '--', '.'], {
+    cwd: run.workspacePath,
+  });
+  await git(['clean', '-fdq'], { cwd: run.workspacePath });
+}
+
+function toSummary(outcome: CheckOutcome & { outputArtifactId?: string }) {
+  return {
+    name: outcome.check.name,
+    command: outcome.check.command,
+    exitCode: outcome.exitCode,
+    timedOut: outcome.timedOut,
+    tests: outcome.tests?.parsed ? outcome.tests.summary : null,
+    diagnostics: outcome.diagnostics ? outcome.diagnostics.length : null,
+    durationMs: outcome.durationMs,
+    outputTail: outcome.outputTail.split('\n').slice(-15).join('\n'),
+    ...(outcome.outputArtifactId ? { outputArtifactId: outcome.outputArtifactId } : {}),
+  };
+}
+
+function describeVerdict(verdict: GateVerdict | null, after: readonly CheckOutcome[]): string {
+  if (after.length === 0) return 'The repository has no checks drydock could find.';
+  const lines = after.map((outcome) => {
+    const tests = outcome.tests?.parsed
+      ? `${outcome.tests.summary.passed} passed, ${outcome.tests.summary.failed} failed`
+      : `exit ${outcome.exitCode}`;
+    return `- \`${outcome.check.command}\`: ${tests}`;
+  });
+  if (verdict?.warnings.length) lines.push(...verdict.warnings.map((warning) => `- warning: ${warning}`));
+  return lines.join('\n');
+}

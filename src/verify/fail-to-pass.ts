@@ -1,0 +1,27 @@
+import type { TestRun } from './test-results.ts';
+
+const ABOUT_FAILING_TESTS = /\b(fail(s|ed|ing|ure|ures)?|broken|red)\b|\btests?\b.*\bpass/i;
+
+/**
+ * FAIL_TO_PASS: the tests the change must make pass. Tests the task names (by their name), and, when
+ * the task is about failing tests, every test that failed on the base commit. Pre-existing failures a
+ * task does not mention are not blamed on the change. Pure.
+ */
+export function selectFailToPass(task: string, baseline: TestRun): string[] {
+  const failing = baseline.tests.filter((test) => test.status === 'failed').map((test) => test.id);
+  const lower = task.toLowerCase();
+  const named = baseline.tests
+    .filter((test) => {
+      const name =
+        test.id
+          .split(/ > |::|\//)
+          .at(-1)
+          ?.trim()
+          .toLowerCase() ?? '';
+      return name.length >= 4 && lower.includes(name);
+    })
+    .map((test) => test.id);
+  const selected = new Set(named);
+  if (ABOUT_FAILING_TESTS.test(task)) for (const id of failing) selected.add(id);
+  return [...selected];
+}
