@@ -135,6 +135,13 @@ describe('drydock CLI (spawned as a user would run it)', () => {
     expect(follower.stdout.trim().split('\n').at(-1)).toContain('→ bowed_out');
   });
 
+  it('demo --sandbox none works and warns loudly that nothing is isolated', () => {
+    const demo = cli(['demo', '--sandbox', 'none']);
+    expect(demo.code).toBe(0);
+    expect(demo.stderr).toContain('WARNING: --sandbox none: commands run on this machine without isolation');
+    expect(demo.stdout).toContain('(none sandbox)');
+  });
+
   it('exits 3 with the reason when the session bows out', async () => {
     const repo = await mkdtemp(join(home, 'repo-'));
     await createSampleRepo(repo);
@@ -177,6 +184,14 @@ describe('drydock CLI (spawned as a user would run it)', () => {
       [
         ['run', 'fix it', '--repo', repo, '--model', 'script:demo', '--max-steps', 'lots'],
         /--max-steps must be/,
+      ],
+      [
+        ['run', 'fix it', '--repo', repo, '--model', 'script:demo', '--sandbox', 'docker'],
+        /Unknown sandbox "docker"/,
+      ],
+      [
+        ['run', 'fix it', '--repo', repo, '--model', 'script:demo', '--allow-host', 'http://x.org'],
+        /--allow-host/,
       ],
       [['show', 'no-such-session'], /No session "no-such-session"/],
       [['frobnicate'], /unknown command/],

@@ -141,6 +141,47 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
     expect(session.reason).toContain('without changing any file');
   });
 
+  it('reaches only allowlisted hosts, and logs every blocked attempt', async () => {
+    const { createServer } = await import('node:http');
+    let hits = 0;
+    const server = createServer((_request, response) => {
+      hits++;
+      response.end('hello from the host');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      scripts.net = {
+        coder: [
+          {
+            toolCalls: [
+              { name: 'bash', input: { command: `NO_PROXY= no_proxy= curl -sS --max-time 5 http://127.0.0.1:${port}/` } },
+              { name: 'bash', input: { command: 'curl -fsS --max-time 5 http://example.org/' } },
+              { name: 'give_up', input: { reason: 'only checking the network' } },
+            ],
+          },
+        ],
+      };
+      const created = await createSession(
+        { ...deps, allowHosts: [{ host: '127.0.0.1', port }] },
+        { task: 'Check the network', repo, model: 'script:net' },
+      );
+      const session = await runSession({ ...deps, allowHosts: [{ host: '127.0.0.1', port }] }, created.id);
+      expect(session.state).toBe('bowed_out');
+      const events = (await store.listEvents(session.id)).map((event) => event.data);
+      const results = events.filter((event) => event.type === 'tool.result' && event.tool === 'bash');
+      expect(results[0]).toMatchObject({
+        isError: false,
+        output: expect.stringContaining('hello from the host'),
+      });
+      expect(results[1]).toMatchObject({ isError: true });
+      expect(hits).toBe(1);
+      expect(events).toContainEqual({ type: 'network.blocked', host: 'example.org', port: 80 });
+    } finally {
+      server.close();
+    }
+  });
+
   it('rejects bad input before creating anything', async () => {
     const notRepo = join(dir, 'plain');
     execFileSync('mkdir', [notRepo]);

@@ -4,23 +4,30 @@ import type { Store } from '../core/ports/store.ts';
 import { DEFAULT_BUDGET } from '../core/session.ts';
 import { createModelRouter } from '../models/router.ts';
 import { createBubblewrapProvider } from '../sandbox/bubblewrap-provider.ts';
+import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { createRandomIds } from '../store/ids.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { dataHome } from './data-home.ts';
 import { DEMO_SCRIPT } from './demo/demo-script.ts';
+import type { SandboxChoice } from './sandbox-flags.ts';
+
+export interface EmbeddedOptions {
+  sandbox?: SandboxChoice;
+}
 
 /** The embedded wiring: SQLite in the data directory, local sandboxes, models from the environment. */
 export async function openEmbedded(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
+  options: EmbeddedOptions = {},
 ): Promise<SessionDeps> {
   const home = dataHome(env);
   const ids = createRandomIds();
   const store: Store = await openSqliteStore({ path: join(home, 'drydock.db'), clock: systemClock, ids });
   return {
     store,
-    sandboxes: createBubblewrapProvider(),
+    sandboxes: options.sandbox === 'none' ? createNoSandboxProvider() : createBubblewrapProvider(),
     models: (spec) => createModelRouter({ default: spec, env, cwd, scripts: { demo: DEMO_SCRIPT } }),
     clock: systemClock,
     ids,

@@ -4,7 +4,7 @@ import { DEFAULT_BUDGET } from '../core/session.ts';
 import { modelSpecFromEnv } from '../models/router.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
-import { openEmbedded } from './cli-context.ts';
+import { type EmbeddedOptions, openEmbedded } from './cli-context.ts';
 import { runDemo } from './commands/demo.ts';
 import {
   formatSession,
@@ -15,13 +15,22 @@ import {
 } from './commands/inspect.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
 
 const out = process.stdout;
 
+type RunOptions = {
+  repo: string;
+  ref: string;
+  model?: string;
+  sandbox?: string;
+  allowHost: string[];
+} & BudgetFlags;
+
 function buildProgram(setExitCode: (code: number) => void): Command {
   let deps: SessionDeps | null = null;
-  const embedded = async () => {
-    deps ??= await openEmbedded();
+  const embedded = async (options: EmbeddedOptions = {}) => {
+    deps ??= await openEmbedded(process.env, process.cwd(), options);
     return deps;
   };
   const program = new Command('drydock')
@@ -35,8 +44,10 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('demo')
     .description('Run a session offline on a generated sample repository with the scripted demo model')
-    .action(async () => {
-      const session = await runDemo(await embedded(), out);
+    .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .action(async (options: { sandbox?: string }) => {
+      const sandbox = sandboxChoice(options.sandbox, process.env);
+      const session = await runDemo(await embedded({ sandbox }), out);
       setExitCode(exitCodeFor(session.state));
     });
 
@@ -50,10 +61,19 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--max-steps <n>', `model calls at most (default ${DEFAULT_BUDGET.maxSteps})`)
     .option('--max-minutes <n>', `agent wall time at most (default ${DEFAULT_BUDGET.maxWallTimeMs / 60_000})`)
     .option('--max-tokens <n>', `input plus output tokens at most (default ${DEFAULT_BUDGET.maxTokens})`)
+    .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .option(
+      '--allow-host <host[:port]>',
+      "a host the sandbox may reach through drydock's proxy (repeatable; default: no network)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--max-cost <usd>', `model cost at most, in US dollars (default ${DEFAULT_BUDGET.maxCostUsd})`)
-    .action(async (task: string, options: { repo: string; ref: string; model?: string } & BudgetFlags) => {
+    .action(async (task: string, options: RunOptions) => {
       const budget = budgetFromFlags(options, DEFAULT_BUDGET);
-      const context = { ...(await embedded()), budget };
+      const sandbox = sandboxChoice(options.sandbox, process.env);
+      const allowHosts = allowHostRules(options.allowHost);
+      const context = { ...(await embedded({ sandbox })), budget, allowHosts };
       const model = modelSpecFromEnv(options.model, process.env);
       const session = await runInForeground(
         context,

@@ -69,6 +69,8 @@ export class EventRenderer {
         return `  committed ${data.commit.slice(0, 10)}: ${plural(data.filesChanged, 'file')}, +${data.insertions} -${data.deletions}`;
       case 'delivery.branch':
         return `  branch ${data.branch} in ${data.repo}`;
+      case 'network.blocked':
+        return `  blocked: ${data.host}:${data.port}`;
       case 'session.error':
         return `  error (${data.code}): ${oneLine(data.message, 300)}`;
     }

@@ -93,6 +93,7 @@ export type EventData =
       deletions: number;
     }
   | { type: 'delivery.branch'; branch: string; repo: string; commit: string }
+  | { type: 'network.blocked'; host: string; port: number }
   | { type: 'session.error'; code: string; message: string };
 
 export type EventType = EventData['type'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBubblewrapArgs, sandboxBaseEnv } from './bubblewrap-args.ts';
+import { buildBubblewrapArgs, egressProxyEnv, sandboxBaseEnv } from './bubblewrap-args.ts';
 import type { HostLayout } from './host-layout.ts';
 
 const mergedUsr: HostLayout = {
@@ -18,6 +18,7 @@ const args = buildBubblewrapArgs({
   readOnlyPaths: ['.git'],
   nodeBinaryPath: '/work/app/node_modules/node/bin/node',
   supervisorPath: '/work/app/src/sandbox/supervisor.ts',
+  tmpBytes: 1048576,
 });
 const line = args.join(' ');
 
@@ -89,6 +90,75 @@ describe('buildBubblewrapArgs', () => {
     for (const hidden of ['/root', '/home', '/work ', '/var ', '/srv', '/opt ', '/mnt']) {
       expect(line).not.toContain(` ${hidden}`);
     }
+  });
+});
+
+describe('buildBubblewrapArgs with network egress', () => {
+  const withEgress = buildBubblewrapArgs({
+    layout: mergedUsr,
+    workspacePath: '/w',
+    readOnlyPaths: [],
+    nodeBinaryPath: '/n/node',
+    supervisorPath: '/s/supervisor.ts',
+    tmpBytes: 1048576,
+    egress: { socketPath: '/tmp/drydock-egress-x/egress.sock', forwarderPath: '/s/egress-forwarder.ts' },
+  });
+  const at = (...sequence: string[]): number =>
+    withEgress.findIndex((_, i) => sequence.every((value, j) => withEgress[i + j] === value));
+
+  it('binds the proxy socket and the forwarder read-only and tells the supervisor where they are', () => {
+    expect(at('--ro-bind', '/tmp/drydock-egress-x/egress.sock', '/opt/drydock/egress.sock')).toBeGreaterThan(
+      0,
+    );
+    expect(at('--ro-bind', '/s/egress-forwarder.ts', '/opt/drydock/egress-forwarder.ts')).toBeGreaterThan(0);
+    expect(withEgress.slice(-6)).toEqual([
+      '--',
+      '/opt/drydock/node/bin/node',
+      '/opt/drydock/supervisor.ts',
+      '/workspace',
+      '/opt/drydock/egress.sock',
+      '3128',
+    ]);
+    // Still no network namespace of the host's.
+    expect(withEgress).not.toContain('--share-net');
+  });
+
+  it('binds neither without egress', () => {
+    expect(line).not.toContain('egress');
+  });
+});
+
+describe('buildBubblewrapArgs /proc, /dev and /tmp', () => {
+  it('makes the kernel settings under /proc read-only after mounting /proc', () => {
+    const proc = indexOf('--proc', '/proc');
+    expect(proc).toBeGreaterThan(0);
+    for (const path of ['/proc/sys', '/proc/sysrq-trigger', '/proc/fs']) {
+      expect(indexOf('--ro-bind-try', path, path), path).toBeGreaterThan(proc);
+    }
+  });
+
+  it('makes /dev read-only but for a /dev/shm as small as /tmp', () => {
+    const dev = indexOf('--dev', '/dev');
+    const shm = indexOf('--size', '1048576', '--tmpfs', '/dev/shm');
+    expect(shm).toBeGreaterThan(dev);
+    expect(indexOf('--remount-ro', '/dev')).toBeGreaterThan(shm);
+  });
+
+  it('gives /tmp a tmpfs of the given size', () => {
+    expect(indexOf('--size', '1048576', '--tmpfs', '/tmp')).toBeGreaterThan(0);
+  });
+});
+
+describe('egressProxyEnv', () => {
+  it('points both cases of the proxy variables at the supervisor, loopback excepted', () => {
+    expect(egressProxyEnv()).toEqual({
+      HTTP_PROXY: 'http://127.0.0.1:3128',
+      HTTPS_PROXY: 'http://127.0.0.1:3128',
+      http_proxy: 'http://127.0.0.1:3128',
+      https_proxy: 'http://127.0.0.1:3128',
+      NO_PROXY: 'localhost,127.0.0.1',
+      no_proxy: 'localhost,127.0.0.1',
+    });
   });
 });
 

@@ -4,15 +4,41 @@ import type { HostLayout } from './host-layout.ts';
 export const SANDBOX_WORKDIR = '/workspace';
 export const SANDBOX_NODE_BIN_DIR = '/opt/drydock/node/bin';
 export const SANDBOX_SUPERVISOR_PATH = '/opt/drydock/supervisor.ts';
+/** Next to the supervisor, which imports it when the sandbox has network egress. */
+export const SANDBOX_EGRESS_FORWARDER_PATH = '/opt/drydock/egress-forwarder.ts';
+export const SANDBOX_EGRESS_SOCKET = '/opt/drydock/egress.sock';
+/** Where commands find the egress proxy: the supervisor listens here on the sandbox's own loopback. */
+export const SANDBOX_EGRESS_PORT = 3128;
 /** Not 0: inside the sandbox nothing runs as root, and bubblewrap drops every capability. */
 export const SANDBOX_UID = 1000;
 export const SANDBOX_HOSTNAME = 'drydock';
 
 const SANDBOX_PATH = `/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:${SANDBOX_NODE_BIN_DIR}`;
 
+/**
+ * Parts of /proc made read-only, as Docker does (bubblewrap covers /proc/irq and /proc/bus itself):
+ * writable files in them change the host's kernel. Bound from drydock's own /proc, since bubblewrap
+ * binds from outside; the sandbox then reads drydock's values, which are mostly global anyway.
+ */
+const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger', '/proc/fs'];
+
 /** The environment every command in a bubblewrap sandbox starts from: nothing of the host's. */
 export function sandboxBaseEnv(specEnv: Record<string, string> = {}): Record<string, string> {
   return { PATH: SANDBOX_PATH, HOME: '/tmp', LANG: 'C.UTF-8', TERM: 'dumb', ...specEnv };
+}
+
+/** The proxy variables of a sandbox with network egress; loopback stays direct. */
+export function egressProxyEnv(): Record<string, string> {
+  const proxy = `http://127.0.0.1:${SANDBOX_EGRESS_PORT}`;
+  const noProxy = 'localhost,127.0.0.1';
+  return {
+    HTTP_PROXY: proxy,
+    HTTPS_PROXY: proxy,
+    http_proxy: proxy,
+    https_proxy: proxy,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+  };
 }
 
 export interface BubblewrapArgsInput {
@@ -24,6 +50,10 @@ export interface BubblewrapArgsInput {
   /** Real host path of the Node binary that runs the supervisor. */
   nodeBinaryPath: string;
   supervisorPath: string;
+  /** Size of the private /tmp. */
+  tmpBytes: number;
+  /** Host paths of drydock's egress proxy socket and of the forwarder module; absent without network. */
+  egress?: { socketPath: string; forwarderPath: string } | undefined;
 }
 
 /**
@@ -64,7 +94,12 @@ export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
   args.push('--ro-bind', '/etc', '/etc');
   for (const file of layout.maskedFiles) args.push('--ro-bind', '/dev/null', file);
   for (const dir of layout.maskedDirs) args.push('--tmpfs', dir, '--remount-ro', dir);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  args.push('--proc', '/proc');
+  // The sandbox user is drydock's host user (root when drydock runs as root), and sysctls check only
+  // file ownership: without this a command could set kernel.core_pattern and run code on the host.
+  for (const path of PROC_READ_ONLY) args.push('--ro-bind-try', path, path);
+  args.push('--dev', '/dev', '--size', String(input.tmpBytes), '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
+  args.push('--size', String(input.tmpBytes), '--tmpfs', '/tmp');
   args.push('--bind', input.workspacePath, SANDBOX_WORKDIR);
   for (const path of input.readOnlyPaths) {
     args.push('--ro-bind', join(input.workspacePath, path), join(SANDBOX_WORKDIR, path));
@@ -72,9 +107,16 @@ export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
   // Only the binary, not its directory: next to it may be anything of the host's.
   args.push('--ro-bind', input.nodeBinaryPath, join(SANDBOX_NODE_BIN_DIR, 'node'));
   args.push('--ro-bind', input.supervisorPath, SANDBOX_SUPERVISOR_PATH);
+  const supervisorArgs = [SANDBOX_WORKDIR];
+  if (input.egress !== undefined) {
+    // Connecting to a socket needs no write access to its mount: read-only like everything of drydock's.
+    args.push('--ro-bind', input.egress.forwarderPath, SANDBOX_EGRESS_FORWARDER_PATH);
+    args.push('--ro-bind', input.egress.socketPath, SANDBOX_EGRESS_SOCKET);
+    supervisorArgs.push(SANDBOX_EGRESS_SOCKET, String(SANDBOX_EGRESS_PORT));
+  }
   // The root is bubblewrap's own tmpfs: read-only, so nothing can be written outside the workspace and /tmp.
   args.push('--remount-ro', '/');
   args.push('--chdir', SANDBOX_WORKDIR);
-  args.push('--', join(SANDBOX_NODE_BIN_DIR, 'node'), SANDBOX_SUPERVISOR_PATH, SANDBOX_WORKDIR);
+  args.push('--', join(SANDBOX_NODE_BIN_DIR, 'node'), SANDBOX_SUPERVISOR_PATH, ...supervisorArgs);
   return args;
 }

@@ -12,6 +12,10 @@ describe('explainBubblewrapFailure', () => {
     ["bwrap: Can't mount proc on /newroot/proc: Operation not permitted", 'cannot mount /proc'],
     ['bwrap: loopback: Failed RTM_NEWADDR: Operation not permitted', 'private network namespace'],
     ['bwrap: Unknown option --disable-userns', 'too old'],
+    [
+      'drydock-launcher: 4: cannot create /sys/fs/cgroup/pids/drydock/s/cgroup.procs: Permission denied\ndrydock: cannot move the sandbox into its cgroup /sys/fs/cgroup/pids/drydock/s/cgroup.procs',
+      'could not move the sandbox into its cgroup',
+    ],
     ['bwrap: something new', 'failed to start the sandbox'],
   ])('explains %j', (stderr, cause) => {
     const message = explainBubblewrapFailure(stderr);

@@ -1,9 +1,18 @@
-const NO_ISOLATION_HINT =
+import { LAUNCHER_CGROUP_ERROR } from './sandbox-launcher.ts';
+
+export const NO_ISOLATION_HINT =
   'or run without isolation (`--sandbox none`) on a machine you trust with the repository';
 
 /** Turns bubblewrap's stderr into a message that names the cause and the fix. */
 export function explainBubblewrapFailure(stderr: string): string {
   const output = stderr.trim() === '' ? 'no error output' : stderr.trim();
+  if (output.includes(LAUNCHER_CGROUP_ERROR)) {
+    return (
+      `drydock could not move the sandbox into its cgroup (${output}). Run drydock as root with the cgroup ` +
+      'v1 memory, pids and cpu hierarchies mounted, or delegate a cgroup v2 subtree with those controllers ' +
+      `to drydock, ${NO_ISOLATION_HINT}.`
+    );
+  }
   if (/unknown option|unrecognized option/i.test(output)) {
     return (
       `bubblewrap is too old for drydock (${output}): it needs bubblewrap 0.8 or later ` +

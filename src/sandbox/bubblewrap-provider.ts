@@ -1,16 +1,25 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, isDrydockError, UnavailableError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
 import type { SandboxProvider, SandboxSpec } from '../core/ports/sandbox.ts';
-import { buildBubblewrapArgs, SANDBOX_WORKDIR, sandboxBaseEnv } from './bubblewrap-args.ts';
-import { explainBubblewrapFailure } from './bubblewrap-diagnosis.ts';
+import { buildBubblewrapArgs, egressProxyEnv, SANDBOX_WORKDIR, sandboxBaseEnv } from './bubblewrap-args.ts';
+import { explainBubblewrapFailure, NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
+import { createSandboxCgroup, type SandboxCgroup } from './cgroup-control.ts';
+import { layoutCgroups } from './cgroup-layout.ts';
+import { resolveEgressRules } from './egress-policy.ts';
+import { type EgressProxy, startEgressProxy } from './egress-proxy.ts';
 import { DEFAULT_KILL_GRACE_MS } from './exec-limits.ts';
 import { type HostLayout, readHostLayout } from './host-layout.ts';
+import { detectLimitEnvironment } from './limit-detection.ts';
+import { chooseLimitPlan, type LimitEnvironment } from './limit-plan.ts';
+import { resolveSandboxLimits } from './resource-limits.ts';
+import { buildLauncher } from './sandbox-launcher.ts';
 import { createSupervisedSandbox, type SupervisedSandbox } from './supervised-sandbox.ts';
 import { connectSupervisor } from './supervisor-connection.ts';
 import { resolveReadOnlyPaths } from './workspace-path.ts';
@@ -26,6 +35,8 @@ export interface BubblewrapProviderOptions {
   responseTimeoutMs?: number;
   /** Sandbox ids. Default: random. */
   ids?: IdGenerator;
+  /** What the machine offers to enforce limits with. Default: detected once (limit-detection.ts). */
+  limitEnvironment?: () => Promise<LimitEnvironment>;
 }
 
 export interface BubblewrapProvider extends SandboxProvider {
@@ -34,17 +45,44 @@ export interface BubblewrapProvider extends SandboxProvider {
 
 const randomIds: IdGenerator = { next: () => randomBytes(6).toString('hex') };
 
-function bubblewrapMissing(cause?: unknown): UnavailableError {
+function bubblewrapMissing(bwrapPath: string, cause?: unknown): UnavailableError {
   return new UnavailableError(
     'bubblewrap_missing',
-    'bubblewrap is not installed: run `apt-get install -y bubblewrap`',
+    `bubblewrap (${bwrapPath}) is not installed or not executable: install it (\`apt-get install -y ` +
+      `bubblewrap\` on Debian and Ubuntu, \`dnf install bubblewrap\` on Fedora), ${NO_ISOLATION_HINT}.`,
     { cause, transient: false },
   );
 }
 
-function errnoCode(error: unknown): string | undefined {
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
-  return undefined;
+async function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The bwrap binary as a path: checked up front, since the launcher's exec failing says less. */
+async function findBubblewrap(bwrapPath: string): Promise<string> {
+  const candidates = bwrapPath.includes('/')
+    ? [bwrapPath]
+    : (process.env.PATH ?? '/usr/bin:/bin')
+        .split(delimiter)
+        .filter((dir) => dir !== '')
+        .map((dir) => join(dir, bwrapPath));
+  for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
+  throw bubblewrapMissing(bwrapPath);
+}
+
+/** Caches a lookup, forgetting a failure so the next call tries again. */
+function cached<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= load().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
 }
 
 async function realWorkspace(path: string): Promise<string> {
@@ -69,8 +107,10 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () =>
 /**
  * Sandboxes made of Linux namespaces with bubblewrap: one long-lived bwrap per session running the
  * supervisor (see supervisor.ts) on the Node binary drydock itself runs on. The sandbox sees a
- * read-only system (/usr, /etc without its secrets), its workspace at /workspace, a private /tmp,
- * its own processes only, and no network but its own loopback.
+ * read-only system (/usr, /etc without its secrets), its workspace at /workspace, a private /tmp of
+ * limited size, its own processes only, and no network but its own loopback (plus, with an allowlist,
+ * drydock's egress proxy). Its limits are enforced by the strongest mechanism the machine offers
+ * (limit-plan.ts): cgroups that the launcher joins before bubblewrap starts, else rlimits.
  */
 export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}): BubblewrapProvider {
   const bwrapPath = options.bwrapPath ?? 'bwrap';
@@ -79,57 +119,87 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   const responseTimeoutMs = options.responseTimeoutMs ?? 60_000;
   const ids = options.ids ?? randomIds;
   const supervisorPath = fileURLToPath(new URL('./supervisor.ts', import.meta.url));
-  let layout: Promise<HostLayout> | undefined;
-  let nodeBinary: Promise<string> | undefined;
+  const forwarderPath = fileURLToPath(new URL('./egress-forwarder.ts', import.meta.url));
+  const bubblewrap = cached(() => findBubblewrap(bwrapPath));
+  const hostLayout = cached<HostLayout>(readHostLayout);
+  const nodeBinary = cached(() => realpath(process.execPath));
+  const limitEnvironment = cached(options.limitEnvironment ?? detectLimitEnvironment);
 
   async function create(spec: SandboxSpec): Promise<SupervisedSandbox> {
     const workspacePath = await realWorkspace(spec.workspacePath);
     const readOnlyPaths = await resolveReadOnlyPaths(workspacePath, spec.readOnlyPaths ?? []);
-    layout ??= readHostLayout().catch((error: unknown) => {
-      layout = undefined;
-      throw error;
-    });
-    nodeBinary ??= realpath(process.execPath);
-    const args = buildBubblewrapArgs({
-      layout: await layout,
-      workspacePath,
-      readOnlyPaths,
-      nodeBinaryPath: await nodeBinary,
-      supervisorPath,
-    });
+    const limits = resolveSandboxLimits(spec.limits);
+    const allow = spec.network === undefined ? undefined : resolveEgressRules(spec.network.allow);
+    const bwrap = await bubblewrap();
+    const plan = chooseLimitPlan(await limitEnvironment(), limits);
     const id = `${spec.sessionId}-${ids.next()}`;
-    const child = spawn(bwrapPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let spawnError: unknown;
-    child.once('error', (error) => {
-      spawnError = error;
-    });
-    const connection = connectSupervisor(child, id);
+
+    let cgroup: SandboxCgroup | undefined;
+    let proxy: EgressProxy | undefined;
+    let egressDir: string | undefined;
+    const release = async (): Promise<void> => {
+      await cgroup?.destroy();
+      await proxy?.close();
+      if (egressDir !== undefined) await rm(egressDir, { recursive: true, force: true });
+    };
     try {
-      await withTimeout(
-        connection.ready,
-        startTimeoutMs,
-        () =>
-          new UnavailableError(
-            'sandbox_start_failed',
-            `The bubblewrap sandbox did not start within ${startTimeoutMs} ms; the machine may be overloaded.`,
-          ),
-      );
-    } catch (error) {
-      await connection.close();
-      if (errnoCode(spawnError) === 'ENOENT') throw bubblewrapMissing(spawnError);
-      if (isDrydockError(error) && error.code === 'sandbox_start_failed') throw error;
-      throw new UnavailableError('sandbox_start_failed', explainBubblewrapFailure(connection.stderrTail()), {
-        cause: error,
+      if (plan.cgroup !== null) cgroup = await createSandboxCgroup(layoutCgroups(plan.cgroup, id, limits));
+      if (allow !== undefined) {
+        egressDir = await mkdtemp(join(tmpdir(), 'drydock-egress-'));
+        proxy = await startEgressProxy({
+          socketPath: join(egressDir, 'egress.sock'),
+          allow,
+          onBlocked: spec.network?.onBlocked,
+        });
+      }
+      const args = buildBubblewrapArgs({
+        layout: await hostLayout(),
+        workspacePath,
+        readOnlyPaths,
+        nodeBinaryPath: await nodeBinary(),
+        supervisorPath,
+        tmpBytes: limits.tmpBytes,
+        egress: proxy === undefined ? undefined : { socketPath: proxy.socketPath, forwarderPath },
       });
+      const launcher = buildLauncher({
+        procsFiles: cgroup?.procsFiles ?? [],
+        rlimit: plan.rlimit,
+        command: [bwrap, ...args],
+      });
+      const child = spawn(launcher.file, launcher.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const connection = connectSupervisor(child, id);
+      try {
+        await withTimeout(
+          connection.ready,
+          startTimeoutMs,
+          () =>
+            new UnavailableError(
+              'sandbox_start_failed',
+              `The bubblewrap sandbox did not start within ${startTimeoutMs} ms; the machine may be overloaded.`,
+            ),
+        );
+      } catch (error) {
+        await connection.close();
+        if (isDrydockError(error) && error.code === 'sandbox_start_failed') throw error;
+        const reason = explainBubblewrapFailure(connection.stderrTail());
+        throw new UnavailableError('sandbox_start_failed', reason, { cause: error });
+      }
+      const sandboxCgroup = cgroup;
+      return createSupervisedSandbox({
+        id,
+        workdir: SANDBOX_WORKDIR,
+        connection,
+        baseEnv: sandboxBaseEnv({ ...(proxy === undefined ? {} : egressProxyEnv()), ...spec.env }),
+        killGraceMs,
+        responseTimeoutMs,
+        limits: plan.inForce,
+        oomKillCount: sandboxCgroup === undefined ? undefined : () => sandboxCgroup.oomKillCount(),
+        release,
+      });
+    } catch (error) {
+      await release();
+      throw error;
     }
-    return createSupervisedSandbox({
-      id,
-      workdir: SANDBOX_WORKDIR,
-      connection,
-      baseEnv: sandboxBaseEnv(spec.env),
-      killGraceMs,
-      responseTimeoutMs,
-    });
   }
 
   async function probe(): Promise<void> {
@@ -141,7 +211,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         if (!/^CapEff:\s*0+$/m.test(status.output) || /^Uid:\s*0\s/m.test(status.output)) {
           throw new UnavailableError(
             'sandbox_unsafe',
-            'The bubblewrap probe sandbox kept root or capabilities; refusing to run sessions in it. Check that bwrap is not setuid-patched and supports --uid and --cap-drop.',
+            'The bubblewrap probe sandbox kept root or capabilities; refusing to run sessions in it. Check ' +
+              `that bwrap is not setuid-patched and supports --uid and --cap-drop, ${NO_ISOLATION_HINT}.`,
             { transient: false, details: { status: status.output } },
           );
         }
@@ -154,16 +225,22 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   }
 
   return {
-    capabilities: { name: 'bubblewrap', isolated: true, network: false },
+    capabilities: { name: 'bubblewrap', isolated: true, network: false, egressAllowlist: true },
 
     async check() {
-      await new Promise<void>((resolve, reject) => {
-        const version = spawn(bwrapPath, ['--version'], { stdio: 'ignore' });
-        version.once('error', (error) =>
-          reject(errnoCode(error) === 'ENOENT' ? bubblewrapMissing(error) : error),
-        );
-        version.once('exit', () => resolve());
+      const bwrap = await bubblewrap();
+      const versionExit = await new Promise<number | null>((resolve, reject) => {
+        const version = spawn(bwrap, ['--version'], { stdio: 'ignore' });
+        version.once('error', (error) => reject(bubblewrapMissing(bwrap, error)));
+        version.once('exit', (code) => resolve(code));
       });
+      if (versionExit !== 0) {
+        throw new UnavailableError(
+          'bubblewrap_unusable',
+          `\`${bwrap} --version\` failed (exit code ${versionExit}): reinstall bubblewrap, ${NO_ISOLATION_HINT}.`,
+          { transient: false },
+        );
+      }
       try {
         await probe();
       } catch (error) {
@@ -173,8 +250,17 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         ) {
           throw error;
         }
-        const reason = isDrydockError(error) ? error.message : String(error);
-        throw new UnavailableError('bubblewrap_unusable', reason, { cause: error, transient: false });
+        // Start and cgroup failures are explained already (cause, fix, the escape hatch); others are not.
+        const explained = isDrydockError(error) && error.message.includes(NO_ISOLATION_HINT);
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new UnavailableError(
+          'bubblewrap_unusable',
+          explained
+            ? reason
+            : `bubblewrap is installed but drydock could not run a probe sandbox with it (${reason}). Check ` +
+                `that \`bwrap --unshare-all --unshare-user --uid 1000 --ro-bind / / true\` works here, ${NO_ISOLATION_HINT}.`,
+          { cause: error, transient: false },
+        );
       }
     },
 

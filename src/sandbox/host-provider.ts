@@ -14,7 +14,8 @@ import type {
   SandboxSpec,
 } from '../core/ports/sandbox.ts';
 import { abortedBeforeStart, DEFAULT_KILL_GRACE_MS, resolveExecLimits } from './exec-limits.ts';
-import { operationFailure, sandboxDestroyed } from './sandbox-errors.ts';
+import { resolveSandboxLimits } from './resource-limits.ts';
+import { operationFailure, sandboxDestroyed, sandboxWallTimeExceeded } from './sandbox-errors.ts';
 import {
   isProcessGroupAlive,
   killProcessGroup,
@@ -33,6 +34,19 @@ export interface HostProviderOptions {
   ids?: IdGenerator;
 }
 
+/**
+ * What a provider without isolation costs the user, for the CLI to print on every run. `label` says
+ * which choice it was (`--sandbox none`).
+ */
+export function noIsolationWarning(label: string): string {
+  return (
+    `${label}: commands run on this machine without isolation: the agent can read and change every file ` +
+    'your user can (other repositories, SSH keys, cloud credentials), reach any network host, and use all ' +
+    'CPU, memory and processes; only the wall-clock limit applies and no network allowlist is enforced. ' +
+    'Use it only for repositories and tasks you trust, on a machine you can afford to lose.'
+  );
+}
+
 const randomIds: IdGenerator = { next: () => randomBytes(6).toString('hex') };
 
 function toDrydockError(error: unknown): unknown {
@@ -48,7 +62,8 @@ function hostBaseEnv(specEnv: Record<string, string> = {}): Record<string, strin
 /**
  * No isolation: commands run on the host, in the workspace directory, as drydock's own user. Exec
  * semantics are the sandbox supervisor's (the same code), file paths are confined to the workspace
- * lexically, and the environment is explicit, but a command can reach anything drydock can.
+ * lexically, and the environment is explicit, but a command can reach anything drydock can. Of the
+ * limits only the wall clock is enforced (mechanism `none`); a network allowlist is not enforced.
  */
 export function createHostProvider(options: HostProviderOptions = {}): SandboxProvider {
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -62,6 +77,7 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
         `The workspace ${spec.workspacePath} does not exist or is not a directory.`,
       );
     }
+    const { wallTimeMs } = resolveSandboxLimits(spec.limits);
     const id = `${spec.sessionId}-${ids.next()}`;
     const baseEnv = hostBaseEnv(spec.env);
     // Process groups of every command, so destroy() also stops what they left in the background.
@@ -69,6 +85,16 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
     const running = new Set<Promise<unknown>>();
     let destroyed: DrydockError | undefined;
     let destroying: Promise<void> | undefined;
+    /** Stops every command; later calls reject with the reason. */
+    const end = async (reason: DrydockError): Promise<void> => {
+      destroyed = reason;
+      for (const pid of groups) killProcessGroup(pid);
+      await Promise.allSettled(running);
+    };
+    const wallClock = setTimeout(() => {
+      if (destroyed === undefined) void end(sandboxWallTimeExceeded(id, wallTimeMs));
+    }, wallTimeMs);
+    wallClock.unref();
 
     const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
       if (destroyed !== undefined) throw destroyed;
@@ -82,6 +108,7 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
     return {
       id,
       workdir: root,
+      limits: { mechanism: 'none', memoryBytes: null, pids: null, cpus: null, wallTimeMs, tmpBytes: null },
 
       exec(command: string | readonly string[], execOptions: ExecOptions = {}): Promise<ExecResult> {
         return guard(async () => {
@@ -125,18 +152,21 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
       listDir: (path) => guard(() => listDirAt(resolveInsideWorkspace(root, path))),
 
       destroy() {
-        destroying ??= (async () => {
-          destroyed = sandboxDestroyed(id);
-          for (const pid of groups) killProcessGroup(pid);
-          await Promise.allSettled(running);
-        })();
+        clearTimeout(wallClock);
+        destroying ??= end(sandboxDestroyed(id));
         return destroying;
       },
     };
   }
 
   return {
-    capabilities: { name: 'host', isolated: false, network: true },
+    capabilities: {
+      name: 'host',
+      isolated: false,
+      network: true,
+      egressAllowlist: false,
+      warning: noIsolationWarning('sandbox host'),
+    },
 
     async check() {
       await new Promise<void>((resolve, reject) => {

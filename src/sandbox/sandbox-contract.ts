@@ -2,11 +2,12 @@
  * The Sandbox contract: one suite every SandboxProvider must pass. Providers are made with a short
  * kill grace (the suite waits for it when a command ignores SIGTERM).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox, SandboxProvider } from '../core/ports/sandbox.ts';
+import { DEFAULT_SANDBOX_LIMITS } from './resource-limits.ts';
 
 const LEAK_VARIABLE = 'DRYDOCK_CONTRACT_HOST_ONLY';
 
@@ -212,6 +213,55 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
       it('rejects reading what is not there with a not_found error', async () => {
         await expect(sandbox.readFile('missing.txt')).rejects.toMatchObject({ kind: 'not_found' });
         await expect(sandbox.listDir('missing')).rejects.toMatchObject({ kind: 'not_found' });
+      });
+    });
+
+    describe('limits', () => {
+      it('reports the limits in force, the wall clock always among them', () => {
+        expect(sandbox.limits).toBeDefined();
+        expect(['cgroup-v2', 'cgroup-v1', 'rlimit', 'none']).toContain(sandbox.limits?.mechanism);
+        expect(sandbox.limits?.wallTimeMs).toBe(DEFAULT_SANDBOX_LIMITS.wallTimeMs);
+        if (sandbox.limits?.mechanism === 'none') {
+          expect(sandbox.limits).toMatchObject({ memoryBytes: null, pids: null, cpus: null });
+        }
+      });
+
+      it('rejects invalid limits with bad_input, starting nothing', async () => {
+        for (const limits of [{ memoryBytes: -1 }, { pids: 1.5 }, { cpus: Number.NaN }, { wallTimeMs: 0 }]) {
+          await expect(
+            provider.create({ sessionId: 'bad-limits', workspacePath: workspace, limits }),
+          ).rejects.toMatchObject({ kind: 'bad_input', code: 'invalid_sandbox_limit' });
+        }
+      });
+
+      it('ends the sandbox at its wall-clock limit: pending and later calls reject with sandbox_wall_time', async () => {
+        const timed = await provider.create({
+          sessionId: 'wall',
+          workspacePath: workspace,
+          limits: { wallTimeMs: 600 },
+        });
+        try {
+          const startedAt = Date.now();
+          // A background loop that ticks into the workspace while it lives.
+          const pending = timed.exec('(while :; do date +%s%N > tick; sleep 0.05; done) & wait').then(
+            (result) => result,
+            (error: unknown) => error,
+          );
+          expect(await pending).toMatchObject({
+            code: 'sandbox_wall_time',
+            kind: 'unavailable',
+            transient: false,
+          });
+          expect(Date.now() - startedAt).toBeLessThan(5000);
+          await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_wall_time' });
+          await expect(timed.readFile('tick')).rejects.toMatchObject({ code: 'sandbox_wall_time' });
+          const lastTick = await readFile(join(workspace, 'tick'), 'utf8');
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect(await readFile(join(workspace, 'tick'), 'utf8')).toBe(lastTick);
+        } finally {
+          await timed.destroy();
+        }
+        await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
       });
     });
 

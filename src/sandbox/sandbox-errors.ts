@@ -36,3 +36,13 @@ export function sandboxDestroyed(sandboxId: string): UnavailableError {
     { transient: false },
   );
 }
+
+/** The sandbox lived out its wall-clock limit: everything in it was stopped. Retrying will not help. */
+export function sandboxWallTimeExceeded(sandboxId: string, wallTimeMs: number): UnavailableError {
+  return new UnavailableError(
+    'sandbox_wall_time',
+    `Sandbox ${sandboxId} reached its wall-clock limit of ${wallTimeMs} ms and every process in it was ` +
+      'stopped: create a new sandbox for the session, with a larger limits.wallTimeMs if the work needs it.',
+    { transient: false, details: { wallTimeMs } },
+  );
+}

@@ -1,7 +1,14 @@
 import type { z } from 'zod';
 import { InternalError } from '../core/errors.ts';
-import type { ExecOptions, ExecResult, FileStat, Sandbox } from '../core/ports/sandbox.ts';
+import type {
+  ExecOptions,
+  ExecResult,
+  FileStat,
+  Sandbox,
+  SandboxLimitsInForce,
+} from '../core/ports/sandbox.ts';
 import { abortedBeforeStart, resolveExecLimits } from './exec-limits.ts';
+import { sandboxWallTimeExceeded } from './sandbox-errors.ts';
 import type { SupervisorConnection } from './supervisor-connection.ts';
 import {
   base64Schema,
@@ -20,6 +27,12 @@ export interface SupervisedSandboxOptions {
   killGraceMs: number;
   /** How long a file operation, or an exec beyond its timeout and grace, may go unanswered. */
   responseTimeoutMs: number;
+  /** What the sandbox enforces; its wallTimeMs (from now) is enforced here. */
+  limits: SandboxLimitsInForce;
+  /** The sandbox's OOM kills so far (null when unknown), to mark exec results. */
+  oomKillCount?: (() => Promise<number | null>) | undefined;
+  /** Releases what lives outside the sandbox process (cgroups, the egress proxy). Called once, when it has ended. */
+  release?: (() => Promise<void>) | undefined;
 }
 
 /** Answers come from inside the sandbox: a malformed one is a protocol error, not a crash. */
@@ -35,21 +48,47 @@ function parseAnswer<T>(schema: z.ZodType<T>, value: unknown, op: string): T {
 export interface SupervisedSandbox extends Sandbox {
   /** The host pid of the sandbox process. */
   readonly hostPid: number | undefined;
+  readonly limits: SandboxLimitsInForce;
 }
 
 export function createSupervisedSandbox(options: SupervisedSandboxOptions): SupervisedSandbox {
-  const { connection, baseEnv, killGraceMs, responseTimeoutMs } = options;
+  const { connection, baseEnv, killGraceMs, responseTimeoutMs, limits } = options;
   const fileCall = async (request: Parameters<SupervisorConnection['call']>[0]): Promise<unknown> =>
     connection.call(request, { deadlineMs: responseTimeoutMs });
+  let releasing: Promise<void> | undefined;
+  const release = (): Promise<void> => {
+    releasing ??= options.release?.() ?? Promise.resolve();
+    return releasing;
+  };
+  const { wallTimeMs } = limits;
+  const wallClock =
+    wallTimeMs === null
+      ? undefined
+      : setTimeout(() => {
+          void connection.abandon(sandboxWallTimeExceeded(options.id, wallTimeMs));
+        }, wallTimeMs);
+  // The sandbox process keeps drydock alive while it runs; its wall clock alone should not.
+  wallClock?.unref();
+  // However the sandbox ends (destroy, wall clock, killed from outside), its cgroups and proxy go too.
+  connection.exited
+    .then(() => {
+      clearTimeout(wallClock);
+      return release();
+    })
+    .catch(() => {});
+  const oomKills = async (): Promise<number | null> =>
+    options.oomKillCount === undefined ? null : options.oomKillCount().catch(() => null);
 
   return {
     id: options.id,
     workdir: options.workdir,
     hostPid: connection.pid,
+    limits,
 
     async exec(command: string | readonly string[], execOptions: ExecOptions = {}): Promise<ExecResult> {
       const { timeoutMs, maxOutputBytes } = resolveExecLimits(execOptions);
       if (execOptions.signal?.aborted) return abortedBeforeStart();
+      const oomKillsBefore = await oomKills();
       const value = await connection.call(
         {
           op: 'exec',
@@ -68,7 +107,11 @@ export function createSupervisedSandbox(options: SupervisedSandboxOptions): Supe
           deadlineMs: timeoutMs === undefined ? undefined : timeoutMs + killGraceMs + responseTimeoutMs,
         },
       );
-      return parseAnswer(execResultSchema, value, 'exec');
+      const result = parseAnswer(execResultSchema, value, 'exec');
+      const oomKillsAfter = oomKillsBefore === null ? null : await oomKills();
+      return oomKillsBefore === null || oomKillsAfter === null
+        ? result
+        : { ...result, oomKilled: oomKillsAfter > oomKillsBefore };
     },
 
     async readFile(path: string): Promise<Buffer> {
@@ -90,6 +133,10 @@ export function createSupervisedSandbox(options: SupervisedSandboxOptions): Supe
       return parseAnswer(dirEntriesSchema, await fileCall({ op: 'listDir', path }), 'listDir');
     },
 
-    destroy: () => connection.close(),
+    async destroy() {
+      clearTimeout(wallClock);
+      await connection.close();
+      await release();
+    },
   };
 }

@@ -26,10 +26,14 @@ export interface SupervisorConnection {
   readonly pid: number | undefined;
   /** Resolves when the supervisor reports ready; rejects when the process ends or fails first. */
   readonly ready: Promise<void>;
+  /** Resolves when the sandbox process has ended, however it ended. */
+  readonly exited: Promise<void>;
   /** Resolves with the supervisor's answer; rejects with a typed error, never hangs. */
   call(request: SupervisorCall, options?: CallOptions): Promise<unknown>;
   /** Stops the sandbox process (and every process in it) and waits for it to exit. Later calls reject. Idempotent. */
   close(): Promise<void>;
+  /** Rejects every pending and later call with this error and kills the sandbox process at once. */
+  abandon(error: DrydockError): Promise<void>;
   /** The end of the sandbox's stderr, for diagnostics. */
   stderrTail(): string;
 }
@@ -139,6 +143,7 @@ export function connectSupervisor(
   return {
     pid: child.pid,
     ready,
+    exited,
     call(request, options = {}) {
       if (failure !== undefined) return Promise.reject(failure);
       const id = nextId++;
@@ -180,6 +185,10 @@ export function connectSupervisor(
         clearTimeout(timer);
       })();
       return closing;
+    },
+    async abandon(error) {
+      terminate(error);
+      await exited;
     },
     stderrTail: () => stderr,
   };

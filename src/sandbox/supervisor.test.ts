@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createOutputCapture } from './supervisor.ts';
+import { createOutputCapture, withOomScoreAdj } from './supervisor.ts';
+
+const run = promisify(execFile);
 
 function capture(maxBytes: number, chunks: string[]): { output: string; truncated: boolean } {
   const output = createOutputCapture(maxBytes);
@@ -30,5 +34,27 @@ describe('createOutputCapture', () => {
 
   it('keeps nothing but the note at a limit of zero', () => {
     expect(capture(0, ['abc'])).toEqual({ output: '\n[… 3 bytes truncated …]\n', truncated: true });
+  });
+});
+
+describe('withOomScoreAdj', () => {
+  it('sets the adjustment before the program runs', async () => {
+    const [file, args] = withOomScoreAdj(1000, ['cat', '/proc/self/oom_score_adj'], false);
+    expect((await run(file, args)).stdout).toBe('1000\n');
+  });
+
+  it('leaves the environment as it was: no PWD of its own', async () => {
+    const [file, args] = withOomScoreAdj(1000, ['env'], false);
+    expect((await run(file, args, { env: { ONLY: 'this' } })).stdout).toBe('ONLY=this\n');
+  });
+
+  it('keeps PWD when the command was given one', async () => {
+    const [file, args] = withOomScoreAdj(500, ['printenv', 'PWD'], true);
+    expect((await run(file, args, { cwd: '/tmp', env: { PWD: '/tmp' } })).stdout).toBe('/tmp\n');
+  });
+
+  it('passes arguments through without a shell seeing them', async () => {
+    const [file, args] = withOomScoreAdj(0, ['printf', '%s|', 'a b', '$HOME', '*'], false);
+    expect((await run(file, args)).stdout).toBe('a b|$HOME|*|');
   });
 });

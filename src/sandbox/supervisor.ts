@@ -26,6 +26,8 @@ export interface CommandSpec {
   maxOutputBytes: number;
   /** Time between SIGTERM and SIGKILL of the process group. */
   killGraceMs: number;
+  /** Set on the command before it runs: the sandbox supervisor makes its commands the OOM killer's first choice. */
+  oomScoreAdj?: number | undefined;
 }
 
 export interface CommandResult {
@@ -190,6 +192,21 @@ export async function startCommand(
 }
 
 /**
+ * The argv that runs a program with an OOM score adjustment: through sh, so the value is in place
+ * before the program runs (and forks) at all. sh would add PWD to the environment; it is removed
+ * again unless the command's environment has it.
+ */
+export function withOomScoreAdj(
+  oomScoreAdj: number,
+  argv: readonly string[],
+  keepPwd: boolean,
+): [string, string[]] {
+  const unsetPwd = keepPwd ? '' : 'unset PWD; ';
+  const script = `echo ${Math.trunc(oomScoreAdj)} > /proc/self/oom_score_adj 2>/dev/null; ${unsetPwd}exec "$@"`;
+  return ['/bin/sh', ['-c', script, 'sh', ...argv]];
+}
+
+/**
  * Runs one command in its own process group. The result comes when the main process has exited and
  * its output has drained; background processes it started keep running (and their output is read
  * and dropped, so they never block on a full pipe). On timeout or abort the whole group gets SIGTERM,
@@ -201,10 +218,14 @@ export function runCommand(
   onOutput?: (chunk: string, stream: OutputStream) => void,
 ): RunningCommand {
   const startedAt = performance.now();
-  const [file, args] =
+  const [program, programArgs] =
     typeof spec.command === 'string'
       ? ['bash', ['-c', spec.command]]
       : [spec.command[0] ?? '', spec.command.slice(1)];
+  const [file, args] =
+    spec.oomScoreAdj === undefined
+      ? [program, programArgs]
+      : withOomScoreAdj(spec.oomScoreAdj, [program, ...programArgs], 'PWD' in spec.env);
   const capture = createOutputCapture(spec.maxOutputBytes);
   const child = spawn(file, args, {
     cwd: spec.cwd,
@@ -417,11 +438,29 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+export interface SupervisorOptions {
+  /** Drydock's egress proxy socket: when set, 127.0.0.1:egressPort is forwarded to it (egress-forwarder.ts). */
+  egressSocket?: string | undefined;
+  egressPort?: number | undefined;
+}
+
+/**
+ * Commands are the OOM killer's first choice (raising it needs no privilege, unlike protecting the
+ * supervisor), so a memory hog dies at the sandbox's memory limit while the sandbox lives on.
+ */
+export const COMMAND_OOM_SCORE_ADJ = 1000;
+
 /**
  * Serves requests from the host until stdin closes. Requests run concurrently; every message carries
  * the id of its request. The host is trusted, so checks here are only against programming errors.
  */
-export function serveSupervisor(workdir: string): void {
+export async function serveSupervisor(workdir: string, options: SupervisorOptions = {}): Promise<void> {
+  // Starts libuv's thread pool now: a fork bomb at the pids limit must not stop it from starting later.
+  await stat(workdir).catch(() => null);
+  if (options.egressSocket !== undefined) {
+    const { startEgressForwarder } = await import('./egress-forwarder.ts');
+    await startEgressForwarder(options.egressSocket, options.egressPort ?? 3128);
+  }
   const running = new Map<number, RunningCommand>();
   // Execs between request and spawn, and whether an abort arrived for them meanwhile.
   const starting = new Map<number, boolean>();
@@ -453,6 +492,7 @@ export function serveSupervisor(workdir: string): void {
               timeoutMs: request.timeoutMs,
               maxOutputBytes: request.maxOutputBytes,
               killGraceMs: request.killGraceMs,
+              oomScoreAdj: COMMAND_OOM_SCORE_ADJ,
             },
             request.stream
               ? (chunk, stream) => send({ type: 'output', id: request.id, stream, chunk })
@@ -512,5 +552,15 @@ export function serveSupervisor(workdir: string): void {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  serveSupervisor(process.argv[2] ?? '/workspace');
+  // argv: workdir [egress socket [egress port]]
+  const [, , workdir = '/workspace', egressSocket, egressPort] = process.argv;
+  serveSupervisor(workdir, {
+    egressSocket,
+    egressPort: egressPort === undefined ? undefined : Number(egressPort),
+  }).catch((error: unknown) => {
+    process.stderr.write(
+      `supervisor: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  });
 }

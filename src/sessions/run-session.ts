@@ -55,7 +55,22 @@ export async function runSession(
     const workspacePath = workspacePathOf(deps.home, session.id);
     if (session.state === 'queued') await recorder.transition('provisioning');
     await prepareWorkspace(session.repo, session.baseCommit!, workspacePath);
-    sandbox = await deps.sandboxes.create({ sessionId: session.id, workspacePath, readOnlyPaths: ['.git'] });
+    sandbox = await deps.sandboxes.create({
+      sessionId: session.id,
+      workspacePath,
+      readOnlyPaths: ['.git'],
+      ...(deps.allowHosts && deps.allowHosts.length > 0
+        ? {
+            network: {
+              allow: deps.allowHosts,
+              // Every refused connection is an event the user sees ("blocked: example.org:443").
+              onBlocked: ({ host, port }) => {
+                recorder.record([{ type: 'network.blocked', host, port }]).catch(() => {});
+              },
+            },
+          }
+        : {}),
+    });
     const stored = (await deps.store.loadCheckpoint(session.id)) as SessionCheckpoint | null;
     const run: SessionRun = {
       deps,

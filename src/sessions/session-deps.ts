@@ -2,7 +2,7 @@ import type { SessionEvent } from '../core/events.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
 import type { ModelRouter } from '../core/ports/models.ts';
-import type { SandboxProvider } from '../core/ports/sandbox.ts';
+import type { EgressRule, SandboxProvider } from '../core/ports/sandbox.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Budget } from '../core/session.ts';
 
@@ -17,6 +17,8 @@ export interface SessionDeps {
   /** drydock's data directory: workspaces live under it. */
   home: string;
   budget: Budget;
+  /** Hosts the sandbox may reach through drydock's egress proxy; none by default. */
+  allowHosts?: readonly EgressRule[];
 }
 
 /** Live observers of one run, for a terminal or a server. */

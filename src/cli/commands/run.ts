@@ -1,3 +1,4 @@
+import { styleText } from 'node:util';
 import type { Session } from '../../core/session.ts';
 import { diffStat } from '../../forge/local-delivery.ts';
 import { createSession } from '../../sessions/create-session.ts';
@@ -23,6 +24,8 @@ export async function runInForeground(
   request: RunRequest,
   out: NodeJS.WriteStream,
 ): Promise<Session> {
+  const warning = deps.sandboxes.capabilities.warning;
+  if (warning) process.stderr.write(`\n${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n\n`);
   await deps.sandboxes.check();
   const session = await createSession(deps, request);
   out.write(

@@ -29,6 +29,12 @@ export interface ExecResult {
   timedOut: boolean;
   aborted: boolean;
   durationMs: number;
+  /**
+   * True when the sandbox's memory limit killed one of its processes while this command ran (most
+   * likely the command itself: look at `signal`, or exit code 137 from a shell). Only sandboxes whose
+   * memory limit is a cgroup can tell; absent when unknown.
+   */
+  oomKilled?: boolean;
 }
 
 export interface FileStat {
@@ -50,8 +56,76 @@ export interface Sandbox {
   stat(path: string): Promise<FileStat | null>;
   /** Entries of a directory, names only, sorted. */
   listDir(path: string): Promise<string[]>;
-  /** Stops every process of the sandbox. Idempotent. */
+  /** Stops every process of the sandbox (and releases its cgroups, proxy and so on). Idempotent. */
   destroy(): Promise<void>;
+  /**
+   * The limits this sandbox enforces and the mechanism enforcing them, so drydock can say which one is
+   * in force. Real providers always set it; absent only on fakes that enforce nothing.
+   */
+  readonly limits?: SandboxLimitsInForce;
+}
+
+/**
+ * Resource limits of one sandbox, all optional. Defaults (DEFAULT_SANDBOX_LIMITS in src/sandbox):
+ * 4 GiB memory, 1024 pids, 2 cpus, 2 h wall time, 1 GiB /tmp. A provider enforces what its mechanism
+ * can and reports the rest as null in `Sandbox.limits`; invalid values reject create() with bad_input.
+ */
+export interface SandboxLimits {
+  /** Memory of all processes together (resident memory, page cache, files in /tmp). */
+  memoryBytes?: number;
+  /** Processes and threads together, the supervisor's included (it uses about a dozen). */
+  pids?: number;
+  /** CPU time per wall-clock time, in cores: 0.5 is half a core, 2 is two full cores. */
+  cpus?: number;
+  /**
+   * Lifetime of the sandbox from create(): then every process in it is killed, pending calls reject
+   * and later calls reject with an UnavailableError of code `sandbox_wall_time`. Enforced by drydock
+   * itself, so on every provider.
+   */
+  wallTimeMs?: number;
+  /** Size of the sandbox's private /tmp (and of its /dev/shm), tmpfs: writes past it fail with ENOSPC. */
+  tmpBytes?: number;
+}
+
+/** How a sandbox enforces its limits, strongest first. `rlimit` limits are per process, not per sandbox. */
+export type LimitMechanism = 'cgroup-v2' | 'cgroup-v1' | 'rlimit' | 'none';
+
+/** The limits a sandbox actually enforces. A null limit is not enforced by this sandbox. */
+export interface SandboxLimitsInForce {
+  mechanism: LimitMechanism;
+  memoryBytes: number | null;
+  pids: number | null;
+  cpus: number | null;
+  wallTimeMs: number | null;
+  tmpBytes: number | null;
+}
+
+/**
+ * One allowlisted destination. `host` is a name or an IP address, compared case-insensitively, or
+ * `*.example.org` for any subdomain of example.org (not example.org itself). Without a port a rule
+ * allows 443 for CONNECT (https and other tunnels) and 80 for plain http requests.
+ */
+export interface EgressRule {
+  host: string;
+  port?: number;
+}
+
+/** A connection the proxy refused: the host as the command asked for it (lowercased), and the port. */
+export interface EgressAttempt {
+  host: string;
+  port: number;
+}
+
+/**
+ * Network egress of a sandbox. Without it a sandbox has no network at all (its own loopback only).
+ * With it, commands reach the allowlisted hosts through an HTTP(S) proxy that drydock runs outside
+ * the sandbox; `HTTP_PROXY`, `HTTPS_PROXY` (and lowercase) point at it, `NO_PROXY` covers loopback.
+ * Everything else is still unreachable, proxy or not.
+ */
+export interface SandboxNetwork {
+  allow: readonly EgressRule[];
+  /** Called for every refused attempt (synchronously, from the proxy; exceptions are ignored). */
+  onBlocked?: (attempt: EgressAttempt) => void;
 }
 
 export interface SandboxSpec {
@@ -62,13 +136,22 @@ export interface SandboxSpec {
   readOnlyPaths?: readonly string[];
   /** Base environment for every command. */
   env?: Record<string, string>;
+  /** Resource limits; see SandboxLimits for the defaults. */
+  limits?: SandboxLimits;
+  /** Allowlisted network egress through drydock's proxy. Default: no network at all. */
+  network?: SandboxNetwork;
 }
 
 export interface SandboxCapabilities {
-  /** Name shown to the user (`bubblewrap`, `host`). */
+  /** Name shown to the user (`bubblewrap`, `host`, `none`). */
   name: string;
   isolated: boolean;
+  /** Whether commands can reach the network without any allowlist. */
   network: boolean;
+  /** Whether the provider enforces `SandboxSpec.network` allowlists. Absent means no. */
+  egressAllowlist?: boolean;
+  /** What the user gives up with this provider, for the CLI to print loudly on every run. */
+  warning?: string;
 }
 
 export interface SandboxProvider {
