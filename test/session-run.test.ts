@@ -155,7 +155,10 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
         coder: [
           {
             toolCalls: [
-              { name: 'bash', input: { command: `NO_PROXY= no_proxy= curl -sS --max-time 5 http://127.0.0.1:${port}/` } },
+              {
+                name: 'bash',
+                input: { command: `NO_PROXY= no_proxy= curl -sS --max-time 5 http://127.0.0.1:${port}/` },
+              },
               { name: 'bash', input: { command: 'curl -fsS --max-time 5 http://example.org/' } },
               { name: 'give_up', input: { reason: 'only checking the network' } },
             ],
