@@ -7,7 +7,7 @@ import { createBubblewrapProvider } from '../sandbox/bubblewrap-provider.ts';
 import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { createRandomIds } from '../store/ids.ts';
-import { openSqliteStore } from '../store/sqlite-store.ts';
+import { openStore } from '../store/open-store.ts';
 import { dataHome } from './data-home.ts';
 import { DEMO_SCRIPT } from './demo/demo-script.ts';
 import type { SandboxChoice } from './sandbox-flags.ts';
@@ -16,7 +16,10 @@ export interface EmbeddedOptions {
   sandbox?: SandboxChoice;
 }
 
-/** The embedded wiring: SQLite in the data directory, local sandboxes, models from the environment. */
+/**
+ * The embedded wiring: SQLite in the data directory (or Postgres with DRYDOCK_DATABASE_URL), local
+ * sandboxes, models from the environment.
+ */
 export async function openEmbedded(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
@@ -24,7 +27,12 @@ export async function openEmbedded(
 ): Promise<SessionDeps> {
   const home = dataHome(env);
   const ids = createRandomIds();
-  const store: Store = await openSqliteStore({ path: join(home, 'drydock.db'), clock: systemClock, ids });
+  const store: Store = await openStore({
+    url: env.DRYDOCK_DATABASE_URL,
+    sqlitePath: join(home, 'drydock.db'),
+    clock: systemClock,
+    ids,
+  });
   return {
     store,
     sandboxes: options.sandbox === 'none' ? createNoSandboxProvider() : createBubblewrapProvider(),

@@ -15,6 +15,7 @@ import {
   toJson,
   toSessionRow,
   toSessionUpdate,
+  toText,
 } from './rows.ts';
 import { validateSessionPatch } from './session-patch.ts';
 
@@ -49,19 +50,20 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
         },
       };
       await db.transaction().execute(async (trx) => {
-        const existing = await trx
-          .selectFrom('sessions')
-          .select('id')
-          .where('id', '=', session.id)
+        // Insert-or-nothing rather than check-then-insert: on Postgres two processes may create one
+        // id at the same moment, and the loser must get this error, not a primary key violation.
+        const inserted = await trx
+          .insertInto('sessions')
+          .values(toSessionRow(session))
+          .onConflict((conflict) => conflict.column('id').doNothing())
           .executeTakeFirst();
-        if (existing) {
+        if (inserted.numInsertedOrUpdatedRows === 0n) {
           throw new DrydockError(
             'conflict',
             'session_exists',
             `Session ${session.id} already exists; create the new session with a fresh id.`,
           );
         }
-        await trx.insertInto('sessions').values(toSessionRow(session)).execute();
         await trx.insertInto('events').values(toEventRow(event)).execute();
       });
       return event;
@@ -86,11 +88,16 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
 
     async record(sessionId: string, write: StoreWrite): Promise<SessionEvent[]> {
       const patch = validateSessionPatch(sessionId, write.patch ?? {});
-      return db.transaction().execute(async (trx) => {
+      // Read committed whatever the server's default: see below.
+      const transaction = db.transaction().setIsolationLevel('read committed');
+      return transaction.execute(async (trx) => {
         const at = now();
         // Updating the session row first proves it exists and, on Postgres, locks it until commit,
-        // so concurrent records on one session number their events one after the other. (SQLite
-        // already allows a single writer.) It always touches updated_at: the session did something.
+        // so concurrent records on one session number their events one after the other: the next
+        // writer waits for the lock, and under read committed its next statement (reading the last
+        // seq) sees the events the previous writer committed. Under repeatable read or serializable
+        // it would fail with a serialization error instead. SQLite allows a single writer and
+        // ignores the level. It always touches updated_at: the session did something.
         const updated = await trx
           .updateTable('sessions')
           .set({ ...toSessionUpdate(patch), updated_at: at })
@@ -140,9 +147,9 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
       const stored: Artifact = {
         id: deps.ids.next(),
         sessionId: artifact.sessionId,
-        name: artifact.name,
-        contentType: artifact.contentType,
-        content: artifact.content,
+        name: toText(artifact.name),
+        contentType: toText(artifact.contentType),
+        content: toText(artifact.content),
         createdAt: now(),
       };
       await db.transaction().execute(async (trx) => {

@@ -12,19 +12,19 @@ export function toSessionRow(session: Session): Insertable<SessionsTable> {
   return {
     id: session.id,
     state: session.state,
-    task: session.task,
-    repo: session.repo,
-    ref: session.ref,
-    base_commit: session.baseCommit,
-    head_commit: session.headCommit,
-    branch: session.branch,
-    model: session.model,
+    task: toText(session.task),
+    repo: toText(session.repo),
+    ref: toText(session.ref),
+    base_commit: toNullableText(session.baseCommit),
+    head_commit: toNullableText(session.headCommit),
+    branch: toNullableText(session.branch),
+    model: toText(session.model),
     steps: session.steps,
     input_tokens: session.usage.inputTokens,
     output_tokens: session.usage.outputTokens,
     cost_usd: session.usage.costUsd,
-    summary: session.summary,
-    reason: session.reason,
+    summary: toNullableText(session.summary),
+    reason: toNullableText(session.reason),
     created_at: session.createdAt,
     updated_at: session.updatedAt,
   };
@@ -58,17 +58,17 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
 export function toSessionUpdate(patch: SessionPatch): Updateable<SessionsTable> {
   const update: Updateable<SessionsTable> = {};
   if (patch.state !== undefined) update.state = patch.state;
-  if (patch.baseCommit !== undefined) update.base_commit = patch.baseCommit;
-  if (patch.headCommit !== undefined) update.head_commit = patch.headCommit;
-  if (patch.branch !== undefined) update.branch = patch.branch;
+  if (patch.baseCommit !== undefined) update.base_commit = toNullableText(patch.baseCommit);
+  if (patch.headCommit !== undefined) update.head_commit = toNullableText(patch.headCommit);
+  if (patch.branch !== undefined) update.branch = toNullableText(patch.branch);
   if (patch.steps !== undefined) update.steps = patch.steps;
   if (patch.usage !== undefined) {
     update.input_tokens = patch.usage.inputTokens;
     update.output_tokens = patch.usage.outputTokens;
     update.cost_usd = patch.usage.costUsd;
   }
-  if (patch.summary !== undefined) update.summary = patch.summary;
-  if (patch.reason !== undefined) update.reason = patch.reason;
+  if (patch.summary !== undefined) update.summary = toNullableText(patch.summary);
+  if (patch.reason !== undefined) update.reason = toNullableText(patch.reason);
   return update;
 }
 
@@ -100,6 +100,19 @@ export function fromArtifactRow(row: Selectable<ArtifactsTable>): Artifact {
     content: row.content,
     createdAt: row.created_at,
   };
+}
+
+/**
+ * Text for a text column. Postgres text cannot hold NUL (tool output can: binary files, `find -print0`),
+ * so NUL becomes U+FFFD, the character already standing in for bytes that are not UTF-8, on every
+ * database alike. JSON columns keep NUL: JSON escapes it.
+ */
+export function toText(value: string): string {
+  return value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
+}
+
+function toNullableText(value: string | null): string | null {
+  return value === null ? null : toText(value);
 }
 
 /** JSON text for a JSON column. Throws BadInputError for values JSON cannot hold (BigInt, cycles). */

@@ -127,6 +127,17 @@ export function describeStoreContract(
         expect(await store.listEvents('s1')).toHaveLength(1);
       });
 
+      it('lets exactly one of two racing creates of one id win', async () => {
+        const results = await Promise.allSettled([
+          store.createSession(newSession('s1', { task: 'first' })),
+          store.createSession(newSession('s1', { task: 'second' })),
+        ]);
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+        const rejected = results.find((result) => result.status === 'rejected');
+        expect(rejected?.reason).toMatchObject({ code: 'session_exists' });
+        expect(await store.listEvents('s1')).toHaveLength(1);
+      });
+
       it('lists newest first, filtered by state and repo, up to a limit', async () => {
         await store.createSession(newSession('a', { createdAt: '2025-01-01T00:00:01.000Z' }));
         await store.createSession(
@@ -390,6 +401,32 @@ export function describeStoreContract(
         await expect(
           store.putArtifact({ sessionId: 'ghost', name: 'x', contentType: 'text/plain', content: '' }),
         ).rejects.toMatchObject({ code: 'session_not_found' });
+      });
+    });
+
+    describe('text', () => {
+      it('stores NUL in text fields as U+FFFD, which Postgres can hold, and keeps it in JSON', async () => {
+        await store.createSession(newSession('s1', { task: 'find -print0\0output' }));
+        expect((await store.getSession('s1'))?.task).toBe('find -print0\uFFFDoutput');
+
+        const event: EventData = { type: 'model.error', step: 1, message: 'a\0b' };
+        await store.record('s1', {
+          events: [event],
+          patch: { summary: 'done\0' },
+          checkpoint: { out: '\0' },
+        });
+        expect((await store.getSession('s1'))?.summary).toBe('done\uFFFD');
+        expect((await store.listEvents('s1', 1))[0]?.data).toEqual(event);
+        expect(await store.loadCheckpoint('s1')).toEqual({ out: '\0' });
+
+        const artifact = await store.putArtifact({
+          sessionId: 's1',
+          name: 'cat.txt',
+          contentType: 'text/plain',
+          content: 'ELF\0\0\u0001 é',
+        });
+        expect(artifact.content).toBe('ELF\uFFFD\uFFFD\u0001 é');
+        expect(await store.getArtifact(artifact.id)).toEqual(artifact);
       });
     });
 

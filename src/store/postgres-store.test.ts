@@ -1,0 +1,158 @@
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { UnavailableError } from '../core/errors.ts';
+import { type EmbeddedPostgresServer, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { createSequentialIds } from './ids.ts';
+import { openStore } from './open-store.ts';
+import { openPostgresStore } from './postgres-store.ts';
+import { describeStoreContract, newSession } from './store-contract.ts';
+
+// One server for the file; every test gets a database of its own, dropped after it.
+let server: EmbeddedPostgresServer;
+let admin: pg.Client;
+let databases = 0;
+const created: string[] = [];
+
+beforeAll(async () => {
+  server = await startEmbeddedPostgres();
+  admin = new pg.Client({ connectionString: server.connectionString });
+  await admin.connect();
+});
+
+afterEach(async () => {
+  // FORCE ends connections a failed test left open.
+  for (const name of created.splice(0)) await admin.query(`drop database ${name} with (force)`);
+});
+
+afterAll(async () => {
+  await admin?.end();
+  await server?.stop();
+});
+
+/** A new, empty database on the shared server; returns its connection string. */
+async function freshDatabase(): Promise<string> {
+  databases += 1;
+  const name = `drydock_test_${databases}`;
+  await admin.query(`create database ${name}`);
+  created.push(name);
+  const url = new URL(server.connectionString);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+describeStoreContract(
+  'Postgres',
+  async (deps) => {
+    const connectionString = await freshDatabase();
+    return {
+      store: await openPostgresStore({ connectionString, ...deps }),
+      reopen: () => openPostgresStore({ connectionString, ...deps }),
+    };
+  },
+  { durable: true },
+);
+
+describe('Postgres store shared by several processes', () => {
+  it('two stores on one database interleave writes to one session without gaps or duplicates', async () => {
+    const connectionString = await freshDatabase();
+    // Opening both at once also races the migrations, which must run exactly once.
+    const [a, b] = await Promise.all([
+      openPostgresStore({ connectionString, ids: createSequentialIds('a-') }),
+      openPostgresStore({ connectionString, ids: createSequentialIds('b-') }),
+    ]);
+    try {
+      await a.createSession(newSession('s1'));
+      const writes = Array.from({ length: 60 }, (_, i) =>
+        (i % 2 === 0 ? a : b).record('s1', {
+          events: [
+            { type: 'model.error', step: i, message: `from ${i % 2 === 0 ? 'a' : 'b'}` },
+            { type: 'model.error', step: i, message: 'second of the pair' },
+          ],
+          checkpoint: { last: i },
+        }),
+      );
+      const results = await Promise.all(writes);
+      // Each record got two consecutive numbers: its events were not split by another writer.
+      for (const events of results) expect(events[1]!.seq).toBe(events[0]!.seq + 1);
+      for (const reader of [a, b]) {
+        const events = await reader.listEvents('s1');
+        expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 121 }, (_, i) => i + 1));
+      }
+      const labels = (await a.listEvents('s1')).map((event) =>
+        event.data.type === 'model.error' ? event.data.message : '',
+      );
+      expect(labels.filter((label) => label === 'from a')).toHaveLength(30);
+      expect(labels.filter((label) => label === 'from b')).toHaveLength(30);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('numbers racing records gap-free even when the server defaults to serializable transactions', async () => {
+    const connectionString = await freshDatabase();
+    const name = new URL(connectionString).pathname.slice(1);
+    await admin.query(`alter database ${name} set default_transaction_isolation = 'serializable'`);
+    const store = await openPostgresStore({ connectionString });
+    try {
+      await store.createSession(newSession('s1'));
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          store.record('s1', { events: [{ type: 'model.error', step: i, message: 'race' }] }),
+        ),
+      );
+      const seqs = (await store.listEvents('s1')).map((event) => event.seq);
+      expect(seqs).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the migrations it ran when a second store opens the database', async () => {
+    const connectionString = await freshDatabase();
+    const first = await openPostgresStore({ connectionString });
+    await first.createSession(newSession('s1'));
+    await first.close();
+    const second = await openPostgresStore({ connectionString });
+    try {
+      expect((await second.getSession('s1'))?.id).toBe('s1');
+      const client = new pg.Client({ connectionString });
+      await client.connect();
+      const migrations = await client.query('select name from kysely_migration order by name');
+      await client.end();
+      expect(migrations.rows.map((row: { name: string }) => row.name)).toEqual(['0001-initial']);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('is what openStore opens for a postgres:// url', async () => {
+    const connectionString = await freshDatabase();
+    const store = await openStore({ url: connectionString, sqlitePath: '/nonexistent/drydock.db' });
+    try {
+      await store.createSession(newSession('s1'));
+    } finally {
+      await store.close();
+    }
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    const rows = await client.query('select id from sessions');
+    await client.end();
+    expect(rows.rows).toEqual([{ id: 's1' }]);
+  });
+
+  it('fails with UnavailableError, without the password, when the server cannot be reached', async () => {
+    const url = new URL(server.connectionString);
+    url.port = '1';
+    const error = await openPostgresStore({ connectionString: url.href }).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error).toMatchObject({
+      code: 'store_unreachable',
+      message: expect.stringContaining('127.0.0.1:1'),
+    });
+    expect((error as Error).message).not.toContain(url.password);
+  });
+});
