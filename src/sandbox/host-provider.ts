@@ -129,6 +129,8 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
           if (started.pid !== undefined) groups.add(started.pid);
           const onAbort = (): void => started.abort();
           execOptions.signal?.addEventListener('abort', onAbort, { once: true });
+          // An abort that landed while the command was starting has no listener to reach: apply it now.
+          if (execOptions.signal?.aborted) started.abort();
           running.add(started.result);
           try {
             const result = await started.result;

@@ -160,3 +160,42 @@ export interface SandboxProvider {
   check(): Promise<void>;
   create(spec: SandboxSpec): Promise<Sandbox>;
 }
+
+/**
+ * A frozen workspace: the ids of its immutable layers, bottom first (the base checkout, then one layer
+ * per snapshot). Plain JSON, so a session checkpoint can hold it; restoring it anywhere the layers are
+ * stored gives the same tree.
+ */
+export interface WorkspaceSnapshot {
+  layers: string[];
+}
+
+/**
+ * How a layered workspace is put together: `overlay` mounts the layers with overlayfs under a fresh
+ * writable layer (snapshots cost what changed); `copy` is the fallback where overlayfs cannot be
+ * mounted (not root, no overlay support): a plain directory copied from the layers, and snapshots are
+ * full copies, costing the workspace's size.
+ */
+export type WorkspaceMode = 'overlay' | 'copy';
+
+/** A sandbox on a layered workspace that can freeze its workspace. */
+export interface SnapshottingSandbox extends Sandbox {
+  readonly workspaceMode: WorkspaceMode;
+  /** Host path of the workspace (the merged view): drydock's own git runs here. */
+  readonly hostWorkspacePath: string;
+  /** The layers of the latest snapshot (at first, the stack it started on), bottom first. */
+  readonly stack: readonly string[];
+  /**
+   * Freezes the writable layer into a new immutable, content-addressed layer and returns the stack a
+   * restore would start from; when nothing changed, the same one. Call it between turns: a file being
+   * written meanwhile may be caught half-written. Whether processes survive depends on the provider
+   * (drydock's layered sandboxes keep them by default; a `restart` mode stops and restarts them).
+   */
+  snapshot(): Promise<WorkspaceSnapshot>;
+}
+
+export interface LayeredSandboxProvider {
+  readonly workspaceMode: WorkspaceMode;
+  /** Starts a sandbox on the snapshot's layers with a fresh writable layer: a restore. */
+  start(snapshot: WorkspaceSnapshot, spec: Omit<SandboxSpec, 'workspacePath'>): Promise<SnapshottingSandbox>;
+}
