@@ -30,6 +30,7 @@ async function run(options: {
   compactAtTokens?: number;
   signal?: AbortSignal;
   onExec?: Parameters<typeof createMemorySandbox>[1];
+  takeMessages?: () => Promise<string[]>;
 }) {
   const sandbox = createMemorySandbox(options.files ?? {}, options.onExec);
   const events: EventData[] = [];
@@ -55,6 +56,7 @@ async function run(options: {
         return `artifact-${artifacts.length}`;
       },
       nowMs: () => (clockMs += 10),
+      ...(options.takeMessages ? { takeMessages: options.takeMessages } : {}),
     },
     ...(options.compactAtTokens ? { compactAtTokens: options.compactAtTokens } : {}),
   };
@@ -82,6 +84,24 @@ describe('agent loop (scripted model)', () => {
     expect(secondPrompt).toContain('1| a bug here');
     // Every checkpoint is a complete state a resumed run could continue from.
     expect(checkpoints.at(-1)?.outcome?.kind).toBe('finished');
+  });
+
+  it('appends follow-up messages as user messages before the next model call, each once', async () => {
+    const coder = scripted([
+      { toolCalls: [{ name: 'list_files', input: {} }] },
+      { toolCalls: [{ name: 'list_files', input: {} }] },
+      { toolCalls: [{ name: 'finish', input: { summary: 'done' } }] },
+    ]);
+    const inbox = [[], ['also rename the file'], []] as string[][];
+    const { final } = await run({ coder, takeMessages: async () => inbox.shift() ?? [] });
+    expect(final.outcome?.kind).toBe('finished');
+    const prompts = coder.model.calls.map((call) => JSON.stringify(call.prompt));
+    expect(prompts[0]).not.toContain('also rename the file');
+    expect(prompts[1]).toContain('also rename the file');
+    const userTurns = final.messages.filter(
+      (message) => message.role === 'user' && JSON.stringify(message.content).includes('also rename'),
+    );
+    expect(userTurns).toHaveLength(1);
   });
 
   it('returns tool failures to the model as error results, and the model can recover', async () => {
@@ -223,10 +243,10 @@ describe('agent loop (scripted model)', () => {
     ];
     const first = await run({ coder: scripted(turns), budget: { maxSteps: 1 } });
     expect(first.final.outcome?.kind).toBe('budget_exhausted');
-    // Take the checkpoint recorded after step 1 (before the budget stop) and resume with the rest of the script.
+    // Take the checkpoint recorded after step 1 (before the budget stop) and resume it with the same script.
     const checkpoint = first.checkpoints.find((state) => state.step === 1 && state.outcome === null)!;
     const resumed = await run({
-      coder: scripted(turns.slice(1)),
+      coder: scripted(turns), // a fresh model with the same script continues after the turns already held
       state: checkpoint,
       files: { 'one.txt': '1' },
     });

@@ -31,6 +31,12 @@ export interface AgentHost {
   nowMs(): number;
   /** Told when a model call starts and ends, for spinners. */
   onModelWait?(waiting: boolean): void;
+  /**
+   * Follow-ups from people that arrived since the last call, each appended as a user message before
+   * the next model call. The host keeps its read position with the state it is next asked to record,
+   * so a resumed run never reads a message twice.
+   */
+  takeMessages?(): Promise<string[]>;
 }
 
 export interface AgentRun {
@@ -88,6 +94,17 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     if (spent) {
       state = await stop(run, state, { kind: 'budget_exhausted', reason: spent });
       break;
+    }
+    const incoming = (await run.host.takeMessages?.()) ?? [];
+    if (incoming.length > 0) {
+      state = {
+        ...state,
+        idleTurns: 0,
+        messages: [
+          ...state.messages,
+          ...incoming.map((text): ModelMessage => ({ role: 'user', content: text })),
+        ],
+      };
     }
     if (Math.max(lastInputTokens, estimateTokens(state.messages)) >= compactAt) {
       state = await compact(run, state);

@@ -13,8 +13,12 @@ import {
   printLogs,
   sessionDocument,
 } from './commands/inspect.ts';
+import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
+import { createTokenCommand } from './commands/token.ts';
+import { runUp } from './commands/up.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { createRemoteClient } from './remote-client.ts';
 import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
 
 const out = process.stdout;
@@ -133,6 +137,67 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       );
     });
 
+  program
+    .command('up')
+    .description('Start the control plane: HTTP API, web UI and a worker, in this process')
+    .option('--port <port>', 'port to listen on', '7700')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--concurrency <n>', 'sessions run at once', '2')
+    .option(
+      '--allow-script-models',
+      'accept script: models over the API (tests and demos; they read server files)',
+    )
+    .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .action(
+      async (options: {
+        port: string;
+        host: string;
+        concurrency: string;
+        allowScriptModels?: boolean;
+        sandbox?: string;
+      }) => {
+        const sandbox = sandboxChoice(options.sandbox, process.env);
+        await runUp(
+          await embedded({ sandbox }),
+          {
+            port: Number(options.port),
+            host: options.host,
+            concurrency: Number(options.concurrency),
+            allowScriptModels: options.allowScriptModels ?? false,
+          },
+          process.env,
+          out,
+        );
+      },
+    );
+
+  program
+    .command('token')
+    .description('Manage API tokens')
+    .command('create')
+    .description('Create an API token in the local store; prints the secret once')
+    .requiredOption('--role <role>', 'admin, member or viewer')
+    .option('--name <name>', 'who or what uses it')
+    .action(async (options: { role: string; name?: string }) => {
+      const { store } = await embedded();
+      out.write(await createTokenCommand(store, options.role, options.name));
+    });
+
+  program
+    .command('pull')
+    .description(
+      "Apply a session's commits as a local branch of the current repository (current branch untouched)",
+    )
+    .argument('<id>', 'session id')
+    .option('--branch <name>', 'the new branch (default: the session branch)')
+    .action(async (id: string, options: { branch?: string }) => {
+      const url = process.env.DRYDOCK_URL?.trim();
+      const work = url
+        ? await pullRemote(createRemoteClient(url, process.env.DRYDOCK_TOKEN), id)
+        : await pullEmbedded(await embedded(), id);
+      out.write(await applyPulledWork(work, process.cwd(), options.branch));
+    });
+
   return program;
 }
 
@@ -151,7 +216,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if (isDrydockError(error)) {
       process.stderr.write(`drydock: ${error.message}\n`);
-      return error.kind === 'bad_input' || error.kind === 'not_found' ? EXIT.badInput : EXIT.internal;
+      const userError = ['bad_input', 'not_found', 'conflict', 'unauthenticated', 'forbidden', 'too_large'];
+      return userError.includes(error.kind) ? EXIT.badInput : EXIT.internal;
     }
     process.stderr.write(`drydock: internal error: ${describeError(error)}\n`);
     if (process.env.DRYDOCK_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

@@ -71,6 +71,8 @@ export class EventRenderer {
         return `  branch ${data.branch} in ${data.repo}`;
       case 'network.blocked':
         return `  blocked: ${data.host}:${data.port}`;
+      case 'message.received':
+        return `follow-up: ${oneLine(data.text, 160)}`;
       case 'session.error':
         return `  error (${data.code}): ${oneLine(data.message, 300)}`;
     }

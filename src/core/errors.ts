@@ -2,7 +2,15 @@
  * Typed errors. Every failure outside the agent loop is one of these: a stable `code` for programs,
  * a message that says what went wrong and what to do, a `cause`, and whether retrying may help.
  */
-export type ErrorKind = 'bad_input' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
+export type ErrorKind =
+  | 'bad_input'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'unavailable'
+  | 'internal';
 
 export interface DrydockErrorOptions {
   cause?: unknown;
@@ -39,6 +47,38 @@ export class NotFoundError extends DrydockError {
   constructor(code: string, message: string, options?: DrydockErrorOptions) {
     super('not_found', code, message, options);
     this.name = 'NotFoundError';
+  }
+}
+
+/** The request conflicts with the current state: cancelling a session that already ended. */
+export class ConflictError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super('conflict', code, message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** No credentials, or credentials drydock does not know. */
+export class UnauthenticatedError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super('unauthenticated', code, message, options);
+    this.name = 'UnauthenticatedError';
+  }
+}
+
+/** Known credentials whose role does not allow the request. */
+export class ForbiddenError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super('forbidden', code, message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** An input over a size limit (a request body). */
+export class TooLargeError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super('too_large', code, message, options);
+    this.name = 'TooLargeError';
   }
 }
 

@@ -94,6 +94,8 @@ export type EventData =
     }
   | { type: 'delivery.branch'; branch: string; repo: string; commit: string }
   | { type: 'network.blocked'; host: string; port: number }
+  /** A follow-up from a person: read by the agent at its next step, or opening a new turn. */
+  | { type: 'message.received'; text: string }
   | { type: 'session.error'; code: string; message: string };
 
 export type EventType = EventData['type'];

@@ -34,15 +34,16 @@ const ALLOWED: Record<SessionState, readonly SessionState[]> = {
   verifying: ['working', 'reviewing', 'delivering'],
   reviewing: ['working', 'verifying', 'delivering'],
   delivering: ['delivered'],
-  delivered: ['working'],
-  bowed_out: ['working'],
+  delivered: ['queued'],
+  bowed_out: ['queued'],
   failed: [],
   cancelled: [],
 };
 
 /**
  * Whether a session may move from `from` to `to`. Any live state may end in bowed_out, failed or
- * cancelled; a delivered or bowed-out session may open a new turn (a follow-up) and go back to work.
+ * cancelled; a delivered or bowed-out session may open a new turn (a follow-up): it is queued again, and
+ * a worker takes it back to work on the same workspace and branch.
  */
 export function canTransition(from: SessionState, to: SessionState): boolean {
   if (!isTerminal(from) && (to === 'bowed_out' || to === 'failed' || to === 'cancelled')) return true;

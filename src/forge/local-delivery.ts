@@ -22,13 +22,14 @@ export interface CommitResult {
 }
 
 /**
- * Commits everything the agent changed in the workspace, as drydock, from outside the sandbox.
- * Returns null when there is nothing to commit.
+ * Commits everything the agent changed in the workspace since its last commit (the base commit, or
+ * an earlier turn's commit), as drydock, from outside the sandbox. The stat compares with the base
+ * commit: the whole change a pull request shows. Returns null when there is nothing new to commit.
  */
 export async function commitWorkspace(request: CommitRequest): Promise<CommitResult | null> {
   const cwd = request.workspacePath;
   await git(['add', '--all'], { cwd });
-  const staged = await git(['diff', '--cached', '--name-only', request.baseCommit], { cwd });
+  const staged = await git(['diff', '--cached', '--name-only', 'HEAD'], { cwd });
   if (staged.trim() === '') return null;
   const trailer = request.coAuthor
     ? `\n\nCo-authored-by: ${request.coAuthor.name} <${request.coAuthor.email}>`

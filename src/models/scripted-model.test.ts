@@ -142,3 +142,19 @@ describe('ScriptedModel', () => {
     expect((await generateText({ model, prompt: 'hi' })).text).toBe('one');
   });
 });
+
+describe('ScriptedModel resumed by another process', () => {
+  it('continues after the assistant turns the conversation already holds', async () => {
+    const turns = [{ text: 'one' }, { text: 'two' }, { text: 'three' }];
+    const fresh = createScriptedModel(turns);
+    const messages: ModelMessage[] = [
+      { role: 'user', content: 'task' },
+      { role: 'assistant', content: 'one' },
+      { role: 'user', content: 'go on' },
+      { role: 'assistant', content: 'two' },
+      { role: 'user', content: 'go on' },
+    ];
+    const result = await generateText({ model: fresh, messages });
+    expect(result.text).toBe('three');
+  });
+});

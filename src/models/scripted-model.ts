@@ -44,7 +44,7 @@ export class ScriptedModel implements LanguageModelV3 {
   readonly calls: LanguageModelV3CallOptions[] = [];
 
   readonly #next: ScriptResponder;
-  #toolCallCount = 0;
+  #turnIndex = 0;
 
   constructor(turns: readonly ScriptTurn[] | ScriptResponder, options: ScriptedModelOptions = {}) {
     this.modelId = options.modelId ?? 'inline';
@@ -80,17 +80,20 @@ export class ScriptedModel implements LanguageModelV3 {
 
   #take(options: LanguageModelV3CallOptions): ScriptTurn {
     options.abortSignal?.throwIfAborted();
-    const index = this.calls.length;
+    // A conversation resumed by another process (a new turn, a crashed worker) already holds the
+    // turns replayed before: continue after them instead of starting the script again.
+    const index = Math.max(this.calls.length, assistantTurns(options.prompt));
     this.calls.push(options);
+    this.#turnIndex = index;
     return this.#next(options, index) ?? { text: SCRIPT_EXHAUSTED_TEXT };
   }
 
   #toolCalls(turn: ScriptTurn): Array<Extract<LanguageModelV3Content, { type: 'tool-call' }>> {
-    return (turn.toolCalls ?? []).map((call) => {
-      this.#toolCallCount += 1;
+    return (turn.toolCalls ?? []).map((call, position) => {
       return {
         type: 'tool-call',
-        toolCallId: `script-call-${this.#toolCallCount}`,
+        // Unique within the conversation, and the same whichever process replays the turn.
+        toolCallId: `script-call-${this.#turnIndex + 1}-${position + 1}`,
         toolName: call.name,
         input: JSON.stringify(call.input),
       };
@@ -104,6 +107,11 @@ export function createScriptedModel(
   options?: ScriptedModelOptions,
 ): ScriptedModel {
   return new ScriptedModel(turns, options);
+}
+
+/** Assistant messages in a prompt: the turns this conversation already holds. */
+function assistantTurns(prompt: LanguageModelV3CallOptions['prompt']): number {
+  return prompt.filter((message) => message.role === 'assistant').length;
 }
 
 function finishReasonOf(turn: ScriptTurn): LanguageModelV3FinishReason {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canTransition, SESSION_STATES } from '../core/session-state.ts';
 import { parseShortStat } from '../forge/diff-stat.ts';
 import { branchName } from './branch-name.ts';
+import { decideCancel, decideMessage } from './follow-ups.ts';
 import { decideAfterAgent } from './outcome.ts';
 
 describe('branchName', () => {
@@ -34,7 +35,10 @@ describe('canTransition', () => {
     expect(canTransition('queued', 'delivered')).toBe(false);
     expect(canTransition('working', 'delivering')).toBe(true);
     expect(canTransition('delivered', 'failed')).toBe(false);
-    expect(canTransition('delivered', 'working')).toBe(true);
+    expect(canTransition('delivered', 'queued')).toBe(true);
+    expect(canTransition('bowed_out', 'queued')).toBe(true);
+    expect(canTransition('delivered', 'working')).toBe(false);
+    expect(canTransition('queued', 'cancelled')).toBe(true);
     for (const state of SESSION_STATES) expect(canTransition('failed', state)).toBe(false);
   });
 });
@@ -46,5 +50,32 @@ describe('parseShortStat', () => {
     ['', { filesChanged: 0, insertions: 0, deletions: 0 }],
   ])('%s', (text, expected) => {
     expect(parseShortStat(text)).toEqual(expected);
+  });
+});
+
+describe('decideMessage', () => {
+  it.each([
+    ['queued', 'keep'],
+    ['working', 'keep'],
+    ['reviewing', 'keep'],
+    ['delivered', 'reopen'],
+    ['bowed_out', 'reopen'],
+    ['failed', 'refuse'],
+    ['cancelled', 'refuse'],
+  ] as const)('%s → %s', (state, action) => {
+    expect(decideMessage(state)).toBe(action);
+  });
+});
+
+describe('decideCancel', () => {
+  it.each([
+    ['working', true, 'abort'],
+    ['queued', true, 'abort'],
+    ['queued', false, 'cancel_queued'],
+    ['delivered', false, 'ended'],
+    ['cancelled', false, 'ended'],
+    ['working', false, 'elsewhere'],
+  ] as const)('%s, running here %s → %s', (state, here, action) => {
+    expect(decideCancel(state, here)).toBe(action);
   });
 });

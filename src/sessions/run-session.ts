@@ -5,6 +5,7 @@ import { runAgent } from '../agent/loop.ts';
 import { createCodingTools } from '../agent/tools/index.ts';
 import { describeError, InternalError, isDrydockError, NotFoundError } from '../core/errors.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
+import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { prepareWorkspace } from '../environments/local-workspace.ts';
@@ -12,10 +13,11 @@ import { commitWorkspace, deliverBranch } from '../forge/local-delivery.ts';
 import { branchExists, gitUser } from '../forge/local-repository.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { branchName } from './branch-name.ts';
+import { followUpPrompt, messageTexts, reopenIfUnread } from './follow-ups.ts';
 import { decideAfterAgent } from './outcome.ts';
 import { bowOutReport, pullRequestDescription, type ReportInput } from './reports.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
-import { findingResponses, initialCheckpoint } from './session-checkpoint.ts';
+import { findingResponses, initialCheckpoint, openTurn } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
 import { SessionRecorder } from './session-recorder.ts';
 import { type SessionRun, save, saveArtifact } from './session-run.ts';
@@ -32,8 +34,10 @@ export const MAX_REVIEW_ROUNDS = 3;
  * Drives one session through its lifecycle: provisioning (workspace and sandbox), setup (the baseline
  * run of the repository's checks), working (the agent loop) ⇄ verifying (the gate) ⇄ reviewing (a
  * separate reviewer), delivering (drydock commits and hands the branch over), and a final state.
- * Resumes from the stored checkpoint. Returns the session as it ended; failures inside are recorded
- * on the session (state `failed`) rather than thrown.
+ * Resumes from the stored checkpoint. A queued session that already has a checkpoint is a new turn
+ * (a follow-up): it goes straight back to work on the same workspace, without a new baseline.
+ * Returns the session as it ended; failures inside are recorded on the session (state `failed`)
+ * rather than thrown. An ended session that received a follow-up its agent never read is queued again.
  */
 export async function runSession(
   deps: SessionDeps,
@@ -48,6 +52,17 @@ export async function runSession(
     );
   if (isTerminal(session.state)) return session;
   const recorder = new SessionRecorder(deps.store, session, options);
+  const ended = await runPhases(deps, recorder, options);
+  if (await reopenIfUnread(deps.store, ended.id)) return (await deps.store.getSession(ended.id)) ?? ended;
+  return ended;
+}
+
+async function runPhases(
+  deps: SessionDeps,
+  recorder: SessionRecorder,
+  options: RunObserver & { signal?: AbortSignal },
+): Promise<Session> {
+  const session = recorder.session;
   const signal = options.signal ?? new AbortController().signal;
   let sandbox: Sandbox | null = null;
   try {
@@ -82,6 +97,15 @@ export async function runSession(
       observer: options,
       checkpoint: stored ?? initialCheckpoint(session.task),
     };
+    if (signal.aborted) return await finishWithout(run, 'cancelled', 'cancelled by the user');
+    if (recorder.session.state === 'provisioning' && stored !== null) {
+      // A follow-up turn: the workspace holds the earlier turns' work and the baseline stands.
+      run.checkpoint = openTurn(stored);
+      await recorder.transition('working', {
+        reason: 'a follow-up opens a new turn',
+        checkpoint: run.checkpoint as unknown as JsonValue,
+      });
+    }
     if (recorder.session.state === 'provisioning') {
       await recorder.transition('setup', {
         events: [
@@ -119,6 +143,7 @@ export async function runSession(
 async function drive(run: SessionRun): Promise<Session> {
   const { recorder } = run;
   for (;;) {
+    if (run.signal.aborted) return finishWithout(run, 'cancelled', 'cancelled by the user');
     if (recorder.session.state === 'working') {
       run.checkpoint.agent = await runCoder(run, run.checkpoint.agent);
       const after = decideAfterAgent(run.checkpoint.agent.outcome!);
@@ -135,12 +160,14 @@ async function drive(run: SessionRun): Promise<Session> {
       if (step.next === 'bowed_out') return finishWithout(run, 'bowed_out', step.reason);
       await recorder.transition('reviewing');
     }
+    if (run.signal.aborted) return finishWithout(run, 'cancelled', 'cancelled by the user');
     step = await reviewChange(run, MAX_REVIEW_ROUNDS);
     if (step.next === 'working') {
       await recorder.transition('working', { reason: 'the reviewer found problems; the coder answers them' });
       continue;
     }
     if (step.next === 'bowed_out') return finishWithout(run, 'bowed_out', step.reason);
+    if (run.signal.aborted) return finishWithout(run, 'cancelled', 'cancelled by the user');
     return deliver(run);
   }
 }
@@ -167,9 +194,23 @@ async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState>
       },
       saveArtifact: (name, content) => saveArtifact(run, name, content),
       nowMs: () => run.deps.clock.now().getTime(),
+      takeMessages: () => takeMessages(run),
       ...(run.observer.onModelWait ? { onModelWait: run.observer.onModelWait } : {}),
     },
   });
+}
+
+/**
+ * Follow-ups recorded since the coder last looked. The position moves in the in-memory checkpoint
+ * only, so it is saved with the step that carries the messages: after a crash both are lost together
+ * and the messages are read again, never twice.
+ */
+async function takeMessages(run: SessionRun): Promise<string[]> {
+  const after = run.checkpoint.messagesSeenSeq ?? 0;
+  const events = await run.deps.store.listEvents(run.recorder.session.id, after);
+  if (events.length === 0) return [];
+  run.checkpoint = { ...run.checkpoint, messagesSeenSeq: events.at(-1)!.seq };
+  return messageTexts(events).map(followUpPrompt);
 }
 
 function reportInput(run: SessionRun): ReportInput {
@@ -210,14 +251,22 @@ async function deliver(run: SessionRun): Promise<Session> {
     coAuthor: await gitUser(session.repo),
   });
   if (!committed) {
+    if (session.headCommit !== null) {
+      // A follow-up turn that changed nothing (an answer, not a change): the branch stays where it is.
+      await recorder.transition('delivered', {
+        reason: 'this turn changed no file; the branch is unchanged',
+      });
+      return recorder.session;
+    }
     return finishWithout(
       run,
       'bowed_out',
       'the agent finished without changing any file, so there is nothing to deliver',
     );
   }
-  const branch = branchName(session.task, session.id);
-  if (await branchExists(session.repo, branch)) {
+  // A later turn moves the session's own branch forward; a new branch must not exist yet.
+  const branch = session.branch ?? branchName(session.task, session.id);
+  if (session.branch === null && (await branchExists(session.repo, branch))) {
     throw new InternalError(
       'branch_exists',
       `Branch ${branch} already exists in ${session.repo}; drydock will not move it.`,

@@ -27,6 +27,8 @@ export interface GateState {
 export interface SessionCheckpoint {
   agent: AgentState;
   gate: GateState;
+  /** The last event seq the coder scanned for follow-ups (`message.received`); absent means none. */
+  messagesSeenSeq?: number;
 }
 
 export function initialCheckpoint(task: string): SessionCheckpoint {
@@ -74,4 +76,17 @@ export function findingResponses(agent: AgentState): Map<string, FindingResponse
     }
   }
   return responses;
+}
+
+/**
+ * A new turn on an ended session (a follow-up): the coder continues the same conversation, and the
+ * reviewer gets a fresh set of rounds. The gate keeps its baseline, so it still compares with the
+ * original base commit. Pure.
+ */
+export function openTurn(checkpoint: SessionCheckpoint): SessionCheckpoint {
+  return {
+    ...checkpoint,
+    agent: { ...checkpoint.agent, outcome: null, idleTurns: 0, failureStreak: null },
+    gate: { ...checkpoint.gate, reviewRounds: 0, openFindings: [], unansweredReminded: false },
+  };
 }

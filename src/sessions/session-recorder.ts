@@ -43,7 +43,7 @@ export class SessionRecorder {
   /** Moves the session to `to`, logging why. Throws on a transition the lifecycle does not allow. */
   async transition(
     to: SessionState,
-    options: { reason?: string; patch?: SessionPatch; events?: EventData[] } = {},
+    options: { reason?: string; patch?: SessionPatch; events?: EventData[]; checkpoint?: JsonValue } = {},
   ) {
     const from = this.#session.state;
     if (!canTransition(from, to)) {
@@ -58,6 +58,10 @@ export class SessionRecorder {
       to,
       ...(options.reason ? { reason: options.reason } : {}),
     };
-    await this.record([...(options.events ?? []), changed], { ...options.patch, state: to });
+    await this.record(
+      [...(options.events ?? []), changed],
+      { ...options.patch, state: to },
+      options.checkpoint,
+    );
   }
 }

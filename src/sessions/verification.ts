@@ -60,6 +60,7 @@ export async function verifyChange(run: SessionRun): Promise<GateStep> {
   if (unanswered.length > 0 && unanswered.length === gate.openFindings.length && !gate.unansweredReminded) {
     // The coder must answer each finding (fix or reject with a reason); remind it once.
     run.checkpoint = {
+      ...run.checkpoint,
       agent: reopenAgent(
         agent,
         `Answer each reviewer finding with respond_to_finding before finishing: ${unanswered.map((f) => f.id).join(', ')}.`,
@@ -93,6 +94,7 @@ export async function verifyChange(run: SessionRun): Promise<GateStep> {
     touchedFiles: files.map((file) => file.path),
   });
   run.checkpoint = {
+    ...run.checkpoint,
     agent: verdict.passed ? agent : reopenAgent(agent, verdict.feedback),
     gate: { ...gate, verifyRounds: round, lastAfter: after, lastVerdict: verdict },
   };
@@ -136,7 +138,11 @@ export async function reviewChange(run: SessionRun, maxRounds: number): Promise<
   });
   const usage = addUsage(agent.usage, result.usage);
   if (result.kind === 'failed') {
-    run.checkpoint = { agent: { ...agent, usage }, gate: { ...gate, reviewRounds: round } };
+    run.checkpoint = {
+      ...run.checkpoint,
+      agent: { ...agent, usage },
+      gate: { ...gate, reviewRounds: round },
+    };
     await save(run);
     return { next: 'bowed_out', reason: result.reason };
   }
@@ -149,6 +155,7 @@ export async function reviewChange(run: SessionRun, maxRounds: number): Promise<
       'does not apply. Then run the checks and call finish again.',
   ].join('\n');
   run.checkpoint = {
+    ...run.checkpoint,
     agent: reopen ? reopenAgent({ ...agent, usage }, message) : { ...agent, usage },
     gate: {
       ...gate,

@@ -9,6 +9,7 @@ export interface Database {
   events: EventsTable;
   checkpoints: CheckpointsTable;
   artifacts: ArtifactsTable;
+  tokens: TokensTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -56,5 +57,14 @@ export interface ArtifactsTable {
   name: string;
   content_type: string;
   content: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  name: string;
+  role: string;
+  /** Lowercase hex SHA-256 of the bearer secret. */
+  token_hash: string;
   created_at: string;
 }

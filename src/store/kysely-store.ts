@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
-import { BadInputError, DrydockError, NotFoundError } from '../core/errors.ts';
+import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
-import type { Artifact, SessionFilter, Store, StoreWrite } from '../core/ports/store.ts';
+import type { ApiToken, Artifact, SessionFilter, Store, StoreWrite } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import type { Database } from './database.ts';
 import {
@@ -11,6 +11,7 @@ import {
   fromEventRow,
   fromJson,
   fromSessionRow,
+  fromTokenRow,
   toEventRow,
   toJson,
   toSessionRow,
@@ -58,8 +59,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
           .onConflict((conflict) => conflict.column('id').doNothing())
           .executeTakeFirst();
         if (inserted.numInsertedOrUpdatedRows === 0n) {
-          throw new DrydockError(
-            'conflict',
+          throw new ConflictError(
             'session_exists',
             `Session ${session.id} already exists; create the new session with a fresh id.`,
           );
@@ -75,11 +75,12 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     },
 
     async listSessions(filter: SessionFilter = {}) {
+      const direction = filter.order === 'oldest' ? 'asc' : 'desc';
       let query = db
         .selectFrom('sessions')
         .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
+        .orderBy('created_at', direction)
+        .orderBy('id', direction)
         .limit(checkLimit(filter.limit ?? DEFAULT_LIST_LIMIT));
       if (filter.state !== undefined) query = query.where('state', '=', filter.state);
       if (filter.repo !== undefined) query = query.where('repo', '=', filter.repo);
@@ -189,6 +190,48 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
         contentType: row.content_type,
         createdAt: row.created_at,
       }));
+    },
+
+    async createToken(token): Promise<ApiToken> {
+      const stored: ApiToken = {
+        id: deps.ids.next(),
+        name: toText(token.name),
+        role: token.role,
+        tokenHash: token.tokenHash,
+        createdAt: now(),
+      };
+      const inserted = await db
+        .insertInto('tokens')
+        .values({
+          id: stored.id,
+          name: stored.name,
+          role: stored.role,
+          token_hash: stored.tokenHash,
+          created_at: stored.createdAt,
+        })
+        .onConflict((conflict) => conflict.column('token_hash').doNothing())
+        .executeTakeFirst();
+      if (inserted.numInsertedOrUpdatedRows === 0n) {
+        throw new ConflictError(
+          'token_exists',
+          'A token with this secret already exists; generate a new secret.',
+        );
+      }
+      return stored;
+    },
+
+    async findTokenByHash(tokenHash) {
+      const row = await db
+        .selectFrom('tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row ? fromTokenRow(row) : null;
+    },
+
+    async listTokens() {
+      const rows = await db.selectFrom('tokens').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.map(fromTokenRow);
     },
 
     async close() {

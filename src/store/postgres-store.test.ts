@@ -120,7 +120,10 @@ describe('Postgres store shared by several processes', () => {
       await client.connect();
       const migrations = await client.query('select name from kysely_migration order by name');
       await client.end();
-      expect(migrations.rows.map((row: { name: string }) => row.name)).toEqual(['0001-initial']);
+      expect(migrations.rows.map((row: { name: string }) => row.name)).toEqual([
+        '0001-initial',
+        '0002-tokens',
+      ]);
     } finally {
       await second.close();
     }

@@ -1,10 +1,11 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { BadInputError, InternalError } from '../core/errors.ts';
 import type { EventData, SessionEvent } from '../core/events.ts';
-import type { Artifact, JsonValue, SessionPatch } from '../core/ports/store.ts';
+import type { ApiToken, Artifact, JsonValue, SessionPatch } from '../core/ports/store.ts';
+import { TOKEN_ROLES } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { SESSION_STATES, type SessionState } from '../core/session-state.ts';
-import type { ArtifactsTable, EventsTable, SessionsTable } from './database.ts';
+import type { ArtifactsTable, EventsTable, SessionsTable, TokensTable } from './database.ts';
 
 /** Conversions between domain objects and table rows, shared by every Kysely-backed store. */
 
@@ -148,4 +149,15 @@ function toState(row: Selectable<SessionsTable>): SessionState {
     );
   }
   return state;
+}
+
+export function fromTokenRow(row: Selectable<TokensTable>): ApiToken {
+  const role = TOKEN_ROLES.find((known) => known === row.role);
+  if (role === undefined) {
+    throw new InternalError(
+      'unknown_token_role',
+      `Token ${row.id} has unknown role "${row.role}" in the store.`,
+    );
+  }
+  return { id: row.id, name: row.name, role, tokenHash: row.token_hash, createdAt: row.created_at };
 }

@@ -155,6 +155,8 @@ export function describeStoreContract(
         expect(ids(await store.listSessions({ state: 'working', repo: '/repos/app' }))).toEqual(['c']);
         expect(ids(await store.listSessions({ limit: 2 }))).toEqual(['d', 'c']);
         expect(await store.listSessions({ state: 'failed' })).toEqual([]);
+        expect(ids(await store.listSessions({ order: 'oldest' }))).toEqual(['a', 'b', 'c', 'd']);
+        expect(ids(await store.listSessions({ state: 'queued', order: 'oldest', limit: 1 }))).toEqual(['a']);
       });
 
       it('lists at most 100 sessions by default', async () => {
@@ -404,6 +406,26 @@ export function describeStoreContract(
       });
     });
 
+    describe('tokens', () => {
+      it('creates, finds by hash and lists tokens oldest first', async () => {
+        const admin = await store.createToken({ name: 'ci', role: 'admin', tokenHash: 'a'.repeat(64) });
+        const viewer = await store.createToken({ name: 'dash', role: 'viewer', tokenHash: 'b'.repeat(64) });
+        expect(admin).toMatchObject({ name: 'ci', role: 'admin', tokenHash: 'a'.repeat(64) });
+        expect(admin.id).not.toBe(viewer.id);
+        expect(await store.findTokenByHash('b'.repeat(64))).toEqual(viewer);
+        expect(await store.findTokenByHash('c'.repeat(64))).toBeNull();
+        expect(await store.listTokens()).toEqual([admin, viewer]);
+      });
+
+      it('refuses a second token with the same hash', async () => {
+        await store.createToken({ name: 'one', role: 'member', tokenHash: 'd'.repeat(64) });
+        await expect(
+          store.createToken({ name: 'two', role: 'admin', tokenHash: 'd'.repeat(64) }),
+        ).rejects.toMatchObject({ kind: 'conflict', code: 'token_exists' });
+        expect((await store.listTokens()).map((token) => token.name)).toEqual(['one']);
+      });
+    });
+
     describe('text', () => {
       it('stores NUL in text fields as U+FFFD, which Postgres can hold, and keeps it in JSON', async () => {
         await store.createSession(newSession('s1', { task: 'find -print0\0output' }));
@@ -444,6 +466,7 @@ export function describeStoreContract(
         contentType: 'text/plain',
         content: 'kept',
       });
+      const token = await store.createToken({ name: 't', role: 'viewer', tokenHash: 'e'.repeat(64) });
       const sessionBefore = await store.getSession('s1');
       const eventsBefore = await store.listEvents('s1');
       await store.close();
@@ -455,6 +478,7 @@ export function describeStoreContract(
       expect(await reopened.listEvents('s1')).toEqual(eventsBefore);
       expect(await reopened.loadCheckpoint('s1')).toEqual({ turn: 1 });
       expect(await reopened.getArtifact(artifact.id)).toEqual(artifact);
+      expect(await reopened.findTokenByHash('e'.repeat(64))).toEqual(token);
       const [next] = await reopened.record('s1', { events: [modelError(2)] });
       expect(next?.seq).toBe(3);
     });

@@ -12,8 +12,10 @@ export type SessionPatch = Partial<
 export interface SessionFilter {
   state?: SessionState;
   repo?: string;
-  /** Newest first; default 100. */
+  /** Default 100. */
   limit?: number;
+  /** Newest first by default; `oldest` for a worker picking queued sessions in arrival order. */
+  order?: 'newest' | 'oldest';
 }
 
 /** One atomic write: events appended, the session patched and the agent checkpoint replaced together. */
@@ -34,16 +36,33 @@ export interface Artifact {
 
 export type NewArtifact = Omit<Artifact, 'id' | 'createdAt'>;
 
+/** What an API token may do: viewers read, members also create and steer sessions, admins manage tokens. */
+export const TOKEN_ROLES = ['viewer', 'member', 'admin'] as const;
+
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+/** An API token as stored: only the SHA-256 of the secret, never the secret itself. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: TokenRole;
+  /** Lowercase hex SHA-256 of the bearer secret. */
+  tokenHash: string;
+  createdAt: string;
+}
+
+export type NewApiToken = Omit<ApiToken, 'id' | 'createdAt'>;
+
 /**
- * Durable state: sessions, their append-only numbered event logs, the agent's latest checkpoint and
- * artifacts. Implementations: SQLite (embedded default), Postgres (scale-out). All methods are safe
+ * Durable state: sessions, their append-only numbered event logs, the agent's latest checkpoint,
+ * artifacts and API tokens. Implementations: SQLite (embedded default), Postgres (scale-out). All methods are safe
  * to call concurrently from one process.
  */
 export interface Store {
   /** Creates the session and appends its `session.created` event. Fails if the id exists. */
   createSession(session: Session): Promise<SessionEvent>;
   getSession(id: string): Promise<Session | null>;
-  /** Newest first. */
+  /** Newest first unless `filter.order` is `oldest`. */
   listSessions(filter?: SessionFilter): Promise<Session[]>;
   /**
    * Appends events (numbered from the session's last seq + 1, gap-free), applies the patch and
@@ -57,5 +76,10 @@ export interface Store {
   putArtifact(artifact: NewArtifact): Promise<Artifact>;
   getArtifact(id: string): Promise<Artifact | null>;
   listArtifacts(sessionId: string): Promise<Omit<Artifact, 'content'>[]>;
+  /** Stores a token (its hash). Throws ConflictError when a token with the same hash exists. */
+  createToken(token: NewApiToken): Promise<ApiToken>;
+  findTokenByHash(tokenHash: string): Promise<ApiToken | null>;
+  /** Oldest first. */
+  listTokens(): Promise<ApiToken[]>;
   close(): Promise<void>;
 }

@@ -1,0 +1,79 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { styleText } from 'node:util';
+import { BadInputError } from '../../core/errors.ts';
+import { modelSpecFromEnv } from '../../models/router.ts';
+import { ensureAdminToken } from '../../server/admin-token.ts';
+import { startServer } from '../../server/start-server.ts';
+import type { SessionDeps } from '../../sessions/session-deps.ts';
+import { DRYDOCK_VERSION } from '../version.ts';
+
+export interface UpOptions {
+  port: number;
+  host: string;
+  concurrency: number;
+  allowScriptModels: boolean;
+}
+
+/** Where the built web UI lives (the UI's own build writes it). */
+const WEB_DIST = resolve(import.meta.dirname, '..', '..', '..', 'web', 'dist');
+
+/** Seconds `drydock up` waits for running sessions on SIGTERM before exiting; they resume on the next start. */
+const STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * `drydock up`: the API, the web UI (when built) and a worker in this process, until SIGINT or SIGTERM.
+ * Prints the URL and, on a first start without DRYDOCK_ADMIN_TOKEN, the generated admin token.
+ */
+export async function runUp(
+  deps: SessionDeps,
+  options: UpOptions,
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WriteStream,
+): Promise<void> {
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
+    throw new BadInputError('invalid_port', `--port must be a port number, got ${options.port}.`);
+  }
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+    throw new BadInputError(
+      'invalid_concurrency',
+      `--concurrency must be 1 or more, got ${options.concurrency}.`,
+    );
+  }
+  const warning = deps.sandboxes.capabilities.warning;
+  if (warning) process.stderr.write(`\n${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n\n`);
+  await deps.sandboxes.check();
+  const admin = await ensureAdminToken(deps.store, env.DRYDOCK_ADMIN_TOKEN);
+  const webRoot = (await stat(resolve(WEB_DIST, 'index.html')).catch(() => null)) ? WEB_DIST : null;
+  const server = await startServer({
+    sessions: deps,
+    defaultModel: modelSpecFromEnv(undefined, env),
+    allowScriptModels: options.allowScriptModels,
+    version: DRYDOCK_VERSION,
+    port: options.port,
+    host: options.host,
+    concurrency: options.concurrency,
+    webRoot,
+  });
+  out.write(`drydock ${DRYDOCK_VERSION} listening on ${server.url}\n`);
+  out.write(
+    webRoot ? `web UI: ${server.url}/\n` : 'web UI: not built (npm run build in web/); the API is up\n',
+  );
+  if (admin?.generated) {
+    out.write(
+      `\nadmin token (shown once; keep it, drydock stores only its hash):\n  ${admin.secret}\n` +
+        `more tokens: drydock token create --role member|viewer\n\n`,
+    );
+  }
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      out.write('stopping: no new sessions; waiting for running ones to reach a checkpoint...\n');
+      resolveStop();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close(STOP_TIMEOUT_MS);
+}

@@ -1,0 +1,271 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../../test/support/server-harness.ts';
+import type { TokenRole } from '../core/ports/store.ts';
+import { apiRoutes, createApp, MAX_BODY_BYTES } from './app.ts';
+import { createInProcessEventBus } from './event-bus.ts';
+import { createWorker } from './worker.ts';
+
+describe('HTTP API (in-process)', () => {
+  let h: Harness;
+  let app: ReturnType<typeof createApp>;
+  let wakes: number;
+
+  const build = (allowScriptModels: boolean) => {
+    const bus = createInProcessEventBus();
+    // A worker that runs nothing (concurrency 0): cancel and wake are real, sessions stay queued.
+    const worker = createWorker({ deps: h.deps, bus, concurrency: 0 });
+    return createApp({
+      sessions: h.deps,
+      bus,
+      control: {
+        wake: () => {
+          wakes += 1;
+        },
+        cancel: (id) => worker.cancel(id),
+      },
+      defaultModel: 'script:demo',
+      allowScriptModels,
+      version: '0.0.0-test',
+      keepAliveMs: 50,
+      eventPollMs: 50,
+    });
+  };
+
+  beforeEach(async () => {
+    h = await createHarness();
+    wakes = 0;
+    app = build(true);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const call = (
+    method: string,
+    path: string,
+    options: { role?: TokenRole | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ) => {
+    const headers: Record<string, string> = { ...options.headers };
+    const role = options.role === undefined ? 'member' : options.role;
+    if (role) headers.authorization = `Bearer ${h.tokens[role]}`;
+    let body: string | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+  };
+  const create = async (body: Record<string, unknown> = {}) => {
+    const response = await call('POST', '/api/sessions', {
+      body: { repo: h.repo, task: 'fix mean()', ...body },
+    });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { id: string; state: string };
+  };
+
+  it('answers health without a token', async () => {
+    const response = await call('GET', '/api/health', { role: null });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, version: '0.0.0-test' });
+  });
+
+  it('refuses requests without a known token with 401', async () => {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }] as Array<
+      Record<string, string>
+    >) {
+      const response = await call('GET', '/api/sessions', { role: null, headers });
+      expect(response.status).toBe(401);
+      const body = (await response.json()) as { error: { code: string } };
+      expect(['missing_token', 'unknown_token', 'invalid_authorization']).toContain(body.error.code);
+    }
+  });
+
+  it('lets viewers read but not create (403), members create but not manage tokens', async () => {
+    expect((await call('GET', '/api/sessions', { role: 'viewer' })).status).toBe(200);
+    const refused = await call('POST', '/api/sessions', {
+      role: 'viewer',
+      body: { repo: h.repo, task: 'x' },
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: { code: 'role_too_low' } });
+    expect((await call('GET', '/api/tokens', { role: 'member' })).status).toBe(403);
+    expect(
+      (await call('POST', '/api/tokens', { role: 'viewer', body: { name: 'x', role: 'admin' } })).status,
+    ).toBe(403);
+  });
+
+  it('creates a queued session, wakes the worker, and lists and shows it', async () => {
+    const created = await create();
+    expect(created.state).toBe('queued');
+    expect(wakes).toBe(1);
+    const list = (await (await call('GET', '/api/sessions?state=queued', { role: 'viewer' })).json()) as {
+      sessions: Array<{ id: string }>;
+    };
+    expect(list.sessions.map((session) => session.id)).toEqual([created.id]);
+    const other = (await (await call('GET', '/api/sessions?state=delivered')).json()) as {
+      sessions: unknown[];
+    };
+    expect(other.sessions).toEqual([]);
+    const shown = await call('GET', `/api/sessions/${created.id}`, { role: 'viewer' });
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toMatchObject({
+      id: created.id,
+      state: 'queued',
+      task: 'fix mean()',
+      model: 'script:demo',
+      artifacts: [],
+    });
+  });
+
+  it('answers 400 with field errors for invalid bodies and queries', async () => {
+    const missing = await call('POST', '/api/sessions', { body: { repo: '', task: 3 } });
+    expect(missing.status).toBe(400);
+    const body = (await missing.json()) as { error: { code: string; fields: Record<string, string> } };
+    expect(body.error.code).toBe('invalid_input');
+    expect(Object.keys(body.error.fields).sort()).toEqual(['repo', 'task']);
+
+    const notJson = await call('POST', '/api/sessions', { raw: '{"repo":' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ error: { code: 'invalid_json' } });
+
+    const badQuery = await call('GET', '/api/sessions?state=sleeping&limit=0');
+    expect(badQuery.status).toBe(400);
+    expect(await badQuery.json()).toMatchObject({ error: { fields: { state: expect.any(String) } } });
+
+    const notRepo = await call('POST', '/api/sessions', { body: { repo: h.dir, task: 'x' } });
+    expect(notRepo.status).toBe(400);
+    expect(await notRepo.json()).toMatchObject({ error: { code: 'not_a_git_repository' } });
+  });
+
+  it('accepts script: models only when allowed', async () => {
+    app = build(false);
+    const refused = await call('POST', '/api/sessions', {
+      body: { repo: h.repo, task: 'x', model: 'script:demo' },
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: 'script_models_disabled' } });
+    expect(await h.store.listSessions()).toEqual([]);
+  });
+
+  it('answers 404 for unknown sessions, artifacts and routes', async () => {
+    for (const path of [
+      '/api/sessions/nope',
+      '/api/sessions/nope/diff',
+      '/api/sessions/nope/patch',
+      '/api/sessions/nope/events',
+      '/api/no-such-route',
+    ]) {
+      const response = await call('GET', path);
+      expect(response.status, path).toBe(404);
+    }
+    const created = await create();
+    expect((await call('GET', `/api/sessions/${created.id}/artifacts/nope`)).status).toBe(404);
+    expect((await call('POST', '/api/sessions/nope/cancel')).status).toBe(404);
+    expect((await call('POST', '/api/sessions/nope/messages', { body: { text: 'hi' } })).status).toBe(404);
+  });
+
+  it('cancels a queued session (202), then answers 409 for the ended one', async () => {
+    const created = await create();
+    const cancelled = await call('POST', `/api/sessions/${created.id}/cancel`);
+    expect(cancelled.status).toBe(202);
+    expect(await cancelled.json()).toEqual({ id: created.id, state: 'cancelled' });
+    const again = await call('POST', `/api/sessions/${created.id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: { code: 'session_ended' } });
+    const message = await call('POST', `/api/sessions/${created.id}/messages`, { body: { text: 'more' } });
+    expect(message.status).toBe(409);
+    expect((await call('GET', `/api/sessions/${created.id}/patch`)).status).toBe(409);
+  });
+
+  it('records a follow-up as message.received and answers its seq', async () => {
+    const created = await create();
+    const response = await call('POST', `/api/sessions/${created.id}/messages`, {
+      body: { text: 'also add a test' },
+    });
+    expect(response.status).toBe(202);
+    const { seq } = (await response.json()) as { seq: number };
+    const events = await h.store.listEvents(created.id);
+    expect(events.find((event) => event.seq === seq)?.data).toEqual({
+      type: 'message.received',
+      text: 'also add a test',
+    });
+    expect(
+      (await call('POST', `/api/sessions/${created.id}/messages`, { body: { text: '  ' } })).status,
+    ).toBe(400);
+  });
+
+  it('refuses bodies over 1 MiB with 413', async () => {
+    const response = await call('POST', '/api/sessions', {
+      raw: JSON.stringify({ repo: h.repo, task: 'x'.repeat(MAX_BODY_BYTES) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: 'body_too_large' } });
+  });
+
+  it('serves an empty diff before the workspace exists, and artifacts with their content type', async () => {
+    const created = await create();
+    const diff = await call('GET', `/api/sessions/${created.id}/diff`, { role: 'viewer' });
+    expect(diff.status).toBe(200);
+    expect(diff.headers.get('content-type')).toContain('text/x-diff');
+    expect(await diff.text()).toBe('');
+    const artifact = await h.store.putArtifact({
+      sessionId: created.id,
+      name: 'report.md',
+      contentType: 'text/markdown',
+      content: '# why',
+    });
+    const fetched = await call('GET', `/api/sessions/${created.id}/artifacts/${artifact.id}`, {
+      role: 'viewer',
+    });
+    expect(fetched.headers.get('content-type')).toBe('text/markdown');
+    expect(await fetched.text()).toBe('# why');
+    const shown = (await (await call('GET', `/api/sessions/${created.id}`)).json()) as {
+      artifacts: unknown[];
+    };
+    expect(shown.artifacts).toEqual([
+      { id: artifact.id, name: 'report.md', contentType: 'text/markdown', createdAt: artifact.createdAt },
+    ]);
+  });
+
+  it('creates tokens for admins, shows the secret once, and the new token works', async () => {
+    const created = await call('POST', '/api/tokens', {
+      role: 'admin',
+      body: { name: 'ci', role: 'viewer' },
+    });
+    expect(created.status).toBe(201);
+    const token = (await created.json()) as { id: string; role: string; token: string };
+    expect(token.role).toBe('viewer');
+    const withIt = await app.request('/api/sessions', {
+      headers: { authorization: `Bearer ${token.token}` },
+    });
+    expect(withIt.status).toBe(200);
+    const list = (await (await call('GET', '/api/tokens', { role: 'admin' })).json()) as {
+      tokens: Array<Record<string, unknown>>;
+    };
+    expect(list.tokens.map((t) => t.name).sort()).toEqual([
+      'admin token',
+      'ci',
+      'member token',
+      'viewer token',
+    ]);
+    expect(JSON.stringify(list)).not.toContain(token.token);
+    expect(Object.keys(list.tokens[0]!).sort()).toEqual(['createdAt', 'id', 'name', 'role']);
+    const bad = await call('POST', '/api/tokens', { role: 'admin', body: { name: 'x', role: 'root' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { fields: { role: expect.any(String) } } });
+  });
+
+  it('documents every route in /api/openapi.json', async () => {
+    const response = await call('GET', '/api/openapi.json', { role: 'viewer' });
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const routes = apiRoutes(app);
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    for (const route of routes) {
+      expect(document.paths[route.path]?.[route.method], `${route.method} ${route.path}`).toBeDefined();
+    }
+  });
+});

@@ -1,0 +1,51 @@
+import type { ErrorKind } from '../core/errors.ts';
+import { isDrydockError } from '../core/errors.ts';
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503;
+
+export interface ErrorBody {
+  error: { code: string; message: string; fields?: Record<string, string> };
+}
+
+const STATUS: Record<ErrorKind, ErrorStatus> = {
+  bad_input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unavailable: 503,
+  internal: 500,
+};
+
+/**
+ * The one mapping from thrown errors to HTTP answers. Typed errors keep their code and message;
+ * anything else is a 500 that says nothing about the inside. Pure.
+ */
+export function errorResponse(error: unknown): { status: ErrorStatus; body: ErrorBody } {
+  if (!isDrydockError(error)) {
+    return {
+      status: 500,
+      body: { error: { code: 'internal_error', message: 'Internal error; the server log has the details.' } },
+    };
+  }
+  const fields = error.details?.fields;
+  return {
+    status: STATUS[error.kind],
+    body: {
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(isFieldMap(fields) ? { fields } : {}),
+      },
+    },
+  };
+}
+
+function isFieldMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((entry) => typeof entry === 'string')
+  );
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BadInputError,
+  ConflictError,
+  ForbiddenError,
+  InternalError,
+  NotFoundError,
+  TooLargeError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '../core/errors.ts';
+import { errorResponse } from './error-response.ts';
+import { hashToken, roleAllows } from './tokens.ts';
+
+describe('errorResponse', () => {
+  it.each([
+    [new BadInputError('b', 'bad'), 400],
+    [new UnauthenticatedError('u', 'who'), 401],
+    [new ForbiddenError('f', 'no'), 403],
+    [new NotFoundError('n', 'gone'), 404],
+    [new ConflictError('c', 'ended'), 409],
+    [new TooLargeError('t', 'big'), 413],
+    [new InternalError('i', 'oops'), 500],
+    [new UnavailableError('v', 'down'), 503],
+  ])('%s → %i with its code', (error, status) => {
+    const answer = errorResponse(error);
+    expect(answer.status).toBe(status);
+    expect(answer.body.error).toEqual({ code: error.code, message: error.message });
+  });
+
+  it('keeps field errors, and hides the message of untyped errors', () => {
+    const fields = { task: 'required' };
+    expect(errorResponse(new BadInputError('x', 'y', { details: { fields } })).body.error.fields).toEqual(
+      fields,
+    );
+    expect(errorResponse(new Error('secret path /etc/x'))).toEqual({
+      status: 500,
+      body: { error: { code: 'internal_error', message: expect.not.stringContaining('/etc/x') } },
+    });
+  });
+});
+
+describe('roleAllows', () => {
+  it.each([
+    ['viewer', 'viewer', true],
+    ['viewer', 'member', false],
+    ['member', 'member', true],
+    ['member', 'admin', false],
+    ['admin', 'member', true],
+    ['admin', 'admin', true],
+  ] as const)('%s may do what needs %s: %s', (has, needs, allowed) => {
+    expect(roleAllows(has, needs)).toBe(allowed);
+  });
+});
+
+it('hashes tokens with SHA-256 (hex)', () => {
+  expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+});

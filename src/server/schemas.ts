@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { BadInputError } from '../core/errors.ts';
+import { TOKEN_ROLES } from '../core/ports/store.ts';
+import { SESSION_STATES } from '../core/session-state.ts';
+import { MAX_TASK_CHARS } from '../sessions/create-session.ts';
+import { MAX_MESSAGE_CHARS } from '../sessions/follow-ups.ts';
+
+/** Request bodies and queries of the API, validated at the boundary. */
+
+export const createSessionBody = z.object({
+  repo: z.string().trim().min(1, 'the path of a git repository on the server is required'),
+  task: z.string().trim().min(1, 'say what drydock should do').max(MAX_TASK_CHARS),
+  model: z.string().trim().min(1).optional(),
+  ref: z.string().trim().min(1).optional(),
+});
+
+export const messageBody = z.object({
+  text: z.string().trim().min(1, 'the message is empty').max(MAX_MESSAGE_CHARS),
+});
+
+export const createTokenBody = z.object({
+  name: z.string().trim().min(1, 'name the token after its user or purpose').max(200),
+  role: z.enum(TOKEN_ROLES),
+});
+
+export const listSessionsQuery = z.object({
+  state: z.enum(SESSION_STATES).optional(),
+  repo: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export const lastEventId = z.coerce.number().int().min(0);
+
+/** Parses `value` or throws BadInputError with one message per invalid field. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String).join('.') || '(root)';
+    fields[path] ??= issue.message;
+  }
+  throw new BadInputError(
+    'invalid_input',
+    `Invalid ${what}: ${Object.entries(fields)
+      .map(([path, message]) => `${path}: ${message}`)
+      .join('; ')}`,
+    { details: { fields } },
+  );
+}

@@ -1,0 +1,129 @@
+import { stat } from 'node:fs/promises';
+import { Hono } from 'hono';
+import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
+import type { Session } from '../core/session.ts';
+import { formatPatch } from '../forge/format-patch.ts';
+import { workspaceDiff } from '../forge/local-delivery.ts';
+import { parseModelSpec } from '../models/model-spec.ts';
+import { createSession } from '../sessions/create-session.ts';
+import { sendMessage } from '../sessions/follow-ups.ts';
+import { workspacePathOf } from '../sessions/run-session.ts';
+import { requireRole } from './auth.ts';
+import { readJsonBody } from './read-json-body.ts';
+import { createSessionBody, listSessionsQuery, messageBody, parseInput } from './schemas.ts';
+import type { AppEnv, ServerDeps } from './server-deps.ts';
+
+/** `/api/sessions` and everything under it except the event stream. */
+export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
+  const { store } = deps.sessions;
+  const app = new Hono<AppEnv>();
+
+  const sessionOr404 = async (id: string): Promise<Session> => {
+    const session = await store.getSession(id);
+    if (!session) {
+      throw new NotFoundError('session_not_found', `No session ${id}; list them with GET /api/sessions.`);
+    }
+    return session;
+  };
+
+  app.post('/', requireRole('member'), async (c) => {
+    const body = parseInput(createSessionBody, await readJsonBody(c), 'session');
+    const model = body.model ?? deps.defaultModel;
+    if (!deps.allowScriptModels && parseModelSpec(model).provider === 'script') {
+      throw new BadInputError(
+        'script_models_disabled',
+        'script: models read a file on the server; start the server with --allow-script-models to accept them.',
+        { details: { fields: { model: 'script: models are disabled on this server' } } },
+      );
+    }
+    const session = await createSession(deps.sessions, {
+      task: body.task,
+      repo: body.repo,
+      model,
+      ...(body.ref ? { ref: body.ref } : {}),
+    });
+    deps.control.wake();
+    return c.json({ id: session.id, state: session.state }, 201);
+  });
+
+  app.get('/', async (c) => {
+    const query = parseInput(listSessionsQuery, c.req.query(), 'query');
+    const sessions = await store.listSessions({
+      ...(query.state ? { state: query.state } : {}),
+      ...(query.repo ? { repo: query.repo } : {}),
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
+    return c.json({ sessions });
+  });
+
+  app.get('/:id', async (c) => {
+    const session = await sessionOr404(c.req.param('id'));
+    const artifacts = (await store.listArtifacts(session.id)).map(({ id, name, contentType, createdAt }) => ({
+      id,
+      name,
+      contentType,
+      createdAt,
+    }));
+    return c.json({ ...session, artifacts });
+  });
+
+  app.post('/:id/cancel', requireRole('member'), async (c) => {
+    const session = await deps.control.cancel(c.req.param('id'));
+    return c.json({ id: session.id, state: session.state }, 202);
+  });
+
+  app.post('/:id/messages', requireRole('member'), async (c) => {
+    const id = c.req.param('id');
+    const body = parseInput(messageBody, await readJsonBody(c), 'message');
+    const event = await sendMessage(store, id, body.text);
+    deps.control.wake();
+    return c.json({ id, seq: event.seq }, 202);
+  });
+
+  app.get('/:id/diff', async (c) => {
+    const session = await sessionOr404(c.req.param('id'));
+    const workspace = workspacePathOf(deps.sessions.home, session.id);
+    const exists = (await stat(workspace).catch(() => null))?.isDirectory() ?? false;
+    // Before provisioning there is no workspace, and so no change yet.
+    const diff = exists && session.baseCommit ? await workspaceDiff(workspace, session.baseCommit) : '';
+    return c.body(diff, 200, { 'Content-Type': 'text/x-diff; charset=utf-8' });
+  });
+
+  app.get('/:id/patch', async (c) => {
+    const session = await sessionOr404(c.req.param('id'));
+    if (!session.headCommit || !session.baseCommit) {
+      throw new ConflictError(
+        'not_delivered',
+        `Session ${session.id} has delivered no commit yet (${session.state}); use /diff for work in progress.`,
+      );
+    }
+    const patch = await formatPatch(
+      [workspacePathOf(deps.sessions.home, session.id), session.repo],
+      session.baseCommit,
+      session.headCommit,
+    );
+    if (patch === null) {
+      throw new NotFoundError(
+        'commits_missing',
+        `The commits of session ${session.id} are neither in its workspace nor in ${session.repo}.`,
+      );
+    }
+    return c.body(patch, 200, {
+      'Content-Type': 'application/mbox',
+      'Content-Disposition': `attachment; filename="drydock-${session.id}.patch"`,
+    });
+  });
+
+  app.get('/:id/artifacts/:artifactId', async (c) => {
+    const artifact = await store.getArtifact(c.req.param('artifactId'));
+    if (!artifact || artifact.sessionId !== c.req.param('id')) {
+      throw new NotFoundError(
+        'artifact_not_found',
+        `No artifact ${c.req.param('artifactId')} in this session.`,
+      );
+    }
+    return c.body(artifact.content, 200, { 'Content-Type': artifact.contentType });
+  });
+
+  return app;
+}

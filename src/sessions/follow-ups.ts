@@ -1,0 +1,96 @@
+import { ConflictError, NotFoundError } from '../core/errors.ts';
+import type { SessionEvent } from '../core/events.ts';
+import type { Store } from '../core/ports/store.ts';
+import type { Session } from '../core/session.ts';
+import type { SessionState } from '../core/session-state.ts';
+import type { SessionCheckpoint } from './session-checkpoint.ts';
+import { SessionRecorder } from './session-recorder.ts';
+
+export const MAX_MESSAGE_CHARS = 100_000;
+
+/**
+ * What a follow-up does to a session in `state`. Pure. A live session keeps it for the agent's next
+ * step; a delivered or bowed-out one opens a new turn (queued again, same workspace and branch); a
+ * failed or cancelled one cannot take it.
+ */
+export function decideMessage(state: SessionState): 'keep' | 'reopen' | 'refuse' {
+  if (state === 'delivered' || state === 'bowed_out') return 'reopen';
+  if (state === 'failed' || state === 'cancelled') return 'refuse';
+  return 'keep';
+}
+
+/** Wraps a person's follow-up for the coder. */
+export function followUpPrompt(text: string): string {
+  return `A follow-up from the person who gave you this task:\n\n${text}`;
+}
+
+/** The texts of `message.received` events. Pure. */
+export function messageTexts(events: readonly SessionEvent[]): string[] {
+  return events.flatMap((event) => (event.data.type === 'message.received' ? [event.data.text] : []));
+}
+
+/**
+ * Records a follow-up on a session: `message.received`, plus the move back to `queued` when it opens
+ * a new turn. Returns the message's event. Throws NotFoundError or ConflictError (failed, cancelled).
+ */
+export async function sendMessage(store: Store, sessionId: string, text: string): Promise<SessionEvent> {
+  const session = await store.getSession(sessionId);
+  if (!session) throw new NotFoundError('session_not_found', `No session ${sessionId}.`);
+  const action = decideMessage(session.state);
+  if (action === 'refuse') {
+    throw new ConflictError(
+      'session_ended',
+      `Session ${sessionId} is ${session.state}; it cannot take a follow-up. Start a new session instead.`,
+    );
+  }
+  const recorder = new SessionRecorder(store, session, {});
+  if (action === 'reopen') {
+    const [event] = await recorder.record([{ type: 'message.received', text }]);
+    await recorder.transition('queued', { reason: 'a follow-up opens a new turn' });
+    return event!;
+  }
+  const [event] = await recorder.record([{ type: 'message.received', text }]);
+  // The run may have ended between reading the state and recording: then nobody will read the
+  // message, so open the new turn here.
+  await reopenIfUnread(store, sessionId);
+  return event!;
+}
+
+/**
+ * Queues an ended (delivered or bowed-out) session again when a follow-up arrived that its agent never
+ * read. Returns whether it did. Called when a run ends and after a message is recorded.
+ */
+export async function reopenIfUnread(store: Store, sessionId: string): Promise<boolean> {
+  const session = await store.getSession(sessionId);
+  if (!session || decideMessage(session.state) !== 'reopen') return false;
+  const checkpoint = (await store.loadCheckpoint(sessionId)) as SessionCheckpoint | null;
+  const unread = messageTexts(await store.listEvents(sessionId, checkpoint?.messagesSeenSeq ?? 0));
+  if (unread.length === 0) return false;
+  await new SessionRecorder(store, session, {}).transition('queued', {
+    reason: 'a follow-up arrived as the turn ended; it opens a new turn',
+  });
+  return true;
+}
+
+/** Cancels a session no worker runs yet. Throws ConflictError unless it is queued. */
+export async function cancelQueuedSession(store: Store, session: Session): Promise<Session> {
+  if (session.state !== 'queued') {
+    throw new ConflictError('session_not_queued', `Session ${session.id} is ${session.state}, not queued.`);
+  }
+  const recorder = new SessionRecorder(store, session, {});
+  const reason = 'cancelled by the user before it started';
+  await recorder.transition('cancelled', { reason, patch: { reason } });
+  return recorder.session;
+}
+
+/** What cancelling a session does. Pure: whether this process runs it is the caller's knowledge. */
+export function decideCancel(
+  state: SessionState,
+  runningHere: boolean,
+): 'abort' | 'cancel_queued' | 'ended' | 'elsewhere' {
+  if (runningHere) return 'abort';
+  if (state === 'queued') return 'cancel_queued';
+  if (state === 'delivered' || state === 'bowed_out' || state === 'failed' || state === 'cancelled')
+    return 'ended';
+  return 'elsewhere';
+}

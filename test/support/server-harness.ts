@@ -1,0 +1,68 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_SCRIPT } from '../../src/cli/demo/demo-script.ts';
+import { createSampleRepo } from '../../src/cli/demo/sample-repo.ts';
+import { systemClock } from '../../src/core/ports/clock.ts';
+import type { Store, TokenRole } from '../../src/core/ports/store.ts';
+import { DEFAULT_BUDGET } from '../../src/core/session.ts';
+import { createModelRouter } from '../../src/models/router.ts';
+import type { Script } from '../../src/models/script-file.ts';
+import { createNoSandboxProvider } from '../../src/sandbox/no-sandbox-provider.ts';
+import { hashToken } from '../../src/server/tokens.ts';
+import type { SessionDeps } from '../../src/sessions/session-deps.ts';
+import { createRandomIds } from '../../src/store/ids.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+
+export interface Harness {
+  dir: string;
+  repo: string;
+  store: Store;
+  deps: SessionDeps;
+  /** In-memory scripts for `script:<name>` models. */
+  scripts: Record<string, Script>;
+  /** A bearer secret for each role. */
+  tokens: Record<TokenRole, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A data home in a temporary directory with a SQLite store, the demo's sample repository, a token
+ * per role, and session deps using scripted models. For server tests only (imports the CLI's demo).
+ */
+export async function createHarness(
+  options: { sandboxes?: SessionDeps['sandboxes'] } = {},
+): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'drydock-server-'));
+  const repo = join(dir, 'repo');
+  await mkdir(repo);
+  await createSampleRepo(repo);
+  const ids = createRandomIds();
+  const store = await openSqliteStore({ path: join(dir, 'home', 'drydock.db'), clock: systemClock, ids });
+  const scripts: Record<string, Script> = { demo: DEMO_SCRIPT };
+  const deps: SessionDeps = {
+    store,
+    sandboxes: options.sandboxes ?? createNoSandboxProvider(),
+    models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts }),
+    clock: systemClock,
+    ids,
+    home: join(dir, 'home'),
+    budget: DEFAULT_BUDGET,
+  };
+  const tokens = { viewer: 'dd_viewer-secret', member: 'dd_member-secret', admin: 'dd_admin-secret' };
+  for (const role of ['viewer', 'member', 'admin'] as const) {
+    await store.createToken({ name: `${role} token`, role, tokenHash: hashToken(tokens[role]) });
+  }
+  return {
+    dir,
+    repo,
+    store,
+    deps,
+    scripts,
+    tokens,
+    async close() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
+import type { Script } from '../src/models/script-file.ts';
+import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import { type RunningServer, startServer } from '../src/server/start-server.ts';
+import { createHarness, type Harness } from './support/server-harness.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = resolve(import.meta.dirname, '..');
+const WEB_DIST = join(ROOT, 'web', 'dist');
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+/**
+ * The demo's coder and reviewer, with a slow first step so the page can be seen while the session runs,
+ * and a slow step for the follow-up's turn (a resumed script continues after the turns already held).
+ * Written to a file and named in the form as `script:<path>`, as a user of `--allow-script-models` would.
+ */
+const UI_SCRIPT: Script = {
+  coder: [
+    {
+      text: 'Let me look at the layout of the repository first.',
+      toolCalls: [{ name: 'bash', input: { command: 'sleep 3; ls src test' } }],
+    },
+    ...(Array.isArray(DEMO_SCRIPT) ? DEMO_SCRIPT : (DEMO_SCRIPT.coder ?? [])),
+    // The follow-up's turn: slow, so the page can cancel it while it runs.
+    {
+      text: 'Adding the test you asked for.',
+      toolCalls: [{ name: 'bash', input: { command: 'sleep 30' } }],
+    },
+  ],
+  reviewer: Array.isArray(DEMO_SCRIPT) ? [] : (DEMO_SCRIPT.reviewer ?? []),
+};
+
+const LIVE_TIMEOUT_MS = 90_000;
+
+/** The web UI end to end in real Chromium against the real control plane (API, worker, bubblewrap). */
+describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
+  let harness: Harness;
+  let server: RunningServer;
+  let browser: Browser;
+  let scriptPath: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    // The server serves whatever is in web/dist: build the UI as it is now.
+    execFileSync(
+      join(ROOT, 'node_modules', '.bin', 'vite'),
+      ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
+    await mkdir(ARTIFACTS, { recursive: true });
+    harness = await createHarness({ sandboxes: createBubblewrapProvider() });
+    scriptPath = join(harness.dir, 'ui-script.json');
+    await writeFile(scriptPath, JSON.stringify(UI_SCRIPT));
+    server = await startServer({
+      sessions: harness.deps,
+      port: 0,
+      host: '127.0.0.1',
+      concurrency: 2,
+      workerPollMs: 200,
+      defaultModel: 'script:demo',
+      allowScriptModels: true,
+      version: 'test',
+      webRoot: WEB_DIST,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await server?.close(20_000);
+    await harness?.close();
+  }, 60_000);
+
+  async function newPage(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      colorScheme: options.colorScheme ?? 'light',
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => {
+      throw new Error(`page error: ${error.message}`);
+    });
+    return page;
+  }
+
+  async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+    // A full-page capture would paint the sticky top bar and follow-up box mid-page; unstick them for it.
+    const unstick = fullPage
+      ? await page.addStyleTag({ content: '.topbar, .follow-up { position: static !important; }' })
+      : null;
+    await page.screenshot({ path: join(ARTIFACTS, name), fullPage });
+    await unstick?.evaluate((el) => el.remove());
+  }
+
+  const headerState = (page: Page) => page.locator('.session-header .badge');
+  const seqs = (page: Page) =>
+    page.locator('.timeline [data-seq]').evaluateAll((els) => els.map((el) => el.getAttribute('data-seq')));
+
+  it('signs in, starts a task, follows it live to delivered in two browsers, shows the diff and takes a follow-up', async () => {
+    const page = await newPage();
+
+    // Sign-in: a wrong token is refused on the token screen; the link `drydock up` prints signs in.
+    await page.goto(server.url);
+    await page.getByLabel('Token').fill('dd_not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('.field-error').textContent()).toContain('does not know this token');
+    await page.goto(`${server.url}/#token=${harness.tokens.member}`);
+    await page.getByText('No sessions yet.').waitFor();
+    expect(page.url()).not.toContain('token=');
+
+    // New task: the API's field errors show next to the fields.
+    await page.getByRole('link', { name: 'New task' }).click();
+    await page.getByRole('button', { name: 'Start session' }).click();
+    await page.locator('[data-field=task] .field-error').waitFor();
+    await page.locator('[data-field=repo] .field-error').waitFor();
+    await shot(page, 'new-task-errors.png');
+    await page.getByLabel('Repository').fill(harness.repo);
+    await page.getByLabel('Task').fill(DEMO_TASK);
+    await page.getByLabel('Model').fill(`script:${scriptPath}`);
+    await page.getByRole('button', { name: 'Start session' }).click();
+    await page.waitForURL(/\/sessions\/[^/]+$/);
+    const sessionUrl = page.url();
+
+    // While it runs: the slow first tool call is on the timeline with the session working.
+    await page
+      .locator('.tool[data-tool=bash]', { hasText: 'sleep 3' })
+      .first()
+      .waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await expect.poll(() => headerState(page).getAttribute('data-state')).toBe('working');
+
+    // A second viewer (dark theme) joins mid-run and must see the same stream.
+    const viewer = await newPage({ colorScheme: 'dark' });
+    await viewer.goto(`${server.url}/#token=${harness.tokens.viewer}`);
+    await viewer.getByText('Sessions', { exact: true }).first().waitFor();
+    await shot(viewer, 'session-list-running.png');
+    await viewer.goto(sessionUrl);
+    await viewer.locator('.timeline').waitFor();
+    await shot(page, 'session-running.png');
+
+    // Delivered: both pages got there live, with the verification and the review on the timeline.
+    for (const p of [page, viewer]) {
+      await expect
+        .poll(() => headerState(p).getAttribute('data-state'), { timeout: LIVE_TIMEOUT_MS })
+        .toBe('delivered');
+    }
+    await page.locator('.entry[data-kind=gate]', { hasText: 'passed' }).first().waitFor();
+    await page.locator('.entry[data-kind=review]', { hasText: 'approved' }).first().waitFor();
+    await page.locator('.tool[data-tool=edit_file][data-status=ok]').first().waitFor();
+    await expect.poll(() => page.getByTestId('branch').textContent()).toMatch(/^drydock\//);
+    await expect.poll(async () => JSON.stringify(await seqs(viewer))).toBe(JSON.stringify(await seqs(page)));
+    expect((await seqs(page)).length).toBeGreaterThan(10);
+    // Tool output folds open.
+    const editCall = page.locator('.tool[data-tool=bash]').last();
+    await editCall.locator('summary').click();
+    await editCall.locator('pre.output').waitFor();
+    await shot(page, 'session-delivered.png', true);
+    await shot(viewer, 'session-delivered-dark.png');
+    await page.locator('details.pull summary').click();
+    await expect.poll(() => page.getByTestId('pull-instructions').textContent()).toContain('drydock pull');
+
+    // The diff: the file header and the changed line, added and removed.
+    await page.getByRole('tab', { name: 'Diff' }).click();
+    const file = page.locator('.diff-file[data-path="src/stats.js"]');
+    await file.waitFor();
+    await expect.poll(() => file.locator('tr.line.add').first().textContent()).toContain('let i = 0');
+    await expect.poll(() => file.locator('tr.line.del').first().textContent()).toContain('let i = 1');
+    await shot(page, 'session-diff.png', true);
+
+    // The PR description drydock wrote.
+    await page.getByRole('tab', { name: 'Pull request' }).click();
+    await page
+      .locator(
+        '[data-artifact="pull-request.md"] .markdown h2, [data-artifact="pull-request.md"] .markdown h3',
+      )
+      .first()
+      .waitFor();
+    await shot(page, 'session-pull-request.png', true);
+
+    // A follow-up shows up on both timelines when its event comes back, and opens a new turn.
+    await page.getByRole('tab', { name: /Timeline/ }).click();
+    const message = 'Please also add a test for a single-element list.';
+    await page.getByPlaceholder(/Follow up/).fill(message);
+    await page.getByRole('button', { name: 'Send' }).click();
+    for (const p of [page, viewer]) {
+      await p
+        .locator('.entry[data-kind=message]', { hasText: message })
+        .waitFor({ timeout: LIVE_TIMEOUT_MS });
+    }
+    await expect.poll(() => headerState(viewer).getAttribute('data-state')).not.toBe('delivered');
+
+    // Cancel the new turn (two clicks: the first asks to confirm).
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Confirm cancel' }).click();
+    for (const p of [page, viewer]) {
+      await expect
+        .poll(() => headerState(p).getAttribute('data-state'), { timeout: LIVE_TIMEOUT_MS })
+        .toBe('cancelled');
+    }
+
+    // The list: the session with its state; filtering by state.
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    const row = page.locator('table.sessions tbody tr[data-session-id]');
+    await expect.poll(() => row.count()).toBe(1);
+    await expect.poll(() => row.locator('.badge').getAttribute('data-state')).toBe('cancelled');
+    expect(await row.locator('td').nth(1).getAttribute('title')).toBe(harness.repo);
+    await shot(page, 'session-list.png');
+    await page.locator('select[name=state]').selectOption('delivered');
+    await page.getByText('No delivered sessions.').waitFor();
+  }, 240_000);
+
+  it('goes back to the token screen when the token stops working', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/#token=dd_revoked-or-wrong`);
+    await page.getByText('did not accept the token').waitFor();
+    await page.getByLabel('Token').waitFor();
+  });
+});

@@ -1,0 +1,120 @@
+import type { NewSessionInput, Session, SessionDetail, SessionState } from './types.ts';
+
+/** An error answer from the API (docs/api.md): `{ error: { code, message, fields? } }`, or a network failure. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** Field errors keyed by path (`repo`, `task`, ...) on a 400. */
+  readonly fields: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, fields: Record<string, string> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+export interface ApiOptions {
+  /** Origin of the control plane; '' for the page's own. */
+  baseUrl?: string;
+  token: string;
+  /** Called on any 401, before the error is thrown: the app goes back to the token screen. */
+  onUnauthorized?: () => void;
+}
+
+export interface SessionFilter {
+  state?: SessionState | '';
+  repo?: string;
+  limit?: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON (a proxy's error page): the status line is all there is.
+  }
+  const error = isRecord(body) && isRecord(body.error) ? body.error : null;
+  if (error) {
+    const fields: Record<string, string> = {};
+    if (isRecord(error.fields)) {
+      for (const [key, value] of Object.entries(error.fields))
+        if (typeof value === 'string') fields[key] = value;
+    }
+    return new ApiError(
+      res.status,
+      typeof error.code === 'string' ? error.code : `http_${res.status}`,
+      typeof error.message === 'string' ? error.message : res.statusText,
+      fields,
+    );
+  }
+  return new ApiError(res.status, `http_${res.status}`, `${res.status} ${res.statusText}`.trim());
+}
+
+/** The typed client for the control plane's API. Every request carries the bearer token. */
+export function createApi(options: ApiOptions) {
+  const base = options.baseUrl ?? '';
+  const headers = { authorization: `Bearer ${options.token}` };
+
+  async function request(path: string, init: RequestInit = {}): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...init.headers } });
+    } catch (cause) {
+      throw new ApiError(0, 'network', `Cannot reach the drydock server (${String(cause)}).`);
+    }
+    if (res.status === 401) options.onUnauthorized?.();
+    if (!res.ok) throw await toApiError(res);
+    return res;
+  }
+
+  const json = async <T>(path: string, init?: RequestInit): Promise<T> =>
+    (await request(path, init)).json() as T;
+  const text = async (path: string): Promise<string> => (await request(path)).text();
+  const post = <T>(path: string, body?: unknown): Promise<T> =>
+    json<T>(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const sid = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
+
+  return {
+    token: options.token,
+    baseUrl: base,
+    onUnauthorized: options.onUnauthorized,
+    health: () => json<{ ok: boolean; version: string }>('/api/health'),
+    listSessions(filter: SessionFilter = {}): Promise<{ sessions: Session[] }> {
+      const query = new URLSearchParams();
+      if (filter.state) query.set('state', filter.state);
+      if (filter.repo) query.set('repo', filter.repo);
+      if (filter.limit) query.set('limit', String(filter.limit));
+      const qs = query.toString();
+      return json(`/api/sessions${qs ? `?${qs}` : ''}`);
+    },
+    getSession: (id: string) => json<SessionDetail>(sid(id)),
+    createSession: (input: NewSessionInput) =>
+      post<{ id: string; state: SessionState }>('/api/sessions', input),
+    cancelSession: (id: string) => post<{ id: string; state: SessionState }>(`${sid(id)}/cancel`),
+    sendMessage: (id: string, messageText: string) =>
+      post<{ id: string; seq: number }>(`${sid(id)}/messages`, { text: messageText }),
+    getDiff: (id: string) => text(`${sid(id)}/diff`),
+    getArtifact: (id: string, artifactId: string) =>
+      text(`${sid(id)}/artifacts/${encodeURIComponent(artifactId)}`),
+    /** The events stream; read it with `streamEvents` (event-stream.ts), which parses and resumes. */
+    openEvents: (id: string, lastEventId: string | undefined, signal: AbortSignal) =>
+      request(`${sid(id)}/events`, {
+        signal,
+        headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      }),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,93 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { createApi } from '../api.ts';
+import { ApiContext } from '../api-context.ts';
+import { useRoute } from '../router.ts';
+import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-store.ts';
+import { Link } from './link.tsx';
+import { NewTaskForm } from './new-task-form.tsx';
+import { SessionList } from './session-list.tsx';
+import { SessionPage } from './session-page.tsx';
+import { TokenScreen } from './token-screen.tsx';
+
+/** The signed-in gate, the top bar and the page for the current route. */
+export function App() {
+  const [token, setToken] = useState(loadToken);
+  const [notice, setNotice] = useState<string | null>(null);
+  const route = useRoute();
+
+  // A sign-in link opened in a tab that already shows the UI only changes the fragment.
+  useEffect(() => {
+    const onHash = () => {
+      const adopted = adoptTokenFromHash();
+      if (adopted) {
+        setToken(adopted);
+        setNotice(null);
+      }
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const signOut = useCallback((message: string | null) => {
+    clearToken();
+    setToken(null);
+    setNotice(message);
+  }, []);
+
+  const api = useMemo(
+    () =>
+      token === null
+        ? null
+        : createApi({
+            token,
+            onUnauthorized: () => signOut('The server did not accept the token (401). Enter a valid one.'),
+          }),
+    [token, signOut],
+  );
+
+  if (api === null) {
+    return (
+      <TokenScreen
+        notice={notice}
+        onToken={(next) => {
+          saveToken(next);
+          setToken(next);
+          setNotice(null);
+        }}
+      />
+    );
+  }
+
+  return (
+    <ApiContext.Provider value={api}>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          drydock
+        </Link>
+        <nav>
+          <Link to="/" className={route.page === 'list' ? 'active' : ''}>
+            Sessions
+          </Link>
+        </nav>
+        <span className="spacer" />
+        <Link to="/new" className="button primary small">
+          New task
+        </Link>
+        <button type="button" className="button ghost small" onClick={() => signOut(null)}>
+          Sign out
+        </button>
+      </header>
+      <main className="page">
+        {route.page === 'list' && <SessionList />}
+        {route.page === 'new' && <NewTaskForm />}
+        {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
+        {route.page === 'not-found' && (
+          <div className="empty">
+            No page at <code>{route.path}</code>. <Link to="/">Back to the sessions.</Link>
+          </div>
+        )}
+      </main>
+    </ApiContext.Provider>
+  );
+}

@@ -1,0 +1,54 @@
+import { useEffect, useState } from 'react';
+import { useApi } from '../api-context.ts';
+import type { ArtifactInfo } from '../types.ts';
+import { ErrorBanner } from './error-banner.tsx';
+import { MarkdownView } from './markdown-view.tsx';
+
+/** The newest artifact with one of `names`, in that order of preference. */
+function pick(artifacts: ArtifactInfo[], names: string[]): ArtifactInfo | undefined {
+  for (const name of names) {
+    const found = artifacts
+      .filter((a) => a.name === name)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    if (found[0]) return found[0];
+  }
+  return undefined;
+}
+
+/** The PR description (delivered) or the bow-out report, rendered from Markdown. */
+export function ArtifactView({ sessionId, artifacts }: { sessionId: string; artifacts: ArtifactInfo[] }) {
+  const api = useApi();
+  const artifact = pick(artifacts, ['pull-request.md', 'report.md']);
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!artifact) return;
+    let cancelled = false;
+    setText(null);
+    api.getArtifact(sessionId, artifact.id).then(
+      (body) => !cancelled && setText(body),
+      (cause: unknown) => !cancelled && setError(cause),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, sessionId, artifact]);
+
+  if (!artifact) {
+    return (
+      <div className="empty">
+        No pull request description or report yet: it is written when the session delivers or bows out.
+      </div>
+    );
+  }
+  return (
+    <article className="report" data-testid="report" data-artifact={artifact.name}>
+      <div className="toolbar sub">
+        <span className="mono">{artifact.name}</span>
+      </div>
+      <ErrorBanner error={error} />
+      {text === null ? !error && <div className="muted">Loading…</div> : <MarkdownView source={text} />}
+    </article>
+  );
+}

@@ -1,0 +1,99 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useApi } from '../api-context.ts';
+import { type DiffFile, displayPath, parseDiff } from '../diff-parser.ts';
+import { ErrorBanner } from './error-banner.tsx';
+
+function FileDiff({ file }: { file: DiffFile }) {
+  const path = displayPath(file);
+  return (
+    <details className="diff-file" open data-path={path}>
+      <summary className="diff-file-header">
+        <span className={`file-status ${file.status}`}>{file.status}</span>
+        <span className="mono">{path}</span>
+        <span className="spacer" />
+        <span className="add-text mono">+{file.additions}</span>
+        <span className="del-text mono">−{file.deletions}</span>
+      </summary>
+      {file.binary && <div className="muted small pad">Binary file, not shown.</div>}
+      <table className="diff-table">
+        {file.hunks.map((hunk, h) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: hunks have no identity beyond their order
+          <tbody key={h}>
+            <tr className="hunk">
+              <td colSpan={3} className="mono">
+                {hunk.header}
+              </td>
+            </tr>
+            {hunk.lines.map((line, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: lines have no identity beyond their order
+              <tr key={i} className={`line ${line.kind}`}>
+                <td className="ln">{line.oldLine ?? ''}</td>
+                <td className="ln">{line.newLine ?? ''}</td>
+                <td className="text">
+                  <span className="marker">
+                    {line.kind === 'add' ? '+' : line.kind === 'del' ? '−' : ' '}
+                  </span>
+                  {line.text}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        ))}
+      </table>
+    </details>
+  );
+}
+
+/** The session's change against its base commit; reloads when `version` changes (new state or commit). */
+export function DiffView({ sessionId, version }: { sessionId: string; version: string }) {
+  const api = useApi();
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [reloads, setReloads] = useState(0);
+  // Reload on state and commit changes, not on every event.
+  const key = version.split(':').slice(0, 2).join(':');
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: key and reloads are the triggers
+  useEffect(() => {
+    let cancelled = false;
+    api.getDiff(sessionId).then(
+      (diff) => {
+        if (cancelled) return;
+        setText(diff);
+        setError(null);
+      },
+      (cause: unknown) => !cancelled && setError(cause),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, sessionId, key, reloads]);
+
+  const files = useMemo(() => (text === null ? [] : parseDiff(text)), [text]);
+  const totals = files.reduce((t, f) => ({ add: t.add + f.additions, del: t.del + f.deletions }), {
+    add: 0,
+    del: 0,
+  });
+
+  return (
+    <div className="diff" data-testid="diff">
+      <div className="toolbar sub">
+        <span>
+          {files.length} file{files.length === 1 ? '' : 's'} changed{' '}
+          <span className="add-text mono">+{totals.add}</span>{' '}
+          <span className="del-text mono">−{totals.del}</span>
+        </span>
+        <span className="spacer" />
+        <button type="button" className="button ghost small" onClick={() => setReloads((n) => n + 1)}>
+          Reload
+        </button>
+      </div>
+      <ErrorBanner error={error} />
+      {text === null && !error && <div className="muted">Loading diff…</div>}
+      {text !== null && files.length === 0 && <div className="empty">No changes yet.</div>}
+      {files.map((file) => (
+        <FileDiff key={displayPath(file)} file={file} />
+      ))}
+    </div>
+  );
+}

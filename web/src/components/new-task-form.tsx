@@ -1,0 +1,146 @@
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { ApiError } from '../api.ts';
+import { useApi } from '../api-context.ts';
+import { navigate, sessionPath } from '../router.ts';
+import type { NewSessionInput } from '../types.ts';
+import { ErrorBanner } from './error-banner.tsx';
+
+const LAST_REPO = 'drydock.lastRepo';
+const FIELDS = ['repo', 'task', 'ref', 'model'] as const;
+type Field = (typeof FIELDS)[number];
+
+interface FieldProps {
+  name: Field;
+  label: string;
+  hint?: string;
+  error: string | undefined;
+  children: ReactNode;
+}
+
+function Field({ name, label, hint, error, children }: FieldProps) {
+  return (
+    <div className="field" data-field={name}>
+      <label htmlFor={`field-${name}`}>
+        {label} {hint && <small className="muted">{hint}</small>}
+      </label>
+      {children}
+      {error && <span className="field-error">{error}</span>}
+    </div>
+  );
+}
+
+/** A new session: repository, task, optional ref and model. The API validates; its field errors show inline. */
+export function NewTaskForm() {
+  const api = useApi();
+  const [values, setValues] = useState<Record<Field, string>>({
+    repo: localStorage.getItem(LAST_REPO) ?? '',
+    task: '',
+    ref: '',
+    model: '',
+  });
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const set = (name: Field) => (e: { target: { value: string } }) => {
+    setValues((v) => ({ ...v, [name]: e.target.value }));
+    setFieldErrors((f) => ({ ...f, [name]: undefined }));
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    const input: NewSessionInput = { repo: values.repo.trim(), task: values.task.trim() };
+    if (values.ref.trim()) input.ref = values.ref.trim();
+    if (values.model.trim()) input.model = values.model.trim();
+    try {
+      const created = await api.createSession(input);
+      localStorage.setItem(LAST_REPO, input.repo);
+      navigate(sessionPath(created.id));
+    } catch (cause) {
+      if (cause instanceof ApiError && Object.keys(cause.fields).length > 0) {
+        setFieldErrors(cause.fields);
+        // Errors for fields this form has no input for still need to be seen.
+        const other = Object.entries(cause.fields).filter(
+          ([k]) => !(FIELDS as readonly string[]).includes(k),
+        );
+        setError(
+          other.length > 0
+            ? new ApiError(400, cause.code, other.map(([k, v]) => `${k}: ${v}`).join('; '))
+            : null,
+        );
+      } else {
+        setError(cause);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="narrow">
+      <div className="toolbar">
+        <h1>New task</h1>
+      </div>
+      <form className="form" onSubmit={submit} noValidate>
+        <ErrorBanner error={error} />
+        <Field name="repo" label="Repository" hint="absolute path on the server" error={fieldErrors.repo}>
+          <input
+            id="field-repo"
+            name="repo"
+            className="mono"
+            spellCheck={false}
+            placeholder="/home/you/src/project"
+            value={values.repo}
+            onChange={set('repo')}
+            aria-invalid={Boolean(fieldErrors.repo)}
+          />
+        </Field>
+        <Field name="task" label="Task" error={fieldErrors.task}>
+          <textarea
+            id="field-task"
+            name="task"
+            rows={6}
+            placeholder="What should change, and how will we know it works?"
+            value={values.task}
+            onChange={set('task')}
+            aria-invalid={Boolean(fieldErrors.task)}
+          />
+        </Field>
+        <div className="row">
+          <Field name="ref" label="Ref" hint="optional, default HEAD" error={fieldErrors.ref}>
+            <input
+              id="field-ref"
+              name="ref"
+              className="mono"
+              spellCheck={false}
+              placeholder="main"
+              value={values.ref}
+              onChange={set('ref')}
+              aria-invalid={Boolean(fieldErrors.ref)}
+            />
+          </Field>
+          <Field name="model" label="Model" hint="optional, server default" error={fieldErrors.model}>
+            <input
+              id="field-model"
+              name="model"
+              className="mono"
+              spellCheck={false}
+              placeholder="anthropic:claude-sonnet-4-5"
+              value={values.model}
+              onChange={set('model')}
+              aria-invalid={Boolean(fieldErrors.model)}
+            />
+          </Field>
+        </div>
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={busy}>
+            {busy ? 'Starting…' : 'Start session'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

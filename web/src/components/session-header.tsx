@@ -1,0 +1,109 @@
+import { useEffect, useState } from 'react';
+import { useApi } from '../api-context.ts';
+import { basename, formatCost, formatTokens } from '../format.ts';
+import { isTerminalState, type SessionDetail } from '../types.ts';
+import { ErrorBanner } from './error-banner.tsx';
+import { PullInstructions } from './pull-instructions.tsx';
+import { StateBadge } from './state-badge.tsx';
+
+const short = (commit: string | null) => (commit ? commit.slice(0, 10) : '…');
+
+/** The session at a glance: state, where, what it cost, and how to stop it or pull its work. */
+export function SessionHeader({ session, onChanged }: { session: SessionDetail; onChanged: () => void }) {
+  const api = useApi();
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const live = !isTerminalState(session.state);
+
+  useEffect(() => {
+    if (!confirming) return;
+    const timer = setTimeout(() => setConfirming(false), 4000);
+    return () => clearTimeout(timer);
+  }, [confirming]);
+
+  const cancel = async () => {
+    if (!confirming) {
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
+    try {
+      await api.cancelSession(session.id);
+      onChanged();
+    } catch (cause) {
+      setError(cause);
+    }
+  };
+
+  const { usage } = session;
+  return (
+    <header className="session-header">
+      <div className="session-title">
+        <StateBadge state={session.state} />
+        <h1 title={session.task}>{session.task.split('\n', 1)[0]}</h1>
+        <span className="spacer" />
+        {live && (
+          <button type="button" className={`button small ${confirming ? 'danger' : ''}`} onClick={cancel}>
+            {confirming ? 'Confirm cancel' : 'Cancel'}
+          </button>
+        )}
+      </div>
+      <ErrorBanner error={error} />
+      <dl className="facts">
+        <div>
+          <dt>id</dt>
+          <dd className="mono">{session.id}</dd>
+        </div>
+        <div>
+          <dt>repo</dt>
+          <dd className="mono" title={session.repo}>
+            {basename(session.repo)}
+          </dd>
+        </div>
+        <div>
+          <dt>branch</dt>
+          <dd className="mono" data-testid="branch">
+            {session.branch ?? <span className="muted">not yet</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>commits</dt>
+          <dd className="mono" title={`${session.baseCommit ?? ''}..${session.headCommit ?? ''}`}>
+            {session.ref ? `${session.ref} ` : ''}
+            {short(session.baseCommit)}
+            {session.headCommit ? `..${short(session.headCommit)}` : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>model</dt>
+          <dd className="mono">{session.model}</dd>
+        </div>
+        <div>
+          <dt>steps</dt>
+          <dd className="num">{session.steps}</dd>
+        </div>
+        <div>
+          <dt>tokens</dt>
+          <dd className="num" title={`${usage.inputTokens} in, ${usage.outputTokens} out`}>
+            {formatTokens(usage.inputTokens)} in · {formatTokens(usage.outputTokens)} out
+          </dd>
+        </div>
+        <div>
+          <dt>cost</dt>
+          <dd className="num">{formatCost(usage.costUsd)}</dd>
+        </div>
+      </dl>
+      {session.summary && session.state === 'delivered' && (
+        <p className="outcome ok">
+          <strong>Summary</strong> {session.summary}
+        </p>
+      )}
+      {session.reason && !live && session.state !== 'delivered' && (
+        <p className="outcome bad">
+          <strong>{session.state === 'bowed_out' ? 'Bowed out' : session.state}</strong> {session.reason}
+        </p>
+      )}
+      {session.branch && <PullInstructions session={session} />}
+    </header>
+  );
+}

@@ -1,0 +1,90 @@
+import { useState } from 'react';
+import { useApi } from '../api-context.ts';
+import { basename, firstLine, formatAge, formatCost } from '../format.ts';
+import { navigate, sessionPath } from '../router.ts';
+import { SESSION_STATES, type SessionState } from '../types.ts';
+import { usePoll } from '../use-poll.ts';
+import { ErrorBanner } from './error-banner.tsx';
+import { Link } from './link.tsx';
+import { StateBadge } from './state-badge.tsx';
+
+const POLL_MS = 3000;
+
+/** Every session, newest first, refreshed every few seconds; filterable by state. */
+export function SessionList() {
+  const api = useApi();
+  const [state, setState] = useState<SessionState | ''>('');
+  const { data, error, loading } = usePoll(() => api.listSessions({ state, limit: 200 }), POLL_MS, state);
+  const sessions = data?.sessions ?? [];
+  const now = Date.now();
+
+  return (
+    <section>
+      <div className="toolbar">
+        <h1>Sessions</h1>
+        <span className="muted">{data ? `${sessions.length} shown` : ''}</span>
+        <span className="spacer" />
+        <label className="inline-field">
+          <span>State</span>
+          <select name="state" value={state} onChange={(e) => setState(e.target.value as SessionState | '')}>
+            <option value="">all</option>
+            {SESSION_STATES.map((s) => (
+              <option key={s} value={s}>
+                {s.replace('_', ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorBanner error={error} />
+      {data && sessions.length === 0 ? (
+        <div className="empty">
+          {state ? `No ${state.replace('_', ' ')} sessions.` : 'No sessions yet.'}{' '}
+          <Link to="/new">Start a task.</Link>
+        </div>
+      ) : (
+        <table className="sessions">
+          <thead>
+            <tr>
+              <th className="col-state">State</th>
+              <th className="col-repo">Repository</th>
+              <th>Task</th>
+              <th className="num">Steps</th>
+              <th className="num">Cost</th>
+              <th className="num">Age</th>
+            </tr>
+          </thead>
+          <tbody>
+            {loading && !data && (
+              <tr>
+                <td colSpan={6} className="muted">
+                  Loading…
+                </td>
+              </tr>
+            )}
+            {sessions.map((s) => (
+              <tr key={s.id} data-session-id={s.id} onClick={() => navigate(sessionPath(s.id))}>
+                <td>
+                  <StateBadge state={s.state} />
+                </td>
+                <td className="mono" title={s.repo}>
+                  {basename(s.repo)}
+                </td>
+                <td className="task-cell">
+                  <Link to={sessionPath(s.id)} title={s.task}>
+                    {firstLine(s.task)}
+                  </Link>
+                </td>
+                <td className="num">{s.steps}</td>
+                <td className="num">{formatCost(s.usage.costUsd)}</td>
+                <td className="num" title={new Date(s.createdAt).toLocaleString()}>
+                  {formatAge(s.createdAt, now)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

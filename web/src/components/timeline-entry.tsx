@@ -1,0 +1,166 @@
+import type { ReactNode } from 'react';
+import type { TimelineItem } from '../timeline.ts';
+import { ChecksEntry } from './checks-entry.tsx';
+import { GateEntry } from './gate-entry.tsx';
+import { ReviewEntry } from './review-entry.tsx';
+import { StateBadge } from './state-badge.tsx';
+import { ToolEntry } from './tool-entry.tsx';
+
+function time(at: string): string {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour12: false });
+}
+
+function Row({
+  item,
+  kind,
+  label,
+  children,
+}: {
+  item: TimelineItem;
+  kind: string;
+  label: ReactNode;
+  children: ReactNode;
+}) {
+  const role = 'role' in item && item.role === 'reviewer' ? ' reviewer' : '';
+  return (
+    <li
+      className={`entry ${kind
+        .split(' ')
+        .map((k) => `k-${k}`)
+        .join(' ')}${role}`}
+      data-seq={item.seq}
+      data-kind={item.kind}
+    >
+      <span className="entry-kind">{label}</span>
+      <div className="entry-body">{children}</div>
+      <time className="entry-time" dateTime={item.at} title={`#${item.seq} ${item.at}`}>
+        {time(item.at)}
+      </time>
+    </li>
+  );
+}
+
+/** One timeline entry; each event kind has its own shape, unknown ones show their fields. */
+export function TimelineEntry({ item }: { item: TimelineItem }) {
+  switch (item.kind) {
+    case 'created':
+      return (
+        <Row item={item} kind="created" label="task">
+          <p className="prose">{item.task}</p>
+          <span className="muted small mono">
+            {item.repo} @ {item.ref || 'HEAD'} · {item.model}
+          </span>
+        </Row>
+      );
+    case 'state':
+      return (
+        <Row item={item} kind="state" label="state">
+          <StateBadge state={item.to} />
+          {item.reason && <span className="muted"> {item.reason}</span>}
+        </Row>
+      );
+    case 'note':
+    case 'delivery':
+      return (
+        <Row item={item} kind={item.kind} label={item.kind === 'note' ? 'info' : 'delivery'}>
+          <span className="muted mono">{item.text}</span>
+        </Row>
+      );
+    case 'text':
+      return (
+        <Row item={item} kind="text" label={item.role === 'reviewer' ? 'reviewer' : 'agent'}>
+          <p className="prose">{item.text}</p>
+        </Row>
+      );
+    case 'tool':
+      return (
+        <Row item={item} kind="tool" label={item.role === 'reviewer' ? 'reviewer' : 'tool'}>
+          <ToolEntry item={item} />
+        </Row>
+      );
+    case 'model-error':
+      return (
+        <Row item={item} kind="error" label="model">
+          <span className="error-text">
+            Model error at step {item.step}: {item.message}
+          </span>
+        </Row>
+      );
+    case 'stopped':
+      return (
+        <Row item={item} kind="stopped" label={item.role === 'reviewer' ? 'reviewer' : 'agent'}>
+          <span>
+            stopped: <strong>{item.outcome.replace('_', ' ')}</strong>
+          </span>
+          {item.detail && <p className="prose">{item.detail}</p>}
+        </Row>
+      );
+    case 'checks-detected':
+      return (
+        <Row item={item} kind="note" label="checks">
+          <span className="muted">
+            found {item.checks.length} check{item.checks.length === 1 ? '' : 's'}:{' '}
+            {item.checks.map((c) => (
+              <code key={c.name} title={`${c.command} (${c.source})`}>
+                {c.name}
+              </code>
+            ))}
+          </span>
+        </Row>
+      );
+    case 'checks':
+      return (
+        <Row item={item} kind="checks" label="checks">
+          <ChecksEntry item={item} />
+        </Row>
+      );
+    case 'gate':
+      return (
+        <Row item={item} kind={item.passed ? 'gate pass' : 'gate fail'} label="gate">
+          <GateEntry item={item} />
+        </Row>
+      );
+    case 'review':
+      return (
+        <Row item={item} kind="review" label="review">
+          <ReviewEntry item={item} />
+        </Row>
+      );
+    case 'network':
+      return (
+        <Row item={item} kind="network" label="network">
+          <span>
+            blocked connection to{' '}
+            <code>
+              {item.host}:{item.port}
+            </code>{' '}
+            <span className="muted">(not in the repository's allowlist)</span>
+          </span>
+        </Row>
+      );
+    case 'message':
+      return (
+        <Row item={item} kind="message" label="you">
+          <p className="prose">{item.text}</p>
+        </Row>
+      );
+    case 'error':
+      return (
+        <Row item={item} kind="error" label="error">
+          <span className="error-text">
+            <code>{item.code}</code> {item.message}
+          </span>
+        </Row>
+      );
+    case 'unknown':
+      return (
+        <Row item={item} kind="unknown" label="event">
+          <code>{item.type}</code>
+          {Object.keys(item.fields).length > 0 && (
+            <pre className="code small">{JSON.stringify(item.fields, null, 2)}</pre>
+          )}
+        </Row>
+      );
+  }
+}

@@ -1,0 +1,49 @@
+import { formatDuration } from '../format.ts';
+import type { TimelineItem } from '../timeline.ts';
+
+type ToolItem = Extract<TimelineItem, { kind: 'tool' }>;
+
+/** The call in one line: `$ npm test` for bash, the path for file tools, compact JSON otherwise. */
+export function describeInput(input: unknown): string {
+  if (typeof input !== 'object' || input === null) return input === undefined ? '' : String(input);
+  const fields = input as Record<string, unknown>;
+  if (typeof fields.command === 'string') return `$ ${fields.command}`;
+  if (typeof fields.path === 'string') return fields.path;
+  for (const key of ['summary', 'reason', 'query', 'pattern', 'text']) {
+    if (typeof fields[key] === 'string') return fields[key];
+  }
+  const json = JSON.stringify(input);
+  return json.length > 160 ? `${json.slice(0, 157)}…` : json;
+}
+
+/** A tool call and its result; the output folds away, errors stay visible. */
+export function ToolEntry({ item }: { item: ToolItem }) {
+  const { result } = item;
+  const status = result === null ? 'running' : result.isError ? 'error' : 'ok';
+  const hasDetail = result !== null && (result.output !== '' || item.input !== undefined);
+  return (
+    <details className={`tool ${status}`} data-tool={item.tool} data-status={status}>
+      <summary>
+        <span className="tool-name">{item.tool}</span>
+        <span className="tool-input mono">{describeInput(item.input)}</span>
+        <span className="spacer" />
+        {result && <span className="tool-summary">{result.summary}</span>}
+        {result && <span className="muted small">{formatDuration(result.durationMs)}</span>}
+        <span className={`dot ${status}`} title={status} />
+      </summary>
+      {hasDetail ? (
+        <div className="tool-detail">
+          {item.input !== undefined && describeInput(item.input).length > 80 && (
+            <pre className="code small">{JSON.stringify(item.input, null, 2)}</pre>
+          )}
+          {result && result.output !== '' && <pre className="code output">{result.output}</pre>}
+          {result?.artifactId && (
+            <p className="muted small">Output truncated; the full output is artifact {result.artifactId}.</p>
+          )}
+        </div>
+      ) : (
+        <div className="tool-detail muted small">{result === null ? 'Running…' : 'No output.'}</div>
+      )}
+    </details>
+  );
+}

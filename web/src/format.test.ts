@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { basename, formatAge, formatCost, formatTokens } from './format.ts';
+import { parseRoute, sessionPath } from './router.ts';
+
+describe('format', () => {
+  it('formats ages, costs, tokens and repository names', () => {
+    const now = Date.parse('2025-01-02T00:00:00Z');
+    expect(
+      ['2025-01-01T23:59:30Z', '2025-01-01T23:00:00Z', '2025-01-01T00:00:00Z', '2024-12-20T00:00:00Z'].map(
+        (t) => formatAge(t, now),
+      ),
+    ).toEqual(['30s', '1h', '24h', '13d']);
+    expect([0, 0.0042, 1.5].map(formatCost)).toEqual(['$0', '$0.0042', '$1.50']);
+    expect([950, 1234, 56_000, 2_500_000].map(formatTokens)).toEqual(['950', '1.2k', '56k', '2.5M']);
+    expect([basename('/home/me/src/app/'), basename('app')]).toEqual(['app', 'app']);
+  });
+});
+
+describe('routes', () => {
+  it('round-trips session paths and tabs', () => {
+    expect(parseRoute('/')).toEqual({ page: 'list' });
+    expect(parseRoute('/new')).toEqual({ page: 'new' });
+    expect(parseRoute(sessionPath('a b', 'diff').split('?')[0] ?? '', '?tab=diff')).toEqual({
+      page: 'session',
+      id: 'a b',
+      tab: 'diff',
+    });
+    expect(parseRoute('/sessions/x', '?tab=bogus')).toEqual({ page: 'session', id: 'x', tab: 'timeline' });
+    expect(parseRoute('/nope').page).toBe('not-found');
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { appendEvent, buildTimeline } from './timeline.ts';
+import type { StreamEvent } from './types.ts';
+
+let seq = 0;
+const ev = (data: StreamEvent['data']): StreamEvent => ({
+  sessionId: 's1',
+  seq: ++seq,
+  at: '2025-01-01T00:00:00Z',
+  data,
+});
+
+describe('buildTimeline', () => {
+  it('pairs tool results with their calls and skips empty model text', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({ type: 'state.changed', from: 'queued', to: 'working' }),
+      ev({
+        type: 'model.response',
+        step: 1,
+        text: 'Running the tests.',
+        toolCalls: 1,
+        usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+        durationMs: 5,
+      }),
+      ev({ type: 'tool.call', step: 1, toolCallId: 'c1', tool: 'bash', input: { command: 'npm test' } }),
+      ev({
+        type: 'model.response',
+        step: 2,
+        text: '  ',
+        toolCalls: 1,
+        usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+        durationMs: 5,
+      }),
+      ev({
+        type: 'tool.result',
+        step: 1,
+        toolCallId: 'c1',
+        tool: 'bash',
+        isError: true,
+        summary: 'exit 1',
+        output: 'not ok 1',
+        durationMs: 300,
+      }),
+    ]);
+    expect(items.map((i) => i.kind)).toEqual(['state', 'text', 'tool']);
+    const tool = items[2];
+    expect(tool?.kind === 'tool' && tool.result).toMatchObject({
+      isError: true,
+      summary: 'exit 1',
+      output: 'not ok 1',
+      seq: 5,
+    });
+  });
+
+  it('shows a tool result whose call is missing on its own', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({
+        type: 'tool.result',
+        step: 1,
+        toolCallId: 'x',
+        tool: 'read_file',
+        isError: false,
+        summary: 'ok',
+        output: 'hi',
+        durationMs: 1,
+      }),
+    ]);
+    expect(items).toMatchObject([
+      { kind: 'tool', tool: 'read_file', input: undefined, result: { output: 'hi' } },
+    ]);
+  });
+
+  it('maps verification, review, network and error events, and marks the reviewer', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({
+        type: 'gate.verdict',
+        round: 1,
+        passed: false,
+        problems: ['test failed'],
+        warnings: [],
+        failToPass: ['a'],
+        passToPass: 3,
+      }),
+      ev({
+        type: 'review.completed',
+        round: 1,
+        approved: false,
+        summary: 'One issue.',
+        findings: [{ id: 'f1', round: 1, file: 'a.js', severity: 'major', explanation: 'Missing test.' }],
+      }),
+      ev({ type: 'network.blocked', host: 'evil.example', port: 443 }),
+      ev({ type: 'session.error', code: 'internal', message: 'boom' }),
+      ev({ type: 'agent.stopped', step: 4, outcome: 'finished', detail: 'done', role: 'reviewer' }),
+    ]);
+    expect(items).toMatchObject([
+      { kind: 'gate', passed: false, problems: ['test failed'], passToPass: 3 },
+      { kind: 'review', approved: false, findings: [{ severity: 'major' }] },
+      { kind: 'network', host: 'evil.example', port: 443 },
+      { kind: 'error', code: 'internal' },
+      { kind: 'stopped', role: 'reviewer', outcome: 'finished' },
+    ]);
+  });
+
+  it('renders follow-up messages and unknown event types instead of dropping them', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({ type: 'message.received', text: 'Also update the README.' }),
+      ev({ type: 'sandbox.resized', memoryMb: 512 }),
+    ]);
+    expect(items).toMatchObject([
+      { kind: 'message', text: 'Also update the README.' },
+      { kind: 'unknown', type: 'sandbox.resized', fields: { memoryMb: 512 } },
+    ]);
+  });
+});
+
+describe('appendEvent', () => {
+  it('appends in order, ignores duplicates from a replay and sorts a late event in', () => {
+    seq = 0;
+    const [a, b, c] = [ev({ type: 'x' }), ev({ type: 'y' }), ev({ type: 'z' })] as [
+      StreamEvent,
+      StreamEvent,
+      StreamEvent,
+    ];
+    let log = appendEvent([], a);
+    log = appendEvent(log, c);
+    const same = appendEvent(log, c);
+    expect(same).toBe(log);
+    log = appendEvent(log, b);
+    expect(log.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+});

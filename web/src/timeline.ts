@@ -1,0 +1,232 @@
+import type { CheckSummary, ReviewFinding, StreamEvent } from './types.ts';
+
+export interface ToolResult {
+  seq: number;
+  isError: boolean;
+  summary: string;
+  output: string;
+  artifactId: string | undefined;
+  durationMs: number;
+}
+
+interface Base {
+  /** The seq of the event that opened the item: a stable React key. */
+  seq: number;
+  at: string;
+}
+
+/** What the session page shows, one entry per line of the timeline. */
+export type TimelineItem =
+  | (Base & { kind: 'created'; task: string; repo: string; ref: string; model: string })
+  | (Base & { kind: 'state'; from: string; to: string; reason: string | undefined })
+  | (Base & { kind: 'note'; text: string })
+  | (Base & { kind: 'text'; role: string; step: number; text: string })
+  | (Base & {
+      kind: 'tool';
+      role: string;
+      step: number;
+      toolCallId: string;
+      tool: string;
+      input: unknown;
+      result: ToolResult | null;
+    })
+  | (Base & { kind: 'model-error'; role: string; step: number; message: string })
+  | (Base & { kind: 'stopped'; role: string; outcome: string; detail: string })
+  | (Base & { kind: 'checks-detected'; checks: Array<{ name: string; command: string; source: string }> })
+  | (Base & { kind: 'checks'; phase: string; round: number; checks: CheckSummary[] })
+  | (Base & {
+      kind: 'gate';
+      round: number;
+      passed: boolean;
+      problems: string[];
+      warnings: string[];
+      failToPass: string[];
+      passToPass: number;
+    })
+  | (Base & { kind: 'review'; round: number; approved: boolean; summary: string; findings: ReviewFinding[] })
+  | (Base & { kind: 'network'; host: string; port: number })
+  | (Base & { kind: 'delivery'; text: string })
+  | (Base & { kind: 'message'; text: string })
+  | (Base & { kind: 'error'; code: string; message: string })
+  | (Base & { kind: 'unknown'; type: string; fields: Record<string, unknown> });
+
+type Fields = Record<string, unknown>;
+
+const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
+const num = (v: unknown, fallback = 0): number => (typeof v === 'number' ? v : fallback);
+const bool = (v: unknown): boolean => v === true;
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+const role = (d: Fields): string => str(d.role, 'coder');
+
+/** A follow-up from a person; the server's event name for it is matched loosely so a rename does not hide it. */
+function isUserMessage(type: string, d: Fields): boolean {
+  return !type.startsWith('model.') && /message|follow/.test(type) && typeof d.text === 'string';
+}
+
+function otherFields(d: Fields): Record<string, unknown> {
+  const { type: _type, ...rest } = d;
+  return rest;
+}
+
+/** Maps one event to a timeline item; null for events shown only through another item (tool results). */
+function toItem(event: StreamEvent): TimelineItem | null {
+  const d = event.data as Fields;
+  const type = str(d.type, 'unknown');
+  const base = { seq: event.seq, at: event.at };
+  switch (type) {
+    case 'session.created':
+      return {
+        ...base,
+        kind: 'created',
+        task: str(d.task),
+        repo: str(d.repo),
+        ref: str(d.ref),
+        model: str(d.model),
+      };
+    case 'state.changed':
+      return {
+        ...base,
+        kind: 'state',
+        from: str(d.from),
+        to: str(d.to),
+        reason: typeof d.reason === 'string' ? d.reason : undefined,
+      };
+    case 'workspace.ready':
+      return {
+        ...base,
+        kind: 'note',
+        text: `workspace ready at ${str(d.baseCommit).slice(0, 10)} (${str(d.sandbox)})`,
+      };
+    case 'model.response':
+      return str(d.text).trim() === ''
+        ? null
+        : { ...base, kind: 'text', role: role(d), step: num(d.step), text: str(d.text) };
+    case 'model.error':
+      return { ...base, kind: 'model-error', role: role(d), step: num(d.step), message: str(d.message) };
+    case 'tool.call':
+      return {
+        ...base,
+        kind: 'tool',
+        role: role(d),
+        step: num(d.step),
+        toolCallId: str(d.toolCallId),
+        tool: str(d.tool, '?'),
+        input: d.input,
+        result: null,
+      };
+    case 'context.compacted':
+      return {
+        ...base,
+        kind: 'note',
+        text: `context compacted: ${num(d.removedMessages)} messages summarised, ${num(d.tokensBefore)} → ${num(d.tokensAfter)} tokens`,
+      };
+    case 'agent.stopped':
+      return { ...base, kind: 'stopped', role: role(d), outcome: str(d.outcome), detail: str(d.detail) };
+    case 'checks.detected':
+      return {
+        ...base,
+        kind: 'checks-detected',
+        checks: Array.isArray(d.checks)
+          ? (d.checks as Array<{ name: string; command: string; source: string }>)
+          : [],
+      };
+    case 'checks.completed':
+      return {
+        ...base,
+        kind: 'checks',
+        phase: str(d.phase),
+        round: num(d.round),
+        checks: Array.isArray(d.checks) ? (d.checks as CheckSummary[]) : [],
+      };
+    case 'gate.verdict':
+      return {
+        ...base,
+        kind: 'gate',
+        round: num(d.round),
+        passed: bool(d.passed),
+        problems: strings(d.problems),
+        warnings: strings(d.warnings),
+        failToPass: strings(d.failToPass),
+        passToPass: num(d.passToPass),
+      };
+    case 'review.completed':
+      return {
+        ...base,
+        kind: 'review',
+        round: num(d.round),
+        approved: bool(d.approved),
+        summary: str(d.summary),
+        findings: Array.isArray(d.findings) ? (d.findings as ReviewFinding[]) : [],
+      };
+    case 'network.blocked':
+      return { ...base, kind: 'network', host: str(d.host), port: num(d.port) };
+    case 'delivery.committed':
+      return {
+        ...base,
+        kind: 'delivery',
+        text: `committed ${str(d.commit).slice(0, 10)}: ${num(d.filesChanged)} files, +${num(d.insertions)} −${num(d.deletions)}`,
+      };
+    case 'delivery.branch':
+      return { ...base, kind: 'delivery', text: `branch ${str(d.branch)} at ${str(d.commit).slice(0, 10)}` };
+    case 'session.error':
+      return { ...base, kind: 'error', code: str(d.code), message: str(d.message) };
+    default:
+      if (isUserMessage(type, d)) return { ...base, kind: 'message', text: str(d.text) };
+      return { ...base, kind: 'unknown', type, fields: otherFields(d) };
+  }
+}
+
+/**
+ * Builds the timeline from the event log (ordered by seq). Tool results attach to their call; a result
+ * whose call is missing is shown on its own. Pure, so the page can rebuild it for each new event.
+ */
+export function buildTimeline(events: readonly StreamEvent[]): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  const calls = new Map<string, Extract<TimelineItem, { kind: 'tool' }>>();
+  for (const event of events) {
+    const d = event.data as Fields;
+    if (d.type === 'tool.result') {
+      const result: ToolResult = {
+        seq: event.seq,
+        isError: bool(d.isError),
+        summary: str(d.summary),
+        output: str(d.output),
+        artifactId: typeof d.artifactId === 'string' ? d.artifactId : undefined,
+        durationMs: num(d.durationMs),
+      };
+      const call = calls.get(str(d.toolCallId));
+      if (call) {
+        call.result = result;
+      } else {
+        items.push({
+          seq: event.seq,
+          at: event.at,
+          kind: 'tool',
+          role: role(d),
+          step: num(d.step),
+          toolCallId: str(d.toolCallId),
+          tool: str(d.tool, '?'),
+          input: undefined,
+          result,
+        });
+      }
+      continue;
+    }
+    const item = toItem(event);
+    if (item === null) continue;
+    if (item.kind === 'tool') calls.set(item.toolCallId, item);
+    items.push(item);
+  }
+  return items;
+}
+
+/**
+ * Adds an event to a seq-ordered log, ignoring duplicates: a reconnect replays from Last-Event-ID, and two
+ * sources (replay and live) may overlap. Returns the same array when nothing changed.
+ */
+export function appendEvent(events: readonly StreamEvent[], event: StreamEvent): readonly StreamEvent[] {
+  const last = events.at(-1);
+  if (last === undefined || event.seq > last.seq) return [...events, event];
+  if (events.some((e) => e.seq === event.seq)) return events;
+  return [...events, event].sort((a, b) => a.seq - b.seq);
+}
