@@ -14,6 +14,7 @@ import {
   sessionDocument,
 } from './commands/inspect.ts';
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
+import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
@@ -22,6 +23,13 @@ import { createRemoteClient } from './remote-client.ts';
 import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
 
 const out = process.stdout;
+const write = (text: string) => out.write(text);
+
+/** With DRYDOCK_URL set, commands talk to that server instead of running embedded. */
+function remote() {
+  const url = process.env.DRYDOCK_URL?.trim();
+  return url ? createRemoteClient(url, process.env.DRYDOCK_TOKEN) : null;
+}
 
 type RunOptions = {
   repo: string;
@@ -74,6 +82,14 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     )
     .option('--max-cost <usd>', `model cost at most, in US dollars (default ${DEFAULT_BUDGET.maxCostUsd})`)
     .action(async (task: string, options: RunOptions) => {
+      const client = remote();
+      if (client) {
+        // The server's own budget and sandbox apply; the model is passed on when given.
+        const model = options.model ?? process.env.DRYDOCK_MODEL;
+        const request = { task, repo: options.repo, ref: options.ref, ...(model ? { model } : {}) };
+        setExitCode(await remoteRun(client, request, write));
+        return;
+      }
       const budget = budgetFromFlags(options, DEFAULT_BUDGET);
       const sandbox = sandboxChoice(options.sandbox, process.env);
       const allowHosts = allowHostRules(options.allowHost);
@@ -94,6 +110,15 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .option('--state <state>', 'only sessions in this state')
     .action(async (options: { json?: boolean; state?: string }) => {
+      const client = remote();
+      if (client) {
+        await remoteSessions(
+          client,
+          { json: options.json ?? false, ...(options.state ? { state: options.state } : {}) },
+          write,
+        );
+        return;
+      }
       const { store, clock } = await embedded();
       const sessions = await store.listSessions(options.state ? { state: options.state as never } : {});
       out.write(
@@ -107,6 +132,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<id>', 'session id')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
+      const client = remote();
+      if (client) {
+        await remoteShow(client, id, { json: options.json ?? false }, write);
+        return;
+      }
       const { store } = await embedded();
       const session = await getSessionOrThrow(store, id);
       if (options.json) {
@@ -126,9 +156,19 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-f, --follow', 'keep printing new events until the session ends')
     .option('--json', 'one JSON event per line')
     .action(async (id: string, options: { follow?: boolean; json?: boolean }) => {
-      const { store } = await embedded();
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
+      const client = remote();
+      if (client) {
+        const flags = {
+          follow: options.follow ?? false,
+          json: options.json ?? false,
+          signal: controller.signal,
+        };
+        await remoteLogs(client, id, flags, write);
+        return;
+      }
+      const { store } = await embedded();
       await printLogs(
         store,
         id,

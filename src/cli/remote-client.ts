@@ -3,8 +3,10 @@ import { DrydockError, type ErrorKind, UnavailableError } from '../core/errors.t
 /** A small client of a drydock server's API (DRYDOCK_URL, DRYDOCK_TOKEN). */
 export interface RemoteClient {
   url: string;
-  json<T>(method: string, path: string, body?: unknown): Promise<T>;
+  json<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   text(method: string, path: string): Promise<string>;
+  /** An event stream's body (GET, text/event-stream). */
+  stream(path: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
 }
 
 const KIND_BY_STATUS: Record<number, ErrorKind> = {
@@ -18,7 +20,13 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
 
 export function createRemoteClient(url: string, token: string | undefined): RemoteClient {
   const base = url.replace(/\/+$/, '');
-  async function request(method: string, path: string, body?: unknown): Promise<Response> {
+  async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
@@ -26,7 +34,9 @@ export function createRemoteClient(url: string, token: string | undefined): Remo
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
         },
+        ...(signal ? { signal } : {}),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
@@ -52,8 +62,14 @@ export function createRemoteClient(url: string, token: string | undefined): Remo
   }
   return {
     url: base,
-    json: async <T>(method: string, path: string, body?: unknown) =>
-      (await (await request(method, path, body)).json()) as T,
+    json: async <T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      (await (await request(method, path, body, headers)).json()) as T,
     text: async (method, path) => (await request(method, path)).text(),
+    stream: async (path, signal) => {
+      const response = await request('GET', path, undefined, { accept: 'text/event-stream' }, signal);
+      if (!response.body)
+        throw new UnavailableError('no_stream', `The server sent no event stream for ${path}.`);
+      return response.body;
+    },
   };
 }

@@ -21,6 +21,10 @@ export async function streamEvents(
   }
   const cursor = c.req.header('last-event-id') ?? c.req.query('lastEventId');
   const after = cursor === undefined || cursor === '' ? 0 : parseInput(lastEventId, cursor, 'Last-Event-ID');
+  if (wantsJson(c.req.header('accept'))) {
+    // A page of the log as JSON, for clients that want what is there now rather than a stream.
+    return c.json({ events: await sources.store.listEvents(id, after, JSON_PAGE_SIZE) });
+  }
   c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream) => {
     const controller = new AbortController();
@@ -41,4 +45,12 @@ export async function streamEvents(
       clearInterval(keepAlive);
     }
   });
+}
+
+/** Events per JSON page; a client asks again from the last seq until a page comes back short. */
+export const JSON_PAGE_SIZE = 500;
+
+/** True when the client asked for JSON and not for an event stream. Pure. */
+export function wantsJson(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('application/json') && !accept.includes('text/event-stream');
 }

@@ -87,9 +87,9 @@ describe('SQLite store on a shared file', () => {
       );
       const labels = events.map((event) => (event.data.type === 'model.error' ? event.data.message : ''));
       expect(labels.filter((label) => label === 'x')).toHaveLength(perProcess);
-      // The writers took turns rather than one finishing before the other began.
-      const switches = labels.filter((label, i) => i > 0 && label !== labels[i - 1]).length;
-      expect(switches).toBeGreaterThan(1);
+      expect(labels.filter((label) => label === 'y')).toHaveLength(perProcess);
+      // How often the writers took turns depends on the scheduler (on a loaded machine one can hold the
+      // lock for its whole run), so it is not asserted: the numbering must hold either way.
     } finally {
       for (const writer of writers) writer.kill();
       await parent.close();

@@ -1,0 +1,102 @@
+import { resolve } from 'node:path';
+import type { SessionEvent } from '../../core/events.ts';
+import type { Session } from '../../core/session.ts';
+import { isTerminal } from '../../core/session-state.ts';
+import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import type { RemoteClient } from '../remote-client.ts';
+import { EventRenderer } from '../render-event.ts';
+import { readSse } from '../sse-reader.ts';
+import { formatSession, formatSessionList } from './inspect.ts';
+
+type Write = (text: string) => void;
+type SessionWithArtifacts = Session & { artifacts: Array<{ id: string; name: string }> };
+
+/** `drydock sessions` against a server (DRYDOCK_URL). */
+export async function remoteSessions(
+  client: RemoteClient,
+  options: { json: boolean; state?: string },
+  write: Write,
+) {
+  const query = options.state ? `?state=${encodeURIComponent(options.state)}` : '';
+  const { sessions } = await client.json<{ sessions: Session[] }>('GET', `/api/sessions${query}`);
+  write(options.json ? `${JSON.stringify(sessions, null, 2)}\n` : formatSessionList(sessions, new Date()));
+}
+
+/** `drydock show` against a server, with the PR description or the bow-out report. */
+export async function remoteShow(client: RemoteClient, id: string, options: { json: boolean }, write: Write) {
+  const session = await client.json<SessionWithArtifacts>('GET', `/api/sessions/${encodeURIComponent(id)}`);
+  if (options.json) return write(`${JSON.stringify(session, null, 2)}\n`);
+  write(formatSession(session));
+  const name = session.state === 'delivered' ? 'pull-request.md' : 'report.md';
+  const artifact = session.artifacts.findLast((a) => a.name === name);
+  if (artifact)
+    write(
+      `\n${await client.text('GET', `/api/sessions/${encodeURIComponent(id)}/artifacts/${artifact.id}`)}\n`,
+    );
+}
+
+/** `drydock logs` against a server: the log as it is, or (follow) live over SSE until the session ends. */
+export async function remoteLogs(
+  client: RemoteClient,
+  id: string,
+  options: { follow: boolean; json: boolean; signal?: AbortSignal },
+  write: Write,
+): Promise<Session['state'] | null> {
+  const renderer = new EventRenderer();
+  const print = (event: SessionEvent) => {
+    if (options.json) return write(`${JSON.stringify(event)}\n`);
+    const line = renderer.render(event);
+    if (line !== null) write(`${event.at.slice(11, 19)} ${line}\n`);
+  };
+  const path = `/api/sessions/${encodeURIComponent(id)}/events`;
+  if (!options.follow) {
+    let after = 0;
+    for (;;) {
+      const { events } = await client.json<{ events: SessionEvent[] }>(
+        'GET',
+        `${path}?lastEventId=${after}`,
+        undefined,
+        {
+          accept: 'application/json',
+        },
+      );
+      for (const event of events) print(event);
+      if (events.length < 500) return null;
+      after = events.at(-1)!.seq;
+    }
+  }
+  const session = await client.json<Session>('GET', `/api/sessions/${encodeURIComponent(id)}`);
+  const response = await client.stream(path, options.signal);
+  let state: Session['state'] = session.state;
+  for await (const message of readSse(response)) {
+    const event = JSON.parse(message.data) as SessionEvent;
+    print(event);
+    if (event.data.type === 'state.changed') state = event.data.to;
+    if (isTerminal(state) && event.data.type === 'state.changed') break;
+  }
+  return state;
+}
+
+/** `drydock run` against a server: creates the session there, then follows it to its end. */
+export async function remoteRun(
+  client: RemoteClient,
+  request: { task: string; repo: string; ref?: string; model?: string },
+  write: Write,
+  signal?: AbortSignal,
+): Promise<number> {
+  const created = await client.json<{ id: string }>('POST', '/api/sessions', {
+    ...request,
+    repo: resolve(request.repo),
+  });
+  write(`drydock session ${created.id} on ${client.url}\n`);
+  const state = await remoteLogs(
+    client,
+    created.id,
+    { follow: true, json: false, ...(signal ? { signal } : {}) },
+    write,
+  );
+  if (state === null || !isTerminal(state)) return EXIT.internal;
+  write('\n');
+  await remoteShow(client, created.id, { json: false }, write);
+  return exitCodeFor(state);
+}
