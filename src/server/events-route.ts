@@ -52,5 +52,6 @@ export const JSON_PAGE_SIZE = 500;
 
 /** True when the client asked for JSON and not for an event stream. Pure. */
 export function wantsJson(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('application/json') && !accept.includes('text/event-stream');
+  if (!accept) return false;
+  return accept.includes('application/json') && !accept.includes('text/event-stream');
 }
