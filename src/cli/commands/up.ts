@@ -56,12 +56,11 @@ export async function runUp(
     webRoot,
   });
   out.write(`drydock ${DRYDOCK_VERSION} listening on ${server.url}\n`);
-  out.write(
-    webRoot ? `web UI: ${server.url}/\n` : 'web UI: not built (npm run build in web/); the API is up\n',
-  );
+  out.write(webRoot ? `web UI: ${server.url}/\n` : 'web UI: not built (npm run build:web); the API is up\n');
   if (admin?.generated) {
     out.write(
       `\nadmin token (shown once; keep it, drydock stores only its hash):\n  ${admin.secret}\n` +
+        (webRoot ? `sign in to the web UI: ${server.url}/#token=${admin.secret}\n` : '') +
         `more tokens: drydock token create --role member|viewer\n\n`,
     );
   }
