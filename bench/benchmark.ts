@@ -10,6 +10,8 @@ export interface Row {
   short?: string;
   /** Anything else worth a column (throughput, sizes). */
   note?: string;
+  /** Compare with these baselines only (by label); default: every baseline of the benchmark. */
+  compareWith?: readonly string[];
 }
 
 /** A goal from an issue: the row's p50 at most `maxRatio` times the baseline's p50. */

@@ -40,7 +40,7 @@ export function formatRatio(value: number): string {
 function ratioCell(row: Row, rows: readonly Row[], pick: (row: Row) => number): string {
   if (row.baseline) return 'baseline';
   return rows
-    .filter((other) => other.baseline)
+    .filter((other) => other.baseline && (row.compareWith?.includes(other.label) ?? true))
     .flatMap((baseline) => {
       const value = ratio(pick(row), pick(baseline));
       return value === null ? [] : [`${formatRatio(value)} ${baseline.short ?? baseline.label}`];

@@ -14,6 +14,7 @@ import { describeMachine } from './machine.ts';
 import { type Outcome, renderMarkdown, renderText } from './report.ts';
 import { createRunScope } from './run-scope.ts';
 import { sandboxColdStart } from './sandbox-cold-start.ts';
+import { serverLoad } from './server-load.ts';
 import { sessionEndToEnd } from './session-end-to-end.ts';
 import { workspacePrepare } from './workspace-prepare.ts';
 
@@ -24,6 +25,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   workspacePrepare,
   sessionEndToEnd,
   eventLogAppend,
+  serverLoad,
   ...LAYER_BENCHMARKS,
 ];
 

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
@@ -196,6 +197,9 @@ export async function startCommand(
  * before the program runs (and forks) at all. sh would add PWD to the environment; it is removed
  * again unless the command's environment has it.
  */
+/** Scheduling priority of the agent's commands (higher is nicer to others). */
+export const COMMAND_NICENESS = 10;
+
 export function withOomScoreAdj(
   oomScoreAdj: number,
   argv: readonly string[],
@@ -233,6 +237,16 @@ export function runCommand(
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The agent's commands yield the CPU to drydock itself: under load (many sessions' test runs on a
+  // small machine) the control plane must keep streaming events and answering requests. Set before
+  // the wrapper execs the command, so what the command forks inherits it.
+  if (child.pid !== undefined) {
+    try {
+      setPriority(child.pid, COMMAND_NICENESS);
+    } catch {
+      // The process may already be gone; its result reports that.
+    }
+  }
 
   let streamedBytes = 0;
   let openStreams = 2;
