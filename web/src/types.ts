@@ -1,31 +1,17 @@
 /**
- * The API's shapes (docs/api.md). Sessions and events are the core's own types, imported type-only so the
- * UI and the server cannot drift apart; nothing from the server ends up in the bundle.
+ * The API's shapes (docs/api.md). Sessions and events are the core's own types, so the UI and the server
+ * cannot drift apart; of the core only session-state.ts (no imports of its own) ends up in the bundle.
  */
 import type { CheckSummary, EventData, ReviewFinding, SessionEvent } from '../../src/core/events.ts';
 import type { Session } from '../../src/core/session.ts';
-import type { SessionState } from '../../src/core/session-state.ts';
+import { type SessionState, TERMINAL_STATES } from '../../src/core/session-state.ts';
 
+/** The lifecycle's states and which of them are final: the core's own, bundled into the UI. */
+export { SESSION_STATES } from '../../src/core/session-state.ts';
 export type { CheckSummary, EventData, ReviewFinding, Session, SessionEvent, SessionState };
 
-export const SESSION_STATES: readonly SessionState[] = [
-  'queued',
-  'provisioning',
-  'setup',
-  'working',
-  'verifying',
-  'reviewing',
-  'delivering',
-  'delivered',
-  'bowed_out',
-  'failed',
-  'cancelled',
-];
-
-const TERMINAL: ReadonlySet<string> = new Set(['delivered', 'bowed_out', 'failed', 'cancelled']);
-
 export function isTerminalState(state: string): boolean {
-  return TERMINAL.has(state);
+  return (TERMINAL_STATES as ReadonlySet<string>).has(state);
 }
 
 export interface ArtifactInfo {
