@@ -106,3 +106,11 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** A forge (GitHub, a local remote) refused or failed a request; `code` says which. */
+export class ForgeError extends DrydockError {
+  constructor(code: string, message: string, options?: DrydockErrorOptions) {
+    super(options?.transient ? 'unavailable' : 'bad_input', code, message, options);
+    this.name = 'ForgeError';
+  }
+}

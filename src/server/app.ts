@@ -10,8 +10,13 @@ import { sessionRoutes } from './session-routes.ts';
 import { serveWeb } from './static-web.ts';
 import { createStorePoller } from './store-poller.ts';
 import { tokenRoutes } from './token-routes.ts';
+import { triggerRoutes } from './trigger-routes.ts';
+import { triggerDeps } from './trigger-wiring.ts';
+import { webhookRoutes } from './webhook-routes.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** GitHub caps payloads at 25 MB; ones drydock acts on are far smaller. */
+export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 
 /** The control plane's HTTP app (docs/api.md): the API under /api, the web UI at / when built. */
 export function createApp(deps: ServerDeps): Hono<AppEnv> {
@@ -35,6 +40,28 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     return c.json(body, status);
   });
 
+  if (deps.triggers) {
+    const triggers = deps.triggers;
+    app.use(
+      '/webhooks/*',
+      bodyLimit({
+        maxSize: MAX_WEBHOOK_BYTES,
+        onError: () => {
+          throw new TooLargeError('body_too_large', `The webhook body is over ${MAX_WEBHOOK_BYTES} bytes.`);
+        },
+      }),
+    );
+    app.route(
+      '/webhooks',
+      webhookRoutes({
+        triggers: triggerDeps(deps, triggers),
+        githubSecret: triggers.githubWebhookSecret,
+        secrets: triggers.secrets,
+        now: () => deps.sessions.clock.now().getTime(),
+      }),
+    );
+  }
+
   app.get('/api/health', (c) => c.json({ ok: true, version: deps.version }));
 
   app.use('/api/*', authenticate(store));
@@ -52,6 +79,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   app.get('/api/sessions/:id/events', (c) => streamEvents(c, sources, deps.keepAliveMs ?? 15_000));
   app.route('/api/sessions', sessionRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
+  if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
 
   const webRoot = deps.webRoot;
   if (webRoot) {

@@ -1,3 +1,5 @@
+import { SESSION_STATES } from '../core/session-state.ts';
+
 /**
  * The OpenAPI 3.1 document of docs/api.md, written by hand next to the routes; a test checks that
  * every route the app serves appears here.
@@ -202,6 +204,65 @@ export function openApiDocument(version: string) {
           responses: { 200: { description: 'The content' }, 401: error, 404: error },
         },
       },
+      '/api/hooks': {
+        get: {
+          summary: 'List signed webhooks (admin); secrets are never returned',
+          responses: { 200: { description: '{ hooks }' }, 401: error, 403: error },
+        },
+        post: {
+          summary:
+            'Create a webhook at POST /webhooks/{name} (admin): { name, secret, repo, template, scheme?, model? }',
+          requestBody: { required: true, ...json({ type: 'object' }) },
+          responses: {
+            201: { description: 'The hook, without its secret' },
+            400: error,
+            401: error,
+            403: error,
+            409: error,
+          },
+        },
+      },
+      '/api/hooks/{id}': {
+        patch: {
+          summary: 'Change a webhook (admin); a new secret replaces the stored one',
+          parameters: [idParam],
+          requestBody: { required: true, ...json({ type: 'object' }) },
+          responses: { 200: { description: 'The hook' }, 400: error, 401: error, 403: error, 404: error },
+        },
+        delete: {
+          summary: 'Delete a webhook (admin)',
+          parameters: [idParam],
+          responses: { 204: { description: 'Deleted' }, 401: error, 403: error, 404: error },
+        },
+      },
+      '/api/schedules': {
+        get: { summary: 'List schedules', responses: { 200: { description: '{ schedules }' }, 401: error } },
+        post: {
+          summary: 'Create a schedule (member): { name, cron, timezone?, repo, task, model?, paused? }',
+          requestBody: { required: true, ...json({ type: 'object' }) },
+          responses: { 201: { description: 'The schedule' }, 400: error, 401: error, 403: error, 409: error },
+        },
+      },
+      '/api/schedules/{id}': {
+        patch: {
+          summary: 'Change, pause or resume a schedule (member)',
+          parameters: [idParam],
+          requestBody: { required: true, ...json({ type: 'object' }) },
+          responses: { 200: { description: 'The schedule' }, 400: error, 401: error, 403: error, 404: error },
+        },
+        delete: {
+          summary: 'Delete a schedule (member)',
+          parameters: [idParam],
+          responses: { 204: { description: 'Deleted' }, 401: error, 403: error, 404: error },
+        },
+      },
+      '/api/schedules/{id}/runs': {
+        get: {
+          summary: 'Run history: { runs: { dueAt, sessionId, state }[] }, oldest first',
+          parameters: [idParam],
+          responses: { 200: { description: '{ runs }' }, 401: error, 404: error },
+        },
+      },
       '/api/tokens': {
         post: {
           summary: 'Create a token (admin); the secret is shown once',
@@ -285,21 +346,7 @@ export function openApiDocument(version: string) {
       },
       schemas: {
         Role: { enum: ['viewer', 'member', 'admin'] },
-        SessionState: {
-          enum: [
-            'queued',
-            'provisioning',
-            'setup',
-            'working',
-            'verifying',
-            'reviewing',
-            'delivering',
-            'delivered',
-            'bowed_out',
-            'failed',
-            'cancelled',
-          ],
-        },
+        SessionState: { enum: [...SESSION_STATES] },
         CreateSession: {
           type: 'object',
           properties: {

@@ -1,6 +1,10 @@
 import type { EventBus } from '../core/ports/event-bus.ts';
+import type { Forge } from '../core/ports/forge.ts';
 import type { ApiToken } from '../core/ports/store.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
+import type { GithubTriggerSettings } from '../triggers/github-events.ts';
+import type { Publisher } from '../triggers/publish-delivery.ts';
+import type { SecretBox } from '../triggers/secret-box.ts';
 import type { StorePoller } from './store-poller.ts';
 import type { SessionControl } from './worker.ts';
 
@@ -23,6 +27,23 @@ export interface ServerDeps {
   eventPollMs?: number;
   /** A built web UI (web/dist) to serve at `/`, or none. */
   webRoot?: string | null;
+  /** Webhooks, schedules and the forge (docs/triggers.md); without it `/webhooks/*` is not served. */
+  triggers?: ServerTriggers;
+}
+
+/** What the trigger routes are wired with. */
+export interface ServerTriggers {
+  /** The forge for `owner/name` repositories (GitHub), or none. */
+  forge: Forge | null;
+  /** DRYDOCK_GITHUB_WEBHOOK_SECRET. */
+  githubWebhookSecret: string | null;
+  /** The server's public URL, for links in comments. */
+  publicUrl: string;
+  /** Encrypts hook secrets at rest. */
+  secrets: SecretBox;
+  github?: GithubTriggerSettings;
+  /** Publishes forge sessions when they end; created from the forge and the bus when absent. */
+  publisher?: Publisher;
 }
 
 /** Hono's typed context: the authenticated token. */

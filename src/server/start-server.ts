@@ -1,9 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { EventBus } from '../core/ports/event-bus.ts';
+import { createScheduler } from '../triggers/scheduler.ts';
 import { createApp } from './app.ts';
 import { createInProcessEventBus } from './event-bus.ts';
 import type { ServerDeps } from './server-deps.ts';
+import { triggerDeps } from './trigger-wiring.ts';
 import { createWorker, type Worker } from './worker.ts';
 
 export interface StartOptions extends Omit<ServerDeps, 'bus' | 'control'> {
@@ -12,6 +14,8 @@ export interface StartOptions extends Omit<ServerDeps, 'bus' | 'control'> {
   concurrency: number;
   /** How often the worker looks for queued sessions. */
   workerPollMs?: number;
+  /** How often the scheduler looks for due schedules; default 15 s. */
+  schedulerIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -41,6 +45,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     started.once('error', reject);
   });
   await worker.start();
+  const scheduler = options.triggers
+    ? createScheduler(triggerDeps({ ...options, bus, control: worker }, options.triggers), {
+        ...(options.schedulerIntervalMs ? { intervalMs: options.schedulerIntervalMs } : {}),
+        onError: (error) => console.error('drydock scheduler:', error),
+      })
+    : null;
+  scheduler?.start();
+  // Sessions that ended while the server was down still reach their forge.
+  await options.triggers?.publisher?.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -51,7 +64,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Open event streams never end on their own.
       if ('closeAllConnections' in server) server.closeAllConnections();
+      await scheduler?.stop();
       await worker.stop(timeoutMs);
+      await options.triggers?.publisher?.idle();
+      options.triggers?.publisher?.stop();
       await closed;
     },
   };

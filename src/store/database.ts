@@ -10,6 +10,9 @@ export interface Database {
   checkpoints: CheckpointsTable;
   artifacts: ArtifactsTable;
   tokens: TokensTable;
+  deliveries: DeliveriesTable;
+  session_links: SessionLinksTable;
+  triggers: TriggersTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -67,4 +70,31 @@ export interface TokensTable {
   /** Lowercase hex SHA-256 of the bearer secret. */
   token_hash: string;
   created_at: string;
+}
+
+export interface DeliveriesTable {
+  source: string;
+  delivery_id: string;
+  session_id: string | null;
+  outcome: string;
+  created_at: string;
+}
+
+export interface SessionLinksTable {
+  key: string;
+  session_id: string;
+  /** JSON. */
+  data: string;
+  created_at: string;
+}
+
+export interface TriggersTable {
+  id: string;
+  kind: string;
+  name: string;
+  /** JSON. */
+  config: string;
+  secret: string | null;
+  created_at: string;
+  updated_at: string;
 }

@@ -19,6 +19,7 @@ import {
   toText,
 } from './rows.ts';
 import { validateSessionPatch } from './session-patch.ts';
+import { triggerStoreMethods } from './trigger-store.ts';
 
 export interface KyselyStoreDeps {
   clock: Clock;
@@ -233,6 +234,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
       const rows = await db.selectFrom('tokens').selectAll().orderBy('created_at').orderBy('id').execute();
       return rows.map(fromTokenRow);
     },
+
+    ...triggerStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

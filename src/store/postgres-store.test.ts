@@ -123,6 +123,7 @@ describe('Postgres store shared by several processes', () => {
       expect(migrations.rows.map((row: { name: string }) => row.name)).toEqual([
         '0001-initial',
         '0002-tokens',
+        '0003-triggers',
       ]);
     } finally {
       await second.close();

@@ -5,6 +5,7 @@ import { BadInputError } from '../../core/errors.ts';
 import { modelSpecFromEnv } from '../../models/router.ts';
 import { ensureAdminToken } from '../../server/admin-token.ts';
 import { startServer } from '../../server/start-server.ts';
+import { triggersFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
 
@@ -54,6 +55,7 @@ export async function runUp(
     host: options.host,
     concurrency: options.concurrency,
     webRoot,
+    triggers: await triggersFromEnv(env, deps.home, `http://${options.host}:${options.port}`),
   });
   out.write(`drydock ${DRYDOCK_VERSION} listening on ${server.url}\n`);
   out.write(webRoot ? `web UI: ${server.url}/\n` : 'web UI: not built (npm run build:web); the API is up\n');

@@ -53,6 +53,48 @@ export interface ApiToken {
 
 export type NewApiToken = Omit<ApiToken, 'id' | 'createdAt'>;
 
+/** A webhook delivery drydock has seen, kept so a redelivery finds the first one's session. */
+export interface Delivery {
+  /** `github`, `sentry`, `hook:<name>`, `slack`. */
+  source: string;
+  /** The sender's delivery id (X-GitHub-Delivery, an idempotency key). */
+  deliveryId: string;
+  sessionId: string | null;
+  /** What drydock did: `pending` while it works on it, then e.g. `started`, `follow_up`, `ignored: <why>`. */
+  outcome: string;
+  createdAt: string;
+}
+
+/**
+ * Ties a session to where its work came from or goes: `github:<owner>/<name>#<number>` for the issue or
+ * pull request, `slack:<channel>/<thread>`, `schedule:<id>@<due time>`. One key names one session; a
+ * session may have several keys (its issue and its pull request).
+ */
+export interface SessionLink {
+  key: string;
+  sessionId: string;
+  data: JsonValue;
+  createdAt: string;
+}
+
+/** Configured triggers: signed webhook hooks and schedules. Secrets are stored encrypted by the caller. */
+export const TRIGGER_KINDS = ['hook', 'schedule', 'slack_channel'] as const;
+export type TriggerKind = (typeof TRIGGER_KINDS)[number];
+
+export interface TriggerRecord {
+  id: string;
+  kind: TriggerKind;
+  /** Unique per kind. */
+  name: string;
+  config: JsonValue;
+  /** Ciphertext (never the plain secret), or null. */
+  secret: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewTriggerRecord = Pick<TriggerRecord, 'kind' | 'name' | 'config' | 'secret'>;
+
 /**
  * Durable state: sessions, their append-only numbered event logs, the agent's latest checkpoint,
  * artifacts and API tokens. Implementations: SQLite (embedded default), Postgres (scale-out). All methods are safe
@@ -81,5 +123,31 @@ export interface Store {
   findTokenByHash(tokenHash: string): Promise<ApiToken | null>;
   /** Oldest first. */
   listTokens(): Promise<ApiToken[]>;
+  /**
+   * Records a delivery as `pending` unless one with the same source and id exists. Atomic: of two
+   * concurrent claims exactly one gets `claimed: true`; the other gets the stored delivery.
+   */
+  claimDelivery(source: string, deliveryId: string): Promise<{ claimed: boolean; delivery: Delivery }>;
+  /** Sets a claimed delivery's session and outcome. */
+  finishDelivery(
+    source: string,
+    deliveryId: string,
+    result: { sessionId: string | null; outcome: string },
+  ): Promise<void>;
+  /** Links `key` to a session; relinking a key to the same session replaces its data. ConflictError when another session holds it. */
+  linkSession(key: string, sessionId: string, data: JsonValue): Promise<SessionLink>;
+  findLink(key: string): Promise<SessionLink | null>;
+  /** Links of one session, or every link whose key starts with `prefix`; oldest first. */
+  listLinks(filter: { sessionId?: string; prefix?: string; limit?: number }): Promise<SessionLink[]>;
+  /** ConflictError when a trigger of the same kind and name exists. */
+  createTrigger(trigger: NewTriggerRecord): Promise<TriggerRecord>;
+  /** Replaces config and secret (a null secret keeps the stored one). NotFoundError for an unknown id. */
+  updateTrigger(id: string, update: { config: JsonValue; secret?: string | null }): Promise<TriggerRecord>;
+  getTrigger(id: string): Promise<TriggerRecord | null>;
+  findTrigger(kind: TriggerKind, name: string): Promise<TriggerRecord | null>;
+  /** Oldest first. */
+  listTriggers(kind: TriggerKind): Promise<TriggerRecord[]>;
+  /** Returns whether it existed. */
+  deleteTrigger(id: string): Promise<boolean>;
   close(): Promise<void>;
 }

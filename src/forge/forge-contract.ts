@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Forge } from '../core/ports/forge.ts';
+
+export interface ForgeHarness {
+  forge: Forge;
+  /** The repository as the forge names it. */
+  repo: string;
+  /** A repository name the forge's credentials cannot read. */
+  missingRepo: string;
+  close(): Promise<void>;
+}
+
+const run = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@x',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@x',
+    },
+  }).trim();
+
+/** A bare repository with one commit on main, and a working clone to make more commits in. */
+export async function createRemote(
+  dir: string,
+): Promise<{ bare: string; work: string; commit(file: string): string }> {
+  const bare = join(dir, 'remote.git');
+  const work = join(dir, 'work');
+  run(dir, 'init', '--quiet', '--bare', '-b', 'main', bare);
+  run(dir, 'clone', '--quiet', bare, work);
+  run(work, 'checkout', '--quiet', '-b', 'main');
+  const commit = (file: string) => {
+    execFileSync('sh', ['-c', `echo ${file} > ${file}`], { cwd: work });
+    run(work, 'add', '.');
+    run(work, 'commit', '--quiet', '-m', file);
+    return run(work, 'rev-parse', 'HEAD');
+  };
+  commit('README.md');
+  run(work, 'push', '--quiet', 'origin', 'main');
+  return { bare, work, commit };
+}
+
+/** The Forge port's contract; every forge runs it against a real bare repository as its git remote. */
+export function describeForgeContract(
+  name: string,
+  makeForge: (remote: { bare: string; stateDir: string }) => Promise<ForgeHarness>,
+): void {
+  describe(`Forge contract: ${name}`, () => {
+    let dir: string;
+    let remote: Awaited<ReturnType<typeof createRemote>>;
+    let harness: ForgeHarness;
+
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'drydock-forge-'));
+      remote = await createRemote(dir);
+      harness = await makeForge({ bare: remote.bare, stateDir: join(dir, 'state') });
+    });
+    afterEach(async () => {
+      await harness.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('clones, then fetches new commits into the same clone, and names the default branch', async () => {
+      const clone = join(dir, 'clones', 'repo');
+      expect(await harness.forge.sync(harness.repo, clone)).toEqual({ defaultBranch: 'main' });
+      const next = remote.commit('b.txt');
+      run(remote.work, 'push', '--quiet', 'origin', 'main');
+      await harness.forge.sync(harness.repo, clone);
+      expect(run(clone, 'rev-parse', 'main')).toBe(next);
+      expect(run(clone, 'config', '--get-regexp', '.*')).not.toMatch(/extraheader|token/i);
+    });
+
+    it('pushes a branch, then fast-forwards it', async () => {
+      run(remote.work, 'checkout', '--quiet', '-b', 'drydock/fix');
+      const first = remote.commit('fix.txt');
+      await harness.forge.push(harness.repo, { from: remote.work, branch: 'drydock/fix', commit: first });
+      expect(run(remote.bare, 'rev-parse', 'drydock/fix')).toBe(first);
+      const second = remote.commit('fix2.txt');
+      await harness.forge.push(harness.repo, { from: remote.work, branch: 'drydock/fix', commit: second });
+      expect(run(remote.bare, 'rev-parse', 'drydock/fix')).toBe(second);
+    });
+
+    it('opens a pull request once and updates it after, and comments on it', async () => {
+      const request = { branch: 'drydock/fix', base: 'main', title: 'Fix', body: 'first', draft: true };
+      const opened = await harness.forge.openOrUpdatePullRequest(harness.repo, request);
+      expect(opened).toMatchObject({
+        branch: 'drydock/fix',
+        base: 'main',
+        title: 'Fix',
+        body: 'first',
+        draft: true,
+      });
+      const updated = await harness.forge.openOrUpdatePullRequest(harness.repo, {
+        ...request,
+        body: 'second',
+      });
+      expect(updated).toMatchObject({ number: opened.number, url: opened.url, body: 'second' });
+      const comment = await harness.forge.comment(harness.repo, opened.number, 'On it.');
+      expect(comment.body).toBe('On it.');
+      expect(comment.url).toMatch(/./);
+    });
+
+    it('fails with forge_no_access for a repository it cannot read', async () => {
+      await expect(
+        harness.forge.sync(harness.missingRepo, join(dir, 'clones', 'missing')),
+      ).rejects.toMatchObject({
+        code: 'forge_no_access',
+      });
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import type { Forge } from '../core/ports/forge.ts';
+import { createGithubForge, staticGithubToken } from '../forge/github-forge.ts';
+import { createSecretBox, loadSecretKey } from '../triggers/secret-box.ts';
+import { DEFAULT_GITHUB_SETTINGS } from '../triggers/trigger-deps.ts';
+import type { ServerTriggers } from './server-deps.ts';
+
+/**
+ * Triggers from the environment (docs/triggers.md): DRYDOCK_GITHUB_TOKEN (a fine-grained token) enables the
+ * GitHub forge, DRYDOCK_GITHUB_WEBHOOK_SECRET GitHub webhooks, DRYDOCK_GITHUB_LOGIN drydock's own login,
+ * DRYDOCK_PUBLIC_URL the links in comments, DRYDOCK_SECRET_KEY (or `<home>/secret.key`) the key secrets are
+ * encrypted with.
+ */
+export async function triggersFromEnv(
+  env: Record<string, string | undefined>,
+  home: string,
+  serverUrl: string,
+): Promise<ServerTriggers> {
+  const token = env.DRYDOCK_GITHUB_TOKEN?.trim();
+  const forge: Forge | null = token
+    ? createGithubForge({
+        tokens: staticGithubToken(token),
+        ...(env.DRYDOCK_GITHUB_API_URL ? { baseUrl: env.DRYDOCK_GITHUB_API_URL } : {}),
+      })
+    : null;
+  return {
+    forge,
+    githubWebhookSecret: env.DRYDOCK_GITHUB_WEBHOOK_SECRET?.trim() || null,
+    publicUrl: env.DRYDOCK_PUBLIC_URL?.trim() || serverUrl,
+    secrets: createSecretBox(await loadSecretKey(env, join(home, 'secret.key'))),
+    github: {
+      ...DEFAULT_GITHUB_SETTINGS,
+      ...(env.DRYDOCK_GITHUB_LOGIN ? { botLogin: env.DRYDOCK_GITHUB_LOGIN } : {}),
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { NotFoundError } from '../core/errors.ts';
+import type { JsonValue, TriggerRecord } from '../core/ports/store.ts';
+import { HookConfig } from '../triggers/hook-config.ts';
+import { ScheduleConfig, validateCron } from '../triggers/schedule.ts';
+import { listScheduleRuns } from '../triggers/scheduler.ts';
+import { requireRole } from './auth.ts';
+import { readJsonBody } from './read-json-body.ts';
+import { parseInput } from './schemas.ts';
+import type { AppEnv, ServerDeps, ServerTriggers } from './server-deps.ts';
+import { triggerDeps } from './trigger-wiring.ts';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
+const hookBody = HookConfig.extend({ name, secret: z.string().min(16).max(4096) });
+const hookPatch = HookConfig.partial().extend({ secret: z.string().min(16).max(4096).optional() });
+const scheduleBody = ScheduleConfig.pick({
+  cron: true,
+  timezone: true,
+  repo: true,
+  task: true,
+  model: true,
+  paused: true,
+}).extend({ name });
+const schedulePatch = scheduleBody.omit({ name: true }).partial();
+
+const json = (value: unknown): JsonValue => JSON.parse(JSON.stringify(value)) as JsonValue;
+
+/** A hook as the API shows it: never its secret. */
+function showHook(record: TriggerRecord) {
+  return {
+    id: record.id,
+    name: record.name,
+    ...HookConfig.parse(record.config),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+function showSchedule(record: TriggerRecord) {
+  return {
+    id: record.id,
+    name: record.name,
+    ...ScheduleConfig.parse(record.config),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** `/api/hooks` (admin: they hold secrets) and `/api/schedules` (members write, viewers read). */
+export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<AppEnv> {
+  const { store } = deps.sessions;
+  const app = new Hono<AppEnv>();
+  const find = async (kind: 'hook' | 'schedule', id: string) => {
+    const record = await store.getTrigger(id);
+    if (!record || record.kind !== kind) throw new NotFoundError(`${kind}_not_found`, `No ${kind} ${id}.`);
+    return record;
+  };
+
+  app.use('/hooks/*', requireRole('admin'));
+  app.use('/hooks', requireRole('admin'));
+  app.get('/hooks', async (c) => c.json({ hooks: (await store.listTriggers('hook')).map(showHook) }));
+  app.post('/hooks', async (c) => {
+    const { name: hookName, secret, ...config } = parseInput(hookBody, await readJsonBody(c), 'hook');
+    const record = await store.createTrigger({
+      kind: 'hook',
+      name: hookName,
+      config: json(config),
+      secret: triggers.secrets.seal(secret),
+    });
+    return c.json(showHook(record), 201);
+  });
+  app.patch('/hooks/:id', async (c) => {
+    const record = await find('hook', c.req.param('id'));
+    const { secret, ...change } = parseInput(hookPatch, await readJsonBody(c), 'hook');
+    const config = HookConfig.parse({ ...HookConfig.parse(record.config), ...change });
+    const updated = await store.updateTrigger(record.id, {
+      config: json(config),
+      ...(secret ? { secret: triggers.secrets.seal(secret) } : {}),
+    });
+    return c.json(showHook(updated));
+  });
+  app.delete('/hooks/:id', async (c) => {
+    await find('hook', c.req.param('id'));
+    await store.deleteTrigger(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  app.get('/schedules', async (c) =>
+    c.json({ schedules: (await store.listTriggers('schedule')).map(showSchedule) }),
+  );
+  app.post('/schedules', requireRole('member'), async (c) => {
+    const { name: scheduleName, ...input } = parseInput(scheduleBody, await readJsonBody(c), 'schedule');
+    const config = ScheduleConfig.parse(input);
+    validateCron(config.cron, config.timezone);
+    const record = await store.createTrigger({
+      kind: 'schedule',
+      name: scheduleName,
+      config: json(config),
+      secret: null,
+    });
+    return c.json(showSchedule(record), 201);
+  });
+  app.patch('/schedules/:id', requireRole('member'), async (c) => {
+    const record = await find('schedule', c.req.param('id'));
+    const change = parseInput(schedulePatch, await readJsonBody(c), 'schedule');
+    const config = ScheduleConfig.parse({
+      ...ScheduleConfig.parse(record.config),
+      ...change,
+      // Resuming clears the reason it paused; the failure count restarts from the next run.
+      ...(change.paused === false ? { pausedReason: null } : {}),
+    });
+    validateCron(config.cron, config.timezone);
+    return c.json(showSchedule(await store.updateTrigger(record.id, { config: json(config) })));
+  });
+  app.delete('/schedules/:id', requireRole('member'), async (c) => {
+    await find('schedule', c.req.param('id'));
+    await store.deleteTrigger(c.req.param('id'));
+    return c.body(null, 204);
+  });
+  app.get('/schedules/:id/runs', async (c) => {
+    const record = await find('schedule', c.req.param('id'));
+    return c.json({ runs: await listScheduleRuns(triggerDeps(deps, triggers), record.id) });
+  });
+  return app;
+}

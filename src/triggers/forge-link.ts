@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { JsonValue, SessionLink } from '../core/ports/store.ts';
+import type { Session } from '../core/session.ts';
+
+/**
+ * The link of a session whose work goes to a forge: the repository, the issue it came from (if any),
+ * the pull request once opened, and what was published already, so publishing is idempotent.
+ */
+export const ForgeLinkData = z.object({
+  origin: z.literal(true),
+  repo: z.string(),
+  base: z.string(),
+  issue: z.number().int().nullable(),
+  requester: z.string(),
+  pull: z.number().int().optional(),
+  pullUrl: z.string().optional(),
+  publishedCommit: z.string().optional(),
+  /** `<state>@<updatedAt>` of the last end reported on the issue. */
+  reported: z.string().optional(),
+});
+export type ForgeLinkData = z.infer<typeof ForgeLinkData>;
+
+export const forgeKey = (repo: string, number: number): string => `github:${repo}#${number}`;
+export const originKey = (repo: string, sessionId: string): string => `github:${repo}@${sessionId}`;
+
+/** The session's forge origin link, if it has one. */
+export function findForgeLink(links: readonly SessionLink[]): { key: string; data: ForgeLinkData } | null {
+  for (const link of links) {
+    const parsed = ForgeLinkData.safeParse(link.data);
+    if (parsed.success) return { key: link.key, data: parsed.data };
+  }
+  return null;
+}
+
+export function toJsonValue(data: ForgeLinkData): JsonValue {
+  return JSON.parse(JSON.stringify(data)) as JsonValue;
+}
+
+export type Publication = 'publish' | 'report' | 'none';
+
+/**
+ * What to do on the forge for a session in its current state. Pure. A delivered commit not yet pushed
+ * is pushed and its pull request opened or updated; a bow-out or failure is reported on the issue once
+ * per ending; anything else waits.
+ */
+export function decidePublication(session: Session, link: ForgeLinkData): Publication {
+  if (session.state === 'delivered' && session.headCommit && session.branch) {
+    return session.headCommit === link.publishedCommit ? 'none' : 'publish';
+  }
+  if ((session.state === 'bowed_out' || session.state === 'failed') && link.issue !== null) {
+    return link.reported === `${session.state}@${session.updatedAt}` ? 'none' : 'report';
+  }
+  return 'none';
+}

@@ -1,0 +1,90 @@
+import { describeError, isDrydockError } from '../core/errors.ts';
+import { sendMessage } from '../sessions/follow-ups.ts';
+import { forgeKey } from './forge-link.ts';
+import { decideGithubEvent, mayTrigger } from './github-events.ts';
+import { startWork } from './start-work.ts';
+import type { TriggerDeps } from './trigger-deps.ts';
+
+export interface DeliveryResult {
+  /** `started`, `follow_up`, `ignored: <why>`, `failed: <why>`. */
+  outcome: string;
+  sessionId: string | null;
+  /** A redelivery: nothing new was done. */
+  duplicate: boolean;
+}
+
+/**
+ * Acts on one verified GitHub delivery, at most once per X-GitHub-Delivery: a redelivery returns what
+ * the first did. Ignored deliveries are recorded too, so a redelivery is cheap.
+ */
+export async function handleGithubDelivery(
+  deps: TriggerDeps,
+  delivery: { id: string; event: string; payload: unknown },
+): Promise<DeliveryResult> {
+  const { store } = deps.sessions;
+  const claim = await store.claimDelivery('github', delivery.id);
+  if (!claim.claimed) {
+    return { outcome: claim.delivery.outcome, sessionId: claim.delivery.sessionId, duplicate: true };
+  }
+  let result: Omit<DeliveryResult, 'duplicate'>;
+  try {
+    result = await act(deps, delivery.event, delivery.payload);
+  } catch (error) {
+    result = { outcome: `failed: ${describeError(error)}`, sessionId: null };
+    await store.finishDelivery('github', delivery.id, result);
+    throw error;
+  }
+  await store.finishDelivery('github', delivery.id, result);
+  return { ...result, duplicate: false };
+}
+
+async function act(
+  deps: TriggerDeps,
+  event: string,
+  payload: unknown,
+): Promise<Omit<DeliveryResult, 'duplicate'>> {
+  const decision = decideGithubEvent(event, payload, deps.github);
+  if (decision.action === 'ignore') return { outcome: `ignored: ${decision.reason}`, sessionId: null };
+  const forge = deps.forge;
+  if (!forge) return { outcome: 'ignored: no GitHub forge is configured', sessionId: null };
+
+  if (decision.action === 'follow_up') {
+    const link = await deps.sessions.store.findLink(forgeKey(decision.repo, decision.number));
+    if (!link) return { outcome: 'ignored: not a drydock pull request', sessionId: null };
+    if (!(await allowed(deps, decision.repo, decision.requester))) {
+      return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: link.sessionId };
+    }
+    await sendMessage(
+      deps.sessions.store,
+      link.sessionId,
+      `${decision.text}\n\n(from @${decision.requester} on GitHub)`,
+    );
+    deps.watch(link.sessionId);
+    deps.wake();
+    return { outcome: 'follow_up', sessionId: link.sessionId };
+  }
+
+  let permitted: boolean;
+  try {
+    permitted = await allowed(deps, decision.repo, decision.requester);
+  } catch (error) {
+    // drydock cannot even read the permission: start anyway so the session fails visibly with why.
+    if (!isDrydockError(error) || error.code !== 'forge_no_access') throw error;
+    permitted = true;
+  }
+  if (!permitted) return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };
+  const session = await startWork(deps, {
+    repo: decision.repo,
+    task: decision.task,
+    requester: decision.requester,
+    issue: decision.number,
+  });
+  return {
+    outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',
+    sessionId: session.id,
+  };
+}
+
+async function allowed(deps: TriggerDeps, repo: string, user: string): Promise<boolean> {
+  return mayTrigger(await deps.forge!.permission(repo, user));
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** A configured webhook (`POST /webhooks/<name>`): what it verifies and what session it starts. */
+export const HookConfig = z.object({
+  /** `hmac`: X-Drydock-Signature over `<X-Drydock-Timestamp>.<body>`; `sentry`: Sentry-Hook-Signature over the body. */
+  scheme: z.enum(['hmac', 'sentry']).default('hmac'),
+  /** A forge repository (`owner/name`) or a local path. */
+  repo: z.string().min(1),
+  /** The task prompt, e.g. `Investigate: {{ payload.alert.title }}`. */
+  template: z.string().min(1).max(20_000),
+  model: z.string().optional(),
+});
+export type HookConfig = z.infer<typeof HookConfig>;
+
+/** A task for a Sentry issue alert when the hook names no template of its own. */
+export const SENTRY_TEMPLATE = [
+  'Sentry reports an error in production: {{ payload.data.issue.title }}',
+  'Culprit: {{ payload.data.issue.culprit }}',
+  'Sentry issue: {{ payload.data.issue.web_url }}',
+  'Find the cause in this repository and fix it, with a test that reproduces it.',
+].join('\n');

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { BadInputError, describeError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
+import { HookConfig } from './hook-config.ts';
+import type { SecretBox } from './secret-box.ts';
+import { verifySignature } from './signature.ts';
+import { startWork } from './start-work.ts';
+import { renderTemplate } from './template.ts';
+import type { TriggerDeps } from './trigger-deps.ts';
+
+export interface HookRequest {
+  name: string;
+  rawBody: Uint8Array;
+  header(name: string): string | undefined;
+  nowMs: number;
+}
+
+/**
+ * A signed webhook for a configured hook: verified (HMAC, timestamp window) before anything is read,
+ * idempotent by its idempotency key (`Idempotency-Key`, Sentry's `Request-ID`, else the body's hash),
+ * then a session on the hook's repository with the task its template makes of the payload.
+ */
+export async function handleHookDelivery(
+  deps: TriggerDeps,
+  box: SecretBox,
+  request: HookRequest,
+): Promise<{ sessionId: string | null; outcome: string; duplicate: boolean }> {
+  const { store } = deps.sessions;
+  const record = await store.findTrigger('hook', request.name);
+  if (!record?.secret) throw new NotFoundError('hook_not_found', `No webhook named ${request.name}.`);
+  const config = HookConfig.parse(record.config);
+  const sentry = config.scheme === 'sentry';
+  const problem = verifySignature({
+    secret: box.open(record.secret),
+    rawBody: request.rawBody,
+    signature: request.header(sentry ? 'sentry-hook-signature' : 'x-drydock-signature'),
+    prefix: sentry ? '' : 'sha256=',
+    timestamp: request.header(sentry ? 'sentry-hook-timestamp' : 'x-drydock-timestamp'),
+    signsTimestamp: !sentry,
+    nowMs: request.nowMs,
+  });
+  if (problem)
+    throw new UnauthenticatedError(problem, `The webhook's signature did not verify (${problem}).`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(request.rawBody).toString('utf8'));
+  } catch (error) {
+    throw new BadInputError('invalid_json', 'The webhook body is not JSON.', { cause: error });
+  }
+  const key =
+    request.header(sentry ? 'request-id' : 'idempotency-key') ??
+    createHash('sha256').update(request.rawBody).digest('hex');
+  const source = `hook:${request.name}`;
+  const claim = await store.claimDelivery(source, key);
+  if (!claim.claimed) {
+    return { sessionId: claim.delivery.sessionId, outcome: claim.delivery.outcome, duplicate: true };
+  }
+  const task = renderTemplate(config.template, payload).trim();
+  let session: Awaited<ReturnType<typeof startWork>>;
+  try {
+    session = await startWork(deps, {
+      repo: config.repo,
+      task,
+      requester: source,
+      ...(config.model ? { model: config.model } : {}),
+    });
+  } catch (error) {
+    await store.finishDelivery(source, key, { sessionId: null, outcome: `failed: ${describeError(error)}` });
+    throw error;
+  }
+  const outcome = session.state === 'failed' ? `failed: ${session.reason}` : 'started';
+  await store.finishDelivery(source, key, { sessionId: session.id, outcome });
+  return { sessionId: session.id, outcome, duplicate: false };
+}

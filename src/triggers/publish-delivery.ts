@@ -1,0 +1,144 @@
+import type { EventBus } from '../core/ports/event-bus.ts';
+import type { Forge } from '../core/ports/forge.ts';
+import type { Store } from '../core/ports/store.ts';
+import { decidePublication, findForgeLink, forgeKey, toJsonValue } from './forge-link.ts';
+
+export interface PublisherDeps {
+  store: Store;
+  forge: Forge;
+  bus: EventBus;
+  publicUrl: string;
+  draft?: boolean;
+  onError?: (error: unknown, sessionId: string) => void;
+}
+
+export interface Publisher {
+  /** Follows a session's events and publishes it to the forge when it ends. Idempotent. */
+  watch(sessionId: string): void;
+  /** Publishes whatever a session has not published yet (pushed commit, pull request, report). */
+  publish(sessionId: string): Promise<void>;
+  /** Watches every forge session not yet published: after a restart. */
+  start(): Promise<void>;
+  /** Resolves when the publications in flight finished (tests, shutdown). */
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+const ENDED = new Set(['delivered', 'bowed_out', 'failed', 'cancelled']);
+
+/**
+ * Takes a delivered session to the forge: the control plane pushes the branch (the session's delivery
+ * already made it a branch of the control plane's clone) and opens or updates the pull request with the
+ * gate's `pull-request.md`, then says so on the issue. A bow-out or failure is reported on the issue.
+ * It runs beside the worker, driven by the event bus, so the runner needs no forge.
+ */
+export function createPublisher(deps: PublisherDeps): Publisher {
+  const watching = new Map<string, () => void>();
+  const inFlight = new Set<Promise<void>>();
+  const chains = new Map<string, Promise<void>>();
+
+  async function publish(sessionId: string): Promise<void> {
+    const { store, forge } = deps;
+    const session = await store.getSession(sessionId);
+    if (!session) return;
+    const links = await store.listLinks({ sessionId });
+    const found = findForgeLink(links);
+    if (!found) return;
+    const link = found.data;
+    const action = decidePublication(session, link);
+    if (action === 'none') return;
+    const url = `${deps.publicUrl.replace(/\/+$/, '')}/sessions/${session.id}`;
+    if (action === 'report') {
+      const what = session.state === 'bowed_out' ? 'bowed out' : 'failed';
+      await forge.comment(
+        link.repo,
+        link.issue!,
+        `drydock ${what}: ${session.reason ?? 'see the report'}\n\n${url}`,
+      );
+      await store.linkSession(
+        found.key,
+        session.id,
+        toJsonValue({ ...link, reported: `${session.state}@${session.updatedAt}` }),
+      );
+      return;
+    }
+    await forge.push(link.repo, { from: session.repo, branch: session.branch!, commit: session.headCommit! });
+    const artifacts = await store.listArtifacts(session.id);
+    const description = artifacts.filter((artifact) => artifact.name === 'pull-request.md').at(-1);
+    const body = description
+      ? ((await store.getArtifact(description.id))?.content ?? '')
+      : (session.summary ?? '');
+    const pull = await forge.openOrUpdatePullRequest(link.repo, {
+      branch: session.branch!,
+      base: link.base,
+      title: pullTitle(session.task),
+      body: `${body}\n\n---\ndrydock session: ${url}${link.issue ? `\nCloses #${link.issue}` : ''}`,
+      draft: deps.draft ?? false,
+    });
+    await store.linkSession(forgeKey(link.repo, pull.number), session.id, { pull: pull.number });
+    await store.linkSession(
+      found.key,
+      session.id,
+      toJsonValue({ ...link, pull: pull.number, pullUrl: pull.url, publishedCommit: session.headCommit! }),
+    );
+    if (link.pull === undefined && link.issue !== null) {
+      await forge.comment(link.repo, link.issue, `drydock opened ${pull.url}`);
+    } else if (link.pull !== undefined) {
+      await forge.comment(
+        link.repo,
+        pull.number,
+        `drydock pushed ${session.headCommit!.slice(0, 12)} for the follow-up.`,
+      );
+    }
+  }
+
+  /** One publication at a time per session; failures are reported, never thrown at the bus. */
+  function schedule(sessionId: string): void {
+    const previous = chains.get(sessionId) ?? Promise.resolve();
+    const next = previous
+      .then(() => publish(sessionId))
+      .catch((error: unknown) => deps.onError?.(error, sessionId));
+    chains.set(sessionId, next);
+    inFlight.add(next);
+    void next.finally(() => inFlight.delete(next));
+  }
+
+  return {
+    watch(sessionId) {
+      if (watching.has(sessionId)) return;
+      const stop = deps.bus.subscribe(sessionId, (event) => {
+        if (event.data.type === 'state.changed' && ENDED.has(event.data.to)) schedule(sessionId);
+      });
+      watching.set(sessionId, stop);
+    },
+    publish: async (sessionId) => {
+      schedule(sessionId);
+      await chains.get(sessionId);
+    },
+    async start() {
+      for (const link of await deps.store.listLinks({ prefix: 'github:' })) {
+        if (!link.key.includes('@')) continue;
+        this.watch(link.sessionId);
+        schedule(link.sessionId);
+      }
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    stop() {
+      for (const stop of watching.values()) stop();
+      watching.clear();
+    },
+  };
+}
+
+/** The first line of the task, as a pull request title (at most 72 characters). Pure. */
+export function pullTitle(task: string): string {
+  const line =
+    task
+      .split('\n')
+      .find((each) => each.trim() !== '')
+      ?.trim() ?? 'drydock change';
+  const title = line.replace(/^Issue:\s*/, '');
+  return title.length > 72 ? `${title.slice(0, 71)}…` : title;
+}

@@ -1,0 +1,74 @@
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { BadInputError } from '../core/errors.ts';
+import type { SessionState } from '../core/session-state.ts';
+
+/** A schedule's configuration (stored as a trigger of kind `schedule`). */
+export const ScheduleConfig = z.object({
+  cron: z.string().min(1),
+  timezone: z.string().default('UTC'),
+  /** A forge repository (`owner/name`) or a local path. */
+  repo: z.string().min(1),
+  task: z.string().min(1).max(100_000),
+  model: z.string().optional(),
+  paused: z.boolean().default(false),
+  pausedReason: z.string().nullable().default(null),
+  /** The last due time drydock acted on (ISO 8601); runs start after it. */
+  lastDueAt: z.string().nullable().default(null),
+});
+export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
+
+export const AUTO_PAUSE_FAILURES = 3;
+
+/** Throws BadInputError for a cron expression or time zone croner refuses. */
+export function validateCron(cron: string, timezone: string): void {
+  try {
+    new Cron(cron, { timezone, paused: true }).nextRun();
+  } catch (error) {
+    throw new BadInputError(
+      'invalid_cron',
+      `"${cron}" in ${timezone} is not a valid schedule: ${String(error)}`,
+      {
+        cause: error,
+        details: { fields: { cron: String(error) } },
+      },
+    );
+  }
+}
+
+/**
+ * The latest due time in (`after`, `now`], or null. Pure. Missed runs (the server was down) collapse
+ * into one: a schedule runs once for the most recent time it was due, never a burst of catch-up runs.
+ */
+export function dueTime(cron: string, timezone: string, after: Date, now: Date): Date | null {
+  const job = new Cron(cron, { timezone, paused: true });
+  let due: Date | null = null;
+  let cursor = job.nextRun(after);
+  while (cursor && cursor.getTime() <= now.getTime()) {
+    due = cursor;
+    cursor = job.nextRun(cursor);
+  }
+  return due;
+}
+
+export type RunOutcome = 'success' | 'failure' | 'pending';
+
+/** A run's outcome from its session's state. Pure. Cancelled runs count neither way. */
+export function runOutcome(state: SessionState | null): RunOutcome | null {
+  if (state === 'delivered') return 'success';
+  if (state === 'failed' || state === 'bowed_out' || state === null) return 'failure';
+  if (state === 'cancelled') return null;
+  return 'pending';
+}
+
+/** Whether a schedule should pause: its last `limit` finished runs, newest last, all failed. Pure. */
+export function shouldAutoPause(
+  outcomes: readonly (RunOutcome | null)[],
+  limit = AUTO_PAUSE_FAILURES,
+): boolean {
+  const finished = outcomes.filter(
+    (outcome): outcome is 'success' | 'failure' => outcome === 'success' || outcome === 'failure',
+  );
+  const last = finished.slice(-limit);
+  return last.length === limit && last.every((outcome) => outcome === 'failure');
+}

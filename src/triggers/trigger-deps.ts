@@ -1,0 +1,29 @@
+import type { Forge } from '../core/ports/forge.ts';
+import type { SessionDeps } from '../sessions/session-deps.ts';
+import type { GithubTriggerSettings } from './github-events.ts';
+
+/** What triggers (webhooks, schedules, Slack) are wired with. */
+export interface TriggerDeps {
+  sessions: SessionDeps;
+  /** The forge for `owner/name` repositories (GitHub), or none: then only local paths are accepted. */
+  forge: Forge | null;
+  /** The model of sessions triggers start. */
+  defaultModel: string;
+  /** Where people open a session: `<publicUrl>/sessions/<id>`. */
+  publicUrl: string;
+  github: GithubTriggerSettings;
+  /** A session was queued or reopened: the worker should look now. */
+  wake(): void;
+  /** A session whose delivery goes to a forge: publish it when it ends (see publish-delivery.ts). */
+  watch(sessionId: string): void;
+}
+
+export const DEFAULT_GITHUB_SETTINGS: GithubTriggerSettings = {
+  botLogin: 'drydock[bot]',
+  label: 'drydock',
+  handle: 'drydock',
+};
+
+export function sessionUrl(deps: Pick<TriggerDeps, 'publicUrl'>, sessionId: string): string {
+  return `${deps.publicUrl.replace(/\/+$/, '')}/sessions/${encodeURIComponent(sessionId)}`;
+}

@@ -1,0 +1,212 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request the fake GitHub received, with its JSON body. */
+export interface GithubRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: Record<string, unknown>;
+}
+
+export interface FakeRepo {
+  defaultBranch: string;
+  /** login → permission; missing logins are not collaborators (404). */
+  permissions: Record<string, 'admin' | 'write' | 'read'>;
+  pulls: Array<{
+    number: number;
+    head: string;
+    base: string;
+    title: string;
+    body: string;
+    draft: boolean;
+    state: 'open';
+  }>;
+  comments: Array<{ id: number; issue: number; body: string; user: string }>;
+  reviewComments: Array<{ id: number; pull: number; body: string; user: string }>;
+  checkRuns: Array<{
+    id: number;
+    sha: string;
+    name: string;
+    status: string;
+    conclusion: string | null;
+    log: string;
+  }>;
+}
+
+export interface FakeGithub {
+  /** REST base URL (Octokit's `baseUrl`). */
+  url: string;
+  requests: GithubRequest[];
+  repos: Map<string, FakeRepo>;
+  addRepo(slug: string, repo?: Partial<FakeRepo>): FakeRepo;
+  /** Requests that wrote something (POST, PATCH), as `METHOD path`. */
+  writes(): string[];
+  close(): Promise<void>;
+}
+
+const BOT = 'drydock[bot]';
+
+/**
+ * A fake of the GitHub REST endpoints drydock calls, on port 0. It keeps repositories in memory, answers
+ * 401 without a token and 404 for unknown repositories, and records every request.
+ */
+export async function startFakeGithub(options: { token?: string } = {}): Promise<FakeGithub> {
+  const repos = new Map<string, FakeRepo>();
+  const requests: GithubRequest[] = [];
+  let ids = 1000;
+  let base = '';
+
+  const html = (slug: string, path: string) => `https://github.example/${slug}${path}`;
+  const pullJson = (slug: string, pull: FakeRepo['pulls'][number]) => ({
+    number: pull.number,
+    html_url: html(slug, `/pull/${pull.number}`),
+    title: pull.title,
+    body: pull.body,
+    draft: pull.draft,
+    state: pull.state,
+    head: { ref: pull.head },
+    base: { ref: pull.base },
+  });
+
+  function route(request: GithubRequest): { status: number; body: unknown } {
+    if (options.token && request.authorization !== `token ${options.token}`) {
+      return { status: 401, body: { message: 'Bad credentials' } };
+    }
+    const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(request.path.split('?')[0]!);
+    if (!match) return { status: 404, body: { message: 'Not Found' } };
+    const slug = `${match[1]}/${match[2]}`;
+    const repo = repos.get(slug);
+    if (!repo) return { status: 404, body: { message: 'Not Found' } };
+    const rest = match[3] ?? '';
+    const query = new URLSearchParams(request.path.split('?')[1] ?? '');
+    const { method, body } = request;
+    let m: RegExpExecArray | null;
+    if (method === 'GET' && rest === '')
+      return { status: 200, body: { full_name: slug, default_branch: repo.defaultBranch } };
+    m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest);
+    if (m && method === 'GET') {
+      const permission = repo.permissions[m[1]!];
+      // GitHub answers `none` for a user who is not a collaborator; 404 means the repository is out of reach.
+      return { status: 200, body: { permission: permission ?? 'none' } };
+    }
+    if (rest === '/pulls' && method === 'GET') {
+      const head = query.get('head')?.split(':')[1];
+      return {
+        status: 200,
+        body: repo.pulls.filter((pull) => !head || pull.head === head).map((pull) => pullJson(slug, pull)),
+      };
+    }
+    if (rest === '/pulls' && method === 'POST') {
+      const pull = {
+        number: repo.pulls.length + repo.comments.length + 1,
+        head: String(body.head),
+        base: String(body.base),
+        title: String(body.title),
+        body: String(body.body ?? ''),
+        draft: body.draft === true,
+        state: 'open' as const,
+      };
+      repo.pulls.push(pull);
+      return { status: 201, body: pullJson(slug, pull) };
+    }
+    m = /^\/pulls\/(\d+)$/.exec(rest);
+    if (m && method === 'PATCH') {
+      const pull = repo.pulls.find((each) => each.number === Number(m![1]));
+      if (!pull) return { status: 404, body: { message: 'Not Found' } };
+      if (typeof body.title === 'string') pull.title = body.title;
+      if (typeof body.body === 'string') pull.body = body.body;
+      return { status: 200, body: pullJson(slug, pull) };
+    }
+    m = /^\/issues\/(\d+)\/comments$/.exec(rest);
+    if (m && method === 'POST') {
+      const comment = { id: ids++, issue: Number(m[1]), body: String(body.body), user: BOT };
+      repo.comments.push(comment);
+      return {
+        status: 201,
+        body: {
+          id: comment.id,
+          html_url: html(slug, `/issues/${m[1]}#issuecomment-${comment.id}`),
+          body: comment.body,
+          user: { login: BOT },
+        },
+      };
+    }
+    m = /^\/pulls\/(\d+)\/(comments|reviews)$/.exec(rest);
+    if (m && method === 'GET') {
+      if (m[2] === 'reviews') return { status: 200, body: [] };
+      return {
+        status: 200,
+        body: repo.reviewComments
+          .filter((comment) => comment.pull === Number(m![1]))
+          .map((comment) => ({
+            id: comment.id,
+            html_url: html(slug, `/pull/${comment.pull}#r${comment.id}`),
+            body: comment.body,
+            user: { login: comment.user },
+          })),
+      };
+    }
+    m = /^\/commits\/([^/]+)\/check-runs$/.exec(rest);
+    if (m && method === 'GET') {
+      const runs = repo.checkRuns.filter((run) => run.sha === m![1]);
+      return {
+        status: 200,
+        body: { total_count: runs.length, check_runs: runs.map(({ log: _, ...run }) => run) },
+      };
+    }
+    m = /^\/actions\/jobs\/(\d+)\/logs$/.exec(rest);
+    if (m && method === 'GET') {
+      const run = repo.checkRuns.find((each) => each.id === Number(m![1]));
+      return run ? { status: 200, body: run.log } : { status: 404, body: { message: 'Not Found' } };
+    }
+    return { status: 404, body: { message: `fake GitHub has no route ${method} ${rest}` } };
+  }
+
+  const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const request: GithubRequest = {
+        method: incoming.method ?? 'GET',
+        path: incoming.url ?? '/',
+        authorization: incoming.headers.authorization,
+        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      };
+      requests.push(request);
+      const { status, body } = route(request);
+      const isText = typeof body === 'string';
+      response.writeHead(status, { 'content-type': isText ? 'text/plain' : 'application/json' });
+      response.end(isText ? body : JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: base,
+    requests,
+    repos,
+    addRepo(slug, repo = {}) {
+      const created: FakeRepo = {
+        defaultBranch: 'main',
+        permissions: {},
+        pulls: [],
+        comments: [],
+        reviewComments: [],
+        checkRuns: [],
+        ...repo,
+      };
+      repos.set(slug, created);
+      return created;
+    },
+    writes: () =>
+      requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.split('?')[0]}`),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

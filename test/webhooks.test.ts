@@ -1,0 +1,159 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiRoutes, createApp } from '../src/server/app.ts';
+import { createInProcessEventBus } from '../src/server/event-bus.ts';
+import { openApiDocument } from '../src/server/openapi.ts';
+import { createSecretBox } from '../src/triggers/secret-box.ts';
+import { createHarness, type Harness } from './support/server-harness.ts';
+
+const HOOK_SECRET = 'hook-secret-0123456789';
+
+/** Signed generic and Sentry webhooks, and their configuration through the API, in process. */
+describe('webhooks and their configuration', () => {
+  let h: Harness;
+  let app: ReturnType<typeof createApp>;
+  let woken = 0;
+  const nowMs = Date.parse('2025-06-01T12:00:00Z');
+
+  beforeEach(async () => {
+    h = await createHarness();
+    woken = 0;
+    app = createApp({
+      sessions: { ...h.deps, clock: { now: () => new Date(nowMs) } },
+      bus: createInProcessEventBus(),
+      control: {
+        wake: () => void woken++,
+        cancel: async () => {
+          throw new Error('unused');
+        },
+      },
+      defaultModel: 'script:demo',
+      allowScriptModels: true,
+      version: 'test',
+      triggers: {
+        forge: null,
+        githubWebhookSecret: null,
+        publicUrl: 'http://x',
+        secrets: createSecretBox(Buffer.alloc(32, 1)),
+      },
+    });
+  });
+  afterEach(() => h.close());
+
+  const api = (method: string, path: string, body?: unknown, role: 'admin' | 'member' | 'viewer' = 'admin') =>
+    app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${h.tokens[role]}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const sign = (body: string, timestamp: number) =>
+    `sha256=${createHmac('sha256', HOOK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
+  const deliver = (name: string, body: string, headers: Record<string, string>) =>
+    app.request(`/webhooks/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+
+  it('a signed alert starts one session from the template; bad, stale and repeated deliveries do not', async () => {
+    const created = await api('POST', '/api/hooks', {
+      name: 'alerts',
+      secret: HOOK_SECRET,
+      repo: h.repo,
+      template: 'Investigate: {{ payload.alert.title }}',
+    });
+    expect(created.status).toBe(201);
+    expect(JSON.stringify(await created.json())).not.toContain(HOOK_SECRET);
+    expect((await h.store.findTrigger('hook', 'alerts'))?.secret).not.toContain(HOOK_SECRET);
+    expect((await api('GET', '/api/hooks', undefined, 'member')).status).toBe(403);
+
+    const body = JSON.stringify({ alert: { title: 'mean() is wrong' } });
+    const ts = nowMs / 1000;
+    const ok = {
+      'x-drydock-timestamp': String(ts),
+      'x-drydock-signature': sign(body, ts),
+      'idempotency-key': 'k1',
+    };
+    expect((await deliver('alerts', body, { ...ok, 'x-drydock-signature': sign('{}', ts) })).status).toBe(
+      401,
+    );
+    expect((await deliver('alerts', body, { ...ok, 'x-drydock-signature': '' })).status).toBe(401);
+    const stale = ts - 3600;
+    expect(
+      (
+        await deliver('alerts', body, {
+          ...ok,
+          'x-drydock-timestamp': String(stale),
+          'x-drydock-signature': sign(body, stale),
+        })
+      ).status,
+    ).toBe(401);
+    expect(await h.store.listSessions()).toEqual([]);
+
+    const first = (await (await deliver('alerts', body, ok)).json()) as { sessionId: string };
+    const again = await (await deliver('alerts', body, ok)).json();
+    expect(again).toMatchObject({ sessionId: first.sessionId, duplicate: true });
+    const sessions = await h.store.listSessions();
+    expect(sessions.map((s) => s.task)).toEqual(['Investigate: mean() is wrong']);
+    expect(woken).toBe(1);
+    expect((await deliver('nope', body, ok)).status).toBe(404);
+  });
+
+  it('verifies Sentry with Sentry-Hook-Signature and starts a session from a Sentry issue alert', async () => {
+    await api('POST', '/api/hooks', {
+      name: 'sentry',
+      scheme: 'sentry',
+      secret: HOOK_SECRET,
+      repo: h.repo,
+      template: 'Fix {{ payload.data.issue.title }} ({{ payload.data.issue.culprit }})',
+    });
+    const body = readFileSync(join(import.meta.dirname, 'fixtures', 'sentry-issue-created.json'), 'utf8');
+    const signature = createHmac('sha256', HOOK_SECRET).update(body).digest('hex');
+    const headers = {
+      'sentry-hook-resource': 'issue',
+      'sentry-hook-timestamp': String(nowMs / 1000),
+      'request-id': 'r-1',
+    };
+    expect(
+      (await deliver('sentry', body, { ...headers, 'sentry-hook-signature': '0'.repeat(64) })).status,
+    ).toBe(401);
+    const response = await deliver('sentry', body, { ...headers, 'sentry-hook-signature': signature });
+    expect(response.status).toBe(202);
+    const [session] = await h.store.listSessions();
+    expect(session?.task).toBe(
+      "Fix TypeError: Cannot read properties of undefined (reading 'length') (mean(src/stats))",
+    );
+  });
+
+  it('manages schedules, validating cron and time zone, and documents every route', async () => {
+    const bad = await api(
+      'POST',
+      '/api/schedules',
+      { name: 'nightly', cron: '99 * * * *', repo: h.repo, task: 't' },
+      'member',
+    );
+    expect(bad.status).toBe(400);
+    const created = await api(
+      'POST',
+      '/api/schedules',
+      { name: 'nightly', cron: '0 3 * * *', timezone: 'Europe/Berlin', repo: h.repo, task: 'update deps' },
+      'member',
+    );
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect(
+      await (await api('PATCH', `/api/schedules/${id}`, { paused: true }, 'member')).json(),
+    ).toMatchObject({ paused: true });
+    expect(await (await api('GET', `/api/schedules/${id}/runs`, undefined, 'viewer')).json()).toEqual({
+      runs: [],
+    });
+    expect((await api('DELETE', `/api/schedules/${id}`, undefined, 'viewer')).status).toBe(403);
+    expect((await api('DELETE', `/api/schedules/${id}`, undefined, 'member')).status).toBe(204);
+    const document = openApiDocument('test') as { paths: Record<string, Record<string, unknown>> };
+    for (const route of apiRoutes(app)) {
+      expect(document.paths[route.path]?.[route.method], `${route.method} ${route.path}`).toBeDefined();
+    }
+  });
+});
