@@ -34,17 +34,29 @@ export async function createSession(deps: SessionDeps, request: SessionRequest):
   const ref = request.ref?.trim() || 'HEAD';
   const repository = await resolveLocalRepository(request.repo, ref);
   deps.models(request.model);
-  const now = deps.clock.now().toISOString();
-  const session: Session = {
-    id: deps.ids.next(),
-    state: 'queued',
+  const session = newSessionRecord(deps, {
     task,
     repo: repository.path,
     ref,
     baseCommit: repository.commit,
+    model: request.model,
+  });
+  await deps.store.createSession(session);
+  return session;
+}
+
+/** A new session as the store keeps it: queued, nothing done yet. */
+export function newSessionRecord(
+  deps: Pick<SessionDeps, 'clock' | 'ids'>,
+  fields: Pick<Session, 'task' | 'repo' | 'ref' | 'baseCommit' | 'model'>,
+): Session {
+  const now = deps.clock.now().toISOString();
+  return {
+    id: deps.ids.next(),
+    state: 'queued',
+    ...fields,
     headCommit: null,
     branch: null,
-    model: request.model,
     steps: 0,
     usage: ZERO_USAGE,
     summary: null,
@@ -52,6 +64,4 @@ export async function createSession(deps: SessionDeps, request: SessionRequest):
     createdAt: now,
     updatedAt: now,
   };
-  await deps.store.createSession(session);
-  return session;
 }

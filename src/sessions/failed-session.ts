@@ -1,5 +1,5 @@
 import type { Session } from '../core/session.ts';
-import { ZERO_USAGE } from '../core/session.ts';
+import { newSessionRecord } from './create-session.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { SessionRecorder } from './session-recorder.ts';
 
@@ -11,24 +11,13 @@ export async function createFailedSession(
   deps: Pick<SessionDeps, 'store' | 'clock' | 'ids'>,
   request: { task: string; repo: string; model: string; code: string; reason: string },
 ): Promise<Session> {
-  const now = deps.clock.now().toISOString();
-  const session: Session = {
-    id: deps.ids.next(),
-    state: 'queued',
+  const session = newSessionRecord(deps, {
     task: request.task.trim() || '(no task)',
     repo: request.repo,
     ref: 'HEAD',
     baseCommit: null,
-    headCommit: null,
-    branch: null,
     model: request.model,
-    steps: 0,
-    usage: ZERO_USAGE,
-    summary: null,
-    reason: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
   await deps.store.createSession(session);
   const recorder = new SessionRecorder(deps.store, session, {});
   await recorder.transition('failed', {
