@@ -12,7 +12,7 @@ import { DEFAULT_BUDGET } from '../src/core/session.ts';
 import { createModelRouter } from '../src/models/router.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
-import { createSession } from '../src/sessions/create-session.ts';
+import { createSession, fieldOf } from '../src/sessions/create-session.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { createSequentialIds } from '../src/store/ids.ts';
@@ -198,7 +198,10 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
       [{ task: 'x', repo, model: `script:${join(dir, 'nope.json')}` }, 'invalid_script'],
     ];
     for (const [request, code] of cases) {
-      await expect(createSession(deps, request), code).rejects.toMatchObject({ code });
+      await expect(createSession(deps, request), code).rejects.toMatchObject({
+        code,
+        details: { fields: { [fieldOf(code)!]: expect.any(String) } },
+      });
       await expect(createSession(deps, request)).rejects.toBeInstanceOf(BadInputError);
     }
     expect(await store.listSessions()).toEqual([]);

@@ -19,6 +19,39 @@ export const MAX_TASK_CHARS = 100_000;
  * so bad input leaves nothing half-created; then stores the new session in state `queued`.
  */
 export async function createSession(deps: SessionDeps, request: SessionRequest): Promise<Session> {
+  try {
+    return await validateAndCreate(deps, request);
+  } catch (error) {
+    throw withField(error);
+  }
+}
+
+/** Which request field a validation error is about, so forms can show it next to that field. Pure. */
+export function fieldOf(code: string): keyof SessionRequest | null {
+  if (code === 'empty_task' || code === 'task_too_long') return 'task';
+  if (code === 'repo_not_found' || code === 'not_a_git_repository') return 'repo';
+  if (code === 'unknown_ref') return 'ref';
+  if (
+    ['unknown_model', 'missing_api_key', 'missing_base_url', 'invalid_base_url', 'invalid_script'].includes(
+      code,
+    )
+  ) {
+    return 'model';
+  }
+  return null;
+}
+
+function withField(error: unknown): unknown {
+  if (!(error instanceof BadInputError) || error.details?.fields) return error;
+  const field = fieldOf(error.code);
+  if (!field) return error;
+  return new BadInputError(error.code, error.message, {
+    cause: error.cause,
+    details: { ...error.details, fields: { [field]: error.message } },
+  });
+}
+
+async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Promise<Session> {
   const task = request.task.trim();
   if (task === '')
     throw new BadInputError(
