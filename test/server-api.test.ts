@@ -148,7 +148,7 @@ describe('drydock server over a real port', { timeout: 90_000 }, () => {
     expect(Date.now() - started).toBeLessThan(3000);
     stream.close();
     await waitForState(created.id, 'cancelled');
-    expect(server.worker.running()).toEqual([]);
+    expect(server.worker?.running()).toEqual([]);
     const again = await api('POST', `/api/sessions/${created.id}/cancel`);
     expect(again.status).toBe(409);
   });

@@ -24,7 +24,7 @@ describe('webhooks and their configuration', () => {
       sessions: { ...h.deps, clock: { now: () => new Date(nowMs) } },
       bus: createInProcessEventBus(),
       control: {
-        wake: () => void woken++,
+        wake: async () => void woken++,
         cancel: async () => {
           throw new Error('unused');
         },

@@ -18,7 +18,9 @@ import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/re
 import { printEnding, runInForeground } from './commands/run.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
+import { runWorker } from './commands/worker.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { positiveInteger } from './open-queue.ts';
 import { createRemoteClient } from './remote-client.ts';
 import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
 
@@ -188,6 +190,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       'accept script: models over the API (tests and demos; they read server files)',
     )
     .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .option('--no-worker', 'control plane only: sessions run in drydock worker processes (needs Postgres)')
+    .option('--lease-ms <ms>', 'how long a dead worker holds a session before another resumes it', '30000')
     .action(
       async (options: {
         port: string;
@@ -195,6 +199,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         concurrency: string;
         allowScriptModels?: boolean;
         sandbox?: string;
+        worker: boolean;
+        leaseMs: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
         await runUp(
@@ -204,6 +210,43 @@ function buildProgram(setExitCode: (code: number) => void): Command {
             host: options.host,
             concurrency: Number(options.concurrency),
             allowScriptModels: options.allowScriptModels ?? false,
+            noWorker: !options.worker,
+            leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),
+          },
+          process.env,
+          out,
+        );
+      },
+    );
+
+  program
+    .command('worker')
+    .description('Run sessions from the Postgres queue (DRYDOCK_DATABASE_URL) until SIGTERM')
+    .option('--concurrency <n>', 'sessions run at once', '2')
+    .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .option('--lease-ms <ms>', 'how long a dead worker holds a session before another resumes it', '30000')
+    .option('--poll-ms <ms>', 'how often an idle worker asks the queue for work', '1000')
+    .option(
+      '--drain-seconds <s>',
+      'on SIGTERM, how long running sessions get before they are handed back',
+      '30',
+    )
+    .action(
+      async (options: {
+        concurrency: string;
+        sandbox?: string;
+        leaseMs: string;
+        pollMs: string;
+        drainSeconds: string;
+      }) => {
+        const sandbox = sandboxChoice(options.sandbox, process.env);
+        await runWorker(
+          await embedded({ sandbox }),
+          {
+            concurrency: positiveInteger(options.concurrency, '--concurrency'),
+            leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),
+            pollMs: positiveInteger(options.pollMs, '--poll-ms'),
+            drainMs: positiveInteger(options.drainSeconds, '--drain-seconds') * 1000,
           },
           process.env,
           out,

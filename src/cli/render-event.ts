@@ -73,6 +73,8 @@ export class EventRenderer {
         return `  blocked: ${data.host}:${data.port}`;
       case 'message.received':
         return `follow-up: ${oneLine(data.text, 160)}`;
+      case 'cancel.requested':
+        return 'cancel requested';
       case 'session.error':
         return `  error (${data.code}): ${oneLine(data.message, 300)}`;
     }

@@ -96,6 +96,8 @@ export type EventData =
   | { type: 'network.blocked'; host: string; port: number }
   /** A follow-up from a person: read by the agent at its next step, or opening a new turn. */
   | { type: 'message.received'; text: string }
+  /** Someone asked to cancel a session another process runs; its worker aborts the run at its next check. */
+  | { type: 'cancel.requested' }
   | { type: 'session.error'; code: string; message: string };
 
 export type EventType = EventData['type'];

@@ -1,27 +1,30 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/support/server-harness.ts';
 import type { TokenRole } from '../core/ports/store.ts';
+import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { apiRoutes, createApp, MAX_BODY_BYTES } from './app.ts';
 import { createInProcessEventBus } from './event-bus.ts';
-import { createWorker } from './worker.ts';
+import { createSessionControl } from './session-control.ts';
 
 describe('HTTP API (in-process)', () => {
   let h: Harness;
   let app: ReturnType<typeof createApp>;
   let wakes: number;
+  let queue: ReturnType<typeof createInProcessQueue>;
 
   const build = (allowScriptModels: boolean) => {
     const bus = createInProcessEventBus();
-    // A worker that runs nothing (concurrency 0): cancel and wake are real, sessions stay queued.
-    const worker = createWorker({ deps: h.deps, bus, concurrency: 0 });
+    // No worker in this process: wake enqueues and cancel is real, sessions stay queued.
+    const control = createSessionControl({ store: h.store, queue, worker: null });
     return createApp({
       sessions: h.deps,
       bus,
       control: {
-        wake: () => {
+        wake: async (id) => {
           wakes += 1;
+          await control.wake(id);
         },
-        cancel: (id) => worker.cancel(id),
+        cancel: (id) => control.cancel(id),
       },
       defaultModel: 'script:demo',
       allowScriptModels,
@@ -34,6 +37,7 @@ describe('HTTP API (in-process)', () => {
   beforeEach(async () => {
     h = await createHarness();
     wakes = 0;
+    queue = createInProcessQueue();
     app = build(true);
   });
   afterEach(async () => {
@@ -97,6 +101,7 @@ describe('HTTP API (in-process)', () => {
     const created = await create();
     expect(created.state).toBe('queued');
     expect(wakes).toBe(1);
+    expect(await queue.get('session', created.id)).toMatchObject({ state: 'pending' });
     const list = (await (await call('GET', '/api/sessions?state=queued', { role: 'viewer' })).json()) as {
       sessions: Array<{ id: string }>;
     };
@@ -174,6 +179,20 @@ describe('HTTP API (in-process)', () => {
     const message = await call('POST', `/api/sessions/${created.id}/messages`, { body: { text: 'more' } });
     expect(message.status).toBe(409);
     expect((await call('GET', `/api/sessions/${created.id}/patch`)).status).toBe(409);
+  });
+
+  it('asks the worker of a session running in another process to cancel it: a cancel.requested event', async () => {
+    const created = await create();
+    // What a worker elsewhere records when it picks the session.
+    await h.store.record(created.id, {
+      events: [{ type: 'state.changed', from: 'queued', to: 'provisioning' }],
+      patch: { state: 'provisioning' },
+    });
+    const cancelled = await call('POST', `/api/sessions/${created.id}/cancel`);
+    expect(cancelled.status).toBe(202);
+    expect(await cancelled.json()).toEqual({ id: created.id, state: 'provisioning' });
+    const events = await h.store.listEvents(created.id);
+    expect(events.at(-1)?.data).toEqual({ type: 'cancel.requested' });
   });
 
   it('records a follow-up as message.received and answers its seq', async () => {

@@ -5,14 +5,14 @@ import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { GithubTriggerSettings } from '../triggers/github-events.ts';
 import type { Publisher } from '../triggers/publish-delivery.ts';
 import type { SecretBox } from '../triggers/secret-box.ts';
+import type { SessionControl } from './session-control.ts';
 import type { StorePoller } from './store-poller.ts';
-import type { SessionControl } from './worker.ts';
 
 /** What the HTTP app is wired with. */
 export interface ServerDeps {
   sessions: SessionDeps;
   bus: EventBus;
-  /** The worker's controls: wake on a new session, cancel. */
+  /** Gets sessions run (the queue) and cancelled, wherever their workers are. */
   control: SessionControl;
   /** Feeds the bus with events other processes write; created from store and bus when absent. */
   poller?: StorePoller;

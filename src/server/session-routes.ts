@@ -42,7 +42,7 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
       model,
       ...(body.ref ? { ref: body.ref } : {}),
     });
-    deps.control.wake();
+    await deps.control.wake(session.id);
     return c.json({ id: session.id, state: session.state }, 201);
   });
 
@@ -76,7 +76,7 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
     const id = c.req.param('id');
     const body = parseInput(messageBody, await readJsonBody(c), 'message');
     const event = await sendMessage(store, id, body.text);
-    deps.control.wake();
+    await deps.control.wake(id);
     return c.json({ id, seq: event.seq }, 202);
   });
 

@@ -1,10 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { EventBus } from '../core/ports/event-bus.ts';
+import type { Queue } from '../core/ports/queue.ts';
+import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { createScheduler } from '../triggers/scheduler.ts';
 import { createApp } from './app.ts';
 import { createInProcessEventBus } from './event-bus.ts';
 import type { ServerDeps } from './server-deps.ts';
+import { createSessionControl } from './session-control.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 import { createWorker, type Worker } from './worker.ts';
 
@@ -12,15 +15,25 @@ export interface StartOptions extends Omit<ServerDeps, 'bus' | 'control'> {
   port: number;
   host: string;
   concurrency: number;
-  /** How often the worker looks for queued sessions. */
+  /**
+   * Where sessions wait for workers: the Postgres queue when other processes run workers; by default
+   * an in-process queue, refilled from the store's live sessions on start.
+   */
+  queue?: Queue;
+  /** Control plane only (`drydock up --no-worker`): sessions run in `drydock worker` processes. */
+  noWorker?: boolean;
+  /** How often the worker asks the queue for work. */
   workerPollMs?: number;
+  /** The worker's lease (visibility timeout). */
+  leaseMs?: number;
   /** How often the scheduler looks for due schedules; default 15 s. */
   schedulerIntervalMs?: number;
 }
 
 export interface RunningServer {
   url: string;
-  worker: Worker;
+  /** The in-process worker; null with `noWorker`. */
+  worker: Worker | null;
   bus: EventBus;
   /** Stops taking requests and sessions, and waits up to `timeoutMs` for running sessions. */
   close(timeoutMs?: number): Promise<void>;
@@ -29,24 +42,32 @@ export interface RunningServer {
 /** `drydock up`'s process: the API (and web UI) on a port, and the in-process worker. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const bus = createInProcessEventBus();
-  const worker = createWorker({
-    deps: options.sessions,
-    bus,
-    concurrency: options.concurrency,
-    ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
-    onError: (error, sessionId) =>
-      console.error(`drydock worker${sessionId ? ` (${sessionId})` : ''}:`, error),
-  });
-  const app = createApp({ ...options, bus, control: worker });
+  const queue = options.queue ?? createInProcessQueue({ clock: options.sessions.clock });
+  const worker = options.noWorker
+    ? null
+    : createWorker({
+        deps: options.sessions,
+        queue,
+        bus,
+        concurrency: options.concurrency,
+        // The in-process queue starts empty: refill it with every live session.
+        recover: options.queue ? 'queued' : 'live',
+        ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
+        ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+        onError: (error, sessionId) =>
+          console.error(`drydock worker${sessionId ? ` (${sessionId})` : ''}:`, error),
+      });
+  const control = createSessionControl({ store: options.sessions.store, queue, worker });
+  const app = createApp({ ...options, bus, control });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
       resolve(started),
     );
     started.once('error', reject);
   });
-  await worker.start();
+  await worker?.start();
   const scheduler = options.triggers
-    ? createScheduler(triggerDeps({ ...options, bus, control: worker }, options.triggers), {
+    ? createScheduler(triggerDeps({ ...options, bus, control }, options.triggers), {
         ...(options.schedulerIntervalMs ? { intervalMs: options.schedulerIntervalMs } : {}),
         onError: (error) => console.error('drydock scheduler:', error),
       })
@@ -65,7 +86,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // Open event streams never end on their own.
       if ('closeAllConnections' in server) server.closeAllConnections();
       await scheduler?.stop();
-      await worker.stop(timeoutMs);
+      // Sessions still running resume from their checkpoints: on the next start (in-process queue), or
+      // on another worker once their leases expire (a shared queue). No hand-off here: their runs go on
+      // writing until this process exits (drydock worker fences them off first).
+      await worker?.stop(timeoutMs);
+      // A queue passed in belongs to the caller.
+      if (!options.queue) await queue.close();
       await options.triggers?.publisher?.idle();
       options.triggers?.publisher?.stop();
       await closed;

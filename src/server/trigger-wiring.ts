@@ -21,7 +21,12 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     defaultModel: deps.defaultModel,
     publicUrl: triggers.publicUrl,
     github: triggers.github ?? DEFAULT_GITHUB_SETTINGS,
-    wake: () => deps.control.wake(),
+    wake: (sessionId) => {
+      // The worker's periodic reconcile enqueues a queued session whose enqueue failed here.
+      deps.control
+        .wake(sessionId)
+        .catch((error: unknown) => console.error(`drydock queue (${sessionId}):`, error));
+    },
     watch: (sessionId) => publisher?.watch(sessionId),
   };
 }

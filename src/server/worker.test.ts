@@ -1,26 +1,57 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/support/server-harness.ts';
-import { DEMO_TASK } from '../cli/demo/demo-script.ts';
+import { DEMO_SCRIPT, DEMO_TASK } from '../cli/demo/demo-script.ts';
+import type { Queue } from '../core/ports/queue.ts';
+import type { Script } from '../models/script-file.ts';
+import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { createSession } from '../sessions/create-session.ts';
+import { requestCancel } from '../sessions/follow-ups.ts';
 import { createInProcessEventBus } from './event-bus.ts';
-import { createWorker } from './worker.ts';
+import { createWorker, SESSION_JOB, type WorkerOptions } from './worker.ts';
+
+/** The demo with a slow command first, so a test can act while the session runs. */
+const SLOW_SCRIPT: Script = Array.isArray(DEMO_SCRIPT)
+  ? DEMO_SCRIPT
+  : {
+      ...DEMO_SCRIPT,
+      coder: [{ toolCalls: [{ name: 'bash', input: { command: 'sleep 2' } }] }, ...(DEMO_SCRIPT.coder ?? [])],
+    };
 
 describe('worker', { timeout: 60_000 }, () => {
   let h: Harness;
+  let queue: Queue;
+  const workers: Array<ReturnType<typeof createWorker>> = [];
   beforeEach(async () => {
     h = await createHarness();
+    h.scripts.slow = SLOW_SCRIPT;
+    queue = createInProcessQueue();
   });
   afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.stop(5_000);
     await h.close();
   });
 
+  const start = async (options: Partial<WorkerOptions> = {}) => {
+    const worker = createWorker({
+      deps: h.deps,
+      queue,
+      bus: createInProcessEventBus(),
+      concurrency: 1,
+      pollMs: 20,
+      ...options,
+    });
+    workers.push(worker);
+    await worker.start();
+    return worker;
+  };
   const waitFor = async (check: () => Promise<boolean>, timeoutMs = 45_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
+  const stateOf = async (id: string) => (await h.store.getSession(id))?.state;
 
   it('resumes a session a crashed process left provisioning, and runs queued ones oldest first within its concurrency', async () => {
     const crashed = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:demo' });
@@ -32,20 +63,93 @@ describe('worker', { timeout: 60_000 }, () => {
     const queued = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:demo' });
     const bus = createInProcessEventBus();
     const published: string[] = [];
-    const worker = createWorker({ deps: h.deps, bus, concurrency: 1, pollMs: 20 });
     const off = bus.subscribe(crashed.id, (event) => published.push(event.data.type));
     let maxRunning = 0;
+    const worker = createWorker({ deps: h.deps, queue, bus, concurrency: 1, pollMs: 20, recover: 'live' });
+    workers.push(worker);
     const sampler = setInterval(() => {
       maxRunning = Math.max(maxRunning, worker.running().length);
     }, 5);
     await worker.start();
-    expect(worker.running()).toEqual([crashed.id]);
-    await waitFor(async () => (await h.store.getSession(queued.id))?.state === 'delivered');
+    await waitFor(async () => (await stateOf(queued.id)) === 'delivered');
     clearInterval(sampler);
     off();
-    expect((await h.store.getSession(crashed.id))?.state).toBe('delivered');
+    expect(await stateOf(crashed.id)).toBe('delivered');
     expect(published).toContain('delivery.branch');
     expect(maxRunning).toBe(1);
-    await worker.stop(1000);
+    expect(await queue.get(SESSION_JOB, crashed.id)).toMatchObject({ state: 'done' });
+    expect(await queue.get(SESSION_JOB, queued.id)).toMatchObject({ state: 'done' });
+  });
+
+  it('on a durable queue, enqueues on start only the mid-run sessions that have no job at all', async () => {
+    const orphan = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:demo' });
+    const held = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:demo' });
+    for (const session of [orphan, held]) {
+      await h.store.record(session.id, {
+        events: [{ type: 'state.changed', from: 'queued', to: 'provisioning' }],
+        patch: { state: 'provisioning' },
+      });
+    }
+    // Another worker holds `held`; `orphan` was left by a drydock from before the queue.
+    await queue.enqueue({ kind: SESSION_JOB, key: held.id });
+    await queue.lease({ worker: 'other', kinds: [SESSION_JOB], visibilityMs: 60_000 });
+    await start({ recover: 'queued' });
+    await waitFor(async () => (await stateOf(orphan.id)) === 'delivered');
+    expect(await stateOf(held.id)).toBe('provisioning');
+    expect(await queue.get(SESSION_JOB, held.id)).toMatchObject({ leasedBy: 'other', rerun: false });
+  });
+
+  it('enqueues a queued session whose enqueue was lost, once it waited a reconcile period', async () => {
+    await start({ recover: 'queued', reconcileMs: 300 });
+    const lost = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:demo' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await queue.get(SESSION_JOB, lost.id)).toBeNull();
+    await waitFor(async () => (await stateOf(lost.id)) === 'delivered');
+  });
+
+  it('takes over a session whose worker died once its lease expires, and resumes it', async () => {
+    const session = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:demo' });
+    await queue.enqueue({ kind: SESSION_JOB, key: session.id });
+    // A worker leases it, starts it and dies without a heartbeat.
+    await queue.lease({ worker: 'dead', kinds: [SESSION_JOB], visibilityMs: 300 });
+    await h.store.record(session.id, {
+      events: [{ type: 'state.changed', from: 'queued', to: 'provisioning' }],
+      patch: { state: 'provisioning' },
+    });
+    const worker = await start({ workerId: 'alive' });
+    expect(worker.running()).toEqual([]);
+    await waitFor(async () => (await stateOf(session.id)) === 'delivered');
+    expect(await queue.get(SESSION_JOB, session.id)).toMatchObject({ state: 'done', attempts: 2 });
+  });
+
+  it('aborts a run when another process records a cancel request for it', async () => {
+    const session = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:slow' });
+    await queue.enqueue({ kind: SESSION_JOB, key: session.id });
+    await start({ cancelPollMs: 50 });
+    await waitFor(async () =>
+      (await h.store.listEvents(session.id)).some((e) => e.data.type === 'tool.call'),
+    );
+    const requestedAt = Date.now();
+    await requestCancel(h.store, session.id);
+    await waitFor(async () => (await stateOf(session.id)) === 'cancelled');
+    // The abort reaches the running `sleep 2`, so it ends well before the command would.
+    expect(Date.now() - requestedAt).toBeLessThan(2_000);
+    expect(await queue.get(SESSION_JOB, session.id)).toMatchObject({ state: 'done' });
+  });
+
+  it('on stop, hands a session still running back to the queue instead of holding its lease', async () => {
+    const session = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:slow' });
+    await queue.enqueue({ kind: SESSION_JOB, key: session.id });
+    const worker = await start();
+    await waitFor(async () => worker.running().length === 1);
+    workers.splice(0);
+    expect(await worker.stop(50)).toEqual([session.id]);
+    expect(await queue.get(SESSION_JOB, session.id)).toMatchObject({ state: 'leased' });
+    await worker.handOff();
+    expect(await queue.get(SESSION_JOB, session.id)).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(await queue.lease({ worker: 'next', kinds: [SESSION_JOB], visibilityMs: 1000 })).not.toBeNull();
+    // End the run that this process still carries (a real worker process exits here).
+    worker.abort(session.id);
+    await waitFor(async () => worker.running().length === 0);
   });
 });

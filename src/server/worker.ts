@@ -1,44 +1,15 @@
-import { ConflictError, NotFoundError } from '../core/errors.ts';
+import { hostname } from 'node:os';
+import { ConflictError, describeError, isDrydockError } from '../core/errors.ts';
 import type { EventBus } from '../core/ports/event-bus.ts';
+import type { Lease, Queue } from '../core/ports/queue.ts';
 import type { Session } from '../core/session.ts';
-import type { SessionState } from '../core/session-state.ts';
-import { cancelQueuedSession, decideCancel } from '../sessions/follow-ups.ts';
+import { isTerminal, type SessionState } from '../core/session-state.ts';
+import { cancelRequested } from '../sessions/follow-ups.ts';
 import { runSession } from '../sessions/run-session.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 
-export interface WorkerOptions {
-  deps: SessionDeps;
-  bus: EventBus;
-  /** Sessions run at once. */
-  concurrency: number;
-  /** How often to look for queued sessions when nobody calls wake(). */
-  pollMs?: number;
-  /** Told about failures the worker cannot record on a session (the store is unreachable). */
-  onError?: (error: unknown, sessionId?: string) => void;
-}
-
-/** What the API needs from the worker. */
-export interface SessionControl {
-  /** A session was queued: look for work now rather than at the next poll. */
-  wake(): void;
-  /**
-   * Cancels a session: a running one is aborted (it ends `cancelled` at its next step), a queued one
-   * is cancelled at once. Throws NotFoundError, or ConflictError when it already ended.
-   */
-  cancel(sessionId: string): Promise<Session>;
-}
-
-export interface Worker extends SessionControl {
-  /** Resumes sessions a previous process left in a live state, then picks queued ones. */
-  start(): Promise<void>;
-  /** Ids of the sessions running now. */
-  running(): string[];
-  /**
-   * Stops picking and waits up to `timeoutMs` for running sessions to end, aborting none: a session
-   * still running then is resumed from its checkpoint by the next start.
-   */
-  stop(timeoutMs: number): Promise<void>;
-}
+/** The queue's job kind for running a session; the job's key is the session id. */
+export const SESSION_JOB = 'session';
 
 /** States a session is left in when its process dies mid-run; a new worker resumes them. */
 export const RESUMABLE_STATES: readonly SessionState[] = [
@@ -50,58 +21,191 @@ export const RESUMABLE_STATES: readonly SessionState[] = [
   'delivering',
 ];
 
+export const DEFAULT_LEASE_MS = 30_000;
+
+export interface WorkerOptions {
+  deps: SessionDeps;
+  queue: Queue;
+  bus: EventBus;
+  /** Sessions run at once. */
+  concurrency: number;
+  /** How often an idle worker asks the queue for work when nobody calls wake(); default 1 s. */
+  pollMs?: number;
+  /** A lease's visibility timeout: how long a dead worker's session waits before another takes it. */
+  leaseMs?: number;
+  /** Between heartbeats; default a third of the lease. */
+  heartbeatMs?: number;
+  /** How often a running session's log is read for a cancel request from another process; default 1 s. */
+  cancelPollMs?: number;
+  /** Names this worker on the jobs it leases. */
+  workerId?: string;
+  /**
+   * Which sessions the start enqueues from the store: `live` (queued and mid-run ones) for the
+   * in-process queue, which forgets its jobs with its process; `queued` for a durable queue (plus
+   * mid-run sessions that have no job at all, left by a drydock from before the queue). Queued
+   * sessions are enqueued again every `reconcileMs` (default 60 s), once queued for that long, so a
+   * lost enqueue delays a session rather than stranding it (and a session `drydock run` is about to
+   * start itself is left alone).
+   */
+  recover?: 'live' | 'queued';
+  reconcileMs?: number;
+  /** Told about failures the worker cannot record on a session (the store is unreachable, a lease lost). */
+  onError?: (error: unknown, sessionId?: string) => void;
+}
+
+export interface Worker {
+  /** Enqueues recovered sessions, then leases. */
+  start(): Promise<void>;
+  /** Work was enqueued: ask the queue now rather than at the next poll. */
+  wake(): void;
+  /** Aborts a session running in this process (it ends `cancelled` at its next step); false if it runs elsewhere. */
+  abort(sessionId: string): boolean;
+  /** Ids of the sessions running now. */
+  running(): string[];
+  /**
+   * Drains: stops leasing and waits up to `timeoutMs` for running sessions, aborting none. Returns the
+   * ids of sessions still running; handOff() gives them back to the queue.
+   */
+  stop(timeoutMs: number): Promise<string[]>;
+  /**
+   * Releases the leases of the sessions still running, so another worker resumes them from their
+   * checkpoints at once. Their runs go on in this process: make sure they can no longer write (close
+   * the store, exit) first, or two workers write one session.
+   */
+  handOff(): Promise<void>;
+}
+
+interface Run {
+  lease: Lease;
+  controller: AbortController;
+  /** The lease expired and another worker may hold the job: this run must not ack or release it. */
+  lost: boolean;
+  /** Released by stop(): the job belongs to the queue again. */
+  handedOff: boolean;
+  done: Promise<void>;
+}
+
 /**
- * The in-process worker of `drydock up`: polls the store for queued sessions (oldest first) and runs
- * up to `concurrency` of them with runSession, publishing their events to the bus. It assumes it is
- * the only worker on the store; issue 8 replaces the polling with a Postgres queue with leases.
+ * A queue consumer: leases session jobs, runs each with runSession while heartbeating its lease and
+ * watching its log for a cancel request, and acks the job once the session reached a final state
+ * (a session queued again by a follow-up is released, so it runs again at once). A run that throws
+ * (the store unreachable) fails the job, which retries after a backoff. `drydock up` runs one on the
+ * in-process queue; `drydock worker` runs one on the Postgres queue.
  */
 export function createWorker(options: WorkerOptions): Worker {
-  const { deps, bus, concurrency } = options;
-  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const resumable: string[] = [];
-  let timer: NodeJS.Timeout | null = null;
+  const { deps, queue, bus, concurrency } = options;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 3));
+  const cancelPollMs = options.cancelPollMs ?? 1000;
+  const reconcileMs = options.reconcileMs ?? 60_000;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+  const runs = new Map<string, Run>();
+  const timers: NodeJS.Timeout[] = [];
   let stopped = false;
   let ticking = false;
   let again = false;
 
   const report = (error: unknown, sessionId?: string) => options.onError?.(error, sessionId);
 
-  function launch(sessionId: string): void {
-    const controller = new AbortController();
-    const done = runSession(deps, sessionId, {
-      signal: controller.signal,
+  /** Heartbeats and cancel checks for one run until it ends. */
+  function watch(sessionId: string, run: Run): () => void {
+    let afterSeq = 0;
+    let requested = false;
+    let checking = false;
+    const checkCancel = async () => {
+      if (checking || run.controller.signal.aborted) return;
+      checking = true;
+      try {
+        for (;;) {
+          const page = await deps.store.listEvents(sessionId, afterSeq, 500);
+          requested = cancelRequested(page, requested);
+          afterSeq = page.at(-1)?.seq ?? afterSeq;
+          if (page.length < 500) break;
+        }
+        if (requested) run.controller.abort();
+      } catch (error) {
+        report(error, sessionId);
+      } finally {
+        checking = false;
+      }
+    };
+    const beat = async () => {
+      if (run.lost || run.handedOff) return;
+      try {
+        if (!(await queue.heartbeat(run.lease, leaseMs))) {
+          run.lost = true;
+          report(
+            new ConflictError(
+              'lease_lost',
+              `The lease on session ${sessionId} expired before a heartbeat renewed it; another worker may resume it.`,
+            ),
+            sessionId,
+          );
+        }
+      } catch (error) {
+        report(error, sessionId);
+      }
+    };
+    void checkCancel();
+    const cancelTimer = setInterval(() => void checkCancel(), cancelPollMs);
+    const beatTimer = setInterval(() => void beat(), heartbeatMs);
+    return () => {
+      clearInterval(cancelTimer);
+      clearInterval(beatTimer);
+    };
+  }
+
+  async function settle(run: Run, session: Session): Promise<void> {
+    if (run.lost || run.handedOff) return;
+    // Final: done. Anything else (queued again by a follow-up) goes back to the queue to run again.
+    if (isTerminal(session.state)) await queue.ack(run.lease);
+    else await queue.release(run.lease);
+  }
+
+  function launch(lease: Lease): void {
+    const sessionId = lease.job.key;
+    const run: Run = {
+      lease,
+      controller: new AbortController(),
+      lost: false,
+      handedOff: false,
+      done: Promise.resolve(),
+    };
+    const unwatch = watch(sessionId, run);
+    run.done = runSession(deps, sessionId, {
+      signal: run.controller.signal,
       onEvent: (event) => bus.publish(event),
     })
       .then(
-        () => {},
-        (error: unknown) => report(error, sessionId),
+        (session) => settle(run, session),
+        async (error: unknown) => {
+          report(error, sessionId);
+          if (run.lost || run.handedOff) return;
+          // A drydock error says whether retrying helps; anything else is most likely the store failing.
+          const transient = isDrydockError(error) ? error.transient : true;
+          await queue.fail(lease, { message: describeError(error), transient });
+        },
       )
+      .catch((error: unknown) => report(error, sessionId))
       .finally(() => {
-        running.delete(sessionId);
-        // A finished run frees a slot, and may itself have been queued again by a follow-up.
+        unwatch();
+        runs.delete(sessionId);
         tick();
       });
-    running.set(sessionId, { controller, done });
+    runs.set(sessionId, run);
   }
 
   async function pick(): Promise<void> {
-    const free = concurrency - running.size;
-    if (stopped || free <= 0) return;
-    const ids = resumable.splice(0, free).filter((id) => !running.has(id));
-    if (ids.length < free) {
-      // A session this worker just launched may still read as queued: ask for enough to skip them.
-      const queued = await deps.store.listSessions({
-        state: 'queued',
-        order: 'oldest',
-        limit: free + running.size,
-      });
-      for (const session of queued) {
-        if (ids.length >= free) break;
-        if (!running.has(session.id) && !ids.includes(session.id)) ids.push(session.id);
+    while (!stopped && runs.size < concurrency) {
+      const lease = await queue.lease({ worker: workerId, kinds: [SESSION_JOB], visibilityMs: leaseMs });
+      if (!lease) return;
+      if (stopped || runs.has(lease.job.key)) {
+        // Cannot happen with one job per session, unless stop() came while leasing.
+        await queue.release(lease);
+        return;
       }
+      launch(lease);
     }
-    if (stopped) return;
-    for (const id of ids) launch(id);
   }
 
   function tick(): void {
@@ -125,59 +229,67 @@ export function createWorker(options: WorkerOptions): Worker {
     })();
   }
 
+  async function enqueueStates(
+    states: readonly SessionState[],
+    filter: { onlyWithoutJob?: boolean; updatedBeforeMs?: number } = {},
+  ): Promise<void> {
+    for (const state of states) {
+      const sessions = await deps.store.listSessions({ state, order: 'oldest', limit: 1000 });
+      for (const session of sessions) {
+        if (filter.updatedBeforeMs !== undefined && Date.parse(session.updatedAt) > filter.updatedBeforeMs)
+          continue;
+        if (filter.onlyWithoutJob && (await queue.get(SESSION_JOB, session.id))) continue;
+        await queue.enqueue({ kind: SESSION_JOB, key: session.id });
+      }
+    }
+  }
+
   return {
     async start() {
-      for (const state of RESUMABLE_STATES) {
-        const sessions = await deps.store.listSessions({ state, order: 'oldest', limit: 1000 });
-        resumable.push(...sessions.map((session) => session.id));
-      }
-      timer = setInterval(tick, options.pollMs ?? 1000);
-      timer.unref();
+      // Sessions a dead process left mid-run started before any queued one: they go first.
+      await enqueueStates(RESUMABLE_STATES, { onlyWithoutJob: options.recover !== 'live' });
+      await enqueueStates(['queued']);
+      timers.push(setInterval(tick, options.pollMs ?? 1000));
+      timers.push(
+        setInterval(() => {
+          const updatedBeforeMs = deps.clock.now().getTime() - reconcileMs;
+          enqueueStates(['queued'], { updatedBeforeMs }).then(tick, (error: unknown) => report(error));
+        }, reconcileMs),
+      );
+      for (const timer of timers) timer.unref();
       tick();
     },
 
     wake: tick,
 
-    async cancel(sessionId) {
-      const session = await deps.store.getSession(sessionId);
-      if (!session) throw new NotFoundError('session_not_found', `No session ${sessionId}.`);
-      const run = running.get(sessionId);
-      switch (decideCancel(session.state, run !== undefined)) {
-        case 'abort':
-          run?.controller.abort();
-          return session;
-        case 'cancel_queued': {
-          const index = resumable.indexOf(sessionId);
-          if (index >= 0) resumable.splice(index, 1);
-          return cancelQueuedSession(deps.store, session);
-        }
-        case 'ended':
-          throw new ConflictError(
-            'session_ended',
-            `Session ${sessionId} already ended (${session.state}); there is nothing to cancel.`,
-          );
-        case 'elsewhere':
-          throw new ConflictError(
-            'session_not_local',
-            `Session ${sessionId} is ${session.state} but runs in another process; cancel it there.`,
-          );
-      }
+    abort(sessionId) {
+      const run = runs.get(sessionId);
+      run?.controller.abort();
+      return run !== undefined;
     },
 
-    running: () => [...running.keys()],
+    running: () => [...runs.keys()],
 
     async stop(timeoutMs) {
       stopped = true;
-      if (timer) clearInterval(timer);
-      const all = Promise.all([...running.values()].map((run) => run.done));
+      for (const timer of timers) clearInterval(timer);
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([
-        all,
+        Promise.all([...runs.values()].map((run) => run.done)),
         new Promise<void>((resolve) => {
           timeout = setTimeout(resolve, timeoutMs);
         }),
       ]);
       clearTimeout(timeout);
+      return [...runs.keys()];
+    },
+
+    async handOff() {
+      for (const run of runs.values()) {
+        if (run.lost || run.handedOff) continue;
+        run.handedOff = true;
+        await queue.release(run.lease).catch((error: unknown) => report(error, run.lease.job.key));
+      }
     },
   };
 }

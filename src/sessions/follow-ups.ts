@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
-import type { SessionState } from '../core/session-state.ts';
+import { isTerminal, type SessionState } from '../core/session-state.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import { SessionRecorder } from './session-recorder.ts';
 
@@ -87,10 +87,32 @@ export async function cancelQueuedSession(store: Store, session: Session): Promi
 export function decideCancel(
   state: SessionState,
   runningHere: boolean,
-): 'abort' | 'cancel_queued' | 'ended' | 'elsewhere' {
+): 'abort' | 'cancel_queued' | 'ended' | 'request' {
   if (runningHere) return 'abort';
   if (state === 'queued') return 'cancel_queued';
   if (state === 'delivered' || state === 'bowed_out' || state === 'failed' || state === 'cancelled')
     return 'ended';
-  return 'elsewhere';
+  return 'request';
+}
+
+/**
+ * Records a request to cancel a session another process runs (`cancel.requested`): its worker aborts
+ * the run when it next looks (cancelRequested), and a worker that resumes the session later sees it too.
+ */
+export async function requestCancel(store: Store, sessionId: string): Promise<SessionEvent> {
+  const [event] = await store.record(sessionId, { events: [{ type: 'cancel.requested' }] });
+  return event!;
+}
+
+/**
+ * Whether the log holds a cancel request the current turn has not answered: one recorded after the
+ * last move to a final state (a later follow-up turn is not cancelled by an old request). Pure.
+ */
+export function cancelRequested(events: readonly SessionEvent[], requestedBefore = false): boolean {
+  let requested = requestedBefore;
+  for (const { data } of events) {
+    if (data.type === 'cancel.requested') requested = true;
+    else if (data.type === 'state.changed' && isTerminal(data.to)) requested = false;
+  }
+  return requested;
 }

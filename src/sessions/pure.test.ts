@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { SessionEvent } from '../core/events.ts';
 import { canTransition, SESSION_STATES } from '../core/session-state.ts';
 import { parseShortStat } from '../forge/diff-stat.ts';
 import { branchName } from './branch-name.ts';
-import { decideCancel, decideMessage } from './follow-ups.ts';
+import { cancelRequested, decideCancel, decideMessage } from './follow-ups.ts';
 import { decideAfterAgent } from './outcome.ts';
 
 describe('branchName', () => {
@@ -74,8 +75,30 @@ describe('decideCancel', () => {
     ['queued', false, 'cancel_queued'],
     ['delivered', false, 'ended'],
     ['cancelled', false, 'ended'],
-    ['working', false, 'elsewhere'],
+    ['working', false, 'request'],
   ] as const)('%s, running here %s → %s', (state, here, action) => {
     expect(decideCancel(state, here)).toBe(action);
+  });
+});
+
+describe('cancelRequested', () => {
+  const ev = (seq: number, data: SessionEvent['data']): SessionEvent => ({
+    sessionId: 's',
+    seq,
+    at: '',
+    data,
+  });
+  const request = (seq: number) => ev(seq, { type: 'cancel.requested' });
+  const ended = (seq: number) => ev(seq, { type: 'state.changed', from: 'working', to: 'delivered' });
+  const working = (seq: number) => ev(seq, { type: 'state.changed', from: 'queued', to: 'working' });
+  it.each<[string, SessionEvent[], boolean, boolean]>([
+    ['no request', [working(1)], false, false],
+    ['a request', [working(1), request(2)], false, true],
+    ['a request the turn answered by ending', [request(1), ended(2)], false, false],
+    ['a request after a new turn started', [request(1), ended(2), working(3), request(4)], false, true],
+    ['a request seen on an earlier page', [working(5)], true, true],
+    ['a request on an earlier page, then the end', [ended(5)], true, false],
+  ])('%s → %s', (_name, events, before, expected) => {
+    expect(cancelRequested(events, before)).toBe(expected);
   });
 });

@@ -124,6 +124,7 @@ describe('Postgres store shared by several processes', () => {
         '0001-initial',
         '0002-tokens',
         '0003-triggers',
+        '0004-jobs',
       ]);
     } finally {
       await second.close();

@@ -60,7 +60,7 @@ async function act(
       `${decision.text}\n\n(from @${decision.requester} on GitHub)`,
     );
     deps.watch(link.sessionId);
-    deps.wake();
+    deps.wake(link.sessionId);
     return { outcome: 'follow_up', sessionId: link.sessionId };
   }
 

@@ -33,7 +33,7 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
   const model = request.model ?? deps.defaultModel;
   if (!isForgeRepo(request.repo) || !deps.forge) {
     const session = await createSession(deps.sessions, { repo: request.repo, task: request.task, model });
-    deps.wake();
+    deps.wake(session.id);
     return session;
   }
   const forge = deps.forge;
@@ -75,7 +75,7 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
   }
   if (session.state !== 'failed') {
     deps.watch(session.id);
-    deps.wake();
+    deps.wake(session.id);
   }
   return session;
 }

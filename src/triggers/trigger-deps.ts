@@ -12,8 +12,8 @@ export interface TriggerDeps {
   /** Where people open a session: `<publicUrl>/sessions/<id>`. */
   publicUrl: string;
   github: GithubTriggerSettings;
-  /** A session was queued or reopened: the worker should look now. */
-  wake(): void;
+  /** A session was queued or reopened: enqueue it for a worker (errors are the wiring's to report). */
+  wake(sessionId: string): void;
   /** A session whose delivery goes to a forge: publish it when it ends (see publish-delivery.ts). */
   watch(sessionId: string): void;
 }

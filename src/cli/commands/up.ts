@@ -7,6 +7,7 @@ import { ensureAdminToken } from '../../server/admin-token.ts';
 import { startServer } from '../../server/start-server.ts';
 import { triggersFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
+import { openSharedQueue, requireSharedQueue } from '../open-queue.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
 
 export interface UpOptions {
@@ -14,6 +15,10 @@ export interface UpOptions {
   host: string;
   concurrency: number;
   allowScriptModels: boolean;
+  /** Control plane only: sessions run in `drydock worker` processes (Postgres). */
+  noWorker?: boolean;
+  /** The worker's lease (visibility timeout) in ms. */
+  leaseMs?: number;
 }
 
 /** Where the built web UI lives (the UI's own build writes it). */
@@ -41,6 +46,8 @@ export async function runUp(
       `--concurrency must be 1 or more, got ${options.concurrency}.`,
     );
   }
+  const shared = openSharedQueue(env, deps.home, deps.clock);
+  const queue = options.noWorker ? requireSharedQueue(shared, 'drydock up --no-worker') : shared;
   const warning = deps.sandboxes.capabilities.warning;
   if (warning) process.stderr.write(`\n${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n\n`);
   await deps.sandboxes.check();
@@ -54,10 +61,18 @@ export async function runUp(
     port: options.port,
     host: options.host,
     concurrency: options.concurrency,
+    ...(queue ? { queue } : {}),
+    ...(options.noWorker ? { noWorker: true } : {}),
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     webRoot,
     triggers: await triggersFromEnv(env, deps.home, `http://${options.host}:${options.port}`),
   });
   out.write(`drydock ${DRYDOCK_VERSION} listening on ${server.url}\n`);
+  out.write(
+    options.noWorker
+      ? 'workers: none in this process (run drydock worker)\n'
+      : `workers: ${options.concurrency} in this process${queue ? ', sharing the Postgres queue' : ''}\n`,
+  );
   out.write(webRoot ? `web UI: ${server.url}/\n` : 'web UI: not built (npm run build:web); the API is up\n');
   if (admin?.generated) {
     out.write(
@@ -77,4 +92,5 @@ export async function runUp(
     process.on('SIGTERM', stop);
   });
   await server.close(STOP_TIMEOUT_MS);
+  await queue?.close();
 }

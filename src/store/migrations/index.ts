@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { initial } from './0001-initial.ts';
 import { tokens } from './0002-tokens.ts';
 import { triggers } from './0003-triggers.ts';
+import { jobs } from './0004-jobs.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-tokens': tokens,
   '0003-triggers': triggers,
+  '0004-jobs': jobs,
 };

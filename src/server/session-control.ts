@@ -1,0 +1,58 @@
+import { ConflictError, NotFoundError } from '../core/errors.ts';
+import type { Queue } from '../core/ports/queue.ts';
+import type { Store } from '../core/ports/store.ts';
+import type { Session } from '../core/session.ts';
+import { cancelQueuedSession, decideCancel, requestCancel } from '../sessions/follow-ups.ts';
+import { SESSION_JOB, type Worker } from './worker.ts';
+
+/** What the API needs to get sessions run and stopped, wherever their workers are. */
+export interface SessionControl {
+  /**
+   * A session was created or got a follow-up: when it is queued, enqueue its job (idempotent) and wake
+   * this process's worker, if it has one.
+   */
+  wake(sessionId: string): Promise<void>;
+  /**
+   * Cancels a session: one running in this process is aborted, a queued one is cancelled at once, one
+   * running elsewhere gets a `cancel.requested` event its worker acts on at its next check (all end
+   * `cancelled` within a step). Throws NotFoundError, or ConflictError when it already ended.
+   */
+  cancel(sessionId: string): Promise<Session>;
+}
+
+/** The control of a control plane: the queue, and the local worker when the process runs one. */
+export function createSessionControl(options: {
+  store: Store;
+  queue: Queue;
+  worker: Worker | null;
+}): SessionControl {
+  const { store, queue, worker } = options;
+  return {
+    async wake(sessionId) {
+      const session = await store.getSession(sessionId);
+      if (session?.state !== 'queued') return;
+      await queue.enqueue({ kind: SESSION_JOB, key: sessionId });
+      worker?.wake();
+    },
+
+    async cancel(sessionId) {
+      const session = await store.getSession(sessionId);
+      if (!session) throw new NotFoundError('session_not_found', `No session ${sessionId}.`);
+      switch (decideCancel(session.state, worker?.running().includes(sessionId) ?? false)) {
+        case 'abort':
+          worker?.abort(sessionId);
+          return session;
+        case 'cancel_queued':
+          return cancelQueuedSession(store, session);
+        case 'ended':
+          throw new ConflictError(
+            'session_ended',
+            `Session ${sessionId} already ended (${session.state}); there is nothing to cancel.`,
+          );
+        case 'request':
+          await requestCancel(store, sessionId);
+          return session;
+      }
+    },
+  };
+}

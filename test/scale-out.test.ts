@@ -1,0 +1,290 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SCRIPT } from '../src/cli/demo/demo-script.ts';
+import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
+import type { SessionEvent } from '../src/core/events.ts';
+import type { Script } from '../src/models/script-file.ts';
+import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
+const ADMIN = 'dd_scale-out-admin';
+
+/**
+ * The coder appends a line to a file (a step that shows if it ever runs twice), fixes the bug, then
+ * sleeps 3 s: the worker holding the session is killed there. The reviewer approves.
+ */
+const SCRIPT: Script = {
+  coder: [
+    { toolCalls: [{ name: 'bash', input: { command: 'echo once >> steps.log' } }] },
+    {
+      toolCalls: [
+        {
+          name: 'edit_file',
+          input: {
+            path: 'src/stats.js',
+            oldText: 'for (let i = 1; i < numbers.length; i++)',
+            newText: 'for (let i = 0; i < numbers.length; i++)',
+          },
+        },
+      ],
+    },
+    { toolCalls: [{ name: 'bash', input: { command: 'sleep 3' } }] },
+    { toolCalls: [{ name: 'bash', input: { command: 'echo after >> steps.log' } }] },
+    { toolCalls: [{ name: 'finish', input: { summary: 'mean() now starts at index 0; npm test passes.' } }] },
+  ],
+  reviewer: Array.isArray(DEMO_SCRIPT) ? [] : (DEMO_SCRIPT.reviewer ?? []),
+};
+
+interface Proc {
+  child: ChildProcess;
+  output: string;
+}
+
+/**
+ * Scale-out on Postgres with separate processes: a control plane (`drydock up --no-worker`) and two
+ * `drydock worker`s. The worker running a session is killed with SIGKILL mid-step; the other takes the
+ * session over when the lease expires and resumes it from its checkpoint.
+ */
+describe('scale-out: control plane and two workers on Postgres', { timeout: 120_000 }, () => {
+  let postgres: EmbeddedPostgresServer;
+  let dir: string;
+  let repo: string;
+  let scriptPath: string;
+  const procs: Proc[] = [];
+  let url: string;
+  let workers: Proc[];
+  const workerArgs = [
+    'worker',
+    '--concurrency',
+    '1',
+    '--sandbox',
+    'none',
+    '--lease-ms',
+    '2000',
+    '--poll-ms',
+    '100',
+    '--drain-seconds',
+    '1',
+  ];
+
+  beforeAll(async () => {
+    postgres = await startEmbeddedPostgres();
+    dir = await mkdtemp(join(tmpdir(), 'drydock-scale-out-'));
+    repo = join(dir, 'repo');
+    await mkdir(repo);
+    await createSampleRepo(repo);
+    scriptPath = join(dir, 'script.json');
+    await writeFile(scriptPath, JSON.stringify(SCRIPT));
+    const t0 = Date.now();
+    const control = start(['up', '--no-worker', '--port', '0', '--allow-script-models', '--sandbox', 'none']);
+    url = await waitFor('the control plane', async () => /listening on (\S+)/.exec(control.output)?.[1]);
+    workers = [start(workerArgs), start(workerArgs)];
+    for (const worker of workers)
+      await waitFor('a worker', async () => worker.output.includes('running up to'));
+    console.log(`scale-out: control plane and two workers up in ${Date.now() - t0} ms`);
+  });
+
+  afterAll(async () => {
+    for (const proc of procs)
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    await Promise.all(
+      procs.map((proc) =>
+        proc.child.exitCode !== null || proc.child.signalCode !== null
+          ? null
+          : new Promise((resolve) => proc.child.once('exit', resolve)),
+      ),
+    );
+    await postgres?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const env = () => ({
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    DRYDOCK_HOME: join(dir, 'home'),
+    DRYDOCK_DATABASE_URL: postgres.connectionString,
+    DRYDOCK_ADMIN_TOKEN: ADMIN,
+  });
+  const start = (args: string[]): Proc => {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, ...args], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = { child, output: '' };
+    child.stdout?.on('data', (chunk: Buffer) => (proc.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (proc.output += chunk.toString()));
+    procs.push(proc);
+    return proc;
+  };
+  const waitFor = async <T>(what: string, check: () => Promise<T | null | undefined>, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== null && value !== undefined && value !== false) return value;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}\n${procs.map((p) => p.output).join('\n---\n')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${ADMIN}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const createSession = async () => {
+    const created = await api('POST', '/api/sessions', {
+      repo,
+      task: 'mean() in src/stats.js returns the wrong value. Fix it so the tests pass.',
+      model: `script:${scriptPath}`,
+    });
+    expect(created.status).toBe(201);
+    return created.body.id as string;
+  };
+  const eventsOf = async (id: string) =>
+    (await api('GET', `/api/sessions/${id}/events`)).body.events as SessionEvent[];
+  const waitForSlowStep = (id: string) =>
+    waitFor('the slow step', async () =>
+      (await eventsOf(id)).some(
+        (e) => e.data.type === 'tool.call' && JSON.stringify(e.data.input).includes('sleep 3'),
+      ),
+    );
+  const waitForEnd = (id: string) =>
+    waitFor('the session to end', async () => {
+      const { body } = await api('GET', `/api/sessions/${id}`);
+      return ['delivered', 'failed', 'bowed_out', 'cancelled'].includes(body.state as string) ? body : null;
+    });
+  const jobOf = async (id: string) => {
+    const db = new pg.Client({ connectionString: postgres.connectionString });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ state: string; attempts: number; leased_by: string | null }>(
+        'select state, attempts, leased_by from jobs where key = $1',
+        [id],
+      );
+      return rows[0];
+    } finally {
+      await db.end();
+    }
+  };
+  const holderOf = async (id: string) => {
+    const holder = (await jobOf(id))?.leased_by;
+    const proc = workers.find((w) => holder?.includes(`:${w.child.pid}:`));
+    if (!proc) throw new Error(`no worker process holds session ${id} (leased by ${holder})`);
+    return proc;
+  };
+  /** The log is gap-free and in order, every tool call ran once, and exactly one branch was delivered. */
+  const expectDeliveredOnce = async (id: string, branch: string) => {
+    const log = await eventsOf(id);
+    expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
+    // Scripted tool call ids repeat across roles.
+    const calls = new Map<string, { calls: number; results: number }>();
+    for (const { data } of log) {
+      if (data.type !== 'tool.call' && data.type !== 'tool.result') continue;
+      const key = `${data.role ?? 'coder'} ${data.toolCallId}`;
+      const count = calls.get(key) ?? { calls: 0, results: 0 };
+      if (data.type === 'tool.call') count.calls += 1;
+      else count.results += 1;
+      calls.set(key, count);
+    }
+    expect(calls.size).toBe(7);
+    for (const [call, count] of calls) expect({ call, ...count }).toEqual({ call, calls: 1, results: 1 });
+    expect(log.filter((e) => e.data.type === 'delivery.branch')).toHaveLength(1);
+    const branches = spawnSync('git', ['branch', '--list', 'drydock/*', '--format=%(refname:short)'], {
+      cwd: repo,
+      encoding: 'utf8',
+    })
+      .stdout.trim()
+      .split('\n');
+    expect(branches).toContain(branch);
+    expect(new Set(branches).size).toBe(branches.length);
+    // Each step's effect is in the branch once.
+    const steps = spawnSync('git', ['show', `${branch}:steps.log`], { cwd: repo, encoding: 'utf8' }).stdout;
+    expect(steps).toBe('once\nafter\n');
+  };
+
+  it('resumes a session on the other worker when the one running it is killed; nothing runs twice', async () => {
+    const id = await createSession();
+    await waitForSlowStep(id);
+    const victim = await holderOf(id);
+    victim.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const session = await waitForEnd(id);
+    expect(session.state).toBe('delivered');
+    console.log(
+      `scale-out: killed worker's session delivered by the other ${Date.now() - killedAt} ms later (lease 2 s, then the 3 s step again)`,
+    );
+    // The survivor took the expired lease: two leases.
+    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 2 });
+    await expectDeliveredOnce(id, session.branch as string);
+    workers = workers.filter((w) => w !== victim);
+  });
+
+  it('a session goes on while the control plane is killed and restarted', async () => {
+    const id = await createSession();
+    await waitForSlowStep(id);
+    const control = procs[0]!;
+    control.child.kill('SIGKILL');
+    const restarted = start([
+      'up',
+      '--no-worker',
+      '--port',
+      '0',
+      '--allow-script-models',
+      '--sandbox',
+      'none',
+    ]);
+    url = await waitFor(
+      'the restarted control plane',
+      async () => /listening on (\S+)/.exec(restarted.output)?.[1],
+    );
+    const session = await waitForEnd(id);
+    expect(session.state).toBe('delivered');
+    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
+    await expectDeliveredOnce(id, session.branch as string);
+  });
+
+  it('cancels a session running in a worker process through the control plane', async () => {
+    const id = await createSession();
+    await waitForSlowStep(id);
+    const started = Date.now();
+    const cancelled = await api('POST', `/api/sessions/${id}/cancel`);
+    expect(cancelled.status).toBe(202);
+    const session = await waitForEnd(id);
+    expect(session.state).toBe('cancelled');
+    // The worker looks once a second and the abort stops the running `sleep 3`.
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect((await eventsOf(id)).some((e) => e.data.type === 'cancel.requested')).toBe(true);
+    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
+  });
+
+  it('SIGTERM drains a worker: its session is handed back and resumed by another without waiting for the lease', async () => {
+    const third = start(workerArgs);
+    workers.push(third);
+    await waitFor('a third worker', async () => third.output.includes('running up to'));
+    const id = await createSession();
+    await waitForSlowStep(id);
+    const holder = await holderOf(id);
+    holder.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => holder.child.once('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(0);
+    expect(holder.output).toContain(`handed back to the queue: ${id}`);
+    const session = await waitForEnd(id);
+    expect(session.state).toBe('delivered');
+    // Released, not expired: the hand-off did not count as an attempt.
+    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
+    await expectDeliveredOnce(id, session.branch as string);
+  });
+});
