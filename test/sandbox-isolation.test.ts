@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
+import { COMMAND_NICENESS } from '../src/sandbox/supervisor.ts';
 
 const provider = createBubblewrapProvider({ killGraceMs: 300 });
 
@@ -162,6 +163,11 @@ describe('bubblewrap sandbox isolation', () => {
     await expect(sandbox.readFile('escape')).rejects.toMatchObject({ kind: 'not_found' });
     expect(await sandbox.stat(join(otherWorkspace, 'secret.txt'))).toBeNull();
     expect((await sandbox.exec('cat escape')).output).not.toContain('other-workspace-secret');
+  });
+
+  it('runs commands at a lower priority than drydock, from their first instant', async () => {
+    const result = await sandbox.exec('sh -c \'cut -d" " -f19 /proc/self/stat\'');
+    expect(result.output.trim()).toBe(String(COMMAND_NICENESS));
   });
 
   it('has only the explicit environment', async () => {

@@ -58,20 +58,3 @@ describe('withOomScoreAdj', () => {
     expect((await run(file, args)).stdout).toBe('a b|$HOME|*|');
   });
 });
-
-describe('command priority', () => {
-  it('runs commands at a lower priority than drydock', async () => {
-    const { runCommand, COMMAND_NICENESS } = await import('./supervisor.ts');
-    const running = runCommand({
-      command: ['sh', '-c', 'cut -d" " -f19 /proc/self/stat'],
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      timeoutMs: 5000,
-      maxOutputBytes: 10_000,
-      killGraceMs: 100,
-      oomScoreAdj: 1000,
-    });
-    const result = await running.result;
-    expect(Number(result.output.trim())).toBe(COMMAND_NICENESS);
-  });
-});

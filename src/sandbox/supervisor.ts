@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
@@ -238,9 +238,10 @@ export function runCommand(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // The agent's commands yield the CPU to drydock itself: under load (many sessions' test runs on a
-  // small machine) the control plane must keep streaming events and answering requests. Set before
-  // the wrapper execs the command, so what the command forks inherits it.
-  if (child.pid !== undefined) {
+  // small machine) the control plane must keep streaming events and answering requests. In a sandbox
+  // the supervisor already runs at this niceness and commands inherit it; on the host (no sandbox) it
+  // is set right after the spawn, which a command that forks at once may outrun.
+  if (child.pid !== undefined && getPriority(0) < COMMAND_NICENESS) {
     try {
       setPriority(child.pid, COMMAND_NICENESS);
     } catch {
@@ -471,6 +472,12 @@ export const COMMAND_OOM_SCORE_ADJ = 1000;
 export async function serveSupervisor(workdir: string, options: SupervisorOptions = {}): Promise<void> {
   // Starts libuv's thread pool now: a fork bomb at the pids limit must not stop it from starting later.
   await stat(workdir).catch(() => null);
+  // The whole sandbox yields the CPU to drydock: every command inherits this from its first instant.
+  try {
+    setPriority(0, COMMAND_NICENESS);
+  } catch {
+    // Not permitted here: commands still get it one by one (runCommand).
+  }
   if (options.egressSocket !== undefined) {
     const { startEgressForwarder } = await import('./egress-forwarder.ts');
     await startEgressForwarder(options.egressSocket, options.egressPort ?? 3128);
