@@ -11,6 +11,7 @@ import {
 } from '../core/errors.ts';
 import { errorResponse } from './error-response.ts';
 import { hashToken, roleAllows } from './tokens.ts';
+import { triggersFromEnv } from './trigger-config.ts';
 
 describe('errorResponse', () => {
   it.each([
@@ -55,4 +56,24 @@ describe('roleAllows', () => {
 
 it('hashes tokens with SHA-256 (hex)', () => {
   expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+});
+
+describe('triggersFromEnv', () => {
+  const key = { DRYDOCK_SECRET_KEY: 'ab'.repeat(32) };
+  it('reads the CI follow-up cap: a number, 0 turns it off, nonsense is refused', async () => {
+    expect((await triggersFromEnv(key, '/nonexistent', 'http://x')).ci).toBeUndefined();
+    expect(
+      (await triggersFromEnv({ ...key, DRYDOCK_CI_FOLLOW_UPS: '3' }, '/nonexistent', 'http://x')).ci,
+    ).toEqual({
+      maxFollowUps: 3,
+    });
+    expect(
+      (await triggersFromEnv({ ...key, DRYDOCK_CI_FOLLOW_UPS: '0' }, '/nonexistent', 'http://x')).ci,
+    ).toEqual({
+      disabled: true,
+    });
+    await expect(
+      triggersFromEnv({ ...key, DRYDOCK_CI_FOLLOW_UPS: 'two' }, '/nonexistent', 'http://x'),
+    ).rejects.toThrow(BadInputError);
+  });
 });

@@ -2,6 +2,7 @@ import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { ApiToken } from '../core/ports/store.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
+import type { CiWatcher, WaitClock } from '../triggers/ci-watch.ts';
 import type { GithubTriggerSettings } from '../triggers/github-events.ts';
 import type { Publisher } from '../triggers/publish-delivery.ts';
 import type { SecretBox } from '../triggers/secret-box.ts';
@@ -44,6 +45,10 @@ export interface ServerTriggers {
   github?: GithubTriggerSettings;
   /** Publishes forge sessions when they end; created from the forge and the bus when absent. */
   publisher?: Publisher;
+  /** CI follow-up (docs/triggers.md): the clock it polls with, its cap per session, its delays. */
+  ci?: { clock?: WaitClock; maxFollowUps?: number; delaysMs?: readonly number[]; disabled?: boolean };
+  /** Watches pushed commits' check runs; created with the publisher when absent. */
+  ciWatcher?: CiWatcher;
 }
 
 /** Hono's typed context: the authenticated token. */

@@ -75,6 +75,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   scheduler?.start();
   // Sessions that ended while the server was down still reach their forge.
   await options.triggers?.publisher?.start();
+  // So do the checks of commits pushed before it stopped.
+  await options.triggers?.ciWatcher?.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -92,6 +94,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await worker?.stop(timeoutMs);
       // A queue passed in belongs to the caller.
       if (!options.queue) await queue.close();
+      options.triggers?.ciWatcher?.stop();
+      await options.triggers?.ciWatcher?.idle();
       await options.triggers?.publisher?.idle();
       options.triggers?.publisher?.stop();
       await closed;

@@ -17,6 +17,10 @@ export const ForgeLinkData = z.object({
   publishedCommit: z.string().optional(),
   /** `<state>@<updatedAt>` of the last end reported on the issue. */
   reported: z.string().optional(),
+  /** CI follow-up turns this session had (ci-watch.ts), capped. */
+  ciFollowUps: z.number().int().optional(),
+  /** The last pushed commit whose checks drydock acted on (fixed, gave up, or found green). */
+  ciHandled: z.string().optional(),
 });
 export type ForgeLinkData = z.infer<typeof ForgeLinkData>;
 

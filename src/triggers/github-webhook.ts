@@ -1,5 +1,6 @@
 import { describeError, isDrydockError } from '../core/errors.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
+import { parseCheckEvent } from './ci-follow-up.ts';
 import { forgeKey } from './forge-link.ts';
 import { decideGithubEvent, mayTrigger } from './github-events.ts';
 import { startWork } from './start-work.ts';
@@ -43,6 +44,14 @@ async function act(
   event: string,
   payload: unknown,
 ): Promise<Omit<DeliveryResult, 'duplicate'>> {
+  const check = parseCheckEvent(event, payload);
+  if (check) {
+    if (!deps.checkCommit) return { outcome: 'ignored: CI follow-up is off', sessionId: null };
+    const sessionId = await deps.checkCommit(check.repo, check.sha, check.pulls);
+    return sessionId
+      ? { outcome: 'checks_read', sessionId }
+      : { outcome: 'ignored: not a commit drydock pushed', sessionId: null };
+  }
   const decision = decideGithubEvent(event, payload, deps.github);
   if (decision.action === 'ignore') return { outcome: `ignored: ${decision.reason}`, sessionId: null };
   const forge = deps.forge;

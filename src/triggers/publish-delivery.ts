@@ -10,6 +10,8 @@ export interface PublisherDeps {
   publicUrl: string;
   draft?: boolean;
   onError?: (error: unknown, sessionId: string) => void;
+  /** A commit was pushed and its pull request opened or updated: CI follow-up watches its checks. */
+  onPublished?: (sessionId: string, commit: string) => void;
 }
 
 export interface Publisher {
@@ -81,6 +83,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       session.id,
       toJsonValue({ ...link, pull: pull.number, pullUrl: pull.url, publishedCommit: session.headCommit! }),
     );
+    deps.onPublished?.(session.id, session.headCommit!);
     if (link.pull === undefined && link.issue !== null) {
       await forge.comment(link.repo, link.issue, `drydock opened ${pull.url}`);
     } else if (link.pull !== undefined) {

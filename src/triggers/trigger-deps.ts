@@ -16,6 +16,11 @@ export interface TriggerDeps {
   wake(sessionId: string): void;
   /** A session whose delivery goes to a forge: publish it when it ends (see publish-delivery.ts). */
   watch(sessionId: string): void;
+  /**
+   * A check suite or run completed on `sha` (ci-watch.ts): looks at the checks now. Returns the session
+   * it concerns, or null. Absent without a forge.
+   */
+  checkCommit?(repo: string, sha: string, pulls: readonly number[]): Promise<string | null>;
 }
 
 export const DEFAULT_GITHUB_SETTINGS: GithubTriggerSettings = {
