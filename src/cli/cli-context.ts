@@ -6,6 +6,7 @@ import { createModelRouter } from '../models/router.ts';
 import { createBubblewrapProvider } from '../sandbox/bubblewrap-provider.ts';
 import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
+import { openSessionLayers } from '../sessions/session-workspace.ts';
 import { createRandomIds } from '../store/ids.ts';
 import { openStore } from '../store/open-store.ts';
 import { dataHome } from './data-home.ts';
@@ -33,13 +34,18 @@ export async function openEmbedded(
     clock: systemClock,
     ids,
   });
+  const sandboxes = options.sandbox === 'none' ? createNoSandboxProvider() : createBubblewrapProvider();
+  // Opt-in for now: DRYDOCK_WORKSPACES=layers snapshots every agent step and replaces a dead sandbox.
+  const layers =
+    env.DRYDOCK_WORKSPACES === 'layers' ? (await openSessionLayers(home, sandboxes)).layers : null;
   return {
     store,
-    sandboxes: options.sandbox === 'none' ? createNoSandboxProvider() : createBubblewrapProvider(),
+    sandboxes,
     models: (spec) => createModelRouter({ default: spec, env, cwd, scripts: { demo: DEMO_SCRIPT } }),
     clock: systemClock,
     ids,
     home,
     budget: DEFAULT_BUDGET,
+    ...(layers ? { layers } : {}),
   };
 }

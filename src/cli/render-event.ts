@@ -71,6 +71,8 @@ export class EventRenderer {
         return `  branch ${data.branch} in ${data.repo}`;
       case 'network.blocked':
         return `  blocked: ${data.host}:${data.port}`;
+      case 'sandbox.restored':
+        return `  sandbox died (${oneLine(data.reason, 160)}); restored from the last step's snapshot`;
       case 'message.received':
         return `follow-up: ${oneLine(data.text, 160)}`;
       case 'cancel.requested':

@@ -94,6 +94,8 @@ export type EventData =
     }
   | { type: 'delivery.branch'; branch: string; repo: string; commit: string }
   | { type: 'network.blocked'; host: string; port: number }
+  /** The sandbox died and a new one was started on the workspace's last snapshot (`fromLayers`). */
+  | { type: 'sandbox.restored'; fromLayers: string[]; reason: string }
   /** A follow-up from a person: read by the agent at its next step, or opening a new turn. */
   | { type: 'message.received'; text: string }
   /** Someone asked to cancel a session another process runs; its worker aborts the run at its next check. */

@@ -7,7 +7,7 @@ import { workspaceDiff } from '../forge/local-delivery.ts';
 import { parseModelSpec } from '../models/model-spec.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
-import { workspacePathOf } from '../sessions/run-session.ts';
+import { readableWorkspace } from '../sessions/run-session.ts';
 import { requireRole } from './auth.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { createSessionBody, listSessionsQuery, messageBody, parseInput } from './schemas.ts';
@@ -82,7 +82,7 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
 
   app.get('/:id/diff', async (c) => {
     const session = await sessionOr404(c.req.param('id'));
-    const workspace = workspacePathOf(deps.sessions.home, session.id);
+    const workspace = await readableWorkspace(deps.sessions, session.id);
     const exists = (await stat(workspace).catch(() => null))?.isDirectory() ?? false;
     // Before provisioning there is no workspace, and so no change yet.
     const diff = exists && session.baseCommit ? await workspaceDiff(workspace, session.baseCommit) : '';
@@ -98,7 +98,7 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
       );
     }
     const patch = await formatPatch(
-      [workspacePathOf(deps.sessions.home, session.id), session.repo],
+      [await readableWorkspace(deps.sessions, session.id), session.repo],
       session.baseCommit,
       session.headCommit,
     );

@@ -21,10 +21,30 @@ import { findingResponses, initialCheckpoint, openTurn } from './session-checkpo
 import type { RunObserver, SessionDeps } from './session-deps.ts';
 import { SessionRecorder } from './session-recorder.ts';
 import { type SessionRun, save, saveArtifact } from './session-run.ts';
+import {
+  baseLayerFor,
+  openSessionWorkspace,
+  remountIfGone,
+  type SessionWorkspace,
+  usesLayers,
+} from './session-workspace.ts';
 import { type GateStep, reviewChange, runBaseline, verifyChange } from './verification.ts';
 
 export function workspacePathOf(home: string, sessionId: string): string {
   return join(home, 'sessions', sessionId, 'workspace');
+}
+
+/**
+ * The session's workspace path for host git (diffs, patches, pulls), its layered view mounted again
+ * from the checkpoint if the mount is gone.
+ */
+export async function readableWorkspace(deps: SessionDeps, sessionId: string): Promise<string> {
+  const path = workspacePathOf(deps.home, sessionId);
+  if (deps.layers) {
+    const checkpoint = (await deps.store.loadCheckpoint(sessionId)) as SessionCheckpoint | null;
+    await remountIfGone(deps.layers, path, checkpoint?.workspace).catch(() => {});
+  }
+  return path;
 }
 
 /** Reviewer rounds before drydock bows out with the findings still open. */
@@ -65,29 +85,49 @@ async function runPhases(
   const session = recorder.session;
   const signal = options.signal ?? new AbortController().signal;
   let sandbox: Sandbox | null = null;
+  let layered: SessionWorkspace | null = null;
+  let run: SessionRun | null = null;
   try {
     const router = deps.models(session.model);
     const workspacePath = workspacePathOf(deps.home, session.id);
     if (session.state === 'queued') await recorder.transition('provisioning');
-    await prepareWorkspace(session.repo, session.baseCommit!, workspacePath);
-    sandbox = await deps.sandboxes.create({
+    const stored = (await deps.store.loadCheckpoint(session.id)) as SessionCheckpoint | null;
+    const spec = {
       sessionId: session.id,
-      workspacePath,
       readOnlyPaths: ['.git'],
       ...(deps.allowHosts && deps.allowHosts.length > 0
         ? {
             network: {
               allow: deps.allowHosts,
               // Every refused connection is an event the user sees ("blocked: example.org:443").
-              onBlocked: ({ host, port }) => {
+              onBlocked: ({ host, port }: { host: string; port: number }) => {
                 recorder.record([{ type: 'network.blocked', host, port }]).catch(() => {});
               },
             },
           }
         : {}),
-    });
-    const stored = (await deps.store.loadCheckpoint(session.id)) as SessionCheckpoint | null;
-    const run: SessionRun = {
+    };
+    if (deps.layers && (await usesLayers(deps.layers, workspacePath, stored?.workspace))) {
+      const { store } = deps.layers;
+      const start = stored?.workspace ?? {
+        layers: [await baseLayerFor(store, session.repo, session.baseCommit!)],
+      };
+      layered = await openSessionWorkspace({
+        layers: deps.layers,
+        snapshot: start,
+        spec,
+        stablePath: workspacePath,
+        lastSaved: () => run?.checkpoint.workspace ?? start,
+        onRestored: async (event) => {
+          await recorder.record([event]);
+        },
+      });
+      sandbox = layered.sandbox;
+    } else {
+      await prepareWorkspace(session.repo, session.baseCommit!, workspacePath);
+      sandbox = await deps.sandboxes.create({ ...spec, workspacePath });
+    }
+    run = {
       deps,
       recorder,
       router,
@@ -96,6 +136,7 @@ async function runPhases(
       signal,
       observer: options,
       checkpoint: stored ?? initialCheckpoint(session.task),
+      ...(layered ? { layered } : {}),
     };
     if (signal.aborted) return await finishWithout(run, 'cancelled', 'cancelled by the user');
     if (recorder.session.state === 'provisioning' && stored !== null) {
@@ -135,7 +176,24 @@ async function runPhases(
     }
     return recorder.session;
   } finally {
-    await sandbox?.destroy().catch(() => {});
+    if (layered) await closeLayered(layered, recorder, run);
+    else await sandbox?.destroy().catch(() => {});
+  }
+}
+
+/**
+ * Ends a layered run: a last snapshot (delivery's commit is in the workspace) goes into the checkpoint,
+ * and the workspace stays readable at its usual path: a view of that snapshot over a throwaway layer.
+ */
+async function closeLayered(
+  layered: SessionWorkspace,
+  recorder: SessionRecorder,
+  run: SessionRun | null,
+): Promise<void> {
+  const last = await layered.close().catch(() => null);
+  if (run && last) {
+    run.checkpoint = { ...run.checkpoint, workspace: last };
+    await recorder.record([], {}, run.checkpoint as unknown as JsonValue).catch(() => {});
   }
 }
 
@@ -190,6 +248,8 @@ async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState>
     host: {
       record: async (events, agentState) => {
         run.checkpoint = { ...run.checkpoint, agent: agentState };
+        // After every step: a sandbox that dies later is replaced at this point.
+        if (run.layered) run.checkpoint.workspace = await run.layered.snapshot();
         await save(run, events);
       },
       saveArtifact: (name, content) => saveArtifact(run, name, content),

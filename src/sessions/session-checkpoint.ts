@@ -1,5 +1,6 @@
 import type { AgentState } from '../agent/agent-state.ts';
 import { initialAgentState } from '../agent/agent-state.ts';
+import type { WorkspaceSnapshot } from '../core/ports/sandbox.ts';
 import type { Finding, FindingResponse } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import type { Check } from '../verify/checks.ts';
@@ -29,6 +30,11 @@ export interface SessionCheckpoint {
   gate: GateState;
   /** The last event seq the coder scanned for follow-ups (`message.received`); absent means none. */
   messagesSeenSeq?: number;
+  /**
+   * The workspace's last snapshot (layered workspaces only): taken after every recorded agent step,
+   * a dead sandbox is replaced from it, and a later run (a new turn, a worker after a crash) starts on it.
+   */
+  workspace?: WorkspaceSnapshot;
 }
 
 export function initialCheckpoint(task: string): SessionCheckpoint {

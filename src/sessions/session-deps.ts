@@ -5,6 +5,7 @@ import type { ModelRouter } from '../core/ports/models.ts';
 import type { EgressRule, SandboxProvider } from '../core/ports/sandbox.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Budget } from '../core/session.ts';
+import type { SessionLayers } from './session-workspace.ts';
 
 /** What the session runner is wired with: adapters for every port it uses. */
 export interface SessionDeps {
@@ -19,6 +20,12 @@ export interface SessionDeps {
   budget: Budget;
   /** Hosts the sandbox may reach through drydock's egress proxy; none by default. */
   allowHosts?: readonly EgressRule[];
+  /**
+   * Layered workspaces (off unless given; used in overlay mode only): the workspace is an overlay on
+   * the base commit's layer, bound at the usual workspace path, snapshotted after every agent step,
+   * and a sandbox that dies is replaced from the last snapshot. Without it, a plain clone.
+   */
+  layers?: SessionLayers;
 }
 
 /** Live observers of one run, for a terminal or a server. */

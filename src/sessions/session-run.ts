@@ -4,6 +4,7 @@ import type { JsonValue } from '../core/ports/store.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
 import type { SessionRecorder } from './session-recorder.ts';
+import type { SessionWorkspace } from './session-workspace.ts';
 
 /** One run of a session: its adapters, sandbox and checkpoint, shared by the lifecycle's phases. */
 export interface SessionRun {
@@ -15,6 +16,8 @@ export interface SessionRun {
   signal: AbortSignal;
   observer: RunObserver;
   checkpoint: SessionCheckpoint;
+  /** Layered workspaces only: snapshots, and restores a dead sandbox. */
+  layered?: SessionWorkspace;
 }
 
 /** Saves the checkpoint with the events, atomically. */

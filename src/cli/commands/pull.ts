@@ -3,7 +3,7 @@ import type { Session } from '../../core/session.ts';
 import { applyPatchAsBranch } from '../../forge/apply-patch.ts';
 import { formatPatch } from '../../forge/format-patch.ts';
 import { git } from '../../forge/git.ts';
-import { workspacePathOf } from '../../sessions/run-session.ts';
+import { readableWorkspace } from '../../sessions/run-session.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import type { RemoteClient } from '../remote-client.ts';
 
@@ -21,7 +21,7 @@ export async function pullEmbedded(deps: SessionDeps, id: string): Promise<Pulle
     throw new ConflictError('not_delivered', `Session ${id} has delivered no commit yet (${session.state}).`);
   }
   const patch = await formatPatch(
-    [workspacePathOf(deps.home, id), session.repo],
+    [await readableWorkspace(deps, id), session.repo],
     session.baseCommit,
     session.headCommit,
   );
