@@ -115,6 +115,18 @@ describe('buildTimeline', () => {
       { kind: 'unknown', type: 'sandbox.resized', fields: { memoryMb: 512 } },
     ]);
   });
+
+  it('notes a restored sandbox and a cancel request', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({ type: 'sandbox.restored', fromLayers: ['a', 'b'], reason: 'the sandbox died' }),
+      ev({ type: 'cancel.requested' }),
+    ]);
+    expect(items).toMatchObject([
+      { kind: 'note', text: 'sandbox restored from the last step (2 layers): the sandbox died' },
+      { kind: 'note', text: 'cancel requested' },
+    ]);
+  });
 });
 
 describe('appendEvent', () => {

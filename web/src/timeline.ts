@@ -158,6 +158,14 @@ function toItem(event: StreamEvent): TimelineItem | null {
         summary: str(d.summary),
         findings: Array.isArray(d.findings) ? (d.findings as ReviewFinding[]) : [],
       };
+    case 'sandbox.restored':
+      return {
+        ...base,
+        kind: 'note',
+        text: `sandbox restored from the last step (${Array.isArray(d.fromLayers) ? d.fromLayers.length : 0} layers): ${str(d.reason)}`,
+      };
+    case 'cancel.requested':
+      return { ...base, kind: 'note', text: 'cancel requested' };
     case 'network.blocked':
       return { ...base, kind: 'network', host: str(d.host), port: num(d.port) };
     case 'delivery.committed':
