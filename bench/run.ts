@@ -16,6 +16,7 @@ import { createRunScope } from './run-scope.ts';
 import { sandboxColdStart } from './sandbox-cold-start.ts';
 import { serverLoad } from './server-load.ts';
 import { sessionEndToEnd } from './session-end-to-end.ts';
+import { workersBench } from './workers.ts';
 import { workspacePrepare } from './workspace-prepare.ts';
 
 const BENCHMARKS: readonly Benchmark[] = [
@@ -26,6 +27,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   sessionEndToEnd,
   eventLogAppend,
   serverLoad,
+  workersBench,
   ...LAYER_BENCHMARKS,
 ];
 

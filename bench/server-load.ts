@@ -35,7 +35,7 @@ const TASK = 'mean() in src/stats.js returns the wrong value. Fix it so the test
  * pass and finishes; the reviewer approves. The gate still runs the sample's `npm test` twice
  * (baseline and verification): that is the session's real work.
  */
-const LOAD_SCRIPT: Script = {
+export const LOAD_SCRIPT: Script = {
   coder: [
     { toolCalls: [{ name: 'read_file', input: { path: 'src/stats.js' } }] },
     {

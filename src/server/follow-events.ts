@@ -13,8 +13,8 @@ const REPLAY_PAGE = 500;
 
 /**
  * Sends every event of a session after `afterSeq`, in order and each once: the durable log from the
- * store, then live events from the bus (fed by this process's runs and by the store poller). A gap
- * in the live seqs is filled from the store. Resolves when `signal` aborts, after releasing its bus
+ * store, then live events from the bus (fed by this process's runs, and by the store poller or, on
+ * Postgres, LISTEN/NOTIFY). A gap in the live seqs is filled from the store. Resolves when `signal` aborts, after releasing its bus
  * subscription and its poller watch (a send still in flight then finishes on its own and sends
  * nothing more). `send` may be slow: events are sent one at a time.
  */

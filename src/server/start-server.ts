@@ -28,6 +28,11 @@ export interface StartOptions extends Omit<ServerDeps, 'bus' | 'control'> {
   leaseMs?: number;
   /** How often the scheduler looks for due schedules; default 15 s. */
   schedulerIntervalMs?: number;
+  /**
+   * The live event bus; by default one within this process. With Postgres, the LISTEN/NOTIFY bus
+   * (postgres-event-bus.ts), started and closed by the caller, with `poller: idlePoller`.
+   */
+  bus?: EventBus;
 }
 
 export interface RunningServer {
@@ -41,7 +46,7 @@ export interface RunningServer {
 
 /** `drydock up`'s process: the API (and web UI) on a port, and the in-process worker. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const bus = createInProcessEventBus();
+  const bus = options.bus ?? createInProcessEventBus();
   const queue = options.queue ?? createInProcessQueue({ clock: options.sessions.clock });
   const worker = options.noWorker
     ? null

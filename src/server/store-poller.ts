@@ -14,8 +14,8 @@ export interface StorePoller {
 /**
  * The fallback that makes events written by another process (a `drydock run` next to the server, a
  * second worker) reach this server's followers. One timer per watched session, and only while it is
- * watched; each tick is one indexed read of the events after the highest seq seen. Postgres
- * LISTEN/NOTIFY (issue 8) can replace it behind the same EventBus.
+ * watched; each tick is one indexed read of the events after the highest seq seen. On Postgres
+ * the LISTEN/NOTIFY bus (postgres-event-bus.ts) replaces it.
  */
 export function createStorePoller(store: Store, bus: EventBus, intervalMs = 1000): StorePoller {
   const watched = new Map<

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events.ts';
 import type { Clock } from '../core/ports/clock.ts';
@@ -24,6 +24,19 @@ import { triggerStoreMethods } from './trigger-store.ts';
 export interface KyselyStoreDeps {
   clock: Clock;
   ids: IdGenerator;
+  /**
+   * Postgres only: the channel on which each committed write of events is announced with
+   * `pg_notify` (payload {@link EventsNotice} as JSON), inside the write's transaction so the
+   * notice goes out only on commit, in commit order.
+   */
+  notifyChannel?: string;
+}
+
+/** What a Postgres store announces after a write of events: the seqs written, not the events. */
+export interface EventsNotice {
+  sessionId: string;
+  first: number;
+  last: number;
 }
 
 const DEFAULT_LIST_LIMIT = 100;
@@ -36,6 +49,14 @@ const INSERT_BATCH_ROWS = 500;
  */
 export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): Store {
   const now = (): string => deps.clock.now().toISOString();
+  const announce = async (trx: Transaction<Database>, events: readonly SessionEvent[]): Promise<void> => {
+    const channel = deps.notifyChannel;
+    const first = events[0];
+    const last = events.at(-1);
+    if (channel === undefined || !first || !last) return;
+    const notice: EventsNotice = { sessionId: first.sessionId, first: first.seq, last: last.seq };
+    await sql`select pg_notify(${channel}, ${JSON.stringify(notice)})`.execute(trx);
+  };
 
   return {
     async createSession(session: Session): Promise<SessionEvent> {
@@ -66,6 +87,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
           );
         }
         await trx.insertInto('events').values(toEventRow(event)).execute();
+        await announce(trx, [event]);
       });
       return event;
     },
@@ -108,6 +130,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
         if (updated.numUpdatedRows === 0n) throw sessionNotFound(sessionId);
 
         const events = await appendEvents(trx, sessionId, write, at);
+        await announce(trx, events);
         if (write.checkpoint !== undefined) {
           const data = toJson(write.checkpoint, `the checkpoint of session ${sessionId}`);
           await trx

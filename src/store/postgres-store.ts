@@ -9,6 +9,9 @@ import { createRandomIds } from './ids.ts';
 import { createKyselyStore } from './kysely-store.ts';
 import { migrateToLatest } from './migrate.ts';
 
+/** The channel on which Postgres stores announce recorded events (see `EventsNotice`). */
+export const EVENTS_CHANNEL = 'drydock_events';
+
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`; the database must exist (the store creates its tables). */
   connectionString: string;
@@ -39,6 +42,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return createKyselyStore(db, {
     clock: options.clock ?? systemClock,
     ids: options.ids ?? createRandomIds(),
+    notifyChannel: EVENTS_CHANNEL,
   });
 }
 

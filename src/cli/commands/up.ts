@@ -1,12 +1,14 @@
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { styleText } from 'node:util';
 import { BadInputError } from '../../core/errors.ts';
 import { modelSpecFromEnv } from '../../models/router.ts';
 import { ensureAdminToken } from '../../server/admin-token.ts';
+import { createPostgresEventBus, idlePoller } from '../../server/postgres-event-bus.ts';
 import { startServer } from '../../server/start-server.ts';
 import { triggersFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
+import { resolveStoreLocation } from '../../store/open-store.ts';
 import { openSharedQueue, requireSharedQueue } from '../open-queue.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
 
@@ -52,6 +54,17 @@ export async function runUp(
   if (warning) process.stderr.write(`\n${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n\n`);
   await deps.sandboxes.check();
   const admin = await ensureAdminToken(deps.store, env.DRYDOCK_ADMIN_TOKEN);
+  // On Postgres, events recorded by any process reach this server's followers through LISTEN/NOTIFY.
+  const location = resolveStoreLocation(env.DRYDOCK_DATABASE_URL, join(deps.home, 'drydock.db'));
+  const bus =
+    location.kind === 'postgres'
+      ? createPostgresEventBus({
+          connectionString: location.connectionString,
+          store: deps.store,
+          onError: (error) => console.error('drydock event bus:', error),
+        })
+      : null;
+  await bus?.start();
   const webRoot = (await stat(resolve(WEB_DIST, 'index.html')).catch(() => null)) ? WEB_DIST : null;
   const server = await startServer({
     sessions: deps,
@@ -63,6 +76,7 @@ export async function runUp(
     concurrency: options.concurrency,
     ...(queue ? { queue } : {}),
     ...(options.noWorker ? { noWorker: true } : {}),
+    ...(bus ? { bus, poller: idlePoller } : {}),
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     webRoot,
     triggers: await triggersFromEnv(env, deps.home, `http://${options.host}:${options.port}`),
@@ -92,5 +106,6 @@ export async function runUp(
     process.on('SIGTERM', stop);
   });
   await server.close(STOP_TIMEOUT_MS);
+  await bus?.close();
   await queue?.close();
 }

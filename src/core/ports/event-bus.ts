@@ -6,8 +6,8 @@ export type EventListener = (event: SessionEvent) => void;
  * Live session events, for followers that already replayed the durable log from the store. A hint,
  * not a record: the store stays the source of truth, so a follower that sees a gap in `seq` reads the
  * missing events from the store. In one process the bus is a map of listeners (the runner publishes
- * what it recorded); across processes an adapter can feed it from Postgres LISTEN/NOTIFY (issue 8),
- * and until then from polling the store.
+ * what it recorded); across processes it is fed from Postgres LISTEN/NOTIFY
+ * (src/server/postgres-event-bus.ts), or on SQLite from polling the store.
  */
 export interface EventBus {
   /** Hands the event to the session's listeners, synchronously. Never throws (a failing listener is skipped). */
