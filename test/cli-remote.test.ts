@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TASK } from '../src/cli/demo/demo-script.ts';
-import { type RunningServer, startServer } from '../src/server/start-server.ts';
-import { createHarness, type Harness } from './support/server-harness.ts';
+import type { RunningServer } from '../src/server/start-server.ts';
+import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
 
@@ -13,18 +13,7 @@ describe('drydock CLI against a server (DRYDOCK_URL)', { timeout: 90_000 }, () =
   let server: RunningServer;
   beforeAll(async () => {
     h = await createHarness();
-    server = await startServer({
-      sessions: h.deps,
-      defaultModel: 'script:demo',
-      allowScriptModels: true,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      concurrency: 2,
-      workerPollMs: 50,
-      eventPollMs: 50,
-      keepAliveMs: 100,
-    });
+    server = await startTestServer(h, { eventPollMs: 50, keepAliveMs: 100 });
   });
   afterAll(async () => {
     await server?.close(10_000);

@@ -6,13 +6,13 @@ import type { Session } from '../src/core/session.ts';
 import { createGithubForge, staticGithubToken } from '../src/forge/github-forge.ts';
 import type { ScriptTurn } from '../src/models/script-file.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
-import { type RunningServer, startServer } from '../src/server/start-server.ts';
+import type { RunningServer } from '../src/server/start-server.ts';
 import type { WaitClock } from '../src/triggers/ci-watch.ts';
 import { findForgeLink } from '../src/triggers/forge-link.ts';
 import { createSecretBox } from '../src/triggers/secret-box.ts';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from './fakes/fake-github.ts';
 import { type EditablePayload, githubExample } from './support/github-examples.ts';
-import { createHarness, type Harness } from './support/server-harness.ts';
+import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 import { githubSignature } from './support/sign.ts';
 
 const SECRET = 'webhook-test-secret';
@@ -90,17 +90,7 @@ describe('GitHub follow-ups on a drydock pull request', { timeout: 120_000 }, ()
       secrets: createSecretBox(Buffer.alloc(32, 7)),
       ci: { clock, maxFollowUps: 1 },
     };
-    server = await startServer({
-      sessions: h.deps,
-      defaultModel: 'script:demo',
-      allowScriptModels: true,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      concurrency: 1,
-      workerPollMs: 50,
-      triggers,
-    });
+    server = await startTestServer(h, { concurrency: 1, triggers });
   });
   afterEach(async () => {
     await server.close(10_000);

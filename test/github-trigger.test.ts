@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGithubForge, staticGithubToken } from '../src/forge/github-forge.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
-import { type RunningServer, startServer } from '../src/server/start-server.ts';
+import type { RunningServer } from '../src/server/start-server.ts';
 import { createSecretBox } from '../src/triggers/secret-box.ts';
 import { type FakeGithub, startFakeGithub } from './fakes/fake-github.ts';
 import { type EditablePayload, githubExample } from './support/github-examples.ts';
-import { createHarness, type Harness } from './support/server-harness.ts';
+import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 import { githubSignature } from './support/sign.ts';
 
 const SECRET = 'webhook-test-secret';
@@ -36,17 +36,7 @@ describe('GitHub trigger', { timeout: 90_000 }, () => {
       publicUrl: 'https://drydock.example',
       secrets: createSecretBox(Buffer.alloc(32, 7)),
     };
-    server = await startServer({
-      sessions: h.deps,
-      defaultModel: 'script:demo',
-      allowScriptModels: true,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      concurrency: 1,
-      workerPollMs: 50,
-      triggers,
-    });
+    server = await startTestServer(h, { concurrency: 1, triggers });
   });
   afterEach(async () => {
     await server.close(10_000);

@@ -6,8 +6,8 @@ import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import { createRemoteClient } from '../src/cli/remote-client.ts';
 import type { SessionEvent } from '../src/core/events.ts';
 import type { ScriptTurn } from '../src/models/script-file.ts';
-import { type RunningServer, startServer } from '../src/server/start-server.ts';
-import { createHarness, type Harness } from './support/server-harness.ts';
+import type { RunningServer } from '../src/server/start-server.ts';
+import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 import { openSse } from './support/sse-client.ts';
 
 /** The API over a real port: a worker runs scripted sessions; clients follow them over SSE. */
@@ -17,18 +17,7 @@ describe('drydock server over a real port', { timeout: 90_000 }, () => {
 
   beforeEach(async () => {
     h = await createHarness();
-    server = await startServer({
-      sessions: h.deps,
-      defaultModel: 'script:demo',
-      allowScriptModels: true,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      concurrency: 2,
-      workerPollMs: 50,
-      eventPollMs: 50,
-      keepAliveMs: 100,
-    });
+    server = await startTestServer(h, { eventPollMs: 50, keepAliveMs: 100 });
   });
   afterEach(async () => {
     await server.close(10_000);

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
-import { type RunningServer, startServer } from '../src/server/start-server.ts';
-import { createHarness, type Harness } from './support/server-harness.ts';
+import type { RunningServer } from '../src/server/start-server.ts';
+import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '..');
@@ -60,17 +60,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     harness = await createHarness({ sandboxes: createBubblewrapProvider() });
     scriptPath = join(harness.dir, 'ui-script.json');
     await writeFile(scriptPath, JSON.stringify(UI_SCRIPT));
-    server = await startServer({
-      sessions: harness.deps,
-      port: 0,
-      host: '127.0.0.1',
-      concurrency: 2,
-      workerPollMs: 200,
-      defaultModel: 'script:demo',
-      allowScriptModels: true,
-      version: 'test',
-      webRoot: WEB_DIST,
-    });
+    server = await startTestServer(harness, { workerPollMs: 200, webRoot: WEB_DIST });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

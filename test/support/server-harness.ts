@@ -9,6 +9,7 @@ import { DEFAULT_BUDGET } from '../../src/core/session.ts';
 import { createModelRouter } from '../../src/models/router.ts';
 import type { Script } from '../../src/models/script-file.ts';
 import { createNoSandboxProvider } from '../../src/sandbox/no-sandbox-provider.ts';
+import { type RunningServer, type StartOptions, startServer } from '../../src/server/start-server.ts';
 import { hashToken } from '../../src/server/tokens.ts';
 import type { SessionDeps } from '../../src/sessions/session-deps.ts';
 import { createRandomIds } from '../../src/store/ids.ts';
@@ -65,4 +66,25 @@ export async function createHarness(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The harness's server on a loopback port 0 with what every server test wants (script models allowed,
+ * a quick worker poll); each test adds or overrides the rest.
+ */
+export function startTestServer(
+  harness: Harness,
+  options: Partial<Omit<StartOptions, 'sessions'>> = {},
+): Promise<RunningServer> {
+  return startServer({
+    sessions: harness.deps,
+    defaultModel: 'script:demo',
+    allowScriptModels: true,
+    version: 'test',
+    port: 0,
+    host: '127.0.0.1',
+    concurrency: 2,
+    workerPollMs: 50,
+    ...options,
+  });
 }
