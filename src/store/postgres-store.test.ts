@@ -1,44 +1,15 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../core/errors.ts';
-import { type EmbeddedPostgresServer, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { createSequentialIds } from './ids.ts';
 import { openStore } from './open-store.ts';
 import { openPostgresStore } from './postgres-store.ts';
+import { postgresTestDatabases } from './postgres-test-databases.ts';
 import { describeStoreContract, newSession } from './store-contract.ts';
 
 // One server for the file; every test gets a database of its own, dropped after it.
-let server: EmbeddedPostgresServer;
-let admin: pg.Client;
-let databases = 0;
-const created: string[] = [];
-
-beforeAll(async () => {
-  server = await startEmbeddedPostgres();
-  admin = new pg.Client({ connectionString: server.connectionString });
-  await admin.connect();
-});
-
-afterEach(async () => {
-  // FORCE ends connections a failed test left open.
-  for (const name of created.splice(0)) await admin.query(`drop database ${name} with (force)`);
-});
-
-afterAll(async () => {
-  await admin?.end();
-  await server?.stop();
-});
-
-/** A new, empty database on the shared server; returns its connection string. */
-async function freshDatabase(): Promise<string> {
-  databases += 1;
-  const name = `drydock_test_${databases}`;
-  await admin.query(`create database ${name}`);
-  created.push(name);
-  const url = new URL(server.connectionString);
-  url.pathname = `/${name}`;
-  return url.href;
-}
+const postgres = postgresTestDatabases('drydock_test');
+const freshDatabase = () => postgres.fresh();
 
 describeStoreContract(
   'Postgres',
@@ -92,7 +63,7 @@ describe('Postgres store shared by several processes', () => {
   it('numbers racing records gap-free even when the server defaults to serializable transactions', async () => {
     const connectionString = await freshDatabase();
     const name = new URL(connectionString).pathname.slice(1);
-    await admin.query(`alter database ${name} set default_transaction_isolation = 'serializable'`);
+    await postgres.admin(`alter database ${name} set default_transaction_isolation = 'serializable'`);
     const store = await openPostgresStore({ connectionString });
     try {
       await store.createSession(newSession('s1'));
@@ -147,7 +118,7 @@ describe('Postgres store shared by several processes', () => {
   });
 
   it('fails with UnavailableError, without the password, when the server cannot be reached', async () => {
-    const url = new URL(server.connectionString);
+    const url = new URL(postgres.server().connectionString);
     url.port = '1';
     const error = await openPostgresStore({ connectionString: url.href }).then(
       () => null,
