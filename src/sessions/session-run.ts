@@ -16,6 +16,8 @@ export interface SessionRun {
   signal: AbortSignal;
   observer: RunObserver;
   checkpoint: SessionCheckpoint;
+  /** The diff the gate just judged, handed to the review that follows it (not durable: recomputed on resume). */
+  judgedDiff?: string;
   /** Layered workspaces only: snapshots, and restores a dead sandbox. */
   layered?: SessionWorkspace;
 }

@@ -73,6 +73,7 @@ export async function verifyChange(run: SessionRun): Promise<GateStep> {
   const round = gate.verifyRounds + 1;
   const session = run.recorder.session;
   const diff = await workspaceDiff(run.workspacePath, session.baseCommit!);
+  run.judgedDiff = diff;
   if (diff.trim() === '') {
     return {
       next: 'bowed_out',
@@ -119,13 +120,16 @@ export async function reviewChange(run: SessionRun, maxRounds: number): Promise<
   const round = gate.reviewRounds + 1;
   const session = run.recorder.session;
   const responses = findingResponses(agent);
+  // The reviewer reads the change the gate judged, not one computed a second time.
+  const diff = run.judgedDiff ?? (await workspaceDiff(run.workspacePath, session.baseCommit!));
+  run.judgedDiff = undefined;
   const result = await runReview({
     reviewer: run.router.resolve('reviewer'),
     summarizer: run.router.resolve('summarizer'),
     sandbox: run.sandbox,
     round,
     task: session.task,
-    diff: await workspaceDiff(run.workspacePath, session.baseCommit!),
+    diff,
     checksSummary: describeVerdict(gate.lastVerdict, gate.lastAfter ?? []),
     previous: gate.findings.map((finding) => {
       const response = responses.get(finding.id);
