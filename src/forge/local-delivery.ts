@@ -1,4 +1,4 @@
-import { copyFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InternalError } from '../core/errors.ts';
@@ -88,13 +88,7 @@ export async function workspaceDiff(workspacePath: string, baseCommit: string): 
   );
   const env = { GIT_INDEX_FILE: indexFile };
   try {
-    // Start from a copy of the workspace's own index: its stat data lets `git add` skip unchanged files,
-    // so the cost follows the change, not the repository's size. Without one, start from the base tree.
-    const copied = await copyFile(join(workspacePath, '.git', 'index'), indexFile).then(
-      () => true,
-      () => false,
-    );
-    if (!copied) await git(['read-tree', baseCommit], { cwd: workspacePath, env });
+    await git(['read-tree', baseCommit], { cwd: workspacePath, env });
     await git(['add', '--all'], { cwd: workspacePath, env });
     return await git(['diff', '--cached', '--no-color', '--no-ext-diff', baseCommit], {
       cwd: workspacePath,
