@@ -18,8 +18,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   review: ['core', 'agent', 'verify'],
   memory: ['core'],
   sessions: ['core', 'agent', 'verify', 'review', 'memory', 'forge', 'environments'],
-  triggers: ['core', 'sessions'],
-  server: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'triggers'],
+  triggers: ['core', 'sessions', 'environments'],
+  server: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'environments', 'triggers'],
   cli: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'environments', 'server'],
 };
 

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../src/environments/secret-box.ts';
 import { createGithubForge, staticGithubToken } from '../src/forge/github-forge.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
-import { createSecretBox } from '../src/triggers/secret-box.ts';
 import { type FakeGithub, startFakeGithub } from './fakes/fake-github.ts';
 import { type EditablePayload, githubExample } from './support/github-examples.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';

@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../src/environments/secret-box.ts';
 import { apiRoutes, createApp } from '../src/server/app.ts';
 import { createInProcessEventBus } from '../src/server/event-bus.ts';
 import { openApiDocument } from '../src/server/openapi.ts';
-import { createSecretBox } from '../src/triggers/secret-box.ts';
 import { createHarness, type Harness } from './support/server-harness.ts';
 
 const HOOK_SECRET = 'hook-secret-0123456789';

@@ -1,11 +1,11 @@
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { ApiToken } from '../core/ports/store.ts';
+import type { SecretBox } from '../environments/secret-box.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { CiWatcher, WaitClock } from '../triggers/ci-watch.ts';
 import type { GithubTriggerSettings } from '../triggers/github-events.ts';
 import type { Publisher } from '../triggers/publish-delivery.ts';
-import type { SecretBox } from '../triggers/secret-box.ts';
 import type { SessionControl } from './session-control.ts';
 import type { StorePoller } from './store-poller.ts';
 

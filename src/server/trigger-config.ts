@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import type { Forge } from '../core/ports/forge.ts';
+import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
 import { createGithubForge, staticGithubToken } from '../forge/github-forge.ts';
-import { createSecretBox, loadSecretKey } from '../triggers/secret-box.ts';
 import { DEFAULT_GITHUB_SETTINGS } from '../triggers/trigger-deps.ts';
 import type { ServerTriggers } from './server-deps.ts';
 

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { BadInputError, UnauthenticatedError, UnavailableError } from '../core/errors.ts';
+import type { SecretBox } from '../environments/secret-box.ts';
 import { handleGithubDelivery } from '../triggers/github-webhook.ts';
 import { handleHookDelivery } from '../triggers/hook-webhook.ts';
-import type { SecretBox } from '../triggers/secret-box.ts';
 import { verifySignature } from '../triggers/signature.ts';
 import type { TriggerDeps } from '../triggers/trigger-deps.ts';
 

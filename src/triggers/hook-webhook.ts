@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BadInputError, describeError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
+import type { SecretBox } from '../environments/secret-box.ts';
 import { HookConfig } from './hook-config.ts';
-import type { SecretBox } from './secret-box.ts';
 import { verifySignature } from './signature.ts';
 import { startWork } from './start-work.ts';
 import { renderTemplate } from './template.ts';
