@@ -13,6 +13,8 @@ export interface Database {
   deliveries: DeliveriesTable;
   session_links: SessionLinksTable;
   triggers: TriggersTable;
+  environments: EnvironmentsTable;
+  secrets: SecretsTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -95,6 +97,30 @@ export interface TriggersTable {
   /** JSON. */
   config: string;
   secret: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EnvironmentsTable {
+  id: string;
+  repo: string;
+  inputs_hash: string;
+  runtime_version: string;
+  commit_sha: string;
+  /** Layer ids, bottom first, as JSON text. */
+  layers: string;
+  /** The setup commands, as JSON text. */
+  setup: string;
+  setup_ms: number;
+  created_at: string;
+}
+
+export interface SecretsTable {
+  /** `*` for every repository, else the repository. */
+  scope: string;
+  name: string;
+  /** SecretBox ciphertext: the plain value never reaches the store. */
+  sealed: string;
   created_at: string;
   updated_at: string;
 }

@@ -6,6 +6,7 @@ import type { IdGenerator } from '../core/ports/ids.ts';
 import type { ApiToken, Artifact, SessionFilter, Store, StoreWrite } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import type { Database } from './database.ts';
+import { environmentStoreMethods } from './environment-store.ts';
 import {
   fromArtifactRow,
   fromEventRow,
@@ -259,6 +260,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     },
 
     ...triggerStoreMethods(db, deps),
+
+    ...environmentStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

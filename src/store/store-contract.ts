@@ -5,6 +5,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
 import type { JsonValue, Store } from '../core/ports/store.ts';
 import { type Session, ZERO_USAGE } from '../core/session.ts';
+import { describeEnvironmentStoreContract } from './environment-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
 
 export interface StoreDeps {
@@ -535,5 +536,7 @@ export function describeStoreContract(
       const [next] = await reopened.record('s1', { events: [modelError(2)] });
       expect(next?.seq).toBe(3);
     });
+
+    describeEnvironmentStoreContract(() => store);
   });
 }

@@ -96,6 +96,41 @@ export interface TriggerRecord {
 export type NewTriggerRecord = Pick<TriggerRecord, 'kind' | 'name' | 'config' | 'secret'>;
 
 /**
+ * A published environment image: the repository's base checkout layer plus the layer its setup wrote,
+ * keyed by repository, the hash of the setup inputs and drydock's runtime version. Only an image whose
+ * setup succeeded is ever stored.
+ */
+export interface EnvironmentImage {
+  id: string;
+  repo: string;
+  inputsHash: string;
+  runtimeVersion: string;
+  /** The commit the base layer holds. */
+  commit: string;
+  /** Layer ids, bottom first. */
+  layers: string[];
+  /** The setup commands that ran. */
+  setup: string[];
+  /** How long setup took to build it. */
+  setupMs: number;
+  createdAt: string;
+}
+
+export type NewEnvironmentImage = Omit<EnvironmentImage, 'id' | 'createdAt'>;
+
+/** The scope of a secret: `*` (every repository) or one repository. */
+export const GLOBAL_SCOPE = '*';
+
+export interface StoredSecret {
+  scope: string;
+  name: string;
+  /** Ciphertext from the SecretBox; never the plain value. */
+  sealed: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
  * Durable state: sessions, their append-only numbered event logs, the agent's latest checkpoint,
  * artifacts and API tokens. Implementations: SQLite (embedded default), Postgres (scale-out). All methods are safe
  * to call concurrently from one process.
@@ -149,5 +184,20 @@ export interface Store {
   listTriggers(kind: TriggerKind): Promise<TriggerRecord[]>;
   /** Returns whether it existed. */
   deleteTrigger(id: string): Promise<boolean>;
+  /** Publishes an image. */
+  saveEnvironment(image: NewEnvironmentImage): Promise<EnvironmentImage>;
+  /** The newest image of `repo` with these inputs and runtime, or null. */
+  findEnvironment(repo: string, inputsHash: string, runtimeVersion: string): Promise<EnvironmentImage | null>;
+  getEnvironment(id: string): Promise<EnvironmentImage | null>;
+  /** Newest first; one repository's when given. */
+  listEnvironments(repo?: string): Promise<EnvironmentImage[]>;
+  /** Returns whether it existed. */
+  deleteEnvironment(id: string): Promise<boolean>;
+  /** Creates or replaces the secret `name` in `scope`. */
+  putSecret(scope: string, name: string, sealed: string): Promise<StoredSecret>;
+  /** The secrets of the given scopes (a repository's plus the global ones), by scope then name. */
+  listSecrets(scopes?: readonly string[]): Promise<StoredSecret[]>;
+  /** Returns whether it existed. */
+  deleteSecret(scope: string, name: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { initial } from './0001-initial.ts';
 import { tokens } from './0002-tokens.ts';
 import { triggers } from './0003-triggers.ts';
 import { jobs } from './0004-jobs.ts';
+import { environments } from './0005-environments.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -13,4 +14,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-tokens': tokens,
   '0003-triggers': triggers,
   '0004-jobs': jobs,
+  '0005-environments': environments,
 };

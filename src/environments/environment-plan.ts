@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import type { EgressRule, SandboxLimits } from '../core/ports/sandbox.ts';
+import { REPO_CONFIG_PATH, type RepoConfig } from './repo-config.ts';
+
+/** Hosts setup may reach when the config does not say: the npm registry and Debian's mirrors. */
+export const DEFAULT_SETUP_HOSTS: readonly EgressRule[] = [
+  { host: 'registry.npmjs.org' },
+  { host: 'deb.debian.org' },
+  { host: 'deb.debian.org', port: 80 },
+  { host: 'security.debian.org' },
+  { host: 'security.debian.org', port: 80 },
+];
+
+/** Rebuild an image older than this unless the config says otherwise. */
+export const DEFAULT_MAX_IMAGE_AGE_MS = 24 * 3_600_000;
+
+/** Lockfiles drydock knows, and the install command each one means. */
+const LOCKFILES: ReadonlyArray<{ file: string; setup: string }> = [
+  { file: 'package-lock.json', setup: 'npm ci --no-audit --no-fund' },
+  { file: 'npm-shrinkwrap.json', setup: 'npm ci --no-audit --no-fund' },
+  { file: 'pnpm-lock.yaml', setup: 'pnpm install --frozen-lockfile' },
+  { file: 'yarn.lock', setup: 'yarn install --frozen-lockfile' },
+];
+
+/** How a repository's environment is made, from its config or from what drydock detected. */
+export interface EnvironmentPlan {
+  source: 'config' | 'detected' | 'none';
+  /** For people: where the plan came from ("package-lock.json → npm ci"). */
+  description: string;
+  /** Commands run once per image; empty means no image is needed (the base checkout is enough). */
+  setup: string[];
+  /** Commands run at every sandbox start and restore. */
+  start: string[];
+  /** The config's checks (null: detect them as before). */
+  checks: RepoConfig['checks'];
+  network: { agent: EgressRule[]; setup: EgressRule[] };
+  limits: SandboxLimits;
+  /** Secret names per phase; `all` = every secret in the repository's scope. */
+  secrets: { setup: string[] | 'all'; start: string[]; agent: string[] };
+  /** Repository files whose content, with the setup commands, keys the image. */
+  inputs: string[];
+  maxImageAgeMs: number;
+}
+
+export interface PlanInput {
+  /** The parsed `.drydock/config.yaml`, or null when the repository has none. */
+  config: RepoConfig | null;
+  /** Paths in the repository at the commit. */
+  files: readonly string[];
+  /** The root package.json, parsed, when there is one. */
+  packageJson?: { dependencies?: object; devDependencies?: object } | null;
+}
+
+/**
+ * The environment plan: the config's where it speaks, detection where it is silent (a lockfile →
+ * its install command; a package.json with dependencies and no lockfile → `npm install`). Pure.
+ */
+export function planEnvironment(input: PlanInput): EnvironmentPlan {
+  const { config } = input;
+  const detected = detectSetup(input);
+  const setup = config?.setup ?? detected.setup;
+  const lockfiles = LOCKFILES.map((lock) => lock.file).filter((file) => input.files.includes(file));
+  const defaultInputs = detected.inputs.length > 0 ? detected.inputs : lockfiles;
+  const inputs = config ? [REPO_CONFIG_PATH, ...(config.inputs ?? defaultInputs)] : detected.inputs;
+  const source = config ? 'config' : setup.length > 0 ? 'detected' : 'none';
+  const description =
+    source === 'config'
+      ? `${REPO_CONFIG_PATH}${config?.setup ? '' : detected.setup.length > 0 ? ` (setup detected: ${detected.description})` : ''}`
+      : source === 'detected'
+        ? detected.description
+        : 'no setup: no .drydock/config.yaml and no lockfile';
+  return {
+    source,
+    description,
+    setup,
+    start: config?.start ?? [],
+    checks: config?.checks ?? null,
+    network: { agent: config?.network.allow ?? [], setup: config?.network.setup ?? [...DEFAULT_SETUP_HOSTS] },
+    limits: config?.limits ?? {},
+    secrets: {
+      setup: config?.secrets.setup ?? 'all',
+      start: config?.secrets.start ?? [],
+      agent: config?.secrets.agent ?? [],
+    },
+    inputs: [...new Set(inputs)],
+    maxImageAgeMs: config?.maxImageAgeMs ?? DEFAULT_MAX_IMAGE_AGE_MS,
+  };
+}
+
+function detectSetup(input: PlanInput): { setup: string[]; inputs: string[]; description: string } {
+  const lock = LOCKFILES.find((each) => input.files.includes(each.file));
+  if (lock) {
+    return {
+      setup: [lock.setup],
+      inputs: ['package.json', lock.file].filter((file) => input.files.includes(file)),
+      description: `${lock.file} → ${lock.setup}`,
+    };
+  }
+  const pkg = input.packageJson;
+  const hasDependencies =
+    Object.keys(pkg?.dependencies ?? {}).length + Object.keys(pkg?.devDependencies ?? {}).length > 0;
+  if (input.files.includes('package.json') && hasDependencies) {
+    return {
+      setup: ['npm install --no-audit --no-fund'],
+      inputs: ['package.json'],
+      description: 'package.json with dependencies and no lockfile → npm install',
+    };
+  }
+  return { setup: [], inputs: [], description: '' };
+}
+
+/**
+ * The key of an image's setup inputs: the setup commands plus each input file's content hash (a
+ * missing file counts as missing). Pure.
+ */
+export function setupInputsHash(plan: EnvironmentPlan, contents: ReadonlyMap<string, Buffer | null>): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ setup: plan.setup }));
+  for (const file of [...plan.inputs].sort()) {
+    const content = contents.get(file) ?? null;
+    const digest = content === null ? 'missing' : createHash('sha256').update(content).digest('hex');
+    hash.update(`\n${file}\0${digest}`);
+  }
+  return hash.digest('hex');
+}

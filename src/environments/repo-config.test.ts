@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseRepoConfig, parseSize } from './repo-config.ts';
+
+describe('parseRepoConfig', () => {
+  it('reads every section and normalizes it', () => {
+    const config = parseRepoConfig(
+      [
+        'setup: npm ci',
+        'start:',
+        '  - ./scripts/start-db.sh',
+        'checks:',
+        '  test: npm test',
+        '  lint: npm run lint',
+        'network:',
+        '  allow: [api.example.org, "*.example.com:8443"]',
+        '  setup: [registry.npmjs.org]',
+        'limits: { memory: 2GiB, pids: 256, cpus: 1.5, tmp: 512m }',
+        'secrets:',
+        '  setup: [NPM_TOKEN]',
+        '  agent: [API_KEY]',
+        'inputs: [package-lock.json, scripts/setup.sh]',
+        'image: { max_age: 12h }',
+      ].join('\n'),
+    );
+    expect(config).toEqual({
+      setup: ['npm ci'],
+      start: ['./scripts/start-db.sh'],
+      checks: [
+        { name: 'test', command: 'npm test' },
+        { name: 'lint', command: 'npm run lint' },
+      ],
+      network: {
+        allow: [{ host: 'api.example.org' }, { host: '*.example.com', port: 8443 }],
+        setup: [{ host: 'registry.npmjs.org' }],
+      },
+      limits: { memoryBytes: 2 * 1024 ** 3, pids: 256, cpus: 1.5, tmpBytes: 512 * 1024 ** 2 },
+      secrets: { setup: ['NPM_TOKEN'], agent: ['API_KEY'] },
+      inputs: ['package-lock.json', 'scripts/setup.sh'],
+      maxImageAgeMs: 12 * 3_600_000,
+    });
+  });
+
+  it('reads an empty file as an empty config', () => {
+    expect(parseRepoConfig('')).toMatchObject({ setup: null, start: [], checks: null, secrets: {} });
+  });
+
+  it.each([
+    ['setup: 3\n', /line 1: setup: /],
+    ['checks:\n  test: npm test\n  unit: npm run unit\n', /line 2: checks: unknown key "unit"/],
+    [
+      'setup: npm ci\nnetwork:\n  allow: ["not a host!"]\n',
+      /line 3: network\.allow\.0: expected a host name/,
+    ],
+    ['secrets:\n  agent: [bad-name]\n', /line 2: secrets\.agent\.0: expected an environment variable name/],
+    ['limits:\n  memory: lots\n', /line 2: limits\.memory/],
+    ['setup: [npm ci\n', /line \d+: .*YAML syntax/],
+    ['stup: npm ci\n', /line 1: unknown key "stup"/],
+  ])('points at the line of the mistake in %j', (text, message) => {
+    expect(() => parseRepoConfig(text)).toThrow(message);
+    try {
+      parseRepoConfig(text);
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('invalid_repo_config');
+      expect((error as Error).message).toMatch(/^\.drydock\/config\.yaml line \d+: .*docs\/environments\.md/);
+    }
+  });
+});
+
+describe('sizes and durations', () => {
+  it.each([
+    ['512MiB', 512 * 1024 ** 2],
+    ['4g', 4 * 1024 ** 3],
+    ['1.5GB', 1.5 * 1024 ** 3],
+    [1000, 1000],
+  ] as const)('parses the size %s', (value, bytes) => {
+    expect(parseSize(value)).toBe(bytes);
+  });
+
+  it.each([
+    ['24h', 86_400_000],
+    ['90m', 5_400_000],
+    ['7d', 604_800_000],
+    ['500ms', 500],
+  ] as const)('parses the duration %s', (value, ms) => {
+    expect(parseDuration(value)).toBe(ms);
+  });
+});
