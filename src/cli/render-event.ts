@@ -33,6 +33,16 @@ export class EventRenderer {
         return `→ ${data.to}${data.reason ? `: ${oneLine(data.reason, 200)}` : ''}`;
       case 'workspace.ready':
         return `  workspace at ${data.baseCommit.slice(0, 10)} (${data.sandbox} sandbox)`;
+      case 'environment.planned':
+        return `  environment: ${data.description}${data.setup.length > 0 ? ` (setup: ${data.setup.join(' && ')})` : ''}`;
+      case 'environment.image':
+        return data.reused
+          ? `  environment image ${data.imageId}: reused, no setup (${data.reason})`
+          : `  environment image ${data.imageId}: built in ${formatMs(data.setupMs)} (${data.reason})`;
+      case 'environment.setup':
+        return `  setup ran in the workspace in ${formatMs(data.durationMs)} (${data.reason})`;
+      case 'environment.started':
+        return `  start: ${data.commands.join(' && ')} (${formatMs(data.durationMs)})`;
       case 'model.response':
         return data.text.trim() === '' ? null : `  ${who(data.role)}${oneLine(data.text, 120)}`;
       case 'model.error':

@@ -93,6 +93,25 @@ export type EventData =
       deletions: number;
     }
   | { type: 'delivery.branch'; branch: string; repo: string; commit: string }
+  | {
+      type: 'environment.planned';
+      source: 'config' | 'detected' | 'none';
+      description: string;
+      setup: string[];
+      start: string[];
+    }
+  | {
+      type: 'environment.image';
+      imageId: string;
+      /** False when this session built it. */
+      reused: boolean;
+      reason: string;
+      /** Setup time spent by this session: 0 when it reused the image. */
+      setupMs: number;
+      logArtifactId?: string;
+    }
+  | { type: 'environment.setup'; commands: string[]; inPlace: true; reason: string; durationMs: number }
+  | { type: 'environment.started'; commands: string[]; durationMs: number }
   | { type: 'network.blocked'; host: string; port: number }
   /** The sandbox died and a new one was started on the workspace's last snapshot (`fromLayers`). */
   | { type: 'sandbox.restored'; fromLayers: string[]; reason: string }

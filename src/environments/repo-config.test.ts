@@ -46,7 +46,7 @@ describe('parseRepoConfig', () => {
 
   it.each([
     ['setup: 3\n', /line 1: setup: /],
-    ['checks:\n  test: npm test\n  unit: npm run unit\n', /line 2: checks: unknown key "unit"/],
+    ['checks:\n  test: npm test\n  unit: npm run unit\n', /line 3: checks: unknown key "unit"/],
     [
       'setup: npm ci\nnetwork:\n  allow: ["not a host!"]\n',
       /line 3: network\.allow\.0: expected a host name/,

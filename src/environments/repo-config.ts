@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
 import type { EgressRule, SandboxLimits } from '../core/ports/sandbox.ts';
@@ -110,7 +110,10 @@ export function parseRepoConfig(text: string, file = REPO_CONFIG_PATH): RepoConf
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
-    const line = lineOf(document, lineCounter, path);
+    const line =
+      (issue.code === 'unrecognized_keys'
+        ? keyLine(document, lineCounter, path, issue.keys[0]!)
+        : undefined) ?? lineOf(document, lineCounter, path);
     const where = path.length > 0 ? `${path.join('.')}: ` : '';
     throw invalid(file, line, `${where}${describeIssue(issue)}`);
   }
@@ -156,6 +159,20 @@ function lineOf(
     if (range) return lineCounter.linePos(range[0]).line;
   }
   return undefined;
+}
+
+/** The line of `key` itself in the map at `path` (an unknown key's own line). */
+function keyLine(
+  document: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  path: readonly (string | number)[],
+  key: string,
+): number | undefined {
+  const map = path.length === 0 ? document.contents : document.getIn(path, true);
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
+  const range = isScalar(pair?.key) ? pair.key.range : undefined;
+  return range ? lineCounter.linePos(range[0]).line : undefined;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -8,7 +8,7 @@ import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
-import { prepareWorkspace } from '../environments/local-workspace.ts';
+import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
 import { commitWorkspace, deliverBranch } from '../forge/local-delivery.ts';
 import { branchExists, gitUser } from '../forge/local-repository.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
@@ -19,6 +19,13 @@ import { bowOutReport, pullRequestDescription, type ReportInput } from './report
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import { findingResponses, initialCheckpoint, openTurn } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
+import {
+  checkoutSessionCommit,
+  redactingSandbox,
+  resolveSessionEnvironment,
+  runSetupInPlace,
+  runStartCommands,
+} from './session-environment.ts';
 import { SessionRecorder } from './session-recorder.ts';
 import { type SessionRun, save, saveArtifact } from './session-run.ts';
 import {
@@ -44,6 +51,7 @@ export async function readableWorkspace(deps: SessionDeps, sessionId: string): P
     const checkpoint = (await deps.store.loadCheckpoint(sessionId)) as SessionCheckpoint | null;
     await remountIfGone(deps.layers, path, checkpoint?.workspace).catch(() => {});
   }
+  await remountWorkspaceDisk(path).catch(() => {});
   return path;
 }
 
@@ -92,13 +100,22 @@ async function runPhases(
     const workspacePath = workspacePathOf(deps.home, session.id);
     if (session.state === 'queued') await recorder.transition('provisioning');
     const stored = (await deps.store.loadCheckpoint(session.id)) as SessionCheckpoint | null;
+    const onLayers = deps.layers ? await usesLayers(deps.layers, workspacePath, stored?.workspace) : false;
+    const environment = await resolveSessionEnvironment(deps, recorder, {
+      firstRun: stored === null,
+      layered: onLayers,
+      signal,
+    });
+    const allow = [...(deps.allowHosts ?? []), ...environment.plan.network.agent];
     const spec = {
       sessionId: session.id,
       readOnlyPaths: ['.git'],
-      ...(deps.allowHosts && deps.allowHosts.length > 0
+      ...(Object.keys(environment.plan.limits).length > 0 ? { limits: environment.plan.limits } : {}),
+      ...(Object.keys(environment.agentEnv).length > 0 ? { env: environment.agentEnv } : {}),
+      ...(allow.length > 0
         ? {
             network: {
-              allow: deps.allowHosts,
+              allow,
               // Every refused connection is an event the user sees ("blocked: example.org:443").
               onBlocked: ({ host, port }: { host: string; port: number }) => {
                 recorder.record([{ type: 'network.blocked', host, port }]).catch(() => {});
@@ -107,12 +124,13 @@ async function runPhases(
           }
         : {}),
     };
-    if (deps.layers && (await usesLayers(deps.layers, workspacePath, stored?.workspace))) {
+    if (deps.layers && onLayers) {
       const { store } = deps.layers;
+      const image = stored?.workspace ? null : environment.image;
       const start = stored?.workspace ?? {
-        layers: [await baseLayerFor(store, session.repo, session.baseCommit!)],
+        layers: image ? image.layers : [await baseLayerFor(store, session.repo, session.baseCommit!)],
       };
-      layered = await openSessionWorkspace({
+      const opened: SessionWorkspace = await openSessionWorkspace({
         layers: deps.layers,
         snapshot: start,
         spec,
@@ -120,13 +138,20 @@ async function runPhases(
         lastSaved: () => run?.checkpoint.workspace ?? start,
         onRestored: async (event) => {
           await recorder.record([event]);
+          // Services the checks need come back with the sandbox.
+          await runStartCommands(opened.current, recorder, environment, signal);
         },
       });
-      sandbox = layered.sandbox;
+      layered = opened;
+      if (image) await checkoutSessionCommit(workspacePath, session, image);
+      sandbox = opened.sandbox;
     } else {
       await prepareWorkspace(session.repo, session.baseCommit!, workspacePath);
+      if (stored === null) await runSetupInPlace(deps, recorder, environment, workspacePath, signal);
       sandbox = await deps.sandboxes.create({ ...spec, workspacePath });
     }
+    await runStartCommands(sandbox, recorder, environment, signal);
+    if (environment.secrets.length > 0) sandbox = redactingSandbox(sandbox, environment.redact);
     run = {
       deps,
       recorder,
@@ -137,6 +162,7 @@ async function runPhases(
       observer: options,
       checkpoint: stored ?? initialCheckpoint(session.task),
       ...(layered ? { layered } : {}),
+      environment,
     };
     if (signal.aborted) return await finishWithout(run, 'cancelled', 'cancelled by the user');
     if (recorder.session.state === 'provisioning' && stored !== null) {

@@ -2,9 +2,10 @@ import type { SessionEvent } from '../core/events.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
 import type { ModelRouter } from '../core/ports/models.ts';
-import type { EgressRule, SandboxProvider } from '../core/ports/sandbox.ts';
+import type { EgressRule, SandboxLimits, SandboxProvider } from '../core/ports/sandbox.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Budget } from '../core/session.ts';
+import type { SecretVault } from '../environments/secret-vault.ts';
 import type { SessionLayers } from './session-workspace.ts';
 
 /** What the session runner is wired with: adapters for every port it uses. */
@@ -21,11 +22,18 @@ export interface SessionDeps {
   /** Hosts the sandbox may reach through drydock's egress proxy; none by default. */
   allowHosts?: readonly EgressRule[];
   /**
+   * Every session sandbox's limits (defaults: DEFAULT_SANDBOX_LIMITS). `diskBytes` is the workspace's
+   * disk quota: layered workspaces and clones get one only when it is set.
+   */
+  limits?: SandboxLimits;
+  /**
    * Layered workspaces (off unless given; used in overlay mode only): the workspace is an overlay on
    * the base commit's layer, bound at the usual workspace path, snapshotted after every agent step,
    * and a sandbox that dies is replaced from the last snapshot. Without it, a plain clone.
    */
   layers?: SessionLayers;
+  /** Secrets for the phases a repository's config gives them to; none without it. */
+  vault?: SecretVault;
 }
 
 /** Live observers of one run, for a terminal or a server. */

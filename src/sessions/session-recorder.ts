@@ -4,6 +4,7 @@ import type { JsonValue, SessionPatch, Store } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import type { SessionState } from '../core/session-state.ts';
 import { canTransition } from '../core/session-state.ts';
+import { type Redact, redactJson } from '../environments/redactor.ts';
 import type { RunObserver } from './session-deps.ts';
 
 /**
@@ -14,6 +15,7 @@ export class SessionRecorder {
   readonly #store: Store;
   readonly #observer: RunObserver;
   #session: Session;
+  #redact: Redact | null = null;
 
   constructor(store: Store, session: Session, observer: RunObserver) {
     this.#store = store;
@@ -25,15 +27,33 @@ export class SessionRecorder {
     return this.#session;
   }
 
+  /**
+   * From now on, secret values are replaced in everything recorded (events, checkpoint). Null (no
+   * secrets) records as given, without walking the checkpoint.
+   */
+  redactWith(redact: Redact | null): void {
+    this.#redact = redact;
+  }
+
+  /** A text with the session's secret values replaced: for artifacts. */
+  redact(text: string): string {
+    return this.#redact ? this.#redact(text) : text;
+  }
+
   async record(
     events: EventData[],
     patch: SessionPatch = {},
     checkpoint?: JsonValue,
   ): Promise<SessionEvent[]> {
+    const redact = this.#redact;
     const written = await this.#store.record(this.#session.id, {
-      events,
-      patch,
-      ...(checkpoint === undefined ? {} : { checkpoint }),
+      events: redact
+        ? events.map((event) => redactJson(event as unknown as JsonValue, redact) as unknown as EventData)
+        : events,
+      patch: redact ? (redactJson(patch as JsonValue, redact) as SessionPatch) : patch,
+      ...(checkpoint === undefined
+        ? {}
+        : { checkpoint: redact ? redactJson(checkpoint, redact) : checkpoint }),
     });
     this.#session = { ...this.#session, ...patch };
     for (const event of written) this.#observer.onEvent?.(event);

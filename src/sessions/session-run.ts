@@ -3,6 +3,7 @@ import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
+import type { SessionEnvironment } from './session-environment.ts';
 import type { SessionRecorder } from './session-recorder.ts';
 import type { SessionWorkspace } from './session-workspace.ts';
 
@@ -20,6 +21,8 @@ export interface SessionRun {
   judgedDiff?: string;
   /** Layered workspaces only: snapshots, and restores a dead sandbox. */
   layered?: SessionWorkspace;
+  /** The repository's environment: checks, start commands, secrets and their redaction. */
+  environment?: SessionEnvironment;
 }
 
 /** Saves the checkpoint with the events, atomically. */
@@ -44,7 +47,7 @@ export async function saveArtifact(
     sessionId: run.recorder.session.id,
     name,
     contentType,
-    content,
+    content: run.recorder.redact(content),
   });
   return artifact.id;
 }

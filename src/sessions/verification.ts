@@ -188,6 +188,15 @@ export async function reviewChange(run: SessionRun, maxRounds: number): Promise<
 }
 
 async function discoverChecks(run: SessionRun): Promise<Check[]> {
+  const configured = run.environment?.plan.checks;
+  if (configured) {
+    return configured.map(({ name, command }) => ({
+      name,
+      kind: name,
+      command,
+      source: `.drydock/config.yaml checks.${name}`,
+    }));
+  }
   const listed = await run.sandbox.exec(['git', '-c', 'safe.directory=*', 'ls-files', '-z'], {
     timeoutMs: 30_000,
   });

@@ -97,6 +97,20 @@ function toItem(event: StreamEvent): TimelineItem | null {
         kind: 'note',
         text: `workspace ready at ${str(d.baseCommit).slice(0, 10)} (${str(d.sandbox)})`,
       };
+    case 'environment.planned':
+      return { ...base, kind: 'note', text: `environment: ${str(d.description)}` };
+    case 'environment.image':
+      return {
+        ...base,
+        kind: 'note',
+        text: d.reused
+          ? `environment image ${str(d.imageId)} reused: ${str(d.reason)}`
+          : `environment image ${str(d.imageId)} built in ${Math.round(num(d.setupMs) / 100) / 10} s: ${str(d.reason)}`,
+      };
+    case 'environment.setup':
+      return { ...base, kind: 'note', text: `setup ran in the workspace: ${str(d.reason)}` };
+    case 'environment.started':
+      return { ...base, kind: 'note', text: `start commands ran` };
     case 'model.response':
       return str(d.text).trim() === ''
         ? null

@@ -1,0 +1,166 @@
+import { BadInputError, InternalError } from '../core/errors.ts';
+import type { EgressAttempt, Sandbox } from '../core/ports/sandbox.ts';
+import type { EnvironmentImage, Store } from '../core/ports/store.ts';
+import type { EnvironmentPlan } from './environment-plan.ts';
+import type { LayeredSandboxes } from './layered-sandbox.ts';
+import type { Redact } from './redactor.ts';
+
+/** One setup command may run this long. */
+export const SETUP_COMMAND_TIMEOUT_MS = 30 * 60_000;
+const LOG_LIMIT = 2_000_000;
+const TAIL_LINES = 25;
+
+export interface BuildImageOptions {
+  store: Store;
+  sandboxes: LayeredSandboxes;
+  repo: string;
+  commit: string;
+  /** The base checkout layer at `commit`. */
+  baseLayer: string;
+  plan: EnvironmentPlan;
+  inputsHash: string;
+  runtimeVersion: string;
+  /** The setup phase's secrets as environment variables. */
+  secretEnv: Record<string, string>;
+  redact: Redact;
+  /** Setup output as it arrives, redacted. */
+  onOutput?: (text: string) => void;
+  /** Before each command. */
+  onCommand?: (command: string, index: number, total: number) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface BuiltImage {
+  image: EnvironmentImage;
+  /** Everything setup printed, redacted (the tail when it was long). */
+  log: string;
+}
+
+/**
+ * Builds an environment image: a sandbox on the base checkout layer, with network to the setup hosts
+ * only, runs the setup commands one after another; their changes (node_modules, say) become the
+ * setup layer. Only when every command succeeds is the image published (stored). A failing command
+ * throws `setup_failed` with the tail of the log, and nothing is published.
+ */
+export async function buildEnvironmentImage(options: BuildImageOptions): Promise<BuiltImage> {
+  const { plan, redact } = options;
+  const blocked: EgressAttempt[] = [];
+  const started = Date.now();
+  const sandbox = await options.sandboxes.start(
+    { layers: [options.baseLayer] },
+    {
+      sessionId: `env-${options.inputsHash.slice(0, 12)}`,
+      readOnlyPaths: ['.git'],
+      limits: plan.limits,
+      ...(plan.network.setup.length > 0
+        ? { network: { allow: plan.network.setup, onBlocked: (attempt) => blocked.push(attempt) } }
+        : {}),
+    },
+  );
+  try {
+    const { log } = await runSetupCommands(sandbox, {
+      plan,
+      redact,
+      secretEnv: options.secretEnv,
+      blocked,
+      ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+      ...(options.onCommand ? { onCommand: options.onCommand } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    const snapshot = await sandbox.snapshot();
+    if (snapshot.layers[0] !== options.baseLayer) {
+      throw new InternalError('image_stack_mismatch', 'The setup snapshot does not start at the base layer.');
+    }
+    const image = await options.store.saveEnvironment({
+      repo: options.repo,
+      inputsHash: options.inputsHash,
+      runtimeVersion: options.runtimeVersion,
+      commit: options.commit,
+      layers: [...snapshot.layers],
+      setup: [...plan.setup],
+      setupMs: Date.now() - started,
+    });
+    return { image, log };
+  } finally {
+    await sandbox.destroy().catch(() => {});
+  }
+}
+
+export interface SetupRunOptions {
+  plan: EnvironmentPlan;
+  redact: Redact;
+  secretEnv: Record<string, string>;
+  /** Filled with the connections the egress proxy refused (pass the same array as onBlocked's). */
+  blocked: EgressAttempt[];
+  onOutput?: (text: string) => void;
+  onCommand?: (command: string, index: number, total: number) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs the plan's setup commands in `sandbox`, one after another. Throws `setup_failed` (with the
+ * redacted tail of the output, and the hosts the proxy refused) at the first that fails.
+ */
+export async function runSetupCommands(
+  sandbox: Sandbox,
+  options: SetupRunOptions,
+): Promise<{ log: string; durationMs: number }> {
+  const { plan, blocked } = options;
+  const started = Date.now();
+  let log = '';
+  const append = (text: string) => {
+    const clean = options.redact(text);
+    log = (log + clean).slice(-LOG_LIMIT);
+    options.onOutput?.(clean);
+  };
+  for (const [index, command] of plan.setup.entries()) {
+    options.onCommand?.(command, index, plan.setup.length);
+    append(`$ ${command}\n`);
+    const result = await sandbox.exec(command, {
+      env: { ...options.secretEnv, CI: 'true' },
+      timeoutMs: options.timeoutMs ?? SETUP_COMMAND_TIMEOUT_MS,
+      maxOutputBytes: 64 * 1024,
+      onOutput: (chunk) => append(chunk),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (result.exitCode !== 0) {
+      const how = result.aborted
+        ? 'was cancelled'
+        : result.timedOut
+          ? `timed out after ${Math.round(result.durationMs / 1000)} s`
+          : `exited with ${result.exitCode === null ? `signal ${result.signal}` : `code ${result.exitCode}`} after ${(result.durationMs / 1000).toFixed(1)} s`;
+      throw new BadInputError('setup_failed', setupFailure(command, how, index, plan, log, blocked), {
+        details: { log: tail(log, TAIL_LINES) },
+      });
+    }
+  }
+  return { log, durationMs: Date.now() - started };
+}
+
+function setupFailure(
+  command: string,
+  how: string,
+  index: number,
+  plan: EnvironmentPlan,
+  log: string,
+  blocked: readonly EgressAttempt[],
+): string {
+  const lines = [
+    `Setup failed: \`${command}\` (command ${index + 1} of ${plan.setup.length}, from ${plan.description}) ${how}. No environment image was published.`,
+  ];
+  if (blocked.length > 0) {
+    const hosts = [...new Set(blocked.map((attempt) => `${attempt.host}:${attempt.port}`))];
+    lines.push(
+      `Blocked network attempts: ${hosts.join(', ')}. Allow them under network.setup in .drydock/config.yaml.`,
+    );
+  }
+  lines.push(`Last lines of its output:\n${tail(log, TAIL_LINES)}`);
+  return lines.join('\n');
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}

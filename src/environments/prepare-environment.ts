@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Clock } from '../core/ports/clock.ts';
+import type { EnvironmentImage, Store } from '../core/ports/store.ts';
+import { buildEnvironmentImage } from './build-image.ts';
+import { type EnvironmentPlan, planEnvironment, setupInputsHash } from './environment-plan.ts';
+import type { LayerStore } from './layer-store.ts';
+import type { LayeredSandboxes } from './layered-sandbox.ts';
+import { decideRebuild, type RebuildDecision } from './rebuild-policy.ts';
+import { createRedactor, type NamedSecret, type Redact } from './redactor.ts';
+import { listFilesAt, readFileAt, readRepoConfig } from './repo-files.ts';
+import type { SecretVault } from './secret-vault.ts';
+import { secretsForPhase } from './secret-vault.ts';
+
+/**
+ * Images are keyed by this besides the repository and its setup inputs: drydock's version and the
+ * image format, so a drydock upgrade builds fresh images rather than trusting old ones.
+ */
+export const RUNTIME_VERSION = `drydock-${
+  (
+    JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version
+}+image-1`;
+
+export interface EnvironmentDeps {
+  store: Store;
+  clock: Clock;
+  vault: SecretVault;
+  /** Layered workspaces; without them there are no images and setup runs in each workspace. */
+  layers: { sandboxes: LayeredSandboxes; store: LayerStore } | null;
+  /** The base checkout layer of a repository at a commit. */
+  baseLayer(repo: string, commit: string): Promise<string>;
+}
+
+export interface PrepareOptions {
+  repo: string;
+  commit: string;
+  /** Build a new image even when a current one exists (`drydock env build`). */
+  force?: boolean;
+  /** Only the plan and the secrets: no image is looked up or built (a resumed session has its workspace). */
+  planOnly?: boolean;
+  onDecision?: (plan: EnvironmentPlan, decision: RebuildDecision | null) => void;
+  onOutput?: (text: string) => void;
+  onCommand?: (command: string, index: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface PreparedEnvironment {
+  plan: EnvironmentPlan;
+  /** The image to start from; null when the plan has no setup or there are no layers. */
+  image: EnvironmentImage | null;
+  /** Whether this call built the image (and how long setup took), or reused one. */
+  built: boolean;
+  decision: RebuildDecision | null;
+  /** Setup output when this call built the image, redacted. */
+  log: string;
+  /** Every secret the repository can see, and the redactor for them. */
+  secrets: NamedSecret[];
+  redact: Redact;
+}
+
+const building = new Map<string, Promise<PreparedEnvironment>>();
+
+/**
+ * The environment a session on `repo` at `commit` starts from: reads `.drydock/config.yaml` at the
+ * commit (else detects), keys the image by its setup inputs, and reuses a current image or builds
+ * one (decideRebuild). Concurrent calls for the same key in one process share one build.
+ */
+export async function prepareEnvironment(
+  deps: EnvironmentDeps,
+  options: PrepareOptions,
+): Promise<PreparedEnvironment> {
+  const { repo, commit } = options;
+  const config = await readRepoConfig(repo, commit);
+  const files = await listFilesAt(repo, commit);
+  const packageJson = files.includes('package.json') ? await readJson(repo, commit, 'package.json') : null;
+  const plan = planEnvironment({ config, files, packageJson });
+  const secrets = await deps.vault.forRepo(repo);
+  const redact = createRedactor(secrets);
+  const none = { plan, image: null, built: false, decision: null, log: '', secrets, redact };
+  if (plan.setup.length === 0 || !deps.layers || options.planOnly) {
+    options.onDecision?.(plan, null);
+    return none;
+  }
+  const contents = new Map<string, Buffer | null>();
+  for (const file of plan.inputs) contents.set(file, await readFileAt(repo, commit, file));
+  const inputsHash = setupInputsHash(plan, contents);
+  const key = `${repo}\0${inputsHash}`;
+  const pending = building.get(key);
+  if (pending && !options.force) return pending;
+
+  const layers = deps.layers;
+  const run = (async (): Promise<PreparedEnvironment> => {
+    const match = await deps.store.findEnvironment(repo, inputsHash, RUNTIME_VERSION);
+    const [latest] = await deps.store.listEnvironments(repo);
+    const layersPresent = match
+      ? (await Promise.all(match.layers.map((id) => layers.store.has(id)))).every(Boolean)
+      : false;
+    const decision = decideRebuild({
+      match,
+      latest: latest ?? null,
+      inputsHash,
+      runtimeVersion: RUNTIME_VERSION,
+      nowMs: deps.clock.now().getTime(),
+      maxAgeMs: plan.maxImageAgeMs,
+      layersPresent,
+      ...(options.force ? { force: true } : {}),
+    });
+    options.onDecision?.(plan, decision);
+    if (decision.action === 'reuse') return { ...none, image: decision.image, decision };
+    const built = await buildEnvironmentImage({
+      store: deps.store,
+      sandboxes: layers.sandboxes,
+      repo,
+      commit,
+      baseLayer: await deps.baseLayer(repo, commit),
+      plan,
+      inputsHash,
+      runtimeVersion: RUNTIME_VERSION,
+      secretEnv: secretsForPhase(plan, 'setup', secrets, repo),
+      redact,
+      ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+      ...(options.onCommand ? { onCommand: options.onCommand } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { ...none, image: built.image, built: true, decision, log: built.log };
+  })();
+  building.set(key, run);
+  try {
+    return await run;
+  } finally {
+    if (building.get(key) === run) building.delete(key);
+  }
+}
+
+async function readJson(repo: string, commit: string, path: string): Promise<Record<string, object> | null> {
+  const content = await readFileAt(repo, commit, path);
+  try {
+    return content === null ? null : (JSON.parse(content.toString('utf8')) as Record<string, object>);
+  } catch {
+    return null;
+  }
+}

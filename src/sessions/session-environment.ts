@@ -1,0 +1,236 @@
+import { BadInputError } from '../core/errors.ts';
+import type { EgressAttempt, Sandbox, SandboxSpec } from '../core/ports/sandbox.ts';
+import type { EnvironmentImage } from '../core/ports/store.ts';
+import type { Session } from '../core/session.ts';
+import { runSetupCommands } from '../environments/build-image.ts';
+import type { EnvironmentPlan } from '../environments/environment-plan.ts';
+import { prepareEnvironment } from '../environments/prepare-environment.ts';
+import type { NamedSecret, Redact } from '../environments/redactor.ts';
+import { secretsForPhase } from '../environments/secret-vault.ts';
+import { git, tryGit } from '../forge/git.ts';
+import type { SessionDeps } from './session-deps.ts';
+import type { SessionRecorder } from './session-recorder.ts';
+import { baseLayerFor } from './session-workspace.ts';
+
+/** A start command may run this long (it should start services, not wait for them forever). */
+export const START_COMMAND_TIMEOUT_MS = 10 * 60_000;
+
+/** What a session's run knows about its environment. */
+export interface SessionEnvironment {
+  plan: EnvironmentPlan;
+  /** The image the workspace starts from (first run of a layered session only). */
+  image: EnvironmentImage | null;
+  secrets: NamedSecret[];
+  redact: Redact;
+  /** The agent phase's secrets: the sandbox's base environment. */
+  agentEnv: Record<string, string>;
+  /** The start phase's secrets: only the start commands get them. */
+  startEnv: Record<string, string>;
+}
+
+const NO_SECRETS = {
+  set: async () => {},
+  list: async () => [],
+  remove: async () => false,
+  forRepo: async () => [],
+};
+
+/**
+ * Reads the repository's environment at the session's base commit and, on the session's first run
+ * on layers, finds or builds its image (recording which and why). A resumed run only reads the plan:
+ * its workspace is in the checkpoint.
+ */
+export async function resolveSessionEnvironment(
+  deps: SessionDeps,
+  recorder: SessionRecorder,
+  options: { firstRun: boolean; layered: boolean; signal: AbortSignal },
+): Promise<SessionEnvironment> {
+  const session = recorder.session;
+  const layers = options.layered ? deps.layers : undefined;
+  const prepared = await prepareEnvironment(
+    {
+      store: deps.store,
+      clock: deps.clock,
+      vault: deps.vault ?? NO_SECRETS,
+      layers: layers ? { sandboxes: layers.sandboxes, store: layers.store } : null,
+      baseLayer: (repo, commit) => baseLayerFor(layers!.store, repo, commit),
+    },
+    { repo: session.repo, commit: session.baseCommit!, planOnly: !options.firstRun, signal: options.signal },
+  );
+  const { plan, secrets, redact } = prepared;
+  const environment: SessionEnvironment = {
+    plan,
+    image: prepared.image,
+    secrets,
+    redact,
+    agentEnv: secretsForPhase(plan, 'agent', secrets, session.repo),
+    startEnv: secretsForPhase(plan, 'start', secrets, session.repo),
+  };
+  // Before anything is recorded: the config itself may hold a value by mistake.
+  recorder.redactWith(secrets.length > 0 ? redact : null);
+  if (!options.firstRun) return environment;
+  await recorder.record([
+    {
+      type: 'environment.planned',
+      source: plan.source,
+      description: plan.description,
+      setup: plan.setup,
+      start: plan.start,
+    },
+  ]);
+  if (prepared.image && prepared.decision) {
+    const log = prepared.built
+      ? await deps.store.putArtifact({
+          sessionId: session.id,
+          name: 'setup.log',
+          contentType: 'text/plain',
+          content: prepared.log,
+        })
+      : null;
+    await recorder.record([
+      {
+        type: 'environment.image',
+        imageId: prepared.image.id,
+        reused: !prepared.built,
+        reason: prepared.decision.reason,
+        setupMs: prepared.built ? prepared.image.setupMs : 0,
+        ...(log ? { logArtifactId: log.id } : {}),
+      },
+    ]);
+  }
+  return environment;
+}
+
+/**
+ * Setup in the session's own workspace, for a plain clone (no layers, so no image to reuse): a
+ * sandbox with the setup hosts only runs the setup commands, then goes. Throws `setup_failed`.
+ */
+export async function runSetupInPlace(
+  deps: SessionDeps,
+  recorder: SessionRecorder,
+  environment: SessionEnvironment,
+  workspacePath: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const { plan } = environment;
+  if (plan.setup.length === 0) return;
+  const blocked: EgressAttempt[] = [];
+  const spec: SandboxSpec = {
+    sessionId: `${recorder.session.id}-setup`,
+    workspacePath,
+    readOnlyPaths: ['.git'],
+    limits: plan.limits,
+    ...(plan.network.setup.length > 0
+      ? { network: { allow: plan.network.setup, onBlocked: (attempt) => blocked.push(attempt) } }
+      : {}),
+  };
+  const sandbox = await deps.sandboxes.create(spec);
+  try {
+    const { log, durationMs } = await runSetupCommands(sandbox, {
+      plan,
+      redact: environment.redact,
+      secretEnv: secretsForPhase(plan, 'setup', environment.secrets, recorder.session.repo),
+      blocked,
+      signal,
+    });
+    const artifact = await deps.store.putArtifact({
+      sessionId: recorder.session.id,
+      name: 'setup.log',
+      contentType: 'text/plain',
+      content: log,
+    });
+    await recorder.record([
+      {
+        type: 'environment.setup',
+        commands: plan.setup,
+        inPlace: true,
+        reason: `${deps.layers ? 'this workspace is a plain clone' : 'layered workspaces are off'}, so there is no image to reuse (setup.log: ${artifact.id})`,
+        durationMs,
+      },
+    ]);
+  } finally {
+    await sandbox.destroy().catch(() => {});
+  }
+}
+
+/**
+ * The start commands (services the checks need), at every sandbox start and restore. Throws
+ * `start_failed` with the tail of the output when one fails.
+ */
+export async function runStartCommands(
+  sandbox: Sandbox,
+  recorder: SessionRecorder,
+  environment: SessionEnvironment,
+  signal: AbortSignal,
+): Promise<void> {
+  const { start } = environment.plan;
+  if (start.length === 0) return;
+  const started = Date.now();
+  for (const command of start) {
+    const result = await sandbox.exec(command, {
+      env: environment.startEnv,
+      timeoutMs: START_COMMAND_TIMEOUT_MS,
+      signal,
+    });
+    if (result.exitCode !== 0) {
+      const output = environment.redact(result.output).trimEnd().split('\n').slice(-20).join('\n');
+      throw new BadInputError(
+        'start_failed',
+        `The start command \`${command}\` from .drydock/config.yaml exited with ${result.exitCode ?? result.signal}. Last lines:\n${output}`,
+      );
+    }
+  }
+  await recorder.record([{ type: 'environment.started', commands: start, durationMs: Date.now() - started }]);
+}
+
+/**
+ * Brings a workspace started from an image (checked out at the image's commit) to the session's
+ * base commit, with drydock's git from outside the sandbox: fetches the commit from the repository
+ * when the image's clone lacks it, then checks it out, which rewrites only the files that differ.
+ */
+export async function checkoutSessionCommit(
+  workspacePath: string,
+  session: Session,
+  image: EnvironmentImage,
+): Promise<void> {
+  const commit = session.baseCommit!;
+  if (image.commit === commit) return;
+  if ((await tryGit(['cat-file', '-e', `${commit}^{commit}`], { cwd: workspacePath })) === null) {
+    await git(['fetch', '--quiet', '--no-tags', session.repo, commit], {
+      cwd: workspacePath,
+      timeoutMs: 600_000,
+    });
+  }
+  await git(['checkout', '--quiet', '--force', '--detach', commit], {
+    cwd: workspacePath,
+    timeoutMs: 600_000,
+  });
+}
+
+/** The sandbox with secret values replaced in what commands print, so the model never reads them. */
+export function redactingSandbox(sandbox: Sandbox, redact: Redact): Sandbox {
+  return {
+    get id() {
+      return sandbox.id;
+    },
+    get workdir() {
+      return sandbox.workdir;
+    },
+    get limits() {
+      return sandbox.limits;
+    },
+    async exec(command, options = {}) {
+      const onOutput = options.onOutput;
+      const result = await sandbox.exec(command, {
+        ...options,
+        ...(onOutput ? { onOutput: (chunk, stream) => onOutput(redact(chunk), stream) } : {}),
+      });
+      return { ...result, output: redact(result.output) };
+    },
+    readFile: (path) => sandbox.readFile(path),
+    writeFile: (path, content) => sandbox.writeFile(path, content),
+    stat: (path) => sandbox.stat(path),
+    listDir: (path) => sandbox.listDir(path),
+    destroy: () => sandbox.destroy(),
+  };
+}
