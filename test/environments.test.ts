@@ -67,7 +67,7 @@ const LOCKFILE = (name: string) =>
 const CONFIG = [
   'setup:',
   '  - npm ci --no-audit --no-fund',
-  '  - test "$SETUP_TOKEN" = "' + SECRET + '" && echo "setup saw $SETUP_TOKEN"',
+  `  - test "$SETUP_TOKEN" = "${SECRET}" && echo "setup saw $SETUP_TOKEN"`,
   'secrets:',
   '  setup: [SETUP_TOKEN]',
   'inputs: [package-lock.json]',
