@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { systemClock } from '../core/ports/clock.ts';
 import type { Store } from '../core/ports/store.ts';
 import { DEFAULT_BUDGET } from '../core/session.ts';
+import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
+import { createSecretVault } from '../environments/secret-vault.ts';
 import { createModelRouter } from '../models/router.ts';
 import { createBubblewrapProvider } from '../sandbox/bubblewrap-provider.ts';
 import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
@@ -47,5 +49,7 @@ export async function openEmbedded(
     home,
     budget: DEFAULT_BUDGET,
     ...(layers ? { layers } : {}),
+    // The key that seals secrets (DRYDOCK_SECRET_KEY, else <home>/secret.key): the server's too.
+    vault: createSecretVault(store, createSecretBox(await loadSecretKey(env, join(home, 'secret.key')))),
   };
 }

@@ -6,6 +6,7 @@ import type { SessionDeps } from '../sessions/session-deps.ts';
 import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
 import { type EmbeddedOptions, openEmbedded } from './cli-context.ts';
 import { runDemo } from './commands/demo.ts';
+import { registerEnvironmentCommands } from './commands/environment-commands.ts';
 import {
   formatSession,
   formatSessionList,
@@ -281,6 +282,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       out.write(await applyPulledWork(work, process.cwd(), options.branch));
     });
 
+  registerEnvironmentCommands(program, () => embedded());
   return program;
 }
 

@@ -18,6 +18,16 @@ export interface SecretVault {
   forRepo(repo: string): Promise<NamedSecret[]>;
 }
 
+/** A vault with no secrets, for wiring without a secret store (tests, `--sandbox none` demos). */
+export const NO_SECRETS: SecretVault = {
+  set: async () => {
+    throw new BadInputError('no_secret_store', 'This drydock has no secret store.');
+  },
+  list: async () => [],
+  remove: async () => false,
+  forRepo: async () => [],
+};
+
 export function createSecretVault(store: Store, box: SecretBox): SecretVault {
   return {
     async set(scope, name, value) {

@@ -6,7 +6,7 @@ import { runSetupCommands } from '../environments/build-image.ts';
 import type { EnvironmentPlan } from '../environments/environment-plan.ts';
 import { prepareEnvironment } from '../environments/prepare-environment.ts';
 import type { NamedSecret, Redact } from '../environments/redactor.ts';
-import { secretsForPhase } from '../environments/secret-vault.ts';
+import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
 import { git, tryGit } from '../forge/git.ts';
 import type { SessionDeps } from './session-deps.ts';
 import type { SessionRecorder } from './session-recorder.ts';
@@ -27,13 +27,6 @@ export interface SessionEnvironment {
   /** The start phase's secrets: only the start commands get them. */
   startEnv: Record<string, string>;
 }
-
-const NO_SECRETS = {
-  set: async () => {},
-  list: async () => [],
-  remove: async () => false,
-  forRepo: async () => [],
-};
 
 /**
  * Reads the repository's environment at the session's base commit and, on the session's first run
