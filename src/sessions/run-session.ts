@@ -8,7 +8,7 @@ import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
-import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
+import { prepareWorkspace } from '../environments/local-workspace.ts';
 import { commitWorkspace, deliverBranch } from '../forge/local-delivery.ts';
 import { branchExists, gitUser } from '../forge/local-repository.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
@@ -51,7 +51,6 @@ export async function readableWorkspace(deps: SessionDeps, sessionId: string): P
     const checkpoint = (await deps.store.loadCheckpoint(sessionId)) as SessionCheckpoint | null;
     await remountIfGone(deps.layers, path, checkpoint?.workspace).catch(() => {});
   }
-  await remountWorkspaceDisk(path).catch(() => {});
   return path;
 }
 
