@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Benchmark } from './benchmark.ts';
 import { type BenchConfig, parseBenchConfig, USAGE } from './config.ts';
+import { environmentImage } from './environment-image.ts';
 import { eventLogAppend } from './event-log-append.ts';
 import { execRoundTrip } from './exec-round-trip.ts';
 import { grepWorkspace } from './grep-workspace.ts';
@@ -28,6 +29,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   eventLogAppend,
   serverLoad,
   workersBench,
+  environmentImage,
   ...LAYER_BENCHMARKS,
 ];
 
