@@ -18,8 +18,8 @@ export const DEFAULT_MAX_IMAGE_AGE_MS = 24 * 3_600_000;
 const LOCKFILES: ReadonlyArray<{ file: string; setup: string }> = [
   { file: 'package-lock.json', setup: 'npm ci --no-audit --no-fund' },
   { file: 'npm-shrinkwrap.json', setup: 'npm ci --no-audit --no-fund' },
-  { file: 'pnpm-lock.yaml', setup: 'pnpm install --frozen-lockfile' },
-  { file: 'yarn.lock', setup: 'yarn install --frozen-lockfile' },
+  { file: 'pnpm-lock.yaml', setup: 'npx --yes pnpm install --frozen-lockfile' },
+  { file: 'yarn.lock', setup: 'npx --yes yarn@1 install --frozen-lockfile' },
 ];
 
 /** How a repository's environment is made, from its config or from what drydock detected. */
