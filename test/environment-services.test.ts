@@ -196,6 +196,8 @@ describe('the start phase', () => {
       const events = await store.listEvents(created.id);
       const types = events.map((event) => event.data.type);
       expect(types).toContain('environment.image');
+      expect(types).toContain('environment.building');
+      expect(types).toContain('environment.command');
       expect(types).toContain('sandbox.restored');
       // Once at the start, once after the restore.
       expect(types.filter((type) => type === 'environment.started')).toHaveLength(2);

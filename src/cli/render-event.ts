@@ -39,6 +39,10 @@ export class EventRenderer {
         return data.reused
           ? `  environment image ${data.imageId}: reused, no setup (${data.reason})`
           : `  environment image ${data.imageId}: built in ${formatMs(data.setupMs)} (${data.reason})`;
+      case 'environment.building':
+        return `  building the environment image (${data.reason})…`;
+      case 'environment.command':
+        return `  setup ${data.index + 1}/${data.total}: ${data.command}`;
       case 'environment.setup':
         return `  setup ran in the workspace in ${formatMs(data.durationMs)} (${data.reason})`;
       case 'environment.started':

@@ -110,6 +110,8 @@ export type EventData =
       setupMs: number;
       logArtifactId?: string;
     }
+  | { type: 'environment.building'; reason: string; commands: string[] }
+  | { type: 'environment.command'; index: number; total: number; command: string }
   | { type: 'environment.setup'; commands: string[]; inPlace: true; reason: string; durationMs: number }
   | { type: 'environment.started'; commands: string[]; durationMs: number }
   | { type: 'network.blocked'; host: string; port: number }

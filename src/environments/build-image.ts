@@ -26,7 +26,7 @@ export interface BuildImageOptions {
   /** Setup output as it arrives, redacted. */
   onOutput?: (text: string) => void;
   /** Before each command. */
-  onCommand?: (command: string, index: number, total: number) => void;
+  onCommand?: (command: string, index: number, total: number) => void | Promise<void>;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -95,7 +95,7 @@ export interface SetupRunOptions {
   /** Filled with the connections the egress proxy refused (pass the same array as onBlocked's). */
   blocked: EgressAttempt[];
   onOutput?: (text: string) => void;
-  onCommand?: (command: string, index: number, total: number) => void;
+  onCommand?: (command: string, index: number, total: number) => void | Promise<void>;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -117,7 +117,7 @@ export async function runSetupCommands(
     options.onOutput?.(clean);
   };
   for (const [index, command] of plan.setup.entries()) {
-    options.onCommand?.(command, index, plan.setup.length);
+    await options.onCommand?.(command, index, plan.setup.length);
     append(`$ ${command}\n`);
     const result = await sandbox.exec(command, {
       env: { ...options.secretEnv, CI: 'true' },

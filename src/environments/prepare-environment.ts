@@ -41,9 +41,9 @@ export interface PrepareOptions {
   force?: boolean;
   /** Only the plan and the secrets: no image is looked up or built (a resumed session has its workspace). */
   planOnly?: boolean;
-  onDecision?: (plan: EnvironmentPlan, decision: RebuildDecision | null) => void;
+  onDecision?: (plan: EnvironmentPlan, decision: RebuildDecision | null) => void | Promise<void>;
   onOutput?: (text: string) => void;
-  onCommand?: (command: string, index: number, total: number) => void;
+  onCommand?: (command: string, index: number, total: number) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -81,7 +81,7 @@ export async function prepareEnvironment(
   const redact = createRedactor(secrets);
   const none = { plan, image: null, built: false, decision: null, log: '', secrets, redact };
   if (plan.setup.length === 0 || !deps.layers || options.planOnly) {
-    options.onDecision?.(plan, null);
+    await options.onDecision?.(plan, null);
     return none;
   }
   const contents = new Map<string, Buffer | null>();
@@ -108,7 +108,7 @@ export async function prepareEnvironment(
       layersPresent,
       ...(options.force ? { force: true } : {}),
     });
-    options.onDecision?.(plan, decision);
+    await options.onDecision?.(plan, decision);
     if (decision.action === 'reuse') return { ...none, image: decision.image, decision };
     const built = await buildEnvironmentImage({
       store: deps.store,

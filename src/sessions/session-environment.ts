@@ -5,7 +5,7 @@ import type { Session } from '../core/session.ts';
 import { runSetupCommands } from '../environments/build-image.ts';
 import type { EnvironmentPlan } from '../environments/environment-plan.ts';
 import { prepareEnvironment } from '../environments/prepare-environment.ts';
-import type { NamedSecret, Redact } from '../environments/redactor.ts';
+import { createRedactor, type NamedSecret, type Redact } from '../environments/redactor.ts';
 import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
 import { git, tryGit } from '../forge/git.ts';
 import type { SessionDeps } from './session-deps.ts';
@@ -40,15 +40,34 @@ export async function resolveSessionEnvironment(
 ): Promise<SessionEnvironment> {
   const session = recorder.session;
   const layers = options.layered ? deps.layers : undefined;
+  const vault = deps.vault ?? NO_SECRETS;
+  // Before anything is recorded: the config itself may hold a value by mistake.
+  const known = await vault.forRepo(session.repo);
+  recorder.redactWith(known.length > 0 ? createRedactor(known) : null);
   const prepared = await prepareEnvironment(
     {
       store: deps.store,
       clock: deps.clock,
-      vault: deps.vault ?? NO_SECRETS,
+      vault,
       layers: layers ? { sandboxes: layers.sandboxes, store: layers.store } : null,
       baseLayer: (repo, commit) => baseLayerFor(layers!.store, repo, commit),
     },
-    { repo: session.repo, commit: session.baseCommit!, planOnly: !options.firstRun, signal: options.signal },
+    {
+      repo: session.repo,
+      commit: session.baseCommit!,
+      planOnly: !options.firstRun,
+      signal: options.signal,
+      // Building can take minutes: say so, and which command runs, as it happens.
+      onDecision: async (plan, decision) => {
+        if (decision?.action !== 'build') return;
+        await recorder.record([
+          { type: 'environment.building', reason: decision.reason, commands: plan.setup },
+        ]);
+      },
+      onCommand: async (command, index, total) => {
+        await recorder.record([{ type: 'environment.command', index, total, command }]);
+      },
+    },
   );
   const { plan, secrets, redact } = prepared;
   const environment: SessionEnvironment = {
@@ -59,7 +78,6 @@ export async function resolveSessionEnvironment(
     agentEnv: secretsForPhase(plan, 'agent', secrets, session.repo),
     startEnv: secretsForPhase(plan, 'start', secrets, session.repo),
   };
-  // Before anything is recorded: the config itself may hold a value by mistake.
   recorder.redactWith(secrets.length > 0 ? redact : null);
   if (!options.firstRun) return environment;
   await recorder.record([

@@ -107,6 +107,10 @@ function toItem(event: StreamEvent): TimelineItem | null {
           ? `environment image ${str(d.imageId)} reused: ${str(d.reason)}`
           : `environment image ${str(d.imageId)} built in ${Math.round(num(d.setupMs) / 100) / 10} s: ${str(d.reason)}`,
       };
+    case 'environment.building':
+      return { ...base, kind: 'note', text: `building the environment image: ${str(d.reason)}` };
+    case 'environment.command':
+      return { ...base, kind: 'note', text: `setup ${num(d.index) + 1}/${num(d.total)}: ${str(d.command)}` };
     case 'environment.setup':
       return { ...base, kind: 'note', text: `setup ran in the workspace: ${str(d.reason)}` };
     case 'environment.started':
