@@ -33,7 +33,9 @@ export function formatMs(ms: number): string {
 export function formatRatio(value: number): string {
   if (value >= 100) return `${value.toFixed(0)}×`;
   if (value >= 10) return `${value.toFixed(1)}×`;
-  return `${value.toFixed(2)}×`;
+  if (value >= 0.1 || value === 0) return `${value.toFixed(2)}×`;
+  // Small ratios (a cost that nearly vanished) keep two significant digits: 0.0043×, not 0.00×.
+  return `${value.toPrecision(2)}×`;
 }
 
 /** `12.3× spawn, 2.10× bwrap` against every baseline of the benchmark; `baseline` for a baseline. */
