@@ -95,6 +95,12 @@ describe('GitHub trigger', { timeout: 90_000 }, () => {
       encoding: 'utf8',
     });
     expect(pushed.trim()).toBe(session.headCommit);
+    // The commenter (the real payload's sender, Codertocat) is the commit's co-author.
+    const message = execFileSync('git', ['log', '-1', '--format=%B', session.headCommit!], {
+      cwd: bare,
+      encoding: 'utf8',
+    });
+    expect(message).toContain('Co-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>');
     const repo = github.repos.get('acme/app')!;
     expect(repo.pulls).toHaveLength(1);
     expect(repo.pulls[0]).toMatchObject({ head: session.branch, base: 'main' });

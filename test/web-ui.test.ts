@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
+import { createSecretBox } from '../src/environments/secret-box.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
@@ -60,7 +61,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     harness = await createHarness({ sandboxes: createBubblewrapProvider() });
     scriptPath = join(harness.dir, 'ui-script.json');
     await writeFile(scriptPath, JSON.stringify(UI_SCRIPT));
-    server = await startTestServer(harness, { workerPollMs: 200, webRoot: WEB_DIST });
+    server = await startTestServer(harness, {
+      workerPollMs: 200,
+      webRoot: WEB_DIST,
+      // Schedules, hooks and Slack channels for the settings page.
+      triggers: {
+        forge: null,
+        githubWebhookSecret: null,
+        publicUrl: 'http://drydock.test',
+        secrets: createSecretBox(Buffer.alloc(32, 5)),
+      },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -220,6 +231,64 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await page.locator('select[name=state]').selectOption('delivered');
     await page.getByText('No delivered sessions.').waitFor();
   }, 240_000);
+
+  it('creates, pauses, resumes and deletes a schedule on the settings page; webhooks are for admins and never show secrets', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/#token=${harness.tokens.member}`);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(/\/settings$/);
+    const schedules = page.locator('[data-section=schedules]');
+    await schedules.getByText('No schedules yet.').waitFor();
+    // A member sees that webhooks are not theirs to manage.
+    await page.getByText('only admins see and manage them').waitFor();
+
+    // The API's field error for a bad cron shows under the field; nothing is created.
+    const form = page.getByRole('form', { name: 'New schedule' });
+    await form.getByLabel(/^Name/).fill('yearly-deps');
+    await form.getByLabel('Cron').fill('99 * * * *');
+    await form.getByLabel('Repository').fill(harness.repo);
+    await form.getByLabel('Task').fill('Update the dependencies and fix what breaks.');
+    await form.getByRole('button', { name: 'Add schedule' }).click();
+    await form.locator('[data-field=cron] .field-error').waitFor();
+    expect(await harness.store.listTriggers('schedule')).toEqual([]);
+
+    await form.getByLabel('Cron').fill('0 0 1 1 *');
+    await form.getByLabel('Time zone').fill('Europe/Berlin');
+    await form.getByRole('button', { name: 'Add schedule' }).click();
+    const row = schedules.locator('tr[data-schedule="yearly-deps"]');
+    await row.waitFor();
+    await expect.poll(() => row.textContent()).toContain('0 0 1 1 *');
+    expect(await row.textContent()).toContain('Europe/Berlin');
+    expect(await row.textContent()).toContain('Update the dependencies');
+    await expect.poll(() => row.locator('[data-status]').getAttribute('data-status')).toBe('active');
+    const [stored] = await harness.store.listTriggers('schedule');
+    expect(stored).toMatchObject({ name: 'yearly-deps', config: { cron: '0 0 1 1 *', repo: harness.repo } });
+
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => row.locator('[data-status]').getAttribute('data-status')).toBe('paused');
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => row.locator('[data-status]').getAttribute('data-status')).toBe('active');
+    await shot(page, 'settings.png', true);
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByRole('button', { name: 'Confirm delete' }).click();
+    await schedules.getByText('No schedules yet.').waitFor();
+    expect(await harness.store.listTriggers('schedule')).toEqual([]);
+
+    // An admin adds a webhook: listed with "set" for its secret, and the secret appears nowhere on the page.
+    const admin = await newPage();
+    await admin.goto(`${server.url}/#token=${harness.tokens.admin}`);
+    await admin.goto(`${server.url}/settings`);
+    const hookForm = admin.getByRole('form', { name: 'New webhook' });
+    await hookForm.getByLabel(/^Name/).fill('alerts');
+    await hookForm.getByLabel(/^Secret/).fill('a-webhook-secret-0123456789');
+    await hookForm.getByLabel('Repository').fill(harness.repo);
+    await hookForm.getByLabel('Task template').fill('Investigate: {{ payload.alert.title }}');
+    await hookForm.getByRole('button', { name: 'Add webhook' }).click();
+    const hookRow = admin.locator('tr[data-hook="alerts"]');
+    await hookRow.waitFor();
+    expect(await hookRow.textContent()).toContain('set');
+    expect(await admin.content()).not.toContain('a-webhook-secret-0123456789');
+  }, 120_000);
 
   it('goes back to the token screen when the token stops working', async () => {
     const page = await newPage();

@@ -101,6 +101,38 @@ describe('webhooks and their configuration', () => {
     expect((await deliver('nope', body, ok)).status).toBe(404);
   });
 
+  it('a paused hook verifies deliveries but starts nothing; an edit keeps its scheme; resuming starts again', async () => {
+    const created = await api('POST', '/api/hooks', {
+      name: 'sentry',
+      scheme: 'sentry',
+      secret: HOOK_SECRET,
+      repo: h.repo,
+      template: 'Fix {{ payload.title }}',
+    });
+    const { id } = (await created.json()) as { id: string };
+    const paused = await (await api('PATCH', `/api/hooks/${id}`, { paused: true })).json();
+    expect(paused).toMatchObject({ paused: true, scheme: 'sentry' });
+    const body = JSON.stringify({ title: 'a crash' });
+    const headers = (requestId: string) => ({
+      'sentry-hook-timestamp': String(nowMs / 1000),
+      'sentry-hook-signature': createHmac('sha256', HOOK_SECRET).update(body).digest('hex'),
+      'request-id': requestId,
+    });
+    expect(
+      (await deliver('sentry', body, { ...headers('r-1'), 'sentry-hook-signature': '0'.repeat(64) })).status,
+    ).toBe(401);
+    expect(await (await deliver('sentry', body, headers('r-1'))).json()).toMatchObject({
+      outcome: 'ignored: the hook is paused',
+      sessionId: null,
+    });
+    expect(await h.store.listSessions()).toEqual([]);
+    await api('PATCH', `/api/hooks/${id}`, { paused: false });
+    expect(await (await deliver('sentry', body, headers('r-2'))).json()).toMatchObject({
+      outcome: 'started',
+    });
+    expect((await h.store.listSessions()).map((s) => s.task)).toEqual(['Fix a crash']);
+  });
+
   it('verifies Sentry with Sentry-Hook-Signature and starts a session from a Sentry issue alert', async () => {
     await api('POST', '/api/hooks', {
       name: 'sentry',
@@ -146,6 +178,10 @@ describe('webhooks and their configuration', () => {
     expect(
       await (await api('PATCH', `/api/schedules/${id}`, { paused: true }, 'member')).json(),
     ).toMatchObject({ paused: true });
+    // Changing one field leaves the others (no defaults filled back in).
+    expect(
+      await (await api('PATCH', `/api/schedules/${id}`, { task: 'update all deps' }, 'member')).json(),
+    ).toMatchObject({ task: 'update all deps', paused: true, timezone: 'Europe/Berlin' });
     expect(await (await api('GET', `/api/schedules/${id}/runs`, undefined, 'viewer')).json()).toEqual({
       runs: [],
     });

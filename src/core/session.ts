@@ -64,6 +64,17 @@ export interface Session {
   summary: string | null;
   /** Why the session bowed out or failed, or null. */
   reason: string | null;
+  /**
+   * Who asked, when a trigger knows (a GitHub or Slack user): the `Co-authored-by` of its commits instead
+   * of the repository's git user. Absent for sessions from the CLI or the API.
+   */
+  requestedBy?: Requester;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A person a session's commits credit as co-author. */
+export interface Requester {
+  name: string;
+  email: string;
 }

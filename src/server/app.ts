@@ -58,6 +58,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
         githubSecret: triggers.githubWebhookSecret,
         secrets: triggers.secrets,
         now: () => deps.sessions.clock.now().getTime(),
+        ...(triggers.slack ? { slack: triggers.slack } : {}),
       }),
     );
   }

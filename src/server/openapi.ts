@@ -263,6 +263,31 @@ export function openApiDocument(version: string) {
           responses: { 200: { description: '{ runs }' }, 401: error, 404: error },
         },
       },
+      '/api/slack/channels': {
+        get: {
+          summary: 'List Slack channel defaults',
+          responses: { 200: { description: '{ channels }' }, 401: error },
+        },
+        post: {
+          summary:
+            "Set a Slack channel's defaults (member): { channel (id, or * for all), repo, model?, paused? }",
+          requestBody: { required: true, ...json({ type: 'object' }) },
+          responses: { 201: { description: 'The channel' }, 400: error, 401: error, 403: error, 409: error },
+        },
+      },
+      '/api/slack/channels/{id}': {
+        patch: {
+          summary: "Change, pause or resume a Slack channel's defaults (member)",
+          parameters: [idParam],
+          requestBody: { required: true, ...json({ type: 'object' }) },
+          responses: { 200: { description: 'The channel' }, 400: error, 401: error, 403: error, 404: error },
+        },
+        delete: {
+          summary: "Delete a Slack channel's defaults (member)",
+          parameters: [idParam],
+          responses: { 204: { description: 'Deleted' }, 401: error, 403: error, 404: error },
+        },
+      },
       '/api/tokens': {
         post: {
           summary: 'Create a token (admin); the secret is shown once',

@@ -6,6 +6,8 @@ import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { CiWatcher, WaitClock } from '../triggers/ci-watch.ts';
 import type { GithubTriggerSettings } from '../triggers/github-events.ts';
 import type { Publisher } from '../triggers/publish-delivery.ts';
+import type { SlackClient } from '../triggers/slack-client.ts';
+import type { SlackNotifier } from '../triggers/slack-notifier.ts';
 import type { SessionControl } from './session-control.ts';
 import type { StorePoller } from './store-poller.ts';
 
@@ -49,6 +51,19 @@ export interface ServerTriggers {
   ci?: { clock?: WaitClock; maxFollowUps?: number; delaysMs?: readonly number[]; disabled?: boolean };
   /** Watches pushed commits' check runs; created with the publisher when absent. */
   ciWatcher?: CiWatcher;
+  /** Slack (DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN); without it `/webhooks/slack` is 503. */
+  slack?: ServerSlack;
+}
+
+/** Slack's Events API at `/webhooks/slack` (docs/triggers.md). */
+export interface ServerSlack {
+  signingSecret: string;
+  /** The Web API client with the bot token. */
+  client: SlackClient;
+  /** Posts Slack sessions' progress in their threads; created from the client and the bus when absent. */
+  notifier?: SlackNotifier;
+  /** How long a Slack request may act before it is answered `pending` (Slack allows 3 s); default 2.5 s. */
+  answerWithinMs?: number;
 }
 
 /** Hono's typed context: the authenticated token. */

@@ -82,6 +82,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await options.triggers?.publisher?.start();
   // So do the checks of commits pushed before it stopped.
   await options.triggers?.ciWatcher?.start();
+  // And Slack threads: running sessions are followed again, endings missed are posted.
+  await options.triggers?.slack?.notifier?.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -103,6 +105,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await options.triggers?.ciWatcher?.idle();
       await options.triggers?.publisher?.idle();
       options.triggers?.publisher?.stop();
+      await options.triggers?.slack?.notifier?.idle();
+      options.triggers?.slack?.notifier?.stop();
       await closed;
     },
   };

@@ -1,32 +1,39 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
-import { createGithubForge, staticGithubToken } from '../forge/github-forge.ts';
+import { githubAppTokens } from '../forge/github-app-tokens.ts';
+import { createGithubForge, type GithubTokenSource, staticGithubToken } from '../forge/github-forge.ts';
+import { createSlackClient } from '../triggers/slack-client.ts';
 import { DEFAULT_GITHUB_SETTINGS } from '../triggers/trigger-deps.ts';
-import type { ServerTriggers } from './server-deps.ts';
+import type { ServerSlack, ServerTriggers } from './server-deps.ts';
 
 /**
- * Triggers from the environment (docs/triggers.md): DRYDOCK_GITHUB_TOKEN (a fine-grained token) enables the
- * GitHub forge, DRYDOCK_GITHUB_WEBHOOK_SECRET GitHub webhooks, DRYDOCK_GITHUB_LOGIN drydock's own login,
+ * Triggers from the environment (docs/triggers.md): DRYDOCK_GITHUB_TOKEN (a fine-grained token) or a GitHub
+ * App (DRYDOCK_GITHUB_APP_ID with DRYDOCK_GITHUB_APP_PRIVATE_KEY or DRYDOCK_GITHUB_APP_PRIVATE_KEY_FILE)
+ * enables the GitHub forge, DRYDOCK_GITHUB_WEBHOOK_SECRET GitHub webhooks, DRYDOCK_GITHUB_LOGIN drydock's own login,
  * DRYDOCK_PUBLIC_URL the links in comments, DRYDOCK_SECRET_KEY (or `<home>/secret.key`) the key secrets are
- * encrypted with, DRYDOCK_CI_FOLLOW_UPS the CI fix turns per session (default 2; 0 turns CI follow-up off).
+ * encrypted with, DRYDOCK_CI_FOLLOW_UPS the CI fix turns per session (default 2; 0 turns CI follow-up off),
+ * DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN (both, or neither) Slack, DRYDOCK_SLACK_API_URL
+ * its Web API's address.
  */
 export async function triggersFromEnv(
   env: Record<string, string | undefined>,
   home: string,
   serverUrl: string,
 ): Promise<ServerTriggers> {
-  const token = env.DRYDOCK_GITHUB_TOKEN?.trim();
-  const forge: Forge | null = token
+  const tokens = await githubTokensFromEnv(env);
+  const forge: Forge | null = tokens
     ? createGithubForge({
-        tokens: staticGithubToken(token),
+        tokens,
         ...(env.DRYDOCK_GITHUB_API_URL ? { baseUrl: env.DRYDOCK_GITHUB_API_URL } : {}),
       })
     : null;
   return {
     forge,
     ...ciFromEnv(env.DRYDOCK_CI_FOLLOW_UPS),
+    ...slackFromEnv(env),
     githubWebhookSecret: env.DRYDOCK_GITHUB_WEBHOOK_SECRET?.trim() || null,
     publicUrl: env.DRYDOCK_PUBLIC_URL?.trim() || serverUrl,
     secrets: createSecretBox(await loadSecretKey(env, join(home, 'secret.key'))),
@@ -35,6 +42,59 @@ export async function triggersFromEnv(
       ...(env.DRYDOCK_GITHUB_LOGIN ? { botLogin: env.DRYDOCK_GITHUB_LOGIN } : {}),
     },
   };
+}
+
+/** The GitHub forge's token source: a fine-grained token, or a GitHub App's installation tokens. */
+export async function githubTokensFromEnv(
+  env: Record<string, string | undefined>,
+): Promise<GithubTokenSource | null> {
+  const token = env.DRYDOCK_GITHUB_TOKEN?.trim();
+  const appId = env.DRYDOCK_GITHUB_APP_ID?.trim();
+  const keyFile = env.DRYDOCK_GITHUB_APP_PRIVATE_KEY_FILE?.trim();
+  let privateKey = env.DRYDOCK_GITHUB_APP_PRIVATE_KEY?.trim();
+  if (!appId) {
+    if (privateKey || keyFile) {
+      throw new BadInputError(
+        'incomplete_github_app',
+        'A GitHub App private key is set but DRYDOCK_GITHUB_APP_ID is not: set the App id too.',
+      );
+    }
+    return token ? staticGithubToken(token) : null;
+  }
+  if (token) {
+    throw new BadInputError(
+      'ambiguous_github_credentials',
+      'Both DRYDOCK_GITHUB_TOKEN and DRYDOCK_GITHUB_APP_ID are set: choose the fine-grained token or the GitHub App, not both.',
+    );
+  }
+  if (privateKey && keyFile) {
+    throw new BadInputError(
+      'ambiguous_github_app_key',
+      'Set DRYDOCK_GITHUB_APP_PRIVATE_KEY or DRYDOCK_GITHUB_APP_PRIVATE_KEY_FILE, not both.',
+    );
+  }
+  if (keyFile) {
+    try {
+      privateKey = await readFile(keyFile, 'utf8');
+    } catch (error) {
+      throw new BadInputError(
+        'unreadable_github_app_key',
+        `Cannot read the GitHub App private key from ${keyFile} (DRYDOCK_GITHUB_APP_PRIVATE_KEY_FILE): ${String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+  if (!privateKey) {
+    throw new BadInputError(
+      'incomplete_github_app',
+      'DRYDOCK_GITHUB_APP_ID is set without a private key: set DRYDOCK_GITHUB_APP_PRIVATE_KEY (the PEM) or DRYDOCK_GITHUB_APP_PRIVATE_KEY_FILE (its path).',
+    );
+  }
+  return githubAppTokens({
+    appId,
+    privateKey,
+    ...(env.DRYDOCK_GITHUB_API_URL ? { baseUrl: env.DRYDOCK_GITHUB_API_URL } : {}),
+  });
 }
 
 function ciFromEnv(value: string | undefined): Pick<ServerTriggers, 'ci'> {
@@ -47,4 +107,22 @@ function ciFromEnv(value: string | undefined): Pick<ServerTriggers, 'ci'> {
     );
   }
   return { ci: cap === 0 ? { disabled: true } : { maxFollowUps: cap } };
+}
+
+function slackFromEnv(env: Record<string, string | undefined>): { slack?: ServerSlack } {
+  const signingSecret = env.DRYDOCK_SLACK_SIGNING_SECRET?.trim();
+  const botToken = env.DRYDOCK_SLACK_BOT_TOKEN?.trim();
+  if (!signingSecret && !botToken) return {};
+  if (!signingSecret || !botToken) {
+    throw new BadInputError(
+      'incomplete_slack_config',
+      `Slack needs both DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN; only ${
+        signingSecret ? 'the signing secret' : 'the bot token'
+      } is set.`,
+    );
+  }
+  const apiUrl = env.DRYDOCK_SLACK_API_URL?.trim();
+  return {
+    slack: { signingSecret, client: createSlackClient({ botToken, ...(apiUrl ? { apiUrl } : {}) }) },
+  };
 }

@@ -5,6 +5,7 @@ import type { JsonValue, TriggerRecord } from '../core/ports/store.ts';
 import { HookConfig } from '../triggers/hook-config.ts';
 import { ScheduleConfig, validateCron } from '../triggers/schedule.ts';
 import { listScheduleRuns } from '../triggers/scheduler.ts';
+import { SlackChannelConfig, SlackChannelId } from '../triggers/slack-channel-config.ts';
 import { requireRole } from './auth.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { parseInput } from './schemas.ts';
@@ -13,7 +14,16 @@ import { triggerDeps } from './trigger-wiring.ts';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 const hookBody = HookConfig.extend({ name, secret: z.string().min(16).max(4096) });
-const hookPatch = HookConfig.partial().extend({ secret: z.string().min(16).max(4096).optional() });
+// Patches are spelled without defaults: zod's partial() would fill them in (scheme `hmac`, `paused: false`,
+// time zone `UTC`) and an edit of one field would reset the others.
+const hookPatch = z.object({
+  scheme: z.enum(['hmac', 'sentry']).optional(),
+  repo: z.string().min(1).optional(),
+  template: z.string().min(1).max(20_000).optional(),
+  model: z.string().optional(),
+  paused: z.boolean().optional(),
+  secret: z.string().min(16).max(4096).optional(),
+});
 const scheduleBody = ScheduleConfig.pick({
   cron: true,
   timezone: true,
@@ -22,7 +32,21 @@ const scheduleBody = ScheduleConfig.pick({
   model: true,
   paused: true,
 }).extend({ name });
-const schedulePatch = scheduleBody.omit({ name: true }).partial();
+const schedulePatch = z.object({
+  cron: z.string().min(1).optional(),
+  timezone: z.string().optional(),
+  repo: z.string().min(1).optional(),
+  task: z.string().min(1).max(100_000).optional(),
+  model: z.string().optional(),
+  paused: z.boolean().optional(),
+});
+
+const slackChannelBody = SlackChannelConfig.extend({ channel: SlackChannelId });
+const slackChannelPatch = z.object({
+  repo: z.string().min(1).optional(),
+  model: z.string().optional(),
+  paused: z.boolean().optional(),
+});
 
 const json = (value: unknown): JsonValue => JSON.parse(JSON.stringify(value)) as JsonValue;
 
@@ -46,11 +70,24 @@ function showSchedule(record: TriggerRecord) {
   };
 }
 
-/** `/api/hooks` (admin: they hold secrets) and `/api/schedules` (members write, viewers read). */
+function showSlackChannel(record: TriggerRecord) {
+  return {
+    id: record.id,
+    channel: record.name,
+    ...SlackChannelConfig.parse(record.config),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/**
+ * `/api/hooks` (admin: they hold secrets), `/api/schedules` and `/api/slack/channels` (members write, viewers
+ * read).
+ */
 export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<AppEnv> {
   const { store } = deps.sessions;
   const app = new Hono<AppEnv>();
-  const find = async (kind: 'hook' | 'schedule', id: string) => {
+  const find = async (kind: 'hook' | 'schedule' | 'slack_channel', id: string) => {
     const record = await store.getTrigger(id);
     if (!record || record.kind !== kind) throw new NotFoundError(`${kind}_not_found`, `No ${kind} ${id}.`);
     return record;
@@ -120,6 +157,31 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   app.get('/schedules/:id/runs', async (c) => {
     const record = await find('schedule', c.req.param('id'));
     return c.json({ runs: await listScheduleRuns(triggerDeps(deps, triggers), record.id) });
+  });
+
+  app.get('/slack/channels', async (c) =>
+    c.json({ channels: (await store.listTriggers('slack_channel')).map(showSlackChannel) }),
+  );
+  app.post('/slack/channels', requireRole('member'), async (c) => {
+    const { channel, ...config } = parseInput(slackChannelBody, await readJsonBody(c), 'Slack channel');
+    const record = await store.createTrigger({
+      kind: 'slack_channel',
+      name: channel,
+      config: json(config),
+      secret: null,
+    });
+    return c.json(showSlackChannel(record), 201);
+  });
+  app.patch('/slack/channels/:id', requireRole('member'), async (c) => {
+    const record = await find('slack_channel', c.req.param('id'));
+    const change = parseInput(slackChannelPatch, await readJsonBody(c), 'Slack channel');
+    const config = SlackChannelConfig.parse({ ...SlackChannelConfig.parse(record.config), ...change });
+    return c.json(showSlackChannel(await store.updateTrigger(record.id, { config: json(config) })));
+  });
+  app.delete('/slack/channels/:id', requireRole('member'), async (c) => {
+    await find('slack_channel', c.req.param('id'));
+    await store.deleteTrigger(c.req.param('id'));
+    return c.body(null, 204);
   });
   return app;
 }

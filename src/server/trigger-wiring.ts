@@ -1,5 +1,6 @@
 import { createCiWatcher } from '../triggers/ci-watch.ts';
 import { createPublisher } from '../triggers/publish-delivery.ts';
+import { createSlackNotifier } from '../triggers/slack-notifier.ts';
 import { DEFAULT_GITHUB_SETTINGS, type TriggerDeps } from '../triggers/trigger-deps.ts';
 import type { ServerDeps, ServerTriggers } from './server-deps.ts';
 
@@ -28,6 +29,17 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     });
   }
   const ciWatcher = triggers.ciWatcher;
+  const slack = triggers.slack;
+  if (slack && !slack.notifier) {
+    slack.notifier = createSlackNotifier({
+      store: deps.sessions.store,
+      bus: deps.bus,
+      client: slack.client,
+      publicUrl: triggers.publicUrl,
+      onError: (error, sessionId) => console.error(`drydock Slack (${sessionId}):`, error),
+    });
+  }
+  const notifier = slack?.notifier;
   if (forge && !triggers.publisher) {
     triggers.publisher = createPublisher({
       store: deps.sessions.store,
@@ -35,9 +47,10 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
       bus: deps.bus,
       publicUrl: triggers.publicUrl,
       onError: (error, sessionId) => console.error(`drydock publisher (${sessionId}):`, error),
-      ...(ciWatcher
-        ? { onPublished: (sessionId: string, commit: string) => ciWatcher.watch(sessionId, commit) }
-        : {}),
+      onPublished: (sessionId: string, commit: string) => {
+        ciWatcher?.watch(sessionId, commit);
+        notifier?.published(sessionId);
+      },
     });
   }
   const publisher = triggers.publisher;

@@ -4,7 +4,9 @@ import type { SecretBox } from '../environments/secret-box.ts';
 import { handleGithubDelivery } from '../triggers/github-webhook.ts';
 import { handleHookDelivery } from '../triggers/hook-webhook.ts';
 import { verifySignature } from '../triggers/signature.ts';
+import { createSlackTrigger } from '../triggers/slack-webhook.ts';
 import type { TriggerDeps } from '../triggers/trigger-deps.ts';
+import type { ServerSlack } from './server-deps.ts';
 
 export interface WebhookOptions {
   triggers: TriggerDeps;
@@ -12,6 +14,8 @@ export interface WebhookOptions {
   githubSecret: string | null;
   secrets: SecretBox;
   now: () => number;
+  /** Slack's Events API; `/webhooks/slack` is refused (503) without it. */
+  slack?: ServerSlack;
 }
 
 /**
@@ -52,6 +56,34 @@ export function webhookRoutes(options: WebhookOptions): Hono {
     }
     const result = await handleGithubDelivery(options.triggers, { id, event, payload });
     return c.json({ delivery: id, ...result }, 202);
+  });
+
+  const slack = options.slack;
+  const slackTrigger = slack?.notifier
+    ? createSlackTrigger({
+        triggers: options.triggers,
+        client: slack.client,
+        notifier: slack.notifier,
+        signingSecret: slack.signingSecret,
+        onError: (error) => console.error('drydock Slack:', error),
+        ...(slack.answerWithinMs !== undefined ? { answerWithinMs: slack.answerWithinMs } : {}),
+      })
+    : null;
+  app.post('/slack', async (c) => {
+    if (!slackTrigger) {
+      throw new UnavailableError(
+        'slack_disabled',
+        'Set DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN to accept Slack events.',
+        { transient: false },
+      );
+    }
+    const rawBody = new Uint8Array(await c.req.arrayBuffer());
+    const answer = await slackTrigger.handle({
+      rawBody,
+      header: (name) => c.req.header(name),
+      nowMs: options.now(),
+    });
+    return c.json(answer);
   });
 
   app.post('/:name', async (c) => {

@@ -1,5 +1,5 @@
 import { BadInputError } from '../core/errors.ts';
-import type { Session } from '../core/session.ts';
+import type { Requester, Session } from '../core/session.ts';
 import { ZERO_USAGE } from '../core/session.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
 import type { SessionDeps } from './session-deps.ts';
@@ -10,6 +10,8 @@ export interface SessionRequest {
   /** Branch, tag or commit; default HEAD. */
   ref?: string;
   model: string;
+  /** Who asked, when a trigger knows: the co-author of the session's commits. */
+  requestedBy?: Requester;
 }
 
 export const MAX_TASK_CHARS = 100_000;
@@ -73,6 +75,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
     ref,
     baseCommit: repository.commit,
     model: request.model,
+    ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
   });
   await deps.store.createSession(session);
   return session;
@@ -81,7 +84,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
 /** A new session as the store keeps it: queued, nothing done yet. */
 export function newSessionRecord(
   deps: Pick<SessionDeps, 'clock' | 'ids'>,
-  fields: Pick<Session, 'task' | 'repo' | 'ref' | 'baseCommit' | 'model'>,
+  fields: Pick<Session, 'task' | 'repo' | 'ref' | 'baseCommit' | 'model' | 'requestedBy'>,
 ): Session {
   const now = deps.clock.now().toISOString();
   return {

@@ -333,7 +333,7 @@ async function deliver(run: SessionRun): Promise<Session> {
     workspacePath: run.workspacePath,
     baseCommit: session.baseCommit!,
     message: `${title}\n\n${summary}\n\ndrydock session ${session.id}`,
-    coAuthor: await gitUser(session.repo),
+    coAuthor: session.requestedBy ?? (await gitUser(session.repo)),
   });
   if (!committed) {
     if (session.headCommit !== null) {

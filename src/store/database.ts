@@ -36,6 +36,8 @@ export interface SessionsTable {
   cost_usd: number;
   summary: string | null;
   reason: string | null;
+  /** JSON `{ name, email }` (migration 0006), or null. */
+  requested_by: string | null;
   created_at: string;
   updated_at: string;
 }

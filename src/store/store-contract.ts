@@ -119,6 +119,15 @@ export function describeStoreContract(
         expect(await store.getSession('missing')).toBeNull();
       });
 
+      it('keeps who asked for a session, and leaves it out when nobody is known', async () => {
+        const requestedBy = { name: 'octocat', email: '583231+octocat@users.noreply.github.com' };
+        await store.createSession(newSession('asked', { requestedBy }));
+        await store.createSession(newSession('anonymous'));
+        await store.record('asked', { patch: { state: 'provisioning' } });
+        expect((await store.getSession('asked'))?.requestedBy).toEqual(requestedBy);
+        expect(await store.getSession('anonymous')).not.toHaveProperty('requestedBy');
+      });
+
       it('refuses a second session with the same id and keeps the first', async () => {
         await store.createSession(newSession('s1', { task: 'first' }));
         await expect(store.createSession(newSession('s1', { task: 'second' }))).rejects.toMatchObject({

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { RepoPermission } from '../core/ports/forge.ts';
+import type { Requester } from '../core/session.ts';
 
-const user = z.object({ login: z.string(), type: z.string().optional() });
+const user = z.object({ login: z.string(), id: z.number().int().optional(), type: z.string().optional() });
 const repository = z.object({ full_name: z.string() });
 const issue = z.object({
   number: z.number().int(),
@@ -52,7 +53,15 @@ export interface GithubTriggerSettings {
 }
 
 export type GithubDecision =
-  | { action: 'start'; repo: string; number: number; task: string; requester: string }
+  | {
+      action: 'start';
+      repo: string;
+      number: number;
+      task: string;
+      requester: string;
+      /** The sender as the co-author of the session's commits, when the payload carries their id. */
+      requestedBy?: Requester;
+    }
   | { action: 'follow_up'; repo: string; number: number; text: string; requester: string }
   | { action: 'ignore'; reason: string };
 
@@ -100,6 +109,7 @@ export function decideGithubEvent(
   if (sender.type === 'Bot') return { action: 'ignore', reason: 'sent by a bot' };
   const repo = data.repository.full_name;
   const requester = sender.login;
+  const requestedBy = sender.id === undefined ? {} : { requestedBy: githubCoAuthor(sender.login, sender.id) };
 
   if ('label' in data && event === 'issues') {
     const labelled =
@@ -112,6 +122,7 @@ export function decideGithubEvent(
       number: data.issue.number,
       task: issueTask(data.issue.title, data.issue.body, null),
       requester,
+      ...requestedBy,
     };
   }
   if (event === 'issue_comment' && 'comment' in data && 'issue' in data) {
@@ -134,6 +145,7 @@ export function decideGithubEvent(
       number: data.issue.number,
       task: issueTask(data.issue.title, data.issue.body, request || null),
       requester,
+      ...requestedBy,
     };
   }
   if (event === 'pull_request_review' && 'review' in data) {
@@ -161,6 +173,11 @@ export function decideGithubEvent(
     };
   }
   return { action: 'ignore', reason: `event ${event} is not one drydock acts on` };
+}
+
+/** A GitHub user as a co-author: their login and no-reply address (`<id>+<login>@users.noreply.github.com`). Pure. */
+export function githubCoAuthor(login: string, id: number): Requester {
+  return { name: login, email: `${id}+${login}@users.noreply.github.com` };
 }
 
 /** Only people who can write to the repository may give drydock work there. Pure. */

@@ -87,6 +87,7 @@ async function act(
     task: decision.task,
     requester: decision.requester,
     issue: decision.number,
+    ...(decision.requestedBy ? { requestedBy: decision.requestedBy } : {}),
   });
   return {
     outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',

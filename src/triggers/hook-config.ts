@@ -9,6 +9,8 @@ export const HookConfig = z.object({
   /** The task prompt, e.g. `Investigate: {{ payload.alert.title }}`. */
   template: z.string().min(1).max(20_000),
   model: z.string().optional(),
+  /** A paused hook verifies its deliveries and answers `ignored`, starting nothing. */
+  paused: z.boolean().default(false),
 });
 export type HookConfig = z.infer<typeof HookConfig>;
 

@@ -40,6 +40,7 @@ export async function handleHookDelivery(
   });
   if (problem)
     throw new UnauthenticatedError(problem, `The webhook's signature did not verify (${problem}).`);
+  if (config.paused) return { sessionId: null, outcome: 'ignored: the hook is paused', duplicate: false };
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(request.rawBody).toString('utf8'));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describeError, isDrydockError } from '../core/errors.ts';
-import type { Session } from '../core/session.ts';
+import type { Requester, Session } from '../core/session.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
 import { type ForgeLinkData, forgeKey, originKey, toJsonValue } from './forge-link.ts';
@@ -15,6 +15,8 @@ export interface WorkRequest {
   /** The issue the request came from, answered with a link (forge repositories only). */
   issue?: number;
   model?: string;
+  /** The person to credit as the co-author of the session's commits, when known. */
+  requestedBy?: Requester;
 }
 
 /** `owner/name` (not a path): the repository lives on the forge. Pure. */
@@ -32,7 +34,12 @@ export function isForgeRepo(repo: string): boolean {
 export async function startWork(deps: TriggerDeps, request: WorkRequest): Promise<Session> {
   const model = request.model ?? deps.defaultModel;
   if (!isForgeRepo(request.repo) || !deps.forge) {
-    const session = await createSession(deps.sessions, { repo: request.repo, task: request.task, model });
+    const session = await createSession(deps.sessions, {
+      repo: request.repo,
+      task: request.task,
+      model,
+      ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    });
     deps.wake(session.id);
     return session;
   }
@@ -43,7 +50,13 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
   let base = 'HEAD';
   try {
     base = (await forge.sync(request.repo, clone)).defaultBranch;
-    session = await createSession(deps.sessions, { repo: clone, ref: base, task: request.task, model });
+    session = await createSession(deps.sessions, {
+      repo: clone,
+      ref: base,
+      task: request.task,
+      model,
+      ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    });
   } catch (error) {
     if (!isDrydockError(error) || error.code !== 'forge_no_access') throw error;
     session = await createFailedSession(deps.sessions, {

@@ -1,3 +1,4 @@
+import { type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -34,12 +35,33 @@ export interface FakeRepo {
   }>;
 }
 
+/** A GitHub App the fake knows: its id, the public half of its key, and where it is installed. */
+export interface FakeGithubApp {
+  appId: string;
+  publicKey: KeyObject | string;
+  /** `owner/name` → installation id; repositories missing here have no installation (404). */
+  installations: Record<string, number>;
+  /** How long a minted installation token lives; default an hour, as on GitHub. */
+  tokenTtlMs?: number;
+  /** The clock installation tokens expire by, in milliseconds; default Date.now. */
+  now?: () => number;
+}
+
+/** An installation token the fake minted. */
+export interface MintedToken {
+  token: string;
+  installationId: number;
+  expiresAtMs: number;
+}
+
 export interface FakeGithub {
   /** REST base URL (Octokit's `baseUrl`). */
   url: string;
   requests: GithubRequest[];
   repos: Map<string, FakeRepo>;
   addRepo(slug: string, repo?: Partial<FakeRepo>): FakeRepo;
+  /** Installation tokens minted for the App, in order. */
+  minted: MintedToken[];
   /** Requests that wrote something (POST, PATCH), as `METHOD path`. */
   writes(): string[];
   close(): Promise<void>;
@@ -51,11 +73,74 @@ const BOT = 'drydock[bot]';
  * A fake of the GitHub REST endpoints drydock calls, on port 0. It keeps repositories in memory, answers
  * 401 without a token and 404 for unknown repositories, and records every request.
  */
-export async function startFakeGithub(options: { token?: string } = {}): Promise<FakeGithub> {
+export async function startFakeGithub(
+  options: { token?: string; app?: FakeGithubApp } = {},
+): Promise<FakeGithub> {
   const repos = new Map<string, FakeRepo>();
   const requests: GithubRequest[] = [];
+  const minted: MintedToken[] = [];
   let ids = 1000;
   let base = '';
+  const now = () => options.app?.now?.() ?? Date.now();
+
+  /** Whether `authorization` is a JWT of the App: RS256 over its public key, issued by it, unexpired. */
+  function verifyJwt(authorization: string | undefined): boolean {
+    const app = options.app;
+    const jwt = /^bearer (.+)$/i.exec(authorization ?? '')?.[1];
+    if (!app || !jwt) return false;
+    const [header, payload, signature] = jwt.split('.');
+    if (!header || !payload || !signature) return false;
+    const signed = verify(
+      'sha256',
+      Buffer.from(`${header}.${payload}`),
+      app.publicKey,
+      Buffer.from(signature, 'base64url'),
+    );
+    if (!signed) return false;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    // The JWT is signed with the real time (auth-app reads Date.now); `now` only ages installation tokens.
+    const nowS = Date.now() / 1000;
+    return String(claims.iss) === app.appId && Number(claims.exp) > nowS && Number(claims.iat) <= nowS + 60;
+  }
+
+  /** The App's own endpoints (JWT-authenticated), or null for every other request. */
+  function appRoute(request: GithubRequest): { status: number; body: unknown } | null {
+    const path = request.path.split('?')[0]!;
+    const installation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path);
+    const tokens = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+    if (!(installation && request.method === 'GET') && !(tokens && request.method === 'POST')) return null;
+    if (!verifyJwt(request.authorization)) {
+      return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+    }
+    const app = options.app!;
+    if (installation) {
+      const id = app.installations[`${installation[1]}/${installation[2]}`];
+      return id === undefined
+        ? { status: 404, body: { message: 'Not Found' } }
+        : { status: 200, body: { id, app_id: Number(app.appId), account: { login: installation[1] } } };
+    }
+    const installationId = Number(tokens![1]);
+    if (!Object.values(app.installations).includes(installationId)) {
+      return { status: 404, body: { message: 'Not Found' } };
+    }
+    const token = {
+      token: `ghs_installation_${minted.length + 1}`,
+      installationId,
+      expiresAtMs: now() + (app.tokenTtlMs ?? 3_600_000),
+    };
+    minted.push(token);
+    return {
+      status: 201,
+      body: { token: token.token, expires_at: new Date(token.expiresAtMs).toISOString() },
+    };
+  }
+
+  function authorized(authorization: string | undefined): boolean {
+    if (!options.token && !options.app) return true;
+    if (options.token && authorization === `token ${options.token}`) return true;
+    const token = /^token (.+)$/.exec(authorization ?? '')?.[1];
+    return minted.some((each) => each.token === token && each.expiresAtMs > now());
+  }
 
   const html = (slug: string, path: string) => `https://github.example/${slug}${path}`;
   const pullJson = (slug: string, pull: FakeRepo['pulls'][number]) => ({
@@ -70,9 +155,9 @@ export async function startFakeGithub(options: { token?: string } = {}): Promise
   });
 
   function route(request: GithubRequest): { status: number; body: unknown } {
-    if (options.token && request.authorization !== `token ${options.token}`) {
-      return { status: 401, body: { message: 'Bad credentials' } };
-    }
+    const forApp = appRoute(request);
+    if (forApp) return forApp;
+    if (!authorized(request.authorization)) return { status: 401, body: { message: 'Bad credentials' } };
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(request.path.split('?')[0]!);
     if (!match) return { status: 404, body: { message: 'Not Found' } };
     const slug = `${match[1]}/${match[2]}`;
@@ -188,6 +273,7 @@ export async function startFakeGithub(options: { token?: string } = {}): Promise
     url: base,
     requests,
     repos,
+    minted,
     addRepo(slug, repo = {}) {
       const created: FakeRepo = {
         defaultBranch: 'main',

@@ -1,4 +1,15 @@
-import type { NewSessionInput, Session, SessionDetail, SessionState } from './types.ts';
+import type {
+  Hook,
+  NewHookInput,
+  NewScheduleInput,
+  NewSessionInput,
+  NewSlackChannelInput,
+  Schedule,
+  Session,
+  SessionDetail,
+  SessionState,
+  SlackChannel,
+} from './types.ts';
 
 /** An error answer from the API (docs/api.md): `{ error: { code, message, fields? } }`, or a network failure. */
 export class ApiError extends Error {
@@ -85,6 +96,16 @@ export function createApi(options: ApiOptions) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   const sid = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
+  const patch = <T>(path: string, body: unknown): Promise<T> =>
+    json<T>(path, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const remove = async (path: string): Promise<void> => {
+    await request(path, { method: 'DELETE' });
+  };
+  const item = (collection: string, id: string) => `/api/${collection}/${encodeURIComponent(id)}`;
 
   return {
     token: options.token,
@@ -108,6 +129,21 @@ export function createApi(options: ApiOptions) {
     getDiff: (id: string) => text(`${sid(id)}/diff`),
     getArtifact: (id: string, artifactId: string) =>
       text(`${sid(id)}/artifacts/${encodeURIComponent(artifactId)}`),
+    listSchedules: () => json<{ schedules: Schedule[] }>('/api/schedules'),
+    createSchedule: (input: NewScheduleInput) => post<Schedule>('/api/schedules', input),
+    updateSchedule: (id: string, change: Partial<NewScheduleInput>) =>
+      patch<Schedule>(item('schedules', id), change),
+    deleteSchedule: (id: string) => remove(item('schedules', id)),
+    /** Admins only (hooks hold secrets): others get a 403. */
+    listHooks: () => json<{ hooks: Hook[] }>('/api/hooks'),
+    createHook: (input: NewHookInput) => post<Hook>('/api/hooks', input),
+    updateHook: (id: string, change: Partial<NewHookInput>) => patch<Hook>(item('hooks', id), change),
+    deleteHook: (id: string) => remove(item('hooks', id)),
+    listSlackChannels: () => json<{ channels: SlackChannel[] }>('/api/slack/channels'),
+    createSlackChannel: (input: NewSlackChannelInput) => post<SlackChannel>('/api/slack/channels', input),
+    updateSlackChannel: (id: string, change: Partial<NewSlackChannelInput>) =>
+      patch<SlackChannel>(item('slack/channels', id), change),
+    deleteSlackChannel: (id: string) => remove(item('slack/channels', id)),
     /** The events stream; read it with `streamEvents` (event-stream.ts), which parses and resumes. */
     openEvents: (id: string, lastEventId: string | undefined, signal: AbortSignal) =>
       request(`${sid(id)}/events`, {

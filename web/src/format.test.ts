@@ -20,6 +20,7 @@ describe('routes', () => {
   it('round-trips session paths and tabs', () => {
     expect(parseRoute('/')).toEqual({ page: 'list' });
     expect(parseRoute('/new')).toEqual({ page: 'new' });
+    expect(parseRoute('/settings')).toEqual({ page: 'settings' });
     expect(parseRoute(sessionPath('a b', 'diff').split('?')[0] ?? '', '?tab=diff')).toEqual({
       page: 'session',
       id: 'a b',

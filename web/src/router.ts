@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 export type Route =
   | { page: 'list' }
   | { page: 'new' }
+  | { page: 'settings' }
   | { page: 'session'; id: string; tab: SessionTab }
   | { page: 'not-found'; path: string };
 
@@ -15,6 +16,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/sessions') return { page: 'list' };
   if (path === '/new') return { page: 'new' };
+  if (path === '/settings') return { page: 'settings' };
   const match = /^\/sessions\/([^/]+)$/.exec(path);
   if (match?.[1]) {
     const tab = new URLSearchParams(search).get('tab') ?? 'timeline';

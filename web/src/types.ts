@@ -30,6 +30,70 @@ export interface NewSessionInput {
   ref?: string;
 }
 
+/** A cron schedule (`/api/schedules`). */
+export interface Schedule {
+  id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  repo: string;
+  task: string;
+  model?: string;
+  paused: boolean;
+  pausedReason: string | null;
+  lastDueAt: string | null;
+  createdAt: string;
+}
+
+export interface NewScheduleInput {
+  name: string;
+  cron: string;
+  timezone?: string;
+  repo: string;
+  task: string;
+  model?: string;
+  paused?: boolean;
+}
+
+/** A signed webhook (`/api/hooks`, admins only). Its secret is never sent back. */
+export interface Hook {
+  id: string;
+  name: string;
+  scheme: 'hmac' | 'sentry';
+  repo: string;
+  template: string;
+  model?: string;
+  paused: boolean;
+  createdAt: string;
+}
+
+export interface NewHookInput {
+  name: string;
+  scheme: 'hmac' | 'sentry';
+  secret: string;
+  repo: string;
+  template: string;
+  model?: string;
+  paused?: boolean;
+}
+
+/** A Slack channel's defaults (`/api/slack/channels`). */
+export interface SlackChannel {
+  id: string;
+  channel: string;
+  repo: string;
+  model?: string;
+  paused: boolean;
+  createdAt: string;
+}
+
+export interface NewSlackChannelInput {
+  channel: string;
+  repo: string;
+  model?: string;
+  paused?: boolean;
+}
+
 /**
  * An event as the stream delivers it. Newer servers may send types this UI does not know yet, so `data`
  * is widened: known types narrow through `type`, unknown ones render generically.

@@ -4,6 +4,7 @@ import { tokens } from './0002-tokens.ts';
 import { triggers } from './0003-triggers.ts';
 import { jobs } from './0004-jobs.ts';
 import { environments } from './0005-environments.ts';
+import { sessionRequester } from './0006-session-requester.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-triggers': triggers,
   '0004-jobs': jobs,
   '0005-environments': environments,
+  '0006-session-requester': sessionRequester,
 };

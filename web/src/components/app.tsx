@@ -7,6 +7,7 @@ import { Link } from './link.tsx';
 import { NewTaskForm } from './new-task-form.tsx';
 import { SessionList } from './session-list.tsx';
 import { SessionPage } from './session-page.tsx';
+import { SettingsPage } from './settings-page.tsx';
 import { TokenScreen } from './token-screen.tsx';
 
 /** The signed-in gate, the top bar and the page for the current route. */
@@ -69,6 +70,9 @@ export function App() {
           <Link to="/" className={route.page === 'list' ? 'active' : ''}>
             Sessions
           </Link>
+          <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
+            Settings
+          </Link>
         </nav>
         <span className="spacer" />
         <Link to="/new" className="button primary small">
@@ -81,6 +85,7 @@ export function App() {
       <main className="page">
         {route.page === 'list' && <SessionList />}
         {route.page === 'new' && <NewTaskForm />}
+        {route.page === 'settings' && <SettingsPage />}
         {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
         {route.page === 'not-found' && (
           <div className="empty">

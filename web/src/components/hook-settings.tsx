@@ -1,0 +1,151 @@
+import { useState } from 'react';
+import { ApiError } from '../api.ts';
+import { useApi } from '../api-context.ts';
+import { firstLine } from '../format.ts';
+import type { NewHookInput } from '../types.ts';
+import { usePoll } from '../use-poll.ts';
+import { ErrorBanner, PauseStatus, RowActions, SettingsField, useSettingsForm } from './settings-parts.tsx';
+
+const EMPTY = { name: '', scheme: 'hmac', secret: '', repo: '', template: '', model: '' };
+
+/**
+ * Signed webhooks (`POST /webhooks/<name>`). They hold secrets, so only admins see them; the page never shows
+ * a secret, only that one is set.
+ */
+export function HookSettings() {
+  const api = useApi();
+  const [version, setVersion] = useState(0);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const { data, error } = usePoll(() => api.listHooks(), 10_000, String(version));
+  const reload = () => setVersion((v) => v + 1);
+  const form = useSettingsForm('hook', EMPTY, async (values) => {
+    const input: NewHookInput = {
+      name: values.name.trim(),
+      scheme: values.scheme === 'sentry' ? 'sentry' : 'hmac',
+      secret: values.secret,
+      repo: values.repo.trim(),
+      template: values.template.trim(),
+    };
+    if (values.model.trim()) input.model = values.model.trim();
+    await api.createHook(input);
+    reload();
+  });
+  const act = async (action: Promise<unknown>) => {
+    setActionError(null);
+    await action;
+    reload();
+  };
+
+  if (error instanceof ApiError && error.status === 403) {
+    return (
+      <section className="settings-section" data-section="hooks">
+        <h2>Webhooks</h2>
+        <p className="muted">Webhooks hold secrets: only admins see and manage them.</p>
+      </section>
+    );
+  }
+  return (
+    <section className="settings-section" data-section="hooks">
+      <h2>Webhooks</h2>
+      <ErrorBanner error={error ?? actionError} />
+      {data && data.hooks.length === 0 && <div className="empty">No webhooks yet.</div>}
+      {data && data.hooks.length > 0 && (
+        <table className="settings-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Scheme</th>
+              <th>Repository</th>
+              <th>Template</th>
+              <th>Secret</th>
+              <th>Status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.hooks.map((hook) => (
+              <tr key={hook.id} data-hook={hook.name}>
+                <td className="mono" title={`POST /webhooks/${hook.name}`}>
+                  {hook.name}
+                </td>
+                <td>{hook.scheme}</td>
+                <td className="mono" title={hook.repo}>
+                  {hook.repo}
+                </td>
+                <td title={hook.template}>{firstLine(hook.template)}</td>
+                <td className="muted">set</td>
+                <td>
+                  <PauseStatus paused={hook.paused} />
+                </td>
+                <td>
+                  <RowActions
+                    paused={hook.paused}
+                    onPause={(paused) => act(api.updateHook(hook.id, { paused }))}
+                    onDelete={() => act(api.deleteHook(hook.id))}
+                    onError={setActionError}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form className="form settings-form" onSubmit={form.submit} noValidate aria-label="New webhook">
+        <h3>New webhook</h3>
+        <ErrorBanner error={form.error} />
+        <div className="row">
+          <SettingsField
+            form="hook"
+            name="name"
+            label="Name"
+            hint="serves /webhooks/<name>"
+            error={form.fieldErrors.name}
+          >
+            <input className="mono" spellCheck={false} placeholder="alerts" {...form.input('name')} />
+          </SettingsField>
+          <SettingsField form="hook" name="scheme" label="Signature" error={form.fieldErrors.scheme}>
+            <select {...form.input('scheme')}>
+              <option value="hmac">drydock HMAC</option>
+              <option value="sentry">Sentry</option>
+            </select>
+          </SettingsField>
+          <SettingsField
+            form="hook"
+            name="secret"
+            label="Secret"
+            hint="16+ characters, never shown again"
+            error={form.fieldErrors.secret}
+          >
+            <input type="password" autoComplete="new-password" {...form.input('secret')} />
+          </SettingsField>
+        </div>
+        <SettingsField
+          form="hook"
+          name="repo"
+          label="Repository"
+          hint="owner/name or a path on the server"
+          error={form.fieldErrors.repo}
+        >
+          <input className="mono" spellCheck={false} {...form.input('repo')} />
+        </SettingsField>
+        <SettingsField
+          form="hook"
+          name="template"
+          label="Task template"
+          hint="{{ payload.path }} inserts a field"
+          error={form.fieldErrors.template}
+        >
+          <textarea rows={3} className="mono" {...form.input('template')} />
+        </SettingsField>
+        <SettingsField form="hook" name="model" label="Model" hint="optional" error={form.fieldErrors.model}>
+          <input className="mono" spellCheck={false} {...form.input('model')} />
+        </SettingsField>
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={form.busy}>
+            Add webhook
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,133 @@
+import { useState } from 'react';
+import { useApi } from '../api-context.ts';
+import { firstLine } from '../format.ts';
+import type { NewScheduleInput } from '../types.ts';
+import { usePoll } from '../use-poll.ts';
+import { ErrorBanner, PauseStatus, RowActions, SettingsField, useSettingsForm } from './settings-parts.tsx';
+
+const EMPTY = { name: '', cron: '', timezone: 'UTC', repo: '', task: '', model: '' };
+
+/** Cron schedules: each runs a task on a repository; members add, pause, resume and delete them. */
+export function ScheduleSettings() {
+  const api = useApi();
+  const [version, setVersion] = useState(0);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const { data, error } = usePoll(() => api.listSchedules(), 10_000, String(version));
+  const reload = () => setVersion((v) => v + 1);
+  const form = useSettingsForm('schedule', EMPTY, async (values) => {
+    const input: NewScheduleInput = {
+      name: values.name.trim(),
+      cron: values.cron.trim(),
+      timezone: values.timezone.trim() || 'UTC',
+      repo: values.repo.trim(),
+      task: values.task.trim(),
+    };
+    if (values.model.trim()) input.model = values.model.trim();
+    await api.createSchedule(input);
+    reload();
+  });
+  const act = async (action: Promise<unknown>) => {
+    setActionError(null);
+    await action;
+    reload();
+  };
+
+  return (
+    <section className="settings-section" data-section="schedules">
+      <h2>Schedules</h2>
+      <ErrorBanner error={error ?? actionError} />
+      {data && data.schedules.length === 0 && <div className="empty">No schedules yet.</div>}
+      {data && data.schedules.length > 0 && (
+        <table className="settings-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>When</th>
+              <th>Repository</th>
+              <th>Task</th>
+              <th>Status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.schedules.map((schedule) => (
+              <tr key={schedule.id} data-schedule={schedule.name}>
+                <td className="mono">{schedule.name}</td>
+                <td className="mono">
+                  {schedule.cron} <span className="muted">{schedule.timezone}</span>
+                </td>
+                <td className="mono" title={schedule.repo}>
+                  {schedule.repo}
+                </td>
+                <td title={schedule.task}>{firstLine(schedule.task)}</td>
+                <td>
+                  <PauseStatus paused={schedule.paused} reason={schedule.pausedReason} />
+                </td>
+                <td>
+                  <RowActions
+                    paused={schedule.paused}
+                    onPause={(paused) => act(api.updateSchedule(schedule.id, { paused }))}
+                    onDelete={() => act(api.deleteSchedule(schedule.id))}
+                    onError={setActionError}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form className="form settings-form" onSubmit={form.submit} noValidate aria-label="New schedule">
+        <h3>New schedule</h3>
+        <ErrorBanner error={form.error} />
+        <div className="row">
+          <SettingsField
+            form="schedule"
+            name="name"
+            label="Name"
+            hint="lowercase, dashes"
+            error={form.fieldErrors.name}
+          >
+            <input className="mono" spellCheck={false} placeholder="nightly-deps" {...form.input('name')} />
+          </SettingsField>
+          <SettingsField form="schedule" name="cron" label="Cron" error={form.fieldErrors.cron}>
+            <input className="mono" spellCheck={false} placeholder="0 3 * * *" {...form.input('cron')} />
+          </SettingsField>
+          <SettingsField form="schedule" name="timezone" label="Time zone" error={form.fieldErrors.timezone}>
+            <input
+              className="mono"
+              spellCheck={false}
+              placeholder="Europe/Berlin"
+              {...form.input('timezone')}
+            />
+          </SettingsField>
+        </div>
+        <SettingsField
+          form="schedule"
+          name="repo"
+          label="Repository"
+          hint="owner/name or a path on the server"
+          error={form.fieldErrors.repo}
+        >
+          <input className="mono" spellCheck={false} {...form.input('repo')} />
+        </SettingsField>
+        <SettingsField form="schedule" name="task" label="Task" error={form.fieldErrors.task}>
+          <textarea rows={3} {...form.input('task')} />
+        </SettingsField>
+        <SettingsField
+          form="schedule"
+          name="model"
+          label="Model"
+          hint="optional"
+          error={form.fieldErrors.model}
+        >
+          <input className="mono" spellCheck={false} {...form.input('model')} />
+        </SettingsField>
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={form.busy}>
+            Add schedule
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,113 @@
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { ApiError } from '../api.ts';
+import { ErrorBanner } from './error-banner.tsx';
+
+/** A labelled input of a settings form, with the API's error for its field under it. */
+export function SettingsField(props: {
+  form: string;
+  name: string;
+  label: string;
+  hint?: string;
+  error: string | undefined;
+  children: ReactNode;
+}) {
+  return (
+    <div className="field" data-field={props.name}>
+      <label htmlFor={`${props.form}-${props.name}`}>
+        {props.label} {props.hint && <small className="muted">{props.hint}</small>}
+      </label>
+      {props.children}
+      {props.error && <span className="field-error">{props.error}</span>}
+    </div>
+  );
+}
+
+/**
+ * A settings form's state: its values, the API's field errors and any other error, and a submit that
+ * clears them, calls `save` and resets the values when it succeeded.
+ */
+export function useSettingsForm<F extends string>(
+  form: string,
+  initial: Record<F, string>,
+  save: (values: Record<F, string>) => Promise<void>,
+) {
+  const [values, setValues] = useState(initial);
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  return {
+    values,
+    fieldErrors,
+    error,
+    busy,
+    input: (name: F) => ({
+      id: `${form}-${name}`,
+      name,
+      value: values[name],
+      'aria-invalid': Boolean(fieldErrors[name]),
+      onChange: (event: { target: { value: string } }) => {
+        setValues((v) => ({ ...v, [name]: event.target.value }));
+        setFieldErrors((f) => ({ ...f, [name]: undefined }));
+      },
+    }),
+    async submit(event: FormEvent) {
+      event.preventDefault();
+      setBusy(true);
+      setError(null);
+      setFieldErrors({});
+      try {
+        await save(values);
+        setValues(initial);
+      } catch (cause) {
+        if (cause instanceof ApiError && Object.keys(cause.fields).length > 0) setFieldErrors(cause.fields);
+        setError(cause);
+      } finally {
+        setBusy(false);
+      }
+    },
+  };
+}
+
+/** Pause or resume, and delete after a second click that confirms it. */
+export function RowActions(props: {
+  paused: boolean;
+  onPause: (paused: boolean) => Promise<void>;
+  onDelete: () => Promise<void>;
+  onError: (error: unknown) => void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const run = (action: () => Promise<void>) => () => {
+    action().catch(props.onError);
+  };
+  return (
+    <span className="row-actions">
+      <button type="button" className="button ghost small" onClick={run(() => props.onPause(!props.paused))}>
+        {props.paused ? 'Resume' : 'Pause'}
+      </button>
+      {confirming ? (
+        <button type="button" className="button danger small" onClick={run(props.onDelete)}>
+          Confirm delete
+        </button>
+      ) : (
+        <button type="button" className="button ghost small" onClick={() => setConfirming(true)}>
+          Delete
+        </button>
+      )}
+    </span>
+  );
+}
+
+/** Active, or paused with why. */
+export function PauseStatus({ paused, reason }: { paused: boolean; reason?: string | null }) {
+  return paused ? (
+    <span className="warn-text" data-status="paused">
+      paused{reason ? `: ${reason}` : ''}
+    </span>
+  ) : (
+    <span className="add-text" data-status="active">
+      active
+    </span>
+  );
+}
+
+export { ErrorBanner };
