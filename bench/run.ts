@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Benchmark } from './benchmark.ts';
 import { type BenchConfig, parseBenchConfig, USAGE } from './config.ts';
+import { diskQuotaBench } from './disk-quota-bench.ts';
 import { environmentImage } from './environment-image.ts';
 import { eventLogAppend } from './event-log-append.ts';
 import { execRoundTrip } from './exec-round-trip.ts';
@@ -17,6 +18,7 @@ import { createRunScope } from './run-scope.ts';
 import { sandboxColdStart } from './sandbox-cold-start.ts';
 import { serverLoad } from './server-load.ts';
 import { sessionEndToEnd } from './session-end-to-end.ts';
+import { snapshotStoreBench } from './snapshot-store-bench.ts';
 import { workersBench } from './workers.ts';
 import { workspacePrepare } from './workspace-prepare.ts';
 
@@ -31,6 +33,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   workersBench,
   environmentImage,
   ...LAYER_BENCHMARKS,
+  diskQuotaBench(),
+  snapshotStoreBench,
 ];
 
 const REPORT_PATH = resolve(import.meta.dirname, '..', 'docs', 'benchmarks.md');

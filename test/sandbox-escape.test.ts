@@ -9,9 +9,12 @@ import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxLimits } from '../src/core/ports/sandbox.ts';
+import type { Sandbox, SandboxLimits } from '../src/core/ports/sandbox.ts';
+import { createLayerStore } from '../src/environments/layer-store.ts';
+import { createLayeredSandboxes, type LayeredSandbox } from '../src/environments/layered-sandbox.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import { parseOomKillCount } from '../src/sandbox/cgroup-layout.ts';
+import { diskQuotaSupport, readMounts } from '../src/sandbox/disk-quota.ts';
 import {
   cgroupDir,
   detectLimitEnvironment,
@@ -118,7 +121,12 @@ describe('bubblewrap sandbox under abuse', () => {
   });
 
   it('reports the mechanism in force and the limits it enforces', async () => {
-    expect(sandbox.limits).toEqual(expected);
+    // A plain directory: no disk quota, and the reason says so.
+    expect(sandbox.limits).toEqual({
+      ...expected,
+      diskBytes: null,
+      disk: { mechanism: 'none', reason: expect.any(String) },
+    });
     console.info(`measured: limits in force here: ${JSON.stringify(sandbox.limits)}`);
     if (!cgroups) return;
     // The supervisor is in the sandbox's cgroups, with the limits written.
@@ -386,6 +394,8 @@ describe('bubblewrap sandbox without cgroups', () => {
         cpus: null,
         wallTimeMs: resolveSandboxLimits().wallTimeMs,
         tmpBytes: 8 * MiB,
+        diskBytes: null,
+        disk: { mechanism: 'none', reason: expect.any(String) },
       });
       const cap = String(MIN_ADDRESS_SPACE_BYTES);
       expect((await sandbox.exec('cat /proc/self/limits')).output).toMatch(
@@ -415,5 +425,108 @@ describe('bubblewrap sandbox without cgroups', () => {
     } finally {
       await sandbox.destroy();
     }
+  });
+});
+
+/** Loop devices whose backing file is under `dir`. */
+async function loopsBackedUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const device of await readdir('/sys/block').catch(() => [])) {
+    if (!device.startsWith('loop')) continue;
+    const backing = await readFile(`/sys/block/${device}/loop/backing_file`, 'utf8').catch(() => '');
+    if (backing.startsWith(dir)) found.push(`${device}: ${backing.trim()}`);
+  }
+  return found;
+}
+
+/** Mount points at or under `dir`. */
+async function mountsUnder(dir: string): Promise<string[]> {
+  return (await readMounts()).map((entry) => entry.mountPoint).filter((point) => point.startsWith(dir));
+}
+
+/** Lazily unmounts whatever a failed test left under `dir`, deepest first, so no loop device stays behind. */
+async function unmountEverythingUnder(dir: string): Promise<void> {
+  const points = (await mountsUnder(dir)).sort((a, b) => b.length - a.length);
+  for (const point of points) spawnSync('umount', ['-l', point]);
+}
+
+/** The host path of a sandbox's disk image ('' without one). */
+function imageOf(sandbox: Sandbox): string {
+  const disk = sandbox.limits?.disk;
+  return disk?.mechanism === 'loop-ext4' ? disk.image : '';
+}
+
+const quotaSupport = await diskQuotaSupport();
+if (!quotaSupport.ok)
+  console.warn(`sandbox-escape: no disk quotas here (${quotaSupport.reason}); disk tests skip`);
+
+describe.skipIf(!quotaSupport.ok)('a workspace with a disk quota, filled', () => {
+  const quota = 32 * MiB;
+  let parent: string;
+  let sandbox: LayeredSandbox;
+
+  beforeAll(async () => {
+    parent = await realpath(await mkdtemp(join(tmpdir(), 'drydock-escape-disk-')));
+    const store = await createLayerStore(parent);
+    const staging = await store.stagingDir();
+    await writeFile(join(staging, 'app.ts'), 'export const answer = 42;\n');
+    const base = (await store.adopt(staging)).id;
+    const sandboxes = createLayeredSandboxes({
+      provider,
+      store,
+      workspacesDir: join(parent, 'overlays'),
+      mode: 'overlay',
+    });
+    sandbox = await sandboxes.start(
+      { layers: [base] },
+      { sessionId: 'disk', limits: { ...SMALL, memoryBytes: 256 * MiB, diskBytes: quota } },
+    );
+  });
+  afterAll(async () => {
+    await sandbox?.destroy().catch(() => {});
+    await unmountEverythingUnder(parent);
+    await rm(parent, { recursive: true, force: true });
+  });
+
+  it('fails the writes past the quota with ENOSPC and a note, and stays usable', async () => {
+    expect(sandbox.limits).toMatchObject({ diskBytes: quota, disk: { mechanism: 'loop-ext4' } });
+    const fill = await sandbox.exec('head -c 64M /dev/zero > big');
+    expect(fill.exitCode).not.toBe(0);
+    expect(fill.output).toContain('No space left on device');
+    expect(fill.diskFull).toBe(true);
+    expect(fill.output).toContain("the workspace's disk quota of 32 MiB is full");
+    // Every command sees the note while the quota is full.
+    const stat = await sandbox.exec('stat -c %s big');
+    expect(stat.diskFull).toBe(true);
+    const size = Number(stat.output.split('\n')[0]);
+    expect(size).toBeGreaterThan(16 * MiB);
+    expect(size).toBeLessThanOrEqual(quota);
+    // A file operation fails with a clear error, not a crash.
+    await expect(sandbox.writeFile('more.bin', Buffer.alloc(MiB))).rejects.toMatchObject({
+      code: 'workspace_disk_full',
+      message: expect.stringContaining('--disk'),
+    });
+    // On the host the image holds at most the quota: the rest of the disk is untouched.
+    const image = imageOf(sandbox);
+    const allocated = Number(spawnSync('du', ['-B1', image], { encoding: 'utf8' }).stdout.split('\t')[0]);
+    expect(allocated).toBeLessThanOrEqual(quota);
+    // The sandbox, /tmp and the rest of the workspace go on; deleting files makes room again.
+    expect((await sandbox.exec('echo ok > /tmp/ok && cat /tmp/ok app.ts')).output).toContain('answer = 42');
+    const after = await sandbox.exec('rm big more.bin && head -c 1M /dev/zero > small && echo written');
+    expect(after.output).toBe('written\n');
+    expect(after.diskFull).toBeUndefined();
+    await sandbox.writeFile('notes.txt', 'room again\n');
+    const snapshot = await sandbox.snapshot();
+    expect(snapshot.layers).toHaveLength(2);
+  });
+
+  it('leaves no mount and no loop device behind once destroyed', async () => {
+    const image = imageOf(sandbox);
+    expect(image).toMatch(/rw\.disk\.img$/);
+    expect(await loopsBackedUnder(parent)).toHaveLength(1);
+    await sandbox.destroy();
+    expect(await mountsUnder(parent)).toEqual([]);
+    expect(await loopsBackedUnder(parent)).toEqual([]);
+    expect(existsSync(image)).toBe(false);
   });
 });

@@ -270,7 +270,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
   });
 
-  it('SIGTERM drains a worker: its session is handed back and resumed by another without waiting for the lease', async () => {
+  it('SIGTERM with a drain shorter than the step in flight: the session is handed back as it is and resumed by another without waiting for the lease', async () => {
     const third = start(workerArgs);
     workers.push(third);
     await waitFor('a third worker', async () => third.output.includes('running up to'));
@@ -287,6 +287,46 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
     await expectDeliveredOnce(id, session.branch as string);
   });
+  it('SIGTERM hands a session off between steps: the step in flight finishes, another worker resumes from there', async () => {
+    // Fresh workers with a drain long enough for the 3 s step; the idle ones stop.
+    for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+    const patient = workerArgs.map((arg, i) => (workerArgs[i - 1] === '--drain-seconds' ? '60' : arg));
+    workers = [start(patient), start(patient)];
+    for (const worker of workers)
+      await waitFor('a patient worker', async () => worker.output.includes('running up to'));
+    const id = await createSession();
+    await waitForSlowStep(id);
+    const holder = await holderOf(id);
+    holder.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => holder.child.once('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(0);
+    expect(holder.output).toContain(`stopped between steps (ended or handed off): ${id}`);
+    expect(holder.output).not.toContain('handed back to the queue');
+    const session = await waitForEnd(id);
+    expect(session.state).toBe('delivered');
+    const log = await eventsOf(id);
+    const handedOff = log.findIndex((e) => e.data.type === 'session.handed_off');
+    expect(handedOff).toBeGreaterThan(0);
+    // The slow step's result was recorded before the hand-off, by the stopping worker.
+    const slowResult = log.findIndex(
+      (e, i) =>
+        e.data.type === 'tool.result' &&
+        log.some(
+          (c, j) =>
+            j < i &&
+            c.data.type === 'tool.call' &&
+            e.data.type === 'tool.result' &&
+            c.data.toolCallId === e.data.toolCallId &&
+            JSON.stringify(c.data.input).includes('sleep 3'),
+        ),
+    );
+    expect(slowResult).toBeGreaterThan(0);
+    expect(slowResult).toBeLessThan(handedOff);
+    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
+    await expectDeliveredOnce(id, session.branch as string);
+    workers = workers.filter((w) => w !== holder);
+  });
+
   it("streams a session run by a worker through the control plane's SSE, live (LISTEN/NOTIFY)", async () => {
     const id = await createSession();
     const response = await fetch(`${url}/api/sessions/${id}/events`, {

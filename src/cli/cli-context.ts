@@ -4,6 +4,7 @@ import type { Store } from '../core/ports/store.ts';
 import { DEFAULT_BUDGET } from '../core/session.ts';
 import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
 import { createSecretVault } from '../environments/secret-vault.ts';
+import { openSnapshotStore } from '../environments/snapshot-store-config.ts';
 import { createModelRouter } from '../models/router.ts';
 import { createBubblewrapProvider } from '../sandbox/bubblewrap-provider.ts';
 import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
@@ -13,10 +14,13 @@ import { createRandomIds } from '../store/ids.ts';
 import { openStore } from '../store/open-store.ts';
 import { dataHome } from './data-home.ts';
 import { DEMO_SCRIPT } from './demo/demo-script.ts';
+import { diskLimit } from './disk-flag.ts';
 import type { SandboxChoice } from './sandbox-flags.ts';
 
 export interface EmbeddedOptions {
   sandbox?: SandboxChoice;
+  /** `--disk`: the workspace disk quota (see diskLimit). */
+  disk?: string;
 }
 
 /**
@@ -38,9 +42,15 @@ export async function openEmbedded(
   });
   const sandboxes = options.sandbox === 'none' ? createNoSandboxProvider() : createBubblewrapProvider();
   // Opt-in for now: DRYDOCK_WORKSPACES=layers snapshots every agent step and replaces a dead sandbox.
+  // DRYDOCK_SNAPSHOT_STORE moves their layers between machines (a bad value fails here, layers on or not).
+  const snapshotStore = await openSnapshotStore(env);
   const layers =
-    env.DRYDOCK_WORKSPACES === 'layers' ? (await openSessionLayers(home, sandboxes)).layers : null;
+    env.DRYDOCK_WORKSPACES === 'layers'
+      ? (await openSessionLayers(home, sandboxes, { snapshotStore })).layers
+      : null;
+  const diskBytes = diskLimit(options.disk, env, layers !== null);
   return {
+    ...(diskBytes === undefined ? {} : { limits: { diskBytes } }),
     store,
     sandboxes,
     models: (spec) => createModelRouter({ default: spec, env, cwd, scripts: { demo: DEMO_SCRIPT } }),

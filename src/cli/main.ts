@@ -7,6 +7,7 @@ import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
 import { type EmbeddedOptions, openEmbedded } from './cli-context.ts';
 import { runDemo } from './commands/demo.ts';
 import { registerEnvironmentCommands } from './commands/environment-commands.ts';
+import { registerGcCommand } from './commands/gc.ts';
 import {
   formatSession,
   formatSessionList,
@@ -20,6 +21,7 @@ import { printEnding, runInForeground } from './commands/run.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
 import { runWorker } from './commands/worker.ts';
+import { DISK_FLAG_HELP } from './disk-flag.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { positiveInteger } from './open-queue.ts';
 import { createRemoteClient } from './remote-client.ts';
@@ -39,6 +41,7 @@ type RunOptions = {
   ref: string;
   model?: string;
   sandbox?: string;
+  disk?: string;
   allowHost: string[];
 } & BudgetFlags;
 
@@ -77,6 +80,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--max-minutes <n>', `agent wall time at most (default ${DEFAULT_BUDGET.maxWallTimeMs / 60_000})`)
     .option('--max-tokens <n>', `input plus output tokens at most (default ${DEFAULT_BUDGET.maxTokens})`)
     .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .option('--disk <size>', DISK_FLAG_HELP)
     .option(
       '--allow-host <host[:port]>',
       "a host the sandbox may reach through drydock's proxy (repeatable; default: no network)",
@@ -96,7 +100,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const budget = budgetFromFlags(options, DEFAULT_BUDGET);
       const sandbox = sandboxChoice(options.sandbox, process.env);
       const allowHosts = allowHostRules(options.allowHost);
-      const context = { ...(await embedded({ sandbox })), budget, allowHosts };
+      const context = { ...(await embedded({ sandbox, disk: options.disk })), budget, allowHosts };
       const model = modelSpecFromEnv(options.model, process.env);
       const session = await runInForeground(
         context,
@@ -191,6 +195,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       'accept script: models over the API (tests and demos; they read server files)',
     )
     .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .option('--disk <size>', DISK_FLAG_HELP)
     .option('--no-worker', 'control plane only: sessions run in drydock worker processes (needs Postgres)')
     .option('--lease-ms <ms>', 'how long a dead worker holds a session before another resumes it', '30000')
     .action(
@@ -200,12 +205,13 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         concurrency: string;
         allowScriptModels?: boolean;
         sandbox?: string;
+        disk?: string;
         worker: boolean;
         leaseMs: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
         await runUp(
-          await embedded({ sandbox }),
+          await embedded({ sandbox, disk: options.disk }),
           {
             port: Number(options.port),
             host: options.host,
@@ -225,24 +231,30 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .description('Run sessions from the Postgres queue (DRYDOCK_DATABASE_URL) until SIGTERM')
     .option('--concurrency <n>', 'sessions run at once', '2')
     .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .option('--disk <size>', DISK_FLAG_HELP)
     .option('--lease-ms <ms>', 'how long a dead worker holds a session before another resumes it', '30000')
-    .option('--poll-ms <ms>', 'how often an idle worker asks the queue for work', '1000')
+    .option(
+      '--poll-ms <ms>',
+      'how often an idle worker asks the queue for work (NOTIFY wakes it sooner)',
+      '1000',
+    )
     .option(
       '--drain-seconds <s>',
-      'on SIGTERM, how long running sessions get before they are handed back',
+      'on SIGTERM, how long running sessions get to finish their current step before they are handed back as they are',
       '30',
     )
     .action(
       async (options: {
         concurrency: string;
         sandbox?: string;
+        disk?: string;
         leaseMs: string;
         pollMs: string;
         drainSeconds: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
         await runWorker(
-          await embedded({ sandbox }),
+          await embedded({ sandbox, disk: options.disk }),
           {
             concurrency: positiveInteger(options.concurrency, '--concurrency'),
             leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),
@@ -283,6 +295,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   registerEnvironmentCommands(program, () => embedded());
+  registerGcCommand(program, () => embedded(), out);
   return program;
 }
 

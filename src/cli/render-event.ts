@@ -91,6 +91,8 @@ export class EventRenderer {
         return `follow-up: ${oneLine(data.text, 160)}`;
       case 'cancel.requested':
         return 'cancel requested';
+      case 'session.handed_off':
+        return `handed off while ${data.state}: another worker resumes it`;
       case 'session.error':
         return `  error (${data.code}): ${oneLine(data.message, 300)}`;
     }

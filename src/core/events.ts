@@ -121,6 +121,8 @@ export type EventData =
   | { type: 'message.received'; text: string }
   /** Someone asked to cancel a session another process runs; its worker aborts the run at its next check. */
   | { type: 'cancel.requested' }
+  /** The worker running the session stopped (SIGTERM) after a saved step; another worker resumes it from there. */
+  | { type: 'session.handed_off'; state: SessionState }
   | { type: 'session.error'; code: string; message: string };
 
 export type EventType = EventData['type'];

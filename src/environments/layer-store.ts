@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BadInputError } from '../core/errors.ts';
+import { BadInputError, InternalError } from '../core/errors.ts';
 import { type DigestOptions, digestTree, type LayerDigest } from './layer-digest.ts';
 
 const LAYER_ID = /^[0-9a-f]{64}$/;
@@ -28,13 +28,20 @@ export interface LayerStore {
   /**
    * Hashes the directory and renames it into the store: no copy. When the layer is stored already,
    * the directory is deleted instead and the existing layer kept. The directory is gone afterwards
-   * either way. Cost: reading its files once (and an fsync each when `durable`).
+   * either way. Cost: reading its files once (and an fsync each when `durable`). With `expectId` (a
+   * layer fetched from elsewhere), content that does not hash to that id is deleted, never stored, and
+   * the call throws `layer_corrupt`.
    */
-  adopt(dir: string, options?: DigestOptions): Promise<LayerDigest & { reused: boolean }>;
+  adopt(dir: string, options?: AdoptOptions): Promise<LayerDigest & { reused: boolean }>;
   /** Ids of every stored layer. */
   list(): Promise<string[]>;
   /** Deletes the layers not in `keep` (the layers of every live stack and snapshot). Returns how many went. */
   prune(keep: ReadonlySet<string>): Promise<number>;
+}
+
+export interface AdoptOptions extends DigestOptions {
+  /** The id the content must hash to. */
+  expectId?: string;
 }
 
 export function isLayerId(value: string): boolean {
@@ -66,6 +73,13 @@ export async function createLayerStore(home: string): Promise<LayerStore> {
 
     async adopt(dir, options) {
       const digest = await digestTree(dir, options);
+      if (options?.expectId !== undefined && digest.id !== options.expectId) {
+        await rm(dir, { recursive: true, force: true });
+        throw new InternalError(
+          'layer_corrupt',
+          `A copy of layer ${options.expectId} hashes to ${digest.id}: its content is damaged or not that layer's, so it was not stored.`,
+        );
+      }
       const target = pathOf(digest.id);
       if (await has(digest.id)) {
         await rm(dir, { recursive: true, force: true });

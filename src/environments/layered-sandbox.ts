@@ -11,6 +11,7 @@ import type {
   WorkspaceSnapshot,
 } from '../core/ports/sandbox.ts';
 import type { LayerStore } from './layer-store.ts';
+import type { LayerSync } from './layer-sync.ts';
 import { type LayeredWorkspace, openLayeredWorkspace } from './layered-workspace.ts';
 
 export interface LayeredSandboxesOptions {
@@ -30,6 +31,12 @@ export interface LayeredSandboxesOptions {
    * changed byte, but background processes die.
    */
   snapshotMode?: 'live' | 'restart';
+  /**
+   * A snapshot store shared by every machine: start() fetches the stack's layers this machine lacks,
+   * and snapshot() resolves only once the snapshot's layers are uploaded, so a checkpoint never names
+   * a layer that another machine cannot fetch.
+   */
+  sync?: LayerSync;
 }
 
 export interface LayeredSandbox extends SnapshottingSandbox {
@@ -56,6 +63,7 @@ export function createLayeredSandboxes(options: LayeredSandboxesOptions): Layere
     snapshot: WorkspaceSnapshot,
     spec: Omit<SandboxSpec, 'workspacePath'>,
   ): Promise<LayeredSandbox> {
+    await options.sync?.fetchMissing(snapshot.layers);
     const dir = join(options.workspacesDir, `${spec.sessionId}-${randomBytes(4).toString('hex')}`);
     const workspace: LayeredWorkspace = await openLayeredWorkspace({
       store,
@@ -63,6 +71,7 @@ export function createLayeredSandboxes(options: LayeredSandboxesOptions): Layere
       stack: snapshot.layers,
       mode,
       durable: options.durable,
+      diskBytes: spec.limits?.diskBytes,
     });
     const launch = (): Promise<Sandbox> => provider.create({ ...spec, workspacePath: workspace.path });
     let current: Sandbox;
@@ -77,13 +86,16 @@ export function createLayeredSandboxes(options: LayeredSandboxesOptions): Layere
 
     let last: WorkspaceSnapshot = { layers: [...workspace.stack] };
     const snapshotNow = async (): Promise<WorkspaceSnapshot> => {
+      let next: WorkspaceSnapshot;
       if (snapshotMode === 'live') {
-        last = await workspace.capture();
-        return last;
+        next = await workspace.capture();
+      } else {
+        await current.destroy();
+        next = await workspace.freeze();
+        current = await launch();
       }
-      await current.destroy();
-      last = await workspace.freeze();
-      current = await launch();
+      await options.sync?.upload(next.layers);
+      last = next;
       return last;
     };
 

@@ -2,9 +2,16 @@ import type { Stats } from 'node:fs';
 import { link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkspaceMode, WorkspaceSnapshot } from '../core/ports/sandbox.ts';
+import {
+  DISK_IMAGE_SUFFIX,
+  diskQuotaSupport,
+  mountDiskVolume,
+  unmountDiskVolume,
+} from '../sandbox/disk-quota.ts';
 import type { LayerStore } from './layer-store.ts';
 import { planOverlayMounts } from './overlay-plan.ts';
 import { runProgram } from './run-program.ts';
+import { stampOwner } from './workspace-owner.ts';
 
 /**
  * A session's workspace made of stored layers plus one writable layer. In `overlay` mode the layers
@@ -100,9 +107,29 @@ async function mountsUnder(dir: string): Promise<string[]> {
   return points.sort((a, b) => b.length - a.length);
 }
 
-async function unmountAll(dir: string): Promise<void> {
-  for (const point of await mountsUnder(dir)) await runProgram('umount', [point]);
+/**
+ * Unmounts everything under `dir`, the overlays before the disk volume their upper layer is on (kept
+ * mounted with `keepDisk`).
+ */
+async function unmountAll(dir: string, keepDisk = false): Promise<void> {
+  const volume = join(dir, DISK_MOUNT);
+  const points = await mountsUnder(dir);
+  for (const point of points) if (point !== volume) await runProgram('umount', [point]);
+  if (!keepDisk && points.includes(volume)) await unmountDiskVolume(volume);
 }
+
+/**
+ * Unmounts and deletes a layered workspace's directory that no process uses any more (what a crashed
+ * drydock left: overlays, its disk volume and image). Idempotent.
+ */
+export async function removeWorkspaceDir(dir: string): Promise<void> {
+  await unmountAll(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** In a workspace with a disk quota, the writable layer and overlay's work dir live on a disk image mounted here. */
+const DISK_MOUNT = 'rw';
+const DISK_IMAGE = `rw${DISK_IMAGE_SUFFIX}`;
 
 /** What a capture remembers of a file, to link it instead of copying it next time. */
 interface CapturedFile {
@@ -158,7 +185,23 @@ export interface OpenLayeredWorkspaceOptions {
   mode: WorkspaceMode;
   /** fsync a frozen layer's files (default true): a snapshot a checkpoint points at must survive a crash. */
   durable?: boolean;
+  /**
+   * A disk quota on the writable layer (overlay mode): it and the overlay's work dir go on an ext4
+   * image of this size (src/sandbox/disk-quota.ts), so writes past it fail with ENOSPC. Where quotas
+   * do not work here (not root, no loop devices) the workspace opens without one; `Sandbox.limits`
+   * says why. Default: none.
+   */
+  diskBytes?: number;
 }
+
+/**
+ * Copies a whole writable layer (a directory on another file system, so no rename) to $2 with tar,
+ * keeping whiteouts, the opaque xattr, modes, times and symlinks.
+ */
+const COPY_LAYER_SCRIPT = [
+  'tar -C "$1" --xattrs --xattrs-include=trusted.overlay.opaque -cf - . |',
+  'tar -C "$2" --xattrs --xattrs-include=trusted.overlay.opaque -xpf -',
+].join(' ');
 
 export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions): Promise<LayeredWorkspace> {
   const { store, dir, mode } = options;
@@ -170,9 +213,28 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
   await unmountAll(dir);
   await rm(dir, { recursive: true, force: true });
   const merged = join(dir, 'merged');
-  const upper = join(dir, 'upper');
-  const work = join(dir, 'work');
   await mkdir(merged, { recursive: true });
+  // So a sweep (workspace-sweep.ts) leaves it alone while this process runs.
+  await stampOwner(dir);
+  const quota = mode === 'overlay' && options.diskBytes !== undefined && (await diskQuotaSupport()).ok;
+  const writableRoot = quota ? join(dir, DISK_MOUNT) : dir;
+  const upper = join(writableRoot, 'upper');
+  const work = join(writableRoot, 'work');
+  const openVolume = async (): Promise<void> => {
+    await mountDiskVolume({
+      image: join(dir, DISK_IMAGE),
+      mountPoint: join(dir, DISK_MOUNT),
+      bytes: options.diskBytes!,
+    });
+  };
+  /** A fresh, empty disk volume: the old one's space goes back to the host. */
+  const resetVolume = async (): Promise<void> => {
+    await unmountDiskVolume(join(dir, DISK_MOUNT));
+    await rm(join(dir, DISK_IMAGE), { force: true });
+    await openVolume();
+    await mkdir(upper);
+    await mkdir(work);
+  };
   let stack = [...options.stack];
   let released = false;
   let lastCapture: { layerId: string; files: Map<string, CapturedFile> } | undefined;
@@ -198,9 +260,16 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
   };
 
   if (mode === 'overlay') {
-    await mkdir(upper);
-    await mkdir(work);
-    await mount();
+    try {
+      if (quota) await openVolume();
+      await mkdir(upper);
+      await mkdir(work);
+      await mount();
+    } catch (error) {
+      await unmountAll(dir).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
   } else {
     await materialize();
   }
@@ -220,20 +289,34 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
         stack = [(await store.adopt(staging, { durable })).id];
         return { layers: [...stack] };
       }
-      await unmountAll(dir);
+      await unmountAll(dir, true);
       lastCapture = undefined;
       if ((await readdir(upper)).length > 0) {
         // The upper directory becomes the layer as it is: whiteouts and opaque dirs included.
         const target = await store.stagingDir();
-        await rm(target, { recursive: true });
-        await rename(upper, target);
+        if (quota) {
+          // On its own file system: a copy, not a rename.
+          try {
+            await runProgram('sh', ['-c', COPY_LAYER_SCRIPT, 'drydock-freeze', upper, target]);
+          } catch (error) {
+            await rm(target, { recursive: true, force: true });
+            throw error;
+          }
+        } else {
+          await rm(target, { recursive: true });
+          await rename(upper, target);
+        }
         const layer = await store.adopt(target, { durable });
         stack = [...stack, layer.id];
-        await mkdir(upper);
+        if (!quota) await mkdir(upper);
       }
-      // A volatile overlay leaves a mark in its work dir that refuses a second mount: start it afresh.
-      await rm(work, { recursive: true, force: true });
-      await mkdir(work);
+      if (quota) {
+        await resetVolume();
+      } else {
+        // A volatile overlay leaves a mark in its work dir that refuses a second mount: start it afresh.
+        await rm(work, { recursive: true, force: true });
+        await mkdir(work);
+      }
       await mount();
       return { layers: [...stack] };
     },

@@ -22,6 +22,11 @@ export function createInProcessQueue(options: QueueOptions = {}): Queue {
   const clock = options.clock ?? systemClock;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const jobs = new Map<string, Job & { token: string | null }>();
+  const listeners = new Set<() => void>();
+  // After the caller's await, never inside the queue's own call.
+  const notify = () => {
+    for (const listener of listeners) queueMicrotask(listener);
+  };
   // Ids in enqueue order, so jobs due in the same millisecond lease first in, first out.
   let created = 0;
   let leases = 0;
@@ -62,6 +67,7 @@ export function createInProcessQueue(options: QueueOptions = {}): Queue {
         token: null,
       };
       jobs.set(keyOf(request.kind, request.key), job);
+      notify();
       return copy(job);
     },
 
@@ -99,6 +105,7 @@ export function createInProcessQueue(options: QueueOptions = {}): Queue {
       if (!job) return false;
       if (job.rerun) {
         Object.assign(job, { state: 'pending', attempts: 0, runAtMs: now(), rerun: false });
+        notify();
       } else {
         job.state = 'done';
       }
@@ -118,6 +125,7 @@ export function createInProcessQueue(options: QueueOptions = {}): Queue {
         leasedUntilMs: null,
         leasedBy: null,
       });
+      notify();
       return true;
     },
 
@@ -140,6 +148,15 @@ export function createInProcessQueue(options: QueueOptions = {}): Queue {
       return job ? copy(job) : null;
     },
 
-    async close() {},
+    async watch(listener) {
+      listeners.add(listener);
+      return async () => {
+        listeners.delete(listener);
+      };
+    },
+
+    async close() {
+      listeners.clear();
+    },
   };
 }

@@ -20,7 +20,15 @@ export interface PostgresQueueOptions {
   backoff?: BackoffPolicy;
   /** Connection pool settings; default at most 4 connections. */
   pool?: Omit<pg.PoolConfig, 'connectionString'>;
+  /** Wait before watch() reconnects a lost LISTEN connection; default 1 s. */
+  reconnectMs?: number;
+  /** Told when the LISTEN connection fails (it is retried). */
+  onError?: (error: unknown) => void;
 }
+
+/** The channel every Postgres queue NOTIFYs when a job may have become leasable; the payload is its kind. */
+export const JOBS_CHANNEL = 'drydock_jobs';
+const NOTIFY = `pg_notify('${JOBS_CHANNEL}', kind)`;
 
 interface JobRow {
   id: string;
@@ -76,12 +84,80 @@ export function createPostgresQueue(options: PostgresQueueOptions): Queue {
   const changed = async (text: string, values: unknown[]) =>
     ((await pool.query(text, values)).rowCount ?? 0) > 0;
 
+  // One LISTEN connection per queue handle, opened by the first watch().
+  const listeners = new Set<() => void>();
+  const reconnectMs = options.reconnectMs ?? 1000;
+  let listenClient: pg.Client | null = null;
+  let connecting: Promise<void> | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let stopped = false;
+  let reconnecting = false;
+  const wakeAll = () => {
+    for (const each of listeners) each();
+  };
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: options.connectionString });
+    const lost = (error?: unknown) => {
+      if (listenClient !== client) return;
+      listenClient = null;
+      if (error) options.onError?.(error);
+      client.end().catch(() => {});
+      if (stopped || listeners.size === 0) return;
+      retry = setTimeout(() => {
+        retry = null;
+        listening().catch((failure: unknown) => options.onError?.(failure));
+      }, reconnectMs);
+      retry.unref();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    client.on('notification', (message) => {
+      if (message.channel === JOBS_CHANNEL) wakeAll();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${JOBS_CHANNEL}`);
+    listenClient = client;
+    // After a lost connection: whatever was enqueued while nobody listened.
+    if (reconnecting) wakeAll();
+    reconnecting = true;
+  };
+  const listening = (): Promise<void> => {
+    if (listenClient || stopped) return Promise.resolve();
+    connecting ??= connect()
+      .catch((error: unknown) => {
+        // Try again later: watchers poll meanwhile.
+        if (!stopped && listeners.size > 0 && !retry) {
+          retry = setTimeout(() => {
+            retry = null;
+            listening().catch(() => {});
+          }, reconnectMs);
+          retry.unref();
+        }
+        throw error;
+      })
+      .finally(() => {
+        connecting = null;
+      });
+    return connecting;
+  };
+  const stopListening = async () => {
+    if (retry) clearTimeout(retry);
+    retry = null;
+    await connecting?.catch(() => {});
+    const client = listenClient;
+    listenClient = null;
+    await client?.end().catch(() => {});
+  };
+
   return {
     async enqueue(request: EnqueueRequest) {
       const nowMs = now();
       const ended = `jobs.state IN ('done', 'dead')`;
+      // The notice goes out when the statement commits; a leased job's rerun wakes nobody needlessly
+      // (its worker releases it when done, which notifies).
       const [row] = await query(
-        `INSERT INTO jobs (id, kind, key, payload, state, attempts, max_attempts, run_at, rerun, created_at, updated_at)
+        `WITH job AS (
+         INSERT INTO jobs (id, kind, key, payload, state, attempts, max_attempts, run_at, rerun, created_at, updated_at)
          VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, 0, $7, $7)
          ON CONFLICT (kind, key) DO UPDATE SET
            rerun = CASE WHEN jobs.state = 'leased' THEN 1 ELSE jobs.rerun END,
@@ -92,7 +168,8 @@ export function createPostgresQueue(options: PostgresQueueOptions): Queue {
            payload = CASE WHEN ${ended} THEN excluded.payload ELSE jobs.payload END,
            last_error = CASE WHEN ${ended} THEN NULL ELSE jobs.last_error END,
            updated_at = excluded.updated_at
-         RETURNING *`,
+         RETURNING *)
+         SELECT job.*, CASE WHEN job.state = 'pending' THEN ${NOTIFY}::text END AS notified FROM job`,
         [
           randomUUID(),
           request.kind,
@@ -149,7 +226,8 @@ export function createPostgresQueue(options: PostgresQueueOptions): Queue {
         `UPDATE jobs SET state = CASE WHEN rerun = 1 THEN 'pending' ELSE 'done' END,
            attempts = CASE WHEN rerun = 1 THEN 0 ELSE attempts END,
            run_at = $1, rerun = 0, ${UNLEASE}, updated_at = $4
-         WHERE ${HELD}`,
+         WHERE ${HELD}
+         RETURNING CASE WHEN state = 'pending' THEN ${NOTIFY}::text END AS notified`,
         [nowMs, lease.job.id, lease.token, iso(nowMs)],
       );
     },
@@ -159,7 +237,8 @@ export function createPostgresQueue(options: PostgresQueueOptions): Queue {
       return changed(
         `UPDATE jobs SET state = 'pending', attempts = GREATEST(attempts - 1, 0), run_at = $1, rerun = 0,
            ${UNLEASE}, updated_at = $4
-         WHERE ${HELD}`,
+         WHERE ${HELD}
+         RETURNING ${NOTIFY}::text AS notified`,
         [nowMs, lease.job.id, lease.token, iso(nowMs)],
       );
     },
@@ -205,7 +284,19 @@ export function createPostgresQueue(options: PostgresQueueOptions): Queue {
       return row ? toJob(row) : null;
     },
 
+    async watch(listener) {
+      listeners.add(listener);
+      await listening();
+      return async () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) await stopListening();
+      };
+    },
+
     async close() {
+      stopped = true;
+      listeners.clear();
+      await stopListening();
       await pool.end();
     },
   };

@@ -148,6 +148,24 @@ export function describeQueueContract(name: string, make: (deps: QueueDeps) => P
       expect((await leased()).job).toMatchObject({ key: 'b', attempts: 1, lastError: null });
     });
 
+    it('tells watchers when a job may have become leasable: enqueued, released, due again after an ack', async () => {
+      let wake = () => {};
+      const woken = () => new Promise<void>((resolve) => (wake = resolve));
+      const unwatch = await queue.watch(() => wake());
+      let next = woken();
+      await queue.enqueue({ kind: 'session', key: 'a' });
+      await next;
+      next = woken();
+      await queue.release(await leased());
+      await next;
+      const held = await leased();
+      await queue.enqueue({ kind: 'session', key: 'a' });
+      next = woken();
+      await queue.ack(held);
+      await next;
+      await unwatch();
+    });
+
     it('hands each of many jobs to exactly one of many concurrent leasers', async () => {
       for (let i = 0; i < 12; i += 1) await queue.enqueue({ kind: 'session', key: `k${i}` });
       const got = await Promise.all(Array.from({ length: 16 }, (_, i) => lease(`w${i}`)));

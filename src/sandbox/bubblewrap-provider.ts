@@ -12,6 +12,7 @@ import { buildBubblewrapArgs, egressProxyEnv, SANDBOX_WORKDIR, sandboxBaseEnv } 
 import { explainBubblewrapFailure, NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
 import { createSandboxCgroup, type SandboxCgroup } from './cgroup-control.ts';
 import { layoutCgroups } from './cgroup-layout.ts';
+import { workspaceDisk } from './disk-quota.ts';
 import { resolveEgressRules } from './egress-policy.ts';
 import { type EgressProxy, startEgressProxy } from './egress-proxy.ts';
 import { DEFAULT_KILL_GRACE_MS } from './exec-limits.ts';
@@ -132,6 +133,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     const allow = spec.network === undefined ? undefined : resolveEgressRules(spec.network.allow);
     const bwrap = await bubblewrap();
     const plan = chooseLimitPlan(await limitEnvironment(), limits);
+    // The quota is the workspace's own (its maker put it on a disk image): reported, not applied here.
+    const disk = await workspaceDisk(workspacePath);
     const id = `${spec.sessionId}-${ids.next()}`;
 
     let cgroup: SandboxCgroup | undefined;
@@ -192,7 +195,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         baseEnv: sandboxBaseEnv({ ...(proxy === undefined ? {} : egressProxyEnv()), ...spec.env }),
         killGraceMs,
         responseTimeoutMs,
-        limits: plan.inForce,
+        limits: { ...plan.inForce, diskBytes: disk.diskBytes, disk: disk.disk },
+        diskMountPoint: disk.mountPoint,
         oomKillCount: sandboxCgroup === undefined ? undefined : () => sandboxCgroup.oomKillCount(),
         release,
       });

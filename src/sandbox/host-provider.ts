@@ -13,6 +13,7 @@ import type {
   SandboxProvider,
   SandboxSpec,
 } from '../core/ports/sandbox.ts';
+import { workspaceDisk } from './disk-quota.ts';
 import { abortedBeforeStart, DEFAULT_KILL_GRACE_MS, resolveExecLimits } from './exec-limits.ts';
 import { resolveSandboxLimits } from './resource-limits.ts';
 import { operationFailure, sandboxDestroyed, sandboxWallTimeExceeded } from './sandbox-errors.ts';
@@ -78,6 +79,7 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
       );
     }
     const { wallTimeMs } = resolveSandboxLimits(spec.limits);
+    const { diskBytes, disk } = await workspaceDisk(root);
     const id = `${spec.sessionId}-${ids.next()}`;
     const baseEnv = hostBaseEnv(spec.env);
     // Process groups of every command, so destroy() also stops what they left in the background.
@@ -108,7 +110,16 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
     return {
       id,
       workdir: root,
-      limits: { mechanism: 'none', memoryBytes: null, pids: null, cpus: null, wallTimeMs, tmpBytes: null },
+      limits: {
+        mechanism: 'none',
+        memoryBytes: null,
+        pids: null,
+        cpus: null,
+        wallTimeMs,
+        tmpBytes: null,
+        diskBytes,
+        disk,
+      },
 
       exec(command: string | readonly string[], execOptions: ExecOptions = {}): Promise<ExecResult> {
         return guard(async () => {

@@ -52,7 +52,8 @@ export interface RlimitPlan {
 }
 
 export interface LimitPlan {
-  inForce: SandboxLimitsInForce;
+  /** Without the disk quota, which the workspace carries (disk-quota.ts), not the mechanism. */
+  inForce: Omit<SandboxLimitsInForce, 'diskBytes' | 'disk'>;
   cgroup: CgroupPlan | null;
   rlimit: RlimitPlan | null;
 }

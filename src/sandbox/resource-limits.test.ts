@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SANDBOX_LIMITS, resolveSandboxLimits } from './resource-limits.ts';
 
 describe('resolveSandboxLimits', () => {
-  it('defaults to 4 GiB, 1024 pids, 2 cpus, 2 h and a 1 GiB /tmp', () => {
+  it('defaults to 4 GiB, 1024 pids, 2 cpus, 2 h, a 1 GiB /tmp and a 10 GiB disk', () => {
     expect(resolveSandboxLimits()).toEqual({
       memoryBytes: 4 * 1024 ** 3,
       pids: 1024,
       cpus: 2,
       wallTimeMs: 7_200_000,
       tmpBytes: 1024 ** 3,
+      diskBytes: 10 * 1024 ** 3,
     });
     expect(resolveSandboxLimits({})).toEqual(DEFAULT_SANDBOX_LIMITS);
   });
@@ -35,6 +36,8 @@ describe('resolveSandboxLimits', () => {
     [{ wallTimeMs: -5 }, 'wallTimeMs'],
     [{ wallTimeMs: 2 ** 31 }, 'wallTimeMs'],
     [{ tmpBytes: Number.NaN }, 'tmpBytes'],
+    [{ diskBytes: 1024 * 1024 }, 'diskBytes'],
+    [{ diskBytes: 1.5 }, 'diskBytes'],
   ])('rejects %j naming the limit', (limits, name) => {
     expect(() => resolveSandboxLimits(limits)).toThrow(
       expect.objectContaining({

@@ -11,6 +11,7 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<Required<SandboxLimits>> = {
   cpus: 2,
   wallTimeMs: 2 * 60 * 60 * 1000,
   tmpBytes: GiB,
+  diskBytes: 10 * GiB,
 };
 
 /**
@@ -23,6 +24,8 @@ export const MIN_SANDBOX_LIMITS: Readonly<Required<SandboxLimits>> = {
   cpus: 0.01,
   wallTimeMs: 1,
   tmpBytes: MiB,
+  // ext4 needs room for its journal and metadata (MIN_DISK_BYTES in disk-quota.ts).
+  diskBytes: 16 * MiB,
 };
 
 /** setTimeout fires at once beyond this (about 24.8 days). */
@@ -39,7 +42,7 @@ function invalid(name: keyof SandboxLimits, value: number, rule: string): BadInp
 /** Fills in the defaults and validates every limit, so a NaN or a typo fails loudly instead of never applying. */
 export function resolveSandboxLimits(limits: SandboxLimits = {}): ResolvedLimits {
   const resolved = { ...DEFAULT_SANDBOX_LIMITS };
-  for (const name of ['memoryBytes', 'pids', 'wallTimeMs', 'tmpBytes'] as const) {
+  for (const name of ['memoryBytes', 'pids', 'wallTimeMs', 'tmpBytes', 'diskBytes'] as const) {
     const value = limits[name];
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value) || value < MIN_SANDBOX_LIMITS[name]) {

@@ -7,6 +7,7 @@ import type {
   Sandbox,
   SandboxLimitsInForce,
 } from '../core/ports/sandbox.ts';
+import { diskFullError, diskFullNote, ENOSPC_PATTERN, isDiskFull } from './disk-quota.ts';
 import { abortedBeforeStart, resolveExecLimits } from './exec-limits.ts';
 import { sandboxWallTimeExceeded } from './sandbox-errors.ts';
 import type { SupervisorConnection } from './supervisor-connection.ts';
@@ -31,6 +32,8 @@ export interface SupervisedSandboxOptions {
   limits: SandboxLimitsInForce;
   /** The sandbox's OOM kills so far (null when unknown), to mark exec results. */
   oomKillCount?: (() => Promise<number | null>) | undefined;
+  /** Host mount point of the workspace's disk quota (limits.diskBytes), to tell a full quota. */
+  diskMountPoint?: string | undefined;
   /** Releases what lives outside the sandbox process (cgroups, the egress proxy). Called once, when it has ended. */
   release?: (() => Promise<void>) | undefined;
 }
@@ -78,6 +81,15 @@ export function createSupervisedSandbox(options: SupervisedSandboxOptions): Supe
     .catch(() => {});
   const oomKills = async (): Promise<number | null> =>
     options.oomKillCount === undefined ? null : options.oomKillCount().catch(() => null);
+  const { diskMountPoint } = options;
+  const diskBytes = limits.diskBytes;
+  /** A full quota is a note the agent reads, not a failure of drydock: the sandbox goes on. */
+  const withDiskNote = async (result: ExecResult): Promise<ExecResult> => {
+    if (diskMountPoint === undefined || diskBytes === null) return result;
+    if (!(await isDiskFull(diskMountPoint, ENOSPC_PATTERN.test(result.output)))) return result;
+    const separator = result.output === '' || result.output.endsWith('\n') ? '' : '\n';
+    return { ...result, diskFull: true, output: `${result.output}${separator}${diskFullNote(diskBytes)}\n` };
+  };
 
   return {
     id: options.id,
@@ -107,7 +119,7 @@ export function createSupervisedSandbox(options: SupervisedSandboxOptions): Supe
           deadlineMs: timeoutMs === undefined ? undefined : timeoutMs + killGraceMs + responseTimeoutMs,
         },
       );
-      const result = parseAnswer(execResultSchema, value, 'exec');
+      const result = await withDiskNote(parseAnswer(execResultSchema, value, 'exec'));
       const oomKillsAfter = oomKillsBefore === null ? null : await oomKills();
       return oomKillsBefore === null || oomKillsAfter === null
         ? result
@@ -121,7 +133,21 @@ export function createSupervisedSandbox(options: SupervisedSandboxOptions): Supe
 
     async writeFile(path: string, content: string | Uint8Array): Promise<void> {
       const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
-      const answer = await fileCall({ op: 'writeFile', path, base64: bytes.toString('base64') });
+      let answer: unknown;
+      try {
+        answer = await fileCall({ op: 'writeFile', path, base64: bytes.toString('base64') });
+      } catch (error) {
+        const enospc = ENOSPC_PATTERN.test(error instanceof Error ? error.message : String(error));
+        if (
+          enospc &&
+          diskMountPoint !== undefined &&
+          diskBytes !== null &&
+          (await isDiskFull(diskMountPoint, true))
+        ) {
+          throw diskFullError(diskBytes, error);
+        }
+        throw error;
+      }
       parseAnswer(nothingSchema, answer, 'writeFile');
     },
 

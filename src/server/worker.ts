@@ -1,12 +1,25 @@
 import { hostname } from 'node:os';
 import { ConflictError, describeError, isDrydockError } from '../core/errors.ts';
 import type { EventBus } from '../core/ports/event-bus.ts';
-import type { Lease, Queue } from '../core/ports/queue.ts';
+import type { Job, Lease, Queue } from '../core/ports/queue.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal, type SessionState } from '../core/session-state.ts';
 import { cancelRequested } from '../sessions/follow-ups.ts';
 import { runSession } from '../sessions/run-session.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
+import { SessionRecorder } from '../sessions/session-recorder.ts';
+
+/**
+ * Why a session whose job the queue gave up on failed, and what to do: nothing will run it again, and
+ * a failed session takes no follow-ups. Pure.
+ */
+export function deadLetterReason(job: Pick<Job, 'attempts' | 'lastError'>): string {
+  const attempts = job.attempts === 1 ? '1 attempt' : `${job.attempts} attempts`;
+  return (
+    `the job queue gave up on this session after ${attempts} (last error: ${job.lastError ?? 'none recorded'}), ` +
+    "so no worker will resume it. Check the workers' logs for the cause, then start a new session with the same task."
+  );
+}
 
 /** The queue's job kind for running a session; the job's key is the session id. */
 export const SESSION_JOB = 'session';
@@ -29,7 +42,10 @@ export interface WorkerOptions {
   bus: EventBus;
   /** Sessions run at once. */
   concurrency: number;
-  /** How often an idle worker asks the queue for work when nobody calls wake(); default 1 s. */
+  /**
+   * How often an idle worker asks the queue for work anyway; default 1 s. It also asks whenever the
+   * queue's watch() says work arrived, or someone calls wake().
+   */
   pollMs?: number;
   /** A lease's visibility timeout: how long a dead worker's session waits before another takes it. */
   leaseMs?: number;
@@ -45,7 +61,8 @@ export interface WorkerOptions {
    * mid-run sessions that have no job at all, left by a drydock from before the queue). Queued
    * sessions are enqueued again every `reconcileMs` (default 60 s), once queued for that long, so a
    * lost enqueue delays a session rather than stranding it (and a session `drydock run` is about to
-   * start itself is left alone).
+   * start itself is left alone). Live sessions whose jobs went dead (out of attempts) are marked failed
+   * on start and every `reconcileMs`, and at once when this worker's own failure dead-letters a job.
    */
   recover?: 'live' | 'queued';
   reconcileMs?: number;
@@ -63,8 +80,10 @@ export interface Worker {
   /** Ids of the sessions running now. */
   running(): string[];
   /**
-   * Drains: stops leasing and waits up to `timeoutMs` for running sessions, aborting none. Returns the
-   * ids of sessions still running; handOff() gives them back to the queue.
+   * Drains: stops leasing and asks every running session to stop after its next saved step (a
+   * hand-off, not a cancel: the session stays live), then waits up to `timeoutMs` for them. A session
+   * that stopped goes back to the queue at once, and another worker resumes it from that step. Returns
+   * the ids of sessions still running (a long command or model call); handOff() gives them back too.
    */
   stop(timeoutMs: number): Promise<string[]>;
   /**
@@ -78,6 +97,8 @@ export interface Worker {
 interface Run {
   lease: Lease;
   controller: AbortController;
+  /** Aborted by stop(): the run ends after its next saved step and leaves the session live. */
+  handOff: AbortController;
   /** The lease expired and another worker may hold the job: this run must not ack or release it. */
   lost: boolean;
   /** Released by stop(): the job belongs to the queue again. */
@@ -101,6 +122,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
   const runs = new Map<string, Run>();
   const timers: NodeJS.Timeout[] = [];
+  let unwatch: (() => Promise<void>) | null = null;
   let stopped = false;
   let ticking = false;
   let again = false;
@@ -134,10 +156,12 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         if (!(await queue.heartbeat(run.lease, leaseMs))) {
           run.lost = true;
+          // Another worker may hold the session now: stop after the step in flight, leaving it live.
+          run.handOff.abort();
           report(
             new ConflictError(
               'lease_lost',
-              `The lease on session ${sessionId} expired before a heartbeat renewed it; another worker may resume it.`,
+              `The lease on session ${sessionId} expired before a heartbeat renewed it; this worker stops its run after the current step, and another worker may resume it.`,
             ),
             sessionId,
           );
@@ -167,6 +191,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const run: Run = {
       lease,
       controller: new AbortController(),
+      handOff: new AbortController(),
       lost: false,
       handedOff: false,
       done: Promise.resolve(),
@@ -174,6 +199,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const unwatch = watch(sessionId, run);
     run.done = runSession(deps, sessionId, {
       signal: run.controller.signal,
+      handOff: run.handOff.signal,
       onEvent: (event) => bus.publish(event),
     })
       .then(
@@ -183,7 +209,9 @@ export function createWorker(options: WorkerOptions): Worker {
           if (run.lost || run.handedOff) return;
           // A drydock error says whether retrying helps; anything else is most likely the store failing.
           const transient = isDrydockError(error) ? error.transient : true;
-          await queue.fail(lease, { message: describeError(error), transient });
+          if (await queue.fail(lease, { message: describeError(error), transient })) {
+            await failIfDead(sessionId);
+          }
         },
       )
       .catch((error: unknown) => report(error, sessionId))
@@ -229,6 +257,35 @@ export function createWorker(options: WorkerOptions): Worker {
     })();
   }
 
+  /** Marks a live session failed when its job is dead: the queue will never hand it to a worker again. */
+  async function failIfDead(sessionId: string): Promise<void> {
+    const job = await queue.get(SESSION_JOB, sessionId);
+    if (job?.state !== 'dead') return;
+    const session = await deps.store.getSession(sessionId);
+    if (!session || isTerminal(session.state)) return;
+    const reason = deadLetterReason(job);
+    await new SessionRecorder(deps.store, session, {
+      onEvent: (event) => bus.publish(event),
+    }).transition('failed', {
+      reason,
+      patch: { reason },
+      events: [{ type: 'session.error', code: 'job_dead_lettered', message: reason }],
+    });
+  }
+
+  /**
+   * Fails the live sessions whose jobs went dead: a job whose lease expired on every attempt is
+   * dead-lettered inside some worker's lease call, which does not say which.
+   */
+  async function failDeadLettered(): Promise<void> {
+    for (const state of ['queued', ...RESUMABLE_STATES] as const) {
+      const sessions = await deps.store.listSessions({ state, order: 'oldest', limit: 1000 });
+      for (const session of sessions) {
+        if (!runs.has(session.id)) await failIfDead(session.id);
+      }
+    }
+  }
+
   async function enqueueStates(
     states: readonly SessionState[],
     filter: { onlyWithoutJob?: boolean; updatedBeforeMs?: number } = {},
@@ -246,14 +303,23 @@ export function createWorker(options: WorkerOptions): Worker {
 
   return {
     async start() {
+      // First, so that the enqueues below do not revive a dead job as if nothing had happened.
+      await failDeadLettered();
       // Sessions a dead process left mid-run started before any queued one: they go first.
       await enqueueStates(RESUMABLE_STATES, { onlyWithoutJob: options.recover !== 'live' });
       await enqueueStates(['queued']);
+      // Woken by the queue when work arrives (LISTEN/NOTIFY on Postgres); the poll is the fallback.
+      unwatch = await queue.watch(tick).catch((error: unknown) => {
+        report(error);
+        return null;
+      });
       timers.push(setInterval(tick, options.pollMs ?? 1000));
       timers.push(
         setInterval(() => {
           const updatedBeforeMs = deps.clock.now().getTime() - reconcileMs;
-          enqueueStates(['queued'], { updatedBeforeMs }).then(tick, (error: unknown) => report(error));
+          failDeadLettered()
+            .then(() => enqueueStates(['queued'], { updatedBeforeMs }))
+            .then(tick, (error: unknown) => report(error));
         }, reconcileMs),
       );
       for (const timer of timers) timer.unref();
@@ -273,6 +339,8 @@ export function createWorker(options: WorkerOptions): Worker {
     async stop(timeoutMs) {
       stopped = true;
       for (const timer of timers) clearInterval(timer);
+      await unwatch?.().catch((error: unknown) => report(error));
+      for (const run of runs.values()) run.handOff.abort();
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.all([...runs.values()].map((run) => run.done)),

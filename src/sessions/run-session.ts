@@ -8,7 +8,7 @@ import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
-import { prepareWorkspace } from '../environments/local-workspace.ts';
+import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
 import { commitWorkspace, deliverBranch } from '../forge/local-delivery.ts';
 import { branchExists, gitUser } from '../forge/local-repository.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
@@ -27,7 +27,7 @@ import {
   runStartCommands,
 } from './session-environment.ts';
 import { SessionRecorder } from './session-recorder.ts';
-import { type SessionRun, save, saveArtifact } from './session-run.ts';
+import { isHandOff, type SessionRun, save, saveArtifact, stopIfHandedOff } from './session-run.ts';
 import {
   baseLayerFor,
   openSessionWorkspace,
@@ -51,6 +51,7 @@ export async function readableWorkspace(deps: SessionDeps, sessionId: string): P
     const checkpoint = (await deps.store.loadCheckpoint(sessionId)) as SessionCheckpoint | null;
     await remountIfGone(deps.layers, path, checkpoint?.workspace).catch(() => {});
   }
+  await remountWorkspaceDisk(path).catch(() => {});
   return path;
 }
 
@@ -69,7 +70,11 @@ export const MAX_REVIEW_ROUNDS = 3;
 export async function runSession(
   deps: SessionDeps,
   sessionId: string,
-  options: RunObserver & { signal?: AbortSignal } = {},
+  options: RunObserver & {
+    signal?: AbortSignal;
+    /** The worker is stopping: end after the next saved step, leaving the session live for another worker. */
+    handOff?: AbortSignal;
+  } = {},
 ): Promise<Session> {
   const session = await deps.store.getSession(sessionId);
   if (!session)
@@ -87,7 +92,7 @@ export async function runSession(
 async function runPhases(
   deps: SessionDeps,
   recorder: SessionRecorder,
-  options: RunObserver & { signal?: AbortSignal },
+  options: RunObserver & { signal?: AbortSignal; handOff?: AbortSignal },
 ): Promise<Session> {
   const session = recorder.session;
   const signal = options.signal ?? new AbortController().signal;
@@ -99,6 +104,8 @@ async function runPhases(
     const workspacePath = workspacePathOf(deps.home, session.id);
     if (session.state === 'queued') await recorder.transition('provisioning');
     const stored = (await deps.store.loadCheckpoint(session.id)) as SessionCheckpoint | null;
+    // A clone on a disk image that a sweep unmounted is a clone, not an empty (layered) workspace.
+    await remountWorkspaceDisk(workspacePath);
     const onLayers = deps.layers ? await usesLayers(deps.layers, workspacePath, stored?.workspace) : false;
     const environment = await resolveSessionEnvironment(deps, recorder, {
       firstRun: stored === null,
@@ -106,10 +113,12 @@ async function runPhases(
       signal,
     });
     const allow = [...(deps.allowHosts ?? []), ...environment.plan.network.agent];
+    // The repository's own limits over drydock's (the disk quota is drydock's: --disk).
+    const limits = { ...deps.limits, ...environment.plan.limits };
     const spec = {
       sessionId: session.id,
       readOnlyPaths: ['.git'],
-      ...(Object.keys(environment.plan.limits).length > 0 ? { limits: environment.plan.limits } : {}),
+      ...(Object.keys(limits).length > 0 ? { limits } : {}),
       ...(Object.keys(environment.agentEnv).length > 0 ? { env: environment.agentEnv } : {}),
       ...(allow.length > 0
         ? {
@@ -145,7 +154,9 @@ async function runPhases(
       if (image) await checkoutSessionCommit(workspacePath, session, image);
       sandbox = opened.sandbox;
     } else {
-      await prepareWorkspace(session.repo, session.baseCommit!, workspacePath);
+      await prepareWorkspace(session.repo, session.baseCommit!, workspacePath, {
+        diskBytes: limits.diskBytes,
+      });
       if (stored === null) await runSetupInPlace(deps, recorder, environment, workspacePath, signal);
       sandbox = await deps.sandboxes.create({ ...spec, workspacePath });
     }
@@ -162,6 +173,7 @@ async function runPhases(
       checkpoint: stored ?? initialCheckpoint(session.task),
       ...(layered ? { layered } : {}),
       environment,
+      ...(options.handOff ? { handOff: options.handOff } : {}),
     };
     if (signal.aborted) return await finishWithout(run, 'cancelled', 'cancelled by the user');
     if (recorder.session.state === 'provisioning' && stored !== null) {
@@ -190,6 +202,10 @@ async function runPhases(
     }
     return await drive(run);
   } catch (error) {
+    if (isHandOff(error)) {
+      await recorder.record([{ type: 'session.handed_off', state: recorder.session.state }]);
+      return recorder.session;
+    }
     const code = isDrydockError(error) ? error.code : 'internal_error';
     const message = describeError(error);
     if (!isTerminal(recorder.session.state)) {
@@ -227,6 +243,7 @@ async function drive(run: SessionRun): Promise<Session> {
   const { recorder } = run;
   for (;;) {
     if (run.signal.aborted) return finishWithout(run, 'cancelled', 'cancelled by the user');
+    stopIfHandedOff(run);
     if (recorder.session.state === 'working') {
       run.checkpoint.agent = await runCoder(run, run.checkpoint.agent);
       const after = decideAfterAgent(run.checkpoint.agent.outcome!);

@@ -1,3 +1,4 @@
+import { isDrydockError, UnavailableError } from '../core/errors.ts';
 import type { ModelRouter } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
@@ -23,6 +24,26 @@ export interface SessionRun {
   layered?: SessionWorkspace;
   /** The repository's environment: checks, start commands, secrets and their redaction. */
   environment?: SessionEnvironment;
+  /** Aborted when the worker stops: the run ends after the next save, leaving the session live (not a cancel). */
+  handOff?: AbortSignal;
+}
+
+const HANDED_OFF = 'handed_off';
+
+/**
+ * Ends the run here when its worker is stopping. Call it only where the checkpoint is saved: any
+ * worker can resume the session from there, as after a crash at that point.
+ */
+export function stopIfHandedOff(run: SessionRun): void {
+  if (run.handOff?.aborted) {
+    throw new UnavailableError(HANDED_OFF, 'This worker is stopping; another worker resumes the session.', {
+      transient: true,
+    });
+  }
+}
+
+export function isHandOff(error: unknown): boolean {
+  return isDrydockError(error) && error.code === HANDED_OFF;
 }
 
 /** Saves the checkpoint with the events, atomically. */
@@ -35,6 +56,7 @@ export async function save(
     { steps: run.checkpoint.agent.step, usage: run.checkpoint.agent.usage },
     run.checkpoint as unknown as JsonValue,
   );
+  stopIfHandedOff(run);
 }
 
 export async function saveArtifact(

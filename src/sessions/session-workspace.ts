@@ -9,8 +9,10 @@ import type {
   SandboxSpec,
   WorkspaceSnapshot,
 } from '../core/ports/sandbox.ts';
+import type { SnapshotStore } from '../core/ports/snapshot-store.ts';
 import { createBaseLayer } from '../environments/base-layer.ts';
 import { createLayerStore, type LayerStore } from '../environments/layer-store.ts';
+import { createLayerSync, type LayerSync } from '../environments/layer-sync.ts';
 import {
   createLayeredSandboxes,
   type LayeredSandbox,
@@ -29,6 +31,12 @@ import {
 export interface SessionLayers {
   sandboxes: LayeredSandboxes;
   store: LayerStore;
+  /**
+   * The snapshot store shared by every machine, when workers do not share one DRYDOCK_HOME: the
+   * sandboxes upload each snapshot's new layers before the checkpoint names them, and fetch the layers
+   * of a stack this machine lacks before mounting it.
+   */
+  sync?: LayerSync;
 }
 
 /**
@@ -56,12 +64,20 @@ export async function usesLayers(
 export async function openSessionLayers(
   home: string,
   provider: SandboxProvider,
+  options: { snapshotStore?: SnapshotStore | null } = {},
 ): Promise<{ layers: SessionLayers | null; reason: string }> {
   const store = await createLayerStore(home);
   const { mode, reason } = await detectWorkspaceMode(store);
   if (mode !== 'overlay') return { layers: null, reason };
-  const sandboxes = createLayeredSandboxes({ provider, store, workspacesDir: join(home, 'overlays'), mode });
-  return { layers: { sandboxes, store }, reason };
+  const sync = options.snapshotStore ? createLayerSync(store, options.snapshotStore) : undefined;
+  const sandboxes = createLayeredSandboxes({
+    provider,
+    store,
+    workspacesDir: join(home, 'overlays'),
+    mode,
+    ...(sync ? { sync } : {}),
+  });
+  return { layers: { sandboxes, store, ...(sync ? { sync } : {}) }, reason };
 }
 
 /**
@@ -77,6 +93,8 @@ export async function remountIfGone(
   if (!snapshot || (await isMounted(stablePath))) return;
   const entries = await readdir(stablePath).catch(() => []);
   if (entries.length > 0) return;
+  // The session may have run on another machine.
+  await layers.sync?.fetchMissing(snapshot.layers);
   await mountSnapshotView(layers.store, snapshot.layers, stablePath, scratchOf(stablePath));
 }
 

@@ -184,6 +184,8 @@ function toItem(event: StreamEvent): TimelineItem | null {
       };
     case 'cancel.requested':
       return { ...base, kind: 'note', text: 'cancel requested' };
+    case 'session.handed_off':
+      return { ...base, kind: 'note', text: `handed off while ${str(d.state)}: another worker resumes it` };
     case 'network.blocked':
       return { ...base, kind: 'network', host: str(d.host), port: num(d.port) };
     case 'delivery.committed':

@@ -6,6 +6,7 @@ import { runSession, workspacePathOf } from '../../sessions/run-session.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { EventRenderer } from '../render-event.ts';
 import { Spinner } from '../spinner.ts';
+import { sweepAtStartup } from '../startup-sweep.ts';
 import { sessionDocument } from './inspect.ts';
 
 export interface RunRequest {
@@ -27,6 +28,7 @@ export async function runInForeground(
   const warning = deps.sandboxes.capabilities.warning;
   if (warning) process.stderr.write(`\n${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n\n`);
   await deps.sandboxes.check();
+  await sweepAtStartup(deps);
   const session = await createSession(deps, request);
   out.write(
     `drydock session ${session.id} on ${session.repo} at ${session.baseCommit?.slice(0, 10)} (${session.model})\n`,

@@ -10,6 +10,7 @@ import { triggersFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { resolveStoreLocation } from '../../store/open-store.ts';
 import { openSharedQueue, requireSharedQueue } from '../open-queue.ts';
+import { sweepAtStartup } from '../startup-sweep.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
 
 export interface UpOptions {
@@ -53,6 +54,7 @@ export async function runUp(
   const warning = deps.sandboxes.capabilities.warning;
   if (warning) process.stderr.write(`\n${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n\n`);
   await deps.sandboxes.check();
+  await sweepAtStartup(deps);
   const admin = await ensureAdminToken(deps.store, env.DRYDOCK_ADMIN_TOKEN);
   // On Postgres, events recorded by any process reach this server's followers through LISTEN/NOTIFY.
   const location = resolveStoreLocation(env.DRYDOCK_DATABASE_URL, join(deps.home, 'drydock.db'));

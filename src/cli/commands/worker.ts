@@ -5,6 +5,7 @@ import { createInProcessEventBus } from '../../server/event-bus.ts';
 import { createWorker } from '../../server/worker.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { openSharedQueue, requireSharedQueue } from '../open-queue.ts';
+import { sweepAtStartup } from '../startup-sweep.ts';
 
 export interface WorkerCommandOptions {
   concurrency: number;
@@ -12,14 +13,18 @@ export interface WorkerCommandOptions {
   leaseMs?: number;
   /** How often an idle worker asks the queue for work. */
   pollMs?: number;
-  /** How long SIGTERM waits for running sessions before handing them back to the queue. */
+  /**
+   * How long SIGTERM waits for running sessions to reach the end of their current step; those still
+   * in one then are handed back as they are (the step runs again elsewhere).
+   */
   drainMs: number;
 }
 
 /**
  * `drydock worker`: leases session jobs from the Postgres queue and runs them until SIGINT or SIGTERM,
- * which drains it: no new leases; running sessions get `drainMs` to end, then their leases are released
- * and the process exits, so another worker resumes them from their checkpoints.
+ * which drains it: no new leases; running sessions stop after their current step (a hand-off, not a
+ * cancel) and go back to the queue, where another worker resumes them from that step at once. Sessions
+ * still inside a step after `drainMs` are handed back as they are, and the process exits.
  */
 export async function runWorker(
   deps: SessionDeps,
@@ -32,6 +37,7 @@ export async function runWorker(
     const warning = deps.sandboxes.capabilities.warning;
     if (warning) process.stderr.write(`${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n`);
     await deps.sandboxes.check();
+    await sweepAtStartup(deps);
     const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const worker = createWorker({
       deps,
@@ -56,10 +62,13 @@ export async function runWorker(
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    const running = worker.running();
     out.write(
-      `stopping: no new sessions; ${worker.running().length} running get ${options.drainMs / 1000} s\n`,
+      `stopping: no new sessions; ${running.length} running stop after their current step (at most ${options.drainMs / 1000} s)\n`,
     );
     const unfinished = await worker.stop(options.drainMs);
+    const stopped = running.filter((id) => !unfinished.includes(id));
+    if (stopped.length > 0) out.write(`stopped between steps (ended or handed off): ${stopped.join(', ')}\n`);
     if (unfinished.length === 0) return;
     // Their runs still go on in this process: fence their writes off (close the store) before another
     // worker may take the sessions, then exit, which ends the runs and their commands.

@@ -76,5 +76,12 @@ export interface Queue {
   /** The attempt failed: pending again after a backoff, or dead when permanent or out of attempts. */
   fail(lease: Lease, failure: FailRequest): Promise<boolean>;
   get(kind: string, key: string): Promise<Job | null>;
+  /**
+   * Calls `listener` whenever a job may have become leasable (enqueued, released, or pending again
+   * after an ack), by any process sharing the queue, so idle workers need not wait for their next
+   * poll. Best effort: a notice can be lost (a dropped connection), so keep polling too. Resolves once
+   * listening; the returned function stops it. The listener must not throw.
+   */
+  watch(listener: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

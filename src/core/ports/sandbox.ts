@@ -35,6 +35,11 @@ export interface ExecResult {
    * memory limit is a cgroup can tell; absent when unknown.
    */
   oomKilled?: boolean;
+  /**
+   * True when the workspace's disk quota was full when the command ended; `output` then ends with a
+   * note saying so and what to do. Absent where the workspace has no quota.
+   */
+  diskFull?: boolean;
 }
 
 export interface FileStat {
@@ -67,7 +72,7 @@ export interface Sandbox {
 
 /**
  * Resource limits of one sandbox, all optional. Defaults (DEFAULT_SANDBOX_LIMITS in src/sandbox):
- * 4 GiB memory, 1024 pids, 2 cpus, 2 h wall time, 1 GiB /tmp. A provider enforces what its mechanism
+ * 4 GiB memory, 1024 pids, 2 cpus, 2 h wall time, 1 GiB /tmp, 10 GiB disk. A provider enforces what its mechanism
  * can and reports the rest as null in `Sandbox.limits`; invalid values reject create() with bad_input.
  */
 export interface SandboxLimits {
@@ -85,10 +90,24 @@ export interface SandboxLimits {
   wallTimeMs?: number;
   /** Size of the sandbox's private /tmp (and of its /dev/shm), tmpfs: writes past it fail with ENOSPC. */
   tmpBytes?: number;
+  /**
+   * Disk quota of the workspace's writable part (default 10 GiB where drydock applies one). Enforced by
+   * whoever makes the workspace, not by the provider: drydock's layered workspaces, and clones made
+   * with a disk limit, put it on a file system of this size; writes past it fail with ENOSPC.
+   */
+  diskBytes?: number;
 }
 
 /** How a sandbox enforces its limits, strongest first. `rlimit` limits are per process, not per sandbox. */
 export type LimitMechanism = 'cgroup-v2' | 'cgroup-v1' | 'rlimit' | 'none';
+
+/**
+ * How a workspace's disk quota is enforced: `loop-ext4` is an ext4 file system in a sparse image file
+ * of the quota's size, loop-mounted under the writable part; `none` says why there is no quota.
+ */
+export type DiskQuotaInForce =
+  | { mechanism: 'loop-ext4'; image: string }
+  | { mechanism: 'none'; reason: string };
 
 /** The limits a sandbox actually enforces. A null limit is not enforced by this sandbox. */
 export interface SandboxLimitsInForce {
@@ -98,6 +117,9 @@ export interface SandboxLimitsInForce {
   cpus: number | null;
   wallTimeMs: number | null;
   tmpBytes: number | null;
+  /** The workspace's disk quota (see `disk` for how, or why not). */
+  diskBytes: number | null;
+  disk: DiskQuotaInForce;
 }
 
 /**
