@@ -5,13 +5,14 @@
  * secrets are read from stdin, listed by name only, and sealed in the store.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLayerStore } from '../src/environments/layer-store.ts';
 import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { unmountStable } from '../src/environments/stable-mount.ts';
+import { removeTestDir } from './support/remove-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
 const home = await mkdtemp(join(tmpdir(), 'drydock-cli-env-'));
@@ -44,7 +45,7 @@ async function makeRepo(name: string, config: string): Promise<string> {
 const mounted: string[] = [];
 afterAll(async () => {
   for (const path of mounted) await unmountStable(path).catch(() => {});
-  await rm(home, { recursive: true, force: true });
+  await removeTestDir(home);
 });
 
 describe('drydock secret', () => {

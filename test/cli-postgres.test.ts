@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
+import { removeTestDir } from './support/remove-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
 
@@ -17,7 +18,7 @@ describe('drydock CLI with DRYDOCK_DATABASE_URL', () => {
   });
   afterAll(async () => {
     await postgres?.stop();
-    await rm(home, { recursive: true, force: true });
+    await removeTestDir(home);
   });
 
   it('runs the demo and lists it from the Postgres store', () => {

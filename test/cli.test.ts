@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
+import { removeTestDir } from './support/remove-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
 
@@ -29,7 +30,7 @@ describe('drydock CLI (spawned as a user would run it)', () => {
     home = await mkdtemp(join(tmpdir(), 'drydock-cli-'));
   });
   afterAll(async () => {
-    await rm(home, { recursive: true, force: true });
+    await removeTestDir(home);
   });
 
   it('demo: delivers a branch whose test passes where the base fails, then sessions/show/logs read it', () => {

@@ -22,7 +22,7 @@ import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import { diskQuotaSupport, readMounts } from '../src/sandbox/disk-quota.ts';
 import { createSession } from '../src/sessions/create-session.ts';
-import { readableWorkspace, runSession, workspacePathOf } from '../src/sessions/run-session.ts';
+import { runSession, withReadableWorkspace, workspacePathOf } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { sweepSessionLeftovers } from '../src/sessions/workspace-gc.ts';
 import { createSequentialIds } from '../src/store/ids.ts';
@@ -156,8 +156,10 @@ describe.skipIf(!support.ok)('a session that fills its disk quota', () => {
     const swept = await sweepSessionLeftovers(deps);
     expect(swept.map(({ action, path }) => `${action} ${path}`)).toContain(`unmount ${workspace}`);
     expect(await loopsBackedUnder(`${workspace}.disk.img`)).toEqual([]);
-    expect(await readableWorkspace(deps, sessionId)).toBe(workspace);
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: workspace, encoding: 'utf8' }).trim();
+    const head = await withReadableWorkspace(deps, sessionId, async (path) => {
+      expect(path).toBe(workspace);
+      return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: path, encoding: 'utf8' }).trim();
+    });
     expect(head).toBe((await deps.store.getSession(sessionId))?.headCommit);
   }, 120_000);
 });

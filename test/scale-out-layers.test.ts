@@ -12,6 +12,7 @@ import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { type S3TestServer, startS3TestServer } from '../src/environments/s3-test-server.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
+import { removeTestDir } from './support/remove-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
 const ADMIN = 'dd_scale-out-layers-admin';
@@ -109,7 +110,7 @@ describe.skipIf(mode !== 'overlay')(
           .map((line) => line.trim())
           .filter(Boolean))
           spawnSync('umount', ['-l', point]);
-        await rm(dir, { recursive: true, force: true });
+        await removeTestDir(dir);
       }
       await s3?.stop();
       await postgres?.stop();

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -9,6 +9,7 @@ import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { SessionEvent } from '../src/core/events.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
+import { removeTestDir } from './support/remove-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
 const ADMIN = 'dd_scale-out-admin';
@@ -99,7 +100,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
       ),
     );
     await postgres?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await removeTestDir(dir);
   });
 
   const env = () => ({
@@ -166,6 +167,12 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
       const { body } = await api('GET', `/api/sessions/${id}`);
       return ['delivered', 'failed', 'bowed_out', 'cancelled'].includes(body.state as string) ? body : null;
     });
+  /** The session's job once its worker acked it: the ack follows the final state (the run closes its workspace first). */
+  const finishedJobOf = (id: string) =>
+    waitFor('the job to be acked', async () => {
+      const job = await jobOf(id);
+      return job?.state === 'leased' ? null : job;
+    });
   const jobOf = async (id: string) => {
     const db = new pg.Client({ connectionString: postgres.connectionString });
     await db.connect();
@@ -227,7 +234,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
       `scale-out: killed worker's session delivered by the other ${Date.now() - killedAt} ms later (lease 2 s, then the 3 s step again)`,
     );
     // The survivor took the expired lease: two leases.
-    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 2 });
+    expect(await finishedJobOf(id)).toMatchObject({ state: 'done', attempts: 2 });
     await expectDeliveredOnce(id, session.branch as string);
     workers = workers.filter((w) => w !== victim);
   });
@@ -252,7 +259,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     );
     const session = await waitForEnd(id);
     expect(session.state).toBe('delivered');
-    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
+    expect(await finishedJobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
     await expectDeliveredOnce(id, session.branch as string);
   });
 
@@ -267,7 +274,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     // The worker looks once a second and the abort stops the running `sleep 3`.
     expect(Date.now() - started).toBeLessThan(2_500);
     expect((await eventsOf(id)).some((e) => e.data.type === 'cancel.requested')).toBe(true);
-    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
+    expect(await finishedJobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
   });
 
   it('SIGTERM with a drain shorter than the step in flight: the session is handed back as it is and resumed by another without waiting for the lease', async () => {
@@ -284,7 +291,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     const session = await waitForEnd(id);
     expect(session.state).toBe('delivered');
     // Released, not expired: the hand-off did not count as an attempt.
-    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
+    expect(await finishedJobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
     await expectDeliveredOnce(id, session.branch as string);
   });
   it('SIGTERM hands a session off between steps: the step in flight finishes, another worker resumes from there', async () => {
@@ -322,7 +329,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     );
     expect(slowResult).toBeGreaterThan(0);
     expect(slowResult).toBeLessThan(handedOff);
-    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
+    expect(await finishedJobOf(id)).toMatchObject({ state: 'done', attempts: 1 });
     await expectDeliveredOnce(id, session.branch as string);
     workers = workers.filter((w) => w !== holder);
   });

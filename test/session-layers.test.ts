@@ -22,7 +22,7 @@ import {
   type LayeredSandboxes,
 } from '../src/environments/layered-sandbox.ts';
 import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
-import { unmountStable } from '../src/environments/stable-mount.ts';
+import { isMounted, unmountStable } from '../src/environments/stable-mount.ts';
 import { workspaceDiff } from '../src/forge/local-delivery.ts';
 import { createModelRouter } from '../src/models/router.ts';
 import type { Script, ScriptTurn } from '../src/models/script-file.ts';
@@ -30,7 +30,7 @@ import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts'
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { sendMessage } from '../src/sessions/follow-ups.ts';
-import { readableWorkspace, runSession, workspacePathOf } from '../src/sessions/run-session.ts';
+import { runSession, withReadableWorkspace, workspacePathOf } from '../src/sessions/run-session.ts';
 import type { SessionCheckpoint } from '../src/sessions/session-checkpoint.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { usesLayers } from '../src/sessions/session-workspace.ts';
@@ -143,20 +143,22 @@ describe.skipIf(mode !== 'overlay')(`a session on layered workspaces (${reason})
     expect(checkpoint.workspace?.layers.length).toBeGreaterThan(0);
     expect(restored?.data.type === 'sandbox.restored' && restored.data.fromLayers.length).toBeGreaterThan(0);
 
-    // The session ended: its workspace stays at the stable path for diffs and pulls.
+    // The session ended: it holds no mount; a reader gets a view of its last snapshot at the stable
+    // path while it reads, and the view goes when the last reader is done.
     const workspace = workspacePathOf(home, session.id);
-    expect(await readFile(join(workspace, 'src/stats.js'), 'utf8')).toContain('let i = 0;');
-    expect(git(workspace, 'rev-parse', 'HEAD')).toBe(session.headCommit);
-    expect(await workspaceDiff(workspace, base)).toContain('+  for (let i = 0;');
+    expect(await isMounted(workspace)).toBe(false);
+    await withReadableWorkspace(deps, session.id, async (path) => {
+      expect(path).toBe(workspace);
+      expect(await readFile(join(workspace, 'src/stats.js'), 'utf8')).toContain('let i = 0;');
+      expect(git(workspace, 'rev-parse', 'HEAD')).toBe(session.headCommit);
+      // A second reader at the same time shares the view and does not unmount it under the first.
+      await withReadableWorkspace(deps, session.id, async () => {});
+      expect(await workspaceDiff(workspace, base)).toContain('+  for (let i = 0;');
+    });
+    expect(await isMounted(workspace)).toBe(false);
     const pulled = await pullEmbedded(deps, session.id);
     expect(pulled.patch).toMatch(/^From [0-9a-f]{40} /m);
-
-    // The mount is gone (a reboot): the server's routes and pull mount the checkpoint's snapshot again.
-    await unmountStable(workspace);
-    expect(await readFile(join(workspace, 'src/stats.js'), 'utf8').catch(() => null)).toBeNull();
-    expect(await readableWorkspace(deps, session.id)).toBe(workspace);
-    expect(git(workspace, 'rev-parse', 'HEAD')).toBe(session.headCommit);
-    expect(await workspaceDiff(workspace, base)).toContain('+  for (let i = 0;');
+    expect(await isMounted(workspace)).toBe(false);
   }, 120_000);
 
   it('runs a follow-up turn on the last snapshot', async () => {
@@ -189,8 +191,10 @@ describe.skipIf(mode !== 'overlay')(`a session on layered workspaces (${reason})
     const stats = git(repo, 'show', `${second.branch}:src/stats.js`);
     expect(stats).toContain('every element counts');
     expect(stats).toContain('let i = 0;');
-    const workspace = workspacePathOf(home, sessionId);
-    expect(git(workspace, 'rev-parse', 'HEAD')).toBe(second.headCommit);
+    const head = await withReadableWorkspace(deps, sessionId, async (workspace) =>
+      git(workspace, 'rev-parse', 'HEAD'),
+    );
+    expect(head).toBe(second.headCommit);
     expect((await pullEmbedded(deps, sessionId)).patch.match(/^From [0-9a-f]{40} /gm)).toHaveLength(2);
   }, 120_000);
 });

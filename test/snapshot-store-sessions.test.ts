@@ -25,7 +25,7 @@ import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { sendMessage } from '../src/sessions/follow-ups.ts';
-import { runSession, workspacePathOf } from '../src/sessions/run-session.ts';
+import { runSession, withReadableWorkspace, workspacePathOf } from '../src/sessions/run-session.ts';
 import type { SessionCheckpoint } from '../src/sessions/session-checkpoint.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { openSessionLayers } from '../src/sessions/session-workspace.ts';
@@ -140,8 +140,10 @@ describe.skipIf(mode !== 'overlay')(`layered sessions across two machines (${rea
     expect(stats).toContain('let i = 0;');
     expect(stats).toContain('every element counts');
     expect(git(repo, 'show', `${second.branch}:notes.txt`)).toBe('from-a\nfrom-b');
-    const workspaceB = workspacePathOf(homeB, sessionId);
-    expect(await readFile(join(workspaceB, 'notes.txt'), 'utf8')).toBe('from-a\nfrom-b\n');
+    const notes = await withReadableWorkspace(b, sessionId, (workspaceB) =>
+      readFile(join(workspaceB, 'notes.txt'), 'utf8'),
+    );
+    expect(notes).toBe('from-a\nfrom-b\n');
     // B's new layers went up too: machine A could take the next turn.
     const afterB = (await b.store.loadCheckpoint(sessionId)) as unknown as SessionCheckpoint;
     for (const id of afterB.workspace?.layers ?? []) expect(await remotes[0]!.has(id)).toBe(true);

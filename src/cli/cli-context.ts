@@ -16,6 +16,7 @@ import { dataHome } from './data-home.ts';
 import { DEMO_SCRIPT } from './demo/demo-script.ts';
 import { diskLimit } from './disk-flag.ts';
 import type { SandboxChoice } from './sandbox-flags.ts';
+import { workspaceChoice } from './workspace-choice.ts';
 
 export interface EmbeddedOptions {
   sandbox?: SandboxChoice;
@@ -41,11 +42,12 @@ export async function openEmbedded(
     ids,
   });
   const sandboxes = options.sandbox === 'none' ? createNoSandboxProvider() : createBubblewrapProvider();
-  // Opt-in for now: DRYDOCK_WORKSPACES=layers snapshots every agent step and replaces a dead sandbox.
-  // DRYDOCK_SNAPSHOT_STORE moves their layers between machines (a bad value fails here, layers on or not).
+  // Layers by default where overlayfs can be mounted (drydock is root): snapshots after every agent
+  // step, a dead sandbox replaced from the last one, and environment images; DRYDOCK_WORKSPACES=clone
+  // keeps plain clones. DRYDOCK_SNAPSHOT_STORE moves layers between machines (a bad value fails here).
   const snapshotStore = await openSnapshotStore(env);
   const layers =
-    env.DRYDOCK_WORKSPACES === 'layers'
+    workspaceChoice(env) === 'layers'
       ? (await openSessionLayers(home, sandboxes, { snapshotStore })).layers
       : null;
   const diskBytes = diskLimit(options.disk, env, layers !== null);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
+import { workspaceChoice } from './workspace-choice.ts';
 
 describe('sandboxChoice', () => {
   it('defaults to bubblewrap, takes the flag over the environment, and rejects anything else', () => {
@@ -22,5 +23,20 @@ describe('allowHostRules', () => {
 
   it.each(['http://example.org', 'example.org:0', 'example.org:99999', 'a b', ''])('rejects %s', (value) => {
     expect(() => allowHostRules([value])).toThrow('--allow-host');
+  });
+});
+
+describe('workspaceChoice', () => {
+  it.each([
+    [undefined, 'layers'],
+    ['', 'layers'],
+    ['layers', 'layers'],
+    [' clone ', 'clone'],
+  ])('reads DRYDOCK_WORKSPACES=%j as %s', (value, expected) => {
+    expect(workspaceChoice(value === undefined ? {} : { DRYDOCK_WORKSPACES: value })).toBe(expected);
+  });
+
+  it('refuses anything else, naming both kinds', () => {
+    expect(() => workspaceChoice({ DRYDOCK_WORKSPACES: 'overlay' })).toThrow(/use layers .* or clone/);
   });
 });

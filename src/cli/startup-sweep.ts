@@ -25,7 +25,11 @@ export async function sweepAtStartup(
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<void> {
   try {
-    const actions = await sweepLeftovers(deps);
+    // Workspace leftovers are this data directory's and worth a line; empty cgroups of sandboxes that
+    // are gone are the machine's (any drydock's), removed quietly.
+    const cgroups = sweepSandboxCgroups().catch(() => []);
+    const actions = await sweepSessionLeftovers(deps);
+    await cgroups;
     const done = actions.filter((action) => action.error === undefined);
     if (done.length > 0) {
       err.write(

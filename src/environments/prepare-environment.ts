@@ -5,6 +5,7 @@ import type { EnvironmentImage, Store } from '../core/ports/store.ts';
 import { buildEnvironmentImage } from './build-image.ts';
 import { type EnvironmentPlan, planEnvironment, setupInputsHash } from './environment-plan.ts';
 import type { LayerStore } from './layer-store.ts';
+import type { LayerSync } from './layer-sync.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
 import { decideRebuild, type RebuildDecision } from './rebuild-policy.ts';
 import { createRedactor, type NamedSecret, type Redact } from './redactor.ts';
@@ -29,7 +30,8 @@ export interface EnvironmentDeps {
   clock: Clock;
   vault: SecretVault;
   /** Layered workspaces; without them there are no images and setup runs in each workspace. */
-  layers: { sandboxes: LayeredSandboxes; store: LayerStore } | null;
+  /** `sync` (a snapshot store) fetches an image's layers that another machine built. */
+  layers: { sandboxes: LayeredSandboxes; store: LayerStore; sync?: LayerSync } | null;
   /** The base checkout layer of a repository at a commit. */
   baseLayer(repo: string, commit: string): Promise<string>;
 }
@@ -95,9 +97,7 @@ export async function prepareEnvironment(
   const run = (async (): Promise<PreparedEnvironment> => {
     const match = await deps.store.findEnvironment(repo, inputsHash, RUNTIME_VERSION);
     const [latest] = await deps.store.listEnvironments(repo);
-    const layersPresent = match
-      ? (await Promise.all(match.layers.map((id) => layers.store.has(id)))).every(Boolean)
-      : false;
+    const layersPresent = match ? await haveLayers(layers, match.layers) : false;
     const decision = decideRebuild({
       match,
       latest: latest ?? null,
@@ -132,6 +132,22 @@ export async function prepareEnvironment(
     return await run;
   } finally {
     if (building.get(key) === run) building.delete(key);
+  }
+}
+
+/** Whether every layer is here, fetching the missing ones from the snapshot store when there is one. */
+async function haveLayers(
+  layers: { store: LayerStore; sync?: LayerSync },
+  ids: readonly string[],
+): Promise<boolean> {
+  const present = await Promise.all(ids.map((id) => layers.store.has(id)));
+  if (present.every(Boolean)) return true;
+  if (!layers.sync) return false;
+  try {
+    await layers.sync.fetchMissing(ids);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@ import { workspaceDiff } from '../forge/local-delivery.ts';
 import { parseModelSpec } from '../models/model-spec.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
-import { readableWorkspace } from '../sessions/run-session.ts';
+import { withReadableWorkspace } from '../sessions/run-session.ts';
 import { requireRole } from './auth.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { createSessionBody, listSessionsQuery, messageBody, parseInput } from './schemas.ts';
@@ -82,10 +82,11 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
 
   app.get('/:id/diff', async (c) => {
     const session = await sessionOr404(c.req.param('id'));
-    const workspace = await readableWorkspace(deps.sessions, session.id);
-    const exists = (await stat(workspace).catch(() => null))?.isDirectory() ?? false;
-    // Before provisioning there is no workspace, and so no change yet.
-    const diff = exists && session.baseCommit ? await workspaceDiff(workspace, session.baseCommit) : '';
+    const diff = await withReadableWorkspace(deps.sessions, session.id, async (workspace) => {
+      const exists = (await stat(workspace).catch(() => null))?.isDirectory() ?? false;
+      // Before provisioning there is no workspace, and so no change yet.
+      return exists && session.baseCommit ? await workspaceDiff(workspace, session.baseCommit) : '';
+    });
     return c.body(diff, 200, { 'Content-Type': 'text/x-diff; charset=utf-8' });
   });
 
@@ -97,10 +98,9 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
         `Session ${session.id} has delivered no commit yet (${session.state}); use /diff for work in progress.`,
       );
     }
-    const patch = await formatPatch(
-      [await readableWorkspace(deps.sessions, session.id), session.repo],
-      session.baseCommit,
-      session.headCommit,
+    const { baseCommit, headCommit } = session;
+    const patch = await withReadableWorkspace(deps.sessions, session.id, (workspace) =>
+      formatPatch([workspace, session.repo], baseCommit, headCommit),
     );
     if (patch === null) {
       throw new NotFoundError(

@@ -30,9 +30,10 @@ import { SessionRecorder } from './session-recorder.ts';
 import { isHandOff, type SessionRun, save, saveArtifact, stopIfHandedOff } from './session-run.ts';
 import {
   baseLayerFor,
+  mountViewIfGone,
   openSessionWorkspace,
-  remountIfGone,
   type SessionWorkspace,
+  unmountView,
   usesLayers,
 } from './session-workspace.ts';
 import { type GateStep, reviewChange, runBaseline, verifyChange } from './verification.ts';
@@ -41,18 +42,46 @@ export function workspacePathOf(home: string, sessionId: string): string {
   return join(home, 'sessions', sessionId, 'workspace');
 }
 
+const views = new Map<string, { readers: number; mounted: Promise<boolean> }>();
+
 /**
- * The session's workspace path for host git (diffs, patches, pulls), its layered view mounted again
- * from the checkpoint if the mount is gone.
+ * Runs `read` on the session's workspace path for host git (diffs, patches, pulls). An ended layered
+ * session keeps no mount: a view of its last snapshot is mounted for the read and unmounted after the
+ * last concurrent reader in this process is done. A running session's workspace (or a plain clone,
+ * its disk image mounted again if a sweep unmounted it) is read where it is.
  */
-export async function readableWorkspace(deps: SessionDeps, sessionId: string): Promise<string> {
+export async function withReadableWorkspace<T>(
+  deps: SessionDeps,
+  sessionId: string,
+  read: (path: string) => Promise<T>,
+): Promise<T> {
   const path = workspacePathOf(deps.home, sessionId);
-  if (deps.layers) {
-    const checkpoint = (await deps.store.loadCheckpoint(sessionId)) as SessionCheckpoint | null;
-    await remountIfGone(deps.layers, path, checkpoint?.workspace).catch(() => {});
+  const layers = deps.layers;
+  if (!layers) {
+    await remountWorkspaceDisk(path).catch(() => {});
+    return read(path);
   }
-  await remountWorkspaceDisk(path).catch(() => {});
-  return path;
+  let view = views.get(path);
+  if (!view) {
+    const mounted = (async () => {
+      await remountWorkspaceDisk(path).catch(() => {});
+      const checkpoint = (await deps.store.loadCheckpoint(sessionId)) as SessionCheckpoint | null;
+      return mountViewIfGone(layers, path, checkpoint?.workspace).catch(() => false);
+    })();
+    view = { readers: 0, mounted };
+    views.set(path, view);
+  }
+  view.readers += 1;
+  try {
+    await view.mounted;
+    return await read(path);
+  } finally {
+    view.readers -= 1;
+    if (view.readers === 0) {
+      views.delete(path);
+      if (await view.mounted) await unmountView(path).catch(() => {});
+    }
+  }
 }
 
 /** Reviewer rounds before drydock bows out with the findings still open. */

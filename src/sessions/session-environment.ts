@@ -49,7 +49,9 @@ export async function resolveSessionEnvironment(
       store: deps.store,
       clock: deps.clock,
       vault,
-      layers: layers ? { sandboxes: layers.sandboxes, store: layers.store } : null,
+      layers: layers
+        ? { sandboxes: layers.sandboxes, store: layers.store, ...(layers.sync ? { sync: layers.sync } : {}) }
+        : null,
       baseLayer: (repo, commit) => baseLayerFor(layers!.store, repo, commit),
     },
     {

@@ -81,21 +81,29 @@ export async function openSessionLayers(
 }
 
 /**
- * Mounts an ended session's last snapshot at its stable path again when the mount is gone (the host
- * rebooted; a drydock restart alone keeps it). Does nothing when something is mounted or the path
- * holds files (a plain clone), or without a snapshot.
+ * Mounts an ended session's last snapshot at its stable path when nothing is there (an ended layered
+ * session keeps no mount). Does nothing when something is mounted (a running session's overlay, or
+ * another reader's view) or the path holds files (a plain clone), or without a snapshot. Returns
+ * whether it mounted the view, so the caller unmounts it again.
  */
-export async function remountIfGone(
+export async function mountViewIfGone(
   layers: SessionLayers,
   stablePath: string,
   snapshot: WorkspaceSnapshot | undefined,
-): Promise<void> {
-  if (!snapshot || (await isMounted(stablePath))) return;
+): Promise<boolean> {
+  if (!snapshot || (await isMounted(stablePath))) return false;
   const entries = await readdir(stablePath).catch(() => []);
-  if (entries.length > 0) return;
+  if (entries.length > 0) return false;
   // The session may have run on another machine.
   await layers.sync?.fetchMissing(snapshot.layers);
   await mountSnapshotView(layers.store, snapshot.layers, stablePath, scratchOf(stablePath));
+  return true;
+}
+
+/** Unmounts a view mountViewIfGone made and deletes its scratch layer. */
+export async function unmountView(stablePath: string): Promise<void> {
+  await unmountStable(stablePath);
+  await removeScratch(scratchOf(stablePath));
 }
 
 /** The ended session's throwaway writable layer, next to the stable path. */
@@ -128,8 +136,9 @@ export interface SessionWorkspace {
   /** Freezes the workspace's changes into a layer; the stack a restore would start from. */
   snapshot(): Promise<WorkspaceSnapshot>;
   /**
-   * Ends the run: takes a last snapshot, destroys the sandbox, and leaves that snapshot mounted
-   * at the stable path (over a throwaway writable layer) for diffs and pulls. Returns the snapshot (null if it failed).
+   * Ends the run: takes a last snapshot, destroys the sandbox and unmounts the stable path, so an
+   * ended session holds no mount; readers mount a view of the snapshot while they read
+   * (withReadableWorkspace). Returns the snapshot (null if it failed).
    */
   close(): Promise<WorkspaceSnapshot | null>;
 }
@@ -236,8 +245,6 @@ export async function openSessionWorkspace(options: OpenSessionWorkspaceOptions)
       const last = await current.snapshot().catch(() => null);
       await unmountStable(stablePath).catch(() => {});
       await current.destroy().catch(() => {});
-      const view = last ?? options.lastSaved();
-      await mountSnapshotView(layers.store, view.layers, stablePath, scratchOf(stablePath));
       return last;
     },
   };

@@ -3,7 +3,7 @@ import type { Session } from '../../core/session.ts';
 import { applyPatchAsBranch } from '../../forge/apply-patch.ts';
 import { formatPatch } from '../../forge/format-patch.ts';
 import { git } from '../../forge/git.ts';
-import { readableWorkspace } from '../../sessions/run-session.ts';
+import { withReadableWorkspace } from '../../sessions/run-session.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import type { RemoteClient } from '../remote-client.ts';
 
@@ -20,10 +20,9 @@ export async function pullEmbedded(deps: SessionDeps, id: string): Promise<Pulle
   if (!session.headCommit || !session.baseCommit) {
     throw new ConflictError('not_delivered', `Session ${id} has delivered no commit yet (${session.state}).`);
   }
-  const patch = await formatPatch(
-    [await readableWorkspace(deps, id), session.repo],
-    session.baseCommit,
-    session.headCommit,
+  const { baseCommit, headCommit } = session;
+  const patch = await withReadableWorkspace(deps, id, (workspace) =>
+    formatPatch([workspace, session.repo], baseCommit, headCommit),
   );
   if (patch === null) throw new NotFoundError('commits_missing', `The commits of session ${id} are gone.`);
   return { session, patch };

@@ -2,7 +2,7 @@ import { styleText } from 'node:util';
 import type { Session } from '../../core/session.ts';
 import { diffStat } from '../../forge/local-delivery.ts';
 import { createSession } from '../../sessions/create-session.ts';
-import { runSession, workspacePathOf } from '../../sessions/run-session.ts';
+import { runSession, withReadableWorkspace } from '../../sessions/run-session.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { EventRenderer } from '../render-event.ts';
 import { Spinner } from '../spinner.ts';
@@ -82,7 +82,9 @@ export async function printEnding(
 ): Promise<void> {
   const stat =
     session.state === 'delivered'
-      ? await diffStat(workspacePathOf(deps.home, session.id), session.baseCommit!, session.headCommit!)
+      ? await withReadableWorkspace(deps, session.id, (workspace) =>
+          diffStat(workspace, session.baseCommit!, session.headCommit!),
+        )
       : null;
   if (session.state === 'bowed_out') {
     const report = await sessionDocument(deps.store, session);
