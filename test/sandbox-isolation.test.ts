@@ -74,7 +74,7 @@ describe('bubblewrap sandbox isolation', () => {
       const result = await sandbox.exec(['touch', `${target}/${marker}`]);
       expect(result.exitCode, `touch ${target}/${marker}`).not.toBe(0);
     }
-    expect((await sandbox.exec('echo x >> /opt/drydock/supervisor.ts')).exitCode).not.toBe(0);
+    expect((await sandbox.exec('echo x >> /opt/drydock/supervisor.mjs')).exitCode).not.toBe(0);
     await expect(sandbox.writeFile(`/etc/${marker}`, 'x')).rejects.toMatchObject({ kind: 'bad_input' });
     for (const hostPath of [`/usr/${marker}`, `/etc/${marker}`, `/${marker}`, join(otherWorkspace, marker)]) {
       expect(existsSync(hostPath), hostPath).toBe(false);
@@ -107,7 +107,7 @@ describe('bubblewrap sandbox isolation', () => {
     expect(pids.length).toBeLessThan(10);
     expect(Math.max(...pids)).toBeLessThan(1000);
     const commands = (await sandbox.exec(['ps', '-eo', 'args'])).output;
-    expect(commands).toContain('/opt/drydock/supervisor.ts');
+    expect(commands).toContain('/opt/drydock/supervisor.mjs');
     expect(commands).not.toContain('vitest');
   });
 
@@ -157,7 +157,7 @@ describe('bubblewrap sandbox isolation', () => {
       [...systemEntries, 'dev', 'etc', 'opt', 'proc', 'tmp', 'usr', 'workspace'].sort(),
     );
     expect((await sandbox.exec('find /opt/drydock | sort')).output).toBe(
-      '/opt/drydock\n/opt/drydock/node\n/opt/drydock/node/bin\n/opt/drydock/node/bin/node\n/opt/drydock/supervisor.ts\n',
+      '/opt/drydock\n/opt/drydock/node\n/opt/drydock/node/bin\n/opt/drydock/node/bin/node\n/opt/drydock/supervisor.mjs\n',
     );
     // A symlink in the workspace resolves inside the sandbox, where the other workspace does not exist.
     await expect(sandbox.readFile('escape')).rejects.toMatchObject({ kind: 'not_found' });

@@ -58,7 +58,7 @@ describe('buildBubblewrapArgs', () => {
     expect(args.slice(-4)).toEqual([
       '--',
       '/opt/drydock/node/bin/node',
-      '/opt/drydock/supervisor.ts',
+      '/opt/drydock/supervisor.mjs',
       '/workspace',
     ]);
     expect(indexOf('--remount-ro', '/')).toBeGreaterThanOrEqual(0);
@@ -85,7 +85,7 @@ describe('buildBubblewrapArgs', () => {
       indexOf('--ro-bind', '/work/app/node_modules/node/bin/node', '/opt/drydock/node/bin/node'),
     ).toBeGreaterThan(0);
     expect(
-      indexOf('--ro-bind', '/work/app/src/sandbox/supervisor.ts', '/opt/drydock/supervisor.ts'),
+      indexOf('--ro-bind', '/work/app/src/sandbox/supervisor.ts', '/opt/drydock/supervisor.mjs'),
     ).toBeGreaterThan(0);
     for (const hidden of ['/root', '/home', '/work ', '/var ', '/srv', '/opt ', '/mnt']) {
       expect(line).not.toContain(` ${hidden}`);
@@ -110,11 +110,11 @@ describe('buildBubblewrapArgs with network egress', () => {
     expect(at('--ro-bind', '/tmp/drydock-egress-x/egress.sock', '/opt/drydock/egress.sock')).toBeGreaterThan(
       0,
     );
-    expect(at('--ro-bind', '/s/egress-forwarder.ts', '/opt/drydock/egress-forwarder.ts')).toBeGreaterThan(0);
+    expect(at('--ro-bind', '/s/egress-forwarder.ts', '/opt/drydock/egress-forwarder.mjs')).toBeGreaterThan(0);
     expect(withEgress.slice(-6)).toEqual([
       '--',
       '/opt/drydock/node/bin/node',
-      '/opt/drydock/supervisor.ts',
+      '/opt/drydock/supervisor.mjs',
       '/workspace',
       '/opt/drydock/egress.sock',
       '3128',

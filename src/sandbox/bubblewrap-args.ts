@@ -3,9 +3,9 @@ import type { HostLayout } from './host-layout.ts';
 
 export const SANDBOX_WORKDIR = '/workspace';
 export const SANDBOX_NODE_BIN_DIR = '/opt/drydock/node/bin';
-export const SANDBOX_SUPERVISOR_PATH = '/opt/drydock/supervisor.ts';
+export const SANDBOX_SUPERVISOR_PATH = '/opt/drydock/supervisor.mjs';
 /** Next to the supervisor, which imports it when the sandbox has network egress. */
-export const SANDBOX_EGRESS_FORWARDER_PATH = '/opt/drydock/egress-forwarder.ts';
+export const SANDBOX_EGRESS_FORWARDER_PATH = '/opt/drydock/egress-forwarder.mjs';
 export const SANDBOX_EGRESS_SOCKET = '/opt/drydock/egress.sock';
 /** Where commands find the egress proxy: the supervisor listens here on the sandbox's own loopback. */
 export const SANDBOX_EGRESS_PORT = 3128;

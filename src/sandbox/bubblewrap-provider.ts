@@ -19,6 +19,7 @@ import { DEFAULT_KILL_GRACE_MS } from './exec-limits.ts';
 import { type HostLayout, readHostLayout } from './host-layout.ts';
 import { detectLimitEnvironment } from './limit-detection.ts';
 import { chooseLimitPlan, type LimitEnvironment } from './limit-plan.ts';
+import { plainScript } from './plain-script.ts';
 import { resolveSandboxLimits } from './resource-limits.ts';
 import { buildLauncher } from './sandbox-launcher.ts';
 import { createSupervisedSandbox, type SupervisedSandbox } from './supervised-sandbox.ts';
@@ -119,8 +120,13 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const responseTimeoutMs = options.responseTimeoutMs ?? 60_000;
   const ids = options.ids ?? randomIds;
-  const supervisorPath = fileURLToPath(new URL('./supervisor.ts', import.meta.url));
-  const forwarderPath = fileURLToPath(new URL('./egress-forwarder.ts', import.meta.url));
+  // Plain JavaScript in the sandbox: Node starts it without initializing its type stripper first.
+  const supervisorPath = cached(() =>
+    plainScript(fileURLToPath(new URL('./supervisor.ts', import.meta.url))),
+  );
+  const forwarderPath = cached(() =>
+    plainScript(fileURLToPath(new URL('./egress-forwarder.ts', import.meta.url))),
+  );
   const bubblewrap = cached(() => findBubblewrap(bwrapPath));
   const hostLayout = cached<HostLayout>(readHostLayout);
   const nodeBinary = cached(() => realpath(process.execPath));
@@ -160,9 +166,12 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         workspacePath,
         readOnlyPaths,
         nodeBinaryPath: await nodeBinary(),
-        supervisorPath,
+        supervisorPath: await supervisorPath(),
         tmpBytes: limits.tmpBytes,
-        egress: proxy === undefined ? undefined : { socketPath: proxy.socketPath, forwarderPath },
+        egress:
+          proxy === undefined
+            ? undefined
+            : { socketPath: proxy.socketPath, forwarderPath: await forwarderPath() },
       });
       const launcher = buildLauncher({
         procsFiles: cgroup?.procsFiles ?? [],
