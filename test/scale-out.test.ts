@@ -1,13 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT } from '../src/cli/demo/demo-script.ts';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { SessionEvent } from '../src/core/events.ts';
+import { readOwner } from '../src/environments/workspace-owner.ts';
 import type { Script } from '../src/models/script-file.ts';
+import { readMounts } from '../src/sandbox/disk-quota.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
 import { removeTestDir } from './support/remove-dir.ts';
 
@@ -173,6 +175,19 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
       const job = await jobOf(id);
       return job?.state === 'leased' ? null : job;
     });
+  /** Mount points of layered workspaces whose owner stamp names `pid`. */
+  const mountsOwnedBy = async (pid: number) => {
+    const overlays = `${join(dir, 'home', 'overlays')}/`;
+    const points = (await readMounts())
+      .map((entry) => entry.mountPoint)
+      .filter((p) => p.startsWith(overlays));
+    const owned: string[] = [];
+    for (const point of points) {
+      const owner = await readOwner(dirname(point));
+      if (owner?.pid === pid) owned.push(point);
+    }
+    return owned;
+  };
   const jobOf = async (id: string) => {
     const db = new pg.Client({ connectionString: postgres.connectionString });
     await db.connect();
@@ -288,6 +303,8 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     const code = await new Promise((resolve) => holder.child.once('exit', (exitCode) => resolve(exitCode)));
     expect(code).toBe(0);
     expect(holder.output).toContain(`handed back to the queue: ${id}`);
+    // It stopped that step's command and released the workspace before exiting: nothing of it stays mounted.
+    expect(await mountsOwnedBy(holder.child.pid!)).toEqual([]);
     const session = await waitForEnd(id);
     expect(session.state).toBe('delivered');
     // Released, not expired: the hand-off did not count as an attempt.

@@ -92,6 +92,12 @@ export interface Worker {
    * the store, exit) first, or two workers write one session.
    */
   handOff(): Promise<void>;
+  /**
+   * After handOff() with the store closed: ends the runs still going in this process (their commands
+   * are stopped) and waits up to `timeoutMs` for them to release their sandboxes and workspaces, so an
+   * exiting worker leaves no overlay, bind or disk image mounted. They can record nothing more.
+   */
+  abandon(timeoutMs: number): Promise<void>;
 }
 
 interface Run {
@@ -350,6 +356,18 @@ export function createWorker(options: WorkerOptions): Worker {
       ]);
       clearTimeout(timeout);
       return [...runs.keys()];
+    },
+
+    async abandon(timeoutMs) {
+      for (const run of runs.values()) run.controller.abort();
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...runs.values()].map((run) => run.done)),
+        new Promise<void>((resolve) => {
+          timeout = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timeout);
     },
 
     async handOff() {

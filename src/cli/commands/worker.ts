@@ -77,6 +77,8 @@ export async function runWorker(
     out.write(`handed back to the queue: ${unfinished.join(', ')}\n`);
     process.exit(0);
   } finally {
+    // Stop their commands and let them release their sandboxes and workspaces before exiting.
+    await worker.abandon(10_000);
     await queue.close();
   }
 }
