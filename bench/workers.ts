@@ -135,8 +135,11 @@ async function runCase(
       procs.map(async (proc) => {
         if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
         const exited = new Promise((resolve) => proc.child.once('exit', resolve));
-        proc.child.kill('SIGKILL');
+        // A drain, so workers release their sessions' workspaces (nothing left mounted); then a kill.
+        proc.child.kill('SIGTERM');
+        const killer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
         await exited;
+        clearTimeout(killer);
       }),
     );
   };
