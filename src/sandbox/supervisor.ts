@@ -479,7 +479,9 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
     // Not permitted here: commands still get it one by one (runCommand).
   }
   if (options.egressSocket !== undefined) {
-    const { startEgressForwarder } = await import('./egress-forwarder.ts');
+    // Next to this file: `.mjs` in the sandbox (both mounted as plain JavaScript), `.ts` in the sources.
+    const forwarder = import.meta.url.endsWith('.mjs') ? './egress-forwarder.mjs' : './egress-forwarder.ts';
+    const { startEgressForwarder } = (await import(forwarder)) as typeof import('./egress-forwarder.ts');
     await startEgressForwarder(options.egressSocket, options.egressPort ?? 3128);
   }
   const running = new Map<number, RunningCommand>();
