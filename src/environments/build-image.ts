@@ -4,6 +4,7 @@ import type { EnvironmentImage, Store } from '../core/ports/store.ts';
 import type { EnvironmentPlan } from './environment-plan.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
 import type { Redact } from './redactor.ts';
+import { excludeSetupOutputs } from './setup-outputs.ts';
 
 /** One setup command may run this long. */
 export const SETUP_COMMAND_TIMEOUT_MS = 30 * 60_000;
@@ -69,6 +70,7 @@ export async function buildEnvironmentImage(options: BuildImageOptions): Promise
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
+    await excludeSetupOutputs(sandbox.hostWorkspacePath);
     const snapshot = await sandbox.snapshot();
     if (snapshot.layers[0] !== options.baseLayer) {
       throw new InternalError('image_stack_mismatch', 'The setup snapshot does not start at the base layer.');

@@ -7,6 +7,7 @@ import type { EnvironmentPlan } from '../environments/environment-plan.ts';
 import { prepareEnvironment } from '../environments/prepare-environment.ts';
 import { createRedactor, type NamedSecret, type Redact } from '../environments/redactor.ts';
 import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
+import { excludeSetupOutputs } from '../environments/setup-outputs.ts';
 import { git, tryGit } from '../forge/git.ts';
 import type { SessionDeps } from './session-deps.ts';
 import type { SessionRecorder } from './session-recorder.ts';
@@ -146,6 +147,7 @@ export async function runSetupInPlace(
       blocked,
       signal,
     });
+    await excludeSetupOutputs(workspacePath);
     const artifact = await deps.store.putArtifact({
       sessionId: recorder.session.id,
       name: 'setup.log',
@@ -240,7 +242,12 @@ export function redactingSandbox(sandbox: Sandbox, redact: Redact): Sandbox {
       });
       return { ...result, output: redact(result.output) };
     },
-    readFile: (path) => sandbox.readFile(path),
+    async readFile(path) {
+      const content = await sandbox.readFile(path);
+      const text = content.toString('utf8');
+      const clean = redact(text);
+      return clean === text ? content : Buffer.from(clean, 'utf8');
+    },
     writeFile: (path, content) => sandbox.writeFile(path, content),
     stat: (path) => sandbox.stat(path),
     listDir: (path) => sandbox.listDir(path),
