@@ -19,6 +19,7 @@ import { sandboxColdStart } from './sandbox-cold-start.ts';
 import { serverLoad } from './server-load.ts';
 import { sessionEndToEnd } from './session-end-to-end.ts';
 import { snapshotStoreBench } from './snapshot-store-bench.ts';
+import { warmPoolSession } from './warm-pool-session.ts';
 import { workersBench } from './workers.ts';
 import { workspacePrepare } from './workspace-prepare.ts';
 
@@ -35,6 +36,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   ...LAYER_BENCHMARKS,
   diskQuotaBench(),
   snapshotStoreBench,
+  warmPoolSession,
 ];
 
 const REPORT_PATH = resolve(import.meta.dirname, '..', 'docs', 'benchmarks.md');

@@ -16,12 +16,18 @@ import { dataHome } from './data-home.ts';
 import { DEMO_SCRIPT } from './demo/demo-script.ts';
 import { diskLimit } from './disk-flag.ts';
 import type { SandboxChoice } from './sandbox-flags.ts';
+import { warmPoolSize } from './warm-pool-size.ts';
 import { workspaceChoice } from './workspace-choice.ts';
 
 export interface EmbeddedOptions {
   sandbox?: SandboxChoice;
   /** `--disk`: the workspace disk quota (see diskLimit). */
   disk?: string;
+  /**
+   * Started sandboxes per environment image when DRYDOCK_WARM_POOL is unset: 1 for the long-lived
+   * `up` and `worker`, 0 (the default) for one-shot commands.
+   */
+  warmPool?: number;
 }
 
 /**
@@ -46,9 +52,17 @@ export async function openEmbedded(
   // step, a dead sandbox replaced from the last one, and environment images; DRYDOCK_WORKSPACES=clone
   // keeps plain clones. DRYDOCK_SNAPSHOT_STORE moves layers between machines (a bad value fails here).
   const snapshotStore = await openSnapshotStore(env);
+  // A warm pool hands a session on an environment image a started sandbox (drained on exit).
+  const warmPool = warmPoolSize(env, options.warmPool ?? 0);
   const layers =
     workspaceChoice(env) === 'layers'
-      ? (await openSessionLayers(home, sandboxes, { snapshotStore })).layers
+      ? (
+          await openSessionLayers(home, sandboxes, {
+            snapshotStore,
+            warmPool,
+            onPoolError: (error) => console.error('drydock warm pool: a background start failed:', error),
+          })
+        ).layers
       : null;
   const diskBytes = diskLimit(options.disk, env, layers !== null);
   return {

@@ -56,6 +56,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError('(run drydock --help for usage)');
   program.hook('postAction', async () => {
+    // Idle pooled sandboxes hold mounts and disk images: none may outlive the process.
+    await deps?.layers?.pool?.drain();
     await deps?.store.close();
   });
 
@@ -211,7 +213,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
         await runUp(
-          await embedded({ sandbox, disk: options.disk }),
+          await embedded({ sandbox, disk: options.disk, warmPool: 1 }),
           {
             port: Number(options.port),
             host: options.host,
@@ -254,7 +256,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
         await runWorker(
-          await embedded({ sandbox, disk: options.disk }),
+          await embedded({ sandbox, disk: options.disk, warmPool: 1 }),
           {
             concurrency: positiveInteger(options.concurrency, '--concurrency'),
             leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),

@@ -37,7 +37,14 @@ export interface ReviewFinding {
 export type EventData =
   | { type: 'session.created'; task: string; repo: string; ref: string; model: string }
   | { type: 'state.changed'; from: SessionState; to: SessionState; reason?: string }
-  | { type: 'workspace.ready'; baseCommit: string; path: string; sandbox: string }
+  | {
+      type: 'workspace.ready';
+      baseCommit: string;
+      path: string;
+      sandbox: string;
+      /** Layered workspaces: whether the sandbox was handed over started from the warm pool. */
+      warm?: boolean;
+    }
   | {
       type: 'model.response';
       step: number;

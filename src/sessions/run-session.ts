@@ -170,6 +170,8 @@ async function runPhases(
       const opened: SessionWorkspace = await openSessionWorkspace({
         layers: deps.layers,
         snapshot: start,
+        // Sessions on one environment image start on the same stack: a started one may be waiting.
+        pooled: image !== null,
         spec,
         stablePath: workspacePath,
         lastSaved: () => run?.checkpoint.workspace ?? start,
@@ -221,6 +223,7 @@ async function runPhases(
             baseCommit: session.baseCommit!,
             path: workspacePath,
             sandbox: deps.sandboxes.capabilities.name,
+            ...(layered ? { warm: layered.warm } : {}),
           },
         ],
       });

@@ -18,6 +18,7 @@ import {
   type LayeredSandbox,
   type LayeredSandboxes,
 } from '../environments/layered-sandbox.ts';
+import { createLayeredSandboxPool, type LayeredSandboxPool } from '../environments/layered-sandbox-pool.ts';
 import { detectWorkspaceMode } from '../environments/layered-workspace.ts';
 import {
   bindStable,
@@ -37,6 +38,11 @@ export interface SessionLayers {
    * of a stack this machine lacks before mounting it.
    */
   sync?: LayerSync;
+  /**
+   * Started sandboxes per environment (DRYDOCK_WARM_POOL): a session's first run on an environment
+   * image takes one (a hand-off) instead of starting one. Drained when the process stops.
+   */
+  pool?: LayeredSandboxPool;
 }
 
 /**
@@ -64,7 +70,12 @@ export async function usesLayers(
 export async function openSessionLayers(
   home: string,
   provider: SandboxProvider,
-  options: { snapshotStore?: SnapshotStore | null } = {},
+  options: {
+    snapshotStore?: SnapshotStore | null;
+    /** Started sandboxes kept per environment (0 or absent: none, every session starts its own). */
+    warmPool?: number;
+    onPoolError?: (error: unknown) => void;
+  } = {},
 ): Promise<{ layers: SessionLayers | null; reason: string }> {
   const store = await createLayerStore(home);
   const { mode, reason } = await detectWorkspaceMode(store);
@@ -77,7 +88,15 @@ export async function openSessionLayers(
     mode,
     ...(sync ? { sync } : {}),
   });
-  return { layers: { sandboxes, store, ...(sync ? { sync } : {}) }, reason };
+  const pool =
+    options.warmPool !== undefined && options.warmPool > 0
+      ? createLayeredSandboxPool({
+          sandboxes,
+          size: options.warmPool,
+          ...(options.onPoolError ? { onError: options.onPoolError } : {}),
+        })
+      : undefined;
+  return { layers: { sandboxes, store, ...(sync ? { sync } : {}), ...(pool ? { pool } : {}) }, reason };
 }
 
 /**
@@ -133,6 +152,8 @@ export interface SessionWorkspace {
   readonly sandbox: Sandbox;
   /** The layered sandbox that runs the commands now (a restore replaces it). */
   readonly current: LayeredSandbox;
+  /** Whether the first sandbox was handed over started from the warm pool. */
+  readonly warm: boolean;
   /** Freezes the workspace's changes into a layer; the stack a restore would start from. */
   snapshot(): Promise<WorkspaceSnapshot>;
   /**
@@ -147,6 +168,11 @@ export interface OpenSessionWorkspaceOptions {
   layers: SessionLayers;
   /** The stack to start on: the checkpoint's last snapshot, or the base layer. */
   snapshot: WorkspaceSnapshot;
+  /**
+   * Take the first sandbox from the warm pool (`layers.pool`) when it has one for this stack and
+   * spec. Only for stacks other sessions start on too (an environment image), never for a restore.
+   */
+  pooled?: boolean;
   spec: Omit<SandboxSpec, 'workspacePath'>;
   /** `<home>/sessions/<id>/workspace`: the merged view is bound here. */
   stablePath: string;
@@ -167,7 +193,11 @@ export async function openSessionWorkspace(options: OpenSessionWorkspaceOptions)
   const { layers, stablePath } = options;
   await unmountStable(stablePath);
   await removeScratch(scratchOf(stablePath));
-  let current: LayeredSandbox = await layers.sandboxes.start(options.snapshot, options.spec);
+  const pool = options.pooled ? layers.pool : undefined;
+  const first = pool
+    ? await pool.acquire(options.snapshot, options.spec)
+    : { sandbox: await layers.sandboxes.start(options.snapshot, options.spec), warm: false };
+  let current: LayeredSandbox = first.sandbox;
   try {
     await bindStable(current.hostWorkspacePath, stablePath);
   } catch (error) {
@@ -235,6 +265,7 @@ export async function openSessionWorkspace(options: OpenSessionWorkspaceOptions)
     get current() {
       return current;
     },
+    warm: first.warm,
     async snapshot() {
       await restoring?.catch(() => {});
       return current.snapshot();

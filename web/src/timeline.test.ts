@@ -127,6 +127,22 @@ describe('buildTimeline', () => {
       { kind: 'note', text: 'cancel requested' },
     ]);
   });
+
+  it('says when the workspace came from the warm pool', () => {
+    seq = 0;
+    const ready = {
+      type: 'workspace.ready',
+      baseCommit: '0123456789abcdef',
+      path: '/w',
+      sandbox: 'bubblewrap',
+    };
+    const items = buildTimeline([ev({ ...ready, warm: true }), ev({ ...ready, warm: false }), ev(ready)]);
+    expect(items.map((item) => ('text' in item ? item.text : ''))).toEqual([
+      'workspace ready at 0123456789 (bubblewrap, from the warm pool)',
+      'workspace ready at 0123456789 (bubblewrap)',
+      'workspace ready at 0123456789 (bubblewrap)',
+    ]);
+  });
 });
 
 describe('appendEvent', () => {

@@ -95,7 +95,7 @@ function toItem(event: StreamEvent): TimelineItem | null {
       return {
         ...base,
         kind: 'note',
-        text: `workspace ready at ${str(d.baseCommit).slice(0, 10)} (${str(d.sandbox)})`,
+        text: `workspace ready at ${str(d.baseCommit).slice(0, 10)} (${str(d.sandbox)}${d.warm === true ? ', from the warm pool' : ''})`,
       };
     case 'environment.planned':
       return { ...base, kind: 'note', text: `environment: ${str(d.description)}` };

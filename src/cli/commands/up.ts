@@ -108,6 +108,8 @@ export async function runUp(
     process.on('SIGTERM', stop);
   });
   await server.close(STOP_TIMEOUT_MS);
+  // Idle pooled sandboxes: destroyed, their overlays and disk images released.
+  await deps.layers?.pool?.drain();
   await bus?.close();
   await queue?.close();
 }

@@ -67,6 +67,8 @@ export async function runWorker(
       `stopping: no new sessions; ${running.length} running stop after their current step (at most ${options.drainMs / 1000} s)\n`,
     );
     const unfinished = await worker.stop(options.drainMs);
+    // Idle pooled sandboxes: destroyed, their overlays and disk images released (exit would leave them).
+    await deps.layers?.pool?.drain();
     const stopped = running.filter((id) => !unfinished.includes(id));
     if (stopped.length > 0) out.write(`stopped between steps (ended or handed off): ${stopped.join(', ')}\n`);
     if (unfinished.length === 0) return;
@@ -75,10 +77,10 @@ export async function runWorker(
     await deps.store.close();
     await worker.handOff();
     out.write(`handed back to the queue: ${unfinished.join(', ')}\n`);
-    process.exit(0);
-  } finally {
     // Stop their commands and let them release their sandboxes and workspaces before exiting.
     await worker.abandon(10_000);
+    process.exit(0);
+  } finally {
     await queue.close();
   }
 }
