@@ -164,7 +164,7 @@ async function runPhases(
     if (deps.layers && onLayers) {
       const { store } = deps.layers;
       const image = stored?.workspace ? null : environment.image;
-      const start = stored?.workspace ?? {
+      let start = stored?.workspace ?? {
         layers: image ? image.layers : [await baseLayerFor(store, session.repo, session.baseCommit!)],
       };
       const opened: SessionWorkspace = await openSessionWorkspace({
@@ -182,7 +182,11 @@ async function runPhases(
         },
       });
       layered = opened;
-      if (image) await checkoutSessionCommit(workspacePath, session, image);
+      if (image && image.commit !== session.baseCommit) {
+        await checkoutSessionCommit(workspacePath, session, image);
+        // A sandbox that dies before the first step is replaced at the session's commit, not the image's.
+        start = await opened.snapshot();
+      }
       sandbox = opened.sandbox;
     } else {
       await prepareWorkspace(session.repo, session.baseCommit!, workspacePath, {
