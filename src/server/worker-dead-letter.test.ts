@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../test/support/server-harness.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Harness } from '../../test/support/server-harness.ts';
+import { useWorkers } from '../../test/support/worker-fixture.ts';
 import { DEMO_TASK } from '../cli/demo/demo-script.ts';
 import { BadInputError } from '../core/errors.ts';
 import type { Queue } from '../core/ports/queue.ts';
@@ -7,34 +8,15 @@ import type { Store } from '../core/ports/store.ts';
 import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { createManualClock } from '../queue/queue-contract.ts';
 import { createSession } from '../sessions/create-session.ts';
-import { createInProcessEventBus } from './event-bus.ts';
-import { createWorker, SESSION_JOB, type Worker, type WorkerOptions } from './worker.ts';
+import { SESSION_JOB, type WorkerOptions } from './worker.ts';
 
 describe('a session whose job the queue dead-letters', { timeout: 60_000 }, () => {
+  const workers = useWorkers();
   let h: Harness;
-  const workers: Worker[] = [];
-  beforeEach(async () => {
-    h = await createHarness();
+  beforeEach(() => {
+    h = workers.harness();
   });
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) await worker.stop(5_000);
-    await h.close();
-  });
-
-  const start = async (queue: Queue, options: Partial<WorkerOptions>) => {
-    const worker = createWorker({
-      deps: h.deps,
-      queue,
-      bus: createInProcessEventBus(),
-      concurrency: 1,
-      pollMs: 20,
-      recover: 'queued',
-      ...options,
-    });
-    workers.push(worker);
-    await worker.start();
-    return worker;
-  };
+  const start = (queue: Queue, options: Partial<WorkerOptions>) => workers.start({ queue, ...options });
   const waitForEnd = async (id: string) => {
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -94,17 +76,7 @@ describe('a session whose job the queue dead-letters', { timeout: 60_000 }, () =
       },
     }) as Store;
     await queue.enqueue({ kind: SESSION_JOB, key: session.id });
-    const worker = createWorker({
-      deps: { ...h.deps, store },
-      queue,
-      bus: createInProcessEventBus(),
-      concurrency: 1,
-      pollMs: 20,
-      recover: 'queued',
-      reconcileMs: 3_600_000,
-    });
-    workers.push(worker);
-    await worker.start();
+    await workers.start({ deps: { ...h.deps, store }, queue, reconcileMs: 3_600_000 });
 
     const ended = await waitForEnd(session.id);
     expect(ended.state).toBe('failed');

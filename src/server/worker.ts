@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConflictError, describeError, isDrydockError } from '../core/errors.ts';
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Job, Lease, Queue } from '../core/ports/queue.ts';
+import { isSessionTakenOver } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal, type SessionState } from '../core/session-state.ts';
 import { cancelRequested } from '../sessions/follow-ups.ts';
@@ -88,16 +90,13 @@ export interface Worker {
   stop(timeoutMs: number): Promise<string[]>;
   /**
    * Releases the leases of the sessions still running, so another worker resumes them from their
-   * checkpoints at once. Their runs go on in this process: make sure they can no longer write (close
-   * the store, exit) first, or two workers write one session.
+   * checkpoints at once. Make sure their runs can no longer write (close the store) first, or two
+   * workers write one session. With `abandonMs`, the runs are first ended (their commands stopped)
+   * and given that long to release their sandboxes and workspaces, so the exiting worker leaves
+   * nothing mounted, and none of them unmounts a workspace the next worker already mounted: the
+   * leases go only after that.
    */
-  handOff(): Promise<void>;
-  /**
-   * After handOff() with the store closed: ends the runs still going in this process (their commands
-   * are stopped) and waits up to `timeoutMs` for them to release their sandboxes and workspaces, so an
-   * exiting worker leaves no overlay, bind or disk image mounted. They can record nothing more.
-   */
-  abandon(timeoutMs: number): Promise<void>;
+  handOff(options?: { abandonMs?: number }): Promise<void>;
 }
 
 interface Run {
@@ -207,11 +206,16 @@ export function createWorker(options: WorkerOptions): Worker {
       signal: run.controller.signal,
       handOff: run.handOff.signal,
       onEvent: (event) => bus.publish(event),
+      // A fresh fencing token per lease: once this run claimed the session with it, a run of the
+      // session elsewhere (one whose lease expired while it was frozen) can write nothing more.
+      owner: `${workerId}/${randomUUID()}`,
     })
       .then(
         (session) => settle(run, session),
         async (error: unknown) => {
           report(error, sessionId);
+          // Another worker claimed the session: its lease, its job; this run wrote nothing after that.
+          if (isSessionTakenOver(error)) run.lost = true;
           if (run.lost || run.handedOff) return;
           // A drydock error says whether retrying helps; anything else is most likely the store failing.
           const transient = isDrydockError(error) ? error.transient : true;
@@ -358,22 +362,22 @@ export function createWorker(options: WorkerOptions): Worker {
       return [...runs.keys()];
     },
 
-    async abandon(timeoutMs) {
-      for (const run of runs.values()) run.controller.abort();
-      let timeout: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all([...runs.values()].map((run) => run.done)),
-        new Promise<void>((resolve) => {
-          timeout = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timeout);
-    },
-
-    async handOff() {
-      for (const run of runs.values()) {
-        if (run.lost || run.handedOff) continue;
-        run.handedOff = true;
+    async handOff(options = {}) {
+      const handing = [...runs.values()].filter((run) => !run.lost && !run.handedOff);
+      // Marked first: a run that ends now neither acks nor fails its job.
+      for (const run of handing) run.handedOff = true;
+      if (options.abandonMs !== undefined) {
+        for (const run of handing) run.controller.abort();
+        let timeout: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all(handing.map((run) => run.done)),
+          new Promise<void>((resolve) => {
+            timeout = setTimeout(resolve, options.abandonMs);
+          }),
+        ]);
+        clearTimeout(timeout);
+      }
+      for (const run of handing) {
         await queue.release(run.lease).catch((error: unknown) => report(error, run.lease.job.key));
       }
     },

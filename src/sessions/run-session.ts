@@ -103,17 +103,41 @@ export async function runSession(
     signal?: AbortSignal;
     /** The worker is stopping: end after the next saved step, leaving the session live for another worker. */
     handOff?: AbortSignal;
+    /**
+     * A fencing token, fresh for this run: the run claims the session with it (`Store.claimSession`)
+     * and every write of the run names it. When another run claims the session since, this run stops
+     * at the refused write, records nothing more and throws ConflictError `session_taken_over`: the
+     * session is the other's.
+     */
+    owner?: string;
   } = {},
 ): Promise<Session> {
-  const session = await deps.store.getSession(sessionId);
-  if (!session)
+  const read = async () => {
+    const found = await deps.store.getSession(sessionId);
+    if (found) return found;
     throw new NotFoundError(
       'session_not_found',
       `No session ${sessionId}. List sessions with: drydock sessions`,
     );
+  };
+  let session = await read();
   if (isTerminal(session.state)) return session;
-  const recorder = new SessionRecorder(deps.store, session, options);
+  if (options.owner !== undefined) {
+    await deps.store.claimSession(sessionId, options.owner);
+    // Read again after the claim: a run that owned the session until now can write nothing more, so
+    // this is its last state (it may even have ended the session just before).
+    session = await read();
+    if (isTerminal(session.state)) return session;
+  }
+  const recorder = new SessionRecorder(
+    deps.store,
+    session,
+    options,
+    options.owner === undefined ? {} : { owner: options.owner },
+  );
   const ended = await runPhases(deps, recorder, options);
+  // A refusal some write swallowed (a network.blocked event) still ends the run here, unwritten.
+  if (recorder.takenOver) throw recorder.takenOver;
   if (await reopenIfUnread(deps.store, ended.id)) return (await deps.store.getSession(ended.id)) ?? ended;
   return ended;
 }
@@ -238,6 +262,8 @@ async function runPhases(
     }
     return await drive(run);
   } catch (error) {
+    // Another run owns the session now: nothing more may be written, not even its failure.
+    if (recorder.takenOver) throw recorder.takenOver;
     if (isHandOff(error)) {
       await recorder.record([{ type: 'session.handed_off', state: recorder.session.state }]);
       return recorder.session;
@@ -267,6 +293,8 @@ async function closeLayered(
   recorder: SessionRecorder,
   run: SessionRun | null,
 ): Promise<void> {
+  // Taken over: the other run's checkpoint and workspace stand; this one only goes.
+  if (recorder.takenOver) return layered.abandon();
   const last = await layered.close().catch(() => null);
   if (run && last) {
     run.checkpoint = { ...run.checkpoint, workspace: last };

@@ -1,6 +1,6 @@
 import { InternalError } from '../core/errors.ts';
 import type { EventData, SessionEvent } from '../core/events.ts';
-import type { JsonValue, SessionPatch, Store } from '../core/ports/store.ts';
+import { isSessionTakenOver, type JsonValue, type SessionPatch, type Store } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import type { SessionState } from '../core/session-state.ts';
 import { canTransition } from '../core/session-state.ts';
@@ -14,17 +14,33 @@ import type { RunObserver } from './session-deps.ts';
 export class SessionRecorder {
   readonly #store: Store;
   readonly #observer: RunObserver;
+  readonly #owner: string | undefined;
   #session: Session;
   #redact: Redact | null = null;
+  #takenOver: Error | null = null;
 
-  constructor(store: Store, session: Session, observer: RunObserver) {
+  /**
+   * With `owner` (the run's fencing token, claimed on the session), every write is fenced: once the
+   * store refuses one because another run claimed the session, every later record() throws the same
+   * error without touching the store.
+   */
+  constructor(store: Store, session: Session, observer: RunObserver, options: { owner?: string } = {}) {
     this.#store = store;
     this.#session = session;
     this.#observer = observer;
+    this.#owner = options.owner;
   }
 
   get session(): Session {
     return this.#session;
+  }
+
+  /**
+   * The store's refusal (ConflictError `session_taken_over`) once another run took the session over,
+   * else null: this run must stop and write nothing more.
+   */
+  get takenOver(): Error | null {
+    return this.#takenOver;
   }
 
   /**
@@ -45,16 +61,24 @@ export class SessionRecorder {
     patch: SessionPatch = {},
     checkpoint?: JsonValue,
   ): Promise<SessionEvent[]> {
+    if (this.#takenOver !== null) throw this.#takenOver;
     const redact = this.#redact;
-    const written = await this.#store.record(this.#session.id, {
-      events: redact
-        ? events.map((event) => redactJson(event as unknown as JsonValue, redact) as unknown as EventData)
-        : events,
-      patch: redact ? (redactJson(patch as JsonValue, redact) as SessionPatch) : patch,
-      ...(checkpoint === undefined
-        ? {}
-        : { checkpoint: redact ? redactJson(checkpoint, redact) : checkpoint }),
-    });
+    let written: SessionEvent[];
+    try {
+      written = await this.#store.record(this.#session.id, {
+        events: redact
+          ? events.map((event) => redactJson(event as unknown as JsonValue, redact) as unknown as EventData)
+          : events,
+        patch: redact ? (redactJson(patch as JsonValue, redact) as SessionPatch) : patch,
+        ...(checkpoint === undefined
+          ? {}
+          : { checkpoint: redact ? redactJson(checkpoint, redact) : checkpoint }),
+        ...(this.#owner === undefined ? {} : { owner: this.#owner }),
+      });
+    } catch (error) {
+      if (isSessionTakenOver(error)) this.#takenOver = error;
+      throw error;
+    }
     this.#session = { ...this.#session, ...patch };
     for (const event of written) this.#observer.onEvent?.(event);
     return written;

@@ -162,6 +162,12 @@ export interface SessionWorkspace {
    * (withReadableWorkspace). Returns the snapshot (null if it failed).
    */
   close(): Promise<WorkspaceSnapshot | null>;
+  /**
+   * Ends a run whose session another run took over: destroys the sandbox and its overlay, takes no
+   * snapshot, and leaves the stable path alone (the other run may have bound its own workspace there;
+   * it unmounts this run's bind itself when it opens).
+   */
+  abandon(): Promise<void>;
 }
 
 export interface OpenSessionWorkspaceOptions {
@@ -277,6 +283,11 @@ export async function openSessionWorkspace(options: OpenSessionWorkspaceOptions)
       await unmountStable(stablePath).catch(() => {});
       await current.destroy().catch(() => {});
       return last;
+    },
+    async abandon() {
+      await restoring?.catch(() => {});
+      closed = true;
+      await current.destroy().catch(() => {});
     },
   };
 }

@@ -38,6 +38,8 @@ export interface SessionsTable {
   reason: string | null;
   /** JSON `{ name, email }` (migration 0006), or null. */
   requested_by: string | null;
+  /** The fencing token of the run that owns the session (migration 0007), or null. */
+  owner: string | null;
   created_at: string;
   updated_at: string;
 }

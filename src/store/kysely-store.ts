@@ -3,7 +3,14 @@ import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
-import type { ApiToken, Artifact, SessionFilter, Store, StoreWrite } from '../core/ports/store.ts';
+import {
+  type ApiToken,
+  type Artifact,
+  SESSION_TAKEN_OVER,
+  type SessionFilter,
+  type Store,
+  type StoreWrite,
+} from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import type { Database } from './database.ts';
 import { environmentStoreMethods } from './environment-store.ts';
@@ -123,12 +130,20 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
         // seq) sees the events the previous writer committed. Under repeatable read or serializable
         // it would fail with a serialization error instead. SQLite allows a single writer and
         // ignores the level. It always touches updated_at: the session did something.
-        const updated = await trx
+        // A fenced write also matches the owner in the same statement: on Postgres, an UPDATE that
+        // waited for a claim's row lock checks the owner again on the claimed row, so a write and a
+        // claim on one session are ordered and the write never lands after the claim.
+        let update = trx
           .updateTable('sessions')
           .set({ ...toSessionUpdate(patch), updated_at: at })
-          .where('id', '=', sessionId)
-          .executeTakeFirst();
-        if (updated.numUpdatedRows === 0n) throw sessionNotFound(sessionId);
+          .where('id', '=', sessionId);
+        if (write.owner !== undefined) update = update.where('owner', '=', write.owner);
+        const updated = await update.executeTakeFirst();
+        if (updated.numUpdatedRows === 0n) {
+          if (write.owner === undefined) throw sessionNotFound(sessionId);
+          await requireSession(trx, sessionId);
+          throw sessionTakenOver(sessionId);
+        }
 
         const events = await appendEvents(trx, sessionId, write, at);
         await announce(trx, events);
@@ -147,6 +162,15 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
         }
         return events;
       });
+    },
+
+    async claimSession(sessionId, owner) {
+      const updated = await db
+        .updateTable('sessions')
+        .set({ owner })
+        .where('id', '=', sessionId)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw sessionNotFound(sessionId);
     },
 
     async listEvents(sessionId, afterSeq = 0, limit) {
@@ -302,6 +326,13 @@ async function appendEvents(
 async function requireSession(trx: Transaction<Database>, sessionId: string): Promise<void> {
   const row = await trx.selectFrom('sessions').select('id').where('id', '=', sessionId).executeTakeFirst();
   if (!row) throw sessionNotFound(sessionId);
+}
+
+function sessionTakenOver(sessionId: string): ConflictError {
+  return new ConflictError(
+    SESSION_TAKEN_OVER,
+    `Session ${sessionId} was taken over by another run since this one started (a worker claimed it, e.g. after this run's lease expired); this run stops and writes nothing more. Follow the session with: drydock logs ${sessionId}`,
+  );
 }
 
 function sessionNotFound(sessionId: string): NotFoundError {

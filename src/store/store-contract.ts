@@ -7,6 +7,7 @@ import type { JsonValue, Store } from '../core/ports/store.ts';
 import { type Session, ZERO_USAGE } from '../core/session.ts';
 import { describeEnvironmentStoreContract } from './environment-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
+import { describeSessionOwnerStoreContract } from './session-owner-store-contract.ts';
 
 export interface StoreDeps {
   clock: Clock;
@@ -547,5 +548,7 @@ export function describeStoreContract(
     });
 
     describeEnvironmentStoreContract(() => store);
+
+    describeSessionOwnerStoreContract(() => store, newSession);
   });
 }

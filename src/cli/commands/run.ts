@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { styleText } from 'node:util';
 import type { Session } from '../../core/session.ts';
 import { diffStat } from '../../forge/local-delivery.ts';
@@ -51,6 +53,9 @@ export async function runInForeground(
         if (line !== null) out.write(`${line}\n`);
       },
       onModelWait: (waiting) => (waiting ? spinner.start('waiting for the model') : spinner.stop()),
+      // Fenced like a worker's run: a worker that picks the session up (one starting meanwhile enqueues
+      // mid-run sessions without a job) takes it over, and this run stops instead of writing beside it.
+      owner: `cli:${hostname()}:${process.pid}/${randomUUID()}`,
     });
   } finally {
     spinner.stop();

@@ -75,10 +75,10 @@ export async function runWorker(
     // Their runs still go on in this process: fence their writes off (close the store) before another
     // worker may take the sessions, then exit, which ends the runs and their commands.
     await deps.store.close();
-    await worker.handOff();
+    // Their commands are stopped and their workspaces released first (nothing left mounted), then
+    // their leases go back to the queue.
+    await worker.handOff({ abandonMs: 10_000 });
     out.write(`handed back to the queue: ${unfinished.join(', ')}\n`);
-    // Stop their commands and let them release their sandboxes and workspaces before exiting.
-    await worker.abandon(10_000);
     process.exit(0);
   } finally {
     await queue.close();

@@ -1,3 +1,4 @@
+import { type DrydockError, isDrydockError } from '../errors.ts';
 import type { EventData, SessionEvent } from '../events.ts';
 import type { Session } from '../session.ts';
 import type { SessionState } from '../session-state.ts';
@@ -23,6 +24,20 @@ export interface StoreWrite {
   events?: readonly EventData[];
   patch?: SessionPatch;
   checkpoint?: JsonValue;
+  /**
+   * A fencing token: the write happens only while the session's owner (set by `claimSession`) is this
+   * token, else nothing is written and record() throws a ConflictError `session_taken_over`. Without
+   * it the write is not fenced (follow-ups, cancel requests, a worker marking a dead session failed).
+   */
+  owner?: string;
+}
+
+/** The code of the ConflictError a fenced record() throws when another run claimed the session since. */
+export const SESSION_TAKEN_OVER = 'session_taken_over';
+
+/** Whether `error` is a fenced write refused because another run owns the session now. */
+export function isSessionTakenOver(error: unknown): error is DrydockError {
+  return isDrydockError(error) && error.code === SESSION_TAKEN_OVER;
 }
 
 export interface Artifact {
@@ -144,9 +159,17 @@ export interface Store {
   /**
    * Appends events (numbered from the session's last seq + 1, gap-free), applies the patch and
    * replaces the checkpoint, all or nothing. Returns the appended events. Throws NotFoundError for
-   * an unknown session.
+   * an unknown session, and ConflictError `session_taken_over` (writing nothing) when the write names
+   * an `owner` that no longer owns the session.
    */
   record(sessionId: string, record: StoreWrite): Promise<SessionEvent[]>;
+  /**
+   * Makes `owner` (a fencing token, fresh for each run) the session's owner, whoever owned it before:
+   * the caller holds the session's lease, so the newest claim always wins. From then on a record() that
+   * names another owner writes nothing and throws `session_taken_over`. Throws NotFoundError for an
+   * unknown session.
+   */
+  claimSession(sessionId: string, owner: string): Promise<void>;
   /** Events with seq > afterSeq, in order. */
   listEvents(sessionId: string, afterSeq?: number, limit?: number): Promise<SessionEvent[]>;
   loadCheckpoint(sessionId: string): Promise<JsonValue | null>;

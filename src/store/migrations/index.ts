@@ -5,6 +5,7 @@ import { triggers } from './0003-triggers.ts';
 import { jobs } from './0004-jobs.ts';
 import { environments } from './0005-environments.ts';
 import { sessionRequester } from './0006-session-requester.ts';
+import { sessionOwner } from './0007-session-owner.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -17,4 +18,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-jobs': jobs,
   '0005-environments': environments,
   '0006-session-requester': sessionRequester,
+  '0007-session-owner': sessionOwner,
 };
