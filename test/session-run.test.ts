@@ -207,4 +207,43 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
     expect(await store.listSessions()).toEqual([]);
     expect(await readdir(join(dir, 'home'))).not.toContain('sessions');
   });
+  it('delivers once when a run dies between pushing the branch and recording it: the next run finishes the delivery', async () => {
+    const base = git(repo, 'rev-parse', 'HEAD');
+    // The store "dies" at the write that records the delivery: the branch is in the repository by then.
+    let dead = false;
+    const dying = new Proxy(store, {
+      get(target, property) {
+        if (property === 'record') {
+          return async (...args: Parameters<Store['record']>) => {
+            if (dead || args[1].events?.some((event) => event.type === 'delivery.committed')) {
+              dead = true;
+              throw new Error('the process died');
+            }
+            return target.record(...args);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Store;
+    const created = await createSession(deps, { task: DEMO_TASK, repo, model: 'script:demo' });
+    await expect(runSession({ ...deps, store: dying }, created.id)).rejects.toThrow('the process died');
+    const stranded = await store.getSession(created.id);
+    expect(stranded?.state).toBe('delivering');
+    expect(stranded?.branch).toBeNull();
+    const branches = git(repo, 'branch', '--list', 'drydock/*').split('\n').filter(Boolean);
+    expect(branches).toHaveLength(1);
+
+    const session = await runSession(deps, created.id);
+    expect(session.state).toBe('delivered');
+    expect(git(repo, 'branch', '--list', 'drydock/*').split('\n').filter(Boolean)).toHaveLength(1);
+    expect(git(repo, 'rev-parse', session.branch!)).toBe(session.headCommit);
+    expect(git(repo, 'rev-parse', `${session.branch}^`)).toBe(base);
+    expect(testsPassAt(repo, session.branch!)).toBe(true);
+    const events = await store.listEvents(session.id);
+    expect(events.filter((event) => event.data.type === 'delivery.branch')).toHaveLength(1);
+    // The gate and the reviewer had passed: the second run only delivers.
+    expect(events.filter((event) => event.data.type === 'review.completed')).toHaveLength(1);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+  }, 120_000);
 });

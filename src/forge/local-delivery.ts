@@ -58,11 +58,11 @@ export async function deliverBranch(
   repoPath: string,
   branch: string,
   commit: string,
+  options: { replace?: boolean } = {},
 ): Promise<void> {
   await git(['update-ref', `refs/heads/${branch}`, commit], { cwd: workspacePath });
-  await git(['fetch', '--quiet', '--no-tags', workspacePath, `refs/heads/${branch}:refs/heads/${branch}`], {
-    cwd: repoPath,
-  });
+  const refspec = `${options.replace ? '+' : ''}refs/heads/${branch}:refs/heads/${branch}`;
+  await git(['fetch', '--quiet', '--no-tags', workspacePath, refspec], { cwd: repoPath });
   const delivered = (await git(['rev-parse', `refs/heads/${branch}`], { cwd: repoPath })).trim();
   if (delivered !== commit) {
     throw new InternalError(
@@ -70,6 +70,20 @@ export async function deliverBranch(
       `Branch ${branch} in ${repoPath} is at ${delivered}, expected ${commit}.`,
     );
   }
+}
+
+/** The line drydock ends each delivery commit's message with. */
+export function deliveryTrailer(sessionId: string): string {
+  return `drydock session ${sessionId}`;
+}
+
+/**
+ * Whether `ref` (in the repository at `cwd`) is a delivery commit of session `sessionId`: one a run
+ * made and maybe handed over before it could record so (it died in between).
+ */
+export async function isDeliveryOf(cwd: string, ref: string, sessionId: string): Promise<boolean> {
+  const message = await git(['log', '-1', '--format=%B', ref], { cwd }).catch(() => '');
+  return message.split('\n').some((line) => line.trim() === deliveryTrailer(sessionId));
 }
 
 /** `git diff --stat` between two commits of the workspace, for people. */

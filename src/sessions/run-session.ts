@@ -9,7 +9,15 @@ import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
-import { commitWorkspace, deliverBranch } from '../forge/local-delivery.ts';
+import { parseShortStat } from '../forge/diff-stat.ts';
+import { git } from '../forge/git.ts';
+import {
+  type CommitResult,
+  commitWorkspace,
+  deliverBranch,
+  deliveryTrailer,
+  isDeliveryOf,
+} from '../forge/local-delivery.ts';
 import { branchExists, gitUser } from '../forge/local-repository.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { branchName } from './branch-name.ts';
@@ -307,6 +315,8 @@ async function drive(run: SessionRun): Promise<Session> {
   const { recorder } = run;
   for (;;) {
     if (run.signal.aborted) return finishWithout(run, 'cancelled', 'cancelled by the user');
+    // The gate and the reviewer passed before a run died delivering: only the delivery is left.
+    if (recorder.session.state === 'delivering') return deliver(run);
     stopIfHandedOff(run);
     if (recorder.session.state === 'working') {
       run.checkpoint.agent = await runCoder(run, run.checkpoint.agent);
@@ -407,15 +417,18 @@ async function deliver(run: SessionRun): Promise<Session> {
   const { recorder } = run;
   const outcome = run.checkpoint.agent.outcome;
   const summary = outcome?.kind === 'finished' ? outcome.summary : '';
-  await recorder.transition('delivering', { patch: { summary } });
+  // A run that died while delivering left the session here: deliver again, idempotently.
+  if (recorder.session.state !== 'delivering')
+    await recorder.transition('delivering', { patch: { summary } });
   const session = recorder.session;
   const title = session.task.split('\n', 1)[0]!.slice(0, 72);
-  const committed = await commitWorkspace({
-    workspacePath: run.workspacePath,
-    baseCommit: session.baseCommit!,
-    message: `${title}\n\n${summary}\n\ndrydock session ${session.id}`,
-    coAuthor: session.requestedBy ?? (await gitUser(session.repo)),
-  });
+  const committed =
+    (await commitWorkspace({
+      workspacePath: run.workspacePath,
+      baseCommit: session.baseCommit!,
+      message: `${title}\n\n${summary}\n\n${deliveryTrailer(session.id)}`,
+      coAuthor: session.requestedBy ?? (await gitUser(session.repo)),
+    })) ?? (await unrecordedCommit(run.workspacePath, session));
   if (!committed) {
     if (session.headCommit !== null) {
       // A follow-up turn that changed nothing (an answer, not a change): the branch stays where it is.
@@ -430,15 +443,17 @@ async function deliver(run: SessionRun): Promise<Session> {
       'the agent finished without changing any file, so there is nothing to deliver',
     );
   }
-  // A later turn moves the session's own branch forward; a new branch must not exist yet.
+  // A later turn moves the session's own branch forward; a new branch must not exist yet, unless an
+  // earlier delivery of this very session made it and died before recording it (then it is replaced).
   const branch = session.branch ?? branchName(session.task, session.id);
-  if (session.branch === null && (await branchExists(session.repo, branch))) {
+  const existing = session.branch === null && (await branchExists(session.repo, branch));
+  if (existing && !(await isDeliveryOf(session.repo, branch, session.id))) {
     throw new InternalError(
       'branch_exists',
       `Branch ${branch} already exists in ${session.repo}; drydock will not move it.`,
     );
   }
-  await deliverBranch(run.workspacePath, session.repo, branch, committed.commit);
+  await deliverBranch(run.workspacePath, session.repo, branch, committed.commit, { replace: existing });
   await saveArtifact(run, 'pull-request.md', pullRequestDescription(reportInput(run)), 'text/markdown');
   await recorder.transition('delivered', {
     patch: { branch, headCommit: committed.commit },
@@ -454,6 +469,19 @@ async function deliver(run: SessionRun): Promise<Session> {
     ],
   });
   return recorder.session;
+}
+
+/**
+ * The delivery commit a run made in the workspace and died before recording (a plain clone keeps
+ * it; a layered workspace resumes from the snapshot before it and commits again): HEAD, when it is
+ * not the recorded head and its message names this session. Null otherwise.
+ */
+async function unrecordedCommit(workspacePath: string, session: Session): Promise<CommitResult | null> {
+  const head = (await git(['rev-parse', 'HEAD'], { cwd: workspacePath })).trim();
+  if (head === (session.headCommit ?? session.baseCommit)) return null;
+  if (!(await isDeliveryOf(workspacePath, head, session.id))) return null;
+  const stat = await git(['diff', '--shortstat', session.baseCommit!, head], { cwd: workspacePath });
+  return { commit: head, ...parseShortStat(stat) };
 }
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'];
