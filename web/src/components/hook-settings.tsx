@@ -1,10 +1,15 @@
-import { useState } from 'react';
 import { ApiError } from '../api.ts';
 import { useApi } from '../api-context.ts';
 import { firstLine } from '../format.ts';
 import type { NewHookInput } from '../types.ts';
-import { usePoll } from '../use-poll.ts';
-import { ErrorBanner, PauseStatus, RowActions, SettingsField, useSettingsForm } from './settings-parts.tsx';
+import {
+  ErrorBanner,
+  PauseStatus,
+  RowActions,
+  SettingsField,
+  useSettingsForm,
+  useSettingsList,
+} from './settings-parts.tsx';
 
 const EMPTY = { name: '', scheme: 'hmac', secret: '', repo: '', template: '', model: '' };
 
@@ -14,10 +19,7 @@ const EMPTY = { name: '', scheme: 'hmac', secret: '', repo: '', template: '', mo
  */
 export function HookSettings() {
   const api = useApi();
-  const [version, setVersion] = useState(0);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const { data, error } = usePoll(() => api.listHooks(), 10_000, String(version));
-  const reload = () => setVersion((v) => v + 1);
+  const { data, error, actionError, setActionError, reload, act } = useSettingsList(() => api.listHooks());
   const form = useSettingsForm('hook', EMPTY, async (values) => {
     const input: NewHookInput = {
       name: values.name.trim(),
@@ -30,11 +32,6 @@ export function HookSettings() {
     await api.createHook(input);
     reload();
   });
-  const act = async (action: Promise<unknown>) => {
-    setActionError(null);
-    await action;
-    reload();
-  };
 
   if (error instanceof ApiError && error.status === 403) {
     return (

@@ -1,19 +1,23 @@
-import { useState } from 'react';
 import { useApi } from '../api-context.ts';
 import { firstLine } from '../format.ts';
 import type { NewScheduleInput } from '../types.ts';
-import { usePoll } from '../use-poll.ts';
-import { ErrorBanner, PauseStatus, RowActions, SettingsField, useSettingsForm } from './settings-parts.tsx';
+import {
+  ErrorBanner,
+  PauseStatus,
+  RowActions,
+  SettingsField,
+  useSettingsForm,
+  useSettingsList,
+} from './settings-parts.tsx';
 
 const EMPTY = { name: '', cron: '', timezone: 'UTC', repo: '', task: '', model: '' };
 
 /** Cron schedules: each runs a task on a repository; members add, pause, resume and delete them. */
 export function ScheduleSettings() {
   const api = useApi();
-  const [version, setVersion] = useState(0);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const { data, error } = usePoll(() => api.listSchedules(), 10_000, String(version));
-  const reload = () => setVersion((v) => v + 1);
+  const { data, error, actionError, setActionError, reload, act } = useSettingsList(() =>
+    api.listSchedules(),
+  );
   const form = useSettingsForm('schedule', EMPTY, async (values) => {
     const input: NewScheduleInput = {
       name: values.name.trim(),
@@ -26,11 +30,6 @@ export function ScheduleSettings() {
     await api.createSchedule(input);
     reload();
   });
-  const act = async (action: Promise<unknown>) => {
-    setActionError(null);
-    await action;
-    reload();
-  };
 
   return (
     <section className="settings-section" data-section="schedules">

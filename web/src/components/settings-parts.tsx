@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { ApiError } from '../api.ts';
+import { usePoll } from '../use-poll.ts';
 import { ErrorBanner } from './error-banner.tsx';
 
 /** A labelled input of a settings form, with the API's error for its field under it. */
@@ -20,6 +21,23 @@ export function SettingsField(props: {
       {props.error && <span className="field-error">{props.error}</span>}
     </div>
   );
+}
+
+/**
+ * A settings list: polled every 10 s and at once after each change; `act` runs a row action (pause,
+ * delete), reloads after it, and keeps the action's own error apart from the list's.
+ */
+export function useSettingsList<T>(load: () => Promise<T>) {
+  const [version, setVersion] = useState(0);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const { data, error } = usePoll(load, 10_000, String(version));
+  const reload = () => setVersion((v) => v + 1);
+  const act = async (action: Promise<unknown>) => {
+    setActionError(null);
+    await action;
+    reload();
+  };
+  return { data, error, actionError, setActionError, reload, act };
 }
 
 /**

@@ -1,29 +1,28 @@
-import { useState } from 'react';
 import { useApi } from '../api-context.ts';
 import type { NewSlackChannelInput } from '../types.ts';
-import { usePoll } from '../use-poll.ts';
-import { ErrorBanner, PauseStatus, RowActions, SettingsField, useSettingsForm } from './settings-parts.tsx';
+import {
+  ErrorBanner,
+  PauseStatus,
+  RowActions,
+  SettingsField,
+  useSettingsForm,
+  useSettingsList,
+} from './settings-parts.tsx';
 
 const EMPTY = { channel: '', repo: '', model: '' };
 
 /** Slack channel defaults: the repository an `@drydock` request there runs on when it names none. */
 export function SlackChannelSettings() {
   const api = useApi();
-  const [version, setVersion] = useState(0);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const { data, error } = usePoll(() => api.listSlackChannels(), 10_000, String(version));
-  const reload = () => setVersion((v) => v + 1);
+  const { data, error, actionError, setActionError, reload, act } = useSettingsList(() =>
+    api.listSlackChannels(),
+  );
   const form = useSettingsForm('slack', EMPTY, async (values) => {
     const input: NewSlackChannelInput = { channel: values.channel.trim(), repo: values.repo.trim() };
     if (values.model.trim()) input.model = values.model.trim();
     await api.createSlackChannel(input);
     reload();
   });
-  const act = async (action: Promise<unknown>) => {
-    setActionError(null);
-    await action;
-    reload();
-  };
 
   return (
     <section className="settings-section" data-section="slack">
