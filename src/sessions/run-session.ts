@@ -3,30 +3,19 @@ import type { AgentState } from '../agent/agent-state.ts';
 import { coderSystemPrompt } from '../agent/coder-prompt.ts';
 import { runAgent } from '../agent/loop.ts';
 import { createCodingTools } from '../agent/tools/index.ts';
-import { describeError, InternalError, isDrydockError, NotFoundError } from '../core/errors.ts';
+import { describeError, isDrydockError, NotFoundError } from '../core/errors.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
-import { parseShortStat } from '../forge/diff-stat.ts';
-import { git } from '../forge/git.ts';
-import {
-  type CommitResult,
-  commitWorkspace,
-  deliverBranch,
-  deliveryTrailer,
-  isDeliveryOf,
-} from '../forge/local-delivery.ts';
-import { branchExists, gitUser } from '../forge/local-repository.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
-import { branchName } from './branch-name.ts';
 import { followUpPrompt, messageTexts, reopenIfUnread } from './follow-ups.ts';
 import { decideAfterAgent } from './outcome.ts';
-import { bowOutReport, pullRequestDescription, type ReportInput } from './reports.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
-import { findingResponses, initialCheckpoint, openTurn } from './session-checkpoint.ts';
+import { initialCheckpoint, openTurn } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
+import { deliver, finishWithout } from './session-ending.ts';
 import {
   checkoutSessionCommit,
   redactingSandbox,
@@ -387,101 +376,6 @@ async function takeMessages(run: SessionRun): Promise<string[]> {
   if (events.length === 0) return [];
   run.checkpoint = { ...run.checkpoint, messagesSeenSeq: events.at(-1)!.seq };
   return messageTexts(events).map(followUpPrompt);
-}
-
-function reportInput(run: SessionRun): ReportInput {
-  const { gate, agent } = run.checkpoint;
-  const outcome = agent.outcome;
-  return {
-    session: run.recorder.session,
-    summary: outcome?.kind === 'finished' ? outcome.summary : '',
-    baseline: gate.baseline ?? [],
-    after: gate.lastAfter ?? [],
-    verdict: gate.lastVerdict,
-    findings: gate.findings,
-    responses: findingResponses(agent),
-    openFindings: gate.openFindings,
-    reviewSummary: gate.reviewSummary,
-  };
-}
-
-async function finishWithout(run: SessionRun, state: 'bowed_out' | 'failed' | 'cancelled', reason: string) {
-  if (state === 'bowed_out') {
-    await saveArtifact(run, 'report.md', bowOutReport({ ...reportInput(run), reason }), 'text/markdown');
-  }
-  await run.recorder.transition(state, { reason, patch: { reason } });
-  return run.recorder.session;
-}
-
-async function deliver(run: SessionRun): Promise<Session> {
-  const { recorder } = run;
-  const outcome = run.checkpoint.agent.outcome;
-  const summary = outcome?.kind === 'finished' ? outcome.summary : '';
-  // A run that died while delivering left the session here: deliver again, idempotently.
-  if (recorder.session.state !== 'delivering')
-    await recorder.transition('delivering', { patch: { summary } });
-  const session = recorder.session;
-  const title = session.task.split('\n', 1)[0]!.slice(0, 72);
-  const committed =
-    (await commitWorkspace({
-      workspacePath: run.workspacePath,
-      baseCommit: session.baseCommit!,
-      message: `${title}\n\n${summary}\n\n${deliveryTrailer(session.id)}`,
-      coAuthor: session.requestedBy ?? (await gitUser(session.repo)),
-    })) ?? (await unrecordedCommit(run.workspacePath, session));
-  if (!committed) {
-    if (session.headCommit !== null) {
-      // A follow-up turn that changed nothing (an answer, not a change): the branch stays where it is.
-      await recorder.transition('delivered', {
-        reason: 'this turn changed no file; the branch is unchanged',
-      });
-      return recorder.session;
-    }
-    return finishWithout(
-      run,
-      'bowed_out',
-      'the agent finished without changing any file, so there is nothing to deliver',
-    );
-  }
-  // A later turn moves the session's own branch forward; a new branch must not exist yet, unless an
-  // earlier delivery of this very session made it and died before recording it (then it is replaced).
-  const branch = session.branch ?? branchName(session.task, session.id);
-  const existing = session.branch === null && (await branchExists(session.repo, branch));
-  if (existing && !(await isDeliveryOf(session.repo, branch, session.id))) {
-    throw new InternalError(
-      'branch_exists',
-      `Branch ${branch} already exists in ${session.repo}; drydock will not move it.`,
-    );
-  }
-  await deliverBranch(run.workspacePath, session.repo, branch, committed.commit, { replace: existing });
-  await saveArtifact(run, 'pull-request.md', pullRequestDescription(reportInput(run)), 'text/markdown');
-  await recorder.transition('delivered', {
-    patch: { branch, headCommit: committed.commit },
-    events: [
-      {
-        type: 'delivery.committed',
-        commit: committed.commit,
-        filesChanged: committed.filesChanged,
-        insertions: committed.insertions,
-        deletions: committed.deletions,
-      },
-      { type: 'delivery.branch', branch, repo: session.repo, commit: committed.commit },
-    ],
-  });
-  return recorder.session;
-}
-
-/**
- * The delivery commit a run made in the workspace and died before recording (a plain clone keeps
- * it; a layered workspace resumes from the snapshot before it and commits again): HEAD, when it is
- * not the recorded head and its message names this session. Null otherwise.
- */
-async function unrecordedCommit(workspacePath: string, session: Session): Promise<CommitResult | null> {
-  const head = (await git(['rev-parse', 'HEAD'], { cwd: workspacePath })).trim();
-  if (head === (session.headCommit ?? session.baseCommit)) return null;
-  if (!(await isDeliveryOf(workspacePath, head, session.id))) return null;
-  const stat = await git(['diff', '--shortstat', session.baseCommit!, head], { cwd: workspacePath });
-  return { commit: head, ...parseShortStat(stat) };
 }
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'];
