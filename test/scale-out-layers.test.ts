@@ -4,44 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SCRIPT } from '../src/cli/demo/demo-script.ts';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { SessionEvent } from '../src/core/events.ts';
 import { createLayerStore } from '../src/environments/layer-store.ts';
 import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { type S3TestServer, startS3TestServer } from '../src/environments/s3-test-server.ts';
-import type { Script } from '../src/models/script-file.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
+import { killableScript } from './support/killable-script.ts';
+import { killAll } from './support/processes.ts';
 import { removeTestDir } from './support/remove-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
 const ADMIN = 'dd_scale-out-layers-admin';
 
-/** Writes a file, fixes the bug, then sleeps 3 s: the worker is killed there. The reviewer approves. */
-const SCRIPT: Script = {
-  coder: [
-    { toolCalls: [{ name: 'bash', input: { command: 'echo once >> steps.log' } }] },
-    {
-      toolCalls: [
-        {
-          name: 'edit_file',
-          input: {
-            path: 'src/stats.js',
-            oldText: 'for (let i = 1; i < numbers.length; i++)',
-            newText: 'for (let i = 0; i < numbers.length; i++)',
-          },
-        },
-      ],
-    },
-    { toolCalls: [{ name: 'bash', input: { command: 'sleep 3' } }] },
-    // Fails unless the first machine's file reached this workspace.
-    {
-      toolCalls: [{ name: 'bash', input: { command: 'grep -q once steps.log && echo after >> steps.log' } }],
-    },
-    { toolCalls: [{ name: 'finish', input: { summary: 'mean() now starts at index 0; npm test passes.' } }] },
-  ],
-  reviewer: Array.isArray(DEMO_SCRIPT) ? [] : (DEMO_SCRIPT.reviewer ?? []),
-};
+// After the kill: fails unless the first machine's file reached this workspace.
+const SCRIPT = killableScript('grep -q once steps.log && echo after >> steps.log');
 
 const probe = await mkdtemp(join(tmpdir(), 'drydock-probe-'));
 const { mode, reason } = await detectWorkspaceMode(await createLayerStore(probe));
@@ -91,27 +68,9 @@ describe.skipIf(mode !== 'overlay')(
     });
 
     afterAll(async () => {
-      for (const proc of procs)
-        if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
-      await Promise.all(
-        procs.map((proc) =>
-          proc.child.exitCode !== null || proc.child.signalCode !== null
-            ? null
-            : new Promise((resolve) => proc.child.once('exit', resolve)),
-        ),
-      );
-      // Ended sessions stay mounted at their workspace path; the killed worker's overlay too.
-      if (dir) {
-        const mounts = spawnSync('sh', ['-c', `grep -o ' ${dir}[^ ]*' /proc/self/mountinfo | sort -r`], {
-          encoding: 'utf8',
-        }).stdout;
-        for (const point of mounts
-          .split('\n')
-          .map((line) => line.trim())
-          .filter(Boolean))
-          spawnSync('umount', ['-l', point]);
-        await removeTestDir(dir);
-      }
+      await killAll(procs.map((proc) => proc.child));
+      // The killed worker's overlay and binds are still mounted: removeTestDir unmounts them.
+      if (dir) await removeTestDir(dir);
       await s3?.stop();
       await postgres?.stop();
     });

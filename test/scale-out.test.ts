@@ -4,43 +4,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SCRIPT } from '../src/cli/demo/demo-script.ts';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { SessionEvent } from '../src/core/events.ts';
 import { readOwner } from '../src/environments/workspace-owner.ts';
-import type { Script } from '../src/models/script-file.ts';
 import { readMounts } from '../src/sandbox/disk-quota.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
+import { killableScript } from './support/killable-script.ts';
+import { killAll } from './support/processes.ts';
 import { removeTestDir } from './support/remove-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
 const ADMIN = 'dd_scale-out-admin';
 
-/**
- * The coder appends a line to a file (a step that shows if it ever runs twice), fixes the bug, then
- * sleeps 3 s: the worker holding the session is killed there. The reviewer approves.
- */
-const SCRIPT: Script = {
-  coder: [
-    { toolCalls: [{ name: 'bash', input: { command: 'echo once >> steps.log' } }] },
-    {
-      toolCalls: [
-        {
-          name: 'edit_file',
-          input: {
-            path: 'src/stats.js',
-            oldText: 'for (let i = 1; i < numbers.length; i++)',
-            newText: 'for (let i = 0; i < numbers.length; i++)',
-          },
-        },
-      ],
-    },
-    { toolCalls: [{ name: 'bash', input: { command: 'sleep 3' } }] },
-    { toolCalls: [{ name: 'bash', input: { command: 'echo after >> steps.log' } }] },
-    { toolCalls: [{ name: 'finish', input: { summary: 'mean() now starts at index 0; npm test passes.' } }] },
-  ],
-  reviewer: Array.isArray(DEMO_SCRIPT) ? [] : (DEMO_SCRIPT.reviewer ?? []),
-};
+const SCRIPT = killableScript('echo after >> steps.log');
 
 interface Proc {
   child: ChildProcess;
@@ -92,15 +68,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
   });
 
   afterAll(async () => {
-    for (const proc of procs)
-      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
-    await Promise.all(
-      procs.map((proc) =>
-        proc.child.exitCode !== null || proc.child.signalCode !== null
-          ? null
-          : new Promise((resolve) => proc.child.once('exit', resolve)),
-      ),
-    );
+    await killAll(procs.map((proc) => proc.child));
     await postgres?.stop();
     if (dir) await removeTestDir(dir);
   });
