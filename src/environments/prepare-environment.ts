@@ -41,6 +41,8 @@ export interface PrepareOptions {
   commit: string;
   /** Build a new image even when a current one exists (`drydock env build`). */
   force?: boolean;
+  /** The repository's secrets when the caller has read them already (else they are read here). */
+  secrets?: NamedSecret[];
   /** Only the plan and the secrets: no image is looked up or built (a resumed session has its workspace). */
   planOnly?: boolean;
   onDecision?: (plan: EnvironmentPlan, decision: RebuildDecision | null) => void | Promise<void>;
@@ -79,7 +81,7 @@ export async function prepareEnvironment(
   const files = await listFilesAt(repo, commit);
   const packageJson = files.includes('package.json') ? await readJson(repo, commit, 'package.json') : null;
   const plan = planEnvironment({ config, files, packageJson });
-  const secrets = await deps.vault.forRepo(repo);
+  const secrets = options.secrets ?? (await deps.vault.forRepo(repo));
   const redact = createRedactor(secrets);
   const none = { plan, image: null, built: false, decision: null, log: '', secrets, redact };
   if (plan.setup.length === 0 || !deps.layers || options.planOnly) {

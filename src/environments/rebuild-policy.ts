@@ -45,7 +45,8 @@ export function decideRebuild(input: RebuildInput): RebuildDecision {
   return { action: 'reuse', image: match, reason: `image ${match.id} is current (${formatAge(ageMs)} old)` };
 }
 
-function formatAge(ms: number): string {
+/** `42 s`, `5 min`, `3 h`, `2 days`: an age for people. Pure. */
+export function formatAge(ms: number): string {
   if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))} s`;
   if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
   if (ms < 172_800_000) return `${Math.round(ms / 3_600_000)} h`;

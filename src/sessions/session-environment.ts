@@ -58,6 +58,7 @@ export async function resolveSessionEnvironment(
     {
       repo: session.repo,
       commit: session.baseCommit!,
+      secrets: known,
       planOnly: !options.firstRun,
       signal: options.signal,
       // Building can take minutes: say so, and which command runs, as it happens.

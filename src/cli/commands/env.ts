@@ -1,6 +1,7 @@
 import { BadInputError } from '../../core/errors.ts';
 import type { EnvironmentImage } from '../../core/ports/store.ts';
 import { prepareEnvironment, RUNTIME_VERSION } from '../../environments/prepare-environment.ts';
+import { formatAge } from '../../environments/rebuild-policy.ts';
 import { NO_SECRETS } from '../../environments/secret-vault.ts';
 import { resolveLocalRepository } from '../../forge/local-repository.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
@@ -99,11 +100,4 @@ export async function envRemove(deps: SessionDeps, id: string, write: Write): Pr
     );
   }
   write(`removed image ${id}: the next session on its repository builds a new one\n`);
-}
-
-function formatAge(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
-  if (ms < 172_800_000) return `${Math.round(ms / 3_600_000)} h`;
-  return `${Math.round(ms / 86_400_000)} days`;
 }
