@@ -13,12 +13,8 @@ import { createLayeredSandboxes, type LayeredSandbox } from '../src/environments
 import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { prepareWorkspace } from '../src/environments/local-workspace.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
-import {
-  diskQuotaSupport,
-  mountDiskVolume,
-  readMounts,
-  unmountDiskVolume,
-} from '../src/sandbox/disk-quota.ts';
+import { diskQuotaSupport, mountDiskVolume, unmountDiskVolume } from '../src/sandbox/disk-quota.ts';
+import { readMounts } from '../src/sandbox/mount-table.ts';
 import type { BenchContext, Benchmark, Row } from './benchmark.ts';
 import { parseBenchConfig } from './config.ts';
 import { measureInterleaved, summaryOf, timed } from './measure.ts';

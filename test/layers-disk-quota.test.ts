@@ -3,9 +3,9 @@
  * ext4 image, frozen across file systems, and a clone on an image mounted at the workspace path. Every
  * test cleans up its mounts and loop devices, failing or not. Skipped where quotas cannot work here.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, realpath, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,10 @@ import {
   remountWorkspaceDisk,
   workspaceDiskImage,
 } from '../src/environments/local-workspace.ts';
-import { diskQuotaSupport, readMounts, unmountDiskVolume } from '../src/sandbox/disk-quota.ts';
+import { diskQuotaSupport, unmountDiskVolume } from '../src/sandbox/disk-quota.ts';
 import { createHostProvider } from '../src/sandbox/host-provider.ts';
+import { mountsUnder } from '../src/sandbox/mount-table.ts';
+import { loopsBackedUnder, removeTestDir } from './support/remove-dir.ts';
 
 const MiB = 1024 * 1024;
 const support = await diskQuotaSupport();
@@ -38,24 +40,8 @@ const git = (cwd: string, ...args: string[]): string =>
     encoding: 'utf8',
   });
 
-async function mountsUnder(dir: string): Promise<string[]> {
-  return (await readMounts()).map((entry) => entry.mountPoint).filter((point) => point.startsWith(dir));
-}
-
-async function loopsBackedUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const device of await readdir('/sys/block').catch(() => [])) {
-    const backing = await readFile(`/sys/block/${device}/loop/backing_file`, 'utf8').catch(() => '');
-    if (backing.startsWith(dir)) found.push(device);
-  }
-  return found;
-}
-
 afterAll(async () => {
-  for (const point of (await mountsUnder(parent)).sort((a, b) => b.length - a.length)) {
-    spawnSync('umount', ['-l', point]);
-  }
-  await rm(parent, { recursive: true, force: true });
+  await removeTestDir(parent);
 });
 
 /** Every kind of change a frozen layer must carry, made on the host through the merged view. */

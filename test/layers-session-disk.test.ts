@@ -4,8 +4,8 @@
  * the agent deletes the file, and the session is delivered. Once on a layered workspace, once on a
  * plain clone. Mounts and loop devices are removed at the end, failing or not.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,13 +20,15 @@ import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { createModelRouter } from '../src/models/router.ts';
 import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
-import { diskQuotaSupport, readMounts } from '../src/sandbox/disk-quota.ts';
+import { diskQuotaSupport } from '../src/sandbox/disk-quota.ts';
+import { readMounts } from '../src/sandbox/mount-table.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { runSession, withReadableWorkspace, workspacePathOf } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { sweepSessionLeftovers } from '../src/sessions/workspace-gc.ts';
 import { createSequentialIds } from '../src/store/ids.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { loopsBackedUnder, removeTestDir } from './support/remove-dir.ts';
 
 const MiB = 1024 * 1024;
 const dir = await mkdtemp(join(tmpdir(), 'drydock-session-disk-'));
@@ -58,21 +60,8 @@ const coder: ScriptTurn[] = [
 const scripts: Record<string, Script> = { disk: { coder, reviewer } };
 
 afterAll(async () => {
-  const points = (await readMounts())
-    .map((entry) => entry.mountPoint)
-    .filter((point) => point.startsWith(dir));
-  for (const point of points.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', point]);
-  await rm(dir, { recursive: true, force: true });
+  await removeTestDir(dir);
 });
-
-async function loopsBackedUnder(path: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const device of await readdir('/sys/block').catch(() => [])) {
-    const backing = await readFile(`/sys/block/${device}/loop/backing_file`, 'utf8').catch(() => '');
-    if (backing.startsWith(path)) found.push(device);
-  }
-  return found;
-}
 
 describe.skipIf(!support.ok)('a session that fills its disk quota', () => {
   const stores: Store[] = [];

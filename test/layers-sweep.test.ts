@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,10 @@ import {
 } from '../src/environments/layered-workspace.ts';
 import { bindStable, mountSnapshotView } from '../src/environments/stable-mount.ts';
 import { sweepWorkspaces } from '../src/environments/workspace-sweep.ts';
-import { diskQuotaSupport, mountDiskVolume, readMounts } from '../src/sandbox/disk-quota.ts';
+import { diskQuotaSupport, mountDiskVolume } from '../src/sandbox/disk-quota.ts';
+import { mountsUnder } from '../src/sandbox/mount-table.ts';
 import { type LayerReferences, pruneLayers } from '../src/sessions/workspace-gc.ts';
+import { loopsBackedUnder, removeTestDir } from './support/remove-dir.ts';
 
 const MiB = 1024 * 1024;
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
@@ -31,25 +33,8 @@ const parent = await realpath(await mkdtemp(join(tmpdir(), 'drydock-sweep-')));
 const support = await diskQuotaSupport();
 const { mode } = await detectWorkspaceMode(await createLayerStore(join(parent, 'probe')));
 
-async function mountsUnder(dir: string): Promise<string[]> {
-  return (await readMounts()).map((entry) => entry.mountPoint).filter((point) => point.startsWith(dir));
-}
-
-async function loopsBackedUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const device of await readdir('/sys/block').catch(() => [])) {
-    const backing = await readFile(`/sys/block/${device}/loop/backing_file`, 'utf8').catch(() => '');
-    if (backing.startsWith(dir)) found.push(device);
-  }
-  return found;
-}
-
 afterAll(async () => {
-  for (const point of (await mountsUnder(parent)).sort((a, b) => b.length - a.length)) {
-    spawnSync('umount', ['-l', point]);
-  }
-  for (const device of await loopsBackedUnder(parent)) spawnSync('losetup', ['-d', `/dev/${device}`]);
-  await rm(parent, { recursive: true, force: true });
+  await removeTestDir(parent);
 });
 
 async function storeWithLayer(home: string, content: string): Promise<{ store: LayerStore; id: string }> {

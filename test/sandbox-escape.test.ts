@@ -14,7 +14,7 @@ import { createLayerStore } from '../src/environments/layer-store.ts';
 import { createLayeredSandboxes, type LayeredSandbox } from '../src/environments/layered-sandbox.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import { parseOomKillCount } from '../src/sandbox/cgroup-layout.ts';
-import { diskQuotaSupport, readMounts } from '../src/sandbox/disk-quota.ts';
+import { diskQuotaSupport } from '../src/sandbox/disk-quota.ts';
 import {
   cgroupDir,
   detectLimitEnvironment,
@@ -27,8 +27,10 @@ import {
   chooseLimitPlan,
   MIN_ADDRESS_SPACE_BYTES,
 } from '../src/sandbox/limit-plan.ts';
+import { mountsUnder } from '../src/sandbox/mount-table.ts';
 import { resolveSandboxLimits } from '../src/sandbox/resource-limits.ts';
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
+import { loopsBackedUnder, removeTestDir } from './support/remove-dir.ts';
 
 const MiB = 1024 * 1024;
 const SMALL: SandboxLimits = { memoryBytes: 64 * MiB, pids: 64, cpus: 0.5, tmpBytes: 8 * MiB };
@@ -428,28 +430,6 @@ describe('bubblewrap sandbox without cgroups', () => {
   });
 });
 
-/** Loop devices whose backing file is under `dir`. */
-async function loopsBackedUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const device of await readdir('/sys/block').catch(() => [])) {
-    if (!device.startsWith('loop')) continue;
-    const backing = await readFile(`/sys/block/${device}/loop/backing_file`, 'utf8').catch(() => '');
-    if (backing.startsWith(dir)) found.push(`${device}: ${backing.trim()}`);
-  }
-  return found;
-}
-
-/** Mount points at or under `dir`. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  return (await readMounts()).map((entry) => entry.mountPoint).filter((point) => point.startsWith(dir));
-}
-
-/** Lazily unmounts whatever a failed test left under `dir`, deepest first, so no loop device stays behind. */
-async function unmountEverythingUnder(dir: string): Promise<void> {
-  const points = (await mountsUnder(dir)).sort((a, b) => b.length - a.length);
-  for (const point of points) spawnSync('umount', ['-l', point]);
-}
-
 /** The host path of a sandbox's disk image ('' without one). */
 function imageOf(sandbox: Sandbox): string {
   const disk = sandbox.limits?.disk;
@@ -484,8 +464,7 @@ describe.skipIf(!quotaSupport.ok)('a workspace with a disk quota, filled', () =>
   });
   afterAll(async () => {
     await sandbox?.destroy().catch(() => {});
-    await unmountEverythingUnder(parent);
-    await rm(parent, { recursive: true, force: true });
+    await removeTestDir(parent);
   });
 
   it('fails the writes past the quota with ENOSPC and a note, and stays usable', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { SessionEvent } from '../src/core/events.ts';
 import { readOwner } from '../src/environments/workspace-owner.ts';
-import { readMounts } from '../src/sandbox/disk-quota.ts';
+import { readMounts } from '../src/sandbox/mount-table.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
 import { killableScript } from './support/killable-script.ts';
 import { killAll } from './support/processes.ts';

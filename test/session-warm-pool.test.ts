@@ -7,7 +7,7 @@
  * sandbox killed while it waits is not handed over. Draining the pool leaves nothing mounted.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { createModelRouter } from '../src/models/router.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import { mountsUnder } from '../src/sandbox/mount-table.ts';
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { runSession } from '../src/sessions/run-session.ts';
@@ -192,11 +193,3 @@ describe.skipIf(mode !== 'overlay')(`sessions with a warm pool (${reason})`, () 
     expect(await readdir(join(home, 'overlays'))).toEqual([]);
   }, 180_000);
 });
-
-async function mountsUnder(path: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((point) => point.startsWith(`${path}/`));
-}

@@ -8,6 +8,7 @@ import {
   mountDiskVolume,
   unmountDiskVolume,
 } from '../sandbox/disk-quota.ts';
+import { mountsUnder } from '../sandbox/mount-table.ts';
 import type { LayerStore } from './layer-store.ts';
 import { planOverlayMounts } from './overlay-plan.ts';
 import { runProgram } from './run-program.ts';
@@ -91,20 +92,6 @@ export async function detectWorkspaceMode(store: LayerStore): Promise<WorkspaceM
   } finally {
     await rm(trial, { recursive: true, force: true });
   }
-}
-
-/** Mount points at or under `dir`, deepest first, from /proc/self/mountinfo. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const points = info
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((point): point is string => point !== undefined)
-    .map((point) =>
-      point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))),
-    )
-    .filter((point) => point === dir || point.startsWith(`${dir}/`));
-  return points.sort((a, b) => b.length - a.length);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { git, tryGit } from '../forge/git.ts';
-import { DISK_IMAGE_SUFFIX, diskQuotaSupport, mountDiskVolume, readMounts } from '../sandbox/disk-quota.ts';
+import { DISK_IMAGE_SUFFIX, diskQuotaSupport, mountDiskVolume } from '../sandbox/disk-quota.ts';
+import { readMounts } from '../sandbox/mount-table.ts';
 
 /**
  * A session's workspace: a clone of the repository at the base commit, in drydock's data directory.

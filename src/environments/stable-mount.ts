@@ -1,5 +1,6 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isMountPoint } from '../sandbox/mount-table.ts';
 import type { LayerStore } from './layer-store.ts';
 import { runProgram } from './run-program.ts';
 
@@ -9,18 +10,6 @@ import { runProgram } from './run-program.ts';
  * view of the last snapshot's layers once the session has ended. Host git, delivery, the
  * server's diff routes and `drydock pull` only ever use the stable path.
  */
-
-async function isMountPoint(path: string): Promise<boolean> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  return info.split('\n').some((line) => {
-    const point = line.split(' ')[4];
-    if (point === undefined) return false;
-    const decoded = point.replace(/\\([0-7]{3})/g, (_, octal: string) =>
-      String.fromCharCode(Number.parseInt(octal, 8)),
-    );
-    return decoded === path;
-  });
-}
 
 /** Unmounts whatever is mounted at `path` (stacked mounts too). Idempotent. */
 export async function unmountStable(path: string): Promise<void> {

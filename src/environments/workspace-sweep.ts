@@ -1,6 +1,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DISK_IMAGE_SUFFIX, readMounts, unmountDiskVolume } from '../sandbox/disk-quota.ts';
+import { DISK_IMAGE_SUFFIX, unmountDiskVolume } from '../sandbox/disk-quota.ts';
+import { readMounts } from '../sandbox/mount-table.ts';
 import { removeWorkspaceDir } from './layered-workspace.ts';
 import { runProgram } from './run-program.ts';
 import { unmountStable } from './stable-mount.ts';

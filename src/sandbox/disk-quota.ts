@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { UnavailableError } from '../core/errors.ts';
 import type { DiskQuotaInForce } from '../core/ports/sandbox.ts';
+import { decodeMountPath, isMountPoint, type MountEntry, readMounts } from './mount-table.ts';
 
 /**
  * A workspace's disk quota: its writable part lives on an ext4 file system in a sparse image file of
@@ -140,39 +141,6 @@ export interface MountDiskVolumeOptions {
   mountPoint: string;
   /** The quota, for a new image. An existing image keeps its size. */
   bytes: number;
-}
-
-interface MountEntry {
-  mountPoint: string;
-  fsType: string;
-  source: string;
-  superOptions: string;
-}
-
-const decodeMountPath = (path: string): string =>
-  path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-
-/** The mount table of drydock's mount namespace, from /proc/self/mountinfo. */
-export async function readMounts(): Promise<MountEntry[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const entries: MountEntry[] = [];
-  for (const line of info.split('\n')) {
-    const [before, after] = line.split(' - ');
-    const point = before?.split(' ')[4];
-    const [fsType, source, superOptions] = after?.split(' ') ?? [];
-    if (point === undefined || fsType === undefined) continue;
-    entries.push({
-      mountPoint: decodeMountPath(point),
-      fsType,
-      source: decodeMountPath(source ?? ''),
-      superOptions: superOptions ?? '',
-    });
-  }
-  return entries;
-}
-
-async function isMountPoint(path: string): Promise<boolean> {
-  return (await readMounts()).some((entry) => entry.mountPoint === path);
 }
 
 /**

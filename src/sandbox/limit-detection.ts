@@ -11,6 +11,7 @@ import {
   type CgroupV1Facts,
   type LimitEnvironment,
 } from './limit-plan.ts';
+import { decodeMountPath } from './mount-table.ts';
 
 export interface CgroupMount {
   /** The path inside the hierarchy that is mounted (not `/` when a container bind-mounts its subtree). */
@@ -21,11 +22,6 @@ export interface CgroupMount {
 export interface CgroupMounts {
   v2: CgroupMount | null;
   v1: Partial<Record<CgroupController, CgroupMount>>;
-}
-
-/** mountinfo escapes spaces and the like as octal (`\040`). */
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
 /** The cgroup mounts in /proc/self/mountinfo: the first of each kind wins. */
@@ -39,7 +35,7 @@ export function parseCgroupMounts(mountinfo: string): CgroupMounts {
     const root = fields[3];
     const mountPoint = fields[4];
     if (root === undefined || mountPoint === undefined) continue;
-    const mount = { root: unescapeMountPath(root), mountPoint: unescapeMountPath(mountPoint) };
+    const mount = { root: decodeMountPath(root), mountPoint: decodeMountPath(mountPoint) };
     if (fsType === 'cgroup2') mounts.v2 ??= mount;
     else if (fsType === 'cgroup') {
       const options = superOptions.split(',');
