@@ -14,6 +14,9 @@ import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
 import { COMMAND_NICENESS } from '../src/sandbox/supervisor.ts';
 
 const provider = createBubblewrapProvider({ killGraceMs: 300 });
+/** Stands for drydock's own secrets (model keys, admin token, secret key) in its environment. */
+const HOST_CANARY = `host-canary-${process.pid}-${Date.now()}`;
+process.env.DRYDOCK_ISOLATION_CANARY = HOST_CANARY;
 
 /** Host pids whose command line contains the marker. */
 async function hostProcessesWith(marker: string): Promise<number[]> {
@@ -183,6 +186,20 @@ describe('bubblewrap sandbox isolation', () => {
     // drydock's own Node is last on PATH (a system node wins); it runs for the sandbox user too.
     const ownNode = await sandbox.exec(['/opt/drydock/node/bin/node', '-p', 'process.version']);
     expect(ownNode.output).toBe(`${process.version}\n`);
+  });
+
+  it("shows no process in the sandbox drydock's own environment, pid 1 included", async () => {
+    // bubblewrap's own pid 1 in the sandbox keeps the environment bubblewrap was started with.
+    const everyEnviron = await sandbox.exec(
+      "for f in /proc/[0-9]*/environ; do echo \"== $f\"; tr '\\0' '\\n' < \"$f\"; done",
+    );
+    expect(everyEnviron.output).toContain('== /proc/1/environ');
+    expect(everyEnviron.output).toContain('SPEC_VAR=spec');
+    expect(everyEnviron.output).not.toContain(HOST_CANARY);
+    expect(everyEnviron.output).not.toContain('DRYDOCK_ISOLATION_CANARY');
+    const pidOne = await sandbox.exec(['cat', '/proc/1/environ']);
+    expect(pidOne.exitCode).toBe(0);
+    expect(pidOne.output).not.toContain(HOST_CANARY);
   });
 
   it('keeps the read-only paths read-only while the rest of the workspace is writable', async () => {

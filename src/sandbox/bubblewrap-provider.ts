@@ -178,7 +178,9 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         rlimit: plan.rlimit,
         command: [bwrap, ...args],
       });
-      const child = spawn(launcher.file, launcher.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      // An explicit, empty environment: bubblewrap's pid 1 in the sandbox keeps the environment it was
+      // started with (--clearenv only reaches the supervisor), and /proc/1/environ is readable there.
+      const child = spawn(launcher.file, launcher.args, { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
       const connection = connectSupervisor(child, id);
       try {
         await withTimeout(
