@@ -62,6 +62,7 @@ describe.skipIf(mode !== 'overlay')(`environment images across machines (${reaso
           vault: NO_SECRETS,
           layers,
           baseLayer: (r, c) => baseLayerFor(layers.store, r, c),
+          confinement: provider.confinement,
         },
         { repo, commit },
       );

@@ -191,7 +191,7 @@ describe('bubblewrap sandbox isolation', () => {
   it("shows no process in the sandbox drydock's own environment, pid 1 included", async () => {
     // bubblewrap's own pid 1 in the sandbox keeps the environment bubblewrap was started with.
     const everyEnviron = await sandbox.exec(
-      "for f in /proc/[0-9]*/environ; do echo \"== $f\"; tr '\\0' '\\n' < \"$f\"; done",
+      'for f in /proc/[0-9]*/environ; do echo "== $f"; tr \'\\0\' \'\\n\' < "$f"; done',
     );
     expect(everyEnviron.output).toContain('== /proc/1/environ');
     expect(everyEnviron.output).toContain('SPEC_VAR=spec');

@@ -24,6 +24,7 @@ import {
 import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { isMounted, unmountStable } from '../src/environments/stable-mount.ts';
 import { workspaceDiff } from '../src/forge/local-delivery.ts';
+import { workspaceGit } from '../src/forge/workspace-git.ts';
 import { createModelRouter } from '../src/models/router.ts';
 import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
@@ -153,7 +154,9 @@ describe.skipIf(mode !== 'overlay')(`a session on layered workspaces (${reason})
       expect(git(workspace, 'rev-parse', 'HEAD')).toBe(session.headCommit);
       // A second reader at the same time shares the view and does not unmount it under the first.
       await withReadableWorkspace(deps, session.id, async () => {});
-      expect(await workspaceDiff(workspace, base)).toContain('+  for (let i = 0;');
+      expect(await workspaceDiff(workspaceGit(workspace, deps.sandboxes.confinement), base)).toContain(
+        '+  for (let i = 0;',
+      );
     });
     expect(await isMounted(workspace)).toBe(false);
     const pulled = await pullEmbedded(deps, session.id);

@@ -1,6 +1,7 @@
 import { BadInputError, InternalError } from '../core/errors.ts';
-import type { EgressAttempt, Sandbox } from '../core/ports/sandbox.ts';
+import type { EgressAttempt, HostCommandConfinement, Sandbox } from '../core/ports/sandbox.ts';
 import type { EnvironmentImage, Store } from '../core/ports/store.ts';
+import { workspaceGit } from '../forge/workspace-git.ts';
 import type { EnvironmentPlan } from './environment-plan.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
 import type { Redact } from './redactor.ts';
@@ -14,6 +15,8 @@ const TAIL_LINES = 25;
 export interface BuildImageOptions {
   store: Store;
   sandboxes: LayeredSandboxes;
+  /** How drydock's git runs over what setup wrote. */
+  confinement: HostCommandConfinement;
   repo: string;
   commit: string;
   /** The base checkout layer at `commit`. */
@@ -70,7 +73,7 @@ export async function buildEnvironmentImage(options: BuildImageOptions): Promise
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
-    await excludeSetupOutputs(sandbox.hostWorkspacePath);
+    await excludeSetupOutputs(workspaceGit(sandbox.hostWorkspacePath, options.confinement));
     const snapshot = await sandbox.snapshot();
     if (snapshot.layers[0] !== options.baseLayer) {
       throw new InternalError('image_stack_mismatch', 'The setup snapshot does not start at the base layer.');

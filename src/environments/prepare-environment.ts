@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Clock } from '../core/ports/clock.ts';
+import type { HostCommandConfinement } from '../core/ports/sandbox.ts';
 import type { EnvironmentImage, Store } from '../core/ports/store.ts';
 import { buildEnvironmentImage } from './build-image.ts';
 import { type EnvironmentPlan, planEnvironment, setupInputsHash } from './environment-plan.ts';
@@ -34,6 +35,8 @@ export interface EnvironmentDeps {
   layers: { sandboxes: LayeredSandboxes; store: LayerStore; sync?: LayerSync } | null;
   /** The base checkout layer of a repository at a commit. */
   baseLayer(repo: string, commit: string): Promise<string>;
+  /** How drydock's git runs over what setup wrote (the session provider's). */
+  confinement: HostCommandConfinement;
 }
 
 export interface PrepareOptions {
@@ -115,6 +118,7 @@ export async function prepareEnvironment(
     const built = await buildEnvironmentImage({
       store: deps.store,
       sandboxes: layers.sandboxes,
+      confinement: deps.confinement,
       repo,
       commit,
       baseLayer: await deps.baseLayer(repo, commit),

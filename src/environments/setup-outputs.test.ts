@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { workspaceGit } from '../forge/workspace-git.ts';
+import { unconfined } from '../sandbox/host-provider.ts';
 import { excludeSetupOutputs } from './setup-outputs.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'drydock-setup-outputs-'));
@@ -21,7 +23,7 @@ describe('excludeSetupOutputs', () => {
     await writeFile(join(dir, 'gen[1]*.txt'), 'x');
     await writeFile(join(dir, '#notes'), 'x');
 
-    const added = await excludeSetupOutputs(dir);
+    const added = await excludeSetupOutputs(workspaceGit(dir, unconfined));
     expect(added.sort()).toEqual(['#notes', 'gen[1]*.txt', 'node_modules/']);
     expect(git('status', '--porcelain')).toBe('');
 
@@ -32,6 +34,6 @@ describe('excludeSetupOutputs', () => {
       ' M app.js',
       '?? gen1a.txt',
     ]);
-    expect(await excludeSetupOutputs(dir)).toEqual(['gen1a.txt']);
+    expect(await excludeSetupOutputs(workspaceGit(dir, unconfined))).toEqual(['gen1a.txt']);
   });
 });

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git } from '../forge/git.ts';
+import type { WorkspaceGit } from '../forge/workspace-git.ts';
 
 /**
  * Keeps what setup wrote out of every change: the paths setup left untracked and not ignored (a
@@ -8,9 +8,9 @@ import { git } from '../forge/git.ts';
  * `.git/info/exclude`, so no diff, commit or pull request carries them. Run from the host on the
  * workspace after setup (the sandbox sees `.git` read-only). Returns the paths it added.
  */
-export async function excludeSetupOutputs(workspace: string): Promise<string[]> {
-  const listed = await git(['ls-files', '--others', '--exclude-standard', '--directory', '-z'], {
-    cwd: workspace,
+export async function excludeSetupOutputs(git: WorkspaceGit): Promise<string[]> {
+  const workspace = git.workspace;
+  const listed = await git.run(['ls-files', '--others', '--exclude-standard', '--directory', '-z'], {
     timeoutMs: 300_000,
   });
   const paths = listed.split('\0').filter((path) => path !== '');

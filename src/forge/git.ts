@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { UnavailableError } from '../core/errors.ts';
+import type { HostCommand } from '../core/ports/sandbox.ts';
 
 export class GitCommandError extends Error {
   readonly args: readonly string[];
@@ -17,11 +18,10 @@ export class GitCommandError extends Error {
 }
 
 /**
- * Settings for every git command drydock runs on a workspace from outside the sandbox. The agent
- * cannot write `.git` (it is read-only in the sandbox), but the working tree is its own: never let
- * hooks, fsmonitor or signing programs run on the host because of what is in it.
+ * Settings for every git command drydock runs. Hooks, fsmonitor and signing programs never run because
+ * of what is in a repository; workspace-git.ts adds what a tree the agent wrote calls for.
  */
-const SAFE_CONFIG = [
+export const SAFE_CONFIG = [
   '-c',
   'core.hooksPath=/dev/null',
   '-c',
@@ -41,16 +41,23 @@ export interface GitOptions {
   timeoutMs?: number;
 }
 
-/** Runs git and returns stdout. Throws GitCommandError on a non-zero exit. */
-export function git(args: readonly string[], options: GitOptions): Promise<string> {
+/**
+ * Runs a git command line (git itself, or git wrapped by a confinement) and returns stdout. `args` are
+ * git's own arguments, for the error. Throws GitCommandError on a non-zero exit.
+ */
+export function runGitCommand(
+  command: HostCommand,
+  args: readonly string[],
+  timeoutMs = 120_000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
-      'git',
-      [...SAFE_CONFIG, ...args],
+      command.file,
+      command.args,
       {
-        cwd: options.cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        timeout: options.timeoutMs ?? 120_000,
+        cwd: command.cwd,
+        env: command.env,
+        timeout: timeoutMs,
         maxBuffer: 64 * 1024 * 1024,
         encoding: 'utf8',
       },
@@ -61,11 +68,8 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
           return reject(
             new UnavailableError(
               'git_missing',
-              'git is not installed or not on PATH: install it (apt-get install -y git).',
-              {
-                cause: error,
-                transient: false,
-              },
+              `${command.file} is not installed or not on PATH: install it (apt-get install -y git).`,
+              { cause: error, transient: false },
             ),
           );
         }
@@ -79,6 +83,24 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
       },
     );
   });
+}
+
+/**
+ * Runs git on a repository drydock trusts (the user's, or a workspace's object store) and returns
+ * stdout. Throws GitCommandError on a non-zero exit. Commands that read a working tree the agent or
+ * setup wrote go through workspace-git.ts instead.
+ */
+export function git(args: readonly string[], options: GitOptions): Promise<string> {
+  return runGitCommand(
+    {
+      file: 'git',
+      args: [...SAFE_CONFIG, ...args],
+      cwd: options.cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+    },
+    args,
+    options.timeoutMs,
+  );
 }
 
 /** Like git(), but resolves null instead of throwing when git exits non-zero. */

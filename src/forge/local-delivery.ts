@@ -1,14 +1,15 @@
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InternalError } from '../core/errors.ts';
+import { ConflictError, InternalError } from '../core/errors.ts';
 import { parseShortStat } from './diff-stat.ts';
 import { git } from './git.ts';
+import { gitlinksInRawDiff, stageWorkspace } from './stage-workspace.ts';
+import type { WorkspaceGit } from './workspace-git.ts';
 
 export const DRYDOCK_AUTHOR = { name: 'drydock', email: 'drydock@users.noreply.localhost' };
 
 export interface CommitRequest {
-  workspacePath: string;
   baseCommit: string;
   message: string;
   coAuthor: { name: string; email: string } | null;
@@ -23,29 +24,49 @@ export interface CommitResult {
 
 /**
  * Commits everything the agent changed in the workspace since its last commit (the base commit, or
- * an earlier turn's commit), as drydock, from outside the sandbox. The stat compares with the base
- * commit: the whole change a pull request shows. Returns null when there is nothing new to commit.
+ * an earlier turn's commit), as drydock, from outside the sandbox, with git's plumbing: no hook, no
+ * status, nothing of the tree's runs. The stat compares with the base commit: the whole change a pull
+ * request shows. Returns null when there is nothing new to commit. Refuses (nested_repository) a tree
+ * with a repository inside it: the gate blocks those before delivery, so this is the last line.
  */
-export async function commitWorkspace(request: CommitRequest): Promise<CommitResult | null> {
-  const cwd = request.workspacePath;
-  await git(['add', '--all'], { cwd });
-  const staged = await git(['diff', '--cached', '--name-only', 'HEAD'], { cwd });
-  if (staged.trim() === '') return null;
+export async function commitWorkspace(
+  git: WorkspaceGit,
+  request: CommitRequest,
+): Promise<CommitResult | null> {
+  const { nestedRepositories } = await stageWorkspace(git);
+  const staged = gitlinksInRawDiff(
+    await git.run(['diff', '--cached', '--raw', '-z', '--no-renames', 'HEAD']),
+  );
+  const nested = [...new Set([...nestedRepositories, ...staged])];
+  if (nested.length > 0) throw nestedRepositoryError(nested);
+  const head = (await git.run(['rev-parse', 'HEAD'])).trim();
+  const tree = (await git.run(['write-tree'])).trim();
+  if (tree === (await git.run(['rev-parse', 'HEAD^{tree}'])).trim()) return null;
   const trailer = request.coAuthor
     ? `\n\nCo-authored-by: ${request.coAuthor.name} <${request.coAuthor.email}>`
     : '';
-  await git(['commit', '--quiet', '--no-verify', '-m', request.message + trailer], {
-    cwd,
-    env: {
-      GIT_AUTHOR_NAME: DRYDOCK_AUTHOR.name,
-      GIT_AUTHOR_EMAIL: DRYDOCK_AUTHOR.email,
-      GIT_COMMITTER_NAME: DRYDOCK_AUTHOR.name,
-      GIT_COMMITTER_EMAIL: DRYDOCK_AUTHOR.email,
-    },
-  });
-  const commit = (await git(['rev-parse', 'HEAD'], { cwd })).trim();
-  const stat = parseShortStat(await git(['diff', '--shortstat', request.baseCommit, commit], { cwd }));
+  const commit = (
+    await git.run(['commit-tree', '--no-gpg-sign', tree, '-p', head, '-m', request.message + trailer], {
+      env: {
+        GIT_AUTHOR_NAME: DRYDOCK_AUTHOR.name,
+        GIT_AUTHOR_EMAIL: DRYDOCK_AUTHOR.email,
+        GIT_COMMITTER_NAME: DRYDOCK_AUTHOR.name,
+        GIT_COMMITTER_EMAIL: DRYDOCK_AUTHOR.email,
+      },
+    })
+  ).trim();
+  await git.run(['update-ref', '-m', "drydock: commit the agent's change", 'HEAD', commit, head]);
+  const stat = parseShortStat(await git.run(['diff', '--shortstat', request.baseCommit, commit]));
   return { commit, ...stat };
+}
+
+export function nestedRepositoryError(paths: readonly string[]): ConflictError {
+  return new ConflictError(
+    'nested_repository',
+    `The change holds git repositories of its own (${paths.join(', ')}); drydock does not deliver nested ` +
+      'repositories or submodule changes: remove their .git (or the directories) and try again.',
+    { details: { paths: [...paths] } },
+  );
 }
 
 /**
@@ -62,7 +83,9 @@ export async function deliverBranch(
 ): Promise<void> {
   await git(['update-ref', `refs/heads/${branch}`, commit], { cwd: workspacePath });
   const refspec = `${options.replace ? '+' : ''}refs/heads/${branch}:refs/heads/${branch}`;
-  await git(['fetch', '--quiet', '--no-tags', workspacePath, refspec], { cwd: repoPath });
+  await git(['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', workspacePath, refspec], {
+    cwd: repoPath,
+  });
   const delivered = (await git(['rev-parse', `refs/heads/${branch}`], { cwd: repoPath })).trim();
   if (delivered !== commit) {
     throw new InternalError(
@@ -91,24 +114,38 @@ export function diffStat(workspacePath: string, from: string, to: string): Promi
   return git(['diff', '--stat', from, to], { cwd: workspacePath });
 }
 
+/** The agent's change against the base commit, and the nested repositories it was not allowed to hold. */
+export interface WorkspaceChange {
+  /** A unified diff, untracked files included, nested repositories and submodules not. */
+  diff: string;
+  /** Repositories inside the workspace (see StagedWorkspace): the gate refuses a change that has any. */
+  nestedRepositories: string[];
+}
+
 /**
- * The agent's change as a unified diff against the base commit, untracked files included, without
- * touching the workspace's index (a throwaway index file is used).
+ * The agent's change against the base commit, without touching the workspace's index (a throwaway
+ * index in a directory of its own is used).
  */
-export async function workspaceDiff(workspacePath: string, baseCommit: string): Promise<string> {
-  const indexFile = join(
-    tmpdir(),
-    `drydock-index-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
-  );
-  const env = { GIT_INDEX_FILE: indexFile };
+export async function workspaceChange(git: WorkspaceGit, baseCommit: string): Promise<WorkspaceChange> {
+  const dir = await mkdtemp(join(tmpdir(), 'drydock-index-'));
+  const options = { env: { GIT_INDEX_FILE: join(dir, 'index') }, writable: [dir] };
   try {
-    await git(['read-tree', baseCommit], { cwd: workspacePath, env });
-    await git(['add', '--all'], { cwd: workspacePath, env });
-    return await git(['diff', '--cached', '--no-color', '--no-ext-diff', baseCommit], {
-      cwd: workspacePath,
-      env,
-    });
+    await git.run(['read-tree', baseCommit], options);
+    const { nestedRepositories } = await stageWorkspace(git, options);
+    const staged = gitlinksInRawDiff(
+      await git.run(['diff', '--cached', '--raw', '-z', '--no-renames', baseCommit], options),
+    );
+    const diff = await git.run(
+      ['diff', '--cached', '--no-color', '--no-ext-diff', '--no-textconv', baseCommit],
+      options,
+    );
+    return { diff, nestedRepositories: [...new Set([...nestedRepositories, ...staged])].sort() };
   } finally {
-    await rm(indexFile, { force: true });
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The agent's change as a unified diff against the base commit (see workspaceChange). */
+export async function workspaceDiff(git: WorkspaceGit, baseCommit: string): Promise<string> {
+  return (await workspaceChange(git, baseCommit)).diff;
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildBubblewrapArgs, egressProxyEnv, sandboxBaseEnv } from './bubblewrap-args.ts';
+import {
+  buildBubblewrapArgs,
+  buildConfinementArgs,
+  egressProxyEnv,
+  sandboxBaseEnv,
+} from './bubblewrap-args.ts';
 import type { HostLayout } from './host-layout.ts';
 
 const mergedUsr: HostLayout = {
@@ -146,6 +151,56 @@ describe('buildBubblewrapArgs /proc, /dev and /tmp', () => {
 
   it('gives /tmp a tmpfs of the given size', () => {
     expect(indexOf('--size', '1048576', '--tmpfs', '/tmp')).toBeGreaterThan(0);
+  });
+});
+
+describe('buildConfinementArgs', () => {
+  const confined = buildConfinementArgs(
+    mergedUsr,
+    {
+      file: 'git',
+      args: ['add', '--all'],
+      cwd: '/data/ws',
+      env: { PATH: '/usr/bin', GIT_DIR: '/data/ws/.git' },
+    },
+    { writable: ['/data/ws', '/tmp/drydock-index-1'], readable: ['/home/me/repo'] },
+  );
+  const at = (...sequence: string[]): number =>
+    confined.findIndex((_, i) => sequence.every((value, j) => confined[i + j] === value));
+
+  it("isolates like a session sandbox: every namespace, no capabilities, no environment but the command's", () => {
+    for (const flag of [
+      '--unshare-all',
+      '--unshare-user',
+      '--disable-userns',
+      '--clearenv',
+      '--new-session',
+    ]) {
+      expect(confined).toContain(flag);
+    }
+    expect(at('--cap-drop', 'ALL')).toBeGreaterThanOrEqual(0);
+    expect(confined).not.toContain('--share-net');
+    const setenv = confined.flatMap((arg, i) =>
+      arg === '--setenv' ? [`${confined[i + 1]}=${confined[i + 2]}`] : [],
+    );
+    expect(setenv.sort()).toEqual(['GIT_DIR=/data/ws/.git', 'PATH=/usr/bin']);
+  });
+
+  it('shows the read-only system with its secrets masked, and only the given paths of the host', () => {
+    expect(at('--ro-bind', '/usr', '/usr')).toBeGreaterThanOrEqual(0);
+    expect(at('--ro-bind', '/dev/null', '/etc/shadow')).toBeGreaterThanOrEqual(0);
+    expect(at('--bind', '/data/ws', '/data/ws')).toBeGreaterThanOrEqual(0);
+    expect(at('--bind', '/tmp/drydock-index-1', '/tmp/drydock-index-1')).toBeGreaterThan(
+      at('--tmpfs', '/tmp'),
+    );
+    expect(at('--ro-bind', '/home/me/repo', '/home/me/repo')).toBeGreaterThanOrEqual(0);
+    const bound = confined.flatMap((arg, i) => (arg === '--bind' ? [confined[i + 1]] : []));
+    expect(bound).toEqual(['/data/ws', '/tmp/drydock-index-1']);
+    expect(at('--remount-ro', '/')).toBeGreaterThan(at('--bind', '/data/ws', '/data/ws'));
+  });
+
+  it('runs the program in its working directory, with its arguments as they are', () => {
+    expect(confined.slice(-6)).toEqual(['--chdir', '/data/ws', '--', 'git', 'add', '--all']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ConfinedPaths, HostCommand } from '../core/ports/sandbox.ts';
 import type { HostLayout } from './host-layout.ts';
 
 export const SANDBOX_WORKDIR = '/workspace';
@@ -61,34 +62,22 @@ export interface BubblewrapArgsInput {
  * tested in one place. The supervisor gets a minimal environment of its own (no NODE_OPTIONS from a
  * spec can reach it); commands get sandboxBaseEnv through each exec request.
  */
-export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
-  const { layout } = input;
-  const args = [
-    // user, ipc, pid, net, uts and cgroup namespaces; the user namespace is required, not "try".
-    '--unshare-all',
-    '--unshare-user',
-    '--disable-userns',
-    '--cap-drop',
-    'ALL',
-    '--uid',
-    String(SANDBOX_UID),
-    '--gid',
-    String(SANDBOX_UID),
-    '--hostname',
-    SANDBOX_HOSTNAME,
-    '--die-with-parent',
-    '--new-session',
-    '--clearenv',
-    '--setenv',
-    'PATH',
-    SANDBOX_PATH,
-    '--setenv',
-    'HOME',
-    '/tmp',
-    '--setenv',
-    'LANG',
-    'C.UTF-8',
-  ];
+/** Every namespace, no capabilities, no further user namespaces, no environment: both kinds of sandbox. */
+const NAMESPACES = [
+  // user, ipc, pid, net, uts and cgroup namespaces; the user namespace is required, not "try".
+  '--unshare-all',
+  '--unshare-user',
+  '--disable-userns',
+  '--cap-drop',
+  'ALL',
+  '--die-with-parent',
+  '--new-session',
+  '--clearenv',
+];
+
+/** The read-only system (with /etc's secrets masked), /proc, /dev and a private /tmp of `tmpBytes`. */
+function systemView(layout: HostLayout, tmpBytes: number): string[] {
+  const args: string[] = [];
   for (const dir of layout.systemDirs) args.push('--ro-bind', dir, dir);
   for (const link of layout.systemLinks) args.push('--symlink', link.target, link.path);
   args.push('--ro-bind', '/etc', '/etc');
@@ -98,8 +87,28 @@ export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
   // The sandbox user is drydock's host user (root when drydock runs as root), and sysctls check only
   // file ownership: without this a command could set kernel.core_pattern and run code on the host.
   for (const path of PROC_READ_ONLY) args.push('--ro-bind-try', path, path);
-  args.push('--dev', '/dev', '--size', String(input.tmpBytes), '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
-  args.push('--size', String(input.tmpBytes), '--tmpfs', '/tmp');
+  args.push('--dev', '/dev', '--size', String(tmpBytes), '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
+  args.push('--size', String(tmpBytes), '--tmpfs', '/tmp');
+  return args;
+}
+
+function setenvArgs(env: Record<string, string>): string[] {
+  return Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]);
+}
+
+export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
+  const { layout } = input;
+  const args = [
+    ...NAMESPACES,
+    '--uid',
+    String(SANDBOX_UID),
+    '--gid',
+    String(SANDBOX_UID),
+    '--hostname',
+    SANDBOX_HOSTNAME,
+    ...setenvArgs({ PATH: SANDBOX_PATH, HOME: '/tmp', LANG: 'C.UTF-8' }),
+    ...systemView(layout, input.tmpBytes),
+  ];
   args.push('--bind', input.workspacePath, SANDBOX_WORKDIR);
   for (const path of input.readOnlyPaths) {
     args.push('--ro-bind', join(input.workspacePath, path), join(SANDBOX_WORKDIR, path));
@@ -118,5 +127,26 @@ export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
   args.push('--remount-ro', '/');
   args.push('--chdir', SANDBOX_WORKDIR);
   args.push('--', join(SANDBOX_NODE_BIN_DIR, 'node'), SANDBOX_SUPERVISOR_PATH, ...supervisorArgs);
+  return args;
+}
+
+/** Size of a confined program's private /tmp. */
+const CONFINED_TMP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The bwrap command line that runs one of drydock's own programs (its git) confined: the sandbox's
+ * namespaces and read-only system, the given host paths at the same paths (nothing else of the host's),
+ * no network, only the command's environment. The program runs as drydock's user, without capabilities,
+ * so what it writes is owned as if drydock wrote it. Pure.
+ */
+export function buildConfinementArgs(
+  layout: HostLayout,
+  command: HostCommand,
+  paths: ConfinedPaths,
+): string[] {
+  const args = [...NAMESPACES, ...setenvArgs(command.env), ...systemView(layout, CONFINED_TMP_BYTES)];
+  for (const path of paths.readable ?? []) args.push('--ro-bind', path, path);
+  for (const path of paths.writable) args.push('--bind', path, path);
+  args.push('--remount-ro', '/', '--chdir', command.cwd, '--', command.file, ...command.args);
   return args;
 }

@@ -7,8 +7,14 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, isDrydockError, UnavailableError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
-import type { SandboxProvider, SandboxSpec } from '../core/ports/sandbox.ts';
-import { buildBubblewrapArgs, egressProxyEnv, SANDBOX_WORKDIR, sandboxBaseEnv } from './bubblewrap-args.ts';
+import type { HostCommandConfinement, SandboxProvider, SandboxSpec } from '../core/ports/sandbox.ts';
+import {
+  buildBubblewrapArgs,
+  buildConfinementArgs,
+  egressProxyEnv,
+  SANDBOX_WORKDIR,
+  sandboxBaseEnv,
+} from './bubblewrap-args.ts';
 import { explainBubblewrapFailure, NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
 import { createSandboxCgroup, type SandboxCgroup } from './cgroup-control.ts';
 import { layoutCgroups } from './cgroup-layout.ts';
@@ -239,8 +245,18 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     }
   }
 
+  const confinement: HostCommandConfinement = {
+    isolated: true,
+    async wrap(command, paths) {
+      const args = buildConfinementArgs(await hostLayout(), command, paths);
+      // bubblewrap's own pid 1 in the sandbox keeps the environment it starts with: none.
+      return { file: await bubblewrap(), args, cwd: '/', env: {} };
+    },
+  };
+
   return {
     capabilities: { name: 'bubblewrap', isolated: true, network: false, egressAllowlist: true },
+    confinement,
 
     async check() {
       const bwrap = await bubblewrap();

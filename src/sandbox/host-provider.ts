@@ -9,6 +9,7 @@ import type {
   ExecOptions,
   ExecResult,
   FileStat,
+  HostCommandConfinement,
   Sandbox,
   SandboxProvider,
   SandboxSpec,
@@ -47,6 +48,12 @@ export function noIsolationWarning(label: string): string {
     'Use it only for repositories and tasks you trust, on a machine you can afford to lose.'
   );
 }
+
+/** Runs drydock's own programs as they are: this provider isolates nothing, not even them. */
+export const unconfined: HostCommandConfinement = {
+  isolated: false,
+  wrap: async (command) => command,
+};
 
 const randomIds: IdGenerator = { next: () => randomBytes(6).toString('hex') };
 
@@ -173,6 +180,7 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
   }
 
   return {
+    confinement: unconfined,
     capabilities: {
       name: 'host',
       isolated: false,

@@ -11,6 +11,7 @@ export const NO_SANDBOX_WARNING = noIsolationWarning('--sandbox none');
 export function createNoSandboxProvider(options: HostProviderOptions = {}): SandboxProvider {
   const host = createHostProvider(options);
   return {
+    ...host,
     capabilities: {
       name: 'none',
       isolated: false,
@@ -18,7 +19,5 @@ export function createNoSandboxProvider(options: HostProviderOptions = {}): Sand
       egressAllowlist: false,
       warning: NO_SANDBOX_WARNING,
     },
-    check: () => host.check(),
-    create: (spec) => host.create(spec),
   };
 }

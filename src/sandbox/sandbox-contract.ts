@@ -2,6 +2,7 @@
  * The Sandbox contract: one suite every SandboxProvider must pass. Providers are made with a short
  * kill grace (the suite waits for it when a command ignores SIGTERM).
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -262,6 +263,29 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
           await timed.destroy();
         }
         await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
+      });
+    });
+
+    describe('confinement', () => {
+      it("runs drydock's own program over the paths it names, with only the environment it is given", async () => {
+        const command = await provider.confinement.wrap(
+          {
+            file: 'sh',
+            args: ['-c', 'echo "$GIVEN" > written.txt; env | cut -d= -f1 | sort'],
+            cwd: workspace,
+            env: { PATH: '/usr/bin:/bin', GIVEN: 'given' },
+          },
+          { writable: [workspace] },
+        );
+        const output = await new Promise<string>((resolve, reject) => {
+          execFile(command.file, command.args, { cwd: command.cwd, env: command.env }, (error, stdout) =>
+            error ? reject(error) : resolve(stdout),
+          );
+        });
+        expect(await readFile(join(workspace, 'written.txt'), 'utf8')).toBe('given\n');
+        const names = output.split('\n').filter((line) => line !== '');
+        expect(names).toContain('GIVEN');
+        expect(names).not.toContain(LEAK_VARIABLE);
       });
     });
 

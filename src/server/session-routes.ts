@@ -4,6 +4,7 @@ import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Session } from '../core/session.ts';
 import { formatPatch } from '../forge/format-patch.ts';
 import { workspaceDiff } from '../forge/local-delivery.ts';
+import { workspaceGit } from '../forge/workspace-git.ts';
 import { parseModelSpec } from '../models/model-spec.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
@@ -85,7 +86,12 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
     const diff = await withReadableWorkspace(deps.sessions, session.id, async (workspace) => {
       const exists = (await stat(workspace).catch(() => null))?.isDirectory() ?? false;
       // Before provisioning there is no workspace, and so no change yet.
-      return exists && session.baseCommit ? await workspaceDiff(workspace, session.baseCommit) : '';
+      return exists && session.baseCommit
+        ? await workspaceDiff(
+            workspaceGit(workspace, deps.sessions.sandboxes.confinement),
+            session.baseCommit,
+          )
+        : '';
     });
     return c.body(diff, 200, { 'Content-Type': 'text/x-diff; charset=utf-8' });
   });

@@ -9,6 +9,7 @@ import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
+import { workspaceGit } from '../forge/workspace-git.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { followUpPrompt, messageTexts, reopenIfUnread } from './follow-ups.ts';
 import { decideAfterAgent } from './outcome.ts';
@@ -204,7 +205,7 @@ async function runPhases(
       });
       layered = opened;
       if (image && image.commit !== session.baseCommit) {
-        await checkoutSessionCommit(workspacePath, session, image);
+        await checkoutSessionCommit(workspaceGit(workspacePath, deps.sandboxes.confinement), session, image);
         // A sandbox that dies before the first step is replaced at the session's commit, not the image's.
         start = await opened.snapshot();
       }

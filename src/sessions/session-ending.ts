@@ -13,7 +13,7 @@ import { branchExists, gitUser } from '../forge/local-repository.ts';
 import { branchName } from './branch-name.ts';
 import { bowOutReport, pullRequestDescription, type ReportInput } from './reports.ts';
 import { findingResponses } from './session-checkpoint.ts';
-import { type SessionRun, saveArtifact } from './session-run.ts';
+import { runGit, type SessionRun, saveArtifact } from './session-run.ts';
 
 // How a run ends: delivered (drydock commits and hands the branch over), or bowed out, failed or
 // cancelled, with the report the reason calls for.
@@ -56,8 +56,7 @@ export async function deliver(run: SessionRun): Promise<Session> {
   const session = recorder.session;
   const title = session.task.split('\n', 1)[0]!.slice(0, 72);
   const committed =
-    (await commitWorkspace({
-      workspacePath: run.workspacePath,
+    (await commitWorkspace(runGit(run), {
       baseCommit: session.baseCommit!,
       message: `${title}\n\n${summary}\n\n${deliveryTrailer(session.id)}`,
       coAuthor: session.requestedBy ?? (await gitUser(session.repo)),

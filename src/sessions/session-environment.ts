@@ -8,7 +8,8 @@ import { prepareEnvironment } from '../environments/prepare-environment.ts';
 import { createRedactor, type NamedSecret, type Redact } from '../environments/redactor.ts';
 import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
 import { excludeSetupOutputs } from '../environments/setup-outputs.ts';
-import { git, tryGit } from '../forge/git.ts';
+import { repositoryDirs } from '../forge/repository-dirs.ts';
+import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
 import type { SessionDeps } from './session-deps.ts';
 import type { SessionRecorder } from './session-recorder.ts';
 import { baseLayerFor } from './session-workspace.ts';
@@ -54,6 +55,7 @@ export async function resolveSessionEnvironment(
         ? { sandboxes: layers.sandboxes, store: layers.store, ...(layers.sync ? { sync: layers.sync } : {}) }
         : null,
       baseLayer: (repo, commit) => baseLayerFor(layers!.store, repo, commit),
+      confinement: deps.sandboxes.confinement,
     },
     {
       repo: session.repo,
@@ -148,7 +150,7 @@ export async function runSetupInPlace(
       blocked,
       signal,
     });
-    await excludeSetupOutputs(workspacePath);
+    await excludeSetupOutputs(workspaceGit(workspacePath, deps.sandboxes.confinement));
     const artifact = await deps.store.putArtifact({
       sessionId: recorder.session.id,
       name: 'setup.log',
@@ -205,22 +207,23 @@ export async function runStartCommands(
  * when the image's clone lacks it, then checks it out, which rewrites only the files that differ.
  */
 export async function checkoutSessionCommit(
-  workspacePath: string,
+  git: WorkspaceGit,
   session: Session,
   image: EnvironmentImage,
 ): Promise<void> {
   const commit = session.baseCommit!;
   if (image.commit === commit) return;
-  if ((await tryGit(['cat-file', '-e', `${commit}^{commit}`], { cwd: workspacePath })) === null) {
-    await git(['fetch', '--quiet', '--no-tags', session.repo, commit], {
-      cwd: workspacePath,
+  const present = await git.run(['cat-file', '-e', `${commit}^{commit}`]).then(
+    () => true,
+    () => false,
+  );
+  if (!present) {
+    await git.run(['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', session.repo, commit], {
+      readable: await repositoryDirs(session.repo),
       timeoutMs: 600_000,
     });
   }
-  await git(['checkout', '--quiet', '--force', '--detach', commit], {
-    cwd: workspacePath,
-    timeoutMs: 600_000,
-  });
+  await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 600_000 });
 }
 
 /** The sandbox with secret values replaced in what commands print, so the model never reads them. */

@@ -2,6 +2,7 @@ import { isDrydockError, UnavailableError } from '../core/errors.ts';
 import type { ModelRouter } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
+import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
 import type { SessionEnvironment } from './session-environment.ts';
@@ -57,6 +58,11 @@ export async function save(
     run.checkpoint as unknown as JsonValue,
   );
   stopIfHandedOff(run);
+}
+
+/** drydock's git on this run's workspace, confined by the session's provider (workspace-git.ts). */
+export function runGit(run: SessionRun): WorkspaceGit {
+  return workspaceGit(run.workspacePath, run.deps.sandboxes.confinement);
 }
 
 export async function saveArtifact(

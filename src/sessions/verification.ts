@@ -1,6 +1,5 @@
 import { addUsage } from '../core/session.ts';
-import { git } from '../forge/git.ts';
-import { workspaceDiff } from '../forge/local-delivery.ts';
+import { workspaceChange, workspaceDiff } from '../forge/local-delivery.ts';
 import { blockingFindings, formatFinding } from '../review/findings.ts';
 import { runReview } from '../review/run-review.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
@@ -12,7 +11,7 @@ import { findSoftSignals } from '../verify/soft-signals.ts';
 import { parseUnifiedDiff } from '../verify/unified-diff.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import { findingResponses, reopenAgent } from './session-checkpoint.ts';
-import { type SessionRun, save, saveArtifact } from './session-run.ts';
+import { runGit, type SessionRun, save, saveArtifact } from './session-run.ts';
 
 export type GateStep =
   | { next: 'working' }
@@ -72,7 +71,7 @@ export async function verifyChange(run: SessionRun): Promise<GateStep> {
   }
   const round = gate.verifyRounds + 1;
   const session = run.recorder.session;
-  const diff = await workspaceDiff(run.workspacePath, session.baseCommit!);
+  const { diff, nestedRepositories } = await workspaceChange(runGit(run), session.baseCommit!);
   run.judgedDiff = diff;
   if (diff.trim() === '') {
     return {
@@ -91,7 +90,7 @@ export async function verifyChange(run: SessionRun): Promise<GateStep> {
     summary: agent.outcome?.kind === 'finished' ? agent.outcome.summary : '',
     baseline: gate.baseline ?? [],
     after,
-    signals: findSoftSignals(files, { task: session.task }),
+    signals: findSoftSignals(files, { task: session.task, nestedRepositories }),
     touchedFiles: files.map((file) => file.path),
   });
   run.checkpoint = {
@@ -121,7 +120,7 @@ export async function reviewChange(run: SessionRun, maxRounds: number): Promise<
   const session = run.recorder.session;
   const responses = findingResponses(agent);
   // The reviewer reads the change the gate judged, not one computed a second time.
-  const diff = run.judgedDiff ?? (await workspaceDiff(run.workspacePath, session.baseCommit!));
+  const diff = run.judgedDiff ?? (await workspaceDiff(runGit(run), session.baseCommit!));
   run.judgedDiff = undefined;
   const result = await runReview({
     reviewer: run.router.resolve('reviewer'),
@@ -212,12 +211,14 @@ async function discoverChecks(run: SessionRun): Promise<Check[]> {
   return detectChecks({ files, packageJson });
 }
 
-/** Back to the base commit exactly: drydock's own git, from outside the sandbox. */
+/**
+ * Back to the base commit exactly: drydock's own git, from outside the sandbox. Untracked files go,
+ * nested repositories too (`-ff`); ignored ones (installed dependencies) stay.
+ */
 async function resetWorkspace(run: SessionRun): Promise<void> {
-  await git(['checkout', '--quiet', '--force', run.recorder.session.baseCommit!, '--', '.'], {
-    cwd: run.workspacePath,
-  });
-  await git(['clean', '-fdq'], { cwd: run.workspacePath });
+  const git = runGit(run);
+  await git.run(['checkout', '--quiet', '--force', run.recorder.session.baseCommit!, '--', '.']);
+  await git.run(['clean', '-ffdq']);
 }
 
 function toSummary(outcome: CheckOutcome & { outputArtifactId?: string }) {

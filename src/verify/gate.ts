@@ -13,6 +13,9 @@ export interface GateSignal {
   evidence: string;
 }
 
+/** Blocking signals no summary explains away: drydock never delivers what they name. */
+const UNEXPLAINABLE: ReadonlySet<string> = new Set(['nested_repository']);
+
 export interface GateInput {
   task: string;
   /** The coder's finish summary: a blocking signal is explained when the summary names its file. */
@@ -91,7 +94,8 @@ export function decideGate(input: GateInput): GateVerdict {
   for (const signal of input.signals) {
     const where = signal.line ? `${signal.file}:${signal.line}` : signal.file;
     const line = `${signal.kind.replaceAll('_', ' ')} in ${where}: ${signal.evidence}`;
-    const explained = signal.file !== '' && input.summary.includes(signal.file);
+    const explained =
+      signal.file !== '' && !UNEXPLAINABLE.has(signal.kind) && input.summary.includes(signal.file);
     if (signal.severity === 'blocking' && !explained) problems.push(line);
     else
       warnings.push(

@@ -8,7 +8,8 @@ export type SoftSignalKind =
   | 'secret'
   | 'binary_or_generated'
   | 'large_diff'
-  | 'far_from_task';
+  | 'far_from_task'
+  | 'nested_repository';
 
 export type SoftSignalSeverity = 'warning' | 'blocking';
 
@@ -22,8 +23,16 @@ export interface SoftSignal {
   evidence: string;
 }
 
-/** Weakened tests block: a change that makes the suite say less must explain itself to a person. */
-const BLOCKING: ReadonlySet<SoftSignalKind> = new Set(['test_deleted', 'test_skipped', 'assertions_removed']);
+/**
+ * Weakened tests block: a change that makes the suite say less must explain itself to a person. A nested
+ * repository blocks whatever the summary says (gate.ts): drydock never delivers one.
+ */
+const BLOCKING: ReadonlySet<SoftSignalKind> = new Set([
+  'test_deleted',
+  'test_skipped',
+  'assertions_removed',
+  'nested_repository',
+]);
 
 export function softSignal(
   kind: SoftSignalKind,

@@ -31,6 +31,8 @@ export interface SoftSignalOptions {
   /** The task's text; without it, `far_from_task` is not judged. */
   task?: string;
   limits?: Partial<SoftSignalLimits>;
+  /** Repositories inside the workspace (never part of the diff: drydock does not stage them). */
+  nestedRepositories?: readonly string[];
 }
 
 /** Reads a `git diff` (text, or already parsed) and lists its soft signals, file by file. */
@@ -41,6 +43,17 @@ export function findSoftSignals(
   const files = typeof diff === 'string' ? parseUnifiedDiff(diff) : diff;
   const limits = { ...DEFAULT_SOFT_SIGNAL_LIMITS, ...options.limits };
   const signals: SoftSignal[] = [...findTestWeakening(files)];
+  for (const path of options.nestedRepositories ?? []) {
+    signals.push(
+      softSignal(
+        'nested_repository',
+        path,
+        undefined,
+        'a git repository of its own inside the workspace (or a submodule path holding one): drydock never ' +
+          'delivers nested repositories or submodule changes; delete its .git (or the directory)',
+      ),
+    );
+  }
   for (const file of files) {
     const generated = generatedReason(file, limits);
     if (generated) {

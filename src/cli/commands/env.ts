@@ -42,6 +42,7 @@ export async function envBuild(
       vault: deps.vault ?? NO_SECRETS,
       layers,
       baseLayer: (repo, commit) => baseLayerFor(layers.store, repo, commit),
+      confinement: deps.sandboxes.confinement,
     },
     {
       repo: repository.path,

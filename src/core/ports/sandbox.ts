@@ -176,8 +176,39 @@ export interface SandboxCapabilities {
   warning?: string;
 }
 
+/** A program drydock itself runs over a workspace (its own git), as a command line. */
+export interface HostCommand {
+  file: string;
+  args: readonly string[];
+  /** Working directory, a host path. */
+  cwd: string;
+  /** The program's whole environment: nothing of drydock's own is added. */
+  env: Record<string, string>;
+}
+
+/** Host paths a confined program sees (at the same paths); nothing else of the host but a read-only system. */
+export interface ConfinedPaths {
+  writable: readonly string[];
+  readable?: readonly string[];
+}
+
+/**
+ * Confines the programs drydock runs over a tree that the agent or a repository's setup wrote: its own
+ * git, which reads attributes, ignore files and nested repositories out of that tree. Confined, such a
+ * program sees a read-only system and the paths it is given, no network, no other process and only the
+ * environment it is given, so nothing the tree makes it do reaches the host.
+ */
+export interface HostCommandConfinement {
+  /** False when `wrap` returns the command as it is (a provider without isolation). */
+  readonly isolated: boolean;
+  /** The command line that runs `command` confined to `paths`. */
+  wrap(command: HostCommand, paths: ConfinedPaths): Promise<HostCommand>;
+}
+
 export interface SandboxProvider {
   readonly capabilities: SandboxCapabilities;
+  /** How drydock's own programs run over a workspace (see HostCommandConfinement). */
+  readonly confinement: HostCommandConfinement;
   /** Throws an UnavailableError naming the cause and the fix when this provider cannot run here. */
   check(): Promise<void>;
   create(spec: SandboxSpec): Promise<Sandbox>;
