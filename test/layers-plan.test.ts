@@ -23,7 +23,7 @@ describe('planOverlayMounts', () => {
       target: '/data/ws/merged',
       cwd: root,
       readOnly: false,
-      options: `lowerdir=${layer(2)}:${layer(1)}:${layer(0)},upperdir=/data/ws/upper,workdir=/data/ws/work,index=off,redirect_dir=off,metacopy=off,volatile`,
+      options: `lowerdir=${layer(2)}:${layer(1)}:${layer(0)},upperdir=/data/ws/upper,workdir=/data/ws/work,nosuid,nodev,index=off,redirect_dir=off,metacopy=off,volatile`,
     });
   });
 

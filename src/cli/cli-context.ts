@@ -12,7 +12,7 @@ import type { SessionDeps } from '../sessions/session-deps.ts';
 import { openSessionLayers } from '../sessions/session-workspace.ts';
 import { createRandomIds } from '../store/ids.ts';
 import { openStore } from '../store/open-store.ts';
-import { dataHome } from './data-home.ts';
+import { dataHome, ensurePrivateHome } from './data-home.ts';
 import { DEMO_SCRIPT } from './demo/demo-script.ts';
 import { diskLimit } from './disk-flag.ts';
 import type { SandboxChoice } from './sandbox-flags.ts';
@@ -40,6 +40,7 @@ export async function openEmbedded(
   options: EmbeddedOptions = {},
 ): Promise<SessionDeps> {
   const home = dataHome(env);
+  await ensurePrivateHome(home);
   const ids = createRandomIds();
   const store: Store = await openStore({
     url: env.DRYDOCK_DATABASE_URL,

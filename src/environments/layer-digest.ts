@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { chmod, lstat, open, readdir, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runProgram } from './run-program.ts';
 
@@ -34,6 +34,12 @@ export interface DigestOptions {
    * reading it, or one syncfs of the file system for big trees.
    */
   durable?: boolean;
+  /**
+   * Make the tree what a layer may hold first: setuid and setgid bits cleared, device nodes deleted
+   * (whiteouts, overlayfs's 0/0 character devices, excepted). The agent's `chmod 4755` of a binary must
+   * not become a setuid program in the store, wherever the store is unpacked.
+   */
+  strip?: boolean;
 }
 
 const HASH_CONCURRENCY = 8;
@@ -42,6 +48,13 @@ const SYNC_EACH_MAX_ENTRIES = 2000;
 function isWhiteout(stats: Stats): boolean {
   return stats.isCharacterDevice() && stats.rdev === 0;
 }
+
+/** A block or character device that is not a whiteout. */
+function isDevice(stats: Stats): boolean {
+  return stats.isBlockDevice() || (stats.isCharacterDevice() && !isWhiteout(stats));
+}
+
+const SETID_BITS = 0o6000;
 
 async function hashFile(path: string, durable: boolean): Promise<string> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -151,14 +164,23 @@ export async function listLayerEntries(root: string, options: DigestOptions = {}
   const syncEach = durable && found.length <= SYNC_EACH_MAX_ENTRIES;
   const dirs = found.filter((entry) => entry.stats.isDirectory()).map((entry) => entry.path);
   const opaque = await findOpaqueDirs(root, dirs);
-  const entries: LayerEntry[] = new Array(found.length);
+  const entries: (LayerEntry | null)[] = new Array(found.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < found.length) {
       const index = next++;
       const { path, stats } = found[index]!;
       const full = join(root, path);
-      const mode = stats.mode & 0o7777;
+      let mode = stats.mode & 0o7777;
+      if (options.strip && isDevice(stats)) {
+        await rm(full);
+        entries[index] = null;
+        continue;
+      }
+      if (options.strip && (mode & SETID_BITS) !== 0 && (stats.isFile() || stats.isDirectory())) {
+        mode &= ~SETID_BITS;
+        await chmod(full, mode);
+      }
       if (stats.isFile()) {
         // A file known by inode is a hard link into a stored layer: durable and hashed already.
         const known = options.knownHashes?.get(stats.ino);
@@ -180,7 +202,9 @@ export async function listLayerEntries(root: string, options: DigestOptions = {}
   await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
   if (durable && !syncEach) await runProgram('sync', ['-f', root]);
   if (durable) await syncPath(root);
-  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return entries
+    .filter((entry) => entry !== null)
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** One line per entry; the layer's id is the sha256 of these lines. Pure. */

@@ -26,7 +26,8 @@ export interface LayerStore {
    */
   stagingDir(): Promise<string>;
   /**
-   * Hashes the directory and renames it into the store: no copy. When the layer is stored already,
+   * Strips what no layer may hold (setuid and setgid bits, device nodes: DigestOptions.strip), hashes
+   * the directory and renames it into the store: no copy. When the layer is stored already,
    * the directory is deleted instead and the existing layer kept. The directory is gone afterwards
    * either way. Cost: reading its files once (and an fsync each when `durable`). With `expectId` (a
    * layer fetched from elsewhere), content that does not hash to that id is deleted, never stored, and
@@ -72,7 +73,7 @@ export async function createLayerStore(home: string): Promise<LayerStore> {
     },
 
     async adopt(dir, options) {
-      const digest = await digestTree(dir, options);
+      const digest = await digestTree(dir, { ...options, strip: true });
       if (options?.expectId !== undefined && digest.id !== options.expectId) {
         await rm(dir, { recursive: true, force: true });
         throw new InternalError(

@@ -10,7 +10,7 @@ import {
 } from '../sandbox/disk-quota.ts';
 import { mountsUnder } from '../sandbox/mount-table.ts';
 import type { LayerStore } from './layer-store.ts';
-import { planOverlayMounts } from './overlay-plan.ts';
+import { OVERLAY_FIXED_OPTIONS, planOverlayMounts } from './overlay-plan.ts';
 import { runProgram } from './run-program.ts';
 import { stampOwner } from './workspace-owner.ts';
 
@@ -397,14 +397,7 @@ export async function squashStack(
       const lowers = [...bottom].reverse().join(':');
       await runProgram(
         'mount',
-        [
-          '-t',
-          'overlay',
-          'overlay',
-          '-o',
-          `lowerdir=${lowers},index=off,redirect_dir=off,metacopy=off`,
-          view,
-        ],
+        ['-t', 'overlay', 'overlay', '-o', [`lowerdir=${lowers}`, ...OVERLAY_FIXED_OPTIONS].join(','), view],
         { cwd: store.root },
       );
       try {

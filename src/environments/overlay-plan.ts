@@ -42,7 +42,11 @@ export class OverlayPlanError extends Error {
   override readonly name = 'OverlayPlanError';
 }
 
-const FIXED_OPTIONS = ['index=off', 'redirect_dir=off', 'metacopy=off'];
+/**
+ * Options of every overlay drydock mounts. `nosuid,nodev`: the agent's files are not setuid programs or
+ * devices for anyone on the host (adopting a layer strips both as well: layer-digest.ts).
+ */
+export const OVERLAY_FIXED_OPTIONS = ['nosuid', 'nodev', 'index=off', 'redirect_dir=off', 'metacopy=off'];
 
 function relativeTo(root: string, path: string): string {
   const prefix = root.endsWith('/') ? root : `${root}/`;
@@ -67,7 +71,7 @@ export function planOverlayMounts(input: OverlayPlanInput): OverlayMount[] {
     if (SEPARATORS.test(path))
       throw new OverlayPlanError(`The path ${path} contains a comma, colon or backslash.`);
   }
-  const tail = [`upperdir=${input.upper}`, `workdir=${input.work}`, ...FIXED_OPTIONS];
+  const tail = [`upperdir=${input.upper}`, `workdir=${input.work}`, ...OVERLAY_FIXED_OPTIONS];
   if (input.volatile) tail.push('volatile');
   const top = (lowers: readonly string[]): string => [lowerdir(lowers), ...tail].join(',');
 
@@ -91,7 +95,8 @@ export function planOverlayMounts(input: OverlayPlanInput): OverlayMount[] {
       lowersOfTop.push(...rest);
       break;
     }
-    const readOnly = (group: readonly string[]): string => [lowerdir(group), ...FIXED_OPTIONS].join(',');
+    const readOnly = (group: readonly string[]): string =>
+      [lowerdir(group), ...OVERLAY_FIXED_OPTIONS].join(',');
     let count = 0;
     while (count < rest.length && readOnly(rest.slice(0, count + 1)).length <= max) count++;
     if (count < 2) {

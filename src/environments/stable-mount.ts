@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMountPoint } from '../sandbox/mount-table.ts';
 import type { LayerStore } from './layer-store.ts';
+import { OVERLAY_FIXED_OPTIONS } from './overlay-plan.ts';
 import { runProgram } from './run-program.ts';
 
 /**
@@ -44,7 +45,13 @@ export async function mountSnapshotView(
     .map((id) => store.pathOf(id))
     .reverse()
     .join(':');
-  const options = `lowerdir=${lowerdir},upperdir=${join(scratch, 'upper')},workdir=${join(scratch, 'work')},volatile,index=off,redirect_dir=off,metacopy=off`;
+  const options = [
+    `lowerdir=${lowerdir}`,
+    `upperdir=${join(scratch, 'upper')}`,
+    `workdir=${join(scratch, 'work')}`,
+    'volatile',
+    ...OVERLAY_FIXED_OPTIONS,
+  ].join(',');
   await runProgram('mount', ['-t', 'overlay', 'overlay', '-o', options, path]);
 }
 

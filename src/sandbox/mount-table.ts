@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 /** One line of /proc/self/mountinfo, paths decoded. */
 export interface MountEntry {
   mountPoint: string;
+  /** Per-mount options (`rw,nosuid,nodev,relatime`). */
+  mountOptions: string;
   fsType: string;
   source: string;
   superOptions: string;
@@ -18,11 +20,13 @@ export async function readMounts(): Promise<MountEntry[]> {
   const entries: MountEntry[] = [];
   for (const line of info.split('\n')) {
     const [before, after] = line.split(' - ');
-    const point = before?.split(' ')[4];
+    const fields = before?.split(' ') ?? [];
+    const point = fields[4];
     const [fsType, source, superOptions] = after?.split(' ') ?? [];
     if (point === undefined || fsType === undefined) continue;
     entries.push({
       mountPoint: decodeMountPath(point),
+      mountOptions: fields[5] ?? '',
       fsType,
       source: decodeMountPath(source ?? ''),
       superOptions: superOptions ?? '',

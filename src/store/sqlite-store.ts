@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
@@ -28,8 +28,10 @@ const BUSY_TIMEOUT_MS = 5000;
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const inMemory = options.path === ':memory:';
-  if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
+  if (!inMemory) mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
   const database = new DatabaseSync(options.path);
+  // Every session's log is in it: drydock's user's alone (SQLite gives its -wal and -shm files the same mode).
+  if (!inMemory) chmodSync(options.path, 0o600);
   try {
     // busy_timeout first: switching a fresh file to WAL takes a lock another process may hold.
     database.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
