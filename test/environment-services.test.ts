@@ -105,7 +105,7 @@ describe('the start phase', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function deps(layered: boolean): SessionDeps {
+  function deps(layered: boolean, idPrefix = layered ? 'l' : 'p'): SessionDeps {
     const inner = createLayeredSandboxes({
       provider,
       store: layerStore,
@@ -117,7 +117,7 @@ describe('the start phase', () => {
       sandboxes: provider,
       models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts }),
       clock: systemClock,
-      ids: createSequentialIds(layered ? 'l' : 'p'),
+      ids: createSequentialIds(idPrefix),
       home,
       budget: DEFAULT_BUDGET,
       vault,
@@ -163,6 +163,45 @@ describe('the start phase', () => {
     expect(probe).toContain('from setup');
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
   }, 120_000);
+
+  it.skipIf(!provider.capabilities.separateServices)(
+    "keeps the start secret out of the agent's reach: no service process in its /proc, however it reads",
+    async () => {
+      const repo = join(dir, 'snoop-repo');
+      await makeRepo(repo);
+      // Every environment in /proc, encoded so a redaction of the raw value would not catch it.
+      const snoop =
+        "for f in /proc/[0-9]*/environ; do cat $f; echo; done | base64 -w0; echo; echo '--- ps'; ps -eo args";
+      scripts.snoop = {
+        coder: [
+          { toolCalls: [{ name: 'bash', input: { command: snoop } }] },
+          { toolCalls: [{ name: 'bash', input: { command: PROBE } }] },
+          { toolCalls: [{ name: 'finish', input: { summary: 'looked' } }] },
+        ],
+      };
+      const d = deps(false, 'snoop');
+      const created = await createSession(d, { task: 'snoop', repo, model: 'script:snoop' });
+      sessions.push(created.id);
+      await runSession(d, created.id);
+      const events = await store.listEvents(created.id);
+      const outputs = events.flatMap((event) =>
+        event.data.type === 'tool.result' && event.data.tool === 'bash' ? [event.data.output] : [],
+      );
+      const [environs, probe] = outputs;
+      const encoded = environs?.split('\n')[0] ?? '';
+      expect(encoded.length).toBeGreaterThan(0);
+      expect(Buffer.from(encoded, 'base64').toString('utf8')).toContain('PATH=');
+      expect(Buffer.from(encoded, 'base64').toString('utf8')).not.toContain(PASSWORD);
+      expect(environs).toContain('--- ps');
+      expect(environs).not.toContain('createServer');
+      // The service still answers the agent, with its secret.
+      expect(probe).toContain('service says pong with-password');
+      expect(probe).toContain('agent sees []');
+      const started = events.find((event) => event.data.type === 'environment.started');
+      expect(started?.data).toMatchObject({ separated: true });
+    },
+    120_000,
+  );
 
   it.skipIf(mode !== 'overlay')(
     `on layers (${reason}): the service comes back when a dead sandbox is replaced`,

@@ -197,6 +197,7 @@ describe('bubblewrap sandbox isolation', () => {
     expect(everyEnviron.output).toContain('SPEC_VAR=spec');
     expect(everyEnviron.output).not.toContain(HOST_CANARY);
     expect(everyEnviron.output).not.toContain('DRYDOCK_ISOLATION_CANARY');
+    expect(everyEnviron.output).not.toContain(`PWD=${process.cwd()}`);
     const pidOne = await sandbox.exec(['cat', '/proc/1/environ']);
     expect(pidOne.exitCode).toBe(0);
     expect(pidOne.output).not.toContain(HOST_CANARY);

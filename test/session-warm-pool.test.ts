@@ -39,18 +39,19 @@ const { mode, reason } = await detectWorkspaceMode(layerStore);
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
-// The start command leaves a mark in the sandbox's private /tmp: the agent sees it only if the start
-// command ran in the very sandbox it was handed.
+// The start command leaves a mark in the session's workspace (deps/ is ignored): exactly one, when it
+// ran once for the sandbox the session was handed. (It runs in that sandbox's services compartment,
+// whose /tmp is its own.)
 const CONFIG = [
   'setup: mkdir -p deps && echo "from setup" > deps/marker.txt',
-  'start: echo "started in $(hostname)" >> /tmp/started.txt',
+  'start: echo "started in $(hostname)" >> deps/started.txt',
   'network:',
   '  allow: [allowed.example.org]',
   '',
 ].join('\n');
 
 const probe = (denied: string) =>
-  `cat version.txt deps/marker.txt /tmp/started.txt; curl -sS -o /dev/null -x http://127.0.0.1:3128 https://${denied}/ 2>&1; true`;
+  `cat version.txt deps/marker.txt deps/started.txt; curl -sS -o /dev/null -x http://127.0.0.1:3128 https://${denied}/ 2>&1; true`;
 
 function commitAll(repo: string, message: string): string {
   git(repo, 'add', '-A');

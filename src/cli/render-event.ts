@@ -46,7 +46,7 @@ export class EventRenderer {
       case 'environment.setup':
         return `  setup ran in the workspace in ${formatMs(data.durationMs)} (${data.reason})`;
       case 'environment.started':
-        return `  start: ${data.commands.join(' && ')} (${formatMs(data.durationMs)})`;
+        return `  start: ${data.commands.join(' && ')} (${formatMs(data.durationMs)}${data.separated === false ? '; services run beside the agent, which can read their environment' : ''})`;
       case 'model.response':
         return data.text.trim() === '' ? null : `  ${who(data.role)}${oneLine(data.text, 120)}`;
       case 'model.error':

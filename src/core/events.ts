@@ -120,7 +120,11 @@ export type EventData =
   | { type: 'environment.building'; reason: string; commands: string[] }
   | { type: 'environment.command'; index: number; total: number; command: string }
   | { type: 'environment.setup'; commands: string[]; inPlace: true; reason: string; durationMs: number }
-  | { type: 'environment.started'; commands: string[]; durationMs: number }
+  /**
+   * The start commands ran. `separated` (when they had secrets): their processes are hidden from the
+   * agent's (a PID namespace of their own), so the agent cannot read those secrets in their environment.
+   */
+  | { type: 'environment.started'; commands: string[]; durationMs: number; separated?: boolean }
   | { type: 'network.blocked'; host: string; port: number }
   /** The sandbox died and a new one was started on the workspace's last snapshot (`fromLayers`). */
   | { type: 'sandbox.restored'; fromLayers: string[]; reason: string }

@@ -32,11 +32,20 @@ function indexOf(...sequence: string[]): number {
   return args.findIndex((_, i) => sequence.every((value, j) => args[i + j] === value));
 }
 
+/** Every namespace but the network's, which the services compartment shares with the agent's. */
+const EVERY_NAMESPACE = [
+  '--unshare-user',
+  '--unshare-ipc',
+  '--unshare-pid',
+  '--unshare-uts',
+  '--unshare-cgroup-try',
+];
+
 describe('buildBubblewrapArgs', () => {
   it('unshares every namespace, drops capabilities and runs as a non-root user', () => {
     for (const flag of [
-      '--unshare-all',
-      '--unshare-user',
+      ...EVERY_NAMESPACE,
+      '--unshare-net',
       '--disable-userns',
       '--die-with-parent',
       '--new-session',
@@ -154,6 +163,26 @@ describe('buildBubblewrapArgs /proc, /dev and /tmp', () => {
   });
 });
 
+describe('buildBubblewrapArgs for the services compartment', () => {
+  const services = buildBubblewrapArgs({
+    layout: mergedUsr,
+    workspacePath: '/var/lib/drydock/workspaces/s1',
+    readOnlyPaths: ['.git'],
+    nodeBinaryPath: '/work/app/node_modules/node/bin/node',
+    supervisorPath: '/work/app/src/sandbox/supervisor.ts',
+    tmpBytes: 1048576,
+    joinsNetwork: true,
+  });
+
+  it("keeps the network it was started in (the agent's) and unshares everything else", () => {
+    for (const flag of [...EVERY_NAMESPACE, '--disable-userns', '--clearenv'])
+      expect(services).toContain(flag);
+    expect(services).not.toContain('--unshare-net');
+    expect(services).not.toContain('--unshare-all');
+    expect(services).not.toContain('--share-net');
+  });
+});
+
 describe('buildConfinementArgs', () => {
   const confined = buildConfinementArgs(
     mergedUsr,
@@ -170,8 +199,8 @@ describe('buildConfinementArgs', () => {
 
   it("isolates like a session sandbox: every namespace, no capabilities, no environment but the command's", () => {
     for (const flag of [
-      '--unshare-all',
-      '--unshare-user',
+      ...EVERY_NAMESPACE,
+      '--unshare-net',
       '--disable-userns',
       '--clearenv',
       '--new-session',

@@ -55,25 +55,34 @@ export interface BubblewrapArgsInput {
   tmpBytes: number;
   /** Host paths of drydock's egress proxy socket and of the forwarder module; absent without network. */
   egress?: { socketPath: string; forwarderPath: string } | undefined;
+  /**
+   * The services compartment of a sandbox: started inside the agent sandbox's network namespace (the
+   * caller enters it), so it keeps that one instead of a new one; everything else is its own.
+   */
+  joinsNetwork?: boolean;
 }
 
 /**
- * The bwrap command line of a session sandbox. Pure, so the isolation it promises can be read and
- * tested in one place. The supervisor gets a minimal environment of its own (no NODE_OPTIONS from a
- * spec can reach it); commands get sandboxBaseEnv through each exec request.
+ * Every namespace (the network's unless the caller put bubblewrap in one to share), no capabilities,
+ * no further user namespaces, no environment: every kind of sandbox.
  */
-/** Every namespace, no capabilities, no further user namespaces, no environment: both kinds of sandbox. */
-const NAMESPACES = [
-  // user, ipc, pid, net, uts and cgroup namespaces; the user namespace is required, not "try".
-  '--unshare-all',
-  '--unshare-user',
-  '--disable-userns',
-  '--cap-drop',
-  'ALL',
-  '--die-with-parent',
-  '--new-session',
-  '--clearenv',
-];
+function namespaces(network: 'own' | 'joined'): string[] {
+  return [
+    // The user namespace is required, not "try".
+    '--unshare-user',
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    ...(network === 'own' ? ['--unshare-net'] : []),
+    '--disable-userns',
+    '--cap-drop',
+    'ALL',
+    '--die-with-parent',
+    '--new-session',
+    '--clearenv',
+  ];
+}
 
 /** The read-only system (with /etc's secrets masked), /proc, /dev and a private /tmp of `tmpBytes`. */
 function systemView(layout: HostLayout, tmpBytes: number): string[] {
@@ -96,10 +105,15 @@ function setenvArgs(env: Record<string, string>): string[] {
   return Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]);
 }
 
+/**
+ * The bwrap command line of a session sandbox. Pure, so the isolation it promises can be read and
+ * tested in one place. The supervisor gets a minimal environment of its own (no NODE_OPTIONS from a
+ * spec can reach it); commands get sandboxBaseEnv through each exec request.
+ */
 export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
   const { layout } = input;
   const args = [
-    ...NAMESPACES,
+    ...namespaces(input.joinsNetwork ? 'joined' : 'own'),
     '--uid',
     String(SANDBOX_UID),
     '--gid',
@@ -144,7 +158,7 @@ export function buildConfinementArgs(
   command: HostCommand,
   paths: ConfinedPaths,
 ): string[] {
-  const args = [...NAMESPACES, ...setenvArgs(command.env), ...systemView(layout, CONFINED_TMP_BYTES)];
+  const args = [...namespaces('own'), ...setenvArgs(command.env), ...systemView(layout, CONFINED_TMP_BYTES)];
   for (const path of paths.readable ?? []) args.push('--ro-bind', path, path);
   for (const path of paths.writable) args.push('--bind', path, path);
   args.push('--remount-ro', '/', '--chdir', command.cwd, '--', command.file, ...command.args);

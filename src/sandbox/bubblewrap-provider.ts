@@ -24,12 +24,13 @@ import { type EgressProxy, startEgressProxy } from './egress-proxy.ts';
 import { DEFAULT_KILL_GRACE_MS } from './exec-limits.ts';
 import { type HostLayout, readHostLayout } from './host-layout.ts';
 import { detectLimitEnvironment } from './limit-detection.ts';
-import { chooseLimitPlan, type LimitEnvironment } from './limit-plan.ts';
+import { chooseLimitPlan, type LimitEnvironment, type RlimitPlan } from './limit-plan.ts';
 import { plainScript } from './plain-script.ts';
 import { resolveSandboxLimits } from './resource-limits.ts';
 import { buildLauncher } from './sandbox-launcher.ts';
+import { namespaceHolder, withServicesCompartment } from './services-compartment.ts';
 import { createSupervisedSandbox, type SupervisedSandbox } from './supervised-sandbox.ts';
-import { connectSupervisor } from './supervisor-connection.ts';
+import { connectSupervisor, type SupervisorConnection } from './supervisor-connection.ts';
 import { resolveReadOnlyPaths } from './workspace-path.ts';
 
 export interface BubblewrapProviderOptions {
@@ -69,16 +70,23 @@ async function isExecutable(path: string): Promise<boolean> {
   );
 }
 
-/** The bwrap binary as a path: checked up front, since the launcher's exec failing says less. */
-async function findBubblewrap(bwrapPath: string): Promise<string> {
-  const candidates = bwrapPath.includes('/')
-    ? [bwrapPath]
+/** A program as an absolute path (a path, or a name looked up on PATH); null when there is none. */
+async function findExecutable(name: string): Promise<string | null> {
+  const candidates = name.includes('/')
+    ? [name]
     : (process.env.PATH ?? '/usr/bin:/bin')
         .split(delimiter)
         .filter((dir) => dir !== '')
-        .map((dir) => join(dir, bwrapPath));
+        .map((dir) => join(dir, name));
   for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
-  throw bubblewrapMissing(bwrapPath);
+  return null;
+}
+
+/** The bwrap binary as a path: checked up front, since the launcher's exec failing says less. */
+async function findBubblewrap(bwrapPath: string): Promise<string> {
+  const found = await findExecutable(bwrapPath);
+  if (found === null) throw bubblewrapMissing(bwrapPath);
+  return found;
 }
 
 /** Caches a lookup, forgetting a failure so the next call tries again. */
@@ -137,6 +145,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   const hostLayout = cached<HostLayout>(readHostLayout);
   const nodeBinary = cached(() => realpath(process.execPath));
   const limitEnvironment = cached(options.limitEnvironment ?? detectLimitEnvironment);
+  // Entering the agent sandbox's network namespace takes root; without it services run beside the agent.
+  const nsenterPath = cached(async () => (process.getuid?.() === 0 ? await findExecutable('nsenter') : null));
 
   async function create(spec: SandboxSpec): Promise<SupervisedSandbox> {
     const workspacePath = await realWorkspace(spec.workspacePath);
@@ -167,60 +177,99 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
           onBlocked: spec.network?.onBlocked,
         });
       }
-      const args = buildBubblewrapArgs({
+      const argsInput = {
         layout: await hostLayout(),
         workspacePath,
         readOnlyPaths,
         nodeBinaryPath: await nodeBinary(),
         supervisorPath: await supervisorPath(),
         tmpBytes: limits.tmpBytes,
-        egress:
-          proxy === undefined
-            ? undefined
-            : { socketPath: proxy.socketPath, forwarderPath: await forwarderPath() },
-      });
-      const launcher = buildLauncher({
-        procsFiles: cgroup?.procsFiles ?? [],
-        rlimit: plan.rlimit,
-        command: [bwrap, ...args],
-      });
-      // An explicit, empty environment: bubblewrap's pid 1 in the sandbox keeps the environment it was
-      // started with (--clearenv only reaches the supervisor), and /proc/1/environ is readable there.
-      const child = spawn(launcher.file, launcher.args, { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
-      const connection = connectSupervisor(child, id);
-      try {
-        await withTimeout(
-          connection.ready,
-          startTimeoutMs,
-          () =>
-            new UnavailableError(
-              'sandbox_start_failed',
-              `The bubblewrap sandbox did not start within ${startTimeoutMs} ms; the machine may be overloaded.`,
-            ),
-        );
-      } catch (error) {
-        await connection.close();
-        if (isDrydockError(error) && error.code === 'sandbox_start_failed') throw error;
-        const reason = explainBubblewrapFailure(connection.stderrTail());
-        throw new UnavailableError('sandbox_start_failed', reason, { cause: error });
-      }
+      };
+      const procsFiles = cgroup?.procsFiles ?? [];
+      const connection = await launch(id, procsFiles, plan.rlimit, [
+        bwrap,
+        ...buildBubblewrapArgs({
+          ...argsInput,
+          egress:
+            proxy === undefined
+              ? undefined
+              : { socketPath: proxy.socketPath, forwarderPath: await forwarderPath() },
+        }),
+      ]);
       const sandboxCgroup = cgroup;
-      return createSupervisedSandbox({
-        id,
-        workdir: SANDBOX_WORKDIR,
-        connection,
-        baseEnv: sandboxBaseEnv({ ...(proxy === undefined ? {} : egressProxyEnv()), ...spec.env }),
-        killGraceMs,
-        responseTimeoutMs,
-        limits: { ...plan.inForce, diskBytes: disk.diskBytes, disk: disk.disk },
-        diskMountPoint: disk.mountPoint,
-        oomKillCount: sandboxCgroup === undefined ? undefined : () => sandboxCgroup.oomKillCount(),
-        release,
+      const supervised = (
+        connection: SupervisorConnection,
+        sandboxId: string,
+        release?: () => Promise<void>,
+      ) =>
+        createSupervisedSandbox({
+          id: sandboxId,
+          workdir: SANDBOX_WORKDIR,
+          connection,
+          baseEnv: sandboxBaseEnv({ ...(proxy === undefined ? {} : egressProxyEnv()), ...spec.env }),
+          killGraceMs,
+          responseTimeoutMs,
+          limits: { ...plan.inForce, diskBytes: disk.diskBytes, disk: disk.disk },
+          diskMountPoint: disk.mountPoint,
+          oomKillCount: sandboxCgroup === undefined ? undefined : () => sandboxCgroup.oomKillCount(),
+          release,
+        });
+      const agent = supervised(connection, id, release);
+      const nsenter = await nsenterPath();
+      if (nsenter === null) return agent;
+      // Services join the agent's network namespace (nsenter, as root) in a sandbox of their own: the
+      // same workspace, cgroups and proxy, another PID namespace. Started at the first services exec.
+      return withServicesCompartment(agent, connection.exited, async () => {
+        const holder = await namespaceHolder(agent.hostPid);
+        const services = await launch(`${id}-services`, procsFiles, plan.rlimit, [
+          nsenter,
+          `--net=/proc/${holder}/ns/net`,
+          '--',
+          bwrap,
+          ...buildBubblewrapArgs({ ...argsInput, joinsNetwork: true }),
+        ]);
+        return supervised(services, `${id}-services`);
       });
     } catch (error) {
       await release();
       throw error;
     }
+  }
+
+  /** Starts a supervisor through the launcher (cgroups, rlimits) and waits until it is ready. */
+  async function launch(
+    id: string,
+    procsFiles: readonly string[],
+    rlimit: RlimitPlan | null,
+    command: string[],
+  ): Promise<SupervisorConnection> {
+    const launcher = buildLauncher({ procsFiles, rlimit, command });
+    // An explicit, empty environment: bubblewrap's pid 1 in the sandbox keeps the environment it was
+    // started with (--clearenv only reaches the supervisor), and /proc/1/environ is readable there. In
+    // `/`, so not even the launcher's PWD says where drydock runs.
+    const child = spawn(launcher.file, launcher.args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {},
+      cwd: '/',
+    });
+    const connection = connectSupervisor(child, id);
+    try {
+      await withTimeout(
+        connection.ready,
+        startTimeoutMs,
+        () =>
+          new UnavailableError(
+            'sandbox_start_failed',
+            `The bubblewrap sandbox did not start within ${startTimeoutMs} ms; the machine may be overloaded.`,
+          ),
+      );
+    } catch (error) {
+      await connection.close();
+      if (isDrydockError(error) && error.code === 'sandbox_start_failed') throw error;
+      const reason = explainBubblewrapFailure(connection.stderrTail());
+      throw new UnavailableError('sandbox_start_failed', reason, { cause: error });
+    }
+    return connection;
   }
 
   async function probe(): Promise<void> {
@@ -255,7 +304,13 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   };
 
   return {
-    capabilities: { name: 'bubblewrap', isolated: true, network: false, egressAllowlist: true },
+    capabilities: {
+      name: 'bubblewrap',
+      isolated: true,
+      network: false,
+      egressAllowlist: true,
+      separateServices: process.getuid?.() === 0,
+    },
     confinement,
 
     async check() {

@@ -164,6 +164,7 @@ async function runPhases(
       signal,
     });
     const allow = [...(deps.allowHosts ?? []), ...environment.plan.network.agent];
+    const separateServices = deps.sandboxes.capabilities.separateServices ?? false;
     // The repository's own limits over drydock's (the disk quota is drydock's: --disk).
     const limits = { ...deps.limits, ...environment.plan.limits };
     const spec = {
@@ -200,7 +201,7 @@ async function runPhases(
         onRestored: async (event) => {
           await recorder.record([event]);
           // Services the checks need come back with the sandbox.
-          await runStartCommands(opened.current, recorder, environment, signal);
+          await runStartCommands(opened.current, recorder, environment, signal, separateServices);
         },
       });
       layered = opened;
@@ -217,7 +218,7 @@ async function runPhases(
       if (stored === null) await runSetupInPlace(deps, recorder, environment, workspacePath, signal);
       sandbox = await deps.sandboxes.create({ ...spec, workspacePath });
     }
-    await runStartCommands(sandbox, recorder, environment, signal);
+    await runStartCommands(sandbox, recorder, environment, signal, separateServices);
     if (environment.secrets.length > 0) sandbox = redactingSandbox(sandbox, environment.redact);
     run = {
       deps,

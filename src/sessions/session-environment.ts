@@ -180,12 +180,15 @@ export async function runStartCommands(
   recorder: SessionRecorder,
   environment: SessionEnvironment,
   signal: AbortSignal,
+  separated: boolean,
 ): Promise<void> {
   const { start } = environment.plan;
   if (start.length === 0) return;
   const started = Date.now();
   for (const command of start) {
     const result = await sandbox.exec(command, {
+      // Apart from the agent's processes, which could otherwise read a start secret in /proc/<pid>/environ.
+      compartment: 'services',
       env: environment.startEnv,
       timeoutMs: START_COMMAND_TIMEOUT_MS,
       signal,
@@ -198,7 +201,15 @@ export async function runStartCommands(
       );
     }
   }
-  await recorder.record([{ type: 'environment.started', commands: start, durationMs: Date.now() - started }]);
+  await recorder.record([
+    {
+      type: 'environment.started',
+      commands: start,
+      durationMs: Date.now() - started,
+      // Said where it matters: when the start phase has secrets.
+      ...(Object.keys(environment.startEnv).length > 0 ? { separated } : {}),
+    },
+  ]);
 }
 
 /**

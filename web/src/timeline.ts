@@ -114,7 +114,14 @@ function toItem(event: StreamEvent): TimelineItem | null {
     case 'environment.setup':
       return { ...base, kind: 'note', text: `setup ran in the workspace: ${str(d.reason)}` };
     case 'environment.started':
-      return { ...base, kind: 'note', text: `start commands ran` };
+      return {
+        ...base,
+        kind: 'note',
+        text:
+          d.separated === false
+            ? 'start commands ran (beside the agent: it can read their environment)'
+            : 'start commands ran',
+      };
     case 'model.response':
       return str(d.text).trim() === ''
         ? null

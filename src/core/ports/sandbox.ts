@@ -16,6 +16,13 @@ export interface ExecOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Keep at most this many bytes of combined output; the rest is dropped with a note. Default 1 MiB. */
   maxOutputBytes?: number;
+  /**
+   * `services`: run it where the agent's commands cannot see its processes (a PID namespace of its own,
+   * so no `/proc/<pid>/environ` of a service started with secrets), sharing the workspace and the
+   * network (loopback) but not /tmp. Providers that cannot separate them (see
+   * `SandboxCapabilities.separateServices`) run it with the agent's commands. Default `agent`.
+   */
+  compartment?: 'agent' | 'services';
 }
 
 export interface ExecResult {
@@ -174,6 +181,8 @@ export interface SandboxCapabilities {
   egressAllowlist?: boolean;
   /** What the user gives up with this provider, for the CLI to print loudly on every run. */
   warning?: string;
+  /** Whether `exec(…, { compartment: 'services' })` hides the processes it starts from the agent's. */
+  separateServices?: boolean;
 }
 
 /** A program drydock itself runs over a workspace (its own git), as a command line. */

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { UnavailableError } from '../core/errors.ts';
+import type { ExecOptions } from '../core/ports/sandbox.ts';
+import type { SupervisedSandbox } from './supervised-sandbox.ts';
+
+/**
+ * The host pid of the process that holds a bubblewrap sandbox's namespaces: bubblewrap's child (the
+ * pid drydock holds is bubblewrap itself, which stays outside them).
+ */
+export async function namespaceHolder(bubblewrapPid: number | undefined): Promise<number> {
+  const children =
+    bubblewrapPid === undefined
+      ? ''
+      : await readFile(`/proc/${bubblewrapPid}/task/${bubblewrapPid}/children`, 'utf8').catch(() => '');
+  const holder = Number(children.trim().split(' ')[0]);
+  if (!Number.isInteger(holder) || holder <= 0) {
+    throw new UnavailableError('sandbox_died', 'The sandbox is gone: its services cannot join it.');
+  }
+  return holder;
+}
+
+/**
+ * The agent's sandbox, with `exec(…, { compartment: 'services' })` routed to a second sandbox that
+ * `start` makes on first use: what runs there shares the workspace and the network with the agent's
+ * commands but not their PID namespace, so the agent cannot read a service's environment (its secrets)
+ * in /proc. Everything else is the agent sandbox's. The services go when the agent sandbox ends,
+ * however it ends.
+ */
+export function withServicesCompartment(
+  agent: SupervisedSandbox,
+  agentEnded: Promise<unknown>,
+  start: () => Promise<SupervisedSandbox>,
+): SupervisedSandbox {
+  let services: Promise<SupervisedSandbox> | undefined;
+  const stopServices = async (): Promise<void> => {
+    const started = services;
+    services = undefined;
+    await started?.then((sandbox) => sandbox.destroy()).catch(() => {});
+  };
+  agentEnded.then(stopServices, stopServices);
+  const servicesSandbox = (): Promise<SupervisedSandbox> => {
+    services ??= start().catch((error: unknown) => {
+      services = undefined;
+      throw error;
+    });
+    return services;
+  };
+  return {
+    get id() {
+      return agent.id;
+    },
+    get workdir() {
+      return agent.workdir;
+    },
+    get hostPid() {
+      return agent.hostPid;
+    },
+    get limits() {
+      return agent.limits;
+    },
+    async exec(command, options: ExecOptions = {}) {
+      if (options.compartment !== 'services') return agent.exec(command, options);
+      const { compartment: _, ...rest } = options;
+      return (await servicesSandbox()).exec(command, rest);
+    },
+    readFile: (path) => agent.readFile(path),
+    writeFile: (path, content) => agent.writeFile(path, content),
+    stat: (path) => agent.stat(path),
+    listDir: (path) => agent.listDir(path),
+    async destroy() {
+      await stopServices();
+      await agent.destroy();
+    },
+  };
+}
