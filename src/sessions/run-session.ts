@@ -9,6 +9,7 @@ import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
+import { redactingSandbox } from '../environments/redacting-sandbox.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { followUpPrompt, messageTexts, reopenIfUnread } from './follow-ups.ts';
 import { decideAfterAgent } from './outcome.ts';
@@ -18,7 +19,6 @@ import type { RunObserver, SessionDeps } from './session-deps.ts';
 import { deliver, finishWithout } from './session-ending.ts';
 import {
   checkoutSessionCommit,
-  redactingSandbox,
   resolveSessionEnvironment,
   runSetupInPlace,
   runStartCommands,
