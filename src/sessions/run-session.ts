@@ -6,6 +6,7 @@ import { createCodingTools } from '../agent/tools/index.ts';
 import { describeError, isDrydockError, NotFoundError } from '../core/errors.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
+import { NO_REDACTION } from '../core/redaction.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
@@ -217,12 +218,14 @@ async function runPhases(
       sandbox = await deps.sandboxes.create({ ...spec, workspacePath });
     }
     await runStartCommands(sandbox, recorder, environment, signal);
-    if (environment.secrets.length > 0) sandbox = redactingSandbox(sandbox, environment.redact);
+    const redact = environment.secrets.length > 0 ? environment.redact : NO_REDACTION;
     run = {
       deps,
       recorder,
       router,
       sandbox,
+      view: redact === NO_REDACTION ? sandbox : redactingSandbox(sandbox, redact),
+      redact,
       workspacePath,
       signal,
       observer: options,
@@ -343,10 +346,12 @@ async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState>
     summarizer: run.router.resolve('summarizer'),
     system: coderSystemPrompt({
       workdir: run.sandbox.workdir,
-      repoInstructions: await readRepoInstructions(run.sandbox),
+      repoInstructions: await readRepoInstructions(run.view),
     }),
     tools,
+    // The real sandbox: an edit of a file holding a secret keeps its value; the loop redacts what the model sees.
     sandbox: run.sandbox,
+    redact: run.redact,
     budget: run.deps.budget,
     state,
     signal: run.signal,
