@@ -112,6 +112,29 @@ describe('GitHub trigger', { timeout: 90_000 }, () => {
     expect((await h.store.listSessions()).length).toBe(1);
   });
 
+  it('a captured delivery replayed with a fresh X-GitHub-Delivery starts nothing; a new event still does', async () => {
+    const body = comment('@drydock fix the failing test');
+    const first = (await (await post(body, { id: 'delivery-a' })).json()) as { sessionId: string };
+    // GitHub signs only the body: the delivery id (and every other header) is the attacker's to change.
+    const replay = await post(body, { id: 'delivery-b' });
+    expect(replay.status).toBe(202);
+    expect(await replay.json()).toMatchObject({ sessionId: first.sessionId, duplicate: true });
+    // GitHub's own redelivery: the same id and body.
+    expect(await (await post(body, { id: 'delivery-a' })).json()).toMatchObject({ duplicate: true });
+    expect(await h.store.listSessions()).toHaveLength(1);
+    await settled(first.sessionId);
+    // Another comment is another body (its own comment id), so it acts.
+    const other = comment('@drydock fix the failing test', (p) => {
+      p.comment.id += 1;
+    });
+    expect(await (await post(other, { id: 'delivery-c' })).json()).toMatchObject({
+      outcome: 'started',
+      duplicate: false,
+    });
+    expect(await h.store.listSessions()).toHaveLength(2);
+    await settled((await h.store.listSessions())[0]!.id);
+  });
+
   it('refuses tampered and unsigned deliveries with 401 and creates nothing', async () => {
     const body = comment('@drydock fix the failing test');
     expect((await post(body, { signature: githubSignature('wrong', body) })).status).toBe(401);

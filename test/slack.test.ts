@@ -222,6 +222,31 @@ describe('Slack', { timeout: 120_000 }, () => {
     expect(texts().filter((post) => post.startsWith('drydock is on it'))).toHaveLength(1);
   });
 
+  it('a captured signed request replayed with changed unsigned headers acts once', async () => {
+    await api('POST', '/api/slack/channels', { channel: '*', repo: h.repo });
+    const text = JSON.stringify(envelope(mention('fix the failing test', '1700000009.000100')));
+    const captured = slackHeaders(SIGNING_SECRET, text);
+    const replay = (headers: Record<string, string>) =>
+      fetch(`${server.url}/webhooks/slack`, {
+        method: 'POST',
+        headers: { ...captured, ...headers },
+        body: text,
+      });
+    const first = (await (await replay({})).json()) as { sessionId: string; outcome: string };
+    expect(first.outcome).toBe('started');
+    // Slack signs `v0:<timestamp>:<body>`, and the event id is in the body: nothing unsigned makes it new.
+    const replays: Record<string, string>[] = [
+      { 'x-slack-retry-num': '7', 'x-slack-retry-reason': 'http_error' },
+      { 'user-agent': 'curl/8', 'idempotency-key': 'new' },
+    ];
+    for (const headers of replays) {
+      const answer = await replay(headers);
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toMatchObject({ sessionId: first.sessionId, duplicate: true });
+    }
+    expect(await h.store.listSessions()).toHaveLength(1);
+  });
+
   it('ignores bots, itself, human chatter and mentions it cannot place, and says why in the thread', async () => {
     const thread = '1700000003.000100';
     const noRepo = await send(envelope(mention('fix the failing test', thread)));

@@ -101,6 +101,93 @@ describe('webhooks and their configuration', () => {
     expect((await deliver('nope', body, ok)).status).toBe(404);
   });
 
+  it('a captured signed delivery replayed with a new or no Idempotency-Key starts nothing', async () => {
+    await api('POST', '/api/hooks', {
+      name: 'alerts',
+      secret: HOOK_SECRET,
+      repo: h.repo,
+      template: 'Look: {{ payload.n }}',
+    });
+    const body = JSON.stringify({ n: 1 });
+    const ts = nowMs / 1000;
+    const captured = { 'x-drydock-timestamp': String(ts), 'x-drydock-signature': sign(body, ts) };
+    const first = (await (
+      await deliver('alerts', body, { ...captured, 'idempotency-key': 'k1' })
+    ).json()) as {
+      sessionId: string;
+    };
+    // The attacker holds a signed request and changes only what the signature does not cover.
+    const replays: Record<string, string>[] = [
+      { 'idempotency-key': 'k2' },
+      {},
+      { 'idempotency-key': 'k3', 'user-agent': 'curl' },
+    ];
+    for (const replay of replays) {
+      const answer = await deliver('alerts', body, { ...captured, ...replay });
+      expect(answer.status).toBe(202);
+      expect(await answer.json()).toMatchObject({ sessionId: first.sessionId, duplicate: true });
+    }
+    // The sender's own retry signs a new time and keeps its key: still the same delivery.
+    const retry = await deliver('alerts', body, {
+      'x-drydock-timestamp': String(ts + 30),
+      'x-drydock-signature': sign(body, ts + 30),
+      'idempotency-key': 'k1',
+    });
+    expect(await retry.json()).toMatchObject({ sessionId: first.sessionId, duplicate: true });
+    expect(await h.store.listSessions()).toHaveLength(1);
+    // A new signed delivery (a new time, a new key) is new work, even with the same body.
+    const next = await deliver('alerts', body, {
+      'x-drydock-timestamp': String(ts + 60),
+      'x-drydock-signature': sign(body, ts + 60),
+      'idempotency-key': 'k4',
+    });
+    expect(await next.json()).toMatchObject({ outcome: 'started', duplicate: false });
+    expect(await h.store.listSessions()).toHaveLength(2);
+  });
+
+  it('refuses Sentry deliveries without a timestamp or with a stale one; a replay with a new Request-ID starts nothing', async () => {
+    await api('POST', '/api/hooks', {
+      name: 'sentry',
+      scheme: 'sentry',
+      secret: HOOK_SECRET,
+      repo: h.repo,
+      template: 'Fix {{ payload.title }}',
+    });
+    const body = JSON.stringify({ title: 'a crash' });
+    const signature = createHmac('sha256', HOOK_SECRET).update(body).digest('hex');
+    const missing = await deliver('sentry', body, {
+      'sentry-hook-signature': signature,
+      'request-id': 'r-0',
+    });
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toMatchObject({ error: { code: 'missing_timestamp' } });
+    const stale = await deliver('sentry', body, {
+      'sentry-hook-signature': signature,
+      'sentry-hook-timestamp': String(nowMs / 1000 - 3600),
+      'request-id': 'r-0',
+    });
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: { code: 'stale_timestamp' } });
+    expect(await h.store.listSessions()).toEqual([]);
+
+    const first = (await (
+      await deliver('sentry', body, {
+        'sentry-hook-signature': signature,
+        'sentry-hook-timestamp': String(nowMs / 1000),
+        'request-id': 'r-1',
+      })
+    ).json()) as { sessionId: string; outcome: string };
+    expect(first.outcome).toBe('started');
+    // Sentry signs only the body: a replay may carry any timestamp and Request-ID it likes.
+    const replay = await deliver('sentry', body, {
+      'sentry-hook-signature': signature,
+      'sentry-hook-timestamp': String(nowMs / 1000 + 60),
+      'request-id': 'r-2',
+    });
+    expect(await replay.json()).toMatchObject({ sessionId: first.sessionId, duplicate: true });
+    expect(await h.store.listSessions()).toHaveLength(1);
+  });
+
   it('a paused hook verifies deliveries but starts nothing; an edit keeps its scheme; resuming starts again', async () => {
     const created = await api('POST', '/api/hooks', {
       name: 'sentry',

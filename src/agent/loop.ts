@@ -4,6 +4,7 @@ import { describeError } from '../core/errors.ts';
 import type { EventData } from '../core/events.ts';
 import type { ResolvedModel } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
+import { type Redact, redactDeep } from '../core/redaction.ts';
 import type { Budget, Usage } from '../core/session.ts';
 import { addUsage } from '../core/session.ts';
 import type { AgentState } from './agent-state.ts';
@@ -44,7 +45,13 @@ export interface AgentRun {
   summarizer: ResolvedModel;
   system: string;
   tools: ReadonlyMap<string, ToolDefinition>;
+  /** The session's sandbox itself: the tools write real files through it. */
   sandbox: Sandbox;
+  /**
+   * What the model may see of the session's secrets: tool output, and everything sent to the model
+   * (system prompt, messages, compaction transcripts), is redacted with it. Absent: nothing to hide.
+   */
+  redact?: Redact;
   budget: Budget;
   /** A fresh state, or a checkpoint to resume from. */
   state: AgentState;
@@ -118,8 +125,8 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     try {
       response = await generateText({
         model: run.coder.model,
-        system: run.system,
-        messages: state.messages,
+        system: shown(run, run.system),
+        messages: shown(run, state.messages),
         tools: toolSet,
         abortSignal: run.signal,
         maxRetries: 2,
@@ -205,6 +212,7 @@ async function runToolCalls(
     const result = await runTool(run.tools, call.toolName, call.input, {
       sandbox: run.sandbox,
       signal: run.signal,
+      ...(run.redact ? { redact: run.redact } : {}),
     });
     let artifactId: string | undefined;
     if (result.fullOutput !== undefined) {
@@ -271,7 +279,7 @@ async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
     const result = await generateText({
       model: run.summarizer.model,
       system: SUMMARIZER_SYSTEM_PROMPT,
-      prompt: renderTranscript(plan.middle),
+      prompt: shown(run, renderTranscript(plan.middle)),
       abortSignal: run.signal,
       maxRetries: 2,
     });
@@ -296,6 +304,14 @@ async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
     compacted,
   );
   return compacted;
+}
+
+/**
+ * What the model is sent, redacted: tool results already are, but a check's output, a diff or a file
+ * that reaches the conversation another way must not bring a secret with it.
+ */
+function shown<T>(run: AgentRun, value: T): T {
+  return run.redact ? redactDeep(value, run.redact) : value;
 }
 
 /** Tool calls of the last assistant message that have no result yet. Pure. */

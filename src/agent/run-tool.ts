@@ -14,7 +14,8 @@ export const MAX_TOOL_OUTPUT_CHARS = 30_000;
 
 /**
  * Runs one tool call and never throws: unknown tools, invalid input and failures become error
- * results the model can read and act on. Every tool's output is truncated the same way here.
+ * results the model can read and act on. Every tool's output is redacted (`context.redact`) and
+ * truncated the same way here.
  */
 export async function runTool(
   tools: ReadonlyMap<string, ToolDefinition>,
@@ -23,14 +24,17 @@ export async function runTool(
   context: ToolContext,
 ): Promise<ToolRun> {
   const result = await execute(tools, name, input, context);
-  const { text, truncated } = truncateOutput(result.output, MAX_TOOL_OUTPUT_CHARS);
+  // Before truncating: a cut through a secret's value would leave a piece the redactor cannot see.
+  const redact = context.redact ?? ((text: string) => text);
+  const output = redact(result.output);
+  const { text, truncated } = truncateOutput(output, MAX_TOOL_OUTPUT_CHARS);
   const run: ToolRun = {
     ...result,
     output: text,
     isError: result.isError ?? false,
-    summary: result.summary ?? firstLine(result.output),
+    summary: result.summary === undefined ? firstLine(output) : redact(result.summary),
   };
-  if (truncated) run.fullOutput = result.output;
+  if (truncated) run.fullOutput = output;
   return run;
 }
 

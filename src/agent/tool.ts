@@ -1,10 +1,17 @@
 import type { z } from 'zod';
 import type { Sandbox } from '../core/ports/sandbox.ts';
+import type { Redact } from '../core/redaction.ts';
 
 /** What a tool may touch: the session's sandbox, and a signal that fires on cancel. */
 export interface ToolContext {
+  /** The session's sandbox itself: files read and written here are the real ones. */
   sandbox: Sandbox;
   signal: AbortSignal;
+  /**
+   * The session's secrets, as the model may see them: `runTool` redacts every tool's output with it,
+   * and tools that write refuse text holding a secret's placeholder. Absent: nothing to hide.
+   */
+  redact?: Redact;
 }
 
 /** How a tool ends the agent's run, when it does. */

@@ -6,6 +6,7 @@ import type { EnvironmentPlan } from './environment-plan.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
 import type { Redact } from './redactor.ts';
 import { excludeSetupOutputs } from './setup-outputs.ts';
+import { createStreamingRedactor } from './streaming-redactor.ts';
 
 /** One setup command may run this long. */
 export const SETUP_COMMAND_TIMEOUT_MS = 30 * 60_000;
@@ -116,11 +117,14 @@ export async function runSetupCommands(
   const { plan, blocked } = options;
   const started = Date.now();
   let log = '';
-  const append = (text: string) => {
-    const clean = options.redact(text);
+  // Output arrives in chunks: a secret split between two must not reach the log in pieces.
+  const stream = createStreamingRedactor(options.redact);
+  const emit = (clean: string) => {
+    if (clean === '') return;
     log = (log + clean).slice(-LOG_LIMIT);
     options.onOutput?.(clean);
   };
+  const append = (text: string) => emit(stream.push(text));
   for (const [index, command] of plan.setup.entries()) {
     await options.onCommand?.(command, index, plan.setup.length);
     append(`$ ${command}\n`);
@@ -131,6 +135,7 @@ export async function runSetupCommands(
       onOutput: (chunk) => append(chunk),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    emit(stream.flush());
     if (result.exitCode !== 0) {
       const how = result.aborted
         ? 'was cancelled'

@@ -124,17 +124,6 @@ describe('decideRebuild', () => {
 });
 
 describe('redaction', () => {
-  it('replaces every secret value, longest first, and leaves short values alone', () => {
-    const redact = createRedactor([
-      { name: 'SHORT', value: 'abc' },
-      { name: 'TOKEN', value: 'tok-123456' },
-      { name: 'LONG', value: 'prefix-tok-123456-suffix' },
-    ]);
-    expect(redact('a tok-123456 and prefix-tok-123456-suffix, abc')).toBe(
-      'a [secret TOKEN] and [secret LONG], abc',
-    );
-  });
-
   it('reaches every string of a JSON value', () => {
     const redact = createRedactor([{ name: 'S', value: 's3cr3t' }]);
     expect(redactJson({ a: ['x s3cr3t y', 1, null], s3cr3t: { b: 's3cr3t' } }, redact)).toEqual({

@@ -8,6 +8,7 @@ import { searchTool } from '../agent/tools/search.ts';
 import type { EventData } from '../core/events.ts';
 import type { ResolvedModel } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
+import type { Redact } from '../core/redaction.ts';
 import type { Budget, Usage } from '../core/session.ts';
 import type { Finding, FindingInput, FindingResponse } from './findings.ts';
 import { findingInputSchema } from './findings.ts';
@@ -35,6 +36,8 @@ export interface ReviewRun {
   reviewer: ResolvedModel;
   summarizer: ResolvedModel;
   sandbox: Sandbox;
+  /** The session's secrets as the reviewer may see them (the diff included). */
+  redact?: Redact;
   round: number;
   task: string;
   diff: string;
@@ -65,6 +68,7 @@ export async function runReview(run: ReviewRun): Promise<ReviewResult> {
     system: REVIEWER_SYSTEM_PROMPT,
     tools: REVIEWER_TOOLS,
     sandbox: run.sandbox,
+    ...(run.redact ? { redact: run.redact } : {}),
     budget: REVIEWER_BUDGET,
     state: initialAgentState(request),
     signal: run.signal,

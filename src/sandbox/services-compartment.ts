@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { decorate } from '../core/decorate.ts';
 import { UnavailableError } from '../core/errors.ts';
 import type { ExecOptions } from '../core/ports/sandbox.ts';
 import type { SupervisedSandbox } from './supervised-sandbox.ts';
@@ -45,31 +46,15 @@ export function withServicesCompartment(
     });
     return services;
   };
-  return {
-    get id() {
-      return agent.id;
-    },
-    get workdir() {
-      return agent.workdir;
-    },
-    get hostPid() {
-      return agent.hostPid;
-    },
-    get limits() {
-      return agent.limits;
-    },
-    async exec(command, options: ExecOptions = {}) {
+  return decorate(agent, {
+    async exec(command: string | readonly string[], options: ExecOptions = {}) {
       if (options.compartment !== 'services') return agent.exec(command, options);
       const { compartment: _, ...rest } = options;
       return (await servicesSandbox()).exec(command, rest);
     },
-    readFile: (path) => agent.readFile(path),
-    writeFile: (path, content) => agent.writeFile(path, content),
-    stat: (path) => agent.stat(path),
-    listDir: (path) => agent.listDir(path),
     async destroy() {
       await stopServices();
       await agent.destroy();
     },
-  };
+  });
 }

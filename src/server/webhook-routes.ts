@@ -54,7 +54,7 @@ export function webhookRoutes(options: WebhookOptions): Hono {
     } catch (error) {
       throw new BadInputError('invalid_json', 'The webhook body is not JSON.', { cause: error });
     }
-    const result = await handleGithubDelivery(options.triggers, { id, event, payload });
+    const result = await handleGithubDelivery(options.triggers, { id, event, payload, rawBody });
     return c.json({ delivery: id, ...result }, 202);
   });
 

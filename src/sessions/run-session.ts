@@ -6,9 +6,11 @@ import { createCodingTools } from '../agent/tools/index.ts';
 import { describeError, isDrydockError, NotFoundError } from '../core/errors.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
+import { NO_REDACTION } from '../core/redaction.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-workspace.ts';
+import { redactingSandbox } from '../environments/redacting-sandbox.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { followUpPrompt, messageTexts, reopenIfUnread } from './follow-ups.ts';
@@ -19,7 +21,6 @@ import type { RunObserver, SessionDeps } from './session-deps.ts';
 import { deliver, finishWithout } from './session-ending.ts';
 import {
   checkoutSessionCommit,
-  redactingSandbox,
   resolveSessionEnvironment,
   runSetupInPlace,
   runStartCommands,
@@ -219,12 +220,14 @@ async function runPhases(
       sandbox = await deps.sandboxes.create({ ...spec, workspacePath });
     }
     await runStartCommands(sandbox, recorder, environment, signal, separateServices);
-    if (environment.secrets.length > 0) sandbox = redactingSandbox(sandbox, environment.redact);
+    const redact = environment.secrets.length > 0 ? environment.redact : NO_REDACTION;
     run = {
       deps,
       recorder,
       router,
       sandbox,
+      view: redact === NO_REDACTION ? sandbox : redactingSandbox(sandbox, redact),
+      redact,
       workspacePath,
       signal,
       observer: options,
@@ -345,10 +348,12 @@ async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState>
     summarizer: run.router.resolve('summarizer'),
     system: coderSystemPrompt({
       workdir: run.sandbox.workdir,
-      repoInstructions: await readRepoInstructions(run.sandbox),
+      repoInstructions: await readRepoInstructions(run.view),
     }),
     tools,
+    // The real sandbox: an edit of a file holding a secret keeps its value; the loop redacts what the model sees.
     sandbox: run.sandbox,
+    redact: run.redact,
     budget: run.deps.budget,
     state,
     signal: run.signal,

@@ -236,36 +236,3 @@ export async function checkoutSessionCommit(
   }
   await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 600_000 });
 }
-
-/** The sandbox with secret values replaced in what commands print, so the model never reads them. */
-export function redactingSandbox(sandbox: Sandbox, redact: Redact): Sandbox {
-  return {
-    get id() {
-      return sandbox.id;
-    },
-    get workdir() {
-      return sandbox.workdir;
-    },
-    get limits() {
-      return sandbox.limits;
-    },
-    async exec(command, options = {}) {
-      const onOutput = options.onOutput;
-      const result = await sandbox.exec(command, {
-        ...options,
-        ...(onOutput ? { onOutput: (chunk, stream) => onOutput(redact(chunk), stream) } : {}),
-      });
-      return { ...result, output: redact(result.output) };
-    },
-    async readFile(path) {
-      const content = await sandbox.readFile(path);
-      const text = content.toString('utf8');
-      const clean = redact(text);
-      return clean === text ? content : Buffer.from(clean, 'utf8');
-    },
-    writeFile: (path, content) => sandbox.writeFile(path, content),
-    stat: (path) => sandbox.stat(path),
-    listDir: (path) => sandbox.listDir(path),
-    destroy: () => sandbox.destroy(),
-  };
-}

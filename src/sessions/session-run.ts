@@ -2,6 +2,7 @@ import { isDrydockError, UnavailableError } from '../core/errors.ts';
 import type { ModelRouter } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { JsonValue } from '../core/ports/store.ts';
+import type { Redact } from '../core/redaction.ts';
 import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
@@ -14,7 +15,15 @@ export interface SessionRun {
   deps: SessionDeps;
   recorder: SessionRecorder;
   router: ModelRouter;
+  /** The session's sandbox itself: the coder's tools read and write the real files through it. */
   sandbox: Sandbox;
+  /**
+   * The sandbox as the model and the log may see it (command output and files redacted): the checks
+   * and the reviewer read through it. Never write back what it read.
+   */
+  view: Sandbox;
+  /** The session's secrets as the model and the log may see them (NO_REDACTION without secrets). */
+  redact: Redact;
   workspacePath: string;
   signal: AbortSignal;
   observer: RunObserver;

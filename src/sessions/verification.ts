@@ -38,7 +38,7 @@ export async function runBaseline(run: SessionRun): Promise<SessionCheckpoint> {
     ]);
   }
   if (gate.baseline === null) {
-    const baseline = await runChecks(run.sandbox, gate.checks ?? [], {
+    const baseline = await runChecks(run.view, gate.checks ?? [], {
       signal: run.signal,
       saveOutput: (check, output) => saveArtifact(run, `baseline-${check.name}.txt`, output),
     });
@@ -80,7 +80,7 @@ export async function verifyChange(run: SessionRun): Promise<GateStep> {
     };
   }
   const files = parseUnifiedDiff(diff);
-  const after = await runChecks(run.sandbox, gate.checks ?? [], {
+  const after = await runChecks(run.view, gate.checks ?? [], {
     signal: run.signal,
     saveOutput: (check, output) => saveArtifact(run, `round-${round}-${check.name}.txt`, output),
   });
@@ -125,7 +125,8 @@ export async function reviewChange(run: SessionRun, maxRounds: number): Promise<
   const result = await runReview({
     reviewer: run.router.resolve('reviewer'),
     summarizer: run.router.resolve('summarizer'),
-    sandbox: run.sandbox,
+    sandbox: run.view,
+    redact: run.redact,
     round,
     task: session.task,
     diff,
@@ -196,6 +197,7 @@ async function discoverChecks(run: SessionRun): Promise<Check[]> {
       source: `.drydock/config.yaml checks.${name}`,
     }));
   }
+  // The real files: a check's command runs as the repository wrote it, secrets and all (the log redacts it).
   const listed = await run.sandbox.exec(['git', '-c', 'safe.directory=*', 'ls-files', '-z'], {
     timeoutMs: 30_000,
   });

@@ -1,6 +1,7 @@
 import { describeError, isDrydockError } from '../core/errors.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { parseCheckEvent } from './ci-follow-up.ts';
+import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { forgeKey } from './forge-link.ts';
 import { decideGithubEvent, mayTrigger } from './github-events.ts';
 import { startWork } from './start-work.ts';
@@ -15,15 +16,20 @@ export interface DeliveryResult {
 }
 
 /**
- * Acts on one verified GitHub delivery, at most once per X-GitHub-Delivery: a redelivery returns what
- * the first did. Ignored deliveries are recorded too, so a redelivery is cheap.
+ * Acts on one verified GitHub delivery at most once. GitHub signs only the body, so a delivery is
+ * known by its body's hash (a captured body replayed under a fresh X-GitHub-Delivery is a duplicate)
+ * and by X-GitHub-Delivery (a redelivery carries the same id and body; ids recorded before the body
+ * hash was keep working). A duplicate returns what the first did. Ignored deliveries are recorded
+ * too, so a redelivery is cheap.
  */
 export async function handleGithubDelivery(
   deps: TriggerDeps,
-  delivery: { id: string; event: string; payload: unknown },
+  delivery: { id: string; event: string; payload: unknown; rawBody: Uint8Array },
 ): Promise<DeliveryResult> {
-  const { store } = deps.sessions;
-  const claim = await store.claimDelivery('github', delivery.id);
+  const claim = await claimDeliveryKeys(deps.sessions.store, 'github', [
+    signedDeliveryKey(delivery.rawBody),
+    delivery.id,
+  ]);
   if (!claim.claimed) {
     return { outcome: claim.delivery.outcome, sessionId: claim.delivery.sessionId, duplicate: true };
   }
@@ -32,10 +38,10 @@ export async function handleGithubDelivery(
     result = await act(deps, delivery.event, delivery.payload);
   } catch (error) {
     result = { outcome: `failed: ${describeError(error)}`, sessionId: null };
-    await store.finishDelivery('github', delivery.id, result);
+    await claim.finish(result);
     throw error;
   }
-  await store.finishDelivery('github', delivery.id, result);
+  await claim.finish(result);
   return { ...result, duplicate: false };
 }
 

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { BadInputError, describeError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
+import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { HookConfig } from './hook-config.ts';
-import { verifySignature } from './signature.ts';
+import { signedContent, verifySignature } from './signature.ts';
 import { startWork } from './start-work.ts';
 import { renderTemplate } from './template.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
@@ -16,8 +16,10 @@ export interface HookRequest {
 
 /**
  * A signed webhook for a configured hook: verified (HMAC, timestamp window) before anything is read,
- * idempotent by its idempotency key (`Idempotency-Key`, Sentry's `Request-ID`, else the body's hash),
- * then a session on the hook's repository with the task its template makes of the payload.
+ * idempotent by what its signature covers (`<timestamp>.<body>` for hmac, the body for Sentry, which
+ * does not sign its timestamp) and by its idempotency key (`Idempotency-Key`, Sentry's `Request-ID`;
+ * without one, the body's hash), then a session on the hook's repository with the task its template makes of the payload. A replay
+ * of a signed request is a duplicate whatever unsigned headers it changes.
  */
 export async function handleHookDelivery(
   deps: TriggerDeps,
@@ -29,17 +31,25 @@ export async function handleHookDelivery(
   if (!record?.secret) throw new NotFoundError('hook_not_found', `No webhook named ${request.name}.`);
   const config = HookConfig.parse(record.config);
   const sentry = config.scheme === 'sentry';
+  const timestamp = request.header(sentry ? 'sentry-hook-timestamp' : 'x-drydock-timestamp');
+  const timestampMode = sentry ? 'unsigned' : 'signed';
   const problem = verifySignature({
     secret: box.open(record.secret),
     rawBody: request.rawBody,
     signature: request.header(sentry ? 'sentry-hook-signature' : 'x-drydock-signature'),
     prefix: sentry ? '' : 'sha256=',
-    timestamp: request.header(sentry ? 'sentry-hook-timestamp' : 'x-drydock-timestamp'),
-    signsTimestamp: !sentry,
+    timestamp,
+    timestampMode,
     nowMs: request.nowMs,
   });
-  if (problem)
-    throw new UnauthenticatedError(problem, `The webhook's signature did not verify (${problem}).`);
+  if (problem) {
+    throw new UnauthenticatedError(
+      problem,
+      problem === 'missing_timestamp'
+        ? `The webhook carries no ${sentry ? 'Sentry-Hook-Timestamp' : 'X-Drydock-Timestamp'} (seconds since the epoch); drydock refuses deliveries without one.`
+        : `The webhook's signature did not verify (${problem}).`,
+    );
+  }
   if (config.paused) return { sessionId: null, outcome: 'ignored: the hook is paused', duplicate: false };
   let payload: unknown;
   try {
@@ -47,11 +57,13 @@ export async function handleHookDelivery(
   } catch (error) {
     throw new BadInputError('invalid_json', 'The webhook body is not JSON.', { cause: error });
   }
-  const key =
-    request.header(sentry ? 'request-id' : 'idempotency-key') ??
-    createHash('sha256').update(request.rawBody).digest('hex');
+  const unsigned = request.header(sentry ? 'request-id' : 'idempotency-key');
   const source = `hook:${request.name}`;
-  const claim = await store.claimDelivery(source, key);
+  const claim = await claimDeliveryKeys(store, source, [
+    signedDeliveryKey(signedContent(request.rawBody, timestamp, timestampMode)),
+    // Without a key of its own, a body is one delivery however often it is signed (a sender's retry).
+    unsigned ?? signedDeliveryKey(request.rawBody),
+  ]);
   if (!claim.claimed) {
     return { sessionId: claim.delivery.sessionId, outcome: claim.delivery.outcome, duplicate: true };
   }
@@ -65,10 +77,10 @@ export async function handleHookDelivery(
       ...(config.model ? { model: config.model } : {}),
     });
   } catch (error) {
-    await store.finishDelivery(source, key, { sessionId: null, outcome: `failed: ${describeError(error)}` });
+    await claim.finish({ sessionId: null, outcome: `failed: ${describeError(error)}` });
     throw error;
   }
   const outcome = session.state === 'failed' ? `failed: ${session.reason}` : 'started';
-  await store.finishDelivery(source, key, { sessionId: session.id, outcome });
+  await claim.finish({ sessionId: session.id, outcome });
   return { sessionId: session.id, outcome, duplicate: false };
 }
