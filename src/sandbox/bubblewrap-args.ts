@@ -60,6 +60,8 @@ export interface BubblewrapArgsInput {
    * caller enters it), so it keeps that one instead of a new one; everything else is its own.
    */
   joinsNetwork?: boolean;
+  /** The descriptor bubblewrap reads the seccomp filter from (seccomp-filter.ts); none without one. */
+  seccompFd?: number | undefined;
 }
 
 /**
@@ -101,6 +103,10 @@ function systemView(layout: HostLayout, tmpBytes: number): string[] {
   return args;
 }
 
+function seccompArgs(fd: number | undefined): string[] {
+  return fd === undefined ? [] : ['--seccomp', String(fd)];
+}
+
 function setenvArgs(env: Record<string, string>): string[] {
   return Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]);
 }
@@ -121,6 +127,7 @@ export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
     '--hostname',
     SANDBOX_HOSTNAME,
     ...setenvArgs({ PATH: SANDBOX_PATH, HOME: '/tmp', LANG: 'C.UTF-8' }),
+    ...seccompArgs(input.seccompFd),
     ...systemView(layout, input.tmpBytes),
   ];
   args.push('--bind', input.workspacePath, SANDBOX_WORKDIR);
@@ -157,8 +164,14 @@ export function buildConfinementArgs(
   layout: HostLayout,
   command: HostCommand,
   paths: ConfinedPaths,
+  seccompFd?: number,
 ): string[] {
-  const args = [...namespaces('own'), ...setenvArgs(command.env), ...systemView(layout, CONFINED_TMP_BYTES)];
+  const args = [
+    ...namespaces('own'),
+    ...setenvArgs(command.env),
+    ...seccompArgs(seccompFd),
+    ...systemView(layout, CONFINED_TMP_BYTES),
+  ];
   for (const path of paths.readable ?? []) args.push('--ro-bind', path, path);
   for (const path of paths.writable) args.push('--bind', path, path);
   args.push('--remount-ro', '/', '--chdir', command.cwd, '--', command.file, ...command.args);

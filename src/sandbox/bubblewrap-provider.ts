@@ -25,9 +25,10 @@ import { DEFAULT_KILL_GRACE_MS } from './exec-limits.ts';
 import { type HostLayout, readHostLayout } from './host-layout.ts';
 import { detectLimitEnvironment } from './limit-detection.ts';
 import { chooseLimitPlan, type LimitEnvironment, type RlimitPlan } from './limit-plan.ts';
-import { plainScript } from './plain-script.ts';
+import { plainScript, privateFile } from './plain-script.ts';
 import { resolveSandboxLimits } from './resource-limits.ts';
-import { buildLauncher } from './sandbox-launcher.ts';
+import { buildLauncher, SECCOMP_FD } from './sandbox-launcher.ts';
+import { buildSeccompFilter, seccompArch } from './seccomp-filter.ts';
 import { namespaceHolder, withServicesCompartment } from './services-compartment.ts';
 import { createSupervisedSandbox, type SupervisedSandbox } from './supervised-sandbox.ts';
 import { connectSupervisor, type SupervisorConnection } from './supervisor-connection.ts';
@@ -145,6 +146,11 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   const hostLayout = cached<HostLayout>(readHostLayout);
   const nodeBinary = cached(() => realpath(process.execPath));
   const limitEnvironment = cached(options.limitEnvironment ?? detectLimitEnvironment);
+  // Written once per process, opened by each launcher for bubblewrap; null where drydock has no filter.
+  const seccompFile = cached(async () => {
+    const arch = seccompArch();
+    return arch === null ? null : privateFile('seccomp', '.bpf', buildSeccompFilter(arch));
+  });
   // Entering the agent sandbox's network namespace takes root; without it services run beside the agent.
   const nsenterPath = cached(async () => (process.getuid?.() === 0 ? await findExecutable('nsenter') : null));
 
@@ -177,7 +183,9 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
           onBlocked: spec.network?.onBlocked,
         });
       }
+      const filter = await seccompFile();
       const argsInput = {
+        seccompFd: filter === null ? undefined : SECCOMP_FD,
         layout: await hostLayout(),
         workspacePath,
         readOnlyPaths,
@@ -186,7 +194,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         tmpBytes: limits.tmpBytes,
       };
       const procsFiles = cgroup?.procsFiles ?? [];
-      const connection = await launch(id, procsFiles, plan.rlimit, [
+      const connection = await launch(id, procsFiles, plan.rlimit, filter, [
         bwrap,
         ...buildBubblewrapArgs({
           ...argsInput,
@@ -221,7 +229,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       // same workspace, cgroups and proxy, another PID namespace. Started at the first services exec.
       return withServicesCompartment(agent, connection.exited, async () => {
         const holder = await namespaceHolder(agent.hostPid);
-        const services = await launch(`${id}-services`, procsFiles, plan.rlimit, [
+        const services = await launch(`${id}-services`, procsFiles, plan.rlimit, filter, [
           nsenter,
           `--net=/proc/${holder}/ns/net`,
           '--',
@@ -241,9 +249,10 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     id: string,
     procsFiles: readonly string[],
     rlimit: RlimitPlan | null,
+    seccompFile: string | null,
     command: string[],
   ): Promise<SupervisorConnection> {
-    const launcher = buildLauncher({ procsFiles, rlimit, command });
+    const launcher = buildLauncher({ procsFiles, rlimit, seccompFile: seccompFile ?? undefined, command });
     // An explicit, empty environment: bubblewrap's pid 1 in the sandbox keeps the environment it was
     // started with (--clearenv only reaches the supervisor), and /proc/1/environ is readable there. In
     // `/`, so not even the launcher's PWD says where drydock runs.
@@ -297,9 +306,23 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   const confinement: HostCommandConfinement = {
     isolated: true,
     async wrap(command, paths) {
-      const args = buildConfinementArgs(await hostLayout(), command, paths);
+      const filter = await seccompFile();
+      const args = buildConfinementArgs(
+        await hostLayout(),
+        command,
+        paths,
+        filter === null ? undefined : SECCOMP_FD,
+      );
       // bubblewrap's own pid 1 in the sandbox keeps the environment it starts with: none.
-      return { file: await bubblewrap(), args, cwd: '/', env: {} };
+      const bwrap = await bubblewrap();
+      return filter === null
+        ? { file: bwrap, args, cwd: '/', env: {} }
+        : {
+            file: '/bin/sh',
+            args: ['-c', `exec ${SECCOMP_FD}< "$0" && exec "$@"`, filter, bwrap, ...args],
+            cwd: '/',
+            env: {},
+          };
     },
   };
 

@@ -26,12 +26,21 @@ export function plainScript(tsPath: string): Promise<string> {
 async function strip(tsPath: string): Promise<string> {
   const source = await readFile(tsPath, 'utf8');
   const code = stripTypeScriptTypes(source, { mode: 'strip' });
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  return privateFile(basename(tsPath, '.ts'), '.mjs', Buffer.from(code));
+}
+
+/**
+ * `content` in a file of drydock's own (`<tmp>/drydock-scripts-<uid>`, mode 0700), named by its hash:
+ * for what a sandbox is started with (its scripts, its seccomp filter). Reused while it holds exactly
+ * that content.
+ */
+export async function privateFile(name: string, extension: string, content: Buffer): Promise<string> {
+  const hash = createHash('sha256').update(content).digest('hex').slice(0, 16);
   const dir = await ownDirectory();
-  const path = join(dir, `${basename(tsPath, '.ts')}-${hash}.mjs`);
-  if ((await readFile(path, 'utf8').catch(() => null)) === code) return path;
+  const path = join(dir, `${name}-${hash}${extension}`);
+  if ((await readFile(path).catch(() => null))?.equals(content)) return path;
   const partial = `${path}.${process.pid}.partial`;
-  await writeFile(partial, code, { mode: 0o644 });
+  await writeFile(partial, content, { mode: 0o644 });
   await rename(partial, path);
   return path;
 }

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLauncher, LAUNCHER_CGROUP_ERROR, LAUNCHER_CGROUP_EXIT_CODE } from './sandbox-launcher.ts';
+import {
+  buildLauncher,
+  LAUNCHER_CGROUP_ERROR,
+  LAUNCHER_CGROUP_EXIT_CODE,
+  SECCOMP_FD,
+} from './sandbox-launcher.ts';
 
 const run = promisify(execFile);
 
@@ -21,6 +26,7 @@ describe('buildLauncher', () => {
       '/cg/memory/procs',
       '/cg/pids/procs',
       '--',
+      '',
       '/usr/bin/prlimit',
       '--as=1024',
       '--',
@@ -51,6 +57,18 @@ describe('buildLauncher', () => {
       const [pid, argv] = stdout.trim().split('\n');
       expect(argv).toBe('x y|$HOME');
       for (const procs of files) expect((await readFile(procs, 'utf8')).trim()).toBe(pid);
+    });
+
+    it('opens the seccomp filter as fd 9 for the command', async () => {
+      const filter = join(dir, 'filter.bpf');
+      await writeFile(filter, 'bpf-bytes');
+      const { file, args } = buildLauncher({
+        procsFiles: [],
+        rlimit: null,
+        seccompFile: filter,
+        command: ['sh', '-c', `cat <&${SECCOMP_FD}`],
+      });
+      expect((await run(file, args)).stdout).toBe('bpf-bytes');
     });
 
     it('sets the address-space limit through prlimit', async () => {
