@@ -13,6 +13,7 @@ describe('drydock CLI against a server (DRYDOCK_URL)', { timeout: 90_000 }, () =
   let server: RunningServer;
   beforeAll(async () => {
     h = await createHarness();
+    await h.register();
     server = await startTestServer(h, { eventPollMs: 50, keepAliveMs: 100 });
   });
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import { streamEvents } from './events-route.ts';
 import { openApiDocument } from './openapi.ts';
+import { repoRoutes } from './repo-routes.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { serveWeb } from './static-web.ts';
@@ -80,6 +81,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   app.get('/api/sessions/:id/events', (c) => streamEvents(c, sources, deps.keepAliveMs ?? 15_000));
   app.route('/api/sessions', sessionRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
+  app.route('/api/repos', repoRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
 
   const webRoot = deps.webRoot;
