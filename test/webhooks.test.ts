@@ -209,6 +209,47 @@ describe('webhooks and their configuration', () => {
     expect(await h.store.findTrigger('hook', 'ok')).toMatchObject({ config: { repo: h.repo } });
   });
 
+  it('refuses script: models outside the scripts directory in hooks, schedules and Slack channels', async () => {
+    const attempts: Array<[string, string, Record<string, unknown>, 'admin' | 'member']> = [];
+    for (const model of ['script:/etc/shadow', 'script:../../etc/passwd']) {
+      attempts.push(
+        [
+          'POST',
+          '/api/hooks',
+          { name: 'x-hook', secret: HOOK_SECRET, repo: h.repo, template: 't', model },
+          'admin',
+        ],
+        [
+          'POST',
+          '/api/schedules',
+          { name: 'x', cron: '0 3 * * *', repo: h.repo, task: 't', model },
+          'member',
+        ],
+        ['POST', '/api/slack/channels', { channel: 'C0123ABCD', repo: h.repo, model }, 'member'],
+      );
+    }
+    for (const [method, path, body, role] of attempts) {
+      const response = await api(method, path, body, role);
+      expect(response.status, `${path} ${body.model}`).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'script_path_not_allowed', fields: { model: expect.any(String) } },
+      });
+    }
+    const schedule = await api(
+      'POST',
+      '/api/schedules',
+      { name: 'ok', cron: '0 3 * * *', repo: h.repo, task: 't' },
+      'member',
+    );
+    const { id } = (await schedule.json()) as { id: string };
+    const patched = await api('PATCH', `/api/schedules/${id}`, { model: 'script:/etc/shadow' }, 'member');
+    expect(patched.status).toBe(400);
+    expect(await h.store.listTriggers('hook')).toEqual([]);
+    expect((await h.store.listTriggers('schedule')).map((t) => t.config)).toEqual([
+      expect.not.objectContaining({ model: expect.anything() }),
+    ]);
+  });
+
   it("a hook whose repository was unregistered since starts nothing and tells the sender nothing of the server's disk", async () => {
     await api('POST', '/api/hooks', { name: 'alerts', secret: HOOK_SECRET, repo: h.repo, template: 'x' });
     const [registered] = await h.store.listRepos();

@@ -28,6 +28,11 @@ export interface EmbeddedOptions {
    * `up` and `worker`, 0 (the default) for one-shot commands.
    */
   warmPool?: number;
+  /**
+   * The server's (`up`, `worker`): `script:<name>` models read files only from this directory. Without
+   * it (`run`, `demo`) any path works, relative to the working directory.
+   */
+  scriptsDir?: string;
 }
 
 /**
@@ -69,7 +74,14 @@ export async function openEmbedded(
     ...(diskBytes === undefined ? {} : { limits: { diskBytes } }),
     store,
     sandboxes,
-    models: (spec) => createModelRouter({ default: spec, env, cwd, scripts: { demo: DEMO_SCRIPT } }),
+    models: (spec) =>
+      createModelRouter({
+        default: spec,
+        env,
+        cwd,
+        scripts: { demo: DEMO_SCRIPT },
+        ...(options.scriptsDir !== undefined ? { scriptsDir: options.scriptsDir } : {}),
+      }),
     clock: systemClock,
     ids,
     home,

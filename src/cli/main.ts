@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describeError, isDrydockError } from '../core/errors.ts';
 import { DEFAULT_BUDGET } from '../core/session.ts';
@@ -21,6 +22,7 @@ import { printEnding, runInForeground } from './commands/run.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
 import { runWorker } from './commands/worker.ts';
+import { dataHome } from './data-home.ts';
 import { DISK_FLAG_HELP } from './disk-flag.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { positiveInteger } from './open-queue.ts';
@@ -28,6 +30,14 @@ import { createRemoteClient } from './remote-client.ts';
 import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
 
 const out = process.stdout;
+
+const SCRIPTS_DIR_HELP =
+  'the one directory script:<name> model files are read from on this server (default: <DRYDOCK_HOME>/scripts)';
+
+/** Where a server reads `script:` files from: the flag, else `<DRYDOCK_HOME>/scripts`, made absolute. */
+function scriptModelsDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(flag?.trim() || join(dataHome(env), 'scripts'));
+}
 const write = (text: string) => out.write(text);
 
 /** With DRYDOCK_URL set, commands talk to that server instead of running embedded. */
@@ -194,8 +204,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--concurrency <n>', 'sessions run at once', '2')
     .option(
       '--allow-script-models',
-      'accept script: models over the API (tests and demos; they read server files)',
+      'accept script: models over the API (tests and demos); their files are read only from the scripts directory',
     )
+    .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
     .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
     .option('--disk <size>', DISK_FLAG_HELP)
     .option('--no-worker', 'control plane only: sessions run in drydock worker processes (needs Postgres)')
@@ -206,14 +217,16 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         host: string;
         concurrency: string;
         allowScriptModels?: boolean;
+        scriptModelsDir?: string;
         sandbox?: string;
         disk?: string;
         worker: boolean;
         leaseMs: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
+        const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
         await runUp(
-          await embedded({ sandbox, disk: options.disk, warmPool: 1 }),
+          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir }),
           {
             port: Number(options.port),
             host: options.host,
@@ -240,6 +253,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       'how often an idle worker asks the queue for work (NOTIFY wakes it sooner)',
       '1000',
     )
+    .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
     .option(
       '--drain-seconds <s>',
       'on SIGTERM, how long running sessions get to finish their current step before they are handed back as they are',
@@ -253,10 +267,12 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         leaseMs: string;
         pollMs: string;
         drainSeconds: string;
+        scriptModelsDir?: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
+        const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
         await runWorker(
-          await embedded({ sandbox, disk: options.disk, warmPool: 1 }),
+          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir }),
           {
             concurrency: positiveInteger(options.concurrency, '--concurrency'),
             leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/support/server-harness.ts';
+import { DEMO_SCRIPT } from '../cli/demo/demo-script.ts';
 import type { TokenRole } from '../core/ports/store.ts';
 import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { apiRoutes, createApp, MAX_BODY_BYTES } from './app.ts';
@@ -432,6 +434,67 @@ describe('HTTP API (in-process)', () => {
       expect((await steer(id, { role: 'admin' })).codes, id).toEqual([202, 202]);
     }
     expect((await call('POST', '/api/sessions/nope/cancel', member)).status).toBe(404);
+  });
+
+  it('reads script: models only from the scripts directory, and never shows a line of a file it refused', async () => {
+    const readable = (path: string) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return ''; // not root: /etc/shadow is not readable, so it cannot leak either
+      }
+    };
+    const secretLines = ['/etc/shadow', '/etc/passwd']
+      .flatMap((path) => readable(path).split('\n'))
+      .filter((line) => line.length > 8);
+    expect(secretLines.length).toBeGreaterThan(0);
+    const scripts = join(h.deps.home, 'scripts');
+    await mkdir(scripts, { recursive: true });
+    await symlink('/etc/passwd', join(scripts, 'passwd.json'));
+    await writeFile(join(scripts, 'copied.json'), readable('/etc/passwd'));
+    await writeFile(join(scripts, 'fix.json'), JSON.stringify(DEMO_SCRIPT));
+    // A valid script outside the directory is refused as well: the server reads no file outside it.
+    await writeFile(join(h.dir, 'outside.json'), JSON.stringify(DEMO_SCRIPT));
+    for (const model of [
+      `script:${join(h.dir, 'outside.json')}`,
+      'script:../outside.json',
+      'script:../../outside.json',
+    ]) {
+      const response = await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', model } });
+      expect(response.status, model).toBe(400);
+      expect((await response.json()) as unknown, model).toMatchObject({
+        error: { code: 'script_path_not_allowed' },
+      });
+    }
+    for (const model of [
+      'script:/etc/shadow',
+      'script:../../etc/passwd',
+      'script:/proc/self/environ',
+      'script:passwd.json',
+      'script:copied.json',
+      'script:missing.json',
+    ]) {
+      const response = await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', model } });
+      const text = await response.text();
+      expect(response.status, model).toBe(400);
+      expect(['script_path_not_allowed', 'invalid_script', 'unknown_script'], model).toContain(
+        JSON.parse(text).error.code,
+      );
+      expect(JSON.parse(text).error.fields.model, model).toBeDefined();
+      for (const line of secretLines) expect(text, model).not.toContain(line);
+      expect(text, model).not.toContain(h.deps.home);
+      expect(text, model).not.toContain(process.cwd());
+    }
+    expect(await h.store.listSessions()).toEqual([]);
+    // A script in the directory, and the built-in ones, still work.
+    expect(
+      (await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', model: 'script:fix.json' } }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', model: 'script:demo' } }))
+        .status,
+    ).toBe(201);
   });
 
   it('documents every route in /api/openapi.json', async () => {

@@ -4,13 +4,13 @@ import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Session, SessionCreator } from '../core/session.ts';
 import { formatPatch } from '../forge/format-patch.ts';
 import { workspaceDiff } from '../forge/local-delivery.ts';
-import { parseModelSpec } from '../models/model-spec.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { withReadableWorkspace } from '../sessions/run-session.ts';
 import { startWork } from '../triggers/start-work.ts';
 import { requireRole } from './auth.ts';
+import { checkModel } from './model-check.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { createSessionBody, listSessionsQuery, messageBody, parseInput } from './schemas.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
@@ -33,13 +33,7 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
   app.post('/', requireRole('member'), async (c) => {
     const body = parseInput(createSessionBody, await readJsonBody(c), 'session');
     const model = body.model ?? deps.defaultModel;
-    if (!deps.allowScriptModels && parseModelSpec(model).provider === 'script') {
-      throw new BadInputError(
-        'script_models_disabled',
-        'script: models read a file on the server; start the server with --allow-script-models to accept them.',
-        { details: { fields: { model: 'script: models are disabled on this server' } } },
-      );
-    }
+    checkModel(deps, model);
     const createdBy = tokenCreator(c.get('token'));
     // Only registered repositories: the request's `repo` is looked up, never resolved on the server's disk.
     const registered = await requireRegisteredRepo(store, body.repo);

@@ -1,13 +1,14 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../core/errors.ts';
-import type { JsonValue, Store, TriggerRecord } from '../core/ports/store.ts';
+import type { JsonValue, TriggerRecord } from '../core/ports/store.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { HookConfig } from '../triggers/hook-config.ts';
 import { ScheduleConfig, validateCron } from '../triggers/schedule.ts';
 import { listScheduleRuns } from '../triggers/scheduler.ts';
 import { SlackChannelConfig, SlackChannelId } from '../triggers/slack-channel-config.ts';
 import { requireRole } from './auth.ts';
+import { checkModel } from './model-check.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { parseInput } from './schemas.ts';
 import type { AppEnv, ServerDeps, ServerTriggers } from './server-deps.ts';
@@ -53,11 +54,17 @@ const json = (value: unknown): JsonValue => JSON.parse(JSON.stringify(value)) as
 
 /**
  * A trigger's `repo` must be a registered repository, checked when it is configured (and again when it
- * fires); it is stored as the registration's own path or `owner/name`.
+ * fires), and stored as the registration's own path or `owner/name`; its `model` is held to what the API
+ * accepts for sessions.
  */
-async function registered<T extends { repo?: string | undefined }>(store: Store, input: T): Promise<T> {
+async function checked<T extends { repo?: string | undefined; model?: string | undefined }>(
+  deps: ServerDeps,
+  input: T,
+): Promise<T> {
+  // A blank model means the server's default (an edit clears it so).
+  if (input.model) checkModel(deps, input.model);
   if (input.repo === undefined) return input;
-  return { ...input, repo: (await requireRegisteredRepo(store, input.repo)).repo };
+  return { ...input, repo: (await requireRegisteredRepo(deps.sessions.store, input.repo)).repo };
 }
 
 /** A hook as the API shows it: never its secret. */
@@ -108,7 +115,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   app.get('/hooks', async (c) => c.json({ hooks: (await store.listTriggers('hook')).map(showHook) }));
   app.post('/hooks', async (c) => {
     const { name: hookName, secret, ...input } = parseInput(hookBody, await readJsonBody(c), 'hook');
-    const config = await registered(store, input);
+    const config = await checked(deps, input);
     const record = await store.createTrigger({
       kind: 'hook',
       name: hookName,
@@ -120,7 +127,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   app.patch('/hooks/:id', async (c) => {
     const record = await find('hook', c.req.param('id'));
     const { secret, ...patch } = parseInput(hookPatch, await readJsonBody(c), 'hook');
-    const change = await registered(store, patch);
+    const change = await checked(deps, patch);
     const config = HookConfig.parse({ ...HookConfig.parse(record.config), ...change });
     const updated = await store.updateTrigger(record.id, {
       config: json(config),
@@ -139,7 +146,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   );
   app.post('/schedules', requireRole('member'), async (c) => {
     const { name: scheduleName, ...input } = parseInput(scheduleBody, await readJsonBody(c), 'schedule');
-    const config = ScheduleConfig.parse(await registered(store, input));
+    const config = ScheduleConfig.parse(await checked(deps, input));
     validateCron(config.cron, config.timezone);
     const record = await store.createTrigger({
       kind: 'schedule',
@@ -151,7 +158,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   });
   app.patch('/schedules/:id', requireRole('member'), async (c) => {
     const record = await find('schedule', c.req.param('id'));
-    const change = await registered(store, parseInput(schedulePatch, await readJsonBody(c), 'schedule'));
+    const change = await checked(deps, parseInput(schedulePatch, await readJsonBody(c), 'schedule'));
     const config = ScheduleConfig.parse({
       ...ScheduleConfig.parse(record.config),
       ...change,
@@ -176,7 +183,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   );
   app.post('/slack/channels', requireRole('member'), async (c) => {
     const { channel, ...input } = parseInput(slackChannelBody, await readJsonBody(c), 'Slack channel');
-    const config = await registered(store, input);
+    const config = await checked(deps, input);
     const record = await store.createTrigger({
       kind: 'slack_channel',
       name: channel,
@@ -187,10 +194,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   });
   app.patch('/slack/channels/:id', requireRole('member'), async (c) => {
     const record = await find('slack_channel', c.req.param('id'));
-    const change = await registered(
-      store,
-      parseInput(slackChannelPatch, await readJsonBody(c), 'Slack channel'),
-    );
+    const change = await checked(deps, parseInput(slackChannelPatch, await readJsonBody(c), 'Slack channel'));
     const config = SlackChannelConfig.parse({ ...SlackChannelConfig.parse(record.config), ...change });
     return c.json(showSlackChannel(await store.updateTrigger(record.id, { config: json(config) })));
   });

@@ -50,7 +50,15 @@ export async function createHarness(
   const deps: SessionDeps = {
     store,
     sandboxes: options.sandboxes ?? createNoSandboxProvider(),
-    models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts }),
+    // As on a server: script files only from <home>/scripts.
+    models: (spec) =>
+      createModelRouter({
+        default: spec,
+        env: {},
+        cwd: dir,
+        scripts,
+        scriptsDir: join(dir, 'home', 'scripts'),
+      }),
     clock: systemClock,
     ids,
     home: join(dir, 'home'),
