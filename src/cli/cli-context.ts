@@ -36,6 +36,23 @@ export interface EmbeddedOptions {
 }
 
 /**
+ * Only the store in the data directory (or DRYDOCK_DATABASE_URL), for commands that need nothing else
+ * (`drydock repo`): no sandboxes, layers or models to set up. The caller closes it.
+ */
+export async function openDataStore(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ store: Store; home: string }> {
+  const home = dataHome(env);
+  const store = await openStore({
+    url: env.DRYDOCK_DATABASE_URL,
+    sqlitePath: join(home, 'drydock.db'),
+    clock: systemClock,
+    ids: createRandomIds(),
+  });
+  return { store, home };
+}
+
+/**
  * The embedded wiring: SQLite in the data directory (or Postgres with DRYDOCK_DATABASE_URL), local
  * sandboxes, models from the environment.
  */

@@ -5,7 +5,7 @@ import { DEFAULT_BUDGET } from '../core/session.ts';
 import { modelSpecFromEnv } from '../models/router.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
-import { type EmbeddedOptions, openEmbedded } from './cli-context.ts';
+import { type EmbeddedOptions, openDataStore, openEmbedded } from './cli-context.ts';
 import { runDemo } from './commands/demo.ts';
 import { registerEnvironmentCommands } from './commands/environment-commands.ts';
 import { registerGcCommand } from './commands/gc.ts';
@@ -18,6 +18,7 @@ import {
 } from './commands/inspect.ts';
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
+import { localRepoRegistry, remoteRepoRegistry, repoAdd, repoList, repoRemove } from './commands/repo.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
@@ -295,6 +296,43 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (options: { role: string; name?: string }) => {
       const { store } = await embedded();
       out.write(await createTokenCommand(store, options.role, options.name));
+    });
+
+  const repo = program
+    .command('repo')
+    .description(
+      "Registered repositories: on a server, sessions, hooks, schedules and Slack run only on these (with DRYDOCK_URL: that server's)",
+    );
+  let repoStore: Awaited<ReturnType<typeof openDataStore>> | null = null;
+  const registry = async () => {
+    const client = remote();
+    if (client) return remoteRepoRegistry(client);
+    repoStore ??= await openDataStore(process.env);
+    return localRepoRegistry(repoStore);
+  };
+  repo.hook('postAction', async () => {
+    await repoStore?.store.close();
+  });
+  repo
+    .command('add')
+    .description('Register a local git repository (its top-level directory) or a forge repository')
+    .argument('<repo>', 'a path (made absolute here) or owner/name')
+    .action(async (name: string) => {
+      await repoAdd(await registry(), name, write);
+    });
+  repo
+    .command('list')
+    .description('List the registered repositories, oldest first')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      await repoList(await registry(), { json: options.json ?? false, now: new Date() }, write);
+    });
+  repo
+    .command('rm')
+    .description('Remove a registration: no new sessions on it (sessions on it stay)')
+    .argument('<repo>', 'its id, path or owner/name')
+    .action(async (name: string) => {
+      await repoRemove(await registry(), name, write);
     });
 
   program

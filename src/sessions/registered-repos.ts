@@ -21,6 +21,15 @@ export async function findRegisteredRepo(store: Store, input: string): Promise<R
   return lookup.by === 'id' ? store.getRepo(lookup.id) : store.findRepo(lookup.repo);
 }
 
+/** The one of `repos` that `input` names (its id, its path, or `owner/name` in any case), or null. Pure. */
+export function pickRegisteredRepo(repos: readonly RegisteredRepo[], input: string): RegisteredRepo | null {
+  const lookup = repoLookup(input);
+  if (lookup === null) return null;
+  return (
+    repos.find((repo) => (lookup.by === 'id' ? repo.id === lookup.id : repo.repo === lookup.repo)) ?? null
+  );
+}
+
 /**
  * Like findRegisteredRepo, but throws BadInputError `repo_not_registered` (field `repo`). The message is
  * the same whatever was asked for, and quotes nothing: whether a path exists, or what the server's working
