@@ -73,6 +73,18 @@ describe('HTTP API (in-process)', () => {
     return (await response.json()) as { id: string; state: string };
   };
 
+  it('tells a token who it is: id, name, role, and the creator its sessions record', async () => {
+    for (const role of ['viewer', 'member', 'admin'] as const) {
+      const me = (await (await call('GET', '/api/me', { role })).json()) as Record<string, string>;
+      expect(me).toMatchObject({ name: `${role} token`, role, creator: `token:${me.id}` });
+      expect(JSON.stringify(me)).not.toContain(h.tokens[role]);
+    }
+    const created = await create();
+    const me = (await (await call('GET', '/api/me')).json()) as { creator: string };
+    expect((await h.store.getSession(created.id))?.createdBy?.id).toBe(me.creator);
+    expect((await call('GET', '/api/me', { role: null })).status).toBe(401);
+  });
+
   it('answers health without a token', async () => {
     const response = await call('GET', '/api/health', { role: null });
     expect(response.status).toBe(200);

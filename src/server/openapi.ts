@@ -39,6 +39,28 @@ export function openApiDocument(version: string) {
       '/api/openapi.json': {
         get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' }, 401: error } },
       },
+      '/api/me': {
+        get: {
+          summary:
+            'The token this request carries: its id, name and role, and the `createdBy.id` of the sessions it starts',
+          responses: {
+            200: {
+              description: 'The token',
+              ...json({
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  name: { type: 'string' },
+                  role: ref('Role'),
+                  creator: { type: 'string' },
+                },
+                required: ['id', 'name', 'role', 'creator'],
+              }),
+            },
+            401: error,
+          },
+        },
+      },
       '/api/sessions': {
         post: {
           summary: 'Create a session (member)',
