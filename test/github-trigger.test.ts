@@ -146,6 +146,24 @@ describe('GitHub trigger', { timeout: 90_000 }, () => {
     expect(await h.store.listSessions()).toEqual([]);
   });
 
+  it('a member starts a session on a registered GitHub repository over the API: its pull request opens', async () => {
+    const api = (body: unknown) =>
+      fetch(`${server.url}/api/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.tokens.member}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const withRef = await api({ repo: 'acme/app', task: 'fix the failing test', ref: 'main' });
+    expect(await withRef.json()).toMatchObject({ error: { code: 'ref_not_supported' } });
+    const created = await api({ repo: 'ACME/app', task: 'fix the failing test' });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const session = await settled(id);
+    expect(session).toMatchObject({ state: 'delivered', createdBy: { name: 'member token' } });
+    expect(session.repo).toBe(join(h.deps.home, 'repos', 'acme', 'app'));
+    expect(github.repos.get('acme/app')?.pulls).toMatchObject([{ head: session.branch, base: 'main' }]);
+  });
+
   it('ignores repositories nobody registered: no session, no word on GitHub', async () => {
     github.addRepo('acme/other', { permissions: { Codertocat: 'write' } });
     const response = await post(

@@ -386,6 +386,10 @@ describe('HTTP API (in-process)', () => {
     expect(repo).toMatchObject({ repo: other, kind: 'local', addedBy: 'admin token' });
     const forge = await call('POST', '/api/repos', { role: 'admin', body: { repo: 'Acme/App' } });
     expect(await forge.json()).toMatchObject({ repo: 'acme/app', kind: 'forge' });
+    // Registered, but this server has no forge to clone it with: said so, nothing created.
+    const noForge = await call('POST', '/api/sessions', { body: { repo: 'acme/app', task: 'x' } });
+    expect(await noForge.json()).toMatchObject({ error: { code: 'forge_not_configured' } });
+    expect(await h.store.listSessions()).toEqual([]);
 
     expect((await call('DELETE', `/api/repos/${repo.id}`, { role: 'member' })).status).toBe(403);
     expect((await call('DELETE', `/api/repos/${repo.id}`, { role: 'admin' })).status).toBe(204);

@@ -162,7 +162,7 @@ async function startForgeSession(
     repo: request.repo,
     task: request.task,
     model: request.model,
-    requester: request.createdBy.name,
+    requester: request.createdBy.id,
     createdBy: request.createdBy,
   });
 }
