@@ -305,7 +305,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     // Fresh workers with a drain long enough for the 3 s step; the idle ones stop.
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
     const patient = workerArgs.map((arg, i) => (workerArgs[i - 1] === '--drain-seconds' ? '60' : arg));
-    workers = [start(patient), start(patient)];
+    workers = [start([...patient, ...scripts]), start([...patient, ...scripts])];
     for (const worker of workers)
       await waitFor('a patient worker', async () => worker.output.includes('running up to'));
     const id = await createSession();
