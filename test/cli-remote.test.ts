@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TASK } from '../src/cli/demo/demo-script.ts';
+import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
@@ -13,6 +15,7 @@ describe('drydock CLI against a server (DRYDOCK_URL)', { timeout: 90_000 }, () =
   let server: RunningServer;
   beforeAll(async () => {
     h = await createHarness();
+    await h.register();
     server = await startTestServer(h, { eventPollMs: 50, keepAliveMs: 100 });
   });
   afterAll(async () => {
@@ -80,5 +83,30 @@ describe('drydock CLI against a server (DRYDOCK_URL)', { timeout: 90_000 }, () =
     const viewer = await cli(['run', DEMO_TASK, '--repo', h.repo, '--model', 'script:demo'], h.tokens.viewer);
     expect(viewer.code).not.toBe(0);
     expect(viewer.stderr).toMatch(/role|member|forbidden/i);
+  });
+
+  it('repo add, list and rm go to the server: admins register, members only list', async () => {
+    const other = join(h.dir, 'other');
+    await mkdir(other);
+    await createSampleRepo(other);
+    const refused = await cli(['repo', 'add', other]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/admin role/);
+    const added = await cli(['repo', 'add', other], h.tokens.admin);
+    expect(added.stderr).toBe('');
+    const id = /registered (\w+): /.exec(added.stdout)?.[1];
+    expect(id).toBeTruthy();
+    const listed = await cli(['repo', 'list', '--json']);
+    expect(JSON.parse(listed.stdout).map((repo: { repo: string }) => repo.repo)).toEqual([h.repo, other]);
+    const bad = await cli(['repo', 'add', '/proc/self/cwd'], h.tokens.admin);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/system path/);
+    expect((await cli(['repo', 'rm', other], h.tokens.admin)).stdout).toContain(`removed ${id}`);
+    expect(await h.store.getRepo(id!)).toBeNull();
+    // A run on what is no longer registered is refused by the server, and says what to do.
+    const run = await cli(['run', DEMO_TASK, '--repo', other, '--model', 'script:demo']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/not registered/);
+    expect(run.stderr).not.toContain(process.cwd());
   });
 });

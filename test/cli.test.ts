@@ -207,4 +207,48 @@ describe('drydock CLI (spawned as a user would run it)', () => {
     expect(await readdir(dataDir)).not.toContain('sessions');
     expect(git(repo, 'branch', '--list', 'drydock/*').stdout).toBe('');
   });
+
+  it('repo add, list and rm manage the registered repositories of this machine (cwd-relative paths allowed here)', {
+    timeout: 90_000,
+  }, async () => {
+    const data = { DRYDOCK_HOME: join(home, 'repo-data') };
+    const repo = await mkdtemp(join(home, 'registered-'));
+    await createSampleRepo(repo);
+    const added = spawnSync(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', BIN, 'repo', 'add', '.'],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: home, ...data },
+      },
+    );
+    expect(added.stderr).toBe('');
+    expect(added.status).toBe(0);
+    const id = /registered (\w+): /.exec(added.stdout)?.[1];
+    expect(id).toBeTruthy();
+    expect(added.stdout).toContain(repo);
+    expect(cli(['repo', 'add', 'Acme/App'], data).stdout).toContain('acme/app');
+
+    const listed = cli(['repo', 'list', '--json'], data);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id, kind: 'local', repo, addedBy: 'cli' }),
+      expect.objectContaining({ kind: 'forge', repo: 'acme/app' }),
+    ]);
+    expect(cli(['repo', 'list'], data).stdout).toMatch(new RegExp(`${id}\\s+local\\s+${repo}`));
+
+    for (const [args, message] of [
+      [['repo', 'add', '/proc/self/cwd'], /system path/],
+      [['repo', 'add', join(home, 'nope')], /No directory/],
+      [['repo', 'add', repo], /registered already/],
+      [['repo', 'rm', 'nope'], /No registered repository/],
+    ] as const) {
+      const result = cli([...args], data);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+    }
+    expect(cli(['repo', 'rm', 'acme/app'], data).code).toBe(0);
+    expect(cli(['repo', 'rm', id!], data).stdout).toContain(`removed ${id}`);
+    expect(cli(['repo', 'list'], data).stdout).toContain('No registered repositories');
+  });
 });

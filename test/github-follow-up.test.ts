@@ -91,6 +91,8 @@ describe('GitHub follow-ups on a drydock pull request', { timeout: 120_000 }, ()
       ci: { clock, maxFollowUps: 1 },
     };
     server = await startTestServer(h, { concurrency: 1, triggers });
+    // Registered by an admin: drydock acts only on these.
+    await h.register('acme/app');
   });
   afterEach(async () => {
     await server.close(10_000);

@@ -37,6 +37,9 @@ describe('GitHub trigger', { timeout: 90_000 }, () => {
       secrets: createSecretBox(Buffer.alloc(32, 7)),
     };
     server = await startTestServer(h, { concurrency: 1, triggers });
+    // Registered by an admin: drydock acts only on these.
+    await h.register('acme/app');
+    await h.register('acme/secret');
   });
   afterEach(async () => {
     await server.close(10_000);
@@ -164,6 +167,41 @@ describe('GitHub trigger', { timeout: 90_000 }, () => {
     expect(await talk.json()).toMatchObject({ outcome: expect.stringMatching(/^ignored/) });
     expect(await reader.json()).toMatchObject({ outcome: 'ignored: reader has no write access' });
     expect(await h.store.listSessions()).toEqual([]);
+  });
+
+  it('a member starts a session on a registered GitHub repository over the API: its pull request opens', async () => {
+    const api = (body: unknown) =>
+      fetch(`${server.url}/api/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.tokens.member}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const withRef = await api({ repo: 'acme/app', task: 'fix the failing test', ref: 'main' });
+    expect(await withRef.json()).toMatchObject({ error: { code: 'ref_not_supported' } });
+    const created = await api({ repo: 'ACME/app', task: 'fix the failing test' });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const session = await settled(id);
+    expect(session).toMatchObject({ state: 'delivered', createdBy: { name: 'member token' } });
+    expect(session.repo).toBe(join(h.deps.home, 'repos', 'acme', 'app'));
+    expect(github.repos.get('acme/app')?.pulls).toMatchObject([{ head: session.branch, base: 'main' }]);
+  });
+
+  it('ignores repositories nobody registered: no session, no word on GitHub', async () => {
+    github.addRepo('acme/other', { permissions: { Codertocat: 'write' } });
+    const response = await post(
+      comment('@drydock fix the failing test', (p) => {
+        p.repository.full_name = 'acme/other';
+      }),
+    );
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({
+      outcome: 'ignored: acme/other is not a registered repository',
+      sessionId: null,
+    });
+    expect(await h.store.listSessions()).toEqual([]);
+    expect(github.writes()).toEqual([]);
+    expect(github.repos.get('acme/other')?.comments).toEqual([]);
   });
 
   it('leaves a failed session saying why when drydock cannot read the repository', async () => {

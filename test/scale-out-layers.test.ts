@@ -49,10 +49,22 @@ describe.skipIf(mode !== 'overlay')(
       repo = join(dir, 'repo');
       await mkdir(repo);
       await createSampleRepo(repo);
-      scriptPath = join(dir, 'script.json');
+      // A server reads script: files only from its scripts directory: one for every process here.
+      await mkdir(join(dir, 'scripts'));
+      scriptPath = join(dir, 'scripts', 'script.json');
       await writeFile(scriptPath, JSON.stringify(SCRIPT));
-      const control = start('control', ['up', '--no-worker', '--port', '0', '--allow-script-models']);
+      const scripts = ['--script-models-dir', join(dir, 'scripts')];
+      const control = start('control', [
+        'up',
+        '--no-worker',
+        '--port',
+        '0',
+        '--allow-script-models',
+        ...scripts,
+      ]);
       url = await waitFor('the control plane', async () => /listening on (\S+)/.exec(control.output)?.[1]);
+      // Sessions run only on registered repositories.
+      expect((await api('POST', '/api/repos', { repo })).status).toBe(201);
       for (const name of ['machine-a', 'machine-b']) {
         const worker = start(name, [
           'worker',
@@ -62,6 +74,7 @@ describe.skipIf(mode !== 'overlay')(
           '2000',
           '--poll-ms',
           '100',
+          ...scripts,
         ]);
         await waitFor(name, async () => worker.output.includes('running up to'));
       }
@@ -124,7 +137,7 @@ describe.skipIf(mode !== 'overlay')(
       const created = await api('POST', '/api/sessions', {
         repo,
         task: 'mean() in src/stats.js returns the wrong value. Fix it so the tests pass.',
-        model: `script:${scriptPath}`,
+        model: 'script:script.json',
       });
       expect(created.status).toBe(201);
       const id = ((await created.json()) as { id: string }).id;

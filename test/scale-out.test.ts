@@ -33,6 +33,8 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
   let dir: string;
   let repo: string;
   let scriptPath: string;
+  /** Where every process here reads script: files from. */
+  let scripts: string[] = [];
   const procs: Proc[] = [];
   let url: string;
   let workers: Proc[];
@@ -56,12 +58,31 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     repo = join(dir, 'repo');
     await mkdir(repo);
     await createSampleRepo(repo);
-    scriptPath = join(dir, 'script.json');
+    // A server reads script: files only from its scripts directory.
+    await mkdir(join(dir, 'scripts'));
+    scriptPath = join(dir, 'scripts', 'script.json');
     await writeFile(scriptPath, JSON.stringify(SCRIPT));
     const t0 = Date.now();
-    const control = start(['up', '--no-worker', '--port', '0', '--allow-script-models', '--sandbox', 'none']);
+    scripts = ['--script-models-dir', join(dir, 'scripts')];
+    const control = start([
+      'up',
+      '--no-worker',
+      '--port',
+      '0',
+      '--allow-script-models',
+      '--sandbox',
+      'none',
+      ...scripts,
+    ]);
     url = await waitFor('the control plane', async () => /listening on (\S+)/.exec(control.output)?.[1]);
-    workers = [start(workerArgs), start(workerArgs)];
+    // Sessions run only on registered repositories.
+    const registered = await fetch(`${url}/api/repos`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ repo }),
+    });
+    expect(registered.status).toBe(201);
+    workers = [start([...workerArgs, ...scripts]), start([...workerArgs, ...scripts])];
     for (const worker of workers)
       await waitFor('a worker', async () => worker.output.includes('running up to'));
     console.log(`scale-out: control plane and two workers up in ${Date.now() - t0} ms`);
@@ -119,7 +140,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     const created = await api('POST', '/api/sessions', {
       repo,
       task: 'mean() in src/stats.js returns the wrong value. Fix it so the tests pass.',
-      model: `script:${scriptPath}`,
+      model: 'script:script.json',
     });
     expect(created.status).toBe(201);
     return created.body.id as string;
@@ -235,6 +256,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
       '--allow-script-models',
       '--sandbox',
       'none',
+      ...scripts,
     ]);
     url = await waitFor(
       'the restarted control plane',
@@ -261,7 +283,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
   });
 
   it('SIGTERM with a drain shorter than the step in flight: the session is handed back as it is and resumed by another without waiting for the lease', async () => {
-    const third = start(workerArgs);
+    const third = start([...workerArgs, ...scripts]);
     workers.push(third);
     await waitFor('a third worker', async () => third.output.includes('running up to'));
     const id = await createSession();
@@ -283,7 +305,7 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     // Fresh workers with a drain long enough for the 3 s step; the idle ones stop.
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
     const patient = workerArgs.map((arg, i) => (workerArgs[i - 1] === '--drain-seconds' ? '60' : arg));
-    workers = [start(patient), start(patient)];
+    workers = [start([...patient, ...scripts]), start([...patient, ...scripts])];
     for (const worker of workers)
       await waitFor('a patient worker', async () => worker.output.includes('running up to'));
     const id = await createSession();

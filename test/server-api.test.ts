@@ -17,6 +17,7 @@ describe('drydock server over a real port', { timeout: 90_000 }, () => {
 
   beforeEach(async () => {
     h = await createHarness();
+    await h.register();
     server = await startTestServer(h, { eventPollMs: 50, keepAliveMs: 100 });
   });
   afterEach(async () => {

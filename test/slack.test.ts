@@ -99,6 +99,7 @@ describe('Slack', { timeout: 120_000 }, () => {
       },
     };
     server = await startTestServer(h, { concurrency: 1, triggers });
+    await h.register();
   });
   afterEach(async () => {
     await server.close(10_000);
@@ -254,6 +255,14 @@ describe('Slack', { timeout: 120_000 }, () => {
     expect(texts().at(-1)).toContain('Which repository?');
     const localPath = await send(envelope(mention(`repo:${h.repo} fix it`, '1700000003.000200')));
     expect(localPath.body).toMatchObject({ outcome: 'ignored: not an owner/name repository' });
+    // A repository nobody registered: a reply saying so, and no session.
+    const unregistered = await send(envelope(mention('acme/other fix it', '1700000003.000300')));
+    expect(unregistered.body).toMatchObject({
+      outcome: expect.stringMatching(/^failed: .*not registered/),
+      sessionId: null,
+    });
+    expect(texts().at(-1)).toMatch(/^drydock could not start: This repository is not registered/);
+    expect(await h.store.listSessions()).toEqual([]);
 
     await api('POST', '/api/slack/channels', { channel: CHANNEL, repo: h.repo });
     const started = await send(envelope(mention('fix the failing test', thread)));
@@ -364,6 +373,7 @@ describe('Slack with the GitHub forge', { timeout: 120_000 }, () => {
     const bare = join(h.dir, 'remote.git');
     execFileSync('git', ['clone', '--quiet', '--bare', h.repo, bare]);
     const remote = github.addRepo('acme/app');
+    await h.register('acme/app');
     const triggers: ServerTriggers = {
       forge: createGithubForge({
         tokens: staticGithubToken('ghs_fake'),
@@ -438,6 +448,7 @@ describe('Slack through bolt processEvent', () => {
         notifier: createSlackNotifier({ store: h.store, bus, client, publicUrl: 'http://drydock.test' }),
         signingSecret: SIGNING_SECRET,
       });
+      await h.register();
       await h.store.createTrigger({
         kind: 'slack_channel',
         name: '*',

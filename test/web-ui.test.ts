@@ -19,7 +19,8 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 /**
  * The demo's coder and reviewer, with a slow first step so the page can be seen while the session runs,
  * and a slow step for the follow-up's turn (a resumed script continues after the turns already held).
- * Written to a file and named in the form as `script:<path>`, as a user of `--allow-script-models` would.
+ * Written to the server's scripts directory and named in the form as `script:<name>`, as a user of
+ * `--allow-script-models` would.
  */
 const UI_SCRIPT: Script = {
   coder: [
@@ -59,8 +60,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     );
     await mkdir(ARTIFACTS, { recursive: true });
     harness = await createHarness({ sandboxes: createBubblewrapProvider() });
-    scriptPath = join(harness.dir, 'ui-script.json');
+    // The server reads script files only from its scripts directory, and runs only registered repositories.
+    await mkdir(join(harness.deps.home, 'scripts'), { recursive: true });
+    scriptPath = join(harness.deps.home, 'scripts', 'ui-script.json');
     await writeFile(scriptPath, JSON.stringify(UI_SCRIPT));
+    await harness.register();
     server = await startTestServer(harness, {
       workerPollMs: 200,
       webRoot: WEB_DIST,
@@ -138,9 +142,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await page.locator('[data-field=task] .field-error').waitFor();
     await page.locator('[data-field=repo] .field-error').waitFor();
     await shot(page, 'new-task-errors.png');
-    await page.getByLabel('Repository').fill(harness.repo);
+    await page.getByLabel('Repository').selectOption(harness.repo);
     await page.getByLabel('Task').fill(DEMO_TASK);
-    await page.getByLabel('Model').fill(`script:${scriptPath}`);
+    await page.getByLabel('Model').fill('script:ui-script.json');
     await page.getByRole('button', { name: 'Start session' }).click();
     await page.waitForURL(/\/sessions\/[^/]+$/);
     const sessionUrl = page.url();
@@ -159,6 +163,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await shot(viewer, 'session-list-running.png');
     await viewer.goto(sessionUrl);
     await viewer.locator('.timeline').waitFor();
+    // A viewer may not steer it: no cancel, no follow-up box; the member who started it may.
+    await viewer.getByTestId('follow-up-note').waitFor();
+    expect(await viewer.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(1);
+    expect(await page.getByTestId('created-by').textContent()).toBe('member token');
     await shot(page, 'session-running.png');
 
     // Delivered: both pages got there live, with the verification and the review on the timeline.
@@ -288,6 +297,69 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await hookRow.waitFor();
     expect(await hookRow.textContent()).toContain('set');
     expect(await admin.content()).not.toContain('a-webhook-secret-0123456789');
+  }, 120_000);
+
+  it('lists registered repositories to everyone; admins register and remove them; the new-task form offers them', async () => {
+    const second = join(harness.dir, 'second');
+    await mkdir(second);
+    execFileSync('git', ['init', '--quiet', second]);
+    execFileSync('git', [
+      '-C',
+      second,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@x',
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      'x',
+    ]);
+
+    // A member sees the list, and no form.
+    const page = await newPage();
+    await page.goto(`${server.url}/#token=${harness.tokens.member}`);
+    await page.goto(`${server.url}/settings`);
+    const repos = page.locator('[data-section=repos]');
+    await repos.locator(`tr[data-repo="${harness.repo}"]`).waitFor();
+    await repos.getByTestId('repos-admin-note').waitFor();
+    expect(await page.getByRole('form', { name: 'Register a repository' }).count()).toBe(0);
+
+    // An admin: a path the server refuses shows its error under the field, saying nothing of the server's cwd.
+    const admin = await newPage();
+    await admin.goto(`${server.url}/#token=${harness.tokens.admin}`);
+    await admin.goto(`${server.url}/settings`);
+    const form = admin.getByRole('form', { name: 'Register a repository' });
+    await form.getByLabel('Repository').fill('/proc/self/cwd');
+    await form.getByRole('button', { name: 'Register' }).click();
+    const fieldError = form.locator('[data-field=repo] .field-error');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toContain('system path');
+    expect(await admin.content()).not.toContain(process.cwd());
+    await form.getByLabel('Repository').fill(second);
+    await form.getByRole('button', { name: 'Register' }).click();
+    const row = admin.locator(`[data-section=repos] tr[data-repo="${second}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('admin token');
+    await shot(admin, 'settings-repos.png', true);
+
+    // The new-task form offers it.
+    await admin.getByRole('link', { name: 'New task' }).click();
+    await expect
+      .poll(() =>
+        admin
+          .locator('select[name=repo] option')
+          .evaluateAll((els) => els.map((el) => el.getAttribute('value'))),
+      )
+      .toEqual(['', harness.repo, second]);
+
+    // Removed: gone from the list and from the form.
+    await admin.goto(`${server.url}/settings`);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.getByRole('button', { name: 'Confirm remove' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await harness.store.listRepos()).map((repo) => repo.repo)).toEqual([harness.repo]);
   }, 120_000);
 
   it('goes back to the token screen when the token stops working', async () => {

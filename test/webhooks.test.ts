@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../src/environments/secret-box.ts';
@@ -19,6 +20,7 @@ describe('webhooks and their configuration', () => {
 
   beforeEach(async () => {
     h = await createHarness();
+    await h.register();
     woken = 0;
     app = createApp({
       sessions: { ...h.deps, clock: { now: () => new Date(nowMs) } },
@@ -244,6 +246,112 @@ describe('webhooks and their configuration', () => {
     expect(session?.task).toBe(
       "Fix TypeError: Cannot read properties of undefined (reading 'length') (mean(src/stats))",
     );
+  });
+
+  it('refuses hooks, schedules and Slack channels on repositories nobody registered, creating nothing', async () => {
+    const other = join(h.dir, 'other');
+    mkdirSync(other);
+    execFileSync('git', ['init', '--quiet', other]);
+    const attempts: Array<[string, string, Record<string, unknown>, 'admin' | 'member']> = [];
+    for (const repo of ['../../etc', '/proc/self/cwd', h.dir, other, 'acme/app']) {
+      attempts.push(
+        ['POST', '/api/hooks', { name: 'x-hook', secret: HOOK_SECRET, repo, template: 't' }, 'admin'],
+        ['POST', '/api/schedules', { name: 'x-schedule', cron: '0 3 * * *', repo, task: 't' }, 'member'],
+        ['POST', '/api/slack/channels', { channel: 'C0123ABCD', repo }, 'member'],
+      );
+    }
+    for (const [method, path, body, role] of attempts) {
+      const response = await api(method, path, body, role);
+      const text = await response.text();
+      expect(response.status, `${path} ${body.repo}`).toBe(400);
+      expect(JSON.parse(text), `${path} ${body.repo}`).toMatchObject({
+        error: { code: 'repo_not_registered', fields: { repo: expect.any(String) } },
+      });
+      expect(text).not.toContain(process.cwd());
+    }
+    for (const kind of ['hook', 'schedule', 'slack_channel'] as const) {
+      expect(await h.store.listTriggers(kind)).toEqual([]);
+    }
+
+    // A change to a registered one is checked too; a registered repository is stored by its real path.
+    const [registered] = await h.store.listRepos();
+    const schedule = await api(
+      'POST',
+      '/api/schedules',
+      { name: 'nightly', cron: '0 3 * * *', repo: registered!.id, task: 't' },
+      'member',
+    );
+    const { id, repo } = (await schedule.json()) as { id: string; repo: string };
+    expect(repo).toBe(h.repo);
+    const moved = await api('PATCH', `/api/schedules/${id}`, { repo: other }, 'member');
+    expect(await moved.json()).toMatchObject({ error: { code: 'repo_not_registered' } });
+    const hook = await api('POST', '/api/hooks', {
+      name: 'ok',
+      secret: HOOK_SECRET,
+      repo: h.repo,
+      template: 't',
+    });
+    const hookId = ((await hook.json()) as { id: string }).id;
+    expect((await api('PATCH', `/api/hooks/${hookId}`, { repo: '/proc/self/cwd' })).status).toBe(400);
+    expect(await h.store.findTrigger('hook', 'ok')).toMatchObject({ config: { repo: h.repo } });
+  });
+
+  it('refuses script: models outside the scripts directory in hooks, schedules and Slack channels', async () => {
+    const attempts: Array<[string, string, Record<string, unknown>, 'admin' | 'member']> = [];
+    for (const model of ['script:/etc/shadow', 'script:../../etc/passwd']) {
+      attempts.push(
+        [
+          'POST',
+          '/api/hooks',
+          { name: 'x-hook', secret: HOOK_SECRET, repo: h.repo, template: 't', model },
+          'admin',
+        ],
+        [
+          'POST',
+          '/api/schedules',
+          { name: 'x', cron: '0 3 * * *', repo: h.repo, task: 't', model },
+          'member',
+        ],
+        ['POST', '/api/slack/channels', { channel: 'C0123ABCD', repo: h.repo, model }, 'member'],
+      );
+    }
+    for (const [method, path, body, role] of attempts) {
+      const response = await api(method, path, body, role);
+      expect(response.status, `${path} ${body.model}`).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'script_path_not_allowed', fields: { model: expect.any(String) } },
+      });
+    }
+    const schedule = await api(
+      'POST',
+      '/api/schedules',
+      { name: 'ok', cron: '0 3 * * *', repo: h.repo, task: 't' },
+      'member',
+    );
+    const { id } = (await schedule.json()) as { id: string };
+    const patched = await api('PATCH', `/api/schedules/${id}`, { model: 'script:/etc/shadow' }, 'member');
+    expect(patched.status).toBe(400);
+    expect(await h.store.listTriggers('hook')).toEqual([]);
+    expect((await h.store.listTriggers('schedule')).map((t) => t.config)).toEqual([
+      expect.not.objectContaining({ model: expect.anything() }),
+    ]);
+  });
+
+  it("a hook whose repository was unregistered since starts nothing and tells the sender nothing of the server's disk", async () => {
+    await api('POST', '/api/hooks', { name: 'alerts', secret: HOOK_SECRET, repo: h.repo, template: 'x' });
+    const [registered] = await h.store.listRepos();
+    expect((await api('DELETE', `/api/repos/${registered!.id}`)).status).toBe(204);
+    const body = JSON.stringify({ alert: {} });
+    const ts = nowMs / 1000;
+    const response = await deliver('alerts', body, {
+      'x-drydock-timestamp': String(ts),
+      'x-drydock-signature': sign(body, ts),
+    });
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'repo_not_registered' } });
+    expect(text).not.toContain(h.dir);
+    expect(await h.store.listSessions()).toEqual([]);
   });
 
   it('manages schedules, validating cron and time zone, and documents every route', async () => {

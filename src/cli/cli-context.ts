@@ -28,6 +28,28 @@ export interface EmbeddedOptions {
    * `up` and `worker`, 0 (the default) for one-shot commands.
    */
   warmPool?: number;
+  /**
+   * The server's (`up`, `worker`): `script:<name>` models read files only from this directory. Without
+   * it (`run`, `demo`) any path works, relative to the working directory.
+   */
+  scriptsDir?: string;
+}
+
+/**
+ * Only the store in the data directory (or DRYDOCK_DATABASE_URL), for commands that need nothing else
+ * (`drydock repo`): no sandboxes, layers or models to set up. The caller closes it.
+ */
+export async function openDataStore(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ store: Store; home: string }> {
+  const home = dataHome(env);
+  const store = await openStore({
+    url: env.DRYDOCK_DATABASE_URL,
+    sqlitePath: join(home, 'drydock.db'),
+    clock: systemClock,
+    ids: createRandomIds(),
+  });
+  return { store, home };
 }
 
 /**
@@ -70,7 +92,14 @@ export async function openEmbedded(
     ...(diskBytes === undefined ? {} : { limits: { diskBytes } }),
     store,
     sandboxes,
-    models: (spec) => createModelRouter({ default: spec, env, cwd, scripts: { demo: DEMO_SCRIPT } }),
+    models: (spec) =>
+      createModelRouter({
+        default: spec,
+        env,
+        cwd,
+        scripts: { demo: DEMO_SCRIPT },
+        ...(options.scriptsDir !== undefined ? { scriptsDir: options.scriptsDir } : {}),
+      }),
     clock: systemClock,
     ids,
     home,

@@ -1,10 +1,11 @@
+import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describeError, isDrydockError } from '../core/errors.ts';
 import { DEFAULT_BUDGET } from '../core/session.ts';
 import { modelSpecFromEnv } from '../models/router.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
-import { type EmbeddedOptions, openEmbedded } from './cli-context.ts';
+import { type EmbeddedOptions, openDataStore, openEmbedded } from './cli-context.ts';
 import { runDemo } from './commands/demo.ts';
 import { registerEnvironmentCommands } from './commands/environment-commands.ts';
 import { registerGcCommand } from './commands/gc.ts';
@@ -17,10 +18,12 @@ import {
 } from './commands/inspect.ts';
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
+import { localRepoRegistry, remoteRepoRegistry, repoAdd, repoList, repoRemove } from './commands/repo.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
 import { runWorker } from './commands/worker.ts';
+import { dataHome } from './data-home.ts';
 import { DISK_FLAG_HELP } from './disk-flag.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { positiveInteger } from './open-queue.ts';
@@ -28,6 +31,14 @@ import { createRemoteClient } from './remote-client.ts';
 import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
 
 const out = process.stdout;
+
+const SCRIPTS_DIR_HELP =
+  'the one directory script:<name> model files are read from on this server (default: <DRYDOCK_HOME>/scripts)';
+
+/** Where a server reads `script:` files from: the flag, else `<DRYDOCK_HOME>/scripts`, made absolute. */
+function scriptModelsDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(flag?.trim() || join(dataHome(env), 'scripts'));
+}
 const write = (text: string) => out.write(text);
 
 /** With DRYDOCK_URL set, commands talk to that server instead of running embedded. */
@@ -194,8 +205,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--concurrency <n>', 'sessions run at once', '2')
     .option(
       '--allow-script-models',
-      'accept script: models over the API (tests and demos; they read server files)',
+      'accept script: models over the API (tests and demos); their files are read only from the scripts directory',
     )
+    .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
     .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
     .option('--disk <size>', DISK_FLAG_HELP)
     .option('--no-worker', 'control plane only: sessions run in drydock worker processes (needs Postgres)')
@@ -206,14 +218,16 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         host: string;
         concurrency: string;
         allowScriptModels?: boolean;
+        scriptModelsDir?: string;
         sandbox?: string;
         disk?: string;
         worker: boolean;
         leaseMs: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
+        const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
         await runUp(
-          await embedded({ sandbox, disk: options.disk, warmPool: 1 }),
+          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir }),
           {
             port: Number(options.port),
             host: options.host,
@@ -240,6 +254,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       'how often an idle worker asks the queue for work (NOTIFY wakes it sooner)',
       '1000',
     )
+    .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
     .option(
       '--drain-seconds <s>',
       'on SIGTERM, how long running sessions get to finish their current step before they are handed back as they are',
@@ -253,10 +268,12 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         leaseMs: string;
         pollMs: string;
         drainSeconds: string;
+        scriptModelsDir?: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
+        const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
         await runWorker(
-          await embedded({ sandbox, disk: options.disk, warmPool: 1 }),
+          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir }),
           {
             concurrency: positiveInteger(options.concurrency, '--concurrency'),
             leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),
@@ -279,6 +296,43 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (options: { role: string; name?: string }) => {
       const { store } = await embedded();
       out.write(await createTokenCommand(store, options.role, options.name));
+    });
+
+  const repo = program
+    .command('repo')
+    .description(
+      "Registered repositories: on a server, sessions, hooks, schedules and Slack run only on these (with DRYDOCK_URL: that server's)",
+    );
+  let repoStore: Awaited<ReturnType<typeof openDataStore>> | null = null;
+  const registry = async () => {
+    const client = remote();
+    if (client) return remoteRepoRegistry(client);
+    repoStore ??= await openDataStore(process.env);
+    return localRepoRegistry(repoStore);
+  };
+  repo.hook('postAction', async () => {
+    await repoStore?.store.close();
+  });
+  repo
+    .command('add')
+    .description('Register a local git repository (its top-level directory) or a forge repository')
+    .argument('<repo>', 'a path (made absolute here) or owner/name')
+    .action(async (name: string) => {
+      await repoAdd(await registry(), name, write);
+    });
+  repo
+    .command('list')
+    .description('List the registered repositories, oldest first')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      await repoList(await registry(), { json: options.json ?? false, now: new Date() }, write);
+    });
+  repo
+    .command('rm')
+    .description('Remove a registration: no new sessions on it (sessions on it stay)')
+    .argument('<repo>', 'its id, path or owner/name')
+    .action(async (name: string) => {
+      await repoRemove(await registry(), name, write);
     });
 
   program

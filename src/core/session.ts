@@ -69,8 +69,22 @@ export interface Session {
    * of the repository's git user. Absent for sessions from the CLI or the API.
    */
   requestedBy?: Requester;
+  /**
+   * Who started it on a server: an API token (`token:<id>`, with the token's name), or a trigger
+   * (`github:<login>`, `slack:<user>`, `hook:<name>`, `schedule:<name>`). A member may cancel or message
+   * only sessions whose creator is its own token. Absent for sessions from the local CLI.
+   */
+  createdBy?: SessionCreator;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Who started a session (see `Session.createdBy`). */
+export interface SessionCreator {
+  /** `token:<token id>`, or a trigger's requester such as `github:<login>`. */
+  id: string;
+  /** For people: the token's name, the GitHub login, the Slack user. */
+  name: string;
 }
 
 /** A person a session's commits credit as co-author. */

@@ -1,4 +1,3 @@
-import { isAbsolute, resolve } from 'node:path';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
@@ -7,6 +6,7 @@ import { BadInputError } from '../core/errors.ts';
 import type { ModelRole } from '../core/ports/models.ts';
 import { formatModelSpec, type ModelSpec, parseModelSpec } from './model-spec.ts';
 import { loadScript, type Script, turnsForRole } from './script-file.ts';
+import { locateScript } from './script-location.ts';
 import { createScriptedModel } from './scripted-model.ts';
 
 /** Environment variables as read by the model layer; `process.env` fits, tests pass their own. */
@@ -16,6 +16,8 @@ export interface CreateLanguageModelOptions {
   env: ModelEnv;
   /** Relative `script:` paths resolve against it. */
   cwd: string;
+  /** On a server: the one directory script files are read from (see script-location.ts). */
+  scriptsDir?: string;
   /** Which turn list of a script keyed by role to replay (default `coder`). */
   role?: ModelRole;
   /** In-memory scripts by name: `script:<name>` uses one of these before looking for a file. */
@@ -67,15 +69,21 @@ function optionalBaseUrl(env: ModelEnv, name: string): string | undefined {
   return value === undefined ? undefined : checkBaseUrl(value, name);
 }
 
-/** A script by in-memory name, else the file at `modelId` (relative to `cwd`). */
+/**
+ * A script by in-memory name, else the file at `modelId`: relative to `cwd`, or only inside `scriptsDir`
+ * when one is given (a server).
+ */
 export function resolveScript(
   modelId: string,
-  options: Pick<CreateLanguageModelOptions, 'cwd' | 'scripts'>,
+  options: Pick<CreateLanguageModelOptions, 'cwd' | 'scripts' | 'scriptsDir'>,
 ): { script: Script; source: string } {
   const inMemory = options.scripts?.[modelId];
   if (inMemory !== undefined) return { script: inMemory, source: modelId };
-  const path = isAbsolute(modelId) ? modelId : resolve(options.cwd, modelId);
-  return { script: loadScript(path), source: path };
+  const { path, source } = locateScript(modelId, {
+    cwd: options.cwd,
+    ...(options.scriptsDir !== undefined ? { scriptsDir: options.scriptsDir } : {}),
+  });
+  return { script: loadScript(path, source), source };
 }
 
 /**

@@ -17,6 +17,11 @@ export interface ModelRouterOptions {
   env: ModelEnv;
   /** Relative `script:` paths resolve against it. */
   cwd: string;
+  /**
+   * On a server: `script:<name>` files are read only from this directory (no absolute paths, no `..`, no
+   * links out of it). Without it (the local CLI) any path works.
+   */
+  scriptsDir?: string;
   /** In-memory scripts by name (tests, the built-in demo): `script:<name>` uses them before files. */
   scripts?: Readonly<Record<string, Script>>;
 }

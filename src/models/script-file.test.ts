@@ -49,14 +49,39 @@ describe('loadScript', () => {
     const path = join(tmpdir(), 'drydock-no-such-script.json');
     const error = errorOf(() => loadScript(path));
     expect(error.code).toBe('invalid_script');
-    expect(error.message).toMatch(new RegExp(`^Script ${path} is invalid: cannot read the file \\(ENOENT`));
+    expect(error.message).toBe(`Script ${path} is invalid: cannot read the file (ENOENT).`);
   });
 
-  it('names invalid JSON', () => {
+  it('names invalid JSON by where it breaks, not by its bytes', () => {
     const path = writeScript('[{"text": "hi",]');
     const error = errorOf(() => loadScript(path));
     expect(error.code).toBe('invalid_script');
-    expect(error.message).toContain(`Script ${path} is invalid: not valid JSON (`);
+    expect(error.message).toBe(`Script ${path} is invalid: not valid JSON (line 1, column 16).`);
+  });
+
+  it("never shows a file's content when it is not a script", () => {
+    const lines = [
+      'root:x:0:0:root:/root:/bin/bash',
+      'daemon:*:19000:0:99999:7:::',
+      'api_key=sk-live-0123456789',
+    ];
+    for (const content of [lines.join('\n'), `{"coder": "${lines[0]}"}`, `["${lines[2]}"]`]) {
+      const path = writeScript(content);
+      const error = errorOf(() => loadScript(path, 'secrets.json'));
+      expect(error.code).toBe('invalid_script');
+      expect(error.message).toMatch(/^Script secrets.json is invalid: /);
+      const told = `${error.message} ${JSON.stringify(error.details)} ${String(error.cause)}`;
+      for (const line of lines) {
+        for (const part of line.split(/[:=]/).filter((p) => p.length > 3)) expect(told).not.toContain(part);
+      }
+    }
+  });
+
+  it('names unknown keys only when they look like a misspelt field', () => {
+    const long = `sk_live_${'a'.repeat(40)}`;
+    const error = errorOf(() => parseScript({ coder: [{ [long]: 1 }] }, 'inline'));
+    expect(error.message).toBe('Script inline is invalid: coder[0]: an unknown key');
+    expect(error.message).not.toContain(long);
   });
 
   it.each([
@@ -69,10 +94,10 @@ describe('loadScript', () => {
       [{ toolCalls: [{ name: 'bash', input: ['ls'] }] }],
       '[0].toolCalls[0].input: expected object, received array',
     ],
-    [{ coder: [{ toolcalls: [] }] }, 'coder[0]: Unrecognized key: "toolcalls"'],
+    [{ coder: [{ toolcalls: [] }] }, 'coder[0]: unknown key "toolcalls"'],
     [
       { reviwer: [] },
-      '(top level): Unrecognized key: "reviwer" (roles: coder, reviewer, manager, friend, summarizer)',
+      '(top level): unknown key "reviwer" (roles: coder, reviewer, manager, friend, summarizer)',
     ],
     [{ coder: 'hello' }, 'coder: expected array, received string'],
     [

@@ -75,7 +75,10 @@ export function parseScript(data: unknown, source: string): Script {
   const result = isArray ? turnsSchema.safeParse(data) : scriptByRoleSchema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const message = (issue?.message ?? 'unknown problem').replace(/^Invalid input: /, '');
+  const message =
+    issue?.code === 'unrecognized_keys'
+      ? unknownKeys(issue.keys)
+      : (issue?.message ?? 'unknown problem').replace(/^Invalid input: /, '');
   const hint =
     issue?.code === 'unrecognized_keys' && issue.path.length === 0
       ? ` (roles: ${MODEL_ROLES.join(', ')})`
@@ -84,19 +87,42 @@ export function parseScript(data: unknown, source: string): Script {
   throw invalidScript(source, `${formatPath(issue?.path ?? [])}: ${message}${hint}${more}`, result.error);
 }
 
-/** Reads and validates a script file. Throws `BadInputError` (`invalid_script`) on any problem. */
-export function loadScript(path: string): Script {
+/**
+ * A misspelt field by its name; a key that does not look like one (a secret in a file that is not a
+ * script) only as "an unknown key". Pure.
+ */
+function unknownKeys(keys: readonly string[]): string {
+  const named = keys.filter((key) => /^[A-Za-z_][\w-]{0,31}$/.test(key));
+  if (named.length === 0 || named.length < keys.length) return 'an unknown key';
+  return `unknown key${named.length > 1 ? 's' : ''} ${named.map((key) => `"${key}"`).join(', ')}`;
+}
+
+/** Where JSON.parse stopped, from V8's message, without the bytes it quotes. Pure. */
+function jsonErrorPlace(error: unknown): string {
+  const match = /\(line (\d+) column (\d+)\)/.exec(describeError(error));
+  if (match) return ` (line ${match[1]}, column ${match[2]})`;
+  return /end of JSON input/.test(describeError(error)) ? ' (it ends too early)' : '';
+}
+
+/**
+ * Reads and validates a script file. Throws `BadInputError` (`invalid_script`) on any problem, named by
+ * `source` (default: the path) and by where in the file it is, never by the file's content: the file may
+ * not be a script at all.
+ */
+export function loadScript(path: string, source = path): Script {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw invalidScript(path, `cannot read the file (${describeError(error)})`, error);
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw invalidScript(source, `cannot read the file (${code}).`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw invalidScript(path, `not valid JSON (${describeError(error)})`, error);
+    // No cause: V8's message quotes the text it stopped at.
+    throw invalidScript(source, `not valid JSON${jsonErrorPlace(error)}.`);
   }
-  return parseScript(data, path);
+  return parseScript(data, source);
 }

@@ -1,10 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/support/server-harness.ts';
+import { DEMO_SCRIPT } from '../cli/demo/demo-script.ts';
 import type { TokenRole } from '../core/ports/store.ts';
 import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { apiRoutes, createApp, MAX_BODY_BYTES } from './app.ts';
 import { createInProcessEventBus } from './event-bus.ts';
 import { createSessionControl } from './session-control.ts';
+import { hashToken } from './tokens.ts';
 
 describe('HTTP API (in-process)', () => {
   let h: Harness;
@@ -39,6 +45,7 @@ describe('HTTP API (in-process)', () => {
     wakes = 0;
     queue = createInProcessQueue();
     app = build(true);
+    await h.register();
   });
   afterEach(async () => {
     await h.close();
@@ -65,6 +72,18 @@ describe('HTTP API (in-process)', () => {
     expect(response.status).toBe(201);
     return (await response.json()) as { id: string; state: string };
   };
+
+  it('tells a token who it is: id, name, role, and the creator its sessions record', async () => {
+    for (const role of ['viewer', 'member', 'admin'] as const) {
+      const me = (await (await call('GET', '/api/me', { role })).json()) as Record<string, string>;
+      expect(me).toMatchObject({ name: `${role} token`, role, creator: `token:${me.id}` });
+      expect(JSON.stringify(me)).not.toContain(h.tokens[role]);
+    }
+    const created = await create();
+    const me = (await (await call('GET', '/api/me')).json()) as { creator: string };
+    expect((await h.store.getSession(created.id))?.createdBy?.id).toBe(me.creator);
+    expect((await call('GET', '/api/me', { role: null })).status).toBe(401);
+  });
 
   it('answers health without a token', async () => {
     const response = await call('GET', '/api/health', { role: null });
@@ -138,7 +157,9 @@ describe('HTTP API (in-process)', () => {
 
     const notRepo = await call('POST', '/api/sessions', { body: { repo: h.dir, task: 'x' } });
     expect(notRepo.status).toBe(400);
-    expect(await notRepo.json()).toMatchObject({ error: { code: 'not_a_git_repository' } });
+    expect(await notRepo.json()).toMatchObject({
+      error: { code: 'repo_not_registered', fields: { repo: expect.any(String) } },
+    });
   });
 
   it('accepts script: models only when allowed', async () => {
@@ -271,6 +292,225 @@ describe('HTTP API (in-process)', () => {
     const bad = await call('POST', '/api/tokens', { role: 'admin', body: { name: 'x', role: 'root' } });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { fields: { role: expect.any(String) } } });
+  });
+
+  it("refuses sessions on repositories nobody registered, saying nothing about the server's disk", async () => {
+    const other = join(h.dir, 'other');
+    await mkdir(other);
+    execFileSync('git', ['init', '--quiet', other]);
+    execFileSync('git', [
+      '-C',
+      other,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@x',
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      'x',
+    ]);
+    const attacks = [
+      '../../etc',
+      '/proc/self/cwd',
+      '/etc',
+      h.dir,
+      other,
+      join(h.dir, 'missing'),
+      'acme/app',
+      'nope',
+      '.',
+    ];
+    const messages = new Set<string>();
+    for (const repo of attacks) {
+      for (const role of ['member', 'admin'] as const) {
+        const response = await call('POST', '/api/sessions', { role, body: { repo, task: 'read it' } });
+        const text = await response.text();
+        expect(response.status, repo).toBe(400);
+        const body = JSON.parse(text) as {
+          error: { code: string; message: string; fields: Record<string, string> };
+        };
+        expect(body.error.code, repo).toBe('repo_not_registered');
+        expect(body.error.fields.repo).toBeDefined();
+        expect(text, repo).not.toContain(process.cwd());
+        expect(text, repo).not.toContain(h.dir);
+        if (!repo.startsWith('/')) expect(text, repo).not.toContain(resolve(repo));
+        messages.add(body.error.message);
+      }
+    }
+    // One answer for all: whether a path exists or holds a repository does not show.
+    expect(messages.size).toBe(1);
+    expect(await h.store.listSessions()).toEqual([]);
+    expect(wakes).toBe(0);
+  });
+
+  it('runs sessions on a registered repository named by its path or its id, on its real path', async () => {
+    const [registered] = await h.store.listRepos();
+    const byPath = await create({ repo: `${h.repo}/` });
+    const byId = await create({ repo: registered!.id });
+    for (const { id } of [byPath, byId]) expect((await h.store.getSession(id))?.repo).toBe(h.repo);
+  });
+
+  it('lets admins register and remove repositories, everyone list them, and refuses bad ones with a code', async () => {
+    const listed = await call('GET', '/api/repos', { role: 'viewer' });
+    expect(listed.status).toBe(200);
+    const { repos } = (await listed.json()) as { repos: Array<{ id: string; repo: string; kind: string }> };
+    expect(repos).toMatchObject([{ repo: h.repo, kind: 'local' }]);
+
+    const other = join(h.dir, 'other');
+    await mkdir(join(other, 'src'), { recursive: true });
+    expect((await call('POST', '/api/repos', { role: 'member', body: { repo: other } })).status).toBe(403);
+    for (const [repo, code] of [
+      ['../../etc', 'repo_path_not_absolute'],
+      ['/proc/self/cwd', 'repo_path_forbidden'],
+      [`${other}/../other`, 'repo_path_dot_dot'],
+      [join(h.dir, 'missing'), 'repo_not_found'],
+      [other, 'not_a_git_repository'],
+      [h.repo, 'repo_already_registered'],
+      [join(h.deps.home, 'repos'), 'repo_path_forbidden'],
+    ] as const) {
+      const response = await call('POST', '/api/repos', { role: 'admin', body: { repo } });
+      const text = await response.text();
+      expect(response.status, repo).toBe(code === 'repo_already_registered' ? 409 : 400);
+      expect(JSON.parse(text).error.code, repo).toBe(code);
+      expect(text, repo).not.toContain(process.cwd());
+    }
+    execFileSync('git', ['init', '--quiet', other]);
+    expect(
+      (await call('POST', '/api/repos', { role: 'admin', body: { repo: join(other, 'src') } })).status,
+    ).toBe(400);
+    const added = await call('POST', '/api/repos', { role: 'admin', body: { repo: other } });
+    expect(added.status).toBe(201);
+    const repo = (await added.json()) as { id: string; repo: string; kind: string; addedBy: string };
+    expect(repo).toMatchObject({ repo: other, kind: 'local', addedBy: 'admin token' });
+    const forge = await call('POST', '/api/repos', { role: 'admin', body: { repo: 'Acme/App' } });
+    expect(await forge.json()).toMatchObject({ repo: 'acme/app', kind: 'forge' });
+    // Registered, but this server has no forge to clone it with: said so, nothing created.
+    const noForge = await call('POST', '/api/sessions', { body: { repo: 'acme/app', task: 'x' } });
+    expect(await noForge.json()).toMatchObject({ error: { code: 'forge_not_configured' } });
+    expect(await h.store.listSessions()).toEqual([]);
+
+    expect((await call('DELETE', `/api/repos/${repo.id}`, { role: 'member' })).status).toBe(403);
+    expect((await call('DELETE', `/api/repos/${repo.id}`, { role: 'admin' })).status).toBe(204);
+    expect((await call('DELETE', `/api/repos/${repo.id}`, { role: 'admin' })).status).toBe(404);
+    const refused = await call('POST', '/api/sessions', { body: { repo: other, task: 'x' } });
+    expect(await refused.json()).toMatchObject({ error: { code: 'repo_not_registered' } });
+  });
+
+  it('lets a member cancel and message only the sessions it started; admins any; viewers none', async () => {
+    const other = 'dd_other-member-secret';
+    await h.store.createToken({ name: 'bob', role: 'member', tokenHash: hashToken(other) });
+    const as = (token: string) => ({ role: null, headers: { authorization: `Bearer ${token}` } });
+    const mine = await create();
+    const bobs = (await (
+      await call('POST', '/api/sessions', { ...as(other), body: { repo: h.repo, task: 'bob asks' } })
+    ).json()) as { id: string };
+    const admins = (await (
+      await call('POST', '/api/sessions', { role: 'admin', body: { repo: h.repo, task: 'admin asks' } })
+    ).json()) as { id: string };
+    // A trigger's session, and one from before sessions recorded their creator.
+    const created = await h.store.getSession(mine.id);
+    await h.store.createSession({
+      ...created!,
+      id: 'from-github',
+      createdBy: { id: 'github:octocat', name: 'octocat' },
+    });
+    const { createdBy: _, ...legacy } = created!;
+    await h.store.createSession({ ...legacy, id: 'legacy' });
+    expect(created?.createdBy).toEqual({ id: expect.stringMatching(/^token:/), name: 'member token' });
+
+    const steer = async (
+      id: string,
+      who: { role?: 'viewer' | 'member' | 'admin' | null; headers?: Record<string, string> },
+    ) => {
+      const before = (await h.store.listEvents(id)).length;
+      const message = await call('POST', `/api/sessions/${id}/messages`, { ...who, body: { text: 'hello' } });
+      const cancel = await call('POST', `/api/sessions/${id}/cancel`, who);
+      const codes = [message.status, cancel.status];
+      const bodies = [await message.text(), await cancel.text()];
+      if (codes.every((code) => code === 403)) {
+        // Refused: nothing happened to the session.
+        expect((await h.store.listEvents(id)).length).toBe(before);
+        expect((await h.store.getSession(id))?.state).toBe('queued');
+      }
+      return { codes, bodies };
+    };
+    const member = { role: 'member' as const };
+    const owner = await steer(mine.id, member);
+    expect(owner.codes).toEqual([202, 202]);
+    for (const id of [bobs.id, admins.id, 'from-github', 'legacy']) {
+      const refused = await steer(id, member);
+      expect(refused.codes, id).toEqual([403, 403]);
+      for (const body of refused.bodies) expect(JSON.parse(body).error.code).toBe('not_session_owner');
+    }
+    expect((await steer(bobs.id, as(other))).codes).toEqual([202, 202]);
+    for (const id of [admins.id, 'from-github', 'legacy']) {
+      expect((await steer(id, { role: 'viewer' })).codes, id).toEqual([403, 403]);
+      expect((await steer(id, { role: 'admin' })).codes, id).toEqual([202, 202]);
+    }
+    expect((await call('POST', '/api/sessions/nope/cancel', member)).status).toBe(404);
+  });
+
+  it('reads script: models only from the scripts directory, and never shows a line of a file it refused', async () => {
+    const readable = (path: string) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return ''; // not root: /etc/shadow is not readable, so it cannot leak either
+      }
+    };
+    const secretLines = ['/etc/shadow', '/etc/passwd']
+      .flatMap((path) => readable(path).split('\n'))
+      .filter((line) => line.length > 8);
+    expect(secretLines.length).toBeGreaterThan(0);
+    const scripts = join(h.deps.home, 'scripts');
+    await mkdir(scripts, { recursive: true });
+    await symlink('/etc/passwd', join(scripts, 'passwd.json'));
+    await writeFile(join(scripts, 'copied.json'), readable('/etc/passwd'));
+    await writeFile(join(scripts, 'fix.json'), JSON.stringify(DEMO_SCRIPT));
+    // A valid script outside the directory is refused as well: the server reads no file outside it.
+    await writeFile(join(h.dir, 'outside.json'), JSON.stringify(DEMO_SCRIPT));
+    for (const model of [
+      `script:${join(h.dir, 'outside.json')}`,
+      'script:../outside.json',
+      'script:../../outside.json',
+    ]) {
+      const response = await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', model } });
+      expect(response.status, model).toBe(400);
+      expect((await response.json()) as unknown, model).toMatchObject({
+        error: { code: 'script_path_not_allowed' },
+      });
+    }
+    for (const model of [
+      'script:/etc/shadow',
+      'script:../../etc/passwd',
+      'script:/proc/self/environ',
+      'script:passwd.json',
+      'script:copied.json',
+      'script:missing.json',
+    ]) {
+      const response = await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', model } });
+      const text = await response.text();
+      expect(response.status, model).toBe(400);
+      expect(['script_path_not_allowed', 'invalid_script', 'unknown_script'], model).toContain(
+        JSON.parse(text).error.code,
+      );
+      expect(JSON.parse(text).error.fields.model, model).toBeDefined();
+      for (const line of secretLines) expect(text, model).not.toContain(line);
+      expect(text, model).not.toContain(h.deps.home);
+      expect(text, model).not.toContain(process.cwd());
+    }
+    expect(await h.store.listSessions()).toEqual([]);
+    // A script in the directory, and the built-in ones, still work.
+    expect(
+      (await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', model: 'script:fix.json' } }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', model: 'script:demo' } }))
+        .status,
+    ).toBe(201);
   });
 
   it('documents every route in /api/openapi.json', async () => {

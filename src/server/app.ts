@@ -5,7 +5,9 @@ import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import { streamEvents } from './events-route.ts';
 import { openApiDocument } from './openapi.ts';
+import { repoRoutes } from './repo-routes.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
+import { tokenCreator } from './session-access.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { serveWeb } from './static-web.ts';
 import { createStorePoller } from './store-poller.ts';
@@ -77,9 +79,14 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   );
 
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.version)));
+  app.get('/api/me', (c) => {
+    const { id, name, role } = c.get('token');
+    return c.json({ id, name, role, creator: tokenCreator(c.get('token')).id });
+  });
   app.get('/api/sessions/:id/events', (c) => streamEvents(c, sources, deps.keepAliveMs ?? 15_000));
   app.route('/api/sessions', sessionRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
+  app.route('/api/repos', repoRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
 
   const webRoot = deps.webRoot;

@@ -39,6 +39,28 @@ export function openApiDocument(version: string) {
       '/api/openapi.json': {
         get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' }, 401: error } },
       },
+      '/api/me': {
+        get: {
+          summary:
+            'The token this request carries: its id, name and role, and the `createdBy.id` of the sessions it starts',
+          responses: {
+            200: {
+              description: 'The token',
+              ...json({
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  name: { type: 'string' },
+                  role: ref('Role'),
+                  creator: { type: 'string' },
+                },
+                required: ['id', 'name', 'role', 'creator'],
+              }),
+            },
+            401: error,
+          },
+        },
+      },
       '/api/sessions': {
         post: {
           summary: 'Create a session (member)',
@@ -104,7 +126,7 @@ export function openApiDocument(version: string) {
       },
       '/api/sessions/{id}/cancel': {
         post: {
-          summary: 'Cancel a session (member)',
+          summary: 'Cancel a session (its creator, or an admin)',
           parameters: [idParam],
           responses: {
             202: {
@@ -124,7 +146,7 @@ export function openApiDocument(version: string) {
       },
       '/api/sessions/{id}/messages': {
         post: {
-          summary: 'Send a follow-up (member)',
+          summary: 'Send a follow-up (its creator, or an admin)',
           description:
             'Read by the agent at its next step; after the session was delivered or bowed out it opens a new turn on the same branch.',
           parameters: [idParam],
@@ -288,6 +310,49 @@ export function openApiDocument(version: string) {
           responses: { 204: { description: 'Deleted' }, 401: error, 403: error, 404: error },
         },
       },
+      '/api/repos': {
+        get: {
+          summary: 'List the registered repositories, oldest first (any role)',
+          responses: {
+            200: {
+              description: 'Registered repositories',
+              ...json({
+                type: 'object',
+                properties: { repos: { type: 'array', items: ref('RegisteredRepo') } },
+                required: ['repos'],
+              }),
+            },
+            401: error,
+          },
+        },
+        post: {
+          summary: 'Register a repository (admin)',
+          description:
+            'A local git repository by the absolute path of its top level (stored as its real path), or a forge repository as owner/name. In server mode sessions, hooks, schedules and Slack channels name only registered repositories.',
+          requestBody: {
+            required: true,
+            ...json({
+              type: 'object',
+              properties: { repo: { type: 'string', description: 'An absolute path, or owner/name' } },
+              required: ['repo'],
+            }),
+          },
+          responses: {
+            201: { description: 'Registered', ...json(ref('RegisteredRepo')) },
+            400: error,
+            401: error,
+            403: error,
+            409: error,
+          },
+        },
+      },
+      '/api/repos/{id}': {
+        delete: {
+          summary: 'Remove a registration (admin); sessions on it stay as they are',
+          parameters: [idParam],
+          responses: { 204: { description: 'Removed' }, 401: error, 403: error, 404: error },
+        },
+      },
       '/api/tokens': {
         post: {
           summary: 'Create a token (admin); the secret is shown once',
@@ -372,10 +437,25 @@ export function openApiDocument(version: string) {
       schemas: {
         Role: { enum: ['viewer', 'member', 'admin'] },
         SessionState: { enum: [...SESSION_STATES] },
+        RegisteredRepo: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            kind: { enum: ['local', 'forge'] },
+            repo: { type: 'string', description: 'The real path on the server, or owner/name in lowercase' },
+            addedBy: { type: 'string' },
+            createdAt: { type: 'string' },
+          },
+          required: ['id', 'kind', 'repo', 'addedBy', 'createdAt'],
+        },
         CreateSession: {
           type: 'object',
           properties: {
-            repo: { type: 'string', description: 'Path of a git repository on the server' },
+            repo: {
+              type: 'string',
+              description:
+                'A registered repository (GET /api/repos): its id, its path, or owner/name. Anything else is 400 repo_not_registered.',
+            },
             task: { type: 'string' },
             model: { type: 'string', description: 'provider:model; script: only with --allow-script-models' },
             ref: { type: 'string', description: 'Branch, tag or commit; default HEAD' },
@@ -405,6 +485,16 @@ export function openApiDocument(version: string) {
             },
             summary: { type: ['string', 'null'] },
             reason: { type: ['string', 'null'] },
+            requestedBy: {
+              type: 'object',
+              properties: { name: { type: 'string' }, email: { type: 'string' } },
+            },
+            createdBy: {
+              type: 'object',
+              description:
+                'Who started it: token:<id> with the token name, or a trigger (github:<login>, ...)',
+              properties: { id: { type: 'string' }, name: { type: 'string' } },
+            },
             createdAt: { type: 'string' },
             updatedAt: { type: 'string' },
           },

@@ -9,7 +9,9 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from '../core/errors.ts';
+import type { ApiToken, TokenRole } from '../core/ports/store.ts';
 import { errorResponse } from './error-response.ts';
+import { maySteer } from './session-access.ts';
 import { hashToken, roleAllows } from './tokens.ts';
 import { triggersFromEnv } from './trigger-config.ts';
 
@@ -75,5 +77,29 @@ describe('triggersFromEnv', () => {
     await expect(
       triggersFromEnv({ ...key, DRYDOCK_CI_FOLLOW_UPS: 'two' }, '/nonexistent', 'http://x'),
     ).rejects.toThrow(BadInputError);
+  });
+});
+
+describe('maySteer: who cancels and messages a session', () => {
+  const token = (id: string, role: TokenRole): ApiToken => ({
+    id,
+    name: id,
+    role,
+    tokenHash: 'x',
+    createdAt: '2025-01-01T00:00:00.000Z',
+  });
+  const byA = { createdBy: { id: 'token:a', name: 'a' } };
+  const byTrigger = { createdBy: { id: 'github:octocat', name: 'octocat' } };
+  const unknown = {};
+  it.each([
+    ['member, own session', token('a', 'member'), byA, true],
+    ["member, another's session", token('b', 'member'), byA, false],
+    ["member, a trigger's session", token('a', 'member'), byTrigger, false],
+    ['member, a session without a creator', token('a', 'member'), unknown, false],
+    ['admin, any session', token('z', 'admin'), byA, true],
+    ['admin, a session without a creator', token('z', 'admin'), unknown, true],
+    ['viewer, even its own', token('a', 'viewer'), byA, false],
+  ])('%s → %s', (_, who, session, expected) => {
+    expect(maySteer(who, session)).toBe(expected);
   });
 });

@@ -8,10 +8,21 @@ import { MAX_MESSAGE_CHARS } from '../sessions/follow-ups.ts';
 /** Request bodies and queries of the API, validated at the boundary. */
 
 export const createSessionBody = z.object({
-  repo: z.string().trim().min(1, 'the path of a git repository on the server is required'),
+  repo: z
+    .string()
+    .trim()
+    .min(1, 'name a registered repository: its id, its path or owner/name (GET /api/repos lists them)'),
   task: z.string().trim().min(1, 'say what drydock should do').max(MAX_TASK_CHARS),
   model: z.string().trim().min(1).optional(),
   ref: z.string().trim().min(1).optional(),
+});
+
+export const registerRepoBody = z.object({
+  repo: z
+    .string()
+    .trim()
+    .min(1, 'the absolute path of a git repository on the server, or owner/name on the forge')
+    .max(4096),
 });
 
 export const messageBody = z.object({

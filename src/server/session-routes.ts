@@ -1,18 +1,22 @@
 import { stat } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
-import type { Session } from '../core/session.ts';
+import type { Session, SessionCreator } from '../core/session.ts';
 import { formatPatch } from '../forge/format-patch.ts';
 import { workspaceDiff } from '../forge/local-delivery.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
-import { parseModelSpec } from '../models/model-spec.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
+import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { withReadableWorkspace } from '../sessions/run-session.ts';
+import { startWork } from '../triggers/start-work.ts';
 import { requireRole } from './auth.ts';
+import { checkModel } from './model-check.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { createSessionBody, listSessionsQuery, messageBody, parseInput } from './schemas.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
+import { requireSteering, tokenCreator } from './session-access.ts';
+import { triggerDeps } from './trigger-wiring.ts';
 
 /** `/api/sessions` and everything under it except the event stream. */
 export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
@@ -30,17 +34,19 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
   app.post('/', requireRole('member'), async (c) => {
     const body = parseInput(createSessionBody, await readJsonBody(c), 'session');
     const model = body.model ?? deps.defaultModel;
-    if (!deps.allowScriptModels && parseModelSpec(model).provider === 'script') {
-      throw new BadInputError(
-        'script_models_disabled',
-        'script: models read a file on the server; start the server with --allow-script-models to accept them.',
-        { details: { fields: { model: 'script: models are disabled on this server' } } },
-      );
+    checkModel(deps, model);
+    const createdBy = tokenCreator(c.get('token'));
+    // Only registered repositories: the request's `repo` is looked up, never resolved on the server's disk.
+    const registered = await requireRegisteredRepo(store, body.repo);
+    if (registered.kind === 'forge') {
+      const session = await startForgeSession(deps, { ...body, repo: registered.repo, model, createdBy });
+      return c.json({ id: session.id, state: session.state }, 201);
     }
     const session = await createSession(deps.sessions, {
       task: body.task,
-      repo: body.repo,
+      repo: registered.repo,
       model,
+      createdBy,
       ...(body.ref ? { ref: body.ref } : {}),
     });
     await deps.control.wake(session.id);
@@ -69,12 +75,14 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
   });
 
   app.post('/:id/cancel', requireRole('member'), async (c) => {
+    requireSteering(c.get('token'), await sessionOr404(c.req.param('id')));
     const session = await deps.control.cancel(c.req.param('id'));
     return c.json({ id: session.id, state: session.state }, 202);
   });
 
   app.post('/:id/messages', requireRole('member'), async (c) => {
     const id = c.req.param('id');
+    requireSteering(c.get('token'), await sessionOr404(id));
     const body = parseInput(messageBody, await readJsonBody(c), 'message');
     const event = await sendMessage(store, id, body.text);
     await deps.control.wake(id);
@@ -132,4 +140,35 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/**
+ * A session on a registered forge repository, as a trigger starts one: on the control plane's clone of
+ * its default branch, published as a pull request when it delivers.
+ */
+async function startForgeSession(
+  deps: ServerDeps,
+  request: { repo: string; task: string; model: string; ref?: string | undefined; createdBy: SessionCreator },
+): Promise<Session> {
+  if (!deps.triggers?.forge) {
+    throw new BadInputError(
+      'forge_not_configured',
+      `${request.repo} is a forge repository, but this server has no forge: set DRYDOCK_GITHUB_TOKEN or a GitHub App (docs/triggers.md).`,
+      { details: { fields: { repo: 'this server has no forge configured' } } },
+    );
+  }
+  if (request.ref) {
+    throw new BadInputError(
+      'ref_not_supported',
+      'Sessions on a forge repository start from its default branch; leave out ref.',
+      { details: { fields: { ref: 'forge repositories start from their default branch' } } },
+    );
+  }
+  return startWork(triggerDeps(deps, deps.triggers), {
+    repo: request.repo,
+    task: request.task,
+    model: request.model,
+    requester: request.createdBy.id,
+    createdBy: request.createdBy,
+  });
 }

@@ -2,11 +2,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../core/errors.ts';
 import type { JsonValue, TriggerRecord } from '../core/ports/store.ts';
+import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { HookConfig } from '../triggers/hook-config.ts';
 import { ScheduleConfig, validateCron } from '../triggers/schedule.ts';
 import { listScheduleRuns } from '../triggers/scheduler.ts';
 import { SlackChannelConfig, SlackChannelId } from '../triggers/slack-channel-config.ts';
 import { requireRole } from './auth.ts';
+import { checkModel } from './model-check.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { parseInput } from './schemas.ts';
 import type { AppEnv, ServerDeps, ServerTriggers } from './server-deps.ts';
@@ -49,6 +51,21 @@ const slackChannelPatch = z.object({
 });
 
 const json = (value: unknown): JsonValue => JSON.parse(JSON.stringify(value)) as JsonValue;
+
+/**
+ * A trigger's `repo` must be a registered repository, checked when it is configured (and again when it
+ * fires), and stored as the registration's own path or `owner/name`; its `model` is held to what the API
+ * accepts for sessions.
+ */
+async function checked<T extends { repo?: string | undefined; model?: string | undefined }>(
+  deps: ServerDeps,
+  input: T,
+): Promise<T> {
+  // A blank model means the server's default (an edit clears it so).
+  if (input.model) checkModel(deps, input.model);
+  if (input.repo === undefined) return input;
+  return { ...input, repo: (await requireRegisteredRepo(deps.sessions.store, input.repo)).repo };
+}
 
 /** A hook as the API shows it: never its secret. */
 function showHook(record: TriggerRecord) {
@@ -97,7 +114,8 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   app.use('/hooks', requireRole('admin'));
   app.get('/hooks', async (c) => c.json({ hooks: (await store.listTriggers('hook')).map(showHook) }));
   app.post('/hooks', async (c) => {
-    const { name: hookName, secret, ...config } = parseInput(hookBody, await readJsonBody(c), 'hook');
+    const { name: hookName, secret, ...input } = parseInput(hookBody, await readJsonBody(c), 'hook');
+    const config = await checked(deps, input);
     const record = await store.createTrigger({
       kind: 'hook',
       name: hookName,
@@ -108,7 +126,8 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   });
   app.patch('/hooks/:id', async (c) => {
     const record = await find('hook', c.req.param('id'));
-    const { secret, ...change } = parseInput(hookPatch, await readJsonBody(c), 'hook');
+    const { secret, ...patch } = parseInput(hookPatch, await readJsonBody(c), 'hook');
+    const change = await checked(deps, patch);
     const config = HookConfig.parse({ ...HookConfig.parse(record.config), ...change });
     const updated = await store.updateTrigger(record.id, {
       config: json(config),
@@ -127,7 +146,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   );
   app.post('/schedules', requireRole('member'), async (c) => {
     const { name: scheduleName, ...input } = parseInput(scheduleBody, await readJsonBody(c), 'schedule');
-    const config = ScheduleConfig.parse(input);
+    const config = ScheduleConfig.parse(await checked(deps, input));
     validateCron(config.cron, config.timezone);
     const record = await store.createTrigger({
       kind: 'schedule',
@@ -139,7 +158,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   });
   app.patch('/schedules/:id', requireRole('member'), async (c) => {
     const record = await find('schedule', c.req.param('id'));
-    const change = parseInput(schedulePatch, await readJsonBody(c), 'schedule');
+    const change = await checked(deps, parseInput(schedulePatch, await readJsonBody(c), 'schedule'));
     const config = ScheduleConfig.parse({
       ...ScheduleConfig.parse(record.config),
       ...change,
@@ -163,7 +182,8 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
     c.json({ channels: (await store.listTriggers('slack_channel')).map(showSlackChannel) }),
   );
   app.post('/slack/channels', requireRole('member'), async (c) => {
-    const { channel, ...config } = parseInput(slackChannelBody, await readJsonBody(c), 'Slack channel');
+    const { channel, ...input } = parseInput(slackChannelBody, await readJsonBody(c), 'Slack channel');
+    const config = await checked(deps, input);
     const record = await store.createTrigger({
       kind: 'slack_channel',
       name: channel,
@@ -174,7 +194,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   });
   app.patch('/slack/channels/:id', requireRole('member'), async (c) => {
     const record = await find('slack_channel', c.req.param('id'));
-    const change = parseInput(slackChannelPatch, await readJsonBody(c), 'Slack channel');
+    const change = await checked(deps, parseInput(slackChannelPatch, await readJsonBody(c), 'Slack channel'));
     const config = SlackChannelConfig.parse({ ...SlackChannelConfig.parse(record.config), ...change });
     return c.json(showSlackChannel(await store.updateTrigger(record.id, { config: json(config) })));
   });

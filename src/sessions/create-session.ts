@@ -1,5 +1,5 @@
 import { BadInputError } from '../core/errors.ts';
-import type { Requester, Session } from '../core/session.ts';
+import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { ZERO_USAGE } from '../core/session.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
 import type { SessionDeps } from './session-deps.ts';
@@ -12,6 +12,8 @@ export interface SessionRequest {
   model: string;
   /** Who asked, when a trigger knows: the co-author of the session's commits. */
   requestedBy?: Requester;
+  /** Who started it on a server (an API token, a trigger); absent from the local CLI. */
+  createdBy?: SessionCreator;
 }
 
 export const MAX_TASK_CHARS = 100_000;
@@ -76,6 +78,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
     baseCommit: repository.commit,
     model: request.model,
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    ...(request.createdBy ? { createdBy: request.createdBy } : {}),
   });
   await deps.store.createSession(session);
   return session;
@@ -84,7 +87,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
 /** A new session as the store keeps it: queued, nothing done yet. */
 export function newSessionRecord(
   deps: Pick<SessionDeps, 'clock' | 'ids'>,
-  fields: Pick<Session, 'task' | 'repo' | 'ref' | 'baseCommit' | 'model' | 'requestedBy'>,
+  fields: Pick<Session, 'task' | 'repo' | 'ref' | 'baseCommit' | 'model' | 'requestedBy' | 'createdBy'>,
 ): Session {
   const now = deps.clock.now().toISOString();
   return {

@@ -15,6 +15,7 @@ export interface Database {
   triggers: TriggersTable;
   environments: EnvironmentsTable;
   secrets: SecretsTable;
+  repositories: RepositoriesTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -40,6 +41,8 @@ export interface SessionsTable {
   requested_by: string | null;
   /** The fencing token of the run that owns the session (migration 0007), or null. */
   owner: string | null;
+  /** JSON `{ id, name }` of who started it on a server (migration 0009), or null. */
+  created_by: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -127,4 +130,14 @@ export interface SecretsTable {
   sealed: string;
   created_at: string;
   updated_at: string;
+}
+
+export interface RepositoriesTable {
+  id: string;
+  /** `local` or `forge`. */
+  kind: string;
+  /** The real path of a local repository, or a lowercase `owner/name`; unique. */
+  repo: string;
+  added_by: string;
+  created_at: string;
 }

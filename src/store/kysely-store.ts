@@ -14,6 +14,7 @@ import {
 import type { Session } from '../core/session.ts';
 import type { Database } from './database.ts';
 import { environmentStoreMethods } from './environment-store.ts';
+import { repoStoreMethods } from './repo-store.ts';
 import {
   fromArtifactRow,
   fromEventRow,
@@ -286,6 +287,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...triggerStoreMethods(db, deps),
 
     ...environmentStoreMethods(db, deps),
+
+    ...repoStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

@@ -3,7 +3,7 @@ import { BadInputError, InternalError } from '../core/errors.ts';
 import type { EventData, SessionEvent } from '../core/events.ts';
 import type { ApiToken, Artifact, JsonValue, SessionPatch } from '../core/ports/store.ts';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
-import type { Requester, Session } from '../core/session.ts';
+import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { SESSION_STATES, type SessionState } from '../core/session-state.ts';
 import type { ArtifactsTable, EventsTable, SessionsTable, TokensTable } from './database.ts';
 
@@ -27,6 +27,7 @@ export function toSessionRow(session: Session): Insertable<SessionsTable> {
     summary: toNullableText(session.summary),
     reason: toNullableText(session.reason),
     requested_by: session.requestedBy ? JSON.stringify(session.requestedBy) : null,
+    created_by: session.createdBy ? JSON.stringify(session.createdBy) : null,
     created_at: session.createdAt,
     updated_at: session.updatedAt,
   };
@@ -52,6 +53,7 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     summary: row.summary,
     reason: row.reason,
     ...(row.requested_by ? { requestedBy: JSON.parse(row.requested_by) as Requester } : {}),
+    ...(row.created_by ? { createdBy: JSON.parse(row.created_by) as SessionCreator } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

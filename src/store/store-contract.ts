@@ -7,6 +7,7 @@ import type { JsonValue, Store } from '../core/ports/store.ts';
 import { type Session, ZERO_USAGE } from '../core/session.ts';
 import { describeEnvironmentStoreContract } from './environment-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
+import { describeRepoStoreContract } from './repo-store-contract.ts';
 import { describeSessionOwnerStoreContract } from './session-owner-store-contract.ts';
 
 export interface StoreDeps {
@@ -127,6 +128,16 @@ export function describeStoreContract(
         await store.record('asked', { patch: { state: 'provisioning' } });
         expect((await store.getSession('asked'))?.requestedBy).toEqual(requestedBy);
         expect(await store.getSession('anonymous')).not.toHaveProperty('requestedBy');
+      });
+
+      it('keeps who started a session, and leaves it out when nobody is known', async () => {
+        const createdBy = { id: 'token:t1', name: 'alice' };
+        await store.createSession(newSession('mine', { createdBy }));
+        await store.createSession(newSession('cli'));
+        await store.record('mine', { patch: { state: 'provisioning' } });
+        expect((await store.getSession('mine'))?.createdBy).toEqual(createdBy);
+        expect((await store.listSessions()).find((s) => s.id === 'mine')?.createdBy).toEqual(createdBy);
+        expect(await store.getSession('cli')).not.toHaveProperty('createdBy');
       });
 
       it('refuses a second session with the same id and keeps the first', async () => {
@@ -550,5 +561,7 @@ export function describeStoreContract(
     describeEnvironmentStoreContract(() => store);
 
     describeSessionOwnerStoreContract(() => store, newSession);
+
+    describeRepoStoreContract(() => store);
   });
 }

@@ -1,5 +1,6 @@
 import { describeError, isDrydockError } from '../core/errors.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
+import { findRegisteredRepo } from '../sessions/registered-repos.ts';
 import { parseCheckEvent } from './ci-follow-up.ts';
 import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { forgeKey } from './forge-link.ts';
@@ -79,6 +80,10 @@ async function act(
     return { outcome: 'follow_up', sessionId: link.sessionId };
   }
 
+  // Only registered repositories get sessions (or a word from drydock); checked before any call to GitHub.
+  if (!(await findRegisteredRepo(deps.sessions.store, decision.repo))) {
+    return { outcome: `ignored: ${decision.repo} is not a registered repository`, sessionId: null };
+  }
   let permitted: boolean;
   try {
     permitted = await allowed(deps, decision.repo, decision.requester);
@@ -93,6 +98,7 @@ async function act(
     task: decision.task,
     requester: decision.requester,
     issue: decision.number,
+    createdBy: { id: `github:${decision.requester}`, name: decision.requester },
     ...(decision.requestedBy ? { requestedBy: decision.requestedBy } : {}),
   });
   return {

@@ -74,6 +74,7 @@ export async function handleHookDelivery(
       repo: config.repo,
       task,
       requester: source,
+      createdBy: { id: source, name: source },
       ...(config.model ? { model: config.model } : {}),
     });
   } catch (error) {

@@ -63,6 +63,7 @@ export function createScheduler(
           repo: config.repo,
           task: config.task,
           requester: `schedule:${record.name}`,
+          createdBy: { id: `schedule:${record.name}`, name: record.name },
           ...(config.model ? { model: config.model } : {}),
         });
       } catch (error) {

@@ -256,6 +256,7 @@ async function act(
         repo,
         task: request.task,
         requester: `slack:${decision.user}`,
+        createdBy: { id: `slack:${decision.user}`, name: person?.name ?? decision.user },
         ...(defaults?.model && request.repo === null ? { model: defaults.model } : {}),
         ...(person?.email ? { requestedBy: { name: person.name, email: person.email } } : {}),
       },

@@ -1,13 +1,15 @@
 import { join } from 'node:path';
-import { describeError, isDrydockError } from '../core/errors.ts';
-import type { Requester, Session } from '../core/session.ts';
+import { BadInputError, describeError, isDrydockError } from '../core/errors.ts';
+import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
+import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
+import { isForgeRepoName } from '../sessions/repo-input.ts';
 import { type ForgeLinkData, forgeKey, originKey, toJsonValue } from './forge-link.ts';
 import { sessionUrl, type TriggerDeps } from './trigger-deps.ts';
 
 export interface WorkRequest {
-  /** A forge repository (`owner/name`) or a local path. */
+  /** A registered repository: its id, its path, or `owner/name`. */
   repo: string;
   task: string;
   /** Who asked (a GitHub login, a Slack user, `schedule:<name>`). */
@@ -17,51 +19,68 @@ export interface WorkRequest {
   model?: string;
   /** The person to credit as the co-author of the session's commits, when known. */
   requestedBy?: Requester;
+  /** Who started it (an API token, `github:<login>`, `hook:<name>`, ...): see `Session.createdBy`. */
+  createdBy?: SessionCreator;
 }
 
 /** `owner/name` (not a path): the repository lives on the forge. Pure. */
-export function isForgeRepo(repo: string): boolean {
-  return /^[\w.-]+\/[\w.-]+$/.test(repo) && !repo.startsWith('.') && !repo.startsWith('/');
-}
+export const isForgeRepo = isForgeRepoName;
 
 /**
- * Starts a session for a trigger. A forge repository is cloned (or fetched) by the control plane into
- * `<home>/repos/<owner>/<name>` with its own credentials, and the session runs against that clone; its
- * delivery is published to the forge later (publish-delivery.ts). When drydock cannot read the
- * repository the session still exists, failed with the reason, and the issue hears about it if it can.
- * Other input errors (an empty task) throw.
+ * Starts a session for a trigger (or an API request) on a registered repository: anything else is
+ * refused with `repo_not_registered` before anything is created or read. A forge repository is cloned
+ * (or fetched) by the control plane into `<home>/repos/<owner>/<name>` with its own credentials, and the
+ * session runs against that clone; its delivery is published to the forge later (publish-delivery.ts).
+ * When drydock cannot read the repository the session still exists, failed with the reason, and the issue
+ * hears about it if it can. Other input errors (an empty task) throw.
  */
 export async function startWork(deps: TriggerDeps, request: WorkRequest): Promise<Session> {
   const model = request.model ?? deps.defaultModel;
-  if (!isForgeRepo(request.repo) || !deps.forge) {
+  const registered = await requireRegisteredRepo(deps.sessions.store, request.repo);
+  const who = {
+    ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    ...(request.createdBy ? { createdBy: request.createdBy } : {}),
+  };
+  if (registered.kind === 'local') {
     const session = await createSession(deps.sessions, {
-      repo: request.repo,
+      repo: registered.repo,
       task: request.task,
       model,
-      ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+      ...who,
     });
     deps.wake(session.id);
     return session;
   }
+  if (!deps.forge) {
+    throw new BadInputError(
+      'forge_not_configured',
+      `${registered.repo} is a forge repository, but this server has no forge: set DRYDOCK_GITHUB_TOKEN or a GitHub App (docs/triggers.md).`,
+      { details: { fields: { repo: 'this server has no forge configured' } } },
+    );
+  }
   const forge = deps.forge;
-  const [owner, name] = request.repo.split('/') as [string, string];
+  // GitHub's own spelling when the request has one (payloads, Slack): links are keyed by it, and later
+  // payloads about the same issue or pull request spell it the same way.
+  const named = request.repo.trim();
+  const repo = isForgeRepoName(named) ? named : registered.repo;
+  const [owner, name] = repo.split('/') as [string, string];
   const clone = join(deps.sessions.home, 'repos', owner, name);
   let session: Session;
   let base = 'HEAD';
   try {
-    base = (await forge.sync(request.repo, clone)).defaultBranch;
+    base = (await forge.sync(repo, clone)).defaultBranch;
     session = await createSession(deps.sessions, {
       repo: clone,
       ref: base,
       task: request.task,
       model,
-      ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+      ...who,
     });
   } catch (error) {
     if (!isDrydockError(error) || error.code !== 'forge_no_access') throw error;
     session = await createFailedSession(deps.sessions, {
       task: request.task,
-      repo: request.repo,
+      repo,
       model,
       code: error.code,
       reason: describeError(error),
@@ -69,22 +88,22 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
   }
   const link: ForgeLinkData = {
     origin: true,
-    repo: request.repo,
+    repo,
     base,
     issue: request.issue ?? null,
     requester: request.requester,
   };
-  await deps.sessions.store.linkSession(originKey(request.repo, session.id), session.id, toJsonValue(link));
+  await deps.sessions.store.linkSession(originKey(repo, session.id), session.id, toJsonValue(link));
   if (request.issue !== undefined) {
     await deps.sessions.store
-      .linkSession(forgeKey(request.repo, request.issue), session.id, { issue: request.issue })
+      .linkSession(forgeKey(repo, request.issue), session.id, { issue: request.issue })
       .catch(() => {}); // an earlier session already answers this issue: both are linked by origin
     const body =
       session.state === 'failed'
         ? `drydock could not start: ${session.reason} (${sessionUrl(deps, session.id)})`
         : `drydock is on it: ${sessionUrl(deps, session.id)}`;
     // Replying is best effort: without access the reply fails too, and the session says why.
-    await forge.comment(request.repo, request.issue, body).catch(() => {});
+    await forge.comment(repo, request.issue, body).catch(() => {});
   }
   if (session.state !== 'failed') {
     deps.watch(session.id);

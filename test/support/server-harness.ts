@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { DEMO_SCRIPT } from '../../src/cli/demo/demo-script.ts';
 import { createSampleRepo } from '../../src/cli/demo/sample-repo.ts';
 import { systemClock } from '../../src/core/ports/clock.ts';
-import type { Store, TokenRole } from '../../src/core/ports/store.ts';
+import type { RegisteredRepo, Store, TokenRole } from '../../src/core/ports/store.ts';
 import { DEFAULT_BUDGET } from '../../src/core/session.ts';
 import { createModelRouter } from '../../src/models/router.ts';
 import type { Script } from '../../src/models/script-file.ts';
 import { createNoSandboxProvider } from '../../src/sandbox/no-sandbox-provider.ts';
 import { type RunningServer, type StartOptions, startServer } from '../../src/server/start-server.ts';
 import { hashToken } from '../../src/server/tokens.ts';
+import { registerRepo } from '../../src/sessions/registered-repos.ts';
 import type { SessionDeps } from '../../src/sessions/session-deps.ts';
 import { createRandomIds } from '../../src/store/ids.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
@@ -24,6 +25,11 @@ export interface Harness {
   scripts: Record<string, Script>;
   /** A bearer secret for each role. */
   tokens: Record<TokenRole, string>;
+  /**
+   * Registers a repository (default: the sample repository) as an admin would: in server mode sessions
+   * run only on registered repositories.
+   */
+  register(repo?: string): Promise<RegisteredRepo>;
   close(): Promise<void>;
 }
 
@@ -44,7 +50,15 @@ export async function createHarness(
   const deps: SessionDeps = {
     store,
     sandboxes: options.sandboxes ?? createNoSandboxProvider(),
-    models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts }),
+    // As on a server: script files only from <home>/scripts.
+    models: (spec) =>
+      createModelRouter({
+        default: spec,
+        env: {},
+        cwd: dir,
+        scripts,
+        scriptsDir: join(dir, 'home', 'scripts'),
+      }),
     clock: systemClock,
     ids,
     home: join(dir, 'home'),
@@ -61,6 +75,7 @@ export async function createHarness(
     deps,
     scripts,
     tokens,
+    register: (path = repo) => registerRepo({ store, home: deps.home }, path, 'test harness'),
     async close() {
       await store.close();
       await rm(dir, { recursive: true, force: true });

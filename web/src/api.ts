@@ -1,9 +1,11 @@
 import type {
   Hook,
+  Me,
   NewHookInput,
   NewScheduleInput,
   NewSessionInput,
   NewSlackChannelInput,
+  RegisteredRepo,
   Schedule,
   Session,
   SessionDetail,
@@ -112,6 +114,11 @@ export function createApi(options: ApiOptions) {
     baseUrl: base,
     onUnauthorized: options.onUnauthorized,
     health: () => json<{ ok: boolean; version: string }>('/api/health'),
+    me: () => json<Me>('/api/me'),
+    /** Every role lists them; only admins register and remove. */
+    listRepos: () => json<{ repos: RegisteredRepo[] }>('/api/repos'),
+    registerRepo: (repo: string) => post<RegisteredRepo>('/api/repos', { repo }),
+    removeRepo: (id: string) => remove(item('repos', id)),
     listSessions(filter: SessionFilter = {}): Promise<{ sessions: Session[] }> {
       const query = new URLSearchParams();
       if (filter.state) query.set('state', filter.state);

@@ -3,12 +3,30 @@
  * cannot drift apart; of the core only session-state.ts (no imports of its own) ends up in the bundle.
  */
 import type { CheckSummary, EventData, ReviewFinding, SessionEvent } from '../../src/core/events.ts';
+import type { RegisteredRepo, TokenRole } from '../../src/core/ports/store.ts';
 import type { Session } from '../../src/core/session.ts';
 import { type SessionState, TERMINAL_STATES } from '../../src/core/session-state.ts';
 
 /** The lifecycle's states and which of them are final: the core's own, bundled into the UI. */
 export { SESSION_STATES } from '../../src/core/session-state.ts';
-export type { CheckSummary, EventData, ReviewFinding, Session, SessionEvent, SessionState };
+export type {
+  CheckSummary,
+  EventData,
+  RegisteredRepo,
+  ReviewFinding,
+  Session,
+  SessionEvent,
+  SessionState,
+  TokenRole,
+};
+
+/** `GET /api/me`: the signed-in token. `creator` is the `createdBy.id` of the sessions it starts. */
+export interface Me {
+  id: string;
+  name: string;
+  role: TokenRole;
+  creator: string;
+}
 
 export function isTerminalState(state: string): boolean {
   return (TERMINAL_STATES as ReadonlySet<string>).has(state);

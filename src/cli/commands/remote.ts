@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { SessionEvent } from '../../core/events.ts';
 import type { Session } from '../../core/session.ts';
 import { isTerminal } from '../../core/session-state.ts';
+import { isForgeRepoName } from '../../sessions/repo-input.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
 import type { RemoteClient } from '../remote-client.ts';
 import { EventRenderer } from '../render-event.ts';
@@ -77,6 +78,16 @@ export async function remoteLogs(
   return state;
 }
 
+/**
+ * How `--repo` names a registered repository on a server: `owner/name` and ids as they are; a path made
+ * absolute here (the server looks it up among its registered paths and resolves nothing itself). Pure
+ * but for the process's working directory.
+ */
+export function remoteRepoName(repo: string): string {
+  const value = repo.trim();
+  return isForgeRepoName(value) || /^[\w-]+$/.test(value) ? value : resolve(value);
+}
+
 /** `drydock run` against a server: creates the session there, then follows it to its end. */
 export async function remoteRun(
   client: RemoteClient,
@@ -86,7 +97,7 @@ export async function remoteRun(
 ): Promise<number> {
   const created = await client.json<{ id: string }>('POST', '/api/sessions', {
     ...request,
-    repo: resolve(request.repo),
+    repo: remoteRepoName(request.repo),
   });
   write(`drydock session ${created.id} on ${client.url}\n`);
   const state = await remoteLogs(

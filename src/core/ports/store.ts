@@ -133,6 +133,29 @@ export interface EnvironmentImage {
 
 export type NewEnvironmentImage = Omit<EnvironmentImage, 'id' | 'createdAt'>;
 
+/** Where a registered repository lives: a path on the server, or a forge repository (`owner/name`). */
+export const REPO_KINDS = ['local', 'forge'] as const;
+export type RepoKind = (typeof REPO_KINDS)[number];
+
+/**
+ * A repository the server may run sessions on (docs/api.md, "Registered repositories"): in server mode
+ * the API and every trigger accept only these. Registered by an admin.
+ */
+export interface RegisteredRepo {
+  id: string;
+  kind: RepoKind;
+  /** `local`: the real absolute path of the repository's top level; `forge`: `owner/name` in lowercase. */
+  repo: string;
+  /** Who registered it (an API token's name, `cli` for `drydock repo add` on the server's machine). */
+  addedBy: string;
+  createdAt: string;
+}
+
+export type NewRegisteredRepo = Pick<RegisteredRepo, 'kind' | 'repo' | 'addedBy'>;
+
+/** The code of the ConflictError createRepo throws for a repository that is registered already. */
+export const REPO_ALREADY_REGISTERED = 'repo_already_registered';
+
 /** The scope of a secret: `*` (every repository) or one repository. */
 export const GLOBAL_SCOPE = '*';
 
@@ -222,5 +245,17 @@ export interface Store {
   listSecrets(scopes?: readonly string[]): Promise<StoredSecret[]>;
   /** Returns whether it existed. */
   deleteSecret(scope: string, name: string): Promise<boolean>;
+  /**
+   * Registers a repository. Atomic: of two registrations of one `repo`, one wins and the other gets a
+   * ConflictError `repo_already_registered`.
+   */
+  createRepo(repo: NewRegisteredRepo): Promise<RegisteredRepo>;
+  getRepo(id: string): Promise<RegisteredRepo | null>;
+  /** The registration of exactly this `repo` (a real path, or a lowercase `owner/name`), or null. */
+  findRepo(repo: string): Promise<RegisteredRepo | null>;
+  /** Oldest first. */
+  listRepos(): Promise<RegisteredRepo[]>;
+  /** Returns whether it existed. Sessions on it stay as they are. */
+  deleteRepo(id: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -6,6 +6,8 @@ import { jobs } from './0004-jobs.ts';
 import { environments } from './0005-environments.ts';
 import { sessionRequester } from './0006-session-requester.ts';
 import { sessionOwner } from './0007-session-owner.ts';
+import { repositories } from './0008-repositories.ts';
+import { sessionCreator } from './0009-session-creator.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -19,4 +21,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-environments': environments,
   '0006-session-requester': sessionRequester,
   '0007-session-owner': sessionOwner,
+  '0008-repositories': repositories,
+  '0009-session-creator': sessionCreator,
 };

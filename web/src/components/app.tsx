@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createApi } from '../api.ts';
-import { ApiContext } from '../api-context.ts';
+import { ApiContext, MeContext, useApi } from '../api-context.ts';
 import { useRoute } from '../router.ts';
 import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-store.ts';
+import { usePoll } from '../use-poll.ts';
 import { Link } from './link.tsx';
 import { NewTaskForm } from './new-task-form.tsx';
 import { SessionList } from './session-list.tsx';
@@ -61,38 +62,47 @@ export function App() {
 
   return (
     <ApiContext.Provider value={api}>
-      <header className="topbar">
-        <Link to="/" className="brand">
-          <span className="brand-mark" aria-hidden="true" />
-          drydock
-        </Link>
-        <nav>
-          <Link to="/" className={route.page === 'list' ? 'active' : ''}>
-            Sessions
+      <MeProvider>
+        <header className="topbar">
+          <Link to="/" className="brand">
+            <span className="brand-mark" aria-hidden="true" />
+            drydock
           </Link>
-          <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
-            Settings
+          <nav>
+            <Link to="/" className={route.page === 'list' ? 'active' : ''}>
+              Sessions
+            </Link>
+            <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
+              Settings
+            </Link>
+          </nav>
+          <span className="spacer" />
+          <Link to="/new" className="button primary small">
+            New task
           </Link>
-        </nav>
-        <span className="spacer" />
-        <Link to="/new" className="button primary small">
-          New task
-        </Link>
-        <button type="button" className="button ghost small" onClick={() => signOut(null)}>
-          Sign out
-        </button>
-      </header>
-      <main className="page">
-        {route.page === 'list' && <SessionList />}
-        {route.page === 'new' && <NewTaskForm />}
-        {route.page === 'settings' && <SettingsPage />}
-        {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
-        {route.page === 'not-found' && (
-          <div className="empty">
-            No page at <code>{route.path}</code>. <Link to="/">Back to the sessions.</Link>
-          </div>
-        )}
-      </main>
+          <button type="button" className="button ghost small" onClick={() => signOut(null)}>
+            Sign out
+          </button>
+        </header>
+        <main className="page">
+          {route.page === 'list' && <SessionList />}
+          {route.page === 'new' && <NewTaskForm />}
+          {route.page === 'settings' && <SettingsPage />}
+          {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
+          {route.page === 'not-found' && (
+            <div className="empty">
+              No page at <code>{route.path}</code>. <Link to="/">Back to the sessions.</Link>
+            </div>
+          )}
+        </main>
+      </MeProvider>
     </ApiContext.Provider>
   );
+}
+
+/** Who the token is (`GET /api/me`), for pages that show what only some roles may do. */
+function MeProvider({ children }: { children: ReactNode }) {
+  const api = useApi();
+  const { data } = usePoll(() => api.me(), 60_000, api.token);
+  return <MeContext.Provider value={data}>{children}</MeContext.Provider>;
 }

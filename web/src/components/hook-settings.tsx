@@ -5,6 +5,7 @@ import type { NewHookInput } from '../types.ts';
 import {
   ErrorBanner,
   PauseStatus,
+  REPO_SUGGESTIONS,
   RowActions,
   SettingsField,
   useSettingsForm,
@@ -120,10 +121,10 @@ export function HookSettings() {
           form="hook"
           name="repo"
           label="Repository"
-          hint="owner/name or a path on the server"
+          hint="a registered repository: owner/name or its path"
           error={form.fieldErrors.repo}
         >
-          <input className="mono" spellCheck={false} {...form.input('repo')} />
+          <input className="mono" spellCheck={false} list={REPO_SUGGESTIONS} {...form.input('repo')} />
         </SettingsField>
         <SettingsField
           form="hook"

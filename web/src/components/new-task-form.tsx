@@ -3,7 +3,9 @@ import { ApiError } from '../api.ts';
 import { useApi } from '../api-context.ts';
 import { navigate, sessionPath } from '../router.ts';
 import type { NewSessionInput } from '../types.ts';
+import { usePoll } from '../use-poll.ts';
 import { ErrorBanner } from './error-banner.tsx';
+import { Link } from './link.tsx';
 
 const LAST_REPO = 'drydock.lastRepo';
 const FIELDS = ['repo', 'task', 'ref', 'model'] as const;
@@ -29,9 +31,13 @@ function Field({ name, label, hint, error, children }: FieldProps) {
   );
 }
 
-/** A new session: repository, task, optional ref and model. The API validates; its field errors show inline. */
+/**
+ * A new session: a registered repository, the task, optional ref and model. The API validates; its field
+ * errors show inline.
+ */
 export function NewTaskForm() {
   const api = useApi();
+  const repos = usePoll(() => api.listRepos(), 30_000, 'repos').data?.repos ?? null;
   const [values, setValues] = useState<Record<Field, string>>({
     repo: localStorage.getItem(LAST_REPO) ?? '',
     task: '',
@@ -41,6 +47,9 @@ export function NewTaskForm() {
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+
+  // The last repository used, while it is still registered.
+  const repo = repos?.some((each) => each.repo === values.repo) ? values.repo : '';
 
   const set = (name: Field) => (e: { target: { value: string } }) => {
     setValues((v) => ({ ...v, [name]: e.target.value }));
@@ -52,7 +61,7 @@ export function NewTaskForm() {
     setBusy(true);
     setError(null);
     setFieldErrors({});
-    const input: NewSessionInput = { repo: values.repo.trim(), task: values.task.trim() };
+    const input: NewSessionInput = { repo, task: values.task.trim() };
     if (values.ref.trim()) input.ref = values.ref.trim();
     if (values.model.trim()) input.model = values.model.trim();
     try {
@@ -86,17 +95,29 @@ export function NewTaskForm() {
       </div>
       <form className="form" onSubmit={submit} noValidate>
         <ErrorBanner error={error} />
-        <Field name="repo" label="Repository" hint="absolute path on the server" error={fieldErrors.repo}>
-          <input
+        <Field name="repo" label="Repository" hint="one registered on this server" error={fieldErrors.repo}>
+          <select
             id="field-repo"
             name="repo"
             className="mono"
-            spellCheck={false}
-            placeholder="/home/you/src/project"
-            value={values.repo}
+            value={repo}
             onChange={set('repo')}
             aria-invalid={Boolean(fieldErrors.repo)}
-          />
+          >
+            <option value="">{repos === null ? 'Loading…' : 'Choose a repository'}</option>
+            {repos?.map((repo) => (
+              <option key={repo.id} value={repo.repo}>
+                {repo.repo}
+                {repo.kind === 'forge' ? ' (GitHub)' : ''}
+              </option>
+            ))}
+          </select>
+          {repos?.length === 0 && (
+            <small className="muted" data-testid="no-repos">
+              No repositories are registered yet: an admin registers them under{' '}
+              <Link to="/settings">Settings</Link>.
+            </small>
+          )}
         </Field>
         <Field name="task" label="Task" error={fieldErrors.task}>
           <textarea

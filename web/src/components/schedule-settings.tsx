@@ -4,6 +4,7 @@ import type { NewScheduleInput } from '../types.ts';
 import {
   ErrorBanner,
   PauseStatus,
+  REPO_SUGGESTIONS,
   RowActions,
   SettingsField,
   useSettingsForm,
@@ -104,10 +105,10 @@ export function ScheduleSettings() {
           form="schedule"
           name="repo"
           label="Repository"
-          hint="owner/name or a path on the server"
+          hint="a registered repository: owner/name or its path"
           error={form.fieldErrors.repo}
         >
-          <input className="mono" spellCheck={false} {...form.input('repo')} />
+          <input className="mono" spellCheck={false} list={REPO_SUGGESTIONS} {...form.input('repo')} />
         </SettingsField>
         <SettingsField form="schedule" name="task" label="Task" error={form.fieldErrors.task}>
           <textarea rows={3} {...form.input('task')} />

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import { useApi } from '../api-context.ts';
+import { useApi, useMe } from '../api-context.ts';
 import { basename, formatCost, formatTokens } from '../format.ts';
+import { canSteer } from '../steering.ts';
 import { isTerminalState, type SessionDetail } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { PullInstructions } from './pull-instructions.tsx';
@@ -14,6 +15,7 @@ export function SessionHeader({ session, onChanged }: { session: SessionDetail; 
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const live = !isTerminalState(session.state);
+  const steerable = canSteer(useMe(), session);
 
   useEffect(() => {
     if (!confirming) return;
@@ -42,7 +44,7 @@ export function SessionHeader({ session, onChanged }: { session: SessionDetail; 
         <StateBadge state={session.state} />
         <h1 title={session.task}>{session.task.split('\n', 1)[0]}</h1>
         <span className="spacer" />
-        {live && (
+        {live && steerable && (
           <button type="button" className={`button small ${confirming ? 'danger' : ''}`} onClick={cancel}>
             {confirming ? 'Confirm cancel' : 'Cancel'}
           </button>
@@ -74,6 +76,14 @@ export function SessionHeader({ session, onChanged }: { session: SessionDetail; 
             {session.headCommit ? `..${short(session.headCommit)}` : ''}
           </dd>
         </div>
+        {session.createdBy && (
+          <div>
+            <dt>started by</dt>
+            <dd data-testid="created-by" title={session.createdBy.id}>
+              {session.createdBy.name}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>model</dt>
           <dd className="mono">{session.model}</dd>

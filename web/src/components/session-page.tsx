@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useApi } from '../api-context.ts';
+import { useApi, useMe } from '../api-context.ts';
 import { navigate, type SessionTab, sessionPath } from '../router.ts';
+import { canSteer } from '../steering.ts';
 import { buildTimeline } from '../timeline.ts';
 import type { SessionDetail, StreamEvent } from '../types.ts';
 import { useSessionEvents } from '../use-session-events.ts';
@@ -30,6 +31,7 @@ export interface PendingMessage {
 /** One session: its header, then the live timeline, the diff, or the PR description / report. */
 export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
   const api = useApi();
+  const me = useMe();
   const [session, setSession] = useState<SessionDetail | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [pending, setPending] = useState<PendingMessage[]>([]);
@@ -68,6 +70,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
     return loadError ? <ErrorBanner error={loadError} /> : <div className="muted">Loading session…</div>;
   }
 
+  const steerable = canSteer(me, session);
   const hasReport = session.artifacts.some((a) => a.name === 'pull-request.md' || a.name === 'report.md');
   const reportLabel = session.artifacts.some((a) => a.name === 'pull-request.md') ? 'Pull request' : 'Report';
   const tabs: Array<[SessionTab, string]> = [
@@ -103,11 +106,17 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
       {tab === 'timeline' && (
         <>
           <TimelineView items={items} pending={shownPending} />
-          <FollowUpBox
-            sessionId={id}
-            state={session.state}
-            onSent={(message) => setPending((p) => [...p, message])}
-          />
+          {steerable ? (
+            <FollowUpBox
+              sessionId={id}
+              state={session.state}
+              onSent={(message) => setPending((p) => [...p, message])}
+            />
+          ) : (
+            <p className="muted follow-up-note" data-testid="follow-up-note">
+              Only whoever started this session, or an admin, can send it follow-ups or cancel it.
+            </p>
+          )}
         </>
       )}
       {tab === 'diff' && (

@@ -93,7 +93,6 @@ export function RowActions(props: {
   onDelete: () => Promise<void>;
   onError: (error: unknown) => void;
 }) {
-  const [confirming, setConfirming] = useState(false);
   const run = (action: () => Promise<void>) => () => {
     action().catch(props.onError);
   };
@@ -102,18 +101,38 @@ export function RowActions(props: {
       <button type="button" className="button ghost small" onClick={run(() => props.onPause(!props.paused))}>
         {props.paused ? 'Resume' : 'Pause'}
       </button>
-      {confirming ? (
-        <button type="button" className="button danger small" onClick={run(props.onDelete)}>
-          Confirm delete
-        </button>
-      ) : (
-        <button type="button" className="button ghost small" onClick={() => setConfirming(true)}>
-          Delete
-        </button>
-      )}
+      <DeleteButton onDelete={props.onDelete} onError={props.onError} />
     </span>
   );
 }
+
+/** Delete after a second click that confirms it. */
+export function DeleteButton(props: {
+  label?: string;
+  onDelete: () => Promise<void>;
+  onError: (error: unknown) => void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const label = props.label ?? 'Delete';
+  return confirming ? (
+    <button
+      type="button"
+      className="button danger small"
+      onClick={() => {
+        props.onDelete().catch(props.onError);
+      }}
+    >
+      Confirm {label.toLowerCase()}
+    </button>
+  ) : (
+    <button type="button" className="button ghost small" onClick={() => setConfirming(true)}>
+      {label}
+    </button>
+  );
+}
+
+/** The registered repositories as suggestions for a settings form's free-text Repository field. */
+export const REPO_SUGGESTIONS = 'registered-repos';
 
 /** Active, or paused with why. */
 export function PauseStatus({ paused, reason }: { paused: boolean; reason?: string | null }) {

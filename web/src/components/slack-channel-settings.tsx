@@ -3,6 +3,7 @@ import type { NewSlackChannelInput } from '../types.ts';
 import {
   ErrorBanner,
   PauseStatus,
+  REPO_SUGGESTIONS,
   RowActions,
   SettingsField,
   useSettingsForm,
@@ -100,10 +101,10 @@ export function SlackChannelSettings() {
           form="slack"
           name="repo"
           label="Repository"
-          hint="owner/name or a path on the server"
+          hint="a registered repository: owner/name or its path"
           error={form.fieldErrors.repo}
         >
-          <input className="mono" spellCheck={false} {...form.input('repo')} />
+          <input className="mono" spellCheck={false} list={REPO_SUGGESTIONS} {...form.input('repo')} />
         </SettingsField>
         <div className="actions">
           <button type="submit" className="button primary" disabled={form.busy}>

@@ -1,0 +1,110 @@
+import { useApi, useMe } from '../api-context.ts';
+import { formatAge } from '../format.ts';
+import {
+  DeleteButton,
+  ErrorBanner,
+  REPO_SUGGESTIONS,
+  SettingsField,
+  useSettingsForm,
+  useSettingsList,
+} from './settings-parts.tsx';
+
+/**
+ * The repositories sessions may run on (docs/api.md): everyone sees them, admins register and remove them.
+ * Also the suggestions of the other settings forms' Repository fields.
+ */
+export function RepoSettings() {
+  const api = useApi();
+  const admin = useMe()?.role === 'admin';
+  const { data, error, actionError, setActionError, reload, act } = useSettingsList(() => api.listRepos());
+  const form = useSettingsForm('repo', { repo: '' }, async (values) => {
+    await api.registerRepo(values.repo.trim());
+    reload();
+  });
+
+  return (
+    <section className="settings-section" data-section="repos">
+      <h2>Repositories</h2>
+      <p className="muted">
+        Sessions, schedules, webhooks and Slack channels run only on these. A repository's id, path or
+        owner/name names it in the API.
+      </p>
+      <ErrorBanner error={error ?? actionError} />
+      {data && data.repos.length === 0 && (
+        <div className="empty">No registered repositories yet{admin ? '' : ': an admin registers them'}.</div>
+      )}
+      {data && data.repos.length > 0 && (
+        <table className="settings-table">
+          <thead>
+            <tr>
+              <th>Repository</th>
+              <th>Kind</th>
+              <th>Id</th>
+              <th>Added</th>
+              {admin && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {data.repos.map((repo) => (
+              <tr key={repo.id} data-repo={repo.repo}>
+                <td className="mono" title={repo.repo}>
+                  {repo.repo}
+                </td>
+                <td>{repo.kind === 'forge' ? 'GitHub' : 'local'}</td>
+                <td className="mono muted">{repo.id}</td>
+                <td className="muted" title={repo.createdAt}>
+                  by {repo.addedBy}, {formatAge(repo.createdAt, Date.now())} ago
+                </td>
+                {admin && (
+                  <td>
+                    <span className="row-actions">
+                      <DeleteButton
+                        label="Remove"
+                        onDelete={() => act(api.removeRepo(repo.id))}
+                        onError={setActionError}
+                      />
+                    </span>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <datalist id={REPO_SUGGESTIONS}>
+        {data?.repos.map((repo) => (
+          <option key={repo.id} value={repo.repo} />
+        ))}
+      </datalist>
+      {admin ? (
+        <form
+          className="form settings-form"
+          onSubmit={form.submit}
+          noValidate
+          aria-label="Register a repository"
+        >
+          <h3>Register a repository</h3>
+          <ErrorBanner error={form.error} />
+          <SettingsField
+            form="repo"
+            name="repo"
+            label="Repository"
+            hint="the absolute path of a git repository on the server, or owner/name on GitHub"
+            error={form.fieldErrors.repo}
+          >
+            <input className="mono" spellCheck={false} placeholder="/srv/repos/app" {...form.input('repo')} />
+          </SettingsField>
+          <div className="actions">
+            <button type="submit" className="button primary" disabled={form.busy}>
+              Register
+            </button>
+          </div>
+        </form>
+      ) : (
+        <p className="muted" data-testid="repos-admin-note">
+          Only admins register and remove repositories.
+        </p>
+      )}
+    </section>
+  );
+}
