@@ -41,7 +41,7 @@ describe.skipIf(arch === null)(`the seccomp filter in a bubblewrap sandbox (${pr
   });
 
   it('refuses each listed system call (EPERM, or ENOSYS where callers fall back), and clone() making a namespace', async () => {
-    const calls = SECCOMP_REFUSED.flatMap((name) => {
+    const calls: { name: string; nr: number; arg0?: number }[] = SECCOMP_REFUSED.flatMap((name) => {
       const nr = syscallNumber(arch!, name);
       return nr === undefined ? [] : [{ name, nr }];
     });
