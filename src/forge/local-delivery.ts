@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConflictError, InternalError } from '../core/errors.ts';
 import { parseShortStat } from './diff-stat.ts';
 import { git } from './git.ts';
-import { gitlinksInRawDiff, stageWorkspace } from './stage-workspace.ts';
+import { stageWorkspace } from './stage-workspace.ts';
 import type { WorkspaceGit } from './workspace-git.ts';
 
 export const DRYDOCK_AUTHOR = { name: 'drydock', email: 'drydock@users.noreply.localhost' };
@@ -33,12 +33,8 @@ export async function commitWorkspace(
   git: WorkspaceGit,
   request: CommitRequest,
 ): Promise<CommitResult | null> {
-  const { nestedRepositories } = await stageWorkspace(git);
-  const staged = gitlinksInRawDiff(
-    await git.run(['diff', '--cached', '--raw', '-z', '--no-renames', 'HEAD']),
-  );
-  const nested = [...new Set([...nestedRepositories, ...staged])];
-  if (nested.length > 0) throw nestedRepositoryError(nested);
+  const { nestedRepositories } = await stageWorkspace(git, 'HEAD');
+  if (nestedRepositories.length > 0) throw nestedRepositoryError(nestedRepositories);
   const head = (await git.run(['rev-parse', 'HEAD'])).trim();
   const tree = (await git.run(['write-tree'])).trim();
   if (tree === (await git.run(['rev-parse', 'HEAD^{tree}'])).trim()) return null;
@@ -131,15 +127,12 @@ export async function workspaceChange(git: WorkspaceGit, baseCommit: string): Pr
   const options = { env: { GIT_INDEX_FILE: join(dir, 'index') }, writable: [dir] };
   try {
     await git.run(['read-tree', baseCommit], options);
-    const { nestedRepositories } = await stageWorkspace(git, options);
-    const staged = gitlinksInRawDiff(
-      await git.run(['diff', '--cached', '--raw', '-z', '--no-renames', baseCommit], options),
-    );
+    const { nestedRepositories } = await stageWorkspace(git, baseCommit, options);
     const diff = await git.run(
       ['diff', '--cached', '--no-color', '--no-ext-diff', '--no-textconv', baseCommit],
       options,
     );
-    return { diff, nestedRepositories: [...new Set([...nestedRepositories, ...staged])].sort() };
+    return { diff, nestedRepositories };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -48,9 +48,11 @@ function excluding(paths: readonly string[]): string[] {
 
 export interface StagedWorkspace {
   /**
-   * Repositories inside the workspace: new ones the tree holds, and submodule paths of the base that now
-   * hold a repository. Never staged: git would record them as gitlinks and, on later commands, run a git
-   * of the nested repository's own (its config, filters and fsmonitor included) on the host.
+   * Repositories inside the workspace: new ones the tree holds, submodule paths of the base that now
+   * hold a repository, and any gitlink the index gained against the commit staged against (one that
+   * appeared between the listing and the add). Never staged on purpose: git would record them as
+   * gitlinks and, on later commands, run a git of the nested repository's own (its config, filters and
+   * fsmonitor included).
    */
   nestedRepositories: string[];
 }
@@ -58,10 +60,12 @@ export interface StagedWorkspace {
 /**
  * `git add --all` on a workspace, short of what could make git run anything of the tree's: submodule
  * paths of the index and nested repositories are left out of the add (adding a gitlink's path makes git
- * run `git status` inside it). `env` names the index (GIT_INDEX_FILE), `writable` its directory.
+ * run `git status` inside it). `against` is the commit the change is judged against; `env` names the
+ * index (GIT_INDEX_FILE), `writable` its directory.
  */
 export async function stageWorkspace(
   git: WorkspaceGit,
+  against: string,
   options: { env?: Record<string, string>; writable?: readonly string[] } = {},
 ): Promise<StagedWorkspace> {
   const submodules = gitlinkPaths(await git.run(['ls-files', '-s', '-z'], options));
@@ -73,5 +77,8 @@ export async function stageWorkspace(
     if ((await lstat(join(git.workspace, path, '.git')).catch(() => null)) !== null) populated.push(path);
   }
   await git.run(['add', '--all', '--', '.', ...excluding([...submodules, ...untracked])], options);
-  return { nestedRepositories: [...untracked, ...populated].sort() };
+  const gitlinks = gitlinksInRawDiff(
+    await git.run(['diff', '--cached', '--raw', '-z', '--no-renames', against], options),
+  );
+  return { nestedRepositories: [...new Set([...untracked, ...populated, ...gitlinks])].sort() };
 }
