@@ -33,7 +33,10 @@ describe('drydock CLI (spawned as a user would run it)', () => {
     await removeTestDir(home);
   });
 
-  it('demo: delivers a branch whose test passes where the base fails, then sessions/show/logs read it', () => {
+  // Each spawn starts drydock anew (about 1 s here, several on a loaded machine): these run many in a row.
+  it('demo: delivers a branch whose test passes where the base fails, then sessions/show/logs read it', {
+    timeout: 90_000,
+  }, () => {
     const demo = cli(['demo']);
     expect(demo.stderr).toBe('');
     expect(demo.code).toBe(0);
@@ -159,7 +162,9 @@ describe('drydock CLI (spawned as a user would run it)', () => {
     expect(result.stdout).toContain('needs a human decision');
   });
 
-  it('rejects bad input with a clear message and exit code 2, leaving nothing behind', async () => {
+  it('rejects bad input with a clear message and exit code 2, leaving nothing behind', {
+    timeout: 90_000,
+  }, async () => {
     const fresh = await mkdtemp(join(home, 'fresh-'));
     const dataDir = join(fresh, 'data');
     const repo = await mkdtemp(join(home, 'repo-'));
