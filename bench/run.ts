@@ -21,6 +21,7 @@ import { sessionEndToEnd } from './session-end-to-end.ts';
 import { snapshotStoreBench } from './snapshot-store-bench.ts';
 import { warmPoolSession } from './warm-pool-session.ts';
 import { workersBench } from './workers.ts';
+import { workspaceGitBench } from './workspace-git.ts';
 import { workspacePrepare } from './workspace-prepare.ts';
 
 const BENCHMARKS: readonly Benchmark[] = [
@@ -37,6 +38,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   diskQuotaBench(),
   snapshotStoreBench,
   warmPoolSession,
+  workspaceGitBench,
 ];
 
 const REPORT_PATH = resolve(import.meta.dirname, '..', 'docs', 'benchmarks.md');
