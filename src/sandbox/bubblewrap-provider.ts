@@ -53,6 +53,9 @@ export interface BubblewrapProvider extends SandboxProvider {
   create(spec: SandboxSpec): Promise<SupervisedSandbox>;
 }
 
+/** The descriptor bubblewrap reads its NUL-separated arguments from (`--args 3`). */
+const ARGS_FD = 3;
+
 const randomIds: IdGenerator = { next: () => randomBytes(6).toString('hex') };
 
 function bubblewrapMissing(bwrapPath: string, cause?: unknown): UnavailableError {
@@ -194,16 +197,20 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         tmpBytes: limits.tmpBytes,
       };
       const procsFiles = cgroup?.procsFiles ?? [];
-      const connection = await launch(id, procsFiles, plan.rlimit, filter, [
-        bwrap,
-        ...buildBubblewrapArgs({
+      const connection = await launch(
+        id,
+        procsFiles,
+        plan.rlimit,
+        filter,
+        [bwrap],
+        buildBubblewrapArgs({
           ...argsInput,
           egress:
             proxy === undefined
               ? undefined
               : { socketPath: proxy.socketPath, forwarderPath: await forwarderPath() },
         }),
-      ]);
+      );
       const sandboxCgroup = cgroup;
       const supervised = (
         connection: SupervisorConnection,
@@ -229,13 +236,14 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       // same workspace, cgroups and proxy, another PID namespace. Started at the first services exec.
       return withServicesCompartment(agent, connection.exited, async () => {
         const holder = await namespaceHolder(agent.hostPid);
-        const services = await launch(`${id}-services`, procsFiles, plan.rlimit, filter, [
-          nsenter,
-          `--net=/proc/${holder}/ns/net`,
-          '--',
-          bwrap,
-          ...buildBubblewrapArgs({ ...argsInput, joinsNetwork: true }),
-        ]);
+        const services = await launch(
+          `${id}-services`,
+          procsFiles,
+          plan.rlimit,
+          filter,
+          [nsenter, `--net=/proc/${holder}/ns/net`, '--', bwrap],
+          buildBubblewrapArgs({ ...argsInput, joinsNetwork: true }),
+        );
         return supervised(services, `${id}-services`);
       });
     } catch (error) {
@@ -244,23 +252,45 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     }
   }
 
-  /** Starts a supervisor through the launcher (cgroups, rlimits) and waits until it is ready. */
+  /**
+   * Starts a supervisor through the launcher (cgroups, rlimits, seccomp) and waits until it is ready.
+   * `command` ends with bubblewrap, which reads the options of `bwrapArgs` from a pipe (`--args`); the
+   * command after their last `--` (the supervisor, at sandbox paths) stays on its command line.
+   */
   async function launch(
     id: string,
     procsFiles: readonly string[],
     rlimit: RlimitPlan | null,
     seccompFile: string | null,
-    command: string[],
+    command: readonly string[],
+    bwrapArgs: readonly string[],
   ): Promise<SupervisorConnection> {
-    const launcher = buildLauncher({ procsFiles, rlimit, seccompFile: seccompFile ?? undefined, command });
-    // An explicit, empty environment: bubblewrap's pid 1 in the sandbox keeps the environment it was
-    // started with (--clearenv only reaches the supervisor), and /proc/1/environ is readable there. In
-    // `/`, so not even the launcher's PWD says where drydock runs.
+    const split = bwrapArgs.lastIndexOf('--');
+    const launcher = buildLauncher({
+      procsFiles,
+      rlimit,
+      seccompFile: seccompFile ?? undefined,
+      command: [...command, '--args', String(ARGS_FD), ...bwrapArgs.slice(split)],
+    });
+    // bubblewrap's pid 1 in the sandbox keeps what it was started with, readable there: its environment
+    // (/proc/1/environ: --clearenv only reaches the supervisor), so an empty one; its working directory,
+    // so `/`; its command line (/proc/1/cmdline: host paths of the workspace, Node, drydock), so its
+    // arguments come through a pipe.
     const child = spawn(launcher.file, launcher.args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       env: {},
       cwd: '/',
     });
+    const argsPipe = child.stdio[ARGS_FD];
+    if (argsPipe && 'write' in argsPipe) {
+      argsPipe.on('error', () => {});
+      argsPipe.end(
+        bwrapArgs
+          .slice(0, split)
+          .map((arg) => `${arg}\0`)
+          .join(''),
+      );
+    }
     const connection = connectSupervisor(child, id);
     try {
       await withTimeout(

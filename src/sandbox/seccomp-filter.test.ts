@@ -70,6 +70,18 @@ describe.each(['x64', 'arm64'] as SeccompArch[])('the seccomp filter on %s', (ar
     expect(call('clone', [17])).toBe(ALLOW);
   });
 
+  it('refuses AF_VSOCK sockets, and lets every other family through', () => {
+    expect(call('socket', [40, 1])).toBe(EPERM);
+    for (const family of [1, 2, 10, 16]) expect(call('socket', [family, 1]), String(family)).toBe(ALLOW);
+  });
+
+  it('lets personality() take only its harmless values', () => {
+    for (const value of [0, 8, 0x20000, 0x20008, 0xffffffff])
+      expect(call('personality', [value])).toBe(ALLOW);
+    // ADDR_NO_RANDOMIZE (setarch -R), READ_IMPLIES_EXEC.
+    for (const value of [0x40000, 0x400000]) expect(call('personality', [value])).toBe(EPERM);
+  });
+
   it('refuses clone() making any namespace', () => {
     for (const flag of [0x20000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000]) {
       expect(call('clone', [flag | 17]), flag.toString(16)).toBe(EPERM);

@@ -11,8 +11,8 @@ interface Refusal {
 }
 
 /**
- * Refused outright. Grouped by what they would give: another process's memory (ptrace,
- * process_vm_*), the kernel keyring, BPF and perf (kernel attack surface), userfaultfd (exploit
+ * Refused outright. Grouped by what they would give: another process's memory or descriptors (ptrace,
+ * process_vm_*, pidfd_getfd, process_madvise), the kernel keyring, BPF and perf (kernel attack surface), userfaultfd (exploit
  * timing), mounts and namespaces, the kernel itself (modules, kexec, reboot, clocks, swap, quotas,
  * accounting, syslog), file handles that bypass paths (open_by_handle_at: the classic container
  * escape), and io_uring (a large, often-exploited surface: ENOSYS, so libuv and others fall back).
@@ -22,6 +22,8 @@ const REFUSED: readonly Refusal[] = [
     'ptrace',
     'process_vm_readv',
     'process_vm_writev',
+    'pidfd_getfd',
+    'process_madvise',
     'kcmp',
     'keyctl',
     'add_key',
@@ -114,6 +116,10 @@ const TABLES: Record<SeccompArch, ArchTable> = {
     x32Bit: 0x40000000,
     numbers: {
       clone: 56,
+      socket: 41,
+      personality: 135,
+      pidfd_getfd: 438,
+      process_madvise: 440,
       ptrace: 101,
       process_vm_readv: 310,
       process_vm_writev: 311,
@@ -179,6 +185,10 @@ const TABLES: Record<SeccompArch, ArchTable> = {
     audit: 0xc00000b7,
     numbers: {
       clone: 220,
+      socket: 198,
+      personality: 92,
+      pidfd_getfd: 438,
+      process_madvise: 440,
       ptrace: 117,
       process_vm_readv: 270,
       process_vm_writev: 271,
@@ -257,15 +267,28 @@ const RET_K = 0x06;
 const RET_ALLOW = 0x7fff0000;
 const RET_ERRNO = 0x00050000;
 const ERRNO = { EPERM: 1, ENOSYS: 38 } as const;
+const AF_VSOCK = 40;
+/** personality() values allowed: PER_LINUX, PER_LINUX32, UNAME26 with either, and the query. */
+const PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff];
 /** Offsets in struct seccomp_data. */
 const NR = 0;
 const ARCH = 4;
 const ARG0_LOW = 16;
 
 type Label = 'allow' | 'EPERM' | 'ENOSYS';
+/** A jump: to a return, or over that many instructions (0: the next one). */
+type Target = Label | number;
 type Instruction =
   | { code: number; k: number; jt?: undefined }
-  | { code: number; k: number; jt: Label | 0; jf: Label | 0 };
+  | { code: number; k: number; jt: Target; jf: Target };
+
+/**
+ * A check of one system call's first argument: skipped unless the call is `nr`; otherwise it loads the
+ * argument (the accumulator no longer holds the number, so it must end in a return) and decides.
+ */
+function argumentCheck(nr: number, decide: readonly Instruction[]): Instruction[] {
+  return [{ code: JEQ_K, k: nr, jt: 0, jf: decide.length + 1 }, { code: LD_W_ABS, k: ARG0_LOW }, ...decide];
+}
 
 /**
  * The filter for `arch`, as bubblewrap reads it: struct sock_filter entries, little-endian. Other
@@ -283,13 +306,27 @@ export function buildSeccompFilter(arch: SeccompArch): Buffer {
     const number = table.numbers[refusal.name];
     if (number !== undefined) program.push({ code: JEQ_K, k: number, jt: refusal.errno, jf: 0 });
   }
-  const clone = table.numbers.clone;
-  if (clone === undefined) throw new Error(`No clone() number for ${arch}.`);
-  // Last, since it replaces the system call number with the flags: clone() making a namespace.
+  const number = (name: string): number => {
+    const nr = table.numbers[name];
+    if (nr === undefined) throw new Error(`No ${name}() number for ${arch}.`);
+    return nr;
+  };
+  // Last, since each replaces the system call number with its first argument.
   program.push(
-    { code: JEQ_K, k: clone, jt: 0, jf: 'allow' },
-    { code: LD_W_ABS, k: ARG0_LOW },
-    { code: JSET_K, k: CLONE_NAMESPACE_FLAGS, jt: 'EPERM', jf: 'allow' },
+    // clone() making a namespace.
+    ...argumentCheck(number('clone'), [{ code: JSET_K, k: CLONE_NAMESPACE_FLAGS, jt: 'EPERM', jf: 'allow' }]),
+    // AF_VSOCK: not confined by network namespaces, it reaches a VM host's listeners.
+    ...argumentCheck(number('socket'), [{ code: JEQ_K, k: AF_VSOCK, jt: 'EPERM', jf: 'allow' }]),
+    // personality(): the harmless values only, as Docker allows (not ADDR_NO_RANDOMIZE, say).
+    ...argumentCheck(
+      number('personality'),
+      PERSONALITIES.map((value, index) => ({
+        code: JEQ_K,
+        k: value,
+        jt: 'allow' as const,
+        jf: index === PERSONALITIES.length - 1 ? ('EPERM' as const) : 0,
+      })),
+    ),
   );
   const labels: Record<Label, number> = {
     allow: program.length,
@@ -303,9 +340,9 @@ export function buildSeccompFilter(arch: SeccompArch): Buffer {
   );
   const out = Buffer.alloc(program.length * 8);
   program.forEach((instruction, index) => {
-    const offset = (target: Label | 0 | undefined): number => {
-      if (target === undefined || target === 0) return 0;
-      const jump = labels[target] - index - 1;
+    const offset = (target: Target | undefined): number => {
+      if (target === undefined) return 0;
+      const jump = typeof target === 'number' ? target : labels[target] - index - 1;
       if (jump > 255) throw new Error('The seccomp filter grew past a jump of 255 instructions.');
       return jump;
     };

@@ -21,6 +21,25 @@ export function maySteer(token: ApiToken, session: Pick<Session, 'createdBy'>): 
   return session.createdBy?.id === tokenCreator(token).id;
 }
 
+/** The code of the ForbiddenError for a member changing a schedule or Slack channel another token configured. */
+export const NOT_TRIGGER_OWNER = 'not_trigger_owner';
+
+/**
+ * Throws ForbiddenError `not_trigger_owner` unless `token` may change or remove what `createdBy`
+ * configured (a schedule, a Slack channel): the same rule as for sessions.
+ */
+export function requireTriggerOwner(
+  token: ApiToken,
+  what: string,
+  createdBy: SessionCreator | undefined,
+): void {
+  if (maySteer(token, createdBy === undefined ? {} : { createdBy })) return;
+  throw new ForbiddenError(
+    NOT_TRIGGER_OWNER,
+    `${what} was configured by ${createdBy ? `"${createdBy.name}"` : 'someone else'}, not by token "${token.name}": a member changes and removes only what it configured; ask its creator or an admin.`,
+  );
+}
+
 /** Throws ForbiddenError `not_session_owner` unless `token` may steer `session`. */
 export function requireSteering(token: ApiToken, session: Pick<Session, 'id' | 'createdBy'>): void {
   if (maySteer(token, session)) return;

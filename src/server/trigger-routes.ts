@@ -12,6 +12,7 @@ import { checkModel } from './model-check.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { parseInput } from './schemas.ts';
 import type { AppEnv, ServerDeps, ServerTriggers } from './server-deps.ts';
+import { requireTriggerOwner, tokenCreator } from './session-access.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
@@ -43,7 +44,7 @@ const schedulePatch = z.object({
   paused: z.boolean().optional(),
 });
 
-const slackChannelBody = SlackChannelConfig.extend({ channel: SlackChannelId });
+const slackChannelBody = SlackChannelConfig.omit({ createdBy: true }).extend({ channel: SlackChannelId });
 const slackChannelPatch = z.object({
   repo: z.string().min(1).optional(),
   model: z.string().optional(),
@@ -146,7 +147,10 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   );
   app.post('/schedules', requireRole('member'), async (c) => {
     const { name: scheduleName, ...input } = parseInput(scheduleBody, await readJsonBody(c), 'schedule');
-    const config = ScheduleConfig.parse(await checked(deps, input));
+    const config = ScheduleConfig.parse({
+      ...(await checked(deps, input)),
+      createdBy: tokenCreator(c.get('token')),
+    });
     validateCron(config.cron, config.timezone);
     const record = await store.createTrigger({
       kind: 'schedule',
@@ -158,9 +162,11 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   });
   app.patch('/schedules/:id', requireRole('member'), async (c) => {
     const record = await find('schedule', c.req.param('id'));
+    const current = ScheduleConfig.parse(record.config);
+    requireTriggerOwner(c.get('token'), `Schedule ${record.name}`, current.createdBy);
     const change = await checked(deps, parseInput(schedulePatch, await readJsonBody(c), 'schedule'));
     const config = ScheduleConfig.parse({
-      ...ScheduleConfig.parse(record.config),
+      ...current,
       ...change,
       // Resuming clears the reason it paused; the failure count restarts from the next run.
       ...(change.paused === false ? { pausedReason: null } : {}),
@@ -169,7 +175,9 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
     return c.json(showSchedule(await store.updateTrigger(record.id, { config: json(config) })));
   });
   app.delete('/schedules/:id', requireRole('member'), async (c) => {
-    await find('schedule', c.req.param('id'));
+    const record = await find('schedule', c.req.param('id'));
+    const { createdBy } = ScheduleConfig.parse(record.config);
+    requireTriggerOwner(c.get('token'), `Schedule ${record.name}`, createdBy);
     await store.deleteTrigger(c.req.param('id'));
     return c.body(null, 204);
   });
@@ -183,7 +191,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   );
   app.post('/slack/channels', requireRole('member'), async (c) => {
     const { channel, ...input } = parseInput(slackChannelBody, await readJsonBody(c), 'Slack channel');
-    const config = await checked(deps, input);
+    const config = { ...(await checked(deps, input)), createdBy: tokenCreator(c.get('token')) };
     const record = await store.createTrigger({
       kind: 'slack_channel',
       name: channel,
@@ -194,12 +202,16 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<
   });
   app.patch('/slack/channels/:id', requireRole('member'), async (c) => {
     const record = await find('slack_channel', c.req.param('id'));
+    const current = SlackChannelConfig.parse(record.config);
+    requireTriggerOwner(c.get('token'), `Slack channel ${record.name}`, current.createdBy);
     const change = await checked(deps, parseInput(slackChannelPatch, await readJsonBody(c), 'Slack channel'));
-    const config = SlackChannelConfig.parse({ ...SlackChannelConfig.parse(record.config), ...change });
+    const config = SlackChannelConfig.parse({ ...current, ...change });
     return c.json(showSlackChannel(await store.updateTrigger(record.id, { config: json(config) })));
   });
   app.delete('/slack/channels/:id', requireRole('member'), async (c) => {
-    await find('slack_channel', c.req.param('id'));
+    const record = await find('slack_channel', c.req.param('id'));
+    const { createdBy } = SlackChannelConfig.parse(record.config);
+    requireTriggerOwner(c.get('token'), `Slack channel ${record.name}`, createdBy);
     await store.deleteTrigger(c.req.param('id'));
     return c.body(null, 204);
   });

@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
 import type { SessionState } from '../core/session-state.ts';
+import { TriggerCreator } from './trigger-creator.ts';
 
 /** A schedule's configuration (stored as a trigger of kind `schedule`). */
 export const ScheduleConfig = z.object({
@@ -15,6 +16,7 @@ export const ScheduleConfig = z.object({
   pausedReason: z.string().nullable().default(null),
   /** The last due time drydock acted on (ISO 8601); runs start after it. */
   lastDueAt: z.string().nullable().default(null),
+  createdBy: TriggerCreator.optional(),
 });
 export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TriggerCreator } from './trigger-creator.ts';
 
 /** `*` is the default of every channel (and direct message) without one of its own. */
 export const ANY_CHANNEL = '*';
@@ -18,5 +19,6 @@ export const SlackChannelConfig = z.object({
   model: z.string().optional(),
   /** A paused channel's requests are answered with a note, not a session. */
   paused: z.boolean().default(false),
+  createdBy: TriggerCreator.optional(),
 });
 export type SlackChannelConfig = z.infer<typeof SlackChannelConfig>;
