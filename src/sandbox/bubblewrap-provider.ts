@@ -234,15 +234,23 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       if (nsenter === null) return agent;
       // Services join the agent's network namespace (nsenter, as root) in a sandbox of their own: the
       // same workspace, cgroups and proxy, another PID namespace. Started at the first services exec.
-      return withServicesCompartment(agent, connection.exited, async () => {
+      return withServicesCompartment(agent, connection.exited, async (servicesWorkspace) => {
         const holder = await namespaceHolder(agent.hostPid);
+        const ownTree = servicesWorkspace === undefined ? null : await realWorkspace(servicesWorkspace);
+        const tree =
+          ownTree === null
+            ? {}
+            : {
+                workspacePath: ownTree,
+                readOnlyPaths: await resolveReadOnlyPaths(ownTree, spec.readOnlyPaths ?? []),
+              };
         const services = await launch(
           `${id}-services`,
           procsFiles,
           plan.rlimit,
           filter,
           [nsenter, `--net=/proc/${holder}/ns/net`, '--', bwrap],
-          buildBubblewrapArgs({ ...argsInput, joinsNetwork: true }),
+          buildBubblewrapArgs({ ...argsInput, ...tree, joinsNetwork: true }),
         );
         return supervised(services, `${id}-services`);
       });

@@ -22,15 +22,15 @@ export async function namespaceHolder(bubblewrapPid: number | undefined): Promis
 
 /**
  * The agent's sandbox, with `exec(…, { compartment: 'services' })` routed to a second sandbox that
- * `start` makes on first use: what runs there shares the workspace and the network with the agent's
- * commands but not their PID namespace, so the agent cannot read a service's environment (its secrets)
- * in /proc. Everything else is the agent sandbox's. The services go when the agent sandbox ends,
- * however it ends.
+ * `start` makes on first use: what runs there shares the network with the agent's commands but not
+ * their PID namespace, so the agent cannot read a service's environment (its secrets) in /proc; its
+ * workspace is the agent's, or the tree the first services exec names (`servicesWorkspace`).
+ * Everything else is the agent sandbox's. The services go when the agent sandbox ends, however it ends.
  */
 export function withServicesCompartment(
   agent: SupervisedSandbox,
   agentEnded: Promise<unknown>,
-  start: () => Promise<SupervisedSandbox>,
+  start: (workspacePath: string | undefined) => Promise<SupervisedSandbox>,
 ): SupervisedSandbox {
   let services: Promise<SupervisedSandbox> | undefined;
   const stopServices = async (): Promise<void> => {
@@ -39,8 +39,8 @@ export function withServicesCompartment(
     await started?.then((sandbox) => sandbox.destroy()).catch(() => {});
   };
   agentEnded.then(stopServices, stopServices);
-  const servicesSandbox = (): Promise<SupervisedSandbox> => {
-    services ??= start().catch((error: unknown) => {
+  const servicesSandbox = (workspacePath: string | undefined): Promise<SupervisedSandbox> => {
+    services ??= start(workspacePath).catch((error: unknown) => {
       services = undefined;
       throw error;
     });
@@ -49,8 +49,8 @@ export function withServicesCompartment(
   return decorate(agent, {
     async exec(command: string | readonly string[], options: ExecOptions = {}) {
       if (options.compartment !== 'services') return agent.exec(command, options);
-      const { compartment: _, ...rest } = options;
-      return (await servicesSandbox()).exec(command, rest);
+      const { compartment: _, servicesWorkspace, ...rest } = options;
+      return (await servicesSandbox(servicesWorkspace)).exec(command, rest);
     },
     async destroy() {
       await stopServices();

@@ -15,6 +15,12 @@ import { workspaceGit } from '../forge/workspace-git.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { followUpPrompt, messageTexts, reopenIfUnread } from './follow-ups.ts';
 import { decideAfterAgent } from './outcome.ts';
+import {
+  cloneServicesWorkspace,
+  openLayeredServicesWorkspace,
+  type ServicesWorkspace,
+  servicesWorkspaceMissing,
+} from './services-workspace.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import { initialCheckpoint, openTurn } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
@@ -150,6 +156,7 @@ async function runPhases(
   const signal = options.signal ?? new AbortController().signal;
   let sandbox: Sandbox | null = null;
   let layered: SessionWorkspace | null = null;
+  let services: ServicesWorkspace | null = null;
   let run: SessionRun | null = null;
   try {
     const router = deps.models(session.model);
@@ -166,6 +173,14 @@ async function runPhases(
     });
     const allow = [...(deps.allowHosts ?? []), ...environment.plan.network.agent];
     const separateServices = deps.sandboxes.capabilities.separateServices ?? false;
+    // Start commands with secrets run on the session's starting tree, never on the agent's changes.
+    const servicesApart = separateServices && Object.keys(environment.startEnv).length > 0;
+    let servicesStack: string[] | undefined;
+    const startServices = (target: Sandbox): Promise<void> =>
+      runStartCommands(target, recorder, environment, signal, {
+        separated: separateServices,
+        workspace: services?.path,
+      });
     // The repository's own limits over drydock's (the disk quota is drydock's: --disk).
     const limits = { ...deps.limits, ...environment.plan.limits };
     const spec = {
@@ -202,7 +217,7 @@ async function runPhases(
         onRestored: async (event) => {
           await recorder.record([event]);
           // Services the checks need come back with the sandbox.
-          await runStartCommands(opened.current, recorder, environment, signal, separateServices);
+          await startServices(opened.current);
         },
       });
       layered = opened;
@@ -211,15 +226,21 @@ async function runPhases(
         // A sandbox that dies before the first step is replaced at the session's commit, not the image's.
         start = await opened.snapshot();
       }
+      if (servicesApart) {
+        servicesStack = stored ? stored.servicesStack : [...start.layers];
+        if (servicesStack === undefined) throw servicesWorkspaceMissing();
+        services = await openLayeredServicesWorkspace(deps, session.id, servicesStack);
+      }
       sandbox = opened.sandbox;
     } else {
       await prepareWorkspace(session.repo, session.baseCommit!, workspacePath, {
         diskBytes: limits.diskBytes,
       });
       if (stored === null) await runSetupInPlace(deps, recorder, environment, workspacePath, signal);
+      if (servicesApart) services = await cloneServicesWorkspace(workspacePath, stored === null);
       sandbox = await deps.sandboxes.create({ ...spec, workspacePath });
     }
-    await runStartCommands(sandbox, recorder, environment, signal, separateServices);
+    await startServices(sandbox);
     const redact = environment.secrets.length > 0 ? environment.redact : NO_REDACTION;
     run = {
       deps,
@@ -231,7 +252,10 @@ async function runPhases(
       workspacePath,
       signal,
       observer: options,
-      checkpoint: stored ?? initialCheckpoint(session.task),
+      checkpoint: stored ?? {
+        ...initialCheckpoint(session.task),
+        ...(servicesStack ? { servicesStack } : {}),
+      },
       ...(layered ? { layered } : {}),
       environment,
       ...(options.handOff ? { handOff: options.handOff } : {}),
@@ -283,6 +307,7 @@ async function runPhases(
   } finally {
     if (layered) await closeLayered(layered, recorder, run);
     else await sandbox?.destroy().catch(() => {});
+    await services?.release().catch(() => {});
   }
 }
 

@@ -35,6 +35,11 @@ export interface SessionCheckpoint {
    * a dead sandbox is replaced from it, and a later run (a new turn, a worker after a crash) starts on it.
    */
   workspace?: WorkspaceSnapshot;
+  /**
+   * The stack the session started from, before the agent acted (layered workspaces whose start commands
+   * have secrets): those run on it, in a workspace of their own (services-workspace.ts).
+   */
+  servicesStack?: string[];
 }
 
 export function initialCheckpoint(task: string): SessionCheckpoint {

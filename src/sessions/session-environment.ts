@@ -180,8 +180,9 @@ export async function runStartCommands(
   recorder: SessionRecorder,
   environment: SessionEnvironment,
   signal: AbortSignal,
-  separated: boolean,
+  services: { separated: boolean; workspace?: string | undefined },
 ): Promise<void> {
+  const { separated } = services;
   const { start } = environment.plan;
   if (start.length === 0) return;
   const started = Date.now();
@@ -189,6 +190,7 @@ export async function runStartCommands(
     const result = await sandbox.exec(command, {
       // Apart from the agent's processes, which could otherwise read a start secret in /proc/<pid>/environ.
       compartment: 'services',
+      ...(services.workspace === undefined ? {} : { servicesWorkspace: services.workspace }),
       env: environment.startEnv,
       timeoutMs: START_COMMAND_TIMEOUT_MS,
       signal,

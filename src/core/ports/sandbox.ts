@@ -23,6 +23,11 @@ export interface ExecOptions {
    * `SandboxCapabilities.separateServices`) run it with the agent's commands. Default `agent`.
    */
   compartment?: 'agent' | 'services';
+  /**
+   * With `compartment: 'services'`: the host path the services compartment mounts as its workspace, when
+   * this exec starts it (its first), instead of the agent's workspace: a tree of the services' own.
+   */
+  servicesWorkspace?: string;
 }
 
 export interface ExecResult {
