@@ -6,51 +6,15 @@
  * gitlink may be staged, and the gate must see the repository. Run confined and unconfined (layer 1
  * alone, as with --sandbox none).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HostCommandConfinement } from '../src/core/ports/sandbox.ts';
 import { commitWorkspace, workspaceChange } from '../src/forge/local-delivery.ts';
 import { type WorkspaceGit, workspaceGit } from '../src/forge/workspace-git.ts';
-import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
-import { unconfined } from '../src/sandbox/host-provider.ts';
-
-const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-
-const bubblewrap = createBubblewrapProvider();
-const confinements: [string, HostCommandConfinement][] = [
-  ['confined', bubblewrap.confinement],
-  ['unconfined', unconfined],
-];
-
-/** A repository at `dir` (its git dir at `gitDir` when given) whose config runs `command` everywhere. */
-function plantEvilRepository(dir: string, command: string, gitDir?: string): void {
-  mkdirSync(dir, { recursive: true });
-  if (gitDir) mkdirSync(join(gitDir, '..'), { recursive: true });
-  git(dir, 'init', '-q', ...(gitDir ? ['--separate-git-dir', gitDir] : []));
-  writeFileSync(join(dir, '.gitattributes'), '* filter=evil diff=evil\n');
-  writeFileSync(join(dir, 'file.txt'), 'data\n');
-  git(dir, 'add', '.');
-  git(dir, 'commit', '-qm', 'evil');
-  for (const [key, value] of [
-    ['filter.evil.clean', command],
-    ['filter.evil.smudge', command],
-    ['core.fsmonitor', command],
-    ['diff.evil.textconv', command],
-    ['diff.external', command],
-  ] as const) {
-    git(dir, 'config', key, value);
-  }
-  writeFileSync(join(dir, 'file.txt'), 'data\nmore\n');
-}
+import { confinements, git, plantEvilRepository } from './support/evil-repository.ts';
 
 describe.each(confinements)('red team: nested repositories, %s', (_, confinement) => {
   let parent: string;

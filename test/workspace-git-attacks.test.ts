@@ -5,14 +5,13 @@
  * bubblewrap provider, and unconfined (the hardened invocation alone, as with `--sandbox none`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import { systemClock } from '../src/core/ports/clock.ts';
-import type { HostCommandConfinement } from '../src/core/ports/sandbox.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import { DEFAULT_BUDGET } from '../src/core/session.ts';
 import { commitWorkspace, workspaceChange } from '../src/forge/local-delivery.ts';
@@ -20,61 +19,13 @@ import { type WorkspaceGit, workspaceGit } from '../src/forge/workspace-git.ts';
 import { createModelRouter } from '../src/models/router.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
-import { unconfined } from '../src/sandbox/host-provider.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { runSession, workspacePathOf } from '../src/sessions/run-session.ts';
 import { createSequentialIds } from '../src/store/ids.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
-
-const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
+import { confinements, git, markers, payload, plantEvilRepository } from './support/evil-repository.ts';
 
 const bubblewrap = createBubblewrapProvider();
-const confinements: [string, HostCommandConfinement][] = [
-  ['confined by bubblewrap', bubblewrap.confinement],
-  ['unconfined', unconfined],
-];
-
-/** What a payload leaves: a file beside the workspace (the host) and one at the workspace's top. */
-function markers(parent: string, workspace: string) {
-  return { host: join(parent, 'PWNED-host'), tree: join(workspace, '.pwned-tree') };
-}
-
-/** A shell command that leaves both markers, then behaves like `cat` (a clean filter must). */
-function payload(parent: string, workspace: string, tag: string): string {
-  const { host, tree } = markers(parent, workspace);
-  return `sh -c 'echo ${tag} >> ${host}; echo ${tag} >> ${tree}; cat'`;
-}
-
-/**
- * A repository at `dir` whose config runs the payload at every hook point git offers. Configured after
- * its commit, so only a later git in it runs anything; a change after the commit gives a status inside
- * it something to refresh through the filter.
- */
-function plantEvilRepository(dir: string, command: string): void {
-  mkdirSync(join(dir, '.hooks'), { recursive: true });
-  git(dir, 'init', '-q');
-  writeFileSync(join(dir, '.gitattributes'), '* filter=evil diff=evil\n');
-  writeFileSync(join(dir, 'file.txt'), 'data\n');
-  git(dir, 'add', '.');
-  git(dir, 'commit', '-qm', 'evil');
-  for (const [key, value] of [
-    ['filter.evil.clean', command],
-    ['filter.evil.smudge', command],
-    ['core.fsmonitor', command],
-    ['diff.evil.textconv', command],
-    ['diff.external', command],
-    ['core.hooksPath', '.hooks'],
-  ] as const) {
-    git(dir, 'config', key, value);
-  }
-  writeFileSync(join(dir, '.hooks', 'pre-commit'), `#!/bin/sh\n${command}\n`, { mode: 0o755 });
-  writeFileSync(join(dir, 'file.txt'), 'data\nmore\n');
-}
 
 describe.each(confinements)("drydock's git on an agent's tree, %s", (_, confinement) => {
   let parent: string;
