@@ -9,6 +9,7 @@ import { createSecretBox } from '../src/environments/secret-box.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
+import { initRepository } from './support/git-repository.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -302,20 +303,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
   it('lists registered repositories to everyone; admins register and remove them; the new-task form offers them', async () => {
     const second = join(harness.dir, 'second');
     await mkdir(second);
-    execFileSync('git', ['init', '--quiet', second]);
-    execFileSync('git', [
-      '-C',
-      second,
-      '-c',
-      'user.name=t',
-      '-c',
-      'user.email=t@x',
-      'commit',
-      '--quiet',
-      '--allow-empty',
-      '-m',
-      'x',
-    ]);
+    initRepository(second);
 
     // A member sees the list, and no form.
     const page = await newPage();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initRepository } from '../../test/support/git-repository.ts';
 import { createHarness, type Harness } from '../../test/support/server-harness.ts';
 import { DEMO_SCRIPT } from '../cli/demo/demo-script.ts';
 import type { TokenRole } from '../core/ports/store.ts';
@@ -297,20 +298,7 @@ describe('HTTP API (in-process)', () => {
   it("refuses sessions on repositories nobody registered, saying nothing about the server's disk", async () => {
     const other = join(h.dir, 'other');
     await mkdir(other);
-    execFileSync('git', ['init', '--quiet', other]);
-    execFileSync('git', [
-      '-C',
-      other,
-      '-c',
-      'user.name=t',
-      '-c',
-      'user.email=t@x',
-      'commit',
-      '--quiet',
-      '--allow-empty',
-      '-m',
-      'x',
-    ]);
+    initRepository(other);
     const attacks = [
       '../../etc',
       '/proc/self/cwd',

@@ -1,28 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initRepository } from '../../test/support/git-repository.ts';
 import type { Store } from '../core/ports/store.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { findRegisteredRepo, registerRepo, requireRegisteredRepo } from './registered-repos.ts';
-
-function gitRepo(dir: string): void {
-  execFileSync('git', ['init', '--quiet', dir]);
-  execFileSync('git', [
-    '-C',
-    dir,
-    '-c',
-    'user.name=t',
-    '-c',
-    'user.email=t@x',
-    'commit',
-    '--quiet',
-    '--allow-empty',
-    '-m',
-    'first',
-  ]);
-}
 
 describe('registering repositories and finding them', () => {
   let dir: string;
@@ -48,7 +31,7 @@ describe('registering repositories and finding them', () => {
 
   it('registers a repository by its real path, and finds it by id, path or a tidier spelling of it', async () => {
     const repo = join(dir, 'app');
-    gitRepo(repo);
+    initRepository(repo);
     await symlink(repo, join(dir, 'link'));
     const registered = await registerRepo({ store, home }, join(dir, 'link'), 'admin token');
     expect(registered).toMatchObject({ kind: 'local', repo, addedBy: 'admin token' });
@@ -69,11 +52,11 @@ describe('registering repositories and finding them', () => {
 
   it('refuses what is not the top level of a git repository, with a code for each reason', async () => {
     const repo = join(dir, 'app');
-    gitRepo(repo);
+    initRepository(repo);
     await mkdir(join(repo, 'src'));
     await mkdir(join(dir, 'plain'));
     await mkdir(join(home, 'repos', 'acme', 'app'), { recursive: true });
-    gitRepo(join(home, 'repos', 'acme', 'app'));
+    initRepository(join(home, 'repos', 'acme', 'app'));
     await symlink(join(home, 'repos', 'acme', 'app'), join(dir, 'into-home'));
     await symlink('/proc/self', join(dir, 'into-proc'));
     expect(await codeOf('../../etc')).toBe('repo_path_not_absolute');
@@ -92,7 +75,7 @@ describe('registering repositories and finding them', () => {
 
   it('answers every unregistered name with one message that quotes nothing', async () => {
     const repo = join(dir, 'app');
-    gitRepo(repo);
+    initRepository(repo);
     const messages = new Set<string>();
     for (const input of ['../../etc', '/proc/self/cwd', repo, join(dir, 'missing'), 'acme/app', 'nope']) {
       const error = await requireRegisteredRepo(store, input).then(
