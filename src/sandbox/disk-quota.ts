@@ -148,8 +148,19 @@ export interface MountDiskVolumeOptions {
  * sets autoclear). When something still holds it, detaches lazily so it goes once that ends. Idempotent.
  */
 export async function unmountDiskVolume(mountPoint: string): Promise<void> {
+  const loops = (await readMounts())
+    .filter((entry) => entry.mountPoint === mountPoint && entry.source.startsWith('/dev/loop'))
+    .map((entry) => basename(entry.source));
   while (await isMountPoint(mountPoint)) {
     await run('umount', [mountPoint]).catch(() => run('umount', ['-l', mountPoint]));
+  }
+  // The kernel detaches an autoclear loop device a moment after the unmount: wait for it (a second at
+  // most), so whoever deletes the image next finds nothing still backed by it.
+  const deadline = Date.now() + 1000;
+  for (const loop of loops) {
+    while (Date.now() < deadline && (await stat(`/sys/block/${loop}/loop`).catch(() => null)) !== null) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 }
 
