@@ -1,17 +1,22 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMounts } from './mount-table.ts';
 import {
   buildLauncher,
+  LAUNCHER_BIND_ERROR,
+  LAUNCHER_BIND_EXIT_CODE,
   LAUNCHER_CGROUP_ERROR,
   LAUNCHER_CGROUP_EXIT_CODE,
+  runAs,
   SECCOMP_FD,
 } from './sandbox-launcher.ts';
 
 const run = promisify(execFile);
+const isRoot = process.getuid?.() === 0;
 
 describe('buildLauncher', () => {
   it('is sh with the cgroup files, then prlimit, then the command', () => {
@@ -27,6 +32,8 @@ describe('buildLauncher', () => {
       '/cg/pids/procs',
       '--',
       '',
+      '',
+      '--',
       '/usr/bin/prlimit',
       '--as=1024',
       '--',
@@ -34,6 +41,37 @@ describe('buildLauncher', () => {
       '--unshare-all',
       '--',
       'node',
+    ]);
+  });
+
+  it('starts in a mount namespace of its own, binding each pair, when there are binds', () => {
+    const { file, args } = buildLauncher({
+      procsFiles: [],
+      rlimit: null,
+      binds: {
+        unsharePath: '/usr/bin/unshare',
+        mountPath: '/usr/bin/mount',
+        binds: [{ source: '/data/ws', target: '/stage/ws' }],
+      },
+      command: runAs('/usr/bin/setpriv', { uid: 7, gid: 8 }, ['/usr/bin/bwrap', '--']),
+    });
+    expect(file).toBe('/usr/bin/unshare');
+    expect(args.slice(0, 6)).toEqual(['--mount', '--propagation', 'private', '--', '/bin/sh', '-c']);
+    expect(args.slice(7)).toEqual([
+      'drydock-launcher',
+      '--',
+      '',
+      '/usr/bin/mount',
+      '/data/ws',
+      '/stage/ws',
+      '--',
+      '/usr/bin/setpriv',
+      '--reuid=7',
+      '--regid=8',
+      '--clear-groups',
+      '--',
+      '/usr/bin/bwrap',
+      '--',
     ]);
   });
 
@@ -80,6 +118,68 @@ describe('buildLauncher', () => {
         command: ['sh', '-c', 'ulimit -v'],
       });
       expect((await run(file, args)).stdout.trim()).toBe(String(2 * 1024 ** 2));
+    });
+
+    it.skipIf(!isRoot)(
+      'binds in its own mount namespace only, then runs the command as the user, as the same process (root only)',
+      async () => {
+        const source = join(dir, 'private', 'source');
+        const target = join(dir, 'target');
+        // The user could not reach the source itself: its parent is root's alone.
+        await mkdir(source, { recursive: true });
+        await chmod(join(dir, 'private'), 0o700);
+        await writeFile(join(source, 'f'), 'through the bind');
+        await mkdir(target);
+        await chmod(dir, 0o755);
+        const procs = join(dir, 'procs');
+        const { file, args } = buildLauncher({
+          procsFiles: [procs],
+          rlimit: null,
+          binds: {
+            unsharePath: (await run('sh', ['-c', 'command -v unshare'])).stdout.trim(),
+            mountPath: (await run('sh', ['-c', 'command -v mount'])).stdout.trim(),
+            binds: [{ source, target }],
+          },
+          command: runAs(
+            (await run('sh', ['-c', 'command -v setpriv'])).stdout.trim(),
+            { uid: 4321, gid: 4322 },
+            ['sh', '-c', 'echo $$; id -u; id -g; id -G; cat "$0/f"', target],
+          ),
+        });
+        const { stdout } = await run(file, args);
+        const [pid, uid, gid, groups, content] = stdout.trim().split('\n');
+        expect({ uid, gid, groups, content }).toEqual({
+          uid: '4321',
+          gid: '4322',
+          groups: '4322',
+          content: 'through the bind',
+        });
+        expect((await readFile(procs, 'utf8')).trim()).toBe(pid);
+        // Nothing of it on the host.
+        expect((await readMounts()).some((entry) => entry.mountPoint === target)).toBe(false);
+        await expect(readFile(join(target, 'f'))).rejects.toMatchObject({ code: 'ENOENT' });
+      },
+    );
+
+    it.skipIf(!isRoot)('stops before the command when it cannot bind, saying so (root only)', async () => {
+      const marker = join(dir, 'bound-ran');
+      const { file, args } = buildLauncher({
+        procsFiles: [],
+        rlimit: null,
+        binds: {
+          unsharePath: (await run('sh', ['-c', 'command -v unshare'])).stdout.trim(),
+          mountPath: (await run('sh', ['-c', 'command -v mount'])).stdout.trim(),
+          binds: [{ source: join(dir, 'missing'), target: join(dir, 'nowhere') }],
+        },
+        command: ['touch', marker],
+      });
+      const failure = await run(file, args).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failure?.code).toBe(LAUNCHER_BIND_EXIT_CODE);
+      expect(failure?.stderr).toContain(LAUNCHER_BIND_ERROR);
+      await expect(readFile(marker)).rejects.toMatchObject({ code: 'ENOENT' });
     });
 
     it('stops before the command when it cannot join a cgroup, saying so', async () => {
