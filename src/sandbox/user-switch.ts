@@ -1,0 +1,141 @@
+import { constants } from 'node:fs';
+import { access, chown, stat } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { UnavailableError } from '../core/errors.ts';
+import type { HostUser } from '../core/ports/sandbox.ts';
+import { NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
+import { type LauncherBind, type LauncherBinds, runAs } from './sandbox-launcher.ts';
+import { drydockUser, type SandboxUser } from './sandbox-user.ts';
+import { openSharedUserNamespace } from './shared-user-namespace.ts';
+import { stagePoints } from './stage-points.ts';
+
+/** A program as an absolute path (a path, or a name looked up on PATH); null when there is none. */
+export async function findExecutable(name: string): Promise<string | null> {
+  const candidates = name.includes('/')
+    ? [name]
+    : (process.env.PATH ?? '/usr/bin:/bin')
+        .split(delimiter)
+        .filter((dir) => dir !== '')
+        .map((dir) => join(dir, name));
+  for (const candidate of candidates) {
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
+  }
+  return null;
+}
+
+/** Caches a lookup, forgetting a failure so the next call tries again. */
+export function cached<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= load().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
+}
+
+/** What starting bubblewrap as the sandbox user takes: setpriv, unshare and mount, all util-linux. */
+interface Tools {
+  setpriv: string;
+  unshare: string;
+  mount: string;
+}
+
+async function findTools(user: HostUser): Promise<Tools> {
+  const found: Partial<Tools> = {};
+  const missing: string[] = [];
+  for (const name of ['setpriv', 'unshare', 'mount'] as const) {
+    const path = await findExecutable(name);
+    if (path === null) missing.push(name);
+    else found[name] = path;
+  }
+  if (found.setpriv === undefined || found.unshare === undefined || found.mount === undefined) {
+    throw new UnavailableError(
+      'sandbox_tools_missing',
+      `drydock runs as root, so it starts every sandbox as the unprivileged host user ${user.uid} with ` +
+        `setpriv, unshare and mount, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not ` +
+        'on PATH: install util-linux (`apt-get install -y util-linux mount` on Debian and Ubuntu), ' +
+        `${NO_ISOLATION_HINT}.`,
+      { transient: false },
+    );
+  }
+  return { setpriv: found.setpriv, unshare: found.unshare, mount: found.mount };
+}
+
+/** The host paths a sandbox binds from drydock's side. */
+export interface SandboxSources {
+  workspace: string;
+  nodeBinary: string;
+  egressSocket?: string | undefined;
+}
+
+/** Where bubblewrap finds them, what the launcher binds first, and how it runs bubblewrap. */
+export interface Reached extends SandboxSources {
+  binds: LauncherBinds | undefined;
+  asUser(command: string[]): string[];
+}
+
+/**
+ * How a bubblewrap provider starts its sandboxes as the sandbox user (sandbox-user.ts). Where that is
+ * drydock's own user (drydock is not root) everything is as it was: bubblewrap reads the real paths and
+ * runs as drydock. Otherwise bubblewrap runs as the sandbox user (setpriv), reaches drydock's sources
+ * at stage points the launcher binds first (stage-points.ts), and the workspace's root and the egress
+ * socket are handed to that user; drydock's git joins a namespace where both users are mapped.
+ */
+export interface UserSwitch {
+  readonly user: HostUser;
+  readonly separate: boolean;
+  reach(sources: SandboxSources): Promise<Reached>;
+  /** Makes a path (the workspace's root, the proxy's socket) the sandbox user's. */
+  handOver(path: string): Promise<void>;
+  /** The path drydock's confined git opens the shared user namespace by; null when not separate. */
+  sharedUserns(): Promise<string | null>;
+}
+
+export function createUserSwitch(identity: SandboxUser): UserSwitch {
+  const { user, separate } = identity;
+  const tools = cached(() => findTools(user));
+  const points = cached(stagePoints);
+  const userns = cached(async () =>
+    separate ? openSharedUserNamespace((await tools()).unshare, [drydockUser(), user]) : null,
+  );
+  return {
+    user,
+    separate,
+
+    async reach(sources) {
+      if (!separate) return { ...sources, binds: undefined, asUser: (command) => command };
+      const { setpriv, unshare, mount } = await tools();
+      const stage = await points();
+      const binds: LauncherBind[] = [
+        { source: sources.workspace, target: stage.workspace },
+        { source: sources.nodeBinary, target: stage.nodeBinary },
+      ];
+      if (sources.egressSocket !== undefined) {
+        binds.push({ source: sources.egressSocket, target: stage.egressSocket });
+      }
+      return {
+        workspace: stage.workspace,
+        nodeBinary: stage.nodeBinary,
+        egressSocket: sources.egressSocket === undefined ? undefined : stage.egressSocket,
+        binds: { unsharePath: unshare, mountPath: mount, binds },
+        asUser: (command) => runAs(setpriv, user, command),
+      };
+    },
+
+    async handOver(path) {
+      if (!separate) return;
+      const info = await stat(path);
+      if (info.uid !== user.uid || info.gid !== user.gid) await chown(path, user.uid, user.gid);
+    },
+
+    sharedUserns: userns,
+  };
+}
