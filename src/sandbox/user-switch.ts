@@ -102,7 +102,6 @@ export interface UserSwitch {
 export function createUserSwitch(identity: SandboxUser): UserSwitch {
   const { user, separate } = identity;
   const tools = cached(() => findTools(user));
-  const points = cached(stagePoints);
   const userns = cached(async () =>
     separate ? openSharedUserNamespace((await tools()).unshare, [drydockUser(), user]) : null,
   );
@@ -113,7 +112,8 @@ export function createUserSwitch(identity: SandboxUser): UserSwitch {
     async reach(sources) {
       if (!separate) return { ...sources, binds: undefined, asUser: (command) => command };
       const { setpriv, unshare, mount } = await tools();
-      const stage = await points();
+      // Made again each time (a mkdir and two opens): a cleaner of /tmp may have taken them meanwhile.
+      const stage = await stagePoints();
       const binds: LauncherBind[] = [
         { source: sources.workspace, target: stage.workspace },
         { source: sources.nodeBinary, target: stage.nodeBinary },
