@@ -6,7 +6,18 @@
  * following the agent's symlinks. Root only: elsewhere the sandbox is drydock's own user.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +178,28 @@ describe.skipIf(!chosen.separate)(`a root drydock's sandbox runs as host uid ${u
       expect(await ownerOf(join(workspace, '.git'))).toBe('0 0');
       expect(await ownerOf(join(workspace, '.git', 'HEAD'))).toBe('0 0');
       expect((await sandbox.exec('echo x >> .git/HEAD')).exitCode).not.toBe(0);
+    });
+
+    it("runs on a Node binary the sandbox user could not reach itself (drydock's under root's 0700 home)", async () => {
+      const home = join(parent, 'root-home');
+      await mkdir(join(home, '.nvm', 'bin'), { recursive: true });
+      await chmod(home, 0o700);
+      const node = join(home, '.nvm', 'bin', 'node');
+      // The same binary as drydock's (a hard link: no 100 MB copy), in a directory only root can search.
+      await link(await realpath(process.execPath), node).catch(() => copyFile(process.execPath, node));
+      const own = createBubblewrapProvider({ killGraceMs: 300, nodePath: node });
+      const other = await own.create({
+        sessionId: 'host-user-node',
+        workspacePath: workspace,
+        readOnlyPaths: ['.git'],
+      });
+      try {
+        expect((await other.exec(['/opt/drydock/node/bin/node', '-p', 'process.getuid()'])).output).toBe(
+          '1000\n',
+        );
+      } finally {
+        await other.destroy();
+      }
     });
 
     it("hands back what drydock's own git writes, without following the agent's links out of the workspace", async () => {

@@ -50,6 +50,8 @@ export interface BubblewrapProviderOptions {
   ids?: IdGenerator;
   /** What the machine offers to enforce limits with. Default: detected once (limit-detection.ts). */
   limitEnvironment?: () => Promise<LimitEnvironment>;
+  /** The Node binary the supervisor runs on. Default: the one drydock runs on. */
+  nodePath?: string;
 }
 
 export interface BubblewrapProvider extends SandboxProvider {
@@ -136,7 +138,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   );
   const bubblewrap = cached(() => findBubblewrap(bwrapPath));
   const hostLayout = cached<HostLayout>(readHostLayout);
-  const nodeBinary = cached(() => realpath(process.execPath));
+  const nodeBinary = cached(() => realpath(options.nodePath ?? process.execPath));
   const limitEnvironment = cached(options.limitEnvironment ?? detectLimitEnvironment);
   // Written once per process, opened by each launcher for bubblewrap; null where drydock has no filter.
   const seccompFile = cached(async () => {

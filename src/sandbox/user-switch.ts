@@ -41,6 +41,35 @@ export function cached<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/** An entry's owner and mode, as stat gives them. */
+export interface Permissions {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/**
+ * Whether `user` can reach a file through the directories above it (each one searchable by it) and
+ * execute it: by owner, group or other bits, as the kernel decides for a user without capabilities
+ * or supplementary groups. `chain` is `/` first, the file last. Pure.
+ */
+export function reachableBy(user: HostUser, chain: readonly Permissions[]): boolean {
+  const allows = (entry: Permissions, bit: number): boolean => {
+    if (entry.uid === user.uid) return (entry.mode & (bit << 6)) !== 0;
+    if (entry.gid === user.gid) return (entry.mode & (bit << 3)) !== 0;
+    return (entry.mode & bit) !== 0;
+  };
+  return chain.length > 0 && chain.every((entry) => allows(entry, 0o1));
+}
+
+/** The permissions of `/`, every directory down to `path` and `path` itself; null where one is missing. */
+async function permissionsChain(path: string): Promise<Permissions[] | null> {
+  const parts = path.split('/').filter((part) => part !== '');
+  const paths = ['/', ...parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`)];
+  const chain = await Promise.all(paths.map((entry) => stat(entry).catch(() => null)));
+  return chain.every((entry) => entry !== null) ? chain : null;
+}
+
 /** What starting bubblewrap as the sandbox user takes: setpriv, unshare and mount, all util-linux. */
 interface Tools {
   setpriv: string;
@@ -102,6 +131,16 @@ export interface UserSwitch {
 export function createUserSwitch(identity: SandboxUser): UserSwitch {
   const { user, separate } = identity;
   const tools = cached(() => findTools(user));
+  // drydock's Node is usually in /usr/bin, where the sandbox user reaches it: no bind needed then.
+  const nodeReachable = new Map<string, Promise<boolean>>();
+  const reachesNode = (path: string): Promise<boolean> => {
+    let known = nodeReachable.get(path);
+    if (known === undefined) {
+      known = permissionsChain(path).then((chain) => chain !== null && reachableBy(user, chain));
+      nodeReachable.set(path, known);
+    }
+    return known;
+  };
   const userns = cached(async () =>
     separate ? openSharedUserNamespace((await tools()).unshare, [drydockUser(), user]) : null,
   );
@@ -114,16 +153,15 @@ export function createUserSwitch(identity: SandboxUser): UserSwitch {
       const { setpriv, unshare, mount } = await tools();
       // Made again each time (a mkdir and two opens): a cleaner of /tmp may have taken them meanwhile.
       const stage = await stagePoints();
-      const binds: LauncherBind[] = [
-        { source: sources.workspace, target: stage.workspace },
-        { source: sources.nodeBinary, target: stage.nodeBinary },
-      ];
+      const binds: LauncherBind[] = [{ source: sources.workspace, target: stage.workspace }];
+      const nodeBinary = (await reachesNode(sources.nodeBinary)) ? sources.nodeBinary : stage.nodeBinary;
+      if (nodeBinary !== sources.nodeBinary) binds.push({ source: sources.nodeBinary, target: nodeBinary });
       if (sources.egressSocket !== undefined) {
         binds.push({ source: sources.egressSocket, target: stage.egressSocket });
       }
       return {
         workspace: stage.workspace,
-        nodeBinary: stage.nodeBinary,
+        nodeBinary,
         egressSocket: sources.egressSocket === undefined ? undefined : stage.egressSocket,
         binds: { unsharePath: unshare, mountPath: mount, binds },
         asUser: (command) => runAs(setpriv, user, command),
