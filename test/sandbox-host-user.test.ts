@@ -32,14 +32,21 @@ import { handOverWrites } from '../src/environments/tree-owner.ts';
 import { workspaceChange } from '../src/forge/local-delivery.ts';
 import { workspaceGit } from '../src/forge/workspace-git.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import {
+  DISK_IMAGE_SUFFIX,
+  diskQuotaSupport,
+  mountDiskVolume,
+  unmountDiskVolume,
+} from '../src/sandbox/disk-quota.ts';
 import { sandboxUser } from '../src/sandbox/sandbox-user.ts';
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
-import { removeTestDir } from './support/remove-dir.ts';
+import { loopsBackedUnder, removeTestDir } from './support/remove-dir.ts';
 
 const home = await mkdtemp(join(tmpdir(), 'drydock-host-user-layers-'));
 const store: LayerStore = await createLayerStore(home);
 const { mode, reason } = await detectWorkspaceMode(store);
 
+const quotas = await diskQuotaSupport();
 const chosen = sandboxUser();
 const user: HostUser = chosen.user;
 const provider = createBubblewrapProvider({ killGraceMs: 300 });
@@ -201,6 +208,29 @@ describe.skipIf(!chosen.separate)(`a root drydock's sandbox runs as host uid ${u
         await other.destroy();
       }
     });
+
+    it.skipIf(!quotas.ok)(
+      "pins no other session's mounts: its disk image unmounted on the host, the loop device goes while this sandbox runs",
+      async () => {
+        const image = join(parent, `other${DISK_IMAGE_SUFFIX}`);
+        const mountPoint = join(parent, 'home', 'sessions', 'other', 'workspace');
+        await mountDiskVolume({ image, mountPoint, bytes: 32 * 1024 * 1024 });
+        expect(await loopsBackedUnder(image)).toHaveLength(1);
+        const running = await provider.create({ sessionId: 'host-user-pin', workspacePath: workspace });
+        try {
+          expect((await running.exec(['true'])).exitCode).toBe(0);
+          await unmountDiskVolume(mountPoint);
+          let loops = await loopsBackedUnder(image);
+          for (let tries = 0; loops.length > 0 && tries < 50; tries++) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            loops = await loopsBackedUnder(image);
+          }
+          expect(loops).toEqual([]);
+        } finally {
+          await running.destroy();
+        }
+      },
+    );
 
     it("hands back what drydock's own git writes, without following the agent's links out of the workspace", async () => {
       // A file of the host's, root's, that the agent points links at.

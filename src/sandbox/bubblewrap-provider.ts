@@ -184,15 +184,27 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         await users.handOver(proxy.socketPath);
       }
       const filter = await seccompFile();
+      const layout = await hostLayout();
+      const nsenter = await nsenterPath();
       const sources = {
         workspace: workspacePath,
         nodeBinary: await nodeBinary(),
         egressSocket: proxy?.socketPath,
+        // What bubblewrap reads besides (bubblewrap-args.ts), and the programs it is started through.
+        needed: [
+          ...layout.systemDirs,
+          '/etc',
+          '/proc',
+          '/dev',
+          bwrap,
+          ...(plan.rlimit === null ? [] : [plan.rlimit.prlimitPath]),
+          ...(nsenter === null ? [] : [nsenter]),
+        ],
       };
       const reached = await users.reach(sources);
       const argsInput = {
         seccompFd: filter === null ? undefined : SECCOMP_FD,
-        layout: await hostLayout(),
+        layout,
         workspacePath: reached.workspace,
         readOnlyPaths,
         nodeBinaryPath: reached.nodeBinary,
@@ -239,7 +251,6 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
           release,
         });
       const agent = supervised(connection, id, release);
-      const nsenter = await nsenterPath();
       if (nsenter === null) return agent;
       // Services join the agent's network namespace (nsenter, as root) in a sandbox of their own: the
       // same workspace, cgroups and proxy, another PID namespace. Started at the first services exec.

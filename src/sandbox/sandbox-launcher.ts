@@ -1,10 +1,10 @@
 /**
  * The command that starts a bubblewrap sandbox: a few lines of sh that move themselves into the
  * sandbox's cgroups, open the seccomp filter for bubblewrap to read, bind what bubblewrap must reach
- * (when it runs as another user than drydock), and then exec bubblewrap (through prlimit when rlimits
- * are the mechanism, through setpriv when it runs as the sandbox user). The move happens before
- * bubblewrap exists, so every process of the sandbox inherits the cgroups, and the pid drydock holds
- * is bubblewrap's. Pure.
+ * and let go of the host's other mounts (when it runs as another user than drydock), and then exec
+ * bubblewrap (through prlimit when rlimits are the mechanism, through setpriv when it runs as the
+ * sandbox user). The move happens before bubblewrap exists, so every process of the sandbox inherits
+ * the cgroups, and the pid drydock holds is bubblewrap's. Pure.
  */
 import type { HostUser } from '../core/ports/sandbox.ts';
 import type { RlimitPlan } from './limit-plan.ts';
@@ -37,6 +37,19 @@ const SCRIPT = [
   '  shift 2',
   'done',
   'shift',
+  // One umount for all, lazily; one the host unmounted meanwhile is no error. Newline-separated (none
+  // has a newline: mountsToDetach), expanded with globbing off.
+  'umount_program=$1',
+  'detach=$2',
+  'shift 2',
+  'if [ -n "$detach" ]; then',
+  '  IFS="',
+  '"',
+  '  set -f',
+  '  "$umount_program" -R -l $detach 2>/dev/null',
+  '  set +f',
+  '  unset IFS',
+  'fi',
   'exec "$@"',
 ].join('\n');
 
@@ -56,6 +69,30 @@ export interface LauncherBinds {
   unsharePath: string;
   mountPath: string;
   binds: readonly LauncherBind[];
+  umountPath: string;
+  /**
+   * Mount points to let go of once bound (mountsToDetach): the namespace starts as a copy of every
+   * mount of the host, and would keep each one (another session's overlay, a disk image and its loop
+   * device) alive for as long as the sandbox runs, whatever the host unmounts meanwhile.
+   */
+  detach: readonly string[];
+}
+
+/**
+ * Which of the host's mount points (`mounts`) a launcher's namespace lets go of: all but `/`, those
+ * above a path bubblewrap still needs (`keep`: the system, /etc, /proc, /dev, drydock's scripts and
+ * stage directory, …) and those inside one. Only the top-most of each subtree (umount -R takes the
+ * rest), and none whose path the launcher could not pass (a newline). Pure.
+ */
+export function mountsToDetach(mounts: readonly string[], keep: readonly string[]): string[] {
+  const within = (path: string, dir: string): boolean =>
+    dir === '/' || path === dir || path.startsWith(`${dir}/`);
+  const needed = (point: string): boolean =>
+    point === '/' ||
+    keep.some((path) => within(path, point)) ||
+    keep.some((path) => path !== '/' && within(point, path));
+  const detached = [...new Set(mounts)].filter((point) => !point.includes('\n') && !needed(point)).sort();
+  return detached.filter((point) => !detached.some((other) => other !== point && within(point, other)));
 }
 
 export interface LauncherInput {
@@ -85,6 +122,8 @@ export function buildLauncher(input: LauncherInput): { file: string; args: strin
     binds?.mountPath ?? '',
     ...(binds?.binds ?? []).flatMap(({ source, target }) => [source, target]),
     '--',
+    binds?.umountPath ?? '',
+    (binds?.detach ?? []).join('\n'),
     ...prlimit,
     ...input.command,
   ];

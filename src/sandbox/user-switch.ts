@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
 import { access, chown, stat } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { UnavailableError } from '../core/errors.ts';
 import type { HostUser } from '../core/ports/sandbox.ts';
 import { NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
-import { type LauncherBind, type LauncherBinds, runAs } from './sandbox-launcher.ts';
+import { readMounts } from './mount-table.ts';
+import { type LauncherBind, type LauncherBinds, mountsToDetach, runAs } from './sandbox-launcher.ts';
 import { drydockUser, type SandboxUser } from './sandbox-user.ts';
 import { openSharedUserNamespace } from './shared-user-namespace.ts';
 import { stagePoints } from './stage-points.ts';
@@ -70,32 +71,30 @@ async function permissionsChain(path: string): Promise<Permissions[] | null> {
   return chain.every((entry) => entry !== null) ? chain : null;
 }
 
-/** What starting bubblewrap as the sandbox user takes: setpriv, unshare and mount, all util-linux. */
-interface Tools {
-  setpriv: string;
-  unshare: string;
-  mount: string;
-}
+/** What starting bubblewrap as the sandbox user takes: setpriv, unshare, mount and umount, all util-linux. */
+const TOOLS = ['setpriv', 'unshare', 'mount', 'umount'] as const;
+type Tools = Record<(typeof TOOLS)[number], string>;
 
 async function findTools(user: HostUser): Promise<Tools> {
   const found: Partial<Tools> = {};
   const missing: string[] = [];
-  for (const name of ['setpriv', 'unshare', 'mount'] as const) {
+  for (const name of TOOLS) {
     const path = await findExecutable(name);
     if (path === null) missing.push(name);
     else found[name] = path;
   }
-  if (found.setpriv === undefined || found.unshare === undefined || found.mount === undefined) {
+  const { setpriv, unshare, mount, umount } = found;
+  if (setpriv === undefined || unshare === undefined || mount === undefined || umount === undefined) {
     throw new UnavailableError(
       'sandbox_tools_missing',
       `drydock runs as root, so it starts every sandbox as the unprivileged host user ${user.uid} with ` +
-        `setpriv, unshare and mount, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not ` +
+        `setpriv, unshare, mount and umount, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not ` +
         'on PATH: install util-linux (`apt-get install -y util-linux mount` on Debian and Ubuntu), ' +
         `${NO_ISOLATION_HINT}.`,
       { transient: false },
     );
   }
-  return { setpriv: found.setpriv, unshare: found.unshare, mount: found.mount };
+  return { setpriv, unshare, mount, umount };
 }
 
 /** The host paths a sandbox binds from drydock's side. */
@@ -103,10 +102,12 @@ export interface SandboxSources {
   workspace: string;
   nodeBinary: string;
   egressSocket?: string | undefined;
+  /** Other host paths bubblewrap reads or runs (the system, /etc, /proc, /dev, the programs it is started through). */
+  needed: readonly string[];
 }
 
 /** Where bubblewrap finds them, what the launcher binds first, and how it runs bubblewrap. */
-export interface Reached extends SandboxSources {
+export interface Reached extends Omit<SandboxSources, 'needed'> {
   binds: LauncherBinds | undefined;
   asUser(command: string[]): string[];
 }
@@ -149,21 +150,30 @@ export function createUserSwitch(identity: SandboxUser): UserSwitch {
     separate,
 
     async reach(sources) {
-      if (!separate) return { ...sources, binds: undefined, asUser: (command) => command };
-      const { setpriv, unshare, mount } = await tools();
+      if (!separate) {
+        const { workspace, nodeBinary, egressSocket } = sources;
+        return { workspace, nodeBinary, egressSocket, binds: undefined, asUser: (command) => command };
+      }
+      const { setpriv, unshare, mount, umount } = await tools();
       // Made again each time (a mkdir and two opens): a cleaner of /tmp may have taken them meanwhile.
       const stage = await stagePoints();
+      const scriptsDir = dirname(dirname(stage.workspace));
       const binds: LauncherBind[] = [{ source: sources.workspace, target: stage.workspace }];
       const nodeBinary = (await reachesNode(sources.nodeBinary)) ? sources.nodeBinary : stage.nodeBinary;
       if (nodeBinary !== sources.nodeBinary) binds.push({ source: sources.nodeBinary, target: nodeBinary });
       if (sources.egressSocket !== undefined) {
         binds.push({ source: sources.egressSocket, target: stage.egressSocket });
       }
+      const keep = [...sources.needed, scriptsDir, nodeBinary];
+      const detach = mountsToDetach(
+        (await readMounts()).map((entry) => entry.mountPoint),
+        keep,
+      );
       return {
         workspace: stage.workspace,
         nodeBinary,
         egressSocket: sources.egressSocket === undefined ? undefined : stage.egressSocket,
-        binds: { unsharePath: unshare, mountPath: mount, binds },
+        binds: { unsharePath: unshare, mountPath: mount, binds, umountPath: umount, detach },
         asUser: (command) => runAs(setpriv, user, command),
       };
     },
