@@ -40,6 +40,8 @@ const git = (cwd: string, ...args: string[]) =>
 const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
 // A service on the sandbox's own loopback, started in the background; the script waits until it answers.
 const START_SCRIPT = `#!/bin/bash
+# Services write their tree (a pid file, a database's files): it is the sandbox user's, copy or overlay.
+echo $$ > scripts/service.pid || exit 1
 nohup node -e "require('http').createServer((q, s) => s.end('pong ' + (process.env.DB_PASSWORD ? 'with-password' : 'without'))).listen(5433, '127.0.0.1')" >/tmp/service.log 2>&1 &
 for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/5433) 2>/dev/null && exit 0; sleep 0.05; done
 echo "the service did not start" >&2; exit 1

@@ -34,11 +34,16 @@ const { mode } = await detectWorkspaceMode(store);
 
 const sh = (cwd: string, script: string): string =>
   execFileSync('sh', ['-c', script], { cwd, encoding: 'utf8' });
+// safe.directory: a root drydock's workspaces are the sandbox user's (src/environments/tree-owner.ts).
 const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
+  execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'safe.directory=*', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+    },
+  );
 
 afterAll(async () => {
   await removeTestDir(parent);

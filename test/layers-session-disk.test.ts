@@ -147,7 +147,11 @@ describe.skipIf(!support.ok)('a session that fills its disk quota', () => {
     expect(await loopsBackedUnder(`${workspace}.disk.img`)).toEqual([]);
     const head = await withReadableWorkspace(deps, sessionId, async (path) => {
       expect(path).toBe(workspace);
-      return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: path, encoding: 'utf8' }).trim();
+      // safe.directory: as root, the workspace is the sandbox user's.
+      return execFileSync('git', ['-c', 'safe.directory=*', 'rev-parse', 'HEAD'], {
+        cwd: path,
+        encoding: 'utf8',
+      }).trim();
     });
     expect(head).toBe((await deps.store.getSession(sessionId))?.headCommit);
   }, 120_000);

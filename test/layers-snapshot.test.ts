@@ -24,10 +24,21 @@ const home = await mkdtemp(join(tmpdir(), 'drydock-layered-'));
 const store: LayerStore = await createLayerStore(home);
 const { mode, reason } = await detectWorkspaceMode(store);
 
+// safe.directory: a root drydock's workspaces are the sandbox user's (src/environments/tree-owner.ts).
 const git = (cwd: string, ...args: string[]): string =>
   execFileSync(
     'git',
-    ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'core.hooksPath=/dev/null', ...args],
+    [
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.invalid',
+      '-c',
+      'core.hooksPath=/dev/null',
+      '-c',
+      'safe.directory=*',
+      ...args,
+    ],
     { cwd, encoding: 'utf8' },
   );
 

@@ -31,6 +31,7 @@ import { mountsUnder } from '../src/sandbox/mount-table.ts';
 import { resolveSandboxLimits } from '../src/sandbox/resource-limits.ts';
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
 import { loopsBackedUnder, removeTestDir } from './support/remove-dir.ts';
+import { giveToSandbox } from './support/sandbox-owner.ts';
 
 const MiB = 1024 * 1024;
 const SMALL: SandboxLimits = { memoryBytes: 64 * MiB, pids: 64, cpus: 0.5, tmpBytes: 8 * MiB };
@@ -109,6 +110,7 @@ describe('bubblewrap sandbox under abuse', () => {
     await writeFile(join(userRepo, '.git', 'config'), '[core]\n\tbare = false\n');
     await writeFile(join(userRepo, 'app.ts'), 'export const answer = 42;\n');
     await cp(userRepo, workspace, { recursive: true });
+    await giveToSandbox(workspace);
     sandbox = await provider.create({
       sessionId: 'escape',
       workspacePath: workspace,

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import { sandboxUser } from '../src/sandbox/sandbox-user.ts';
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
 import { COMMAND_NICENESS } from '../src/sandbox/supervisor.ts';
+import { giveToSandbox } from './support/sandbox-owner.ts';
 
 const provider = createBubblewrapProvider({ killGraceMs: 300 });
 /** Stands for drydock's own secrets (model keys, admin token, secret key) in its environment. */
@@ -59,6 +61,7 @@ describe('bubblewrap sandbox isolation', () => {
     await writeFile(join(otherWorkspace, 'secret.txt'), 'other-workspace-secret');
     await symlink(join(otherWorkspace, 'secret.txt'), join(workspace, 'escape'));
     await symlink('/etc/shadow', join(workspace, 'shadow'));
+    await giveToSandbox(workspace);
     sandbox = await provider.create({
       sessionId: 'isolation',
       workspacePath: workspace,
@@ -179,7 +182,9 @@ describe('bubblewrap sandbox isolation', () => {
       .trim()
       .split('\n')
       .map((line) => line.split('=')[0]);
-    expect(names.sort()).toEqual(['HOME', 'LANG', 'PATH', 'SPEC_VAR', 'TERM']);
+    // Where the sandbox user is not drydock's, git must be told the workspace (its .git is root's) is safe.
+    const git = sandboxUser().separate ? ['GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0'] : [];
+    expect(names.sort()).toEqual([...git, 'HOME', 'LANG', 'PATH', 'SPEC_VAR', 'TERM']);
     expect(result.output).toContain(
       'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/opt/drydock/node/bin\n',
     );

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,8 +12,9 @@ import { DEFAULT_BUDGET } from '../src/core/session.ts';
 import { createModelRouter } from '../src/models/router.ts';
 import type { Script } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import { sandboxUser } from '../src/sandbox/sandbox-user.ts';
 import { createSession, fieldOf } from '../src/sessions/create-session.ts';
-import { runSession } from '../src/sessions/run-session.ts';
+import { runSession, workspacePathOf } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { createSequentialIds } from '../src/store/ids.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
@@ -118,6 +119,14 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
       true,
       false,
     ]);
+    // The log says which host user the sandbox ran as, and the file the agent fixed is that user's.
+    const { user } = sandboxUser();
+    expect(events.find((event) => event.data.type === 'workspace.ready')?.data).toMatchObject({
+      sandbox: 'bubblewrap',
+      hostUid: user.uid,
+    });
+    const fixed = await lstat(join(workspacePathOf(deps.home, session.id), 'src', 'stats.js'));
+    expect(`${fixed.uid}:${fixed.gid}`).toBe(`${user.uid}:${user.gid}`);
   });
 
   it('bows out with the reason when the agent gives up, and creates no branch', async () => {

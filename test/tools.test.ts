@@ -7,6 +7,7 @@ import { runTool } from '../src/agent/run-tool.ts';
 import { createCodingTools } from '../src/agent/tools/index.ts';
 import type { Sandbox } from '../src/core/ports/sandbox.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import { giveToSandbox } from './support/sandbox-owner.ts';
 
 /** Each coder tool, run the way the loop runs it (validation, truncation), against a real bubblewrap sandbox. */
 describe('coder tools in a bubblewrap sandbox', () => {
@@ -30,6 +31,7 @@ describe('coder tools in a bubblewrap sandbox', () => {
     await writeFile(join(dir, 'blob.bin'), Buffer.from([0, 1, 2, 3]));
     execFileSync('git', ['init', '--quiet'], { cwd: dir });
     execFileSync('git', ['add', 'src', '.gitignore'], { cwd: dir });
+    await giveToSandbox(dir);
     sandbox = await createBubblewrapProvider().create({
       sessionId: 'tools',
       workspacePath: dir,

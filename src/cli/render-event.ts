@@ -32,7 +32,7 @@ export class EventRenderer {
       case 'state.changed':
         return `→ ${data.to}${data.reason ? `: ${oneLine(data.reason, 200)}` : ''}`;
       case 'workspace.ready':
-        return `  workspace at ${data.baseCommit.slice(0, 10)} (${data.sandbox} sandbox${data.warm ? ', from the warm pool' : ''})`;
+        return `  workspace at ${data.baseCommit.slice(0, 10)} (${data.sandbox} sandbox${data.hostUid === undefined ? '' : ` as host uid ${data.hostUid}`}${data.warm ? ', from the warm pool' : ''})`;
       case 'environment.planned':
         return `  environment: ${data.description}${data.setup.length > 0 ? ` (setup: ${data.setup.join(' && ')})` : ''}`;
       case 'environment.image':

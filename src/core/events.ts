@@ -42,6 +42,8 @@ export type EventData =
       baseCommit: string;
       path: string;
       sandbox: string;
+      /** The host uid the sandbox's processes run as (so own what the agent creates), where the provider says. */
+      hostUid?: number;
       /** Layered workspaces: whether the sandbox was handed over started from the warm pool. */
       warm?: boolean;
     }

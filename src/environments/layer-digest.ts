@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { chmod, lstat, open, readdir, readlink, rm } from 'node:fs/promises';
+import { chmod, lchown, lstat, open, readdir, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HostUser } from '../core/ports/sandbox.ts';
 import { runProgram } from './run-program.ts';
+import { isDrydockGit } from './tree-owner.ts';
 
 /** The xattr overlayfs marks an opaque directory with: the layers below it do not show through. */
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
@@ -40,6 +42,11 @@ export interface DigestOptions {
    * not become a setuid program in the store, wherever the store is unpacked.
    */
   strip?: boolean;
+  /**
+   * Give every entry but `.git` (and the root) to this user first: a layer's tree is the sandbox
+   * user's (tree-owner.ts), whoever made or sent it. Owners are not part of a layer's id.
+   */
+  owner?: HostUser | undefined;
 }
 
 const HASH_CONCURRENCY = 8;
@@ -177,6 +184,14 @@ export async function listLayerEntries(root: string, options: DigestOptions = {}
         entries[index] = null;
         continue;
       }
+      const { owner } = options;
+      if (
+        owner !== undefined &&
+        !isDrydockGit(path) &&
+        (stats.uid !== owner.uid || stats.gid !== owner.gid)
+      ) {
+        await lchown(full, owner.uid, owner.gid);
+      }
       if (options.strip && (mode & SETID_BITS) !== 0 && (stats.isFile() || stats.isDirectory())) {
         mode &= ~SETID_BITS;
         await chmod(full, mode);
@@ -200,6 +215,12 @@ export async function listLayerEntries(root: string, options: DigestOptions = {}
     }
   };
   await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
+  const { owner } = options;
+  if (owner !== undefined) {
+    // Last, as giveTree does: a root that is the owner's says the whole tree is.
+    const rootStats = await lstat(root);
+    if (rootStats.uid !== owner.uid || rootStats.gid !== owner.gid) await lchown(root, owner.uid, owner.gid);
+  }
   if (durable && !syncEach) await runProgram('sync', ['-f', root]);
   if (durable) await syncPath(root);
   return entries

@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadInputError, InternalError } from '../core/errors.ts';
 import { type DigestOptions, digestTree, type LayerDigest } from './layer-digest.ts';
+import { ensureTreeOwner, treeOwner } from './tree-owner.ts';
 
 const LAYER_ID = /^[0-9a-f]{64}$/;
 const STAGING = '.staging';
@@ -26,14 +27,20 @@ export interface LayerStore {
    */
   stagingDir(): Promise<string>;
   /**
-   * Strips what no layer may hold (setuid and setgid bits, device nodes: DigestOptions.strip), hashes
-   * the directory and renames it into the store: no copy. When the layer is stored already,
+   * Strips what no layer may hold (setuid and setgid bits, device nodes: DigestOptions.strip), gives
+   * its tree to the sandbox user (`.git` excepted: DigestOptions.owner), hashes the directory and
+   * renames it into the store: no copy. When the layer is stored already,
    * the directory is deleted instead and the existing layer kept. The directory is gone afterwards
    * either way. Cost: reading its files once (and an fsync each when `durable`). With `expectId` (a
    * layer fetched from elsewhere), content that does not hash to that id is deleted, never stored, and
    * the call throws `layer_corrupt`.
    */
   adopt(dir: string, options?: AdoptOptions): Promise<LayerDigest & { reused: boolean }>;
+  /**
+   * Gives a stored layer's tree to the sandbox user (tree-owner.ts) when it is not theirs: a layer an
+   * older drydock stored as root's. Its id does not change. One lstat when it is theirs already.
+   */
+  ensureOwner(id: string): Promise<void>;
   /** Ids of every stored layer. */
   list(): Promise<string[]>;
   /** Deletes the layers not in `keep` (the layers of every live stack and snapshot). Returns how many went. */
@@ -73,7 +80,7 @@ export async function createLayerStore(home: string): Promise<LayerStore> {
     },
 
     async adopt(dir, options) {
-      const digest = await digestTree(dir, { ...options, strip: true });
+      const digest = await digestTree(dir, { ...options, strip: true, owner: treeOwner() ?? undefined });
       if (options?.expectId !== undefined && digest.id !== options.expectId) {
         await rm(dir, { recursive: true, force: true });
         throw new InternalError(
@@ -96,6 +103,10 @@ export async function createLayerStore(home: string): Promise<LayerStore> {
         return { ...digest, reused: true };
       }
       return { ...digest, reused: false };
+    },
+
+    async ensureOwner(id) {
+      await ensureTreeOwner(pathOf(id));
     },
 
     list,

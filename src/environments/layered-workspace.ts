@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkspaceMode, WorkspaceSnapshot } from '../core/ports/sandbox.ts';
 import {
@@ -12,6 +12,7 @@ import { mountsUnder } from '../sandbox/mount-table.ts';
 import type { LayerStore } from './layer-store.ts';
 import { OVERLAY_FIXED_OPTIONS, planOverlayMounts } from './overlay-plan.ts';
 import { runProgram } from './run-program.ts';
+import { treeOwner } from './tree-owner.ts';
 import { stampOwner } from './workspace-owner.ts';
 
 /**
@@ -195,7 +196,10 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
   const durable = options.durable ?? true;
   for (const id of options.stack) {
     if (!(await store.has(id))) throw new Error(`The layer ${id} is not in the store at ${store.root}.`);
+    // A layer an older drydock stored as root's: the agent could not change a file of it.
+    await store.ensureOwner(id);
   }
+  const owner = treeOwner();
   // A workspace left by a crashed drydock: its writable layer is not part of any snapshot.
   await unmountAll(dir);
   await rm(dir, { recursive: true, force: true });
@@ -214,12 +218,17 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
       bytes: options.diskBytes!,
     });
   };
+  /** The writable layer: the merged root takes its owner, the sandbox user, so the agent may write there. */
+  const makeUpper = async (): Promise<void> => {
+    await mkdir(upper);
+    if (owner !== null) await chown(upper, owner.uid, owner.gid);
+  };
   /** A fresh, empty disk volume: the old one's space goes back to the host. */
   const resetVolume = async (): Promise<void> => {
     await unmountDiskVolume(join(dir, DISK_MOUNT));
     await rm(join(dir, DISK_IMAGE), { force: true });
     await openVolume();
-    await mkdir(upper);
+    await makeUpper();
     await mkdir(work);
   };
   let stack = [...options.stack];
@@ -244,12 +253,13 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
   };
   const materialize = async (): Promise<void> => {
     for (const id of stack) await runProgram('cp', ['-a', '--reflink=auto', `${store.pathOf(id)}/.`, merged]);
+    if (owner !== null) await chown(merged, owner.uid, owner.gid);
   };
 
   if (mode === 'overlay') {
     try {
       if (quota) await openVolume();
-      await mkdir(upper);
+      await makeUpper();
       await mkdir(work);
       await mount();
     } catch (error) {
@@ -295,7 +305,7 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
         }
         const layer = await store.adopt(target, { durable });
         stack = [...stack, layer.id];
-        if (!quota) await mkdir(upper);
+        if (!quota) await makeUpper();
       }
       if (quota) {
         await resetVolume();

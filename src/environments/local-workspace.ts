@@ -3,12 +3,14 @@ import { dirname, join } from 'node:path';
 import { git, tryGit } from '../forge/git.ts';
 import { DISK_IMAGE_SUFFIX, diskQuotaSupport, mountDiskVolume } from '../sandbox/disk-quota.ts';
 import { readMounts } from '../sandbox/mount-table.ts';
+import { ensureTreeOwner, giveTree, treeOwner } from './tree-owner.ts';
 
 /**
  * A session's workspace: a clone of the repository at the base commit, in drydock's data directory.
  * The clone shares object files with the repository through hard links (git objects are immutable,
- * and the sandbox mounts `.git` read-only, so the agent cannot alter them). Idempotent: a workspace
- * that already exists (a resumed session) is kept as it is.
+ * and the sandbox mounts `.git` read-only, so the agent cannot alter them). Its tree is handed to the
+ * sandbox user (tree-owner.ts), its `.git` stays drydock's. Idempotent: a workspace that already
+ * exists (a resumed session) is kept as it is, but handed over if an older drydock left it root's.
  */
 export async function prepareWorkspace(
   repoPath: string,
@@ -22,7 +24,7 @@ export async function prepareWorkspace(
   }
   if (await stat(workspacePath).catch(() => null)) {
     const head = await tryGit(['rev-parse', 'HEAD'], { cwd: workspacePath });
-    if (head !== null) return;
+    if (head !== null) return ensureTreeOwner(workspacePath);
     // A clone that died half-way: start it again.
     await rm(workspacePath, { recursive: true, force: true });
   }
@@ -51,6 +53,9 @@ async function cloneAt(repoPath: string, baseCommit: string, target: string): Pr
     await git(['fetch', '--quiet', repoPath, baseCommit], { cwd: target });
   }
   await git(['checkout', '--quiet', '--detach', baseCommit], { cwd: target });
+  // No sandbox runs on it yet: a plain walk hands the tree over.
+  const owner = treeOwner();
+  if (owner !== null) await giveTree(target, owner);
   // The sandbox cannot see the user's repository; a remote pointing at it would only confuse the agent.
   // Removing it is the last step, so a clone without remotes is a finished one.
   await git(['remote', 'remove', 'origin'], { cwd: target });
@@ -90,7 +95,7 @@ async function prepareOnDisk(
   if (!existed) await mountDiskVolume({ image, mountPoint: workspacePath, bytes: diskBytes });
   const head = await tryGit(['rev-parse', 'HEAD'], { cwd: workspacePath });
   const remotes = await tryGit(['remote'], { cwd: workspacePath });
-  if (head !== null && remotes === '') return;
+  if (head !== null && remotes === '') return ensureTreeOwner(workspacePath);
   // A clone that died half-way (or none yet): empty the volume and clone into it, in place.
   for (const entry of await readdir(workspacePath)) {
     await rm(join(workspacePath, entry), { recursive: true, force: true });

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   buildBubblewrapArgs,
   buildConfinementArgs,
+  CONFINED_GIT_CAPABILITIES,
   egressProxyEnv,
   sandboxBaseEnv,
+  sandboxGitEnv,
 } from './bubblewrap-args.ts';
 import type { HostLayout } from './host-layout.ts';
 
@@ -230,6 +232,41 @@ describe('buildConfinementArgs', () => {
 
   it('runs the program in its working directory, with its arguments as they are', () => {
     expect(confined.slice(-6)).toEqual(['--chdir', '/data/ws', '--', 'git', 'add', '--all']);
+  });
+
+  it('joins a shared user namespace instead of making one, keeping only the capabilities it is given', () => {
+    const shared = buildConfinementArgs(
+      mergedUsr,
+      { file: 'git', args: ['status'], cwd: '/data/ws', env: {} },
+      { writable: ['/data/ws'] },
+      9,
+      { fd: 8, capabilities: CONFINED_GIT_CAPABILITIES },
+    );
+    const userns = shared.indexOf('--userns');
+    expect(shared[userns + 1]).toBe('8');
+    expect(shared).not.toContain('--unshare-user');
+    for (const flag of [...EVERY_NAMESPACE.slice(1), '--unshare-net', '--clearenv'])
+      expect(shared).toContain(flag);
+    // Everything dropped, then the three added back: never more.
+    const drop = shared.indexOf('--cap-drop');
+    expect(shared[drop + 1]).toBe('ALL');
+    const added = shared.flatMap((arg, i) => (arg === '--cap-add' ? [{ cap: shared[i + 1], at: i }] : []));
+    expect(added.map(({ cap }) => cap)).toEqual(['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER']);
+    expect(added.every(({ at }) => at > drop)).toBe(true);
+    expect(shared.slice(shared.indexOf('--seccomp'), shared.indexOf('--seccomp') + 2)).toEqual([
+      '--seccomp',
+      '9',
+    ]);
+  });
+});
+
+describe('sandboxGitEnv', () => {
+  it('tells git in the sandbox that the workspace is safe, by the environment alone', () => {
+    expect(sandboxGitEnv()).toEqual({
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'safe.directory',
+      GIT_CONFIG_VALUE_0: '/workspace',
+    });
   });
 });
 

@@ -28,6 +28,15 @@ export function sandboxBaseEnv(specEnv: Record<string, string> = {}): Record<str
   return { PATH: SANDBOX_PATH, HOME: '/tmp', LANG: 'C.UTF-8', TERM: 'dumb', ...specEnv };
 }
 
+/**
+ * What git in the sandbox needs when the workspace's `.git` is drydock's (root's) and the sandbox runs
+ * as another user: git refuses a repository another user owns ("dubious ownership") unless told it is
+ * safe, and only the command line or the environment can tell it that without a config file.
+ */
+export function sandboxGitEnv(): Record<string, string> {
+  return { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: SANDBOX_WORKDIR };
+}
+
 /** The proxy variables of a sandbox with network egress; loopback stays direct. */
 export function egressProxyEnv(): Record<string, string> {
   const proxy = `http://127.0.0.1:${SANDBOX_EGRESS_PORT}`;
@@ -65,21 +74,47 @@ export interface BubblewrapArgsInput {
 }
 
 /**
- * Every namespace (the network's unless the caller put bubblewrap in one to share), no capabilities,
- * no further user namespaces, no environment: every kind of sandbox.
+ * A user namespace drydock made for its confined programs (shared-user-namespace.ts), open as `fd`,
+ * and the only capabilities they keep in it.
  */
-function namespaces(network: 'own' | 'joined'): string[] {
+export interface SharedUserns {
+  fd: number;
+  capabilities: readonly string[];
+}
+
+/**
+ * What drydock's git keeps in the shared namespace, where drydock's user and the sandbox user are
+ * mapped: reading, searching and writing either one's files (the agent's tree is the sandbox user's,
+ * `.git` drydock's, whatever their modes), and changing a mode or deleting in a sticky directory of the
+ * other's. They count for files of those two users only.
+ */
+export const CONFINED_GIT_CAPABILITIES = ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER'];
+
+/**
+ * Every namespace (the network's unless the caller put bubblewrap in one to share), no capabilities,
+ * no further user namespaces, no environment: every kind of sandbox. With a shared user namespace,
+ * bubblewrap joins it instead of making one (no --disable-userns then: the seccomp filter refuses
+ * new namespaces) and keeps the capabilities it names.
+ */
+function namespaces(network: 'own' | 'joined', userns?: SharedUserns): string[] {
+  const user =
+    userns === undefined
+      ? // The user namespace is required, not "try".
+        ['--unshare-user']
+      : ['--userns', String(userns.fd)];
+  const capabilities =
+    userns === undefined ? [] : userns.capabilities.flatMap((capability) => ['--cap-add', capability]);
   return [
-    // The user namespace is required, not "try".
-    '--unshare-user',
+    ...user,
     '--unshare-ipc',
     '--unshare-pid',
     '--unshare-uts',
     '--unshare-cgroup-try',
     ...(network === 'own' ? ['--unshare-net'] : []),
-    '--disable-userns',
+    ...(userns === undefined ? ['--disable-userns'] : []),
     '--cap-drop',
     'ALL',
+    ...capabilities,
     '--die-with-parent',
     '--new-session',
     '--clearenv',
@@ -95,8 +130,8 @@ function systemView(layout: HostLayout, tmpBytes: number): string[] {
   for (const file of layout.maskedFiles) args.push('--ro-bind', '/dev/null', file);
   for (const dir of layout.maskedDirs) args.push('--tmpfs', dir, '--remount-ro', dir);
   args.push('--proc', '/proc');
-  // The sandbox user is drydock's host user (root when drydock runs as root), and sysctls check only
-  // file ownership: without this a command could set kernel.core_pattern and run code on the host.
+  // Sysctls check only file ownership, and the sandbox user may map to a root drydock's own user
+  // (its confinement of git does): without this a command could set kernel.core_pattern.
   for (const path of PROC_READ_ONLY) args.push('--ro-bind-try', path, path);
   args.push('--dev', '/dev', '--size', String(tmpBytes), '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
   args.push('--size', String(tmpBytes), '--tmpfs', '/tmp');
@@ -157,17 +192,19 @@ const CONFINED_TMP_BYTES = 64 * 1024 * 1024;
 /**
  * The bwrap command line that runs one of drydock's own programs (its git) confined: the sandbox's
  * namespaces and read-only system, the given host paths at the same paths (nothing else of the host's),
- * no network, only the command's environment. The program runs as drydock's user, without capabilities,
- * so what it writes is owned as if drydock wrote it. Pure.
+ * no network, only the command's environment. The program runs as drydock's user, so what it writes is
+ * owned as if drydock wrote it: without capabilities, or, in a shared user namespace, with just the
+ * ones that namespace's ids are given. Pure.
  */
 export function buildConfinementArgs(
   layout: HostLayout,
   command: HostCommand,
   paths: ConfinedPaths,
   seccompFd?: number,
+  userns?: SharedUserns,
 ): string[] {
   const args = [
-    ...namespaces('own'),
+    ...namespaces('own', userns),
     ...setenvArgs(command.env),
     ...seccompArgs(seccompFd),
     ...systemView(layout, CONFINED_TMP_BYTES),

@@ -13,6 +13,8 @@ describe('bubblewrap check() and create() failures name the cause, the fix and -
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'drydock-check-'));
+    // Where bubblewrap runs as the sandbox user (drydock is root), that user must reach it, as /usr/bin/bwrap.
+    await chmod(dir, 0o755);
     fakeBwrap = join(dir, 'bwrap');
     await writeFile(
       fakeBwrap,

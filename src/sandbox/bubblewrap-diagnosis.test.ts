@@ -16,6 +16,10 @@ describe('explainBubblewrapFailure', () => {
       'drydock-launcher: 4: cannot create /sys/fs/cgroup/pids/drydock/s/cgroup.procs: Permission denied\ndrydock: cannot move the sandbox into its cgroup /sys/fs/cgroup/pids/drydock/s/cgroup.procs',
       'could not move the sandbox into its cgroup',
     ],
+    [
+      'mount: /tmp/drydock-scripts-0/stage/workspace: special device /data/ws does not exist.\ndrydock: cannot bind a path for the sandbox: /data/ws at /tmp/drydock-scripts-0/stage/workspace',
+      'could not bind what the sandbox needs',
+    ],
     ['bwrap: something new', 'failed to start the sandbox'],
   ])('explains %j', (stderr, cause) => {
     const message = explainBubblewrapFailure(stderr);

@@ -1,4 +1,4 @@
-import { LAUNCHER_CGROUP_ERROR } from './sandbox-launcher.ts';
+import { LAUNCHER_BIND_ERROR, LAUNCHER_CGROUP_ERROR } from './sandbox-launcher.ts';
 
 export const NO_ISOLATION_HINT =
   'or run without isolation (`--sandbox none`) on a machine you trust with the repository';
@@ -13,6 +13,13 @@ export function explainBubblewrapFailure(stderr: string): string {
       `to drydock, ${NO_ISOLATION_HINT}.`
     );
   }
+  if (output.includes(LAUNCHER_BIND_ERROR)) {
+    return (
+      `drydock could not bind what the sandbox needs where its unprivileged user can reach it (${output}). ` +
+      'Check that `unshare --mount` and `mount --bind` work here as root, and that nothing removes ' +
+      `drydock's stage directory (drydock-scripts-<uid>/stage in the temporary directory), ${NO_ISOLATION_HINT}.`
+    );
+  }
   if (/unknown option|unrecognized option/i.test(output)) {
     return (
       `bubblewrap is too old for drydock (${output}): it needs bubblewrap 0.8 or later ` +
@@ -21,7 +28,8 @@ export function explainBubblewrapFailure(stderr: string): string {
   }
   if (/new namespace|uid map|user namespace|userns/i.test(output)) {
     return (
-      `bubblewrap cannot create user namespaces here (${output}). Inside a container, run the ` +
+      `bubblewrap cannot create user namespaces here (${output}); drydock starts it as an unprivileged ` +
+      'user, even when drydock itself is root. Inside a container, run the ' +
       'container with --privileged or a seccomp/AppArmor profile that allows them; on a host, enable ' +
       'unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and ' +
       'user.max_user_namespaces > 0; on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0), ' +

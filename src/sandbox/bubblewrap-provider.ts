@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, isDrydockError, UnavailableError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
@@ -11,9 +10,11 @@ import type { HostCommandConfinement, SandboxProvider, SandboxSpec } from '../co
 import {
   buildBubblewrapArgs,
   buildConfinementArgs,
+  CONFINED_GIT_CAPABILITIES,
   egressProxyEnv,
   SANDBOX_WORKDIR,
   sandboxBaseEnv,
+  sandboxGitEnv,
 } from './bubblewrap-args.ts';
 import { explainBubblewrapFailure, NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
 import { createSandboxCgroup, type SandboxCgroup } from './cgroup-control.ts';
@@ -27,11 +28,13 @@ import { detectLimitEnvironment } from './limit-detection.ts';
 import { chooseLimitPlan, type LimitEnvironment, type RlimitPlan } from './limit-plan.ts';
 import { plainScript, privateFile } from './plain-script.ts';
 import { resolveSandboxLimits } from './resource-limits.ts';
-import { buildLauncher, SECCOMP_FD } from './sandbox-launcher.ts';
+import { buildLauncher, type LauncherBinds, SECCOMP_FD } from './sandbox-launcher.ts';
+import { sandboxUser } from './sandbox-user.ts';
 import { buildSeccompFilter, seccompArch } from './seccomp-filter.ts';
 import { namespaceHolder, withServicesCompartment } from './services-compartment.ts';
 import { createSupervisedSandbox, type SupervisedSandbox } from './supervised-sandbox.ts';
 import { connectSupervisor, type SupervisorConnection } from './supervisor-connection.ts';
+import { cached, createUserSwitch, findExecutable } from './user-switch.ts';
 import { resolveReadOnlyPaths } from './workspace-path.ts';
 
 export interface BubblewrapProviderOptions {
@@ -47,6 +50,8 @@ export interface BubblewrapProviderOptions {
   ids?: IdGenerator;
   /** What the machine offers to enforce limits with. Default: detected once (limit-detection.ts). */
   limitEnvironment?: () => Promise<LimitEnvironment>;
+  /** The Node binary the supervisor runs on. Default: the one drydock runs on. */
+  nodePath?: string;
 }
 
 export interface BubblewrapProvider extends SandboxProvider {
@@ -58,6 +63,9 @@ const ARGS_FD = 3;
 
 const randomIds: IdGenerator = { next: () => randomBytes(6).toString('hex') };
 
+/** The descriptor bubblewrap joins the shared user namespace by (`--userns 8`), next to the seccomp filter's. */
+const USERNS_FD = 8;
+
 function bubblewrapMissing(bwrapPath: string, cause?: unknown): UnavailableError {
   return new UnavailableError(
     'bubblewrap_missing',
@@ -67,25 +75,6 @@ function bubblewrapMissing(bwrapPath: string, cause?: unknown): UnavailableError
   );
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  return access(path, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A program as an absolute path (a path, or a name looked up on PATH); null when there is none. */
-async function findExecutable(name: string): Promise<string | null> {
-  const candidates = name.includes('/')
-    ? [name]
-    : (process.env.PATH ?? '/usr/bin:/bin')
-        .split(delimiter)
-        .filter((dir) => dir !== '')
-        .map((dir) => join(dir, name));
-  for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
-  return null;
-}
-
 /** The bwrap binary as a path: checked up front, since the launcher's exec failing says less. */
 async function findBubblewrap(bwrapPath: string): Promise<string> {
   const found = await findExecutable(bwrapPath);
@@ -93,16 +82,12 @@ async function findBubblewrap(bwrapPath: string): Promise<string> {
   return found;
 }
 
-/** Caches a lookup, forgetting a failure so the next call tries again. */
-function cached<T>(load: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= load().catch((error: unknown) => {
-      value = undefined;
-      throw error;
-    });
-    return value;
-  };
+/** The Uid line of a host process's status: real, effective, saved and filesystem uid. */
+async function hostUids(pid: number | undefined): Promise<number[] | null> {
+  if (pid === undefined) return null;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const line = /^Uid:\s+(.*)$/m.exec(status)?.[1];
+  return line === undefined ? null : line.trim().split(/\s+/).map(Number);
 }
 
 async function realWorkspace(path: string): Promise<string> {
@@ -131,6 +116,12 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () =>
  * limited size, its own processes only, and no network but its own loopback (plus, with an allowlist,
  * drydock's egress proxy). Its limits are enforced by the strongest mechanism the machine offers
  * (limit-plan.ts): cgroups that the launcher joins before bubblewrap starts, else rlimits.
+ *
+ * When drydock runs as root, bubblewrap does not: the launcher (root) joins the cgroups, opens the
+ * seccomp filter, binds what bubblewrap needs at mount points that user can reach (stage-points.ts),
+ * then starts bubblewrap as the sandbox user (sandbox-user.ts), whom the sandbox's uid 1000 maps to.
+ * So the sandbox's processes, and what they create, are that unprivileged user's on the host. The
+ * workspace's root directory is handed to it here; whoever prepares a workspace hands it the rest.
  */
 export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}): BubblewrapProvider {
   const bwrapPath = options.bwrapPath ?? 'bwrap';
@@ -147,7 +138,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   );
   const bubblewrap = cached(() => findBubblewrap(bwrapPath));
   const hostLayout = cached<HostLayout>(readHostLayout);
-  const nodeBinary = cached(() => realpath(process.execPath));
+  const nodeBinary = cached(() => realpath(options.nodePath ?? process.execPath));
   const limitEnvironment = cached(options.limitEnvironment ?? detectLimitEnvironment);
   // Written once per process, opened by each launcher for bubblewrap; null where drydock has no filter.
   const seccompFile = cached(async () => {
@@ -156,9 +147,13 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   });
   // Entering the agent sandbox's network namespace takes root; without it services run beside the agent.
   const nsenterPath = cached(async () => (process.getuid?.() === 0 ? await findExecutable('nsenter') : null));
+  const users = createUserSwitch(sandboxUser());
+  const hostUser = users.user;
 
   async function create(spec: SandboxSpec): Promise<SupervisedSandbox> {
     const workspacePath = await realWorkspace(spec.workspacePath);
+    // The workspace's root is the sandbox user's; whoever prepared the workspace handed it the rest.
+    await users.handOver(workspacePath);
     const readOnlyPaths = await resolveReadOnlyPaths(workspacePath, spec.readOnlyPaths ?? []);
     const limits = resolveSandboxLimits(spec.limits);
     const allow = spec.network === undefined ? undefined : resolveEgressRules(spec.network.allow);
@@ -185,14 +180,34 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
           allow,
           onBlocked: spec.network?.onBlocked,
         });
+        // Connecting takes write permission on the socket; its directory keeps everyone else out.
+        await users.handOver(proxy.socketPath);
       }
       const filter = await seccompFile();
+      const layout = await hostLayout();
+      const nsenter = await nsenterPath();
+      const sources = {
+        workspace: workspacePath,
+        nodeBinary: await nodeBinary(),
+        egressSocket: proxy?.socketPath,
+        // What bubblewrap reads besides (bubblewrap-args.ts), and the programs it is started through.
+        needed: [
+          ...layout.systemDirs,
+          '/etc',
+          '/proc',
+          '/dev',
+          bwrap,
+          ...(plan.rlimit === null ? [] : [plan.rlimit.prlimitPath]),
+          ...(nsenter === null ? [] : [nsenter]),
+        ],
+      };
+      const reached = await users.reach(sources);
       const argsInput = {
         seccompFd: filter === null ? undefined : SECCOMP_FD,
-        layout: await hostLayout(),
-        workspacePath,
+        layout,
+        workspacePath: reached.workspace,
         readOnlyPaths,
-        nodeBinaryPath: await nodeBinary(),
+        nodeBinaryPath: reached.nodeBinary,
         supervisorPath: await supervisorPath(),
         tmpBytes: limits.tmpBytes,
       };
@@ -202,13 +217,14 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         procsFiles,
         plan.rlimit,
         filter,
-        [bwrap],
+        reached.binds,
+        reached.asUser([bwrap]),
         buildBubblewrapArgs({
           ...argsInput,
           egress:
-            proxy === undefined
+            reached.egressSocket === undefined
               ? undefined
-              : { socketPath: proxy.socketPath, forwarderPath: await forwarderPath() },
+              : { socketPath: reached.egressSocket, forwarderPath: await forwarderPath() },
         }),
       );
       const sandboxCgroup = cgroup;
@@ -221,7 +237,12 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
           id: sandboxId,
           workdir: SANDBOX_WORKDIR,
           connection,
-          baseEnv: sandboxBaseEnv({ ...(proxy === undefined ? {} : egressProxyEnv()), ...spec.env }),
+          baseEnv: sandboxBaseEnv({
+            // drydock's `.git` is not the sandbox user's: git in the sandbox would refuse it.
+            ...(users.separate ? sandboxGitEnv() : {}),
+            ...(proxy === undefined ? {} : egressProxyEnv()),
+            ...spec.env,
+          }),
           killGraceMs,
           responseTimeoutMs,
           limits: { ...plan.inForce, diskBytes: disk.diskBytes, disk: disk.disk },
@@ -230,18 +251,21 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
           release,
         });
       const agent = supervised(connection, id, release);
-      const nsenter = await nsenterPath();
       if (nsenter === null) return agent;
       // Services join the agent's network namespace (nsenter, as root) in a sandbox of their own: the
       // same workspace, cgroups and proxy, another PID namespace. Started at the first services exec.
       return withServicesCompartment(agent, connection.exited, async (servicesWorkspace) => {
         const holder = await namespaceHolder(agent.hostPid);
+        // A tree of the services' own is the sandbox user's too, and bound where bubblewrap reaches it.
         const ownTree = servicesWorkspace === undefined ? null : await realWorkspace(servicesWorkspace);
+        if (ownTree !== null) await users.handOver(ownTree);
+        const servicesReached =
+          ownTree === null ? reached : await users.reach({ ...sources, workspace: ownTree });
         const tree =
           ownTree === null
             ? {}
             : {
-                workspacePath: ownTree,
+                workspacePath: servicesReached.workspace,
                 readOnlyPaths: await resolveReadOnlyPaths(ownTree, spec.readOnlyPaths ?? []),
               };
         const services = await launch(
@@ -249,7 +273,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
           procsFiles,
           plan.rlimit,
           filter,
-          [nsenter, `--net=/proc/${holder}/ns/net`, '--', bwrap],
+          servicesReached.binds,
+          [nsenter, `--net=/proc/${holder}/ns/net`, '--', ...servicesReached.asUser([bwrap])],
           buildBubblewrapArgs({ ...argsInput, ...tree, joinsNetwork: true }),
         );
         return supervised(services, `${id}-services`);
@@ -270,6 +295,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     procsFiles: readonly string[],
     rlimit: RlimitPlan | null,
     seccompFile: string | null,
+    binds: LauncherBinds | undefined,
     command: readonly string[],
     bwrapArgs: readonly string[],
   ): Promise<SupervisorConnection> {
@@ -278,6 +304,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       procsFiles,
       rlimit,
       seccompFile: seccompFile ?? undefined,
+      binds,
       command: [...command, '--args', String(ARGS_FD), ...bwrapArgs.slice(split)],
     });
     // bubblewrap's pid 1 in the sandbox keeps what it was started with, readable there: its environment
@@ -333,6 +360,17 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
             { transient: false, details: { status: status.output } },
           );
         }
+        // From the host: every uid of the sandbox process is the sandbox user's, none is root.
+        const uids = await hostUids(sandbox.hostPid);
+        if (uids === null || uids.some((uid) => uid !== hostUser.uid)) {
+          throw new UnavailableError(
+            'sandbox_unsafe',
+            `The bubblewrap probe sandbox runs as host uids ${uids?.join(', ') ?? 'unknown'}, not as the sandbox ` +
+              `user ${hostUser.uid}; refusing to run sessions in it. Check that setpriv (util-linux) works here, ` +
+              `${NO_ISOLATION_HINT}.`,
+            { transient: false },
+          );
+        }
       } finally {
         await sandbox.destroy();
       }
@@ -345,28 +383,43 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     isolated: true,
     async wrap(command, paths) {
       const filter = await seccompFile();
+      // drydock's git works on trees that are partly the sandbox user's: it runs where both are mapped.
+      const userns = await users.sharedUserns();
       const args = buildConfinementArgs(
         await hostLayout(),
         command,
         paths,
         filter === null ? undefined : SECCOMP_FD,
+        userns === null ? undefined : { fd: USERNS_FD, capabilities: CONFINED_GIT_CAPABILITIES },
       );
       // bubblewrap's own pid 1 in the sandbox keeps the environment it starts with: none.
       const bwrap = await bubblewrap();
-      return filter === null
-        ? { file: bwrap, args, cwd: '/', env: {} }
-        : {
-            file: '/bin/sh',
-            args: ['-c', `exec ${SECCOMP_FD}< "$0" && exec "$@"`, filter, bwrap, ...args],
-            cwd: '/',
-            env: {},
-          };
+      const fds = [
+        ...(filter === null ? [] : [{ fd: SECCOMP_FD, path: filter }]),
+        ...(userns === null ? [] : [{ fd: USERNS_FD, path: userns }]),
+      ];
+      if (fds.length === 0) return { file: bwrap, args, cwd: '/', env: {} };
+      const opens = fds.map(({ fd }, index) => `exec ${fd}< "$${index + 1}"`).join(' && ');
+      return {
+        file: '/bin/sh',
+        args: [
+          '-c',
+          `${opens} && shift ${fds.length} && exec "$@"`,
+          'drydock-confine',
+          ...fds.map(({ path }) => path),
+          bwrap,
+          ...args,
+        ],
+        cwd: '/',
+        env: {},
+      };
     },
   };
 
   return {
     capabilities: {
       name: 'bubblewrap',
+      hostUser,
       isolated: true,
       network: false,
       egressAllowlist: true,
@@ -393,7 +446,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       } catch (error) {
         if (
           isDrydockError(error) &&
-          (error.code === 'bubblewrap_missing' || error.code === 'sandbox_unsafe')
+          ['bubblewrap_missing', 'sandbox_unsafe', 'sandbox_tools_missing'].includes(error.code)
         ) {
           throw error;
         }

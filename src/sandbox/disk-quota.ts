@@ -166,7 +166,7 @@ export async function unmountDiskVolume(mountPoint: string): Promise<void> {
 
 /**
  * Mounts a quota image at `mountPoint`, making the image (sparse, ext4 with no blocks reserved for
- * root: the sandbox's user maps to root) when it does not exist yet.
+ * root: the quota is the agent's whole size) when it does not exist yet.
  */
 export async function mountDiskVolume(options: MountDiskVolumeOptions): Promise<DiskVolume> {
   const { image, mountPoint } = options;

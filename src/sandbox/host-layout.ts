@@ -16,8 +16,9 @@ export interface HostLayout {
 const TOP_LEVEL = ['/bin', '/lib', '/lib32', '/lib64', '/libx32', '/sbin'];
 
 /**
- * Secrets hidden even if someone made them world-readable. The sandbox user maps to the host user
- * running drydock (root here), so owner permissions would otherwise let it read root-only files.
+ * Secrets hidden even if someone made them world-readable. The sandbox user may map to the host user
+ * running drydock (a drydock that is not root; drydock's own confined git runs as root), so owner
+ * permissions would otherwise let it read that user's private files.
  */
 const ALWAYS_MASKED = [
   '/etc/shadow',

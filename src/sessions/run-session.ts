@@ -270,6 +270,7 @@ async function runPhases(
       });
     }
     if (recorder.session.state === 'provisioning') {
+      const { hostUser } = deps.sandboxes.capabilities;
       await recorder.transition('setup', {
         events: [
           {
@@ -277,6 +278,7 @@ async function runPhases(
             baseCommit: session.baseCommit!,
             path: workspacePath,
             sandbox: deps.sandboxes.capabilities.name,
+            ...(hostUser === undefined ? {} : { hostUid: hostUser.uid }),
             ...(layered ? { warm: layered.warm } : {}),
           },
         ],

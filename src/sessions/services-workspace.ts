@@ -2,6 +2,7 @@ import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import { openLayeredWorkspace } from '../environments/layered-workspace.ts';
+import { giveTree, treeOwner } from '../environments/tree-owner.ts';
 import type { SessionDeps } from './session-deps.ts';
 
 /**
@@ -60,6 +61,9 @@ export async function cloneServicesWorkspace(
     await rm(path, { recursive: true, force: true });
     await mkdir(path, { recursive: true });
     await cp(workspacePath, path, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    // Copied as root: the tree is the sandbox user's, as the workspace's (its `.git` stays drydock's).
+    const owner = treeOwner();
+    if (owner !== null) await giveTree(path, owner);
   } else if (!(await stat(path).catch(() => null))?.isDirectory()) {
     throw servicesWorkspaceMissing();
   }

@@ -8,6 +8,7 @@ import { prepareEnvironment } from '../environments/prepare-environment.ts';
 import { createRedactor, type NamedSecret, type Redact } from '../environments/redactor.ts';
 import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
 import { excludeSetupOutputs } from '../environments/setup-outputs.ts';
+import { handOverWrites } from '../environments/tree-owner.ts';
 import { repositoryDirs } from '../forge/repository-dirs.ts';
 import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
 import type { SessionDeps } from './session-deps.ts';
@@ -237,4 +238,6 @@ export async function checkoutSessionCommit(
     });
   }
   await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 600_000 });
+  // Written as drydock's user: the agent's, like the rest of the tree.
+  await handOverWrites(git.workspace);
 }

@@ -1,4 +1,5 @@
 import { addUsage } from '../core/session.ts';
+import { handOverWrites } from '../environments/tree-owner.ts';
 import { workspaceChange, workspaceDiff } from '../forge/local-delivery.ts';
 import { blockingFindings, formatFinding } from '../review/findings.ts';
 import { runReview } from '../review/run-review.ts';
@@ -215,12 +216,14 @@ async function discoverChecks(run: SessionRun): Promise<Check[]> {
 
 /**
  * Back to the base commit exactly: drydock's own git, from outside the sandbox. Untracked files go,
- * nested repositories too (`-ff`); ignored ones (installed dependencies) stay.
+ * nested repositories too (`-ff`); ignored ones (installed dependencies) stay. What the checkout wrote
+ * is handed back to the sandbox user, so the agent can change it.
  */
 async function resetWorkspace(run: SessionRun): Promise<void> {
   const git = runGit(run);
   await git.run(['checkout', '--quiet', '--force', run.recorder.session.baseCommit!, '--', '.']);
   await git.run(['clean', '-ffdq']);
+  await handOverWrites(git.workspace);
 }
 
 function toSummary(outcome: CheckOutcome & { outputArtifactId?: string }) {

@@ -176,9 +176,20 @@ export interface SandboxSpec {
   network?: SandboxNetwork;
 }
 
+/** A user and group on the host, by id. */
+export interface HostUser {
+  uid: number;
+  gid: number;
+}
+
 export interface SandboxCapabilities {
   /** Name shown to the user (`bubblewrap`, `host`, `none`). */
   name: string;
+  /**
+   * The host user the sandbox's processes run as, so the owner of what the agent creates in its
+   * workspace. Absent: drydock's own user.
+   */
+  hostUser?: HostUser;
   isolated: boolean;
   /** Whether commands can reach the network without any allowlist. */
   network: boolean;
