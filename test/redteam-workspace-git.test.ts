@@ -134,9 +134,11 @@ describe.each(confinements)('red team: nested repositories, %s', (_, confinement
     }
     expect(existsSync(host()), 'payload ran on the host').toBe(false);
     expect(existsSync(tree()), 'payload ran in the confinement').toBe(false);
-    // Never a commit holding the repository's git dir or a gitlink.
+    // Never a gitlink, nor a path through a `.git` (git refuses those). Caught renamed (`.g`), the git
+    // dir is an ordinary directory, and may be committed as the plain files it then is: data, which
+    // no git reads as a repository.
     const listing = git(workspace, 'ls-tree', '-r', 'HEAD');
     expect(listing).not.toMatch(/^160000/m);
-    expect(listing).not.toMatch(/racy\/\.g(it)?\//);
+    expect(listing).not.toMatch(/racy\/\.git\//);
   }, 60_000);
 });
