@@ -17,12 +17,14 @@ import {
   sandboxGitEnv,
 } from './bubblewrap-args.ts';
 import { explainBubblewrapFailure, NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
+import { cached } from './cached.ts';
 import { createSandboxCgroup, type SandboxCgroup } from './cgroup-control.ts';
 import { layoutCgroups } from './cgroup-layout.ts';
 import { workspaceDisk } from './disk-quota.ts';
 import { resolveEgressRules } from './egress-policy.ts';
 import { type EgressProxy, startEgressProxy } from './egress-proxy.ts';
 import { DEFAULT_KILL_GRACE_MS } from './exec-limits.ts';
+import { findExecutable } from './find-executable.ts';
 import { type HostLayout, readHostLayout } from './host-layout.ts';
 import { detectLimitEnvironment } from './limit-detection.ts';
 import { chooseLimitPlan, type LimitEnvironment, type RlimitPlan } from './limit-plan.ts';
@@ -34,7 +36,7 @@ import { buildSeccompFilter, seccompArch } from './seccomp-filter.ts';
 import { namespaceHolder, withServicesCompartment } from './services-compartment.ts';
 import { createSupervisedSandbox, type SupervisedSandbox } from './supervised-sandbox.ts';
 import { connectSupervisor, type SupervisorConnection } from './supervisor-connection.ts';
-import { cached, createUserSwitch, findExecutable } from './user-switch.ts';
+import { createUserSwitch } from './user-switch.ts';
 import { resolveReadOnlyPaths } from './workspace-path.ts';
 
 export interface BubblewrapProviderOptions {

@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
 import {
-  access,
   mkdir,
   mkdtemp,
   readFile,
@@ -15,9 +13,10 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UnavailableError } from '../core/errors.ts';
 import type { DiskQuotaInForce } from '../core/ports/sandbox.ts';
+import { findExecutable } from './find-executable.ts';
 import { decodeMountPath, isMountPoint, type MountEntry, readMounts } from './mount-table.ts';
 
 /**
@@ -50,25 +49,10 @@ function run(file: string, args: readonly string[]): Promise<string> {
   });
 }
 
-const isExecutable = (path: string): Promise<boolean> =>
-  access(path, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
-
-/** A program from PATH, or from the sbin directories a non-login PATH may lack. */
-async function findProgram(name: string): Promise<string | null> {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
-  for (const dir of dirs.filter((each) => each !== '')) {
-    if (await isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
-
 let tools: Promise<Tools> | undefined;
 function loadTools(): Promise<Tools> {
   tools ??= (async () => {
-    const mkfs = await findProgram('mkfs.ext4');
+    const mkfs = await findExecutable('mkfs.ext4', ['/usr/sbin', '/sbin']);
     if (mkfs === null) {
       throw new Error('mkfs.ext4 is not installed (apt-get install -y e2fsprogs)');
     }

@@ -5,6 +5,7 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { findExecutable } from './find-executable.ts';
 import {
   CGROUP_CONTROLLERS,
   type CgroupController,
@@ -90,21 +91,6 @@ async function readWords(path: string): Promise<string[]> {
   return text.split(/\s+/).filter((word) => word !== '');
 }
 
-async function findOnPath(program: string): Promise<string | null> {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-    if (dir === '') continue;
-    const candidate = join(dir, program);
-    if (
-      await access(candidate, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
-  return null;
-}
-
 /** Reads the machine's cgroup setup. Never throws: what cannot be read counts as not available. */
 export async function detectLimitEnvironment(): Promise<LimitEnvironment> {
   const mounts = parseCgroupMounts(await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
@@ -127,5 +113,5 @@ export async function detectLimitEnvironment(): Promise<LimitEnvironment> {
     const dir = mount === undefined || path === undefined ? null : cgroupDir(mount, path);
     if (dir !== null) cgroupV1[controller] = { dir, writable: await isWritable(dir) };
   }
-  return { cgroupV2, cgroupV1, prlimitPath: await findOnPath('prlimit') };
+  return { cgroupV2, cgroupV1, prlimitPath: await findExecutable('prlimit') };
 }

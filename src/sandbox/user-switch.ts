@@ -1,46 +1,15 @@
-import { constants } from 'node:fs';
-import { access, chown, stat } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { chown, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { UnavailableError } from '../core/errors.ts';
 import type { HostUser } from '../core/ports/sandbox.ts';
 import { NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
+import { cached } from './cached.ts';
+import { findExecutable } from './find-executable.ts';
 import { readMounts } from './mount-table.ts';
 import { type LauncherBind, type LauncherBinds, mountsToDetach, runAs } from './sandbox-launcher.ts';
 import { drydockUser, type SandboxUser } from './sandbox-user.ts';
 import { openSharedUserNamespace } from './shared-user-namespace.ts';
 import { stagePoints } from './stage-points.ts';
-
-/** A program as an absolute path (a path, or a name looked up on PATH); null when there is none. */
-export async function findExecutable(name: string): Promise<string | null> {
-  const candidates = name.includes('/')
-    ? [name]
-    : (process.env.PATH ?? '/usr/bin:/bin')
-        .split(delimiter)
-        .filter((dir) => dir !== '')
-        .map((dir) => join(dir, name));
-  for (const candidate of candidates) {
-    if (
-      await access(candidate, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
-  return null;
-}
-
-/** Caches a lookup, forgetting a failure so the next call tries again. */
-export function cached<T>(load: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= load().catch((error: unknown) => {
-      value = undefined;
-      throw error;
-    });
-    return value;
-  };
-}
 
 /** An entry's owner and mode, as stat gives them. */
 export interface Permissions {
