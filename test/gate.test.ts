@@ -98,7 +98,17 @@ describe('verification gate and reviewer loop', () => {
     expect(session.state).toBe('delivered');
     const log = await events(session);
     const baseline = log.find((e) => e.type === 'checks.completed' && e.phase === 'baseline');
-    expect(baseline).toMatchObject({ checks: [{ command: 'npm test', tests: { passed: 1, failed: 1 } }] });
+    // node --test with its junit reporter writing to a file: per-test results from structured data.
+    expect(baseline).toMatchObject({
+      checks: [
+        {
+          command: expect.stringContaining(
+            'node --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit',
+          ),
+          tests: { passed: 1, failed: 1 },
+        },
+      ],
+    });
     expect(log.find((e) => e.type === 'gate.verdict')).toMatchObject({
       passed: true,
       failToPass: ['mean of several numbers'],
@@ -106,7 +116,7 @@ describe('verification gate and reviewer loop', () => {
     });
     const pr = await artifact(session, 'pull-request.md');
     expect(pr).toContain(
-      '| `npm test` | failed (exit 1): 1 passed, 1 failed, 0 skipped | passed: 2 passed, 0 failed, 0 skipped |',
+      '| `node --test` | failed (exit 1): 1 passed, 1 failed, 0 skipped | passed: 2 passed, 0 failed, 0 skipped |',
     );
     expect(pr).toContain('FAIL_TO_PASS (now passing): `mean of several numbers`');
     expect(pr).toContain('Reviewer: Correct and minimal.');

@@ -68,13 +68,21 @@ export class EventRenderer {
       case 'checks.detected':
         return data.checks.length === 0
           ? '  no checks found (no test, typecheck or lint command detected)'
-          : `  checks: ${data.checks.map((check) => `${check.command} (${check.source})`).join(', ')}`;
+          : [
+              `  checks: ${data.checks.map((check) => `${check.command} (${check.source})`).join(', ')}`,
+              ...(data.notes ?? []).map((note) => `  note: ${note}`),
+            ].join('\n');
       case 'checks.completed':
         return `  ${data.phase === 'baseline' ? 'baseline' : `checks, round ${data.round}`}: ${data.checks.map(describeCheck).join('; ')}`;
       case 'gate.verdict':
-        return data.passed
-          ? `  gate passed${data.warnings.length > 0 ? ` with ${plural(data.warnings.length, 'warning')}` : ''}`
-          : `  gate failed: ${oneLine(data.problems.join('; '), 200)}`;
+        return [
+          data.passed
+            ? `  gate passed${data.warnings.length > 0 ? ` with ${plural(data.warnings.length, 'warning')}` : ''}`
+            : `  gate failed: ${oneLine(data.problems.join('; '), 200)}`,
+          ...(data.detectionErrors ?? []).map(
+            (error) => `  could not read test results: ${oneLine(error, 200)}`,
+          ),
+        ].join('\n');
       case 'review.completed':
         return data.approved
           ? `  reviewer approved (round ${data.round}): ${oneLine(data.summary, 120)}`
@@ -118,7 +126,11 @@ function who(role: string | undefined): string {
 
 function describeCheck(check: CheckSummary): string {
   const status = check.timedOut ? 'timed out' : check.exitCode === 0 ? 'ok' : `exit ${check.exitCode}`;
-  const tests = check.tests ? `, ${check.tests.passed} passed, ${check.tests.failed} failed` : '';
+  const tests = check.tests
+    ? `, ${check.tests.passed} passed, ${check.tests.failed} failed`
+    : check.testsUnreadable
+      ? `, tests unknown: ${check.testsUnreadable}`
+      : '';
   const diagnostics = check.diagnostics ? `, ${plural(check.diagnostics, 'diagnostic')}` : '';
   return `${check.name} ${status}${tests}${diagnostics}`;
 }

@@ -18,6 +18,8 @@ export interface CheckSummary {
   /** The last lines of the output. */
   outputTail: string;
   outputArtifactId?: string;
+  /** Why per-test results are unknown when drydock asked the runner for a report and got none it could read. */
+  testsUnreadable?: string;
 }
 
 export interface ReviewFinding {
@@ -81,7 +83,12 @@ export type EventData =
       tokensAfter: number;
     }
   | { type: 'agent.stopped'; step: number; outcome: string; detail: string; role?: AgentRole }
-  | { type: 'checks.detected'; checks: Array<{ name: string; command: string; source: string }> }
+  | {
+      type: 'checks.detected';
+      checks: Array<{ name: string; command: string; source: string; runner?: string; note?: string }>;
+      /** What people should know about the setup the checks run in (the sandbox's Node against `engines`). */
+      notes?: string[];
+    }
   | { type: 'checks.completed'; phase: 'baseline' | 'after'; round: number; checks: CheckSummary[] }
   | {
       type: 'gate.verdict';
@@ -90,6 +97,8 @@ export type EventData =
       /** Why the gate did not pass, one line each; empty when it passed. */
       problems: string[];
       warnings: string[];
+      /** Checks whose per-test results could not be read, judged by exit code instead. */
+      detectionErrors?: string[];
       failToPass: string[];
       passToPass: number;
     }

@@ -2,6 +2,7 @@ import type { Session } from '../core/session.ts';
 import type { Finding, FindingResponse } from '../review/findings.ts';
 import { formatFinding } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
+import { checkLabel } from '../verify/checks.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 
 export interface ReportInput {
@@ -43,7 +44,7 @@ export function bowOutReport(input: ReportInput & { reason: string }): string {
       ? `## What failed\n\n${input.verdict.problems.map((problem) => `- ${problem}`).join('\n')}`
       : '',
     input.after.length > 0 ? `## Checks\n\n${checksTable(input.baseline, input.after)}` : '',
-    ...failing.map((outcome) => `### ${outcome.check.command}\n\n\`\`\`\n${outcome.outputTail}\n\`\`\``),
+    ...failing.map((outcome) => `### ${checkLabel(outcome.check)}\n\n\`\`\`\n${outcome.outputTail}\n\`\`\``),
     input.openFindings.length > 0
       ? `## Open review findings\n\n${input.openFindings.map((finding) => `- ${formatFinding(finding)}`).join('\n')}`
       : '',
@@ -57,7 +58,7 @@ function checksTable(baseline: readonly CheckOutcome[], after: readonly CheckOut
   if (after.length === 0 && baseline.length === 0) return 'No checks were found in this repository.\n';
   const rows = after.map((outcome) => {
     const before = baseline.find((b) => b.check.name === outcome.check.name);
-    return `| \`${outcome.check.command}\` | ${describe(before)} | ${describe(outcome)} |`;
+    return `| \`${checkLabel(outcome.check)}\` | ${describe(before)} | ${describe(outcome)} |`;
   });
   return `| check | base commit | with the change |\n| --- | --- | --- |\n${rows.join('\n')}\n`;
 }

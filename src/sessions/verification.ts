@@ -4,7 +4,7 @@ import { workspaceChange, workspaceDiff } from '../forge/local-delivery.ts';
 import { blockingFindings, formatFinding } from '../review/findings.ts';
 import { runReview } from '../review/run-review.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
-import { type Check, detectChecks } from '../verify/checks.ts';
+import { type Check, checkLabel, detectChecks } from '../verify/checks.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import { decideGate } from '../verify/gate.ts';
 import { runChecks } from '../verify/run-checks.ts';
@@ -34,7 +34,13 @@ export async function runBaseline(run: SessionRun): Promise<SessionCheckpoint> {
     await save(run, [
       {
         type: 'checks.detected',
-        checks: checks.map(({ name, command, source }) => ({ name, command, source })),
+        checks: checks.map(({ name, command, source, runner, note }) => ({
+          name,
+          command,
+          source,
+          ...(runner ? { runner } : {}),
+          ...(note ? { note } : {}),
+        })),
       },
     ]);
   }
@@ -109,6 +115,7 @@ export async function verifyChange(run: SessionRun): Promise<GateStep> {
       warnings: verdict.warnings,
       failToPass: verdict.failToPass,
       passToPass: verdict.passToPass,
+      ...(verdict.detectionErrors.length > 0 ? { detectionErrors: verdict.detectionErrors } : {}),
     },
   ]);
   return verdict.passed ? { next: 'reviewing' } : { next: 'working' };
@@ -211,7 +218,13 @@ async function discoverChecks(run: SessionRun): Promise<Check[]> {
       packageJson = null;
     }
   }
-  return detectChecks({ files, packageJson });
+  const node = await run.sandbox.exec(['node', '--version'], { timeoutMs: 30_000 });
+  return detectChecks({
+    files,
+    packageJson,
+    ...(node.exitCode === 0 ? { nodeVersion: node.output.trim() } : {}),
+    reportPrefix: `/tmp/drydock-${run.recorder.session.id}-`,
+  });
 }
 
 /**
@@ -237,6 +250,7 @@ function toSummary(outcome: CheckOutcome & { outputArtifactId?: string }) {
     durationMs: outcome.durationMs,
     outputTail: outcome.outputTail.split('\n').slice(-15).join('\n'),
     ...(outcome.outputArtifactId ? { outputArtifactId: outcome.outputArtifactId } : {}),
+    ...(outcome.testsUnreadable ? { testsUnreadable: outcome.testsUnreadable } : {}),
   };
 }
 
@@ -246,7 +260,7 @@ function describeVerdict(verdict: GateVerdict | null, after: readonly CheckOutco
     const tests = outcome.tests?.parsed
       ? `${outcome.tests.summary.passed} passed, ${outcome.tests.summary.failed} failed`
       : `exit ${outcome.exitCode}`;
-    return `- \`${outcome.check.command}\`: ${tests}`;
+    return `- \`${checkLabel(outcome.check)}\`: ${tests}`;
   });
   if (verdict?.warnings.length) lines.push(...verdict.warnings.map((warning) => `- warning: ${warning}`));
   return lines.join('\n');

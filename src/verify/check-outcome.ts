@@ -12,6 +12,11 @@ export interface CheckOutcome {
   outputTail: string;
   /** Parsed test results, for test checks whose output a parser recognised. */
   tests: TestRun | null;
+  /**
+   * Why a test check's per-test results are unknown, when drydock asked its runner for a report and
+   * did not get one it could read ("the jest report /tmp/… was not written"). Absent otherwise.
+   */
+  testsUnreadable?: string;
   /** Diagnostics found in the output of typecheck and lint checks (null for tests or when none parsed). */
   diagnostics: Diagnostic[] | null;
 }

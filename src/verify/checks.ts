@@ -1,11 +1,31 @@
-/** One of the repository's own checks: a command drydock runs in the sandbox before and after the change. */
+import { type ReportSpec, reportFormat, reportingCommand } from './test-reporters.ts';
+import { findRunnerCall } from './test-script.ts';
+
+/**
+ * One of the repository's own checks: a command drydock runs in the sandbox before and after the
+ * change. A `test` check is graded test by test where its results can be read; a `script` check (the
+ * repository's whole test script, when it does more than run the tests) by its exit code.
+ */
 export interface Check {
-  /** Short, stable name ("test", "typecheck", "lint"). */
+  /** Short, stable name ("test", "test-script", "typecheck", "lint"). */
   name: string;
-  kind: 'test' | 'typecheck' | 'lint';
+  kind: 'test' | 'script' | 'typecheck' | 'lint';
   command: string;
   /** Where the command came from, for people ("package.json scripts.test"). */
   source: string;
+  /** The test runner the command runs, when drydock recognised it. */
+  runner?: string;
+  /** Where the runner writes its machine-readable results; absent: parse what the command prints. */
+  report?: ReportSpec;
+  /** Why drydock runs the repository's script as is instead of its runner with a reporter. */
+  note?: string;
+  /** For people, when `command` is long: the runner call as the script wrote it ("jest --coverage"). */
+  label?: string;
+}
+
+/** How a check is named to people: its label (the runner call as written) or its command. */
+export function checkLabel(check: Check): string {
+  return check.label ?? check.command;
 }
 
 export interface DetectionInput {
@@ -13,7 +33,22 @@ export interface DetectionInput {
   files: readonly string[];
   /** The root package.json, parsed, when there is one. */
   packageJson?: { scripts?: Record<string, string> } | null;
+  /** `node --version` in the sandbox, when known: which reporters node:test has. */
+  nodeVersion?: string;
+  /**
+   * Where runners write their reports in the sandbox: this prefix + the check's name + extension.
+   * Unique per session, so two sessions on an unisolated provider never read each other's.
+   */
+  reportPrefix?: string;
 }
+
+const REPORT_EXTENSIONS: Record<ReportSpec['format'], string> = {
+  'jest-json': 'json',
+  'mocha-json': 'json',
+  'playwright-json': 'json',
+  junit: 'xml',
+  tap: 'tap',
+};
 
 const NPM_DEFAULT_TEST = /no test specified/;
 
@@ -25,14 +60,7 @@ export function detectChecks(input: DetectionInput): Check[] {
   const checks: Check[] = [];
   const has = (path: string) => input.files.includes(path);
   const scripts = input.packageJson?.scripts ?? {};
-  if (scripts.test && !NPM_DEFAULT_TEST.test(scripts.test)) {
-    checks.push({
-      name: 'test',
-      kind: 'test',
-      command: npmTestCommand(scripts.test),
-      source: 'package.json scripts.test',
-    });
-  }
+  if (scripts.test && !NPM_DEFAULT_TEST.test(scripts.test)) checks.push(...npmTestChecks(scripts, input));
   for (const name of ['typecheck', 'type-check', 'tsc']) {
     if (scripts[name]) {
       checks.push({
@@ -68,11 +96,41 @@ export function detectChecks(input: DetectionInput): Check[] {
 }
 
 /**
- * `npm test`, asking the runner to list every test: vitest's and jest's default reporters print only
- * failing files or failures when not on a terminal, and the gate needs passing tests by name too.
+ * The checks behind `npm test`. When the script's test runner is one drydock knows, the runner itself
+ * with its machine-readable reporter writing to a file (per-test results from structured data), and,
+ * when the script does more than run it (a lint step after it), the whole script too, judged by its
+ * exit code. Otherwise the script as written: flags are never appended to `npm test`, where they may
+ * reach npm instead of the runner.
  */
-export function npmTestCommand(script: string): string {
-  if (/\bvitest\b/.test(script)) return 'npm test -- --reporter=verbose';
-  if (/\bjest\b/.test(script)) return 'npm test -- --verbose';
-  return 'npm test';
+function npmTestChecks(scripts: Readonly<Record<string, string>>, input: DetectionInput): Check[] {
+  const script: Check = {
+    name: 'test',
+    kind: 'test',
+    command: 'npm test',
+    source: 'package.json scripts.test',
+  };
+  const call = findRunnerCall(scripts, 'test');
+  if (call.runner === null) return [{ ...script, note: call.reason }];
+  const prefix = input.reportPrefix ?? '/tmp/drydock-';
+  const file = `${prefix}test-report.${REPORT_EXTENSIONS[reportFormat(call.runner, input.nodeVersion)]}`;
+  const { command, report } = reportingCommand(call, file, input.nodeVersion);
+  const runner: Check = {
+    name: 'test',
+    kind: 'test',
+    command,
+    source: `package.json ${call.via} (${call.runner})`,
+    runner: call.runner,
+    report,
+    label: call.words.join(' '),
+  };
+  if (!call.chained) return [runner];
+  return [
+    runner,
+    {
+      ...script,
+      name: 'test-script',
+      kind: 'script',
+      source: 'package.json scripts.test, judged by its exit code',
+    },
+  ];
 }

@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { detectChecks } from './checks.ts';
 
+const PATH = 'export PATH="$PWD/node_modules/.bin:$PATH"';
+
 describe('detectChecks', () => {
   it.each([
     [
-      'npm test, typecheck and lint',
+      'a known runner runs with its reporter; typecheck and lint as scripts',
       {
         files: ['package.json'],
         packageJson: { scripts: { test: 'vitest', typecheck: 'tsc', lint: 'biome check' } },
       },
-      ['npm test -- --reporter=verbose', 'npm run typecheck', 'npm run lint'],
+      [
+        `${PATH} && vitest --reporter=default --reporter=json --outputFile.json=/tmp/drydock-test-report.json`,
+        'npm run typecheck',
+        'npm run lint',
+      ],
     ],
     [
       'npm init default test script is not a check',
@@ -24,16 +30,59 @@ describe('detectChecks', () => {
     ['cargo', { files: ['Cargo.toml'] }, ['cargo test']],
     [
       'npm test wins over python files',
-      { files: ['package.json', 'x_test.py'], packageJson: { scripts: { test: 'node --test' } } },
+      { files: ['package.json', 'x_test.py'], packageJson: { scripts: { test: 'make test' } } },
       ['npm test'],
     ],
     ['nothing', { files: ['README.md'] }, []],
     [
-      'jest lists every test',
-      { files: ['package.json'], packageJson: { scripts: { test: 'jest --coverage' } } },
-      ['npm test -- --verbose'],
+      // The case that delivered a regression: flags appended to `npm test` went to npm, not jest.
+      'a chained script: the runner with its report, and the whole script by exit code',
+      {
+        files: ['package.json'],
+        packageJson: { scripts: { test: 'jest && npm run lint', lint: 'eslint .' } },
+      },
+      [`${PATH} && jest --json --outputFile=/tmp/drydock-test-report.json`, 'npm test', 'npm run lint'],
+    ],
+    [
+      'node:test before Node 20.13 writes TAP',
+      {
+        files: ['package.json'],
+        packageJson: { scripts: { test: 'node --test' } },
+        nodeVersion: 'v20.12.2',
+        reportPrefix: '/tmp/s1-',
+      },
+      [
+        `${PATH} && node --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=/tmp/s1-test-report.tap --test`,
+      ],
     ],
   ])('%s', (_name, input, commands) => {
     expect(detectChecks(input).map((check) => check.command)).toEqual(commands);
+  });
+
+  it('says where each check came from and why a script is run as written', () => {
+    const chained = detectChecks({
+      files: ['package.json'],
+      packageJson: { scripts: { test: 'npm run unit && npm run lint', unit: 'mocha', lint: 'eslint .' } },
+    });
+    expect(chained.map(({ name, kind, source, runner }) => ({ name, kind, source, runner }))).toEqual([
+      {
+        name: 'test',
+        kind: 'test',
+        source: 'package.json scripts.test → scripts.unit (mocha)',
+        runner: 'mocha',
+      },
+      {
+        name: 'test-script',
+        kind: 'script',
+        source: 'package.json scripts.test, judged by its exit code',
+        runner: undefined,
+      },
+      { name: 'lint', kind: 'lint', source: 'package.json scripts.lint', runner: undefined },
+    ]);
+    const [unknown] = detectChecks({
+      files: ['package.json'],
+      packageJson: { scripts: { test: 'make test' } },
+    });
+    expect(unknown).toMatchObject({ command: 'npm test', note: 'no known test runner in scripts.test' });
   });
 });

@@ -1,8 +1,10 @@
 import type { CheckOutcome } from './check-outcome.ts';
 import { checkPassed } from './check-outcome.ts';
+import { checkLabel } from './checks.ts';
 import { diffDiagnostics } from './diagnostics.ts';
 import { selectFailToPass } from './fail-to-pass.ts';
 import { gradeRun } from './grade.ts';
+import type { TestCase, TestRun } from './test-results.ts';
 
 /** What the soft-signal analysis found in the diff; `blocking` ones stop delivery unless explained. */
 export interface GateSignal {
@@ -31,20 +33,40 @@ export interface GateVerdict {
   /** Why it did not pass, one line each. */
   problems: string[];
   warnings: string[];
+  /**
+   * Where per-test results could not be read (no report, zero tests where the runner ran some): the
+   * check was judged by its exit code instead, and every failing test was blamed on the change.
+   */
+  detectionErrors: string[];
   failToPass: string[];
   passToPass: number;
   /** What the coder reads when the gate fails: the problems with failing names and output tails. */
   feedback: string;
 }
 
+/** One check's part of the verdict. */
+interface CheckJudgement {
+  problems: string[];
+  warnings: string[];
+  detectionErrors: string[];
+  failToPass: string[];
+  passToPass: number;
+  /** Failing tests with their messages, for the coder. */
+  failures: TestCase[];
+}
+
 /**
  * The verification gate, as a pure function: deliver only when the repository's checks show the
- * change works against the baseline (SWE-bench grading where test output parses, exit codes where it
- * does not), no test was deleted, skipped or weakened without explanation, and nothing got worse.
+ * change works against the baseline (SWE-bench grading where per-test results were read on both
+ * sides, exit codes where they were not), no test was deleted, skipped or weakened without
+ * explanation, and nothing got worse. Unknown is never "no tests": a check that passed on the base
+ * commit and fails now always blocks, and a test that fails now and was not seen failing on the base
+ * commit is blamed on the change.
  */
 export function decideGate(input: GateInput): GateVerdict {
   const problems: string[] = [];
   const warnings: string[] = [];
+  const detectionErrors: string[] = [];
   const details: string[] = [];
   let failToPass: string[] = [];
   let passToPass = 0;
@@ -53,42 +75,13 @@ export function decideGate(input: GateInput): GateVerdict {
     warnings.push('no checks found: nothing but the reviewer vouches for this change');
   for (const after of input.after) {
     const baseline = input.baseline.find((outcome) => outcome.check.name === after.check.name);
-    const name = `${after.check.name} (${after.check.command})`;
-    const failedBefore = problems.length;
-    if (after.tests?.parsed && baseline?.tests?.parsed) {
-      const wanted = selectFailToPass(input.task, baseline.tests);
-      const grade = gradeRun({ baseline: baseline.tests, after: after.tests, failToPass: wanted });
-      failToPass = [...failToPass, ...grade.failToPass.map((test) => test.id)];
-      passToPass += grade.passToPass.length;
-      if (grade.stillFailing.length > 0) problems.push(`${name}: still failing: ${list(grade.stillFailing)}`);
-      if (grade.brokeTests.length > 0)
-        problems.push(`${name}: broke tests that passed before: ${list(grade.brokeTests)}`);
-      if (
-        after.tests.summary.failed > 0 &&
-        grade.stillFailing.length === 0 &&
-        grade.brokeTests.length === 0
-      ) {
-        warnings.push(
-          `${name}: ${after.tests.summary.failed} tests failed before and still fail (not blamed on this change)`,
-        );
-      }
-    } else if (after.check.kind === 'test' || !after.diagnostics || !baseline?.diagnostics) {
-      // Output we cannot parse: judge by exit codes, never letting a passing check start failing.
-      if (!checkPassed(after) && (!baseline || checkPassed(baseline))) {
-        problems.push(`${name}: ${describeExit(after)}, and it passed on the base commit`);
-      } else if (!checkPassed(after) && after.check.kind === 'test' && /\b(fail|test)/i.test(input.task)) {
-        problems.push(`${name}: ${describeExit(after)}; the task is about making tests pass`);
-      } else if (!checkPassed(after)) {
-        warnings.push(`${name}: ${describeExit(after)}, as on the base commit`);
-      }
-    } else {
-      const fresh = diffDiagnostics(baseline.diagnostics, after.diagnostics, input.touchedFiles);
-      if (fresh.length > 0) {
-        const shown = fresh.slice(0, 10).map((d) => `${d.file}:${d.line ?? '?'} ${d.message}`);
-        problems.push(`${name}: ${fresh.length} new diagnostics in changed files: ${shown.join('; ')}`);
-      }
-    }
-    if (problems.length > failedBefore) details.push(`## ${name}\n\n\`\`\`\n${after.outputTail}\n\`\`\``);
+    const judged = judgeCheck(input, baseline, after);
+    problems.push(...judged.problems);
+    warnings.push(...judged.warnings);
+    detectionErrors.push(...judged.detectionErrors);
+    failToPass = [...failToPass, ...judged.failToPass];
+    passToPass += judged.passToPass;
+    if (judged.problems.length > 0) details.push(failureDetails(after, judged.failures));
   }
 
   for (const signal of input.signals) {
@@ -117,11 +110,148 @@ export function decideGate(input: GateInput): GateVerdict {
     passed: problems.length === 0,
     problems,
     warnings,
+    detectionErrors,
     failToPass: unique(failToPass),
     passToPass,
     feedback,
   };
 }
+
+function judgeCheck(
+  input: GateInput,
+  baseline: CheckOutcome | undefined,
+  after: CheckOutcome,
+): CheckJudgement {
+  const name = `${after.check.name} (${checkLabel(after.check)})`;
+  const judged: CheckJudgement = {
+    problems: [],
+    warnings: [],
+    detectionErrors: [],
+    failToPass: [],
+    passToPass: 0,
+    failures: failingTests(after),
+  };
+  const regressed = baseline !== undefined && checkPassed(baseline) && !checkPassed(after);
+  const before = readableTests(baseline);
+  const now = readableTests(after);
+
+  if (before && now) {
+    const wanted = selectFailToPass(input.task, before);
+    const grade = gradeRun({ baseline: before, after: now, failToPass: wanted });
+    judged.failToPass = grade.failToPass.map((test) => test.id);
+    judged.passToPass = grade.passToPass.length;
+    const failedBefore = new Set(
+      before.tests.filter((test) => test.status === 'failed').map((test) => test.id),
+    );
+    const broke = new Set([...grade.brokeTests, ...grade.stillFailing]);
+    const newlyFailing = now.tests
+      .filter((test) => test.status === 'failed' && !failedBefore.has(test.id) && !broke.has(test.id))
+      .map((test) => test.id);
+    if (grade.stillFailing.length > 0)
+      judged.problems.push(`${name}: still failing: ${list(grade.stillFailing)}`);
+    if (grade.brokeTests.length > 0)
+      judged.problems.push(`${name}: broke tests that passed before: ${list(grade.brokeTests)}`);
+    if (newlyFailing.length > 0)
+      judged.problems.push(`${name}: tests fail that did not fail on the base commit: ${list(newlyFailing)}`);
+    if (judged.problems.length === 0 && regressed)
+      judged.problems.push(`${name}: ${describeExit(after)}, and it passed on the base commit`);
+    const stillFailed = now.summary.failed;
+    if (judged.problems.length === 0 && stillFailed > 0) {
+      judged.warnings.push(
+        `${name}: ${stillFailed} tests failed before and still fail (not blamed on this change): ${list(
+          now.tests.filter((test) => test.status === 'failed').map((test) => test.id),
+        )}`,
+      );
+    }
+    return judged;
+  }
+
+  if (
+    after.check.kind === 'test' ||
+    after.check.kind === 'script' ||
+    !after.diagnostics ||
+    !baseline?.diagnostics
+  ) {
+    const unreadable = after.check.kind === 'test' ? unreadableBaseline(name, baseline, now) : null;
+    if (unreadable) judged.detectionErrors.push(unreadable);
+    if (before && !now) {
+      judged.problems.push(
+        `${name}: per-test results could not be read with the change (${testsUnknown(after)}), and they could on the base commit`,
+      );
+    }
+    // A test failing now was not seen failing on the base commit: blamed on the change.
+    const failing = now?.tests.filter((test) => test.status === 'failed').map((test) => test.id) ?? [];
+    if (failing.length > 0)
+      judged.problems.push(
+        `${name}: tests fail that were not seen failing on the base commit: ${list(failing)}`,
+      );
+    if (regressed) {
+      judged.problems.push(`${name}: ${describeExit(after)}, and it passed on the base commit`);
+    } else if (!checkPassed(after) && judged.problems.length === 0) {
+      if (
+        after.check.kind !== 'typecheck' &&
+        after.check.kind !== 'lint' &&
+        /\b(fail|test)/i.test(input.task)
+      )
+        judged.problems.push(`${name}: ${describeExit(after)}; the task is about making tests pass`);
+      else judged.warnings.push(`${name}: ${describeExit(after)}, as on the base commit`);
+    }
+    return judged;
+  }
+
+  const fresh = diffDiagnostics(baseline.diagnostics, after.diagnostics, input.touchedFiles);
+  if (fresh.length > 0) {
+    const shown = fresh.slice(0, 10).map((d) => `${d.file}:${d.line ?? '?'} ${d.message}`);
+    judged.problems.push(`${name}: ${fresh.length} new diagnostics in changed files: ${shown.join('; ')}`);
+  }
+  return judged;
+}
+
+/** Per-test results the gate can grade by: read, and at least one test in them. Zero tests says nothing. */
+function readableTests(outcome: CheckOutcome | undefined): TestRun | null {
+  const tests = outcome?.tests;
+  return tests?.parsed && tests.tests.length > 0 ? tests : null;
+}
+
+/** Why a check's per-test results are unknown, for people. */
+function testsUnknown(outcome: CheckOutcome | undefined): string {
+  if (!outcome) return 'it did not run';
+  if (outcome.testsUnreadable) return outcome.testsUnreadable;
+  if (outcome.tests?.parsed) return `the ${outcome.tests.runner} results list no tests`;
+  return 'no test runner output was recognised';
+}
+
+/**
+ * A detection error: the base commit's per-test results are unknown while the change's run reported
+ * tests (the runner clearly ran some), or a report drydock asked the runner for was not there.
+ */
+function unreadableBaseline(
+  name: string,
+  baseline: CheckOutcome | undefined,
+  now: TestRun | null,
+): string | null {
+  if (readableTests(baseline)) return null;
+  if (!now && !baseline?.testsUnreadable) return null;
+  const ran = now ? `, while the run with the change reported ${now.tests.length} tests` : '';
+  return `${name}: per-test results of the base commit could not be read (${testsUnknown(baseline)})${ran}; judged by exit code, and every failing test is blamed on the change`;
+}
+
+function failingTests(outcome: CheckOutcome): TestCase[] {
+  return outcome.tests?.tests.filter((test) => test.status === 'failed') ?? [];
+}
+
+/** What the coder reads about one failing check: failing tests with their messages, and the output's end. */
+function failureDetails(outcome: CheckOutcome, failures: readonly TestCase[]): string {
+  const name = `${outcome.check.name} (${checkLabel(outcome.check)})`;
+  const tests = failures
+    .slice(0, MAX_FAILURES_SHOWN)
+    .map((test) => `### ${test.id}\n\n\`\`\`\n${test.message ?? '(no message)'}\n\`\`\``);
+  return [`## ${name}`, ...tests, `Last lines of its output:\n\n\`\`\`\n${outcome.outputTail}\n\`\`\``].join(
+    '\n\n',
+  );
+}
+
+const MAX_FAILURES_SHOWN = 5;
 
 function describeExit(outcome: CheckOutcome): string {
   return outcome.timedOut ? 'timed out' : `exited with ${outcome.exitCode}`;

@@ -40,6 +40,7 @@ export type TimelineItem =
       passed: boolean;
       problems: string[];
       warnings: string[];
+      detectionErrors: string[];
       failToPass: string[];
       passToPass: number;
     })
@@ -171,6 +172,7 @@ function toItem(event: StreamEvent): TimelineItem | null {
         passed: bool(d.passed),
         problems: strings(d.problems),
         warnings: strings(d.warnings),
+        detectionErrors: strings(d.detectionErrors),
         failToPass: strings(d.failToPass),
         passToPass: num(d.passToPass),
       };

@@ -5,9 +5,14 @@ import { capMessage, joinId, type TestCase, type TestStatus } from '../test-resu
  * A small tolerant scanner, not an XML parser: it reads testsuite, testcase, failure, error and
  * skipped elements and ignores everything else, including text around the document. The id is the
  * testcase's classname (else the enclosing testsuite's name) and its name, so vitest's report gives the
- * same ids as its verbose reporter.
+ * same ids as its verbose reporter. With `ids: 'suites'` the id is the path of enclosing testsuites and
+ * the name instead: node:test's reporter nests a testsuite per describe and sets every classname to
+ * "test" (and names no file, so tests with the same suites and name in two files share an id).
  */
-export function parseJunit(output: string): TestCase[] | null {
+export function parseJunit(
+  output: string,
+  options: { ids?: 'classname' | 'suites' } = {},
+): TestCase[] | null {
   if (!/<testcase[\s>/]/.test(output)) return null;
   const cases: TestCase[] = [];
   const suites: string[] = [];
@@ -25,7 +30,10 @@ export function parseJunit(output: string): TestCase[] | null {
     } else if (tag === 'testcase' && !closing) {
       const seconds = Number(attributes.time);
       const test: TestCase = {
-        id: joinId([attributes.classname || suites.at(-1) || '', attributes.name ?? '']),
+        id:
+          options.ids === 'suites'
+            ? joinId([...suites, attributes.name ?? ''])
+            : joinId([attributes.classname || suites.at(-1) || '', attributes.name ?? '']),
         status: 'passed',
         ...(attributes.time !== undefined && Number.isFinite(seconds)
           ? { durationMs: Math.round(seconds * 1_000_000) / 1000 }

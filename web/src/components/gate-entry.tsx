@@ -23,6 +23,13 @@ export function GateEntry({ item }: { item: GateItem }) {
           ))}
         </ul>
       )}
+      {item.detectionErrors.length > 0 && (
+        <ul className="bullets warn-text">
+          {item.detectionErrors.map((e) => (
+            <li key={e}>could not read test results: {e}</li>
+          ))}
+        </ul>
+      )}
       {item.warnings.length > 0 && (
         <ul className="bullets warn-text">
           {item.warnings.map((w) => (

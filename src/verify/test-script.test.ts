@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { findRunnerCall, shellWord } from './test-script.ts';
+
+describe('findRunnerCall', () => {
+  it.each<[string, Record<string, string>, object]>([
+    ['a plain runner', { test: 'jest' }, { runner: 'jest', words: ['jest'], before: [], chained: false }],
+    [
+      'a runner chained before lint',
+      { test: 'jest && npm run lint', lint: 'eslint .' },
+      { runner: 'jest', words: ['jest'], before: [], chained: true },
+    ],
+    [
+      'a build step before the runner runs before it',
+      { test: 'tsc -p . && node --test dist/', pretest: 'npm run clean', clean: 'rm -rf dist' },
+      {
+        runner: 'node-test',
+        words: ['node', '--test', 'dist/'],
+        before: ['npm run pretest', 'tsc -p .'],
+        chained: false,
+      },
+    ],
+    [
+      'through npm run into another script, keeping env assignments and wrappers',
+      {
+        test: 'npm run test:unit',
+        'test:unit': 'NODE_ENV=test cross-env TZ=UTC c8 --reporter=lcov mocha "test/**/*.js"',
+      },
+      {
+        runner: 'mocha',
+        words: ['NODE_ENV=test', 'cross-env', 'TZ=UTC', 'c8', '--reporter=lcov', 'mocha', "'test/**/*.js'"],
+        via: 'scripts.test → scripts.test:unit',
+        chained: false,
+      },
+    ],
+    [
+      'pnpm and yarn script calls are followed too',
+      { test: 'pnpm unit', unit: 'yarn run spec', spec: 'vitest run' },
+      { runner: 'vitest', words: ['vitest', 'run'], via: 'scripts.test → scripts.unit → scripts.spec' },
+    ],
+    [
+      'a posttest script makes the script more than the runner',
+      { test: 'ava', posttest: 'npm run lint' },
+      { runner: 'ava', chained: true },
+    ],
+    [
+      'a runner piped into a formatter is taken without it',
+      { test: 'tape test/*.js | tap-spec' },
+      { runner: 'tape', words: ['tape', 'test/*.js'], chained: true },
+    ],
+    ['playwright test', { test: 'playwright test --project=chromium' }, { runner: 'playwright' }],
+    ['node-tap', { test: 'tap --allow-incomplete-coverage' }, { runner: 'tap' }],
+    ['no runner', { test: 'make check' }, { runner: null, reason: 'no known test runner in scripts.test' }],
+    [
+      'variables are not rebuilt',
+      { test: 'jest $JEST_FLAGS' },
+      { runner: null, reason: 'scripts.test is more than a chain of simple commands: jest $JEST_FLAGS' },
+    ],
+    [
+      '|| is not a chain we take apart',
+      { test: 'jest || true' },
+      { runner: null, reason: 'scripts.test is more than a chain of simple commands: jest || true' },
+    ],
+    [
+      'a workspace-wide run is not the root script',
+      { test: 'pnpm -r test' },
+      { runner: null, reason: 'no known test runner in scripts.test' },
+    ],
+    ['a script calling itself ends', { test: 'npm run again', again: 'npm test' }, { runner: null }],
+  ])('%s', (_name, scripts, expected) => {
+    expect(findRunnerCall(scripts)).toMatchObject(expected);
+  });
+
+  it.each(['a b', "it's", 'X=1 2', '--flag=ok', 'test/**/*.js', '$HOME', 'a"b\\c', ''])(
+    'quotes %j so that bash reads it back as written',
+    (word) => {
+      const read = execFileSync('bash', ['-c', `printf '%s' ${shellWord(word)}`], {
+        encoding: 'utf8',
+        cwd: '/',
+      });
+      expect(read).toBe(word);
+    },
+  );
+});

@@ -1,0 +1,212 @@
+import { parse } from 'shell-quote';
+
+/** The JavaScript test runners whose machine-readable reports drydock reads. */
+export const TEST_RUNNERS = [
+  'vitest',
+  'jest',
+  'mocha',
+  'node-test',
+  'ava',
+  'tap',
+  'tape',
+  'playwright',
+] as const;
+export type TestRunner = (typeof TEST_RUNNERS)[number];
+
+/** The runner a repository's test script calls, found by following the script through `npm run`. */
+export interface RunnerCall {
+  runner: TestRunner;
+  /**
+   * The runner's command as the script wrote it, one shell word per element (env assignments, wrappers,
+   * args), quoted as the shell needs: joined with spaces, it runs as the script ran it.
+   */
+  words: string[];
+  /** Commands the scripts run before it, in order (a build step, a `pretest` script). */
+  before: string[];
+  /** For people: the scripts followed ("scripts.test → scripts.test:unit"). */
+  via: string;
+  /**
+   * The script does more after this call (a lint step, a posttest script, a formatter it pipes to):
+   * running the call alone does not stand for the whole script.
+   */
+  chained: boolean;
+}
+
+/** Why no runner call could be taken out of the script: it is shown to people as is. */
+export interface NoRunnerCall {
+  runner: null;
+  reason: string;
+}
+
+type Token = ReturnType<typeof parse>[number];
+/** One command of a chain. `piped`: its output went through a pipe (`tape | tap-spec`), which we drop. */
+type Segment = { words: string[]; piped: boolean; unsupported: boolean };
+
+/** Operators that join commands the way a script chains steps. */
+const CHAIN = new Set(['&&', ';']);
+/** Programs that run the command after their own options and NAME=value pairs. */
+const WRAPPERS = new Set([
+  'cross-env',
+  'cross-env-shell',
+  'dotenv',
+  'env',
+  'c8',
+  'nyc',
+  'npx',
+  'time',
+  'nice',
+]);
+const MAX_DEPTH = 5;
+/** Flags of `npm run` that change nothing about what runs. */
+const QUIET = new Set(['-s', '--silent', '--if-present']);
+
+/**
+ * The test runner behind `scripts[name]`, following `npm run x` / `npm test` / `pnpm x` / `yarn x`
+ * into other scripts. Only chains (`a && b`, `a; b`) of simple commands are taken apart; a runner
+ * piped into a formatter (`tape test/*.js | tap-spec`) is taken without the formatter. Anything else
+ * before the runner (`||`, redirections, variables, subshells) gives a reason instead: the script is
+ * then run as written and judged by its exit code. Pure.
+ */
+export function findRunnerCall(
+  scripts: Readonly<Record<string, string>>,
+  name = 'test',
+): RunnerCall | NoRunnerCall {
+  const found = follow(scripts, name, 0);
+  if ('reason' in found) return { runner: null, reason: found.reason };
+  return found.call ?? { runner: null, reason: `no known test runner in scripts.${name}` };
+}
+
+type Followed = { call: RunnerCall | null } | { reason: string };
+
+function follow(scripts: Readonly<Record<string, string>>, name: string, depth: number): Followed {
+  const script = scripts[name];
+  if (script === undefined) return { reason: `scripts.${name} is not defined` };
+  if (depth > MAX_DEPTH) return { reason: `scripts.${name}: scripts call each other too deeply` };
+  const segments = splitChain(script);
+  const unsupported = { reason: `scripts.${name} is more than a chain of simple commands: ${script}` };
+  if (segments === null) return unsupported;
+  const before = scripts[`pre${name}`] !== undefined ? [`npm run pre${name}`] : [];
+  const post = scripts[`post${name}`] !== undefined;
+  for (const [index, segment] of segments.entries()) {
+    if (segment.unsupported) return unsupported;
+    // Does the script do more after this call: commands after it, a post script, a formatter it pipes to.
+    const more = index < segments.length - 1 || post || segment.piped;
+    const runner = runnerOf(segment.words);
+    if (runner)
+      return { call: { runner, words: segment.words, before, via: `scripts.${name}`, chained: more } };
+    const inner = scriptCalled(segment.words, scripts);
+    if (inner !== null) {
+      const followed = follow(scripts, inner, depth + 1);
+      if ('reason' in followed || followed.call) {
+        if ('reason' in followed || !followed.call) return followed;
+        const call = followed.call;
+        return {
+          call: {
+            ...call,
+            before: [...before, ...call.before],
+            via: `scripts.${name} → ${call.via}`,
+            chained: call.chained || more,
+          },
+        };
+      }
+    }
+    if (segment.piped) return unsupported;
+    before.push(segment.words.join(' '));
+  }
+  return { call: null };
+}
+
+/** The script's commands as shell words, or null when the shell text does not parse. */
+function splitChain(script: string): Segment[] | null {
+  let tokens: Token[];
+  try {
+    // Variables are kept as operators, which makes their command unsupported: we cannot rebuild `$A/b`.
+    tokens = parse(script, (key) => ({ op: `$${key}` }) as unknown as string);
+  } catch {
+    return null;
+  }
+  const segments: Segment[] = [{ words: [], piped: false, unsupported: false }];
+  for (const token of tokens) {
+    const current = segments.at(-1)!;
+    if (typeof token === 'object' && 'comment' in token) break;
+    const op = typeof token === 'object' && 'op' in token ? token.op : null;
+    if (op !== null && CHAIN.has(op)) segments.push({ words: [], piped: false, unsupported: false });
+    else if (current.piped) continue;
+    else if (op === '|') current.piped = true;
+    // Unquoted, so the shell expands it: it stays unquoted.
+    else if (op === 'glob') current.words.push((token as { pattern: string }).pattern);
+    else if (typeof token === 'string') current.words.push(shellWord(token));
+    else current.unsupported = true;
+  }
+  return segments.filter((segment) => segment.words.length > 0 || segment.unsupported);
+}
+
+/** The runner a command runs, looking past NAME=value pairs and wrappers such as cross-env, c8 and npx. */
+export function runnerOf(words: readonly string[]): TestRunner | null {
+  const program = programIndex(words);
+  if (program < 0) return null;
+  const name = basename(words[program]!);
+  const next = words.slice(program + 1);
+  if (name === 'node' || name === 'nodejs') return next.includes('--test') ? 'node-test' : null;
+  if (name === 'playwright') return next[0] === 'test' ? 'playwright' : null;
+  if (name === 'vitest' || name === 'jest' || name === 'mocha' || name === 'ava' || name === 'tape')
+    return name;
+  if (name === 'tap') return 'tap';
+  return null;
+}
+
+/** Where the program that does the work sits in `words`: past assignments and wrapper programs. */
+export function programIndex(words: readonly string[]): number {
+  let index = 0;
+  while (index < words.length) {
+    const word = words[index]!;
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) index += 1;
+    else if (WRAPPERS.has(basename(word))) {
+      index += 1;
+      // The wrapper's own options (c8 --reporter=lcov, dotenv -e .env --, npx --no-install).
+      while (
+        index < words.length &&
+        (words[index]!.startsWith('-') || /^[A-Za-z_]\w*=/.test(words[index]!))
+      ) {
+        const option = words[index]!;
+        index += 1;
+        if (option === '--') break;
+        if (/^-(e|c|r)$|^--(reporter|require|exclude|include|temp-directory|report-dir)$/.test(option))
+          index += 1;
+      }
+    } else return index;
+  }
+  return -1;
+}
+
+/** The script `npm run x`, `npm test`, `pnpm [run] x` or `yarn [run] x` runs, when it is one of `scripts`. */
+function scriptCalled(words: readonly string[], scripts: Readonly<Record<string, string>>): string | null {
+  const [tool, ...rest] = words;
+  if (tool !== 'npm' && tool !== 'pnpm' && tool !== 'yarn' && tool !== 'bun') return null;
+  // Workspace-wide runs (`pnpm -r test`, `npm test --workspaces`) and extra arguments are not this script.
+  if (rest.some((word) => word.startsWith('-') && !QUIET.has(word))) return null;
+  const args = rest;
+  if (args.length === 0) return null;
+  const [first, second] = args;
+  if (first === 'test' || first === 't') return args.length === 1 ? 'test' : null;
+  if ((first === 'run' || first === 'run-script') && second !== undefined && args.length === 2)
+    return scripts[second] !== undefined ? second : null;
+  if (tool !== 'npm' && args.length === 1 && first !== undefined && scripts[first] !== undefined)
+    return first;
+  return null;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * A word as the shell reads it back to the same string: bare when nothing in it is special (glob
+ * characters are), else single-quoted. In NAME=value only the value is quoted, so it stays an assignment.
+ */
+export function shellWord(word: string): string {
+  const assignment = /^([A-Za-z_][A-Za-z0-9_]*=)(.*)$/s.exec(word);
+  if (assignment) return `${assignment[1]}${assignment[2] === '' ? "''" : shellWord(assignment[2]!)}`;
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
