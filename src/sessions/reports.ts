@@ -24,6 +24,7 @@ export function pullRequestDescription(input: ReportInput): string {
     `## Summary\n\n${input.summary}\n\nTask: ${session.task}`,
     `## Verification\n\n${checksTable(input.baseline, input.after)}${failToPassText(input.verdict)}`,
     `## Review\n\n${reviewText(input)}`,
+    detectionText(input.verdict),
     input.verdict && input.verdict.warnings.length > 0
       ? `## Warnings\n\n${input.verdict.warnings.map((warning) => `- ${warning}`).join('\n')}`
       : '',
@@ -44,6 +45,7 @@ export function bowOutReport(input: ReportInput & { reason: string }): string {
       ? `## What failed\n\n${input.verdict.problems.map((problem) => `- ${problem}`).join('\n')}`
       : '',
     input.after.length > 0 ? `## Checks\n\n${checksTable(input.baseline, input.after)}` : '',
+    detectionText(input.verdict),
     ...failing.map((outcome) => `### ${checkLabel(outcome.check)}\n\n\`\`\`\n${outcome.outputTail}\n\`\`\``),
     input.openFindings.length > 0
       ? `## Open review findings\n\n${input.openFindings.map((finding) => `- ${formatFinding(finding)}`).join('\n')}`
@@ -52,6 +54,16 @@ export function bowOutReport(input: ReportInput & { reason: string }): string {
   ]
     .filter((part) => part !== '')
     .join('\n\n');
+}
+
+/**
+ * Checks whose per-test results drydock could not read: judged by exit code instead, which a reader
+ * should know (and which usually means drydock's detection needs a config: docs/verification.md).
+ */
+function detectionText(verdict: GateVerdict | null): string {
+  const errors = verdict?.detectionErrors ?? [];
+  if (errors.length === 0) return '';
+  return `## Test results drydock could not read\n\n${errors.map((error) => `- ${error}`).join('\n')}\n\nSee what drydock detects and runs with \`drydock checks <repo>\`; set the command under \`checks:\` in .drydock/config.yaml.`;
 }
 
 function checksTable(baseline: readonly CheckOutcome[], after: readonly CheckOutcome[]): string {
@@ -72,7 +84,9 @@ function describe(outcome: CheckOutcome | undefined): string {
       : `failed (exit ${outcome.exitCode})`;
   const tests = outcome.tests?.parsed
     ? `: ${outcome.tests.summary.passed} passed, ${outcome.tests.summary.failed} failed, ${outcome.tests.summary.skipped} skipped`
-    : '';
+    : outcome.testsUnreadable
+      ? ': tests unknown'
+      : '';
   const diagnostics =
     outcome.diagnostics && outcome.diagnostics.length > 0
       ? `: ${outcome.diagnostics.length} diagnostics`

@@ -4,7 +4,8 @@ import { workspaceChange, workspaceDiff } from '../forge/local-delivery.ts';
 import { blockingFindings, formatFinding } from '../review/findings.ts';
 import { runReview } from '../review/run-review.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
-import { type Check, checkLabel, detectChecks } from '../verify/checks.ts';
+import { type Check, checkLabel } from '../verify/checks.ts';
+import { discoverChecks } from '../verify/discover-checks.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import { decideGate } from '../verify/gate.ts';
 import { runChecks } from '../verify/run-checks.ts';
@@ -28,7 +29,7 @@ export type GateStep =
 export async function runBaseline(run: SessionRun): Promise<SessionCheckpoint> {
   let { gate } = run.checkpoint;
   if (gate.checks === null) {
-    const checks = await discoverChecks(run);
+    const checks = await findChecks(run);
     gate = { ...gate, checks };
     run.checkpoint = { ...run.checkpoint, gate };
     await save(run, [
@@ -195,36 +196,12 @@ export async function reviewChange(run: SessionRun, maxRounds: number): Promise<
   };
 }
 
-async function discoverChecks(run: SessionRun): Promise<Check[]> {
-  const configured = run.environment?.plan.checks;
-  if (configured) {
-    return configured.map(({ name, command }) => ({
-      name,
-      kind: name,
-      command,
-      source: `.drydock/config.yaml checks.${name}`,
-    }));
-  }
-  // The real files: a check's command runs as the repository wrote it, secrets and all (the log redacts it).
-  const listed = await run.sandbox.exec(['git', '-c', 'safe.directory=*', 'ls-files', '-z'], {
-    timeoutMs: 30_000,
-  });
-  const files = listed.exitCode === 0 ? listed.output.split('\0').filter((file) => file !== '') : [];
-  let packageJson: { scripts?: Record<string, string> } | null = null;
-  if (files.includes('package.json')) {
-    try {
-      packageJson = JSON.parse((await run.sandbox.readFile('package.json')).toString('utf8'));
-    } catch {
-      packageJson = null;
-    }
-  }
-  const node = await run.sandbox.exec(['node', '--version'], { timeoutMs: 30_000 });
-  return detectChecks({
-    files,
-    packageJson,
-    ...(node.exitCode === 0 ? { nodeVersion: node.output.trim() } : {}),
+async function findChecks(run: SessionRun): Promise<Check[]> {
+  const found = await discoverChecks(run.sandbox, {
+    configured: run.environment?.plan.checks ?? null,
     reportPrefix: `/tmp/drydock-${run.recorder.session.id}-`,
   });
+  return found.checks;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { NO_SECRETS } from '../../environments/secret-vault.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
+import { showChecks } from './checks.ts';
 import { envBuild, envList, envRemove } from './env.ts';
 import { secretList, secretRemove, secretSet } from './secret.ts';
 
@@ -35,6 +36,26 @@ export function registerEnvironmentCommands(program: Command, embedded: () => Pr
     .argument('<id>', 'image id (from drydock env list)')
     .action(async (id: string) => {
       await envRemove(await embedded(), id, write);
+    });
+
+  program
+    .command('checks')
+    .description(
+      "Show what drydock detects and runs for a repository's checks (setup, runner, report) and the per-test result of a baseline run",
+    )
+    .argument('<repo>', 'path of a local git repository')
+    .option('--ref <ref>', 'branch, tag or commit to check', 'HEAD')
+    .option('--no-run', 'only detect: do not set up or run the checks')
+    .option('--all', 'list every test, not only the failing ones')
+    .action(async (repo: string, options: { ref: string; run: boolean; all?: boolean }) => {
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      await showChecks(
+        await embedded(),
+        repo,
+        { ref: options.ref, run: options.run, all: options.all ?? false, signal: controller.signal },
+        write,
+      );
     });
 
   const secret = program
