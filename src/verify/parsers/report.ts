@@ -5,13 +5,14 @@ import { parseJunit } from './junit.ts';
 import { parseMochaJson } from './mocha-json.ts';
 import { parsePlaywrightJson } from './playwright-json.ts';
 import { parseTap } from './tap.ts';
+import { parseTape } from './tape.ts';
 
 const PARSERS: Record<ReportFormat, (text: string, runner: string) => TestCase[] | null> = {
   'jest-json': parseJestJson,
   'mocha-json': parseMochaJson,
   'playwright-json': parsePlaywrightJson,
   junit: (text, runner) => parseJunit(text, runner === 'node-test' ? { ids: 'suites' } : {}),
-  tap: parseTap,
+  tap: (text, runner) => (runner === 'tape' ? parseTape(text) : parseTap(text)),
 };
 
 /**

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ReportFormat } from '../test-reporters.ts';
+import type { TestStatus } from '../test-results.ts';
+import { parseReport } from './report.ts';
+
+// Real reports from the runner fixture projects (test/fixtures/runners), captured at baseline in
+// /tmp/runners/<runner>: `mean > of several numbers` fails, `median > of strings` is skipped.
+const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
+
+type Expected = Record<string, TestStatus>;
+const withFile = (mean: string, median: string, join = ' > '): Expected => ({
+  [`${mean}${join}of several numbers`]: 'failed',
+  [`${mean}${join}of an empty list is NaN`]: 'passed',
+  [`${median}${join}of an odd count`]: 'passed',
+  [`${median}${join}of an even count`]: 'passed',
+  [`${median}${join}of strings`]: 'skipped',
+});
+const BY_SUITE = withFile('mean', 'median');
+
+describe('parseReport on real reports', () => {
+  it.each<[string, ReportFormat, string, Expected]>([
+    [
+      'jest-report.json',
+      'jest-json',
+      'jest',
+      withFile('test/mean.test.js > mean', 'test/median.test.js > median'),
+    ],
+    [
+      'vitest-report.json',
+      'jest-json',
+      'vitest',
+      withFile('test/mean.test.js > mean', 'test/median.test.js > median'),
+    ],
+    [
+      'mocha-report.json',
+      'mocha-json',
+      'mocha',
+      withFile('test/mean.test.js > mean', 'test/median.test.js > median', ' '),
+    ],
+    ['node20-junit.xml', 'junit', 'node-test', BY_SUITE],
+    ['node22-junit.xml', 'junit', 'node-test', BY_SUITE],
+    ['node20-report.tap', 'tap', 'node-test', BY_SUITE],
+    ['node22-report.tap', 'tap', 'node-test', BY_SUITE],
+    ['ava-tap.txt', 'tap', 'ava', withFile('mean', 'median', ' › ')],
+    [
+      // Assertions are the leaves; "# time=…" (different every run) is not part of an id.
+      'node-tap-tap.txt',
+      'tap',
+      'tap',
+      {
+        'test/mean.test.js > mean > of several numbers > should be equal': 'failed',
+        'test/mean.test.js > mean > of an empty list is NaN > should be equal': 'passed',
+        'test/median.test.js > median > of an odd count > should be equal': 'passed',
+        'test/median.test.js > median > of an even count > should be equal': 'passed',
+        'test/median.test.js > median > of strings': 'skipped',
+      },
+    ],
+    [
+      // tape's tests are comments over assertions that share names ("should be strictly equal").
+      'tape.txt',
+      'tap',
+      'tape',
+      {
+        'of several numbers': 'failed',
+        'of an empty list is NaN': 'passed',
+        'of an odd count': 'passed',
+        'of an even count': 'passed',
+        'of strings': 'skipped',
+      },
+    ],
+    [
+      'playwright-report.json',
+      'playwright-json',
+      'playwright',
+      withFile('mean.test.js > mean', 'median.test.js > median'),
+    ],
+  ])('%s: every test with its status, failures with their message', (file, format, runner, expected) => {
+    const root = `/tmp/runners/${file.startsWith('node-tap') ? 'tap' : runner}`;
+    const run = parseReport(format, fixture(file), runner, root);
+    expect(run?.parsed).toBe(true);
+    expect(Object.fromEntries(run!.tests.map((test) => [test.id, test.status]))).toEqual(expected);
+    const failed = run!.tests.find((test) => test.status === 'failed');
+    expect(failed?.message).toMatch(/3\.33|equal|Expected|expected/);
+  });
+
+  it.each<[string, ReportFormat, string]>([
+    ['jest-report-fixed.json', 'jest-json', 'jest'],
+    ['vitest-report-fixed.json', 'jest-json', 'vitest'],
+    ['mocha-report-fixed.json', 'mocha-json', 'mocha'],
+  ])('%s: after the fix every test passes but the skipped one', (file, format, runner) => {
+    const run = parseReport(format, fixture(file), runner, `/tmp/runners/${runner}`);
+    expect(run?.summary).toEqual({ passed: 4, failed: 0, skipped: 1 });
+  });
+
+  it.each<[ReportFormat, string]>([
+    ['jest-json', '{"not":"a report"}'],
+    ['mocha-json', 'npm ERR! missing script'],
+    ['playwright-json', '{"suites": 3}'],
+    ['junit', 'plain text, no testcase'],
+    ['tap', 'no tap here'],
+  ])('a %s report that is not one reads as unknown, not as zero tests', (format, text) => {
+    expect(parseReport(format, text, 'x', '/w')).toBeNull();
+  });
+});
