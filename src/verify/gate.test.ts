@@ -135,6 +135,12 @@ describe('decideGate', () => {
       ],
       ['lint (npm run lint): 1 new diagnostics in changed files: src/stats.js:3 no-unused-vars'],
     ],
+    [
+      'lint passed and fails now without a diagnostic drydock can read',
+      [{ ...outcome(LINT, 0), diagnostics: [] }],
+      [{ ...outcome(LINT, 1), diagnostics: [] }],
+      ['lint (npm run lint): exited with 1, and it passed on the base commit'],
+    ],
   ])('%s', (_name, baseline, after, problems) => {
     expect(gate(baseline, after).problems).toEqual(problems);
   });

@@ -203,6 +203,8 @@ function judgeCheck(
   if (fresh.length > 0) {
     const shown = fresh.slice(0, 10).map((d) => `${d.file}:${d.line ?? '?'} ${d.message}`);
     judged.problems.push(`${name}: ${fresh.length} new diagnostics in changed files: ${shown.join('; ')}`);
+  } else if (regressed) {
+    judged.problems.push(`${name}: ${describeExit(after)}, and it passed on the base commit`);
   }
   return judged;
 }
