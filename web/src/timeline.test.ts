@@ -81,6 +81,7 @@ describe('buildTimeline', () => {
         passed: false,
         problems: ['test failed'],
         warnings: [],
+        detectionErrors: ['test (jest): per-test results of the base commit could not be read'],
         failToPass: ['a'],
         passToPass: 3,
       }),
@@ -96,7 +97,13 @@ describe('buildTimeline', () => {
       ev({ type: 'agent.stopped', step: 4, outcome: 'finished', detail: 'done', role: 'reviewer' }),
     ]);
     expect(items).toMatchObject([
-      { kind: 'gate', passed: false, problems: ['test failed'], passToPass: 3 },
+      {
+        kind: 'gate',
+        passed: false,
+        problems: ['test failed'],
+        detectionErrors: ['test (jest): per-test results of the base commit could not be read'],
+        passToPass: 3,
+      },
       { kind: 'review', approved: false, findings: [{ severity: 'major' }] },
       { kind: 'network', host: 'evil.example', port: 443 },
       { kind: 'error', code: 'internal' },

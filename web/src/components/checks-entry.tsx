@@ -12,6 +12,8 @@ function outcome(check: CheckSummary): { ok: boolean; text: string } {
     return { ok, text: `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}` };
   }
   if (check.diagnostics !== null) return { ok, text: `${check.diagnostics} diagnostics` };
+  if (check.testsUnreadable)
+    return { ok, text: `exit ${check.exitCode ?? '?'}, tests unknown: ${check.testsUnreadable}` };
   return { ok, text: `exit ${check.exitCode ?? '?'}` };
 }
 
