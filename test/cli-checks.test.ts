@@ -57,15 +57,24 @@ describe('drydock checks', () => {
     expect(stdout).toMatch(/lint: exit 0 in .*; 0 diagnostics/);
   });
 
-  it('--no-run shows a chained script as two checks, and says why a script is run as written', {
+  it('--no-run shows the steps of a chained script apart, and says why a script is run as written', {
     timeout: 60_000,
   }, async () => {
-    const jest = cli(['checks', await repository('jest'), '--no-run']);
-    expect(jest.code).toBe(0);
-    expect(jest.stdout).toContain('test: jest\n    from package.json scripts.test (jest), runner jest');
-    expect(jest.stdout).toContain(
-      'test-script: npm test\n    from package.json scripts.test, judged by its exit code',
+    const chained = await repository('jest', 'chained');
+    await writeFile(
+      join(chained, 'package.json'),
+      JSON.stringify({ scripts: { test: 'jest --ci && node scripts/lint.js', posttest: 'npm audit' } }),
     );
+    execFileSync('git', ['-c', 'user.name=D', '-c', 'user.email=d@x', 'commit', '-qam', 'chain'], {
+      cwd: chained,
+    });
+    const jest = cli(['checks', chained, '--no-run']);
+    expect(jest.code).toBe(0);
+    expect(jest.stdout).toContain('test: jest --ci\n    from package.json scripts.test (jest), runner jest');
+    expect(jest.stdout).toContain(
+      'test-step-1: node scripts/lint.js\n    from package.json scripts.test, after the tests; judged by its exit code',
+    );
+    expect(jest.stdout).toContain('test-step-2: npm run posttest\n');
     expect(jest.stdout).not.toContain('baseline');
 
     const odd = await repository('node-test', 'odd');

@@ -177,23 +177,20 @@ describe('the gate on real test runners', () => {
     });
     expect(session.state).toBe('bowed_out');
     const detected = log.find((data) => data.type === 'checks.detected');
+    // The script's lint step is the lint check: run once, on its own, so jest failing before it hides nothing.
     expect(
       detected?.type === 'checks.detected' && detected.checks.map((check) => [check.name, check.command]),
     ).toEqual([
       [
         'test',
-        'export PATH="$PWD/node_modules/.bin:$PATH" && jest --json --outputFile=/tmp/drydock-' +
-          session.id +
-          '-test-report.json',
+        `export PATH="$PWD/node_modules/.bin:$PATH" && jest --json --outputFile=/tmp/drydock-${session.id}-test-report.json`,
       ],
-      ['test-script', 'npm test'],
       ['lint', 'npm run lint'],
     ]);
     const [verdict] = verdicts(log);
-    // The tests pass; the script (jest, then lint) and the lint check do not.
+    // The tests pass; the lint step does not, where it passed on the base commit.
     expect(verdict?.problems).toEqual([
-      expect.stringMatching(/^test-script \(npm test\): exited with 1; the task is about making tests pass/),
-      expect.stringMatching(/^lint \(npm run lint\): exited with 1, and it passed on the base commit/),
+      'lint (npm run lint): exited with 1, and it passed on the base commit',
     ]);
   }, 240_000);
 });

@@ -7,7 +7,7 @@ import { findRunnerCall } from './test-script.ts';
  * repository's whole test script, when it does more than run the tests) by its exit code.
  */
 export interface Check {
-  /** Short, stable name ("test", "test-script", "typecheck", "lint"). */
+  /** Short, stable name ("test", "test-step-1", "test-script", "typecheck", "lint"). */
   name: string;
   kind: 'test' | 'script' | 'typecheck' | 'lint';
   command: string;
@@ -52,6 +52,9 @@ const REPORT_EXTENSIONS: Record<ReportSpec['format'], string> = {
 
 const NPM_DEFAULT_TEST = /no test specified/;
 
+/** The name of the check that runs the whole test script, when its steps could not be run one by one. */
+export const WHOLE_TEST_SCRIPT = 'test-script';
+
 /**
  * The checks a repository defines, discovered from its files when it has no drydock config: npm
  * scripts (test, typecheck, lint), pytest, go test and cargo test. Pure.
@@ -74,6 +77,11 @@ export function detectChecks(input: DetectionInput): Check[] {
   }
   if (scripts.lint)
     checks.push({ name: 'lint', kind: 'lint', command: 'npm run lint', source: 'package.json scripts.lint' });
+  // A step of the test script that is a check already (`jest && npm run lint`) runs once, as that check.
+  const runsAlready = (check: Check) =>
+    check.kind === 'script' &&
+    checks.some((other) => other.kind !== 'script' && other.command === check.command);
+  checks.splice(0, checks.length, ...checks.filter((check) => !runsAlready(check)));
   const pythonTests =
     has('pytest.ini') ||
     has('conftest.py') ||
@@ -97,9 +105,11 @@ export function detectChecks(input: DetectionInput): Check[] {
 
 /**
  * The checks behind `npm test`. When the script's test runner is one drydock knows, the runner itself
- * with its machine-readable reporter writing to a file (per-test results from structured data), and,
- * when the script does more than run it (a lint step after it), the whole script too, judged by its
- * exit code. Otherwise the script as written: flags are never appended to `npm test`, where they may
+ * with its machine-readable reporter writing to a file (per-test results from structured data), after
+ * the commands the script runs before it; then each command the script runs after it (a lint step, a
+ * posttest script), judged by its exit code. Run on its own, a step's result never hides behind a
+ * test that failed before it (`jest && eslint .` on a commit with a failing test says nothing about
+ * eslint). Otherwise the script as written: flags are never appended to `npm test`, where they may
  * reach npm instead of the runner.
  */
 function npmTestChecks(scripts: Readonly<Record<string, string>>, input: DetectionInput): Check[] {
@@ -123,14 +133,21 @@ function npmTestChecks(scripts: Readonly<Record<string, string>>, input: Detecti
     report,
     label: call.words.join(' '),
   };
-  if (!call.chained) return [runner];
+  if (call.after === null) {
+    // What runs after the tests is more shell than commands: the whole script stands for it.
+    const source = 'package.json scripts.test, judged by its exit code';
+    return [runner, { ...script, name: WHOLE_TEST_SCRIPT, kind: 'script', source }];
+  }
+  // Each command after the tests on its own, so a failing test before it cannot hide how it did.
   return [
     runner,
-    {
-      ...script,
-      name: 'test-script',
-      kind: 'script',
-      source: 'package.json scripts.test, judged by its exit code',
-    },
+    ...call.after.map(
+      (command, index): Check => ({
+        name: `test-step-${index + 1}`,
+        kind: 'script',
+        command,
+        source: `package.json ${call.via}, after the tests; judged by its exit code`,
+      }),
+    ),
   ];
 }

@@ -36,12 +36,30 @@ describe('detectChecks', () => {
     ['nothing', { files: ['README.md'] }, []],
     [
       // The case that delivered a regression: flags appended to `npm test` went to npm, not jest.
-      'a chained script: the runner with its report, and the whole script by exit code',
+      'a chained script: the runner with its report; its lint step is the lint check',
       {
         files: ['package.json'],
         packageJson: { scripts: { test: 'jest && npm run lint', lint: 'eslint .' } },
       },
-      [`${PATH} && jest --json --outputFile=/tmp/drydock-test-report.json`, 'npm test', 'npm run lint'],
+      [`${PATH} && jest --json --outputFile=/tmp/drydock-test-report.json`, 'npm run lint'],
+    ],
+    [
+      'steps after the tests, each on its own',
+      {
+        files: ['package.json'],
+        packageJson: { scripts: { test: 'mocha && eslint . && tsc', posttest: 'npm audit' } },
+      },
+      [
+        `${PATH} && mocha --reporter=json --reporter-option output=/tmp/drydock-test-report.json`,
+        'eslint .',
+        'tsc',
+        'npm run posttest',
+      ],
+    ],
+    [
+      'steps that are more than commands: the whole script',
+      { files: ['package.json'], packageJson: { scripts: { test: 'ava && (cd e2e && ava)' } } },
+      [`${PATH} && ava --tap`, 'npm test'],
     ],
     [
       'node:test before Node 20.13 writes TAP',
@@ -62,7 +80,7 @@ describe('detectChecks', () => {
   it('says where each check came from and why a script is run as written', () => {
     const chained = detectChecks({
       files: ['package.json'],
-      packageJson: { scripts: { test: 'npm run unit && npm run lint', unit: 'mocha', lint: 'eslint .' } },
+      packageJson: { scripts: { test: 'npm run unit && eslint src', unit: 'mocha' } },
     });
     expect(chained.map(({ name, kind, source, runner }) => ({ name, kind, source, runner }))).toEqual([
       {
@@ -72,12 +90,11 @@ describe('detectChecks', () => {
         runner: 'mocha',
       },
       {
-        name: 'test-script',
+        name: 'test-step-1',
         kind: 'script',
-        source: 'package.json scripts.test, judged by its exit code',
+        source: 'package.json scripts.test → scripts.unit, after the tests; judged by its exit code',
         runner: undefined,
       },
-      { name: 'lint', kind: 'lint', source: 'package.json scripts.lint', runner: undefined },
     ]);
     const [unknown] = detectChecks({
       files: ['package.json'],

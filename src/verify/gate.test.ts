@@ -158,6 +158,32 @@ describe('decideGate', () => {
     ]);
   });
 
+  it('a step failing before and after is a warning; the whole script, when the task is about tests, blocks', () => {
+    const STEP: Check = {
+      name: 'test-step-1',
+      kind: 'script',
+      command: 'npm run posttest',
+      source: 'scripts.test',
+    };
+    const task = 'the mean test fails';
+    const step = gate(
+      [outcome(TEST, 1, ['mean:failed']), outcome(STEP, 1)],
+      [outcome(TEST, 0, ['mean:passed']), outcome(STEP, 1)],
+      task,
+    );
+    expect(step.problems).toEqual([]);
+    expect(step.warnings).toEqual(['test-step-1 (npm run posttest): exited with 1, as on the base commit']);
+    // `ava && (cd e2e && ava)`: the failing test hid how e2e did on the base commit.
+    const whole = gate(
+      [outcome(TEST, 1, ['mean:failed']), outcome(SCRIPT, 1)],
+      [outcome(TEST, 0, ['mean:passed']), outcome(SCRIPT, 1)],
+      task,
+    );
+    expect(whole.problems).toEqual([
+      'test-script (npm test): exited with 1; the task is about making tests pass',
+    ]);
+  });
+
   it('judges unreadable results by exit code, reporting the detection error', () => {
     const missing = 'the mocha report /tmp/r.json was not written';
     const fixed = gate([outcome(TEST, 1, undefined, missing)], [outcome(TEST, 0, undefined, missing)]);

@@ -1,6 +1,6 @@
 import type { CheckOutcome } from './check-outcome.ts';
 import { checkPassed } from './check-outcome.ts';
-import { checkLabel } from './checks.ts';
+import { checkLabel, WHOLE_TEST_SCRIPT } from './checks.ts';
 import { diffDiagnostics } from './diagnostics.ts';
 import { selectFailToPass } from './fail-to-pass.ts';
 import { gradeRun } from './grade.ts';
@@ -188,11 +188,10 @@ function judgeCheck(
     if (regressed) {
       judged.problems.push(`${name}: ${describeExit(after)}, and it passed on the base commit`);
     } else if (!checkPassed(after) && judged.problems.length === 0) {
-      if (
-        after.check.kind !== 'typecheck' &&
-        after.check.kind !== 'lint' &&
-        /\b(fail|test)/i.test(input.task)
-      )
+      // The tests, or a whole script whose failing tests may hide what else in it failed. Not a step
+      // run on its own: failing before and after (an audit that needs the network) it is no reason.
+      const aboutTests = after.check.kind === 'test' || after.check.name === WHOLE_TEST_SCRIPT;
+      if (aboutTests && /\b(fail|test)/i.test(input.task))
         judged.problems.push(`${name}: ${describeExit(after)}; the task is about making tests pass`);
       else judged.warnings.push(`${name}: ${describeExit(after)}, as on the base commit`);
     }

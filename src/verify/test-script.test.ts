@@ -4,11 +4,11 @@ import { findRunnerCall, shellWord } from './test-script.ts';
 
 describe('findRunnerCall', () => {
   it.each<[string, Record<string, string>, object]>([
-    ['a plain runner', { test: 'jest' }, { runner: 'jest', words: ['jest'], before: [], chained: false }],
+    ['a plain runner', { test: 'jest' }, { runner: 'jest', words: ['jest'], before: [], after: [] }],
     [
       'a runner chained before lint',
       { test: 'jest && npm run lint', lint: 'eslint .' },
-      { runner: 'jest', words: ['jest'], before: [], chained: true },
+      { runner: 'jest', words: ['jest'], before: [], after: ['npm run lint'] },
     ],
     [
       'a build step before the runner runs before it',
@@ -17,7 +17,7 @@ describe('findRunnerCall', () => {
         runner: 'node-test',
         words: ['node', '--test', 'dist/'],
         before: ['npm run pretest', 'tsc -p .'],
-        chained: false,
+        after: [],
       },
     ],
     [
@@ -30,7 +30,7 @@ describe('findRunnerCall', () => {
         runner: 'mocha',
         words: ['NODE_ENV=test', 'cross-env', 'TZ=UTC', 'c8', '--reporter=lcov', 'mocha', "'test/**/*.js'"],
         via: 'scripts.test → scripts.test:unit',
-        chained: false,
+        after: [],
       },
     ],
     [
@@ -39,14 +39,24 @@ describe('findRunnerCall', () => {
       { runner: 'vitest', words: ['vitest', 'run'], via: 'scripts.test → scripts.unit → scripts.spec' },
     ],
     [
-      'a posttest script makes the script more than the runner',
+      'a posttest script runs after the tests',
       { test: 'ava', posttest: 'npm run lint' },
-      { runner: 'ava', chained: true },
+      { runner: 'ava', after: ['npm run posttest'] },
+    ],
+    [
+      'steps after the runner at every level, in order',
+      { test: 'npm run unit && eslint .', unit: 'c8 mocha && c8 check-coverage', posttest: 'npm audit' },
+      { runner: 'mocha', after: ['c8 check-coverage', 'eslint .', 'npm run posttest'] },
+    ],
+    [
+      'steps after the runner that are more than commands stand as the whole script',
+      { test: 'vitest run && (cd docs && npm test)' },
+      { runner: 'vitest', after: null },
     ],
     [
       'a runner piped into a formatter is taken without it',
       { test: 'tape test/*.js | tap-spec' },
-      { runner: 'tape', words: ['tape', 'test/*.js'], chained: true },
+      { runner: 'tape', words: ['tape', 'test/*.js'], after: [] },
     ],
     ['playwright test', { test: 'playwright test --project=chromium' }, { runner: 'playwright' }],
     ['node-tap', { test: 'tap --allow-incomplete-coverage' }, { runner: 'tap' }],

@@ -26,10 +26,11 @@ export interface RunnerCall {
   /** For people: the scripts followed ("scripts.test → scripts.test:unit"). */
   via: string;
   /**
-   * The script does more after this call (a lint step, a posttest script, a formatter it pipes to):
-   * running the call alone does not stand for the whole script.
+   * What the scripts run after this call, in order (a lint step, `npm run posttest`), each a command
+   * that stands alone; null when they cannot be taken apart (more shell than a chain), so only the
+   * whole script stands for them. A formatter the runner pipes into is not among them.
    */
-  chained: boolean;
+  after: string[] | null;
 }
 
 /** Why no runner call could be taken out of the script: it is shown to people as is. */
@@ -86,26 +87,33 @@ function follow(scripts: Readonly<Record<string, string>>, name: string, depth: 
   const unsupported = { reason: `scripts.${name} is more than a chain of simple commands: ${script}` };
   if (segments === null) return unsupported;
   const before = scripts[`pre${name}`] !== undefined ? [`npm run pre${name}`] : [];
-  const post = scripts[`post${name}`] !== undefined;
+  const post = scripts[`post${name}`] !== undefined ? [`npm run post${name}`] : [];
+  // The commands after segment `index`, each standing alone, or null when one is more than a command.
+  const afterAt = (index: number): string[] | null => {
+    const rest = segments.slice(index + 1);
+    if (rest.some((segment) => segment.unsupported || segment.piped)) return null;
+    return [...rest.map((segment) => segment.words.join(' ')), ...post];
+  };
   for (const [index, segment] of segments.entries()) {
     if (segment.unsupported) return unsupported;
-    // Does the script do more after this call: commands after it, a post script, a formatter it pipes to.
-    const more = index < segments.length - 1 || post || segment.piped;
     const runner = runnerOf(segment.words);
     if (runner)
-      return { call: { runner, words: segment.words, before, via: `scripts.${name}`, chained: more } };
+      return {
+        call: { runner, words: segment.words, before, via: `scripts.${name}`, after: afterAt(index) },
+      };
     const inner = scriptCalled(segment.words, scripts);
     if (inner !== null) {
       const followed = follow(scripts, inner, depth + 1);
       if ('reason' in followed || followed.call) {
         if ('reason' in followed || !followed.call) return followed;
         const call = followed.call;
+        const here = afterAt(index);
         return {
           call: {
             ...call,
             before: [...before, ...call.before],
             via: `scripts.${name} → ${call.via}`,
-            chained: call.chained || more,
+            after: call.after === null || here === null ? null : [...call.after, ...here],
           },
         };
       }
