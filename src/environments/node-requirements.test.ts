@@ -56,7 +56,11 @@ describe('collectNodeRequirements', () => {
       { texts: { '.nvmrc': 'lts/zebra\n' } },
       [{ source: '.nvmrc', requirement: 'lts/zebra', range: null }],
     ],
-    ['.nvmrc with node', { texts: { '.nvmrc': 'node\n' } }, [{ source: '.nvmrc', requirement: 'node', range: null }]],
+    [
+      '.nvmrc with node',
+      { texts: { '.nvmrc': 'node\n' } },
+      [{ source: '.nvmrc', requirement: 'node', range: null }],
+    ],
     [
       '.nvmrc with stable',
       { texts: { '.nvmrc': 'stable' } },
@@ -96,9 +100,24 @@ describe('nodeMismatches', () => {
     ['a newer Node than the sandbox has', 'v20.20.2', [engines('>=22')], ['>=22']],
     ['a Node the sandbox has', 'v22.23.3', [engines('>=22')], []],
     ['alternatives, one satisfied', 'v20.20.2', [engines('^20.11 || >=22')], []],
-    ['a major line, satisfied by any release of it', 'v20.20.2', [{ source: '.nvmrc', requirement: 'v20.1.0', range: '20.x' }], []],
-    ['a major line the sandbox is not on', 'v20.20.2', [{ source: '.nvmrc', requirement: '22', range: '22.x' }], ['22']],
-    ['requirements drydock cannot check are never mismatches', 'v20.20.2', [{ source: '.nvmrc', requirement: 'node', range: null }], []],
+    [
+      'a major line, satisfied by any release of it',
+      'v20.20.2',
+      [{ source: '.nvmrc', requirement: 'v20.1.0', range: '20.x' }],
+      [],
+    ],
+    [
+      'a major line the sandbox is not on',
+      'v20.20.2',
+      [{ source: '.nvmrc', requirement: '22', range: '22.x' }],
+      ['22'],
+    ],
+    [
+      'requirements drydock cannot check are never mismatches',
+      'v20.20.2',
+      [{ source: '.nvmrc', requirement: 'node', range: null }],
+      [],
+    ],
     ['a prerelease Node counts as its version', 'v23.0.0-nightly20240801', [engines('>=22')], []],
     ['no Node at all in the sandbox mismatches every checkable requirement', '', [engines('>=18')], ['>=18']],
   ])('%s', (_name, version, requirements, expected) => {

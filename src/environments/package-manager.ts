@@ -226,7 +226,13 @@ export function pnpmMajorOfLockfile(head: string | undefined): { major: string; 
   const match = head === undefined ? null : /^lockfileVersion:\s*['"]?([0-9.]+)['"]?/m.exec(head);
   if (!match) return null;
   const format = match[1]!;
-  const major = format.startsWith('9.') ? '9' : format.startsWith('6.') ? '8' : format.startsWith('5.') ? '7' : null;
+  const major = format.startsWith('9.')
+    ? '9'
+    : format.startsWith('6.')
+      ? '8'
+      : format.startsWith('5.')
+        ? '7'
+        : null;
   return major === null ? null : { major, note: ` (lockfileVersion ${format} → pnpm ${major})` };
 }
 
@@ -272,7 +278,10 @@ function installWithYarn(
   const spec = chosen === null ? '@yarnpkg/cli-dist' : `@yarnpkg/cli-dist@${chosen}`;
   // A yarnPath the repository does not hold would make yarn exit at once ("ENOENT … stat"): ignore it.
   const ignorePath = yarnPath !== null ? 'YARN_IGNORE_PATH=1 ' : '';
-  const notes = [lockNote, yarnPath !== null ? `.yarnrc.yml yarnPath ${yarnPath} is not in the repository` : '']
+  const notes = [
+    lockNote,
+    yarnPath !== null ? `.yarnrc.yml yarnPath ${yarnPath} is not in the repository` : '',
+  ]
     .filter(Boolean)
     .join('; ');
   return {

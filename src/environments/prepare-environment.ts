@@ -4,7 +4,12 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { HostCommandConfinement } from '../core/ports/sandbox.ts';
 import type { EnvironmentImage, Store } from '../core/ports/store.ts';
 import { buildEnvironmentImage } from './build-image.ts';
-import { type EnvironmentPlan, PLAN_TEXT_FILES, planEnvironment, setupInputsHash } from './environment-plan.ts';
+import {
+  type EnvironmentPlan,
+  PLAN_TEXT_FILES,
+  planEnvironment,
+  setupInputsHash,
+} from './environment-plan.ts';
 import type { LayerStore } from './layer-store.ts';
 import type { LayerSync } from './layer-sync.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
@@ -162,7 +167,11 @@ async function haveLayers(
 const TEXT_HEAD_CHARS = 8192;
 
 /** The texts of PLAN_TEXT_FILES the commit has (their heads). */
-async function readTexts(repo: string, commit: string, files: readonly string[]): Promise<Record<string, string>> {
+async function readTexts(
+  repo: string,
+  commit: string,
+  files: readonly string[],
+): Promise<Record<string, string>> {
   const texts: Record<string, string> = {};
   for (const path of PLAN_TEXT_FILES) {
     if (!files.includes(path)) continue;
