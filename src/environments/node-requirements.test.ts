@@ -128,5 +128,8 @@ describe('nodeMismatches', () => {
     expect(describeNodeMismatch('v20.20.2\n', [engines('>=22')])).toBe(
       "the sandbox's Node is v20.20.2; the repository asks for >=22 (package.json engines.node)",
     );
+    expect(describeNodeMismatch('', [engines('>=18')])).toBe(
+      'the sandbox has no node on its PATH; the repository asks for >=18 (package.json engines.node)',
+    );
   });
 });

@@ -76,10 +76,15 @@ export function nodeMismatches(version: string, requirements: readonly NodeRequi
   });
 }
 
-/** The setup log's note on a mismatch: `# the sandbox's Node is v20.20.2; the repository asks for >=22 (package.json engines.node)`. */
+/**
+ * A mismatch for people: `the sandbox's Node is v20.20.2; the repository asks for >=22 (package.json
+ * engines.node)`. An empty version: the sandbox has no `node`.
+ */
 export function describeNodeMismatch(version: string, mismatches: readonly NodeRequirement[]): string {
   const asks = mismatches.map((each) => `${each.requirement} (${each.source})`).join(' and ');
-  return `the sandbox's Node is ${version.trim() || 'unknown'}; the repository asks for ${asks}`;
+  const has =
+    version.trim() === '' ? 'the sandbox has no node on its PATH' : `the sandbox's Node is ${version.trim()}`;
+  return `${has}; the repository asks for ${asks}`;
 }
 
 /** The first line with something on it, without a trailing comment (`.nvmrc` allows `# …`). */
