@@ -92,10 +92,11 @@ describe('planEnvironment: the package manager and its version', () => {
         files: ['package.json', 'pnpm-lock.yaml'],
         texts: { 'pnpm-lock.yaml': PNPM_LOCK_9 },
         setup: [
-          'npm_config_manage_package_manager_versions=false npx --yes pnpm@10.12.1 install --frozen-lockfile',
+          'npx --yes pnpm@10.12.1 install --frozen-lockfile --config.manage-package-manager-versions=false',
         ],
         inputs: ['package.json', 'pnpm-lock.yaml'],
-        description: /^package\.json packageManager pnpm@10\.12\.1 \+ pnpm-lock\.yaml → npm_config_manage/,
+        description:
+          /^package\.json packageManager pnpm@10\.12\.1 \+ pnpm-lock\.yaml → npx --yes pnpm@10\.12\.1 install --frozen-lockfile --config\.manage/,
         spec: 'pnpm@10.12.1',
       },
     ],
@@ -104,7 +105,7 @@ describe('planEnvironment: the package manager and its version', () => {
       {
         packageManager: 'pnpm@12.24.0',
         files: ['package.json', 'pnpm-lock.yaml'],
-        setup: ['pnpm_config_pm_on_fail=ignore npx --yes pnpm@12.24.0 install --frozen-lockfile'],
+        setup: ['npx --yes pnpm@12.24.0 install --frozen-lockfile --config.pm-on-fail=ignore'],
         inputs: ['package.json', 'pnpm-lock.yaml'],
         description: /packageManager pnpm@12\.24\.0 \+ pnpm-lock\.yaml/,
       },
@@ -124,7 +125,7 @@ describe('planEnvironment: the package manager and its version', () => {
       {
         packageManager: 'pnpm@10.12.1',
         files: ['package.json'],
-        setup: ['npm_config_manage_package_manager_versions=false npx --yes pnpm@10.12.1 install'],
+        setup: ['npx --yes pnpm@10.12.1 install --config.manage-package-manager-versions=false'],
         inputs: ['package.json'],
         description: /packageManager pnpm@10\.12\.1, no lockfile → /,
       },
@@ -134,7 +135,7 @@ describe('planEnvironment: the package manager and its version', () => {
       {
         packageManager: 'pnpm@10.12.1',
         files: ['package.json', 'package-lock.json'],
-        setup: ['npm_config_manage_package_manager_versions=false npx --yes pnpm@10.12.1 install'],
+        setup: ['npx --yes pnpm@10.12.1 install --config.manage-package-manager-versions=false'],
         inputs: ['package.json'],
         description:
           /packageManager pnpm@10\.12\.1, followed though the repository has package-lock\.json and no pnpm-lock\.yaml → /,
@@ -275,7 +276,7 @@ describe('planEnvironment: the package manager and its version', () => {
       {
         files: ['package.json', 'pnpm-lock.yaml'],
         texts: { 'pnpm-lock.yaml': "lockfileVersion: '10.0'\n" },
-        setup: ['pnpm_config_pm_on_fail=ignore npx --yes pnpm install --frozen-lockfile'],
+        setup: ['npx --yes pnpm install --frozen-lockfile --config.pm-on-fail=ignore'],
         inputs: ['package.json', 'pnpm-lock.yaml'],
         description: /^pnpm-lock\.yaml → /,
       },

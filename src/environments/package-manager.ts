@@ -180,7 +180,7 @@ function installWith(
       const chosen = version ?? fromLockfile?.major ?? null;
       const spec = chosen === null ? 'pnpm' : `pnpm@${chosen}`;
       return {
-        command: `${pnpmGuard(chosen)}npx --yes ${spec} install${frozen ? ' --frozen-lockfile' : ''}`,
+        command: `npx --yes ${spec} install${frozen ? ' --frozen-lockfile' : ''}${pnpmNoSwitch(chosen)}`,
         inputs: [],
         note: version === null ? (fromLockfile?.note ?? '') : '',
         manager: { name, spec, npmPackage: 'pnpm', pinned },
@@ -204,16 +204,18 @@ function installWith(
  * pnpm switches itself to the version package.json pins when it runs as another one (pnpm 10 by
  * `manage-package-manager-versions`, pnpm 11 and later by `pmOnFail`), fetching that pnpm on its own:
  * the failure this avoids is `npx pnpm` (the newest) refusing to install a repository pinned to pnpm
- * 10. drydock already runs the pinned version, so the switch is turned off for the install. Checked
- * against the real pnpm: 10.34.9 honours `npm_config_manage_package_manager_versions=false` and not
- * `pnpm_config_pm_on_fail`; 11.29 and 12.24 honour `pnpm_config_pm_on_fail=ignore`, which 12 also
- * needs to install its own exact pin with a frozen lockfile (else ERR_PNPM_FROZEN_LOCKFILE_WITH_OUTDATED_LOCKFILE,
- * "Cannot update packageManagerDependencies"). pnpm 9 and older do not switch.
+ * 10. drydock runs the pinned version already, so the switch is turned off for the install, on pnpm's
+ * command line (npm, which runs npx, would warn about an npm_config_ variable it does not know).
+ * Checked against the real pnpm with a pin it was not: 10.34.9 stops switching with
+ * `--config.manage-package-manager-versions=false`, 11.29.0 and 12.24.0 with `--config.pm-on-fail=ignore`,
+ * which 12 also needs to install its own exact pin with a frozen lockfile (else
+ * ERR_PNPM_FROZEN_LOCKFILE_WITH_OUTDATED_LOCKFILE, "Cannot update packageManagerDependencies"). pnpm 9
+ * and older do not switch. No version (the newest pnpm): as 11 and later.
  */
-function pnpmGuard(version: string | null): string {
+function pnpmNoSwitch(version: string | null): string {
   const major = version === null ? null : (semver.minVersion(version)?.major ?? null);
-  if (major === null || major >= 11) return 'pnpm_config_pm_on_fail=ignore ';
-  if (major === 10) return 'npm_config_manage_package_manager_versions=false ';
+  if (major === null || major >= 11) return ' --config.pm-on-fail=ignore';
+  if (major === 10) return ' --config.manage-package-manager-versions=false';
   return '';
 }
 
