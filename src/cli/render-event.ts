@@ -34,7 +34,7 @@ export class EventRenderer {
       case 'workspace.ready':
         return `  workspace at ${data.baseCommit.slice(0, 10)} (${data.sandbox} sandbox${data.hostUid === undefined ? '' : ` as host uid ${data.hostUid}`}${data.warm ? ', from the warm pool' : ''})`;
       case 'environment.planned':
-        return `  environment: ${data.description}${data.setup.length > 0 ? ` (setup: ${data.setup.join(' && ')})` : ''}`;
+        return `  environment: ${data.description}${data.setup.length > 0 ? ` (setup: ${data.setup.join(' && ')})` : ''}${data.node ? `; Node ${data.node.map((each) => `${each.requirement} (${each.source})`).join(', ')}` : ''}`;
       case 'environment.image':
         return data.reused
           ? `  environment image ${data.imageId}: reused, no setup (${data.reason})`

@@ -117,6 +117,8 @@ export type EventData =
       description: string;
       setup: string[];
       start: string[];
+      /** What the repository says about its Node (package.json engines.node, .nvmrc, .node-version), when it does. */
+      node?: Array<{ source: string; requirement: string }>;
     }
   | {
       type: 'environment.image';

@@ -4,7 +4,9 @@ import type { EnvironmentImage, Store } from '../core/ports/store.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
 import type { EnvironmentPlan } from './environment-plan.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
+import { describeNodeMismatch, nodeMismatches } from './node-requirements.ts';
 import type { Redact } from './redactor.ts';
+import { explainSetupFailure } from './setup-failure-explanation.ts';
 import { excludeSetupOutputs } from './setup-outputs.ts';
 import { createStreamingRedactor } from './streaming-redactor.ts';
 
@@ -107,8 +109,10 @@ export interface SetupRunOptions {
 }
 
 /**
- * Runs the plan's setup commands in `sandbox`, one after another. Throws `setup_failed` (with the
- * redacted tail of the output, and the hosts the proxy refused) at the first that fails.
+ * Runs the plan's setup commands in `sandbox`, one after another. First, when the repository says
+ * which Node it needs, notes in the log where the sandbox's Node does not satisfy it. Throws
+ * `setup_failed` at the first command that fails: the command, how it failed, the likely cause read
+ * from its output (explainSetupFailure), the hosts the proxy refused and the redacted tail.
  */
 export async function runSetupCommands(
   sandbox: Sandbox,
@@ -117,17 +121,24 @@ export async function runSetupCommands(
   const { plan, blocked } = options;
   const started = Date.now();
   let log = '';
+  // The running command's output alone, which a failure is explained from: all of it the log keeps
+  // (npm ci says why at the top, then prints 90 lines of usage).
+  let output = '';
   // Output arrives in chunks: a secret split between two must not reach the log in pieces.
   const stream = createStreamingRedactor(options.redact);
   const emit = (clean: string) => {
     if (clean === '') return;
     log = (log + clean).slice(-LOG_LIMIT);
+    output = (output + clean).slice(-LOG_LIMIT);
     options.onOutput?.(clean);
   };
   const append = (text: string) => emit(stream.push(text));
+  const node = await checkNode(sandbox, plan, options.signal);
+  if (node.mismatch !== null) append(`# ${node.mismatch}\n`);
   for (const [index, command] of plan.setup.entries()) {
     await options.onCommand?.(command, index, plan.setup.length);
     append(`$ ${command}\n`);
+    output = '';
     const result = await sandbox.exec(command, {
       env: { ...options.secretEnv, CI: 'true' },
       timeoutMs: options.timeoutMs ?? SETUP_COMMAND_TIMEOUT_MS,
@@ -142,12 +153,52 @@ export async function runSetupCommands(
         : result.timedOut
           ? `timed out after ${Math.round(result.durationMs / 1000)} s`
           : `exited with ${result.exitCode === null ? `signal ${result.signal}` : `code ${result.exitCode}`} after ${(result.durationMs / 1000).toFixed(1)} s`;
-      throw new BadInputError('setup_failed', setupFailure(command, how, index, plan, log, blocked), {
-        details: { log: tail(log, TAIL_LINES) },
-      });
+      const hosts = [...new Set(blocked.map((attempt) => `${attempt.host}:${attempt.port}`))];
+      const explained =
+        result.aborted || result.timedOut
+          ? null
+          : explainSetupFailure({
+              output,
+              exitCode: result.exitCode,
+              signal: result.signal ?? null,
+              blockedHosts: hosts,
+              packageManager: plan.packageManager,
+              nodeMismatch: node.mismatch,
+              nodeVersion: node.version,
+              // A config without `setup:` runs detected setup (then a package manager is named).
+              source: plan.source === 'config' && plan.packageManager === null ? 'config' : 'detected',
+            });
+      throw new BadInputError(
+        'setup_failed',
+        setupFailure(command, how, index, plan, log, hosts, explained?.text ?? null),
+        { details: { log: tail(log, TAIL_LINES), ...(explained ? { cause: explained.cause } : {}) } },
+      );
     }
   }
   return { log, durationMs: Date.now() - started };
+}
+
+/**
+ * The sandbox's `node --version`, and how it misses the repository's Node requirements (null when it
+ * does not, or the repository states none). Only asked when there is something to compare.
+ */
+async function checkNode(
+  sandbox: Sandbox,
+  plan: EnvironmentPlan,
+  signal: AbortSignal | undefined,
+): Promise<{ version: string | null; mismatch: string | null }> {
+  if (!plan.node.some((each) => each.range !== null)) return { version: null, mismatch: null };
+  const result = await sandbox.exec('node --version', {
+    timeoutMs: 30_000,
+    maxOutputBytes: 4096,
+    ...(signal ? { signal } : {}),
+  });
+  const version = result.exitCode === 0 ? result.output.trim() : '';
+  const mismatches = nodeMismatches(version, plan.node);
+  return {
+    version: version === '' ? null : version,
+    mismatch: mismatches.length > 0 ? describeNodeMismatch(version, mismatches) : null,
+  };
 }
 
 function setupFailure(
@@ -156,13 +207,14 @@ function setupFailure(
   index: number,
   plan: EnvironmentPlan,
   log: string,
-  blocked: readonly EgressAttempt[],
+  hosts: readonly string[],
+  explanation: string | null,
 ): string {
   const lines = [
     `Setup failed: \`${command}\` (command ${index + 1} of ${plan.setup.length}, from ${plan.description}) ${how}. No environment image was published.`,
   ];
-  if (blocked.length > 0) {
-    const hosts = [...new Set(blocked.map((attempt) => `${attempt.host}:${attempt.port}`))];
+  if (explanation !== null) lines.push(explanation);
+  if (hosts.length > 0) {
     lines.push(
       `Blocked network attempts: ${hosts.join(', ')}. Allow them under network.setup in .drydock/config.yaml.`,
     );

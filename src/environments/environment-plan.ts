@@ -1,10 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { EgressRule, SandboxLimits } from '../core/ports/sandbox.ts';
+import { collectNodeRequirements, NODE_VERSION_FILES, type NodeRequirement } from './node-requirements.ts';
+import {
+  detectInstall,
+  LOCKFILES,
+  PACKAGE_MANAGER_FILES,
+  type PlannedPackageManager,
+} from './package-manager.ts';
 import { REPO_CONFIG_PATH, type RepoConfig } from './repo-config.ts';
 
-/** Hosts setup may reach when the config does not say: the npm registry and Debian's mirrors. */
+/**
+ * Hosts setup may reach when the config does not say: the npm registry (and yarn's mirror of it,
+ * which yarn 1 lockfiles name in every `resolved` URL and yarn 2+ uses by default) and Debian's mirrors.
+ */
 export const DEFAULT_SETUP_HOSTS: readonly EgressRule[] = [
   { host: 'registry.npmjs.org' },
+  { host: 'registry.yarnpkg.com' },
   { host: 'deb.debian.org' },
   { host: 'deb.debian.org', port: 80 },
   { host: 'security.debian.org' },
@@ -13,14 +24,6 @@ export const DEFAULT_SETUP_HOSTS: readonly EgressRule[] = [
 
 /** Rebuild an image older than this unless the config says otherwise. */
 export const DEFAULT_MAX_IMAGE_AGE_MS = 24 * 3_600_000;
-
-/** Lockfiles drydock knows, and the install command each one means. */
-const LOCKFILES: ReadonlyArray<{ file: string; setup: string }> = [
-  { file: 'package-lock.json', setup: 'npm ci --no-audit --no-fund' },
-  { file: 'npm-shrinkwrap.json', setup: 'npm ci --no-audit --no-fund' },
-  { file: 'pnpm-lock.yaml', setup: 'npx --yes pnpm install --frozen-lockfile' },
-  { file: 'yarn.lock', setup: 'npx --yes yarn@1 install --frozen-lockfile' },
-];
 
 /** How a repository's environment is made, from its config or from what drydock detected. */
 export interface EnvironmentPlan {
@@ -40,6 +43,10 @@ export interface EnvironmentPlan {
   /** Repository files whose content, with the setup commands, keys the image. */
   inputs: string[];
   maxImageAgeMs: number;
+  /** What the repository says about its Node (package.json engines.node, .nvmrc, .node-version). */
+  node: NodeRequirement[];
+  /** The package manager detected setup runs; null when setup is the config's or there is none. */
+  packageManager: PlannedPackageManager | null;
 }
 
 export interface PlanInput {
@@ -48,16 +55,30 @@ export interface PlanInput {
   /** Paths in the repository at the commit. */
   files: readonly string[];
   /** The root package.json, parsed, when there is one. */
-  packageJson?: { dependencies?: object; devDependencies?: object } | null;
+  packageJson?: {
+    dependencies?: object;
+    devDependencies?: object;
+    packageManager?: unknown;
+    engines?: unknown;
+  } | null;
+  /**
+   * Small files at the commit that detection reads, by path, when present: `.yarnrc.yml`, `.nvmrc`,
+   * `.node-version`, and the first lines of `pnpm-lock.yaml` and `yarn.lock` (PLAN_TEXT_FILES).
+   */
+  texts?: Readonly<Record<string, string>>;
 }
 
+/** Files whose text planEnvironment reads (PlanInput.texts); lockfiles only need their head. */
+export const PLAN_TEXT_FILES: readonly string[] = [...PACKAGE_MANAGER_FILES, ...NODE_VERSION_FILES];
+
 /**
- * The environment plan: the config's where it speaks, detection where it is silent (a lockfile →
- * its install command; a package.json with dependencies and no lockfile → `npm install`). Pure.
+ * The environment plan: the config's where it speaks, detection where it is silent (package.json's
+ * packageManager, else a lockfile → its install command, detectInstall; a package.json with
+ * dependencies and no lockfile → `npm install`). Pure.
  */
 export function planEnvironment(input: PlanInput): EnvironmentPlan {
   const { config } = input;
-  const detected = detectSetup(input);
+  const detected = detectInstall(input);
   const setup = config?.setup ?? detected.setup;
   const lockfiles = LOCKFILES.map((lock) => lock.file).filter((file) => input.files.includes(file));
   const defaultInputs = detected.inputs.length > 0 ? detected.inputs : lockfiles;
@@ -84,29 +105,9 @@ export function planEnvironment(input: PlanInput): EnvironmentPlan {
     },
     inputs: [...new Set(inputs)],
     maxImageAgeMs: config?.maxImageAgeMs ?? DEFAULT_MAX_IMAGE_AGE_MS,
+    node: collectNodeRequirements(input),
+    packageManager: config?.setup ? null : detected.packageManager,
   };
-}
-
-function detectSetup(input: PlanInput): { setup: string[]; inputs: string[]; description: string } {
-  const lock = LOCKFILES.find((each) => input.files.includes(each.file));
-  if (lock) {
-    return {
-      setup: [lock.setup],
-      inputs: ['package.json', lock.file].filter((file) => input.files.includes(file)),
-      description: `${lock.file} → ${lock.setup}`,
-    };
-  }
-  const pkg = input.packageJson;
-  const hasDependencies =
-    Object.keys(pkg?.dependencies ?? {}).length + Object.keys(pkg?.devDependencies ?? {}).length > 0;
-  if (input.files.includes('package.json') && hasDependencies) {
-    return {
-      setup: ['npm install --no-audit --no-fund'],
-      inputs: ['package.json'],
-      description: 'package.json with dependencies and no lockfile → npm install',
-    };
-  }
-  return { setup: [], inputs: [], description: '' };
 }
 
 /**

@@ -4,7 +4,12 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { HostCommandConfinement } from '../core/ports/sandbox.ts';
 import type { EnvironmentImage, Store } from '../core/ports/store.ts';
 import { buildEnvironmentImage } from './build-image.ts';
-import { type EnvironmentPlan, planEnvironment, setupInputsHash } from './environment-plan.ts';
+import {
+  type EnvironmentPlan,
+  PLAN_TEXT_FILES,
+  planEnvironment,
+  setupInputsHash,
+} from './environment-plan.ts';
 import type { LayerStore } from './layer-store.ts';
 import type { LayerSync } from './layer-sync.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
@@ -83,7 +88,8 @@ export async function prepareEnvironment(
   const config = await readRepoConfig(repo, commit);
   const files = await listFilesAt(repo, commit);
   const packageJson = files.includes('package.json') ? await readJson(repo, commit, 'package.json') : null;
-  const plan = planEnvironment({ config, files, packageJson });
+  const texts = await readTexts(repo, commit, files);
+  const plan = planEnvironment({ config, files, packageJson, texts });
   const secrets = options.secrets ?? (await deps.vault.forRepo(repo));
   const redact = createRedactor(secrets);
   const none = { plan, image: null, built: false, decision: null, log: '', secrets, redact };
@@ -155,6 +161,24 @@ async function haveLayers(
   } catch {
     return false;
   }
+}
+
+/** Detection reads at most this much of each file: a lockfile's format is in its first lines. */
+const TEXT_HEAD_CHARS = 8192;
+
+/** The texts of PLAN_TEXT_FILES the commit has (their heads). */
+async function readTexts(
+  repo: string,
+  commit: string,
+  files: readonly string[],
+): Promise<Record<string, string>> {
+  const texts: Record<string, string> = {};
+  for (const path of PLAN_TEXT_FILES) {
+    if (!files.includes(path)) continue;
+    const content = await readFileAt(repo, commit, path);
+    if (content !== null) texts[path] = content.subarray(0, TEXT_HEAD_CHARS).toString('utf8');
+  }
+  return texts;
 }
 
 async function readJson(repo: string, commit: string, path: string): Promise<Record<string, object> | null> {

@@ -271,12 +271,14 @@ describe('sandboxGitEnv', () => {
 });
 
 describe('egressProxyEnv', () => {
-  it('points both cases of the proxy variables at the supervisor, loopback excepted', () => {
+  it("points both cases of the proxy variables, and yarn's own, at the supervisor, loopback excepted", () => {
     expect(egressProxyEnv()).toEqual({
       HTTP_PROXY: 'http://127.0.0.1:3128',
       HTTPS_PROXY: 'http://127.0.0.1:3128',
       http_proxy: 'http://127.0.0.1:3128',
       https_proxy: 'http://127.0.0.1:3128',
+      YARN_HTTP_PROXY: 'http://127.0.0.1:3128',
+      YARN_HTTPS_PROXY: 'http://127.0.0.1:3128',
       NO_PROXY: 'localhost,127.0.0.1',
       no_proxy: 'localhost,127.0.0.1',
     });

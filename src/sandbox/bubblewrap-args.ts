@@ -37,7 +37,11 @@ export function sandboxGitEnv(): Record<string, string> {
   return { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: SANDBOX_WORKDIR };
 }
 
-/** The proxy variables of a sandbox with network egress; loopback stays direct. */
+/**
+ * The proxy variables of a sandbox with network egress; loopback stays direct. Yarn 2 and later read
+ * only their own (`YARN_HTTPS_PROXY`): without them yarn resolves registry names itself and fails with
+ * EAI_AGAIN, since a sandbox has no DNS.
+ */
 export function egressProxyEnv(): Record<string, string> {
   const proxy = `http://127.0.0.1:${SANDBOX_EGRESS_PORT}`;
   const noProxy = 'localhost,127.0.0.1';
@@ -46,6 +50,8 @@ export function egressProxyEnv(): Record<string, string> {
     HTTPS_PROXY: proxy,
     http_proxy: proxy,
     https_proxy: proxy,
+    YARN_HTTP_PROXY: proxy,
+    YARN_HTTPS_PROXY: proxy,
     NO_PROXY: noProxy,
     no_proxy: noProxy,
   };

@@ -94,6 +94,9 @@ export async function resolveSessionEnvironment(
       description: plan.description,
       setup: plan.setup,
       start: plan.start,
+      ...(plan.node.length > 0
+        ? { node: plan.node.map(({ source, requirement }) => ({ source, requirement })) }
+        : {}),
     },
   ]);
   if (prepared.image && prepared.decision) {
