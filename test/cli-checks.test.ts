@@ -78,9 +78,15 @@ describe('drydock checks', () => {
     expect(jest.stdout).not.toContain('baseline');
 
     const odd = await repository('node-test', 'odd');
-    await writeFile(join(odd, 'package.json'), JSON.stringify({ scripts: { test: 'node --test || true' } }));
+    await writeFile(
+      join(odd, 'package.json'),
+      JSON.stringify({ engines: { node: '>=99' }, scripts: { test: 'node --test || true' } }),
+    );
     execFileSync('git', ['-c', 'user.name=D', '-c', 'user.email=d@x', 'commit', '-qam', 'odd'], { cwd: odd });
     const shown = cli(['checks', odd, '--no-run']);
+    expect(shown.stdout).toMatch(
+      /node in the sandbox: v\d+\.\d+\.\d+\n {2}note: the sandbox's Node is v[\d.]+; the repository asks for >=99 \(package\.json engines\.node\)/,
+    );
     expect(shown.stdout).toContain(
       'test: npm test\n    from package.json scripts.test; per-test results parsed from what it prints\n    note: scripts.test is more than a chain of simple commands: node --test || true',
     );

@@ -1,4 +1,5 @@
 import type { CheckSummary, SessionEvent } from '../core/events.ts';
+import { formatMs } from '../core/format-ms.ts';
 
 /** Turns a tool call's input into the few words a person needs ("bash npm test"). Pure. */
 export function describeToolCall(tool: string, input: unknown): string {
@@ -107,10 +108,6 @@ export class EventRenderer {
   }
 }
 
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 export function oneLine(text: string, maxChars: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
@@ -134,3 +131,5 @@ function describeCheck(check: CheckSummary): string {
   const diagnostics = check.diagnostics ? `, ${plural(check.diagnostics, 'diagnostic')}` : '';
   return `${check.name} ${status}${tests}${diagnostics}`;
 }
+
+export { formatMs };

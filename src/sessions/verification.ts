@@ -1,4 +1,9 @@
 import { addUsage } from '../core/session.ts';
+import {
+  describeNodeMismatch,
+  type NodeRequirement,
+  nodeMismatches,
+} from '../environments/node-requirements.ts';
 import { handOverWrites } from '../environments/tree-owner.ts';
 import { workspaceChange, workspaceDiff } from '../forge/local-delivery.ts';
 import { blockingFindings, formatFinding } from '../review/findings.ts';
@@ -29,7 +34,7 @@ export type GateStep =
 export async function runBaseline(run: SessionRun): Promise<SessionCheckpoint> {
   let { gate } = run.checkpoint;
   if (gate.checks === null) {
-    const checks = await findChecks(run);
+    const { checks, notes } = await findChecks(run);
     gate = { ...gate, checks };
     run.checkpoint = { ...run.checkpoint, gate };
     await save(run, [
@@ -42,6 +47,7 @@ export async function runBaseline(run: SessionRun): Promise<SessionCheckpoint> {
           ...(runner ? { runner } : {}),
           ...(note ? { note } : {}),
         })),
+        ...(notes.length > 0 ? { notes } : {}),
       },
     ]);
   }
@@ -196,12 +202,19 @@ export async function reviewChange(run: SessionRun, maxRounds: number): Promise<
   };
 }
 
-async function findChecks(run: SessionRun): Promise<Check[]> {
+async function findChecks(run: SessionRun): Promise<{ checks: Check[]; notes: string[] }> {
+  const plan = run.environment?.plan;
   const found = await discoverChecks(run.sandbox, {
-    configured: run.environment?.plan.checks ?? null,
+    configured: plan?.checks ?? null,
     reportPrefix: `/tmp/drydock-${run.recorder.session.id}-`,
   });
-  return found.checks;
+  return { checks: found.checks, notes: nodeNotes(found.nodeVersion, plan?.node ?? []) };
+}
+
+/** Where the sandbox's Node disagrees with what the repository asks for (engines.node, .nvmrc, …). */
+export function nodeNotes(nodeVersion: string | null, requirements: readonly NodeRequirement[]): string[] {
+  const mismatches = nodeMismatches(nodeVersion ?? '', requirements);
+  return mismatches.length > 0 ? [describeNodeMismatch(nodeVersion ?? '', mismatches)] : [];
 }
 
 /**

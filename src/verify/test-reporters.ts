@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { RunnerCall, TestRunner } from './test-script.ts';
 import { programIndex } from './test-script.ts';
 
@@ -18,10 +19,7 @@ export interface ReportingCommand {
 }
 
 /** node:test's junit reporter arrived in Node 20.13 (and 21.3); before it, TAP to a file. */
-const NODE_JUNIT_SINCE: ReadonlyArray<[number, number]> = [
-  [20, 13],
-  [21, 3],
-];
+const NODE_JUNIT = '^20.13 || >=21.3';
 
 /**
  * The runner call with its machine-readable reporter added next to its usual one, writing to
@@ -42,8 +40,7 @@ export function reportFormat(runner: TestRunner, nodeVersion?: string): ReportFo
   if (runner === 'jest' || runner === 'vitest') return 'jest-json';
   if (runner === 'mocha') return 'mocha-json';
   if (runner === 'playwright') return 'playwright-json';
-  if (runner === 'node-test')
-    return nodeVersion === undefined || atLeast(nodeVersion, NODE_JUNIT_SINCE) ? 'junit' : 'tap';
+  if (runner === 'node-test') return hasJunit(nodeVersion) ? 'junit' : 'tap';
   return 'tap';
 }
 
@@ -143,13 +140,8 @@ function takesValue(name: string): boolean {
   return !FLAGS.has(name);
 }
 
-function atLeast(version: string, since: ReadonlyArray<[number, number]>): boolean {
-  const match = /^v?(\d+)\.(\d+)/.exec(version.trim());
-  if (!match) return true;
-  const major = Number(match[1]);
-  const minor = Number(match[2]);
-  const first = since[0]!;
-  if (major < first[0]) return false;
-  const line = since.find(([each]) => each === major);
-  return line ? minor >= line[1] : major > first[0];
+/** Whether node:test has its junit reporter in this Node (`node --version`); unknown: assume a current one. */
+function hasJunit(nodeVersion: string | undefined): boolean {
+  const version = nodeVersion === undefined ? null : semver.coerce(nodeVersion);
+  return version === null || semver.satisfies(version, NODE_JUNIT);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { NO_SECRETS } from '../../environments/secret-vault.ts';
+import { showChecks } from '../../sessions/repository-checks.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
-import { showChecks } from './checks.ts';
 import { envBuild, envList, envRemove } from './env.ts';
 import { secretList, secretRemove, secretSet } from './secret.ts';
 

@@ -1,22 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BadInputError } from '../../core/errors.ts';
-import type { EgressAttempt, Sandbox, SandboxSpec } from '../../core/ports/sandbox.ts';
-import type { Redact } from '../../core/redaction.ts';
-import { runSetupCommands } from '../../environments/build-image.ts';
-import type { EnvironmentPlan } from '../../environments/environment-plan.ts';
-import { prepareWorkspace } from '../../environments/local-workspace.ts';
-import { prepareEnvironment } from '../../environments/prepare-environment.ts';
-import { NO_SECRETS, secretsForPhase } from '../../environments/secret-vault.ts';
-import { resolveLocalRepository } from '../../forge/local-repository.ts';
-import type { SessionDeps } from '../../sessions/session-deps.ts';
-import type { CheckOutcome } from '../../verify/check-outcome.ts';
-import type { Check } from '../../verify/checks.ts';
-import { discoverChecks } from '../../verify/discover-checks.ts';
-import { runChecks } from '../../verify/run-checks.ts';
-import type { TestCase } from '../../verify/test-results.ts';
-import { formatMs } from '../render-event.ts';
+import { BadInputError } from '../core/errors.ts';
+import { formatMs } from '../core/format-ms.ts';
+import type { EgressAttempt, Sandbox, SandboxSpec } from '../core/ports/sandbox.ts';
+import type { Redact } from '../core/redaction.ts';
+import { runSetupCommands } from '../environments/build-image.ts';
+import type { EnvironmentPlan } from '../environments/environment-plan.ts';
+import { prepareWorkspace } from '../environments/local-workspace.ts';
+import { prepareEnvironment } from '../environments/prepare-environment.ts';
+import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
+import { resolveLocalRepository } from '../forge/local-repository.ts';
+import type { CheckOutcome } from '../verify/check-outcome.ts';
+import type { Check } from '../verify/checks.ts';
+import { discoverChecks } from '../verify/discover-checks.ts';
+import { runChecks } from '../verify/run-checks.ts';
+import type { TestCase } from '../verify/test-results.ts';
+import type { SessionDeps } from './session-deps.ts';
+import { nodeNotes } from './verification.ts';
 
 type Write = (text: string) => void;
 
@@ -89,6 +90,7 @@ export async function showChecks(
       reportPrefix: `/tmp/drydock-${sandbox.id}-`,
     });
     write(`node in the sandbox: ${found.nodeVersion ?? 'none'}\n`);
+    for (const note of nodeNotes(found.nodeVersion, plan.node)) write(`  note: ${note}\n`);
     write(describeChecks(found.checks));
     if (!options.run || found.checks.length === 0) return [];
     const startEnv = secretsForPhase(plan, 'start', secrets, repository.path);
