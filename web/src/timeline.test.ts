@@ -76,6 +76,11 @@ describe('buildTimeline', () => {
     seq = 0;
     const items = buildTimeline([
       ev({
+        type: 'checks.detected',
+        checks: [{ name: 'test', command: 'jest --json', source: 'package.json scripts.test (jest)' }],
+        notes: ["the sandbox's Node is v20.20.2; the repository asks for >=22 (package.json engines.node)"],
+      }),
+      ev({
         type: 'gate.verdict',
         round: 1,
         passed: false,
@@ -97,6 +102,7 @@ describe('buildTimeline', () => {
       ev({ type: 'agent.stopped', step: 4, outcome: 'finished', detail: 'done', role: 'reviewer' }),
     ]);
     expect(items).toMatchObject([
+      { kind: 'checks-detected', notes: [expect.stringContaining('asks for >=22')] },
       {
         kind: 'gate',
         passed: false,

@@ -32,7 +32,11 @@ export type TimelineItem =
     })
   | (Base & { kind: 'model-error'; role: string; step: number; message: string })
   | (Base & { kind: 'stopped'; role: string; outcome: string; detail: string })
-  | (Base & { kind: 'checks-detected'; checks: Array<{ name: string; command: string; source: string }> })
+  | (Base & {
+      kind: 'checks-detected';
+      checks: Array<{ name: string; command: string; source: string }>;
+      notes: string[];
+    })
   | (Base & { kind: 'checks'; phase: string; round: number; checks: CheckSummary[] })
   | (Base & {
       kind: 'gate';
@@ -155,6 +159,7 @@ function toItem(event: StreamEvent): TimelineItem | null {
         checks: Array.isArray(d.checks)
           ? (d.checks as Array<{ name: string; command: string; source: string }>)
           : [],
+        notes: strings(d.notes),
       };
     case 'checks.completed':
       return {

@@ -107,6 +107,11 @@ export function TimelineEntry({ item }: { item: TimelineItem }) {
               </code>
             ))}
           </span>
+          {item.notes.map((note) => (
+            <p key={note} className="warn-text small">
+              {note}
+            </p>
+          ))}
         </Row>
       );
     case 'checks':
