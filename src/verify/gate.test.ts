@@ -145,6 +145,13 @@ describe('decideGate', () => {
     expect(gate(baseline, after).problems).toEqual(problems);
   });
 
+  it('a check that did not run on the base commit and fails now blocks', () => {
+    const verdict = gate([], [outcome(SCRIPT, 1)]);
+    expect(verdict.problems).toEqual([
+      'test-script (npm test): exited with 1, and it did not run on the base commit',
+    ]);
+  });
+
   it('leaves failures the task does not name to warnings, and names them', () => {
     const verdict = gate(
       [outcome(TEST, 1, ['mean works:failed', 'flaky clock:failed', 'median:passed'])],

@@ -131,7 +131,9 @@ function judgeCheck(
     passToPass: 0,
     failures: failingTests(after),
   };
-  const regressed = baseline !== undefined && checkPassed(baseline) && !checkPassed(after);
+  // Failing now where it passed on the base commit (or did not run there: nothing vouches for it).
+  const regressed = !checkPassed(after) && (baseline === undefined || checkPassed(baseline));
+  const was = baseline === undefined ? 'it did not run on the base commit' : 'it passed on the base commit';
   const before = readableTests(baseline);
   const now = readableTests(after);
 
@@ -154,7 +156,7 @@ function judgeCheck(
     if (newlyFailing.length > 0)
       judged.problems.push(`${name}: tests fail that did not fail on the base commit: ${list(newlyFailing)}`);
     if (judged.problems.length === 0 && regressed)
-      judged.problems.push(`${name}: ${describeExit(after)}, and it passed on the base commit`);
+      judged.problems.push(`${name}: ${describeExit(after)}, and ${was}`);
     const stillFailed = now.summary.failed;
     if (judged.problems.length === 0 && stillFailed > 0) {
       judged.warnings.push(
@@ -186,7 +188,7 @@ function judgeCheck(
         `${name}: tests fail that were not seen failing on the base commit: ${list(failing)}`,
       );
     if (regressed) {
-      judged.problems.push(`${name}: ${describeExit(after)}, and it passed on the base commit`);
+      judged.problems.push(`${name}: ${describeExit(after)}, and ${was}`);
     } else if (!checkPassed(after) && judged.problems.length === 0) {
       // The tests, or a whole script whose failing tests may hide what else in it failed. Not a step
       // run on its own: failing before and after (an audit that needs the network) it is no reason.
@@ -203,7 +205,7 @@ function judgeCheck(
     const shown = fresh.slice(0, 10).map((d) => `${d.file}:${d.line ?? '?'} ${d.message}`);
     judged.problems.push(`${name}: ${fresh.length} new diagnostics in changed files: ${shown.join('; ')}`);
   } else if (regressed) {
-    judged.problems.push(`${name}: ${describeExit(after)}, and it passed on the base commit`);
+    judged.problems.push(`${name}: ${describeExit(after)}, and ${was}`);
   }
   return judged;
 }
