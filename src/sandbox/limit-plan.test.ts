@@ -127,9 +127,9 @@ describe('chooseLimitPlan', () => {
   });
 
   it('caps the address space at the memory limit when that is above the floor Node needs', () => {
-    const big = resolveSandboxLimits({ memoryBytes: 32 * 1024 ** 3 });
+    const big = resolveSandboxLimits({ memoryBytes: 96 * 1024 ** 3 });
     const plan = chooseLimitPlan({ ...nothing, prlimitPath: '/usr/bin/prlimit' }, big);
-    expect(plan.rlimit).toEqual({ prlimitPath: '/usr/bin/prlimit', addressSpaceBytes: 32 * 1024 ** 3 });
-    expect(plan.inForce.memoryBytes).toBe(32 * 1024 ** 3);
+    expect(plan.rlimit).toEqual({ prlimitPath: '/usr/bin/prlimit', addressSpaceBytes: 96 * 1024 ** 3 });
+    expect(plan.inForce.memoryBytes).toBe(96 * 1024 ** 3);
   });
 });

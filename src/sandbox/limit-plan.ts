@@ -59,11 +59,13 @@ export interface LimitPlan {
 }
 
 /**
- * RLIMIT_AS caps virtual memory, which runtimes reserve far beyond what they use: Node 22 needs about
- * 12 GiB for the WebAssembly behind its TypeScript support (the supervisor included). So the fallback
- * never caps below this: it stops a runaway process, it does not make a small sandbox.
+ * RLIMIT_AS caps virtual memory, which runtimes reserve far beyond what they use: Node reserves about
+ * 10 GiB of address space for every WebAssembly memory (Node 22's TypeScript support is one; the
+ * supervisor runs on it), and vitest 4 needs four of them in one process (its run failed with "Cannot
+ * allocate Wasm memory" under 32 GiB). So the fallback never caps below this: it stops a runaway
+ * process, it does not make a small sandbox.
  */
-export const MIN_ADDRESS_SPACE_BYTES = 16 * 1024 * 1024 * 1024;
+export const MIN_ADDRESS_SPACE_BYTES = 64 * 1024 * 1024 * 1024;
 
 function usableV2(facts: CgroupV2Facts | null): {
   controllers: CgroupController[];
