@@ -48,6 +48,52 @@ describe('findRunnerCall', () => {
       { test: 'tape test/*.js | tap-spec' },
       { runner: 'tape', words: ['tape', 'test/*.js'], chained: true },
     ],
+    [
+      // fast-json-stable-stringify 2.1.0, as published.
+      'a wrapper around npm run (nyc npm run x) wraps the runner the script runs',
+      {
+        eslint: 'eslint index.js test',
+        'test-spec': 'tape test/*.js',
+        test: 'npm run eslint && nyc npm run test-spec',
+      },
+      {
+        runner: 'tape',
+        words: ['nyc', 'tape', 'test/*.js'],
+        before: ['npm run eslint'],
+        via: 'scripts.test → scripts.test-spec',
+        chained: false,
+      },
+    ],
+    [
+      // secure-json-parse 4.1.1: c8 with its options around npm run, then a type test.
+      'a wrapper with options around npm run, the runner call’s own assignments first',
+      {
+        test: 'c8 --all --include index.js --check-coverage --100 npm run test:unit && npm run test:typescript',
+        'test:unit': 'NODE_ENV=test tape "test/*.test.js"',
+        'test:typescript': 'tstyche',
+      },
+      {
+        runner: 'tape',
+        words: [
+          'NODE_ENV=test',
+          'c8',
+          '--all',
+          '--include',
+          'index.js',
+          '--check-coverage',
+          '--100',
+          'tape',
+          "'test/*.test.js'",
+        ],
+        chained: true,
+      },
+    ],
+    [
+      // on-exit-leak-free 2.1.2: a linter piped into its formatter, then the runner.
+      'a command piped into a formatter before the runner runs before it as written',
+      { test: 'standard | snazzy && tap test/*.js' },
+      { runner: 'tap', words: ['tap', 'test/*.js'], before: ['standard | snazzy'], chained: false },
+    ],
     ['playwright test', { test: 'playwright test --project=chromium' }, { runner: 'playwright' }],
     ['node-tap', { test: 'tap --allow-incomplete-coverage' }, { runner: 'tap' }],
     ['no runner', { test: 'make check' }, { runner: null, reason: 'no known test runner in scripts.test' }],
