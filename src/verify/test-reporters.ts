@@ -9,6 +9,11 @@ export interface ReportSpec {
   format: ReportFormat;
   /** Absolute path inside the sandbox. */
   file?: string;
+  /**
+   * Versions of the runner that ignore the file option print the same report on stdout instead (mocha
+   * before 9): read it from the output when the file was not written.
+   */
+  orPrinted?: boolean;
 }
 
 /** The runner call rewritten to also write its structured report, and where that report is. */
@@ -75,10 +80,11 @@ function withReporter(
         words: [
           ...without(words, ['--reporter', '-R', '--reporter-option', '--reporter-options', '-O']),
           '--reporter=json',
-          '--reporter-option',
+          // The plural is the spelling every mocha takes (3 to 12); `--reporter-option` arrived in 6.
+          '--reporter-options',
           `output=${file}`,
         ],
-        report: { format: 'mocha-json', file },
+        report: { format: 'mocha-json', file, orPrinted: true },
       };
     case 'node-test': {
       const junit = reportFormat(runner, nodeVersion) === 'junit';
