@@ -30,15 +30,27 @@ const NODE_JUNIT_SINCE: ReadonlyArray<[number, number]> = [
 
 /**
  * The runner call with its machine-readable reporter added next to its usual one, writing to
- * `file` where the runner can, and the commands the script ran before it in front. Options the
+ * `file` where the runner can, and the commands the script ran before it in front (the runner runs
+ * even when one of them fails; the command then fails too). Options the
  * script set for the same thing (its own `--reporter`) are replaced, since most runners take one.
  * node_modules/.bin goes first on PATH, as `npm run` does. Pure.
  */
 export function reportingCommand(call: RunnerCall, file: string, nodeVersion?: string): ReportingCommand {
   const { words, report } = withReporter(call.runner, call.words, file, nodeVersion);
-  const command = ['export PATH="$PWD/node_modules/.bin:$PATH"', ...call.before, words.join(' ')].join(
-    ' && ',
-  );
+  const path = 'export PATH="$PWD/node_modules/.bin:$PATH"';
+  const runner = words.join(' ');
+  if (call.before.length === 0) return { command: `${path} && ${runner}`, report };
+  // A step before the runner that fails (a pretest lint) must not hide the test results: the runner
+  // runs anyway, and the check still fails when the step did.
+  const command = [
+    path,
+    'drydock_before=0',
+    ...call.before.map((step) => `{ ${step}; } || drydock_before=1`),
+    runner,
+    'drydock_code=$?',
+    '[ "$drydock_code" -ne 0 ] || drydock_code=$drydock_before',
+    '(exit "$drydock_code")',
+  ].join('; ');
   return { command, report };
 }
 
