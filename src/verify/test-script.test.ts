@@ -94,6 +94,25 @@ describe('findRunnerCall', () => {
       { test: 'standard | snazzy && tap test/*.js' },
       { runner: 'tap', words: ['tap', 'test/*.js'], before: ['standard | snazzy'], chained: false },
     ],
+    [
+      // tape 5.10.2 as published (its own suite runs on node-tap).
+      'npm-run-posix-or-windows runs the script named',
+      {
+        pretest: 'npm run lint',
+        test: 'npm-run-posix-or-windows tests-only',
+        posttest: "npx npm@'>=10.2' audit --production",
+        'tests-only': "cross-env NODE_OPTIONS='--no-warnings' nyc tap 'test/*.js'",
+        'tests-only:windows':
+          "cross-env NODE_OPTIONS='--no-warnings' nyc node_modules\\tap\\bin\\run.js test/*.js",
+      },
+      {
+        runner: 'tap',
+        words: ['cross-env', 'NODE_OPTIONS=--no-warnings', 'nyc', 'tap', "'test/*.js'"],
+        before: ['npm run pretest'],
+        via: 'scripts.test → scripts.tests-only',
+        chained: true,
+      },
+    ],
     ['playwright test', { test: 'playwright test --project=chromium' }, { runner: 'playwright' }],
     ['node-tap', { test: 'tap --allow-incomplete-coverage' }, { runner: 'tap' }],
     ['no runner', { test: 'make check' }, { runner: null, reason: 'no known test runner in scripts.test' }],

@@ -204,6 +204,9 @@ export function programIndex(words: readonly string[]): number {
 /** The script `npm run x`, `npm test`, `pnpm [run] x` or `yarn [run] x` runs, when it is one of `scripts`. */
 function scriptCalled(words: readonly string[], scripts: Readonly<Record<string, string>>): string | null {
   const [tool, ...rest] = words;
+  // ljharb's packages run `npm-run-posix-or-windows x`: `npm run x` here (x:windows on Windows).
+  if (tool === 'npm-run-posix-or-windows')
+    return rest.length === 1 && scripts[rest[0]!] !== undefined ? rest[0]! : null;
   if (tool !== 'npm' && tool !== 'pnpm' && tool !== 'yarn' && tool !== 'bun') return null;
   // Workspace-wide runs (`pnpm -r test`, `npm test --workspaces`) and extra arguments are not this script.
   if (rest.some((word) => word.startsWith('-') && !QUIET.has(word))) return null;
