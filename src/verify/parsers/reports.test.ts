@@ -128,4 +128,12 @@ describe('parseReport on reports of published packages', () => {
     ]);
     expect(run?.summary).toEqual({ passed: 6, failed: 0, skipped: 0 });
   });
+
+  it('node:test junit (fastify-plugin 6.0.1): a name with quotes reads as the runner names it', () => {
+    const run = parseReport('junit', fixture('node20-junit-fastify-plugin.xml'), 'node-test', '/w');
+    expect(run?.tests.map((test) => test.id)).toContain(
+      'should support "default" function from babel module',
+    );
+    expect(run?.tests.some((test) => test.id.includes('&'))).toBe(false);
+  });
 });
