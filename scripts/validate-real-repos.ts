@@ -123,22 +123,50 @@ function mochaOwn(output: string): OwnRun {
   };
 }
 
-/** jest --verbose: `✓ title (N ms)`, `✕ title`, `○ skipped title`; `Tests: 1 failed, 3 passed, 4 total`. */
+/**
+ * jest --verbose: per file a `PASS file`/`FAIL file` line, then describe blocks and `✓ title (N ms)`,
+ * `✕ title`, `○ skipped title` indented under them, then the file's failures (`● …`);
+ * `Tests: 1 failed, 3 passed, 4 total` closes it. Names are `file > describe > title`.
+ */
 function jestOwn(output: string): OwnRun {
   const tests: OwnTest[] = [];
+  let file: string | null = null;
+  let stack: Array<{ indent: number; name: string }> = [];
   for (const line of output.split('\n')) {
+    const header = /^(?:PASS|FAIL) (\S+)/.exec(line);
+    if (header) {
+      file = header[1]!;
+      stack = [];
+      continue;
+    }
+    if (file === null || line.trim() === '') continue;
+    // A file that failed to load is its one failing test, as jest counts it among its failed suites.
+    if (/^\s+● Test suite failed to run/.test(line)) tests.push({ name: file, status: 'failed' });
+    // The file's failure details, or the summary: nothing more to read until the next file.
+    if (/^\s+● |^Test Suites:/.test(line)) {
+      file = null;
+      continue;
+    }
+    const indent = /^(\s*)/.exec(line)![1]!.length;
+    stack = stack.filter((open) => open.indent < indent);
     const match = /^\s+([✓✕○✎√×]) (?:skipped |todo )?(.*?)(?: \(\d+ ?m?s\))?$/.exec(line);
-    if (!match) continue;
+    if (!match) {
+      stack.push({ indent, name: line.trim() });
+      continue;
+    }
     const mark = match[1]!;
     const status: Status =
       mark === '✓' || mark === '√' ? 'passed' : mark === '✕' || mark === '×' ? 'failed' : 'skipped';
-    tests.push({ name: match[2]!, status });
+    tests.push({ name: [file, ...stack.map((open) => open.name), match[2]!].join(' > '), status });
   }
   const line = /^Tests:\s+(.*)$/m.exec(output)?.[1];
   const n = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(line ?? '')?.[1] ?? 0);
+  const unloaded = tests.filter((test) => !test.name.includes(' > ')).length;
   return {
     tests,
-    summary: line ? { passed: n('passed'), failed: n('failed'), skipped: n('skipped') + n('todo') } : null,
+    summary: line
+      ? { passed: n('passed'), failed: n('failed') + unloaded, skipped: n('skipped') + n('todo') }
+      : null,
   };
 }
 
@@ -657,10 +685,16 @@ async function validate(test: Case): Promise<Row> {
     touchedFiles: [test.mutation.file],
   });
   const passedBefore = new Set(own.baseline.tests.filter((t) => t.status === 'passed').map((t) => t.name));
-  const ownBroken = own.mutated.tests.filter((t) => t.status === 'failed' && passedBefore.has(t.name));
+  const ownBroken = distinctNames(own.mutated.tests).filter(
+    (t) => t.status === 'failed' && passedBefore.has(t.name),
+  );
   const problems = verdict.problems.join('\n');
   const failingNow = dAfter?.tests.filter((t) => t.status === 'failed') ?? [];
-  const named = failingNow.filter((t) => problems.includes(t.id));
+  // Named: in a problem's list of tests (`…: a, b and 3 more`), as a whole item.
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const named = failingNow.filter((t) =>
+    new RegExp(`(?:: |, )${literal(t.id)}(?:, | and \\d+ more|$)`, 'm').test(problems),
+  );
   const more = [...problems.matchAll(/ and (\d+) more/g)].reduce((sum, m) => sum + Number(m[1]), 0);
   const brokenMatch = matchTests(
     ownBroken,
