@@ -798,14 +798,25 @@ function storedRows(): Row[] {
   });
 }
 
+/** The report drydock reads for each runner (src/verify/test-reporters.ts). */
+const REPORTS: Record<string, string> = {
+  tape: 'TAP printed',
+  tap: 'TAP printed',
+  ava: 'TAP printed',
+  mocha: 'mocha JSON',
+  jest: 'jest JSON',
+  vitest: 'jest JSON',
+  'node-test': 'JUnit XML',
+};
+
 function printTable(rows: readonly Row[]): void {
   const yes = (ok: boolean) => (ok ? 'yes' : '**no**');
   const lines = [
-    '| package | runner | drydock read at baseline (p/f/s) | the runner (p/f/s) | match | gate on the regression | the runner: passed before, fail after | match |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| package | drydock: runner, report | the runner call drydock found | drydock read at baseline (p/f/s) | the runner (p/f/s) | match | gate on the regression | the runner: passed before, fail after | match |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.package} | ${r.runner} | ${r.drydockBaseline} | ${r.ownBaseline} | ${yes(r.baselineMatch)} | ${r.verdict} | ${r.ownBroken} | ${yes(r.verdictMatch)} |`,
+        `| ${r.package} | ${r.runner}, ${REPORTS[r.runner] ?? '—'} | \`${r.command.replaceAll('|', '\\|')}\` | ${r.drydockBaseline} | ${r.ownBaseline} | ${yes(r.baselineMatch)} | ${r.verdict} | ${r.ownBroken} | ${yes(r.verdictMatch)} |`,
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n\n`);
