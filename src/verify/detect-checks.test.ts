@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { detectChecks } from './checks.ts';
 
@@ -50,7 +51,7 @@ describe('detectChecks', () => {
         packageJson: { scripts: { test: 'mocha && eslint . && tsc', posttest: 'npm audit' } },
       },
       [
-        `${PATH} && mocha --reporter=json --reporter-option output=/tmp/drydock-test-report.json`,
+        `${PATH} && mocha --reporter=json --reporter-options output=/tmp/drydock-test-report.json`,
         'eslint .',
         'tsc',
         'npm run posttest',
@@ -101,5 +102,44 @@ describe('detectChecks', () => {
       packageJson: { scripts: { test: 'make test' } },
     });
     expect(unknown).toMatchObject({ command: 'npm test', note: 'no known test runner in scripts.test' });
+  });
+});
+
+describe('the steps a script runs before its runner', () => {
+  // minimist 1.2.8 as published: `npm test` runs `pretest` (eslint) first.
+  const scripts = {
+    lint: 'eslint --ext=js,mjs .',
+    pretest: 'npm run lint',
+    'tests-only': "nyc tape 'test/**/*.js'",
+    test: 'npm run tests-only',
+  };
+  const [check] = detectChecks({
+    files: ['package.json'],
+    packageJson: { scripts },
+    reportPrefix: '/tmp/s1-',
+  });
+  const run = (command: string) =>
+    spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  const withSteps = (pretest: string, tape: string) =>
+    check!.command.replace('npm run pretest', pretest).replace("nyc tape 'test/**/*.js'", tape);
+
+  it('run first, and a failing one does not stop the runner', () => {
+    expect(check?.command).toBe(
+      'export PATH="$PWD/node_modules/.bin:$PATH"; drydock_before=0; { npm run pretest; } || drydock_before=1; ' +
+        'nyc tape \'test/**/*.js\'; drydock_code=$?; [ "$drydock_code" -ne 0 ] || drydock_code=$drydock_before; ' +
+        '(exit "$drydock_code")',
+    );
+    const linted = run(withSteps('echo lint error; false', 'echo "ok 1 - runs"'));
+    expect(linted.stdout).toBe('lint error\nok 1 - runs\n');
+    // The check still fails: a lint error the change brings in blocks as it did.
+    expect(linted.status).toBe(1);
+  });
+
+  it.each<[string, string, number]>([
+    ['true', 'true', 0],
+    ['true', 'exit 3', 3],
+    ['false', 'exit 3', 3],
+  ])('exit code: step %s, runner %s → %i', (step, runner, code) => {
+    expect(run(withSteps(step, `(${runner})`)).status).toBe(code);
   });
 });

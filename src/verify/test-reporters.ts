@@ -10,6 +10,11 @@ export interface ReportSpec {
   format: ReportFormat;
   /** Absolute path inside the sandbox. */
   file?: string;
+  /**
+   * Versions of the runner that ignore the file option print the same report on stdout instead (mocha
+   * before 9): read it from the output when the file was not written.
+   */
+  orPrinted?: boolean;
 }
 
 /** The runner call rewritten to also write its structured report, and where that report is. */
@@ -23,15 +28,27 @@ const NODE_JUNIT = '^20.13 || >=21.3';
 
 /**
  * The runner call with its machine-readable reporter added next to its usual one, writing to
- * `file` where the runner can, and the commands the script ran before it in front. Options the
+ * `file` where the runner can, and the commands the script ran before it in front (the runner runs
+ * even when one of them fails; the command then fails too). Options the
  * script set for the same thing (its own `--reporter`) are replaced, since most runners take one.
  * node_modules/.bin goes first on PATH, as `npm run` does. Pure.
  */
 export function reportingCommand(call: RunnerCall, file: string, nodeVersion?: string): ReportingCommand {
   const { words, report } = withReporter(call.runner, call.words, file, nodeVersion);
-  const command = ['export PATH="$PWD/node_modules/.bin:$PATH"', ...call.before, words.join(' ')].join(
-    ' && ',
-  );
+  const path = 'export PATH="$PWD/node_modules/.bin:$PATH"';
+  const runner = words.join(' ');
+  if (call.before.length === 0) return { command: `${path} && ${runner}`, report };
+  // A step before the runner that fails (a pretest lint) must not hide the test results: the runner
+  // runs anyway, and the check still fails when the step did.
+  const command = [
+    path,
+    'drydock_before=0',
+    ...call.before.map((step) => `{ ${step}; } || drydock_before=1`),
+    runner,
+    'drydock_code=$?',
+    '[ "$drydock_code" -ne 0 ] || drydock_code=$drydock_before',
+    '(exit "$drydock_code")',
+  ].join('; ');
   return { command, report };
 }
 
@@ -72,10 +89,11 @@ function withReporter(
         words: [
           ...without(words, ['--reporter', '-R', '--reporter-option', '--reporter-options', '-O']),
           '--reporter=json',
-          '--reporter-option',
+          // The plural is the spelling every mocha takes (3 to 12); `--reporter-option` arrived in 6.
+          '--reporter-options',
           `output=${file}`,
         ],
-        report: { format: 'mocha-json', file },
+        report: { format: 'mocha-json', file, orPrinted: true },
       };
     case 'node-test': {
       const junit = reportFormat(runner, nodeVersion) === 'junit';

@@ -58,6 +58,71 @@ describe('findRunnerCall', () => {
       { test: 'tape test/*.js | tap-spec' },
       { runner: 'tape', words: ['tape', 'test/*.js'], after: [] },
     ],
+    [
+      // fast-json-stable-stringify 2.1.0, as published.
+      'a wrapper around npm run (nyc npm run x) wraps the runner the script runs',
+      {
+        eslint: 'eslint index.js test',
+        'test-spec': 'tape test/*.js',
+        test: 'npm run eslint && nyc npm run test-spec',
+      },
+      {
+        runner: 'tape',
+        words: ['nyc', 'tape', 'test/*.js'],
+        before: ['npm run eslint'],
+        via: 'scripts.test → scripts.test-spec',
+        after: [],
+      },
+    ],
+    [
+      // secure-json-parse 4.1.1: c8 with its options around npm run, then a type test.
+      'a wrapper with options around npm run, the runner call’s own assignments first',
+      {
+        test: 'c8 --all --include index.js --check-coverage --100 npm run test:unit && npm run test:typescript',
+        'test:unit': 'NODE_ENV=test tape "test/*.test.js"',
+        'test:typescript': 'tstyche',
+      },
+      {
+        runner: 'tape',
+        words: [
+          'NODE_ENV=test',
+          'c8',
+          '--all',
+          '--include',
+          'index.js',
+          '--check-coverage',
+          '--100',
+          'tape',
+          "'test/*.test.js'",
+        ],
+        after: ['npm run test:typescript'],
+      },
+    ],
+    [
+      // on-exit-leak-free 2.1.2: a linter piped into its formatter, then the runner.
+      'a command piped into a formatter before the runner runs before it as written',
+      { test: 'standard | snazzy && tap test/*.js' },
+      { runner: 'tap', words: ['tap', 'test/*.js'], before: ['standard | snazzy'], after: [] },
+    ],
+    [
+      // tape 5.10.2 as published (its own suite runs on node-tap).
+      'npm-run-posix-or-windows runs the script named',
+      {
+        pretest: 'npm run lint',
+        test: 'npm-run-posix-or-windows tests-only',
+        posttest: "npx npm@'>=10.2' audit --production",
+        'tests-only': "cross-env NODE_OPTIONS='--no-warnings' nyc tap 'test/*.js'",
+        'tests-only:windows':
+          "cross-env NODE_OPTIONS='--no-warnings' nyc node_modules\\tap\\bin\\run.js test/*.js",
+      },
+      {
+        runner: 'tap',
+        words: ['cross-env', 'NODE_OPTIONS=--no-warnings', 'nyc', 'tap', "'test/*.js'"],
+        before: ['npm run pretest'],
+        via: 'scripts.test → scripts.tests-only',
+        after: ['npm run posttest'],
+      },
+    ],
     ['playwright test', { test: 'playwright test --project=chromium' }, { runner: 'playwright' }],
     ['node-tap', { test: 'tap --allow-incomplete-coverage' }, { runner: 'tap' }],
     ['no runner', { test: 'make check' }, { runner: null, reason: 'no known test runner in scripts.test' }],

@@ -40,8 +40,11 @@ export interface NoRunnerCall {
 }
 
 type Token = ReturnType<typeof parse>[number];
-/** One command of a chain. `piped`: its output went through a pipe (`tape | tap-spec`), which we drop. */
-type Segment = { words: string[]; piped: boolean; unsupported: boolean };
+/**
+ * One command of a chain. `piped`: its output went through a pipe (`tape | tap-spec`); `pipe` is the
+ * rest of the pipeline (`| tap-spec`), kept when the command is not the runner (`standard | snazzy`).
+ */
+type Segment = { words: string[]; piped: boolean; pipe: string[]; unsupported: boolean };
 
 /** Operators that join commands the way a script chains steps. */
 const CHAIN = new Set(['&&', ';']);
@@ -91,8 +94,8 @@ function follow(scripts: Readonly<Record<string, string>>, name: string, depth: 
   // The commands after segment `index`, each standing alone, or null when one is more than a command.
   const afterAt = (index: number): string[] | null => {
     const rest = segments.slice(index + 1);
-    if (rest.some((segment) => segment.unsupported || segment.piped)) return null;
-    return [...rest.map((segment) => segment.words.join(' ')), ...post];
+    if (rest.some((segment) => segment.unsupported)) return null;
+    return [...rest.map((segment) => [...segment.words, ...segment.pipe].join(' ')), ...post];
   };
   for (const [index, segment] of segments.entries()) {
     if (segment.unsupported) return unsupported;
@@ -101,7 +104,9 @@ function follow(scripts: Readonly<Record<string, string>>, name: string, depth: 
       return {
         call: { runner, words: segment.words, before, via: `scripts.${name}`, after: afterAt(index) },
       };
-    const inner = scriptCalled(segment.words, scripts);
+    // `npm run x`, also behind assignments and wrappers (`nyc npm run test-spec`, `c8 --100 npm run unit`).
+    const program = programIndex(segment.words);
+    const inner = program < 0 ? null : scriptCalled(segment.words.slice(program), scripts);
     if (inner !== null) {
       const followed = follow(scripts, inner, depth + 1);
       if ('reason' in followed || followed.call) {
@@ -111,6 +116,7 @@ function follow(scripts: Readonly<Record<string, string>>, name: string, depth: 
         return {
           call: {
             ...call,
+            words: wrapped(segment.words.slice(0, program), call.words),
             before: [...before, ...call.before],
             via: `scripts.${name} → ${call.via}`,
             after: call.after === null || here === null ? null : [...call.after, ...here],
@@ -118,8 +124,8 @@ function follow(scripts: Readonly<Record<string, string>>, name: string, depth: 
         };
       }
     }
-    if (segment.piped) return unsupported;
-    before.push(segment.words.join(' '));
+    // A command piped into another that is not the runner (`standard | snazzy`) runs as written.
+    before.push([...segment.words, ...segment.pipe].join(' '));
   }
   return { call: null };
 }
@@ -133,20 +139,36 @@ function splitChain(script: string): Segment[] | null {
   } catch {
     return null;
   }
-  const segments: Segment[] = [{ words: [], piped: false, unsupported: false }];
+  const segment = (): Segment => ({ words: [], piped: false, pipe: [], unsupported: false });
+  const segments: Segment[] = [segment()];
   for (const token of tokens) {
     const current = segments.at(-1)!;
     if (typeof token === 'object' && 'comment' in token) break;
     const op = typeof token === 'object' && 'op' in token ? token.op : null;
-    if (op !== null && CHAIN.has(op)) segments.push({ words: [], piped: false, unsupported: false });
-    else if (current.piped) continue;
-    else if (op === '|') current.piped = true;
+    // Words after a pipe go to the pipeline's rest.
+    const words = current.piped ? current.pipe : current.words;
+    if (op !== null && CHAIN.has(op)) segments.push(segment());
+    else if (op === '|') {
+      current.piped = true;
+      current.pipe.push('|');
+    }
     // Unquoted, so the shell expands it: it stays unquoted.
-    else if (op === 'glob') current.words.push((token as { pattern: string }).pattern);
-    else if (typeof token === 'string') current.words.push(shellWord(token));
+    else if (op === 'glob') words.push((token as { pattern: string }).pattern);
+    else if (typeof token === 'string') words.push(shellWord(token));
     else current.unsupported = true;
   }
   return segments.filter((segment) => segment.words.length > 0 || segment.unsupported);
+}
+
+/**
+ * A runner call found behind `npm run x` in a command that wraps it (`nyc npm run test-spec`): the
+ * wrapper around the call, with the call's own NAME=value pairs first so they stay assignments.
+ */
+function wrapped(wrapper: readonly string[], words: readonly string[]): string[] {
+  if (wrapper.length === 0) return [...words];
+  let assignments = 0;
+  while (assignments < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[assignments]!)) assignments += 1;
+  return [...words.slice(0, assignments), ...wrapper, ...words.slice(assignments)];
 }
 
 /** The runner a command runs, looking past NAME=value pairs and wrappers such as cross-env, c8 and npx. */
@@ -190,6 +212,9 @@ export function programIndex(words: readonly string[]): number {
 /** The script `npm run x`, `npm test`, `pnpm [run] x` or `yarn [run] x` runs, when it is one of `scripts`. */
 function scriptCalled(words: readonly string[], scripts: Readonly<Record<string, string>>): string | null {
   const [tool, ...rest] = words;
+  // ljharb's packages run `npm-run-posix-or-windows x`: `npm run x` here (x:windows on Windows).
+  if (tool === 'npm-run-posix-or-windows')
+    return rest.length === 1 && scripts[rest[0]!] !== undefined ? rest[0]! : null;
   if (tool !== 'npm' && tool !== 'pnpm' && tool !== 'yarn' && tool !== 'bun') return null;
   // Workspace-wide runs (`pnpm -r test`, `npm test --workspaces`) and extra arguments are not this script.
   if (rest.some((word) => word.startsWith('-') && !QUIET.has(word))) return null;

@@ -17,17 +17,15 @@ const reportSchema = z.object({
 });
 
 /**
- * mocha's `json` reporter (`--reporter=json --reporter-option output=FILE`). Ids are "file > full
+ * mocha's `json` reporter (`--reporter=json --reporter-options output=FILE`), or the same report printed
+ * on stdout by mochas before 9, which ignore `output` (after whatever the script printed before it; their
+ * tests have no `file`). Ids are "file > full
  * title" (mocha joins suite and test titles with spaces). A failing hook is reported among the
  * failures under its own title ('"before each" hook for …'), so it becomes a failed case too.
  */
 export function parseMochaJson(text: string): TestCase[] | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null;
-  }
+  const json = parseJson(text) ?? parseJson(printedReport(text));
+  if (json === undefined) return null;
   const parsed = reportSchema.safeParse(json);
   if (!parsed.success) return null;
   const { passes, pending, failures } = parsed.data;
@@ -42,4 +40,18 @@ export function parseMochaJson(text: string): TestCase[] | null {
       return { id: id(test), status: 'failed', ...duration(test), ...(message ? { message } : {}) };
     }),
   ];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The report mocha printed last, indented JSON from a `{` alone on its line to the end. */
+function printedReport(output: string): string {
+  const start = output.search(/^\{\s*$/m);
+  return start < 0 ? '' : output.slice(start);
 }

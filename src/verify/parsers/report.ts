@@ -11,9 +11,19 @@ const PARSERS: Record<ReportFormat, (text: string, runner: string) => TestCase[]
   'jest-json': parseJestJson,
   'mocha-json': parseMochaJson,
   'playwright-json': parsePlaywrightJson,
-  junit: (text, runner) => parseJunit(text, runner === 'node-test' ? { ids: 'suites' } : {}),
+  junit: (text, runner) => (runner === 'node-test' ? nodeJunit(text) : parseJunit(text, {})),
   tap: (text, runner) => (runner === 'tape' ? parseTape(text) : parseTap(text)),
 };
+
+/**
+ * node:test's junit reporter (Node 20 and 22) escapes `"` as `&quot;` and then its `&` again: a name
+ * `"default" function` is written `&amp;quot;default&amp;quot; function`. Read once more, it is the
+ * runner's own name.
+ */
+function nodeJunit(text: string): TestCase[] | null {
+  const tests = parseJunit(text, { ids: 'suites' });
+  return tests?.map((test) => ({ ...test, id: test.id.replaceAll('&quot;', '"') })) ?? null;
+}
 
 /**
  * A runner's machine-readable report as a test run. Paths in ids are made relative to `root` (the

@@ -44,17 +44,12 @@ describe('parseReport on real reports', () => {
     ['node22-report.tap', 'tap', 'node-test', BY_SUITE],
     ['ava-tap.txt', 'tap', 'ava', withFile('mean', 'median', ' › ')],
     [
-      // Assertions are the leaves; "# time=…" (different every run) is not part of an id.
+      // The subtests are the tests, their assertions ("should be equal") decide; "# time=…" (different
+      // every run) is not part of an id.
       'node-tap-tap.txt',
       'tap',
       'tap',
-      {
-        'test/mean.test.js > mean > of several numbers > should be equal': 'failed',
-        'test/mean.test.js > mean > of an empty list is NaN > should be equal': 'passed',
-        'test/median.test.js > median > of an odd count > should be equal': 'passed',
-        'test/median.test.js > median > of an even count > should be equal': 'passed',
-        'test/median.test.js > median > of strings': 'skipped',
-      },
+      withFile('test/mean.test.js > mean', 'test/median.test.js > median'),
     ],
     [
       // tape's tests are comments over assertions that share names ("should be strictly equal").
@@ -101,5 +96,44 @@ describe('parseReport on real reports', () => {
     ['tap', 'no tap here'],
   ])('a %s report that is not one reads as unknown, not as zero tests', (format, text) => {
     expect(parseReport(format, text, 'x', '/w')).toBeNull();
+  });
+});
+
+// Real packages' reports (see fixtures/README.md, "Reports from published packages").
+describe('parseReport on reports of published packages', () => {
+  it('node-tap 10 (isexe 2.0.0): the subtests are the tests, not their assertions or error messages', () => {
+    const run = parseReport('tap', fixture('node-tap10-isexe.tap'), 'tap', '/tmp/rr/host/isexe');
+    expect(run?.summary).toEqual({ passed: 10, failed: 5, skipped: 0 });
+    const byId = Object.fromEntries(run!.tests.map((test) => [test.id, test.status]));
+    // "access" has six passing assertions, a passing subtest, then a thrown error: the subtest fails.
+    expect(byId['test/basic.js > access']).toBe('failed');
+    expect(byId['test/basic.js > access > meow async']).toBe('passed');
+    expect(byId['test/basic.js > setup fixtures']).toBe('passed');
+    expect(Object.keys(byId).some((id) => /Promise is not|should be|expect (truthy|falsey)/.test(id))).toBe(
+      false,
+    );
+    const access = run!.tests.find((test) => test.id === 'test/basic.js > access');
+    expect(access?.message).toMatch(/^Promise is not a constructor/);
+  });
+
+  it('node-tap 16 (on-exit-leak-free 2.1.2): a file with assertions and no subtest is one test', () => {
+    const run = parseReport('tap', fixture('node-tap16-on-exit-leak-free.tap'), 'tap', '/w');
+    expect(run?.tests.map((test) => test.id)).toEqual([
+      'test/base.test.js > close.js',
+      'test/base.test.js > beforeExit',
+      'test/base.test.js > gc-not-close.js',
+      'test/base.test.js > unregister.js',
+      'test/base.test.js > undefined',
+      'test/event-emitter-leak.test.js',
+    ]);
+    expect(run?.summary).toEqual({ passed: 6, failed: 0, skipped: 0 });
+  });
+
+  it('node:test junit (fastify-plugin 6.0.1): a name with quotes reads as the runner names it', () => {
+    const run = parseReport('junit', fixture('node20-junit-fastify-plugin.xml'), 'node-test', '/w');
+    expect(run?.tests.map((test) => test.id)).toContain(
+      'should support "default" function from babel module',
+    );
+    expect(run?.tests.some((test) => test.id.includes('&'))).toBe(false);
   });
 });

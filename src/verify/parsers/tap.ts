@@ -2,9 +2,13 @@ import { capMessage, dedent, joinId, stripAnsi, type TestCase, type TestStatus }
 
 /**
  * TAP 13/14 with subtests, as node's test runner prints it (`node --test` when stdout is not a TTY, or
- * `--test-reporter=tap`), and flat TAP (tape, mocha's tap reporter). Node indents a subtest four spaces
- * under its parent and prints the children before the parent's own `ok` line. Leaves are the tests; a
- * parent counts only when it failed without a failing child (a hook or its own body failed).
+ * `--test-reporter=tap`) and node-tap does, and flat TAP (ava, mocha's tap reporter). A subtest is
+ * announced by `# Subtest: name`, indented four spaces under its parent, its children printed before
+ * its own `ok` line. The tests are the subtests; the plain test points inside a subtest are its
+ * assertions (node-tap's `should be equal`, numbered, often sharing a name), which decide its status and
+ * are no tests of their own. A subtest with subtests under it counts only when it has assertions of
+ * its own, or failed without a failing child (a hook or its own body failed). In flat TAP the test
+ * points are the tests.
  */
 export function parseTap(output: string): TestCase[] | null {
   const lines = stripAnsi(output).split('\n');
@@ -16,6 +20,8 @@ export function parseTap(output: string): TestCase[] | null {
   let last: Node | undefined;
   let inYaml = false;
   let yaml: string[] = [];
+  // Indents of the `# Subtest:` lines whose result line has not come yet.
+  const announced = new Set<number>();
   for (const line of lines) {
     if (inYaml) {
       if (/^\s*\.\.\.\s*$/.test(line)) {
@@ -27,6 +33,11 @@ export function parseTap(output: string): TestCase[] | null {
     if (last && /^\s*---\s*$/.test(line)) {
       inYaml = true;
       yaml = [];
+      continue;
+    }
+    const subtest = /^(\s*)# Subtest:/.exec(line);
+    if (subtest) {
+      announced.add(subtest[1]!.length);
       continue;
     }
     const match = RESULT.exec(line);
@@ -44,6 +55,8 @@ export function parseTap(output: string): TestCase[] | null {
       name: unescapeName(name.trim()),
       status: statusOf(verdict === 'ok', directive),
       children,
+      // node-tap prints a skipped subtest as a bare `ok 3 - name # SKIP`, never announced.
+      subtest: announced.delete(indent.length) || children.length > 0 || directive !== undefined,
       extra: [],
     };
     levels[depth]?.push(node);
@@ -56,6 +69,8 @@ interface Node {
   name: string;
   status: TestStatus;
   children: Node[];
+  /** Announced by `# Subtest:`, has results under it, or is skipped: a test, not an assertion. */
+  subtest: boolean;
   durationMs?: number;
   error?: string;
   extra: string[];
@@ -98,19 +113,32 @@ function applyYaml(node: Node, yaml: string[]): void {
 function flatten(nodes: Node[], path: string[]): TestCase[] {
   const cases: TestCase[] = [];
   for (const node of nodes) {
+    // A plain test point inside a subtest is one of its assertions: the subtest is the test.
+    if (!node.subtest && path.length > 0) continue;
     const here = [...path, node.name];
+    const assertions = node.children.filter((child) => !child.subtest);
     const below = flatten(node.children, here);
     cases.push(...below);
     const childFailed = below.some((test) => test.status === 'failed');
-    if (node.children.length === 0 || (node.status === 'failed' && !childFailed)) {
-      const message = capMessage(node.error ?? (node.extra.length > 0 ? dedent(node.extra) : undefined));
-      cases.push({
-        id: joinId(here),
-        status: node.status,
-        ...(node.durationMs === undefined ? {} : { durationMs: node.durationMs }),
-        ...(node.status === 'failed' && message ? { message } : {}),
-      });
-    }
+    const failedAssertion = assertions.find((assertion) => assertion.status === 'failed');
+    const failedItself = node.status === 'failed' && !childFailed;
+    const isTest = node.children.length === 0 || assertions.length > 0 || failedItself;
+    if (!isTest) continue;
+    const status: TestStatus =
+      node.status === 'skipped' ? 'skipped' : failedAssertion || failedItself ? 'failed' : 'passed';
+    const source = failedAssertion ?? node;
+    const described = source.error ?? (source.extra.length > 0 ? dedent(source.extra) : undefined);
+    const message = capMessage(
+      failedAssertion && described
+        ? `${failedAssertion.name}\n${described}`
+        : (described ?? failedAssertion?.name),
+    );
+    cases.push({
+      id: joinId(here),
+      status,
+      ...(node.durationMs === undefined ? {} : { durationMs: node.durationMs }),
+      ...(status === 'failed' && message ? { message } : {}),
+    });
   }
   return cases;
 }
