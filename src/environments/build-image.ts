@@ -1,5 +1,10 @@
 import { BadInputError, InternalError } from '../core/errors.ts';
-import type { EgressAttempt, HostCommandConfinement, Sandbox } from '../core/ports/sandbox.ts';
+import type {
+  EgressAttempt,
+  HostCommandConfinement,
+  Sandbox,
+  SandboxProvider,
+} from '../core/ports/sandbox.ts';
 import type { EnvironmentImage, Store } from '../core/ports/store.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
 import type { EnvironmentPlan } from './environment-plan.ts';
@@ -199,6 +204,34 @@ async function checkNode(
     version: version === '' ? null : version,
     mismatch: mismatches.length > 0 ? describeNodeMismatch(version, mismatches) : null,
   };
+}
+
+/**
+ * Setup in a workspace of its own (a plain clone, no image): a sandbox with the setup hosts only runs
+ * the setup commands, then goes. Throws `setup_failed` like runSetupCommands.
+ */
+export async function runSetupInWorkspace(
+  sandboxes: SandboxProvider,
+  workspacePath: string,
+  sandboxId: string,
+  options: Omit<SetupRunOptions, 'blocked'>,
+): Promise<{ log: string; durationMs: number }> {
+  const { plan } = options;
+  const blocked: EgressAttempt[] = [];
+  const sandbox = await sandboxes.create({
+    sessionId: sandboxId,
+    workspacePath,
+    readOnlyPaths: ['.git'],
+    limits: plan.limits,
+    ...(plan.network.setup.length > 0
+      ? { network: { allow: plan.network.setup, onBlocked: (attempt) => blocked.push(attempt) } }
+      : {}),
+  });
+  try {
+    return await runSetupCommands(sandbox, { ...options, blocked });
+  } finally {
+    await sandbox.destroy().catch(() => {});
+  }
 }
 
 function setupFailure(

@@ -3,10 +3,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import { formatMs } from '../core/format-ms.ts';
-import type { EgressAttempt, Sandbox, SandboxSpec } from '../core/ports/sandbox.ts';
-import type { Redact } from '../core/redaction.ts';
-import { runSetupCommands } from '../environments/build-image.ts';
-import type { EnvironmentPlan } from '../environments/environment-plan.ts';
+import type { Sandbox } from '../core/ports/sandbox.ts';
+import { runSetupInWorkspace } from '../environments/build-image.ts';
 import { prepareWorkspace } from '../environments/local-workspace.ts';
 import { prepareEnvironment } from '../environments/prepare-environment.ts';
 import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
@@ -69,12 +67,19 @@ export async function showChecks(
       write(
         `\nsetting up a fresh clone (${plan.setup.length} command${plan.setup.length === 1 ? '' : 's'}):\n`,
       );
-      await setUp(deps, plan, workspacePath, {
-        secretEnv: secretsForPhase(plan, 'setup', secrets, repository.path),
-        redact,
-        write,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const { durationMs } = await runSetupInWorkspace(
+        deps.sandboxes,
+        workspacePath,
+        `checks-setup-${randomBytes(4).toString('hex')}`,
+        {
+          plan,
+          redact,
+          secretEnv: secretsForPhase(plan, 'setup', secrets, repository.path),
+          onOutput: write,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+      write(`setup done in ${formatMs(durationMs)}\n`);
     }
     const agentEnv = secretsForPhase(plan, 'agent', secrets, repository.path);
     sandbox = await deps.sandboxes.create({
@@ -112,38 +117,6 @@ export async function showChecks(
   } finally {
     await sandbox?.destroy().catch(() => {});
     await rm(dir, { recursive: true, force: true }).catch(() => {});
-  }
-}
-
-async function setUp(
-  deps: SessionDeps,
-  plan: EnvironmentPlan,
-  workspacePath: string,
-  options: { secretEnv: Record<string, string>; redact: Redact; write: Write; signal?: AbortSignal },
-): Promise<void> {
-  const blocked: EgressAttempt[] = [];
-  const spec: SandboxSpec = {
-    sessionId: `checks-setup-${randomBytes(4).toString('hex')}`,
-    workspacePath,
-    readOnlyPaths: ['.git'],
-    limits: plan.limits,
-    ...(plan.network.setup.length > 0
-      ? { network: { allow: plan.network.setup, onBlocked: (attempt) => blocked.push(attempt) } }
-      : {}),
-  };
-  const sandbox = await deps.sandboxes.create(spec);
-  try {
-    const { durationMs } = await runSetupCommands(sandbox, {
-      plan,
-      redact: options.redact,
-      secretEnv: options.secretEnv,
-      blocked,
-      onOutput: (text) => options.write(text),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    options.write(`setup done in ${formatMs(durationMs)}\n`);
-  } finally {
-    await sandbox.destroy().catch(() => {});
   }
 }
 

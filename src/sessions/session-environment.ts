@@ -1,8 +1,8 @@
 import { BadInputError } from '../core/errors.ts';
-import type { EgressAttempt, Sandbox, SandboxSpec } from '../core/ports/sandbox.ts';
+import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { EnvironmentImage } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
-import { runSetupCommands } from '../environments/build-image.ts';
+import { runSetupInWorkspace } from '../environments/build-image.ts';
 import type { EnvironmentPlan } from '../environments/environment-plan.ts';
 import { prepareEnvironment } from '../environments/prepare-environment.ts';
 import { createRedactor, type NamedSecret, type Redact } from '../environments/redactor.ts';
@@ -135,44 +135,33 @@ export async function runSetupInPlace(
 ): Promise<void> {
   const { plan } = environment;
   if (plan.setup.length === 0) return;
-  const blocked: EgressAttempt[] = [];
-  const spec: SandboxSpec = {
-    sessionId: `${recorder.session.id}-setup`,
+  const { log, durationMs } = await runSetupInWorkspace(
+    deps.sandboxes,
     workspacePath,
-    readOnlyPaths: ['.git'],
-    limits: plan.limits,
-    ...(plan.network.setup.length > 0
-      ? { network: { allow: plan.network.setup, onBlocked: (attempt) => blocked.push(attempt) } }
-      : {}),
-  };
-  const sandbox = await deps.sandboxes.create(spec);
-  try {
-    const { log, durationMs } = await runSetupCommands(sandbox, {
+    `${recorder.session.id}-setup`,
+    {
       plan,
       redact: environment.redact,
       secretEnv: secretsForPhase(plan, 'setup', environment.secrets, recorder.session.repo),
-      blocked,
       signal,
-    });
-    await excludeSetupOutputs(workspaceGit(workspacePath, deps.sandboxes.confinement));
-    const artifact = await deps.store.putArtifact({
-      sessionId: recorder.session.id,
-      name: 'setup.log',
-      contentType: 'text/plain',
-      content: log,
-    });
-    await recorder.record([
-      {
-        type: 'environment.setup',
-        commands: plan.setup,
-        inPlace: true,
-        reason: `${deps.layers ? 'this workspace is a plain clone' : 'layered workspaces are off'}, so there is no image to reuse (setup.log: ${artifact.id})`,
-        durationMs,
-      },
-    ]);
-  } finally {
-    await sandbox.destroy().catch(() => {});
-  }
+    },
+  );
+  await excludeSetupOutputs(workspaceGit(workspacePath, deps.sandboxes.confinement));
+  const artifact = await deps.store.putArtifact({
+    sessionId: recorder.session.id,
+    name: 'setup.log',
+    contentType: 'text/plain',
+    content: log,
+  });
+  await recorder.record([
+    {
+      type: 'environment.setup',
+      commands: plan.setup,
+      inPlace: true,
+      reason: `${deps.layers ? 'this workspace is a plain clone' : 'layered workspaces are off'}, so there is no image to reuse (setup.log: ${artifact.id})`,
+      durationMs,
+    },
+  ]);
 }
 
 /**
