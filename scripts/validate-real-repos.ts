@@ -103,18 +103,30 @@ function tapeOwn(output: string): OwnRun {
   };
 }
 
-/** mocha's spec reporter: `✓ title`/`✔ title`, `N) title`, `- title`; `N passing`, `N failing`, `N pending`. */
+/**
+ * mocha's spec reporter: suites, then `✓ title`/`✔ title`, `N) title`, `- title` indented under them;
+ * `N passing`, `N failing`, `N pending` close it. Names are mocha's full titles (suites and title joined
+ * with spaces).
+ */
 function mochaOwn(output: string): OwnRun {
   const tests: OwnTest[] = [];
   const lines = output.split('\n');
   const end = lines.findIndex((line) => /^\s+\d+ passing \(/.test(line));
+  let stack: Array<{ indent: number; name: string }> = [];
   for (const line of lines.slice(0, end < 0 ? lines.length : end)) {
+    if (line.trim() === '') continue;
+    const indent = /^(\s*)/.exec(line)![1]!.length;
+    stack = stack.filter((open) => open.indent < indent);
     const passed = /^\s+[✓✔] (.*?)(?: \(\d+ms\))?$/.exec(line)?.[1];
     const failed = /^\s+\d+\) (.*)$/.exec(line)?.[1];
     const pending = /^\s+- (.*)$/.exec(line)?.[1];
-    if (passed !== undefined) tests.push({ name: passed, status: 'passed' });
-    else if (failed !== undefined) tests.push({ name: failed, status: 'failed' });
-    else if (pending !== undefined) tests.push({ name: pending, status: 'skipped' });
+    const title = passed ?? failed ?? pending;
+    if (title === undefined) {
+      stack.push({ indent, name: line.trim() });
+      continue;
+    }
+    const status: Status = passed !== undefined ? 'passed' : failed !== undefined ? 'failed' : 'skipped';
+    tests.push({ name: [...stack.map((open) => open.name), title].join(' '), status });
   }
   const n = (word: string) => Number(new RegExp(`^\\s+(\\d+) ${word}`, 'm').exec(output)?.[1] ?? 0);
   return {
