@@ -70,10 +70,14 @@ async function readTests(
   let text = output;
   let where = report.file ?? 'the output';
   if (report.file) {
-    try {
-      text = (await sandbox.readFile(report.file)).toString('utf8');
+    const read = await sandbox.readFile(report.file).then(
+      (content) => content.toString('utf8'),
+      () => null,
+    );
+    if (read !== null) {
+      text = read;
       await sandbox.exec(['rm', '-f', report.file], { timeoutMs: 30_000 });
-    } catch {
+    } else {
       if (!report.orPrinted) return unread(`the ${runner} report ${report.file} was not written`);
       // An older runner that printed its report instead of writing it (mocha before 9).
       where = `the output (the ${runner} report ${report.file} was not written)`;
