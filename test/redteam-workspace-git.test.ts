@@ -117,8 +117,11 @@ describe.each(confinements)('red team: nested repositories, %s', (_, confinement
     const loop = spawn(
       'sh',
       ['-c', 'while :; do mv racy/.git racy/.g 2>/dev/null; mv racy/.g racy/.git 2>/dev/null; done'],
-      { cwd: workspace, stdio: 'ignore' },
+      // Its own process group, so the kill below also stops an `mv` in flight, which would otherwise
+      // race the directory's removal after the test.
+      { cwd: workspace, stdio: 'ignore', detached: true },
     );
+    const exited = new Promise((resolve) => loop.once('exit', resolve));
     const outcomes: string[] = [];
     try {
       for (let i = 0; i < 25; i++) {
@@ -130,7 +133,8 @@ describe.each(confinements)('red team: nested repositories, %s', (_, confinement
         if (committed.startsWith('committed')) break;
       }
     } finally {
-      loop.kill('SIGKILL');
+      process.kill(-loop.pid!, 'SIGKILL');
+      await exited;
     }
     expect(existsSync(host()), 'payload ran on the host').toBe(false);
     expect(existsSync(tree()), 'payload ran in the confinement').toBe(false);
