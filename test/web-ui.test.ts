@@ -6,7 +6,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
-import type { Script } from '../src/models/script-file.ts';
+import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
 import { initRepository } from './support/git-repository.ts';
@@ -17,11 +17,26 @@ const ROOT = resolve(import.meta.dirname, '..');
 const WEB_DIST = join(ROOT, 'web', 'dist');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
+/** HTML a model or reviewer might write: the report must show it as text, never run or load it. */
+const HOSTILE_HTML = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">';
+
+/** The turns with HTML appended to the summary the coder finishes with and the reviewer submits. */
+function withHostileSummaries(turns: ScriptTurn[]): ScriptTurn[] {
+  return turns.map((turn) => ({
+    ...turn,
+    toolCalls: turn.toolCalls?.map((call) =>
+      call.name === 'finish' || call.name === 'submit_review'
+        ? { ...call, input: { ...call.input, summary: `${String(call.input.summary)} ${HOSTILE_HTML}` } }
+        : call,
+    ),
+  }));
+}
+
 /**
  * The demo's coder and reviewer, with a slow first step so the page can be seen while the session runs,
  * and a slow step for the follow-up's turn (a resumed script continues after the turns already held).
- * Written to the server's scripts directory and named in the form as `script:<name>`, as a user of
- * `--allow-script-models` would.
+ * Their summaries carry HTML, which the PR description shows as text. Written to the server's scripts
+ * directory and named in the form as `script:<name>`, as a user of `--allow-script-models` would.
  */
 const UI_SCRIPT: Script = {
   coder: [
@@ -29,14 +44,14 @@ const UI_SCRIPT: Script = {
       text: 'Let me look at the layout of the repository first.',
       toolCalls: [{ name: 'bash', input: { command: 'sleep 3; ls src test' } }],
     },
-    ...(Array.isArray(DEMO_SCRIPT) ? DEMO_SCRIPT : (DEMO_SCRIPT.coder ?? [])),
+    ...withHostileSummaries(Array.isArray(DEMO_SCRIPT) ? DEMO_SCRIPT : (DEMO_SCRIPT.coder ?? [])),
     // The follow-up's turn: slow, so the page can cancel it while it runs.
     {
       text: 'Adding the test you asked for.',
       toolCalls: [{ name: 'bash', input: { command: 'sleep 30' } }],
     },
   ],
-  reviewer: Array.isArray(DEMO_SCRIPT) ? [] : (DEMO_SCRIPT.reviewer ?? []),
+  reviewer: withHostileSummaries(Array.isArray(DEMO_SCRIPT) ? [] : (DEMO_SCRIPT.reviewer ?? [])),
 };
 
 const LIVE_TIMEOUT_MS = 90_000;
@@ -208,6 +223,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
       )
       .first()
       .waitFor();
+    // The model's and the reviewer's HTML is text on the page: no element made from it, nothing run.
+    const report = page.locator('[data-artifact="pull-request.md"] .markdown');
+    expect(await report.locator('script, img').count()).toBe(0);
+    expect(await report.textContent()).toContain(`npm test passes (2 tests). ${HOSTILE_HTML}`);
+    expect(await report.textContent()).toContain(`and the tests pass. ${HOSTILE_HTML}`);
+    expect(await page.evaluate("'pwned' in window")).toBe(false);
     await shot(page, 'session-pull-request.png', true);
 
     // A follow-up shows up on both timelines when its event comes back, and opens a new turn.

@@ -1,91 +1,40 @@
-import { type InlinePart, parseInline, parseMarkdown } from '../markdown.ts';
+import type { ComponentProps } from 'react';
+import Markdown, { type Components } from 'react-markdown';
+import remarkGfm from 'remark-gfm';
 
-function Inline({ text }: { text: string }) {
-  return (
-    <>
-      {parseInline(text).map((part: InlinePart, i) => {
-        const key = `${i}:${part.kind}`;
-        if (part.kind === 'code') return <code key={key}>{part.text}</code>;
-        if (part.kind === 'strong') return <strong key={key}>{part.text}</strong>;
-        if (part.kind === 'em') return <em key={key}>{part.text}</em>;
-        return <span key={key}>{part.text}</span>;
-      })}
-    </>
-  );
+/**
+ * Headings one level down (the page has its own h1), and nothing a report could use to act for its
+ * reader: links open apart from the UI and pass it no reference, and images are links rather than fetches
+ * (an image URL in a model's text would otherwise tell its host who reads the report, and when).
+ */
+const components: Components = {
+  h1: ({ node: _, ...props }) => <h2 {...props} />,
+  h2: ({ node: _, ...props }) => <h3 {...props} />,
+  h3: ({ node: _, ...props }) => <h4 {...props} />,
+  h4: ({ node: _, ...props }) => <h5 {...props} />,
+  h5: ({ node: _, ...props }) => <h6 {...props} />,
+  a: ({ node: _, ...props }) => <ExternalLink {...props} />,
+  img: ({ src, alt }) => (
+    <ExternalLink href={typeof src === 'string' ? src : undefined}>{alt || 'image'}</ExternalLink>
+  ),
+  pre: ({ node: _, ...props }) => <pre className="code" {...props} />,
+  table: ({ node: _, ...props }) => <table className="md-table" {...props} />,
+};
+
+function ExternalLink(props: ComponentProps<'a'>) {
+  return <a {...props} target="_blank" rel="noopener noreferrer" />;
 }
 
-/** drydock's reports as React elements; no HTML from the document is ever injected. */
+/**
+ * drydock's reports (pull-request.md, report.md), whose text comes from models and reviewers: Markdown with
+ * GitHub's tables, as React elements. HTML in the source shows as text; it is never parsed or injected.
+ */
 export function MarkdownView({ source }: { source: string }) {
   return (
     <div className="markdown">
-      {parseMarkdown(source).map((block, i) => {
-        const key = `${i}:${block.kind}`;
-        switch (block.kind) {
-          case 'heading': {
-            const Tag = `h${Math.min(block.level + 1, 6)}` as 'h2';
-            return (
-              <Tag key={key}>
-                <Inline text={block.text} />
-              </Tag>
-            );
-          }
-          case 'paragraph':
-            return (
-              <p key={key}>
-                <Inline text={block.text} />
-              </p>
-            );
-          case 'list': {
-            const Tag = block.ordered ? 'ol' : 'ul';
-            return (
-              <Tag key={key}>
-                {block.items.map((item, j) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: list items are static text
-                  <li key={j}>
-                    <Inline text={item} />
-                  </li>
-                ))}
-              </Tag>
-            );
-          }
-          case 'code':
-            return (
-              <pre key={key} className="code">
-                {block.text}
-              </pre>
-            );
-          case 'quote':
-            return (
-              <blockquote key={key}>
-                <Inline text={block.text} />
-              </blockquote>
-            );
-          case 'table':
-            return (
-              <table key={key} className="md-table">
-                <tbody>
-                  {block.rows.map((row, r) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: rows are static text
-                    <tr key={r}>
-                      {row.map((cell, c) => {
-                        const Cell = r === 0 ? 'th' : 'td';
-                        return (
-                          // biome-ignore lint/suspicious/noArrayIndexKey: cells are static text
-                          <Cell key={c}>
-                            <Inline text={cell} />
-                          </Cell>
-                        );
-                      })}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            );
-          case 'rule':
-            return <hr key={key} />;
-        }
-        return null;
-      })}
+      <Markdown remarkPlugins={[remarkGfm]} components={components}>
+        {source}
+      </Markdown>
     </div>
   );
 }
