@@ -1,9 +1,10 @@
+import { QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createApi } from '../api.ts';
 import { ApiContext, MeContext, useApi } from '../api-context.ts';
+import { createQueryClient, pollMs, queryKeys } from '../query-client.ts';
 import { useRoute } from '../router.ts';
 import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-store.ts';
-import { usePoll } from '../use-poll.ts';
 import { Link } from './link.tsx';
 import { NewTaskForm } from './new-task-form.tsx';
 import { SessionList } from './session-list.tsx';
@@ -13,9 +14,19 @@ import { TokenScreen } from './token-screen.tsx';
 
 /** The signed-in gate, the top bar and the page for the current route. */
 export function App() {
-  const [token, setToken] = useState(loadToken);
+  const [queryClient] = useState(createQueryClient);
+  const [token, setTokenState] = useState(loadToken);
   const [notice, setNotice] = useState<string | null>(null);
   const route = useRoute();
+
+  // What one token was shown is not for the next one: a new token starts from an empty cache.
+  const setToken = useCallback(
+    (next: string | null) => {
+      queryClient.clear();
+      setTokenState(next);
+    },
+    [queryClient],
+  );
 
   // A sign-in link opened in a tab that already shows the UI only changes the fragment.
   useEffect(() => {
@@ -28,13 +39,16 @@ export function App() {
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
-  }, []);
+  }, [setToken]);
 
-  const signOut = useCallback((message: string | null) => {
-    clearToken();
-    setToken(null);
-    setNotice(message);
-  }, []);
+  const signOut = useCallback(
+    (message: string | null) => {
+      clearToken();
+      setToken(null);
+      setNotice(message);
+    },
+    [setToken],
+  );
 
   const api = useMemo(
     () =>
@@ -61,48 +75,50 @@ export function App() {
   }
 
   return (
-    <ApiContext.Provider value={api}>
-      <MeProvider>
-        <header className="topbar">
-          <Link to="/" className="brand">
-            <span className="brand-mark" aria-hidden="true" />
-            drydock
-          </Link>
-          <nav>
-            <Link to="/" className={route.page === 'list' ? 'active' : ''}>
-              Sessions
+    <QueryClientProvider client={queryClient}>
+      <ApiContext.Provider value={api}>
+        <MeProvider>
+          <header className="topbar">
+            <Link to="/" className="brand">
+              <span className="brand-mark" aria-hidden="true" />
+              drydock
             </Link>
-            <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
-              Settings
+            <nav>
+              <Link to="/" className={route.page === 'list' ? 'active' : ''}>
+                Sessions
+              </Link>
+              <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
+                Settings
+              </Link>
+            </nav>
+            <span className="spacer" />
+            <Link to="/new" className="button primary small">
+              New task
             </Link>
-          </nav>
-          <span className="spacer" />
-          <Link to="/new" className="button primary small">
-            New task
-          </Link>
-          <button type="button" className="button ghost small" onClick={() => signOut(null)}>
-            Sign out
-          </button>
-        </header>
-        <main className="page">
-          {route.page === 'list' && <SessionList />}
-          {route.page === 'new' && <NewTaskForm />}
-          {route.page === 'settings' && <SettingsPage />}
-          {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
-          {route.page === 'not-found' && (
-            <div className="empty">
-              No page at <code>{route.path}</code>. <Link to="/">Back to the sessions.</Link>
-            </div>
-          )}
-        </main>
-      </MeProvider>
-    </ApiContext.Provider>
+            <button type="button" className="button ghost small" onClick={() => signOut(null)}>
+              Sign out
+            </button>
+          </header>
+          <main className="page">
+            {route.page === 'list' && <SessionList />}
+            {route.page === 'new' && <NewTaskForm />}
+            {route.page === 'settings' && <SettingsPage />}
+            {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
+            {route.page === 'not-found' && (
+              <div className="empty">
+                No page at <code>{route.path}</code>. <Link to="/">Back to the sessions.</Link>
+              </div>
+            )}
+          </main>
+        </MeProvider>
+      </ApiContext.Provider>
+    </QueryClientProvider>
   );
 }
 
 /** Who the token is (`GET /api/me`), for pages that show what only some roles may do. */
 function MeProvider({ children }: { children: ReactNode }) {
   const api = useApi();
-  const { data } = usePoll(() => api.me(), 60_000, api.token);
-  return <MeContext.Provider value={data}>{children}</MeContext.Provider>;
+  const { data } = useQuery({ queryKey: queryKeys.me, queryFn: () => api.me(), refetchInterval: pollMs.me });
+  return <MeContext.Provider value={data ?? null}>{children}</MeContext.Provider>;
 }

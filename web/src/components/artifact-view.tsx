@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { skipToken, useQuery } from '@tanstack/react-query';
 import { useApi } from '../api-context.ts';
+import { queryKeys } from '../query-client.ts';
 import type { ArtifactInfo } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { MarkdownView } from './markdown-view.tsx';
@@ -19,21 +20,13 @@ function pick(artifacts: ArtifactInfo[], names: string[]): ArtifactInfo | undefi
 export function ArtifactView({ sessionId, artifacts }: { sessionId: string; artifacts: ArtifactInfo[] }) {
   const api = useApi();
   const artifact = pick(artifacts, ['pull-request.md', 'report.md']);
-  const [text, setText] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    if (!artifact) return;
-    let cancelled = false;
-    setText(null);
-    api.getArtifact(sessionId, artifact.id).then(
-      (body) => !cancelled && setText(body),
-      (cause: unknown) => !cancelled && setError(cause),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [api, sessionId, artifact]);
+  const { data, error } = useQuery({
+    queryKey: queryKeys.artifact(sessionId, artifact?.id ?? ''),
+    queryFn: artifact ? () => api.getArtifact(sessionId, artifact.id) : skipToken,
+    // A stored artifact never changes: a new report is a new artifact.
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const text = data ?? null;
 
   if (!artifact) {
     return (

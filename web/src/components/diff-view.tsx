@@ -1,6 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { useApi } from '../api-context.ts';
 import { type DiffFile, displayPath, parseDiff } from '../diff-parser.ts';
+import { queryKeys } from '../query-client.ts';
 import { ErrorBanner } from './error-banner.tsx';
 
 function FileDiff({ file }: { file: DiffFile }) {
@@ -47,27 +49,16 @@ function FileDiff({ file }: { file: DiffFile }) {
 /** The session's change against its base commit; reloads when `version` changes (new state or commit). */
 export function DiffView({ sessionId, version }: { sessionId: string; version: string }) {
   const api = useApi();
-  const [text, setText] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [reloads, setReloads] = useState(0);
   // Reload on state and commit changes, not on every event.
   const key = version.split(':').slice(0, 2).join(':');
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: key and reloads are the triggers
-  useEffect(() => {
-    let cancelled = false;
-    api.getDiff(sessionId).then(
-      (diff) => {
-        if (cancelled) return;
-        setText(diff);
-        setError(null);
-      },
-      (cause: unknown) => !cancelled && setError(cause),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [api, sessionId, key, reloads]);
+  const { data, error, refetch } = useQuery({
+    queryKey: queryKeys.diff(sessionId, key),
+    queryFn: () => api.getDiff(sessionId),
+    // A diff can be large: it is fetched again when the session moves on or on Reload, not on focus.
+    refetchOnWindowFocus: false,
+    placeholderData: keepPreviousData,
+  });
+  const text = data ?? null;
 
   const files = useMemo(() => (text === null ? [] : parseDiff(text)), [text]);
   const totals = files.reduce((t, f) => ({ add: t.add + f.additions, del: t.del + f.deletions }), {
@@ -84,7 +75,7 @@ export function DiffView({ sessionId, version }: { sessionId: string; version: s
           <span className="del-text mono">−{totals.del}</span>
         </span>
         <span className="spacer" />
-        <button type="button" className="button ghost small" onClick={() => setReloads((n) => n + 1)}>
+        <button type="button" className="button ghost small" onClick={() => void refetch()}>
           Reload
         </button>
       </div>

@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, type KeyboardEvent, useState } from 'react';
 import { useApi } from '../api-context.ts';
 import { isTerminalState } from '../types.ts';
@@ -14,34 +15,30 @@ interface FollowUpBoxProps {
 export function FollowUpBox({ sessionId, state, onSent }: FollowUpBoxProps) {
   const api = useApi();
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const sending = useMutation({
+    mutationFn: (value: string) => api.sendMessage(sessionId, value),
+    onSuccess: (answer, value) => {
+      onSent({ seq: answer.seq, text: value });
+      setText('');
+    },
+  });
+  const busy = sending.isPending;
   const ended = isTerminalState(state);
 
-  const send = async (event?: FormEvent) => {
+  const send = (event?: FormEvent) => {
     event?.preventDefault();
     const value = text.trim();
     if (value === '' || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await api.sendMessage(sessionId, value);
-      onSent({ seq: answer.seq, text: value });
-      setText('');
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    sending.mutate(value);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) void send();
+    if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) send();
   };
 
   return (
     <form className="follow-up" onSubmit={send}>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={sending.error} />
       <textarea
         name="message"
         rows={2}

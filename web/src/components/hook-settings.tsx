@@ -1,6 +1,7 @@
 import { ApiError } from '../api.ts';
 import { useApi } from '../api-context.ts';
 import { firstLine } from '../format.ts';
+import { queryKeys } from '../query-client.ts';
 import type { NewHookInput } from '../types.ts';
 import {
   ErrorBanner,
@@ -20,7 +21,9 @@ const EMPTY = { name: '', scheme: 'hmac', secret: '', repo: '', template: '', mo
  */
 export function HookSettings() {
   const api = useApi();
-  const { data, error, actionError, setActionError, reload, act } = useSettingsList(() => api.listHooks());
+  const { data, error, actionError, setActionError, reload, act } = useSettingsList(queryKeys.hooks, () =>
+    api.listHooks(),
+  );
   const form = useSettingsForm('hook', EMPTY, async (values) => {
     const input: NewHookInput = {
       name: values.name.trim(),
@@ -31,7 +34,7 @@ export function HookSettings() {
     };
     if (values.model.trim()) input.model = values.model.trim();
     await api.createHook(input);
-    reload();
+    void reload();
   });
 
   if (error instanceof ApiError && error.status === 403) {

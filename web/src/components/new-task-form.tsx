@@ -1,9 +1,10 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { ApiError } from '../api.ts';
 import { useApi } from '../api-context.ts';
+import { pollMs, queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
 import type { NewSessionInput } from '../types.ts';
-import { usePoll } from '../use-poll.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { Link } from './link.tsx';
 
@@ -31,13 +32,25 @@ function Field({ name, label, hint, error, children }: FieldProps) {
   );
 }
 
+/** The part of an error the form cannot show under one of its fields (all of it when it names none). */
+function formError(cause: unknown): unknown {
+  if (!(cause instanceof ApiError) || Object.keys(cause.fields).length === 0) return cause;
+  const other = Object.entries(cause.fields).filter(([k]) => !(FIELDS as readonly string[]).includes(k));
+  return other.length > 0
+    ? new ApiError(400, cause.code, other.map(([k, v]) => `${k}: ${v}`).join('; '))
+    : null;
+}
+
 /**
  * A new session: a registered repository, the task, optional ref and model. The API validates; its field
  * errors show inline.
  */
 export function NewTaskForm() {
   const api = useApi();
-  const repos = usePoll(() => api.listRepos(), 30_000, 'repos').data?.repos ?? null;
+  const queryClient = useQueryClient();
+  const repos =
+    useQuery({ queryKey: queryKeys.repos, queryFn: () => api.listRepos(), refetchInterval: pollMs.repos })
+      .data?.repos ?? null;
   const [values, setValues] = useState<Record<Field, string>>({
     repo: localStorage.getItem(LAST_REPO) ?? '',
     task: '',
@@ -45,8 +58,18 @@ export function NewTaskForm() {
     model: '',
   });
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const create = useMutation({
+    mutationFn: (input: NewSessionInput) => api.createSession(input),
+    onMutate: () => setFieldErrors({}),
+    onSuccess: (created, input) => {
+      localStorage.setItem(LAST_REPO, input.repo);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.sessions });
+      navigate(sessionPath(created.id));
+    },
+    onError: (cause) => {
+      if (cause instanceof ApiError) setFieldErrors(cause.fields);
+    },
+  });
 
   // The last repository used, while it is still registered.
   const repo = repos?.some((each) => each.repo === values.repo) ? values.repo : '';
@@ -56,36 +79,12 @@ export function NewTaskForm() {
     setFieldErrors((f) => ({ ...f, [name]: undefined }));
   };
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setFieldErrors({});
     const input: NewSessionInput = { repo, task: values.task.trim() };
     if (values.ref.trim()) input.ref = values.ref.trim();
     if (values.model.trim()) input.model = values.model.trim();
-    try {
-      const created = await api.createSession(input);
-      localStorage.setItem(LAST_REPO, input.repo);
-      navigate(sessionPath(created.id));
-    } catch (cause) {
-      if (cause instanceof ApiError && Object.keys(cause.fields).length > 0) {
-        setFieldErrors(cause.fields);
-        // Errors for fields this form has no input for still need to be seen.
-        const other = Object.entries(cause.fields).filter(
-          ([k]) => !(FIELDS as readonly string[]).includes(k),
-        );
-        setError(
-          other.length > 0
-            ? new ApiError(400, cause.code, other.map(([k, v]) => `${k}: ${v}`).join('; '))
-            : null,
-        );
-      } else {
-        setError(cause);
-      }
-    } finally {
-      setBusy(false);
-    }
+    create.mutate(input);
   };
 
   return (
@@ -94,7 +93,7 @@ export function NewTaskForm() {
         <h1>New task</h1>
       </div>
       <form className="form" onSubmit={submit} noValidate>
-        <ErrorBanner error={error} />
+        <ErrorBanner error={formError(create.error)} />
         <Field name="repo" label="Repository" hint="one registered on this server" error={fieldErrors.repo}>
           <select
             id="field-repo"
@@ -157,8 +156,8 @@ export function NewTaskForm() {
           </Field>
         </div>
         <div className="actions">
-          <button type="submit" className="button primary" disabled={busy}>
-            {busy ? 'Starting…' : 'Start session'}
+          <button type="submit" className="button primary" disabled={create.isPending}>
+            {create.isPending ? 'Starting…' : 'Start session'}
           </button>
         </div>
       </form>

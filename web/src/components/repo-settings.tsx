@@ -1,5 +1,6 @@
 import { useApi, useMe } from '../api-context.ts';
 import { formatAge } from '../format.ts';
+import { queryKeys } from '../query-client.ts';
 import {
   DeleteButton,
   ErrorBanner,
@@ -16,10 +17,12 @@ import {
 export function RepoSettings() {
   const api = useApi();
   const admin = useMe()?.role === 'admin';
-  const { data, error, actionError, setActionError, reload, act } = useSettingsList(() => api.listRepos());
+  const { data, error, actionError, setActionError, reload, act } = useSettingsList(queryKeys.repos, () =>
+    api.listRepos(),
+  );
   const form = useSettingsForm('repo', { repo: '' }, async (values) => {
     await api.registerRepo(values.repo.trim());
-    reload();
+    void reload();
   });
 
   return (

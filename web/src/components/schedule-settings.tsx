@@ -1,5 +1,6 @@
 import { useApi } from '../api-context.ts';
 import { firstLine } from '../format.ts';
+import { queryKeys } from '../query-client.ts';
 import type { NewScheduleInput } from '../types.ts';
 import {
   ErrorBanner,
@@ -16,7 +17,7 @@ const EMPTY = { name: '', cron: '', timezone: 'UTC', repo: '', task: '', model: 
 /** Cron schedules: each runs a task on a repository; members add, pause, resume and delete them. */
 export function ScheduleSettings() {
   const api = useApi();
-  const { data, error, actionError, setActionError, reload, act } = useSettingsList(() =>
+  const { data, error, actionError, setActionError, reload, act } = useSettingsList(queryKeys.schedules, () =>
     api.listSchedules(),
   );
   const form = useSettingsForm('schedule', EMPTY, async (values) => {
@@ -29,7 +30,7 @@ export function ScheduleSettings() {
     };
     if (values.model.trim()) input.model = values.model.trim();
     await api.createSchedule(input);
-    reload();
+    void reload();
   });
 
   return (

@@ -1,6 +1,8 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useApi, useMe } from '../api-context.ts';
 import { basename, formatCost, formatTokens } from '../format.ts';
+import { queryKeys } from '../query-client.ts';
 import { canSteer } from '../steering.ts';
 import { isTerminalState, type SessionDetail } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
@@ -10,10 +12,18 @@ import { StateBadge } from './state-badge.tsx';
 const short = (commit: string | null) => (commit ? commit.slice(0, 10) : '…');
 
 /** The session at a glance: state, where, what it cost, and how to stop it or pull its work. */
-export function SessionHeader({ session, onChanged }: { session: SessionDetail; onChanged: () => void }) {
+export function SessionHeader({ session }: { session: SessionDetail }) {
   const api = useApi();
+  const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const cancelling = useMutation({
+    mutationFn: () => api.cancelSession(session.id),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.session(session.id) }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.sessions }),
+      ]),
+  });
   const live = !isTerminalState(session.state);
   const steerable = canSteer(useMe(), session);
 
@@ -23,18 +33,13 @@ export function SessionHeader({ session, onChanged }: { session: SessionDetail; 
     return () => clearTimeout(timer);
   }, [confirming]);
 
-  const cancel = async () => {
+  const cancel = () => {
     if (!confirming) {
       setConfirming(true);
       return;
     }
     setConfirming(false);
-    try {
-      await api.cancelSession(session.id);
-      onChanged();
-    } catch (cause) {
-      setError(cause);
-    }
+    cancelling.mutate();
   };
 
   const { usage } = session;
@@ -50,7 +55,7 @@ export function SessionHeader({ session, onChanged }: { session: SessionDetail; 
           </button>
         )}
       </div>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={cancelling.error} />
       <dl className="facts">
         <div>
           <dt>id</dt>

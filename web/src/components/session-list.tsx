@@ -1,20 +1,25 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useApi } from '../api-context.ts';
 import { basename, firstLine, formatAge, formatCost } from '../format.ts';
+import { pollMs, queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
 import { SESSION_STATES, type SessionState } from '../types.ts';
-import { usePoll } from '../use-poll.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { Link } from './link.tsx';
 import { StateBadge } from './state-badge.tsx';
-
-const POLL_MS = 3000;
 
 /** Every session, newest first, refreshed every few seconds; filterable by state. */
 export function SessionList() {
   const api = useApi();
   const [state, setState] = useState<SessionState | ''>('');
-  const { data, error, loading } = usePoll(() => api.listSessions({ state, limit: 200 }), POLL_MS, state);
+  const { data, error, isPending } = useQuery({
+    queryKey: queryKeys.sessionList(state),
+    queryFn: () => api.listSessions({ state, limit: 200 }),
+    refetchInterval: pollMs.sessions,
+    // A new filter keeps the old rows up until its own answer comes.
+    placeholderData: keepPreviousData,
+  });
   const sessions = data?.sessions ?? [];
   const now = Date.now();
 
@@ -55,7 +60,7 @@ export function SessionList() {
             </tr>
           </thead>
           <tbody>
-            {loading && !data && (
+            {isPending && (
               <tr>
                 <td colSpan={6} className="muted">
                   Loading…

@@ -1,9 +1,11 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi, useMe } from '../api-context.ts';
+import { queryKeys } from '../query-client.ts';
 import { navigate, type SessionTab, sessionPath } from '../router.ts';
 import { canSteer } from '../steering.ts';
 import { buildTimeline } from '../timeline.ts';
-import type { SessionDetail, StreamEvent } from '../types.ts';
+import type { StreamEvent } from '../types.ts';
 import { useSessionEvents } from '../use-session-events.ts';
 import { ArtifactView } from './artifact-view.tsx';
 import { DiffView } from './diff-view.tsx';
@@ -32,30 +34,26 @@ export interface PendingMessage {
 export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
   const api = useApi();
   const me = useMe();
-  const [session, setSession] = useState<SessionDetail | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
+  const queryClient = useQueryClient();
+  const { data: session, error: loadError } = useQuery({
+    queryKey: queryKeys.session(id),
+    queryFn: () => api.getSession(id),
+  });
   const [pending, setPending] = useState<PendingMessage[]>([]);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  const reload = useCallback(async () => {
-    try {
-      setSession(await api.getSession(id));
-      setLoadError(null);
-    } catch (error) {
-      setLoadError(error);
-    }
-  }, [api, id]);
+  const reload = useCallback(
+    () => void queryClient.invalidateQueries({ queryKey: queryKeys.session(id) }),
+    [queryClient, id],
+  );
+  useEffect(() => () => clearTimeout(refreshTimer.current), []);
 
-  useEffect(() => {
-    void reload();
-    return () => clearTimeout(refreshTimer.current);
-  }, [reload]);
-
+  // The header follows the event stream rather than a timer: events come in bursts, so reload once after one.
   const onEvent = useCallback(
     (event: StreamEvent) => {
       if (!REFRESH_ON.has(event.data.type)) return;
       clearTimeout(refreshTimer.current);
-      refreshTimer.current = setTimeout(() => void reload(), 250);
+      refreshTimer.current = setTimeout(reload, 250);
     },
     [reload],
   );
@@ -66,7 +64,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
   // A sent follow-up stays pending until its event arrives on the stream.
   const shownPending = pending.filter((p) => p.seq === null || p.seq > lastSeq);
 
-  if (session === null) {
+  if (session === undefined) {
     return loadError ? <ErrorBanner error={loadError} /> : <div className="muted">Loading session…</div>;
   }
 
@@ -81,7 +79,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
 
   return (
     <section className="session">
-      <SessionHeader session={session} onChanged={reload} />
+      <SessionHeader session={session} />
       <ErrorBanner error={loadError} />
       <div className="tabs" aria-label="Session views" role="tablist">
         {tabs.map(([key, label]) => (

@@ -1,6 +1,7 @@
+import { type QueryKey, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { ApiError } from '../api.ts';
-import { usePoll } from '../use-poll.ts';
+import { pollMs } from '../query-client.ts';
 import { ErrorBanner } from './error-banner.tsx';
 
 /** A labelled input of a settings form, with the API's error for its field under it. */
@@ -27,22 +28,22 @@ export function SettingsField(props: {
  * A settings list: polled every 10 s and at once after each change; `act` runs a row action (pause,
  * delete), reloads after it, and keeps the action's own error apart from the list's.
  */
-export function useSettingsList<T>(load: () => Promise<T>) {
-  const [version, setVersion] = useState(0);
+export function useSettingsList<T>(queryKey: QueryKey, load: () => Promise<T>) {
+  const queryClient = useQueryClient();
   const [actionError, setActionError] = useState<unknown>(null);
-  const { data, error } = usePoll(load, 10_000, String(version));
-  const reload = () => setVersion((v) => v + 1);
+  const { data, error } = useQuery({ queryKey, queryFn: load, refetchInterval: pollMs.settings });
+  const reload = () => queryClient.invalidateQueries({ queryKey });
   const act = async (action: Promise<unknown>) => {
     setActionError(null);
     await action;
-    reload();
+    await reload();
   };
   return { data, error, actionError, setActionError, reload, act };
 }
 
 /**
  * A settings form's state: its values, the API's field errors and any other error, and a submit that
- * clears them, calls `save` and resets the values when it succeeded.
+ * calls `save` and resets the values when it succeeded.
  */
 export function useSettingsForm<F extends string>(
   form: string,
@@ -51,13 +52,19 @@ export function useSettingsForm<F extends string>(
 ) {
   const [values, setValues] = useState(initial);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const mutation = useMutation({
+    mutationFn: save,
+    onMutate: () => setFieldErrors({}),
+    onSuccess: () => setValues(initial),
+    onError: (cause) => {
+      if (cause instanceof ApiError) setFieldErrors(cause.fields);
+    },
+  });
   return {
     values,
     fieldErrors,
-    error,
-    busy,
+    error: mutation.error,
+    busy: mutation.isPending,
     input: (name: F) => ({
       id: `${form}-${name}`,
       name,
@@ -68,20 +75,9 @@ export function useSettingsForm<F extends string>(
         setFieldErrors((f) => ({ ...f, [name]: undefined }));
       },
     }),
-    async submit(event: FormEvent) {
+    submit(event: FormEvent) {
       event.preventDefault();
-      setBusy(true);
-      setError(null);
-      setFieldErrors({});
-      try {
-        await save(values);
-        setValues(initial);
-      } catch (cause) {
-        if (cause instanceof ApiError && Object.keys(cause.fields).length > 0) setFieldErrors(cause.fields);
-        setError(cause);
-      } finally {
-        setBusy(false);
-      }
+      mutation.mutate(values);
     },
   };
 }

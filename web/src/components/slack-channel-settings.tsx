@@ -1,4 +1,5 @@
 import { useApi } from '../api-context.ts';
+import { queryKeys } from '../query-client.ts';
 import type { NewSlackChannelInput } from '../types.ts';
 import {
   ErrorBanner,
@@ -15,14 +16,15 @@ const EMPTY = { channel: '', repo: '', model: '' };
 /** Slack channel defaults: the repository an `@drydock` request there runs on when it names none. */
 export function SlackChannelSettings() {
   const api = useApi();
-  const { data, error, actionError, setActionError, reload, act } = useSettingsList(() =>
-    api.listSlackChannels(),
+  const { data, error, actionError, setActionError, reload, act } = useSettingsList(
+    queryKeys.slackChannels,
+    () => api.listSlackChannels(),
   );
   const form = useSettingsForm('slack', EMPTY, async (values) => {
     const input: NewSlackChannelInput = { channel: values.channel.trim(), repo: values.repo.trim() };
     if (values.model.trim()) input.model = values.model.trim();
     await api.createSlackChannel(input);
-    reload();
+    void reload();
   });
 
   return (

@@ -1,0 +1,33 @@
+import { QueryClient } from '@tanstack/react-query';
+import type { SessionState } from './types.ts';
+
+/**
+ * The UI's one cache of server state. An error shows at once and the next poll or reload tries again,
+ * as the API's errors are mostly answers (403, 404, 400) that a retry would only delay.
+ */
+export function createQueryClient(): QueryClient {
+  return new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+}
+
+/** One key per resource, so a page that changes a resource can invalidate every view of it. */
+export const queryKeys = {
+  me: ['me'] as const,
+  /** Every session list; a filtered one is below it, so invalidating this refreshes them all. */
+  sessions: ['sessions'] as const,
+  sessionList: (state: SessionState | '') => ['sessions', { state }] as const,
+  session: (id: string) => ['session', id] as const,
+  diff: (id: string, version: string) => ['diff', id, version] as const,
+  artifact: (sessionId: string, artifactId: string) => ['artifact', sessionId, artifactId] as const,
+  repos: ['repos'] as const,
+  schedules: ['schedules'] as const,
+  slackChannels: ['slack-channels'] as const,
+  hooks: ['hooks'] as const,
+};
+
+/** How often each polled view asks again while the tab is visible. */
+export const pollMs = {
+  sessions: 3000,
+  settings: 10_000,
+  repos: 30_000,
+  me: 60_000,
+};
