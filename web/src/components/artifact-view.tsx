@@ -1,9 +1,14 @@
 import { skipToken, useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { useApi } from '../api-context.ts';
 import { queryKeys } from '../query-client.ts';
 import type { ArtifactInfo } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
-import { MarkdownView } from './markdown-view.tsx';
+
+// The Markdown parser is a third of the UI's code and only this tab needs it: it loads on first use.
+const MarkdownView = lazy(() =>
+  import('./markdown-view.tsx').then((module) => ({ default: module.MarkdownView })),
+);
 
 /** The newest artifact with one of `names`, in that order of preference. */
 function pick(artifacts: ArtifactInfo[], names: string[]): ArtifactInfo | undefined {
@@ -41,7 +46,13 @@ export function ArtifactView({ sessionId, artifacts }: { sessionId: string; arti
         <span className="mono">{artifact.name}</span>
       </div>
       <ErrorBanner error={error} />
-      {text === null ? !error && <div className="muted">Loading…</div> : <MarkdownView source={text} />}
+      {text === null ? (
+        !error && <div className="muted">Loading…</div>
+      ) : (
+        <Suspense fallback={<div className="muted">Loading…</div>}>
+          <MarkdownView source={text} />
+        </Suspense>
+      )}
     </article>
   );
 }
