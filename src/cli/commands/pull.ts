@@ -3,7 +3,7 @@ import type { Session } from '../../core/session.ts';
 import { applyPatchAsBranch } from '../../forge/apply-patch.ts';
 import { formatPatch } from '../../forge/format-patch.ts';
 import { git } from '../../forge/git.ts';
-import { withReadableWorkspace } from '../../sessions/run-session.ts';
+import { withReadableWorkspace } from '../../sessions/readable-workspace.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import type { RemoteClient } from '../remote-client.ts';
 
