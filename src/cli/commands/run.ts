@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { styleText } from 'node:util';
-import type { Session } from '../../core/session.ts';
+import { isDelivered, type Session } from '../../core/session.ts';
 import { diffStat } from '../../forge/local-delivery.ts';
 import { createSession } from '../../sessions/create-session.ts';
 import { withReadableWorkspace } from '../../sessions/readable-workspace.ts';
@@ -86,12 +86,11 @@ export async function printEnding(
   session: Session,
   out: NodeJS.WriteStream,
 ): Promise<void> {
-  const stat =
-    session.state === 'delivered'
-      ? await withReadableWorkspace(deps, session.id, (workspace) =>
-          diffStat(workspace, session.baseCommit!, session.headCommit!),
-        )
-      : null;
+  const stat = isDelivered(session)
+    ? await withReadableWorkspace(deps, session.id, (workspace) =>
+        diffStat(workspace, session.baseCommit, session.headCommit),
+      )
+    : null;
   if (session.state === 'bowed_out') {
     const report = await sessionDocument(deps.store, session);
     if (report) out.write(`\n${report}\n`);
