@@ -23,7 +23,8 @@ import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts'
 import { diskQuotaSupport } from '../src/sandbox/disk-quota.ts';
 import { readMounts } from '../src/sandbox/mount-table.ts';
 import { createSession } from '../src/sessions/create-session.ts';
-import { runSession, withReadableWorkspace, workspacePathOf } from '../src/sessions/run-session.ts';
+import { withReadableWorkspace, workspacePathOf } from '../src/sessions/readable-workspace.ts';
+import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { sweepSessionLeftovers } from '../src/sessions/workspace-gc.ts';
 import { createSequentialIds } from '../src/store/ids.ts';

@@ -31,7 +31,8 @@ import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts'
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { sendMessage } from '../src/sessions/follow-ups.ts';
-import { runSession, withReadableWorkspace, workspacePathOf } from '../src/sessions/run-session.ts';
+import { withReadableWorkspace, workspacePathOf } from '../src/sessions/readable-workspace.ts';
+import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionCheckpoint } from '../src/sessions/session-checkpoint.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { usesLayers } from '../src/sessions/session-workspace.ts';

@@ -57,6 +57,11 @@ export interface AgentRun {
   state: AgentState;
   host: AgentHost;
   signal: AbortSignal;
+  /**
+   * Aborted when the worker running the session stops: the loop returns after the step in flight is
+   * recorded, its outcome still null, and a later run resumes from that state (not a cancel).
+   */
+  pause?: AbortSignal;
   /** Compact when the conversation reaches this many tokens. Default: 70% of the coder's context window. */
   compactAtTokens?: number;
 }
@@ -93,6 +98,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
       state = await stop(run, state, { kind: 'cancelled', reason: 'cancelled by the user' });
       break;
     }
+    if (run.pause?.aborted) break;
     const spent = budgetExceeded(run.budget, {
       steps: state.step,
       elapsedMs: state.elapsedMs,
@@ -188,6 +194,8 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
       continue;
     }
     await run.host.record(events, state);
+    // The resumed run answers these calls first (pendingToolCalls above).
+    if (run.pause?.aborted) break;
     state = await runToolCalls(run, state, step, calls);
   }
   return state;

@@ -79,6 +79,23 @@ export interface Session {
   updatedAt: string;
 }
 
+/** A session that delivered a change: its base and head commits and its branch are known. */
+export type DeliveredSession = Session & {
+  state: 'delivered';
+  baseCommit: string;
+  headCommit: string;
+  branch: string;
+};
+
+export function isDelivered(session: Session): session is DeliveredSession {
+  return (
+    session.state === 'delivered' &&
+    session.baseCommit !== null &&
+    session.headCommit !== null &&
+    session.branch !== null
+  );
+}
+
 /** Who started a session (see `Session.createdBy`). */
 export interface SessionCreator {
   /** `token:<token id>`, or a trigger's requester such as `github:<login>`. */

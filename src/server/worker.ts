@@ -9,7 +9,7 @@ import { isTerminal, type SessionState } from '../core/session-state.ts';
 import { cancelRequested } from '../sessions/follow-ups.ts';
 import { runSession } from '../sessions/run-session.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
-import { SessionRecorder } from '../sessions/session-recorder.ts';
+import { failStrandedSession } from '../sessions/session-failure.ts';
 
 /**
  * Why a session whose job the queue gave up on failed, and what to do: nothing will run it again, and
@@ -271,16 +271,12 @@ export function createWorker(options: WorkerOptions): Worker {
   async function failIfDead(sessionId: string): Promise<void> {
     const job = await queue.get(SESSION_JOB, sessionId);
     if (job?.state !== 'dead') return;
-    const session = await deps.store.getSession(sessionId);
-    if (!session || isTerminal(session.state)) return;
-    const reason = deadLetterReason(job);
-    await new SessionRecorder(deps.store, session, {
-      onEvent: (event) => bus.publish(event),
-    }).transition('failed', {
-      reason,
-      patch: { reason },
-      events: [{ type: 'session.error', code: 'job_dead_lettered', message: reason }],
-    });
+    await failStrandedSession(
+      deps.store,
+      sessionId,
+      { code: 'job_dead_lettered', reason: deadLetterReason(job) },
+      { onEvent: (event) => bus.publish(event) },
+    );
   }
 
   /**

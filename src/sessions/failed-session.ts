@@ -1,6 +1,7 @@
 import type { Session } from '../core/session.ts';
 import { newSessionRecord } from './create-session.ts';
 import type { SessionDeps } from './session-deps.ts';
+import { failSession } from './session-failure.ts';
 import { SessionRecorder } from './session-recorder.ts';
 
 /**
@@ -19,11 +20,5 @@ export async function createFailedSession(
     model: request.model,
   });
   await deps.store.createSession(session);
-  const recorder = new SessionRecorder(deps.store, session, {});
-  await recorder.transition('failed', {
-    reason: request.reason,
-    patch: { reason: request.reason },
-    events: [{ type: 'session.error', code: request.code, message: request.reason }],
-  });
-  return recorder.session;
+  return failSession(new SessionRecorder(deps.store, session, {}), request);
 }

@@ -4,7 +4,6 @@ import { canTransition, SESSION_STATES } from '../core/session-state.ts';
 import { parseShortStat } from '../forge/diff-stat.ts';
 import { branchName } from './branch-name.ts';
 import { cancelRequested, decideCancel, decideMessage } from './follow-ups.ts';
-import { decideAfterAgent } from './outcome.ts';
 
 describe('branchName', () => {
   it.each([
@@ -14,19 +13,6 @@ describe('branchName', () => {
     ['a'.repeat(50), `drydock/${'a'.repeat(32)}-abc`],
   ])('%s', (task, expected) => {
     expect(branchName(task, 'abc')).toBe(expected);
-  });
-});
-
-describe('decideAfterAgent', () => {
-  it.each([
-    [{ kind: 'finished', summary: 's' }, 'delivering'],
-    [{ kind: 'gave_up', reason: 'r' }, 'bowed_out'],
-    [{ kind: 'budget_exhausted', reason: 'r' }, 'bowed_out'],
-    [{ kind: 'loop_detected', reason: 'r' }, 'bowed_out'],
-    [{ kind: 'model_error', reason: 'r' }, 'failed'],
-    [{ kind: 'cancelled', reason: 'r' }, 'cancelled'],
-  ] as const)('%o → %s', (outcome, next) => {
-    expect(decideAfterAgent(outcome).next).toBe(next);
   });
 });
 

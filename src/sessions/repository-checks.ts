@@ -14,8 +14,8 @@ import type { Check } from '../verify/checks.ts';
 import { discoverChecks } from '../verify/discover-checks.ts';
 import { runChecks } from '../verify/run-checks.ts';
 import type { TestCase } from '../verify/test-results.ts';
+import { nodeNotes } from './phase-setup.ts';
 import type { SessionDeps } from './session-deps.ts';
-import { nodeNotes } from './verification.ts';
 
 type Write = (text: string) => void;
 

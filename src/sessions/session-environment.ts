@@ -39,7 +39,7 @@ export interface SessionEnvironment {
 export async function resolveSessionEnvironment(
   deps: SessionDeps,
   recorder: SessionRecorder,
-  options: { firstRun: boolean; layered: boolean; signal: AbortSignal },
+  options: { baseCommit: string; firstRun: boolean; layered: boolean; signal: AbortSignal },
 ): Promise<SessionEnvironment> {
   const session = recorder.session;
   const layers = options.layered ? deps.layers : undefined;
@@ -60,7 +60,7 @@ export async function resolveSessionEnvironment(
     },
     {
       repo: session.repo,
-      commit: session.baseCommit!,
+      commit: options.baseCommit,
       secrets: known,
       planOnly: !options.firstRun,
       signal: options.signal,
@@ -214,10 +214,9 @@ export async function runStartCommands(
  */
 export async function checkoutSessionCommit(
   git: WorkspaceGit,
-  session: Session,
-  image: EnvironmentImage,
+  session: Pick<Session, 'repo'>,
+  { baseCommit: commit, image }: { baseCommit: string; image: EnvironmentImage },
 ): Promise<void> {
-  const commit = session.baseCommit!;
   if (image.commit === commit) return;
   const present = await git.run(['cat-file', '-e', `${commit}^{commit}`]).then(
     () => true,

@@ -4,6 +4,8 @@ import { isSessionTakenOver, type Store, type StoreWrite } from '../core/ports/s
 import { createSequentialIds } from '../store/ids.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { newSession } from '../store/store-contract.ts';
+import { readCheckpoint } from './checkpoint-schema.ts';
+import { initialCheckpoint } from './session-checkpoint.ts';
 import { SessionRecorder } from './session-recorder.ts';
 
 describe('a fenced SessionRecorder', () => {
@@ -31,7 +33,8 @@ describe('a fenced SessionRecorder', () => {
     await store.createSession(session);
     await store.claimSession('s1', 'run-a');
     const recorder = new SessionRecorder(counted, session, {}, { owner: 'run-a' });
-    await recorder.record([{ type: 'cancel.requested' }], {}, { step: 1 });
+    const first = initialCheckpoint('task');
+    await recorder.record([{ type: 'cancel.requested' }], {}, first);
     expect(writes.map((write) => write.owner)).toEqual(['run-a']);
     expect(recorder.takenOver).toBeNull();
 
@@ -40,11 +43,11 @@ describe('a fenced SessionRecorder', () => {
     expect(isSessionTakenOver(refused)).toBe(true);
     expect(recorder.takenOver).toBe(refused);
     await expect(recorder.transition('failed', { reason: 'x' })).rejects.toBe(refused);
-    await expect(recorder.record([], {}, { step: 2 })).rejects.toBe(refused);
+    await expect(recorder.record([], {}, initialCheckpoint('other'))).rejects.toBe(refused);
     // Only the refused write reached the store; the log and checkpoint are as before it.
     expect(writes).toHaveLength(2);
     expect((await store.listEvents('s1')).map((event) => event.seq)).toEqual([1, 2]);
-    expect(await store.loadCheckpoint('s1')).toEqual({ step: 1 });
+    expect(await readCheckpoint(store, 's1')).toEqual(first);
     expect((await store.getSession('s1'))?.state).toBe('working');
   });
 

@@ -5,6 +5,8 @@ import type { Session } from '../core/session.ts';
 import type { SessionState } from '../core/session-state.ts';
 import { canTransition } from '../core/session-state.ts';
 import { type Redact, redactJson } from '../environments/redactor.ts';
+import { checkpointJson } from './checkpoint-schema.ts';
+import type { SessionCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver } from './session-deps.ts';
 
 /**
@@ -59,7 +61,7 @@ export class SessionRecorder {
   async record(
     events: EventData[],
     patch: SessionPatch = {},
-    checkpoint?: JsonValue,
+    checkpoint?: SessionCheckpoint,
   ): Promise<SessionEvent[]> {
     if (this.#takenOver !== null) throw this.#takenOver;
     const redact = this.#redact;
@@ -70,9 +72,7 @@ export class SessionRecorder {
           ? events.map((event) => redactJson(event as unknown as JsonValue, redact) as unknown as EventData)
           : events,
         patch: redact ? (redactJson(patch as JsonValue, redact) as SessionPatch) : patch,
-        ...(checkpoint === undefined
-          ? {}
-          : { checkpoint: redact ? redactJson(checkpoint, redact) : checkpoint }),
+        ...(checkpoint === undefined ? {} : { checkpoint: this.#checkpointJson(checkpoint, redact) }),
         ...(this.#owner === undefined ? {} : { owner: this.#owner }),
       });
     } catch (error) {
@@ -84,10 +84,20 @@ export class SessionRecorder {
     return written;
   }
 
+  #checkpointJson(checkpoint: SessionCheckpoint, redact: Redact | null): JsonValue {
+    const json = checkpointJson(checkpoint);
+    return redact ? redactJson(json, redact) : json;
+  }
+
   /** Moves the session to `to`, logging why. Throws on a transition the lifecycle does not allow. */
   async transition(
     to: SessionState,
-    options: { reason?: string; patch?: SessionPatch; events?: EventData[]; checkpoint?: JsonValue } = {},
+    options: {
+      reason?: string;
+      patch?: SessionPatch;
+      events?: EventData[];
+      checkpoint?: SessionCheckpoint;
+    } = {},
   ) {
     const from = this.#session.state;
     if (!canTransition(from, to)) {

@@ -1,7 +1,5 @@
-import { isDrydockError, UnavailableError } from '../core/errors.ts';
 import type { ModelRouter } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
-import type { JsonValue } from '../core/ports/store.ts';
 import type { Redact } from '../core/redaction.ts';
 import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
@@ -15,6 +13,8 @@ export interface SessionRun {
   deps: SessionDeps;
   recorder: SessionRecorder;
   router: ModelRouter;
+  /** The commit the session started from (a session without one never runs). */
+  baseCommit: string;
   /** The session's sandbox itself: the coder's tools read and write the real files through it. */
   sandbox: Sandbox;
   /**
@@ -34,26 +34,11 @@ export interface SessionRun {
   layered?: SessionWorkspace;
   /** The repository's environment: checks, start commands, secrets and their redaction. */
   environment?: SessionEnvironment;
-  /** Aborted when the worker stops: the run ends after the next save, leaving the session live (not a cancel). */
+  /**
+   * Aborted when the worker stops: the run ends after the phase or agent step in flight is saved,
+   * leaving the session live for another worker (not a cancel).
+   */
   handOff?: AbortSignal;
-}
-
-const HANDED_OFF = 'handed_off';
-
-/**
- * Ends the run here when its worker is stopping. Call it only where the checkpoint is saved: any
- * worker can resume the session from there, as after a crash at that point.
- */
-export function stopIfHandedOff(run: SessionRun): void {
-  if (run.handOff?.aborted) {
-    throw new UnavailableError(HANDED_OFF, 'This worker is stopping; another worker resumes the session.', {
-      transient: true,
-    });
-  }
-}
-
-export function isHandOff(error: unknown): boolean {
-  return isDrydockError(error) && error.code === HANDED_OFF;
 }
 
 /** Saves the checkpoint with the events, atomically. */
@@ -64,9 +49,8 @@ export async function save(
   await run.recorder.record(
     events,
     { steps: run.checkpoint.agent.step, usage: run.checkpoint.agent.usage },
-    run.checkpoint as unknown as JsonValue,
+    run.checkpoint,
   );
-  stopIfHandedOff(run);
 }
 
 /** drydock's git on this run's workspace, confined by the session's provider (workspace-git.ts). */

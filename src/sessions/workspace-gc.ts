@@ -1,10 +1,10 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Store } from '../core/ports/store.ts';
+import type { JsonValue, Store } from '../core/ports/store.ts';
 import { isTerminal } from '../core/session-state.ts';
 import type { LayerStore } from '../environments/layer-store.ts';
 import { type SweepAction, sweepWorkspaces } from '../environments/workspace-sweep.ts';
-import type { SessionCheckpoint } from './session-checkpoint.ts';
+import { parseCheckpoint } from './checkpoint-schema.ts';
 
 /**
  * Cleaning up after sessions: what a crashed drydock left mounted (run at every start of `run`, `up`
@@ -35,12 +35,26 @@ export type LayerReferences = Pick<Store, 'listSessions' | 'loadCheckpoint' | 'l
 export async function referencedLayers(store: LayerReferences): Promise<Set<string>> {
   const referenced = new Set<string>();
   for (const session of await store.listSessions({ limit: Number.MAX_SAFE_INTEGER })) {
-    const checkpoint = (await store.loadCheckpoint(session.id)) as SessionCheckpoint | null;
-    for (const id of checkpoint?.workspace?.layers ?? []) referenced.add(id);
+    for (const id of checkpointLayers(await store.loadCheckpoint(session.id))) referenced.add(id);
   }
   for (const image of await store.listEnvironments()) for (const id of image.layers) referenced.add(id);
   return referenced;
 }
+
+/**
+ * The layers a stored checkpoint holds on to. One this drydock cannot read (a newer version's) keeps
+ * every layer id it mentions: a sweep must never delete what a session may resume from.
+ */
+export function checkpointLayers(stored: JsonValue | null): string[] {
+  if (stored === null) return [];
+  try {
+    return parseCheckpoint(stored).workspace?.layers ?? [];
+  } catch {
+    return JSON.stringify(stored).match(LAYER_ID) ?? [];
+  }
+}
+
+const LAYER_ID = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
 
 /** Layer ids a mounted overlay uses (running sandboxes, session views), from the mount table. */
 export async function mountedLayers(): Promise<Set<string>> {
@@ -48,7 +62,7 @@ export async function mountedLayers(): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const line of info.split('\n')) {
     if (!line.includes(' - overlay ')) continue;
-    for (const id of line.match(/(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g) ?? []) ids.add(id);
+    for (const id of line.match(LAYER_ID) ?? []) ids.add(id);
   }
   return ids;
 }

@@ -1,6 +1,7 @@
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { Store } from '../core/ports/store.ts';
+import { isDelivered } from '../core/session.ts';
 import { decidePublication, findForgeLink, forgeKey, toJsonValue } from './forge-link.ts';
 
 export interface PublisherDeps {
@@ -64,14 +65,16 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       );
       return;
     }
-    await forge.push(link.repo, { from: session.repo, branch: session.branch!, commit: session.headCommit! });
+    // 'publish' is for a delivered session only (decidePublication).
+    if (!isDelivered(session)) return;
+    await forge.push(link.repo, { from: session.repo, branch: session.branch, commit: session.headCommit });
     const artifacts = await store.listArtifacts(session.id);
     const description = artifacts.filter((artifact) => artifact.name === 'pull-request.md').at(-1);
     const body = description
       ? ((await store.getArtifact(description.id))?.content ?? '')
       : (session.summary ?? '');
     const pull = await forge.openOrUpdatePullRequest(link.repo, {
-      branch: session.branch!,
+      branch: session.branch,
       base: link.base,
       title: pullTitle(session.task),
       body: `${body}\n\n---\ndrydock session: ${url}${link.issue ? `\nCloses #${link.issue}` : ''}`,
@@ -81,16 +84,16 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     await store.linkSession(
       found.key,
       session.id,
-      toJsonValue({ ...link, pull: pull.number, pullUrl: pull.url, publishedCommit: session.headCommit! }),
+      toJsonValue({ ...link, pull: pull.number, pullUrl: pull.url, publishedCommit: session.headCommit }),
     );
-    deps.onPublished?.(session.id, session.headCommit!);
+    deps.onPublished?.(session.id, session.headCommit);
     if (link.pull === undefined && link.issue !== null) {
       await forge.comment(link.repo, link.issue, `drydock opened ${pull.url}`);
     } else if (link.pull !== undefined) {
       await forge.comment(
         link.repo,
         pull.number,
-        `drydock pushed ${session.headCommit!.slice(0, 12)} for the follow-up.`,
+        `drydock pushed ${session.headCommit.slice(0, 12)} for the follow-up.`,
       );
     }
   }

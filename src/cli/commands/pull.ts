@@ -3,7 +3,7 @@ import type { Session } from '../../core/session.ts';
 import { applyPatchAsBranch } from '../../forge/apply-patch.ts';
 import { formatPatch } from '../../forge/format-patch.ts';
 import { git } from '../../forge/git.ts';
-import { withReadableWorkspace } from '../../sessions/run-session.ts';
+import { withReadableWorkspace } from '../../sessions/readable-workspace.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import type { RemoteClient } from '../remote-client.ts';
 
@@ -46,7 +46,14 @@ export async function applyPulledWork(work: PulledWork, cwd: string, branchFlag?
       'not_a_git_repository',
       `${cwd} is not a git repository; run drydock pull inside one.`,
     );
+  const { baseCommit } = work.session;
+  if (baseCommit === null) {
+    throw new BadInputError(
+      'nothing_to_pull',
+      `Session ${work.session.id} failed before it started, so it has no commits to pull.`,
+    );
+  }
   const branch = branchFlag ?? work.session.branch ?? `drydock/pull-${work.session.id}`;
-  const head = await applyPatchAsBranch(top, work.patch, work.session.baseCommit!, branch);
-  return `branch ${branch} at ${head.slice(0, 10)} in ${top}\nsee it: git log -p ${work.session.baseCommit?.slice(0, 10)}..${branch}\n`;
+  const head = await applyPatchAsBranch(top, work.patch, baseCommit, branch);
+  return `branch ${branch} at ${head.slice(0, 10)} in ${top}\nsee it: git log -p ${baseCommit.slice(0, 10)}..${branch}\n`;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { styleText } from 'node:util';
-import type { Session } from '../../core/session.ts';
+import { isDelivered, type Session } from '../../core/session.ts';
 import { diffStat } from '../../forge/local-delivery.ts';
 import { createSession } from '../../sessions/create-session.ts';
-import { runSession, withReadableWorkspace } from '../../sessions/run-session.ts';
+import { withReadableWorkspace } from '../../sessions/readable-workspace.ts';
+import { runSession } from '../../sessions/run-session.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { EventRenderer } from '../render-event.ts';
 import { Spinner } from '../spinner.ts';
@@ -85,12 +86,11 @@ export async function printEnding(
   session: Session,
   out: NodeJS.WriteStream,
 ): Promise<void> {
-  const stat =
-    session.state === 'delivered'
-      ? await withReadableWorkspace(deps, session.id, (workspace) =>
-          diffStat(workspace, session.baseCommit!, session.headCommit!),
-        )
-      : null;
+  const stat = isDelivered(session)
+    ? await withReadableWorkspace(deps, session.id, (workspace) =>
+        diffStat(workspace, session.baseCommit, session.headCommit),
+      )
+    : null;
   if (session.state === 'bowed_out') {
     const report = await sessionDocument(deps.store, session);
     if (report) out.write(`\n${report}\n`);

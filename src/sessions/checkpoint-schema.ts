@@ -1,0 +1,215 @@
+import { modelMessageSchema } from 'ai';
+import { z } from 'zod';
+import type { AgentState } from '../agent/agent-state.ts';
+import { BadInputError } from '../core/errors.ts';
+import type { JsonValue, Store } from '../core/ports/store.ts';
+import type { Outcome, Usage } from '../core/session.ts';
+import { findingInputSchema } from '../review/findings.ts';
+import type { CheckOutcome } from '../verify/check-outcome.ts';
+import type { Check } from '../verify/checks.ts';
+import type { Diagnostic } from '../verify/diagnostics.ts';
+import type { GateVerdict } from '../verify/gate.ts';
+import type { TestRun } from '../verify/test-results.ts';
+import type { GateState, SessionCheckpoint } from './session-checkpoint.ts';
+
+/**
+ * The checkpoint as stored: a versioned document, read back through this schema only (never a cast).
+ * Every version drydock ever wrote is read: an older one is upgraded step by step to the current one,
+ * and a newer one (written by a newer drydock) is refused rather than half-understood.
+ *
+ * - version 0 (the first drydock): the bare agent state, `{ messages, step, usage, … }`.
+ * - version 1 (no `version` field): `{ agent, gate, messagesSeenSeq?, workspace?, servicesStack? }`;
+ *   gate verdicts before `detectionErrors` existed lack it.
+ * - version 2: version 1 with `version: 2`, every verdict with `detectionErrors`.
+ */
+export const CHECKPOINT_VERSION = 2;
+
+const usage = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  costUsd: z.number(),
+}) satisfies z.ZodType<Usage>;
+
+const outcome = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('finished'), summary: z.string(), result: z.unknown().optional() }),
+  z.object({
+    kind: z.enum(['gave_up', 'budget_exhausted', 'loop_detected', 'model_error', 'cancelled']),
+    reason: z.string(),
+  }),
+]) satisfies z.ZodType<Outcome>;
+
+const agentState = z.object({
+  messages: z.array(modelMessageSchema),
+  step: z.number().int().nonnegative(),
+  usage,
+  elapsedMs: z.number().nonnegative(),
+  failureStreak: z.object({ key: z.string(), count: z.number().int() }).nullable(),
+  idleTurns: z.number().int().nonnegative(),
+  outcome: outcome.nullable(),
+}) satisfies z.ZodType<AgentState>;
+
+const check = z.object({
+  name: z.string(),
+  kind: z.enum(['test', 'script', 'typecheck', 'lint']),
+  command: z.string(),
+  source: z.string(),
+  runner: z.string().optional(),
+  report: z
+    .object({
+      format: z.enum(['jest-json', 'mocha-json', 'junit', 'tap', 'playwright-json']),
+      file: z.string().optional(),
+      orPrinted: z.boolean().optional(),
+    })
+    .optional(),
+  note: z.string().optional(),
+  label: z.string().optional(),
+}) satisfies z.ZodType<Check>;
+
+const testRun = z.object({
+  runner: z.string(),
+  tests: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(['passed', 'failed', 'skipped']),
+      durationMs: z.number().optional(),
+      message: z.string().optional(),
+    }),
+  ),
+  summary: z.object({ passed: z.number(), failed: z.number(), skipped: z.number() }),
+  parsed: z.boolean(),
+}) satisfies z.ZodType<TestRun>;
+
+const diagnostic = z.object({
+  file: z.string(),
+  line: z.number().optional(),
+  column: z.number().optional(),
+  severity: z.enum(['error', 'warning', 'info']),
+  rule: z.string().optional(),
+  message: z.string(),
+}) satisfies z.ZodType<Diagnostic>;
+
+const checkOutcome = z.object({
+  check,
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+  outputTail: z.string(),
+  tests: testRun.nullable(),
+  testsUnreadable: z.string().optional(),
+  diagnostics: z.array(diagnostic).nullable(),
+}) satisfies z.ZodType<CheckOutcome>;
+
+const verdict = z.object({
+  passed: z.boolean(),
+  problems: z.array(z.string()),
+  warnings: z.array(z.string()),
+  detectionErrors: z.array(z.string()),
+  failToPass: z.array(z.string()),
+  passToPass: z.number(),
+  feedback: z.string(),
+}) satisfies z.ZodType<GateVerdict>;
+
+const finding = findingInputSchema.extend({ id: z.string(), round: z.number().int() });
+
+const gateState = z.object({
+  checks: z.array(check).nullable(),
+  baseline: z.array(checkOutcome).nullable(),
+  verifyRounds: z.number().int().nonnegative(),
+  reviewRounds: z.number().int().nonnegative(),
+  lastAfter: z.array(checkOutcome).nullable(),
+  lastVerdict: verdict.nullable(),
+  findings: z.array(finding),
+  openFindings: z.array(finding),
+  reviewSummary: z.string().nullable(),
+  unansweredReminded: z.boolean().optional(),
+}) satisfies z.ZodType<GateState>;
+
+const checkpoint = z.object({
+  version: z.literal(CHECKPOINT_VERSION),
+  agent: agentState,
+  gate: gateState,
+  messagesSeenSeq: z.number().int().optional(),
+  workspace: z.object({ layers: z.array(z.string()) }).optional(),
+  servicesStack: z.array(z.string()).optional(),
+}) satisfies z.ZodType<SessionCheckpoint & { version: number }>;
+
+type Stored = Record<string, unknown>;
+
+/** Upgrades, each from its version to the next. Pure: they see plain JSON and return plain JSON. */
+const UPGRADES: Record<number, (stored: Stored) => Stored> = {
+  // The bare agent state: no gate had run yet when it was written.
+  0: (agentState) => ({ agent: agentState, gate: emptyGateJson() }),
+  // Verdicts from before the gate reported detection errors had none.
+  1: (stored) => {
+    const gate = (stored.gate ?? {}) as Stored;
+    const verdict = gate.lastVerdict as Stored | null | undefined;
+    const lastVerdict = verdict ? { detectionErrors: [], ...verdict } : (verdict ?? null);
+    return { ...stored, gate: { ...gate, lastVerdict } };
+  },
+};
+
+/** Which version a stored document is: its `version`, else the shape tells (see CHECKPOINT_VERSION). */
+export function storedVersion(stored: Stored): number {
+  if (typeof stored.version === 'number') return stored.version;
+  return 'messages' in stored && !('agent' in stored) ? 0 : 1;
+}
+
+/**
+ * A stored checkpoint as the current version, upgraded if it is older. Throws BadInputError when it
+ * is not a checkpoint this drydock can read (a newer version, or a document that fails the schema),
+ * saying which, so a session is failed with the reason rather than resumed on a misread state.
+ */
+export function parseCheckpoint(json: JsonValue): SessionCheckpoint {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw unreadable('it is not a JSON object');
+  }
+  let stored = json as Stored;
+  let version = storedVersion(stored);
+  if (version > CHECKPOINT_VERSION) {
+    throw unreadable(
+      `it was written by a newer drydock (checkpoint version ${version}; this one reads up to ${CHECKPOINT_VERSION}). Upgrade drydock on this machine`,
+    );
+  }
+  while (version < CHECKPOINT_VERSION) {
+    const upgrade = UPGRADES[version];
+    if (!upgrade) throw unreadable(`no upgrade from checkpoint version ${version}`);
+    stored = upgrade(stored);
+    version += 1;
+  }
+  const parsed = checkpoint.safeParse({ ...stored, version: CHECKPOINT_VERSION });
+  if (!parsed.success) throw unreadable(z.prettifyError(parsed.error));
+  const { version: _version, ...current } = parsed.data;
+  return current as SessionCheckpoint;
+}
+
+/** The checkpoint as stored: the current version, as plain JSON. */
+export function checkpointJson(current: SessionCheckpoint): JsonValue {
+  return { version: CHECKPOINT_VERSION, ...current } as unknown as JsonValue;
+}
+
+function emptyGateJson(): Stored {
+  return {
+    checks: null,
+    baseline: null,
+    verifyRounds: 0,
+    reviewRounds: 0,
+    lastAfter: null,
+    lastVerdict: null,
+    findings: [],
+    openFindings: [],
+    reviewSummary: null,
+  };
+}
+
+function unreadable(why: string): BadInputError {
+  return new BadInputError('checkpoint_unreadable', `The session's checkpoint cannot be read: ${why}.`);
+}
+
+/** The session's checkpoint, upgraded to the current version; null when it has none yet. */
+export async function readCheckpoint(
+  store: Pick<Store, 'loadCheckpoint'>,
+  sessionId: string,
+): Promise<SessionCheckpoint | null> {
+  const stored = await store.loadCheckpoint(sessionId);
+  return stored === null ? null : parseCheckpoint(stored);
+}

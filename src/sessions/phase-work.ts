@@ -1,0 +1,81 @@
+import type { AgentState } from '../agent/agent-state.ts';
+import { coderSystemPrompt } from '../agent/coder-prompt.ts';
+import { runAgent } from '../agent/loop.ts';
+import { createCodingTools } from '../agent/tools/index.ts';
+import type { Sandbox } from '../core/ports/sandbox.ts';
+import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
+import { followUpPrompt, messageTexts } from './follow-ups.ts';
+import { afterAgent, type PhaseResult } from './phases.ts';
+import { type SessionRun, save, saveArtifact } from './session-run.ts';
+
+/**
+ * working: the coder's loop, resumed from the checkpoint's conversation, until it finishes, gives
+ * up, runs out of budget, or (the worker stopping) pauses after a saved step.
+ */
+export async function work(run: SessionRun): Promise<PhaseResult> {
+  run.checkpoint.agent = await runCoder(run, run.checkpoint.agent);
+  const { outcome } = run.checkpoint.agent;
+  return outcome === null ? { kind: 'paused' } : afterAgent(outcome);
+}
+
+async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState> {
+  const tools = createCodingTools();
+  tools.set(respondToFindingTool.name, respondToFindingTool);
+  return runAgent({
+    coder: run.router.resolve('coder'),
+    summarizer: run.router.resolve('summarizer'),
+    system: coderSystemPrompt({
+      workdir: run.sandbox.workdir,
+      repoInstructions: await readRepoInstructions(run.view),
+    }),
+    tools,
+    // The real sandbox: an edit of a file holding a secret keeps its value; the loop redacts what the model sees.
+    sandbox: run.sandbox,
+    redact: run.redact,
+    budget: run.deps.budget,
+    state,
+    signal: run.signal,
+    ...(run.handOff ? { pause: run.handOff } : {}),
+    host: {
+      record: async (events, agentState) => {
+        run.checkpoint = { ...run.checkpoint, agent: agentState };
+        // After every step: a sandbox that dies later is replaced at this point.
+        if (run.layered) run.checkpoint.workspace = await run.layered.snapshot();
+        await save(run, events);
+      },
+      saveArtifact: (name, content) => saveArtifact(run, name, content),
+      nowMs: () => run.deps.clock.now().getTime(),
+      takeMessages: () => takeMessages(run),
+      ...(run.observer.onModelWait ? { onModelWait: run.observer.onModelWait } : {}),
+    },
+  });
+}
+
+/**
+ * Follow-ups recorded since the coder last looked. The position moves in the in-memory checkpoint
+ * only, so it is saved with the step that carries the messages: after a crash both are lost together
+ * and the messages are read again, never twice.
+ */
+async function takeMessages(run: SessionRun): Promise<string[]> {
+  const after = run.checkpoint.messagesSeenSeq ?? 0;
+  const events = await run.deps.store.listEvents(run.recorder.session.id, after);
+  if (events.length === 0) return [];
+  run.checkpoint = { ...run.checkpoint, messagesSeenSeq: events.at(-1)!.seq };
+  return messageTexts(events).map(followUpPrompt);
+}
+
+const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'];
+const MAX_INSTRUCTION_CHARS = 20_000;
+
+/** The repository's instructions for agents, read through the sandbox (a symlink cannot reach the host). */
+async function readRepoInstructions(sandbox: Sandbox): Promise<string | undefined> {
+  for (const name of INSTRUCTION_FILES) {
+    const stat = await sandbox.stat(name);
+    if (stat?.type !== 'file') continue;
+    const text = (await sandbox.readFile(name)).toString('utf8');
+    return text.length > MAX_INSTRUCTION_CHARS
+      ? `${text.slice(0, MAX_INSTRUCTION_CHARS)}\n[truncated]`
+      : text;
+  }
+  return undefined;
+}
