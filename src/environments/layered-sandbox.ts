@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { decorateCurrent } from '../core/decorate.ts';
 import type {
-  ExecOptions,
   LayeredSandboxProvider,
   Sandbox,
   SandboxProvider,
@@ -99,16 +99,8 @@ export function createLayeredSandboxes(options: LayeredSandboxesOptions): Layere
       return last;
     };
 
-    return {
-      get id() {
-        return current.id;
-      },
-      get workdir() {
-        return current.workdir;
-      },
-      get limits() {
-        return current.limits;
-      },
+    // Every member but these is the current sandbox's, which a restart-mode snapshot replaces.
+    return decorateCurrent(() => current, {
       get current() {
         return current;
       },
@@ -117,12 +109,6 @@ export function createLayeredSandboxes(options: LayeredSandboxesOptions): Layere
       get stack() {
         return last.layers;
       },
-      exec: (command: string | readonly string[], execOptions?: ExecOptions) =>
-        current.exec(command, execOptions),
-      readFile: (path: string) => current.readFile(path),
-      writeFile: (path: string, content: string | Uint8Array) => current.writeFile(path, content),
-      stat: (path: string) => current.stat(path),
-      listDir: (path: string) => current.listDir(path),
 
       snapshot() {
         if (destroyed) return Promise.reject(new Error('The sandbox was destroyed.'));
@@ -139,7 +125,7 @@ export function createLayeredSandboxes(options: LayeredSandboxesOptions): Layere
         await current.destroy();
         await workspace.release();
       },
-    };
+    });
   }
 
   return { workspaceMode: mode, start };

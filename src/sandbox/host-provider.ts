@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { BadInputError, type DrydockError, UnavailableError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
 import type {
@@ -55,6 +57,40 @@ export const unconfined: HostCommandConfinement = {
   wrap: async (command) => command,
 };
 
+/** How long destroy() waits for killed processes to exit (one the kernel cannot kill at once: an uninterruptible wait). */
+const EXIT_WAIT_MS = 2000;
+
+/**
+ * Resolves once every process of the groups has exited, or after `maxMs`. Exited means a zombie at
+ * most: an orphan waits for the host's init to reap it, which may take long, but holds nothing.
+ */
+async function untilGroupsExit(groups: Iterable<number>, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  for (const pid of groups) {
+    while (isProcessGroupAlive(pid) && groupIsRunning(pid) && Date.now() < deadline) await delay(5);
+  }
+}
+
+/**
+ * Whether a process of the group has not exited yet (is not a zombie), from /proc. Read synchronously:
+ * a /proc file is in memory, and one asynchronous read each costs more than the whole scan.
+ */
+function groupIsRunning(pgid: number): boolean {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let line: string;
+    try {
+      line = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // `pid (comm) state ppid pgrp …`; comm may hold anything, so read after its last ')'.
+    const [state, , pgrp] = line.slice(line.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
+}
+
 const randomIds: IdGenerator = { next: () => randomBytes(6).toString('hex') };
 
 function toDrydockError(error: unknown): unknown {
@@ -99,6 +135,9 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
       destroyed = reason;
       for (const pid of groups) killProcessGroup(pid);
       await Promise.allSettled(running);
+      // A killed process still holds its cwd until it has exited: wait, so the workspace (a layered
+      // one's overlay, unmounted next) is no longer in use when destroy() returns.
+      await untilGroupsExit(groups, EXIT_WAIT_MS);
     };
     const wallClock = setTimeout(() => {
       if (destroyed === undefined) void end(sandboxWallTimeExceeded(id, wallTimeMs));

@@ -1,6 +1,8 @@
 /**
- * The Sandbox contract: one suite every SandboxProvider must pass. Providers are made with a short
- * kill grace (the suite waits for it when a command ignores SIGTERM).
+ * The Sandbox contract: one suite every SandboxProvider, every wrapper of a sandbox (decorate) and
+ * every fake must pass. Providers are made with a short kill grace (the suite waits for it when a
+ * command ignores SIGTERM). An implementation that cannot pass a test declares the skip and its
+ * reason (as hono's router suite does), so what it does not do is written down where it runs.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,7 +19,41 @@ const waitForDeath = (pidFile: string): string =>
   `alive() { [ -e /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status; }; pid=$(cat ${pidFile}); ` +
   'for i in $(seq 40); do alive "$pid" || { echo dead; exit 0; }; sleep 0.05; done; echo alive';
 
-export function describeSandboxContract(name: string, makeProvider: () => SandboxProvider): void {
+/** Tests an implementation cannot pass: names are `group > test` titles, as in the suite below. */
+export interface SandboxContractSkip {
+  reason: string;
+  tests: readonly string[];
+}
+
+export interface SandboxContractOptions {
+  skip?: readonly SandboxContractSkip[];
+}
+
+export function describeSandboxContract(
+  name: string,
+  makeProvider: () => SandboxProvider,
+  options: SandboxContractOptions = {},
+): void {
+  const reasons = new Map<string, string>();
+  for (const { reason, tests } of options.skip ?? []) for (const test of tests) reasons.set(test, reason);
+  const titles = new Set<string>();
+  const groups: string[] = [];
+  // describe() runs its body at once, so `groups` is the enclosing group while a test is declared.
+  const group = (title: string, body: () => void): void => {
+    describe(title, () => {
+      groups.push(title);
+      body();
+      groups.pop();
+    });
+  };
+  const test = (title: string, body: () => Promise<void> | void): void => {
+    const full = [...groups, title].join(' > ');
+    titles.add(full);
+    const reason = reasons.get(full);
+    if (reason === undefined) it(title, body);
+    else it.skip(`${title} (skipped: ${reason})`, body);
+  };
+
   describe(`Sandbox contract: ${name}`, () => {
     let provider: SandboxProvider;
     let workspace: string;
@@ -42,9 +78,14 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
       await sandbox.destroy();
       await rm(workspace, { recursive: true, force: true });
     });
+    /** Where the host sees a sandbox's workspace: its own tree for a layered one, else the spec's. */
+    const hostWorkspace = (of: Sandbox): string =>
+      'hostWorkspacePath' in of && typeof of.hostWorkspacePath === 'string'
+        ? of.hostWorkspacePath
+        : workspace;
 
-    describe('exec', () => {
-      it('reports exit codes of shell commands and argv', async () => {
+    group('exec', () => {
+      test('reports exit codes of shell commands and argv', async () => {
         expect((await sandbox.exec('true')).exitCode).toBe(0);
         expect((await sandbox.exec('exit 3')).exitCode).toBe(3);
         expect((await sandbox.exec(['sh', '-c', 'exit 4'])).exitCode).toBe(4);
@@ -52,12 +93,12 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect(missing.exitCode).toBe(127);
       });
 
-      it('passes argv to the program without a shell', async () => {
+      test('passes argv to the program without a shell', async () => {
         const result = await sandbox.exec(['printf', '%s|', 'a b', '$HOME', '*']);
         expect(result.output).toBe('a b|$HOME|*|');
       });
 
-      it('captures stdout and stderr in arrival order', async () => {
+      test('captures stdout and stderr in arrival order', async () => {
         const result = await sandbox.exec('echo out; sleep 0.05; echo err >&2; sleep 0.05; echo out2');
         expect(result).toMatchObject({
           exitCode: 0,
@@ -70,18 +111,18 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect(result.durationMs).toBeGreaterThanOrEqual(50);
       });
 
-      it('runs in the workspace root, or in cwd relative to it', async () => {
+      test('runs in the workspace root, or in cwd relative to it', async () => {
         expect((await sandbox.exec('pwd')).output).toBe(`${sandbox.workdir}\n`);
         await sandbox.exec('mkdir -p sub/dir');
         const result = await sandbox.exec('pwd', { cwd: 'sub/dir' });
         expect(result.output).toBe(`${posix.join(sandbox.workdir, 'sub/dir')}\n`);
       });
 
-      it('rejects a cwd that does not exist', async () => {
+      test('rejects a cwd that does not exist', async () => {
         await expect(sandbox.exec('pwd', { cwd: 'missing' })).rejects.toMatchObject({ kind: 'not_found' });
       });
 
-      it('uses the explicit environment only: spec env, exec env over it, nothing of the host', async () => {
+      test('uses the explicit environment only: spec env, exec env over it, nothing of the host', async () => {
         const result = await sandbox.exec('env', { env: { FOO: 'bar' } });
         expect(result.output).toContain('DRYDOCK_BASE=base\n');
         expect(result.output).toContain('FOO=bar\n');
@@ -92,7 +133,7 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect((await sandbox.exec('echo "[$FOO]"')).output).toBe('[]\n');
       });
 
-      it('kills the whole process group on timeout, even a child that ignores SIGTERM', async () => {
+      test('kills the whole process group on timeout, even a child that ignores SIGTERM', async () => {
         const result = await sandbox.exec("trap '' TERM; sleep 100 & echo $! > child.pid; sleep 100", {
           timeoutMs: 300,
         });
@@ -103,7 +144,7 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect((await sandbox.exec(waitForDeath('child.pid'))).output).toBe('dead\n');
       });
 
-      it('aborts through the AbortSignal', async () => {
+      test('aborts through the AbortSignal', async () => {
         const controller = new AbortController();
         setTimeout(() => controller.abort(), 150);
         const result = await sandbox.exec('sleep 100', { signal: controller.signal });
@@ -111,13 +152,13 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect(result.durationMs).toBeLessThan(5000);
       });
 
-      it('does not start a command whose signal is already aborted', async () => {
+      test('does not start a command whose signal is already aborted', async () => {
         const result = await sandbox.exec('touch ran', { signal: AbortSignal.abort() });
         expect(result.aborted).toBe(true);
         expect(await sandbox.stat('ran')).toBeNull();
       });
 
-      it('keeps the head and the tail of long output, with a note', async () => {
+      test('keeps the head and the tail of long output, with a note', async () => {
         const result = await sandbox.exec("head -c 5000 /dev/zero | tr '\\0' a; printf END", {
           maxOutputBytes: 1000,
         });
@@ -127,7 +168,7 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect(short).toMatchObject({ output: 'short', truncated: false });
       });
 
-      it('streams output through onOutput as it arrives', async () => {
+      test('streams output through onOutput as it arrives', async () => {
         const chunks: { chunk: string; stream: string; atMs: number }[] = [];
         const startedAt = Date.now();
         const result = await sandbox.exec('echo first; sleep 0.4; echo second >&2', {
@@ -150,19 +191,19 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect(result.output).toBe('first\nsecond\n');
       });
 
-      it('keeps background processes alive between calls', async () => {
+      test('keeps background processes alive between calls', async () => {
         await sandbox.exec('sleep 30 > /dev/null 2>&1 & echo $! > bg.pid');
         const check = await sandbox.exec('kill -0 "$(cat bg.pid)" && echo alive');
         expect(check.output).toBe('alive\n');
       });
 
-      it('returns when the command exits, even if a background process keeps its output open', async () => {
+      test('returns when the command exits, even if a background process keeps its output open', async () => {
         const result = await sandbox.exec('sleep 30 & echo started');
         expect(result).toMatchObject({ exitCode: 0, output: 'started\n', timedOut: false });
         expect(result.durationMs).toBeLessThan(3000);
       });
 
-      it('runs commands concurrently', async () => {
+      test('runs commands concurrently', async () => {
         const startedAt = Date.now();
         const results = await Promise.all([
           sandbox.exec('sleep 0.5; echo a'),
@@ -174,8 +215,8 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
       });
     });
 
-    describe('files', () => {
-      it('writes and reads files byte for byte, creating parent directories', async () => {
+    group('files', () => {
+      test('writes and reads files byte for byte, creating parent directories', async () => {
         const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
         await sandbox.writeFile('deep/er/all-bytes.bin', bytes);
         expect(Buffer.compare(await sandbox.readFile('deep/er/all-bytes.bin'), Buffer.from(bytes))).toBe(0);
@@ -186,14 +227,14 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         );
       });
 
-      it('shares files with commands', async () => {
+      test('shares files with commands', async () => {
         await sandbox.writeFile('from-api.txt', 'api\n');
         expect((await sandbox.exec('cat from-api.txt')).output).toBe('api\n');
         await sandbox.exec('printf shell > from-shell.txt');
         expect((await sandbox.readFile('from-shell.txt')).toString()).toBe('shell');
       });
 
-      it('stats files, directories and symlinks (without following them), and null for nothing', async () => {
+      test('stats files, directories and symlinks (without following them), and null for nothing', async () => {
         await sandbox.writeFile('dir/file.txt', '12345');
         await sandbox.exec('ln -s file.txt dir/link');
         expect(await sandbox.stat('dir/file.txt')).toMatchObject({ type: 'file', size: 5 });
@@ -205,20 +246,20 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect(await sandbox.stat('dir/file.txt/below')).toBeNull();
       });
 
-      it('lists directory entries sorted by name', async () => {
+      test('lists directory entries sorted by name', async () => {
         for (const name of ['b.txt', 'a.txt', 'C.txt', 'sub/x.txt']) await sandbox.writeFile(name, name);
         expect(await sandbox.listDir('.')).toEqual(['C.txt', 'a.txt', 'b.txt', 'sub']);
         expect(await sandbox.listDir('sub')).toEqual(['x.txt']);
       });
 
-      it('rejects reading what is not there with a not_found error', async () => {
+      test('rejects reading what is not there with a not_found error', async () => {
         await expect(sandbox.readFile('missing.txt')).rejects.toMatchObject({ kind: 'not_found' });
         await expect(sandbox.listDir('missing')).rejects.toMatchObject({ kind: 'not_found' });
       });
     });
 
-    describe('limits', () => {
-      it('reports the limits in force, the wall clock always among them', () => {
+    group('limits', () => {
+      test('reports the limits in force, the wall clock always among them', () => {
         expect(sandbox.limits).toBeDefined();
         expect(['cgroup-v2', 'cgroup-v1', 'rlimit', 'none']).toContain(sandbox.limits?.mechanism);
         expect(sandbox.limits?.wallTimeMs).toBe(DEFAULT_SANDBOX_LIMITS.wallTimeMs);
@@ -227,7 +268,7 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         }
       });
 
-      it('rejects invalid limits with bad_input, starting nothing', async () => {
+      test('rejects invalid limits with bad_input, starting nothing', async () => {
         for (const limits of [{ memoryBytes: -1 }, { pids: 1.5 }, { cpus: Number.NaN }, { wallTimeMs: 0 }]) {
           await expect(
             provider.create({ sessionId: 'bad-limits', workspacePath: workspace, limits }),
@@ -235,7 +276,7 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         }
       });
 
-      it('ends the sandbox at its wall-clock limit: pending and later calls reject with sandbox_wall_time', async () => {
+      test('ends the sandbox at its wall-clock limit: pending and later calls reject with sandbox_wall_time', async () => {
         const timed = await provider.create({
           sessionId: 'wall',
           workspacePath: workspace,
@@ -256,9 +297,9 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
           expect(Date.now() - startedAt).toBeLessThan(5000);
           await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_wall_time' });
           await expect(timed.readFile('tick')).rejects.toMatchObject({ code: 'sandbox_wall_time' });
-          const lastTick = await readFile(join(workspace, 'tick'), 'utf8');
+          const lastTick = await readFile(join(hostWorkspace(timed), 'tick'), 'utf8');
           await new Promise((resolve) => setTimeout(resolve, 300));
-          expect(await readFile(join(workspace, 'tick'), 'utf8')).toBe(lastTick);
+          expect(await readFile(join(hostWorkspace(timed), 'tick'), 'utf8')).toBe(lastTick);
         } finally {
           await timed.destroy();
         }
@@ -266,8 +307,8 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
       });
     });
 
-    describe('confinement', () => {
-      it("runs drydock's own program over the paths it names, with only the environment it is given", async () => {
+    group('confinement', () => {
+      test("runs drydock's own program over the paths it names, with only the environment it is given", async () => {
         const command = await provider.confinement.wrap(
           {
             file: 'sh',
@@ -289,15 +330,15 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
       });
     });
 
-    describe('destroy', () => {
-      it('is idempotent, and later calls reject', async () => {
+    group('destroy', () => {
+      test('is idempotent, and later calls reject', async () => {
         await sandbox.destroy();
         await sandbox.destroy();
         await expect(sandbox.exec('true')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
         await expect(sandbox.readFile('x')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
       });
 
-      it('stops commands that are still running', async () => {
+      test('stops commands that are still running', async () => {
         // Settled into a value at once, so the rejection during destroy() is never unhandled.
         const outcome = sandbox.exec('sleep 100').then(
           (result) => result,
@@ -309,6 +350,11 @@ export function describeSandboxContract(name: string, makeProvider: () => Sandbo
         expect(await outcome).toMatchObject({ code: 'sandbox_destroyed' });
         expect(Date.now() - startedAt).toBeLessThan(2000);
       });
+    });
+
+    it('declares skips only of tests it has, each with a reason', () => {
+      expect([...reasons.keys()].filter((title) => !titles.has(title))).toEqual([]);
+      expect([...reasons.values()].filter((reason) => reason.trim() === '')).toEqual([]);
     });
   });
 }

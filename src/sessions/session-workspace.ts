@@ -1,14 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decorateCurrent } from '../core/decorate.ts';
 import { describeError, isDrydockError, UnavailableError } from '../core/errors.ts';
 import type { EventData } from '../core/events.ts';
-import type {
-  ExecOptions,
-  Sandbox,
-  SandboxProvider,
-  SandboxSpec,
-  WorkspaceSnapshot,
-} from '../core/ports/sandbox.ts';
+import type { Sandbox, SandboxProvider, SandboxSpec, WorkspaceSnapshot } from '../core/ports/sandbox.ts';
 import type { SnapshotStore } from '../core/ports/snapshot-store.ts';
 import { createBaseLayer } from '../environments/base-layer.ts';
 import { createLayerStore, type LayerStore } from '../environments/layer-store.ts';
@@ -243,28 +238,18 @@ export async function openSessionWorkspace(options: OpenSessionWorkspaceOptions)
     }
   }
 
-  const sandbox: Sandbox = {
-    get id() {
-      return current.id;
+  // Every call of every method but destroy() goes through guarded(), on the sandbox current then.
+  const sandbox = decorateCurrent<Sandbox>(
+    () => current,
+    {
+      async destroy() {
+        closed = true;
+        await unmountStable(stablePath);
+        await current.destroy();
+      },
     },
-    get workdir() {
-      return current.workdir;
-    },
-    get limits() {
-      return current.limits;
-    },
-    exec: (command: string | readonly string[], execOptions?: ExecOptions) =>
-      guarded((s) => s.exec(command, execOptions)),
-    readFile: (path: string) => guarded((s) => s.readFile(path)),
-    writeFile: (path: string, content: string | Uint8Array) => guarded((s) => s.writeFile(path, content)),
-    stat: (path: string) => guarded((s) => s.stat(path)),
-    listDir: (path: string) => guarded((s) => s.listDir(path)),
-    destroy: async () => {
-      closed = true;
-      await unmountStable(stablePath);
-      await current.destroy();
-    },
-  };
+    { around: (call) => guarded(async (used) => call(used)) },
+  );
 
   return {
     sandbox,

@@ -1,11 +1,14 @@
 import { posix } from 'node:path';
+import { NotFoundError, UnavailableError } from '../../src/core/errors.ts';
 import type { ExecOptions, ExecResult, FileStat, Sandbox } from '../../src/core/ports/sandbox.ts';
 
 export type ExecHandler = (command: string | readonly string[], options: ExecOptions) => Partial<ExecResult>;
 
 /**
  * A fake Sandbox held in memory, for agent-loop tests that need no processes: files live in a map,
- * and exec answers with what the test's handler returns. It implements the real port.
+ * and exec answers with what the test's handler returns. It implements the real port, errors
+ * included; the contract tests it cannot pass (it runs no processes) are skipped, with the reason,
+ * in memory-sandbox.test.ts.
  */
 export function createMemorySandbox(
   files: Record<string, string> = {},
@@ -20,8 +23,11 @@ export function createMemorySandbox(
   const commands: Array<string | readonly string[]> = [];
   let destroyed = false;
   const alive = () => {
-    if (destroyed) throw new Error('sandbox destroyed');
+    if (destroyed) {
+      throw new UnavailableError('sandbox_destroyed', 'Sandbox memory was destroyed.', { transient: false });
+    }
   };
+  const missing = (path: string) => new NotFoundError('file_not_found', `Nothing exists at ${path}.`);
   return {
     id: 'memory',
     workdir: '/workspace',
@@ -29,23 +35,15 @@ export function createMemorySandbox(
     commands,
     async exec(command, options = {}) {
       alive();
+      if (options.signal?.aborted) return { ...RESULT, aborted: true, exitCode: null, durationMs: 0 };
       commands.push(command);
       const result = onExec?.(command, options) ?? {};
-      return {
-        exitCode: 0,
-        signal: null,
-        output: '',
-        truncated: false,
-        timedOut: false,
-        aborted: false,
-        durationMs: 1,
-        ...result,
-      };
+      return { ...RESULT, ...result };
     },
     async readFile(path) {
       alive();
       const content = store.get(normalise(path));
-      if (!content) throw new Error(`ENOENT: ${path}`);
+      if (!content) throw missing(path);
       return content;
     },
     async writeFile(path, content) {
@@ -69,6 +67,7 @@ export function createMemorySandbox(
       const names = new Set<string>();
       for (const name of store.keys())
         if (name.startsWith(prefix)) names.add(name.slice(prefix.length).split('/')[0]!);
+      if (names.size === 0 && key !== '.') throw missing(path);
       return [...names].sort();
     },
     async destroy() {
@@ -76,6 +75,16 @@ export function createMemorySandbox(
     },
   };
 }
+
+const RESULT: ExecResult = {
+  exitCode: 0,
+  signal: null,
+  output: '',
+  truncated: false,
+  timedOut: false,
+  aborted: false,
+  durationMs: 1,
+};
 
 function normalise(path: string): string {
   const relative = posix.relative('/workspace', posix.resolve('/workspace', path));
