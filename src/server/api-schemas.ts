@@ -101,6 +101,7 @@ const ERROR_DESCRIPTIONS: Record<Exclude<ErrorStatus, 500>, string> = {
   404: 'No such id',
   409: 'A conflict with the current state',
   413: 'The body is over the limit',
+  415: 'The body is not of a media type the route reads',
   503: 'Not configured on this server',
 };
 
