@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkConformance } from '../../test/support/openapi-conformance.ts';
 import { createHarness, type Harness } from '../../test/support/server-harness.ts';
 import { createSecretBox } from '../environments/secret-box.ts';
+import { newSession } from '../store/store-contract.ts';
 import { apiRoutes, createApp } from './app.ts';
 import { createInProcessEventBus } from './event-bus.ts';
 
@@ -159,6 +160,20 @@ describe('/api/openapi.json', () => {
       expect(await refused.clone().json()).toMatchObject({ error: { code: 'invalid_json' } });
       await checkConformance(app, 'POST', '/api/sessions', refused);
     }
+    // Queries and headers are validated by their declared schemas too, fields named as sent.
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      app.request(path, { headers: { authorization: `Bearer ${h.tokens.viewer}`, ...headers } });
+    const twice = await get('/api/sessions?state=queued&state=failed');
+    expect(twice.status).toBe(400);
+    expect(await twice.json()).toMatchObject({
+      error: { code: 'invalid_input', fields: { state: expect.any(String) } },
+    });
+    await h.store.createSession(newSession('s1'));
+    const cursor = await get('/api/sessions/s1/events', { 'last-event-id': 'x' });
+    expect(cursor.status).toBe(400);
+    expect(await cursor.json()).toMatchObject({
+      error: { code: 'invalid_input', fields: { 'last-event-id': expect.any(String) } },
+    });
   });
 
   it('refuses answers the document does not describe', async () => {
