@@ -77,7 +77,7 @@ const slackRoute = createRoute({
       }),
       'Answered',
     ),
-    ...errorResponses(401, 413, 503),
+    ...errorResponses(400, 401, 413, 503),
   },
 });
 
