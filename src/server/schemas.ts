@@ -14,14 +14,9 @@ export const createSessionBody = z.object({
     .min(1, 'name a registered repository: its id, its path or owner/name (GET /api/repos lists them)')
     .meta({ description: 'A registered repository (GET /api/repos): its id, its path, or owner/name' }),
   task: z.string().trim().min(1, 'say what drydock should do').max(MAX_TASK_CHARS),
-  model: z
-    .string()
-    .trim()
-    .min(1)
-    .optional()
-    .meta({
-      description: "provider:model, else the server's default; script: only with --allow-script-models",
-    }),
+  model: z.string().trim().min(1).optional().meta({
+    description: "provider:model, else the server's default; script: only with --allow-script-models",
+  }),
   ref: z
     .string()
     .trim()
