@@ -12,6 +12,7 @@ import type { TokenRole } from '../src/core/ports/store.ts';
 import { createApp } from '../src/server/app.ts';
 import { createInProcessEventBus } from '../src/server/event-bus.ts';
 import { hashToken } from '../src/server/tokens.ts';
+import { conformingRequest } from './support/openapi-conformance.ts';
 import { createHarness, type Harness } from './support/server-harness.ts';
 
 describe('red team: the API', () => {
@@ -46,7 +47,7 @@ describe('red team: the API', () => {
     body?: unknown,
     who: TokenRole | { token: string } = 'member',
   ) =>
-    app.request(path, {
+    conformingRequest(app)(path, {
       method,
       headers: {
         authorization: `Bearer ${typeof who === 'string' ? h.tokens[who] : who.token}`,

@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../src/environments/secret-box.ts';
-import { apiRoutes, createApp } from '../src/server/app.ts';
+import { createApp } from '../src/server/app.ts';
 import { createInProcessEventBus } from '../src/server/event-bus.ts';
-import { openApiDocument } from '../src/server/openapi.ts';
+import { conformingRequest } from './support/openapi-conformance.ts';
 import { createHarness, type Harness } from './support/server-harness.ts';
 
 const HOOK_SECRET = 'hook-secret-0123456789';
@@ -45,7 +45,7 @@ describe('webhooks and their configuration', () => {
   afterEach(() => h.close());
 
   const api = (method: string, path: string, body?: unknown, role: 'admin' | 'member' | 'viewer' = 'admin') =>
-    app.request(path, {
+    conformingRequest(app)(path, {
       method,
       headers: { authorization: `Bearer ${h.tokens[role]}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -53,7 +53,7 @@ describe('webhooks and their configuration', () => {
   const sign = (body: string, timestamp: number) =>
     `sha256=${createHmac('sha256', HOOK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
   const deliver = (name: string, body: string, headers: Record<string, string>) =>
-    app.request(`/webhooks/${name}`, {
+    conformingRequest(app)(`/webhooks/${name}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body,
@@ -354,7 +354,7 @@ describe('webhooks and their configuration', () => {
     expect(await h.store.listSessions()).toEqual([]);
   });
 
-  it('manages schedules, validating cron and time zone, and documents every route', async () => {
+  it('manages schedules, validating cron and time zone', async () => {
     const bad = await api(
       'POST',
       '/api/schedules',
@@ -382,9 +382,5 @@ describe('webhooks and their configuration', () => {
     });
     expect((await api('DELETE', `/api/schedules/${id}`, undefined, 'viewer')).status).toBe(403);
     expect((await api('DELETE', `/api/schedules/${id}`, undefined, 'member')).status).toBe(204);
-    const document = openApiDocument('test') as { paths: Record<string, Record<string, unknown>> };
-    for (const route of apiRoutes(app)) {
-      expect(document.paths[route.path]?.[route.method], `${route.method} ${route.path}`).toBeDefined();
-    }
   });
 });

@@ -1,10 +1,13 @@
-import { Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
 import { NotFoundError, TooLargeError } from '../core/errors.ts';
+import { apiDocument } from './api-document.ts';
+import { errorResponses, jsonResponse, roleSchema } from './api-schemas.ts';
 import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
-import { streamEvents } from './events-route.ts';
-import { openApiDocument } from './openapi.ts';
+import { eventRoutes } from './events-route.ts';
+import { createOpenApiApp } from './openapi-app.ts';
 import { repoRoutes } from './repo-routes.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 import { tokenCreator } from './session-access.ts';
@@ -20,15 +23,50 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** GitHub caps payloads at 25 MB; ones drydock acts on are far smaller. */
 export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 
-/** The control plane's HTTP app (docs/api.md): the API under /api, the web UI at / when built. */
-export function createApp(deps: ServerDeps): Hono<AppEnv> {
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/api/health',
+  summary: 'Liveness',
+  security: [],
+  responses: { 200: jsonResponse(z.object({ ok: z.literal(true), version: z.string() }), 'Up') },
+});
+
+const documentRoute = createRoute({
+  method: 'get',
+  path: '/api/openapi.json',
+  summary: 'This document',
+  responses: {
+    200: jsonResponse(z.looseObject({ openapi: z.string() }), 'OpenAPI 3.1'),
+    ...errorResponses(401),
+  },
+});
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/api/me',
+  summary:
+    'The token this request carries: its id, name and role, and the `createdBy.id` of the sessions it starts',
+  responses: {
+    200: jsonResponse(
+      z.object({ id: z.string(), name: z.string(), role: roleSchema, creator: z.string() }),
+      'The token',
+    ),
+    ...errorResponses(401),
+  },
+});
+
+/**
+ * The control plane's HTTP app (docs/api.md): the API under /api, the web UI at / when built. Its routes are
+ * declared with zod schemas that validate requests and generate /api/openapi.json.
+ */
+export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   const { store } = deps.sessions;
   const sources = {
     store,
     bus: deps.bus,
     poller: deps.poller ?? createStorePoller(store, deps.bus, deps.eventPollMs ?? 1000),
   };
-  const app = new Hono<AppEnv>();
+  const app = createOpenApiApp();
 
   app.onError((error, c) => {
     const { status, body } = errorResponse(error);
@@ -65,7 +103,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     );
   }
 
-  app.get('/api/health', (c) => c.json({ ok: true, version: deps.version }));
+  app.openapi(healthRoute, (c) => c.json({ ok: true as const, version: deps.version }, 200));
 
   app.use('/api/*', authenticate(store));
   app.use(
@@ -78,12 +116,13 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     }),
   );
 
-  app.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.version)));
-  app.get('/api/me', (c) => {
+  const document = apiDocument(app, deps.version);
+  app.openapi(documentRoute, (c) => c.json(document(), 200));
+  app.openapi(meRoute, (c) => {
     const { id, name, role } = c.get('token');
-    return c.json({ id, name, role, creator: tokenCreator(c.get('token')).id });
+    return c.json({ id, name, role, creator: tokenCreator(c.get('token')).id }, 200);
   });
-  app.get('/api/sessions/:id/events', (c) => streamEvents(c, sources, deps.keepAliveMs ?? 15_000));
+  app.route('/api/sessions', eventRoutes(sources, deps.keepAliveMs ?? 15_000));
   app.route('/api/sessions', sessionRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
@@ -99,12 +138,16 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   return app;
 }
 
-/** Routes the app serves, as OpenAPI paths (`/api/sessions/{id}`), for the document's test. */
-export function apiRoutes(app: Hono<AppEnv>): Array<{ method: string; path: string }> {
+/**
+ * Routes the app serves under /api and /webhooks, as OpenAPI paths (`/api/sessions/{id}`), for the
+ * document's test: every one must be in /api/openapi.json.
+ */
+export function apiRoutes(app: OpenAPIHono<AppEnv>): Array<{ method: string; path: string }> {
   const seen = new Set<string>();
   const routes: Array<{ method: string; path: string }> = [];
   for (const route of app.routes) {
-    if (!route.path.startsWith('/api/') || route.path.endsWith('*') || route.method === 'ALL') continue;
+    const served = route.path.startsWith('/api/') || route.path.startsWith('/webhooks/');
+    if (!served || route.path.endsWith('*') || route.method === 'ALL') continue;
     const path = route.path.replace(/:(\w+)/g, '{$1}').replace(/\/$/, '');
     const key = `${route.method} ${path}`;
     if (seen.has(key)) continue;

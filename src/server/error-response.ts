@@ -1,7 +1,8 @@
+import { HTTPException } from 'hono/http-exception';
 import type { ErrorKind } from '../core/errors.ts';
 import { isDrydockError } from '../core/errors.ts';
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503;
 
 export interface ErrorBody {
   error: { code: string; message: string; fields?: Record<string, string> };
@@ -23,6 +24,12 @@ const STATUS: Record<ErrorKind, ErrorStatus> = {
  * anything else is a 500 that says nothing about the inside. Pure.
  */
 export function errorResponse(error: unknown): { status: ErrorStatus; body: ErrorBody } {
+  // hono's validators throw these for input they cannot read (the routes' own checks run first, so this is
+  // a fallback): bad input, not an internal error.
+  if (error instanceof HTTPException && (error.status === 400 || error.status === 415)) {
+    const code = error.status === 415 ? 'unsupported_media_type' : 'bad_request';
+    return { status: error.status, body: { error: { code, message: error.message } } };
+  }
   if (!isDrydockError(error)) {
     return {
       status: 500,

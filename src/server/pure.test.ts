@@ -1,3 +1,4 @@
+import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import {
   BadInputError,
@@ -29,6 +30,15 @@ describe('errorResponse', () => {
     const answer = errorResponse(error);
     expect(answer.status).toBe(status);
     expect(answer.body.error).toEqual({ code: error.code, message: error.message });
+  });
+
+  it("answers hono's own input errors as bad input, not internal errors", () => {
+    expect(errorResponse(new HTTPException(400, { message: 'Malformed JSON in request body' }))).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'Malformed JSON in request body' } },
+    });
+    expect(errorResponse(new HTTPException(415, { message: 'Unsupported Media Type' })).status).toBe(415);
+    expect(errorResponse(new HTTPException(502, { message: 'upstream' })).status).toBe(500);
   });
 
   it('keeps field errors, and hides the message of untyped errors', () => {

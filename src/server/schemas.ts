@@ -11,10 +11,18 @@ export const createSessionBody = z.object({
   repo: z
     .string()
     .trim()
-    .min(1, 'name a registered repository: its id, its path or owner/name (GET /api/repos lists them)'),
+    .min(1, 'name a registered repository: its id, its path or owner/name (GET /api/repos lists them)')
+    .meta({ description: 'A registered repository (GET /api/repos): its id, its path, or owner/name' }),
   task: z.string().trim().min(1, 'say what drydock should do').max(MAX_TASK_CHARS),
-  model: z.string().trim().min(1).optional(),
-  ref: z.string().trim().min(1).optional(),
+  model: z.string().trim().min(1).optional().meta({
+    description: "provider:model, else the server's default; script: only with --allow-script-models",
+  }),
+  ref: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .meta({ description: 'Branch, tag or commit to start from; default HEAD (not for forge repositories)' }),
 });
 
 export const registerRepoBody = z.object({
@@ -22,7 +30,8 @@ export const registerRepoBody = z.object({
     .string()
     .trim()
     .min(1, 'the absolute path of a git repository on the server, or owner/name on the forge')
-    .max(4096),
+    .max(4096)
+    .meta({ description: 'The absolute path of a git repository on the server, or owner/name on the forge' }),
 });
 
 export const messageBody = z.object({
@@ -42,16 +51,28 @@ export const listSessionsQuery = z.object({
 
 export const lastEventId = z.coerce.number().int().min(0);
 
-/** Parses `value` or throws BadInputError with one message per invalid field. */
-export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
+/**
+ * The validation hook of every route (`app.openapi(route, handler, rejectInvalid('session'))`): input that
+ * does not fit its schema is a BadInputError `invalid_input` with one message per invalid field, thrown to
+ * the app's one error handler.
+ */
+export function rejectInvalid(what: string) {
+  return (
+    result: { success: true } | { success: false; error: { issues: readonly z.core.$ZodIssue[] } },
+  ): undefined => {
+    if (!result.success) throw invalidInput(what, result.error.issues);
+    return undefined;
+  };
+}
+
+/** BadInputError `invalid_input` naming each invalid field (zod paths joined with dots) and its problem. */
+export function invalidInput(what: string, issues: readonly z.core.$ZodIssue[]): BadInputError {
   const fields: Record<string, string> = {};
-  for (const issue of result.error.issues) {
+  for (const issue of issues) {
     const path = issue.path.map(String).join('.') || '(root)';
     fields[path] ??= issue.message;
   }
-  throw new BadInputError(
+  return new BadInputError(
     'invalid_input',
     `Invalid ${what}: ${Object.entries(fields)
       .map(([path, message]) => `${path}: ${message}`)

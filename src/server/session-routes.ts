@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Session, SessionCreator } from '../core/session.ts';
 import { formatPatch } from '../forge/format-patch.ts';
@@ -10,18 +12,123 @@ import { sendMessage } from '../sessions/follow-ups.ts';
 import { withReadableWorkspace } from '../sessions/readable-workspace.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { startWork } from '../triggers/start-work.ts';
+import {
+  artifactInfoSchema,
+  errorResponses,
+  idParams,
+  jsonBody,
+  jsonResponse,
+  sessionSchema,
+  sessionStateSchema,
+} from './api-schemas.ts';
 import { requireRole } from './auth.ts';
 import { checkModel } from './model-check.ts';
-import { readJsonBody } from './read-json-body.ts';
-import { createSessionBody, listSessionsQuery, messageBody, parseInput } from './schemas.ts';
+import { createOpenApiApp } from './openapi-app.ts';
+import { requireJson } from './require-json.ts';
+import { createSessionBody, listSessionsQuery, messageBody, rejectInvalid } from './schemas.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 import { requireSteering, tokenCreator } from './session-access.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 
+const createRouteDef = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Create a session (member)',
+  description:
+    'Its job is on the queue when this answers, and a worker picks it up. `repo` names a registered repository (GET /api/repos); anything else is 400 repo_not_registered.',
+  middleware: [requireRole('member'), requireJson] as const,
+  request: { body: jsonBody(createSessionBody) },
+  responses: {
+    201: jsonResponse(z.object({ id: z.string(), state: sessionStateSchema }), 'Queued'),
+    ...errorResponses(400, 401, 403, 413),
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List sessions, newest first',
+  request: { query: listSessionsQuery },
+  responses: {
+    200: jsonResponse(z.object({ sessions: z.array(sessionSchema) }), 'Sessions'),
+    ...errorResponses(400, 401),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One session with its artifacts',
+  request: { params: idParams },
+  responses: {
+    200: jsonResponse(sessionSchema.extend({ artifacts: z.array(artifactInfoSchema) }), 'The session'),
+    ...errorResponses(401, 404),
+  },
+});
+
+const cancelRoute = createRoute({
+  method: 'post',
+  path: '/{id}/cancel',
+  summary: 'Cancel a session (its creator, or an admin)',
+  description:
+    'A queued session is cancelled at once; a running one answers with the state it had, and state.changed → cancelled follows on the event stream within a step. 409 session_ended when it already ended.',
+  request: { params: idParams },
+  responses: {
+    202: jsonResponse(z.object({ id: z.string(), state: sessionStateSchema }), 'Cancelled, or cancelling'),
+    ...errorResponses(401, 403, 404, 409),
+  },
+});
+
+const messageRoute = createRoute({
+  method: 'post',
+  path: '/{id}/messages',
+  summary: 'Send a follow-up (its creator, or an admin)',
+  description:
+    'Read by the agent at its next step; after the session was delivered or bowed out it opens a new turn on the same branch.',
+  request: { params: idParams, body: jsonBody(messageBody) },
+  responses: {
+    202: jsonResponse(z.object({ id: z.string(), seq: z.number().int() }), 'Recorded as event `seq`'),
+    ...errorResponses(400, 401, 403, 404, 409, 413),
+  },
+});
+
+const diffRoute = createRoute({
+  method: 'get',
+  path: '/{id}/diff',
+  summary: 'The change against the base commit (empty before the workspace exists)',
+  request: { params: idParams },
+  responses: {
+    200: { description: 'Unified diff', content: { 'text/x-diff': { schema: z.string() } } },
+    ...errorResponses(401, 404),
+  },
+});
+
+const patchRoute = createRoute({
+  method: 'get',
+  path: '/{id}/patch',
+  summary: 'git format-patch of the delivered commits, one message per turn',
+  request: { params: idParams },
+  responses: {
+    200: { description: 'mbox', content: { 'application/mbox': { schema: z.string() } } },
+    ...errorResponses(401, 404, 409),
+  },
+});
+
+const artifactRoute = createRoute({
+  method: 'get',
+  path: '/{id}/artifacts/{artifactId}',
+  summary: "An artifact's content, with its content type",
+  request: { params: z.object({ id: z.string(), artifactId: z.string() }) },
+  responses: {
+    200: { description: 'The content', content: { '*/*': { schema: z.string() } } },
+    ...errorResponses(401, 404),
+  },
+});
+
 /** `/api/sessions` and everything under it except the event stream. */
-export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
+export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
   const { store } = deps.sessions;
-  const app = new Hono<AppEnv>();
+  const app = createOpenApiApp();
 
   const sessionOr404 = async (id: string): Promise<Session> => {
     const session = await store.getSession(id);
@@ -30,67 +137,81 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
     }
     return session;
   };
+  // Who may steer is settled before the body is read: a bad body on someone else's session is still 403.
+  const steerable: MiddlewareHandler<AppEnv> = async (c, next) => {
+    requireSteering(c.get('token'), await sessionOr404(c.req.param('id') ?? ''));
+    await next();
+  };
 
-  app.post('/', requireRole('member'), async (c) => {
-    const body = parseInput(createSessionBody, await readJsonBody(c), 'session');
-    const model = body.model ?? deps.defaultModel;
-    checkModel(deps, model);
-    const createdBy = tokenCreator(c.get('token'));
-    // Only registered repositories: the request's `repo` is looked up, never resolved on the server's disk.
-    const registered = await requireRegisteredRepo(store, body.repo);
-    if (registered.kind === 'forge') {
-      const session = await startForgeSession(deps, { ...body, repo: registered.repo, model, createdBy });
+  app.openapi(
+    createRouteDef,
+    async (c) => {
+      const body = c.req.valid('json');
+      const model = body.model ?? deps.defaultModel;
+      checkModel(deps, model);
+      const createdBy = tokenCreator(c.get('token'));
+      // Only registered repositories: the request's `repo` is looked up, never resolved on the server's disk.
+      const registered = await requireRegisteredRepo(store, body.repo);
+      if (registered.kind === 'forge') {
+        const session = await startForgeSession(deps, { ...body, repo: registered.repo, model, createdBy });
+        return c.json({ id: session.id, state: session.state }, 201);
+      }
+      const session = await createSession(deps.sessions, {
+        task: body.task,
+        repo: registered.repo,
+        model,
+        createdBy,
+        ...(body.ref ? { ref: body.ref } : {}),
+      });
+      await deps.control.wake(session.id);
       return c.json({ id: session.id, state: session.state }, 201);
-    }
-    const session = await createSession(deps.sessions, {
-      task: body.task,
-      repo: registered.repo,
-      model,
-      createdBy,
-      ...(body.ref ? { ref: body.ref } : {}),
-    });
-    await deps.control.wake(session.id);
-    return c.json({ id: session.id, state: session.state }, 201);
-  });
+    },
+    rejectInvalid('session'),
+  );
 
-  app.get('/', async (c) => {
-    const query = parseInput(listSessionsQuery, c.req.query(), 'query');
-    const sessions = await store.listSessions({
-      ...(query.state ? { state: query.state } : {}),
-      ...(query.repo ? { repo: query.repo } : {}),
-      ...(query.limit ? { limit: query.limit } : {}),
-    });
-    return c.json({ sessions });
-  });
+  app.openapi(
+    listRoute,
+    async (c) => {
+      const query = c.req.valid('query');
+      const sessions = await store.listSessions({
+        ...(query.state ? { state: query.state } : {}),
+        ...(query.repo ? { repo: query.repo } : {}),
+        ...(query.limit ? { limit: query.limit } : {}),
+      });
+      return c.json({ sessions }, 200);
+    },
+    rejectInvalid('query'),
+  );
 
-  app.get('/:id', async (c) => {
-    const session = await sessionOr404(c.req.param('id'));
+  app.openapi(getRoute, async (c) => {
+    const session = await sessionOr404(c.req.valid('param').id);
     const artifacts = (await store.listArtifacts(session.id)).map(({ id, name, contentType, createdAt }) => ({
       id,
       name,
       contentType,
       createdAt,
     }));
-    return c.json({ ...session, artifacts });
+    return c.json({ ...session, artifacts }, 200);
   });
 
-  app.post('/:id/cancel', requireRole('member'), async (c) => {
-    requireSteering(c.get('token'), await sessionOr404(c.req.param('id')));
-    const session = await deps.control.cancel(c.req.param('id'));
+  app.openapi({ ...cancelRoute, middleware: [requireRole('member'), steerable] as const }, async (c) => {
+    const session = await deps.control.cancel(c.req.valid('param').id);
     return c.json({ id: session.id, state: session.state }, 202);
   });
 
-  app.post('/:id/messages', requireRole('member'), async (c) => {
-    const id = c.req.param('id');
-    requireSteering(c.get('token'), await sessionOr404(id));
-    const body = parseInput(messageBody, await readJsonBody(c), 'message');
-    const event = await sendMessage(store, id, body.text);
-    await deps.control.wake(id);
-    return c.json({ id, seq: event.seq }, 202);
-  });
+  app.openapi(
+    { ...messageRoute, middleware: [requireRole('member'), steerable, requireJson] as const },
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const event = await sendMessage(store, id, c.req.valid('json').text);
+      await deps.control.wake(id);
+      return c.json({ id, seq: event.seq }, 202);
+    },
+    rejectInvalid('message'),
+  );
 
-  app.get('/:id/diff', async (c) => {
-    const session = await sessionOr404(c.req.param('id'));
+  app.openapi(diffRoute, async (c) => {
+    const session = await sessionOr404(c.req.valid('param').id);
     const diff = await withReadableWorkspace(deps.sessions, session.id, async (workspace) => {
       const exists = (await stat(workspace).catch(() => null))?.isDirectory() ?? false;
       // Before provisioning there is no workspace, and so no change yet.
@@ -104,8 +225,8 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
     return c.body(diff, 200, { 'Content-Type': 'text/x-diff; charset=utf-8' });
   });
 
-  app.get('/:id/patch', async (c) => {
-    const session = await sessionOr404(c.req.param('id'));
+  app.openapi(patchRoute, async (c) => {
+    const session = await sessionOr404(c.req.valid('param').id);
     if (!session.headCommit || !session.baseCommit) {
       throw new ConflictError(
         'not_delivered',
@@ -128,13 +249,11 @@ export function sessionRoutes(deps: ServerDeps): Hono<AppEnv> {
     });
   });
 
-  app.get('/:id/artifacts/:artifactId', async (c) => {
-    const artifact = await store.getArtifact(c.req.param('artifactId'));
-    if (!artifact || artifact.sessionId !== c.req.param('id')) {
-      throw new NotFoundError(
-        'artifact_not_found',
-        `No artifact ${c.req.param('artifactId')} in this session.`,
-      );
+  app.openapi(artifactRoute, async (c) => {
+    const { id, artifactId } = c.req.valid('param');
+    const artifact = await store.getArtifact(artifactId);
+    if (!artifact || artifact.sessionId !== id) {
+      throw new NotFoundError('artifact_not_found', `No artifact ${artifactId} in this session.`);
     }
     return c.body(artifact.content, 200, { 'Content-Type': artifact.contentType });
   });

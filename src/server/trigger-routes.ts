@@ -1,16 +1,26 @@
-import { Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { NotFoundError } from '../core/errors.ts';
-import type { JsonValue, TriggerRecord } from '../core/ports/store.ts';
+import type { ApiToken, JsonValue, TriggerRecord } from '../core/ports/store.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { HookConfig } from '../triggers/hook-config.ts';
 import { ScheduleConfig, validateCron } from '../triggers/schedule.ts';
 import { listScheduleRuns } from '../triggers/scheduler.ts';
 import { SlackChannelConfig, SlackChannelId } from '../triggers/slack-channel-config.ts';
+import {
+  emptyResponse,
+  errorResponses,
+  idParams,
+  jsonBody,
+  jsonResponse,
+  sessionStateSchema,
+} from './api-schemas.ts';
 import { requireRole } from './auth.ts';
 import { checkModel } from './model-check.ts';
-import { readJsonBody } from './read-json-body.ts';
-import { parseInput } from './schemas.ts';
+import { createOpenApiApp } from './openapi-app.ts';
+import { requireJson } from './require-json.ts';
+import { rejectInvalid } from './schemas.ts';
 import type { AppEnv, ServerDeps, ServerTriggers } from './server-deps.ts';
 import { requireTriggerOwner, tokenCreator } from './session-access.ts';
 import { triggerDeps } from './trigger-wiring.ts';
@@ -98,122 +108,333 @@ function showSlackChannel(record: TriggerRecord) {
   };
 }
 
+const hookSchema = HookConfig.extend({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).meta({ id: 'Hook', description: 'A signed webhook at POST /webhooks/{name}; its secret is never shown' });
+const scheduleSchema = ScheduleConfig.extend({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).meta({ id: 'Schedule' });
+const slackChannelSchema = SlackChannelConfig.extend({
+  id: z.string(),
+  channel: z.string().meta({ description: 'A channel id, or * for every channel' }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).meta({ id: 'SlackChannel' });
+const scheduleRunSchema = z.object({
+  dueAt: z.string(),
+  sessionId: z.string(),
+  state: sessionStateSchema.nullable(),
+});
+
+const hookRoutes = {
+  list: createRoute({
+    method: 'get',
+    path: '/hooks',
+    summary: 'List signed webhooks (admin); secrets are never returned',
+    responses: {
+      200: jsonResponse(z.object({ hooks: z.array(hookSchema) }), 'Hooks'),
+      ...errorResponses(401, 403),
+    },
+  }),
+  create: createRoute({
+    method: 'post',
+    path: '/hooks',
+    summary: 'Create a webhook at POST /webhooks/{name} (admin)',
+    middleware: [requireJson] as const,
+    request: { body: jsonBody(hookBody) },
+    responses: {
+      201: jsonResponse(hookSchema, 'The hook, without its secret'),
+      ...errorResponses(400, 401, 403, 409, 413),
+    },
+  }),
+  change: createRoute({
+    method: 'patch',
+    path: '/hooks/{id}',
+    summary: 'Change a webhook (admin); a new secret replaces the stored one',
+    request: { params: idParams, body: jsonBody(hookPatch) },
+    responses: {
+      200: jsonResponse(hookSchema, 'The hook'),
+      ...errorResponses(400, 401, 403, 404, 413),
+    },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/hooks/{id}',
+    summary: 'Delete a webhook (admin)',
+    request: { params: idParams },
+    responses: { 204: emptyResponse('Deleted'), ...errorResponses(401, 403, 404) },
+  }),
+};
+
+const scheduleRoutes = {
+  list: createRoute({
+    method: 'get',
+    path: '/schedules',
+    summary: 'List schedules',
+    responses: {
+      200: jsonResponse(z.object({ schedules: z.array(scheduleSchema) }), 'Schedules'),
+      ...errorResponses(401),
+    },
+  }),
+  create: createRoute({
+    method: 'post',
+    path: '/schedules',
+    summary: 'Create a schedule (member)',
+    middleware: [requireRole('member'), requireJson] as const,
+    request: { body: jsonBody(scheduleBody) },
+    responses: {
+      201: jsonResponse(scheduleSchema, 'The schedule'),
+      ...errorResponses(400, 401, 403, 409, 413),
+    },
+  }),
+  change: createRoute({
+    method: 'patch',
+    path: '/schedules/{id}',
+    summary: 'Change, pause or resume a schedule (its creator, or an admin)',
+    description: '`paused: false` resumes a schedule that paused itself after failed runs.',
+    request: { params: idParams, body: jsonBody(schedulePatch) },
+    responses: {
+      200: jsonResponse(scheduleSchema, 'The schedule'),
+      ...errorResponses(400, 401, 403, 404, 413),
+    },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/schedules/{id}',
+    summary: 'Delete a schedule (its creator, or an admin)',
+    request: { params: idParams },
+    responses: { 204: emptyResponse('Deleted'), ...errorResponses(401, 403, 404) },
+  }),
+  runs: createRoute({
+    method: 'get',
+    path: '/schedules/{id}/runs',
+    summary: "A schedule's runs, oldest first",
+    request: { params: idParams },
+    responses: {
+      200: jsonResponse(z.object({ runs: z.array(scheduleRunSchema) }), 'Runs'),
+      ...errorResponses(401, 404),
+    },
+  }),
+};
+
+const slackChannelRoutes = {
+  list: createRoute({
+    method: 'get',
+    path: '/slack/channels',
+    summary: 'List Slack channel defaults',
+    responses: {
+      200: jsonResponse(z.object({ channels: z.array(slackChannelSchema) }), 'Channels'),
+      ...errorResponses(401),
+    },
+  }),
+  create: createRoute({
+    method: 'post',
+    path: '/slack/channels',
+    summary: "Set a Slack channel's defaults (member)",
+    middleware: [requireRole('member'), requireJson] as const,
+    request: { body: jsonBody(slackChannelBody) },
+    responses: {
+      201: jsonResponse(slackChannelSchema, "The channel's defaults"),
+      ...errorResponses(400, 401, 403, 409, 413),
+    },
+  }),
+  change: createRoute({
+    method: 'patch',
+    path: '/slack/channels/{id}',
+    summary: "Change, pause or resume a Slack channel's defaults (its creator, or an admin)",
+    request: { params: idParams, body: jsonBody(slackChannelPatch) },
+    responses: {
+      200: jsonResponse(slackChannelSchema, "The channel's defaults"),
+      ...errorResponses(400, 401, 403, 404, 413),
+    },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/slack/channels/{id}',
+    summary: "Delete a Slack channel's defaults (its creator, or an admin)",
+    request: { params: idParams },
+    responses: { 204: emptyResponse('Deleted'), ...errorResponses(401, 403, 404) },
+  }),
+};
+
+type TriggerKind = 'hook' | 'schedule' | 'slack_channel';
+
 /**
  * `/api/hooks` (admin: they hold secrets), `/api/schedules` and `/api/slack/channels` (members write, viewers
  * read).
  */
-export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): Hono<AppEnv> {
+export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenAPIHono<AppEnv> {
   const { store } = deps.sessions;
-  const app = new Hono<AppEnv>();
-  const find = async (kind: 'hook' | 'schedule' | 'slack_channel', id: string) => {
+  const app = createOpenApiApp();
+  const find = async (kind: TriggerKind, id: string) => {
     const record = await store.getTrigger(id);
     if (!record || record.kind !== kind) throw new NotFoundError(`${kind}_not_found`, `No ${kind} ${id}.`);
     return record;
   };
+  /**
+   * Finds the trigger the path names (404) and checks the token may change it (403) before the body is
+   * read, so a bad body on a missing or foreign trigger is answered as missing or foreign.
+   */
+  const target = (
+    kind: TriggerKind,
+    mayChange: (token: ApiToken, record: TriggerRecord) => void = () => {},
+  ) =>
+    createMiddleware<AppEnv & { Variables: { record: TriggerRecord } }>(async (c, next) => {
+      const record = await find(kind, c.req.param('id') ?? '');
+      mayChange(c.get('token'), record);
+      c.set('record', record);
+      await next();
+    });
+  const ownSchedule = (token: ApiToken, record: TriggerRecord) =>
+    requireTriggerOwner(token, `Schedule ${record.name}`, ScheduleConfig.parse(record.config).createdBy);
+  const ownSlackChannel = (token: ApiToken, record: TriggerRecord) =>
+    requireTriggerOwner(
+      token,
+      `Slack channel ${record.name}`,
+      SlackChannelConfig.parse(record.config).createdBy,
+    );
 
   app.use('/hooks/*', requireRole('admin'));
   app.use('/hooks', requireRole('admin'));
-  app.get('/hooks', async (c) => c.json({ hooks: (await store.listTriggers('hook')).map(showHook) }));
-  app.post('/hooks', async (c) => {
-    const { name: hookName, secret, ...input } = parseInput(hookBody, await readJsonBody(c), 'hook');
-    const config = await checked(deps, input);
-    const record = await store.createTrigger({
-      kind: 'hook',
-      name: hookName,
-      config: json(config),
-      secret: triggers.secrets.seal(secret),
-    });
-    return c.json(showHook(record), 201);
-  });
-  app.patch('/hooks/:id', async (c) => {
-    const record = await find('hook', c.req.param('id'));
-    const { secret, ...patch } = parseInput(hookPatch, await readJsonBody(c), 'hook');
-    const change = await checked(deps, patch);
-    const config = HookConfig.parse({ ...HookConfig.parse(record.config), ...change });
-    const updated = await store.updateTrigger(record.id, {
-      config: json(config),
-      ...(secret ? { secret: triggers.secrets.seal(secret) } : {}),
-    });
-    return c.json(showHook(updated));
-  });
-  app.delete('/hooks/:id', async (c) => {
-    await find('hook', c.req.param('id'));
-    await store.deleteTrigger(c.req.param('id'));
+  app.openapi(hookRoutes.list, async (c) =>
+    c.json({ hooks: (await store.listTriggers('hook')).map(showHook) }, 200),
+  );
+  app.openapi(
+    hookRoutes.create,
+    async (c) => {
+      const { name: hookName, secret, ...input } = c.req.valid('json');
+      const config = await checked(deps, input);
+      const record = await store.createTrigger({
+        kind: 'hook',
+        name: hookName,
+        config: json(config),
+        secret: triggers.secrets.seal(secret),
+      });
+      return c.json(showHook(record), 201);
+    },
+    rejectInvalid('hook'),
+  );
+  app.openapi(
+    { ...hookRoutes.change, middleware: [target('hook'), requireJson] as const },
+    async (c) => {
+      const record = c.get('record');
+      const { secret, ...patch } = c.req.valid('json');
+      const change = await checked(deps, patch);
+      const config = HookConfig.parse({ ...HookConfig.parse(record.config), ...change });
+      const updated = await store.updateTrigger(record.id, {
+        config: json(config),
+        ...(secret ? { secret: triggers.secrets.seal(secret) } : {}),
+      });
+      return c.json(showHook(updated), 200);
+    },
+    rejectInvalid('hook'),
+  );
+  app.openapi({ ...hookRoutes.remove, middleware: [target('hook')] as const }, async (c) => {
+    await store.deleteTrigger(c.get('record').id);
     return c.body(null, 204);
   });
 
-  app.get('/schedules', async (c) =>
-    c.json({ schedules: (await store.listTriggers('schedule')).map(showSchedule) }),
+  app.openapi(scheduleRoutes.list, async (c) =>
+    c.json({ schedules: (await store.listTriggers('schedule')).map(showSchedule) }, 200),
   );
-  app.post('/schedules', requireRole('member'), async (c) => {
-    const { name: scheduleName, ...input } = parseInput(scheduleBody, await readJsonBody(c), 'schedule');
-    const config = ScheduleConfig.parse({
-      ...(await checked(deps, input)),
-      createdBy: tokenCreator(c.get('token')),
-    });
-    validateCron(config.cron, config.timezone);
-    const record = await store.createTrigger({
-      kind: 'schedule',
-      name: scheduleName,
-      config: json(config),
-      secret: null,
-    });
-    return c.json(showSchedule(record), 201);
-  });
-  app.patch('/schedules/:id', requireRole('member'), async (c) => {
-    const record = await find('schedule', c.req.param('id'));
-    const current = ScheduleConfig.parse(record.config);
-    requireTriggerOwner(c.get('token'), `Schedule ${record.name}`, current.createdBy);
-    const change = await checked(deps, parseInput(schedulePatch, await readJsonBody(c), 'schedule'));
-    const config = ScheduleConfig.parse({
-      ...current,
-      ...change,
-      // Resuming clears the reason it paused; the failure count restarts from the next run.
-      ...(change.paused === false ? { pausedReason: null } : {}),
-    });
-    validateCron(config.cron, config.timezone);
-    return c.json(showSchedule(await store.updateTrigger(record.id, { config: json(config) })));
-  });
-  app.delete('/schedules/:id', requireRole('member'), async (c) => {
-    const record = await find('schedule', c.req.param('id'));
-    const { createdBy } = ScheduleConfig.parse(record.config);
-    requireTriggerOwner(c.get('token'), `Schedule ${record.name}`, createdBy);
-    await store.deleteTrigger(c.req.param('id'));
-    return c.body(null, 204);
-  });
-  app.get('/schedules/:id/runs', async (c) => {
-    const record = await find('schedule', c.req.param('id'));
-    return c.json({ runs: await listScheduleRuns(triggerDeps(deps, triggers), record.id) });
-  });
+  app.openapi(
+    scheduleRoutes.create,
+    async (c) => {
+      const { name: scheduleName, ...input } = c.req.valid('json');
+      const config = ScheduleConfig.parse({
+        ...(await checked(deps, input)),
+        createdBy: tokenCreator(c.get('token')),
+      });
+      validateCron(config.cron, config.timezone);
+      const record = await store.createTrigger({
+        kind: 'schedule',
+        name: scheduleName,
+        config: json(config),
+        secret: null,
+      });
+      return c.json(showSchedule(record), 201);
+    },
+    rejectInvalid('schedule'),
+  );
+  app.openapi(
+    {
+      ...scheduleRoutes.change,
+      middleware: [requireRole('member'), target('schedule', ownSchedule), requireJson] as const,
+    },
+    async (c) => {
+      const record = c.get('record');
+      const change = await checked(deps, c.req.valid('json'));
+      const config = ScheduleConfig.parse({
+        ...ScheduleConfig.parse(record.config),
+        ...change,
+        // Resuming clears the reason it paused; the failure count restarts from the next run.
+        ...(change.paused === false ? { pausedReason: null } : {}),
+      });
+      validateCron(config.cron, config.timezone);
+      return c.json(showSchedule(await store.updateTrigger(record.id, { config: json(config) })), 200);
+    },
+    rejectInvalid('schedule'),
+  );
+  app.openapi(
+    {
+      ...scheduleRoutes.remove,
+      middleware: [requireRole('member'), target('schedule', ownSchedule)] as const,
+    },
+    async (c) => {
+      await store.deleteTrigger(c.get('record').id);
+      return c.body(null, 204);
+    },
+  );
+  app.openapi({ ...scheduleRoutes.runs, middleware: [target('schedule')] as const }, async (c) =>
+    c.json({ runs: await listScheduleRuns(triggerDeps(deps, triggers), c.get('record').id) }, 200),
+  );
 
-  app.get('/slack/channels', async (c) =>
-    c.json({ channels: (await store.listTriggers('slack_channel')).map(showSlackChannel) }),
+  app.openapi(slackChannelRoutes.list, async (c) =>
+    c.json({ channels: (await store.listTriggers('slack_channel')).map(showSlackChannel) }, 200),
   );
-  app.post('/slack/channels', requireRole('member'), async (c) => {
-    const { channel, ...input } = parseInput(slackChannelBody, await readJsonBody(c), 'Slack channel');
-    const config = { ...(await checked(deps, input)), createdBy: tokenCreator(c.get('token')) };
-    const record = await store.createTrigger({
-      kind: 'slack_channel',
-      name: channel,
-      config: json(config),
-      secret: null,
-    });
-    return c.json(showSlackChannel(record), 201);
-  });
-  app.patch('/slack/channels/:id', requireRole('member'), async (c) => {
-    const record = await find('slack_channel', c.req.param('id'));
-    const current = SlackChannelConfig.parse(record.config);
-    requireTriggerOwner(c.get('token'), `Slack channel ${record.name}`, current.createdBy);
-    const change = await checked(deps, parseInput(slackChannelPatch, await readJsonBody(c), 'Slack channel'));
-    const config = SlackChannelConfig.parse({ ...current, ...change });
-    return c.json(showSlackChannel(await store.updateTrigger(record.id, { config: json(config) })));
-  });
-  app.delete('/slack/channels/:id', requireRole('member'), async (c) => {
-    const record = await find('slack_channel', c.req.param('id'));
-    const { createdBy } = SlackChannelConfig.parse(record.config);
-    requireTriggerOwner(c.get('token'), `Slack channel ${record.name}`, createdBy);
-    await store.deleteTrigger(c.req.param('id'));
-    return c.body(null, 204);
-  });
+  app.openapi(
+    slackChannelRoutes.create,
+    async (c) => {
+      const { channel, ...input } = c.req.valid('json');
+      const config = { ...(await checked(deps, input)), createdBy: tokenCreator(c.get('token')) };
+      const record = await store.createTrigger({
+        kind: 'slack_channel',
+        name: channel,
+        config: json(config),
+        secret: null,
+      });
+      return c.json(showSlackChannel(record), 201);
+    },
+    rejectInvalid('Slack channel'),
+  );
+  app.openapi(
+    {
+      ...slackChannelRoutes.change,
+      middleware: [requireRole('member'), target('slack_channel', ownSlackChannel), requireJson] as const,
+    },
+    async (c) => {
+      const record = c.get('record');
+      const change = await checked(deps, c.req.valid('json'));
+      const config = SlackChannelConfig.parse({ ...SlackChannelConfig.parse(record.config), ...change });
+      return c.json(showSlackChannel(await store.updateTrigger(record.id, { config: json(config) })), 200);
+    },
+    rejectInvalid('Slack channel'),
+  );
+  app.openapi(
+    {
+      ...slackChannelRoutes.remove,
+      middleware: [requireRole('member'), target('slack_channel', ownSlackChannel)] as const,
+    },
+    async (c) => {
+      await store.deleteTrigger(c.get('record').id);
+      return c.body(null, 204);
+    },
+  );
   return app;
 }

@@ -1,4 +1,6 @@
-import { Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import { z } from 'zod';
 import { BadInputError, UnauthenticatedError, UnavailableError } from '../core/errors.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
 import { handleGithubDelivery } from '../triggers/github-webhook.ts';
@@ -6,6 +8,8 @@ import { handleHookDelivery } from '../triggers/hook-webhook.ts';
 import { verifySignature } from '../triggers/signature.ts';
 import { createSlackTrigger } from '../triggers/slack-webhook.ts';
 import type { TriggerDeps } from '../triggers/trigger-deps.ts';
+import { errorResponses, jsonResponse } from './api-schemas.ts';
+import { createOpenApiApp } from './openapi-app.ts';
 import type { ServerSlack } from './server-deps.ts';
 
 export interface WebhookOptions {
@@ -18,14 +22,93 @@ export interface WebhookOptions {
   slack?: ServerSlack;
 }
 
+// The bodies are documented with plain schemas, not zod ones: a zod body would be read and validated as
+// JSON before the handler, and these must be verified over their raw bytes before anything reads them.
+const signedBody = (description: string) => ({
+  required: true,
+  content: { 'application/json': { schema: { type: 'object' as const, description } } },
+});
+const deliveryResult = {
+  outcome: z.string().meta({ description: 'started, follow_up, ignored: <why>, failed: <why>' }),
+  sessionId: z.string().nullable(),
+  duplicate: z
+    .boolean()
+    .meta({ description: 'A replay of a delivery already acted on: nothing new was done' }),
+};
+
+const githubRoute = createRoute({
+  method: 'post',
+  path: '/github',
+  summary:
+    'A GitHub webhook (issues, comments, reviews, check runs), signed with DRYDOCK_GITHUB_WEBHOOK_SECRET',
+  security: [],
+  request: {
+    headers: z.object({
+      'x-hub-signature-256': z.string().optional().meta({ description: 'sha256=<HMAC of the raw body>' }),
+      'x-github-delivery': z.string().optional(),
+      'x-github-event': z.string().optional(),
+    }),
+    body: signedBody("GitHub's webhook payload"),
+  },
+  responses: {
+    200: jsonResponse(z.object({ ok: z.literal(true) }), 'A ping'),
+    202: jsonResponse(z.object({ delivery: z.string(), ...deliveryResult }), 'Acted on, or ignored'),
+    ...errorResponses(400, 401, 413, 503),
+  },
+});
+
+const slackRoute = createRoute({
+  method: 'post',
+  path: '/slack',
+  summary: "Slack's Events API, signed with DRYDOCK_SLACK_SIGNING_SECRET",
+  security: [],
+  request: {
+    headers: z.object({
+      'x-slack-signature': z.string().optional(),
+      'x-slack-request-timestamp': z.string().optional(),
+    }),
+    body: signedBody('A Slack Events API request'),
+  },
+  responses: {
+    200: jsonResponse(
+      z.record(z.string(), z.unknown()).meta({
+        description:
+          '{ challenge } for url_verification; else { ok, outcome, sessionId, duplicate } (outcome pending when still acting after 2.5 s)',
+      }),
+      'Answered',
+    ),
+    ...errorResponses(400, 401, 413, 503),
+  },
+});
+
+const hookRoute = createRoute({
+  method: 'post',
+  path: '/{name}',
+  summary: 'A signed webhook of a configured hook (POST /api/hooks)',
+  security: [],
+  request: {
+    params: z.object({ name: z.string() }),
+    headers: z.object({
+      'x-drydock-signature': z.string().optional().meta({ description: 'scheme hmac' }),
+      'x-drydock-timestamp': z.string().optional().meta({ description: 'scheme hmac' }),
+      'sentry-hook-signature': z.string().optional().meta({ description: 'scheme sentry' }),
+    }),
+    body: signedBody("The sender's payload; the hook's template reads it"),
+  },
+  responses: {
+    202: jsonResponse(z.object(deliveryResult), 'Acted on, or ignored'),
+    ...errorResponses(400, 401, 404, 413),
+  },
+});
+
 /**
  * `/webhooks/*`: no bearer token; each request proves itself with an HMAC of its raw body instead, checked
  * before the body is parsed or anything is written.
  */
-export function webhookRoutes(options: WebhookOptions): Hono {
-  const app = new Hono();
+export function webhookRoutes(options: WebhookOptions): OpenAPIHono<Env> {
+  const app = createOpenApiApp<Env>();
 
-  app.post('/github', async (c) => {
+  app.openapi(githubRoute, async (c) => {
     if (!options.githubSecret) {
       throw new UnavailableError(
         'github_webhooks_disabled',
@@ -47,7 +130,7 @@ export function webhookRoutes(options: WebhookOptions): Hono {
     const event = c.req.header('x-github-event');
     if (!id || !event)
       throw new BadInputError('missing_delivery', 'X-GitHub-Delivery and X-GitHub-Event are required.');
-    if (event === 'ping') return c.json({ ok: true });
+    if (event === 'ping') return c.json({ ok: true as const }, 200);
     let payload: unknown;
     try {
       payload = JSON.parse(Buffer.from(rawBody).toString('utf8'));
@@ -69,7 +152,7 @@ export function webhookRoutes(options: WebhookOptions): Hono {
         ...(slack.answerWithinMs !== undefined ? { answerWithinMs: slack.answerWithinMs } : {}),
       })
     : null;
-  app.post('/slack', async (c) => {
+  app.openapi(slackRoute, async (c) => {
     if (!slackTrigger) {
       throw new UnavailableError(
         'slack_disabled',
@@ -83,13 +166,13 @@ export function webhookRoutes(options: WebhookOptions): Hono {
       header: (name) => c.req.header(name),
       nowMs: options.now(),
     });
-    return c.json(answer);
+    return c.json(answer, 200);
   });
 
-  app.post('/:name', async (c) => {
+  app.openapi(hookRoute, async (c) => {
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
     const result = await handleHookDelivery(options.triggers, options.secrets, {
-      name: c.req.param('name'),
+      name: c.req.valid('param').name,
       rawBody,
       header: (name) => c.req.header(name),
       nowMs: options.now(),
