@@ -143,6 +143,7 @@ export function createOutputCapture(maxBytes: number): {
       while (tailStart < tailBuffer.length && isContinuationByte(tailBuffer[tailStart]!)) tailStart++;
       const keptTail = tailBuffer.subarray(tailStart);
       const dropped = totalBytes - keptHead.length - keptTail.length;
+      // The marker of core/truncate.ts (truncationMarker), written out: this file imports nothing of ours.
       const note = `\n[… ${dropped} bytes truncated …]\n`;
       return { output: `${keptHead.toString('utf8')}${note}${keptTail.toString('utf8')}`, truncated: true };
     },
