@@ -1,5 +1,5 @@
 import { describeError } from '../core/errors.ts';
-import { truncate } from '../core/truncate.ts';
+import { truncate, truncateText } from '../core/truncate.ts';
 import type { ToolContext, ToolDefinition, ToolOutput } from './tool.ts';
 import { ToolError } from './tool.ts';
 
@@ -76,5 +76,5 @@ async function execute(
 
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0] ?? '';
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+  return truncateText(line, 120);
 }
