@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
-import { BadInputError } from '../src/core/errors.ts';
+import { type BadInputCode, BadInputError } from '../src/core/errors.ts';
 import { systemClock } from '../src/core/ports/clock.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import { DEFAULT_BUDGET } from '../src/core/session.ts';
@@ -198,7 +198,7 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
   it('rejects bad input before creating anything', async () => {
     const notRepo = join(dir, 'plain');
     execFileSync('mkdir', [notRepo]);
-    const cases: Array<[Parameters<typeof createSession>[1], string]> = [
+    const cases: Array<[Parameters<typeof createSession>[1], BadInputCode]> = [
       [{ task: '   ', repo, model: 'script:demo' }, 'empty_task'],
       [{ task: 'x', repo: notRepo, model: 'script:demo' }, 'not_a_git_repository'],
       [{ task: 'x', repo: join(dir, 'missing'), model: 'script:demo' }, 'repo_not_found'],

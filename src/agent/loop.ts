@@ -7,6 +7,7 @@ import type { Sandbox } from '../core/ports/sandbox.ts';
 import { type Redact, redactDeep } from '../core/redaction.ts';
 import type { Budget, Usage } from '../core/session.ts';
 import { addUsage } from '../core/session.ts';
+import { truncateText } from '../core/truncate.ts';
 import type { AgentState } from './agent-state.ts';
 import { budgetExceeded } from './budget.ts';
 import {
@@ -185,7 +186,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     ];
     if (calls.length === 0) {
       if (state.idleTurns >= MAX_IDLE_TURNS) {
-        const reason = `the model answered ${state.idleTurns} times in a row without using a tool; last answer: ${clip(response.text, 300)}`;
+        const reason = `the model answered ${state.idleTurns} times in a row without using a tool; last answer: ${truncateText(response.text, 300)}`;
         state = await stop(run, state, { kind: 'gave_up', reason }, events);
         break;
       }
@@ -252,7 +253,7 @@ async function runToolCalls(
     } else if (streak && streak.count >= run.budget.maxRepeatedFailures) {
       stopWith = {
         kind: 'loop_detected',
-        reason: `the same failing call was repeated ${streak.count} times: ${call.toolName} ${clip(JSON.stringify(call.input), 200)}; last error: ${clip(result.output, 300)}`,
+        reason: `the same failing call was repeated ${streak.count} times: ${call.toolName} ${truncateText(JSON.stringify(call.input), 200)}; last error: ${truncateText(result.output, 300)}`,
       };
     }
   }
@@ -364,8 +365,4 @@ function usageOf(
     ? (inputTokens * pricing.inputPerMTok + outputTokens * pricing.outputPerMTok) / 1_000_000
     : 0;
   return { inputTokens, outputTokens, costUsd };
-}
-
-function clip(text: string, maxChars: number): string {
-  return text.length > maxChars ? `${text.slice(0, maxChars)}...` : text;
 }

@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors.ts';
+import { truncate, truncateText } from '../core/truncate.ts';
 import type { ToolContext, ToolDefinition, ToolOutput } from './tool.ts';
 import { ToolError } from './tool.ts';
-import { truncateOutput } from './truncate.ts';
 
 export interface ToolRun extends ToolOutput {
   isError: boolean;
@@ -27,7 +27,12 @@ export async function runTool(
   // Before truncating: a cut through a secret's value would leave a piece the redactor cannot see.
   const redact = context.redact ?? ((text: string) => text);
   const output = redact(result.output);
-  const { text, truncated } = truncateOutput(output, MAX_TOOL_OUTPUT_CHARS);
+  // Head and tail: errors tend to be at the end, what was run at the start.
+  const { text, truncated } = truncate(output, MAX_TOOL_OUTPUT_CHARS, {
+    keep: 'both',
+    headShare: 0.4,
+    note: 'the full output is kept as an artifact of this session',
+  });
   const run: ToolRun = {
     ...result,
     output: text,
@@ -71,5 +76,5 @@ async function execute(
 
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0] ?? '';
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+  return truncateText(line, 120);
 }

@@ -1,5 +1,6 @@
 import type { CheckSummary, SessionEvent } from '../core/events.ts';
 import { formatMs } from '../core/format-ms.ts';
+import { truncateText } from '../core/truncate.ts';
 
 /** Turns a tool call's input into the few words a person needs ("bash npm test"). Pure. */
 export function describeToolCall(tool: string, input: unknown): string {
@@ -110,7 +111,7 @@ export class EventRenderer {
 
 export function oneLine(text: string, maxChars: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
+  return truncateText(flat, maxChars);
 }
 
 export function plural(count: number, noun: string): string {

@@ -1,3 +1,4 @@
+import { truncateText } from '../core/truncate.ts';
 import { REPO_CONFIG_PATH } from './repo-config.ts';
 
 /** What most likely made a setup command fail, as far as its output tells. */
@@ -217,8 +218,7 @@ function lineMatching(text: string, patterns: readonly RegExp[]): { evidence: st
 }
 
 function quote(line: string): string {
-  const short = line.length > 200 ? `${line.slice(0, 199)}…` : line;
-  return `"${short}"`;
+  return `"${truncateText(line, 200)}"`;
 }
 
 function capitalize(text: string): string {

@@ -29,7 +29,13 @@ export interface CreateLanguageModelOptions {
 const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
-function requireSetting(env: ModelEnv, name: string, spec: ModelSpec, code: string, example: string): string {
+function requireSetting(
+  env: ModelEnv,
+  name: string,
+  spec: ModelSpec,
+  code: 'missing_api_key' | 'missing_base_url',
+  example: string,
+): string {
   const value = env[name]?.trim();
   if (value === undefined || value === '') {
     throw new BadInputError(

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BadInputError, isDrydockError, UnavailableError } from '../core/errors.ts';
+import { BadInputError, isDrydockError, isUnavailable, UnavailableError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
 import type { HostCommandConfinement, SandboxProvider, SandboxSpec } from '../core/ports/sandbox.ts';
 import {
@@ -341,7 +341,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       );
     } catch (error) {
       await connection.close();
-      if (isDrydockError(error) && error.code === 'sandbox_start_failed') throw error;
+      if (isUnavailable(error, 'sandbox_start_failed')) throw error;
       const reason = explainBubblewrapFailure(connection.stderrTail());
       throw new UnavailableError('sandbox_start_failed', reason, { cause: error });
     }
@@ -446,12 +446,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       try {
         await probe();
       } catch (error) {
-        if (
-          isDrydockError(error) &&
-          ['bubblewrap_missing', 'sandbox_unsafe', 'sandbox_tools_missing'].includes(error.code)
-        ) {
+        if (isUnavailable(error, 'bubblewrap_missing', 'sandbox_unsafe', 'sandbox_tools_missing'))
           throw error;
-        }
         // Start and cgroup failures are explained already (cause, fix, the escape hatch); others are not.
         const explained = isDrydockError(error) && error.message.includes(NO_ISOLATION_HINT);
         const reason = error instanceof Error ? error.message : String(error);

@@ -1,21 +1,49 @@
 import {
+  type BadInputCode,
   BadInputError,
-  type DrydockError,
+  DrydockError,
+  type InternalCode,
   InternalError,
+  type NotFoundCode,
   NotFoundError,
   UnavailableError,
 } from '../core/errors.ts';
-import type { OperationErrorKind } from './supervisor.ts';
+import type { OperationErrorCode, OperationErrorKind } from './supervisor.ts';
 
-/** Maps a failed sandbox operation (from the supervisor or the host runner) to a typed error. */
+/** The supervisor's codes by kind: each is one of core's codes of that kind. */
+const OPERATION_CODES = {
+  bad_input: ['empty_command', 'is_directory', 'not_directory', 'permission_denied'],
+  not_found: ['cwd_not_found', 'file_not_found'],
+  internal: ['io_error', 'supervisor_error'],
+} as const satisfies {
+  bad_input: readonly (BadInputCode & OperationErrorCode)[];
+  not_found: readonly (NotFoundCode & OperationErrorCode)[];
+  internal: readonly (InternalCode & OperationErrorCode)[];
+};
+
+function known<C extends string>(codes: readonly C[], code: string): code is C {
+  return (codes as readonly string[]).includes(code);
+}
+
+/**
+ * Maps a failed sandbox operation (from the supervisor or the host runner) to a typed error. The code
+ * crossed a pipe as a string: one this build does not know (a supervisor of another version) keeps its
+ * kind and code on a plain DrydockError.
+ */
 export function operationFailure(kind: OperationErrorKind, code: string, message: string): DrydockError {
   switch (kind) {
     case 'bad_input':
-      return new BadInputError(code, message);
+      return known(OPERATION_CODES.bad_input, code)
+        ? new BadInputError(code, message)
+        : new DrydockError(kind, code, message);
     case 'not_found':
-      return new NotFoundError(code, message);
+      return known(OPERATION_CODES.not_found, code)
+        ? new NotFoundError(code, message)
+        : new DrydockError(kind, code, message);
     case 'internal':
-      return new InternalError(code, message);
+      return known(OPERATION_CODES.internal, code)
+        ? new InternalError(code, message)
+        : new DrydockError(kind, code, message);
   }
 }
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { truncationMarker } from '../core/truncate.ts';
 import { createOutputCapture, withOomScoreAdj } from './supervisor.ts';
 
 const run = promisify(execFile);
@@ -30,6 +31,10 @@ describe('createOutputCapture', () => {
     const result = capture(8, ['✓✓✓✓✓']);
     expect(result.output).toBe('✓\n[… 9 bytes truncated …]\n✓');
     expect(result.truncated).toBe(true);
+  });
+
+  it("writes core's truncation marker, which it cannot import", () => {
+    expect(capture(2, ['abcdef']).output).toBe(`a\n${truncationMarker(4, 'bytes')}\nf`);
   });
 
   it('keeps nothing but the note at a limit of zero', () => {

@@ -51,12 +51,23 @@ export interface RunningCommand {
 
 export type OperationErrorKind = 'bad_input' | 'not_found' | 'internal';
 
+/** The codes of failed operations; core/error-codes.ts lists each under its kind (sandbox-errors.ts maps them). */
+export type OperationErrorCode =
+  | 'empty_command'
+  | 'is_directory'
+  | 'not_directory'
+  | 'permission_denied'
+  | 'cwd_not_found'
+  | 'file_not_found'
+  | 'io_error'
+  | 'supervisor_error';
+
 /** A failed operation, with a stable code the host maps to its typed errors. */
 export class OperationError extends Error {
   readonly kind: OperationErrorKind;
-  readonly code: string;
+  readonly code: OperationErrorCode;
 
-  constructor(kind: OperationErrorKind, code: string, message: string) {
+  constructor(kind: OperationErrorKind, code: OperationErrorCode, message: string) {
     super(message);
     this.name = 'OperationError';
     this.kind = kind;
@@ -143,6 +154,7 @@ export function createOutputCapture(maxBytes: number): {
       while (tailStart < tailBuffer.length && isContinuationByte(tailBuffer[tailStart]!)) tailStart++;
       const keptTail = tailBuffer.subarray(tailStart);
       const dropped = totalBytes - keptHead.length - keptTail.length;
+      // The marker of core/truncate.ts (truncationMarker), written out: this file imports nothing of ours.
       const note = `\n[… ${dropped} bytes truncated …]\n`;
       return { output: `${keptHead.toString('utf8')}${note}${keptTail.toString('utf8')}`, truncated: true };
     },

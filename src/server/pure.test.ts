@@ -18,14 +18,14 @@ import { triggersFromEnv } from './trigger-config.ts';
 
 describe('errorResponse', () => {
   it.each([
-    [new BadInputError('b', 'bad'), 400],
-    [new UnauthenticatedError('u', 'who'), 401],
-    [new ForbiddenError('f', 'no'), 403],
-    [new NotFoundError('n', 'gone'), 404],
-    [new ConflictError('c', 'ended'), 409],
-    [new TooLargeError('t', 'big'), 413],
-    [new InternalError('i', 'oops'), 500],
-    [new UnavailableError('v', 'down'), 503],
+    [new BadInputError('invalid_input', 'bad'), 400],
+    [new UnauthenticatedError('missing_token', 'who'), 401],
+    [new ForbiddenError('role_too_low', 'no'), 403],
+    [new NotFoundError('session_not_found', 'gone'), 404],
+    [new ConflictError('session_ended', 'ended'), 409],
+    [new TooLargeError('body_too_large', 'big'), 413],
+    [new InternalError('invalid_transition', 'oops'), 500],
+    [new UnavailableError('store_unreachable', 'down'), 503],
   ])('%s → %i with its code', (error, status) => {
     const answer = errorResponse(error);
     expect(answer.status).toBe(status);
@@ -43,9 +43,9 @@ describe('errorResponse', () => {
 
   it('keeps field errors, and hides the message of untyped errors', () => {
     const fields = { task: 'required' };
-    expect(errorResponse(new BadInputError('x', 'y', { details: { fields } })).body.error.fields).toEqual(
-      fields,
-    );
+    expect(
+      errorResponse(new BadInputError('invalid_input', 'y', { details: { fields } })).body.error.fields,
+    ).toEqual(fields);
     expect(errorResponse(new Error('secret path /etc/x'))).toEqual({
       status: 500,
       body: { error: { code: 'internal_error', message: expect.not.stringContaining('/etc/x') } },

@@ -68,7 +68,7 @@ describe('a session whose job the queue dead-letters', { timeout: 60_000 }, () =
         if (property === 'getSession' && broken) {
           return async () => {
             broken = false;
-            throw new BadInputError('broken_row', 'the session row cannot be read');
+            throw new BadInputError('invalid_json', 'the session row cannot be read');
           };
         }
         const value = Reflect.get(target, property, target);

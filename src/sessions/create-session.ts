@@ -1,4 +1,4 @@
-import { BadInputError } from '../core/errors.ts';
+import { type BadInputCode, BadInputError } from '../core/errors.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { ZERO_USAGE } from '../core/session.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
@@ -30,18 +30,20 @@ export async function createSession(deps: SessionDeps, request: SessionRequest):
   }
 }
 
+const MODEL_CODES: readonly BadInputCode[] = [
+  'unknown_model',
+  'missing_api_key',
+  'missing_base_url',
+  'invalid_base_url',
+  'invalid_script',
+];
+
 /** Which request field a validation error is about, so forms can show it next to that field. Pure. */
-export function fieldOf(code: string): keyof SessionRequest | null {
+export function fieldOf(code: BadInputCode): keyof SessionRequest | null {
   if (code === 'empty_task' || code === 'task_too_long') return 'task';
   if (code === 'repo_not_found' || code === 'not_a_git_repository') return 'repo';
   if (code === 'unknown_ref') return 'ref';
-  if (
-    ['unknown_model', 'missing_api_key', 'missing_base_url', 'invalid_base_url', 'invalid_script'].includes(
-      code,
-    )
-  ) {
-    return 'model';
-  }
+  if (MODEL_CODES.includes(code)) return 'model';
   return null;
 }
 

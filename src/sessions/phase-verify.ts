@@ -1,8 +1,8 @@
+import { parseUnifiedDiff } from '../core/unified-diff.ts';
 import { workspaceChange } from '../forge/local-delivery.ts';
 import { decideGate } from '../verify/gate.ts';
 import { runChecks } from '../verify/run-checks.ts';
 import { findSoftSignals } from '../verify/soft-signals.ts';
-import { parseUnifiedDiff } from '../verify/unified-diff.ts';
 import { checkSummary } from './check-summary.ts';
 import type { PhaseResult } from './phases.ts';
 import { findingResponses, reopenAgent } from './session-checkpoint.ts';

@@ -3,6 +3,7 @@ import { coderSystemPrompt } from '../agent/coder-prompt.ts';
 import { runAgent } from '../agent/loop.ts';
 import { createCodingTools } from '../agent/tools/index.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
+import { truncateText } from '../core/truncate.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { followUpPrompt, messageTexts } from './follow-ups.ts';
 import { afterAgent, type PhaseResult } from './phases.ts';
@@ -73,9 +74,7 @@ async function readRepoInstructions(sandbox: Sandbox): Promise<string | undefine
     const stat = await sandbox.stat(name);
     if (stat?.type !== 'file') continue;
     const text = (await sandbox.readFile(name)).toString('utf8');
-    return text.length > MAX_INSTRUCTION_CHARS
-      ? `${text.slice(0, MAX_INSTRUCTION_CHARS)}\n[truncated]`
-      : text;
+    return truncateText(text, MAX_INSTRUCTION_CHARS);
   }
   return undefined;
 }

@@ -1,14 +1,21 @@
 import { realpath, stat } from 'node:fs/promises';
-import { BadInputError, ConflictError, type DrydockError, isDrydockError } from '../core/errors.ts';
+import {
+  type BadInputCode,
+  BadInputError,
+  ConflictError,
+  type DrydockError,
+  isBadInput,
+  isConflict,
+} from '../core/errors.ts';
 import { REPO_ALREADY_REGISTERED, type RegisteredRepo, type Store } from '../core/ports/store.ts';
 import { tryGit } from '../forge/git.ts';
 import { forbiddenPathProblem, isForgeRepoName, localPathProblem, repoLookup } from './repo-input.ts';
 
 /** The code of the BadInputError for a repository that is not registered (server mode). */
-export const REPO_NOT_REGISTERED = 'repo_not_registered';
+export const REPO_NOT_REGISTERED = 'repo_not_registered' satisfies BadInputCode;
 
 export function isRepoNotRegistered(error: unknown): error is DrydockError {
-  return isDrydockError(error) && error.code === REPO_NOT_REGISTERED;
+  return isBadInput(error, REPO_NOT_REGISTERED);
 }
 
 /**
@@ -45,7 +52,7 @@ export async function requireRegisteredRepo(store: Store, input: string): Promis
   });
 }
 
-function refuse(code: string, message: string): BadInputError {
+function refuse(code: BadInputCode, message: string): BadInputError {
   return new BadInputError(code, message, { details: { fields: { repo: message } } });
 }
 
@@ -95,7 +102,7 @@ export async function registerRepo(
   }
   return deps.store.createRepo({ kind: 'local', repo: real, addedBy }).catch((error: unknown) => {
     // The store's message names the real path; say it with the path as it was asked for.
-    if (!isDrydockError(error) || error.code !== REPO_ALREADY_REGISTERED) throw error;
+    if (!isConflict(error, REPO_ALREADY_REGISTERED)) throw error;
     throw new ConflictError(REPO_ALREADY_REGISTERED, `"${value}" is registered already.`, { cause: error });
   });
 }

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decorateCurrent } from '../core/decorate.ts';
-import { describeError, isDrydockError, UnavailableError } from '../core/errors.ts';
+import { describeError, isUnavailable, UnavailableError } from '../core/errors.ts';
 import type { EventData } from '../core/events.ts';
 import type { Sandbox, SandboxProvider, SandboxSpec, WorkspaceSnapshot } from '../core/ports/sandbox.ts';
 import type { SnapshotStore } from '../core/ports/snapshot-store.ts';
@@ -223,7 +223,7 @@ export async function openSessionWorkspace(options: OpenSessionWorkspaceOptions)
     try {
       return await op(used);
     } catch (error) {
-      if (closed || !isDrydockError(error) || error.code !== 'sandbox_died') throw error;
+      if (closed || !isUnavailable(error, 'sandbox_died')) throw error;
       const reason = describeError(error);
       restoring ??= restore(used, reason).finally(() => {
         restoring = undefined;

@@ -70,7 +70,7 @@ describe('CI texts', () => {
   it('keeps the last lines of a log, within a character budget', () => {
     const log = Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\r\n');
     expect(logTail(log, 3)).toBe('line 197\nline 198\nline 199');
-    expect(logTail('x'.repeat(50), 80, 10)).toBe(`…${'x'.repeat(9)}`);
+    expect(logTail('x'.repeat(50), 80, 40)).toBe(`[… 40 characters truncated …] ${'x'.repeat(10)}`);
   });
 
   it('the follow-up names the commit, the attempt, each failing check and its log tail', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CheckRun } from '../core/ports/forge.ts';
+import { truncateText } from '../core/truncate.ts';
 
 /** How many CI follow-up turns one session gets before drydock hands CI back to people. */
 export const DEFAULT_CI_FOLLOW_UPS = 2;
@@ -36,9 +37,7 @@ export function decideCi(runs: readonly CheckRun[], followUps: number, cap: numb
 /** The last `maxLines` lines of a log, at most `maxChars` characters, without timestamps' noise. Pure. */
 export function logTail(log: string, maxLines = 80, maxChars = 4000): string {
   const lines = log.replace(/\r\n?/g, '\n').trimEnd().split('\n');
-  let tail = lines.slice(-maxLines).join('\n');
-  if (tail.length > maxChars) tail = `…${tail.slice(-(maxChars - 1))}`;
-  return tail;
+  return truncateText(lines.slice(-maxLines).join('\n'), maxChars, { keep: 'tail' });
 }
 
 export interface FailingCheck {

@@ -1,4 +1,4 @@
-import { describeError, isDrydockError } from '../core/errors.ts';
+import { describeError, isForgeError } from '../core/errors.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
 import { parseCheckEvent } from './ci-follow-up.ts';
@@ -89,7 +89,7 @@ async function act(
     permitted = await allowed(deps, decision.repo, decision.requester);
   } catch (error) {
     // drydock cannot even read the permission: start anyway so the session fails visibly with why.
-    if (!isDrydockError(error) || error.code !== 'forge_no_access') throw error;
+    if (!isForgeError(error, 'forge_no_access')) throw error;
     permitted = true;
   }
   if (!permitted) return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };

@@ -2,6 +2,7 @@ import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { Store } from '../core/ports/store.ts';
 import { isDelivered } from '../core/session.ts';
+import { truncateText } from '../core/truncate.ts';
 import { decidePublication, findForgeLink, forgeKey, toJsonValue } from './forge-link.ts';
 
 export interface PublisherDeps {
@@ -146,5 +147,5 @@ export function pullTitle(task: string): string {
       .find((each) => each.trim() !== '')
       ?.trim() ?? 'drydock change';
   const title = line.replace(/^Issue:\s*/, '');
-  return title.length > 72 ? `${title.slice(0, 71)}…` : title;
+  return truncateText(title, 72);
 }

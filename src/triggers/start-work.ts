@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BadInputError, describeError, isDrydockError } from '../core/errors.ts';
+import { BadInputError, describeError, isForgeError } from '../core/errors.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
@@ -77,7 +77,7 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
       ...who,
     });
   } catch (error) {
-    if (!isDrydockError(error) || error.code !== 'forge_no_access') throw error;
+    if (!isForgeError(error, 'forge_no_access')) throw error;
     session = await createFailedSession(deps.sessions, {
       task: request.task,
       repo,

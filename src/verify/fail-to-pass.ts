@@ -3,6 +3,14 @@ import type { TestRun } from './test-results.ts';
 const ABOUT_FAILING_TESTS = /\b(fail(s|ed|ing|ure|ures)?|broken|red)\b|\btests?\b.*\bpass/i;
 
 /**
+ * Whether a task asks for failing tests to pass ("fix the failing test", "make the tests pass", "the
+ * build is broken"), rather than merely mentioning tests ("add a test for parse"). Pure.
+ */
+export function isAboutFailingTests(task: string): boolean {
+  return ABOUT_FAILING_TESTS.test(task);
+}
+
+/**
  * FAIL_TO_PASS: the tests the change must make pass. Tests the task names (by their name), and, when
  * the task is about failing tests, every test that failed on the base commit. Pre-existing failures a
  * task does not mention are not blamed on the change. Pure.
@@ -22,6 +30,6 @@ export function selectFailToPass(task: string, baseline: TestRun): string[] {
     })
     .map((test) => test.id);
   const selected = new Set(named);
-  if (ABOUT_FAILING_TESTS.test(task)) for (const id of failing) selected.add(id);
+  if (isAboutFailingTests(task)) for (const id of failing) selected.add(id);
   return [...selected];
 }

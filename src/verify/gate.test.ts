@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckOutcome } from './check-outcome.ts';
 import type { Check } from './checks.ts';
+import { isAboutFailingTests, selectFailToPass } from './fail-to-pass.ts';
 import { decideGate, type GateInput } from './gate.ts';
 import { type TestStatus, toTestRun } from './test-results.ts';
 
@@ -189,7 +190,31 @@ describe('decideGate', () => {
     expect(whole.problems).toEqual([
       'test-script (npm test): exited with 1; the task is about making tests pass',
     ]);
+    // A task that only mentions tests is not about making failing ones pass (FAIL_TO_PASS agrees).
+    const mentions = gate([outcome(SCRIPT, 1)], [outcome(SCRIPT, 1)], 'add a test for the failover path');
+    expect(mentions.problems).toEqual([]);
+    expect(mentions.warnings).toEqual(['test-script (npm test): exited with 1, as on the base commit']);
   });
+
+  it.each([
+    ['the mean test fails', true],
+    ['fix the failing tests in stats', true],
+    ['make the tests pass again', true],
+    ['the build is broken', true],
+    ['add a test for the failover path', false],
+    ['write tests for parse()', false],
+    ['rename the testing helpers', false],
+  ])(
+    'counts %j as about failing tests: %s (the gate and FAIL_TO_PASS ask the same question)',
+    (task, about) => {
+      expect(isAboutFailingTests(task)).toBe(about);
+      const baseline = toTestRun('jest', [
+        { id: 'a', status: 'failed' },
+        { id: 'b', status: 'passed' },
+      ]);
+      expect(selectFailToPass(task, baseline)).toEqual(about ? ['a'] : []);
+    },
+  );
 
   it('judges unreadable results by exit code, reporting the detection error', () => {
     const missing = 'the mocha report /tmp/r.json was not written';

@@ -2,21 +2,13 @@ import type { CheckOutcome } from './check-outcome.ts';
 import { checkPassed } from './check-outcome.ts';
 import { checkLabel, WHOLE_TEST_SCRIPT } from './checks.ts';
 import { diffDiagnostics } from './diagnostics.ts';
-import { selectFailToPass } from './fail-to-pass.ts';
+import { isAboutFailingTests, selectFailToPass } from './fail-to-pass.ts';
 import { gradeRun } from './grade.ts';
+import type { SoftSignal, SoftSignalKind } from './soft-signal.ts';
 import type { TestCase, TestRun } from './test-results.ts';
 
-/** What the soft-signal analysis found in the diff; `blocking` ones stop delivery unless explained. */
-export interface GateSignal {
-  kind: string;
-  severity: 'warning' | 'blocking';
-  file: string;
-  line?: number;
-  evidence: string;
-}
-
 /** Blocking signals no summary explains away: drydock never delivers what they name. */
-const UNEXPLAINABLE: ReadonlySet<string> = new Set(['nested_repository']);
+const UNEXPLAINABLE: ReadonlySet<SoftSignalKind> = new Set(['nested_repository']);
 
 export interface GateInput {
   task: string;
@@ -24,7 +16,8 @@ export interface GateInput {
   summary: string;
   baseline: readonly CheckOutcome[];
   after: readonly CheckOutcome[];
-  signals: readonly GateSignal[];
+  /** What the soft-signal analysis found in the diff; `blocking` ones stop delivery unless explained. */
+  signals: readonly SoftSignal[];
   touchedFiles: readonly string[];
 }
 
@@ -193,7 +186,7 @@ function judgeCheck(
       // The tests, or a whole script whose failing tests may hide what else in it failed. Not a step
       // run on its own: failing before and after (an audit that needs the network) it is no reason.
       const aboutTests = after.check.kind === 'test' || after.check.name === WHOLE_TEST_SCRIPT;
-      if (aboutTests && /\b(fail|test)/i.test(input.task))
+      if (aboutTests && isAboutFailingTests(input.task))
         judged.problems.push(`${name}: ${describeExit(after)}; the task is about making tests pass`);
       else judged.warnings.push(`${name}: ${describeExit(after)}, as on the base commit`);
     }

@@ -1,5 +1,7 @@
 /** One finding about a diff besides whether the tests pass. */
 
+import { truncateText } from '../core/truncate.ts';
+
 export type SoftSignalKind =
   | 'test_deleted'
   | 'test_skipped'
@@ -51,6 +53,5 @@ export function softSignal(
 
 /** A source line shortened for evidence. */
 export function clipLine(text: string, maxChars = 120): string {
-  const trimmed = text.trim();
-  return trimmed.length > maxChars ? `${trimmed.slice(0, maxChars - 3)}...` : trimmed;
+  return truncateText(text.trim(), maxChars);
 }

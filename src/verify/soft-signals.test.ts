@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { FileChange, FileDiff } from '../core/unified-diff.ts';
 import { findSoftSignals, type SoftSignal } from './soft-signals.ts';
-import type { FileChange, FileDiff } from './unified-diff.ts';
 
 const sample = readFileSync(new URL('fixtures/sample.diff', import.meta.url), 'utf8');
 
@@ -17,6 +17,7 @@ function file(
     newPath: change === 'deleted' ? null : path,
     change,
     binary: false,
+    hunks: [],
     added: added.map((text, index) => ({ line: index + 1, text })),
     removed: removed.map((text, index) => ({ line: index + 1, text })),
   };

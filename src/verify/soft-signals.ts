@@ -1,9 +1,9 @@
+import { type FileDiff, parseUnifiedDiff } from '../core/unified-diff.ts';
 import { findSecrets } from './secrets.ts';
 import { clipLine, type SoftSignal, softSignal } from './soft-signal.ts';
 import { findFarAreas } from './task-scope.ts';
 import { isTestFile } from './test-files.ts';
 import { findTestWeakening } from './test-weakening.ts';
-import { type FileDiff, parseUnifiedDiff } from './unified-diff.ts';
 
 /** What a diff shows besides whether the tests pass. Pure. */
 

@@ -1,5 +1,7 @@
 /** Test results as the verification gate sees them, whatever runner produced them. Pure. */
 
+import { truncateText } from '../core/truncate.ts';
+
 export type TestStatus = 'passed' | 'failed' | 'skipped';
 
 export interface TestCase {
@@ -34,8 +36,7 @@ export function joinId(parts: readonly string[]): string {
 export function capMessage(text: string | undefined): string | undefined {
   const trimmed = text?.trim();
   if (!trimmed) return undefined;
-  if (trimmed.length <= MAX_MESSAGE_CHARS) return trimmed;
-  return `…${trimmed.slice(trimmed.length - MAX_MESSAGE_CHARS + 1)}`;
+  return truncateText(trimmed, MAX_MESSAGE_CHARS, { keep: 'tail' });
 }
 
 const STATUS_RANK: Record<TestStatus, number> = { skipped: 0, passed: 1, failed: 2 };

@@ -1,6 +1,6 @@
+import type { FileDiff } from '../core/unified-diff.ts';
 import { clipLine, type SoftSignal, softSignal } from './soft-signal.ts';
 import { isTestFile } from './test-files.ts';
-import type { FileDiff } from './unified-diff.ts';
 
 /**
  * Changes that make a test suite say less: deleted tests, skipped or focused tests, assertions

@@ -1,8 +1,6 @@
-export interface SseMessage {
-  id?: string;
-  event?: string;
-  data: string;
-}
+import { readSse, type SseMessage } from '../../src/core/sse.ts';
+
+export type { SseMessage };
 
 export interface SseStream {
   messages: SseMessage[];
@@ -15,7 +13,7 @@ export interface SseStream {
   closed: Promise<void>;
 }
 
-/** A minimal EventSource over fetch, for tests: parses every message and comment it receives. */
+/** A minimal EventSource over fetch, for tests: records every message and comment it receives. */
 export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
   const controller = new AbortController();
   const response = await fetch(url, { headers, signal: controller.signal });
@@ -24,33 +22,10 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   const waiters: Array<() => void> = [];
   const closed = (async () => {
     if (!response.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const message: SseMessage = { data: '' };
-          const data: string[] = [];
-          let isMessage = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1).trim());
-            else if (line.startsWith('data: ')) {
-              data.push(line.slice(6));
-              isMessage = true;
-            } else if (line.startsWith('id: ')) message.id = line.slice(4);
-            else if (line.startsWith('event: ')) message.event = line.slice(7);
-          }
-          if (isMessage) {
-            message.data = data.join('\n');
-            messages.push(message);
-          }
-          for (const wake of waiters.splice(0)) wake();
-          end = buffer.indexOf('\n\n');
-        }
+      for await (const message of readSse(response.body, { onComment: (c) => comments.push(c) })) {
+        messages.push(message);
+        for (const wake of waiters.splice(0)) wake();
       }
     } catch {
       // Aborted by close().

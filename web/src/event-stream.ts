@@ -1,6 +1,6 @@
+import { readSse } from '../../src/core/sse.ts';
 import type { Api } from './api.ts';
 import { ApiError } from './api.ts';
-import { SseParser } from './sse-parser.ts';
 import type { StreamEvent } from './types.ts';
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -38,7 +38,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 /**
  * Follows a session's event stream over fetch (so the token goes in a header, not the URL), parsing SSE
- * itself. On a dropped connection it reconnects with `Last-Event-ID`, backing off while nothing arrives.
+ * with core's `readSse`. On a dropped connection it reconnects with `Last-Event-ID`, backing off while nothing arrives.
  * Stops for good on abort, 401, 403 or 404. Never throws.
  */
 export async function streamEvents(api: Api, sessionId: string, options: StreamOptions): Promise<void> {
@@ -54,18 +54,12 @@ export async function streamEvents(api: Api, sessionId: string, options: StreamO
       const res = await api.openEvents(sessionId, lastEventId, signal);
       if (!res.body) throw new ApiError(0, 'no_stream', 'The server sent no event stream.');
       setStatus('live');
-      const parser = new SseParser();
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        for (const message of parser.push(value)) {
-          const event = parseEvent(message.data);
-          if (event === null) continue;
-          received = true;
-          lastEventId = message.id ?? String(event.seq);
-          options.onEvent(event);
-        }
+      for await (const message of readSse(res.body)) {
+        const event = parseEvent(message.data);
+        if (event === null) continue;
+        received = true;
+        lastEventId = message.id ?? String(event.seq);
+        options.onEvent(event);
       }
     } catch (error) {
       if (signal.aborted) break;

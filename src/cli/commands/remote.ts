@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import type { SessionEvent } from '../../core/events.ts';
 import type { Session } from '../../core/session.ts';
 import { isTerminal } from '../../core/session-state.ts';
+import { readSse } from '../../core/sse.ts';
 import { isForgeRepoName } from '../../sessions/repo-input.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
 import type { RemoteClient } from '../remote-client.ts';
 import { EventRenderer } from '../render-event.ts';
-import { readSse } from '../sse-reader.ts';
 import { formatSession, formatSessionList } from './inspect.ts';
 
 type Write = (text: string) => void;

@@ -1,4 +1,4 @@
-import { type DrydockError, isDrydockError } from '../errors.ts';
+import { type ConflictCode, type DrydockError, isConflict } from '../errors.ts';
 import type { EventData, SessionEvent } from '../events.ts';
 import type { Session } from '../session.ts';
 import type { SessionState } from '../session-state.ts';
@@ -33,11 +33,11 @@ export interface StoreWrite {
 }
 
 /** The code of the ConflictError a fenced record() throws when another run claimed the session since. */
-export const SESSION_TAKEN_OVER = 'session_taken_over';
+export const SESSION_TAKEN_OVER = 'session_taken_over' satisfies ConflictCode;
 
 /** Whether `error` is a fenced write refused because another run owns the session now. */
 export function isSessionTakenOver(error: unknown): error is DrydockError {
-  return isDrydockError(error) && error.code === SESSION_TAKEN_OVER;
+  return isConflict(error, SESSION_TAKEN_OVER);
 }
 
 export interface Artifact {
@@ -154,7 +154,7 @@ export interface RegisteredRepo {
 export type NewRegisteredRepo = Pick<RegisteredRepo, 'kind' | 'repo' | 'addedBy'>;
 
 /** The code of the ConflictError createRepo throws for a repository that is registered already. */
-export const REPO_ALREADY_REGISTERED = 'repo_already_registered';
+export const REPO_ALREADY_REGISTERED = 'repo_already_registered' satisfies ConflictCode;
 
 /** The scope of a secret: `*` (every repository) or one repository. */
 export const GLOBAL_SCOPE = '*';

@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
+import { type FileDiff as DiffFile, displayPath, parseUnifiedDiff } from '../../../src/core/unified-diff.ts';
 import { useApi } from '../api-context.ts';
-import { type DiffFile, displayPath, parseDiff } from '../diff-parser.ts';
 import { queryKeys } from '../query-client.ts';
 import { ErrorBanner } from './error-banner.tsx';
 
@@ -10,11 +10,11 @@ function FileDiff({ file }: { file: DiffFile }) {
   return (
     <details className="diff-file" open data-path={path}>
       <summary className="diff-file-header">
-        <span className={`file-status ${file.status}`}>{file.status}</span>
+        <span className={`file-status ${file.change}`}>{file.change}</span>
         <span className="mono">{path}</span>
         <span className="spacer" />
-        <span className="add-text mono">+{file.additions}</span>
-        <span className="del-text mono">−{file.deletions}</span>
+        <span className="add-text mono">+{file.added.length}</span>
+        <span className="del-text mono">−{file.removed.length}</span>
       </summary>
       {file.binary && <div className="muted small pad">Binary file, not shown.</div>}
       <table className="diff-table">
@@ -60,8 +60,8 @@ export function DiffView({ sessionId, version }: { sessionId: string; version: s
   });
   const text = data ?? null;
 
-  const files = useMemo(() => (text === null ? [] : parseDiff(text)), [text]);
-  const totals = files.reduce((t, f) => ({ add: t.add + f.additions, del: t.del + f.deletions }), {
+  const files = useMemo(() => (text === null ? [] : parseUnifiedDiff(text)), [text]);
+  const totals = files.reduce((t, f) => ({ add: t.add + f.added.length, del: t.del + f.removed.length }), {
     add: 0,
     del: 0,
   });

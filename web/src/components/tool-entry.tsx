@@ -1,3 +1,4 @@
+import { truncateText } from '../../../src/core/truncate.ts';
 import { formatDuration } from '../format.ts';
 import type { TimelineItem } from '../timeline.ts';
 
@@ -13,7 +14,7 @@ export function describeInput(input: unknown): string {
     if (typeof fields[key] === 'string') return fields[key];
   }
   const json = JSON.stringify(input);
-  return json.length > 160 ? `${json.slice(0, 157)}…` : json;
+  return truncateText(json, 160);
 }
 
 /** A tool call and its result; the output folds away, errors stay visible. */
