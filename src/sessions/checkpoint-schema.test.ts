@@ -119,6 +119,9 @@ describe('parseCheckpoint', () => {
     expect(reads).toEqual(['log']);
     expect(await readCheckpoint(store(v2), 's1')).toEqual(current);
     expect(reads).toEqual(['log']);
+    await expect(readCheckpoint(store('not a checkpoint'), 's1')).rejects.toMatchObject({
+      code: 'checkpoint_unreadable',
+    });
   });
 
   it('refuses a newer drydock’s checkpoint rather than misread it', () => {

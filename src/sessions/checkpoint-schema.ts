@@ -28,6 +28,9 @@ import type { GateState, SessionCheckpoint } from './session-checkpoint.ts';
  */
 export const CHECKPOINT_VERSION = 3;
 
+/** The first version whose conversation is in the checkpoint log rather than in the document. */
+const LOG_VERSION = 3;
+
 const usage = z.object({
   inputTokens: z.number(),
   outputTokens: z.number(),
@@ -275,8 +278,9 @@ export async function readCheckpoint(
 ): Promise<SessionCheckpoint | null> {
   const document = await store.loadCheckpoint(sessionId);
   if (document === null) return null;
-  const inline = storedVersion(document as Stored) < 3;
-  return parseCheckpoint(document, inline ? [] : await store.loadCheckpointLog(sessionId));
+  const hasLog =
+    typeof document === 'object' && !Array.isArray(document) && storedVersion(document) >= LOG_VERSION;
+  return parseCheckpoint(document, hasLog ? await store.loadCheckpointLog(sessionId) : []);
 }
 
 /** The session's checkpoint without the conversation (parseCheckpointHead); null when it has none yet. */
