@@ -5,6 +5,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Benchmark } from './benchmark.ts';
+import { checkpointLogBench } from './checkpoint-log.ts';
 import { type BenchConfig, parseBenchConfig, USAGE } from './config.ts';
 import { diskQuotaBench } from './disk-quota-bench.ts';
 import { environmentImage } from './environment-image.ts';
@@ -31,6 +32,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   workspacePrepare,
   sessionEndToEnd,
   eventLogAppend,
+  checkpointLogBench,
   serverLoad,
   workersBench,
   environmentImage,

@@ -207,6 +207,7 @@ describe.skipIf(mode !== 'overlay')(`environments (${reason})`, () => {
       expect(JSON.stringify(session)).not.toContain(SECRET);
       expect(JSON.stringify(await store.listEvents(id))).not.toContain(SECRET);
       expect(JSON.stringify(await store.loadCheckpoint(id))).not.toContain(SECRET);
+      expect(JSON.stringify(await store.loadCheckpointLog(id))).not.toContain(SECRET);
       for (const artifact of await store.listArtifacts(id)) {
         expect((await store.getArtifact(artifact.id))?.content).not.toContain(SECRET);
       }

@@ -232,8 +232,8 @@ describe('verification gate and reviewer loop', () => {
       reviewer: [review([MAJOR]), review([], 'The rejection is reasonable.')],
     });
     expect(session.state).toBe('delivered');
-    const checkpoint = JSON.stringify(await store.loadCheckpoint(session.id));
-    expect(checkpoint).toContain(
+    const conversation = JSON.stringify(await store.loadCheckpointLog(session.id));
+    expect(conversation).toContain(
       'Answer each reviewer finding with respond_to_finding before finishing: R1-1',
     );
     expect(await artifact(session, 'pull-request.md')).toContain('rejected: Covered by the existing tests.');

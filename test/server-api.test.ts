@@ -192,8 +192,8 @@ describe('drydock server over a real port', { timeout: 90_000 }, () => {
     expect(git('rev-parse', `${branch}^`)).toBe(headCommit);
     expect(git('log', '--format=%s', branch, '-2')).toContain(DEMO_TASK.slice(0, 40));
     // The coder saw the follow-up once, as a user message; no new baseline ran.
-    const checkpoint = JSON.stringify(await h.store.loadCheckpoint(created.id));
-    expect(checkpoint.match(/Also say in the comment that every element counts/g)).toHaveLength(1);
+    const conversation = JSON.stringify(await h.store.loadCheckpointLog(created.id));
+    expect(conversation.match(/Also say in the comment that every element counts/g)).toHaveLength(1);
     const baselines = events.filter(
       (event) => event.data.type === 'checks.completed' && event.data.phase === 'baseline',
     );

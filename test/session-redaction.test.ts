@@ -120,7 +120,7 @@ describe('secrets in what the agent prints and edits', () => {
     vault,
   });
 
-  /** Everything the session stored: events, the checkpoint, session fields and every artifact. */
+  /** Everything the session stored: events, the checkpoint and its log, session fields and every artifact. */
   async function stored(sessionId: string): Promise<string> {
     const artifacts = await Promise.all(
       (await store.listArtifacts(sessionId)).map(async ({ id }) => (await store.getArtifact(id))?.content),
@@ -128,6 +128,7 @@ describe('secrets in what the agent prints and edits', () => {
     return JSON.stringify([
       await store.listEvents(sessionId),
       await store.loadCheckpoint(sessionId),
+      await store.loadCheckpointLog(sessionId),
       await store.getSession(sessionId),
       artifacts,
     ]);

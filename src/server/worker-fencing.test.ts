@@ -77,6 +77,7 @@ describe('a worker frozen past its lease', { timeout: 60_000 }, () => {
     await waitFor(async () => (await queue.get(SESSION_JOB, session.id))?.state === 'done');
     const logOfB = await h.store.listEvents(session.id);
     const checkpointOfB = await h.store.loadCheckpoint(session.id);
+    const conversationOfB = await h.store.loadCheckpointLog(session.id);
     const sessionOfB = await h.store.getSession(session.id);
 
     // A thaws: its pending write is refused and its run ends without writing anything else.
@@ -84,6 +85,7 @@ describe('a worker frozen past its lease', { timeout: 60_000 }, () => {
     await waitFor(() => a.running().length === 0);
     expect(await h.store.listEvents(session.id)).toEqual(logOfB);
     expect(await h.store.loadCheckpoint(session.id)).toEqual(checkpointOfB);
+    expect(await h.store.loadCheckpointLog(session.id)).toEqual(conversationOfB);
     expect(await h.store.getSession(session.id)).toEqual(sessionOfB);
     expect(errorsOfA.some(isSessionTakenOver)).toBe(true);
 

@@ -21,8 +21,15 @@ import type { GateState, SessionCheckpoint } from './session-checkpoint.ts';
  * - version 1 (no `version` field): `{ agent, gate, messagesSeenSeq?, workspace?, servicesStack? }`;
  *   gate verdicts before `detectionErrors` existed lack it.
  * - version 2: version 1 with `version: 2`, every verdict with `detectionErrors`.
+ * - version 3: the coder's conversation moved out of the document into the session's checkpoint log
+ *   (`Store.loadCheckpointLog`, one entry per message) so a step appends its messages instead of
+ *   rewriting them all; the document keeps the rest of the agent state and `messageCount`, the number
+ *   of log entries it goes with.
  */
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
+
+/** The first version whose conversation is in the checkpoint log rather than in the document. */
+const LOG_VERSION = 3;
 
 const usage = z.object({
   inputTokens: z.number(),
@@ -38,15 +45,18 @@ const outcome = z.discriminatedUnion('kind', [
   }),
 ]) satisfies z.ZodType<Outcome>;
 
-const agentState = z.object({
-  messages: z.array(modelMessageSchema),
+/** The coder's conversation, checked as a field so an error names it (`messages[3].role`). */
+const conversation = z.object({ messages: z.array(modelMessageSchema) });
+
+/** The agent state without its conversation, which the checkpoint log holds. */
+const agentHead = z.object({
   step: z.number().int().nonnegative(),
   usage,
   elapsedMs: z.number().nonnegative(),
   failureStreak: z.object({ key: z.string(), count: z.number().int() }).nullable(),
   idleTurns: z.number().int().nonnegative(),
   outcome: outcome.nullable(),
-}) satisfies z.ZodType<AgentState>;
+}) satisfies z.ZodType<Omit<AgentState, 'messages'>>;
 
 const check = z.object({
   name: z.string(),
@@ -124,14 +134,27 @@ const gateState = z.object({
   unansweredReminded: z.boolean().optional(),
 }) satisfies z.ZodType<GateState>;
 
-const checkpoint = z.object({
+const checkpointDocument = z.object({
   version: z.literal(CHECKPOINT_VERSION),
-  agent: agentState,
+  agent: agentHead,
+  /** How many entries of the checkpoint log are the coder's conversation: all of them. */
+  messageCount: z.number().int().nonnegative(),
+  /**
+   * Only in a document upgraded from version 2 or older, which held the conversation inline: it is
+   * that conversation (such a session has no log until its next write). Never written.
+   */
+  messages: z.array(z.unknown()).optional(),
   gate: gateState,
   messagesSeenSeq: z.number().int().optional(),
   workspace: z.object({ layers: z.array(z.string()) }).optional(),
   servicesStack: z.array(z.string()).optional(),
-}) satisfies z.ZodType<SessionCheckpoint & { version: number }>;
+}) satisfies z.ZodType<CheckpointHead & { version: number; messageCount: number }>;
+
+/**
+ * A checkpoint without the coder's conversation: what the document holds, read without the log. For
+ * readers that need only the workspace, the gate or `messagesSeenSeq`.
+ */
+export type CheckpointHead = Omit<SessionCheckpoint, 'agent'> & { agent: Omit<AgentState, 'messages'> };
 
 type Stored = Record<string, unknown>;
 
@@ -146,6 +169,17 @@ const UPGRADES: Record<number, (stored: Stored) => Stored> = {
     const lastVerdict = verdict ? { detectionErrors: [], ...verdict } : (verdict ?? null);
     return { ...stored, gate: { ...gate, lastVerdict } };
   },
+  // The conversation leaves the agent state: kept inline at the top level until the session's next
+  // write moves it to the log (see `messages` in the document's schema).
+  2: (stored) => {
+    const { messages, ...agent } = (stored.agent ?? {}) as Stored;
+    return {
+      ...stored,
+      agent,
+      messages,
+      messageCount: Array.isArray(messages) ? messages.length : 0,
+    };
+  },
 };
 
 /** Which version a stored document is: its `version`, else the shape tells (see CHECKPOINT_VERSION). */
@@ -154,12 +188,8 @@ export function storedVersion(stored: Stored): number {
   return 'messages' in stored && !('agent' in stored) ? 0 : 1;
 }
 
-/**
- * A stored checkpoint as the current version, upgraded if it is older. Throws BadInputError when it
- * is not a checkpoint this drydock can read (a newer version, or a document that fails the schema),
- * saying which, so a session is failed with the reason rather than resumed on a misread state.
- */
-export function parseCheckpoint(json: JsonValue): SessionCheckpoint {
+/** A stored document as the current version, upgraded if it is older; throws `checkpoint_unreadable`. */
+function parseDocument(json: JsonValue): z.infer<typeof checkpointDocument> {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw unreadable('it is not a JSON object');
   }
@@ -176,15 +206,48 @@ export function parseCheckpoint(json: JsonValue): SessionCheckpoint {
     stored = upgrade(stored);
     version += 1;
   }
-  const parsed = checkpoint.safeParse({ ...stored, version: CHECKPOINT_VERSION });
+  const parsed = checkpointDocument.safeParse({ ...stored, version: CHECKPOINT_VERSION });
   if (!parsed.success) throw unreadable(z.prettifyError(parsed.error));
-  const { version: _version, ...current } = parsed.data;
-  return current as SessionCheckpoint;
+  return parsed.data;
 }
 
-/** The checkpoint as stored: the current version, as plain JSON. */
-export function checkpointJson(current: SessionCheckpoint): JsonValue {
-  return { version: CHECKPOINT_VERSION, ...current } as unknown as JsonValue;
+/**
+ * A stored checkpoint document without its conversation, upgraded if it is older: cheap, since it
+ * needs no log (and does not check the conversation). Throws BadInputError `checkpoint_unreadable`
+ * like parseCheckpoint.
+ */
+export function parseCheckpointHead(document: JsonValue): CheckpointHead {
+  const { version: _version, messageCount: _count, messages: _inline, ...head } = parseDocument(document);
+  return head as CheckpointHead;
+}
+
+/**
+ * A stored checkpoint as the current version: the document (upgraded if it is older) and the
+ * session's checkpoint log, whose entries are the coder's messages. A document from before version 3
+ * holds its messages inline and the log is not read. Throws BadInputError `checkpoint_unreadable` when
+ * it is not a checkpoint this drydock can read (a newer version, a document or a message that fails the
+ * schema, a log that does not hold as many messages as the document counts), saying which, so a session
+ * is failed with the reason rather than resumed on a misread state.
+ */
+export function parseCheckpoint(document: JsonValue, log: readonly JsonValue[]): SessionCheckpoint {
+  const { version: _version, messageCount, messages: inline, ...head } = parseDocument(document);
+  if (inline === undefined && log.length !== messageCount) {
+    throw unreadable(`its log holds ${log.length} messages where its document counts ${messageCount}`);
+  }
+  const parsed = conversation.safeParse({ messages: inline ?? log });
+  if (!parsed.success) throw unreadable(z.prettifyError(parsed.error));
+  const { agent, ...rest } = head as CheckpointHead;
+  return { ...rest, agent: { ...agent, messages: parsed.data.messages } };
+}
+
+/**
+ * The checkpoint as stored, at the current version: the document (everything but the coder's
+ * messages, as plain JSON) and the entries of its log (the messages).
+ */
+export function checkpointJson(current: SessionCheckpoint): { document: JsonValue; log: JsonValue[] } {
+  const { messages: log, ...agent } = current.agent;
+  const document = { version: CHECKPOINT_VERSION, ...current, agent, messageCount: log.length };
+  return { document: document as unknown as JsonValue, log: log as unknown as JsonValue[] };
 }
 
 function emptyGateJson(): Stored {
@@ -205,11 +268,26 @@ function unreadable(why: string): BadInputError {
   return new BadInputError('checkpoint_unreadable', `The session's checkpoint cannot be read: ${why}.`);
 }
 
-/** The session's checkpoint, upgraded to the current version; null when it has none yet. */
+/**
+ * The session's checkpoint (document and log), upgraded to the current version; null when it has none
+ * yet. Reads the two apart: call it where no other run writes the session (a run that claimed it).
+ */
 export async function readCheckpoint(
-  store: Pick<Store, 'loadCheckpoint'>,
+  store: Pick<Store, 'loadCheckpoint' | 'loadCheckpointLog'>,
   sessionId: string,
 ): Promise<SessionCheckpoint | null> {
-  const stored = await store.loadCheckpoint(sessionId);
-  return stored === null ? null : parseCheckpoint(stored);
+  const document = await store.loadCheckpoint(sessionId);
+  if (document === null) return null;
+  const hasLog =
+    typeof document === 'object' && !Array.isArray(document) && storedVersion(document) >= LOG_VERSION;
+  return parseCheckpoint(document, hasLog ? await store.loadCheckpointLog(sessionId) : []);
+}
+
+/** The session's checkpoint without the conversation (parseCheckpointHead); null when it has none yet. */
+export async function readCheckpointHead(
+  store: Pick<Store, 'loadCheckpoint'>,
+  sessionId: string,
+): Promise<CheckpointHead | null> {
+  const document = await store.loadCheckpoint(sessionId);
+  return document === null ? null : parseCheckpointHead(document);
 }

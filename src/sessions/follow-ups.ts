@@ -3,7 +3,7 @@ import type { SessionEvent } from '../core/events.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal, type SessionState } from '../core/session-state.ts';
-import { readCheckpoint } from './checkpoint-schema.ts';
+import { readCheckpointHead } from './checkpoint-schema.ts';
 import { SessionRecorder } from './session-recorder.ts';
 
 export const MAX_MESSAGE_CHARS = 100_000;
@@ -63,7 +63,7 @@ export async function sendMessage(store: Store, sessionId: string, text: string)
 export async function reopenIfUnread(store: Store, sessionId: string): Promise<boolean> {
   const session = await store.getSession(sessionId);
   if (!session || decideMessage(session.state) !== 'reopen') return false;
-  const checkpoint = await readCheckpoint(store, sessionId);
+  const checkpoint = await readCheckpointHead(store, sessionId);
   const unread = messageTexts(await store.listEvents(sessionId, checkpoint?.messagesSeenSeq ?? 0));
   if (unread.length === 0) return false;
   await new SessionRecorder(store, session, {}).transition('queued', {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { remountWorkspaceDisk } from '../environments/local-workspace.ts';
-import { readCheckpoint } from './checkpoint-schema.ts';
+import { readCheckpointHead } from './checkpoint-schema.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { mountViewIfGone, unmountView } from './session-workspace.ts';
 
@@ -36,7 +36,7 @@ export async function withReadableWorkspace<T>(
   if (!view) {
     const mounted = (async () => {
       await remountWorkspaceDisk(path).catch(() => {});
-      const checkpoint = await readCheckpoint(deps.store, sessionId);
+      const checkpoint = await readCheckpointHead(deps.store, sessionId);
       return mountViewIfGone(layers, path, checkpoint?.workspace).catch(() => false);
     })();
     view = { readers: 0, mounted };

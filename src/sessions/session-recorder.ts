@@ -5,6 +5,7 @@ import type { Session } from '../core/session.ts';
 import type { SessionState } from '../core/session-state.ts';
 import { canTransition } from '../core/session-state.ts';
 import { type Redact, redactJson } from '../environments/redactor.ts';
+import { listChange } from './checkpoint-log-change.ts';
 import { checkpointJson } from './checkpoint-schema.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver } from './session-deps.ts';
@@ -20,6 +21,12 @@ export class SessionRecorder {
   #session: Session;
   #redact: Redact | null = null;
   #takenOver: Error | null = null;
+  /**
+   * The checkpoint log's entries as this recorder last wrote them (the coder's messages, unredacted),
+   * so the next checkpoint writes only the messages after them; null until a write succeeds, and again
+   * after one fails or the redaction changes, so the next rewrites the log from the start.
+   */
+  #logged: readonly JsonValue[] | null = null;
 
   /**
    * With `owner` (the run's fencing token, claimed on the session), every write is fenced: once the
@@ -46,10 +53,11 @@ export class SessionRecorder {
   }
 
   /**
-   * From now on, secret values are replaced in everything recorded (events, checkpoint). Null (no
-   * secrets) records as given, without walking the checkpoint.
+   * From now on, secret values are replaced in everything recorded (events, checkpoint document and
+   * log entries). Null (no secrets) records as given, without walking the checkpoint.
    */
   redactWith(redact: Redact | null): void {
+    if (redact !== this.#redact) this.#logged = null;
     this.#redact = redact;
   }
 
@@ -58,6 +66,11 @@ export class SessionRecorder {
     return this.#redact ? this.#redact(text) : text;
   }
 
+  /**
+   * Writes events, session fields and (when given) the checkpoint in one store transaction. The
+   * checkpoint's document is replaced; of its conversation only the messages since this recorder's last
+   * write go to the log (all of them on its first write, from where a compaction diverged after one).
+   */
   async record(
     events: EventData[],
     patch: SessionPatch = {},
@@ -65,28 +78,30 @@ export class SessionRecorder {
   ): Promise<SessionEvent[]> {
     if (this.#takenOver !== null) throw this.#takenOver;
     const redact = this.#redact;
+    const hide = <T>(value: T): T => (redact ? (redactJson(value as JsonValue, redact) as T) : value);
+    const stored = checkpoint === undefined ? undefined : checkpointJson(checkpoint);
+    const logChange = stored === undefined ? null : listChange(this.#logged, stored.log);
     let written: SessionEvent[];
     try {
       written = await this.#store.record(this.#session.id, {
-        events: redact
-          ? events.map((event) => redactJson(event as unknown as JsonValue, redact) as unknown as EventData)
-          : events,
-        patch: redact ? (redactJson(patch as JsonValue, redact) as SessionPatch) : patch,
-        ...(checkpoint === undefined ? {} : { checkpoint: this.#checkpointJson(checkpoint, redact) }),
+        events: events.map(hide),
+        patch: hide(patch),
+        ...(stored === undefined ? {} : { checkpoint: hide(stored.document) }),
+        ...(logChange === null
+          ? {}
+          : { checkpointLog: { from: logChange.from, entries: logChange.entries.map(hide) } }),
         ...(this.#owner === undefined ? {} : { owner: this.#owner }),
       });
     } catch (error) {
+      // Whether the log changed is unknown (an error after commit): the next write rewrites it.
+      this.#logged = null;
       if (isSessionTakenOver(error)) this.#takenOver = error;
       throw error;
     }
+    if (stored !== undefined) this.#logged = stored.log;
     this.#session = { ...this.#session, ...patch };
     for (const event of written) this.#observer.onEvent?.(event);
     return written;
-  }
-
-  #checkpointJson(checkpoint: SessionCheckpoint, redact: Redact | null): JsonValue {
-    const json = checkpointJson(checkpoint);
-    return redact ? redactJson(json, redact) : json;
   }
 
   /** Moves the session to `to`, logging why. Throws on a transition the lifecycle does not allow. */

@@ -4,7 +4,7 @@ import type { JsonValue, Store } from '../core/ports/store.ts';
 import { isTerminal } from '../core/session-state.ts';
 import type { LayerStore } from '../environments/layer-store.ts';
 import { type SweepAction, sweepWorkspaces } from '../environments/workspace-sweep.ts';
-import { parseCheckpoint } from './checkpoint-schema.ts';
+import { parseCheckpointHead } from './checkpoint-schema.ts';
 
 /**
  * Cleaning up after sessions: what a crashed drydock left mounted (run at every start of `run`, `up`
@@ -48,7 +48,7 @@ export async function referencedLayers(store: LayerReferences): Promise<Set<stri
 export function checkpointLayers(stored: JsonValue | null): string[] {
   if (stored === null) return [];
   try {
-    return parseCheckpoint(stored).workspace?.layers ?? [];
+    return parseCheckpointHead(stored).workspace?.layers ?? [];
   } catch {
     return JSON.stringify(stored).match(LAYER_ID) ?? [];
   }

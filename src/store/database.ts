@@ -8,6 +8,7 @@ export interface Database {
   sessions: SessionsTable;
   events: EventsTable;
   checkpoints: CheckpointsTable;
+  checkpoint_log: CheckpointLogTable;
   artifacts: ArtifactsTable;
   tokens: TokensTable;
   deliveries: DeliveriesTable;
@@ -61,6 +62,14 @@ export interface CheckpointsTable {
   /** JsonValue as JSON text. */
   data: string;
   updated_at: string;
+}
+
+/** One entry of a session's checkpoint log (migration 0010): positions 0, 1, 2, … without gaps. */
+export interface CheckpointLogTable {
+  session_id: string;
+  position: number;
+  /** JsonValue as JSON text. */
+  data: string;
 }
 
 export interface ArtifactsTable {

@@ -12,6 +12,7 @@ import {
   type StoreWrite,
 } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
+import { changeCheckpointLog, loadCheckpointLog, serializeLogChange } from './checkpoint-log.ts';
 import type { Database } from './database.ts';
 import { environmentStoreMethods } from './environment-store.ts';
 import { repoStoreMethods } from './repo-store.ts';
@@ -121,6 +122,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
 
     async record(sessionId: string, write: StoreWrite): Promise<SessionEvent[]> {
       const patch = validateSessionPatch(sessionId, write.patch ?? {});
+      const logChange =
+        write.checkpointLog === undefined ? undefined : serializeLogChange(sessionId, write.checkpointLog);
       // Read committed whatever the server's default: see below.
       const transaction = db.transaction().setIsolationLevel('read committed');
       return transaction.execute(async (trx) => {
@@ -161,6 +164,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
             )
             .execute();
         }
+        if (logChange !== undefined) await changeCheckpointLog(trx, sessionId, logChange);
         return events;
       });
     },
@@ -193,6 +197,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
         .executeTakeFirst();
       return row ? fromJson(row.data) : null;
     },
+
+    loadCheckpointLog: (sessionId) => loadCheckpointLog(db, sessionId),
 
     async putArtifact(artifact): Promise<Artifact> {
       const stored: Artifact = {

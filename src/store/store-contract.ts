@@ -5,6 +5,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
 import type { JsonValue, Store } from '../core/ports/store.ts';
 import { type Session, ZERO_USAGE } from '../core/session.ts';
+import { describeCheckpointLogStoreContract } from './checkpoint-log-store-contract.ts';
 import { describeEnvironmentStoreContract } from './environment-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
 import { describeRepoStoreContract } from './repo-store-contract.ts';
@@ -534,6 +535,7 @@ export function describeStoreContract(
         events: [modelError(1)],
         patch: { state: 'working' },
         checkpoint: { turn: 1 },
+        checkpointLog: { from: 0, entries: [{ role: 'user', content: 'kept' }] },
       });
       const artifact = await store.putArtifact({
         sessionId: 's1',
@@ -552,6 +554,7 @@ export function describeStoreContract(
       expect(await reopened.getSession('s1')).toEqual(sessionBefore);
       expect(await reopened.listEvents('s1')).toEqual(eventsBefore);
       expect(await reopened.loadCheckpoint('s1')).toEqual({ turn: 1 });
+      expect(await reopened.loadCheckpointLog('s1')).toEqual([{ role: 'user', content: 'kept' }]);
       expect(await reopened.getArtifact(artifact.id)).toEqual(artifact);
       expect(await reopened.findTokenByHash('e'.repeat(64))).toEqual(token);
       const [next] = await reopened.record('s1', { events: [modelError(2)] });
@@ -561,6 +564,8 @@ export function describeStoreContract(
     describeEnvironmentStoreContract(() => store);
 
     describeSessionOwnerStoreContract(() => store, newSession);
+
+    describeCheckpointLogStoreContract(() => store, newSession);
 
     describeRepoStoreContract(() => store);
   });

@@ -19,11 +19,32 @@ export interface SessionFilter {
   order?: 'newest' | 'oldest';
 }
 
-/** One atomic write: events appended, the session patched and the agent checkpoint replaced together. */
+/**
+ * A change to a session's checkpoint log (an ordered list of JSON entries, numbered from 0): the entries
+ * from index `from` on are replaced by `entries`. An append is `from` = the log's length; a rewrite of
+ * the whole log is `from` = 0; a change that keeps a prefix (a compacted conversation keeps its first
+ * message) starts where the two diverge. `entries` may be empty, which truncates the log at `from`.
+ */
+export interface CheckpointLogChange {
+  /** A whole number from 0 up to the log's current length (no gaps). */
+  from: number;
+  entries: readonly JsonValue[];
+}
+
+/**
+ * One atomic write: events appended, the session patched, the agent checkpoint document replaced and
+ * its log changed, together.
+ */
 export interface StoreWrite {
   events?: readonly EventData[];
   patch?: SessionPatch;
+  /** Replaces the session's checkpoint document. */
   checkpoint?: JsonValue;
+  /**
+   * Changes the session's checkpoint log: the part of the checkpoint that grows step by step (the
+   * coder's conversation), so a step writes what it added rather than everything again.
+   */
+  checkpointLog?: CheckpointLogChange;
   /**
    * A fencing token: the write happens only while the session's owner (set by `claimSession`) is this
    * token, else nothing is written and record() throws a ConflictError `session_taken_over`. Without
@@ -169,9 +190,9 @@ export interface StoredSecret {
 }
 
 /**
- * Durable state: sessions, their append-only numbered event logs, the agent's latest checkpoint,
- * artifacts and API tokens. Implementations: SQLite (embedded default), Postgres (scale-out). All methods are safe
- * to call concurrently from one process.
+ * Durable state: sessions, their append-only numbered event logs, the agent's latest checkpoint (a
+ * document and a log), artifacts and API tokens. Implementations: SQLite (embedded default), Postgres
+ * (scale-out). All methods are safe to call concurrently from one process.
  */
 export interface Store {
   /** Creates the session and appends its `session.created` event. Fails if the id exists. */
@@ -180,10 +201,11 @@ export interface Store {
   /** Newest first unless `filter.order` is `oldest`. */
   listSessions(filter?: SessionFilter): Promise<Session[]>;
   /**
-   * Appends events (numbered from the session's last seq + 1, gap-free), applies the patch and
-   * replaces the checkpoint, all or nothing. Returns the appended events. Throws NotFoundError for
-   * an unknown session, and ConflictError `session_taken_over` (writing nothing) when the write names
-   * an `owner` that no longer owns the session.
+   * Appends events (numbered from the session's last seq + 1, gap-free), applies the patch, replaces
+   * the checkpoint document and changes the checkpoint log, all or nothing. Returns the appended
+   * events. Throws NotFoundError for an unknown session, ConflictError `session_taken_over` (writing
+   * nothing) when the write names an `owner` that no longer owns the session, and BadInputError
+   * `checkpoint_log_gap` (writing nothing) for a log change whose `from` is past the log's end.
    */
   record(sessionId: string, record: StoreWrite): Promise<SessionEvent[]>;
   /**
@@ -195,7 +217,10 @@ export interface Store {
   claimSession(sessionId: string, owner: string): Promise<void>;
   /** Events with seq > afterSeq, in order. */
   listEvents(sessionId: string, afterSeq?: number, limit?: number): Promise<SessionEvent[]>;
+  /** The checkpoint document alone, without reading the log: null when the session has none. */
   loadCheckpoint(sessionId: string): Promise<JsonValue | null>;
+  /** The session's checkpoint log, in order; empty when it has none (or there is no such session). */
+  loadCheckpointLog(sessionId: string): Promise<JsonValue[]>;
   putArtifact(artifact: NewArtifact): Promise<Artifact>;
   getArtifact(id: string): Promise<Artifact | null>;
   listArtifacts(sessionId: string): Promise<Omit<Artifact, 'content'>[]>;

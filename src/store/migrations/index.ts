@@ -8,6 +8,7 @@ import { sessionRequester } from './0006-session-requester.ts';
 import { sessionOwner } from './0007-session-owner.ts';
 import { repositories } from './0008-repositories.ts';
 import { sessionCreator } from './0009-session-creator.ts';
+import { checkpointLog } from './0010-checkpoint-log.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -23,4 +24,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-session-owner': sessionOwner,
   '0008-repositories': repositories,
   '0009-session-creator': sessionCreator,
+  '0010-checkpoint-log': checkpointLog,
 };
