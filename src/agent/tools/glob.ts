@@ -1,41 +1,12 @@
-/**
- * A small glob matcher for list_files: `*` within a path segment, `**` across segments, `?`, and
- * `{a,b}` alternatives. A pattern without a slash matches file names at any depth (like .gitignore).
- */
-export function globToRegExp(pattern: string): RegExp {
-  const anchored = pattern.includes('/') ? pattern.replace(/^\.?\//, '') : `**/${pattern}`;
-  let source = '';
-  for (let i = 0; i < anchored.length; i++) {
-    const char = anchored[i]!;
-    if (char === '*') {
-      if (anchored[i + 1] === '*') {
-        const slashAfter = anchored[i + 2] === '/';
-        source += slashAfter ? '(?:.*/)?' : '.*';
-        i += slashAfter ? 2 : 1;
-      } else {
-        source += '[^/]*';
-      }
-    } else if (char === '?') {
-      source += '[^/]';
-    } else if (char === '{') {
-      const close = anchored.indexOf('}', i);
-      if (close === -1) {
-        source += '\\{';
-        continue;
-      }
-      const options = anchored
-        .slice(i + 1, close)
-        .split(',')
-        .map(escapeRegExp);
-      source += `(?:${options.join('|')})`;
-      i = close;
-    } else {
-      source += escapeRegExp(char);
-    }
-  }
-  return new RegExp(`^${source}$`);
-}
+import picomatch from 'picomatch';
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * The matcher for list_files' pattern, with picomatch: `*` within a path segment, `**` across segments,
+ * `?`, `[abc]`, `{a,b}` alternatives and a leading `!` to negate. A pattern without a slash matches file
+ * names at any depth (like .gitignore); one with a slash matches from the workspace root. `*` matches
+ * dotfiles too: the agent asks for files, and `.env` or `.github/` are files it needs to see.
+ */
+export function globMatcher(pattern: string): (path: string) => boolean {
+  // picomatch's basename option applies to every pattern; only a slashless one means "at any depth".
+  return picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from '../tool.ts';
-import { globToRegExp } from './glob.ts';
+import { globMatcher } from './glob.ts';
 
 const MAX_ENTRIES = 1000;
 
@@ -8,7 +8,8 @@ export const listFilesTool = defineTool({
   name: 'list_files',
   description:
     'List files in the workspace, respecting .gitignore. Optional glob pattern: "*.ts" matches at any depth, ' +
-    `"src/**/*.test.ts" from the root, "{a,b}" alternatives. At most ${MAX_ENTRIES} paths are returned.`,
+    '"src/**/*.test.ts" from the root, "{a,b}" alternatives, "!*.md" everything but; "*" matches dotfiles too. ' +
+    `At most ${MAX_ENTRIES} paths are returned.`,
   inputSchema: z.object({ pattern: z.string().optional() }),
   async execute({ pattern }, { sandbox, signal }) {
     const git = await sandbox.exec(
@@ -32,8 +33,8 @@ export const listFilesTool = defineTool({
         .filter((path) => path !== '')
         .map((path) => path.replace(/^\.\//, ''));
     }
-    const matcher = pattern ? globToRegExp(pattern) : null;
-    const matched = [...new Set(paths)].filter((path) => !matcher || matcher.test(path)).sort();
+    const matches = pattern ? globMatcher(pattern) : null;
+    const matched = [...new Set(paths)].filter((path) => !matches || matches(path)).sort();
     if (matched.length === 0)
       return { output: pattern ? `No files match "${pattern}".` : 'The workspace is empty.' };
     const shown = matched.slice(0, MAX_ENTRIES);
