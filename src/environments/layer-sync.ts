@@ -3,6 +3,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import pRetry from 'p-retry';
 import { InternalError, isDrydockError, NotFoundError } from '../core/errors.ts';
 import type { SnapshotStore } from '../core/ports/snapshot-store.ts';
 import { OPAQUE_XATTR } from './layer-digest.ts';
@@ -68,18 +69,17 @@ export function unpackLayer(stream: Readable, dir: string): Promise<number> {
   });
 }
 
-const ATTEMPTS = 3;
-
-/** Retries transient failures (the snapshot store unreachable for a moment): 3 attempts, 0.5 s then 1 s apart. */
-async function withRetries<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt >= ATTEMPTS || !isDrydockError(error) || !error.transient) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-    }
-  }
+/**
+ * Retries transient failures (the snapshot store unreachable for a moment): 3 attempts, 0.5 s then 1 s
+ * apart. Anything else (a permanent drydock error, a bug) fails at once.
+ */
+function withRetries<T>(work: () => Promise<T>): Promise<T> {
+  return pRetry(work, {
+    retries: 2,
+    minTimeout: 500,
+    factor: 2,
+    shouldRetry: ({ error }) => isDrydockError(error) && error.transient,
+  });
 }
 
 export function createLayerSync(local: LayerStore, remote: SnapshotStore): LayerSync {
