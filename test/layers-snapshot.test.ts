@@ -256,4 +256,83 @@ describe.skipIf(mode !== 'overlay')(`layered workspace (${reason})`, () => {
       await after.release();
     }
   });
+
+  it('squashes a stack past the policy depth when it is opened, whiteouts and all, and snapshots go on from there', async () => {
+    const sandbox = await start([base], restarting);
+    await sandbox.exec('rm -r docs && echo a > a.txt');
+    await sandbox.snapshot();
+    await sandbox.exec('rm -r lib && mkdir lib && echo b > lib/b.ts && rm a.txt');
+    await sandbox.snapshot();
+    await sandbox.exec('echo top > top.txt');
+    const stack = (await sandbox.snapshot()).layers;
+    expect(stack).toHaveLength(4);
+    await sandbox.destroy();
+
+    const asIs = await openLayeredWorkspace({
+      store,
+      dir: join(home, 'ws-as-is'),
+      stack,
+      mode,
+      squash: false,
+    });
+    const opened = await openLayeredWorkspace({
+      store,
+      dir: join(home, 'ws-squashed'),
+      stack,
+      mode,
+      squash: { maxDepth: 3, keepTop: 1 },
+    });
+    try {
+      expect(asIs.stack).toEqual(stack);
+      // The bottom three became one layer; the newest stays as it was.
+      expect(opened.stack).toHaveLength(2);
+      expect(stack).not.toContain(opened.stack[0]);
+      expect(opened.stack[1]).toBe(stack[3]);
+      expect(await treeOf(opened.path)).toEqual(await treeOf(asIs.path));
+      await expect(lstat(join(opened.path, 'docs'))).rejects.toThrow(/ENOENT/);
+      await expect(lstat(join(opened.path, 'a.txt'))).rejects.toThrow(/ENOENT/);
+      expect(await readFile(join(opened.path, 'lib/b.ts'), 'utf8')).toBe('b\n');
+      await expect(lstat(join(opened.path, 'lib/old.ts'))).rejects.toThrow(/ENOENT/);
+
+      execFileSync('sh', ['-c', 'echo after > after.txt'], { cwd: opened.path });
+      const next = await opened.freeze();
+      expect(next.layers.slice(0, 2)).toEqual(opened.stack.slice(0, 2));
+      expect(next.layers).toHaveLength(3);
+    } finally {
+      await asIs.release();
+      await opened.release();
+    }
+  });
+
+  it('squashes by default past 32 layers, in passes of at most 48, through the layered sandboxes', async () => {
+    // 90 one-file layers on the base: one squash of 48 leaves it past 32, so it takes two.
+    const stack = [base];
+    for (let index = 0; index < 90; index++) {
+      const staging = await store.stagingDir();
+      execFileSync('sh', ['-c', `echo ${index} > layer-${index}.txt && echo ${index} > latest.txt`], {
+        cwd: staging,
+      });
+      stack.push((await store.adopt(staging, { durable: false })).id);
+    }
+    const asIs = await openLayeredWorkspace({
+      store,
+      dir: join(home, 'ws-deep'),
+      stack,
+      mode,
+      squash: false,
+    });
+    const sandbox = await start(stack);
+    try {
+      // 91 → 44 (the bottom 48 squashed) → 9 (the bottom 36): the newest 8 stay.
+      expect(sandbox.stack).toHaveLength(9);
+      expect(sandbox.stack.slice(1)).toEqual(stack.slice(-8));
+      expect(await treeOf(sandbox.hostWorkspacePath)).toEqual(await treeOf(asIs.path));
+      expect((await sandbox.exec('cat latest.txt layer-0.txt')).output).toBe('89\n0\n');
+      const snapshot = await sandbox.snapshot();
+      expect(snapshot.layers.slice(0, 9)).toEqual(sandbox.stack.slice(0, 9));
+    } finally {
+      await asIs.release();
+      await sandbox.destroy();
+    }
+  });
 });

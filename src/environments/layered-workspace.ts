@@ -10,7 +10,13 @@ import {
 } from '../sandbox/disk-quota.ts';
 import { mountsUnder } from '../sandbox/mount-table.ts';
 import type { LayerStore } from './layer-store.ts';
-import { OVERLAY_FIXED_OPTIONS, planOverlayMounts } from './overlay-plan.ts';
+import {
+  DEFAULT_SQUASH_POLICY,
+  decideSquash,
+  OVERLAY_FIXED_OPTIONS,
+  planOverlayMounts,
+  type SquashPolicy,
+} from './overlay-plan.ts';
 import { runProgram } from './run-program.ts';
 import { treeOwner } from './tree-owner.ts';
 import { stampOwner } from './workspace-owner.ts';
@@ -180,6 +186,12 @@ export interface OpenLayeredWorkspaceOptions {
    * says why. Default: none.
    */
   diskBytes?: number;
+  /**
+   * A stack deeper than the policy's depth is squashed before it is mounted (squashStack: its bottom
+   * layers become one, the newest stay), and the workspace and its snapshots go on from the shallower
+   * stack. Default DEFAULT_SQUASH_POLICY; `false` mounts the stack as it is.
+   */
+  squash?: SquashPolicy | false;
 }
 
 /**
@@ -199,6 +211,10 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
     // A layer an older drydock stored as root's: the agent could not change a file of it.
     await store.ensureOwner(id);
   }
+  const squashed =
+    options.squash === false
+      ? [...options.stack]
+      : await squashDeepStack(store, options.stack, mode, options.squash);
   const owner = treeOwner();
   // A workspace left by a crashed drydock: its writable layer is not part of any snapshot.
   await unmountAll(dir);
@@ -231,7 +247,7 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
     await makeUpper();
     await mkdir(work);
   };
-  let stack = [...options.stack];
+  let stack = squashed;
   let released = false;
   let lastCapture: { layerId: string; files: Map<string, CapturedFile> } | undefined;
 
@@ -384,6 +400,25 @@ export async function openLayeredWorkspace(options: OpenLayeredWorkspaceOptions)
     },
   };
   return workspace;
+}
+
+/**
+ * The stack as decideSquash wants it: the same tree in at most the policy's depth (several squashes for
+ * a stack far past it). Stacks grow by a layer per restore (per snapshot with `restart` snapshots), so
+ * this runs on the odd open, not on every one.
+ */
+async function squashDeepStack(
+  store: LayerStore,
+  stack: readonly string[],
+  mode: WorkspaceMode,
+  policy: SquashPolicy = DEFAULT_SQUASH_POLICY,
+): Promise<string[]> {
+  let layers = [...stack];
+  for (;;) {
+    const decision = decideSquash(layers.length, policy);
+    if (!decision.squash) return layers;
+    layers = (await squashStack(store, layers, decision.count, mode)).layers;
+  }
 }
 
 /**

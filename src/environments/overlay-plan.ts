@@ -132,12 +132,19 @@ export const DEFAULT_SQUASH_POLICY: SquashPolicy = { maxDepth: 32, keepTop: 8 };
 export type SquashDecision = { squash: false } | { squash: true; count: number };
 
 /**
- * Whether to squash a stack of `depth` layers, and how many from the bottom. Squashing the bottom
- * layers needs no whiteouts in the result (nothing is below it to hide), so it is a plain copy of
- * their merged view; it costs a copy of the workspace, so it happens rarely and off the hot path.
+ * The most layers one squash merges: squashStack mounts them as one read-only overlay, whose options
+ * (65 bytes a layer, ids relative to the store) must fit in a page. A deeper stack takes several squashes.
+ */
+export const MAX_SQUASH_LAYERS = 48;
+
+/**
+ * Whether to squash a stack of `depth` layers, and how many from the bottom (at most
+ * MAX_SQUASH_LAYERS: decide again on the result). Squashing the bottom layers needs no whiteouts in
+ * the result (nothing is below it to hide), so it is a plain copy of their merged view; it costs a
+ * copy of the workspace, so it happens rarely: when a workspace is opened on a stack past the depth.
  */
 export function decideSquash(depth: number, policy: SquashPolicy = DEFAULT_SQUASH_POLICY): SquashDecision {
   if (depth <= policy.maxDepth) return { squash: false };
-  const count = depth - Math.max(0, policy.keepTop);
+  const count = Math.min(depth - Math.max(0, policy.keepTop), MAX_SQUASH_LAYERS);
   return count >= 2 ? { squash: true, count } : { squash: false };
 }
