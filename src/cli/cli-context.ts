@@ -8,6 +8,7 @@ import { openSnapshotStore } from '../environments/snapshot-store-config.ts';
 import { createModelRouter } from '../models/router.ts';
 import { createBubblewrapProvider } from '../sandbox/bubblewrap-provider.ts';
 import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
+import { createLogger, reportErrors } from '../server/logger.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { openSessionLayers } from '../sessions/session-workspace.ts';
 import { createRandomIds } from '../store/ids.ts';
@@ -83,7 +84,10 @@ export async function openEmbedded(
           await openSessionLayers(home, sandboxes, {
             snapshotStore,
             warmPool,
-            onPoolError: (error) => console.error('drydock warm pool: a background start failed:', error),
+            onPoolError: reportErrors(
+              createLogger({ env }).child({ component: 'warm-pool' }),
+              'a background sandbox start failed',
+            ),
           })
         ).layers
       : null;

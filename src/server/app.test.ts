@@ -4,6 +4,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initRepository } from '../../test/support/git-repository.ts';
+import { captureLogs } from '../../test/support/log-records.ts';
 import { conformingRequest } from '../../test/support/openapi-conformance.ts';
 import { createHarness, type Harness } from '../../test/support/server-harness.ts';
 import { DEMO_SCRIPT } from '../cli/demo/demo-script.ts';
@@ -86,6 +87,43 @@ describe('HTTP API (in-process)', () => {
     const me = (await (await call('GET', '/api/me')).json()) as { creator: string };
     expect((await h.store.getSession(created.id))?.createdBy?.id).toBe(me.creator);
     expect((await call('GET', '/api/me', { role: null })).status).toBe(401);
+  });
+
+  it('answers an unexpected failure with 500 and logs it, with the request, for the operator', async () => {
+    const { log, records } = captureLogs();
+    app = createApp({
+      sessions: {
+        ...h.deps,
+        store: {
+          ...h.store,
+          listSessions: async () => {
+            throw new Error('the disk is on fire');
+          },
+        },
+      },
+      bus: createInProcessEventBus(),
+      control: createSessionControl({ store: h.store, queue, worker: null }),
+      defaultModel: 'script:demo',
+      allowScriptModels: true,
+      version: '0.0.0-test',
+      log,
+    });
+    const response = await call('GET', '/api/sessions');
+    expect(response.status).toBe(500);
+    expect(JSON.stringify(await response.json())).not.toContain('the disk is on fire');
+    expect(records).toEqual([
+      expect.objectContaining({
+        level: 50,
+        component: 'http',
+        msg: 'request failed',
+        method: 'GET',
+        path: '/api/sessions',
+        err: expect.objectContaining({ message: 'the disk is on fire' }),
+      }),
+    ]);
+    // A refusal is the client's business, not the operator's.
+    await call('GET', '/api/sessions', { role: null });
+    expect(records).toHaveLength(1);
   });
 
   it('answers health without a token', async () => {

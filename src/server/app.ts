@@ -7,6 +7,7 @@ import { errorResponses, jsonResponse, roleSchema } from './api-schemas.ts';
 import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import { eventRoutes } from './events-route.ts';
+import { defaultLogger } from './logger.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { repoRoutes } from './repo-routes.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
@@ -67,10 +68,11 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
     poller: deps.poller ?? createStorePoller(store, deps.bus, deps.eventPollMs ?? 1000),
   };
   const app = createOpenApiApp();
+  const log = (deps.log ?? defaultLogger()).child({ component: 'http' });
 
   app.onError((error, c) => {
     const { status, body } = errorResponse(error);
-    if (status === 500) console.error(error);
+    if (status === 500) log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json(body, status);
   });
   app.notFound((c) => {
@@ -99,6 +101,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
         secrets: triggers.secrets,
         now: () => deps.sessions.clock.now().getTime(),
         ...(triggers.slack ? { slack: triggers.slack } : {}),
+        log: deps.log ?? defaultLogger(),
       }),
     );
   }

@@ -8,6 +8,7 @@ import type { GithubTriggerSettings } from '../triggers/github-events.ts';
 import type { Publisher } from '../triggers/publish-delivery.ts';
 import type { SlackClient } from '../triggers/slack-client.ts';
 import type { SlackNotifier } from '../triggers/slack-notifier.ts';
+import type { Logger } from './logger.ts';
 import type { SessionControl } from './session-control.ts';
 import type { StorePoller } from './store-poller.ts';
 
@@ -32,6 +33,8 @@ export interface ServerDeps {
   webRoot?: string | null;
   /** Webhooks, schedules and the forge (docs/triggers.md); without it `/webhooks/*` is not served. */
   triggers?: ServerTriggers;
+  /** Diagnostics (logger.ts); default defaultLogger(): stderr, at DRYDOCK_LOG_LEVEL. */
+  log?: Logger;
 }
 
 /** What the trigger routes are wired with. */

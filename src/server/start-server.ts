@@ -6,6 +6,7 @@ import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { createScheduler } from '../triggers/scheduler.ts';
 import { createApp } from './app.ts';
 import { createInProcessEventBus } from './event-bus.ts';
+import { defaultLogger, reportErrors } from './logger.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { createSessionControl } from './session-control.ts';
 import { triggerDeps } from './trigger-wiring.ts';
@@ -46,6 +47,7 @@ export interface RunningServer {
 
 /** `drydock up`'s process: the API (and web UI) on a port, and the in-process worker. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const log = options.log ?? defaultLogger();
   const bus = options.bus ?? createInProcessEventBus();
   const queue = options.queue ?? createInProcessQueue({ clock: options.sessions.clock });
   const worker = options.noWorker
@@ -59,11 +61,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         recover: options.queue ? 'queued' : 'live',
         ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
         ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-        onError: (error, sessionId) =>
-          console.error(`drydock worker${sessionId ? ` (${sessionId})` : ''}:`, error),
+        log,
       });
   const control = createSessionControl({ store: options.sessions.store, queue, worker });
-  const app = createApp({ ...options, bus, control });
+  const app = createApp({ ...options, bus, control, log });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
       resolve(started),
@@ -72,9 +73,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   await worker?.start();
   const scheduler = options.triggers
-    ? createScheduler(triggerDeps({ ...options, bus, control }, options.triggers), {
+    ? createScheduler(triggerDeps({ ...options, bus, control, log }, options.triggers), {
         ...(options.schedulerIntervalMs ? { intervalMs: options.schedulerIntervalMs } : {}),
-        onError: (error) => console.error('drydock scheduler:', error),
+        onError: reportErrors(log.child({ component: 'scheduler' }), 'a scheduled trigger failed'),
       })
     : null;
   scheduler?.start();

@@ -2,16 +2,17 @@ import { createCiWatcher } from '../triggers/ci-watch.ts';
 import { createPublisher } from '../triggers/publish-delivery.ts';
 import { createSlackNotifier } from '../triggers/slack-notifier.ts';
 import { DEFAULT_GITHUB_SETTINGS, type TriggerDeps } from '../triggers/trigger-deps.ts';
+import { defaultLogger, reportErrors } from './logger.ts';
 import type { ServerDeps, ServerTriggers } from './server-deps.ts';
 
 /** The triggers' deps from the server's: the worker's wake, the publisher's watch, CI follow-up. */
 export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): TriggerDeps {
   const forge = triggers.forge;
+  const log = deps.log ?? defaultLogger();
+  const wakeFailed = reportErrors(log.child({ component: 'queue' }), 'enqueueing a session failed');
   const wake = (sessionId: string) => {
     // The worker's periodic reconcile enqueues a queued session whose enqueue failed here.
-    deps.control
-      .wake(sessionId)
-      .catch((error: unknown) => console.error(`drydock queue (${sessionId}):`, error));
+    deps.control.wake(sessionId).catch((error: unknown) => wakeFailed(error, sessionId));
   };
   if (forge && !triggers.ciWatcher && !triggers.ci?.disabled) {
     triggers.ciWatcher = createCiWatcher({
@@ -25,7 +26,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
       ...(triggers.ci?.clock ? { clock: triggers.ci.clock } : {}),
       ...(triggers.ci?.maxFollowUps !== undefined ? { maxFollowUps: triggers.ci.maxFollowUps } : {}),
       ...(triggers.ci?.delaysMs ? { delaysMs: triggers.ci.delaysMs } : {}),
-      onError: (error, sessionId) => console.error(`drydock CI follow-up (${sessionId}):`, error),
+      onError: reportErrors(log.child({ component: 'ci' }), 'CI follow-up failed'),
     });
   }
   const ciWatcher = triggers.ciWatcher;
@@ -36,7 +37,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
       bus: deps.bus,
       client: slack.client,
       publicUrl: triggers.publicUrl,
-      onError: (error, sessionId) => console.error(`drydock Slack (${sessionId}):`, error),
+      onError: reportErrors(log.child({ component: 'slack' }), 'posting to Slack failed'),
     });
   }
   const notifier = slack?.notifier;
@@ -46,7 +47,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
       forge,
       bus: deps.bus,
       publicUrl: triggers.publicUrl,
-      onError: (error, sessionId) => console.error(`drydock publisher (${sessionId}):`, error),
+      onError: reportErrors(log.child({ component: 'publisher' }), 'publishing to the forge failed'),
       onPublished: (sessionId: string, commit: string) => {
         ciWatcher?.watch(sessionId, commit);
         notifier?.published(sessionId);

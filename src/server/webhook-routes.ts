@@ -9,6 +9,7 @@ import { verifySignature } from '../triggers/signature.ts';
 import { createSlackTrigger } from '../triggers/slack-webhook.ts';
 import type { TriggerDeps } from '../triggers/trigger-deps.ts';
 import { errorResponses, jsonResponse } from './api-schemas.ts';
+import { type Logger, reportErrors } from './logger.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import type { ServerSlack } from './server-deps.ts';
 
@@ -20,6 +21,7 @@ export interface WebhookOptions {
   now: () => number;
   /** Slack's Events API; `/webhooks/slack` is refused (503) without it. */
   slack?: ServerSlack;
+  log: Logger;
 }
 
 // The bodies are documented with plain schemas, not zod ones: a zod body would be read and validated as
@@ -148,7 +150,7 @@ export function webhookRoutes(options: WebhookOptions): OpenAPIHono<Env> {
         client: slack.client,
         notifier: slack.notifier,
         signingSecret: slack.signingSecret,
-        onError: (error) => console.error('drydock Slack:', error),
+        onError: reportErrors(options.log.child({ component: 'slack' }), 'handling a Slack event failed'),
         ...(slack.answerWithinMs !== undefined ? { answerWithinMs: slack.answerWithinMs } : {}),
       })
     : null;

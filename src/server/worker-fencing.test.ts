@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { captureLogs } from '../../test/support/log-records.ts';
 import { useWorkers } from '../../test/support/worker-fixture.ts';
 import { DEMO_TASK } from '../cli/demo/demo-script.ts';
-import { isSessionTakenOver, type Store, type StoreWrite } from '../core/ports/store.ts';
+import { SESSION_TAKEN_OVER, type Store, type StoreWrite } from '../core/ports/store.ts';
 import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { createManualClock } from '../queue/queue-contract.ts';
 import { createSession } from '../sessions/create-session.ts';
@@ -59,13 +60,13 @@ describe('a worker frozen past its lease', { timeout: 60_000 }, () => {
     // Worker A freezes while writing its first tool result. It never heartbeats in time (an hour), so
     // only the store's fencing can keep its write out.
     const freezing = freezingStore(h.store);
-    const errorsOfA: unknown[] = [];
+    const logOfA = captureLogs();
     const a = await start({
       queue,
       deps: { ...h.deps, store: freezing.store },
       workerId: 'a',
       heartbeatMs: 3_600_000,
-      onError: (error) => errorsOfA.push(error),
+      log: logOfA.log,
     });
     await freezing.frozen;
     expect(a.running()).toEqual([session.id]);
@@ -87,7 +88,18 @@ describe('a worker frozen past its lease', { timeout: 60_000 }, () => {
     expect(await h.store.loadCheckpoint(session.id)).toEqual(checkpointOfB);
     expect(await h.store.loadCheckpointLog(session.id)).toEqual(conversationOfB);
     expect(await h.store.getSession(session.id)).toEqual(sessionOfB);
-    expect(errorsOfA.some(isSessionTakenOver)).toBe(true);
+    // A's run learnt it was taken over and said so, bound to the session and its job.
+    const takenOver = logOfA.records.find(
+      (record) => (record.err as { code?: string } | undefined)?.code === SESSION_TAKEN_OVER,
+    );
+    expect(takenOver).toMatchObject({
+      level: 50,
+      msg: 'session run failed',
+      component: 'worker',
+      workerId: 'a',
+      sessionId: session.id,
+      jobId: expect.any(String),
+    });
 
     // The log is gap-free, every agent step's result is in it once, and the session ended once, by B.
     expect(logOfB.map((event) => event.seq)).toEqual(logOfB.map((_, index) => index + 1));

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { captureLogs } from '../../test/support/log-records.ts';
 import { createHarness, type Harness } from '../../test/support/server-harness.ts';
 import { DEMO_SCRIPT, DEMO_TASK } from '../cli/demo/demo-script.ts';
 import type { Queue } from '../core/ports/queue.ts';
@@ -65,7 +66,17 @@ describe('worker', { timeout: 60_000 }, () => {
     const published: string[] = [];
     const off = bus.subscribe(crashed.id, (event) => published.push(event.data.type));
     let maxRunning = 0;
-    const worker = createWorker({ deps: h.deps, queue, bus, concurrency: 1, pollMs: 20, recover: 'live' });
+    const { log, records } = captureLogs();
+    const worker = createWorker({
+      deps: h.deps,
+      queue,
+      bus,
+      concurrency: 1,
+      pollMs: 20,
+      recover: 'live',
+      workerId: 'w1',
+      log,
+    });
     workers.push(worker);
     const sampler = setInterval(() => {
       maxRunning = Math.max(maxRunning, worker.running().length);
@@ -79,6 +90,20 @@ describe('worker', { timeout: 60_000 }, () => {
     expect(maxRunning).toBe(1);
     expect(await queue.get(SESSION_JOB, crashed.id)).toMatchObject({ state: 'done' });
     expect(await queue.get(SESSION_JOB, queued.id)).toMatchObject({ state: 'done' });
+    // Each run's start and end, as JSON records with the worker, the session and its job bound.
+    const job = await queue.get(SESSION_JOB, crashed.id);
+    const ofCrashed = records.filter((record) => record.sessionId === crashed.id);
+    expect(ofCrashed.map((record) => [record.msg, record.state ?? null])).toEqual([
+      ['session run started', null],
+      ['session run ended', 'delivered'],
+    ]);
+    for (const record of ofCrashed) {
+      expect(record).toMatchObject({ level: 30, component: 'worker', workerId: 'w1', jobId: job?.id });
+    }
+    expect(records.filter((record) => record.msg === 'session run started').map((r) => r.sessionId)).toEqual([
+      crashed.id,
+      queued.id,
+    ]);
   });
 
   it('on a durable queue, enqueues on start only the mid-run sessions that have no job at all', async () => {

@@ -10,6 +10,7 @@ import { cancelRequested } from '../sessions/follow-ups.ts';
 import { runSession } from '../sessions/run-session.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { failStrandedSession } from '../sessions/session-failure.ts';
+import { type Logger, silentLogger } from './logger.ts';
 
 /**
  * Why a session whose job the queue gave up on failed, and what to do: nothing will run it again, and
@@ -68,8 +69,11 @@ export interface WorkerOptions {
    */
   recover?: 'live' | 'queued';
   reconcileMs?: number;
-  /** Told about failures the worker cannot record on a session (the store is unreachable, a lease lost). */
-  onError?: (error: unknown, sessionId?: string) => void;
+  /**
+   * Each run's start and end, and failures the worker cannot record on a session (the store is
+   * unreachable, a lease lost), with the session and job ids bound. Default: none.
+   */
+  log?: Logger;
 }
 
 export interface Worker {
@@ -101,6 +105,8 @@ export interface Worker {
 
 interface Run {
   lease: Lease;
+  /** The worker's logger with the session and job bound. */
+  log: Logger;
   controller: AbortController;
   /** Aborted by stop(): the run ends after its next saved step and leaves the session live. */
   handOff: AbortController;
@@ -132,7 +138,8 @@ export function createWorker(options: WorkerOptions): Worker {
   let ticking = false;
   let again = false;
 
-  const report = (error: unknown, sessionId?: string) => options.onError?.(error, sessionId);
+  const log = (options.log ?? silentLogger).child({ component: 'worker', workerId });
+  const report = (error: unknown, message: string, to: Logger = log) => to.error({ err: error }, message);
 
   /** Heartbeats and cancel checks for one run until it ends. */
   function watch(sessionId: string, run: Run): () => void {
@@ -151,7 +158,7 @@ export function createWorker(options: WorkerOptions): Worker {
         }
         if (requested) run.controller.abort();
       } catch (error) {
-        report(error, sessionId);
+        report(error, 'reading the log for a cancel request failed', run.log);
       } finally {
         checking = false;
       }
@@ -163,16 +170,18 @@ export function createWorker(options: WorkerOptions): Worker {
           run.lost = true;
           // Another worker may hold the session now: stop after the step in flight, leaving it live.
           run.handOff.abort();
-          report(
-            new ConflictError(
-              'lease_lost',
-              `The lease on session ${sessionId} expired before a heartbeat renewed it; this worker stops its run after the current step, and another worker may resume it.`,
-            ),
-            sessionId,
+          run.log.warn(
+            {
+              err: new ConflictError(
+                'lease_lost',
+                `The lease on session ${sessionId} expired before a heartbeat renewed it; this worker stops its run after the current step, and another worker may resume it.`,
+              ),
+            },
+            'lease lost',
           );
         }
       } catch (error) {
-        report(error, sessionId);
+        report(error, 'renewing the lease failed', run.log);
       }
     };
     void checkCancel();
@@ -185,16 +194,24 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function settle(run: Run, session: Session): Promise<void> {
-    if (run.lost || run.handedOff) return;
+    if (run.lost || run.handedOff) {
+      run.log.info({ state: session.state }, "session run stopped; the job is no longer this worker's");
+      return;
+    }
     // Final: done. Anything else (queued again by a follow-up) goes back to the queue to run again.
     if (isTerminal(session.state)) await queue.ack(run.lease);
     else await queue.release(run.lease);
+    run.log.info(
+      { state: session.state },
+      isTerminal(session.state) ? 'session run ended' : 'session queued again',
+    );
   }
 
   function launch(lease: Lease): void {
     const sessionId = lease.job.key;
     const run: Run = {
       lease,
+      log: log.child({ sessionId, jobId: lease.job.id }),
       controller: new AbortController(),
       handOff: new AbortController(),
       lost: false,
@@ -202,6 +219,7 @@ export function createWorker(options: WorkerOptions): Worker {
       done: Promise.resolve(),
     };
     const unwatch = watch(sessionId, run);
+    run.log.info({ attempt: lease.job.attempts }, 'session run started');
     run.done = runSession(deps, sessionId, {
       signal: run.controller.signal,
       handOff: run.handOff.signal,
@@ -213,7 +231,7 @@ export function createWorker(options: WorkerOptions): Worker {
       .then(
         (session) => settle(run, session),
         async (error: unknown) => {
-          report(error, sessionId);
+          report(error, 'session run failed', run.log);
           // Another worker claimed the session: its lease, its job; this run wrote nothing after that.
           if (isSessionTakenOver(error)) run.lost = true;
           if (run.lost || run.handedOff) return;
@@ -224,7 +242,7 @@ export function createWorker(options: WorkerOptions): Worker {
           }
         },
       )
-      .catch((error: unknown) => report(error, sessionId))
+      .catch((error: unknown) => report(error, 'settling the job failed', run.log))
       .finally(() => {
         unwatch();
         runs.delete(sessionId);
@@ -260,7 +278,7 @@ export function createWorker(options: WorkerOptions): Worker {
           await pick();
         } while (again && !stopped);
       } catch (error) {
-        report(error);
+        report(error, 'leasing a job failed');
       } finally {
         ticking = false;
       }
@@ -316,7 +334,7 @@ export function createWorker(options: WorkerOptions): Worker {
       await enqueueStates(['queued']);
       // Woken by the queue when work arrives (LISTEN/NOTIFY on Postgres); the poll is the fallback.
       unwatch = await queue.watch(tick).catch((error: unknown) => {
-        report(error);
+        report(error, 'watching the queue failed; polling');
         return null;
       });
       timers.push(setInterval(tick, options.pollMs ?? 1000));
@@ -325,7 +343,7 @@ export function createWorker(options: WorkerOptions): Worker {
           const updatedBeforeMs = deps.clock.now().getTime() - reconcileMs;
           failDeadLettered()
             .then(() => enqueueStates(['queued'], { updatedBeforeMs }))
-            .then(tick, (error: unknown) => report(error));
+            .then(tick, (error: unknown) => report(error, 'reconciling sessions with the queue failed'));
         }, reconcileMs),
       );
       for (const timer of timers) timer.unref();
@@ -345,7 +363,7 @@ export function createWorker(options: WorkerOptions): Worker {
     async stop(timeoutMs) {
       stopped = true;
       for (const timer of timers) clearInterval(timer);
-      await unwatch?.().catch((error: unknown) => report(error));
+      await unwatch?.().catch((error: unknown) => report(error, 'unwatching the queue failed'));
       for (const run of runs.values()) run.handOff.abort();
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -374,7 +392,9 @@ export function createWorker(options: WorkerOptions): Worker {
         clearTimeout(timeout);
       }
       for (const run of handing) {
-        await queue.release(run.lease).catch((error: unknown) => report(error, run.lease.job.key));
+        await queue
+          .release(run.lease)
+          .catch((error: unknown) => report(error, 'releasing the job failed', run.log));
       }
     },
   };

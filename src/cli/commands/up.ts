@@ -4,6 +4,7 @@ import { styleText } from 'node:util';
 import { BadInputError } from '../../core/errors.ts';
 import { modelSpecFromEnv } from '../../models/router.ts';
 import { ensureAdminToken } from '../../server/admin-token.ts';
+import { createLogger, reportErrors } from '../../server/logger.ts';
 import { createPostgresEventBus, idlePoller } from '../../server/postgres-event-bus.ts';
 import { startServer } from '../../server/start-server.ts';
 import { triggersFromEnv } from '../../server/trigger-config.ts';
@@ -49,6 +50,7 @@ export async function runUp(
       `--concurrency must be 1 or more, got ${options.concurrency}.`,
     );
   }
+  const log = createLogger({ env });
   const shared = openSharedQueue(env, deps.home, deps.clock);
   const queue = options.noWorker ? requireSharedQueue(shared, 'drydock up --no-worker') : shared;
   const warning = deps.sandboxes.capabilities.warning;
@@ -63,7 +65,7 @@ export async function runUp(
       ? createPostgresEventBus({
           connectionString: location.connectionString,
           store: deps.store,
-          onError: (error) => console.error('drydock event bus:', error),
+          onError: reportErrors(log.child({ component: 'event-bus' }), 'the event bus connection failed'),
         })
       : null;
   await bus?.start();
@@ -81,6 +83,7 @@ export async function runUp(
     ...(bus ? { bus, poller: idlePoller } : {}),
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     webRoot,
+    log,
     triggers: await triggersFromEnv(env, deps.home, `http://${options.host}:${options.port}`),
   });
   out.write(`drydock ${DRYDOCK_VERSION} listening on ${server.url}\n`);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { styleText } from 'node:util';
 import { createInProcessEventBus } from '../../server/event-bus.ts';
+import { createLogger } from '../../server/logger.ts';
 import { createWorker } from '../../server/worker.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { openSharedQueue, requireSharedQueue } from '../open-queue.ts';
@@ -32,6 +33,7 @@ export async function runWorker(
   env: NodeJS.ProcessEnv,
   out: NodeJS.WriteStream,
 ): Promise<void> {
+  const log = createLogger({ env });
   const queue = requireSharedQueue(openSharedQueue(env, deps.home, deps.clock), 'drydock worker');
   try {
     const warning = deps.sandboxes.capabilities.warning;
@@ -48,8 +50,7 @@ export async function runWorker(
       workerId,
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
-      onError: (error, sessionId) =>
-        console.error(`drydock worker${sessionId ? ` (${sessionId})` : ''}:`, error),
+      log,
     });
     await worker.start();
     out.write(`drydock worker ${workerId}: running up to ${options.concurrency} sessions\n`);
