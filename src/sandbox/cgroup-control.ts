@@ -1,4 +1,5 @@
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import pRetry from 'p-retry';
 import { UnavailableError } from '../core/errors.ts';
 import { NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
 import { type CgroupLayout, parseOomKillCount } from './cgroup-layout.ts';
@@ -47,18 +48,17 @@ async function killAll(layout: CgroupLayout): Promise<void> {
   }
 }
 
+/** Removes the cgroups, retrying one still busy every 20 ms until the teardown's time is up; gives up quietly. */
 async function removeDirs(dirs: readonly string[]): Promise<void> {
   const deadline = Date.now() + TEARDOWN_MS;
   for (const dir of dirs) {
-    for (;;) {
-      try {
-        await rmdir(dir);
-        break;
-      } catch (error) {
-        if (errnoCode(error) !== 'EBUSY' || Date.now() > deadline) break;
-        await sleep(20);
-      }
-    }
+    await pRetry(() => rmdir(dir), {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 20,
+      factor: 1,
+      maxRetryTime: Math.max(0, deadline - Date.now()),
+      shouldRetry: ({ error }) => errnoCode(error) === 'EBUSY',
+    }).catch(() => {});
   }
 }
 
