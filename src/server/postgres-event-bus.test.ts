@@ -1,3 +1,4 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../core/events.ts';
@@ -108,5 +109,71 @@ describe('Postgres LISTEN/NOTIFY event bus', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(followed.events.map((e) => e.seq)).toEqual([1, 2]);
     followed.stop();
+  });
+
+  it('keeps retrying while the database refuses connections, then catches up; close stops the retries', async () => {
+    // A TCP proxy to the server, which the test takes down and brings back on the same port.
+    const target = new URL(server.connectionString);
+    const sockets = new Set<Socket>();
+    const open = (port: number) =>
+      new Promise<Server>((resolve) => {
+        const proxy = createServer((socket) => {
+          const upstream = connect(Number(target.port), '127.0.0.1');
+          for (const each of [socket, upstream]) {
+            sockets.add(each);
+            each.on('error', () => {});
+            each.on('close', () => sockets.delete(each));
+          }
+          socket.pipe(upstream).pipe(socket);
+        });
+        proxy.listen(port, '127.0.0.1', () => resolve(proxy));
+      });
+    const shut = (proxy: Server) => {
+      const closed = new Promise((resolve) => proxy.close(resolve));
+      for (const socket of sockets) socket.destroy();
+      return closed;
+    };
+    let proxy = await open(0);
+    const port = (proxy.address() as { port: number }).port;
+    const viaProxy = new URL(server.connectionString);
+    viaProxy.port = String(port);
+    const errors: unknown[] = [];
+    const flaky = createPostgresEventBus({
+      connectionString: viaProxy.toString(),
+      store: reader,
+      reconnectMs: 50,
+      onError: (error) => errors.push(error),
+    });
+    await flaky.start();
+    const events: SessionEvent[] = [];
+    const stop = flaky.subscribe('pg-bus-4', (event) => events.push(event));
+    try {
+      await writer.createSession(newSession('pg-bus-4'));
+      await until(() => events.length === 1);
+
+      await shut(proxy);
+      await until(() => !flaky.listening());
+      await writer.record('pg-bus-4', { events: [modelError(1)] });
+      // Several attempts fail (connection refused), each reported, and none gives up.
+      await until(() => errors.length >= 3);
+      expect(flaky.listening()).toBe(false);
+
+      proxy = await open(port);
+      await until(() => flaky.listening());
+      await until(() => events.length >= 2);
+      expect(events.map((event) => event.seq)).toEqual([1, 2]);
+
+      await shut(proxy);
+      await until(() => !flaky.listening());
+      await until(() => errors.length >= 4);
+      await flaky.close();
+      const reported = errors.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(errors.length).toBe(reported);
+    } finally {
+      stop();
+      await flaky.close();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
