@@ -8,7 +8,7 @@ import { openSnapshotStore } from '../environments/snapshot-store-config.ts';
 import { createModelRouter } from '../models/router.ts';
 import { createBubblewrapProvider } from '../sandbox/bubblewrap-provider.ts';
 import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
-import { createLogger, reportErrors } from '../server/logger.ts';
+import { createLogger, logLevel, reportErrors } from '../server/logger.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { openSessionLayers } from '../sessions/session-workspace.ts';
 import { createRandomIds } from '../store/ids.ts';
@@ -78,16 +78,23 @@ export async function openEmbedded(
   const snapshotStore = await openSnapshotStore(env);
   // A warm pool hands a session on an environment image a started sandbox (drained on exit).
   const warmPool = warmPoolSize(env, options.warmPool ?? 0);
+  let poolLog: ((error: unknown) => void) | undefined;
+  // A bad DRYDOCK_LOG_LEVEL fails here, not when the pool first has something to say.
+  logLevel(env);
   const layers =
     workspaceChoice(env) === 'layers'
       ? (
           await openSessionLayers(home, sandboxes, {
             snapshotStore,
             warmPool,
-            onPoolError: reportErrors(
-              createLogger({ env }).child({ component: 'warm-pool' }),
-              'a background sandbox start failed',
-            ),
+            // Made when first needed: one-shot commands (run, demo) have no pool to fail.
+            onPoolError: (error) => {
+              poolLog ??= reportErrors(
+                createLogger({ env }).child({ component: 'warm-pool' }),
+                'a background sandbox start failed',
+              );
+              poolLog(error);
+            },
           })
         ).layers
       : null;

@@ -1,6 +1,13 @@
-import pino, { type DestinationStream, type Level, type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Level, Logger as PinoLogger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import { BadInputError } from '../core/errors.ts';
+
+// Loaded on first use: every CLI command imports this module, most never log, and importing pino and
+// pino-pretty costs more than the rest of a short command's start on a busy machine.
+const require = createRequire(import.meta.url);
+const loadPino = (): typeof import('pino') => require('pino');
+const loadPretty = (): typeof PinoPretty => require('pino-pretty');
 
 /**
  * drydock's diagnostics: the server's, the worker's and the triggers' (a run started or ended, a
@@ -29,7 +36,8 @@ export interface LoggerOptions {
   pretty?: boolean;
 }
 
-function levelFrom(env: NodeJS.ProcessEnv): Level | 'silent' {
+/** DRYDOCK_LOG_LEVEL, checked: a BadInputError naming the levels when it is none of them. */
+export function logLevel(env: NodeJS.ProcessEnv): Level | 'silent' {
   const value = env.DRYDOCK_LOG_LEVEL?.trim().toLowerCase() || 'info';
   const level = LOG_LEVELS.find((known) => known === value);
   if (level === undefined) {
@@ -47,10 +55,11 @@ function levelFrom(env: NodeJS.ProcessEnv): Level | 'silent' {
  * run), and none is lost when the process exits right after one.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = levelFrom(options.env ?? process.env);
+  const level = logLevel(options.env ?? process.env);
   const toTerminal = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
+  const pino = loadPino();
   const destination = toTerminal
-    ? pretty({
+    ? loadPretty()({
         destination: options.destination ?? 2,
         sync: true,
         colorize: options.destination === undefined,
@@ -69,8 +78,13 @@ export function defaultLogger(): Logger {
   return processLogger;
 }
 
+let silent: Logger | undefined;
+
 /** Records nothing: for a worker or server a test starts without caring about its diagnostics. */
-export const silentLogger: Logger = pino({ level: 'silent' });
+export function silentLogger(): Logger {
+  silent ??= loadPino()({ level: 'silent' });
+  return silent;
+}
 
 /**
  * An `onError` callback for a part that reports failures (the worker's callers, the publisher, the CI

@@ -138,7 +138,7 @@ export function createWorker(options: WorkerOptions): Worker {
   let ticking = false;
   let again = false;
 
-  const log = (options.log ?? silentLogger).child({ component: 'worker', workerId });
+  const log = (options.log ?? silentLogger()).child({ component: 'worker', workerId });
   const report = (error: unknown, message: string, to: Logger = log) => to.error({ err: error }, message);
 
   /** Heartbeats and cancel checks for one run until it ends. */
