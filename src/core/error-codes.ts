@@ -39,6 +39,7 @@ export type BadInputCode =
   | 'invalid_input'
   | 'invalid_json'
   | 'invalid_limit'
+  | 'invalid_log_level'
   | 'invalid_max_output'
   | 'invalid_port'
   | 'invalid_read_only_path'

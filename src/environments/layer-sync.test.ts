@@ -40,8 +40,8 @@ describe('layer sync retries', () => {
 
   it('retries a transient failure twice, 0.5 s then 1 s apart', async () => {
     const remote = flakyRemote([
-      new UnavailableError('store_down', 'down'),
-      new UnavailableError('store_down', 'down'),
+      new UnavailableError('store_unreachable', 'down'),
+      new UnavailableError('store_unreachable', 'down'),
     ]);
     await expect(createLayerSync(local, remote).upload([LAYER])).resolves.toEqual({ uploaded: 0, bytes: 0 });
     expect(remote.calls).toHaveLength(3);
@@ -51,10 +51,10 @@ describe('layer sync retries', () => {
   });
 
   it('gives up after the third transient failure with that failure', async () => {
-    const last = new UnavailableError('store_down', 'still down');
+    const last = new UnavailableError('store_unreachable', 'still down');
     const remote = flakyRemote([
-      new UnavailableError('store_down', 'down'),
-      new UnavailableError('store_down', 'down'),
+      new UnavailableError('store_unreachable', 'down'),
+      new UnavailableError('store_unreachable', 'down'),
       last,
     ]);
     await expect(createLayerSync(local, remote).upload([LAYER])).rejects.toBe(last);
@@ -62,7 +62,7 @@ describe('layer sync retries', () => {
   });
 
   it.each([
-    ['a permanent drydock error', new BadInputError('bad_layer', 'no')],
+    ['a permanent drydock error', new BadInputError('bad_layer_id', 'no')],
     ['an error drydock does not know', new Error('a bug')],
   ])('does not retry %s', async (_, error) => {
     const remote = flakyRemote([error]);

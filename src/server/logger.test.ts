@@ -35,10 +35,13 @@ describe('logger', () => {
 
   it('serializes an error with its drydock code, message and stack', () => {
     const { log, records } = captureLogs();
-    log.error({ err: new UnavailableError('store_down', 'The store is unreachable.') }, 'session run failed');
+    log.error(
+      { err: new UnavailableError('store_unreachable', 'The store is unreachable.') },
+      'session run failed',
+    );
     expect(records[0]?.err).toMatchObject({
       type: 'UnavailableError',
-      code: 'store_down',
+      code: 'store_unreachable',
       transient: true,
       message: 'The store is unreachable.',
       stack: expect.stringContaining('UnavailableError'),
