@@ -3,11 +3,11 @@ import { performance } from 'node:perf_hooks';
 import type { ModelMessage } from 'ai';
 import type { EventData } from '../src/core/events.ts';
 import type { JsonValue, Store, StoreWrite } from '../src/core/ports/store.ts';
-import { type Session, ZERO_USAGE } from '../src/core/session.ts';
 import { initialCheckpoint, type SessionCheckpoint } from '../src/sessions/session-checkpoint.ts';
 import { SessionRecorder } from '../src/sessions/session-recorder.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import type { Benchmark, Row } from './benchmark.ts';
+import { sampleSession } from './sample-session.ts';
 import { summarize } from './stats.ts';
 
 const STEPS = [10, 50, 100] as const;
@@ -62,27 +62,6 @@ function nextCheckpoint(checkpoint: SessionCheckpoint, step: number): SessionChe
   return { ...checkpoint, agent: { ...agent, step, messages: [...agent.messages, ...stepMessages(step)] } };
 }
 
-function sampleSession(id: string): Session {
-  const now = new Date().toISOString();
-  return {
-    id,
-    state: 'working',
-    task: 'benchmark the checkpoint',
-    repo: '/nonexistent/repo',
-    ref: 'HEAD',
-    baseCommit: null,
-    headCommit: null,
-    branch: null,
-    model: 'script:bench',
-    steps: 0,
-    usage: ZERO_USAGE,
-    summary: null,
-    reason: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
 const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
 
 /** The JSON a write stores: the checkpoint document and the log entries (the events are alike both ways). */
@@ -116,8 +95,8 @@ export const checkpointLogBench: Benchmark = {
       context.signal.throwIfAborted();
       const oldId = `whole-${round}`;
       const newId = `log-${round}`;
-      await store.createSession(sampleSession(oldId));
-      await store.createSession(sampleSession(newId));
+      await store.createSession(sampleSession(oldId, 'benchmark the checkpoint'));
+      await store.createSession(sampleSession(newId, 'benchmark the checkpoint'));
       // The new way is the real recorder, which works out what to append; the old way is what its
       // record() sent before version 3: the whole checkpoint as one document.
       const writes: StoreWrite[] = [];
@@ -128,7 +107,7 @@ export const checkpointLogBench: Benchmark = {
           return store.record(sessionId, write);
         },
       };
-      const recorder = new SessionRecorder(recording, sampleSession(newId), {});
+      const recorder = new SessionRecorder(recording, sampleSession(newId, 'benchmark the checkpoint'), {});
       let checkpoint = initialCheckpoint('benchmark the checkpoint');
       await recorder.record([], {}, checkpoint);
       await store.record(oldId, { checkpoint: { version: 2, ...checkpoint } as unknown as JsonValue });

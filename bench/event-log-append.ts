@@ -3,9 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import type { EventData } from '../src/core/events.ts';
 import type { Store } from '../src/core/ports/store.ts';
-import { type Session, ZERO_USAGE } from '../src/core/session.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import type { Benchmark } from './benchmark.ts';
+import { sampleSession } from './sample-session.ts';
 import { type Summary, summarize } from './stats.ts';
 
 const RAW = 'raw node:sqlite INSERT, one transaction per row';
@@ -24,27 +24,6 @@ function sampleEvent(step: number): EventData {
     summary: 'exit 0 in 412 ms',
     output: `> test\n> node --test\n\n${'✔ mean of several numbers (0.4ms)\n'.repeat(10)}`,
     durationMs: 412,
-  };
-}
-
-function sampleSession(id: string): Session {
-  const now = new Date().toISOString();
-  return {
-    id,
-    state: 'working',
-    task: 'benchmark the event log',
-    repo: '/nonexistent/repo',
-    ref: 'HEAD',
-    baseCommit: null,
-    headCommit: null,
-    branch: null,
-    model: 'script:bench',
-    steps: 0,
-    usage: ZERO_USAGE,
-    summary: null,
-    reason: null,
-    createdAt: now,
-    updatedAt: now,
   };
 }
 
@@ -108,9 +87,9 @@ export const eventLogAppend: Benchmark = {
     context.defer(async () => raw.close());
 
     const sequentialId = 'sequential';
-    await store.createSession(sampleSession(sequentialId));
+    await store.createSession(sampleSession(sequentialId, 'benchmark the event log'));
     const writerIds = Array.from({ length: WRITERS }, (_, i) => `writer-${i + 1}`);
-    for (const id of writerIds) await store.createSession(sampleSession(id));
+    for (const id of writerIds) await store.createSession(sampleSession(id, 'benchmark the event log'));
 
     // Rounds alternate the three modes so that a neighbour's burst of load hits all of them alike.
     const rounds = context.iterations({ full: 4, quick: 2 });

@@ -10,7 +10,7 @@ import type { Check } from '../verify/checks.ts';
 import type { Diagnostic } from '../verify/diagnostics.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import type { TestRun } from '../verify/test-results.ts';
-import type { GateState, SessionCheckpoint } from './session-checkpoint.ts';
+import { type GateState, initialCheckpoint, type SessionCheckpoint } from './session-checkpoint.ts';
 
 /**
  * The checkpoint as stored: a versioned document, read back through this schema only (never a cast).
@@ -161,7 +161,7 @@ type Stored = Record<string, unknown>;
 /** Upgrades, each from its version to the next. Pure: they see plain JSON and return plain JSON. */
 const UPGRADES: Record<number, (stored: Stored) => Stored> = {
   // The bare agent state: no gate had run yet when it was written.
-  0: (agentState) => ({ agent: agentState, gate: emptyGateJson() }),
+  0: (agentState) => ({ agent: agentState, gate: { ...initialCheckpoint('').gate } }),
   // Verdicts from before the gate reported detection errors had none.
   1: (stored) => {
     const gate = (stored.gate ?? {}) as Stored;
@@ -248,20 +248,6 @@ export function checkpointJson(current: SessionCheckpoint): { document: JsonValu
   const { messages: log, ...agent } = current.agent;
   const document = { version: CHECKPOINT_VERSION, ...current, agent, messageCount: log.length };
   return { document: document as unknown as JsonValue, log: log as unknown as JsonValue[] };
-}
-
-function emptyGateJson(): Stored {
-  return {
-    checks: null,
-    baseline: null,
-    verifyRounds: 0,
-    reviewRounds: 0,
-    lastAfter: null,
-    lastVerdict: null,
-    findings: [],
-    openFindings: [],
-    reviewSummary: null,
-  };
 }
 
 function unreadable(why: string): BadInputError {
