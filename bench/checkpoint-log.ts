@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ModelMessage } from 'ai';
-import type { EventData } from '../src/core/events.ts';
 import type { JsonValue, Store, StoreWrite } from '../src/core/ports/store.ts';
 import { initialCheckpoint, type SessionCheckpoint } from '../src/sessions/session-checkpoint.ts';
 import { SessionRecorder } from '../src/sessions/session-recorder.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import type { Benchmark, Row } from './benchmark.ts';
-import { sampleSession } from './sample-session.ts';
+import { sampleEvent, sampleSession } from './samples.ts';
 import { summarize } from './stats.ts';
 
 const STEPS = [10, 50, 100] as const;
@@ -41,20 +40,6 @@ function stepMessages(step: number): ModelMessage[] {
       ],
     },
   ];
-}
-
-/** The same tool.result event both ways, as a real step records it with its checkpoint. */
-function stepEvent(step: number): EventData {
-  return {
-    type: 'tool.result',
-    step,
-    toolCallId: `call-${step}`,
-    tool: 'bash',
-    isError: false,
-    summary: 'exit 0 in 412 ms',
-    output: 'exit 0',
-    durationMs: 412,
-  };
 }
 
 function nextCheckpoint(checkpoint: SessionCheckpoint, step: number): SessionCheckpoint {
@@ -116,7 +101,7 @@ export const checkpointLogBench: Benchmark = {
         checkpoint = nextCheckpoint(checkpoint, step);
         // Alternate which goes first, so a neighbour's burst of load hits both alike.
         const whole: StoreWrite = {
-          events: [stepEvent(step)],
+          events: [sampleEvent(step)],
           checkpoint: { version: 2, ...checkpoint } as unknown as JsonValue,
         };
         const saveOld = async () => {
@@ -126,7 +111,7 @@ export const checkpointLogBench: Benchmark = {
         };
         const saveNew = async () => {
           const start = performance.now();
-          await recorder.record([stepEvent(step)], {}, checkpoint);
+          await recorder.record([sampleEvent(step)], {}, checkpoint);
           return performance.now() - start;
         };
         let oldMs: number;

@@ -1,31 +1,16 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
-import type { EventData } from '../src/core/events.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import type { Benchmark } from './benchmark.ts';
-import { sampleSession } from './sample-session.ts';
+import { sampleEvent, sampleSession } from './samples.ts';
 import { type Summary, summarize } from './stats.ts';
 
 const RAW = 'raw node:sqlite INSERT, one transaction per row';
 const SEQUENTIAL = 'store.record(), one event per call, 1 writer';
 const WRITERS = 8;
 const CONCURRENT = `store.record(), one event per call, ${WRITERS} concurrent writers`;
-
-/** A typical event: a bash tool result with a few hundred characters of output. */
-function sampleEvent(step: number): EventData {
-  return {
-    type: 'tool.result',
-    step,
-    toolCallId: `call-${step}`,
-    tool: 'bash',
-    isError: false,
-    summary: 'exit 0 in 412 ms',
-    output: `> test\n> node --test\n\n${'✔ mean of several numbers (0.4ms)\n'.repeat(10)}`,
-    durationMs: 412,
-  };
-}
 
 interface Mode {
   latenciesMs: number[];
