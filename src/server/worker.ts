@@ -70,6 +70,8 @@ export interface WorkerOptions {
   reconcileMs?: number;
   /** Told about failures the worker cannot record on a session (the store is unreachable, a lease lost). */
   onError?: (error: unknown, sessionId?: string) => void;
+  /** Told the ids of the running sessions whenever a run starts or ends (a worker thread mirrors them). */
+  onRunning?: (sessionIds: string[]) => void;
 }
 
 export interface Worker {
@@ -108,6 +110,8 @@ interface Run {
   lost: boolean;
   /** Released by stop(): the job belongs to the queue again. */
   handedOff: boolean;
+  /** The run ended: its lease is being acked, released or failed, so a heartbeat's false means nothing. */
+  ended: boolean;
   done: Promise<void>;
 }
 
@@ -157,9 +161,10 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     };
     const beat = async () => {
-      if (run.lost || run.handedOff) return;
+      if (run.lost || run.handedOff || run.ended) return;
       try {
-        if (!(await queue.heartbeat(run.lease, leaseMs))) {
+        // A heartbeat answered after the run ended and gave its lease back is not a lost lease.
+        if (!(await queue.heartbeat(run.lease, leaseMs)) && !run.ended) {
           run.lost = true;
           // Another worker may hold the session now: stop after the step in flight, leaving it live.
           run.handOff.abort();
@@ -199,6 +204,7 @@ export function createWorker(options: WorkerOptions): Worker {
       handOff: new AbortController(),
       lost: false,
       handedOff: false,
+      ended: false,
       done: Promise.resolve(),
     };
     const unwatch = watch(sessionId, run);
@@ -210,6 +216,9 @@ export function createWorker(options: WorkerOptions): Worker {
       // session elsewhere (one whose lease expired while it was frozen) can write nothing more.
       owner: `${workerId}/${randomUUID()}`,
     })
+      .finally(() => {
+        run.ended = true;
+      })
       .then(
         (session) => settle(run, session),
         async (error: unknown) => {
@@ -228,9 +237,11 @@ export function createWorker(options: WorkerOptions): Worker {
       .finally(() => {
         unwatch();
         runs.delete(sessionId);
+        options.onRunning?.([...runs.keys()]);
         tick();
       });
     runs.set(sessionId, run);
+    options.onRunning?.([...runs.keys()]);
   }
 
   async function pick(): Promise<void> {
