@@ -116,6 +116,12 @@ async function subscribe(url: string, sessionId: string, signal: AbortSignal): P
   return { sessionId, openedAt, received, ended, close: abort };
 }
 
+/** Why a subscriber could not connect, without the session id, so that equal reasons count together. */
+function describeRefusal(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^GET events of \S+: /, '').slice(0, 60);
+}
+
 interface LoadResult {
   sessions: number;
   subscribers: number;
@@ -257,7 +263,17 @@ async function loadRun(
         const { id } = (await response.json()) as { id: string };
         const subscribers = await Promise.all(
           Array.from({ length: options.subscribers }, () =>
-            subscribe(`${url}/api/sessions/${id}/events`, id, stop.signal),
+            subscribe(`${url}/api/sessions/${id}/events`, id, stop.signal).catch(
+              // A server too busy to answer (HTTP 408: it did not read the request in time) is a
+              // finding of the run, counted with the states, not a reason to throw the run away.
+              (error: unknown): Subscriber => ({
+                sessionId: id,
+                openedAt: performance.now(),
+                received: [],
+                ended: Promise.resolve(`not connected: ${describeRefusal(error)}`),
+                close: () => {},
+              }),
+            ),
           ),
         );
         const states = await Promise.all(subscribers.map((subscriber) => subscriber.ended));

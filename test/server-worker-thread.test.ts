@@ -83,7 +83,8 @@ describe("the server's worker in a worker thread", { timeout: 90_000 }, () => {
     const threads = await threadsThatOpenedDeps();
     expect(threads).toHaveLength(1);
     expect(threads[0]).not.toBe('0');
-    expect(server.worker?.running()).toEqual([]);
+    // The thread tells the API's thread when the run is over (after its last write).
+    await waitFor('the run to end', async () => server.worker?.running().length === 0);
   });
 
   it('cancels a session running in the thread by aborting it, without a cancel request in the log', async () => {
@@ -123,7 +124,7 @@ describe("the server's worker in a worker thread", { timeout: 90_000 }, () => {
     await waitFor('delivered', async () => (await stateOf(id)) === 'delivered');
     // The step after the one in flight at close ran once, on the second server.
     expect((await typesOf(id)).filter((t) => t === 'session.handed_off')).toHaveLength(1);
-    expect(second.worker?.running()).toEqual([]);
+    await waitFor('the run to end', async () => second.worker?.running().length === 0);
   });
 
   it('replaces a thread that dies, and the new one runs sessions', async () => {
