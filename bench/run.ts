@@ -14,6 +14,7 @@ import { execRoundTrip } from './exec-round-trip.ts';
 import { grepWorkspace } from './grep-workspace.ts';
 import { LAYER_BENCHMARKS } from './layers-bench.ts';
 import { describeMachine } from './machine.ts';
+import { queueTakeover } from './queue-takeover.ts';
 import { type Outcome, renderMarkdown, renderText } from './report.ts';
 import { createRunScope } from './run-scope.ts';
 import { sandboxColdStart } from './sandbox-cold-start.ts';
@@ -35,6 +36,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   checkpointLogBench,
   serverLoad,
   workersBench,
+  queueTakeover,
   environmentImage,
   ...LAYER_BENCHMARKS,
   diskQuotaBench(),

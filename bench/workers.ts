@@ -5,7 +5,7 @@ import pg from 'pg';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
 import type { BenchContext, Benchmark, Row } from './benchmark.ts';
-import { LOAD_SCRIPT } from './server-load.ts';
+import { LOAD_SCRIPT } from './server-load-deps.ts';
 import { percentile, summarize } from './stats.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');

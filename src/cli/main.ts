@@ -226,8 +226,13 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
         const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
+        const wiring = { sandbox, disk: options.disk, scriptsDir };
+        const env: Record<string, string> = {};
+        for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
         await runUp(
-          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir }),
+          // Sessions run in the worker thread, which keeps the warm pool; a control plane alone keeps one
+          // as before.
+          await embedded({ ...wiring, warmPool: options.worker ? 0 : 1 }),
           {
             port: Number(options.port),
             host: options.host,
@@ -235,6 +240,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
             allowScriptModels: options.allowScriptModels ?? false,
             noWorker: !options.worker,
             leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),
+            ...(options.worker
+              ? { workerDeps: { env, cwd: process.cwd(), options: { ...wiring, warmPool: 1 } } }
+              : {}),
           },
           process.env,
           out,

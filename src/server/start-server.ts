@@ -11,6 +11,7 @@ import type { ServerDeps } from './server-deps.ts';
 import { createSessionControl } from './session-control.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 import { createWorker, type Worker } from './worker.ts';
+import { startWorkerThread, type ThreadWorker } from './worker-thread.ts';
 
 export interface StartOptions extends Omit<ServerDeps, 'bus' | 'control'> {
   port: number;
@@ -34,11 +35,18 @@ export interface StartOptions extends Omit<ServerDeps, 'bus' | 'control'> {
    * (postgres-event-bus.ts), started and closed by the caller, with `poller: idlePoller`.
    */
   bus?: EventBus;
+  /**
+   * Runs the worker in a worker thread of its own (`drydock up`), so session work never holds up the
+   * API's event loop. The thread cannot share `sessions` (functions, connections): it builds its own
+   * from `depsModule`'s `openWorkerDeps(depsInput)` (worker-thread.ts). Without it the worker runs on
+   * this thread, with `sessions`.
+   */
+  workerThread?: { depsModule: string; depsInput: unknown };
 }
 
 export interface RunningServer {
   url: string;
-  /** The in-process worker; null with `noWorker`. */
+  /** The worker (on this thread, or in its own with `workerThread`); null with `noWorker`. */
   worker: Worker | null;
   bus: EventBus;
   /** Stops taking requests and sessions, and waits up to `timeoutMs` for running sessions. */
@@ -50,19 +58,30 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const log = options.log ?? defaultLogger();
   const bus = options.bus ?? createInProcessEventBus();
   const queue = options.queue ?? createInProcessQueue({ clock: options.sessions.clock });
-  const worker = options.noWorker
-    ? null
-    : createWorker({
-        deps: options.sessions,
-        queue,
-        bus,
-        concurrency: options.concurrency,
-        // The in-process queue starts empty: refill it with every live session.
-        recover: options.queue ? 'queued' : 'live',
-        ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
-        ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-        log,
-      });
+  const workerOptions = {
+    queue,
+    bus,
+    concurrency: options.concurrency,
+    // The in-process queue starts empty: refill it with every live session.
+    recover: options.queue ? ('queued' as const) : ('live' as const),
+    ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+  };
+  let thread: ThreadWorker | null = null;
+  let worker: Worker | null = null;
+  if (options.noWorker) {
+    // Sessions run in `drydock worker` processes.
+  } else if (options.workerThread) {
+    // The thread logs its runs itself (the same level and destination); a thread that dies is told here.
+    thread = startWorkerThread({
+      ...options.workerThread,
+      ...workerOptions,
+      onError: reportErrors(log, 'the worker thread failed'),
+    });
+    worker = thread;
+  } else {
+    worker = createWorker({ deps: options.sessions, ...workerOptions, log });
+  }
   const control = createSessionControl({ store: options.sessions.store, queue, worker });
   const app = createApp({ ...options, bus, control, log });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -100,6 +119,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // on another worker once their leases expire (a shared queue). No hand-off here: their runs go on
       // writing until this process exits (drydock worker fences them off first).
       await worker?.stop(timeoutMs);
+      // Runs still in a step end with the thread, as they would with the process.
+      await thread?.terminate();
       // A queue passed in belongs to the caller.
       if (!options.queue) await queue.close();
       options.triggers?.ciWatcher?.stop();

@@ -177,4 +177,31 @@ describe('worker', { timeout: 60_000 }, () => {
     worker.abort(session.id);
     await waitFor(async () => worker.running().length === 0);
   });
+
+  it('tells onRunning of every start and end, and takes a heartbeat answered after the ack for no lost lease', async () => {
+    // Every heartbeat is answered late, after the run may have acked: its "not held" is no loss.
+    const slowHeartbeats: Queue = {
+      ...queue,
+      heartbeat: async (lease, visibilityMs) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return queue.heartbeat(lease, visibilityMs);
+      },
+    };
+    // Warnings and errors only: a lost lease is a warning.
+    const { log, records } = captureLogs('warn');
+    const seen: string[][] = [];
+    const session = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:demo' });
+    await start({
+      queue: slowHeartbeats,
+      heartbeatMs: 100,
+      log,
+      onRunning: (ids) => seen.push(ids),
+    });
+    await waitFor(async () => (await stateOf(session.id)) === 'delivered');
+    await waitFor(async () => seen.at(-1)?.length === 0);
+    expect(seen).toEqual([[session.id], []]);
+    // Beats still in flight at the ack come back false.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(records).toEqual([]);
+  });
 });

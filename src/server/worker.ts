@@ -74,6 +74,8 @@ export interface WorkerOptions {
    * unreachable, a lease lost), with the session and job ids bound. Default: none.
    */
   log?: Logger;
+  /** Told the ids of the running sessions whenever a run starts or ends (a worker thread mirrors them). */
+  onRunning?: (sessionIds: string[]) => void;
 }
 
 export interface Worker {
@@ -114,6 +116,8 @@ interface Run {
   lost: boolean;
   /** Released by stop(): the job belongs to the queue again. */
   handedOff: boolean;
+  /** The run ended: its lease is being acked, released or failed, so a heartbeat's false means nothing. */
+  ended: boolean;
   done: Promise<void>;
 }
 
@@ -164,9 +168,10 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     };
     const beat = async () => {
-      if (run.lost || run.handedOff) return;
+      if (run.lost || run.handedOff || run.ended) return;
       try {
-        if (!(await queue.heartbeat(run.lease, leaseMs))) {
+        // A heartbeat answered after the run ended and gave its lease back is not a lost lease.
+        if (!(await queue.heartbeat(run.lease, leaseMs)) && !run.ended) {
           run.lost = true;
           // Another worker may hold the session now: stop after the step in flight, leaving it live.
           run.handOff.abort();
@@ -216,6 +221,7 @@ export function createWorker(options: WorkerOptions): Worker {
       handOff: new AbortController(),
       lost: false,
       handedOff: false,
+      ended: false,
       done: Promise.resolve(),
     };
     const unwatch = watch(sessionId, run);
@@ -228,6 +234,9 @@ export function createWorker(options: WorkerOptions): Worker {
       // session elsewhere (one whose lease expired while it was frozen) can write nothing more.
       owner: `${workerId}/${randomUUID()}`,
     })
+      .finally(() => {
+        run.ended = true;
+      })
       .then(
         (session) => settle(run, session),
         async (error: unknown) => {
@@ -246,9 +255,11 @@ export function createWorker(options: WorkerOptions): Worker {
       .finally(() => {
         unwatch();
         runs.delete(sessionId);
+        options.onRunning?.([...runs.keys()]);
         tick();
       });
     runs.set(sessionId, run);
+    options.onRunning?.([...runs.keys()]);
   }
 
   async function pick(): Promise<void> {

@@ -13,6 +13,7 @@ import { resolveStoreLocation } from '../../store/open-store.ts';
 import { openSharedQueue, requireSharedQueue } from '../open-queue.ts';
 import { sweepAtStartup } from '../startup-sweep.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
+import { WORKER_DEPS_MODULE, type WorkerDepsInput } from '../worker-deps.ts';
 
 export interface UpOptions {
   port: number;
@@ -23,6 +24,11 @@ export interface UpOptions {
   noWorker?: boolean;
   /** The worker's lease (visibility timeout) in ms. */
   leaseMs?: number;
+  /**
+   * How the worker thread builds its own session deps (the process's cannot cross threads). Without
+   * it the worker runs on the API's thread, with `deps`.
+   */
+  workerDeps?: WorkerDepsInput;
 }
 
 /** Where the built web UI lives (the UI's own build writes it). */
@@ -32,7 +38,8 @@ const WEB_DIST = resolve(import.meta.dirname, '..', '..', '..', 'web', 'dist');
 const STOP_TIMEOUT_MS = 30_000;
 
 /**
- * `drydock up`: the API, the web UI (when built) and a worker in this process, until SIGINT or SIGTERM.
+ * `drydock up`: the API, the web UI (when built) and a worker in this process (in a worker thread of
+ * its own, given `workerDeps`), until SIGINT or SIGTERM.
  * Prints the URL and, on a first start without DRYDOCK_ADMIN_TOKEN, the generated admin token.
  */
 export async function runUp(
@@ -82,6 +89,10 @@ export async function runUp(
     ...(options.noWorker ? { noWorker: true } : {}),
     ...(bus ? { bus, poller: idlePoller } : {}),
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    // Session work runs in a thread of its own: the API's event loop only serves requests and streams.
+    ...(options.workerDeps
+      ? { workerThread: { depsModule: WORKER_DEPS_MODULE, depsInput: options.workerDeps } }
+      : {}),
     webRoot,
     log,
     triggers: await triggersFromEnv(env, deps.home, `http://${options.host}:${options.port}`),
