@@ -76,6 +76,12 @@ export interface LauncherBinds {
    * device) alive for as long as the sandbox runs, whatever the host unmounts meanwhile.
    */
   detach: readonly string[];
+  /**
+   * How the namespace takes the host's mounts: `private` (default) cuts it off; `slave` lets later
+   * host mounts and unmounts reach it (never the other way), as a spare sandbox's workspace must
+   * (spare-mounts.ts).
+   */
+  propagation?: 'private' | 'slave';
 }
 
 /**
@@ -129,7 +135,10 @@ export function buildLauncher(input: LauncherInput): { file: string; args: strin
   ];
   if (binds === undefined) return { file: script[0]!, args: script.slice(1) };
   // unshare execs the launcher: still one process, whose pid is bubblewrap's in the end.
-  return { file: binds.unsharePath, args: ['--mount', '--propagation', 'private', '--', ...script] };
+  return {
+    file: binds.unsharePath,
+    args: ['--mount', '--propagation', binds.propagation ?? 'private', '--', ...script],
+  };
 }
 
 /**

@@ -1,0 +1,98 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+
+/** Spare sandboxes get their workspace by a mount, which takes root. */
+const asRoot = process.getuid?.() === 0;
+
+const made: string[] = [];
+async function workspace(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `drydock-spares-${name}-`));
+  made.push(dir);
+  await mkdir(join(dir, '.git'));
+  await writeFile(join(dir, 'hello.txt'), `${name}\n`);
+  return dir;
+}
+
+/** The spare directories of this process's providers that are still there, and mounts in them. */
+async function spareLeftovers(): Promise<{ dirs: string[]; mounts: string[] }> {
+  const dirs = (await readdir(tmpdir())).filter((name) => name.startsWith('drydock-spare-'));
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .filter((line) => line.includes('/drydock-spare-'));
+  return { dirs, mounts };
+}
+
+describe.skipIf(!asRoot)('spare sandboxes (bubblewrap, as root)', () => {
+  const provider = createBubblewrapProvider({ killGraceMs: 300, spares: 1 });
+
+  afterAll(async () => {
+    await provider.drainSpares();
+    for (const dir of made) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('hands over a started spare with the workspace mounted: its files, its writes, read-only paths read-only', async () => {
+    const first = await provider.create({ sessionId: 'one', workspacePath: await workspace('one') });
+    expect(first.id).toMatch(/^one-/);
+    await provider.sparesSettled();
+    const two = await workspace('two');
+    const second = await provider.create({ sessionId: 'two', workspacePath: two, readOnlyPaths: ['.git'] });
+    try {
+      expect(second.id).toMatch(/^spare-/);
+      const result = await second.exec(
+        'cat hello.txt; echo written > out.txt; touch .git/x 2>&1; grep " /workspace" /proc/self/mountinfo',
+      );
+      expect(result.output).toContain('two\n');
+      expect(result.output).toContain('Read-only file system');
+      expect(await readFile(join(two, 'out.txt'), 'utf8')).toBe('written\n');
+      expect(await readdir(join(two, '.git'))).toEqual([]);
+      // As bubblewrap binds a workspace: nosuid and nodev, read-only where asked.
+      const mounts = result.output.split('\n').filter((line) => / \/workspace(\/\.git)? /.test(line));
+      const top = mounts.filter((line) => / \/workspace /.test(line)).at(-1) ?? '';
+      const git = mounts.find((line) => / \/workspace\/\.git /.test(line)) ?? '';
+      expect(top).toMatch(/ rw,nosuid,nodev/);
+      expect(git).toMatch(/ ro,nosuid,nodev/);
+      expect(Buffer.from(await second.readFile('hello.txt')).toString()).toBe('two\n');
+    } finally {
+      await first.destroy();
+      await second.destroy();
+    }
+  });
+
+  it('starts its own sandbox for a spec of another shape (limits, environment) and for one with network', async () => {
+    await provider.sparesSettled();
+    const other = await provider.create({
+      sessionId: 'env',
+      workspacePath: await workspace('env'),
+      env: { SHAPE: 'other' },
+    });
+    const networked = await provider.create({
+      sessionId: 'net',
+      workspacePath: await workspace('net'),
+      network: { allow: [{ host: 'example.org' }] },
+    });
+    try {
+      expect(other.id).toMatch(/^env-/);
+      expect((await other.exec('echo $SHAPE')).output).toBe('other\n');
+      expect(networked.id).toMatch(/^net-/);
+    } finally {
+      await other.destroy();
+      await networked.destroy();
+    }
+  });
+
+  it('leaves no mount and no directory behind once its sandboxes are destroyed and its spares drained', async () => {
+    await provider.sparesSettled();
+    const sandbox = await provider.create({ sessionId: 'last', workspacePath: await workspace('last') });
+    expect(sandbox.id).toMatch(/^spare-/);
+    await sandbox.destroy();
+    await provider.drainSpares();
+    expect(await spareLeftovers()).toEqual({ dirs: [], mounts: [] });
+    // Drained: every sandbox starts as usual.
+    const after = await provider.create({ sessionId: 'after', workspacePath: await workspace('after') });
+    expect(after.id).toMatch(/^after-/);
+    await after.destroy();
+  });
+});
