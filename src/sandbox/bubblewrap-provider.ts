@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, isDrydockError, isUnavailable, UnavailableError } from '../core/errors.ts';
@@ -37,6 +37,7 @@ import { namespaceHolder, withServicesCompartment } from './services-compartment
 import { attachWorkspace, createSpareMounts, releaseSpareMounts } from './spare-mounts.ts';
 import { createSpares } from './spares.ts';
 import { createSupervisedSandbox, type SupervisedSandbox } from './supervised-sandbox.ts';
+import { COMMAND_NICENESS } from './supervisor.ts';
 import { connectSupervisor, type SupervisorConnection } from './supervisor-connection.ts';
 import { createUserSwitch } from './user-switch.ts';
 import { resolveReadOnlyPaths } from './workspace-path.ts';
@@ -274,6 +275,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
               ? undefined
               : { socketPath: reached.egressSocket, forwarderPath: await forwarderPath() },
         }),
+        spare !== undefined,
       );
       const sandboxCgroup = cgroup;
       let releasing: Promise<void> | undefined;
@@ -365,7 +367,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     const view = await workspaceView(spec);
     const key = spareKey(spec);
     if (key !== null) {
-      const taken = await spares.take(key, spec);
+      const taken = spares.take(key, spec);
       if (taken !== undefined) {
         try {
           await attachWorkspace(taken.mounts, view.path, view.readOnlyPaths);
@@ -373,6 +375,9 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         } catch {
           // Started as usual instead; the spare goes.
           await taken.destroy();
+        } finally {
+          // Only now: the next spare's start does not compete with this hand-off.
+          spares.fill(key);
         }
       }
     }
@@ -416,6 +421,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     binds: LauncherBinds | undefined,
     command: readonly string[],
     bwrapArgs: readonly string[],
+    background = false,
   ): Promise<SupervisorConnection> {
     const split = bwrapArgs.lastIndexOf('--');
     const launcher = buildLauncher({
@@ -434,6 +440,15 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       env: {},
       cwd: '/',
     });
+    // A spare starts in the background: at the commands' niceness (which its supervisor would take at
+    // once anyway), so a sandbox being handed over meanwhile keeps the CPU.
+    if (background && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, COMMAND_NICENESS);
+      } catch {
+        // Gone already: its start fails and says why.
+      }
+    }
     const argsPipe = child.stdio[ARGS_FD];
     if (argsPipe && 'write' in argsPipe) {
       argsPipe.on('error', () => {});
@@ -581,5 +596,6 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     create,
     sparesSettled: () => spares.settled(),
     drainSpares: () => spares.drain(),
+    close: () => spares.drain(),
   };
 }

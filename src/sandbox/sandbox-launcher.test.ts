@@ -90,6 +90,25 @@ describe('buildLauncher', () => {
     ]);
   });
 
+  it("takes the host's mounts as a slave when asked (a spare sandbox), else privately", () => {
+    const binds = {
+      unsharePath: '/usr/bin/unshare',
+      mountPath: '/usr/bin/mount',
+      binds: [],
+      umountPath: '/usr/bin/umount',
+      detach: [],
+    };
+    const propagation = (extra: { propagation?: 'private' | 'slave' }) =>
+      buildLauncher({
+        procsFiles: [],
+        rlimit: null,
+        binds: { ...binds, ...extra },
+        command: ['bwrap'],
+      }).args.slice(0, 3);
+    expect(propagation({})).toEqual(['--mount', '--propagation', 'private']);
+    expect(propagation({ propagation: 'slave' })).toEqual(['--mount', '--propagation', 'slave']);
+  });
+
   it('starts in a mount namespace of its own, binding each pair, when there are binds', () => {
     const { file, args } = buildLauncher({
       procsFiles: [],

@@ -33,12 +33,15 @@ describe('spares', () => {
   it('starts nothing for the caller on a miss, and fills the key from its spec for the next one', async () => {
     const { made, start } = fakes();
     const spares = createSpares(1, start);
-    expect(await spares.take('k', 'spec-a')).toBeUndefined();
+    expect(spares.take('k', 'spec-a')).toBeUndefined();
     await spares.settled();
     expect(made.map((item) => item.spec)).toEqual(['spec-a']);
-    const taken = await spares.take('k', 'spec-b');
+    const taken = spares.take('k', 'spec-b');
     expect(taken).toBe(made[0]);
-    // Topped up after the hand-off, from the spec the key was first asked with.
+    // Not refilled by the hand-off itself: by fill, from the spec the key was first asked with.
+    await spares.settled();
+    expect(made).toHaveLength(1);
+    spares.fill('k');
     await spares.settled();
     expect(made.map((item) => item.spec)).toEqual(['spec-a', 'spec-a']);
     await spares.drain();
@@ -47,27 +50,27 @@ describe('spares', () => {
   it('never hands over a spare that died while it waited, and destroys it', async () => {
     const { made, start } = fakes();
     const spares = createSpares(1, start);
-    await spares.take('k', 'spec');
+    spares.take('k', 'spec');
     await spares.settled();
     made[0]!.dead = true;
-    const taken = await spares.take('k', 'spec');
+    const taken = spares.take('k', 'spec');
     // The dead one went; its replacement was still starting, so this call gets none.
     expect(made[0]!.destroyed).toBe(true);
     expect(taken).toBeUndefined();
     await spares.settled();
-    expect(await spares.take('k', 'spec')).toBe(made[1]);
+    expect(spares.take('k', 'spec')).toBe(made[1]);
     await spares.drain();
   });
 
   it('keeps spares per key', async () => {
     const { made, start } = fakes();
     const spares = createSpares(1, start);
-    await spares.take('a', 'spec-a');
+    spares.take('a', 'spec-a');
     await spares.settled();
-    expect(await spares.take('b', 'spec-b')).toBeUndefined();
+    expect(spares.take('b', 'spec-b')).toBeUndefined();
     await spares.settled();
-    expect((await spares.take('b', 'spec-b'))?.spec).toBe('spec-b');
-    expect((await spares.take('a', 'spec-a'))?.spec).toBe('spec-a');
+    expect(spares.take('b', 'spec-b')?.spec).toBe('spec-b');
+    expect(spares.take('a', 'spec-a')?.spec).toBe('spec-a');
     await spares.drain();
     expect(made.filter((item) => !item.destroyed).map((item) => item.n)).toEqual([1, 2]);
   });
@@ -75,11 +78,11 @@ describe('spares', () => {
   it('destroys the waiting spares on drain and hands over none afterwards', async () => {
     const { made, start } = fakes();
     const spares = createSpares(2, start);
-    await spares.take('k', 'spec');
+    spares.take('k', 'spec');
     await spares.settled();
     await spares.drain();
     expect(made.map((item) => item.destroyed)).toEqual([true, true]);
-    expect(await spares.take('k', 'spec')).toBeUndefined();
+    expect(spares.take('k', 'spec')).toBeUndefined();
     await spares.settled();
     expect(made).toHaveLength(2);
   });
@@ -87,7 +90,7 @@ describe('spares', () => {
   it('keeps none with size 0', async () => {
     const { made, start } = fakes();
     const spares = createSpares(0, start);
-    expect(await spares.take('k', 'spec')).toBeUndefined();
+    expect(spares.take('k', 'spec')).toBeUndefined();
     await spares.settled();
     expect(made).toHaveLength(0);
   });

@@ -8,10 +8,12 @@ export interface SpareItem extends Poolable {
 
 export interface Spares<S, T extends SpareItem> {
   /**
-   * A started spare for `key` when one is ready (the key is then topped up in the background); else
-   * undefined, and the key starts filling from `spec` for the next call. The caller owns the result.
+   * A started spare for `key` when one is ready, else undefined (and the key starts filling from
+   * `spec`). Starts nothing else: the caller calls `fill` once it has what it took in hand.
    */
-  take(key: string, spec: S): Promise<T | undefined>;
+  take(key: string, spec: S): T | undefined;
+  /** Tops up `key`'s spares in the background. */
+  fill(key: string): void;
   /** Resolves when no spare is starting. */
   settled(): Promise<void>;
   /** Stops keeping spares and destroys those waiting. Idempotent. */
@@ -19,8 +21,8 @@ export interface Spares<S, T extends SpareItem> {
 }
 
 /**
- * Spare sandboxes per key (warm-pool.ts does the keeping): unlike a pool's acquire, a miss starts
- * nothing for the caller, who starts a sandbox the usual way, while `size` spares start for later.
+ * Spare sandboxes per key (warm-pool.ts does the keeping). Unlike a pool's acquire, a miss starts
+ * nothing for the caller, who starts a sandbox the usual way, and a hand-off does not refill at once.
  */
 export function createSpares<S, T extends SpareItem>(
   size: number,
@@ -38,16 +40,18 @@ export function createSpares<S, T extends SpareItem>(
   });
   let drained = false;
   return {
-    async take(key, spec) {
+    take(key, spec) {
       if (drained || size === 0) return undefined;
       if (!recipes.has(key)) recipes.set(key, spec);
-      while (pool.ready(key) > 0) {
-        const { item } = await pool.acquire(key);
+      for (let item = pool.take(key); item !== undefined; item = pool.take(key)) {
         if (item.alive()) return item;
-        await item.destroy().catch(() => {});
+        void item.destroy().catch(() => {});
       }
       pool.warm(key);
       return undefined;
+    },
+    fill(key) {
+      if (!drained && recipes.has(key)) pool.warm(key);
     },
     settled: () => pool.settled(),
     drain() {
