@@ -259,8 +259,6 @@ export const layersSnapshot: Benchmark = {
       restore: 'none' | 'new' | 'spare',
     ): Promise<number> => {
       const into = restore === 'spare' ? spareSandboxes : setup.sandboxes;
-      // The refill after each hand-off is waited for, untimed.
-      if (restore === 'spare') await spareProvider.sparesSettled();
       const sandbox = await setup.sandboxes.start(
         { layers: [base] },
         { sessionId: 'bench-snap', readOnlyPaths: ['.git'] },
@@ -330,7 +328,16 @@ export const layersSnapshot: Benchmark = {
         return ms;
       },
     });
-    const summaries = await measureInterleaved(cases, {
+    // The spare's refill after each hand-off is waited for, untimed, before every case, so no case shares
+    // the CPU with it but the hand-off that started it.
+    const settled = cases.map((entry) => ({
+      ...entry,
+      run: async () => {
+        await spareProvider.sparesSettled();
+        return entry.run();
+      },
+    }));
+    const summaries = await measureInterleaved(settled, {
       iterations: context.iterations({ full: 5, quick: 2 }),
       warmup: context.warmup({ full: 1, quick: 0 }),
     });
