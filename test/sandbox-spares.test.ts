@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 
@@ -16,13 +16,24 @@ async function workspace(name: string): Promise<string> {
   return dir;
 }
 
-/** The spare directories of this process's providers that are still there, and mounts in them. */
-async function spareLeftovers(): Promise<{ dirs: string[]; mounts: string[] }> {
-  const dirs = (await readdir(tmpdir())).filter((name) => name.startsWith('drydock-spare-'));
+/** The host directory a spare-served sandbox's /workspace was bound from (its spare's mount point's). */
+async function spareDirOf(sandbox: { exec(command: string): Promise<{ output: string }> }): Promise<string> {
+  const { output } = await sandbox.exec('grep " /workspace " /proc/self/mountinfo');
+  const root = output.split('\n')[0]?.split(' ')[3] ?? '';
+  expect(root).toMatch(/\/drydock-spare-[^/]+\/workspace$/);
+  return dirname(root);
+}
+
+/** Whether anything of that directory is left: the directory itself, or a host mount in it. */
+async function leftoversOf(dir: string): Promise<{ exists: boolean; mounts: string[] }> {
+  const exists = await stat(dir).then(
+    () => true,
+    () => false,
+  );
   const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
     .split('\n')
-    .filter((line) => line.includes('/drydock-spare-'));
-  return { dirs, mounts };
+    .filter((line) => line.split(' ')[4]?.startsWith(`${dir}/`) || line.split(' ')[4] === dir);
+  return { exists, mounts };
 }
 
 describe.skipIf(!asRoot)('spare sandboxes (bubblewrap, as root)', () => {
@@ -83,13 +94,15 @@ describe.skipIf(!asRoot)('spare sandboxes (bubblewrap, as root)', () => {
     }
   });
 
-  it('leaves no mount and no directory behind once its sandboxes are destroyed and its spares drained', async () => {
+  it('leaves no mount and no directory of a spare behind once its sandbox is destroyed, and none is handed over once drained', async () => {
     await provider.sparesSettled();
     const sandbox = await provider.create({ sessionId: 'last', workspacePath: await workspace('last') });
     expect(sandbox.id).toMatch(/^spare-/);
+    const dir = await spareDirOf(sandbox);
+    expect((await leftoversOf(dir)).mounts.length).toBeGreaterThan(0);
     await sandbox.destroy();
+    expect(await leftoversOf(dir)).toEqual({ exists: false, mounts: [] });
     await provider.drainSpares();
-    expect(await spareLeftovers()).toEqual({ dirs: [], mounts: [] });
     // Drained: every sandbox starts as usual.
     const after = await provider.create({ sessionId: 'after', workspacePath: await workspace('after') });
     expect(after.id).toMatch(/^after-/);
