@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import { mountsUnder } from '../src/sandbox/mount-table.ts';
+import { readOwner } from '../src/sandbox/process-owner.ts';
+import { sweepSpareMounts } from '../src/sandbox/spare-mounts.ts';
 
 /** Spare sandboxes get their workspace by a mount, which takes root. */
 const asRoot = process.getuid?.() === 0;
@@ -107,5 +111,82 @@ describe.skipIf(!asRoot)('spare sandboxes (bubblewrap, as root)', () => {
     const after = await provider.create({ sessionId: 'after', workspacePath: await workspace('after') });
     expect(after.id).toMatch(/^after-/);
     await after.destroy();
+  });
+});
+
+/** The spare directories in the temporary directory whose owner stamp names `pid`. */
+async function spareDirsOf(pid: number): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith('drydock-spare-')) continue;
+    if ((await readOwner(join(tmpdir(), name)))?.pid === pid) dirs.push(join(tmpdir(), name));
+  }
+  return dirs.sort();
+}
+
+/**
+ * A drydock that hands a spare to a session and is then killed (SIGKILL: nothing of its own cleans
+ * up). Its sandboxes die with it (bubblewrap's --die-with-parent); its spares' mounts stay.
+ */
+const CRASHING_DRYDOCK = `
+const { createBubblewrapProvider } = await import(process.argv[1]);
+const provider = createBubblewrapProvider({ spares: 1 });
+await (await provider.create({ sessionId: 'primer', workspacePath: process.argv[2] })).destroy();
+await provider.sparesSettled();
+const sandbox = await provider.create({ sessionId: 'crashed', workspacePath: process.argv[3], readOnlyPaths: ['.git'] });
+process.stdout.write(sandbox.id + ' ' + (await sandbox.exec('cat hello.txt')).output);
+process.kill(process.pid, 'SIGKILL');
+`;
+
+describe.skipIf(!asRoot)('spare sandboxes left by a crashed drydock', () => {
+  it('are unmounted and removed by the startup sweep, the workspace they held untouched; a live owner’s are left alone', async () => {
+    const primer = await workspace('crash-primer');
+    const crashed = await workspace('crashed');
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        CRASHING_DRYDOCK,
+        new URL('../src/sandbox/bubblewrap-provider.ts', import.meta.url).href,
+        primer,
+        crashed,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let said = '';
+    child.stdout.on('data', (data) => {
+      said += String(data);
+    });
+    const signal = await new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    expect(signal).toBe('SIGKILL');
+    expect(said).toMatch(/^spare-\S+ crashed\n$/);
+    // What it left: the handed-over spare (the workspace on its point, the staging tree) and its refill.
+    const left = await spareDirsOf(child.pid ?? -1);
+    expect(left.length).toBeGreaterThan(0);
+    const mountedBefore = (await Promise.all(left.map((dir) => mountsUnder(dir)))).flat();
+    expect(mountedBefore.some((point) => point.endsWith('/staging/.git'))).toBe(true);
+
+    // Ours, alive: left alone, as another running drydock's spares are.
+    const live = createBubblewrapProvider({ killGraceMs: 300, spares: 1 });
+    await (await live.create({ sessionId: 'live-primer', workspacePath: primer })).destroy();
+    await live.sparesSettled();
+    const liveDirs = await spareDirsOf(process.pid);
+    expect(liveDirs.length).toBeGreaterThan(0);
+    try {
+      const only = (dir: string): boolean => left.includes(dir) || liveDirs.includes(dir);
+      expect((await sweepSpareMounts({ only, dryRun: true })).map(({ dir }) => dir)).toEqual(left);
+      expect(await sweepSpareMounts({ only })).toEqual(left.map((dir) => ({ dir })));
+      for (const dir of left) {
+        expect(await mountsUnder(dir)).toEqual([]);
+        await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+      }
+      for (const dir of liveDirs) expect((await mountsUnder(dir)).length).toBeGreaterThan(0);
+      // The workspace is the session's: released, never deleted.
+      expect(await readFile(join(crashed, 'hello.txt'), 'utf8')).toBe('crashed\n');
+      expect(await readdir(join(crashed, '.git'))).toEqual([]);
+    } finally {
+      await live.drainSpares();
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMountPoint } from './mount-table.ts';
+import { isOwnerAlive, readOwner, stampOwner } from './process-owner.ts';
 
 /**
  * The mount points of a spare sandbox (one started before its workspace is known): bubblewrap binds
@@ -35,13 +36,24 @@ const PREPARE_SCRIPT = [
   'mount --make-shared "$2"',
 ].join(' && ');
 
-/** A private directory (0700) with an empty shared mount point in it. Needs root. */
+/** `<tmp>/drydock-spare-*`: what the sweep looks at. */
+const SPARE_DIR_PREFIX = 'drydock-spare-';
+
+function spareMountsIn(dir: string): SpareMounts {
+  return { dir, point: join(dir, 'workspace'), staging: join(dir, 'staging') };
+}
+
+/**
+ * A private directory (0700) with an empty shared mount point in it, stamped as this process's (the
+ * sweep leaves it alone while this process runs). Needs root.
+ */
 export async function createSpareMounts(): Promise<SpareMounts> {
-  const dir = await mkdtemp(join(tmpdir(), 'drydock-spare-'));
-  const mounts = { dir, point: join(dir, 'workspace'), staging: join(dir, 'staging') };
-  await mkdir(mounts.point);
-  await mkdir(mounts.staging);
+  const dir = await mkdtemp(join(tmpdir(), SPARE_DIR_PREFIX));
+  const mounts = spareMountsIn(dir);
   try {
+    await stampOwner(dir);
+    await mkdir(mounts.point);
+    await mkdir(mounts.staging);
     await run('/bin/sh', ['-c', PREPARE_SCRIPT, 'drydock-spare', dir, mounts.point]);
   } catch (error) {
     await releaseSpareMounts(mounts).catch(() => {});
@@ -98,9 +110,56 @@ export async function releaseSpareMounts(mounts: SpareMounts): Promise<void> {
     for (let i = 0; i < 8 && (await isMountPoint(path)); i++) await run('umount', ['-R', '-l', path]);
   }
   await rm(join(mounts.dir, 'fstab'), { force: true });
+  await rm(join(mounts.dir, 'owner'), { force: true });
   for (const path of [mounts.staging, mounts.point, mounts.dir]) {
     await rmdir(path).catch((error: unknown) => {
       if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
     });
   }
+}
+
+export interface SpareSweepOptions {
+  /** Where spares' directories are. Default: the system's temporary directory. */
+  tmpDir?: string;
+  /** A directory without an owner stamp younger than this is a spare being made. Default 60 s. */
+  minAgeMs?: number;
+  dryRun?: boolean;
+  now?: number;
+  /** Only directories whose path passes (tests keep to their own). Default: all. */
+  only?: (dir: string) => boolean;
+}
+
+/**
+ * Releases what a crashed drydock left of its spare sandboxes (`<tmp>/drydock-spare-*`: the mount
+ * point, with a session's workspace on it once handed over, and the staging tree binding that
+ * workspace), as releaseSpareMounts does: a directory whose owner still runs (another drydock on this
+ * machine) is left alone. The sandboxes themselves died with their drydock (bubblewrap's
+ * --die-with-parent). Run before the workspace sweep, whose overlays these binds would keep in use.
+ * Never throws: a directory it could not release is listed with the error.
+ */
+export async function sweepSpareMounts(
+  options: SpareSweepOptions = {},
+): Promise<{ dir: string; error?: string }[]> {
+  const parent = options.tmpDir ?? tmpdir();
+  const minAgeMs = options.minAgeMs ?? 60_000;
+  const now = options.now ?? Date.now();
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const swept: { dir: string; error?: string }[] = [];
+  for (const name of names.filter((each) => each.startsWith(SPARE_DIR_PREFIX)).sort()) {
+    const dir = join(parent, name);
+    if (options.only !== undefined && !options.only(dir)) continue;
+    const info = await lstat(dir).catch(() => null);
+    if (info === null || !info.isDirectory()) continue;
+    const owner = await readOwner(dir);
+    if (owner === null ? now - info.ctimeMs < minAgeMs : await isOwnerAlive(owner)) continue;
+    if (options.dryRun) {
+      swept.push({ dir });
+      continue;
+    }
+    await releaseSpareMounts(spareMountsIn(dir)).then(
+      () => swept.push({ dir }),
+      (error: unknown) => swept.push({ dir, error: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+  return swept;
 }
