@@ -18,19 +18,23 @@ const parent = pidsV1?.writable ? join(pidsV1.dir, 'drydock') : null;
 describe.skipIf(parent === null)('sweeping sandbox cgroups (cgroup v1 pids)', () => {
   const name = `sweep-test-${process.pid}`;
   const busyName = `${name}-busy`;
+  // A spare's cgroups are named after the spare, not its session (bubblewrap-provider.ts): swept alike.
+  const spareName = `spare-${name}`;
   // Other sandboxes on this machine (other tests') must not be touched.
-  const ours = (each: string): boolean => each.startsWith(name);
+  const ours = (each: string): boolean => each.startsWith(name) || each === spareName;
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   afterAll(async () => {
     sleeper.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    for (const dir of [name, busyName]) await rmdir(join(parent!, dir)).catch(() => {});
+    for (const dir of [name, busyName, spareName]) await rmdir(join(parent!, dir)).catch(() => {});
   });
 
   it('removes an empty sandbox cgroup, keeps a busy one and a new one', async () => {
     const stale = join(parent!, name);
     const busy = join(parent!, busyName);
+    const spare = join(parent!, spareName);
     await mkdir(stale, { recursive: true });
+    await mkdir(spare, { recursive: true });
     await mkdir(busy, { recursive: true });
     await writeFile(join(busy, 'cgroup.procs'), String(sleeper.pid));
     // Just made: a sandbox starting looks like this before its launcher joins.
@@ -40,8 +44,11 @@ describe.skipIf(parent === null)('sweeping sandbox cgroups (cgroup v1 pids)', ()
     expect(swept).toContain(stale);
     expect(swept).not.toContain(busy);
     expect(existsSync(stale)).toBe(true);
-    expect(await sweepSandboxCgroups({ environment, minAgeMs: 0, only: ours })).toContain(stale);
+    expect(await sweepSandboxCgroups({ environment, minAgeMs: 0, only: ours })).toEqual(
+      expect.arrayContaining([stale, spare]),
+    );
     expect(existsSync(stale)).toBe(false);
+    expect(existsSync(spare)).toBe(false);
     expect(existsSync(busy)).toBe(true);
   });
 });

@@ -9,7 +9,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox, SandboxLimits } from '../src/core/ports/sandbox.ts';
+import type { Sandbox, SandboxLimits, SandboxProvider, SandboxSpec } from '../src/core/ports/sandbox.ts';
 import { createLayerStore } from '../src/environments/layer-store.ts';
 import { createLayeredSandboxes, type LayeredSandbox } from '../src/environments/layered-sandbox.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
@@ -38,6 +38,60 @@ const SMALL: SandboxLimits = { memoryBytes: 64 * MiB, pids: 64, cpus: 0.5, tmpBy
 const NODE = '/opt/drydock/node/bin/node';
 
 const provider = createBubblewrapProvider({ killGraceMs: 300 });
+/** Spares take root (their workspace is mounted in): elsewhere the suite runs on plain sandboxes only. */
+const asRoot = process.getuid?.() === 0;
+const spareProvider = createBubblewrapProvider({ killGraceMs: 300, spares: 1 });
+afterAll(() => spareProvider.drainSpares());
+
+/**
+ * A sandbox handed over from a spare (docs/sandbox.md "Spare sandboxes"): the first of a shape
+ * (limits, environment) starts as usual and fills the spare, so it is put back and the spare taken.
+ */
+async function fromSpare(spec: SandboxSpec): Promise<SupervisedSandbox> {
+  await spareProvider.sparesSettled();
+  let sandbox = await spareProvider.create(spec);
+  if (!sandbox.id.startsWith('spare-')) {
+    await sandbox.destroy();
+    await spareProvider.sparesSettled();
+    sandbox = await spareProvider.create(spec);
+  }
+  // Not a sandbox started as usual after a failed hand-off: the attacks must reach a spare.
+  expect(sandbox.id).toMatch(/^spare-/);
+  return sandbox;
+}
+
+/**
+ * The suite runs on a plain sandbox and on one handed over from a spare: a spare holds every limit
+ * and boundary a plain sandbox holds. Its cgroups are made before its session is known, so they are
+ * named after the spare (`spare-…`), not the session: limits are the session's all the same (spares
+ * are kept per shape of limits), and the release and the sweep (cgroup-sweep.ts: any empty cgroup
+ * under drydock/) go by the cgroup, not by its name.
+ */
+interface Variant {
+  name: string;
+  create(spec: SandboxSpec): Promise<SupervisedSandbox>;
+  provider: SandboxProvider;
+  /** How the cgroups of a sandbox of `sessionId` are named. */
+  cgroupPrefix(sessionId: string): string;
+}
+const variants: Variant[] = [
+  {
+    name: 'plain',
+    create: (spec) => provider.create(spec),
+    provider,
+    cgroupPrefix: (sessionId) => `${sessionId}-`,
+  },
+  ...(asRoot
+    ? [
+        {
+          name: 'from a spare',
+          create: fromSpare,
+          provider: { ...spareProvider, create: fromSpare },
+          cgroupPrefix: () => 'spare-',
+        },
+      ]
+    : []),
+];
 const expected = chooseLimitPlan(await detectLimitEnvironment(), resolveSandboxLimits(SMALL)).inForce;
 const cgroups = expected.mechanism === 'cgroup-v1' || expected.mechanism === 'cgroup-v2';
 if (!cgroups)
@@ -93,280 +147,288 @@ async function cgroupCounter(file: string, key: string): Promise<number | null> 
   return match === null ? null : Number(match[1]);
 }
 
-describe('bubblewrap sandbox under abuse', () => {
-  let parent: string;
-  let userRepo: string;
-  let workspace: string;
-  let sandbox: SupervisedSandbox;
-  let dirs: Partial<Record<CgroupController, string>>;
+describe.each(variants.map((variant) => [variant.name, variant] as const))(
+  'bubblewrap sandbox under abuse (%s)',
+  (_name, variant) => {
+    let parent: string;
+    let userRepo: string;
+    let workspace: string;
+    let sandbox: SupervisedSandbox;
+    let dirs: Partial<Record<CgroupController, string>>;
 
-  beforeAll(async () => {
-    parent = await realpath(await mkdtemp(join(tmpdir(), 'drydock-escape-')));
-    // The user's repository, and the clone of it that drydock gives the session as its workspace.
-    userRepo = join(parent, 'repo');
-    workspace = join(parent, 'workspace');
-    await mkdir(join(userRepo, '.git', 'hooks'), { recursive: true });
-    await writeFile(join(userRepo, '.git', 'HEAD'), 'ref: refs/heads/main\n');
-    await writeFile(join(userRepo, '.git', 'config'), '[core]\n\tbare = false\n');
-    await writeFile(join(userRepo, 'app.ts'), 'export const answer = 42;\n');
-    await cp(userRepo, workspace, { recursive: true });
-    await giveToSandbox(workspace);
-    sandbox = await provider.create({
-      sessionId: 'escape',
-      workspacePath: workspace,
-      readOnlyPaths: ['.git'],
-      limits: SMALL,
-    });
-    dirs = await cgroupDirsOf(sandbox.hostPid!);
-  });
-  afterAll(async () => {
-    await sandbox?.destroy();
-    await rm(parent, { recursive: true, force: true });
-  });
-
-  it('reports the mechanism in force and the limits it enforces', async () => {
-    // A plain directory: no disk quota, and the reason says so.
-    expect(sandbox.limits).toEqual({
-      ...expected,
-      diskBytes: null,
-      disk: { mechanism: 'none', reason: expect.any(String) },
-    });
-    console.info(`measured: limits in force here: ${JSON.stringify(sandbox.limits)}`);
-    if (!cgroups) return;
-    // The supervisor is in the sandbox's cgroups, with the limits written.
-    if (expected.mechanism === 'cgroup-v1') {
-      expect(await readFile(join(dirs.pids!, 'pids.max'), 'utf8')).toBe('64\n');
-      expect(Number(await readFile(join(dirs.memory!, 'memory.limit_in_bytes'), 'utf8'))).toBe(64 * MiB);
-      expect(await readFile(join(dirs.cpu!, 'cpu.cfs_quota_us'), 'utf8')).toBe('50000\n');
-    } else {
-      expect(await readFile(join(dirs.pids!, 'pids.max'), 'utf8')).toBe('64\n');
-      expect(await readFile(join(dirs.cpu!, 'cpu.max'), 'utf8')).toBe('50000 100000\n');
-    }
-    for (const dir of Object.values(dirs)) expect(dir).toContain('/drydock/escape-');
-  });
-
-  it.skipIf(!cgroups || expected.pids === null)(
-    'contains a fork bomb at the pids limit: the host stays healthy and the sandbox lives on',
-    async () => {
-      const maxBefore = (await cgroupCounter(join(dirs.pids!, 'pids.events'), 'max')) ?? 0;
-      const startedAt = performance.now();
-      // The main shell waits on a FIFO, so it needs no fork once the bomb fills the pids limit.
-      const bomb = await sandbox.exec('mkfifo /tmp/hold; :(){ :|:& };:; read -t 30 <> /tmp/hold', {
-        timeoutMs: 2000,
+    beforeAll(async () => {
+      parent = await realpath(await mkdtemp(join(tmpdir(), 'drydock-escape-')));
+      // The user's repository, and the clone of it that drydock gives the session as its workspace.
+      userRepo = join(parent, 'repo');
+      workspace = join(parent, 'workspace');
+      await mkdir(join(userRepo, '.git', 'hooks'), { recursive: true });
+      await writeFile(join(userRepo, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+      await writeFile(join(userRepo, '.git', 'config'), '[core]\n\tbare = false\n');
+      await writeFile(join(userRepo, 'app.ts'), 'export const answer = 42;\n');
+      await cp(userRepo, workspace, { recursive: true });
+      await giveToSandbox(workspace);
+      sandbox = await variant.create({
+        sessionId: 'escape',
+        workspacePath: workspace,
+        readOnlyPaths: ['.git'],
+        limits: SMALL,
       });
-      const containedMs = Math.round(performance.now() - startedAt);
-      expect(bomb.timedOut).toBe(true);
-      expect(containedMs).toBeLessThan(8000);
-      // The bomb did run into the limit, which held.
-      expect(await cgroupCounter(join(dirs.pids!, 'pids.events'), 'max')).toBeGreaterThan(maxBefore);
-      const peak = await readFile(join(dirs.pids!, 'pids.peak'), 'utf8').catch(() => null);
-      if (peak !== null) expect(Number(peak)).toBeLessThanOrEqual(64);
-
-      const hostStartedAt = performance.now();
-      expect(spawnSync('true').status).toBe(0);
-      const hostSpawnMs = performance.now() - hostStartedAt;
-      expect(hostSpawnMs).toBeLessThan(2000);
-
-      // Decided: the sandbox survives a fork bomb; its processes are gone and it runs commands again.
-      expect(await eventually(async () => (await sandbox.exec('true')).exitCode === 0)).toBe(true);
-      const current = Number(await readFile(join(dirs.pids!, 'pids.current'), 'utf8'));
-      expect(current).toBeLessThan(20);
-      console.info(
-        `measured: fork bomb contained at ${peak?.trim() ?? '?'} of 64 pids and killed by the exec ` +
-          `timeout in ${containedMs} ms (timeout 2000 ms); host spawn meanwhile ${hostSpawnMs.toFixed(1)} ms; ` +
-          `${current} pids left in the sandbox`,
-      );
-    },
-  );
-
-  it.skipIf(!cgroups || expected.memoryBytes === null)(
-    'kills a memory hog at the memory limit, says so in the result, and the sandbox survives',
-    async () => {
-      const supervisorPid = sandbox.hostPid;
-      const oomBefore = parseOomKillCount(
-        await readFile(
-          join(dirs.memory!, expected.mechanism === 'cgroup-v1' ? 'memory.oom_control' : 'memory.events'),
-          'utf8',
-        ),
-      );
-      const shell = await sandbox.exec('head -c 200M /dev/zero | tail');
-      expect(shell).toMatchObject({ exitCode: 137, oomKilled: true, timedOut: false });
-      const program = await sandbox.exec([
-        NODE,
-        '-e',
-        'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));',
-      ]);
-      expect(program).toMatchObject({ exitCode: null, signal: 'SIGKILL', oomKilled: true });
-      const oomAfter = parseOomKillCount(
-        await readFile(
-          join(dirs.memory!, expected.mechanism === 'cgroup-v1' ? 'memory.oom_control' : 'memory.events'),
-          'utf8',
-        ),
-      );
-      expect(oomAfter! - oomBefore!).toBeGreaterThanOrEqual(2);
-      // The same sandbox (its supervisor was not the victim) still works, and a small command is not marked.
-      expect(sandbox.hostPid).toBe(supervisorPid);
-      expect(await sandbox.exec('echo alive')).toMatchObject({ output: 'alive\n', oomKilled: false });
-      console.info(
-        `measured: memory hog killed by the OOM killer at 64 MiB: shell pipeline exit ${shell.exitCode} after ` +
-          `${shell.durationMs} ms, node hog ${program.signal} after ${program.durationMs} ms`,
-      );
-    },
-  );
-
-  it('caps /tmp: filling it fails with ENOSPC, and it is usable again after cleaning up', async () => {
-    const fill = await sandbox.exec('head -c 20M /dev/zero > /tmp/fill');
-    expect(fill.exitCode).not.toBe(0);
-    expect(fill.output).toContain('No space left on device');
-    expect(Number((await sandbox.exec('stat -c %s /tmp/fill')).output)).toBeLessThanOrEqual(8 * MiB);
-    expect((await sandbox.exec('df -B1 --output=size /tmp | tail -n 1')).output.trim()).toBe(String(8 * MiB));
-    expect((await sandbox.exec('rm /tmp/fill && echo ok > /tmp/after && cat /tmp/after')).output).toBe(
-      'ok\n',
-    );
-  });
-
-  it('kills a process that ignores SIGTERM when its command times out', async () => {
-    const result = await sandbox.exec("trap '' TERM; sleep 31.25 & wait", { timeoutMs: 500 });
-    expect(result).toMatchObject({ timedOut: true, exitCode: null, signal: 'SIGKILL' });
-    // SIGTERM was ignored, so it took the grace (300 ms) and SIGKILL.
-    expect(result.durationMs).toBeGreaterThanOrEqual(780);
-    expect(result.durationMs).toBeLessThan(5000);
-    expect(await eventually(async () => (await hostProcessesWith('31.25')).length === 0)).toBe(true);
-  });
-
-  it.skipIf(!cgroups || expected.cpus === null)('throttles a busy loop to its CPU quota', async () => {
-    const cpuBound = await provider.create({
-      sessionId: 'cpu',
-      workspacePath: workspace,
-      limits: { ...SMALL, cpus: 0.2 },
+      dirs = await cgroupDirsOf(sandbox.hostPid!);
     });
-    try {
-      const cpuDir = (await cgroupDirsOf(cpuBound.hostPid!)).cpu!;
-      const busy = await cpuBound.exec([
-        NODE,
-        '-e',
-        'const start = Date.now(); while (Date.now() - start < 1000) {} const u = process.cpuUsage();' +
-          'console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, wallMs: Date.now() - start }));',
-      ]);
-      const { cpuMs, wallMs } = JSON.parse(busy.output) as { cpuMs: number; wallMs: number };
-      const ratio = cpuMs / wallMs;
-      // 0.2 cores allowed; unthrottled it would be close to 1.
-      expect(ratio).toBeLessThan(0.5);
-      expect(ratio).toBeGreaterThan(0.02);
-      expect(await cgroupCounter(join(cpuDir, 'cpu.stat'), 'nr_throttled')).toBeGreaterThan(0);
-      console.info(
-        `measured: 1 s busy loop under cpus=0.2 used ${cpuMs.toFixed(0)} ms CPU in ${wallMs} ms: ${ratio.toFixed(2)} cores`,
-      );
-    } finally {
-      await cpuBound.destroy();
-    }
-  });
-
-  it('ends everything at the wall-clock limit and removes its cgroups', async () => {
-    const timed = await provider.create({
-      sessionId: 'wall',
-      workspacePath: workspace,
-      limits: { ...SMALL, wallTimeMs: 1500 },
+    afterAll(async () => {
+      await sandbox?.destroy();
+      await rm(parent, { recursive: true, force: true });
     });
-    const timedDirs = Object.values(await cgroupDirsOf(timed.hostPid!)).filter((dir) =>
-      dir.includes('/drydock/'),
-    );
-    expect(timedDirs.length).toBe(cgroups ? new Set(timedDirs).size : 0);
-    await timed.exec('sleep 4243.5 > /dev/null 2>&1 &');
-    expect(await hostProcessesWith('4243.5')).toHaveLength(1);
-    const startedAt = Date.now();
-    const pending = await timed.exec('sleep 30').then(
-      (result) => result,
-      (error: unknown) => error,
-    );
-    const endedAfterMs = Date.now() - startedAt;
-    expect(pending).toMatchObject({ code: 'sandbox_wall_time', kind: 'unavailable' });
-    expect(endedAfterMs).toBeLessThan(5000);
-    await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_wall_time' });
-    await expect(timed.stat('.')).rejects.toMatchObject({ code: 'sandbox_wall_time' });
-    expect(await eventually(async () => (await hostProcessesWith('4243.5')).length === 0)).toBe(true);
-    expect(await eventually(async () => timedDirs.every((dir) => !existsSync(dir)))).toBe(true);
-    await timed.destroy();
-    await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
-  });
 
-  it('releases its cgroups when it is killed from outside, before anyone calls destroy', async () => {
-    const victim = await provider.create({ sessionId: 'victim', workspacePath: workspace, limits: SMALL });
-    const victimDirs = Object.values(await cgroupDirsOf(victim.hostPid!)).filter((dir) =>
-      dir.includes('/drydock/victim-'),
-    );
-    expect(victimDirs.length > 0).toBe(cgroups);
-    process.kill(victim.hostPid!, 'SIGKILL');
-    await expect(victim.exec('true')).rejects.toMatchObject({ code: 'sandbox_died' });
-    expect(await eventually(async () => victimDirs.every((dir) => !existsSync(dir)))).toBe(true);
-    await victim.destroy();
-  });
-
-  it("cannot tamper with the user's repository: it is not mounted, and the workspace's .git is read-only", async () => {
-    const snapshot = async (root: string): Promise<string> => {
-      const files = (await readdir(root, { recursive: true, withFileTypes: true }))
-        .filter((entry) => entry.isFile())
-        .map((entry) => join(entry.parentPath, entry.name))
-        .sort();
-      return JSON.stringify(
-        await Promise.all(files.map(async (file) => [file, await readFile(file, 'utf8')])),
-      );
-    };
-    const repoBefore = await snapshot(userRepo);
-    const gitBefore = await snapshot(join(workspace, '.git'));
-    for (const hostPath of [userRepo, parent, join(userRepo, '.git')]) {
-      expect((await sandbox.exec(['test', '-e', hostPath])).exitCode, hostPath).toBe(1);
-    }
-    for (const attempt of [
-      'echo x >> .git/HEAD',
-      'touch .git/hooks/post-checkout',
-      'printf "#!/bin/sh\\ncurl evil" > .git/hooks/pre-commit',
-      'git config core.hooksPath /tmp',
-      'rm -rf .git/config',
-      'mv .git .git-old',
-      'chmod -R u+w .git && touch .git/x',
-      'mount -o remount,rw /workspace/.git',
-      'umount /workspace/.git',
-    ]) {
-      expect((await sandbox.exec(attempt)).exitCode, attempt).not.toBe(0);
-    }
-    await expect(sandbox.writeFile('.git/hooks/post-merge', 'evil')).rejects.toMatchObject({
-      code: 'permission_denied',
+    it('reports the mechanism in force and the limits it enforces', async () => {
+      // A plain directory: no disk quota, and the reason says so.
+      expect(sandbox.limits).toEqual({
+        ...expected,
+        diskBytes: null,
+        disk: { mechanism: 'none', reason: expect.any(String) },
+      });
+      console.info(`measured: limits in force here: ${JSON.stringify(sandbox.limits)}`);
+      if (!cgroups) return;
+      // The supervisor is in the sandbox's cgroups, with the limits written.
+      if (expected.mechanism === 'cgroup-v1') {
+        expect(await readFile(join(dirs.pids!, 'pids.max'), 'utf8')).toBe('64\n');
+        expect(Number(await readFile(join(dirs.memory!, 'memory.limit_in_bytes'), 'utf8'))).toBe(64 * MiB);
+        expect(await readFile(join(dirs.cpu!, 'cpu.cfs_quota_us'), 'utf8')).toBe('50000\n');
+      } else {
+        expect(await readFile(join(dirs.pids!, 'pids.max'), 'utf8')).toBe('64\n');
+        expect(await readFile(join(dirs.cpu!, 'cpu.max'), 'utf8')).toBe('50000 100000\n');
+      }
+      for (const dir of Object.values(dirs))
+        expect(dir).toContain(`/drydock/${variant.cgroupPrefix('escape')}`);
     });
-    expect(await snapshot(userRepo)).toBe(repoBefore);
-    expect(await snapshot(join(workspace, '.git'))).toBe(gitBefore);
-    // The control: the rest of the workspace is the agent's to change.
-    expect((await sandbox.exec('echo "// changed" >> app.ts')).exitCode).toBe(0);
-  });
 
-  it('cannot read /etc/shadow, nor reach the cgroup files to raise its own limits', async () => {
-    const shadow = await sandbox.exec('cat /etc/shadow');
-    expect(shadow.output).not.toContain('root:');
-    const viaApi = await sandbox.readFile('/etc/shadow').catch(() => Buffer.alloc(0));
-    expect(viaApi.toString()).not.toContain('root:');
-    expect((await sandbox.exec(['test', '-e', '/sys/fs/cgroup'])).exitCode).toBe(1);
-  });
+    it.skipIf(!cgroups || expected.pids === null)(
+      'contains a fork bomb at the pids limit: the host stays healthy and the sandbox lives on',
+      async () => {
+        const maxBefore = (await cgroupCounter(join(dirs.pids!, 'pids.events'), 'max')) ?? 0;
+        const startedAt = performance.now();
+        // The main shell waits on a FIFO, so it needs no fork once the bomb fills the pids limit.
+        const bomb = await sandbox.exec('mkfifo /tmp/hold; :(){ :|:& };:; read -t 30 <> /tmp/hold', {
+          timeoutMs: 2000,
+        });
+        const containedMs = Math.round(performance.now() - startedAt);
+        expect(bomb.timedOut).toBe(true);
+        expect(containedMs).toBeLessThan(8000);
+        // The bomb did run into the limit, which held.
+        expect(await cgroupCounter(join(dirs.pids!, 'pids.events'), 'max')).toBeGreaterThan(maxBefore);
+        const peak = await readFile(join(dirs.pids!, 'pids.peak'), 'utf8').catch(() => null);
+        if (peak !== null) expect(Number(peak)).toBeLessThanOrEqual(64);
 
-  it("cannot change the host's kernel settings through /proc/sys (core_pattern would run code on the host)", async () => {
-    // Nothing under /proc/sys is writable; the probe writes a setting's own value back, a no-op if it got through.
-    expect((await sandbox.exec('find /proc/sys -type f -writable 2>/dev/null | wc -l')).output).toBe('0\n');
-    expect((await sandbox.exec(['test', '-w', '/proc/sys/kernel/core_pattern'])).exitCode).toBe(1);
-    const rewrite = await sandbox.exec('cat /proc/sys/vm/overcommit_memory > /proc/sys/vm/overcommit_memory');
-    expect(rewrite.exitCode).not.toBe(0);
-    expect(rewrite.output).toContain('Read-only file system');
-    // The control: the values are still readable.
-    expect((await sandbox.exec('cat /proc/sys/kernel/pid_max')).output).toMatch(/^\d+\n$/);
-  });
+        const hostStartedAt = performance.now();
+        expect(spawnSync('true').status).toBe(0);
+        const hostSpawnMs = performance.now() - hostStartedAt;
+        expect(hostSpawnMs).toBeLessThan(2000);
 
-  it('cannot fill /dev: it is read-only but for a /dev/shm as small as /tmp', async () => {
-    expect((await sandbox.exec('touch /dev/evil')).exitCode).not.toBe(0);
-    const shm = await sandbox.exec('head -c 20M /dev/zero > /dev/shm/fill');
-    expect(shm.output).toContain('No space left on device');
-    expect((await sandbox.exec('rm /dev/shm/fill && echo ok > /dev/null && echo done')).output).toBe(
-      'done\n',
+        // Decided: the sandbox survives a fork bomb; its processes are gone and it runs commands again.
+        expect(await eventually(async () => (await sandbox.exec('true')).exitCode === 0)).toBe(true);
+        const current = Number(await readFile(join(dirs.pids!, 'pids.current'), 'utf8'));
+        expect(current).toBeLessThan(20);
+        console.info(
+          `measured: fork bomb contained at ${peak?.trim() ?? '?'} of 64 pids and killed by the exec ` +
+            `timeout in ${containedMs} ms (timeout 2000 ms); host spawn meanwhile ${hostSpawnMs.toFixed(1)} ms; ` +
+            `${current} pids left in the sandbox`,
+        );
+      },
     );
-  });
-});
+
+    it.skipIf(!cgroups || expected.memoryBytes === null)(
+      'kills a memory hog at the memory limit, says so in the result, and the sandbox survives',
+      async () => {
+        const supervisorPid = sandbox.hostPid;
+        const oomBefore = parseOomKillCount(
+          await readFile(
+            join(dirs.memory!, expected.mechanism === 'cgroup-v1' ? 'memory.oom_control' : 'memory.events'),
+            'utf8',
+          ),
+        );
+        const shell = await sandbox.exec('head -c 200M /dev/zero | tail');
+        expect(shell).toMatchObject({ exitCode: 137, oomKilled: true, timedOut: false });
+        const program = await sandbox.exec([
+          NODE,
+          '-e',
+          'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));',
+        ]);
+        expect(program).toMatchObject({ exitCode: null, signal: 'SIGKILL', oomKilled: true });
+        const oomAfter = parseOomKillCount(
+          await readFile(
+            join(dirs.memory!, expected.mechanism === 'cgroup-v1' ? 'memory.oom_control' : 'memory.events'),
+            'utf8',
+          ),
+        );
+        expect(oomAfter! - oomBefore!).toBeGreaterThanOrEqual(2);
+        // The same sandbox (its supervisor was not the victim) still works, and a small command is not marked.
+        expect(sandbox.hostPid).toBe(supervisorPid);
+        expect(await sandbox.exec('echo alive')).toMatchObject({ output: 'alive\n', oomKilled: false });
+        console.info(
+          `measured: memory hog killed by the OOM killer at 64 MiB: shell pipeline exit ${shell.exitCode} after ` +
+            `${shell.durationMs} ms, node hog ${program.signal} after ${program.durationMs} ms`,
+        );
+      },
+    );
+
+    it('caps /tmp: filling it fails with ENOSPC, and it is usable again after cleaning up', async () => {
+      const fill = await sandbox.exec('head -c 20M /dev/zero > /tmp/fill');
+      expect(fill.exitCode).not.toBe(0);
+      expect(fill.output).toContain('No space left on device');
+      expect(Number((await sandbox.exec('stat -c %s /tmp/fill')).output)).toBeLessThanOrEqual(8 * MiB);
+      expect((await sandbox.exec('df -B1 --output=size /tmp | tail -n 1')).output.trim()).toBe(
+        String(8 * MiB),
+      );
+      expect((await sandbox.exec('rm /tmp/fill && echo ok > /tmp/after && cat /tmp/after')).output).toBe(
+        'ok\n',
+      );
+    });
+
+    it('kills a process that ignores SIGTERM when its command times out', async () => {
+      const result = await sandbox.exec("trap '' TERM; sleep 31.25 & wait", { timeoutMs: 500 });
+      expect(result).toMatchObject({ timedOut: true, exitCode: null, signal: 'SIGKILL' });
+      // SIGTERM was ignored, so it took the grace (300 ms) and SIGKILL.
+      expect(result.durationMs).toBeGreaterThanOrEqual(780);
+      expect(result.durationMs).toBeLessThan(5000);
+      expect(await eventually(async () => (await hostProcessesWith('31.25')).length === 0)).toBe(true);
+    });
+
+    it.skipIf(!cgroups || expected.cpus === null)('throttles a busy loop to its CPU quota', async () => {
+      const cpuBound = await variant.create({
+        sessionId: 'cpu',
+        workspacePath: workspace,
+        limits: { ...SMALL, cpus: 0.2 },
+      });
+      try {
+        const cpuDir = (await cgroupDirsOf(cpuBound.hostPid!)).cpu!;
+        const busy = await cpuBound.exec([
+          NODE,
+          '-e',
+          'const start = Date.now(); while (Date.now() - start < 1000) {} const u = process.cpuUsage();' +
+            'console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, wallMs: Date.now() - start }));',
+        ]);
+        const { cpuMs, wallMs } = JSON.parse(busy.output) as { cpuMs: number; wallMs: number };
+        const ratio = cpuMs / wallMs;
+        // 0.2 cores allowed; unthrottled it would be close to 1.
+        expect(ratio).toBeLessThan(0.5);
+        expect(ratio).toBeGreaterThan(0.02);
+        expect(await cgroupCounter(join(cpuDir, 'cpu.stat'), 'nr_throttled')).toBeGreaterThan(0);
+        console.info(
+          `measured: 1 s busy loop under cpus=0.2 used ${cpuMs.toFixed(0)} ms CPU in ${wallMs} ms: ${ratio.toFixed(2)} cores`,
+        );
+      } finally {
+        await cpuBound.destroy();
+      }
+    });
+
+    it('ends everything at the wall-clock limit and removes its cgroups', async () => {
+      const timed = await variant.create({
+        sessionId: 'wall',
+        workspacePath: workspace,
+        limits: { ...SMALL, wallTimeMs: 1500 },
+      });
+      const timedDirs = Object.values(await cgroupDirsOf(timed.hostPid!)).filter((dir) =>
+        dir.includes('/drydock/'),
+      );
+      expect(timedDirs.length).toBe(cgroups ? new Set(timedDirs).size : 0);
+      await timed.exec('sleep 4243.5 > /dev/null 2>&1 &');
+      expect(await hostProcessesWith('4243.5')).toHaveLength(1);
+      const startedAt = Date.now();
+      const pending = await timed.exec('sleep 30').then(
+        (result) => result,
+        (error: unknown) => error,
+      );
+      const endedAfterMs = Date.now() - startedAt;
+      expect(pending).toMatchObject({ code: 'sandbox_wall_time', kind: 'unavailable' });
+      expect(endedAfterMs).toBeLessThan(5000);
+      await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_wall_time' });
+      await expect(timed.stat('.')).rejects.toMatchObject({ code: 'sandbox_wall_time' });
+      expect(await eventually(async () => (await hostProcessesWith('4243.5')).length === 0)).toBe(true);
+      expect(await eventually(async () => timedDirs.every((dir) => !existsSync(dir)))).toBe(true);
+      await timed.destroy();
+      await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
+    });
+
+    it('releases its cgroups when it is killed from outside, before anyone calls destroy', async () => {
+      const victim = await variant.create({ sessionId: 'victim', workspacePath: workspace, limits: SMALL });
+      const victimDirs = Object.values(await cgroupDirsOf(victim.hostPid!)).filter((dir) =>
+        dir.includes(`/drydock/${variant.cgroupPrefix('victim')}`),
+      );
+      expect(victimDirs.length > 0).toBe(cgroups);
+      process.kill(victim.hostPid!, 'SIGKILL');
+      await expect(victim.exec('true')).rejects.toMatchObject({ code: 'sandbox_died' });
+      expect(await eventually(async () => victimDirs.every((dir) => !existsSync(dir)))).toBe(true);
+      await victim.destroy();
+    });
+
+    it("cannot tamper with the user's repository: it is not mounted, and the workspace's .git is read-only", async () => {
+      const snapshot = async (root: string): Promise<string> => {
+        const files = (await readdir(root, { recursive: true, withFileTypes: true }))
+          .filter((entry) => entry.isFile())
+          .map((entry) => join(entry.parentPath, entry.name))
+          .sort();
+        return JSON.stringify(
+          await Promise.all(files.map(async (file) => [file, await readFile(file, 'utf8')])),
+        );
+      };
+      const repoBefore = await snapshot(userRepo);
+      const gitBefore = await snapshot(join(workspace, '.git'));
+      for (const hostPath of [userRepo, parent, join(userRepo, '.git')]) {
+        expect((await sandbox.exec(['test', '-e', hostPath])).exitCode, hostPath).toBe(1);
+      }
+      for (const attempt of [
+        'echo x >> .git/HEAD',
+        'touch .git/hooks/post-checkout',
+        'printf "#!/bin/sh\\ncurl evil" > .git/hooks/pre-commit',
+        'git config core.hooksPath /tmp',
+        'rm -rf .git/config',
+        'mv .git .git-old',
+        'chmod -R u+w .git && touch .git/x',
+        'mount -o remount,rw /workspace/.git',
+        'umount /workspace/.git',
+      ]) {
+        expect((await sandbox.exec(attempt)).exitCode, attempt).not.toBe(0);
+      }
+      await expect(sandbox.writeFile('.git/hooks/post-merge', 'evil')).rejects.toMatchObject({
+        code: 'permission_denied',
+      });
+      expect(await snapshot(userRepo)).toBe(repoBefore);
+      expect(await snapshot(join(workspace, '.git'))).toBe(gitBefore);
+      // The control: the rest of the workspace is the agent's to change.
+      expect((await sandbox.exec('echo "// changed" >> app.ts')).exitCode).toBe(0);
+    });
+
+    it('cannot read /etc/shadow, nor reach the cgroup files to raise its own limits', async () => {
+      const shadow = await sandbox.exec('cat /etc/shadow');
+      expect(shadow.output).not.toContain('root:');
+      const viaApi = await sandbox.readFile('/etc/shadow').catch(() => Buffer.alloc(0));
+      expect(viaApi.toString()).not.toContain('root:');
+      expect((await sandbox.exec(['test', '-e', '/sys/fs/cgroup'])).exitCode).toBe(1);
+    });
+
+    it("cannot change the host's kernel settings through /proc/sys (core_pattern would run code on the host)", async () => {
+      // Nothing under /proc/sys is writable; the probe writes a setting's own value back, a no-op if it got through.
+      expect((await sandbox.exec('find /proc/sys -type f -writable 2>/dev/null | wc -l')).output).toBe('0\n');
+      expect((await sandbox.exec(['test', '-w', '/proc/sys/kernel/core_pattern'])).exitCode).toBe(1);
+      const rewrite = await sandbox.exec(
+        'cat /proc/sys/vm/overcommit_memory > /proc/sys/vm/overcommit_memory',
+      );
+      expect(rewrite.exitCode).not.toBe(0);
+      expect(rewrite.output).toContain('Read-only file system');
+      // The control: the values are still readable.
+      expect((await sandbox.exec('cat /proc/sys/kernel/pid_max')).output).toMatch(/^\d+\n$/);
+    });
+
+    it('cannot fill /dev: it is read-only but for a /dev/shm as small as /tmp', async () => {
+      expect((await sandbox.exec('touch /dev/evil')).exitCode).not.toBe(0);
+      const shm = await sandbox.exec('head -c 20M /dev/zero > /dev/shm/fill');
+      expect(shm.output).toContain('No space left on device');
+      expect((await sandbox.exec('rm /dev/shm/fill && echo ok > /dev/null && echo done')).output).toBe(
+        'done\n',
+      );
+    });
+  },
+);
 
 describe('bubblewrap sandbox without cgroups', () => {
   let workspace: string;
@@ -445,72 +507,75 @@ const quotaSupport = await diskQuotaSupport();
 if (!quotaSupport.ok)
   console.warn(`sandbox-escape: no disk quotas here (${quotaSupport.reason}); disk tests skip`);
 
-describe.skipIf(!quotaSupport.ok)('a workspace with a disk quota, filled', () => {
-  const quota = 32 * MiB;
-  let parent: string;
-  let sandbox: LayeredSandbox;
+describe.skipIf(!quotaSupport.ok).each(variants.map((variant) => [variant.name, variant] as const))(
+  'a workspace with a disk quota, filled (%s)',
+  (_name, variant) => {
+    const quota = 32 * MiB;
+    let parent: string;
+    let sandbox: LayeredSandbox;
 
-  beforeAll(async () => {
-    parent = await realpath(await mkdtemp(join(tmpdir(), 'drydock-escape-disk-')));
-    const store = await createLayerStore(parent);
-    const staging = await store.stagingDir();
-    await writeFile(join(staging, 'app.ts'), 'export const answer = 42;\n');
-    const base = (await store.adopt(staging)).id;
-    const sandboxes = createLayeredSandboxes({
-      provider,
-      store,
-      workspacesDir: join(parent, 'overlays'),
-      mode: 'overlay',
+    beforeAll(async () => {
+      parent = await realpath(await mkdtemp(join(tmpdir(), 'drydock-escape-disk-')));
+      const store = await createLayerStore(parent);
+      const staging = await store.stagingDir();
+      await writeFile(join(staging, 'app.ts'), 'export const answer = 42;\n');
+      const base = (await store.adopt(staging)).id;
+      const sandboxes = createLayeredSandboxes({
+        provider: variant.provider,
+        store,
+        workspacesDir: join(parent, 'overlays'),
+        mode: 'overlay',
+      });
+      sandbox = await sandboxes.start(
+        { layers: [base] },
+        { sessionId: 'disk', limits: { ...SMALL, memoryBytes: 256 * MiB, diskBytes: quota } },
+      );
     });
-    sandbox = await sandboxes.start(
-      { layers: [base] },
-      { sessionId: 'disk', limits: { ...SMALL, memoryBytes: 256 * MiB, diskBytes: quota } },
-    );
-  });
-  afterAll(async () => {
-    await sandbox?.destroy().catch(() => {});
-    await removeTestDir(parent);
-  });
-
-  it('fails the writes past the quota with ENOSPC and a note, and stays usable', async () => {
-    expect(sandbox.limits).toMatchObject({ diskBytes: quota, disk: { mechanism: 'loop-ext4' } });
-    const fill = await sandbox.exec('head -c 64M /dev/zero > big');
-    expect(fill.exitCode).not.toBe(0);
-    expect(fill.output).toContain('No space left on device');
-    expect(fill.diskFull).toBe(true);
-    expect(fill.output).toContain("the workspace's disk quota of 32 MiB is full");
-    // Every command sees the note while the quota is full.
-    const stat = await sandbox.exec('stat -c %s big');
-    expect(stat.diskFull).toBe(true);
-    const size = Number(stat.output.split('\n')[0]);
-    expect(size).toBeGreaterThan(16 * MiB);
-    expect(size).toBeLessThanOrEqual(quota);
-    // A file operation fails with a clear error, not a crash.
-    await expect(sandbox.writeFile('more.bin', Buffer.alloc(MiB))).rejects.toMatchObject({
-      code: 'workspace_disk_full',
-      message: expect.stringContaining('--disk'),
+    afterAll(async () => {
+      await sandbox?.destroy().catch(() => {});
+      await removeTestDir(parent);
     });
-    // On the host the image holds at most the quota: the rest of the disk is untouched.
-    const image = imageOf(sandbox);
-    const allocated = Number(spawnSync('du', ['-B1', image], { encoding: 'utf8' }).stdout.split('\t')[0]);
-    expect(allocated).toBeLessThanOrEqual(quota);
-    // The sandbox, /tmp and the rest of the workspace go on; deleting files makes room again.
-    expect((await sandbox.exec('echo ok > /tmp/ok && cat /tmp/ok app.ts')).output).toContain('answer = 42');
-    const after = await sandbox.exec('rm big more.bin && head -c 1M /dev/zero > small && echo written');
-    expect(after.output).toBe('written\n');
-    expect(after.diskFull).toBeUndefined();
-    await sandbox.writeFile('notes.txt', 'room again\n');
-    const snapshot = await sandbox.snapshot();
-    expect(snapshot.layers).toHaveLength(2);
-  });
 
-  it('leaves no mount and no loop device behind once destroyed', async () => {
-    const image = imageOf(sandbox);
-    expect(image).toMatch(/rw\.disk\.img$/);
-    expect(await loopsBackedUnder(parent)).toHaveLength(1);
-    await sandbox.destroy();
-    expect(await mountsUnder(parent)).toEqual([]);
-    expect(await loopsBackedUnder(parent)).toEqual([]);
-    expect(existsSync(image)).toBe(false);
-  });
-});
+    it('fails the writes past the quota with ENOSPC and a note, and stays usable', async () => {
+      expect(sandbox.limits).toMatchObject({ diskBytes: quota, disk: { mechanism: 'loop-ext4' } });
+      const fill = await sandbox.exec('head -c 64M /dev/zero > big');
+      expect(fill.exitCode).not.toBe(0);
+      expect(fill.output).toContain('No space left on device');
+      expect(fill.diskFull).toBe(true);
+      expect(fill.output).toContain("the workspace's disk quota of 32 MiB is full");
+      // Every command sees the note while the quota is full.
+      const stat = await sandbox.exec('stat -c %s big');
+      expect(stat.diskFull).toBe(true);
+      const size = Number(stat.output.split('\n')[0]);
+      expect(size).toBeGreaterThan(16 * MiB);
+      expect(size).toBeLessThanOrEqual(quota);
+      // A file operation fails with a clear error, not a crash.
+      await expect(sandbox.writeFile('more.bin', Buffer.alloc(MiB))).rejects.toMatchObject({
+        code: 'workspace_disk_full',
+        message: expect.stringContaining('--disk'),
+      });
+      // On the host the image holds at most the quota: the rest of the disk is untouched.
+      const image = imageOf(sandbox);
+      const allocated = Number(spawnSync('du', ['-B1', image], { encoding: 'utf8' }).stdout.split('\t')[0]);
+      expect(allocated).toBeLessThanOrEqual(quota);
+      // The sandbox, /tmp and the rest of the workspace go on; deleting files makes room again.
+      expect((await sandbox.exec('echo ok > /tmp/ok && cat /tmp/ok app.ts')).output).toContain('answer = 42');
+      const after = await sandbox.exec('rm big more.bin && head -c 1M /dev/zero > small && echo written');
+      expect(after.output).toBe('written\n');
+      expect(after.diskFull).toBeUndefined();
+      await sandbox.writeFile('notes.txt', 'room again\n');
+      const snapshot = await sandbox.snapshot();
+      expect(snapshot.layers).toHaveLength(2);
+    });
+
+    it('leaves no mount and no loop device behind once destroyed', async () => {
+      const image = imageOf(sandbox);
+      expect(image).toMatch(/rw\.disk\.img$/);
+      expect(await loopsBackedUnder(parent)).toHaveLength(1);
+      await sandbox.destroy();
+      expect(await mountsUnder(parent)).toEqual([]);
+      expect(await loopsBackedUnder(parent)).toEqual([]);
+      expect(existsSync(image)).toBe(false);
+    });
+  },
+);

@@ -71,13 +71,18 @@ export async function openEmbedded(
     clock: systemClock,
     ids,
   });
-  const sandboxes = options.sandbox === 'none' ? createNoSandboxProvider() : createBubblewrapProvider();
+  // A warm pool hands a session on an environment image a started sandbox (drained on exit).
+  const warmPool = warmPoolSize(env, options.warmPool ?? 0);
+  // With a warm pool, one spare too (as root): a sandbox no pool entry fits (a restore after a
+  // sandbox died, a clone) is mounted into a started one rather than booted (closed on exit).
+  const sandboxes =
+    options.sandbox === 'none'
+      ? createNoSandboxProvider()
+      : createBubblewrapProvider({ spares: warmPool > 0 ? 1 : 0 });
   // Layers by default where overlayfs can be mounted (drydock is root): snapshots after every agent
   // step, a dead sandbox replaced from the last one, and environment images; DRYDOCK_WORKSPACES=clone
   // keeps plain clones. DRYDOCK_SNAPSHOT_STORE moves layers between machines (a bad value fails here).
   const snapshotStore = await openSnapshotStore(env);
-  // A warm pool hands a session on an environment image a started sandbox (drained on exit).
-  const warmPool = warmPoolSize(env, options.warmPool ?? 0);
   let poolLog: ((error: unknown) => void) | undefined;
   // A bad DRYDOCK_LOG_LEVEL fails here, not when the pool first has something to say.
   logLevel(env);

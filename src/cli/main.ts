@@ -69,6 +69,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program.hook('postAction', async () => {
     // Idle pooled sandboxes hold mounts and disk images: none may outlive the process.
     await deps?.layers?.pool?.drain();
+    await deps?.sandboxes.close?.();
     await deps?.store.close();
   });
 

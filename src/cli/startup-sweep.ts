@@ -1,14 +1,28 @@
 import type { SweepAction } from '../environments/workspace-sweep.ts';
 import { sweepSandboxCgroups } from '../sandbox/cgroup-sweep.ts';
+import { sweepSpareMounts } from '../sandbox/spare-mounts.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { sweepSessionLeftovers } from '../sessions/workspace-gc.ts';
 
-/** Session leftovers, then the cgroups of sandboxes that are gone. */
+/**
+ * The mounts of spare sandboxes whose drydock is gone (spare-mounts.ts), as sweep actions. First:
+ * their binds keep the workspaces they held in use, which the session sweep unmounts next.
+ */
+async function spareLeftovers(options: { dryRun?: boolean }): Promise<SweepAction[]> {
+  return (await sweepSpareMounts(options)).map(({ dir, error }) => ({
+    action: 'unmount',
+    path: dir,
+    reason: 'the mounts of a spare sandbox whose drydock is gone',
+    ...(error === undefined ? {} : { error }),
+  }));
+}
+
+/** Spare sandboxes' mounts and session leftovers, then the cgroups of sandboxes that are gone. */
 export async function sweepLeftovers(
   deps: Pick<SessionDeps, 'store' | 'home'>,
   options: { dryRun?: boolean } = {},
 ): Promise<SweepAction[]> {
-  const actions = await sweepSessionLeftovers(deps, options);
+  const actions = [...(await spareLeftovers(options)), ...(await sweepSessionLeftovers(deps, options))];
   for (const dir of await sweepSandboxCgroups(options).catch(() => [])) {
     actions.push({ action: 'remove', path: dir, reason: 'the cgroup of a sandbox that is gone' });
   }
@@ -17,7 +31,7 @@ export async function sweepLeftovers(
 
 /**
  * At the start of `run`, `up` and `worker`: unmounts and removes what a crashed drydock left of
- * sessions that are not running (workspace-sweep.ts). Never stops drydock from starting: failures are
+ * its spare sandboxes and of sessions that are not running (workspace-sweep.ts). Never stops drydock from starting: failures are
  * printed and skipped.
  */
 export async function sweepAtStartup(
@@ -28,7 +42,7 @@ export async function sweepAtStartup(
     // Workspace leftovers are this data directory's and worth a line; empty cgroups of sandboxes that
     // are gone are the machine's (any drydock's), removed quietly.
     const cgroups = sweepSandboxCgroups().catch(() => []);
-    const actions = await sweepSessionLeftovers(deps);
+    const actions = [...(await spareLeftovers({})), ...(await sweepSessionLeftovers(deps))];
     await cgroups;
     const done = actions.filter((action) => action.error === undefined);
     if (done.length > 0) {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, isDrydockError, isUnavailable, UnavailableError } from '../core/errors.ts';
@@ -34,7 +34,10 @@ import { buildLauncher, type LauncherBinds, SECCOMP_FD } from './sandbox-launche
 import { sandboxUser } from './sandbox-user.ts';
 import { buildSeccompFilter, seccompArch } from './seccomp-filter.ts';
 import { namespaceHolder, withServicesCompartment } from './services-compartment.ts';
+import { attachWorkspace, createSpareMounts, releaseSpareMounts } from './spare-mounts.ts';
+import { createSpares } from './spares.ts';
 import { createSupervisedSandbox, type SupervisedSandbox } from './supervised-sandbox.ts';
+import { COMMAND_NICENESS } from './supervisor.ts';
 import { connectSupervisor, type SupervisorConnection } from './supervisor-connection.ts';
 import { createUserSwitch } from './user-switch.ts';
 import { resolveReadOnlyPaths } from './workspace-path.ts';
@@ -54,10 +57,21 @@ export interface BubblewrapProviderOptions {
   limitEnvironment?: () => Promise<LimitEnvironment>;
   /** The Node binary the supervisor runs on. Default: the one drydock runs on. */
   nodePath?: string;
+  /**
+   * Spare sandboxes kept started per shape of spec (limits, environment), so create() mounts the
+   * workspace into one (spare-mounts.ts) instead of booting a sandbox: the first create() of a shape
+   * starts as usual and fills its spares. Needs root (mounts); specs with network egress always start
+   * their own. Default 0: none. drainSpares() stops them.
+   */
+  spares?: number;
 }
 
 export interface BubblewrapProvider extends SandboxProvider {
   create(spec: SandboxSpec): Promise<SupervisedSandbox>;
+  /** Resolves when no spare is starting. */
+  sparesSettled(): Promise<void>;
+  /** Stops keeping spares and destroys those waiting; create() starts every sandbox from then on. Idempotent. */
+  drainSpares(): Promise<void>;
 }
 
 /** The descriptor bubblewrap reads its NUL-separated arguments from (`--args 3`). */
@@ -131,6 +145,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const responseTimeoutMs = options.responseTimeoutMs ?? 60_000;
   const ids = options.ids ?? randomIds;
+  const spareCount = options.spares ?? 0;
   // Plain JavaScript in the sandbox: Node starts it without initializing its type stripper first.
   const supervisorPath = cached(() =>
     plainScript(fileURLToPath(new URL('./supervisor.ts', import.meta.url))),
@@ -152,18 +167,46 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   const users = createUserSwitch(sandboxUser());
   const hostUser = users.user;
 
-  async function create(spec: SandboxSpec): Promise<SupervisedSandbox> {
-    const workspacePath = await realWorkspace(spec.workspacePath);
+  /** What a sandbox's workspace is, checked and handed to the sandbox user. */
+  interface WorkspaceView {
+    path: string;
+    readOnlyPaths: string[];
+  }
+
+  async function workspaceView(spec: SandboxSpec): Promise<WorkspaceView> {
+    const path = await realWorkspace(spec.workspacePath);
     // The workspace's root is the sandbox user's; whoever prepared the workspace handed it the rest.
-    await users.handOver(workspacePath);
-    const readOnlyPaths = await resolveReadOnlyPaths(workspacePath, spec.readOnlyPaths ?? []);
+    await users.handOver(path);
+    return { path, readOnlyPaths: await resolveReadOnlyPaths(path, spec.readOnlyPaths ?? []) };
+  }
+
+  /** A launched supervisor and what to make a SupervisedSandbox of it with. */
+  interface Launched {
+    id: string;
+    connection: SupervisorConnection;
+    finish(view: WorkspaceView): Promise<SupervisedSandbox>;
+    /** Whether the sandbox process has ended. */
+    ended(): boolean;
+    /** Stops a sandbox never finished and releases what it holds. */
+    destroy(): Promise<void>;
+  }
+
+  /**
+   * Starts a sandbox with `spec`'s limits, environment and network on `view`: the workspace itself,
+   * or (`spare`) an empty mount point the workspace is mounted on later. `finish` makes the sandbox
+   * once the workspace is in place: its wall clock starts then.
+   */
+  async function start(
+    spec: SandboxSpec,
+    view: WorkspaceView,
+    idPrefix: string,
+    spare?: { onEnded: () => Promise<void> },
+  ): Promise<Launched> {
     const limits = resolveSandboxLimits(spec.limits);
     const allow = spec.network === undefined ? undefined : resolveEgressRules(spec.network.allow);
     const bwrap = await bubblewrap();
     const plan = chooseLimitPlan(await limitEnvironment(), limits);
-    // The quota is the workspace's own (its maker put it on a disk image): reported, not applied here.
-    const disk = await workspaceDisk(workspacePath);
-    const id = `${spec.sessionId}-${ids.next()}`;
+    const id = `${idPrefix}-${ids.next()}`;
 
     let cgroup: SandboxCgroup | undefined;
     let proxy: EgressProxy | undefined;
@@ -189,7 +232,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       const layout = await hostLayout();
       const nsenter = await nsenterPath();
       const sources = {
-        workspace: workspacePath,
+        workspace: view.path,
         nodeBinary: await nodeBinary(),
         egressSocket: proxy?.socketPath,
         // What bubblewrap reads besides (bubblewrap-args.ts), and the programs it is started through.
@@ -208,18 +251,22 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         seccompFd: filter === null ? undefined : SECCOMP_FD,
         layout,
         workspacePath: reached.workspace,
-        readOnlyPaths,
+        readOnlyPaths: view.readOnlyPaths,
         nodeBinaryPath: reached.nodeBinary,
         supervisorPath: await supervisorPath(),
         tmpBytes: limits.tmpBytes,
       };
       const procsFiles = cgroup?.procsFiles ?? [];
+      const binds =
+        spare === undefined || reached.binds === undefined
+          ? reached.binds
+          : { ...reached.binds, propagation: 'slave' as const };
       const connection = await launch(
         id,
         procsFiles,
         plan.rlimit,
         filter,
-        reached.binds,
+        binds,
         reached.asUser([bwrap]),
         buildBubblewrapArgs({
           ...argsInput,
@@ -228,64 +275,138 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
               ? undefined
               : { socketPath: reached.egressSocket, forwarderPath: await forwarderPath() },
         }),
+        spare !== undefined,
       );
       const sandboxCgroup = cgroup;
-      const supervised = (
-        connection: SupervisorConnection,
-        sandboxId: string,
-        release?: () => Promise<void>,
-      ) =>
-        createSupervisedSandbox({
-          id: sandboxId,
-          workdir: SANDBOX_WORKDIR,
-          connection,
-          baseEnv: sandboxBaseEnv({
-            // drydock's `.git` is not the sandbox user's: git in the sandbox would refuse it.
-            ...(users.separate ? sandboxGitEnv() : {}),
-            ...(proxy === undefined ? {} : egressProxyEnv()),
-            ...spec.env,
-          }),
-          killGraceMs,
-          responseTimeoutMs,
-          limits: { ...plan.inForce, diskBytes: disk.diskBytes, disk: disk.disk },
-          diskMountPoint: disk.mountPoint,
-          oomKillCount: sandboxCgroup === undefined ? undefined : () => sandboxCgroup.oomKillCount(),
-          release,
-        });
-      const agent = supervised(connection, id, release);
-      if (nsenter === null) return agent;
-      // Services join the agent's network namespace (nsenter, as root) in a sandbox of their own: the
-      // same workspace, cgroups and proxy, another PID namespace. Started at the first services exec.
-      return withServicesCompartment(agent, connection.exited, async (servicesWorkspace) => {
-        const holder = await namespaceHolder(agent.hostPid);
-        // A tree of the services' own is the sandbox user's too, and bound where bubblewrap reaches it.
-        const ownTree = servicesWorkspace === undefined ? null : await realWorkspace(servicesWorkspace);
-        if (ownTree !== null) await users.handOver(ownTree);
-        const servicesReached =
-          ownTree === null ? reached : await users.reach({ ...sources, workspace: ownTree });
-        const tree =
-          ownTree === null
-            ? {}
-            : {
-                workspacePath: servicesReached.workspace,
-                readOnlyPaths: await resolveReadOnlyPaths(ownTree, spec.readOnlyPaths ?? []),
-              };
-        const services = await launch(
-          `${id}-services`,
-          procsFiles,
-          plan.rlimit,
-          filter,
-          servicesReached.binds,
-          [nsenter, `--net=/proc/${holder}/ns/net`, '--', ...servicesReached.asUser([bwrap])],
-          buildBubblewrapArgs({ ...argsInput, ...tree, joinsNetwork: true }),
-        );
-        return supervised(services, `${id}-services`);
+      let releasing: Promise<void> | undefined;
+      const releaseAll = (): Promise<void> => {
+        releasing ??= release().finally(() => spare?.onEnded());
+        return releasing;
+      };
+      // A spare that ends before it is handed over releases what it holds; one handed over, its sandbox.
+      let finished = false;
+      let ended = false;
+      void connection.exited.then(() => {
+        ended = true;
+        if (!finished && spare !== undefined) return releaseAll();
       });
+
+      const finish = async (final: WorkspaceView): Promise<SupervisedSandbox> => {
+        finished = true;
+        // The quota is the workspace's own (its maker put it on a disk image): reported, not applied here.
+        const disk = await workspaceDisk(final.path);
+        const supervised = (
+          connection: SupervisorConnection,
+          sandboxId: string,
+          release?: () => Promise<void>,
+        ) =>
+          createSupervisedSandbox({
+            id: sandboxId,
+            workdir: SANDBOX_WORKDIR,
+            connection,
+            baseEnv: sandboxBaseEnv({
+              // drydock's `.git` is not the sandbox user's: git in the sandbox would refuse it.
+              ...(users.separate ? sandboxGitEnv() : {}),
+              ...(proxy === undefined ? {} : egressProxyEnv()),
+              ...spec.env,
+            }),
+            killGraceMs,
+            responseTimeoutMs,
+            limits: { ...plan.inForce, diskBytes: disk.diskBytes, disk: disk.disk },
+            diskMountPoint: disk.mountPoint,
+            oomKillCount: sandboxCgroup === undefined ? undefined : () => sandboxCgroup.oomKillCount(),
+            release,
+          });
+        const agent = supervised(connection, id, releaseAll);
+        if (nsenter === null) return agent;
+        // Services join the agent's network namespace (nsenter, as root) in a sandbox of their own: the
+        // same workspace, cgroups and proxy, another PID namespace. Started at the first services exec.
+        return withServicesCompartment(agent, connection.exited, async (servicesWorkspace) => {
+          const holder = await namespaceHolder(agent.hostPid);
+          // A tree of the services' own is the sandbox user's too, and bound where bubblewrap reaches it.
+          const ownTree = servicesWorkspace === undefined ? null : await realWorkspace(servicesWorkspace);
+          if (ownTree !== null) await users.handOver(ownTree);
+          const servicesReached =
+            ownTree === null ? reached : await users.reach({ ...sources, workspace: ownTree });
+          const tree =
+            ownTree === null
+              ? { readOnlyPaths: final.readOnlyPaths }
+              : {
+                  workspacePath: servicesReached.workspace,
+                  readOnlyPaths: await resolveReadOnlyPaths(ownTree, spec.readOnlyPaths ?? []),
+                };
+          const services = await launch(
+            `${id}-services`,
+            procsFiles,
+            plan.rlimit,
+            filter,
+            servicesReached.binds,
+            [nsenter, `--net=/proc/${holder}/ns/net`, '--', ...servicesReached.asUser([bwrap])],
+            buildBubblewrapArgs({ ...argsInput, ...tree, joinsNetwork: true }),
+          );
+          return supervised(services, `${id}-services`);
+        });
+      };
+      return {
+        id,
+        connection,
+        finish,
+        ended: () => ended,
+        async destroy() {
+          await connection.close();
+          await releaseAll();
+        },
+      };
     } catch (error) {
       await release();
       throw error;
     }
   }
+
+  async function create(spec: SandboxSpec): Promise<SupervisedSandbox> {
+    const view = await workspaceView(spec);
+    const key = spareKey(spec);
+    if (key !== null) {
+      const taken = spares.take(key, spec);
+      if (taken !== undefined) {
+        try {
+          await attachWorkspace(taken.mounts, view.path, view.readOnlyPaths);
+          return await taken.launched.finish(view);
+        } catch {
+          // Started as usual instead; the spare goes.
+          await taken.destroy();
+        } finally {
+          // Only now: the next spare's start does not compete with this hand-off.
+          spares.fill(key);
+        }
+      }
+    }
+    const launched = await start(spec, view, spec.sessionId);
+    return launched.finish(view);
+  }
+
+  /** Spares are kept per key: specs that differ only in their workspace and session share one. */
+  function spareKey(spec: SandboxSpec): string | null {
+    if (spareCount === 0 || process.getuid?.() !== 0 || spec.network !== undefined) return null;
+    const sorted = (record: object = {}) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1));
+    return JSON.stringify([sorted(spec.limits), sorted(spec.env)]);
+  }
+
+  const spares = createSpares(spareCount, async (spec: SandboxSpec) => {
+    const mounts = await createSpareMounts();
+    try {
+      const launched = await start(
+        { ...spec, sessionId: 'spare', workspacePath: mounts.point },
+        { path: mounts.point, readOnlyPaths: [] },
+        'spare',
+        { onEnded: () => releaseSpareMounts(mounts) },
+      );
+      return { mounts, launched, alive: () => !launched.ended(), destroy: () => launched.destroy() };
+    } catch (error) {
+      await releaseSpareMounts(mounts).catch(() => {});
+      throw error;
+    }
+  });
 
   /**
    * Starts a supervisor through the launcher (cgroups, rlimits, seccomp) and waits until it is ready.
@@ -300,6 +421,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     binds: LauncherBinds | undefined,
     command: readonly string[],
     bwrapArgs: readonly string[],
+    background = false,
   ): Promise<SupervisorConnection> {
     const split = bwrapArgs.lastIndexOf('--');
     const launcher = buildLauncher({
@@ -318,6 +440,15 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       env: {},
       cwd: '/',
     });
+    // A spare starts in the background: at the commands' niceness (which its supervisor would take at
+    // once anyway), so a sandbox being handed over meanwhile keeps the CPU.
+    if (background && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, COMMAND_NICENESS);
+      } catch {
+        // Gone already: its start fails and says why.
+      }
+    }
     const argsPipe = child.stdio[ARGS_FD];
     if (argsPipe && 'write' in argsPipe) {
       argsPipe.on('error', () => {});
@@ -463,5 +594,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     },
 
     create,
+    sparesSettled: () => spares.settled(),
+    drainSpares: () => spares.drain(),
+    close: () => spares.drain(),
   };
 }

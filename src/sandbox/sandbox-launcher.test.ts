@@ -11,6 +11,7 @@ import {
   LAUNCHER_BIND_EXIT_CODE,
   LAUNCHER_CGROUP_ERROR,
   LAUNCHER_CGROUP_EXIT_CODE,
+  mountsKept,
   mountsToDetach,
   runAs,
   SECCOMP_FD,
@@ -62,6 +63,14 @@ describe('mountsToDetach', () => {
   });
 });
 
+describe('mountsKept', () => {
+  it('is every host mount but those detached and those under them, once each, sorted', () => {
+    expect(
+      mountsKept(['/usr', '/', '/proc', '/srv/a', '/srv/a/b', '/srv/ab', '/proc', '/mnt/a\nb'], ['/srv/a']),
+    ).toEqual(['/', '/proc', '/srv/ab', '/usr']);
+  });
+});
+
 describe('buildLauncher', () => {
   it('is sh with the cgroup files, then prlimit, then the command', () => {
     const { file, args } = buildLauncher({
@@ -80,6 +89,7 @@ describe('buildLauncher', () => {
       '--',
       '',
       '',
+      '',
       '/usr/bin/prlimit',
       '--as=1024',
       '--',
@@ -88,6 +98,47 @@ describe('buildLauncher', () => {
       '--',
       'node',
     ]);
+  });
+
+  it("takes the host's mounts as a slave when asked (a spare sandbox), else privately", () => {
+    const binds = {
+      unsharePath: '/usr/bin/unshare',
+      mountPath: '/usr/bin/mount',
+      binds: [],
+      umountPath: '/usr/bin/umount',
+      detach: [],
+    };
+    const propagation = (extra: { propagation?: 'private' | 'slave' }) =>
+      buildLauncher({
+        procsFiles: [],
+        rlimit: null,
+        binds: { ...binds, ...extra },
+        command: ['bwrap'],
+      }).args.slice(0, 3);
+    expect(propagation({})).toEqual(['--mount', '--propagation', 'private']);
+    expect(propagation({ propagation: 'slave' })).toEqual(['--mount', '--propagation', 'slave']);
+  });
+
+  it('makes the kept host mounts private only in a slave namespace (private ones receive nothing anyway)', () => {
+    const keptArgument = (propagation: 'private' | 'slave') => {
+      const { args } = buildLauncher({
+        procsFiles: [],
+        rlimit: null,
+        binds: {
+          unsharePath: '/usr/bin/unshare',
+          mountPath: '/usr/bin/mount',
+          binds: [],
+          umountPath: '/usr/bin/umount',
+          detach: ['/data'],
+          kept: ['/', '/proc'],
+          propagation,
+        },
+        command: ['bwrap'],
+      });
+      return args[args.indexOf('/data') + 1];
+    };
+    expect(keptArgument('slave')).toBe('/\n/proc');
+    expect(keptArgument('private')).toBe('');
   });
 
   it('starts in a mount namespace of its own, binding each pair, when there are binds', () => {
@@ -115,6 +166,7 @@ describe('buildLauncher', () => {
       '--',
       '/usr/bin/umount',
       '/data\n/srv/other session',
+      '',
       '/usr/bin/setpriv',
       '--reuid=7',
       '--regid=8',

@@ -41,12 +41,23 @@ const SCRIPT = [
   // has a newline: mountsToDetach), expanded with globbing off.
   'umount_program=$1',
   'detach=$2',
-  'shift 2',
+  'kept=$3',
+  'shift 3',
   'if [ -n "$detach" ]; then',
   '  IFS="',
   '"',
   '  set -f',
   '  "$umount_program" -R -l $detach 2>/dev/null',
+  '  set +f',
+  '  unset IFS',
+  'fi',
+  // A namespace that takes the host's mounts as a slave (a spare's) does so for its binds' sake only:
+  // each mount it kept of the host's stops receiving. One the host unmounted meanwhile is no error.
+  'if [ -n "$kept" ]; then',
+  '  IFS="',
+  '"',
+  '  set -f',
+  '  for point in $kept; do "$mount_program" --make-private "$point" 2>/dev/null; done',
   '  set +f',
   '  unset IFS',
   'fi',
@@ -76,6 +87,29 @@ export interface LauncherBinds {
    * device) alive for as long as the sandbox runs, whatever the host unmounts meanwhile.
    */
   detach: readonly string[];
+  /**
+   * How the namespace takes the host's mounts: `private` (default) cuts it off; `slave` lets later
+   * host mounts and unmounts reach its binds (never the other way), as a spare sandbox's workspace
+   * must (spare-mounts.ts), and nothing else: every mount in `kept` is made private once bound.
+   */
+  propagation?: 'private' | 'slave';
+  /**
+   * The host's mount points the namespace keeps (mountsKept). With `slave` propagation each is made
+   * private, so a mount the host makes later under the system, /etc or /proc (shared mounts under
+   * systemd) does not reach the sandbox, as it does not reach a sandbox started privately.
+   */
+  kept?: readonly string[];
+}
+
+/**
+ * The host's mount points (`mounts`) a launcher's namespace still has once `detach`ed ones are gone,
+ * but for those the launcher could not pass (a newline). Pure.
+ */
+export function mountsKept(mounts: readonly string[], detach: readonly string[]): string[] {
+  const within = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
+  return [...new Set(mounts)]
+    .filter((point) => !point.includes('\n') && !detach.some((dir) => within(point, dir)))
+    .sort();
 }
 
 /**
@@ -124,12 +158,16 @@ export function buildLauncher(input: LauncherInput): { file: string; args: strin
     '--',
     binds?.umountPath ?? '',
     (binds?.detach ?? []).join('\n'),
+    (binds?.propagation === 'slave' ? (binds.kept ?? []) : []).join('\n'),
     ...prlimit,
     ...input.command,
   ];
   if (binds === undefined) return { file: script[0]!, args: script.slice(1) };
   // unshare execs the launcher: still one process, whose pid is bubblewrap's in the end.
-  return { file: binds.unsharePath, args: ['--mount', '--propagation', 'private', '--', ...script] };
+  return {
+    file: binds.unsharePath,
+    args: ['--mount', '--propagation', binds.propagation ?? 'private', '--', ...script],
+  };
 }
 
 /**

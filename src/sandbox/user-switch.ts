@@ -6,7 +6,13 @@ import { NO_ISOLATION_HINT } from './bubblewrap-diagnosis.ts';
 import { cached } from './cached.ts';
 import { findExecutable } from './find-executable.ts';
 import { readMounts } from './mount-table.ts';
-import { type LauncherBind, type LauncherBinds, mountsToDetach, runAs } from './sandbox-launcher.ts';
+import {
+  type LauncherBind,
+  type LauncherBinds,
+  mountsKept,
+  mountsToDetach,
+  runAs,
+} from './sandbox-launcher.ts';
 import { drydockUser, type SandboxUser } from './sandbox-user.ts';
 import { openSharedUserNamespace } from './shared-user-namespace.ts';
 import { stagePoints } from './stage-points.ts';
@@ -134,15 +140,20 @@ export function createUserSwitch(identity: SandboxUser): UserSwitch {
         binds.push({ source: sources.egressSocket, target: stage.egressSocket });
       }
       const keep = [...sources.needed, scriptsDir, nodeBinary];
-      const detach = mountsToDetach(
-        (await readMounts()).map((entry) => entry.mountPoint),
-        keep,
-      );
+      const mounts = (await readMounts()).map((entry) => entry.mountPoint);
+      const detach = mountsToDetach(mounts, keep);
       return {
         workspace: stage.workspace,
         nodeBinary,
         egressSocket: sources.egressSocket === undefined ? undefined : stage.egressSocket,
-        binds: { unsharePath: unshare, mountPath: mount, binds, umountPath: umount, detach },
+        binds: {
+          unsharePath: unshare,
+          mountPath: mount,
+          binds,
+          umountPath: umount,
+          detach,
+          kept: mountsKept(mounts, detach),
+        },
         asUser: (command) => runAs(setpriv, user, command),
       };
     },

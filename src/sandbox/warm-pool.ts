@@ -29,6 +29,11 @@ export interface WarmPool<T extends Poolable> {
    * topped up in the background. The caller owns the result and destroys it.
    */
   acquire(key: string): Promise<AcquireResult<T>>;
+  /**
+   * A ready one for `key`, or undefined; starts nothing, not even the refill (call `warm` for that),
+   * so a hand-off on a busy machine does not share the CPU with the next start.
+   */
+  take(key: string): T | undefined;
   /** Starts filling `key`'s pool without taking anything (on startup, for the busiest environments). */
   warm(key: string): void;
   /** How many are ready for `key`. */
@@ -78,6 +83,8 @@ export function createWarmPool<T extends Poolable>(options: WarmPoolOptions<T>):
       if (item !== undefined) return { item, warm: true };
       return { item: await options.create(key), warm: false };
     },
+
+    take: (key) => (draining ? undefined : idle.get(key)?.shift()),
 
     warm: refill,
 

@@ -237,6 +237,11 @@ export interface SandboxProvider {
   /** Throws an UnavailableError naming the cause and the fix when this provider cannot run here. */
   check(): Promise<void>;
   create(spec: SandboxSpec): Promise<Sandbox>;
+  /**
+   * Stops what the provider keeps between creates (started spare sandboxes): none may outlive the
+   * process. Sandboxes it created are their owners' to destroy. Idempotent; optional.
+   */
+  close?(): Promise<void>;
 }
 
 /**
