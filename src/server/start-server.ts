@@ -53,7 +53,10 @@ export interface RunningServer {
   close(timeoutMs?: number): Promise<void>;
 }
 
-/** `drydock up`'s process: the API (and web UI) on a port, and the in-process worker. */
+/**
+ * `drydock up`'s process: the API (and web UI) on a port, and its worker: in a worker thread of its own
+ * when given `workerThread` (as `drydock up` does), else on this thread.
+ */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const log = options.log ?? defaultLogger();
   const bus = options.bus ?? createInProcessEventBus();
