@@ -29,6 +29,9 @@ async function run(options: {
   state?: AgentState;
   compactAtTokens?: number;
   signal?: AbortSignal;
+  pause?: AbortSignal;
+  /** Called after each record, with what was recorded so far. */
+  onRecord?: (events: EventData[]) => void;
   onExec?: Parameters<typeof createMemorySandbox>[1];
   takeMessages?: () => Promise<string[]>;
 }) {
@@ -50,6 +53,7 @@ async function run(options: {
       async record(newEvents, state) {
         events.push(...newEvents);
         checkpoints.push(structuredClone(state));
+        options.onRecord?.(events);
       },
       async saveArtifact(_name, content) {
         artifacts.push(content);
@@ -59,6 +63,7 @@ async function run(options: {
       ...(options.takeMessages ? { takeMessages: options.takeMessages } : {}),
     },
     ...(options.compactAtTokens ? { compactAtTokens: options.compactAtTokens } : {}),
+    ...(options.pause ? { pause: options.pause } : {}),
   };
   const final = await runAgent(agentRun);
   return { final, events, checkpoints, artifacts, sandbox };
@@ -191,6 +196,50 @@ describe('agent loop (scripted model)', () => {
       signal: controller.signal,
     });
     expect(final.outcome?.kind).toBe('cancelled');
+  });
+
+  it('pauses after the step in flight is recorded, and a resumed run answers its tool calls first', async () => {
+    const turns: ScriptTurn[] = [
+      { toolCalls: [{ name: 'write_file', input: { path: 'one.txt', content: '1' } }] },
+      { toolCalls: [{ name: 'write_file', input: { path: 'two.txt', content: '2' } }] },
+      { toolCalls: [{ name: 'finish', input: { summary: 'wrote two files' } }] },
+    ];
+    // The worker stops while the second model call is in flight: its response is recorded, its call not run.
+    const pause = new AbortController();
+    const first = await run({
+      coder: scripted(turns),
+      pause: pause.signal,
+      onRecord: (events) => {
+        if (events.filter((event) => event.type === 'tool.result').length === 1) pause.abort();
+      },
+    });
+    expect(first.final.outcome).toBeNull();
+    expect(first.final.step).toBe(1);
+    expect(first.sandbox.files.has('two.txt')).toBe(false);
+    expect(types(first.events)).not.toContain('agent.stopped');
+    const last = first.checkpoints.at(-1);
+    expect(last?.step).toBe(1);
+
+    // Paused between a recorded model response and its tools: the resumed run runs the pending call first.
+    const between = new AbortController();
+    const second = await run({
+      coder: scripted(turns),
+      state: last,
+      files: { 'one.txt': '1' },
+      pause: between.signal,
+      onRecord: (events) => {
+        if (events.some((event) => event.type === 'model.response')) between.abort();
+      },
+    });
+    expect(second.final.outcome).toBeNull();
+    expect(second.final.step).toBe(2);
+    expect(types(second.events)).toEqual(['model.response', 'tool.call']);
+    expect(second.sandbox.files.has('two.txt')).toBe(false);
+
+    const resumed = await run({ coder: scripted(turns), state: second.final, files: { 'one.txt': '1' } });
+    expect(types(resumed.events).slice(0, 2)).toEqual(['tool.result', 'model.response']);
+    expect(resumed.sandbox.files.get('two.txt')?.toString()).toBe('2');
+    expect(resumed.final.outcome).toEqual({ kind: 'finished', summary: 'wrote two files' });
   });
 
   it('keeps truncated tool output in full as an artifact', async () => {
