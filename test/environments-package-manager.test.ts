@@ -7,37 +7,24 @@
  * command, the cause and how to override setup.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../src/core/events.ts';
-import { systemClock } from '../src/core/ports/clock.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import type { Session } from '../src/core/session.ts';
-import { DEFAULT_BUDGET } from '../src/core/session.ts';
-import { createLayerStore } from '../src/environments/layer-store.ts';
-import { createLayeredSandboxes } from '../src/environments/layered-sandbox.ts';
-import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
 import { createSecretVault } from '../src/environments/secret-vault.ts';
-import { unmountStable } from '../src/environments/stable-mount.ts';
-import { createModelRouter } from '../src/models/router.ts';
 import type { Script } from '../src/models/script-file.ts';
-import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import { createSession } from '../src/sessions/create-session.ts';
-import { workspacePathOf } from '../src/sessions/readable-workspace.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
-import { createSequentialIds } from '../src/store/ids.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { bubblewrapSessions, eventsOfType } from './support/bubblewrap-sessions.ts';
 
 const PINNED = 'pnpm@10.34.9';
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'pnpm-pinned');
-const dir = await mkdtemp(join(tmpdir(), 'drydock-package-manager-'));
-const home = join(dir, 'home');
-const layerStore = await createLayerStore(home);
-const { mode, reason } = await detectWorkspaceMode(layerStore);
+const sessionsHome = await bubblewrapSessions('drydock-package-manager-');
+const { dir, mode, reason } = sessionsHome;
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
@@ -56,31 +43,11 @@ describe.skipIf(mode !== 'overlay')(`setup with the package manager package.json
   const sessions: string[] = [];
 
   beforeAll(async () => {
-    store = await openSqliteStore({
-      path: join(home, 'drydock.db'),
-      clock: systemClock,
-      ids: createSequentialIds('p'),
-    });
-    const provider = createBubblewrapProvider({ killGraceMs: 300 });
-    deps = {
-      store,
-      sandboxes: provider,
-      models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts: { pm: script } }),
-      clock: systemClock,
-      ids: createSequentialIds('s'),
-      home,
-      budget: DEFAULT_BUDGET,
-      layers: {
-        sandboxes: createLayeredSandboxes({
-          provider,
-          store: layerStore,
-          workspacesDir: join(home, 'overlays'),
-          mode,
-        }),
-        store: layerStore,
-      },
-      vault: createSecretVault(store, createSecretBox(Buffer.alloc(32, 7))),
-    };
+    ({ store, deps } = await sessionsHome.open({
+      idPrefix: 'p',
+      scripts: { pm: script },
+      vault: async (opened) => createSecretVault(opened, createSecretBox(Buffer.alloc(32, 7))),
+    }));
     await cp(FIXTURE, repo, { recursive: true });
     git(repo, 'init', '-q', '-b', 'main');
     git(repo, 'config', 'user.email', 'dev@example.org');
@@ -90,9 +57,7 @@ describe.skipIf(mode !== 'overlay')(`setup with the package manager package.json
   });
 
   afterAll(async () => {
-    for (const id of sessions) await unmountStable(workspacePathOf(home, id)).catch(() => {});
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
+    await sessionsHome.close(sessions);
   });
 
   async function run(): Promise<{ session: Session; events: SessionEvent[] }> {
@@ -102,31 +67,26 @@ describe.skipIf(mode !== 'overlay')(`setup with the package manager package.json
     return { session, events: await store.listEvents(created.id) };
   }
 
-  const ofType = <T extends SessionEvent['data']['type']>(events: SessionEvent[], type: T) =>
-    events
-      .map((event) => event.data)
-      .filter((data): data is Extract<SessionEvent['data'], { type: T }> => data.type === type);
-
   it(`builds the image with the pinned ${PINNED} and its lockfile, frozen; the agent loads the dependency`, {
     timeout: 240_000,
   }, async () => {
     const { session, events } = await run();
     expect(session.reason ?? '').not.toMatch(/Setup failed/);
     const command = `npx --yes ${PINNED} install --frozen-lockfile --config.manage-package-manager-versions=false`;
-    const [planned] = ofType(events, 'environment.planned');
+    const [planned] = eventsOfType(events, 'environment.planned');
     expect(planned).toMatchObject({
       source: 'detected',
       description: `package.json packageManager ${PINNED} + pnpm-lock.yaml → ${command}`,
       setup: [command],
       node: [{ source: 'package.json engines.node', requirement: '>=18.12' }],
     });
-    const [image] = ofType(events, 'environment.image');
+    const [image] = eventsOfType(events, 'environment.image');
     expect(image).toMatchObject({ reused: false });
     const log = (await store.getArtifact(image!.logArtifactId!))?.content ?? '';
     // pnpm itself says which version ran; the sandbox's Node (20 or later) meets engines.node, so no note.
     expect(log).toMatch(/Done in [\d.]+m?s using pnpm v10\.34\.9/);
     expect(log).not.toMatch(/^# the sandbox's Node/m);
-    const probe = JSON.stringify(ofType(events, 'tool.result').find((data) => data.tool === 'bash'));
+    const probe = JSON.stringify(eventsOfType(events, 'tool.result').find((data) => data.tool === 'bash'));
     expect(probe).toContain('is-number says true');
     // pnpm's layout, not npm's: the dependency sits in the virtual store.
     expect(probe).toContain('is-number@7.0.0');

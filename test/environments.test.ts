@@ -7,35 +7,23 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../src/core/events.ts';
-import { systemClock } from '../src/core/ports/clock.ts';
 import { GLOBAL_SCOPE, type Store } from '../src/core/ports/store.ts';
 import type { Session } from '../src/core/session.ts';
-import { DEFAULT_BUDGET } from '../src/core/session.ts';
-import { createLayerStore } from '../src/environments/layer-store.ts';
-import { createLayeredSandboxes } from '../src/environments/layered-sandbox.ts';
-import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
 import { createSecretVault } from '../src/environments/secret-vault.ts';
-import { unmountStable } from '../src/environments/stable-mount.ts';
-import { createModelRouter } from '../src/models/router.ts';
 import type { Script } from '../src/models/script-file.ts';
-import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { workspacePathOf } from '../src/sessions/readable-workspace.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
-import { createSequentialIds } from '../src/store/ids.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { bubblewrapSessions, eventsOfType } from './support/bubblewrap-sessions.ts';
 
-const dir = await mkdtemp(join(tmpdir(), 'drydock-environments-'));
-const home = join(dir, 'home');
-const layerStore = await createLayerStore(home);
-const { mode, reason } = await detectWorkspaceMode(layerStore);
+const sessionsHome = await bubblewrapSessions('drydock-environments-');
+const { dir, home, mode, reason } = sessionsHome;
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
@@ -89,33 +77,15 @@ describe.skipIf(mode !== 'overlay')(`environments (${reason})`, () => {
   const sessions: string[] = [];
 
   beforeAll(async () => {
-    store = await openSqliteStore({
-      path: join(home, 'drydock.db'),
-      clock: systemClock,
-      ids: createSequentialIds('e'),
-    });
-    const provider = createBubblewrapProvider({ killGraceMs: 300 });
-    const vault = createSecretVault(store, createSecretBox(randomBytes(32)));
-    await vault.set(GLOBAL_SCOPE, 'SETUP_TOKEN', SECRET);
-    deps = {
-      store,
-      sandboxes: provider,
-      models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts: { env: script } }),
-      clock: systemClock,
-      ids: createSequentialIds('s'),
-      home,
-      budget: DEFAULT_BUDGET,
-      layers: {
-        sandboxes: createLayeredSandboxes({
-          provider,
-          store: layerStore,
-          workspacesDir: join(home, 'overlays'),
-          mode,
-        }),
-        store: layerStore,
+    ({ store, deps } = await sessionsHome.open({
+      idPrefix: 'e',
+      scripts: { env: script },
+      vault: async (opened) => {
+        const vault = createSecretVault(opened, createSecretBox(randomBytes(32)));
+        await vault.set(GLOBAL_SCOPE, 'SETUP_TOKEN', SECRET);
+        return vault;
       },
-      vault,
-    };
+    }));
     await mkdir(join(repo, '.drydock'), { recursive: true });
     git(repo, 'init', '-q', '-b', 'main');
     git(repo, 'config', 'user.email', 'dev@example.org');
@@ -130,9 +100,7 @@ describe.skipIf(mode !== 'overlay')(`environments (${reason})`, () => {
   });
 
   afterAll(async () => {
-    for (const id of sessions) await unmountStable(workspacePathOf(home, id)).catch(() => {});
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
+    await sessionsHome.close(sessions);
   });
 
   async function run(): Promise<{ session: Session; events: SessionEvent[] }> {
@@ -142,25 +110,20 @@ describe.skipIf(mode !== 'overlay')(`environments (${reason})`, () => {
     return { session, events: await store.listEvents(created.id) };
   }
 
-  const ofType = <T extends SessionEvent['data']['type']>(events: SessionEvent[], type: T) =>
-    events
-      .map((event) => event.data)
-      .filter((data): data is Extract<SessionEvent['data'], { type: T }> => data.type === type);
-
   function probeOutput(events: SessionEvent[]): string {
-    const result = ofType(events, 'tool.result').find((data) => data.tool === 'bash');
+    const result = eventsOfType(events, 'tool.result').find((data) => data.tool === 'bash');
     return JSON.stringify(result);
   }
 
   it('builds the image on the first session: npm ci from the registry, with the setup secret', async () => {
     const { session, events } = await run();
     expect(session.reason ?? '').not.toMatch(/Setup failed/);
-    const [planned] = ofType(events, 'environment.planned');
+    const [planned] = eventsOfType(events, 'environment.planned');
     expect(planned).toMatchObject({
       source: 'config',
       setup: ['npm ci --no-audit --no-fund', expect.any(String)],
     });
-    const [image] = ofType(events, 'environment.image');
+    const [image] = eventsOfType(events, 'environment.image');
     expect(image).toMatchObject({ reused: false, reason: 'no image yet for this repository' });
     expect(image!.setupMs).toBeGreaterThan(0);
     const log = await store.getArtifact(image!.logArtifactId!);
@@ -180,7 +143,7 @@ describe.skipIf(mode !== 'overlay')(`environments (${reason})`, () => {
     await writeFile(join(repo, 'VERSION'), 'version two\n');
     git(repo, 'commit', '-q', '-am', 'a change that is not a setup input');
     const { events } = await run();
-    const [image] = ofType(events, 'environment.image');
+    const [image] = eventsOfType(events, 'environment.image');
     expect(image).toMatchObject({ reused: true, setupMs: 0 });
     expect(image!.logArtifactId).toBeUndefined();
     const probe = probeOutput(events);
@@ -194,7 +157,7 @@ describe.skipIf(mode !== 'overlay')(`environments (${reason})`, () => {
     await writeFile(join(repo, 'package-lock.json'), LOCKFILE('envapp-renamed'));
     git(repo, 'commit', '-q', '-am', 'rename the package');
     const { events } = await run();
-    const [image] = ofType(events, 'environment.image');
+    const [image] = eventsOfType(events, 'environment.image');
     expect(image).toMatchObject({ reused: false });
     expect(image!.reason).toMatch(/setup inputs changed/);
     expect(probeOutput(events)).toContain('is-number says true');

@@ -6,28 +6,17 @@
  * naming it; jest's chained `jest && npm run lint` is judged on both its tests and its lint step.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventData } from '../src/core/events.ts';
-import { systemClock } from '../src/core/ports/clock.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import type { Session } from '../src/core/session.ts';
-import { DEFAULT_BUDGET } from '../src/core/session.ts';
-import { createLayerStore } from '../src/environments/layer-store.ts';
-import { createLayeredSandboxes } from '../src/environments/layered-sandbox.ts';
-import { detectWorkspaceMode } from '../src/environments/layered-workspace.ts';
-import { unmountStable } from '../src/environments/stable-mount.ts';
-import { createModelRouter } from '../src/models/router.ts';
 import type { Script, ScriptTurn } from '../src/models/script-file.ts';
-import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import { createSession } from '../src/sessions/create-session.ts';
-import { workspacePathOf } from '../src/sessions/readable-workspace.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
-import { createSequentialIds } from '../src/store/ids.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { bubblewrapSessions } from './support/bubblewrap-sessions.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'runners');
 const TASK = 'The mean test fails: mean([2, 4, 6]) should be 4. Fix mean in src/stats.js.';
@@ -48,10 +37,8 @@ const APPROVE: ScriptTurn = {
   toolCalls: [{ name: 'submit_review', input: { summary: 'Correct and minimal.', findings: [] } }],
 };
 
-const dir = await mkdtemp(join(tmpdir(), 'drydock-gate-runners-'));
-const home = join(dir, 'home');
-const layerStore = await createLayerStore(home);
-const { mode } = await detectWorkspaceMode(layerStore);
+const sessionsHome = await bubblewrapSessions('drydock-gate-runners-');
+const { dir } = sessionsHome;
 
 describe('the gate on real test runners', () => {
   let store: Store;
@@ -60,41 +47,11 @@ describe('the gate on real test runners', () => {
   const sessions: string[] = [];
 
   beforeAll(async () => {
-    store = await openSqliteStore({
-      path: join(home, 'drydock.db'),
-      clock: systemClock,
-      ids: createSequentialIds('r'),
-    });
-    const provider = createBubblewrapProvider({ killGraceMs: 300 });
-    deps = {
-      store,
-      sandboxes: provider,
-      models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts }),
-      clock: systemClock,
-      ids: createSequentialIds('s'),
-      home,
-      budget: DEFAULT_BUDGET,
-      // With overlayfs, setup runs once per project (an image); without, in each session's clone.
-      ...(mode === 'overlay'
-        ? {
-            layers: {
-              sandboxes: createLayeredSandboxes({
-                provider,
-                store: layerStore,
-                workspacesDir: join(home, 'overlays'),
-                mode,
-              }),
-              store: layerStore,
-            },
-          }
-        : {}),
-    };
+    ({ store, deps } = await sessionsHome.open({ idPrefix: 'r', scripts }));
   });
 
   afterAll(async () => {
-    for (const id of sessions) await unmountStable(workspacePathOf(home, id)).catch(() => {});
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
+    await sessionsHome.close(sessions);
   });
 
   async function repository(runner: string, name = runner): Promise<string> {
