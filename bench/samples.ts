@@ -1,30 +1,19 @@
 import type { EventData } from '../src/core/events.ts';
-import { type Session, ZERO_USAGE } from '../src/core/session.ts';
+import { systemClock } from '../src/core/ports/clock.ts';
+import type { Session } from '../src/core/session.ts';
+import { newSessionRecord } from '../src/sessions/create-session.ts';
 
 /** A session row for benchmarks that write to a store: no repository behind it, never run. */
 export function sampleSession(id: string, task = 'a benchmark'): Session {
-  const now = new Date().toISOString();
-  return {
-    id,
-    state: 'working',
-    task,
-    repo: '/nonexistent/repo',
-    ref: 'HEAD',
-    baseCommit: null,
-    headCommit: null,
-    branch: null,
-    model: 'script:bench',
-    steps: 0,
-    usage: ZERO_USAGE,
-    summary: null,
-    reason: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const record = newSessionRecord(
+    { clock: systemClock, ids: { next: () => id } },
+    { task, repo: '/nonexistent/repo', ref: 'HEAD', baseCommit: null, model: 'script:bench' },
+  );
+  return { ...record, state: 'working' };
 }
 
-export /** A typical event: a bash tool result with a few hundred characters of output. */
-function sampleEvent(step: number): EventData {
+/** A typical event: a bash tool result with a few hundred characters of output. */
+export function sampleEvent(step: number): EventData {
   return {
     type: 'tool.result',
     step,
