@@ -6,7 +6,7 @@ import type { ResolvedModel } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import { type Redact, redactDeep } from '../core/redaction.ts';
 import type { Budget, Usage } from '../core/session.ts';
-import { addUsage } from '../core/session.ts';
+import { addUsage, CANCELLED_BY_USER } from '../core/session.ts';
 import { truncateText } from '../core/truncate.ts';
 import type { AgentState } from './agent-state.ts';
 import { budgetExceeded } from './budget.ts';
@@ -96,7 +96,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
   while (state.outcome === null) {
     state = { ...state, elapsedMs: run.host.nowMs() - startedMs };
     if (run.signal.aborted) {
-      state = await stop(run, state, { kind: 'cancelled', reason: 'cancelled by the user' });
+      state = await stop(run, state, { kind: 'cancelled', reason: CANCELLED_BY_USER });
       break;
     }
     if (run.pause?.aborted) break;
@@ -143,7 +143,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
       const message = describeError(error);
       state = { ...state, step };
       if (run.signal.aborted) {
-        state = await stop(run, state, { kind: 'cancelled', reason: 'cancelled by the user' });
+        state = await stop(run, state, { kind: 'cancelled', reason: CANCELLED_BY_USER });
       } else {
         state = await stop(run, state, { kind: 'model_error', reason: message }, [
           { type: 'model.error', step, message },

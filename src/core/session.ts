@@ -35,6 +35,9 @@ export const DEFAULT_BUDGET: Budget = {
   maxRepeatedFailures: 3,
 };
 
+/** Why a session or its agent stopped when the user cancelled it. */
+export const CANCELLED_BY_USER = 'cancelled by the user';
+
 export type Outcome =
   | { kind: 'finished'; summary: string; result?: unknown }
   | { kind: 'gave_up'; reason: string }

@@ -1,6 +1,6 @@
 import type { EventData } from '../core/events.ts';
 import type { SessionPatch } from '../core/ports/store.ts';
-import type { Outcome } from '../core/session.ts';
+import { CANCELLED_BY_USER, type Outcome } from '../core/session.ts';
 import type { SessionState } from '../core/session-state.ts';
 
 /**
@@ -73,8 +73,6 @@ const AFTER: Record<Phase, WorkPhase | 'delivered'> = {
   reviewing: 'delivering',
   delivering: 'delivered',
 };
-
-export const CANCELLED_BY_USER = 'cancelled by the user';
 
 /**
  * Where a session goes after `phase` returned `result`. An ending stands (a bow-out, or a delivery
