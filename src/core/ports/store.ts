@@ -1,4 +1,5 @@
 import { type ConflictCode, type DrydockError, isConflict } from '../errors.ts';
+import type { EvalInstance, EvalInstanceWrite, EvalRun, EvalRunState, NewEvalRun } from '../eval.ts';
 import type { EventData, SessionEvent } from '../events.ts';
 import type { Session } from '../session.ts';
 import type { SessionState } from '../session-state.ts';
@@ -282,5 +283,16 @@ export interface Store {
   listRepos(): Promise<RegisteredRepo[]>;
   /** Returns whether it existed. Sessions on it stay as they are. */
   deleteRepo(id: string): Promise<boolean>;
+  /** Stores a new evaluation run. ConflictError when the id exists. */
+  createEvalRun(run: NewEvalRun): Promise<EvalRun>;
+  getEvalRun(id: string): Promise<EvalRun | null>;
+  /** Newest first. */
+  listEvalRuns(): Promise<EvalRun[]>;
+  /** Sets a run's state (and updatedAt). NotFoundError for an unknown id. */
+  setEvalRunState(id: string, state: EvalRunState): Promise<EvalRun>;
+  /** Creates or replaces the instance (by run id and instance id). NotFoundError for an unknown run. */
+  saveEvalInstance(instance: EvalInstanceWrite): Promise<EvalInstance>;
+  /** A run's instances, in the order they were first saved. */
+  listEvalInstances(runId: string): Promise<EvalInstance[]>;
   close(): Promise<void>;
 }
