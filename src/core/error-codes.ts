@@ -35,6 +35,8 @@ export type BadInputCode =
   | 'invalid_disk_limit'
   | 'invalid_checkpoint_log_change'
   | 'invalid_egress_rule'
+  | 'invalid_eval_results'
+  | 'eval_not_found'
   | 'invalid_flag'
   | 'invalid_input'
   | 'invalid_json'
