@@ -24,6 +24,8 @@ export interface NewEvalOptions {
   /** Default: ./drydock-eval/<name>-<date>. */
   outDir?: string;
   drydockVersion: string;
+  /** Sessions run on the shared queue's workers: self-check scripts go where workers read them. */
+  workers?: boolean;
 }
 
 export interface OpenedEval {
@@ -82,7 +84,7 @@ export async function startEval(
   });
   const pointer: RunPointer = { runId: run.id, dataset, model: options.model };
   await writeRunPointer(outDir, pointer);
-  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, tasks) };
+  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, options.workers ?? false) };
 }
 
 /**
@@ -94,6 +96,7 @@ export async function resumeEval(
   dir: string,
   cwd: string,
   concurrency: number | null,
+  workers = false,
 ): Promise<OpenedEval> {
   const outDir = resolve(cwd, dir);
   const pointer = await readPointer(outDir);
@@ -112,7 +115,7 @@ export async function resumeEval(
     filter: run.settings.filter === null ? null : new RegExp(run.settings.filter),
     limit: run.settings.limit,
   });
-  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, tasks) };
+  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, workers) };
 }
 
 async function readPointer(outDir: string): Promise<RunPointer> {
@@ -138,20 +141,25 @@ async function loadTasks(dataset: string, outDir: string): Promise<EvalTask[]> {
   return readTaskSet(await writeBuiltinTaskSet(join(outDir, BUILTIN)));
 }
 
-/** The instance steps for a run whose output directory is `outDir`. */
-function evalParts(deps: SessionDeps, run: EvalRun, outDir: string, tasks: readonly EvalTask[]): EvalParts {
-  const byId = new Map(tasks.map((task) => [task.instanceId, task]));
+/**
+ * The instance steps for a run whose output directory is `outDir`. The self-check models' scripts go
+ * to DIR/scripts, or for workers to <DRYDOCK_HOME>/scripts/eval-<run>, the one directory a worker
+ * reads `script:` models from by default.
+ */
+function evalParts(deps: SessionDeps, run: EvalRun, outDir: string, workers: boolean): EvalParts {
+  const scripts = workers
+    ? { dir: join(deps.home, 'scripts', `eval-${run.id}`), spec: (file: string) => `eval-${run.id}/${file}` }
+    : { dir: join(outDir, 'scripts'), spec: (file: string) => join(outDir, 'scripts', file) };
   return {
     repository: (task) => prepareInstanceRepository(task, outDir),
     async sessionModel(task, repoPath) {
       if (run.model !== ORACLE_MODEL && run.model !== NULL_MODEL) return run.model;
       const script =
         run.model === NULL_MODEL ? nullScript() : await oracleScript(task.patch, repoPath, task.baseCommit);
-      const dir = join(outDir, 'scripts');
-      await mkdir(dir, { recursive: true });
-      const file = join(dir, `${safeName(task.instanceId)}.json`);
-      await writeFile(file, `${JSON.stringify(script, null, 2)}\n`);
-      return `script:${file}`;
+      await mkdir(scripts.dir, { recursive: true });
+      const file = `${safeName(task.instanceId)}.json`;
+      await writeFile(join(scripts.dir, file), `${JSON.stringify(script, null, 2)}\n`);
+      return `script:${scripts.spec(file)}`;
     },
     grade: (task, repoPath, commit, signal) =>
       gradeInstance(
@@ -159,7 +167,7 @@ function evalParts(deps: SessionDeps, run: EvalRun, outDir: string, tasks: reado
         {
           repoPath,
           commit,
-          testPatch: (byId.get(task.instanceId) ?? task).testPatch,
+          testPatch: task.testPatch,
           failToPass: task.failToPass,
           passToPass: task.passToPass,
           ...(task.testCommand ? { testCommand: task.testCommand } : {}),

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { BadInputError } from '../../core/errors.ts';
 import type { EvalInstance } from '../../core/eval.ts';
 import { type EvalSummary, summarizeEval } from '../../core/eval-summary.ts';
+import type { Queue } from '../../core/ports/queue.ts';
 import { compareResults, formatComparison, outcomeOf } from '../../eval/compare.ts';
 import { BUILTIN, type OpenedEval, resumeEval, startEval } from '../../eval/open-eval.ts';
 import { formatProgress } from '../../eval/progress.ts';
@@ -14,8 +15,9 @@ import { runEval } from '../../eval/run-eval.ts';
 import type { EvalTask } from '../../eval/task-set.ts';
 import { modelSpecFromEnv } from '../../models/router.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
+import { executeOnWorkers } from '../eval-on-workers.ts';
 import { EXIT } from '../exit-codes.ts';
-import { positiveInteger } from '../open-queue.ts';
+import { openSharedQueue, positiveInteger, requireSharedQueue } from '../open-queue.ts';
 import { sweepAtStartup } from '../startup-sweep.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
 
@@ -28,6 +30,7 @@ interface EvalFlags {
   resume?: string;
   builtin?: boolean;
   hints?: boolean;
+  workers?: boolean;
 }
 
 /** `drydock eval <tasks.jsonl>` and `drydock eval compare A B` (docs/eval.md). */
@@ -56,6 +59,10 @@ export function registerEvalCommands(
     .option('--resume <dir>', 'continue an interrupted evaluation from its --out directory')
     .option('--builtin', 'the built-in task set: small generated repositories, runs offline')
     .option('--hints', "give the agent the dataset's hints_text with the problem statement")
+    .option(
+      '--workers',
+      "run the sessions on the shared queue's workers (Postgres: drydock worker, drydock up)",
+    )
     .action(async (tasks: string | undefined, flags: EvalFlags) => {
       setExitCode(await evalCommand(await embedded(), tasks, flags, process.stdout));
     });
@@ -84,6 +91,23 @@ async function readResults(path: string) {
 /** Starts or resumes an evaluation and runs it with a progress line; returns the exit code. */
 export async function evalCommand(
   deps: SessionDeps,
+  tasksArg: string | undefined,
+  flags: EvalFlags,
+  out: NodeJS.WriteStream,
+): Promise<number> {
+  const queue = flags.workers
+    ? requireSharedQueue(openSharedQueue(process.env, deps.home, deps.clock), 'drydock eval --workers')
+    : null;
+  try {
+    return await evalWith(deps, queue, tasksArg, flags, out);
+  } finally {
+    await queue?.close();
+  }
+}
+
+async function evalWith(
+  deps: SessionDeps,
+  queue: Queue | null,
   tasksArg: string | undefined,
   flags: EvalFlags,
   out: NodeJS.WriteStream,
@@ -147,6 +171,16 @@ export async function evalCommand(
       signal: cancel.signal,
       handOff: handOff.signal,
       onInstance,
+      ...(queue
+        ? {
+            execute: executeOnWorkers({
+              store: deps.store,
+              queue,
+              signal: cancel.signal,
+              handOff: handOff.signal,
+            }),
+          }
+        : {}),
     });
     await writes;
     await writeResults(outDir, ended.run, ended.instances);
@@ -172,7 +206,7 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
         '--resume continues an evaluation as it was started: give it alone (and --concurrency, if you like).',
       );
     }
-    return resumeEval(deps, flags.resume, process.cwd(), concurrency);
+    return resumeEval(deps, flags.resume, process.cwd(), concurrency, flags.workers ?? false);
   }
   if ((tasksArg === undefined) === (flags.builtin !== true)) {
     throw new BadInputError(
@@ -203,6 +237,7 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
       },
       ...(flags.out ? { outDir: flags.out } : {}),
       drydockVersion: DRYDOCK_VERSION,
+      workers: flags.workers ?? false,
     },
     process.cwd(),
   );
