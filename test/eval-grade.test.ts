@@ -289,6 +289,23 @@ describe('gradeInstance', () => {
     const plain = await grade(input(at, attack), { ...deps, layers: undefined });
     expect(plain.error).toMatch(/symbolic link/);
     expect(await readdir(hostDir)).toEqual([]);
+
+    // The test file itself a symlink to a host file the patch would change.
+    const hostFile = join(dir, 'host-file.js');
+    const original = await readFile(join(at.repo, 'test', 'median.test.js'), 'utf8');
+    await writeFile(hostFile, original);
+    const fileAttack = await at.deliver('file-attack', async (repo) => {
+      await FIX(repo);
+      await rm(join(repo, 'test', 'median.test.js'));
+      execFileSync('ln', ['-s', hostFile, join(repo, 'test', 'median.test.js')]);
+    });
+    for (const withDeps of [deps, { ...deps, layers: undefined }]) {
+      const graded = await grade(input(at, fileAttack), withDeps);
+      expect(graded.error).toMatch(
+        /test_patch does not apply to test\/median\.test\.js: it is a symbolic link/,
+      );
+      expect(await readFile(hostFile, 'utf8')).toBe(original);
+    }
   }, 300_000);
 
   it.runIf(mode !== 'overlay')('runs on clones here: overlayfs does not mount', () => {
