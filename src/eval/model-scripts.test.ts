@@ -150,6 +150,18 @@ describe('oracleScript', () => {
     expect(await tree(work)).toEqual(await tree(after));
   });
 
+  it("keeps each line's ending: a CRLF file, and one that mixes endings", async () => {
+    const { base, after, patch } = await gitPatch(
+      { 'win.txt': 'a\r\nb\r\nc\r\n', 'mixed.txt': 'x\ny\r\nz\n' },
+      async (dir) => {
+        await writeFile(join(dir, 'win.txt'), 'a\r\nB\r\nc\r\n');
+        await writeFile(join(dir, 'mixed.txt'), 'x\nY\r\nz\n');
+      },
+    );
+    const work = await replay(await oracleScript(patch, readFrom(base)), base);
+    expect(await tree(work)).toEqual(await tree(after));
+  });
+
   it('names the file and the hunk when the patch does not apply to the base', async () => {
     const long = Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n');
     const { patch } = await gitPatch({ 'a.txt': `${long}\n` }, async (dir) => {

@@ -38,7 +38,7 @@ export async function patchFiles(patch: string, read: ReadFile, what = 'the patc
     return text;
   };
   const results: PatchedFile[] = [];
-  for (const section of gitSections(patch.replace(/\r\n/g, '\n'))) {
+  for (const section of gitSections(patch)) {
     let parsed: StructuredPatch[];
     try {
       parsed = parsePatch(section);
@@ -49,7 +49,7 @@ export async function patchFiles(patch: string, read: ReadFile, what = 'the patc
         { cause: error },
       );
     }
-    const binary = section.split('\n').includes('GIT binary patch');
+    const binary = section.split('\n').some((line) => line.trimEnd() === 'GIT binary patch');
     for (const file of parsed) {
       if (file.oldFileName === undefined && file.newFileName === undefined) continue;
       const oldPath = file.isCreate ? null : pathOf(file.oldFileName, what);
