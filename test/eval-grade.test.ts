@@ -11,6 +11,7 @@ import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalGrading } from '../src/core/eval.ts';
+import type { Store } from '../src/core/ports/store.ts';
 import { type GradeInstanceInput, gradeInstance } from '../src/eval/grade-instance.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { bubblewrapSessions } from './support/bubblewrap-sessions.ts';
@@ -169,9 +170,10 @@ const explain = (grading: EvalGrading) => JSON.stringify(grading, null, 1);
 
 describe('gradeInstance', () => {
   let deps: SessionDeps;
+  let store: Store;
 
   beforeAll(async () => {
-    ({ deps } = await sessionsHome.open({ idPrefix: 'g', scripts: {} }));
+    ({ deps, store } = await sessionsHome.open({ idPrefix: 'g', scripts: {} }));
   });
 
   afterAll(async () => {
@@ -227,6 +229,13 @@ describe('gradeInstance', () => {
         notPassing: named(runner, FAIL_TO_PASS),
         error: null,
       });
+
+      // With layers, all three ran on one environment image of the base commit (mocha's npm ci ran once).
+      if (mode === 'overlay' && runner === 'mocha') {
+        expect(await store.listEnvironments(at.repo)).toEqual([
+          expect.objectContaining({ commit: at.baseCommit }),
+        ]);
+      }
     },
     300_000,
   );
