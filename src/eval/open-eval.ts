@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import type { EvalRun, EvalSettings } from '../core/eval.ts';
+import { tryGit } from '../forge/git.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { writeBuiltinTaskSet } from './builtin/builtin-task-set.ts';
 import { gradeInstance } from './grade-instance.ts';
@@ -155,7 +156,7 @@ function evalParts(deps: SessionDeps, run: EvalRun, outDir: string, workers: boo
     async sessionModel(task, repoPath) {
       if (run.model !== ORACLE_MODEL && run.model !== NULL_MODEL) return run.model;
       const script =
-        run.model === NULL_MODEL ? nullScript() : await oracleScript(task.patch, repoPath, task.baseCommit);
+        run.model === NULL_MODEL ? nullScript() : await oracleScript(task.patch, (path) => tryGit(['show', `${task.baseCommit}:${path}`], { cwd: repoPath }));
       await mkdir(scripts.dir, { recursive: true });
       const file = `${safeName(task.instanceId)}.json`;
       await writeFile(join(scripts.dir, file), `${JSON.stringify(script, null, 2)}\n`);
@@ -165,7 +166,8 @@ function evalParts(deps: SessionDeps, run: EvalRun, outDir: string, workers: boo
       gradeInstance(
         deps,
         {
-          repoPath,
+          repo: repoPath,
+          baseCommit: task.baseCommit,
           commit,
           testPatch: task.testPatch,
           failToPass: task.failToPass,
