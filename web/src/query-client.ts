@@ -33,5 +33,7 @@ export const pollMs = {
   settings: 10_000,
   repos: 30_000,
   me: 60_000,
+  /** Evaluation runs while one is running; else runs change only when a new one starts. */
   evals: 5000,
+  evalsIdle: 30_000,
 };

@@ -14,7 +14,9 @@ export function EvalList() {
   const { data, error, isPending } = useQuery({
     queryKey: queryKeys.evals,
     queryFn: () => api.listEvals(),
-    refetchInterval: pollMs.evals,
+    // Summaries are computed from every instance on each request: poll often only while a run moves.
+    refetchInterval: (query) =>
+      query.state.data?.runs.some(({ run }) => run.state === 'running') ? pollMs.evals : pollMs.evalsIdle,
   });
   const runs = data?.runs ?? [];
 
