@@ -9,6 +9,7 @@ import { createSecretBox } from '../src/environments/secret-box.ts';
 import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
+import { seedEvalRuns } from './support/eval-runs.ts';
 import { initRepository } from './support/git-repository.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
@@ -369,6 +370,96 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await row.getByRole('button', { name: 'Confirm remove' }).click();
     await expect.poll(() => row.count()).toBe(0);
     expect((await harness.store.listRepos()).map((repo) => repo.repo)).toEqual([harness.repo]);
+  }, 120_000);
+
+  it("shows evaluation runs, their chart and figures, a run's breakdown and instances, and links into a session", async () => {
+    await seedEvalRuns(harness.store);
+    const page = await newPage();
+    await page.goto(`${server.url}/#token=${harness.tokens.viewer}`);
+    // Reachable from the navigation, for any role.
+    await page.getByRole('link', { name: 'Evaluations' }).click();
+    await page.waitForURL(`${server.url}/evals`);
+    const rows = page.locator('table.evals tbody tr[data-eval-id]');
+    await expect
+      .poll(() => rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-eval-id'))))
+      .toEqual(['eval-new', 'eval-old']);
+    const latest = page.locator('tr[data-eval-id="eval-new"]');
+    const cell = (row: typeof latest, name: string) => row.locator(`[data-cell="${name}"]`).textContent();
+    // Four of five finished: one resolved, one bad delivery, one bowed out, one failed; $1.50 in all.
+    expect(await cell(latest, 'done')).toBe('4/5');
+    expect(await cell(latest, 'resolve-rate')).toBe('25%');
+    expect(await cell(latest, 'bad-delivery-rate')).toBe('25%');
+    expect(await cell(latest, 'precision')).toBe('50%');
+    expect(await cell(latest, 'cost')).toBe('$1.50');
+    expect(await cell(latest, 'cost-per-resolved')).toBe('$1.50');
+    expect(await latest.textContent()).toContain('anthropic:claude-sonnet-4-5');
+    expect(await latest.locator('.badge').getAttribute('data-state')).toBe('running');
+    const old = page.locator('tr[data-eval-id="eval-old"]');
+    expect(await cell(old, 'resolve-rate')).toBe('100%');
+    expect(await cell(old, 'cost-per-resolved')).toBe('$0');
+
+    // The chart: oldest run on the left, a bar per resolve rate, a point per run's cost.
+    const chart = page.getByRole('img', { name: 'Resolve rate and cost per evaluation run' });
+    expect(
+      await chart
+        .locator('g[data-run-id]')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('data-run-id'))),
+    ).toEqual(['eval-old', 'eval-new']);
+    expect(
+      await chart
+        .locator('rect.bar')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('data-resolve-rate'))),
+    ).toEqual(['1', '0.25']);
+    const heights = await chart
+      .locator('rect.bar')
+      .evaluateAll((els) => els.map((el) => Number(el.getAttribute('height'))));
+    expect(heights[0]).toBeCloseTo((heights[1] ?? 0) * 4);
+    expect(
+      await chart
+        .locator('circle.cost-point')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('data-cost-usd'))),
+    ).toEqual(['0', '1.5']);
+    await shot(page, 'evals.png', true);
+
+    // The run's page: its summary, per repository, and its instances in the order they started.
+    await latest.getByRole('link', { name: 'swe-mini' }).click();
+    await page.waitForURL(`${server.url}/evals/eval-new`);
+    const figure = (name: string) => page.locator(`[data-figure="${name}"] dd`).textContent();
+    await page.getByTestId('eval-summary').waitFor();
+    expect(await figure('done')).toBe('4/5');
+    expect(await figure('resolve-rate')).toBe('25% (1)');
+    expect(await figure('precision')).toBe('50%');
+    expect(await figure('bad-delivery-rate')).toBe('25% (1)');
+    expect(await figure('bow-out-rate')).toBe('25% (1)');
+    expect(await figure('cost-per-resolved')).toBe('$1.50');
+    expect(await figure('wall')).toBe('1m00s / 2m00s');
+    const repoCells = (repo: string) =>
+      page
+        .locator(`table.eval-repos tr[data-repo="${repo}"] td`)
+        .evaluateAll((els) => els.map((el) => el.textContent));
+    expect(await repoCells('acme/app')).toEqual(['acme/app', '2', '2', '2', '1', '1', '$1.25']);
+    expect(await repoCells('acme/lib')).toEqual(['acme/lib', '3', '2', '0', '0', '0', '$0.25']);
+    const instances = page.locator('table.eval-instances tbody tr');
+    expect(
+      await instances.evaluateAll((els) => els.map((el) => el.getAttribute('data-instance-id'))),
+    ).toEqual(['acme__app-1', 'acme__app-2', 'acme__lib-7', 'acme__lib-8', 'acme__lib-9']);
+    const bad = page.locator('tr[data-instance-id="acme__app-2"]');
+    expect(await cell(bad, 'resolved')).toBe('no');
+    expect(await cell(bad, 'f2p')).toBe('1/1');
+    expect(await cell(bad, 'p2p')).toBe('9/10');
+    expect(await bad.textContent()).toContain('not passing: test/mean.test.js > mean of one');
+    expect(await bad.locator('.badge').getAttribute('data-state')).toBe('delivered');
+    expect(await cell(page.locator('tr[data-instance-id="acme__app-1"]'), 'p2p')).toBe('10/10');
+    expect(await page.locator('tr[data-instance-id="acme__lib-7"]').textContent()).toContain(
+      'the gate kept failing on test/parse.test.js',
+    );
+    expect(await page.locator('tr[data-instance-id="acme__lib-9"] a').count()).toBe(0);
+    await shot(page, 'eval-run.png', true);
+
+    // Each instance links to its session's page.
+    await bad.getByRole('link', { name: 'sess-n2' }).click();
+    await page.waitForURL(`${server.url}/sessions/sess-n2`);
+    await page.locator('.session-header').getByText('Eval acme__app-2').waitFor();
   }, 120_000);
 
   it('goes back to the token screen when the token stops working', async () => {

@@ -111,6 +111,7 @@ export type NotFoundCode =
   | 'artifact_not_found'
   | 'commits_missing'
   | 'cwd_not_found'
+  | 'eval_run_not_found'
   | 'file_not_found'
   | 'hook_not_found'
   | 'layer_not_in_snapshot_store'
@@ -124,6 +125,7 @@ export type NotFoundCode =
 /** Codes of `ConflictError` (HTTP 409). */
 export type ConflictCode =
   | 'branch_exists'
+  | 'eval_run_exists'
   | 'lease_lost'
   | 'link_taken'
   | 'nested_repository'
@@ -171,6 +173,7 @@ export type InternalCode =
   | 'bad_sealed_secret'
   | 'branch_exists'
   | 'delivery_mismatch'
+  | 'eval_row_unreadable'
   | 'image_stack_mismatch'
   | 'invalid_transition'
   | 'io_error'

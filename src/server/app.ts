@@ -6,6 +6,7 @@ import { apiDocument } from './api-document.ts';
 import { errorResponses, jsonResponse, roleSchema } from './api-schemas.ts';
 import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
+import { evalRoutes } from './eval-routes.ts';
 import { eventRoutes } from './events-route.ts';
 import { defaultLogger } from './logger.ts';
 import { createOpenApiApp } from './openapi-app.ts';
@@ -129,6 +130,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/sessions', sessionRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
+  app.route('/api/evals', evalRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
 
   const webRoot = deps.webRoot;

@@ -17,6 +17,8 @@ export interface Database {
   environments: EnvironmentsTable;
   secrets: SecretsTable;
   repositories: RepositoriesTable;
+  eval_runs: EvalRunsTable;
+  eval_instances: EvalInstancesTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -149,4 +151,42 @@ export interface RepositoriesTable {
   repo: string;
   added_by: string;
   created_at: string;
+}
+
+/** An evaluation run (migration 0011). */
+export interface EvalRunsTable {
+  id: string;
+  name: string;
+  dataset: string;
+  model: string;
+  state: string;
+  total: number;
+  /** EvalSettings as JSON text. */
+  settings: string;
+  out_dir: string | null;
+  drydock_version: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One instance of an evaluation run (migration 0011), keyed by run_id and instance_id. */
+export interface EvalInstancesTable {
+  run_id: string;
+  instance_id: string;
+  /** 0, 1, 2, … in the order the run's instances were first saved. */
+  position: number;
+  repo: string;
+  status: string;
+  session_id: string | null;
+  /** 1 resolved, 0 not, null not graded. */
+  resolved: number | null;
+  /** EvalGrading as JSON text, or null. */
+  grading: string | null;
+  reason: string | null;
+  steps: number;
+  input_tokens: BigIntColumn;
+  output_tokens: BigIntColumn;
+  cost_usd: number;
+  wall_ms: number | null;
+  updated_at: string;
 }

@@ -15,6 +15,7 @@ import type { Session } from '../core/session.ts';
 import { changeCheckpointLog, loadCheckpointLog, serializeLogChange } from './checkpoint-log.ts';
 import type { Database } from './database.ts';
 import { environmentStoreMethods } from './environment-store.ts';
+import { evalStoreMethods } from './eval-store.ts';
 import { repoStoreMethods } from './repo-store.ts';
 import {
   fromArtifactRow,
@@ -295,6 +296,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...environmentStoreMethods(db, deps),
 
     ...repoStoreMethods(db, deps),
+
+    ...evalStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../core/errors.ts';
+import { newEvalInstance, newEvalRun } from './eval-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { openStore } from './open-store.ts';
@@ -103,6 +104,26 @@ describe('Postgres store shared by several processes', () => {
       ]);
     } finally {
       await second.close();
+    }
+  });
+
+  it("deletes an evaluation run's instances with the run", async () => {
+    const connectionString = await freshDatabase();
+    const store = await openPostgresStore({ connectionString });
+    try {
+      await store.createEvalRun(newEvalRun('r1'));
+      await store.createEvalRun(newEvalRun('r2'));
+      await store.saveEvalInstance(newEvalInstance('r1', 'x'));
+      await store.saveEvalInstance(newEvalInstance('r2', 'x'));
+      const client = new pg.Client({ connectionString });
+      await client.connect();
+      await client.query('delete from eval_runs where id = $1', ['r1']);
+      const left = await client.query('select run_id from eval_instances');
+      await client.end();
+      expect(left.rows).toEqual([{ run_id: 'r2' }]);
+      expect(await store.listEvalInstances('r1')).toEqual([]);
+    } finally {
+      await store.close();
     }
   });
 

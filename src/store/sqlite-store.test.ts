@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newEvalInstance, newEvalRun } from './eval-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import { describeStoreContract, newSession } from './store-contract.ts';
@@ -104,6 +106,27 @@ describe('SQLite store on a shared file', () => {
     const second = await openSqliteStore({ path });
     expect((await second.getSession('s1'))?.id).toBe('s1');
     await second.close();
+  });
+
+  it("deletes an evaluation run's instances with the run", async () => {
+    const path = nextPath();
+    const store = await openSqliteStore({ path });
+    try {
+      await store.createEvalRun(newEvalRun('r1'));
+      await store.createEvalRun(newEvalRun('r2'));
+      await store.saveEvalInstance(newEvalInstance('r1', 'x'));
+      await store.saveEvalInstance(newEvalInstance('r2', 'x'));
+      const database = new DatabaseSync(path);
+      database.exec('PRAGMA foreign_keys = ON');
+      database.prepare('delete from eval_runs where id = ?').run('r1');
+      const left = database.prepare('select run_id from eval_instances').all();
+      database.close();
+      expect(left).toEqual([{ run_id: 'r2' }]);
+      expect(await store.listEvalInstances('r1')).toEqual([]);
+      expect(await store.listEvalInstances('r2')).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
   });
 });
 

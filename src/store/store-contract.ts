@@ -7,6 +7,7 @@ import type { JsonValue, Store } from '../core/ports/store.ts';
 import { type Session, ZERO_USAGE } from '../core/session.ts';
 import { describeCheckpointLogStoreContract } from './checkpoint-log-store-contract.ts';
 import { describeEnvironmentStoreContract } from './environment-store-contract.ts';
+import { describeEvalStoreContract } from './eval-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
 import { describeRepoStoreContract } from './repo-store-contract.ts';
 import { describeSessionOwnerStoreContract } from './session-owner-store-contract.ts';
@@ -568,5 +569,7 @@ export function describeStoreContract(
     describeCheckpointLogStoreContract(() => store, newSession);
 
     describeRepoStoreContract(() => store);
+
+    describeEvalStoreContract(() => store);
   });
 }

@@ -1,4 +1,6 @@
 import type {
+  EvalRunDetail,
+  EvalRunListItem,
   Hook,
   Me,
   NewHookInput,
@@ -136,6 +138,9 @@ export function createApi(options: ApiOptions) {
     getDiff: (id: string) => text(`${sid(id)}/diff`),
     getArtifact: (id: string, artifactId: string) =>
       text(`${sid(id)}/artifacts/${encodeURIComponent(artifactId)}`),
+    /** Evaluation runs (`drydock eval`), newest first; every role reads them. */
+    listEvals: () => json<{ runs: EvalRunListItem[] }>('/api/evals'),
+    getEval: (id: string) => json<EvalRunDetail>(item('evals', id)),
     listSchedules: () => json<{ schedules: Schedule[] }>('/api/schedules'),
     createSchedule: (input: NewScheduleInput) => post<Schedule>('/api/schedules', input),
     updateSchedule: (id: string, change: Partial<NewScheduleInput>) =>

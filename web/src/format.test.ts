@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { basename, formatAge, formatCost, formatTokens } from './format.ts';
-import { parseRoute, sessionPath } from './router.ts';
+import { basename, formatAge, formatCost, formatRate, formatTokens } from './format.ts';
+import { evalPath, parseRoute, sessionPath } from './router.ts';
 
 describe('format', () => {
   it('formats ages, costs, tokens and repository names', () => {
@@ -13,6 +13,14 @@ describe('format', () => {
     expect([0, 0.0042, 1.5].map(formatCost)).toEqual(['$0', '$0.0042', '$1.50']);
     expect([950, 1234, 56_000, 2_500_000].map(formatTokens)).toEqual(['950', '1.2k', '56k', '2.5M']);
     expect([basename('/home/me/src/app/'), basename('app')]).toEqual(['app', 'app']);
+    expect([null, 0, 0.25, 1 / 3, 0.07, 1].map(formatRate)).toEqual([
+      '—',
+      '0%',
+      '25%',
+      '33.3%',
+      '7%',
+      '100%',
+    ]);
   });
 });
 
@@ -28,5 +36,7 @@ describe('routes', () => {
     });
     expect(parseRoute('/sessions/x', '?tab=bogus')).toEqual({ page: 'session', id: 'x', tab: 'timeline' });
     expect(parseRoute('/nope').page).toBe('not-found');
+    expect(parseRoute('/evals/')).toEqual({ page: 'evals' });
+    expect(parseRoute(evalPath('run/1'))).toEqual({ page: 'eval', id: 'run/1' });
   });
 });

@@ -40,3 +40,9 @@ export function basename(path: string): string {
 export function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? '';
 }
+
+/** A rate from 0 to 1 as a percentage; a dash when there is none yet (nothing finished). */
+export function formatRate(rate: number | null): string {
+  if (rate === null) return '—';
+  return `${Math.round(rate * 1000) / 10}%`;
+}

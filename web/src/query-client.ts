@@ -22,6 +22,9 @@ export const queryKeys = {
   schedules: ['schedules'] as const,
   slackChannels: ['slack-channels'] as const,
   hooks: ['hooks'] as const,
+  /** Every evaluation view; a run's page is below it. */
+  evals: ['evals'] as const,
+  evalRun: (id: string) => ['evals', id] as const,
 };
 
 /** How often each polled view asks again while the tab is visible. */
@@ -30,4 +33,7 @@ export const pollMs = {
   settings: 10_000,
   repos: 30_000,
   me: 60_000,
+  /** Evaluation runs while one is running; else runs change only when a new one starts. */
+  evals: 5000,
+  evalsIdle: 30_000,
 };

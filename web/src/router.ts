@@ -5,6 +5,8 @@ export type Route =
   | { page: 'list' }
   | { page: 'new' }
   | { page: 'settings' }
+  | { page: 'evals' }
+  | { page: 'eval'; id: string }
   | { page: 'session'; id: string; tab: SessionTab }
   | { page: 'not-found'; path: string };
 
@@ -17,6 +19,9 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/' || path === '/sessions') return { page: 'list' };
   if (path === '/new') return { page: 'new' };
   if (path === '/settings') return { page: 'settings' };
+  if (path === '/evals') return { page: 'evals' };
+  const evalMatch = /^\/evals\/([^/]+)$/.exec(path);
+  if (evalMatch?.[1]) return { page: 'eval', id: decodeURIComponent(evalMatch[1]) };
   const match = /^\/sessions\/([^/]+)$/.exec(path);
   if (match?.[1]) {
     const tab = new URLSearchParams(search).get('tab') ?? 'timeline';
@@ -31,6 +36,10 @@ export function parseRoute(pathname: string, search = ''): Route {
 
 export function sessionPath(id: string, tab: SessionTab = 'timeline'): string {
   return `/sessions/${encodeURIComponent(id)}${tab === 'timeline' ? '' : `?tab=${tab}`}`;
+}
+
+export function evalPath(id: string): string {
+  return `/evals/${encodeURIComponent(id)}`;
 }
 
 const listeners = new Set<() => void>();

@@ -2,6 +2,8 @@
  * The API's shapes (docs/api.md). Sessions and events are the core's own types, so the UI and the server
  * cannot drift apart; of the core only session-state.ts (no imports of its own) ends up in the bundle.
  */
+import type { EvalInstance, EvalRun, TestTally } from '../../src/core/eval.ts';
+import type { EvalRepoSummary, EvalSummary } from '../../src/core/eval-summary.ts';
 import type { CheckSummary, EventData, ReviewFinding, SessionEvent } from '../../src/core/events.ts';
 import type { RegisteredRepo, TokenRole } from '../../src/core/ports/store.ts';
 import type { Session } from '../../src/core/session.ts';
@@ -11,12 +13,17 @@ import { type SessionState, TERMINAL_STATES } from '../../src/core/session-state
 export { SESSION_STATES } from '../../src/core/session-state.ts';
 export type {
   CheckSummary,
+  EvalInstance,
+  EvalRepoSummary,
+  EvalRun,
+  EvalSummary,
   EventData,
   RegisteredRepo,
   ReviewFinding,
   Session,
   SessionEvent,
   SessionState,
+  TestTally,
   TokenRole,
 };
 
@@ -46,6 +53,20 @@ export interface NewSessionInput {
   task: string;
   model?: string;
   ref?: string;
+}
+
+/** `GET /api/evals`: an evaluation run with its summary. */
+export interface EvalRunListItem {
+  run: EvalRun;
+  summary: EvalSummary;
+}
+
+/** `GET /api/evals/:id`: the run, its summary, per repository, and its instances in the order they started. */
+export interface EvalRunDetail {
+  run: EvalRun;
+  summary: EvalSummary;
+  repos: EvalRepoSummary[];
+  instances: EvalInstance[];
 }
 
 /** A cron schedule (`/api/schedules`). */

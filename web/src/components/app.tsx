@@ -5,6 +5,8 @@ import { ApiContext, MeContext, useApi } from '../api-context.ts';
 import { createQueryClient, pollMs, queryKeys } from '../query-client.ts';
 import { useRoute } from '../router.ts';
 import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-store.ts';
+import { EvalList } from './eval-list.tsx';
+import { EvalRunPage } from './eval-run-page.tsx';
 import { Link } from './link.tsx';
 import { NewTaskForm } from './new-task-form.tsx';
 import { SessionList } from './session-list.tsx';
@@ -87,6 +89,9 @@ export function App() {
               <Link to="/" className={route.page === 'list' ? 'active' : ''}>
                 Sessions
               </Link>
+              <Link to="/evals" className={route.page === 'evals' || route.page === 'eval' ? 'active' : ''}>
+                Evaluations
+              </Link>
               <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
                 Settings
               </Link>
@@ -103,6 +108,8 @@ export function App() {
             {route.page === 'list' && <SessionList />}
             {route.page === 'new' && <NewTaskForm />}
             {route.page === 'settings' && <SettingsPage />}
+            {route.page === 'evals' && <EvalList />}
+            {route.page === 'eval' && <EvalRunPage key={route.id} id={route.id} />}
             {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
             {route.page === 'not-found' && (
               <div className="empty">
