@@ -12,7 +12,7 @@ export function newEvalRun(id: string, overrides: Partial<NewEvalRun> = {}): New
     model: 'anthropic:claude-sonnet-4-5',
     state: 'running',
     total: 3,
-    settings: { concurrency: 2, limit: null, filter: null },
+    settings: { concurrency: 2, limit: null, filter: null, hints: false },
     outDir: '/tmp/eval-out',
     drydockVersion: '0.1.0',
     ...overrides,
@@ -60,7 +60,7 @@ export function describeEvalStoreContract(current: () => Store): void {
           name: 'builtin',
           dataset: 'builtin',
           model: 'oracle',
-          settings: { concurrency: 1, limit: 5, filter: '^django' },
+          settings: { concurrency: 1, limit: 5, filter: '^django', hints: true },
           outDir: null,
         }),
       );

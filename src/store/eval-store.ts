@@ -32,7 +32,9 @@ const settingsSchema = z.object({
   concurrency: count,
   limit: count.nullable(),
   filter: z.string().nullable(),
-}) satisfies z.ZodType<EvalSettings>;
+  // Runs stored before the setting existed did not give hints.
+  hints: z.boolean().default(false),
+}) satisfies z.ZodType<EvalSettings, unknown>;
 
 const gradingSchema = z.object({
   resolved: z.boolean(),
