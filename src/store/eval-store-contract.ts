@@ -69,7 +69,7 @@ export function describeEvalStoreContract(current: () => Store): void {
       expect(Number.isNaN(Date.parse(first.createdAt))).toBe(false);
       expect(await store.getEvalRun('r1')).toEqual(first);
       expect(await store.getEvalRun('r2')).toEqual(second);
-      expect(second.settings).toEqual({ concurrency: 1, limit: 5, filter: '^django' });
+      expect(second.settings).toEqual({ concurrency: 1, limit: 5, filter: '^django', hints: true });
       expect(second.outDir).toBeNull();
       expect(await store.getEvalRun('missing')).toBeNull();
       expect((await store.listEvalRuns()).map((run) => run.id)).toEqual(['r2', 'r1']);
