@@ -19,8 +19,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   memory: ['core'],
   sessions: ['core', 'agent', 'verify', 'review', 'memory', 'forge', 'environments'],
   triggers: ['core', 'sessions', 'environments'],
+  eval: ['core', 'sessions', 'verify', 'forge', 'environments', 'models', 'sandbox', 'agent', 'review'],
   server: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'environments', 'triggers'],
-  cli: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'environments', 'server'],
+  cli: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'environments', 'server', 'eval'],
 };
 
 function files(dir: string): string[] {
