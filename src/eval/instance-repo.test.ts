@@ -112,12 +112,17 @@ describe('createInstanceRepos', () => {
     const { path } = await repos.prepare({ repo: source, baseCommit: first });
     git(source, 'checkout', '-q', '--detach');
     const detached = await commitFile(source, 'b.txt', 'detached\n');
+    const another = await commitFile(source, 'b.txt', 'another\n');
     git(source, 'checkout', '-q', 'main');
-    const later = await createInstanceRepos({ outDir: out, baseDir: parent, forge: null }).prepare({
-      repo: source,
+    const later = createInstanceRepos({ outDir: out, baseDir: parent, forge: null });
+    expect(await later.prepare({ repo: source, baseCommit: detached })).toMatchObject({
+      path,
       baseCommit: detached,
     });
-    expect(later).toMatchObject({ path, baseCommit: detached });
+    expect(await later.prepare({ repo: source, baseCommit: another })).toMatchObject({
+      path,
+      baseCommit: another,
+    });
   });
 
   it('clones a git bundle, relative to the task file', async () => {
@@ -134,6 +139,9 @@ describe('createInstanceRepos', () => {
   it('says which base commit is missing, and leaves no half-made clone for what it cannot clone', async () => {
     const out = await outDir();
     const repos = createInstanceRepos({ outDir: out, baseDir: parent, forge: null });
+    await expect(repos.prepare({ repo: source, baseCommit: '--upload-pack=touch x' })).rejects.toMatchObject({
+      code: 'base_commit_missing',
+    });
     await expect(repos.prepare({ repo: source, baseCommit: 'f'.repeat(40) })).rejects.toMatchObject({
       code: 'base_commit_missing',
       message: expect.stringContaining(`${'f'.repeat(40)} is not a commit of ${source}`),

@@ -100,9 +100,11 @@ export function createInstanceRepos(options: InstanceReposOptions): InstanceRepo
       const dir = join(resolve(options.outDir), 'repos', scratchName(source));
       await once(clones, dir, () => ensureClone(source, task.repo, dir, options.forge));
       let commit = await resolveCommit(dir, task.baseCommit);
-      if (commit === null) {
-        // A clone made for another instance, or by an earlier run, may predate this commit.
-        await once(refreshes, dir, () => refresh(source, dir, task.baseCommit, options.forge));
+      if (commit === null && isCommitId(task.baseCommit)) {
+        // A clone made for another instance, or by an earlier run, may predate this commit. A local
+        // repository is asked for the commit itself; a bundle or a forge gives everything it has, once.
+        const key = source.kind === 'local' ? `${dir}\0${task.baseCommit}` : dir;
+        await once(refreshes, key, () => refresh(source, dir, task.baseCommit, options.forge));
         commit = await resolveCommit(dir, task.baseCommit);
       }
       if (commit === null) {
@@ -196,8 +198,10 @@ async function refresh(
   });
 }
 
+const isCommitId = (commit: string) => /^[0-9a-fA-F]{4,64}$/.test(commit);
+
 async function resolveCommit(dir: string, commit: string): Promise<string | null> {
-  if (!/^[0-9a-fA-F]{4,64}$/.test(commit)) return null;
+  if (!isCommitId(commit)) return null;
   const out = await tryGit(['rev-parse', '--verify', '--quiet', `${commit}^{commit}`], { cwd: dir });
   return out?.trim() || null;
 }

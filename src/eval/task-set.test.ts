@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBadInput } from '../core/errors.ts';
-import { parseTaskSet, readTaskSet, selectTasks } from './task-set.ts';
+import { isInvalidTaskSet, parseTaskSet, readTaskSet, selectTasks } from './task-set.ts';
 import { parseTestNames } from './test-names.ts';
 
 const SHA = 'ABCDEF0123456789abcdef0123456789abcdef01';
@@ -33,7 +32,7 @@ function errorOf(run: () => unknown): { message: string; details: unknown } {
   try {
     run();
   } catch (error) {
-    expect(isBadInput(error, 'invalid_task_set')).toBe(true);
+    expect(isInvalidTaskSet(error)).toBe(true);
     const { message, details } = error as { message: string; details: unknown };
     return { message, details };
   }

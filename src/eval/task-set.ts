@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { BadInputError } from '../core/errors.ts';
+import { type BadInputCode, BadInputError, type DrydockError, isBadInput } from '../core/errors.ts';
 import { detectTaskFormat, type EvalTask, TASK_SCHEMAS } from './task-formats.ts';
 
 export type { EvalTask, TaskSource } from './task-formats.ts';
 export { TASK_SOURCES } from './task-formats.ts';
 
 /** The code of every task-set error: the file, the line and the field are in the message and details. */
-export const INVALID_TASK_SET = 'invalid_task_set';
+export const INVALID_TASK_SET = 'invalid_task_set' satisfies BadInputCode;
+
+export function isInvalidTaskSet(error: unknown): error is DrydockError {
+  return isBadInput(error, INVALID_TASK_SET);
+}
 
 function invalid(file: string, line: number | null, field: string | null, problem: string): BadInputError {
   const where = line === null ? file : `${file} line ${line}`;
