@@ -8,6 +8,7 @@ import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
 import { type EmbeddedOptions, openDataStore, openEmbedded } from './cli-context.ts';
 import { runDemo } from './commands/demo.ts';
 import { registerEnvironmentCommands } from './commands/environment-commands.ts';
+import { registerEvalCommands } from './commands/eval.ts';
 import { registerGcCommand } from './commands/gc.ts';
 import {
   formatSession,
@@ -361,6 +362,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   registerEnvironmentCommands(program, () => embedded());
   registerGcCommand(program, () => embedded(), out);
+  registerEvalCommands(program, () => embedded(), setExitCode);
   return program;
 }
 

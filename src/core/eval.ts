@@ -38,6 +38,8 @@ export interface EvalSettings {
   concurrency: number;
   limit: number | null;
   filter: string | null;
+  /** The dataset's hints_text is given to the agent with the problem statement. */
+  hints: boolean;
 }
 
 export type NewEvalRun = Omit<EvalRun, 'createdAt' | 'updatedAt'>;

@@ -23,3 +23,8 @@ export function generateMochaTaskSet(dir: string): Promise<GeneratedTaskSet> {
   const instances = BUILTIN_INSTANCES.filter((instance) => instance.repo === 'textkit');
   return generateTaskSet(dir, { repos, instances, runner: 'mocha' });
 }
+
+/** Writes the built-in task set into `dir` (see generateBuiltinTaskSet) and returns its task file. */
+export async function writeBuiltinTaskSet(dir: string): Promise<string> {
+  return (await generateBuiltinTaskSet(dir)).tasksFile;
+}
