@@ -52,6 +52,7 @@ export type BadInputCode =
   | 'invalid_secret_name'
   | 'invalid_session_patch'
   | 'invalid_slack_body'
+  | 'invalid_task_set'
   | 'invalid_timeout'
   | 'invalid_warm_pool'
   | 'invalid_workspaces'

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import type { EvalRun, EvalSettings } from '../core/eval.ts';
+import type { Forge } from '../core/ports/forge.ts';
 import { tryGit } from '../forge/git.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { writeBuiltinTaskSet } from './builtin/builtin-task-set.ts';
 import { gradeInstance } from './grade-instance.ts';
-import { prepareInstanceRepository } from './instance-repo.ts';
+import { createInstanceRepos } from './instance-repo.ts';
 import { nullScript, oracleScript } from './model-scripts.ts';
 import { NULL_MODEL, ORACLE_MODEL } from './report.ts';
 import { RUN_FILE, type RunPointer, writeRunPointer } from './results-files.ts';
@@ -27,6 +28,8 @@ export interface NewEvalOptions {
   drydockVersion: string;
   /** Sessions run on the shared queue's workers: self-check scripts go where workers read them. */
   workers?: boolean;
+  /** Clones the task set's `owner/name` repositories; without one they are refused with how to configure one. */
+  forge?: Forge | null;
 }
 
 export interface OpenedEval {
@@ -85,7 +88,12 @@ export async function startEval(
   });
   const pointer: RunPointer = { runId: run.id, dataset, model: options.model };
   await writeRunPointer(outDir, pointer);
-  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, options.workers ?? false) };
+  return {
+    run,
+    tasks,
+    outDir,
+    parts: evalParts(deps, run, outDir, options.workers ?? false, options.forge ?? null),
+  };
 }
 
 /**
@@ -98,6 +106,7 @@ export async function resumeEval(
   cwd: string,
   concurrency: number | null,
   workers = false,
+  forge: Forge | null = null,
 ): Promise<OpenedEval> {
   const outDir = resolve(cwd, dir);
   const pointer = await readPointer(outDir);
@@ -116,7 +125,7 @@ export async function resumeEval(
     filter: run.settings.filter === null ? null : new RegExp(run.settings.filter),
     limit: run.settings.limit,
   });
-  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, workers) };
+  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, workers, forge) };
 }
 
 async function readPointer(outDir: string): Promise<RunPointer> {
@@ -147,16 +156,29 @@ async function loadTasks(dataset: string, outDir: string): Promise<EvalTask[]> {
  * to DIR/scripts, or for workers to <DRYDOCK_HOME>/scripts/eval-<run>, the one directory a worker
  * reads `script:` models from by default.
  */
-function evalParts(deps: SessionDeps, run: EvalRun, outDir: string, workers: boolean): EvalParts {
+function evalParts(
+  deps: SessionDeps,
+  run: EvalRun,
+  outDir: string,
+  workers: boolean,
+  forge: Forge | null,
+): EvalParts {
   const scripts = workers
     ? { dir: join(deps.home, 'scripts', `eval-${run.id}`), spec: (file: string) => `eval-${run.id}/${file}` }
     : { dir: join(outDir, 'scripts'), spec: (file: string) => join(outDir, 'scripts', file) };
+  // A task's relative repo paths are read from its task file's directory (the built-in set's is DIR/builtin).
+  const baseDir = run.dataset === BUILTIN ? join(outDir, BUILTIN) : dirname(run.dataset);
+  const repos = createInstanceRepos({ outDir, baseDir, forge });
   return {
-    repository: (task) => prepareInstanceRepository(task, outDir),
+    repository: async (task) => (await repos.prepare(task)).path,
     async sessionModel(task, repoPath) {
       if (run.model !== ORACLE_MODEL && run.model !== NULL_MODEL) return run.model;
       const script =
-        run.model === NULL_MODEL ? nullScript() : await oracleScript(task.patch, (path) => tryGit(['show', `${task.baseCommit}:${path}`], { cwd: repoPath }));
+        run.model === NULL_MODEL
+          ? nullScript()
+          : await oracleScript(task.patch, (path) =>
+              tryGit(['show', `${task.baseCommit}:${path}`], { cwd: repoPath }),
+            );
       await mkdir(scripts.dir, { recursive: true });
       const file = `${safeName(task.instanceId)}.json`;
       await writeFile(join(scripts.dir, file), `${JSON.stringify(script, null, 2)}\n`);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { BadInputError } from '../../core/errors.ts';
 import type { EvalInstance } from '../../core/eval.ts';
 import { type EvalSummary, summarizeEval } from '../../core/eval-summary.ts';
+import type { Forge } from '../../core/ports/forge.ts';
 import type { Queue } from '../../core/ports/queue.ts';
 import { compareResults, formatComparison, outcomeOf } from '../../eval/compare.ts';
 import { BUILTIN, type OpenedEval, resumeEval, startEval } from '../../eval/open-eval.ts';
@@ -13,7 +14,9 @@ import { instanceRecord, parseResultsDocument } from '../../eval/results-documen
 import { REPORT_FILE, RESULTS_FILE, writeResults } from '../../eval/results-files.ts';
 import { runEval } from '../../eval/run-eval.ts';
 import type { EvalTask } from '../../eval/task-set.ts';
+import { createGithubForge } from '../../forge/github-forge.ts';
 import { modelSpecFromEnv } from '../../models/router.ts';
+import { githubTokensFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import { executeOnWorkers } from '../eval-on-workers.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -206,7 +209,14 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
         '--resume continues an evaluation as it was started: give it alone (and --concurrency, if you like).',
       );
     }
-    return resumeEval(deps, flags.resume, process.cwd(), concurrency, flags.workers ?? false);
+    return resumeEval(
+      deps,
+      flags.resume,
+      process.cwd(),
+      concurrency,
+      flags.workers ?? false,
+      await forgeFromEnv(),
+    );
   }
   if ((tasksArg === undefined) === (flags.builtin !== true)) {
     throw new BadInputError(
@@ -238,6 +248,7 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
       ...(flags.out ? { outDir: flags.out } : {}),
       drydockVersion: DRYDOCK_VERSION,
       workers: flags.workers ?? false,
+      forge: await forgeFromEnv(),
     },
     process.cwd(),
   );
@@ -272,4 +283,14 @@ function summaryLines(summary: EvalSummary): string {
   return `${summaryRows(summary)
     .map(([name, value]) => `${name.padEnd(42)} ${value}`)
     .join('\n')}\n`;
+}
+
+/** The GitHub forge a task set's `owner/name` repositories are cloned with, as `drydock up` configures it. */
+async function forgeFromEnv(): Promise<Forge | null> {
+  const tokens = await githubTokensFromEnv(process.env);
+  if (!tokens) return null;
+  return createGithubForge({
+    tokens,
+    ...(process.env.DRYDOCK_GITHUB_API_URL ? { baseUrl: process.env.DRYDOCK_GITHUB_API_URL } : {}),
+  });
 }
