@@ -7,6 +7,7 @@ import type { Forge } from '../core/ports/forge.ts';
 import { tryGit } from '../forge/git.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { writeBuiltinTaskSet } from './builtin/builtin-task-set.ts';
+import { sessionStart } from './dataset-config.ts';
 import { gradeInstance } from './grade-instance.ts';
 import { createInstanceRepos } from './instance-repo.ts';
 import { nullScript, oracleScript } from './model-scripts.ts';
@@ -170,7 +171,10 @@ function evalParts(
   const baseDir = run.dataset === BUILTIN ? join(outDir, BUILTIN) : dirname(run.dataset);
   const repos = createInstanceRepos({ outDir, baseDir, forge });
   return {
-    repository: async (task) => (await repos.prepare(task)).path,
+    async repository(task) {
+      const { path } = await repos.prepare(task);
+      return { path, start: await sessionStart(path, task) };
+    },
     async sessionModel(task, repoPath) {
       if (run.model !== ORACLE_MODEL && run.model !== NULL_MODEL) return run.model;
       const script =

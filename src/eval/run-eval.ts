@@ -12,8 +12,11 @@ import type { EvalTask } from './task-set.ts';
 
 /** The instance-specific steps of an evaluation, apart so the runner reads as the procedure it is. */
 export interface EvalParts {
-  /** The scratch repository the instance's session runs on and delivers into (never the user's). */
-  repository(task: EvalTask, signal: AbortSignal): Promise<string>;
+  /**
+   * The scratch repository the instance's session runs on and delivers into (never the user's), and
+   * the commit the session starts from (base_commit, or a commit on it with the dataset's config).
+   */
+  repository(task: EvalTask, signal: AbortSignal): Promise<{ path: string; start: string }>;
   /** The session's model spec: the run's model, or a script for the harness's own `oracle` and `null`. */
   sessionModel(task: EvalTask, repoPath: string): Promise<string>;
   /** The hidden tests' verdict on the delivered commit, in a fresh sandbox. */
@@ -125,8 +128,9 @@ async function runInstance(
     save({ ...base, status: 'failed', resolved: false, reason, wallMs: spent() });
 
   let repoPath: string;
+  let start: string;
   try {
-    repoPath = await parts.repository(task, request.signal);
+    ({ path: repoPath, start } = await parts.repository(task, request.signal));
   } catch (error) {
     await fail(`could not prepare the repository: ${describeError(error)}`);
     return;
@@ -139,7 +143,7 @@ async function runInstance(
       session = await createSession(deps, {
         task: taskText(task, request.run.settings.hints),
         repo: repoPath,
-        ref: task.baseCommit,
+        ref: start,
         model,
       });
     } catch (error) {
