@@ -19,6 +19,12 @@ import {
   renderTranscript,
   SUMMARIZER_SYSTEM_PROMPT,
 } from './compaction.ts';
+import {
+  refusalReason,
+  replyDisposition,
+  TRUNCATED_CALL_RESULT,
+  truncatedReplyNotice,
+} from './finish-reason.ts';
 import { callKey, nextFailureStreak } from './loop-detection.ts';
 import { runTool } from './run-tool.ts';
 import type { ToolDefinition } from './tool.ts';
@@ -137,6 +143,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
         tools: toolSet,
         abortSignal: run.signal,
         maxRetries: 2,
+        ...(run.coder.maxOutputTokens === undefined ? {} : { maxOutputTokens: run.coder.maxOutputTokens }),
       });
     } catch (error) {
       run.host.onModelWait?.(false);
@@ -158,6 +165,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     // The SDK adds its own error results for calls it could not parse; drydock answers every call itself.
     const assistant = response.response.messages.filter((message) => message.role === 'assistant');
     const calls = response.toolCalls;
+    const disposition = replyDisposition(response.finishReason);
     state = {
       ...state,
       step,
@@ -173,6 +181,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
         toolCalls: calls.length,
         usage,
         durationMs: run.host.nowMs() - callStartMs,
+        finishReason: response.finishReason,
       },
       ...calls.map(
         (call): EventData => ({
@@ -184,6 +193,32 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
         }),
       ),
     ];
+    if (disposition === 'refused') {
+      state = await stop(run, state, { kind: 'refused', reason: refusalReason(response.text) }, events);
+      break;
+    }
+    if (disposition === 'truncated') {
+      // A call cut off mid-argument could write half a file: none runs, each gets an error result.
+      const notRun: ModelMessage[] =
+        calls.length === 0
+          ? []
+          : [
+              {
+                role: 'tool',
+                content: calls.map((call) => toolResultPart(call, TRUNCATED_CALL_RESULT, true)),
+              },
+            ];
+      state = {
+        ...state,
+        messages: [
+          ...state.messages,
+          ...notRun,
+          { role: 'user', content: truncatedReplyNotice(run.coder.maxOutputTokens) },
+        ],
+      };
+      await run.host.record(events, state);
+      continue;
+    }
     if (calls.length === 0) {
       if (state.idleTurns >= MAX_IDLE_TURNS) {
         const reason = `the model answered ${state.idleTurns} times in a row without using a tool; last answer: ${truncateText(response.text, 300)}`;

@@ -56,6 +56,8 @@ export type EventData =
       toolCalls: number;
       usage: Usage;
       durationMs: number;
+      /** Why the model stopped: `tool-calls`, `stop`, `length` (cut off), `content-filter`, … */
+      finishReason?: string;
       role?: AgentRole;
     }
   | { type: 'model.error'; step: number; message: string; role?: AgentRole }

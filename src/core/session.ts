@@ -44,6 +44,8 @@ export type Outcome =
   | { kind: 'budget_exhausted'; reason: string }
   | { kind: 'loop_detected'; reason: string }
   | { kind: 'model_error'; reason: string }
+  /** The provider's content filter or the model's refusal stopped a reply. */
+  | { kind: 'refused'; reason: string }
   | { kind: 'cancelled'; reason: string };
 
 export interface Session {

@@ -30,7 +30,7 @@ describe('lookupModelInfo', () => {
       { inputPerMTok: 0, outputPerMTok: 0 },
     ],
   ])('%j', (spec, contextWindow, pricing) => {
-    expect(lookupModelInfo(spec)).toEqual({ contextWindow, pricing });
+    expect(lookupModelInfo(spec)).toMatchObject({ contextWindow, pricing });
   });
 
   it('uses 128k tokens for unknown models', () => {

@@ -3,6 +3,8 @@ import type { ModelSpec } from './model-spec.ts';
 
 export interface ModelInfo {
   contextWindow: number;
+  /** The longest reply the model can give; absent when unknown (the provider's default applies). */
+  maxOutputTokens?: number;
   pricing: ModelPricing | null;
 }
 
@@ -44,6 +46,30 @@ const CATALOG: Readonly<Record<string, ModelInfo>> = {
 };
 
 /**
+ * The longest reply each model can give (published limits), asked for on every call so a long edit is
+ * not cut short by a provider's lower default.
+ */
+const MAX_OUTPUT_TOKENS: Readonly<Record<string, number>> = {
+  'claude-opus-4-5': 64_000,
+  'claude-opus-4-1': 32_000,
+  'claude-opus-4': 32_000,
+  'claude-sonnet-4-5': 64_000,
+  'claude-sonnet-4': 64_000,
+  'claude-haiku-4-5': 64_000,
+  'claude-3-5-haiku': 8_192,
+  'gpt-5': 128_000,
+  'gpt-5-mini': 128_000,
+  'gpt-5-nano': 128_000,
+  'gpt-4.1': 32_768,
+  'gpt-4.1-mini': 32_768,
+  'gpt-4.1-nano': 32_768,
+  'gpt-4o': 16_384,
+  'gpt-4o-mini': 16_384,
+  o3: 100_000,
+  'o4-mini': 100_000,
+};
+
+/**
  * Strips a dated snapshot or alias suffix (`claude-sonnet-4-5-20250929`, `gpt-4o-2024-08-06`,
  * `claude-3-5-haiku-latest`) so snapshots share their family's entry. Prefix matching would be
  * wrong: `gpt-4.1-nano` is not priced like `gpt-4.1`.
@@ -56,6 +82,12 @@ export function baseModelId(modelId: string): string {
 export function lookupModelInfo(spec: ModelSpec): ModelInfo {
   const known = spec.provider === 'script' ? SCRIPT_MODEL_INFO : CATALOG[baseModelId(spec.modelId)];
   if (known === undefined) return { contextWindow: DEFAULT_CONTEXT_WINDOW, pricing: null };
+  const maxOutputTokens =
+    spec.provider === 'script' ? undefined : MAX_OUTPUT_TOKENS[baseModelId(spec.modelId)];
   // A copy, so a caller adjusting its pricing cannot change the table.
-  return { contextWindow: known.contextWindow, pricing: known.pricing && { ...known.pricing } };
+  return {
+    contextWindow: known.contextWindow,
+    ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
+    pricing: known.pricing && { ...known.pricing },
+  };
 }

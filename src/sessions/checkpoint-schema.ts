@@ -40,7 +40,7 @@ const usage = z.object({
 const outcome = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('finished'), summary: z.string(), result: z.unknown().optional() }),
   z.object({
-    kind: z.enum(['gave_up', 'budget_exhausted', 'loop_detected', 'model_error', 'cancelled']),
+    kind: z.enum(['gave_up', 'budget_exhausted', 'loop_detected', 'model_error', 'refused', 'cancelled']),
     reason: z.string(),
   }),
 ]) satisfies z.ZodType<Outcome>;

@@ -15,6 +15,8 @@ export interface ResolvedModel {
   model: LanguageModel;
   /** Tokens the model accepts; compaction starts well before it. */
   contextWindow: number;
+  /** The longest reply asked for; absent: the provider's default. */
+  maxOutputTokens?: number;
   /** Null when the price is unknown (cost then counts as zero and says so). */
   pricing: ModelPricing | null;
 }

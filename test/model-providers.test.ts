@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventData } from '../src/core/events.ts';
+import type { ResolvedModel } from '../src/core/ports/models.ts';
+import { createModelRouter } from '../src/models/router.ts';
+import { type FakeReply, type FakeServer, startFakeAnthropicServer } from './fakes/anthropic-server.ts';
+import { startFakeOpenAIServer } from './fakes/openai-compatible-server.ts';
+import { runAgentOnFiles } from './support/agent-harness.ts';
+
+// The agent loop against fake Anthropic and OpenAI servers that answer as the documented APIs do,
+// through the real @ai-sdk/anthropic and @ai-sdk/openai clients.
+
+const servers: FakeServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+type Responder = (body: Record<string, unknown>, index: number) => FakeReply;
+
+/** Answers the i-th request with replies[i] (or a responder), recording every request. */
+function inOrder(replies: readonly FakeReply[] | Responder) {
+  let index = 0;
+  return (body: Record<string, unknown>): FakeReply => {
+    const i = index++;
+    if (typeof replies === 'function') return replies(body, i);
+    return replies[i] ?? 'The fake has no more replies.';
+  };
+}
+
+async function anthropic(
+  replies: readonly FakeReply[] | Responder,
+  model = 'claude-sonnet-4-5',
+): Promise<{ server: FakeServer; coder: ResolvedModel }> {
+  const server = await startFakeAnthropicServer(inOrder(replies));
+  servers.push(server);
+  const router = createModelRouter({
+    default: `anthropic:${model}`,
+    env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: server.url },
+    cwd: process.cwd(),
+  });
+  return { server, coder: router.resolve('coder') };
+}
+
+async function openai(
+  replies: readonly FakeReply[] | Responder,
+  model = 'gpt-5',
+): Promise<{ server: FakeServer; coder: ResolvedModel }> {
+  const server = await startFakeOpenAIServer(inOrder(replies));
+  servers.push(server);
+  const router = createModelRouter({
+    default: `openai:${model}`,
+    env: { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: server.url },
+    cwd: process.cwd(),
+  });
+  return { server, coder: router.resolve('coder') };
+}
+
+const ofType = <T extends EventData['type']>(events: EventData[], type: T) =>
+  events.filter((event): event is Extract<EventData, { type: T }> => event.type === type);
+
+describe('finish reasons', () => {
+  it('does not run the tool calls of a reply cut off at max_tokens, and tells the model', async () => {
+    const { server, coder } = await anthropic([
+      {
+        text: 'Writing the file.',
+        toolCalls: [{ name: 'write_file', input: { path: 'scratch.txt', content: 'half a fi' } }],
+        stop: 'length',
+      },
+      { toolCalls: [{ name: 'write_file', input: { path: 'a.txt', content: 'fixed\n' } }] },
+      { toolCalls: [{ name: 'finish', input: { summary: 'fixed a.txt' } }] },
+    ]);
+    const { final, events, sandbox } = await runAgentOnFiles({ coder, files: { 'a.txt': 'bug\n' } });
+
+    expect(final.outcome).toEqual({ kind: 'finished', summary: 'fixed a.txt' });
+    expect(sandbox.files.has('scratch.txt')).toBe(false);
+    expect(sandbox.files.get('a.txt')?.toString()).toBe('fixed\n');
+    expect(ofType(events, 'model.response').map((event) => event.finishReason)).toEqual([
+      'length',
+      'tool-calls',
+      'tool-calls',
+    ]);
+    // The cut call got an error result, and the model was told why and what to do, in the next request.
+    const second = JSON.stringify(server.requests[1]?.body);
+    expect(second).toContain('Not run: your reply was cut off at the output token limit');
+    expect(second).toContain('Your last reply was cut off at 64000 output tokens');
+    expect(second).toContain('Continue in smaller steps');
+    // The one call that was run is the second reply's write.
+    expect(ofType(events, 'tool.result').map((event) => event.tool)).toEqual(['write_file', 'finish']);
+  });
+
+  it('asks for the model’s published output limit on every call', async () => {
+    const { server, coder } = await anthropic([{ toolCalls: [{ name: 'finish', input: { summary: 's' } }] }]);
+    await runAgentOnFiles({ coder });
+    expect(server.requests[0]?.body).toMatchObject({ max_tokens: 64_000 });
+  });
+
+  it('stops the session with a clear reason when the model refuses', async () => {
+    const { coder } = await anthropic([
+      {
+        text: 'I can’t help with that.',
+        toolCalls: [{ name: 'bash', input: { command: 'rm -rf /' } }],
+        stop: 'refusal',
+      },
+    ]);
+    const { final, events, sandbox } = await runAgentOnFiles({ coder, files: { 'a.txt': 'bug\n' } });
+    expect(final.outcome).toEqual({
+      kind: 'refused',
+      reason: 'the provider stopped the reply (content filter or refusal): I can’t help with that.',
+    });
+    expect(ofType(events, 'tool.result')).toEqual([]);
+    expect(sandbox.files.get('a.txt')?.toString()).toBe('bug\n');
+  });
+
+  it('treats an OpenAI reply incomplete at max_output_tokens the same way', async () => {
+    const { server, coder } = await openai([
+      { toolCalls: [{ name: 'write_file', input: { path: 'scratch.txt', content: 'x' } }], stop: 'length' },
+      { toolCalls: [{ name: 'finish', input: { summary: 'done' } }] },
+    ]);
+    const { final, sandbox } = await runAgentOnFiles({ coder });
+    expect(final.outcome?.kind).toBe('finished');
+    expect(sandbox.files.has('scratch.txt')).toBe(false);
+    expect(server.requests[0]?.body).toMatchObject({ max_output_tokens: 128_000 });
+    expect(JSON.stringify(server.requests[1]?.body)).toContain('Your last reply was cut off');
+  });
+});
