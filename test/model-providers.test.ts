@@ -122,3 +122,78 @@ describe('finish reasons', () => {
     expect(JSON.stringify(server.requests[1]?.body)).toContain('Your last reply was cut off');
   });
 });
+
+async function openaiCompatible(
+  replies: readonly FakeReply[] | Responder,
+  model: string,
+): Promise<{ server: FakeServer; coder: ResolvedModel }> {
+  const server = await startFakeOpenAIServer(inOrder(replies));
+  servers.push(server);
+  const router = createModelRouter({
+    default: `openai-compatible:${model}`,
+    env: { DRYDOCK_OPENAI_BASE_URL: server.url },
+    cwd: process.cwd(),
+  });
+  return { server, coder: router.resolve('coder') };
+}
+
+const finish = { toolCalls: [{ name: 'finish', input: { summary: 'done' } }] };
+
+describe('true cost', () => {
+  it('prices Anthropic cache reads and writes at their own rates', async () => {
+    const { coder } = await anthropic([
+      {
+        ...finish,
+        usage: { inputTokens: 2_000, cacheReadTokens: 50_000, cacheWriteTokens: 1_000, outputTokens: 1_000 },
+      },
+    ]);
+    const { final, events } = await runAgentOnFiles({ coder });
+    const usage = ofType(events, 'model.response')[0]?.usage;
+    expect(usage).toMatchObject({
+      inputTokens: 53_000,
+      cacheReadTokens: 50_000,
+      cacheWriteTokens: 1_000,
+      outputTokens: 1_000,
+    });
+    // Sonnet 4.5's list prices: $3 input, $0.30 cache read, $3.75 cache write, $15 output per million.
+    expect(usage?.costUsd).toBeCloseTo((2_000 * 3 + 50_000 * 0.3 + 1_000 * 3.75 + 1_000 * 15) / 1e6, 10);
+    expect(final.usage.costUsd).toBeCloseTo(0.03975, 10);
+    expect(final.usage.costUnknown).toBeUndefined();
+  });
+
+  it('prices OpenAI cached input (Responses API input_tokens_details) and counts reasoning', async () => {
+    const { coder } = await openai([
+      {
+        ...finish,
+        usage: { inputTokens: 2_000, cacheReadTokens: 8_000, outputTokens: 500, reasoningTokens: 200 },
+      },
+    ]);
+    const { final } = await runAgentOnFiles({ coder });
+    expect(final.usage).toMatchObject({
+      inputTokens: 10_000,
+      cacheReadTokens: 8_000,
+      outputTokens: 500,
+      reasoningTokens: 200,
+    });
+    // gpt-5: $1.25 input, $0.125 cached input, $10 output per million.
+    expect(final.usage.costUsd).toBeCloseTo((2_000 * 1.25 + 8_000 * 0.125 + 500 * 10) / 1e6, 10);
+  });
+
+  it('reads Chat Completions prompt_tokens_details.cached_tokens too', async () => {
+    const { coder } = await openaiCompatible(
+      [{ ...finish, usage: { inputTokens: 1_000, cacheReadTokens: 3_000, outputTokens: 100 } }],
+      'gpt-4.1',
+    );
+    const { final } = await runAgentOnFiles({ coder });
+    expect(final.usage).toMatchObject({ inputTokens: 4_000, cacheReadTokens: 3_000 });
+    // gpt-4.1: $2 input, $0.50 cached input, $8 output per million.
+    expect(final.usage.costUsd).toBeCloseTo((1_000 * 2 + 3_000 * 0.5 + 100 * 8) / 1e6, 10);
+  });
+
+  it('marks the cost of a model with no known price unknown, not $0', async () => {
+    const { coder } = await openaiCompatible([finish], 'my-local-coder');
+    expect(coder.pricing).toBeNull();
+    const { final } = await runAgentOnFiles({ coder });
+    expect(final.usage).toMatchObject({ costUsd: 0, costUnknown: true, inputTokens: 10, outputTokens: 5 });
+  });
+});

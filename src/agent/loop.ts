@@ -26,6 +26,7 @@ import {
   truncatedReplyNotice,
 } from './finish-reason.ts';
 import { callKey, nextFailureStreak } from './loop-detection.ts';
+import { usageOf } from './model-usage.ts';
 import { runTool } from './run-tool.ts';
 import type { ToolDefinition } from './tool.ts';
 
@@ -387,17 +388,4 @@ function toolResultPart(
     toolName: call.toolName,
     output: isError ? { type: 'error-text', value: output } : { type: 'text', value: output },
   };
-}
-
-function usageOf(
-  usage: { inputTokens?: number | undefined; outputTokens?: number | undefined },
-  model: ResolvedModel,
-): Usage {
-  const inputTokens = usage.inputTokens ?? 0;
-  const outputTokens = usage.outputTokens ?? 0;
-  const pricing = model.pricing;
-  const costUsd = pricing
-    ? (inputTokens * pricing.inputPerMTok + outputTokens * pricing.outputPerMTok) / 1_000_000
-    : 0;
-  return { inputTokens, outputTokens, costUsd };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basename, formatAge, formatCost, formatTokens } from './format.ts';
+import { basename, formatAge, formatCost, formatTokens, formatUsageCost } from './format.ts';
 import { parseRoute, sessionPath } from './router.ts';
 
 describe('format', () => {
@@ -28,5 +28,13 @@ describe('routes', () => {
     });
     expect(parseRoute('/sessions/x', '?tab=bogus')).toEqual({ page: 'session', id: 'x', tab: 'timeline' });
     expect(parseRoute('/nope').page).toBe('not-found');
+  });
+});
+
+describe('formatUsageCost', () => {
+  it('shows an unknown price as unknown, never $0', () => {
+    expect(formatUsageCost({ costUsd: 0 })).toBe('$0');
+    expect(formatUsageCost({ costUsd: 0, costUnknown: true })).toBe('unknown');
+    expect(formatUsageCost({ costUsd: 1.234, costUnknown: true })).toBe('$1.23 + unknown');
   });
 });
