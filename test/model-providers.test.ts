@@ -197,3 +197,74 @@ describe('true cost', () => {
     expect(final.usage).toMatchObject({ costUsd: 0, costUnknown: true, inputTokens: 10, outputTokens: 5 });
   });
 });
+
+/** Every `cache_control` in a request body, by its JSON path. */
+function cacheControlPaths(value: unknown, path = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const paths: string[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    if (key === 'cache_control') paths.push(path);
+    else paths.push(...cacheControlPaths(child, `${path}/${key}`));
+  }
+  return paths;
+}
+
+describe('prompt caching', () => {
+  it('sends Anthropic breakpoints on the system prompt and the rolling end, at most four, stable across steps', async () => {
+    const { server, coder } = await anthropic([
+      { toolCalls: [{ name: 'read_file', input: { path: 'a.txt' } }] },
+      {
+        toolCalls: [
+          { name: 'list_files', input: {} },
+          { name: 'read_file', input: { path: 'a.txt' } },
+        ],
+      },
+      { toolCalls: [{ name: 'edit_file', input: { path: 'a.txt', oldText: 'bug', newText: 'fix' } }] },
+      { toolCalls: [{ name: 'finish', input: { summary: 'done' } }] },
+    ]);
+    await runAgentOnFiles({ coder, files: { 'a.txt': 'a bug\n' } });
+    const bodies = server.requests.map(
+      (request) => request.body as { system: unknown[]; messages: Array<{ content: unknown[] }> },
+    );
+    expect(bodies).toHaveLength(4);
+    expect(cacheControlPaths(bodies[2])).toEqual([
+      '/system/0',
+      '/messages/2/content/0',
+      '/messages/4/content/1',
+    ]);
+
+    for (const [step, body] of bodies.entries()) {
+      const paths = cacheControlPaths(body);
+      expect(paths.length).toBeLessThanOrEqual(4);
+      // The system prompt (and so the tools before it) is cached.
+      expect(body.system.at(-1)).toMatchObject({ type: 'text', cache_control: { type: 'ephemeral' } });
+      // So is the conversation up to its last block.
+      const lastMessage = body.messages.length - 1;
+      const lastBlock = (body.messages[lastMessage]?.content.length ?? 0) - 1;
+      expect(paths).toContain(`/messages/${lastMessage}/content/${lastBlock}`);
+      // Where the previous request ended is still a breakpoint: this request reads that cache entry.
+      const previous = bodies[step - 1];
+      if (previous) {
+        const previousEnd = cacheControlPaths(previous)
+          .filter((path) => path.startsWith('/messages'))
+          .sort((a, b) => Number(a.split('/')[2]) - Number(b.split('/')[2]))
+          .at(-1);
+        expect(previousEnd).toBeDefined();
+        expect(paths).toContain(previousEnd);
+      }
+    }
+  });
+
+  it('sends OpenAI one prompt_cache_key for every step of a session', async () => {
+    const { server, coder } = await openai([
+      { toolCalls: [{ name: 'list_files', input: {} }] },
+      { toolCalls: [{ name: 'finish', input: { summary: 'done' } }] },
+    ]);
+    await runAgentOnFiles({ coder });
+    const keys = server.requests.map(
+      (request) => (request.body as { prompt_cache_key?: string }).prompt_cache_key,
+    );
+    expect(keys[0]).toMatch(/^drydock-[0-9a-f]{32}$/);
+    expect(keys).toEqual([keys[0], keys[0]]);
+  });
+});

@@ -27,6 +27,7 @@ import {
 } from './finish-reason.ts';
 import { callKey, nextFailureStreak } from './loop-detection.ts';
 import { usageOf } from './model-usage.ts';
+import { cachedSystem, promptCacheKey, withCacheBreakpoints } from './prompt-cache.ts';
 import { runTool } from './run-tool.ts';
 import type { ToolDefinition } from './tool.ts';
 
@@ -137,10 +138,13 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     run.host.onModelWait?.(true);
     let response: Awaited<ReturnType<typeof generateText>>;
     try {
+      const system = shown(run, run.system);
+      const messages = shown(run, state.messages);
       response = await generateText({
         model: run.coder.model,
-        system: shown(run, run.system),
-        messages: shown(run, state.messages),
+        system: cachedSystem(system),
+        messages: withCacheBreakpoints(messages),
+        providerOptions: { openai: { promptCacheKey: promptCacheKey(system, messages) } },
         tools: toolSet,
         abortSignal: run.signal,
         maxRetries: 2,
