@@ -14,12 +14,12 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-type Responder = (body: Record<string, unknown>, index: number) => FakeReply;
+type Responder = (body: Record<string, unknown>, index: number) => FakeReply | Promise<FakeReply>;
 
 /** Answers the i-th request with replies[i] (or a responder), recording every request. */
 function inOrder(replies: readonly FakeReply[] | Responder) {
   let index = 0;
-  return (body: Record<string, unknown>): FakeReply => {
+  return (body: Record<string, unknown>): FakeReply | Promise<FakeReply> => {
     const i = index++;
     if (typeof replies === 'function') return replies(body, i);
     return replies[i] ?? 'The fake has no more replies.';
@@ -266,5 +266,94 @@ describe('prompt caching', () => {
     );
     expect(keys[0]).toMatch(/^drydock-[0-9a-f]{32}$/);
     expect(keys).toEqual([keys[0], keys[0]]);
+  });
+});
+
+describe('provider failures', () => {
+  it('retries a 529 overloaded after the retry-after it asks for, with an event, and no retries of the SDK’s own', async () => {
+    const { server, coder } = await anthropic([
+      { status: 529, message: 'Overloaded', headers: { 'retry-after': '7' } },
+      {
+        status: 429,
+        message: 'Number of request tokens has exceeded your per-minute rate limit',
+        headers: { 'retry-after': '2' },
+      },
+      finish,
+    ]);
+    const { final, events, waits } = await runAgentOnFiles({ coder, extra: { retry: { retries: 3 } } });
+    expect(final.outcome?.kind).toBe('finished');
+    expect(server.requests).toHaveLength(3);
+    const retries = ofType(events, 'model.retry');
+    expect(retries.map(({ attempt, status, message }) => ({ attempt, status, message }))).toEqual([
+      { attempt: 1, status: 529, message: 'Overloaded' },
+      {
+        attempt: 2,
+        status: 429,
+        message: 'Number of request tokens has exceeded your per-minute rate limit',
+      },
+    ]);
+    // At least what was asked, plus at most 10% jitter; the event says what was waited.
+    expect(waits[0]).toBeGreaterThanOrEqual(7_000);
+    expect(waits[0]).toBeLessThanOrEqual(7_700);
+    expect(waits[1]).toBeGreaterThanOrEqual(2_000);
+    expect(retries.map((event) => event.waitMs)).toEqual(waits);
+  });
+
+  it('retries a dropped connection and a 500', async () => {
+    const { server, coder } = await openai([
+      { drop: true },
+      { status: 500, message: 'The server had an error' },
+      finish,
+    ]);
+    const { final, events } = await runAgentOnFiles({ coder, extra: { retry: { retries: 3 } } });
+    expect(final.outcome?.kind).toBe('finished');
+    expect(server.requests).toHaveLength(3);
+    expect(ofType(events, 'model.retry').map((event) => event.status)).toEqual([undefined, 500]);
+  });
+
+  it('abandons a request that outlives its timeout and retries it', async () => {
+    let first = true;
+    const { coder } = await anthropic(async () => {
+      if (first) {
+        first = false;
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+      }
+      return finish;
+    });
+    const { final, events } = await runAgentOnFiles({ coder, extra: { retry: { requestTimeoutMs: 300 } } });
+    expect(final.outcome?.kind).toBe('finished');
+    expect(ofType(events, 'model.retry')[0]?.message).toBe('the request timed out after 300 ms');
+  });
+
+  it('bows out with model_error and the provider’s message once the retries are spent', async () => {
+    const { server, coder } = await anthropic(() => ({ status: 529, message: 'Overloaded' }));
+    const { final, events } = await runAgentOnFiles({ coder, extra: { retry: { retries: 2 } } });
+    expect(server.requests).toHaveLength(3);
+    expect(final.outcome).toEqual({ kind: 'model_error', reason: 'Overloaded (HTTP 529, after 3 attempts)' });
+    expect(ofType(events, 'model.error')[0]?.message).toBe('Overloaded (HTTP 529, after 3 attempts)');
+  });
+
+  it('does not retry a request the provider refuses', async () => {
+    const { server, coder } = await anthropic([{ status: 400, message: 'max_tokens: 999999 > 64000' }]);
+    const { final } = await runAgentOnFiles({ coder });
+    expect(server.requests).toHaveLength(1);
+    expect(final.outcome).toEqual({ kind: 'model_error', reason: 'max_tokens: 999999 > 64000 (HTTP 400)' });
+  });
+
+  it('cancel aborts the request in flight', async () => {
+    const controller = new AbortController();
+    let answer: (reply: FakeReply) => void = () => {};
+    const { server, coder } = await anthropic(
+      () =>
+        new Promise<FakeReply>((resolve) => {
+          answer = resolve;
+          controller.abort();
+        }),
+    );
+    const { final } = await runAgentOnFiles({ coder, signal: controller.signal });
+    // The loop returned while the server still held the request: the client gave it up.
+    expect(final.outcome?.kind).toBe('cancelled');
+    expect(server.requests).toHaveLength(1);
+    answer(finish);
   });
 });

@@ -26,6 +26,7 @@ import {
   truncatedReplyNotice,
 } from './finish-reason.ts';
 import { callKey, nextFailureStreak } from './loop-detection.ts';
+import { callWithRetries, DEFAULT_RETRY_POLICY, type RetryPolicy } from './model-retry.ts';
 import { usageOf } from './model-usage.ts';
 import { cachedSystem, promptCacheKey, withCacheBreakpoints } from './prompt-cache.ts';
 import { runTool } from './run-tool.ts';
@@ -39,6 +40,8 @@ export interface AgentHost {
   saveArtifact(name: string, content: string): Promise<string>;
   /** Milliseconds, monotonic enough for budgets. */
   nowMs(): number;
+  /** Waits between retries of a failed model call; default: a real timer. Rejects when `signal` aborts. */
+  sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /** Told when a model call starts and ends, for spinners. */
   onModelWait?(waiting: boolean): void;
   /**
@@ -73,6 +76,8 @@ export interface AgentRun {
   pause?: AbortSignal;
   /** Compact when the conversation reaches this many tokens. Default: 70% of the coder's context window. */
   compactAtTokens?: number;
+  /** How failed model calls are retried, and each request's timeout. Default: {@link DEFAULT_RETRY_POLICY}. */
+  retry?: Partial<RetryPolicy>;
 }
 
 /** Text-only turns in a row after which the loop stops: the model is not working the task. */
@@ -140,16 +145,30 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     try {
       const system = shown(run, run.system);
       const messages = shown(run, state.messages);
-      response = await generateText({
-        model: run.coder.model,
-        system: cachedSystem(system),
-        messages: withCacheBreakpoints(messages),
-        providerOptions: { openai: { promptCacheKey: promptCacheKey(system, messages) } },
-        tools: toolSet,
-        abortSignal: run.signal,
-        maxRetries: 2,
-        ...(run.coder.maxOutputTokens === undefined ? {} : { maxOutputTokens: run.coder.maxOutputTokens }),
-      });
+      const waiting = state;
+      response = await callWithRetries(
+        (signal) =>
+          generateText({
+            model: run.coder.model,
+            system: cachedSystem(system),
+            messages: withCacheBreakpoints(messages),
+            providerOptions: { openai: { promptCacheKey: promptCacheKey(system, messages) } },
+            tools: toolSet,
+            abortSignal: signal,
+            // drydock retries (callWithRetries): the SDK's own retries would multiply its attempts.
+            maxRetries: 0,
+            ...(run.coder.maxOutputTokens === undefined
+              ? {}
+              : { maxOutputTokens: run.coder.maxOutputTokens }),
+          }),
+        {
+          policy: { ...DEFAULT_RETRY_POLICY, ...run.retry },
+          signal: run.signal,
+          nowMs: () => Date.now(),
+          onRetry: (notice) => run.host.record([{ type: 'model.retry', step, ...notice }], waiting),
+          ...(run.host.sleep ? { sleep: run.host.sleep.bind(run.host) } : {}),
+        },
+      );
     } catch (error) {
       run.host.onModelWait?.(false);
       const message = describeError(error);

@@ -18,9 +18,18 @@ export async function runAgentOnFiles(options: {
   signal?: AbortSignal;
   task?: string;
   extra?: Partial<AgentRun>;
-}): Promise<{ final: AgentState; events: EventData[]; sandbox: ReturnType<typeof createMemorySandbox> }> {
+  /** Told of every recorded event as it is recorded. */
+  onEvent?: (event: EventData) => void;
+}): Promise<{
+  final: AgentState;
+  events: EventData[];
+  sandbox: ReturnType<typeof createMemorySandbox>;
+  /** The waits between retries, which the harness does not really wait. */
+  waits: number[];
+}> {
   const sandbox = createMemorySandbox(options.files ?? {});
   const events: EventData[] = [];
+  const waits: number[] = [];
   let clockMs = 0;
   const final = await runAgent({
     coder: options.coder,
@@ -34,6 +43,10 @@ export async function runAgentOnFiles(options: {
     host: {
       async record(newEvents) {
         events.push(...newEvents);
+        for (const event of newEvents) options.onEvent?.(event);
+      },
+      async sleep(ms) {
+        waits.push(ms);
       },
       async saveArtifact() {
         return 'artifact';
@@ -42,5 +55,5 @@ export async function runAgentOnFiles(options: {
     },
     ...options.extra,
   });
-  return { final, events, sandbox };
+  return { final, events, sandbox, waits };
 }
