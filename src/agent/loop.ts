@@ -26,7 +26,7 @@ import {
   truncatedReplyNotice,
 } from './finish-reason.ts';
 import { callKey, nextFailureStreak } from './loop-detection.ts';
-import { callWithRetries, DEFAULT_RETRY_POLICY, type RetryPolicy } from './model-retry.ts';
+import { callWithRetries, DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy } from './model-retry.ts';
 import { usageOf } from './model-usage.ts';
 import { cachedSystem, promptCacheKey, withCacheBreakpoints } from './prompt-cache.ts';
 import { runTool } from './run-tool.ts';
@@ -161,13 +161,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
               ? {}
               : { maxOutputTokens: run.coder.maxOutputTokens }),
           }),
-        {
-          policy: { ...DEFAULT_RETRY_POLICY, ...run.retry },
-          signal: run.signal,
-          nowMs: () => Date.now(),
-          onRetry: (notice) => run.host.record([{ type: 'model.retry', step, ...notice }], waiting),
-          ...(run.host.sleep ? { sleep: run.host.sleep.bind(run.host) } : {}),
-        },
+        retryOptions(run, step, waiting),
       );
     } catch (error) {
       run.host.onModelWait?.(false);
@@ -337,6 +331,17 @@ async function stop(
   return stopped;
 }
 
+/** Retries of a model call at `step`, each wait recorded (with `state`, the last one recorded) as `model.retry`. */
+function retryOptions(run: AgentRun, step: number, state: AgentState): RetryOptions {
+  return {
+    policy: { ...DEFAULT_RETRY_POLICY, ...run.retry },
+    signal: run.signal,
+    nowMs: () => Date.now(),
+    onRetry: (notice) => run.host.record([{ type: 'model.retry', step, ...notice }], state),
+    ...(run.host.sleep ? { sleep: run.host.sleep.bind(run.host) } : {}),
+  };
+}
+
 async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
   const plan = planCompaction(state.messages);
   if (!plan) return state;
@@ -344,13 +349,17 @@ async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
   let summary: string;
   let usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   try {
-    const result = await generateText({
-      model: run.summarizer.model,
-      system: SUMMARIZER_SYSTEM_PROMPT,
-      prompt: shown(run, renderTranscript(plan.middle)),
-      abortSignal: run.signal,
-      maxRetries: 2,
-    });
+    const result = await callWithRetries(
+      (signal) =>
+        generateText({
+          model: run.summarizer.model,
+          system: SUMMARIZER_SYSTEM_PROMPT,
+          prompt: shown(run, renderTranscript(plan.middle)),
+          abortSignal: signal,
+          maxRetries: 0,
+        }),
+      retryOptions(run, state.step, state),
+    );
     usage = usageOf(result.usage, run.summarizer);
     summary = result.text.trim() === '' ? mechanicalSummary(plan.middle) : result.text.trim();
   } catch {
