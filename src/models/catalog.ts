@@ -1,4 +1,5 @@
-import { calcPrice } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
+import type * as GenaiPrices from '@pydantic/genai-prices';
 import { BadInputError } from '../core/errors.ts';
 import type { ModelPricing } from '../core/ports/models.ts';
 import { formatModelSpec, type ModelSpec } from './model-spec.ts';
@@ -62,6 +63,17 @@ export function baseModelId(modelId: string): string {
   return modelId.replace(/-(\d{8}|\d{4}-\d{2}-\d{2}|latest)$/, '');
 }
 
+let catalogModule: typeof GenaiPrices | undefined;
+
+/**
+ * The catalog, loaded on first use: parsing it takes about 100 ms, which CLI commands that never
+ * resolve a model (`drydock sessions`, `show`) should not pay.
+ */
+function catalog(): typeof GenaiPrices {
+  catalogModule ??= createRequire(import.meta.url)('@pydantic/genai-prices') as typeof GenaiPrices;
+  return catalogModule;
+}
+
 /** A price from the catalog: a number, or tiers by prompt size whose base applies below the first tier. */
 function basePrice(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
@@ -78,7 +90,7 @@ function basePrice(value: unknown): number | undefined {
  */
 function fromCatalog(spec: ModelSpec & { provider: keyof typeof CATALOG_PROVIDERS }): Partial<ModelInfo> {
   for (const providerId of CATALOG_PROVIDERS[spec.provider]) {
-    const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, spec.modelId, { providerId });
+    const found = catalog().calcPrice({ input_tokens: 0, output_tokens: 0 }, spec.modelId, { providerId });
     if (found === null) continue;
     const prices = found.model_price;
     const input = basePrice(prices.input_mtok);
@@ -142,12 +154,12 @@ function applyOverride(
 export function lookupModelInfo(spec: ModelSpec, overrides?: PriceOverrides): ModelInfo {
   if (spec.provider === 'script')
     return { ...SCRIPT_MODEL_INFO, pricing: { inputPerMTok: 0, outputPerMTok: 0 } };
-  const catalog = fromCatalog({ ...spec, provider: spec.provider });
+  const known = fromCatalog({ ...spec, provider: spec.provider });
   const maxOutputTokens = MAX_OUTPUT_TOKENS[baseModelId(spec.modelId)];
   const info: ModelInfo = {
-    contextWindow: catalog.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
+    contextWindow: known.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
     ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
-    pricing: catalog.pricing ?? null,
+    pricing: known.pricing ?? null,
   };
   const override = overrides && overrideFor(spec, overrides);
   return override && overrides ? applyOverride(spec, info, override, overrides) : info;
