@@ -19,7 +19,16 @@ import {
   renderTranscript,
   SUMMARIZER_SYSTEM_PROMPT,
 } from './compaction.ts';
+import {
+  refusalReason,
+  replyDisposition,
+  TRUNCATED_CALL_RESULT,
+  truncatedReplyNotice,
+} from './finish-reason.ts';
 import { callKey, nextFailureStreak } from './loop-detection.ts';
+import { callWithRetries, DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy } from './model-retry.ts';
+import { usageOf } from './model-usage.ts';
+import { cachedSystem, promptCacheKey, withCacheBreakpoints } from './prompt-cache.ts';
 import { runTool } from './run-tool.ts';
 import type { ToolDefinition } from './tool.ts';
 
@@ -31,6 +40,8 @@ export interface AgentHost {
   saveArtifact(name: string, content: string): Promise<string>;
   /** Milliseconds, monotonic enough for budgets. */
   nowMs(): number;
+  /** Waits between retries of a failed model call; default: a real timer. Rejects when `signal` aborts. */
+  sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /** Told when a model call starts and ends, for spinners. */
   onModelWait?(waiting: boolean): void;
   /**
@@ -65,6 +76,8 @@ export interface AgentRun {
   pause?: AbortSignal;
   /** Compact when the conversation reaches this many tokens. Default: 70% of the coder's context window. */
   compactAtTokens?: number;
+  /** How failed model calls are retried, and each request's timeout. Default: {@link DEFAULT_RETRY_POLICY}. */
+  retry?: Partial<RetryPolicy>;
 }
 
 /** Text-only turns in a row after which the loop stops: the model is not working the task. */
@@ -130,14 +143,26 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     run.host.onModelWait?.(true);
     let response: Awaited<ReturnType<typeof generateText>>;
     try {
-      response = await generateText({
-        model: run.coder.model,
-        system: shown(run, run.system),
-        messages: shown(run, state.messages),
-        tools: toolSet,
-        abortSignal: run.signal,
-        maxRetries: 2,
-      });
+      const system = shown(run, run.system);
+      const messages = shown(run, state.messages);
+      const waiting = state;
+      response = await callWithRetries(
+        (signal) =>
+          generateText({
+            model: run.coder.model,
+            system: cachedSystem(system),
+            messages: withCacheBreakpoints(messages),
+            providerOptions: { openai: { promptCacheKey: promptCacheKey(system, messages) } },
+            tools: toolSet,
+            abortSignal: signal,
+            // drydock retries (callWithRetries): the SDK's own retries would multiply its attempts.
+            maxRetries: 0,
+            ...(run.coder.maxOutputTokens === undefined
+              ? {}
+              : { maxOutputTokens: run.coder.maxOutputTokens }),
+          }),
+        retryOptions(run, step, waiting),
+      );
     } catch (error) {
       run.host.onModelWait?.(false);
       const message = describeError(error);
@@ -158,6 +183,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     // The SDK adds its own error results for calls it could not parse; drydock answers every call itself.
     const assistant = response.response.messages.filter((message) => message.role === 'assistant');
     const calls = response.toolCalls;
+    const disposition = replyDisposition(response.finishReason);
     state = {
       ...state,
       step,
@@ -173,6 +199,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
         toolCalls: calls.length,
         usage,
         durationMs: run.host.nowMs() - callStartMs,
+        finishReason: response.finishReason,
       },
       ...calls.map(
         (call): EventData => ({
@@ -184,6 +211,32 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
         }),
       ),
     ];
+    if (disposition === 'refused') {
+      state = await stop(run, state, { kind: 'refused', reason: refusalReason(response.text) }, events);
+      break;
+    }
+    if (disposition === 'truncated') {
+      // A call cut off mid-argument could write half a file: none runs, each gets an error result.
+      const notRun: ModelMessage[] =
+        calls.length === 0
+          ? []
+          : [
+              {
+                role: 'tool',
+                content: calls.map((call) => toolResultPart(call, TRUNCATED_CALL_RESULT, true)),
+              },
+            ];
+      state = {
+        ...state,
+        messages: [
+          ...state.messages,
+          ...notRun,
+          { role: 'user', content: truncatedReplyNotice(run.coder.maxOutputTokens) },
+        ],
+      };
+      await run.host.record(events, state);
+      continue;
+    }
     if (calls.length === 0) {
       if (state.idleTurns >= MAX_IDLE_TURNS) {
         const reason = `the model answered ${state.idleTurns} times in a row without using a tool; last answer: ${truncateText(response.text, 300)}`;
@@ -278,6 +331,17 @@ async function stop(
   return stopped;
 }
 
+/** Retries of a model call at `step`, each wait recorded (with `state`, the last one recorded) as `model.retry`. */
+function retryOptions(run: AgentRun, step: number, state: AgentState): RetryOptions {
+  return {
+    policy: { ...DEFAULT_RETRY_POLICY, ...run.retry },
+    signal: run.signal,
+    nowMs: () => Date.now(),
+    onRetry: (notice) => run.host.record([{ type: 'model.retry', step, ...notice }], state),
+    ...(run.host.sleep ? { sleep: run.host.sleep.bind(run.host) } : {}),
+  };
+}
+
 async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
   const plan = planCompaction(state.messages);
   if (!plan) return state;
@@ -285,13 +349,17 @@ async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
   let summary: string;
   let usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   try {
-    const result = await generateText({
-      model: run.summarizer.model,
-      system: SUMMARIZER_SYSTEM_PROMPT,
-      prompt: shown(run, renderTranscript(plan.middle)),
-      abortSignal: run.signal,
-      maxRetries: 2,
-    });
+    const result = await callWithRetries(
+      (signal) =>
+        generateText({
+          model: run.summarizer.model,
+          system: SUMMARIZER_SYSTEM_PROMPT,
+          prompt: shown(run, renderTranscript(plan.middle)),
+          abortSignal: signal,
+          maxRetries: 0,
+        }),
+      retryOptions(run, state.step, state),
+    );
     usage = usageOf(result.usage, run.summarizer);
     summary = result.text.trim() === '' ? mechanicalSummary(plan.middle) : result.text.trim();
   } catch {
@@ -352,17 +420,4 @@ function toolResultPart(
     toolName: call.toolName,
     output: isError ? { type: 'error-text', value: output } : { type: 'text', value: output },
   };
-}
-
-function usageOf(
-  usage: { inputTokens?: number | undefined; outputTokens?: number | undefined },
-  model: ResolvedModel,
-): Usage {
-  const inputTokens = usage.inputTokens ?? 0;
-  const outputTokens = usage.outputTokens ?? 0;
-  const pricing = model.pricing;
-  const costUsd = pricing
-    ? (inputTokens * pricing.inputPerMTok + outputTokens * pricing.outputPerMTok) / 1_000_000
-    : 0;
-  return { inputTokens, outputTokens, costUsd };
 }

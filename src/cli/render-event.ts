@@ -53,6 +53,8 @@ export class EventRenderer {
         return data.text.trim() === '' ? null : `  ${who(data.role)}${oneLine(data.text, 120)}`;
       case 'model.error':
         return `  ${who(data.role)}model error: ${oneLine(data.message, 200)}`;
+      case 'model.retry':
+        return `  ${who(data.role)}model call failed (${oneLine(data.message, 120)}); retrying in ${formatMs(data.waitMs)}`;
       case 'tool.call':
         this.#calls.set(data.toolCallId, describeToolCall(data.tool, data.input));
         return null;

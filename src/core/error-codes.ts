@@ -43,6 +43,7 @@ export type BadInputCode =
   | 'invalid_limit'
   | 'invalid_log_level'
   | 'invalid_max_output'
+  | 'invalid_model_prices'
   | 'invalid_port'
   | 'invalid_read_only_path'
   | 'invalid_repo_config'

@@ -20,6 +20,8 @@ export interface EvalSummary {
   badDeliveryRate: number | null;
   bowOutRate: number | null;
   costUsd: number;
+  /** Some model call had no known price: the costs are lower bounds (shown as `$x + unknown`). */
+  costUnknown: boolean;
   /** Null when nothing is resolved. */
   costPerResolvedUsd: number | null;
   inputTokens: number;
@@ -79,6 +81,7 @@ export function summarizeEval(instances: readonly EvalInstance[]): EvalSummary {
     badDeliveryRate: rate(badDeliveries, finished.length),
     bowOutRate: rate(bowedOut, finished.length),
     costUsd,
+    costUnknown: instances.some((i) => i.usage.costUnknown === true),
     costPerResolvedUsd: resolved === 0 ? null : costUsd / resolved,
     inputTokens: sum(instances.map((i) => i.usage.inputTokens)),
     outputTokens: sum(instances.map((i) => i.usage.outputTokens)),

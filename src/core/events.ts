@@ -56,9 +56,23 @@ export type EventData =
       toolCalls: number;
       usage: Usage;
       durationMs: number;
+      /** Why the model stopped: `tool-calls`, `stop`, `length` (cut off), `content-filter`, … */
+      finishReason?: string;
       role?: AgentRole;
     }
   | { type: 'model.error'; step: number; message: string; role?: AgentRole }
+  /** A model call failed in a way worth retrying (429, 529, 5xx, timeout, lost connection): drydock waits `waitMs`. */
+  | {
+      type: 'model.retry';
+      step: number;
+      /** The attempt that failed, from 1. */
+      attempt: number;
+      waitMs: number;
+      message: string;
+      /** The HTTP status, when the provider answered. */
+      status?: number;
+      role?: AgentRole;
+    }
   | { type: 'tool.call'; step: number; toolCallId: string; tool: string; input: unknown; role?: AgentRole }
   | {
       type: 'tool.result';

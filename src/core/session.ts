@@ -1,20 +1,54 @@
 import type { SessionState } from './session-state.ts';
 
-/** Token usage and cost, summed over every model call a session made. */
+/**
+ * Token usage and cost, summed over every model call a session made. The breakdown fields are optional
+ * (absent means zero): sessions and checkpoints from before they existed read as they were.
+ */
 export interface Usage {
+  /** Every input token, cached ones included. */
   inputTokens: number;
+  /** Every output token, reasoning included. */
   outputTokens: number;
+  /** What the priced calls cost; see `costUnknown`. */
   costUsd: number;
+  /** Of `inputTokens`: read from the provider's prompt cache (billed at the cache-read price). */
+  cacheReadTokens?: number;
+  /** Of `inputTokens`: written to the prompt cache (Anthropic bills these above the input price). */
+  cacheWriteTokens?: number;
+  /** Of `outputTokens`: the model's reasoning (billed as output). */
+  reasoningTokens?: number;
+  /** Set when some call's model has no known price: `costUsd` then leaves those calls out. */
+  costUnknown?: true;
 }
 
 export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
 export function addUsage(a: Usage, b: Usage): Usage {
-  return {
+  const sum: Usage = {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     costUsd: a.costUsd + b.costUsd,
   };
+  const cacheReadTokens = (a.cacheReadTokens ?? 0) + (b.cacheReadTokens ?? 0);
+  const cacheWriteTokens = (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0);
+  const reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
+  if (cacheReadTokens > 0) sum.cacheReadTokens = cacheReadTokens;
+  if (cacheWriteTokens > 0) sum.cacheWriteTokens = cacheWriteTokens;
+  if (reasoningTokens > 0) sum.reasoningTokens = reasoningTokens;
+  if (a.costUnknown || b.costUnknown) sum.costUnknown = true;
+  return sum;
+}
+
+/**
+ * A cost for people, never a made-up $0: `$0.0123`; `unknown` when no call had a known price; `$0.0123 +
+ * unknown` when only some had. `format` writes a dollar amount (the web UI rounds its own way).
+ */
+export function describeCost(
+  usage: Pick<Usage, 'costUsd' | 'costUnknown'>,
+  format: (usd: number) => string = (usd) => `$${usd.toFixed(4)}`,
+): string {
+  if (!usage.costUnknown) return format(usage.costUsd);
+  return usage.costUsd === 0 ? 'unknown' : `${format(usage.costUsd)} + unknown`;
 }
 
 /** Limits on one session's agent run. Defaults live in `DEFAULT_BUDGET`; flags and config override. */
@@ -44,6 +78,8 @@ export type Outcome =
   | { kind: 'budget_exhausted'; reason: string }
   | { kind: 'loop_detected'; reason: string }
   | { kind: 'model_error'; reason: string }
+  /** The provider's content filter or the model's refusal stopped a reply. */
+  | { kind: 'refused'; reason: string }
   | { kind: 'cancelled'; reason: string };
 
 export interface Session {

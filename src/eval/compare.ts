@@ -91,6 +91,14 @@ export function formatComparison(a: ResultsDocument, b: ResultsDocument, compari
     `B: ${b.run.name} · ${b.run.model} · drydock ${b.run.drydockVersion} (${b.run.dataset})`,
   ];
   if (a.run.dataset !== b.run.dataset) lines.push('note: the runs used different task files');
+  for (const [name, run] of [
+    ['A', a],
+    ['B', b],
+  ] as const) {
+    if (run.instances.some((i) => i.cost_unknown)) {
+      lines.push(`note: ${name}'s model has no known price: its costs leave those calls out`);
+    }
+  }
   lines.push(
     '',
     table([['', 'A', 'B', 'B − A'], ...comparison.metrics.map((m) => [m.name, m.a, m.b, m.delta])]),

@@ -1,5 +1,5 @@
 import type { EvalSummary } from '../core/eval-summary.ts';
-import { duration, percent, usd } from './report.ts';
+import { cost, duration, percent } from './report.ts';
 
 export interface ProgressInput {
   summary: EvalSummary;
@@ -28,7 +28,7 @@ export function formatProgress(input: ProgressInput): string {
     `${summary.resolved} resolved (${percent(summary.resolveRate)})`,
     `${summary.badDeliveries} bad`,
     `${summary.bowedOut} bowed out`,
-    usd(summary.costUsd),
+    cost(summary.costUsd, summary.costUnknown),
     eta,
   ].join(' · ');
   if (input.width === undefined) return text;

@@ -1,4 +1,5 @@
 import type { EvalSummary } from '../core/eval-summary.ts';
+import { describeCost } from '../core/session.ts';
 import type { InstanceRecord, ResultsDocument } from './results-document.ts';
 
 /** The self-check models: the oracle applies each instance's own fix, null gives up at once. */
@@ -81,7 +82,7 @@ export function summaryRows(summary: EvalSummary): Array<[string, string]> {
     ['Grading errors', String(summary.gradingErrors)],
     [
       'Cost',
-      `${usd(summary.costUsd)} total · ${summary.costPerResolvedUsd === null ? 'n/a' : usd(summary.costPerResolvedUsd)} per resolved`,
+      `${cost(summary.costUsd, summary.costUnknown)} total · ${summary.costPerResolvedUsd === null ? 'n/a' : cost(summary.costPerResolvedUsd, summary.costUnknown)} per resolved`,
     ],
     ['Tokens', `${count(summary.inputTokens)} in · ${count(summary.outputTokens)} out`],
     ['Time per instance', `p50 ${duration(summary.wallMsP50)} · p95 ${duration(summary.wallMsP95)}`],
@@ -105,11 +106,16 @@ function badLine(instance: InstanceRecord): string {
 
 function instanceRow(instance: InstanceRecord): string {
   const resolved = instance.resolved === null ? '' : instance.resolved ? 'yes' : 'no';
-  return `| ${cell(instance.instance_id)} | ${instance.status.replace('_', ' ')} | ${resolved} | ${tally(instance.fail_to_pass)} | ${tally(instance.pass_to_pass)} | ${instance.steps} | ${usd(instance.cost_usd)} | ${duration(instance.wall_ms)} | ${instance.session_id ?? ''} |`;
+  return `| ${cell(instance.instance_id)} | ${instance.status.replace('_', ' ')} | ${resolved} | ${tally(instance.fail_to_pass)} | ${tally(instance.pass_to_pass)} | ${instance.steps} | ${cost(instance.cost_usd, instance.cost_unknown)} | ${duration(instance.wall_ms)} | ${instance.session_id ?? ''} |`;
 }
 
 export function percent(rate: number | null): string {
   return rate === null ? 'n/a' : `${(rate * 100).toFixed(1)}%`;
+}
+
+/** A cost that may leave out calls to models without a known price: never a made-up figure. */
+export function cost(amount: number, unknown: boolean): string {
+  return describeCost({ costUsd: amount, ...(unknown ? { costUnknown: true as const } : {}) }, usd);
 }
 
 export function usd(amount: number): string {

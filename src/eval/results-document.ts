@@ -29,6 +29,11 @@ export interface InstanceRecord {
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
+  /** Some call's model had no known price: cost_usd leaves it out. */
+  cost_unknown: boolean;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
   wall_ms: number | null;
 }
 
@@ -80,6 +85,10 @@ export function instanceRecord(instance: EvalInstance): InstanceRecord {
     input_tokens: instance.usage.inputTokens,
     output_tokens: instance.usage.outputTokens,
     cost_usd: instance.usage.costUsd,
+    cost_unknown: instance.usage.costUnknown === true,
+    cache_read_tokens: instance.usage.cacheReadTokens ?? 0,
+    cache_write_tokens: instance.usage.cacheWriteTokens ?? 0,
+    reasoning_tokens: instance.usage.reasoningTokens ?? 0,
     wall_ms: instance.wallMs,
   };
 }
@@ -104,6 +113,7 @@ const documentSchema = z.looseObject({
       fail_to_pass: tally,
       pass_to_pass: tally,
       cost_usd: z.number(),
+      cost_unknown: z.boolean().default(false),
       wall_ms: z.number().nullable(),
     }),
   ),

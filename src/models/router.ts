@@ -3,6 +3,7 @@ import { BadInputError } from '../core/errors.ts';
 import { MODEL_ROLES, type ModelRole, type ModelRouter, type ResolvedModel } from '../core/ports/models.ts';
 import { lookupModelInfo } from './catalog.ts';
 import { formatModelSpec, parseModelSpec } from './model-spec.ts';
+import { loadPriceOverrides } from './price-overrides.ts';
 import { createLanguageModel, type ModelEnv, resolveScript } from './providers.ts';
 import type { Script } from './script-file.ts';
 import { createScriptedModel } from './scripted-model.ts';
@@ -36,8 +37,8 @@ export function modelSpecFromEnv(flag: string | undefined, env: ModelEnv): strin
 }
 
 /**
- * Resolves all five roles now, so a bad spec, a missing key or an invalid script fails before any
- * session starts. Roles with the same spec share one model, except scripts keyed by role: each role
+ * Resolves all five roles now, so a bad spec, a missing key, an invalid script or an unreadable
+ * `DRYDOCK_MODEL_PRICES` file fails before any session starts. Roles with the same spec share one model, except scripts keyed by role: each role
  * replays its own list. A script that is a plain array is one sequence shared by every role that
  * uses it, consumed in call order across roles.
  */
@@ -45,6 +46,7 @@ export function createModelRouter(options: ModelRouterOptions): ModelRouter {
   const models = new Map<string, LanguageModelV3>();
   const scripts = new Map<string, { script: Script; source: string }>();
   const resolved = new Map<ModelRole, ResolvedModel>();
+  const overrides = loadPriceOverrides(options.env);
 
   for (const role of MODEL_ROLES) {
     const spec = parseModelSpec(options.roles?.[role] ?? options.default);
@@ -67,7 +69,7 @@ export function createModelRouter(options: ModelRouterOptions): ModelRouter {
       model = createLanguageModel(spec, options);
       models.set(key, model);
     }
-    resolved.set(role, { spec: key, model, ...lookupModelInfo(spec) });
+    resolved.set(role, { spec: key, model, ...lookupModelInfo(spec, overrides) });
   }
 
   return {

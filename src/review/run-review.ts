@@ -103,6 +103,7 @@ function tagReviewer(event: EventData): EventData {
   switch (event.type) {
     case 'model.response':
     case 'model.error':
+    case 'model.retry':
     case 'tool.call':
     case 'tool.result':
     case 'agent.stopped':

@@ -25,6 +25,27 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
+/** A session's (or an eval instance's) token usage and cost. */
+export const usageSchema = z.object({
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  costUsd: z.number().meta({ description: 'What the priced model calls cost; see costUnknown' }),
+  cacheReadTokens: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'Of inputTokens: read from the prompt cache' }),
+  cacheWriteTokens: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'Of inputTokens: written to the prompt cache' }),
+  reasoningTokens: z.number().int().optional().meta({ description: 'Of outputTokens: reasoning' }),
+  costUnknown: z.literal(true).optional().meta({
+    description: 'Some model call had no known price: costUsd leaves it out (shown as unknown)',
+  }),
+});
+
 export const sessionSchema = z
   .object({
     id: z.string(),
@@ -37,7 +58,7 @@ export const sessionSchema = z
     branch: z.string().nullable(),
     model: z.string(),
     steps: z.number().int(),
-    usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), costUsd: z.number() }),
+    usage: usageSchema,
     summary: z.string().nullable(),
     reason: z.string().nullable(),
     requestedBy: z.object({ name: z.string(), email: z.string() }).optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVAL_INSTANCE_STATUSES, EVAL_RUN_STATES } from '../core/eval.ts';
+import { usageSchema } from './api-schemas.ts';
 
 /** What /api/evals answers (docs/api.md, docs/eval.md), as zod schemas: see api-schemas.ts. */
 
@@ -45,6 +46,7 @@ export const evalSummarySchema = z
     badDeliveryRate: rate,
     bowOutRate: rate,
     costUsd: z.number(),
+    costUnknown: z.boolean().meta({ description: 'Some model call had no known price: costs leave it out' }),
     costPerResolvedUsd: z.number().nullable(),
     inputTokens: count,
     outputTokens: count,
@@ -85,7 +87,7 @@ export const evalInstanceSchema = z
       .nullable(),
     reason: z.string().nullable(),
     steps: count,
-    usage: z.object({ inputTokens: count, outputTokens: count, costUsd: z.number() }),
+    usage: usageSchema,
     wallMs: z.number().nullable(),
     updatedAt: z.string(),
   })

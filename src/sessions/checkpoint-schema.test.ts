@@ -78,6 +78,26 @@ describe('parseCheckpoint', () => {
     expect(parseCheckpoint(stored, JSON.parse(JSON.stringify(log)))).toEqual(current);
   });
 
+  it('keeps the usage breakdown and a refusal; older checkpoints read without them', () => {
+    const old = parseCheckpoint(v1, []);
+    expect(old.agent.usage).not.toHaveProperty('cacheReadTokens');
+    const usage = {
+      ...old.agent.usage,
+      cacheReadTokens: 9,
+      cacheWriteTokens: 8,
+      reasoningTokens: 7,
+      costUnknown: true as const,
+    };
+    const current = {
+      ...old,
+      agent: { ...old.agent, usage, outcome: { kind: 'refused' as const, reason: 'r' } },
+    };
+    const { document, log } = checkpointJson(current);
+    expect(parseCheckpoint(JSON.parse(JSON.stringify(document)), JSON.parse(JSON.stringify(log)))).toEqual(
+      current,
+    );
+  });
+
   it('refuses a log that does not hold as many messages as the document counts', () => {
     const { document, log } = checkpointJson(parseCheckpoint(v1, []));
     expect(refusal(document, log.slice(0, -1)).message).toMatch(

@@ -31,16 +31,21 @@ export const CHECKPOINT_VERSION = 3;
 /** The first version whose conversation is in the checkpoint log rather than in the document. */
 const LOG_VERSION = 3;
 
+/** The breakdown fields came later (cache, reasoning, unknown price): absent in older checkpoints. */
 const usage = z.object({
   inputTokens: z.number(),
   outputTokens: z.number(),
   costUsd: z.number(),
+  cacheReadTokens: z.number().optional(),
+  cacheWriteTokens: z.number().optional(),
+  reasoningTokens: z.number().optional(),
+  costUnknown: z.literal(true).optional(),
 }) satisfies z.ZodType<Usage>;
 
 const outcome = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('finished'), summary: z.string(), result: z.unknown().optional() }),
   z.object({
-    kind: z.enum(['gave_up', 'budget_exhausted', 'loop_detected', 'model_error', 'cancelled']),
+    kind: z.enum(['gave_up', 'budget_exhausted', 'loop_detected', 'model_error', 'refused', 'cancelled']),
     reason: z.string(),
   }),
 ]) satisfies z.ZodType<Outcome>;

@@ -186,6 +186,10 @@ describe('afterAgent', () => {
       { kind: 'end', state: 'failed', reason: 'the model failed: r' },
     ],
     [
+      { kind: 'refused', reason: 'r' },
+      { kind: 'end', state: 'bowed_out', reason: 'the model refused: r' },
+    ],
+    [
       { kind: 'cancelled', reason: 'r' },
       { kind: 'end', state: 'cancelled', reason: 'r' },
     ],

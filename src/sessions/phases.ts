@@ -129,6 +129,8 @@ export function afterAgent(outcome: Outcome): PhaseResult {
       return { kind: 'end', state: 'bowed_out', reason: `stuck in a loop: ${outcome.reason}` };
     case 'model_error':
       return { kind: 'end', state: 'failed', reason: `the model failed: ${outcome.reason}` };
+    case 'refused':
+      return { kind: 'end', state: 'bowed_out', reason: `the model refused: ${outcome.reason}` };
     case 'cancelled':
       return { kind: 'end', state: 'cancelled', reason: outcome.reason };
   }

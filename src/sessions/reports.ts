@@ -1,4 +1,4 @@
-import type { Session } from '../core/session.ts';
+import { describeCost, type Session } from '../core/session.ts';
 import type { Finding, FindingResponse } from '../review/findings.ts';
 import { formatFinding } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
@@ -28,7 +28,7 @@ export function pullRequestDescription(input: ReportInput): string {
     input.verdict && input.verdict.warnings.length > 0
       ? `## Warnings\n\n${input.verdict.warnings.map((warning) => `- ${warning}`).join('\n')}`
       : '',
-    `## Cost\n\n${session.steps} model calls, ${session.usage.inputTokens} input and ${session.usage.outputTokens} output tokens, $${session.usage.costUsd.toFixed(4)} (model ${session.model}).`,
+    `## Cost\n\n${costLine(session)}`,
     `---\nMade by drydock session \`${session.id}\`.`,
   ]
     .filter((part) => part !== '')
@@ -108,4 +108,16 @@ function reviewText(input: ReportInput): string {
     lines.push(`- ${formatFinding(finding)}\n  - ${resolution}`);
   }
   return lines.join('\n');
+}
+
+/** Calls, tokens (with the cached share, which is what makes a long session affordable) and cost. Pure. */
+export function costLine(session: Pick<Session, 'steps' | 'usage' | 'model'>): string {
+  const { usage } = session;
+  const cached = [
+    usage.cacheReadTokens ? `${usage.cacheReadTokens} read from cache` : '',
+    usage.cacheWriteTokens ? `${usage.cacheWriteTokens} written to cache` : '',
+  ].filter((part) => part !== '');
+  const input = `${usage.inputTokens} input${cached.length > 0 ? ` (${cached.join(', ')})` : ''}`;
+  const output = `${usage.outputTokens} output${usage.reasoningTokens ? ` (${usage.reasoningTokens} reasoning)` : ''}`;
+  return `${session.steps} model calls, ${input} and ${output} tokens, ${describeCost(usage)} (model ${session.model}).`;
 }

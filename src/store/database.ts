@@ -38,6 +38,12 @@ export interface SessionsTable {
   input_tokens: BigIntColumn;
   output_tokens: BigIntColumn;
   cost_usd: number;
+  /** Usage in detail (migration 0011): prompt-cache reads and writes, reasoning; 0 before it. */
+  cache_read_tokens: ColumnType<number | string, number | undefined, number>;
+  cache_write_tokens: ColumnType<number | string, number | undefined, number>;
+  reasoning_tokens: ColumnType<number | string, number | undefined, number>;
+  /** 1 when some model call had no known price (its cost is unknown, not $0). */
+  cost_unknown: ColumnType<number, number | undefined, number>;
   summary: string | null;
   reason: string | null;
   /** JSON `{ name, email }` (migration 0006), or null. */
@@ -187,6 +193,11 @@ export interface EvalInstancesTable {
   input_tokens: BigIntColumn;
   output_tokens: BigIntColumn;
   cost_usd: number;
+  cache_read_tokens: BigIntColumn;
+  cache_write_tokens: BigIntColumn;
+  reasoning_tokens: BigIntColumn;
+  /** 1: some call's model had no known price (the cost is a lower bound). */
+  cost_unknown: number;
   wall_ms: number | null;
   updated_at: string;
 }

@@ -12,7 +12,7 @@ import {
 import type { Clock } from '../core/ports/clock.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Database, EvalInstancesTable, EvalRunsTable } from './database.ts';
-import { toJson, toText } from './rows.ts';
+import { toJson, toText, usageBreakdownColumns, usageFromRow } from './rows.ts';
 
 type EvalMethods = Pick<
   Store,
@@ -201,6 +201,7 @@ function toEvalInstanceColumns(instance: EvalInstance): InstanceColumns {
     input_tokens: instance.usage.inputTokens,
     output_tokens: instance.usage.outputTokens,
     cost_usd: instance.usage.costUsd,
+    ...usageBreakdownColumns(instance.usage),
     wall_ms: instance.wallMs,
     updated_at: instance.updatedAt,
   };
@@ -249,11 +250,7 @@ function fromEvalInstanceRow(row: Selectable<EvalInstancesTable>): EvalInstance 
     grading: row.grading === null ? null : parseJson(gradingSchema, row.grading, `the grading of ${what}`),
     reason: row.reason,
     steps: row.steps,
-    usage: {
-      inputTokens: Number(row.input_tokens),
-      outputTokens: Number(row.output_tokens),
-      costUsd: row.cost_usd,
-    },
+    usage: usageFromRow(row),
     wallMs: row.wall_ms,
     updatedAt: row.updated_at,
   };

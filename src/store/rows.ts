@@ -3,7 +3,7 @@ import { BadInputError, InternalError } from '../core/errors.ts';
 import type { EventData, SessionEvent } from '../core/events.ts';
 import type { ApiToken, Artifact, JsonValue, SessionPatch } from '../core/ports/store.ts';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
-import type { Requester, Session, SessionCreator } from '../core/session.ts';
+import type { Requester, Session, SessionCreator, Usage } from '../core/session.ts';
 import { SESSION_STATES, type SessionState } from '../core/session-state.ts';
 import type { ArtifactsTable, EventsTable, SessionsTable, TokensTable } from './database.ts';
 
@@ -24,6 +24,7 @@ export function toSessionRow(session: Session): Insertable<SessionsTable> {
     input_tokens: session.usage.inputTokens,
     output_tokens: session.usage.outputTokens,
     cost_usd: session.usage.costUsd,
+    ...usageBreakdownColumns(session.usage),
     summary: toNullableText(session.summary),
     reason: toNullableText(session.reason),
     requested_by: session.requestedBy ? JSON.stringify(session.requestedBy) : null,
@@ -45,11 +46,7 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     branch: row.branch,
     model: row.model,
     steps: row.steps,
-    usage: {
-      inputTokens: Number(row.input_tokens),
-      outputTokens: Number(row.output_tokens),
-      costUsd: row.cost_usd,
-    },
+    usage: usageFromRow(row),
     summary: row.summary,
     reason: row.reason,
     ...(row.requested_by ? { requestedBy: JSON.parse(row.requested_by) as Requester } : {}),
@@ -57,6 +54,44 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** The usage columns beyond input, output and cost (sessions and eval instances have them). */
+export function usageBreakdownColumns(usage: Usage) {
+  return {
+    cache_read_tokens: usage.cacheReadTokens ?? 0,
+    cache_write_tokens: usage.cacheWriteTokens ?? 0,
+    reasoning_tokens: usage.reasoningTokens ?? 0,
+    cost_unknown: usage.costUnknown ? 1 : 0,
+  };
+}
+
+/** The breakdown fields only where they are non-zero, as `addUsage` builds them. */
+export function usageFromRow(
+  row: Pick<
+    Selectable<SessionsTable>,
+    | 'input_tokens'
+    | 'output_tokens'
+    | 'cost_usd'
+    | 'cache_read_tokens'
+    | 'cache_write_tokens'
+    | 'reasoning_tokens'
+    | 'cost_unknown'
+  >,
+): Usage {
+  const usage: Usage = {
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    costUsd: row.cost_usd,
+  };
+  const cacheReadTokens = Number(row.cache_read_tokens);
+  const cacheWriteTokens = Number(row.cache_write_tokens);
+  const reasoningTokens = Number(row.reasoning_tokens);
+  if (cacheReadTokens > 0) usage.cacheReadTokens = cacheReadTokens;
+  if (cacheWriteTokens > 0) usage.cacheWriteTokens = cacheWriteTokens;
+  if (reasoningTokens > 0) usage.reasoningTokens = reasoningTokens;
+  if (Number(row.cost_unknown) !== 0) usage.costUnknown = true;
+  return usage;
 }
 
 /** The columns a patch sets; fields left undefined are not touched. */
@@ -71,6 +106,7 @@ export function toSessionUpdate(patch: SessionPatch): Updateable<SessionsTable> 
     update.input_tokens = patch.usage.inputTokens;
     update.output_tokens = patch.usage.outputTokens;
     update.cost_usd = patch.usage.costUsd;
+    Object.assign(update, usageBreakdownColumns(patch.usage));
   }
   if (patch.summary !== undefined) update.summary = toNullableText(patch.summary);
   if (patch.reason !== undefined) update.reason = toNullableText(patch.reason);

@@ -14,7 +14,15 @@ const sessionPatchSchema = z.strictObject({
   branch: optionalText,
   steps: count.optional(),
   usage: z
-    .strictObject({ inputTokens: count, outputTokens: count, costUsd: z.number().nonnegative() })
+    .strictObject({
+      inputTokens: count,
+      outputTokens: count,
+      costUsd: z.number().nonnegative(),
+      cacheReadTokens: count.optional(),
+      cacheWriteTokens: count.optional(),
+      reasoningTokens: count.optional(),
+      costUnknown: z.literal(true).optional(),
+    })
     .optional(),
   summary: optionalText,
   reason: optionalText,

@@ -241,6 +241,28 @@ export function describeStoreContract(
         expect(steps.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
       });
 
+      it('keeps the usage breakdown: cache reads and writes, reasoning, an unknown price', async () => {
+        await store.createSession(newSession('s1'));
+        const usage = {
+          inputTokens: 6_000_000_000,
+          outputTokens: 300,
+          costUsd: 0.5,
+          cacheReadTokens: 5_000_000_000,
+          cacheWriteTokens: 1_000,
+          reasoningTokens: 120,
+          costUnknown: true as const,
+        };
+        await store.record('s1', { patch: { usage } });
+        expect((await store.getSession('s1'))?.usage).toEqual(usage);
+        // A later patch without the breakdown (all zero, every price known) clears it.
+        await store.record('s1', { patch: { usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 } } });
+        expect((await store.getSession('s1'))?.usage).toEqual({
+          inputTokens: 1,
+          outputTokens: 1,
+          costUsd: 0,
+        });
+      });
+
       it('applies the patch, touches updatedAt and leaves other fields alone', async () => {
         const session = newSession('s1');
         await store.createSession(session);

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import {
+  type FakeErrorReply,
   type FakeResponder,
   type FakeRoute,
   type FakeServer,
@@ -14,6 +15,7 @@ export type {
   FakeResponder,
   FakeServer,
   FakeToolCall,
+  FakeUsage,
   RecordedRequest,
 } from './fake-http-server.ts';
 
@@ -22,7 +24,14 @@ const messages: FakeRoute = (request, reply, response, nextId) => {
   const answer = normalizeAnswer(reply, nextId, 'toolu_');
   const id = nextId('msg_');
   const model = body.model ?? 'fake-model';
-  const stopReason = answer.toolCalls.length > 0 ? 'tool_use' : 'end_turn';
+  const stopReason =
+    answer.stop === 'length'
+      ? 'max_tokens'
+      : answer.stop === 'refusal'
+        ? 'refusal'
+        : answer.toolCalls.length > 0
+          ? 'tool_use'
+          : 'end_turn';
   const content = [
     ...(answer.text === '' ? [] : [{ type: 'text', text: answer.text }]),
     ...answer.toolCalls.map((call) => ({
@@ -32,7 +41,13 @@ const messages: FakeRoute = (request, reply, response, nextId) => {
       input: call.input,
     })),
   ];
-  const usage = { input_tokens: answer.usage.inputTokens, output_tokens: answer.usage.outputTokens };
+  // `input_tokens` is the uncached part; cache reads and writes are counted apart (the Messages API).
+  const usage = {
+    input_tokens: answer.usage.inputTokens,
+    cache_creation_input_tokens: answer.usage.cacheWriteTokens,
+    cache_read_input_tokens: answer.usage.cacheReadTokens,
+    output_tokens: answer.usage.outputTokens,
+  };
 
   if (body.stream !== true) {
     sendJson(response, 200, {
@@ -60,7 +75,7 @@ const messages: FakeRoute = (request, reply, response, nextId) => {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: usage.input_tokens, output_tokens: 1 },
+      usage: { ...usage, output_tokens: 1 },
     },
   });
   content.forEach((block, index) => {
@@ -86,8 +101,22 @@ const messages: FakeRoute = (request, reply, response, nextId) => {
   sendEvents(response, events);
 };
 
-function renderAnthropicError(response: ServerResponse, status: number, message: string): void {
-  sendJson(response, status, { type: 'error', error: { type: 'invalid_request_error', message } });
+/** The Messages API's error types by status (its errors page). */
+function anthropicErrorType(status: number): string {
+  if (status === 429) return 'rate_limit_error';
+  if (status === 529) return 'overloaded_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+function renderAnthropicError(response: ServerResponse, error: FakeErrorReply): void {
+  const message = error.message ?? `Fake error ${error.status}`;
+  sendJson(
+    response,
+    error.status,
+    { type: 'error', error: { type: anthropicErrorType(error.status), message } },
+    error.headers,
+  );
 }
 
 /**

@@ -17,17 +17,35 @@ export interface FakeToolCall {
 }
 
 /**
- * What a fake model answers: a string (text only), text and/or tool calls, or an HTTP error.
- * `usage` defaults to 10 input and 5 output tokens.
+ * Token counts as the fake reports them, in each API's own shape. `inputTokens` is the uncached input;
+ * cache reads and writes come on top of it (Anthropic's `input_tokens` excludes them; OpenAI's input
+ * total includes the cached part, which the routes add back).
+ */
+export interface FakeUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens?: number;
+  /** Anthropic only: `cache_creation_input_tokens`. */
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+}
+
+/**
+ * What a fake model answers: a string (text only), text and/or tool calls, an HTTP error (with
+ * headers such as `retry-after`), or a dropped connection. `usage` defaults to 10 input and 5 output
+ * tokens. `stop` makes the reply one the API cut short: at the output limit (`length`: Anthropic's
+ * `max_tokens`) or by a refusal or content filter (`refusal`).
  */
 export type FakeReply =
   | string
   | {
       text?: string;
       toolCalls?: readonly FakeToolCall[];
-      usage?: { inputTokens: number; outputTokens: number };
+      usage?: FakeUsage;
+      stop?: 'length' | 'refusal';
     }
-  | { status: number; message?: string };
+  | { status: number; message?: string; headers?: Readonly<Record<string, string>> }
+  | { drop: true };
 
 /** Decides the answer from the parsed request body (and the whole request, for path or headers). */
 export type FakeResponder = (
@@ -45,11 +63,12 @@ export interface FakeServer {
 export interface NormalizedAnswer {
   text: string;
   toolCalls: Array<{ id: string; name: string; input: unknown }>;
-  usage: { inputTokens: number; outputTokens: number };
+  usage: Required<FakeUsage>;
+  stop?: 'length' | 'refusal';
 }
 
-/** A reply that is an answer, not an HTTP error. */
-export type FakeAnswer = Exclude<FakeReply, { status: number }>;
+/** A reply that is an answer, not an HTTP error or a dropped connection. */
+export type FakeAnswer = Exclude<FakeReply, { status: number } | { drop: true }>;
 
 export type FakeRoute = (
   request: RecordedRequest,
@@ -72,16 +91,31 @@ export function normalizeAnswer(
       name: call.name,
       input: call.input,
     })),
-    usage: answer.usage ?? { inputTokens: 10, outputTokens: 5 },
+    usage: {
+      inputTokens: 10,
+      outputTokens: 5,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      ...answer.usage,
+    },
+    ...(answer.stop === undefined ? {} : { stop: answer.stop }),
   };
 }
 
-export function isErrorReply(reply: FakeReply): reply is { status: number; message?: string } {
+export type FakeErrorReply = Extract<FakeReply, { status: number }>;
+
+export function isErrorReply(reply: FakeReply): reply is FakeErrorReply {
   return typeof reply === 'object' && 'status' in reply;
 }
 
-export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }
 
@@ -106,7 +140,7 @@ export function sendEvents(
 export async function startFakeServer(
   routes: Readonly<Record<string, FakeRoute>>,
   responder: FakeResponder,
-  renderError: (response: ServerResponse, status: number, message: string) => void,
+  renderError: (response: ServerResponse, error: FakeErrorReply) => void,
 ): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   let idCount = 0;
@@ -134,19 +168,22 @@ export async function startFakeServer(
         requests.push(request);
         const route = routes[path];
         if (incoming.method !== 'POST' || route === undefined) {
-          renderError(response, 404, `No fake route for ${incoming.method} ${path}`);
+          renderError(response, { status: 404, message: `No fake route for ${incoming.method} ${path}` });
           return;
         }
         try {
           const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
           const reply = await responder(isObject ? (body as Record<string, unknown>) : {}, request);
-          if (isErrorReply(reply)) {
-            renderError(response, reply.status, reply.message ?? `Fake error ${reply.status}`);
+          if (typeof reply === 'object' && 'drop' in reply) {
+            // A connection lost mid-request: the client sees a network error, not an HTTP status.
+            incoming.socket.destroy();
+          } else if (isErrorReply(reply)) {
+            renderError(response, reply);
           } else {
             route(request, reply, response, nextId);
           }
         } catch (error) {
-          renderError(response, 500, `The fake's responder threw: ${String(error)}`);
+          renderError(response, { status: 500, message: `The fake's responder threw: ${String(error)}` });
         }
       })();
     });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import {
+  type FakeErrorReply,
   type FakeResponder,
   type FakeRoute,
   type FakeServer,
@@ -15,6 +16,7 @@ export type {
   FakeResponder,
   FakeServer,
   FakeToolCall,
+  FakeUsage,
   RecordedRequest,
 } from './fake-http-server.ts';
 
@@ -29,11 +31,22 @@ const chatCompletions: FakeRoute = (request, reply, response, nextId) => {
   const answer = normalizeAnswer(reply, nextId, 'call_');
   const id = nextId('chatcmpl-');
   const model = body.model ?? 'fake-model';
-  const finishReason = answer.toolCalls.length > 0 ? 'tool_calls' : 'stop';
+  const finishReason =
+    answer.stop === 'length'
+      ? 'length'
+      : answer.stop === 'refusal'
+        ? 'content_filter'
+        : answer.toolCalls.length > 0
+          ? 'tool_calls'
+          : 'stop';
+  // `prompt_tokens` includes the cached part, reported again in `prompt_tokens_details`.
+  const promptTokens = answer.usage.inputTokens + answer.usage.cacheReadTokens;
   const usage = {
-    prompt_tokens: answer.usage.inputTokens,
+    prompt_tokens: promptTokens,
+    prompt_tokens_details: { cached_tokens: answer.usage.cacheReadTokens },
     completion_tokens: answer.usage.outputTokens,
-    total_tokens: answer.usage.inputTokens + answer.usage.outputTokens,
+    completion_tokens_details: { reasoning_tokens: answer.usage.reasoningTokens },
+    total_tokens: promptTokens + answer.usage.outputTokens,
   };
   const toolCalls = answer.toolCalls.map((call, index) => ({
     index,
@@ -88,8 +101,15 @@ const chatCompletions: FakeRoute = (request, reply, response, nextId) => {
   sendEvents(response, events, '[DONE]');
 };
 
-function renderOpenAIError(response: ServerResponse, status: number, message: string): void {
-  sendJson(response, status, { error: { message, type: 'invalid_request_error', param: null, code: null } });
+function renderOpenAIError(response: ServerResponse, error: FakeErrorReply): void {
+  const message = error.message ?? `Fake error ${error.status}`;
+  const type =
+    error.status === 429
+      ? 'rate_limit_exceeded'
+      : error.status >= 500
+        ? 'server_error'
+        : 'invalid_request_error';
+  sendJson(response, error.status, { error: { message, type, param: null, code: null } }, error.headers);
 }
 
 /**

@@ -8,13 +8,20 @@ export const renderResponsesApi: FakeRoute = (request, reply, response, nextId) 
   const answer = normalizeAnswer(reply, nextId, 'call_');
   const id = nextId('resp_');
   const model = body.model ?? 'fake-model';
+  // `input_tokens` includes the cached part, reported again in `input_tokens_details`.
+  const inputTokens = answer.usage.inputTokens + answer.usage.cacheReadTokens;
   const usage = {
-    input_tokens: answer.usage.inputTokens,
-    input_tokens_details: { cached_tokens: 0 },
+    input_tokens: inputTokens,
+    input_tokens_details: { cached_tokens: answer.usage.cacheReadTokens },
     output_tokens: answer.usage.outputTokens,
-    output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: answer.usage.inputTokens + answer.usage.outputTokens,
+    output_tokens_details: { reasoning_tokens: answer.usage.reasoningTokens },
+    total_tokens: inputTokens + answer.usage.outputTokens,
   };
+  // A reply cut short is `incomplete`, with the reason (the Responses API).
+  const incompleteDetails =
+    answer.stop === undefined
+      ? null
+      : { reason: answer.stop === 'length' ? 'max_output_tokens' : 'content_filter' };
   const message =
     answer.text === ''
       ? []
@@ -41,13 +48,13 @@ export const renderResponsesApi: FakeRoute = (request, reply, response, nextId) 
     object: 'response',
     created_at: CREATED_AT,
     model,
-    status: 'completed',
+    status: incompleteDetails === null ? 'completed' : 'incomplete',
     output,
     usage,
   };
 
   if (body.stream !== true) {
-    sendJson(response, 200, { ...completed, incomplete_details: null });
+    sendJson(response, 200, { ...completed, incomplete_details: incompleteDetails });
     return;
   }
 

@@ -23,6 +23,8 @@ export async function seedEvalRuns(
   await store.createEvalRun(
     newEvalRun('eval-old', { name: 'oracle-check', model: 'oracle', state: 'finished', total: 1 }),
   );
+  // Created a moment later, so "newest first" does not rest on a tie of timestamps.
+  await new Promise((resolve) => setTimeout(resolve, 5));
   await store.createEvalRun(
     newEvalRun('eval-new', {
       name: 'swe-mini',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basename, formatAge, formatCost, formatRate, formatTokens } from './format.ts';
+import { basename, formatAge, formatCost, formatRate, formatTokens, formatUsageCost } from './format.ts';
 import { evalPath, parseRoute, sessionPath } from './router.ts';
 
 describe('format', () => {
@@ -38,5 +38,13 @@ describe('routes', () => {
     expect(parseRoute('/nope').page).toBe('not-found');
     expect(parseRoute('/evals/')).toEqual({ page: 'evals' });
     expect(parseRoute(evalPath('run/1'))).toEqual({ page: 'eval', id: 'run/1' });
+  });
+});
+
+describe('formatUsageCost', () => {
+  it('shows an unknown price as unknown, never $0', () => {
+    expect(formatUsageCost({ costUsd: 0 })).toBe('$0');
+    expect(formatUsageCost({ costUsd: 0, costUnknown: true })).toBe('unknown');
+    expect(formatUsageCost({ costUsd: 1.234, costUnknown: true })).toBe('$1.23 + unknown');
   });
 });

@@ -1,3 +1,4 @@
+import { describeCost, type Usage } from '../../src/core/session.ts';
 /** Display helpers: short, unit-bearing, deterministic given `nowMs`. */
 
 export function formatAge(iso: string, nowMs: number): string {
@@ -16,6 +17,11 @@ export function formatCost(usd: number): string {
   if (usd === 0) return '$0';
   if (usd < 0.01) return `$${usd.toFixed(4)}`;
   return `$${usd.toFixed(2)}`;
+}
+
+/** A session's cost: `unknown` (or `$0.12 + unknown`) when a model had no known price, never a made-up $0. */
+export function formatUsageCost(usage: Pick<Usage, 'costUsd' | 'costUnknown'>): string {
+  return describeCost(usage, formatCost);
 }
 
 export function formatTokens(n: number): string {

@@ -133,6 +133,12 @@ function toItem(event: StreamEvent): TimelineItem | null {
         : { ...base, kind: 'text', role: role(d), step: num(d.step), text: str(d.text) };
     case 'model.error':
       return { ...base, kind: 'model-error', role: role(d), step: num(d.step), message: str(d.message) };
+    case 'model.retry':
+      return {
+        ...base,
+        kind: 'note',
+        text: `model call failed (${str(d.message)}); retrying in ${Math.round(num(d.waitMs) / 1000)} s`,
+      };
     case 'tool.call':
       return {
         ...base,

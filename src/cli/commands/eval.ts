@@ -6,6 +6,7 @@ import type { EvalInstance } from '../../core/eval.ts';
 import { type EvalSummary, summarizeEval } from '../../core/eval-summary.ts';
 import type { Forge } from '../../core/ports/forge.ts';
 import type { Queue } from '../../core/ports/queue.ts';
+import { describeCost } from '../../core/session.ts';
 import { compareResults, formatComparison, outcomeOf } from '../../eval/compare.ts';
 import { BUILTIN, type OpenedEval, resumeEval, startEval } from '../../eval/open-eval.ts';
 import { formatProgress } from '../../eval/progress.ts';
@@ -267,7 +268,7 @@ function instanceLine(
     }
     return null;
   }
-  const cost = `${duration(instance.wallMs)}, ${usd(instance.usage.costUsd)}`;
+  const cost = `${duration(instance.wallMs)}, ${describeCost(instance.usage, usd)}`;
   const mark = outcome === 'resolved' ? '✓' : outcome === 'bad delivery' ? '✗' : '-';
   const why =
     outcome === 'bad delivery'

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events.ts';
 import type { Store } from '../../core/ports/store.ts';
-import type { Session } from '../../core/session.ts';
+import { describeCost, type Session } from '../../core/session.ts';
 import { isTerminal } from '../../core/session-state.ts';
 import { EventRenderer, oneLine } from '../render-event.ts';
 
@@ -50,7 +50,7 @@ export function formatSession(session: Session): string {
     ['model', session.model],
     ['steps', String(session.steps)],
     ['tokens', `${session.usage.inputTokens} in, ${session.usage.outputTokens} out`],
-    ['cost', `$${session.usage.costUsd.toFixed(4)}`],
+    ['cost', describeCost(session.usage)],
     ['created', session.createdAt],
     ['updated', session.updatedAt],
     ['summary', session.summary],

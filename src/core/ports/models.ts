@@ -5,8 +5,14 @@ export type ModelRole = (typeof MODEL_ROLES)[number];
 
 /** Price per million tokens, in US dollars. */
 export interface ModelPricing {
+  /** Input not read from the cache. */
   inputPerMTok: number;
+  /** Output, reasoning included. */
   outputPerMTok: number;
+  /** Input read from the prompt cache (Anthropic: 0.1× input; OpenAI: its cached-input price). Absent: as input. */
+  cacheReadPerMTok?: number;
+  /** Input written to the prompt cache (Anthropic, 5-minute breakpoints: 1.25× input). Absent: as input. */
+  cacheWritePerMTok?: number;
 }
 
 export interface ResolvedModel {
@@ -15,7 +21,9 @@ export interface ResolvedModel {
   model: LanguageModel;
   /** Tokens the model accepts; compaction starts well before it. */
   contextWindow: number;
-  /** Null when the price is unknown (cost then counts as zero and says so). */
+  /** The longest reply asked for; absent: the provider's default. */
+  maxOutputTokens?: number;
+  /** Null when the price is unknown: its calls' usage is marked `costUnknown`, never counted as $0. */
   pricing: ModelPricing | null;
 }
 

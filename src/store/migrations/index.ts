@@ -10,6 +10,7 @@ import { repositories } from './0008-repositories.ts';
 import { sessionCreator } from './0009-session-creator.ts';
 import { checkpointLog } from './0010-checkpoint-log.ts';
 import { evals } from './0011-evals.ts';
+import { usageBreakdown } from './0012-usage-breakdown.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -27,4 +28,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-session-creator': sessionCreator,
   '0010-checkpoint-log': checkpointLog,
   '0011-evals': evals,
+  '0012-usage-breakdown': usageBreakdown,
 };

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api-context.ts';
-import { formatCost, formatRate } from '../format.ts';
+import { formatRate, formatUsageCost } from '../format.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { evalPath, navigate } from '../router.ts';
 import { ErrorBanner } from './error-banner.tsx';
@@ -87,10 +87,18 @@ export function EvalList() {
                     {formatRate(summary.precision)}
                   </td>
                   <td className="num" data-cell="cost">
-                    {formatCost(summary.costUsd)}
+                    {formatUsageCost({
+                      costUsd: summary.costUsd,
+                      ...(summary.costUnknown ? { costUnknown: true } : {}),
+                    })}
                   </td>
                   <td className="num" data-cell="cost-per-resolved">
-                    {summary.costPerResolvedUsd === null ? '—' : formatCost(summary.costPerResolvedUsd)}
+                    {summary.costPerResolvedUsd === null
+                      ? '—'
+                      : formatUsageCost({
+                          costUsd: summary.costPerResolvedUsd,
+                          ...(summary.costUnknown ? { costUnknown: true } : {}),
+                        })}
                   </td>
                 </tr>
               ))}

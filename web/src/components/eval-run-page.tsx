@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api-context.ts';
-import { formatCost, formatDuration, formatRate, formatTokens } from '../format.ts';
+import { formatCost, formatDuration, formatRate, formatTokens, formatUsageCost } from '../format.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { sessionPath } from '../router.ts';
 import type { EvalInstance, EvalRunDetail, TestTally } from '../types.ts';
@@ -53,11 +53,20 @@ function EvalRunHeader({ detail }: { detail: EvalRunDetail }) {
     ['bow-out-rate', 'bowed out', `${formatRate(summary.bowOutRate)} (${summary.bowedOut})`],
     ['failed', 'failed', String(summary.failed)],
     ['grading-errors', 'grading errors', String(summary.gradingErrors)],
-    ['cost', 'cost', formatCost(summary.costUsd)],
+    [
+      'cost',
+      'cost',
+      formatUsageCost({ costUsd: summary.costUsd, ...(summary.costUnknown ? { costUnknown: true } : {}) }),
+    ],
     [
       'cost-per-resolved',
       'per resolved',
-      summary.costPerResolvedUsd === null ? '—' : formatCost(summary.costPerResolvedUsd),
+      summary.costPerResolvedUsd === null
+        ? '—'
+        : formatUsageCost({
+            costUsd: summary.costPerResolvedUsd,
+            ...(summary.costUnknown ? { costUnknown: true } : {}),
+          }),
     ],
     [
       'tokens',
@@ -191,7 +200,7 @@ function InstanceTable({ instances }: { instances: EvalInstance[] }) {
               {reasonOf(instance)}
             </td>
             <td className="num">{instance.steps}</td>
-            <td className="num">{formatCost(instance.usage.costUsd)}</td>
+            <td className="num">{formatUsageCost(instance.usage)}</td>
             <td className="num">{instance.wallMs === null ? '—' : formatDuration(instance.wallMs)}</td>
             <td>
               {instance.sessionId === null ? (

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useApi, useMe } from '../api-context.ts';
-import { basename, formatCost, formatTokens } from '../format.ts';
+import { basename, formatTokens, formatUsageCost } from '../format.ts';
 import { queryKeys } from '../query-client.ts';
 import { canSteer } from '../steering.ts';
 import { isTerminalState, type SessionDetail } from '../types.ts';
@@ -99,13 +99,16 @@ export function SessionHeader({ session }: { session: SessionDetail }) {
         </div>
         <div>
           <dt>tokens</dt>
-          <dd className="num" title={`${usage.inputTokens} in, ${usage.outputTokens} out`}>
+          <dd
+            className="num"
+            title={`${usage.inputTokens} in (${usage.cacheReadTokens ?? 0} read from cache, ${usage.cacheWriteTokens ?? 0} written to it), ${usage.outputTokens} out (${usage.reasoningTokens ?? 0} reasoning)`}
+          >
             {formatTokens(usage.inputTokens)} in · {formatTokens(usage.outputTokens)} out
           </dd>
         </div>
         <div>
           <dt>cost</dt>
-          <dd className="num">{formatCost(usage.costUsd)}</dd>
+          <dd className="num">{formatUsageCost(usage)}</dd>
         </div>
       </dl>
       {session.summary && session.state === 'delivered' && (

@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useApi } from '../api-context.ts';
-import { basename, firstLine, formatAge, formatCost } from '../format.ts';
+import { basename, firstLine, formatAge, formatUsageCost } from '../format.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
 import { SESSION_STATES, type SessionState } from '../types.ts';
@@ -81,7 +81,7 @@ export function SessionList() {
                   </Link>
                 </td>
                 <td className="num">{s.steps}</td>
-                <td className="num">{formatCost(s.usage.costUsd)}</td>
+                <td className="num">{formatUsageCost(s.usage)}</td>
                 <td className="num" title={new Date(s.createdAt).toLocaleString()}>
                   {formatAge(s.createdAt, now)}
                 </td>
