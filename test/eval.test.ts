@@ -162,20 +162,24 @@ describe('drydock eval (the CLI)', () => {
     first.stdout.on('data', (chunk: Buffer) => {
       printed += chunk.toString();
     });
-    // Killed (SIGKILL: no chance to clean up) once one instance finished and the next one's session started.
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (/✓ textkit-1/.test(printed) && /… textkit-2: session/.test(printed)) {
-          clearInterval(timer);
-          first.kill('SIGKILL');
-          resolve();
-        }
-        if (first.exitCode !== null) {
-          clearInterval(timer);
-          reject(new Error(`drydock eval ended before it could be killed:\n${printed}`));
-        }
-      }, 50);
-    });
+    // Killed (SIGKILL: no chance to clean up) once one instance finished and the next one's session
+    // started, as results.json (written just after the store) shows.
+    const started = async () => {
+      if (!/✓ textkit-1/.test(printed)) return false;
+      const text = await readFile(join(out, RESULTS_FILE), 'utf8').catch(() => null);
+      if (text === null) return false;
+      const running = parseResultsDocument(text, 'results.json').instances.find(
+        (i) => i.instance_id === 'textkit-2',
+      );
+      return running?.status === 'running' && running.session_id !== null;
+    };
+    for (;;) {
+      if (first.exitCode !== null)
+        throw new Error(`drydock eval ended before it could be killed:\n${printed}`);
+      if (await started()) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     const before = parseResultsDocument(await readFile(join(out, RESULTS_FILE), 'utf8'), 'results.json');
     const sessionOf = (document: typeof before, id: string) =>
