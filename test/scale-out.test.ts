@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { SessionEvent } from '../src/core/events.ts';
 import { readOwner } from '../src/environments/workspace-owner.ts';
+import { parseResultsDocument } from '../src/eval/results-document.ts';
 import { readMounts } from '../src/sandbox/mount-table.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
 import { killableScript } from './support/killable-script.ts';
@@ -225,6 +226,48 @@ describe('scale-out: control plane and two workers on Postgres', { timeout: 120_
     const steps = spawnSync('git', ['show', `${branch}:steps.log`], { cwd: repo, encoding: 'utf8' }).stdout;
     expect(steps).toBe('once\nafter\n');
   };
+
+  it('drydock eval --workers: the instances are sessions the workers run; the control plane shows the run', async () => {
+    const out = join(dir, 'eval-out');
+    const evaluation = start([
+      'eval',
+      '--builtin',
+      '--model',
+      'oracle',
+      '--filter',
+      '^textkit-',
+      '--workers',
+      '--concurrency',
+      '2',
+      '--out',
+      out,
+      ...scripts,
+    ]);
+    const code = await new Promise((resolve) => evaluation.child.once('exit', resolve));
+    expect(code, evaluation.output).toBe(0);
+    const results = parseResultsDocument(await readFile(join(out, 'results.json'), 'utf8'), 'results.json');
+    expect(
+      results.instances.map((i) => [i.instance_id, i.status, i.resolved]),
+      JSON.stringify(results.instances),
+    ).toEqual([
+      ['textkit-1', 'delivered', true],
+      ['textkit-2', 'delivered', true],
+    ]);
+    for (const instance of results.instances) {
+      // Only workers lease jobs: a leased and acked job is a session a worker ran.
+      const job = await finishedJobOf(instance.session_id!);
+      expect(job).toMatchObject({ state: 'done' });
+      expect(job!.attempts).toBeGreaterThanOrEqual(1);
+    }
+    const listed = (await api('GET', '/api/evals')).body.runs as Array<{
+      run: { id: string; state: string };
+      summary: { resolved: number };
+    }>;
+    expect(listed.find((entry) => entry.run.id === results.run.id)).toMatchObject({
+      run: { state: 'finished' },
+      summary: { resolved: 2 },
+    });
+  }, 240_000);
 
   it('resumes a session on the other worker when the one running it is killed; nothing runs twice', async () => {
     const id = await createSession();

@@ -362,7 +362,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   registerEnvironmentCommands(program, () => embedded());
   registerGcCommand(program, () => embedded(), out);
-  registerEvalCommands(program, () => embedded(), setExitCode);
+  registerEvalCommands(program, (options) => embedded(options), setExitCode);
   return program;
 }
 

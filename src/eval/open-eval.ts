@@ -27,8 +27,11 @@ export interface NewEvalOptions {
   /** Default: ./drydock-eval/<name>-<date>. */
   outDir?: string;
   drydockVersion: string;
-  /** Sessions run on the shared queue's workers: self-check scripts go where workers read them. */
-  workers?: boolean;
+  /**
+   * Sessions run on the shared queue's workers, which read `script:` models from this directory: the
+   * self-check scripts go there.
+   */
+  workerScriptsDir?: string | null;
   /** Clones the task set's `owner/name` repositories; without one they are refused with how to configure one. */
   forge?: Forge | null;
 }
@@ -93,7 +96,7 @@ export async function startEval(
     run,
     tasks,
     outDir,
-    parts: evalParts(deps, run, outDir, options.workers ?? false, options.forge ?? null),
+    parts: evalParts(deps, run, outDir, options.workerScriptsDir ?? null, options.forge ?? null),
   };
 }
 
@@ -106,7 +109,7 @@ export async function resumeEval(
   dir: string,
   cwd: string,
   concurrency: number | null,
-  workers = false,
+  workerScriptsDir: string | null = null,
   forge: Forge | null = null,
 ): Promise<OpenedEval> {
   const outDir = resolve(cwd, dir);
@@ -126,7 +129,7 @@ export async function resumeEval(
     filter: run.settings.filter === null ? null : new RegExp(run.settings.filter),
     limit: run.settings.limit,
   });
-  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, workers, forge) };
+  return { run, tasks, outDir, parts: evalParts(deps, run, outDir, workerScriptsDir, forge) };
 }
 
 async function readPointer(outDir: string): Promise<RunPointer> {
@@ -154,18 +157,17 @@ async function loadTasks(dataset: string, outDir: string): Promise<EvalTask[]> {
 
 /**
  * The instance steps for a run whose output directory is `outDir`. The self-check models' scripts go
- * to DIR/scripts, or for workers to <DRYDOCK_HOME>/scripts/eval-<run>, the one directory a worker
- * reads `script:` models from by default.
+ * to DIR/scripts, or for workers to `eval-<run>/` in the directory they read `script:` models from.
  */
 function evalParts(
   deps: SessionDeps,
   run: EvalRun,
   outDir: string,
-  workers: boolean,
+  workerScriptsDir: string | null,
   forge: Forge | null,
 ): EvalParts {
-  const scripts = workers
-    ? { dir: join(deps.home, 'scripts', `eval-${run.id}`), spec: (file: string) => `eval-${run.id}/${file}` }
+  const scripts = workerScriptsDir
+    ? { dir: join(workerScriptsDir, `eval-${run.id}`), spec: (file: string) => `eval-${run.id}/${file}` }
     : { dir: join(outDir, 'scripts'), spec: (file: string) => join(outDir, 'scripts', file) };
   // A task's relative repo paths are read from its task file's directory (the built-in set's is DIR/builtin).
   const baseDir = run.dataset === BUILTIN ? join(outDir, BUILTIN) : dirname(run.dataset);

@@ -19,9 +19,12 @@ import { createGithubForge } from '../../forge/github-forge.ts';
 import { modelSpecFromEnv } from '../../models/router.ts';
 import { githubTokensFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
+import type { EmbeddedOptions } from '../cli-context.ts';
+import { dataHome } from '../data-home.ts';
 import { executeOnWorkers } from '../eval-on-workers.ts';
 import { EXIT } from '../exit-codes.ts';
 import { openSharedQueue, positiveInteger, requireSharedQueue } from '../open-queue.ts';
+import { sandboxChoice } from '../sandbox-flags.ts';
 import { sweepAtStartup } from '../startup-sweep.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
 
@@ -35,12 +38,14 @@ interface EvalFlags {
   builtin?: boolean;
   hints?: boolean;
   workers?: boolean;
+  sandbox?: string;
+  scriptModelsDir?: string;
 }
 
 /** `drydock eval <tasks.jsonl>` and `drydock eval compare A B` (docs/eval.md). */
 export function registerEvalCommands(
   program: Command,
-  embedded: () => Promise<SessionDeps>,
+  embedded: (options: EmbeddedOptions) => Promise<SessionDeps>,
   setExitCode: (code: number) => void,
 ): void {
   const command = program
@@ -67,8 +72,17 @@ export function registerEvalCommands(
       '--workers',
       "run the sessions on the shared queue's workers (Postgres: drydock worker, drydock up)",
     )
+    .option(
+      '--script-models-dir <dir>',
+      "with --workers: where the workers read script: models (the oracle's and null's scripts go there; default <DRYDOCK_HOME>/scripts)",
+    )
+    .option('--sandbox <kind>', 'for grading and in-process sessions: bubblewrap (default) or none')
     .action(async (tasks: string | undefined, flags: EvalFlags) => {
-      setExitCode(await evalCommand(await embedded(), tasks, flags, process.stdout));
+      const sandbox = sandboxChoice(flags.sandbox, process.env);
+      // With --workers, session models resolve here as on the workers: script: names in their directory.
+      const scriptsDir = workerScripts(flags);
+      const deps = await embedded({ sandbox, ...(scriptsDir ? { scriptsDir } : {}) });
+      setExitCode(await evalCommand(deps, tasks, flags, process.stdout));
     });
   command
     .command('compare')
@@ -215,7 +229,7 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
       flags.resume,
       process.cwd(),
       concurrency,
-      flags.workers ?? false,
+      workerScripts(flags),
       await forgeFromEnv(),
     );
   }
@@ -248,11 +262,17 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
       },
       ...(flags.out ? { outDir: flags.out } : {}),
       drydockVersion: DRYDOCK_VERSION,
-      workers: flags.workers ?? false,
+      workerScriptsDir: workerScripts(flags),
       forge: await forgeFromEnv(),
     },
     process.cwd(),
   );
+}
+
+/** With --workers, where the workers read `script:` models from; null without. */
+function workerScripts(flags: EvalFlags): string | null {
+  if (!flags.workers) return null;
+  return resolve(flags.scriptModelsDir?.trim() || join(dataHome(process.env), 'scripts'));
 }
 
 /** A line when an instance starts or ends; null for other changes. */
