@@ -109,6 +109,7 @@ describe('summarizeEval', () => {
         resolved: 1,
         badDeliveries: 2,
         costUsd: 0.75,
+        costUnknown: false,
       },
       {
         repo: 'acme/gadgets',
@@ -118,6 +119,7 @@ describe('summarizeEval', () => {
         resolved: 0,
         badDeliveries: 0,
         costUsd: 0.25,
+        costUnknown: false,
       },
     ]);
   });

@@ -39,6 +39,7 @@ export interface EvalRepoSummary {
   resolved: number;
   badDeliveries: number;
   costUsd: number;
+  costUnknown: boolean;
 }
 
 /** Ended and graded (a delivered change counts once its hidden tests have judged it). Pure. */
@@ -108,6 +109,7 @@ export function summarizeByRepo(instances: readonly EvalInstance[]): EvalRepoSum
       resolved: summary.resolved,
       badDeliveries: summary.badDeliveries,
       costUsd: summary.costUsd,
+      costUnknown: summary.costUnknown,
     };
   });
 }

@@ -28,7 +28,7 @@ export function reportMarkdown(document: ResultsDocument): string {
     lines.push('|---|---:|---:|---:|---:|---:|');
     for (const repo of document.by_repo) {
       lines.push(
-        `| ${cell(repo.repo)} | ${repo.total} | ${repo.resolved} | ${repo.delivered} | ${repo.badDeliveries} | ${usd(repo.costUsd)} |`,
+        `| ${cell(repo.repo)} | ${repo.total} | ${repo.resolved} | ${repo.delivered} | ${repo.badDeliveries} | ${cost(repo.costUsd, repo.costUnknown)} |`,
       );
     }
   }

@@ -94,8 +94,26 @@ describe('/api/evals (in-process)', () => {
     expect(body.run).toMatchObject({ id: 'eval-new', state: 'running', total: 5, name: 'swe-mini' });
     expect(body.summary).toMatchObject({ resolved: 1, badDeliveries: 1 });
     expect(body.repos).toEqual([
-      { repo: 'acme/app', total: 2, finished: 2, delivered: 2, resolved: 1, badDeliveries: 1, costUsd: 1.25 },
-      { repo: 'acme/lib', total: 3, finished: 2, delivered: 0, resolved: 0, badDeliveries: 0, costUsd: 0.25 },
+      {
+        repo: 'acme/app',
+        total: 2,
+        finished: 2,
+        delivered: 2,
+        resolved: 1,
+        badDeliveries: 1,
+        costUsd: 1.25,
+        costUnknown: false,
+      },
+      {
+        repo: 'acme/lib',
+        total: 3,
+        finished: 2,
+        delivered: 0,
+        resolved: 0,
+        badDeliveries: 0,
+        costUsd: 0.25,
+        costUnknown: false,
+      },
     ]);
     expect(body.instances.map((i) => i.instanceId)).toEqual(latest.map((i) => i.instanceId));
     expect(body.instances[1]).toMatchObject({ sessionId: 'sess-n2', grading: latest[1]?.grading });

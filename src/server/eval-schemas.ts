@@ -64,6 +64,7 @@ export const evalRepoSummarySchema = z
     resolved: count,
     badDeliveries: count,
     costUsd: z.number(),
+    costUnknown: z.boolean(),
   })
   .meta({ id: 'EvalRepoSummary' });
 

@@ -1,7 +1,7 @@
 import type { EvalRunListItem } from './types.ts';
 
 /** The chart's frame in SVG units; the SVG scales to its container. */
-export const CHART = { width: 640, height: 200, left: 44, right: 56, top: 12, bottom: 30 } as const;
+export const CHART = { width: 640, height: 212, left: 44, right: 56, top: 12, bottom: 42 } as const;
 
 /** Runs shown at most, the newest. */
 export const CHART_MAX_RUNS = 20;
@@ -9,6 +9,8 @@ export const CHART_MAX_RUNS = 20;
 export interface ChartColumn {
   id: string;
   name: string;
+  /** The model without its provider (`claude-sonnet-4-5`, `oracle`): runs of one task set differ by it. */
+  model: string;
   /** The slot's centre. */
   x: number;
   /** The resolve-rate bar; null while the run has nothing finished. */
@@ -49,6 +51,7 @@ export function layoutEvalChart(runs: readonly EvalRunListItem[]): ChartLayout {
     return {
       id: run.id,
       name: run.name,
+      model: run.model.replace(/^[^:]*:/, ''),
       x,
       bar:
         rate === null

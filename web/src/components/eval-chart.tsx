@@ -36,7 +36,7 @@ export function EvalChart({ runs }: { runs: EvalRunListItem[] }) {
         </text>
         {layout.columns.map((column) => (
           <g key={column.id} data-run-id={column.id}>
-            <title>{`${column.name}: resolved ${formatRate(column.resolveRate)}, cost ${formatCost(column.costUsd)}`}</title>
+            <title>{`${column.name} · ${column.model}: resolved ${formatRate(column.resolveRate)}, cost ${formatCost(column.costUsd)}`}</title>
             {column.bar && (
               <rect
                 className="bar"
@@ -48,7 +48,10 @@ export function EvalChart({ runs }: { runs: EvalRunListItem[] }) {
               />
             )}
             <text className="axis" x={column.x} y={layout.baseY + 16} textAnchor="middle">
-              {column.name.length > 12 ? `${column.name.slice(0, 11)}…` : column.name}
+              {shorten(column.name)}
+            </text>
+            <text className="axis" x={column.x} y={layout.baseY + 30} textAnchor="middle">
+              {shorten(column.model)}
             </text>
           </g>
         ))}
@@ -71,4 +74,9 @@ export function EvalChart({ runs }: { runs: EvalRunListItem[] }) {
       </figcaption>
     </figure>
   );
+}
+
+/** Axis labels fit their slot. */
+function shorten(label: string): string {
+  return label.length > 14 ? `${label.slice(0, 13)}…` : label;
 }

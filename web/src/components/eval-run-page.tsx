@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api-context.ts';
-import { formatCost, formatDuration, formatRate, formatTokens, formatUsageCost } from '../format.ts';
+import { formatDuration, formatRate, formatTokens, formatUsageCost } from '../format.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { sessionPath } from '../router.ts';
 import type { EvalInstance, EvalRunDetail, TestTally } from '../types.ts';
@@ -152,7 +152,9 @@ function RepoTable({ detail }: { detail: EvalRunDetail }) {
             <td className="num">{repo.delivered}</td>
             <td className="num">{repo.resolved}</td>
             <td className="num">{repo.badDeliveries}</td>
-            <td className="num">{formatCost(repo.costUsd)}</td>
+            <td className="num">
+              {formatUsageCost({ costUsd: repo.costUsd, ...(repo.costUnknown ? { costUnknown: true } : {}) })}
+            </td>
           </tr>
         ))}
       </tbody>
