@@ -206,5 +206,10 @@ describe('drydock eval (the CLI)', () => {
     cliSessions.push(...listed.map((session) => session.id));
     expect(listed).toHaveLength(4);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('| Resolved | 4 (100.0%) |');
+    const compared = cli(home, ['eval', 'compare', out, join(out, RESULTS_FILE)]);
+    expect(compared.status, compared.stderr).toBe(0);
+    expect(compared.stdout).toMatch(/resolve rate\s+100\.0%\s+100\.0%\s+\+0\.0 pts/);
+    expect(compared.stdout).toContain('4 instances finished in both runs.');
+    expect(compared.stdout).toContain('No instance ended differently.');
   }, 600_000);
 });
