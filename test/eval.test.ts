@@ -9,6 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvalInstance } from '../src/core/eval.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import { unmountStable } from '../src/environments/stable-mount.ts';
 import { generateBuiltinTaskSet } from '../src/eval/builtin/builtin-task-set.ts';
@@ -37,7 +38,13 @@ afterAll(async () => {
   await sessions.close(ids);
 });
 
-async function evaluate(dataset: string, model: string, out: string, filter: string | null = null) {
+async function evaluate(
+  dataset: string,
+  model: string,
+  out: string,
+  filter: string | null = null,
+  onInstance?: (instance: EvalInstance) => void,
+) {
   const opened = await startEval(
     deps,
     {
@@ -55,6 +62,7 @@ async function evaluate(dataset: string, model: string, out: string, filter: str
     concurrency: 2,
     signal: new AbortController().signal,
     handOff: new AbortController().signal,
+    ...(onInstance ? { onInstance } : {}),
   });
 }
 
@@ -79,7 +87,10 @@ describe('drydock eval through the real pipeline', () => {
   }, 300_000);
 
   it('null: gives up on every instance, and nothing is delivered', async () => {
-    const { instances } = await evaluate(BUILTIN, 'null', 'null');
+    const seen: EvalInstance[] = [];
+    const { instances } = await evaluate(BUILTIN, 'null', 'null', null, (instance) => seen.push(instance));
+    // Every instance is announced as pending before any starts, so progress counts them all from the start.
+    expect(seen.slice(0, 6).map((i) => i.status)).toEqual(Array(6).fill('pending'));
     expect(instances.map((i) => i.status)).toEqual(Array(6).fill('bowed_out'));
     expect(instances.every((i) => i.resolved === false && i.grading === null)).toBe(true);
   }, 300_000);

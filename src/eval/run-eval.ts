@@ -34,7 +34,7 @@ export interface EvalRequest {
   handOff: AbortSignal;
   /** Runs one session to its end or its hand-off; default: in this process. */
   execute?: (sessionId: string) => Promise<Session>;
-  /** After every change to an instance (started, paused, finished). */
+  /** After every change to an instance (saved as pending, started, paused, finished). */
   onInstance?(instance: EvalInstance, task: EvalTask): void;
 }
 
@@ -59,7 +59,9 @@ export async function runEval(
   const byId = new Map((await deps.store.listEvalInstances(run.id)).map((i) => [i.instanceId, i]));
   for (const task of tasks) {
     if (!byId.has(task.instanceId)) {
-      byId.set(task.instanceId, await deps.store.saveEvalInstance(pendingInstance(run.id, task)));
+      const pending = await deps.store.saveEvalInstance(pendingInstance(run.id, task));
+      byId.set(task.instanceId, pending);
+      request.onInstance?.(pending, task);
     }
   }
   await deps.store.setEvalRunState(run.id, 'running');
