@@ -44,6 +44,8 @@ export interface SessionsTable {
   owner: string | null;
   /** JSON `{ id, name }` of who started it on a server (migration 0009), or null. */
   created_by: string | null;
+  /** The smart friend's `provider:model` (migration 0012), or null: no friend. */
+  friend_model: string | null;
   created_at: string;
   updated_at: string;
 }

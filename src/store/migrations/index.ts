@@ -9,6 +9,7 @@ import { sessionOwner } from './0007-session-owner.ts';
 import { repositories } from './0008-repositories.ts';
 import { sessionCreator } from './0009-session-creator.ts';
 import { checkpointLog } from './0010-checkpoint-log.ts';
+import { sessionFriend } from './0012-session-friend.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -25,4 +26,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-repositories': repositories,
   '0009-session-creator': sessionCreator,
   '0010-checkpoint-log': checkpointLog,
+  '0012-session-friend': sessionFriend,
 };
