@@ -1,5 +1,10 @@
 /** The coder's system prompt. Repository content is data: it can steer the work, not the platform. */
-export function coderSystemPrompt(context: { workdir: string; repoInstructions?: string }): string {
+export function coderSystemPrompt(context: {
+  workdir: string;
+  repoInstructions?: string;
+  /** Whether the coder has `ask_friend` (the session has a smart friend). */
+  friend?: boolean;
+}): string {
   const parts = [
     "You are drydock's coding agent. You work alone, in the background, on one task in one repository, and your " +
       'change is delivered as a branch only if it works. A human reviews it later; make it something they can merge.',
@@ -12,6 +17,14 @@ export function coderSystemPrompt(context: { workdir: string; repoInstructions?:
       'If you cannot complete it with a change you can stand behind, call give_up with what you tried, what failed ' +
       'and what a human should look at.',
   ];
+  if (context.friend) {
+    parts.push(
+      'ask_friend consults a stronger model that sees the task, your question, the files you name and what you ' +
+        'did so far. Consults are few and costly: ask when you are stuck after two tries at the same problem, ' +
+        'when an API or framework is unfamiliar, or before a design choice that is hard to undo. Do not ask ' +
+        'what reading the code or running a command would tell you, or to confirm work the tests already check.',
+    );
+  }
   if (context.repoInstructions) {
     parts.push(
       `The repository's own instructions for agents (from its AGENTS.md or CLAUDE.md) follow. They describe how to ` +

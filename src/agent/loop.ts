@@ -292,8 +292,13 @@ async function runToolCalls(
       durationMs: run.host.nowMs() - startedMs,
       ...(artifactId ? { artifactId } : {}),
     });
+    if (result.events) events.push(...result.events);
     const streak = nextFailureStreak(state.failureStreak, callKey(call.toolName, call.input), result.isError);
-    state = { ...state, failureStreak: streak };
+    state = {
+      ...state,
+      failureStreak: streak,
+      ...(result.usage ? { usage: addUsage(state.usage, result.usage) } : {}),
+    };
     if (result.stop) {
       stopWith =
         result.stop.kind === 'finished'

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
+import type { EventData } from '../core/events.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { Redact } from '../core/redaction.ts';
+import type { Usage } from '../core/session.ts';
 
 /** What a tool may touch: the session's sandbox, and a signal that fires on cancel. */
 export interface ToolContext {
@@ -31,6 +33,10 @@ export interface ToolOutput {
   /** One line for progress displays; defaults to the output's first line. */
   summary?: string;
   stop?: ToolStop;
+  /** What models the tool called cost (a consult of the friend): counted in the session's usage and budget. */
+  usage?: Usage;
+  /** Events the tool has to tell (`friend.consulted`): recorded after its `tool.result`, with the step. */
+  events?: EventData[];
 }
 
 export interface ToolDefinition<Input = unknown> {

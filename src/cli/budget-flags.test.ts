@@ -7,7 +7,14 @@ describe('budgetFromFlags', () => {
     expect(budgetFromFlags({}, DEFAULT_BUDGET)).toEqual(DEFAULT_BUDGET);
     expect(
       budgetFromFlags(
-        { maxSteps: '5', maxMinutes: '1.5', maxTokens: '1000', maxCost: '0.5' },
+        {
+          maxSteps: '5',
+          maxMinutes: '1.5',
+          maxTokens: '1000',
+          maxCost: '0.5',
+          maxFriendConsults: '2',
+          maxFriendCost: '0.25',
+        },
         DEFAULT_BUDGET,
       ),
     ).toEqual({
@@ -16,6 +23,8 @@ describe('budgetFromFlags', () => {
       maxWallTimeMs: 90_000,
       maxTokens: 1000,
       maxCostUsd: 0.5,
+      maxFriendConsults: 2,
+      maxFriendCostUsd: 0.25,
     });
   });
 
@@ -25,6 +34,8 @@ describe('budgetFromFlags', () => {
     [{ maxMinutes: 'soon' }, '--max-minutes must be a positive number; got "soon"'],
     [{ maxCost: '-1' }, '--max-cost'],
     [{ maxTokens: '' }, '--max-tokens'],
+    [{ maxFriendConsults: '1.5' }, '--max-friend-consults must be a positive whole number'],
+    [{ maxFriendCost: '0' }, '--max-friend-cost'],
   ])('rejects %o', (flags, message) => {
     expect(() => budgetFromFlags(flags, DEFAULT_BUDGET)).toThrow(message);
   });

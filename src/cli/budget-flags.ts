@@ -6,9 +6,14 @@ export interface BudgetFlags {
   maxMinutes?: string;
   maxTokens?: string;
   maxCost?: string;
+  maxFriendConsults?: string;
+  maxFriendCost?: string;
 }
 
-/** Applies `--max-steps`, `--max-minutes`, `--max-tokens` and `--max-cost` over the defaults. Pure. */
+/**
+ * Applies `--max-steps`, `--max-minutes`, `--max-tokens`, `--max-cost`, `--max-friend-consults` and
+ * `--max-friend-cost` over the defaults. Pure.
+ */
 export function budgetFromFlags(flags: BudgetFlags, defaults: Budget): Budget {
   const budget = { ...defaults };
   if (flags.maxSteps !== undefined) budget.maxSteps = positive('--max-steps', flags.maxSteps, true);
@@ -16,6 +21,10 @@ export function budgetFromFlags(flags: BudgetFlags, defaults: Budget): Budget {
     budget.maxWallTimeMs = positive('--max-minutes', flags.maxMinutes) * 60_000;
   if (flags.maxTokens !== undefined) budget.maxTokens = positive('--max-tokens', flags.maxTokens, true);
   if (flags.maxCost !== undefined) budget.maxCostUsd = positive('--max-cost', flags.maxCost);
+  if (flags.maxFriendConsults !== undefined)
+    budget.maxFriendConsults = positive('--max-friend-consults', flags.maxFriendConsults, true);
+  if (flags.maxFriendCost !== undefined)
+    budget.maxFriendCostUsd = positive('--max-friend-cost', flags.maxFriendCost);
   return budget;
 }
 

@@ -108,9 +108,10 @@ export async function openEmbedded(
     ...(diskBytes === undefined ? {} : { limits: { diskBytes } }),
     store,
     sandboxes,
-    models: (spec) =>
+    models: (spec, friend) =>
       createModelRouter({
         default: spec,
+        ...(friend === undefined ? {} : { roles: { friend } }),
         env,
         cwd,
         scripts: { demo: DEMO_SCRIPT },

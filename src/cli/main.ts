@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describeError, isDrydockError } from '../core/errors.ts';
-import { DEFAULT_BUDGET } from '../core/session.ts';
-import { modelSpecFromEnv } from '../models/router.ts';
+import { DEFAULT_BUDGET, FRIEND_COST_SHARE } from '../core/session.ts';
+import { friendSpecFromEnv, modelSpecFromEnv } from '../models/router.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { type BudgetFlags, budgetFromFlags } from './budget-flags.ts';
 import { type EmbeddedOptions, openDataStore, openEmbedded } from './cli-context.ts';
@@ -52,10 +52,14 @@ type RunOptions = {
   repo: string;
   ref: string;
   model?: string;
+  friendModel?: string;
   sandbox?: string;
   disk?: string;
   allowHost: string[];
 } & BudgetFlags;
+
+const FRIEND_MODEL_HELP =
+  'a stronger model the coder may consult (ask_friend) and drydock asks after repeated gate failures (default: $DRYDOCK_FRIEND_MODEL, else none)';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   let deps: SessionDeps | null = null;
@@ -103,12 +107,28 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       [] as string[],
     )
     .option('--max-cost <usd>', `model cost at most, in US dollars (default ${DEFAULT_BUDGET.maxCostUsd})`)
+    .option('--friend-model <provider:model>', FRIEND_MODEL_HELP)
+    .option(
+      '--max-friend-consults <n>',
+      `consults of the friend at most (default ${DEFAULT_BUDGET.maxFriendConsults})`,
+    )
+    .option(
+      '--max-friend-cost <usd>',
+      `what the friend's answers may cost, in US dollars (default ${FRIEND_COST_SHARE * 100}% of --max-cost)`,
+    )
     .action(async (task: string, options: RunOptions) => {
       const client = remote();
+      const friendModel = friendSpecFromEnv(options.friendModel, process.env);
       if (client) {
         // The server's own budget and sandbox apply; the model is passed on when given.
         const model = options.model ?? process.env.DRYDOCK_MODEL;
-        const request = { task, repo: options.repo, ref: options.ref, ...(model ? { model } : {}) };
+        const request = {
+          task,
+          repo: options.repo,
+          ref: options.ref,
+          ...(model ? { model } : {}),
+          ...(friendModel ? { friendModel } : {}),
+        };
         setExitCode(await remoteRun(client, request, write));
         return;
       }
@@ -119,7 +139,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const model = modelSpecFromEnv(options.model, process.env);
       const session = await runInForeground(
         context,
-        { task, repo: options.repo, ref: options.ref, model },
+        { task, repo: options.repo, ref: options.ref, model, ...(friendModel ? { friendModel } : {}) },
         out,
       );
       await printEnding(context, session, out);
@@ -214,9 +234,14 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--disk <size>', DISK_FLAG_HELP)
     .option('--no-worker', 'control plane only: sessions run in drydock worker processes (needs Postgres)')
     .option('--lease-ms <ms>', 'how long a dead worker holds a session before another resumes it', '30000')
+    .option(
+      '--friend-model <provider:model>',
+      `the friend of sessions whose request names none: ${FRIEND_MODEL_HELP}`,
+    )
     .action(
       async (options: {
         port: string;
+        friendModel?: string;
         host: string;
         concurrency: string;
         allowScriptModels?: boolean;
@@ -240,6 +265,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
             host: options.host,
             concurrency: Number(options.concurrency),
             allowScriptModels: options.allowScriptModels ?? false,
+            ...(options.friendModel === undefined ? {} : { friendModel: options.friendModel }),
             noWorker: !options.worker,
             leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),
             ...(options.worker

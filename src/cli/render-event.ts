@@ -65,6 +65,8 @@ export class EventRenderer {
       }
       case 'context.compacted':
         return `  compacted the conversation: ${data.removedMessages} messages summarised (~${data.tokensBefore} → ~${data.tokensAfter} tokens)`;
+      case 'friend.consulted':
+        return `  ${data.trigger === 'gate' ? 'drydock asked the friend about the failures' : 'asked the friend'} (${data.model}, $${data.usage.costUsd.toFixed(4)}): ${oneLine(data.answer, 160)}`;
       case 'agent.stopped':
         return data.role === 'reviewer'
           ? null

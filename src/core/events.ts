@@ -37,7 +37,15 @@ export interface ReviewFinding {
  * reads the same log. `data` is plain JSON.
  */
 export type EventData =
-  | { type: 'session.created'; task: string; repo: string; ref: string; model: string }
+  | {
+      type: 'session.created';
+      task: string;
+      repo: string;
+      ref: string;
+      model: string;
+      /** The smart friend's model, when the session has one. */
+      friendModel?: string;
+    }
   | { type: 'state.changed'; from: SessionState; to: SessionState; reason?: string }
   | {
       type: 'workspace.ready';
@@ -95,6 +103,22 @@ export type EventData =
       removedMessages: number;
       tokensBefore: number;
       tokensAfter: number;
+    }
+  | {
+      /**
+       * The smart friend answered: asked by the coder (`ask_friend`, with `files` it named) or by drydock
+       * itself after repeated gate failures (`trigger: 'gate'`, at gate round `round`).
+       */
+      type: 'friend.consulted';
+      trigger: 'tool' | 'gate';
+      round?: number;
+      model: string;
+      question: string;
+      files?: string[];
+      /** The start of the answer; the whole of it is in the coder's conversation. */
+      answer: string;
+      usage: Usage;
+      durationMs: number;
     }
   | { type: 'agent.stopped'; step: number; outcome: string; detail: string; role?: AgentRole }
   | {

@@ -59,6 +59,13 @@ export interface Budget {
   maxCostUsd: number;
   /** The same failing tool call repeated this many times in a row stops the session. */
   maxRepeatedFailures: number;
+  /** Consults of the smart friend (the coder's `ask_friend` and drydock's own) at most. */
+  maxFriendConsults: number;
+  /**
+   * What the friend's answers may cost, in US dollars (counted in `maxCostUsd` too). Absent: a share of
+   * the session's cost budget ({@link friendCostCapUsd}), so raising `--max-cost` raises it with it.
+   */
+  maxFriendCostUsd?: number;
 }
 
 export const DEFAULT_BUDGET: Budget = {
@@ -67,7 +74,16 @@ export const DEFAULT_BUDGET: Budget = {
   maxTokens: 3_000_000,
   maxCostUsd: 10,
   maxRepeatedFailures: 3,
+  maxFriendConsults: 5,
 };
+
+/** The friend's share of the session's cost budget when `maxFriendCostUsd` is not set. */
+export const FRIEND_COST_SHARE = 0.25;
+
+/** What the friend's consults may cost in all, in US dollars. Pure. */
+export function friendCostCapUsd(budget: Budget): number {
+  return budget.maxFriendCostUsd ?? budget.maxCostUsd * FRIEND_COST_SHARE;
+}
 
 /** Why a session or its agent stopped when the user cancelled it. */
 export const CANCELLED_BY_USER = 'cancelled by the user';
@@ -97,6 +113,11 @@ export interface Session {
   /** The branch that holds the change in the user's repository. */
   branch: string | null;
   model: string;
+  /**
+   * The smart friend's `provider:model` (a stronger model the coder may consult), decided when the
+   * session is created and kept for every run of it; absent: no friend, and no `ask_friend` tool.
+   */
+  friendModel?: string;
   steps: number;
   usage: Usage;
   /** The agent's summary when it finished, or null. */

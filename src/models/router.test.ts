@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { type FakeServer, startFakeOpenAIServer } from '../../test/fakes/openai-compatible-server.ts';
 import { BadInputError } from '../core/errors.ts';
 import { DEFAULT_CONTEXT_WINDOW } from './catalog.ts';
-import { createModelRouter, DEFAULT_MODEL_SPEC, modelSpecFromEnv } from './router.ts';
+import { createModelRouter, DEFAULT_MODEL_SPEC, friendSpecFromEnv, modelSpecFromEnv } from './router.ts';
 import { SCRIPT_EXHAUSTED_TEXT, ScriptedModel } from './scripted-model.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drydock-router-'));
@@ -36,6 +36,18 @@ describe('modelSpecFromEnv', () => {
     [undefined, {}, DEFAULT_MODEL_SPEC],
   ])('flag %j with env %j → %s', (flag, env, expected) => {
     expect(modelSpecFromEnv(flag, env)).toBe(expected);
+  });
+});
+
+describe('friendSpecFromEnv', () => {
+  it.each([
+    ['openai:gpt-5', { DRYDOCK_FRIEND_MODEL: 'anthropic:claude-opus-4-1' }, 'openai:gpt-5'],
+    [undefined, { DRYDOCK_FRIEND_MODEL: ' anthropic:claude-opus-4-1 ' }, 'anthropic:claude-opus-4-1'],
+    ['  ', { DRYDOCK_FRIEND_MODEL: '' }, undefined],
+    // No default: without a friend named, sessions have none (DRYDOCK_MODEL is not a friend).
+    [undefined, { DRYDOCK_MODEL: 'openai:gpt-5' }, undefined],
+  ])('flag %j with env %j → %s', (flag, env, expected) => {
+    expect(friendSpecFromEnv(flag, env)).toBe(expected);
   });
 });
 

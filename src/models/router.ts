@@ -37,6 +37,18 @@ export function modelSpecFromEnv(flag: string | undefined, env: ModelEnv): strin
 }
 
 /**
+ * The smart friend's spec: the `--friend-model` flag, else `DRYDOCK_FRIEND_MODEL`; undefined (no friend)
+ * when neither names one. Blank values count as unset.
+ */
+export function friendSpecFromEnv(flag: string | undefined, env: ModelEnv): string | undefined {
+  for (const candidate of [flag, env.DRYDOCK_FRIEND_MODEL]) {
+    const value = candidate?.trim();
+    if (value !== undefined && value !== '') return value;
+  }
+  return undefined;
+}
+
+/**
  * Resolves all five roles now, so a bad spec, a missing key, an invalid script or an unreadable
  * `DRYDOCK_MODEL_PRICES` file fails before any session starts. Roles with the same spec share one model, except scripts keyed by role: each role
  * replays its own list. A script that is a plain array is one sequence shared by every role that

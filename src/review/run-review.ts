@@ -26,6 +26,8 @@ export const REVIEWER_BUDGET: Budget = {
   maxTokens: 1_000_000,
   maxCostUsd: 3,
   maxRepeatedFailures: 3,
+  // The reviewer has no friend to ask.
+  maxFriendConsults: 0,
 };
 
 export type ReviewResult =

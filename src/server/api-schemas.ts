@@ -57,6 +57,10 @@ export const sessionSchema = z
     headCommit: z.string().nullable(),
     branch: z.string().nullable(),
     model: z.string(),
+    friendModel: z
+      .string()
+      .optional()
+      .meta({ description: "The smart friend's provider:model, when the session has one" }),
     steps: z.number().int(),
     usage: usageSchema,
     summary: z.string().nullable(),

@@ -89,6 +89,43 @@ describe('HTTP API (in-process)', () => {
     expect((await call('GET', '/api/me', { role: null })).status).toBe(401);
   });
 
+  it("records the request's friend, else the server's default friend, and checks it like a model", async () => {
+    const named = await create({ friendModel: 'script:demo' });
+    expect((await h.store.getSession(named.id))?.friendModel).toBe('script:demo');
+    const plain = await create();
+    expect(await h.store.getSession(plain.id)).not.toHaveProperty('friendModel');
+    const shown = (await (await call('GET', `/api/sessions/${named.id}`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(shown)).toContain('"friendModel":"script:demo"');
+
+    const bad = await call('POST', '/api/sessions', {
+      body: { repo: h.repo, task: 'x', friendModel: 'nonsense' },
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'unknown_model', fields: { friendModel: expect.any(String) } },
+    });
+    app = build(false);
+    const script = await call('POST', '/api/sessions', {
+      body: { repo: h.repo, task: 'x', model: 'anthropic:claude-sonnet-4-5', friendModel: 'script:demo' },
+    });
+    expect(script.status).toBe(400);
+    expect(await script.json()).toMatchObject({
+      error: { code: 'script_models_disabled', fields: { friendModel: expect.any(String) } },
+    });
+
+    app = createApp({
+      sessions: h.deps,
+      bus: createInProcessEventBus(),
+      control: createSessionControl({ store: h.store, queue, worker: null }),
+      defaultModel: 'script:demo',
+      defaultFriendModel: 'script:demo',
+      allowScriptModels: true,
+      version: '0.0.0-test',
+    });
+    const defaulted = await create();
+    expect((await h.store.getSession(defaulted.id))?.friendModel).toBe('script:demo');
+  });
+
   it('answers an unexpected failure with 500 and logs it, with the request, for the operator', async () => {
     const { log, records } = captureLogs();
     app = createApp({

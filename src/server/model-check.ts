@@ -9,20 +9,34 @@ import type { ServerDeps } from './server-deps.ts';
  * script or a file in the server's scripts directory (the models the server wires read from there alone,
  * links included). Throws BadInputError with a `model` field error.
  */
-export function checkModel(deps: Pick<ServerDeps, 'allowScriptModels'>, model: string): void {
-  const spec = parseModelSpec(model);
+export function checkModel(
+  deps: Pick<ServerDeps, 'allowScriptModels'>,
+  model: string,
+  field: 'model' | 'friendModel' = 'model',
+): void {
+  let spec: ReturnType<typeof parseModelSpec>;
+  try {
+    spec = parseModelSpec(model);
+  } catch (error) {
+    // Named by the field it came in, so a form shows it there (a friend's model is not the model).
+    if (!(error instanceof BadInputError)) throw error;
+    throw new BadInputError(error.code, error.message, {
+      cause: error.cause,
+      details: { ...error.details, fields: { [field]: error.message } },
+    });
+  }
   if (spec.provider !== 'script') return;
   if (!deps.allowScriptModels) {
     throw new BadInputError(
       'script_models_disabled',
       'script: models read a file on the server; start the server with --allow-script-models to accept them.',
-      { details: { fields: { model: 'script: models are disabled on this server' } } },
+      { details: { fields: { [field]: 'script: models are disabled on this server' } } },
     );
   }
   const problem = scriptNameProblem(spec.modelId);
   if (problem) {
     throw new BadInputError('script_path_not_allowed', `script: ${problem}.`, {
-      details: { fields: { model: problem } },
+      details: { fields: { [field]: problem } },
     });
   }
 }

@@ -17,6 +17,10 @@ export const createSessionBody = z.object({
   model: z.string().trim().min(1).optional().meta({
     description: "provider:model, else the server's default; script: only with --allow-script-models",
   }),
+  friendModel: z.string().trim().min(1).optional().meta({
+    description:
+      "provider:model of the smart friend the coder may consult (ask_friend), else the server's default friend, if any",
+  }),
   ref: z
     .string()
     .trim()

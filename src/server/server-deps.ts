@@ -22,6 +22,8 @@ export interface ServerDeps {
   poller?: StorePoller;
   /** The model of a session whose request names none. */
   defaultModel: string;
+  /** The smart friend of a session whose request names none; absent: such sessions have no friend. */
+  defaultFriendModel?: string;
   /** Whether `script:` models (which read a file on the server) are accepted. */
   allowScriptModels: boolean;
   version: string;

@@ -149,17 +149,27 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
       const body = c.req.valid('json');
       const model = body.model ?? deps.defaultModel;
       checkModel(deps, model);
+      const friendModel = body.friendModel ?? deps.defaultFriendModel;
+      if (friendModel !== undefined) checkModel(deps, friendModel, 'friendModel');
+      const friend = friendModel === undefined ? {} : { friendModel };
       const createdBy = tokenCreator(c.get('token'));
       // Only registered repositories: the request's `repo` is looked up, never resolved on the server's disk.
       const registered = await requireRegisteredRepo(store, body.repo);
       if (registered.kind === 'forge') {
-        const session = await startForgeSession(deps, { ...body, repo: registered.repo, model, createdBy });
+        const session = await startForgeSession(deps, {
+          ...body,
+          repo: registered.repo,
+          model,
+          ...friend,
+          createdBy,
+        });
         return c.json({ id: session.id, state: session.state }, 201);
       }
       const session = await createSession(deps.sessions, {
         task: body.task,
         repo: registered.repo,
         model,
+        ...friend,
         createdBy,
         ...(body.ref ? { ref: body.ref } : {}),
       });
@@ -267,7 +277,14 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
  */
 async function startForgeSession(
   deps: ServerDeps,
-  request: { repo: string; task: string; model: string; ref?: string | undefined; createdBy: SessionCreator },
+  request: {
+    repo: string;
+    task: string;
+    model: string;
+    friendModel?: string | undefined;
+    ref?: string | undefined;
+    createdBy: SessionCreator;
+  },
 ): Promise<Session> {
   if (!deps.triggers?.forge) {
     throw new BadInputError(
@@ -287,6 +304,7 @@ async function startForgeSession(
     repo: request.repo,
     task: request.task,
     model: request.model,
+    ...(request.friendModel === undefined ? {} : { friendModel: request.friendModel }),
     requester: request.createdBy.id,
     createdBy: request.createdBy,
   });

@@ -59,6 +59,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     sessions: deps.sessions,
     forge,
     defaultModel: deps.defaultModel,
+    ...(deps.defaultFriendModel === undefined ? {} : { defaultFriendModel: deps.defaultFriendModel }),
     publicUrl: triggers.publicUrl,
     github: triggers.github ?? DEFAULT_GITHUB_SETTINGS,
     wake,

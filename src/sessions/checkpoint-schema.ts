@@ -10,7 +10,12 @@ import type { Check } from '../verify/checks.ts';
 import type { Diagnostic } from '../verify/diagnostics.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import type { TestRun } from '../verify/test-results.ts';
-import { type GateState, initialCheckpoint, type SessionCheckpoint } from './session-checkpoint.ts';
+import {
+  type FriendTally,
+  type GateState,
+  initialCheckpoint,
+  type SessionCheckpoint,
+} from './session-checkpoint.ts';
 
 /**
  * The checkpoint as stored: a versioned document, read back through this schema only (never a cast).
@@ -24,7 +29,8 @@ import { type GateState, initialCheckpoint, type SessionCheckpoint } from './ses
  * - version 3: the coder's conversation moved out of the document into the session's checkpoint log
  *   (`Store.loadCheckpointLog`, one entry per message) so a step appends its messages instead of
  *   rewriting them all; the document keeps the rest of the agent state and `messageCount`, the number
- *   of log entries it goes with.
+ *   of log entries it goes with. Fields added since (the friend's tally `friend`, the gate's `failedInARow` and
+ *   `friendAdvised`) are optional: documents without them read as before.
  */
 export const CHECKPOINT_VERSION = 3;
 
@@ -137,7 +143,16 @@ const gateState = z.object({
   openFindings: z.array(finding),
   reviewSummary: z.string().nullable(),
   unansweredReminded: z.boolean().optional(),
+  failedInARow: z.number().int().nonnegative().optional(),
+  friendAdvised: z.boolean().optional(),
 }) satisfies z.ZodType<GateState>;
+
+const friendTally = z.object({
+  consults: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+}) satisfies z.ZodType<FriendTally>;
 
 const checkpointDocument = z.object({
   version: z.literal(CHECKPOINT_VERSION),
@@ -153,6 +168,7 @@ const checkpointDocument = z.object({
   messagesSeenSeq: z.number().int().optional(),
   workspace: z.object({ layers: z.array(z.string()) }).optional(),
   servicesStack: z.array(z.string()).optional(),
+  friend: friendTally.optional(),
 }) satisfies z.ZodType<CheckpointHead & { version: number; messageCount: number }>;
 
 /**

@@ -10,6 +10,8 @@ export interface SessionRequest {
   /** Branch, tag or commit; default HEAD. */
   ref?: string;
   model: string;
+  /** The smart friend's `provider:model`; absent: the session has no friend. */
+  friendModel?: string;
   /** Who asked, when a trigger knows: the co-author of the session's commits. */
   requestedBy?: Requester;
   /** Who started it on a server (an API token, a trigger); absent from the local CLI. */
@@ -73,12 +75,15 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
   const ref = request.ref?.trim() || 'HEAD';
   const repository = await resolveLocalRepository(request.repo, ref);
   deps.models(request.model);
+  const friendModel = request.friendModel?.trim() || undefined;
+  if (friendModel !== undefined) checkFriendModel(deps, request.model, friendModel);
   const session = newSessionRecord(deps, {
     task,
     repo: repository.path,
     ref,
     baseCommit: repository.commit,
     model: request.model,
+    ...(friendModel === undefined ? {} : { friendModel }),
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
     ...(request.createdBy ? { createdBy: request.createdBy } : {}),
   });
@@ -86,10 +91,26 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
   return session;
 }
 
+/** Resolves the friend's model now, so a bad spec or a missing key is an error on `friendModel`. */
+function checkFriendModel(deps: SessionDeps, model: string, friendModel: string): void {
+  try {
+    deps.models(model, friendModel);
+  } catch (error) {
+    if (!(error instanceof BadInputError) || !MODEL_CODES.includes(error.code)) throw error;
+    throw new BadInputError(error.code, `The friend model: ${error.message}`, {
+      cause: error.cause,
+      details: { ...error.details, fields: { friendModel: error.message } },
+    });
+  }
+}
+
 /** A new session as the store keeps it: queued, nothing done yet. */
 export function newSessionRecord(
   deps: Pick<SessionDeps, 'clock' | 'ids'>,
-  fields: Pick<Session, 'task' | 'repo' | 'ref' | 'baseCommit' | 'model' | 'requestedBy' | 'createdBy'>,
+  fields: Pick<
+    Session,
+    'task' | 'repo' | 'ref' | 'baseCommit' | 'model' | 'friendModel' | 'requestedBy' | 'createdBy'
+  >,
 ): Session {
   const now = deps.clock.now().toISOString();
   return {

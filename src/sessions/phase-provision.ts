@@ -78,7 +78,7 @@ export async function provision(
   const session = recorder.session;
   const { baseCommit, signal } = options;
   // Eager: a bad model or a missing key fails the session before anything is built.
-  const router = deps.models(session.model);
+  const router = deps.models(session.model, session.friendModel);
   const workspacePath = workspacePathOf(deps.home, session.id);
   const stored = await readCheckpoint(deps.store, session.id);
   // A clone on a disk image that a sweep unmounted is a clone, not an empty (layered) workspace.

@@ -6,6 +6,7 @@ import { findSoftSignals } from '../verify/soft-signals.ts';
 import { checkSummary } from './check-summary.ts';
 import type { PhaseResult } from './phases.ts';
 import { findingResponses, reopenAgent } from './session-checkpoint.ts';
+import { adviseAfterFailures } from './session-friend.ts';
 import { runGit, type SessionRun, save, saveArtifact } from './session-run.ts';
 
 export const NOTHING_CHANGED = 'the agent finished without changing any file, so there is nothing to deliver';
@@ -52,8 +53,17 @@ export async function verify(run: SessionRun): Promise<PhaseResult> {
   run.checkpoint = {
     ...run.checkpoint,
     agent: verdict.passed ? agent : reopenAgent(agent, verdict.feedback),
-    gate: { ...gate, verifyRounds: round, lastAfter: after, lastVerdict: verdict },
+    gate: {
+      ...gate,
+      verifyRounds: round,
+      lastAfter: after,
+      lastVerdict: verdict,
+      failedInARow: verdict.passed ? 0 : (gate.failedInARow ?? 0) + 1,
+    },
   };
+  // The gate keeps failing: the friend's view of the approach goes with the failures to the coder.
+  const advised = await adviseAfterFailures(run, { checkpoint: run.checkpoint, verdict, round, diff });
+  if (advised) run.checkpoint = advised.checkpoint;
   await save(run, [
     { type: 'checks.completed', phase: 'after', round, checks: after.map(checkSummary) },
     {
@@ -66,6 +76,7 @@ export async function verify(run: SessionRun): Promise<PhaseResult> {
       passToPass: verdict.passToPass,
       ...(verdict.detectionErrors.length > 0 ? { detectionErrors: verdict.detectionErrors } : {}),
     },
+    ...(advised ? [advised.event] : []),
   ]);
   return verdict.passed
     ? { kind: 'done' }

@@ -1,12 +1,14 @@
 import type { AgentState } from '../agent/agent-state.ts';
 import { coderSystemPrompt } from '../agent/coder-prompt.ts';
 import { runAgent } from '../agent/loop.ts';
+import { createAskFriendTool } from '../agent/tools/ask-friend.ts';
 import { createCodingTools } from '../agent/tools/index.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import { truncateText } from '../core/truncate.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { followUpPrompt, messageTexts } from './follow-ups.ts';
 import { afterAgent, type PhaseResult } from './phases.ts';
+import { friendDesk, sessionFriend } from './session-friend.ts';
 import { type SessionRun, save, saveArtifact } from './session-run.ts';
 
 /**
@@ -22,12 +24,19 @@ export async function work(run: SessionRun): Promise<PhaseResult> {
 async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState> {
   const tools = createCodingTools();
   tools.set(respondToFindingTool.name, respondToFindingTool);
+  // No friend configured: no ask_friend, and the prompt does not mention one.
+  const friend = sessionFriend(run);
+  if (friend) {
+    const askFriend = createAskFriendTool(friendDesk(run, friend));
+    tools.set(askFriend.name, askFriend);
+  }
   return runAgent({
     coder: run.router.resolve('coder'),
     summarizer: run.router.resolve('summarizer'),
     system: coderSystemPrompt({
       workdir: run.sandbox.workdir,
       repoInstructions: await readRepoInstructions(run.view),
+      friend: friend !== null,
     }),
     tools,
     // The real sandbox: an edit of a file holding a secret keeps its value; the loop redacts what the model sees.

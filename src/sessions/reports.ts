@@ -4,6 +4,7 @@ import { formatFinding } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import { checkLabel } from '../verify/checks.ts';
 import type { GateVerdict } from '../verify/gate.ts';
+import type { FriendTally } from './session-checkpoint.ts';
 
 export interface ReportInput {
   session: Session;
@@ -15,6 +16,8 @@ export interface ReportInput {
   responses: ReadonlyMap<string, FindingResponse>;
   openFindings: readonly Finding[];
   reviewSummary: string | null;
+  /** The smart friend's consults, when it was consulted at all. */
+  friend?: FriendTally;
 }
 
 /** The pull request description: summary, verification evidence, review, warnings, cost. Pure. */
@@ -28,11 +31,19 @@ export function pullRequestDescription(input: ReportInput): string {
     input.verdict && input.verdict.warnings.length > 0
       ? `## Warnings\n\n${input.verdict.warnings.map((warning) => `- ${warning}`).join('\n')}`
       : '',
-    `## Cost\n\n${costLine(session)}`,
+    `## Cost\n\n${costLine(session)}${friendShare(input)}`,
     `---\nMade by drydock session \`${session.id}\`.`,
   ]
     .filter((part) => part !== '')
     .join('\n\n');
+}
+
+/** The friend's part of the cost: ` Of this, $0.0420 for 2 consults of the friend (model …).` Pure. */
+function friendShare(input: ReportInput): string {
+  const { friend, session } = input;
+  if (!friend || friend.consults === 0) return '';
+  const consults = friend.consults === 1 ? '1 consult' : `${friend.consults} consults`;
+  return ` Of this, $${friend.costUsd.toFixed(4)} (${friend.inputTokens} input and ${friend.outputTokens} output tokens) for ${consults} of the friend (model ${session.friendModel ?? 'unknown'}).`;
 }
 
 /** Why drydock bowed out: what was tried, what failed, what a human should look at. Pure. */

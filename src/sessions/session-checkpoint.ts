@@ -22,6 +22,19 @@ export interface GateState {
   reviewSummary: string | null;
   /** Whether the coder was already reminded to answer the open findings this round. */
   unansweredReminded?: boolean;
+  /** Verify rounds in a row the gate failed (absent: none); a pass starts the count again. */
+  failedInARow?: number;
+  /** Whether drydock already consulted the friend about repeated gate failures (once per session). */
+  friendAdvised?: boolean;
+}
+
+/** The smart friend's consults so far, against the budget's `maxFriendConsults` and friend cost cap. */
+export interface FriendTally {
+  consults: number;
+  /** What the consults cost, in US dollars (also counted in the coder's usage). */
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** The session's checkpoint: the coder's conversation and the gate's progress. */
@@ -40,6 +53,11 @@ export interface SessionCheckpoint {
    * have secrets): those run on it, in a workspace of their own (services-workspace.ts).
    */
   servicesStack?: string[];
+  /**
+   * The friend's consults (absent: none yet). Moved in memory when a consult happens and saved with the
+   * step or phase that records its `friend.consulted` event, so the two are never apart.
+   */
+  friend?: FriendTally;
 }
 
 export function initialCheckpoint(task: string): SessionCheckpoint {

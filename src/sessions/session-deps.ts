@@ -12,8 +12,11 @@ import type { SessionLayers } from './session-workspace.ts';
 export interface SessionDeps {
   store: Store;
   sandboxes: SandboxProvider;
-  /** Builds the router for a session's model string (eager: throws on a bad model or a missing key). */
-  models: (spec: string) => ModelRouter;
+  /**
+   * Builds the router for a session's model string and, when it has one, its friend's (the `friend`
+   * role; without one that role is the session's model). Eager: throws on a bad model or a missing key.
+   */
+  models: (spec: string, friend?: string) => ModelRouter;
   clock: Clock;
   ids: IdGenerator;
   /** drydock's data directory: workspaces live under it. */

@@ -22,6 +22,7 @@ export function reportInput(run: SessionRun): ReportInput {
     responses: findingResponses(agent),
     openFindings: gate.openFindings,
     reviewSummary: gate.reviewSummary,
+    ...(run.checkpoint.friend ? { friend: run.checkpoint.friend } : {}),
   };
 }
 

@@ -38,7 +38,7 @@ export interface SessionsTable {
   input_tokens: BigIntColumn;
   output_tokens: BigIntColumn;
   cost_usd: number;
-  /** Usage in detail (migration 0011): prompt-cache reads and writes, reasoning; 0 before it. */
+  /** Usage in detail (migration 0012): prompt-cache reads and writes, reasoning; 0 before it. */
   cache_read_tokens: ColumnType<number | string, number | undefined, number>;
   cache_write_tokens: ColumnType<number | string, number | undefined, number>;
   reasoning_tokens: ColumnType<number | string, number | undefined, number>;
@@ -52,6 +52,8 @@ export interface SessionsTable {
   owner: string | null;
   /** JSON `{ id, name }` of who started it on a server (migration 0009), or null. */
   created_by: string | null;
+  /** The smart friend's `provider:model` (migration 0013), or null: no friend. */
+  friend_model: string | null;
   created_at: string;
   updated_at: string;
 }

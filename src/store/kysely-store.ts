@@ -81,6 +81,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
           repo: session.repo,
           ref: session.ref,
           model: session.model,
+          ...(session.friendModel === undefined ? {} : { friendModel: session.friendModel }),
         },
       };
       await db.transaction().execute(async (trx) => {

@@ -29,6 +29,7 @@ export function toSessionRow(session: Session): Insertable<SessionsTable> {
     reason: toNullableText(session.reason),
     requested_by: session.requestedBy ? JSON.stringify(session.requestedBy) : null,
     created_by: session.createdBy ? JSON.stringify(session.createdBy) : null,
+    friend_model: session.friendModel === undefined ? null : toText(session.friendModel),
     created_at: session.createdAt,
     updated_at: session.updatedAt,
   };
@@ -51,6 +52,7 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     reason: row.reason,
     ...(row.requested_by ? { requestedBy: JSON.parse(row.requested_by) as Requester } : {}),
     ...(row.created_by ? { createdBy: JSON.parse(row.created_by) as SessionCreator } : {}),
+    ...(row.friend_model ? { friendModel: row.friend_model } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -142,6 +142,19 @@ export function describeStoreContract(
         expect(await store.getSession('cli')).not.toHaveProperty('createdBy');
       });
 
+      it("keeps a session's friend model, and leaves it out when it has none", async () => {
+        await store.createSession(newSession('friendly', { friendModel: 'anthropic:claude-opus-4-1' }));
+        await store.createSession(newSession('alone'));
+        await store.record('friendly', { patch: { state: 'provisioning' } });
+        expect((await store.getSession('friendly'))?.friendModel).toBe('anthropic:claude-opus-4-1');
+        expect((await store.listEvents('friendly'))[0]?.data).toMatchObject({
+          type: 'session.created',
+          friendModel: 'anthropic:claude-opus-4-1',
+        });
+        expect(await store.getSession('alone')).not.toHaveProperty('friendModel');
+        expect((await store.listEvents('alone'))[0]?.data).not.toHaveProperty('friendModel');
+      });
+
       it('refuses a second session with the same id and keeps the first', async () => {
         await store.createSession(newSession('s1', { task: 'first' }));
         await expect(store.createSession(newSession('s1', { task: 'second' }))).rejects.toMatchObject({

@@ -17,6 +17,8 @@ export interface WorkRequest {
   /** The issue the request came from, answered with a link (forge repositories only). */
   issue?: number;
   model?: string;
+  /** The smart friend's model, else the server's default friend, if any. */
+  friendModel?: string;
   /** The person to credit as the co-author of the session's commits, when known. */
   requestedBy?: Requester;
   /** Who started it (an API token, `github:<login>`, `hook:<name>`, ...): see `Session.createdBy`. */
@@ -36,8 +38,10 @@ export const isForgeRepo = isForgeRepoName;
  */
 export async function startWork(deps: TriggerDeps, request: WorkRequest): Promise<Session> {
   const model = request.model ?? deps.defaultModel;
+  const friendModel = request.friendModel ?? deps.defaultFriendModel;
   const registered = await requireRegisteredRepo(deps.sessions.store, request.repo);
   const who = {
+    ...(friendModel === undefined ? {} : { friendModel }),
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
     ...(request.createdBy ? { createdBy: request.createdBy } : {}),
   };

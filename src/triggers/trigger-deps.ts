@@ -9,6 +9,8 @@ export interface TriggerDeps {
   forge: Forge | null;
   /** The model of sessions triggers start. */
   defaultModel: string;
+  /** The smart friend of sessions triggers start; absent: they have none. */
+  defaultFriendModel?: string;
   /** Where people open a session: `<publicUrl>/sessions/<id>`. */
   publicUrl: string;
   github: GithubTriggerSettings;

@@ -62,7 +62,14 @@ export async function bubblewrapSessions(prefix: string): Promise<BubblewrapSess
       const deps: SessionDeps = {
         store: opened,
         sandboxes: provider,
-        models: (spec) => createModelRouter({ default: spec, env: {}, cwd: dir, scripts }),
+        models: (spec, friend) =>
+          createModelRouter({
+            default: spec,
+            ...(friend === undefined ? {} : { roles: { friend } }),
+            env: {},
+            cwd: dir,
+            scripts,
+          }),
         clock: systemClock,
         ids: createSequentialIds('s'),
         home,

@@ -51,9 +51,10 @@ export async function createHarness(
     store,
     sandboxes: options.sandboxes ?? createNoSandboxProvider(),
     // As on a server: script files only from <home>/scripts.
-    models: (spec) =>
+    models: (spec, friend) =>
       createModelRouter({
         default: spec,
+        ...(friend === undefined ? {} : { roles: { friend } }),
         env: {},
         cwd: dir,
         scripts,

@@ -129,6 +129,44 @@ describe('buildTimeline', () => {
     ]);
   });
 
+  it("shows the friend's consults: who asked, the question, the answer and what it cost", () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({
+        type: 'friend.consulted',
+        trigger: 'gate',
+        round: 2,
+        model: 'anthropic:claude-opus-4-1',
+        question: 'Is the approach wrong?',
+        answer: 'Fix the parser, not the test.',
+        usage: { inputTokens: 1200, outputTokens: 80, costUsd: 0.024 },
+        durationMs: 900,
+      }),
+      ev({
+        type: 'friend.consulted',
+        model: 'm',
+        question: 'q',
+        files: ['src/a.ts'],
+        answer: 'a',
+        usage: {},
+      }),
+    ]);
+    expect(items).toMatchObject([
+      {
+        kind: 'friend',
+        trigger: 'gate',
+        model: 'anthropic:claude-opus-4-1',
+        question: 'Is the approach wrong?',
+        answer: 'Fix the parser, not the test.',
+        inputTokens: 1200,
+        outputTokens: 80,
+        costUsd: 0.024,
+        files: [],
+      },
+      { kind: 'friend', trigger: 'tool', files: ['src/a.ts'], costUsd: 0 },
+    ]);
+  });
+
   it('notes a restored sandbox and a cancel request', () => {
     seq = 0;
     const items = buildTimeline([

@@ -52,6 +52,18 @@ export type TimelineItem =
   | (Base & { kind: 'network'; host: string; port: number })
   | (Base & { kind: 'delivery'; text: string })
   | (Base & { kind: 'message'; text: string })
+  | (Base & {
+      kind: 'friend';
+      /** `tool`: the coder asked; `gate`: drydock asked after repeated gate failures. */
+      trigger: string;
+      model: string;
+      question: string;
+      files: string[];
+      answer: string;
+      inputTokens: number;
+      outputTokens: number;
+      costUsd: number;
+    })
   | (Base & { kind: 'error'; code: string; message: string })
   | (Base & { kind: 'unknown'; type: string; fields: Record<string, unknown> });
 
@@ -156,6 +168,21 @@ function toItem(event: StreamEvent): TimelineItem | null {
         kind: 'note',
         text: `context compacted: ${num(d.removedMessages)} messages summarised, ${num(d.tokensBefore)} → ${num(d.tokensAfter)} tokens`,
       };
+    case 'friend.consulted': {
+      const usage = (typeof d.usage === 'object' && d.usage !== null ? d.usage : {}) as Fields;
+      return {
+        ...base,
+        kind: 'friend',
+        trigger: str(d.trigger, 'tool'),
+        model: str(d.model),
+        question: str(d.question),
+        files: strings(d.files),
+        answer: str(d.answer),
+        inputTokens: num(usage.inputTokens),
+        outputTokens: num(usage.outputTokens),
+        costUsd: num(usage.costUsd),
+      };
+    }
     case 'agent.stopped':
       return { ...base, kind: 'stopped', role: role(d), outcome: str(d.outcome), detail: str(d.detail) };
     case 'checks.detected':

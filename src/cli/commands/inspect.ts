@@ -48,6 +48,7 @@ export function formatSession(session: Session): string {
     ['base', session.baseCommit],
     ['head', session.headCommit],
     ['model', session.model],
+    ['friend', session.friendModel ?? null],
     ['steps', String(session.steps)],
     ['tokens', `${session.usage.inputTokens} in, ${session.usage.outputTokens} out`],
     ['cost', describeCost(session.usage)],

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { styleText } from 'node:util';
 import { BadInputError } from '../../core/errors.ts';
-import { modelSpecFromEnv } from '../../models/router.ts';
+import { friendSpecFromEnv, modelSpecFromEnv } from '../../models/router.ts';
 import { ensureAdminToken } from '../../server/admin-token.ts';
 import { createLogger, reportErrors } from '../../server/logger.ts';
 import { createPostgresEventBus, idlePoller } from '../../server/postgres-event-bus.ts';
@@ -20,6 +20,8 @@ export interface UpOptions {
   host: string;
   concurrency: number;
   allowScriptModels: boolean;
+  /** The `--friend-model` flag: the friend of sessions whose request names none (else DRYDOCK_FRIEND_MODEL). */
+  friendModel?: string;
   /** Control plane only: sessions run in `drydock worker` processes (Postgres). */
   noWorker?: boolean;
   /** The worker's lease (visibility timeout) in ms. */
@@ -76,10 +78,12 @@ export async function runUp(
         })
       : null;
   await bus?.start();
+  const defaultFriendModel = friendSpecFromEnv(options.friendModel, env);
   const webRoot = (await stat(resolve(WEB_DIST, 'index.html')).catch(() => null)) ? WEB_DIST : null;
   const server = await startServer({
     sessions: deps,
     defaultModel: modelSpecFromEnv(undefined, env),
+    ...(defaultFriendModel === undefined ? {} : { defaultFriendModel }),
     allowScriptModels: options.allowScriptModels,
     version: DRYDOCK_VERSION,
     port: options.port,

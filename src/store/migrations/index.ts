@@ -11,6 +11,7 @@ import { sessionCreator } from './0009-session-creator.ts';
 import { checkpointLog } from './0010-checkpoint-log.ts';
 import { evals } from './0011-evals.ts';
 import { usageBreakdown } from './0012-usage-breakdown.ts';
+import { sessionFriend } from './0013-session-friend.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -29,4 +30,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-checkpoint-log': checkpointLog,
   '0011-evals': evals,
   '0012-usage-breakdown': usageBreakdown,
+  '0013-session-friend': sessionFriend,
 };

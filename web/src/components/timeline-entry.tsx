@@ -150,6 +150,30 @@ export function TimelineEntry({ item }: { item: TimelineItem }) {
           <p className="prose">{item.text}</p>
         </Row>
       );
+    case 'friend':
+      return (
+        <Row item={item} kind="friend" label="friend">
+          <span className="muted small">
+            {item.trigger === 'gate' ? 'drydock asked about the repeated gate failures' : 'the agent asked'} ·{' '}
+            <span className="mono">{item.model}</span> · {item.inputTokens + item.outputTokens} tokens · $
+            {item.costUsd.toFixed(4)}
+          </span>
+          <p className="prose">
+            <strong>Q:</strong> {item.question}
+          </p>
+          {item.files.length > 0 && (
+            <span className="muted small">
+              files:{' '}
+              {item.files.map((file) => (
+                <code key={file}>{file}</code>
+              ))}
+            </span>
+          )}
+          <p className="prose">
+            <strong>A:</strong> {item.answer}
+          </p>
+        </Row>
+      );
     case 'error':
       return (
         <Row item={item} kind="error" label="error">
