@@ -40,6 +40,8 @@ export interface EvalSettings {
   filter: string | null;
   /** The dataset's hints_text is given to the agent with the problem statement. */
   hints: boolean;
+  /** The sessions' smart friend (`provider:model`), or null: none. */
+  friendModel: string | null;
 }
 
 export type NewEvalRun = Omit<EvalRun, 'createdAt' | 'updatedAt'>;

@@ -147,6 +147,7 @@ async function runInstance(
         repo: repoPath,
         ref: start,
         model,
+        ...(request.run.settings.friendModel ? { friendModel: request.run.settings.friendModel } : {}),
       });
     } catch (error) {
       await fail(`could not start the session: ${describeError(error)}`);

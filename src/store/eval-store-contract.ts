@@ -12,7 +12,7 @@ export function newEvalRun(id: string, overrides: Partial<NewEvalRun> = {}): New
     model: 'anthropic:claude-sonnet-4-5',
     state: 'running',
     total: 3,
-    settings: { concurrency: 2, limit: null, filter: null, hints: false },
+    settings: { concurrency: 2, limit: null, filter: null, hints: false, friendModel: null },
     outDir: '/tmp/eval-out',
     drydockVersion: '0.1.0',
     ...overrides,
@@ -60,7 +60,13 @@ export function describeEvalStoreContract(current: () => Store): void {
           name: 'builtin',
           dataset: 'builtin',
           model: 'oracle',
-          settings: { concurrency: 1, limit: 5, filter: '^django', hints: true },
+          settings: {
+            concurrency: 1,
+            limit: 5,
+            filter: '^django',
+            hints: true,
+            friendModel: 'anthropic:claude-opus-4-5',
+          },
           outDir: null,
         }),
       );
@@ -69,7 +75,13 @@ export function describeEvalStoreContract(current: () => Store): void {
       expect(Number.isNaN(Date.parse(first.createdAt))).toBe(false);
       expect(await store.getEvalRun('r1')).toEqual(first);
       expect(await store.getEvalRun('r2')).toEqual(second);
-      expect(second.settings).toEqual({ concurrency: 1, limit: 5, filter: '^django', hints: true });
+      expect(second.settings).toEqual({
+        concurrency: 1,
+        limit: 5,
+        filter: '^django',
+        hints: true,
+        friendModel: 'anthropic:claude-opus-4-5',
+      });
       expect(second.outDir).toBeNull();
       expect(await store.getEvalRun('missing')).toBeNull();
       expect((await store.listEvalRuns()).map((run) => run.id)).toEqual(['r2', 'r1']);

@@ -16,7 +16,7 @@ import { REPORT_FILE, RESULTS_FILE, writeResults } from '../../eval/results-file
 import { runEval } from '../../eval/run-eval.ts';
 import type { EvalTask } from '../../eval/task-set.ts';
 import { createGithubForge } from '../../forge/github-forge.ts';
-import { modelSpecFromEnv } from '../../models/router.ts';
+import { friendSpecFromEnv, modelSpecFromEnv } from '../../models/router.ts';
 import { githubTokensFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import type { EmbeddedOptions } from '../cli-context.ts';
@@ -40,6 +40,7 @@ interface EvalFlags {
   workers?: boolean;
   sandbox?: string;
   scriptModelsDir?: string;
+  friendModel?: string;
 }
 
 /** `drydock eval <tasks.jsonl>` and `drydock eval compare A B` (docs/eval.md). */
@@ -68,6 +69,10 @@ export function registerEvalCommands(
     .option('--resume <dir>', 'continue an interrupted evaluation from its --out directory')
     .option('--builtin', 'the built-in task set: small generated repositories, runs offline')
     .option('--hints', "give the agent the dataset's hints_text with the problem statement")
+    .option(
+      '--friend-model <provider:model>',
+      'a stronger model the coder may consult (default: $DRYDOCK_FRIEND_MODEL, else none)',
+    )
     .option(
       '--workers',
       "run the sessions on the shared queue's workers (Postgres: drydock worker, drydock up)",
@@ -218,7 +223,15 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
   const concurrency =
     flags.concurrency === undefined ? null : positiveInteger(flags.concurrency, '--concurrency');
   if (flags.resume !== undefined) {
-    if (tasksArg !== undefined || flags.builtin || flags.model || flags.limit || flags.filter || flags.out) {
+    if (
+      tasksArg !== undefined ||
+      flags.builtin ||
+      flags.model ||
+      flags.friendModel ||
+      flags.limit ||
+      flags.filter ||
+      flags.out
+    ) {
       throw new BadInputError(
         'invalid_flag',
         '--resume continues an evaluation as it was started: give it alone (and --concurrency, if you like).',
@@ -259,6 +272,7 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
         limit: flags.limit === undefined ? null : positiveInteger(flags.limit, '--limit'),
         filter: flags.filter ?? null,
         hints: flags.hints ?? false,
+        friendModel: friendSpecFromEnv(flags.friendModel, process.env) ?? null,
       },
       ...(flags.out ? { outDir: flags.out } : {}),
       drydockVersion: DRYDOCK_VERSION,

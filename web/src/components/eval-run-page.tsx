@@ -96,6 +96,12 @@ function EvalRunHeader({ detail }: { detail: EvalRunDetail }) {
           <dt>model</dt>
           <dd className="mono">{run.model}</dd>
         </div>
+        {run.settings.friendModel && (
+          <div>
+            <dt>friend</dt>
+            <dd className="mono">{run.settings.friendModel}</dd>
+          </div>
+        )}
         <div>
           <dt>dataset</dt>
           <dd className="mono" title={run.dataset}>
