@@ -62,6 +62,7 @@ export type BadInputCode =
   | 'not_a_git_repository'
   | 'not_directory'
   | 'nothing_to_pull'
+  | 'patch_does_not_apply'
   | 'path_outside_workspace'
   | 'permission_denied'
   | 'ref_not_supported'

@@ -1,4 +1,5 @@
 import type { ToolDefinition } from '../tool.ts';
+import { applyPatchTool } from './apply-patch.ts';
 import { bashTool } from './bash.ts';
 import { editFileTool } from './edit-file.ts';
 import { finishTool } from './finish.ts';
@@ -14,6 +15,7 @@ export function createCodingTools(): Map<string, ToolDefinition> {
     readFileTool,
     writeFileTool,
     editFileTool,
+    applyPatchTool,
     listFilesTool,
     searchTool,
     bashTool,
