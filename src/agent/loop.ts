@@ -1,5 +1,6 @@
 import type { ModelMessage, ToolCallPart, ToolResultPart, ToolSet } from 'ai';
 import { generateText, tool } from 'ai';
+import type { RunGateChecks } from '../core/checks-report.ts';
 import { describeError } from '../core/errors.ts';
 import type { EventData } from '../core/events.ts';
 import type { ResolvedModel } from '../core/ports/models.ts';
@@ -22,6 +23,7 @@ import {
 import { callKey, nextFailureStreak } from './loop-detection.ts';
 import { runTool } from './run-tool.ts';
 import type { ToolDefinition } from './tool.ts';
+import { renderTodos } from './tools/todo.ts';
 
 /** Where the loop writes: the session's store, through the runner. */
 export interface AgentHost {
@@ -63,6 +65,8 @@ export interface AgentRun {
    * recorded, its outcome still null, and a later run resumes from that state (not a cancel).
    */
   pause?: AbortSignal;
+  /** The gate's checks, for the `run_checks` tool (tool.ts); absent where there is no gate. */
+  runChecks?: RunGateChecks;
   /** Compact when the conversation reaches this many tokens. Default: 70% of the coder's context window. */
   compactAtTokens?: number;
 }
@@ -222,6 +226,7 @@ async function runToolCalls(
       sandbox: run.sandbox,
       signal: run.signal,
       ...(run.redact ? { redact: run.redact } : {}),
+      ...(run.runChecks ? { runChecks: run.runChecks } : {}),
     });
     let artifactId: string | undefined;
     if (result.fullOutput !== undefined) {
@@ -239,6 +244,10 @@ async function runToolCalls(
       durationMs: run.host.nowMs() - startedMs,
       ...(artifactId ? { artifactId } : {}),
     });
+    if (result.todos) {
+      state = { ...state, todos: result.todos };
+      events.push({ type: 'todo.updated', step, items: result.todos });
+    }
     const streak = nextFailureStreak(state.failureStreak, callKey(call.toolName, call.input), result.isError);
     state = { ...state, failureStreak: streak };
     if (result.stop) {
@@ -298,7 +307,12 @@ async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
     // Compaction must not end the session: fall back to a summary drydock can write itself.
     summary = mechanicalSummary(plan.middle);
   }
-  const messages = applyCompaction(plan, summary);
+  // The plan outlives the steps it was written in: the summary carries the latest one.
+  const todos =
+    state.todos && state.todos.length > 0
+      ? `\n\nYour plan (todo) as you last wrote it:\n${renderTodos(state.todos)}`
+      : '';
+  const messages = applyCompaction(plan, `${summary}${todos}`);
   const compacted: AgentState = { ...state, messages, usage: addUsage(state.usage, usage) };
   await run.host.record(
     [

@@ -6,7 +6,9 @@ import { finishTool } from './finish.ts';
 import { giveUpTool } from './give-up.ts';
 import { listFilesTool } from './list-files.ts';
 import { readFileTool } from './read-file.ts';
+import { runChecksTool } from './run-checks.ts';
 import { searchTool } from './search.ts';
+import { todoTool } from './todo.ts';
 import { writeFileTool } from './write-file.ts';
 
 /** The coder's tools, by name. */
@@ -19,6 +21,8 @@ export function createCodingTools(): Map<string, ToolDefinition> {
     listFilesTool,
     searchTool,
     bashTool,
+    todoTool,
+    runChecksTool,
     finishTool,
     giveUpTool,
   ];
