@@ -106,8 +106,10 @@ async function writeAll(sandbox: Sandbox, files: readonly PatchedFile[]): Promis
         continue;
       }
       await sandbox.writeFile(file.path, file.content);
-      if (file.executable !== null)
+      // A new file is written without the executable bit: only +x, or a change to an existing file's mode, needs chmod.
+      if (file.executable === true || (file.executable === false && !file.created)) {
         await run(sandbox, ['chmod', file.executable ? '+x' : '-x', '--', file.path]);
+      }
     }
   } catch (error) {
     for (const path of [...touched].reverse()) {
@@ -141,7 +143,11 @@ function describe(files: readonly PatchedFile[]): string[] {
     }
     const count =
       file.content === '' ? 0 : file.content.split('\n').length - (file.content.endsWith('\n') ? 1 : 0);
-    const mode = file.executable === null ? '' : file.executable ? ', executable' : ', not executable';
+    const mode = file.executable
+      ? ', executable'
+      : file.executable === false && !file.created
+        ? ', not executable'
+        : '';
     lines.push(`${file.created ? 'A' : 'M'} ${file.path} (${count} lines${mode})`);
   }
   return lines;
