@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,43 @@ describe('coder tools in a bubblewrap sandbox', () => {
         isError: true,
         output: expect.stringContaining('outside the workspace'),
       });
+    }
+  });
+
+  it('apply_patch writes through the sandbox, sets modes, and never follows a symlink out of the workspace', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'drydock-tools-outside-'));
+    try {
+      await writeFile(join(outside, 'target.txt'), 'host file\n');
+      await symlink(join(outside, 'target.txt'), join(dir, 'link.txt'));
+      await symlink(outside, join(dir, 'linkdir'));
+      const through = (path: string) =>
+        [`--- a/${path}`, `+++ b/${path}`, '@@ -1 +1 @@', '-host file', '+changed', ''].join('\n');
+      for (const path of ['link.txt', 'linkdir/target.txt']) {
+        const refused = await call('apply_patch', { patch: through(path) });
+        expect(refused, path).toMatchObject({
+          isError: true,
+          output: expect.stringContaining('symbolic link'),
+        });
+      }
+      const created = ['--- /dev/null', '+++ b/linkdir/new.txt', '@@ -0,0 +1 @@', '+x', ''].join('\n');
+      expect((await call('apply_patch', { patch: created })).output).toContain('symbolic link');
+      expect(await readFile(join(outside, 'target.txt'), 'utf8')).toBe('host file\n');
+      expect(await readdir(outside)).toEqual(['target.txt']);
+
+      const script = [
+        'diff --git a/bin/run.sh b/bin/run.sh',
+        'new file mode 100755',
+        '--- /dev/null',
+        '+++ b/bin/run.sh',
+        '@@ -0,0 +1,2 @@',
+        '+#!/bin/sh',
+        '+echo ran',
+        '',
+      ].join('\n');
+      expect((await call('apply_patch', { patch: script })).isError).toBe(false);
+      expect((await call('bash', { command: './bin/run.sh' })).output).toContain('ran');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
     }
   });
 

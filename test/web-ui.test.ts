@@ -43,7 +43,18 @@ const UI_SCRIPT: Script = {
   coder: [
     {
       text: 'Let me look at the layout of the repository first.',
-      toolCalls: [{ name: 'bash', input: { command: 'sleep 3; ls src test' } }],
+      toolCalls: [
+        {
+          name: 'todo',
+          input: {
+            items: [
+              { text: 'Find where mean() goes wrong', status: 'in_progress' },
+              { text: 'Fix it and run the checks', status: 'pending' },
+            ],
+          },
+        },
+        { name: 'bash', input: { command: 'sleep 3; ls src test' } },
+      ],
     },
     ...withHostileSummaries(Array.isArray(DEMO_SCRIPT) ? DEMO_SCRIPT : (DEMO_SCRIPT.coder ?? [])),
     // The follow-up's turn: slow, so the page can cancel it while it runs.
@@ -172,6 +183,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
       .first()
       .waitFor({ timeout: LIVE_TIMEOUT_MS });
     await expect.poll(() => headerState(page).getAttribute('data-state')).toBe('working');
+    // The plan the agent wrote (recorded with its step, after the slow call): a checklist on the timeline
+    // instead of the todo call, and the latest one near the header.
+    const plan = page.locator('.entry[data-kind=todo] .todo-item');
+    await expect.poll(() => plan.count(), { timeout: LIVE_TIMEOUT_MS }).toBe(2);
+    expect(await plan.first().getAttribute('data-status')).toBe('in_progress');
+    expect(await page.locator('.tool[data-tool=todo]').count()).toBe(0);
+    await expect
+      .poll(() => page.getByTestId('plan-panel').locator('summary').textContent())
+      .toContain('0/2 done · now: Find where mean() goes wrong');
 
     // A second viewer (dark theme) joins mid-run and must see the same stream.
     const viewer = await newPage({ colorScheme: 'dark' });

@@ -1,6 +1,7 @@
 import type { ModelMessage } from 'ai';
 import type { Outcome, Usage } from '../core/session.ts';
 import { ZERO_USAGE } from '../core/session.ts';
+import type { TodoItem } from '../core/todo.ts';
 import type { FailureStreak } from './loop-detection.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface AgentState {
   /** Model turns in a row that called no tool. */
   idleTurns: number;
   outcome: Outcome | null;
+  /** The plan the agent keeps with the `todo` tool; absent until it first writes one. */
+  todos?: TodoItem[];
 }
 
 export function initialAgentState(task: string): AgentState {

@@ -1,5 +1,6 @@
 import type { ModelMessage, ToolCallPart, ToolResultPart, ToolSet } from 'ai';
 import { generateText, tool } from 'ai';
+import type { RunGateChecks } from '../core/checks-report.ts';
 import { describeError } from '../core/errors.ts';
 import type { EventData } from '../core/events.ts';
 import type { ResolvedModel } from '../core/ports/models.ts';
@@ -31,6 +32,7 @@ import { usageOf } from './model-usage.ts';
 import { cachedSystem, promptCacheKey, withCacheBreakpoints } from './prompt-cache.ts';
 import { runTool } from './run-tool.ts';
 import type { ToolDefinition } from './tool.ts';
+import { renderTodos } from './tools/todo.ts';
 
 /** Where the loop writes: the session's store, through the runner. */
 export interface AgentHost {
@@ -74,6 +76,8 @@ export interface AgentRun {
    * recorded, its outcome still null, and a later run resumes from that state (not a cancel).
    */
   pause?: AbortSignal;
+  /** The gate's checks, for the `run_checks` tool (tool.ts); absent where there is no gate. */
+  runChecks?: RunGateChecks;
   /** Compact when the conversation reaches this many tokens. Default: 70% of the coder's context window. */
   compactAtTokens?: number;
   /** How failed model calls are retried, and each request's timeout. Default: {@link DEFAULT_RETRY_POLICY}. */
@@ -275,6 +279,7 @@ async function runToolCalls(
       sandbox: run.sandbox,
       signal: run.signal,
       ...(run.redact ? { redact: run.redact } : {}),
+      ...(run.runChecks ? { runChecks: run.runChecks } : {}),
     });
     let artifactId: string | undefined;
     if (result.fullOutput !== undefined) {
@@ -293,6 +298,10 @@ async function runToolCalls(
       ...(artifactId ? { artifactId } : {}),
     });
     if (result.events) events.push(...result.events);
+    if (result.todos) {
+      state = { ...state, todos: result.todos };
+      events.push({ type: 'todo.updated', step, items: result.todos });
+    }
     const streak = nextFailureStreak(state.failureStreak, callKey(call.toolName, call.input), result.isError);
     state = {
       ...state,
@@ -371,7 +380,12 @@ async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
     // Compaction must not end the session: fall back to a summary drydock can write itself.
     summary = mechanicalSummary(plan.middle);
   }
-  const messages = applyCompaction(plan, summary);
+  // The plan outlives the steps it was written in: the summary carries the latest one.
+  const todos =
+    state.todos && state.todos.length > 0
+      ? `\n\nYour plan (todo) as you last wrote it:\n${renderTodos(state.todos)}`
+      : '';
+  const messages = applyCompaction(plan, `${summary}${todos}`);
   const compacted: AgentState = { ...state, messages, usage: addUsage(state.usage, usage) };
   await run.host.record(
     [

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
+import type { RunGateChecks } from '../core/checks-report.ts';
 import type { EventData } from '../core/events.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { Redact } from '../core/redaction.ts';
 import type { Usage } from '../core/session.ts';
+import type { TodoItem } from '../core/todo.ts';
 
 /** What a tool may touch: the session's sandbox, and a signal that fires on cancel. */
 export interface ToolContext {
@@ -14,6 +16,11 @@ export interface ToolContext {
    * and tools that write refuse text holding a secret's placeholder. Absent: nothing to hide.
    */
   redact?: Redact;
+  /**
+   * Runs the checks the verification gate runs, in this sandbox, against the session's baseline
+   * (`run_checks`). Given by the session, which owns the checks; absent where there is no gate.
+   */
+  runChecks?: RunGateChecks;
 }
 
 /** How a tool ends the agent's run, when it does. */
@@ -37,6 +44,8 @@ export interface ToolOutput {
   usage?: Usage;
   /** Events the tool has to tell (`friend.consulted`): recorded after its `tool.result`, with the step. */
   events?: EventData[];
+  /** The agent's plan as this call leaves it (`todo`): the loop keeps it in its state and logs it. */
+  todos?: TodoItem[];
 }
 
 export interface ToolDefinition<Input = unknown> {

@@ -13,10 +13,25 @@ export function describeToolCall(tool: string, input: unknown): string {
         ? `/${text(fields.pattern)}/${fields.path ? ` in ${text(fields.path)}` : ''}`
         : tool === 'list_files'
           ? text(fields.pattern)
-          : tool === 'finish' || tool === 'give_up'
-            ? ''
-            : text(fields.path);
+          : tool === 'apply_patch'
+            ? patchedPaths(text(fields.patch))
+            : tool === 'finish' || tool === 'give_up' || tool === 'todo' || tool === 'run_checks'
+              ? ''
+              : text(fields.path);
   return oneLine(`${tool} ${main}`.trim(), 100);
+}
+
+/** The files a patch names on its +++ lines (--- for a deletion), without git's prefixes. */
+function patchedPaths(patch: string): string {
+  const paths = new Set<string>();
+  let old = '';
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('--- ')) old = line.slice(4).trim();
+    if (!line.startsWith('+++ ')) continue;
+    const path = line.slice(4).trim();
+    paths.add((path === '/dev/null' ? old : path).replace(/^[ab]\//, ''));
+  }
+  return [...paths].join(' ');
 }
 
 /**
@@ -71,6 +86,11 @@ export class EventRenderer {
         return data.role === 'reviewer'
           ? null
           : `  agent stopped (${data.outcome}): ${oneLine(data.detail, 200)}`;
+      case 'todo.updated': {
+        const done = data.items.filter((item) => item.status === 'done').length;
+        const now = data.items.find((item) => item.status === 'in_progress');
+        return `  plan: ${done}/${data.items.length} done${now ? `; now: ${oneLine(now.text, 100)}` : ''}`;
+      }
       case 'checks.detected':
         return data.checks.length === 0
           ? '  no checks found (no test, typecheck or lint command detected)'

@@ -1,5 +1,6 @@
 import type { Usage } from './session.ts';
 import type { SessionState } from './session-state.ts';
+import type { TodoItem } from './todo.ts';
 
 /** Which agent an agent event belongs to; absent means the coder. */
 export type AgentRole = 'coder' | 'reviewer';
@@ -121,6 +122,8 @@ export type EventData =
       durationMs: number;
     }
   | { type: 'agent.stopped'; step: number; outcome: string; detail: string; role?: AgentRole }
+  /** The agent's plan as its `todo` tool call left it: the whole list, replacing the previous one. */
+  | { type: 'todo.updated'; step: number; items: TodoItem[]; role?: AgentRole }
   | {
       type: 'checks.detected';
       checks: Array<{ name: string; command: string; source: string; runner?: string; note?: string }>;

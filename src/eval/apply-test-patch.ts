@@ -1,6 +1,6 @@
 import { BadInputError } from '../core/errors.ts';
+import { patchFiles } from '../core/patch-files.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
-import { patchFiles } from './patch-files.ts';
 
 /**
  * Applies the hidden tests (`test_patch`) to the workspace through the sandbox's own file API and
@@ -19,7 +19,8 @@ export async function applyTestPatch(sandbox: Sandbox, patch: string): Promise<v
     if (info.type !== 'file') throw notApplied(path, `it is a ${info.type}, not a file`);
     return sandbox.readFile(path);
   };
-  const files = await patchFiles(patch, read, 'test_patch');
+  // The hidden tests win over a file of the same name the change added: grading runs the dataset's tests.
+  const files = await patchFiles(patch, read, 'test_patch', { replaceExisting: true });
   for (const file of files) {
     await refuseSymlinks(sandbox, file.path);
     if (file.kind === 'delete') {

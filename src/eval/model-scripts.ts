@@ -1,6 +1,6 @@
 import { BadInputError } from '../core/errors.ts';
+import { patchFiles, type ReadFile } from '../core/patch-files.ts';
 import type { Script, ScriptToolCall, ScriptTurn } from '../models/script-file.ts';
-import { patchFiles, type ReadFile } from './patch-files.ts';
 
 /**
  * `drydock eval --model oracle`: a scripted coder that applies the instance's own reference `patch`

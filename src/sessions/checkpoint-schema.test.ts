@@ -98,6 +98,21 @@ describe('parseCheckpoint', () => {
     );
   });
 
+  it('keeps the agent’s plan (todo) across a write and a read; a checkpoint without one reads without', () => {
+    const current = parseCheckpoint(v1, []);
+    expect(current.agent).not.toHaveProperty('todos');
+    const todos = [
+      { id: '1', text: 'reproduce the bug', status: 'done' as const },
+      { id: 'fix', text: 'fix parse()', status: 'in_progress' as const },
+    ];
+    const { document, log } = checkpointJson({ ...current, agent: { ...current.agent, todos } });
+    const read = parseCheckpoint(JSON.parse(JSON.stringify(document)), JSON.parse(JSON.stringify(log)));
+    expect(read.agent.todos).toEqual(todos);
+    const damaged = JSON.parse(JSON.stringify(document));
+    damaged.agent.todos[0].status = 'maybe';
+    expect(refusal(damaged, log).message).toContain('agent.todos[0].status');
+  });
+
   it('refuses a log that does not hold as many messages as the document counts', () => {
     const { document, log } = checkpointJson(parseCheckpoint(v1, []));
     expect(refusal(document, log.slice(0, -1)).message).toMatch(

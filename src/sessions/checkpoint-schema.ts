@@ -4,6 +4,7 @@ import type { AgentState } from '../agent/agent-state.ts';
 import { BadInputError } from '../core/errors.ts';
 import type { JsonValue, Store } from '../core/ports/store.ts';
 import type { Outcome, Usage } from '../core/session.ts';
+import { TODO_STATUSES } from '../core/todo.ts';
 import { findingInputSchema } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import type { Check } from '../verify/checks.ts';
@@ -67,6 +68,7 @@ const agentHead = z.object({
   failureStreak: z.object({ key: z.string(), count: z.number().int() }).nullable(),
   idleTurns: z.number().int().nonnegative(),
   outcome: outcome.nullable(),
+  todos: z.array(z.object({ id: z.string(), text: z.string(), status: z.enum(TODO_STATUSES) })).optional(),
 }) satisfies z.ZodType<Omit<AgentState, 'messages'>>;
 
 const check = z.object({

@@ -6,6 +6,7 @@ import { createCodingTools } from '../agent/tools/index.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import { truncateText } from '../core/truncate.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
+import { agentChecks } from './agent-checks.ts';
 import { followUpPrompt, messageTexts } from './follow-ups.ts';
 import { afterAgent, type PhaseResult } from './phases.ts';
 import { friendDesk, sessionFriend } from './session-friend.ts';
@@ -46,6 +47,7 @@ async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState>
     state,
     signal: run.signal,
     ...(run.handOff ? { pause: run.handOff } : {}),
+    runChecks: agentChecks(run),
     host: {
       record: async (events, agentState) => {
         run.checkpoint = { ...run.checkpoint, agent: agentState };

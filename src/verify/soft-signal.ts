@@ -11,6 +11,7 @@ export type SoftSignalKind =
   | 'binary_or_generated'
   | 'large_diff'
   | 'far_from_task'
+  | 'scratch_file'
   | 'nested_repository';
 
 export type SoftSignalSeverity = 'warning' | 'blocking';

@@ -1,4 +1,5 @@
 import { type FileDiff, parseUnifiedDiff } from '../core/unified-diff.ts';
+import { findScratchFiles } from './scratch-files.ts';
 import { findSecrets } from './secrets.ts';
 import { clipLine, type SoftSignal, softSignal } from './soft-signal.ts';
 import { findFarAreas } from './task-scope.ts';
@@ -28,7 +29,7 @@ export const DEFAULT_SOFT_SIGNAL_LIMITS: SoftSignalLimits = {
 };
 
 export interface SoftSignalOptions {
-  /** The task's text; without it, `far_from_task` is not judged. */
+  /** The task's text; without it, `far_from_task` and `scratch_file` are not judged. */
   task?: string;
   limits?: Partial<SoftSignalLimits>;
   /** Repositories inside the workspace (never part of the diff: drydock does not stage them). */
@@ -87,6 +88,14 @@ export function findSoftSignals(
     )) {
       const evidence = `touches ${area.directory}/ (${area.files.join(', ')}), which the task does not mention; most of the change is in ${area.mainArea}/`;
       signals.push(softSignal('far_from_task', area.files[0] ?? area.directory, undefined, evidence));
+    }
+    for (const scratch of findScratchFiles(options.task, files)) {
+      const evidence = scratch.looksScratch
+        ? 'a new file at the top of the repository that the task does not name and that looks like a leftover ' +
+          '(a reproduction script, notes, captured output): delete it, or move it where it belongs if the change needs it'
+        : 'a new file at the top of the repository that the task does not name and that projects do not keep ' +
+          'there: move it where it belongs (with the code or tests it goes with), or delete it';
+      signals.push(softSignal('scratch_file', scratch.path, undefined, evidence));
     }
   }
   return signals;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendEvent, buildTimeline } from './timeline.ts';
+import { appendEvent, buildTimeline, latestPlan } from './timeline.ts';
 import type { StreamEvent } from './types.ts';
 
 let seq = 0;
@@ -210,5 +210,62 @@ describe('appendEvent', () => {
     expect(same).toBe(log);
     log = appendEvent(log, b);
     expect(log.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('the agent’s plan', () => {
+  const todo = (items: unknown, role?: 'reviewer') =>
+    ev({ type: 'todo.updated', step: 1, items, ...(role ? { role } : {}) } as StreamEvent['data']);
+
+  it('shows each update as a checklist, instead of the todo call that made it; a failed call stays', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({ type: 'tool.call', step: 1, toolCallId: 't1', tool: 'todo', input: { items: [] } }),
+      ev({
+        type: 'tool.result',
+        step: 1,
+        toolCallId: 't1',
+        tool: 'todo',
+        isError: false,
+        summary: 'plan: 0/1 done',
+        output: 'Plan',
+        durationMs: 1,
+      }),
+      todo([
+        { id: '1', text: 'reproduce', status: 'done' },
+        { id: '2', text: 'fix', status: 'in_progress' },
+        { id: '3', text: 'bogus', status: 'maybe' },
+      ]),
+      ev({ type: 'tool.call', step: 2, toolCallId: 't2', tool: 'todo', input: { items: 'x' } }),
+      ev({
+        type: 'tool.result',
+        step: 2,
+        toolCallId: 't2',
+        tool: 'todo',
+        isError: true,
+        summary: 'invalid input',
+        output: 'Invalid input for todo',
+        durationMs: 1,
+      }),
+    ]);
+    expect(items.map((item) => item.kind)).toEqual(['todo', 'tool']);
+    expect(items[0]).toMatchObject({
+      kind: 'todo',
+      items: [
+        { id: '1', text: 'reproduce', status: 'done' },
+        { id: '2', text: 'fix', status: 'in_progress' },
+      ],
+    });
+  });
+
+  it('takes the coder’s latest plan for the header', () => {
+    seq = 0;
+    expect(latestPlan([])).toBeNull();
+    const events = [
+      todo([{ id: '1', text: 'old', status: 'pending' }]),
+      todo([{ id: '1', text: 'new', status: 'done' }]),
+      todo([{ id: '1', text: 'the reviewer’s', status: 'pending' }], 'reviewer'),
+    ];
+    expect(latestPlan(events)).toEqual([{ id: '1', text: 'new', status: 'done' }]);
   });
 });

@@ -1,4 +1,7 @@
-import type { CheckSummary, ReviewFinding, StreamEvent } from './types.ts';
+import type { CheckSummary, ReviewFinding, StreamEvent, TodoItem } from './types.ts';
+
+/** One item of the agent's plan (`todo.updated`). */
+export type TodoEntry = TodoItem;
 
 export interface ToolResult {
   seq: number;
@@ -32,6 +35,7 @@ export type TimelineItem =
     })
   | (Base & { kind: 'model-error'; role: string; step: number; message: string })
   | (Base & { kind: 'stopped'; role: string; outcome: string; detail: string })
+  | (Base & { kind: 'todo'; role: string; step: number; items: TodoEntry[] })
   | (Base & {
       kind: 'checks-detected';
       checks: Array<{ name: string; command: string; source: string }>;
@@ -83,6 +87,28 @@ function isUserMessage(type: string, d: Fields): boolean {
 function otherFields(d: Fields): Record<string, unknown> {
   const { type: _type, ...rest } = d;
   return rest;
+}
+
+const TODO_STATUSES = new Set(['pending', 'in_progress', 'done']);
+
+/** A plan's items as the event carries them; anything malformed is left out rather than shown wrong. */
+function todoItems(value: unknown): TodoEntry[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry): TodoEntry[] => {
+    const item = (entry ?? {}) as Fields;
+    const status = str(item.status);
+    if (typeof item.text !== 'string' || !TODO_STATUSES.has(status)) return [];
+    return [{ id: str(item.id), text: item.text, status: status as TodoEntry['status'] }];
+  });
+}
+
+/** The agent's latest plan (the last `todo.updated` of the coder), or null before it wrote one. */
+export function latestPlan(events: readonly StreamEvent[]): TodoEntry[] | null {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const d = events[index]?.data as Fields | undefined;
+    if (d?.type === 'todo.updated' && role(d) === 'coder') return todoItems(d.items);
+  }
+  return null;
 }
 
 /** Maps one event to a timeline item; null for events shown only through another item (tool results). */
@@ -185,6 +211,8 @@ function toItem(event: StreamEvent): TimelineItem | null {
     }
     case 'agent.stopped':
       return { ...base, kind: 'stopped', role: role(d), outcome: str(d.outcome), detail: str(d.detail) };
+    case 'todo.updated':
+      return { ...base, kind: 'todo', role: role(d), step: num(d.step), items: todoItems(d.items) };
     case 'checks.detected':
       return {
         ...base,
@@ -292,7 +320,10 @@ export function buildTimeline(events: readonly StreamEvent[]): TimelineItem[] {
     if (item.kind === 'tool') calls.set(item.toolCallId, item);
     items.push(item);
   }
-  return items;
+  // A plan written without error shows as its checklist (the todo.updated entry), not as a tool call too.
+  return items.filter(
+    (item) => !(item.kind === 'tool' && item.tool === 'todo' && item.result?.isError === false),
+  );
 }
 
 /**

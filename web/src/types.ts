@@ -8,6 +8,7 @@ import type { CheckSummary, EventData, ReviewFinding, SessionEvent } from '../..
 import type { RegisteredRepo, TokenRole } from '../../src/core/ports/store.ts';
 import type { Session } from '../../src/core/session.ts';
 import { type SessionState, TERMINAL_STATES } from '../../src/core/session-state.ts';
+import type { TodoItem } from '../../src/core/todo.ts';
 
 /** The lifecycle's states and which of them are final: the core's own, bundled into the UI. */
 export { SESSION_STATES } from '../../src/core/session-state.ts';
@@ -24,6 +25,7 @@ export type {
   SessionEvent,
   SessionState,
   TestTally,
+  TodoItem,
   TokenRole,
 };
 

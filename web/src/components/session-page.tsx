@@ -4,7 +4,7 @@ import { useApi, useMe } from '../api-context.ts';
 import { queryKeys } from '../query-client.ts';
 import { navigate, type SessionTab, sessionPath } from '../router.ts';
 import { canSteer } from '../steering.ts';
-import { buildTimeline } from '../timeline.ts';
+import { buildTimeline, latestPlan } from '../timeline.ts';
 import type { StreamEvent } from '../types.ts';
 import { useSessionEvents } from '../use-session-events.ts';
 import { ArtifactView } from './artifact-view.tsx';
@@ -13,6 +13,7 @@ import { ErrorBanner } from './error-banner.tsx';
 import { FollowUpBox } from './follow-up-box.tsx';
 import { SessionHeader } from './session-header.tsx';
 import { TimelineView } from './timeline-view.tsx';
+import { PlanPanel } from './todo-list.tsx';
 
 /** Events after which the session's header (state, usage, branch, artifacts) is worth reloading. */
 const REFRESH_ON = new Set([
@@ -60,6 +61,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
 
   const stream = useSessionEvents(api, id, onEvent);
   const items = useMemo(() => buildTimeline(stream.events), [stream.events]);
+  const plan = useMemo(() => latestPlan(stream.events), [stream.events]);
   const lastSeq = stream.events.at(-1)?.seq ?? 0;
   // A sent follow-up stays pending until its event arrives on the stream.
   const shownPending = pending.filter((p) => p.seq === null || p.seq > lastSeq);
@@ -80,6 +82,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
   return (
     <section className="session">
       <SessionHeader session={session} />
+      {plan && plan.length > 0 && <PlanPanel items={plan} />}
       <ErrorBanner error={loadError} />
       <div className="tabs" aria-label="Session views" role="tablist">
         {tabs.map(([key, label]) => (

@@ -4,6 +4,7 @@ import { ChecksEntry } from './checks-entry.tsx';
 import { GateEntry } from './gate-entry.tsx';
 import { ReviewEntry } from './review-entry.tsx';
 import { StateBadge } from './state-badge.tsx';
+import { TodoList } from './todo-list.tsx';
 import { ToolEntry } from './tool-entry.tsx';
 
 function time(at: string): string {
@@ -94,6 +95,12 @@ export function TimelineEntry({ item }: { item: TimelineItem }) {
             stopped: <strong>{item.outcome.replace('_', ' ')}</strong>
           </span>
           {item.detail && <p className="prose">{item.detail}</p>}
+        </Row>
+      );
+    case 'todo':
+      return (
+        <Row item={item} kind="todo" label="plan">
+          <TodoList items={item.items} />
         </Row>
       );
     case 'checks-detected':

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { EventData } from '../core/events.ts';
+import { describeToolCall, EventRenderer } from './render-event.ts';
+
+const event = (data: EventData) => ({ sessionId: 's', seq: 1, at: '2026-01-01T00:00:00Z', data });
+
+describe('the CLI’s lines for the coder’s planning and patching', () => {
+  it('names the files a patch touches, a deleted one by its old path', () => {
+    const patch = [
+      'diff --git a/src/a.ts b/src/a.ts',
+      '--- a/src/a.ts',
+      '+++ b/src/a.ts',
+      '@@ -1 +1 @@',
+      '-a',
+      '+b',
+      '--- a/repro.py',
+      '+++ /dev/null',
+      '@@ -1 +0,0 @@',
+      '-x',
+    ].join('\n');
+    expect(describeToolCall('apply_patch', { patch })).toBe('apply_patch src/a.ts repro.py');
+    expect(describeToolCall('run_checks', {})).toBe('run_checks');
+    expect(describeToolCall('todo', { items: [] })).toBe('todo');
+  });
+
+  it('shows a plan update as what is done and what the agent is on', () => {
+    const line = new EventRenderer().render(
+      event({
+        type: 'todo.updated',
+        step: 3,
+        items: [
+          { id: '1', text: 'reproduce', status: 'done' },
+          { id: '2', text: 'fix mean()', status: 'in_progress' },
+          { id: '3', text: 'run the checks', status: 'pending' },
+        ],
+      }),
+    );
+    expect(line).toBe('  plan: 1/3 done; now: fix mean()');
+  });
+});
