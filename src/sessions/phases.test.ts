@@ -183,7 +183,7 @@ describe('afterAgent', () => {
     ],
     [
       { kind: 'model_error', reason: 'r' },
-      { kind: 'end', state: 'failed', reason: 'the model failed: r' },
+      { kind: 'end', state: 'bowed_out', reason: 'the model failed: r' },
     ],
     [
       { kind: 'refused', reason: 'r' },

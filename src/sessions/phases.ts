@@ -128,7 +128,9 @@ export function afterAgent(outcome: Outcome): PhaseResult {
     case 'loop_detected':
       return { kind: 'end', state: 'bowed_out', reason: `stuck in a loop: ${outcome.reason}` };
     case 'model_error':
-      return { kind: 'end', state: 'failed', reason: `the model failed: ${outcome.reason}` };
+      // The provider failed after every retry: drydock bows out with its message and what was tried, as
+      // for any reason it cannot stand behind a change; `failed` is for drydock's own faults.
+      return { kind: 'end', state: 'bowed_out', reason: `the model failed: ${outcome.reason}` };
     case 'refused':
       return { kind: 'end', state: 'bowed_out', reason: `the model refused: ${outcome.reason}` };
     case 'cancelled':
