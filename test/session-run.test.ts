@@ -82,11 +82,26 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
     const statusBefore = git(repo, 'status', '--porcelain');
     const base = git(repo, 'rev-parse', 'HEAD');
 
+    // Which writes carried the checkpoint: the reply as it streams (model.delta) must never.
+    const writes: Array<{ types: string[]; checkpoint: boolean }> = [];
+    const record = store.record.bind(store);
+    store.record = (id, change) => {
+      writes.push({
+        types: change.events?.map((event) => event.type) ?? [],
+        checkpoint: !!change.checkpoint,
+      });
+      return record(id, change);
+    };
     const created = await createSession(deps, { task: DEMO_TASK, repo, model: 'script:demo' });
     expect(created.state).toBe('queued');
     const session = await runSession(deps, created.id);
 
     expect(session.state).toBe('delivered');
+    const liveWrites = writes.filter((write) => write.types.includes('model.delta'));
+    expect(liveWrites.length).toBeGreaterThan(0);
+    expect(
+      liveWrites.every((write) => !write.checkpoint && write.types.every((type) => type === 'model.delta')),
+    ).toBe(true);
     expect(session.branch).toMatch(/^drydock\/mean-in-src-stats-js-returns-the-s\d+$/);
     expect(git(repo, 'rev-parse', session.branch!)).toBe(session.headCommit);
     expect(git(repo, 'rev-parse', `${session.branch}^`)).toBe(base);
@@ -103,6 +118,19 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
 
     const events = await store.listEvents(session.id);
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    // The scripted model streams: each reply's deltas add up to its response.
+    for (const response of events.filter((event) => event.data.type === 'model.response')) {
+      if (response.data.type !== 'model.response' || response.data.text === '') continue;
+      const { step, role } = response.data;
+      const streamed = events
+        .filter((event) => event.seq < response.seq)
+        .flatMap((event) =>
+          event.data.type === 'model.delta' && event.data.step === step && event.data.role === role
+            ? [event.data.text ?? '']
+            : [],
+        );
+      expect(streamed.join('')).toBe(response.data.text);
+    }
     const states = events.flatMap((event) => (event.data.type === 'state.changed' ? [event.data.to] : []));
     expect(states).toEqual([
       'provisioning',

@@ -26,11 +26,13 @@ import {
   TRUNCATED_CALL_RESULT,
   truncatedReplyNotice,
 } from './finish-reason.ts';
+import { type DeltaBatchPolicy, LiveOutput } from './live-output.ts';
 import { callKey, nextFailureStreak } from './loop-detection.ts';
 import { callWithRetries, DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy } from './model-retry.ts';
 import { usageOf } from './model-usage.ts';
 import { cachedSystem, promptCacheKey, withCacheBreakpoints } from './prompt-cache.ts';
 import { runTool } from './run-tool.ts';
+import { type ModelReply, streamReply } from './stream-reply.ts';
 import type { ToolDefinition } from './tool.ts';
 import { renderTodos } from './tools/todo.ts';
 
@@ -44,6 +46,11 @@ export interface AgentHost {
   nowMs(): number;
   /** Waits between retries of a failed model call; default: a real timer. Rejects when `signal` aborts. */
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Persists events only live viewers need (`model.delta`: a reply as it streams), without the state:
+   * a resumed run never reads them. Absent: replies are not shown until they are complete.
+   */
+  recordLive?(events: EventData[]): Promise<void>;
   /** Told when a model call starts and ends, for spinners. */
   onModelWait?(waiting: boolean): void;
   /**
@@ -82,6 +89,8 @@ export interface AgentRun {
   compactAtTokens?: number;
   /** How failed model calls are retried, and each request's timeout. Default: {@link DEFAULT_RETRY_POLICY}. */
   retry?: Partial<RetryPolicy>;
+  /** How streamed output is batched into `model.delta` events. Default: {@link DEFAULT_DELTA_BATCH}. */
+  deltaBatch?: DeltaBatchPolicy;
 }
 
 /** Text-only turns in a row after which the loop stops: the model is not working the task. */
@@ -145,30 +154,38 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     const step = state.step + 1;
     const callStartMs = run.host.nowMs();
     run.host.onModelWait?.(true);
-    let response: Awaited<ReturnType<typeof generateText>>;
+    const live = run.host.recordLive
+      ? new LiveOutput(run.host.recordLive.bind(run.host), step, run.deltaBatch)
+      : null;
+    let response: ModelReply;
     try {
       const system = shown(run, run.system);
       const messages = shown(run, state.messages);
-      const waiting = state;
       response = await callWithRetries(
-        (signal) =>
-          generateText({
-            model: run.coder.model,
-            system: cachedSystem(system),
-            messages: withCacheBreakpoints(messages),
-            providerOptions: { openai: { promptCacheKey: promptCacheKey(system, messages) } },
-            tools: toolSet,
-            abortSignal: signal,
-            // drydock retries (callWithRetries): the SDK's own retries would multiply its attempts.
-            maxRetries: 0,
-            ...(run.coder.maxOutputTokens === undefined
-              ? {}
-              : { maxOutputTokens: run.coder.maxOutputTokens }),
+        (signal, alive) =>
+          streamReply({
+            request: {
+              model: run.coder.model,
+              system: cachedSystem(system),
+              messages: withCacheBreakpoints(messages),
+              providerOptions: { openai: { promptCacheKey: promptCacheKey(system, messages) } },
+              tools: toolSet,
+              abortSignal: signal,
+              // drydock retries (callWithRetries): the SDK's own retries would multiply its attempts.
+              maxRetries: 0,
+              ...(run.coder.maxOutputTokens === undefined
+                ? {}
+                : { maxOutputTokens: run.coder.maxOutputTokens }),
+            },
+            onChunk: alive,
+            onDelta: (kind, delta) => live?.push(kind, delta),
           }),
-        retryOptions(run, step, waiting),
+        retryOptions(run, step, state, live),
       );
+      await live?.close();
     } catch (error) {
       run.host.onModelWait?.(false);
+      await live?.discard();
       const message = describeError(error);
       state = { ...state, step };
       if (run.signal.aborted) {
@@ -185,7 +202,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     const usage = usageOf(response.usage, run.coder);
     lastInputTokens = usage.inputTokens;
     // The SDK adds its own error results for calls it could not parse; drydock answers every call itself.
-    const assistant = response.response.messages.filter((message) => message.role === 'assistant');
+    const assistant = response.messages.filter((message) => message.role === 'assistant');
     const calls = response.toolCalls;
     const disposition = replyDisposition(response.finishReason);
     state = {
@@ -345,13 +362,27 @@ async function stop(
   return stopped;
 }
 
-/** Retries of a model call at `step`, each wait recorded (with `state`, the last one recorded) as `model.retry`. */
-function retryOptions(run: AgentRun, step: number, state: AgentState): RetryOptions {
+/**
+ * Retries of a model call at `step`, each wait recorded (with `state`, the last one recorded) as
+ * `model.retry`, which says when the failed attempt's streamed output (`live`) is void.
+ */
+function retryOptions(
+  run: AgentRun,
+  step: number,
+  state: AgentState,
+  live: LiveOutput | null = null,
+): RetryOptions {
   return {
     policy: { ...DEFAULT_RETRY_POLICY, ...run.retry },
     signal: run.signal,
     nowMs: () => Date.now(),
-    onRetry: (notice) => run.host.record([{ type: 'model.retry', step, ...notice }], state),
+    onRetry: async (notice) => {
+      const superseded = (await live?.retrying()) ?? false;
+      await run.host.record(
+        [{ type: 'model.retry', step, ...notice, ...(superseded ? { superseded } : {}) }],
+        state,
+      );
+    },
     ...(run.host.sleep ? { sleep: run.host.sleep.bind(run.host) } : {}),
   };
 }

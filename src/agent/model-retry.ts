@@ -14,7 +14,10 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A provider asking to wait longer than this is not waited for: the call fails. */
   maxRetryAfterMs: number;
-  /** One request's limit; a request still unanswered then is abandoned and retried. */
+  /**
+   * How long a request may go without a sign of life: no answer yet, or (streaming) no new chunk since
+   * the last. A request silent that long is abandoned and retried; a long reply that keeps streaming is not.
+   */
   requestTimeoutMs: number;
 }
 
@@ -43,12 +46,23 @@ export class RequestTimeoutError extends Error {
 }
 
 /**
+ * A streamed reply that failed after its first chunk (a connection dropped midway, an error event in
+ * the stream): what came so far is lost, and the call is tried again from scratch.
+ */
+export class StreamInterruptedError extends Error {
+  constructor(cause: unknown) {
+    super(`the reply stream broke off: ${describeError(cause)}`, { cause });
+    this.name = 'StreamInterruptedError';
+  }
+}
+
+/**
  * Whether a failed call is worth another attempt: rate limits (429), overload (529), server errors
  * (5xx), timeouts (408 and drydock's own) and connections that failed or dropped. A bad request, a
  * refused key or a missing model fail the same way every time. Pure.
  */
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof RequestTimeoutError) return true;
+  if (error instanceof RequestTimeoutError || error instanceof StreamInterruptedError) return true;
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
     if (status === undefined) return error.isRetryable;
@@ -130,11 +144,12 @@ export class ModelCallFailed extends Error {
 
 /**
  * Runs `call` (one request, given a signal that the session's cancel and the per-request timeout both
- * abort), retrying what {@link isRetryable} allows with {@link retryWaitMs} between attempts. Throws
+ * abort, and `alive`, which a streaming call invokes on every chunk to restart the timeout), retrying
+ * what {@link isRetryable} allows with {@link retryWaitMs} between attempts. Throws
  * {@link ModelCallFailed} once it gives up, or the abort reason when cancelled.
  */
 export async function callWithRetries<T>(
-  call: (signal: AbortSignal) => Promise<T>,
+  call: (signal: AbortSignal, alive: () => void) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
   const { policy, signal } = options;
@@ -146,15 +161,17 @@ export async function callWithRetries<T>(
     return await pRetry(
       async () => {
         attempts += 1;
-        const timeout = AbortSignal.timeout(policy.requestTimeoutMs);
+        const timeout = idleTimeout(policy.requestTimeoutMs);
         try {
-          return await call(AbortSignal.any([signal, timeout]));
+          return await call(AbortSignal.any([signal, timeout.signal]), timeout.restart);
         } catch (error) {
           if (signal.aborted) throw new AbortError(error instanceof Error ? error : String(error));
-          if (timeout.aborted) throw new RequestTimeoutError(policy.requestTimeoutMs);
+          if (timeout.signal.aborted) throw new RequestTimeoutError(policy.requestTimeoutMs);
           if (!isRetryable(error))
             throw new AbortError(error instanceof Error ? error : describeError(error));
           throw error;
+        } finally {
+          timeout.clear();
         }
       },
       {
@@ -186,4 +203,18 @@ export async function callWithRetries<T>(
     if (signal.aborted) throw signal.reason ?? error;
     throw new ModelCallFailed(error, attempts);
   }
+}
+
+/** A signal that aborts once `ms` pass without a `restart()`. */
+function idleTimeout(ms: number): { signal: AbortSignal; restart(): void; clear(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const restart = () => {
+    clearTimeout(timer);
+    if (controller.signal.aborted) return;
+    timer = setTimeout(() => controller.abort(new RequestTimeoutError(ms)), ms);
+    timer.unref();
+  };
+  restart();
+  return { signal: controller.signal, restart, clear: () => clearTimeout(timer) };
 }

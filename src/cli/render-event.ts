@@ -66,6 +66,9 @@ export class EventRenderer {
         return `  start: ${data.commands.join(' && ')} (${formatMs(data.durationMs)}${data.separated === false ? '; services run beside the agent, which can read their environment' : ''})`;
       case 'model.response':
         return data.text.trim() === '' ? null : `  ${who(data.role)}${oneLine(data.text, 120)}`;
+      case 'model.delta':
+        // The reply as it streams is for the web UI; the CLI prints the finished reply.
+        return null;
       case 'model.error':
         return `  ${who(data.role)}model error: ${oneLine(data.message, 200)}`;
       case 'model.retry':

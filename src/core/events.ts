@@ -69,6 +69,20 @@ export type EventData =
       finishReason?: string;
       role?: AgentRole;
     }
+  /**
+   * A model's reply as it streams, for live viewers: the text and the reasoning added since the last
+   * delta of the same step and attempt, batched (about four a second). Never read back: the step's
+   * `model.response` is its record, and a resumed session ignores deltas.
+   */
+  | {
+      type: 'model.delta';
+      step: number;
+      /** The attempt they belong to, from 1: a retry starts the reply again (`model.retry` `superseded`). */
+      attempt: number;
+      text?: string;
+      reasoning?: string;
+      role?: AgentRole;
+    }
   | { type: 'model.error'; step: number; message: string; role?: AgentRole }
   /** A model call failed in a way worth retrying (429, 529, 5xx, timeout, lost connection): drydock waits `waitMs`. */
   | {
@@ -80,6 +94,8 @@ export type EventData =
       message: string;
       /** The HTTP status, when the provider answered. */
       status?: number;
+      /** The failed attempt had streamed part of a reply (`model.delta`): it is void, the next starts over. */
+      superseded?: boolean;
       role?: AgentRole;
     }
   | { type: 'tool.call'; step: number; toolCallId: string; tool: string; input: unknown; role?: AgentRole }

@@ -47,6 +47,8 @@ export interface ReviewRun {
   previous: ReadonlyArray<{ finding: Finding; response?: FindingResponse }>;
   /** Records the reviewer's steps (tagged `role: reviewer`) in the session's log. */
   recordEvents(events: EventData[]): Promise<void>;
+  /** Records the reviewer's reply as it streams (`model.delta`), without the checkpoint. */
+  recordLive?(events: EventData[]): Promise<void>;
   saveArtifact: AgentHost['saveArtifact'];
   nowMs(): number;
   signal: AbortSignal;
@@ -64,6 +66,7 @@ export async function runReview(run: ReviewRun): Promise<ReviewResult> {
     checksSummary: run.checksSummary,
     previous: run.previous,
   });
+  const recordLive = run.recordLive;
   const final = await runAgent({
     coder: run.reviewer,
     summarizer: run.summarizer,
@@ -76,6 +79,7 @@ export async function runReview(run: ReviewRun): Promise<ReviewResult> {
     signal: run.signal,
     host: {
       record: (events) => run.recordEvents(events.map(tagReviewer)),
+      ...(recordLive ? { recordLive: (events) => recordLive(events.map(tagReviewer)) } : {}),
       saveArtifact: run.saveArtifact,
       nowMs: run.nowMs,
     },
@@ -104,6 +108,7 @@ export function numberFindings(findings: readonly FindingInput[], round: number)
 function tagReviewer(event: EventData): EventData {
   switch (event.type) {
     case 'model.response':
+    case 'model.delta':
     case 'model.error':
     case 'model.retry':
     case 'tool.call':

@@ -35,6 +35,9 @@ export async function review(run: SessionRun, maxRounds = MAX_REVIEW_ROUNDS): Pr
       return response ? { finding, response } : { finding };
     }),
     recordEvents: (events) => save(run, events),
+    recordLive: async (events) => {
+      await run.recorder.record(events);
+    },
     saveArtifact: (name, content) => saveArtifact(run, `review-${round}-${name}`, content),
     nowMs: () => run.deps.clock.now().getTime(),
     signal: run.signal,

@@ -55,6 +55,10 @@ async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState>
         if (run.layered) run.checkpoint.workspace = await run.layered.snapshot();
         await save(run, events);
       },
+      // The reply as it streams: events alone, never the checkpoint (a resumed run does not need them).
+      recordLive: async (events) => {
+        await run.recorder.record(events);
+      },
       saveArtifact: (name, content) => saveArtifact(run, name, content),
       nowMs: () => run.deps.clock.now().getTime(),
       takeMessages: () => takeMessages(run),

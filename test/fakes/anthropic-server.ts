@@ -8,6 +8,7 @@ import {
   sendEvents,
   sendJson,
   startFakeServer,
+  textChunks,
 } from './fake-http-server.ts';
 
 export type {
@@ -19,7 +20,7 @@ export type {
   RecordedRequest,
 } from './fake-http-server.ts';
 
-const messages: FakeRoute = (request, reply, response, nextId) => {
+const messages: FakeRoute = async (request, reply, response, nextId) => {
   const body = request.body as { model?: string; stream?: boolean };
   const answer = normalizeAnswer(reply, nextId, 'toolu_');
   const id = nextId('msg_');
@@ -32,13 +33,28 @@ const messages: FakeRoute = (request, reply, response, nextId) => {
         : answer.toolCalls.length > 0
           ? 'tool_use'
           : 'end_turn';
-  const content = [
-    ...(answer.text === '' ? [] : [{ type: 'text', text: answer.text }]),
+  // A thinking block comes first, signed (the client must send it back as it came).
+  type Block =
+    | { type: 'thinking'; thinking: string; signature: string }
+    | { type: 'text'; text: string }
+    | { type: 'tool_use'; id: string; name: string; input: unknown; arguments: string };
+  const content: Block[] = [
+    ...(answer.reasoning === ''
+      ? []
+      : [
+          {
+            type: 'thinking' as const,
+            thinking: answer.reasoning,
+            signature: `sig-${answer.reasoning.length}`,
+          },
+        ]),
+    ...(answer.text === '' ? [] : [{ type: 'text' as const, text: answer.text }]),
     ...answer.toolCalls.map((call) => ({
-      type: 'tool_use',
+      type: 'tool_use' as const,
       id: call.id,
       name: call.name,
       input: call.input,
+      arguments: call.arguments,
     })),
   ];
   // `input_tokens` is the uncached part; cache reads and writes are counted apart (the Messages API).
@@ -55,7 +71,11 @@ const messages: FakeRoute = (request, reply, response, nextId) => {
       type: 'message',
       role: 'assistant',
       model,
-      content,
+      content: content.map((block) => {
+        if (block.type !== 'tool_use') return block;
+        const { arguments: _sent, ...toolUse } = block;
+        return toolUse;
+      }),
       stop_reason: stopReason,
       stop_sequence: null,
       usage,
@@ -79,16 +99,25 @@ const messages: FakeRoute = (request, reply, response, nextId) => {
     },
   });
   content.forEach((block, index) => {
-    if (block.type === 'text' && 'text' in block) {
-      emit({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
-      emit({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: block.text } });
-    } else if ('input' in block) {
-      emit({ type: 'content_block_start', index, content_block: { ...block, input: {} } });
+    if (block.type === 'thinking') {
+      emit({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '' } });
+      for (const piece of textChunks(block.thinking, answer.stream)) {
+        emit({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } });
+      }
       emit({
         type: 'content_block_delta',
         index,
-        delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
+        delta: { type: 'signature_delta', signature: block.signature },
       });
+    } else if (block.type === 'text') {
+      emit({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+      for (const piece of textChunks(block.text, answer.stream)) {
+        emit({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
+      }
+    } else {
+      const { arguments: sent, ...toolUse } = block;
+      emit({ type: 'content_block_start', index, content_block: { ...toolUse, input: {} } });
+      emit({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: sent } });
     }
     emit({ type: 'content_block_stop', index });
   });
@@ -98,7 +127,7 @@ const messages: FakeRoute = (request, reply, response, nextId) => {
     usage: { output_tokens: usage.output_tokens },
   });
   emit({ type: 'message_stop' });
-  sendEvents(response, events);
+  await sendEvents(response, events, undefined, answer.stream);
 };
 
 /** The Messages API's error types by status (its errors page). */

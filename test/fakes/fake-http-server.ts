@@ -7,11 +7,15 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** A streamed answer the client hung up on before its end (a cancel). */
+  closedByClient?: boolean;
 }
 
 export interface FakeToolCall {
   name: string;
   input: unknown;
+  /** The arguments exactly as sent, instead of `input` as JSON: malformed arguments, as weak models write them. */
+  rawInput?: string;
   /** Defaults to a numbered id unique within the server. */
   id?: string;
 }
@@ -43,9 +47,22 @@ export type FakeReply =
       toolCalls?: readonly FakeToolCall[];
       usage?: FakeUsage;
       stop?: 'length' | 'refusal';
+      /** Thinking before the answer (Anthropic thinking block, Responses API reasoning summary). */
+      reasoning?: string;
+      stream?: FakeStreamShape;
     }
   | { status: number; message?: string; headers?: Readonly<Record<string, string>> }
   | { drop: true };
+
+/** How a streamed answer is sent: text in pieces, slowly, or cut off. */
+export interface FakeStreamShape {
+  /** Text and reasoning go in pieces of this many characters (default: word by word). */
+  chunkChars?: number;
+  /** Wait between two SSE events. */
+  delayMs?: number;
+  /** Drop the connection after this many SSE events: a stream that breaks off midway. */
+  dropAfter?: number;
+}
 
 /** Decides the answer from the parsed request body (and the whole request, for path or headers). */
 export type FakeResponder = (
@@ -62,9 +79,12 @@ export interface FakeServer {
 
 export interface NormalizedAnswer {
   text: string;
-  toolCalls: Array<{ id: string; name: string; input: unknown }>;
+  reasoning: string;
+  /** `arguments`: the JSON text sent for the call. */
+  toolCalls: Array<{ id: string; name: string; input: unknown; arguments: string }>;
   usage: Required<FakeUsage>;
   stop?: 'length' | 'refusal';
+  stream: FakeStreamShape;
 }
 
 /** A reply that is an answer, not an HTTP error or a dropped connection. */
@@ -75,7 +95,7 @@ export type FakeRoute = (
   reply: FakeAnswer,
   response: ServerResponse,
   nextId: (prefix: string) => string,
-) => void;
+) => void | Promise<void>;
 
 /** A reply that is not an error, in one shape, with tool call ids filled in. */
 export function normalizeAnswer(
@@ -86,10 +106,12 @@ export function normalizeAnswer(
   const answer = typeof reply === 'string' ? { text: reply } : reply;
   return {
     text: answer.text ?? '',
+    reasoning: answer.reasoning ?? '',
     toolCalls: (answer.toolCalls ?? []).map((call) => ({
       id: call.id ?? nextId(idPrefix),
       name: call.name,
       input: call.input,
+      arguments: call.rawInput ?? JSON.stringify(call.input),
     })),
     usage: {
       inputTokens: 10,
@@ -100,7 +122,17 @@ export function normalizeAnswer(
       ...answer.usage,
     },
     ...(answer.stop === undefined ? {} : { stop: answer.stop }),
+    stream: answer.stream ?? {},
   };
+}
+
+/** A text in the pieces a streamed answer sends it in (`chunkChars`, else word by word). */
+export function textChunks(text: string, shape: FakeStreamShape): string[] {
+  if (shape.chunkChars === undefined) return text.split(/(?<=\s)/).filter((part) => part !== '');
+  const chunks: string[] = [];
+  for (let at = 0; at < text.length; at += shape.chunkChars)
+    chunks.push(text.slice(at, at + shape.chunkChars));
+  return chunks;
 }
 
 export type FakeErrorReply = Extract<FakeReply, { status: number }>;
@@ -119,16 +151,31 @@ export function sendJson(
   response.end(JSON.stringify(body));
 }
 
-/** Server-sent events; `event:` lines only when given (Chat Completions sends none, the others do). */
-export function sendEvents(
+/** Streams the fake cut off itself (`dropAfter`), so not a client's hang-up. */
+const droppedByServer = new WeakSet<ServerResponse>();
+
+/**
+ * Server-sent events; `event:` lines only when given (Chat Completions sends none, the others do), shaped
+ * by `shape`: a wait between events, or the connection dropped after some. Stops when the client hangs up.
+ */
+export async function sendEvents(
   response: ServerResponse,
   events: ReadonlyArray<{ event?: string; data: unknown }>,
   done?: string,
-): void {
+  shape: FakeStreamShape = {},
+): Promise<void> {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  for (const { event, data } of events) {
+  for (const [index, { event, data }] of events.entries()) {
+    if (response.destroyed) return;
+    if (index === shape.dropAfter) {
+      droppedByServer.add(response);
+      response.socket?.destroy();
+      return;
+    }
     response.write(`${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`);
+    if (shape.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, shape.delayMs));
   }
+  if (response.destroyed) return;
   if (done !== undefined) response.write(`data: ${done}\n\n`);
   response.end();
 }
@@ -166,6 +213,9 @@ export async function startFakeServer(
           body,
         };
         requests.push(request);
+        response.on('close', () => {
+          if (!response.writableEnded && !droppedByServer.has(response)) request.closedByClient = true;
+        });
         const route = routes[path];
         if (incoming.method !== 'POST' || route === undefined) {
           renderError(response, { status: 404, message: `No fake route for ${incoming.method} ${path}` });
@@ -180,7 +230,7 @@ export async function startFakeServer(
           } else if (isErrorReply(reply)) {
             renderError(response, reply);
           } else {
-            route(request, reply, response, nextId);
+            await route(request, reply, response, nextId);
           }
         } catch (error) {
           renderError(response, { status: 500, message: `The fake's responder threw: ${String(error)}` });

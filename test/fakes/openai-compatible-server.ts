@@ -8,6 +8,7 @@ import {
   sendEvents,
   sendJson,
   startFakeServer,
+  textChunks,
 } from './fake-http-server.ts';
 import { renderResponsesApi } from './openai-responses-route.ts';
 
@@ -22,7 +23,7 @@ export type {
 
 const CREATED = 1_700_000_000;
 
-const chatCompletions: FakeRoute = (request, reply, response, nextId) => {
+const chatCompletions: FakeRoute = async (request, reply, response, nextId) => {
   const body = request.body as {
     model?: string;
     stream?: boolean;
@@ -52,7 +53,7 @@ const chatCompletions: FakeRoute = (request, reply, response, nextId) => {
     index,
     id: call.id,
     type: 'function',
-    function: { name: call.name, arguments: JSON.stringify(call.input) },
+    function: { name: call.name, arguments: call.arguments },
   }));
 
   if (body.stream !== true) {
@@ -87,10 +88,11 @@ const chatCompletions: FakeRoute = (request, reply, response, nextId) => {
     },
   });
   const events: Array<{ data: unknown }> = [chunk({ role: 'assistant', content: '' })];
-  // Word by word, so the client really assembles the text from several deltas.
-  for (const word of answer.text.split(/(?<=\s)/).filter((part) => part !== '')) {
-    events.push(chunk({ content: word }));
-  }
+  // `reasoning_content`, as vLLM and DeepSeek stream their thinking.
+  for (const piece of textChunks(answer.reasoning, answer.stream))
+    events.push(chunk({ reasoning_content: piece }));
+  // In pieces (word by word unless told), so the client really assembles the text from several deltas.
+  for (const piece of textChunks(answer.text, answer.stream)) events.push(chunk({ content: piece }));
   for (const call of toolCalls) events.push(chunk({ tool_calls: [call] }));
   events.push(chunk({}, finishReason));
   if (body.stream_options?.include_usage === true) {
@@ -98,7 +100,7 @@ const chatCompletions: FakeRoute = (request, reply, response, nextId) => {
       data: { id, object: 'chat.completion.chunk', created: CREATED, model, choices: [], usage },
     });
   }
-  sendEvents(response, events, '[DONE]');
+  await sendEvents(response, events, '[DONE]', answer.stream);
 };
 
 function renderOpenAIError(response: ServerResponse, error: FakeErrorReply): void {

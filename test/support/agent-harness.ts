@@ -45,6 +45,10 @@ export async function runAgentOnFiles(options: {
         events.push(...newEvents);
         for (const event of newEvents) options.onEvent?.(event);
       },
+      async recordLive(newEvents) {
+        events.push(...newEvents);
+        for (const event of newEvents) options.onEvent?.(event);
+      },
       async sleep(ms) {
         waits.push(ms);
       },
