@@ -196,6 +196,63 @@ describe('buildTimeline', () => {
   });
 });
 
+describe('a reply as it streams', () => {
+  const usage = { inputTokens: 1, outputTokens: 1, costUsd: 0 };
+
+  it('shows the turn in progress live, then replaces it with the response, keeping the thought', () => {
+    seq = 0;
+    const streaming = [
+      ev({ type: 'state.changed', from: 'setup', to: 'working' }),
+      ev({ type: 'model.delta', step: 1, attempt: 1, reasoning: 'The test names ' }),
+      ev({ type: 'model.delta', step: 1, attempt: 1, reasoning: 'mean.', text: 'Reading ' }),
+      ev({ type: 'model.delta', step: 1, attempt: 1, text: 'stats.js.' }),
+    ];
+    const during = buildTimeline(streaming);
+    expect(during.map((item) => item.kind)).toEqual(['state', 'live']);
+    expect(during[1]).toMatchObject({
+      kind: 'live',
+      step: 1,
+      text: 'Reading stats.js.',
+      reasoning: 'The test names mean.',
+    });
+
+    const after = buildTimeline([
+      ...streaming,
+      ev({ type: 'model.response', step: 1, text: 'Reading stats.js.', toolCalls: 0, usage, durationMs: 5 }),
+    ]);
+    expect(after.map((item) => item.kind)).toEqual(['state', 'text']);
+    expect(after[1]).toMatchObject({ text: 'Reading stats.js.', reasoning: 'The test names mean.' });
+  });
+
+  it('starts the live text over when a retry supersedes it, and keeps the reviewer’s apart', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({ type: 'model.delta', step: 2, attempt: 1, text: 'broken half' }),
+      ev({ type: 'model.delta', step: 1, attempt: 1, text: 'Reviewing.', role: 'reviewer' }),
+      ev({ type: 'model.retry', step: 2, attempt: 1, waitMs: 2000, message: 'terminated', superseded: true }),
+      ev({ type: 'model.delta', step: 2, attempt: 2, text: 'Whole ' }),
+      ev({ type: 'model.delta', step: 2, attempt: 2, text: 'again.' }),
+    ]);
+    const live = items.filter((item) => item.kind === 'live');
+    expect(live.map((item) => [item.role, item.text])).toEqual([
+      ['coder', 'Whole again.'],
+      ['reviewer', 'Reviewing.'],
+    ]);
+    expect(items.find((item) => item.kind === 'note')).toMatchObject({
+      text: 'model call failed (terminated); retrying in 2 s, starting the reply over',
+    });
+  });
+
+  it('drops the live text of a call that failed', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({ type: 'model.delta', step: 1, attempt: 1, text: 'half a' }),
+      ev({ type: 'model.error', step: 1, message: 'Overloaded' }),
+    ]);
+    expect(items.map((item) => item.kind)).toEqual(['model-error']);
+  });
+});
+
 describe('appendEvent', () => {
   it('appends in order, ignores duplicates from a replay and sorts a late event in', () => {
     seq = 0;

@@ -23,7 +23,16 @@ export type TimelineItem =
   | (Base & { kind: 'created'; task: string; repo: string; ref: string; model: string })
   | (Base & { kind: 'state'; from: string; to: string; reason: string | undefined })
   | (Base & { kind: 'note'; text: string })
-  | (Base & { kind: 'text'; role: string; step: number; text: string })
+  | (Base & {
+      kind: 'text';
+      role: string;
+      step: number;
+      text: string;
+      /** What the model thought first, as it streamed (`model.delta`), when it showed any. */
+      reasoning?: string;
+    })
+  /** A reply still streaming (`model.delta`): replaced by its `text` entry once the step's response is in. */
+  | (Base & { kind: 'live'; role: string; step: number; attempt: number; text: string; reasoning: string })
   | (Base & {
       kind: 'tool';
       role: string;
@@ -169,13 +178,16 @@ function toItem(event: StreamEvent): TimelineItem | null {
       return str(d.text).trim() === ''
         ? null
         : { ...base, kind: 'text', role: role(d), step: num(d.step), text: str(d.text) };
+    case 'model.delta':
+      // Gathered into one live entry per step by buildTimeline.
+      return null;
     case 'model.error':
       return { ...base, kind: 'model-error', role: role(d), step: num(d.step), message: str(d.message) };
     case 'model.retry':
       return {
         ...base,
         kind: 'note',
-        text: `model call failed (${str(d.message)}); retrying in ${Math.round(num(d.waitMs) / 1000)} s`,
+        text: `model call failed (${str(d.message)}); retrying in ${Math.round(num(d.waitMs) / 1000)} s${d.superseded === true ? ', starting the reply over' : ''}`,
       };
     case 'tool.call':
       return {
@@ -286,8 +298,50 @@ function toItem(event: StreamEvent): TimelineItem | null {
 export function buildTimeline(events: readonly StreamEvent[]): TimelineItem[] {
   const items: TimelineItem[] = [];
   const calls = new Map<string, Extract<TimelineItem, { kind: 'tool' }>>();
+  // The reply each agent is streaming, by `role:step`; ended ones are dropped from the timeline below.
+  const live = new Map<string, LiveItem>();
+  const ended = new Set<LiveItem>();
   for (const event of events) {
     const d = event.data as Fields;
+    const key = `${role(d)}:${num(d.step)}`;
+    if (d.type === 'model.delta') {
+      let item = live.get(key);
+      if (item === undefined) {
+        item = {
+          seq: event.seq,
+          at: event.at,
+          kind: 'live',
+          role: role(d),
+          step: num(d.step),
+          attempt: 1,
+          text: '',
+          reasoning: '',
+        };
+        live.set(key, item);
+        items.push(item);
+      }
+      // A retry starts the reply again: the failed attempt's text is void.
+      if (num(d.attempt, 1) > item.attempt)
+        Object.assign(item, { attempt: num(d.attempt, 1), text: '', reasoning: '' });
+      item.text += str(d.text);
+      item.reasoning += str(d.reasoning);
+      continue;
+    }
+    if (d.type === 'model.retry' && d.superseded === true) {
+      const item = live.get(key);
+      if (item) Object.assign(item, { attempt: item.attempt + 1, text: '', reasoning: '' });
+    }
+    if (d.type === 'model.response' || d.type === 'model.error' || d.type === 'agent.stopped') {
+      const item = live.get(key);
+      if (item) {
+        ended.add(item);
+        live.delete(key);
+        const reply = toItem(event);
+        if (reply?.kind === 'text' && item.reasoning !== '') reply.reasoning = item.reasoning;
+        if (reply !== null) items.push(reply);
+        continue;
+      }
+    }
     if (d.type === 'tool.result') {
       const result: ToolResult = {
         seq: event.seq,
@@ -320,11 +374,16 @@ export function buildTimeline(events: readonly StreamEvent[]): TimelineItem[] {
     if (item.kind === 'tool') calls.set(item.toolCallId, item);
     items.push(item);
   }
-  // A plan written without error shows as its checklist (the todo.updated entry), not as a tool call too.
+  // A plan written without error shows as its checklist (the todo.updated entry), not as a tool call too;
+  // a reply that ended shows as its response, not live.
   return items.filter(
-    (item) => !(item.kind === 'tool' && item.tool === 'todo' && item.result?.isError === false),
+    (item) =>
+      !(item.kind === 'tool' && item.tool === 'todo' && item.result?.isError === false) &&
+      !(item.kind === 'live' && ended.has(item)),
   );
 }
+
+type LiveItem = Extract<TimelineItem, { kind: 'live' }>;
 
 /**
  * Adds an event to a seq-ordered log, ignoring duplicates: a reconnect replays from Last-Event-ID, and two

@@ -71,7 +71,27 @@ export function TimelineEntry({ item }: { item: TimelineItem }) {
     case 'text':
       return (
         <Row item={item} kind="text" label={item.role === 'reviewer' ? 'reviewer' : 'agent'}>
+          {item.reasoning && (
+            <details className="reasoning">
+              <summary className="muted small">thought</summary>
+              <p className="prose muted">{item.reasoning}</p>
+            </details>
+          )}
           <p className="prose">{item.text}</p>
+        </Row>
+      );
+    case 'live':
+      return (
+        <Row item={item} kind="text live" label={item.role === 'reviewer' ? 'reviewer' : 'agent'}>
+          {item.reasoning && (
+            <p className="prose muted reasoning" data-testid="live-reasoning">
+              {item.reasoning}
+            </p>
+          )}
+          <p className="prose" data-testid="live-text">
+            {item.text}
+            <span className="cursor" aria-hidden="true" />
+          </p>
         </Row>
       );
     case 'tool':

@@ -19,10 +19,13 @@ export function TimelineView({ items, pending }: { items: TimelineItem[]; pendin
     return () => window.removeEventListener('scroll', onScroll);
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when entries are added
+  // A reply streaming into the last entry grows it without adding one: follow that too.
+  const last = items.at(-1);
+  const liveChars = last?.kind === 'live' ? last.text.length + last.reasoning.length : 0;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when entries are added or grow
   useLayoutEffect(() => {
     if (atBottom.current) window.scrollTo({ top: document.documentElement.scrollHeight });
-  }, [items.length, pending.length]);
+  }, [items.length, pending.length, liveChars]);
 
   if (items.length === 0 && pending.length === 0) {
     return <div className="empty">Waiting for the first event…</div>;
