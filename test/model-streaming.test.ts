@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventData } from '../src/core/events.ts';
 import type { ResolvedModel } from '../src/core/ports/models.ts';
+import type { ReasoningSettings } from '../src/models/reasoning.ts';
 import { createModelRouter } from '../src/models/router.ts';
 import { type FakeReply, type FakeServer, startFakeAnthropicServer } from './fakes/anthropic-server.ts';
 import { startFakeOpenAIServer } from './fakes/openai-compatible-server.ts';
@@ -16,7 +17,17 @@ afterEach(async () => {
 
 type Provider = 'anthropic' | 'openai';
 
-async function model(provider: Provider, replies: readonly FakeReply[]) {
+const SPECS = {
+  anthropic: 'anthropic:claude-sonnet-4-5',
+  openai: 'openai:gpt-5',
+  'openai-compatible': 'openai-compatible:qwen3-coder',
+};
+
+async function model(
+  provider: keyof typeof SPECS,
+  replies: readonly FakeReply[],
+  reasoning?: ReasoningSettings,
+) {
   let index = 0;
   const responder = () => replies[index++] ?? 'The fake has no more replies.';
   const server =
@@ -27,14 +38,17 @@ async function model(provider: Provider, replies: readonly FakeReply[]) {
   const env =
     provider === 'anthropic'
       ? { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: server.url }
-      : { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: server.url };
+      : provider === 'openai'
+        ? { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: server.url }
+        : { DRYDOCK_OPENAI_BASE_URL: server.url };
   const router = createModelRouter({
-    default: provider === 'anthropic' ? 'anthropic:claude-sonnet-4-5' : 'openai:gpt-5',
+    default: SPECS[provider],
     env,
     cwd: process.cwd(),
+    ...(reasoning ? { reasoning } : {}),
   });
   const coder: ResolvedModel = router.resolve('coder');
-  return { server, coder };
+  return { server, coder, router };
 }
 
 const ofType = <T extends EventData['type']>(events: EventData[], type: T) =>
@@ -172,5 +186,60 @@ describe('the per-request timeout while streaming', () => {
     });
     expect(second.final.outcome?.kind).toBe('finished');
     expect(ofType(second.events, 'model.retry')[0]?.message).toMatch(/timed out after 300 ms/);
+  });
+});
+
+describe('reasoning settings reach the request as each provider documents them', () => {
+  it('Anthropic: extended thinking with a token budget, on top of the reply’s limit', async () => {
+    const { server, coder, router } = await model('anthropic', [finish], {
+      default: 'medium',
+      roles: { reviewer: 'off' },
+    });
+    await runAgentOnFiles({ coder });
+    // The Messages API: `thinking.budget_tokens` counts within `max_tokens` (the SDK keeps it within the model's limit).
+    expect(server.requests[0]?.body).toMatchObject({
+      thinking: { type: 'enabled', budget_tokens: 16_000 },
+      max_tokens: 64_000,
+    });
+
+    await runAgentOnFiles({ coder: router.resolve('reviewer') });
+    expect(server.requests[1]?.body).toMatchObject({ thinking: { type: 'disabled' } });
+  });
+
+  it('OpenAI Responses: reasoning.effort with a summary, beside the prompt cache key', async () => {
+    const { server, coder } = await model('openai', [finish], { default: 'high' });
+    await runAgentOnFiles({ coder });
+    const body = server.requests[0]?.body as { reasoning?: unknown; prompt_cache_key?: string };
+    expect(body.reasoning).toEqual({ effort: 'high', summary: 'auto' });
+    expect(body.prompt_cache_key).toMatch(/^drydock-/);
+  });
+
+  it('OpenAI-compatible servers: reasoning_effort', async () => {
+    const { server, coder } = await model('openai-compatible', [finish], { default: 'low' });
+    await runAgentOnFiles({ coder });
+    expect(server.requests[0]?.body).toMatchObject({ reasoning_effort: 'low' });
+  });
+
+  it('sends nothing when no reasoning is configured', async () => {
+    const { server, coder } = await model('anthropic', [finish]);
+    await runAgentOnFiles({ coder });
+    expect(server.requests[0]?.body).not.toHaveProperty('thinking');
+  });
+
+  it('counts reasoning tokens in the usage of a thinking reply', async () => {
+    const { coder } = await model(
+      'openai',
+      [
+        {
+          ...finish,
+          reasoning: 'Short thought.',
+          usage: { inputTokens: 100, outputTokens: 50, reasoningTokens: 30 },
+        },
+      ],
+      { default: 'high' },
+    );
+    const { final, events } = await runAgentOnFiles({ coder });
+    expect(final.usage).toMatchObject({ outputTokens: 50, reasoningTokens: 30 });
+    expect(ofType(events, 'model.delta')[0]?.reasoning).toBe('Short thought.');
   });
 });

@@ -168,7 +168,10 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
               model: run.coder.model,
               system: cachedSystem(system),
               messages: withCacheBreakpoints(messages),
-              providerOptions: { openai: { promptCacheKey: promptCacheKey(system, messages) } },
+              providerOptions: withPromptCacheKey(
+                run.coder.providerOptions,
+                promptCacheKey(system, messages),
+              ),
               tools: toolSet,
               abortSignal: signal,
               // drydock retries (callWithRetries): the SDK's own retries would multiply its attempts.
@@ -400,6 +403,7 @@ async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
           model: run.summarizer.model,
           system: SUMMARIZER_SYSTEM_PROMPT,
           prompt: shown(run, renderTranscript(plan.middle)),
+          ...(run.summarizer.providerOptions ? { providerOptions: run.summarizer.providerOptions } : {}),
           abortSignal: signal,
           maxRetries: 0,
         }),
@@ -439,6 +443,14 @@ async function compact(run: AgentRun, state: AgentState): Promise<AgentState> {
  */
 function shown<T>(run: AgentRun, value: T): T {
   return run.redact ? redactDeep(value, run.redact) : value;
+}
+
+/** The model's own provider options (its reasoning settings) with OpenAI's prompt cache key. Pure. */
+function withPromptCacheKey(
+  options: ResolvedModel['providerOptions'],
+  key: string,
+): NonNullable<ResolvedModel['providerOptions']> {
+  return { ...options, openai: { ...options?.openai, promptCacheKey: key } };
 }
 
 /** Tool calls of the last assistant message that have no result yet. Pure. */

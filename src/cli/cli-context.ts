@@ -5,6 +5,7 @@ import { DEFAULT_BUDGET } from '../core/session.ts';
 import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
 import { createSecretVault } from '../environments/secret-vault.ts';
 import { openSnapshotStore } from '../environments/snapshot-store-config.ts';
+import { reasoningFromEnv } from '../models/reasoning.ts';
 import { createModelRouter } from '../models/router.ts';
 import { createBubblewrapProvider } from '../sandbox/bubblewrap-provider.ts';
 import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
@@ -34,6 +35,8 @@ export interface EmbeddedOptions {
    * it (`run`, `demo`) any path works, relative to the working directory.
    */
   scriptsDir?: string;
+  /** `--reasoning`: the effort every role asks for, unless DRYDOCK_REASONING_<ROLE> says otherwise. */
+  reasoning?: string;
 }
 
 /**
@@ -63,6 +66,8 @@ export async function openEmbedded(
   options: EmbeddedOptions = {},
 ): Promise<SessionDeps> {
   const home = dataHome(env);
+  // A bad --reasoning or DRYDOCK_REASONING* fails here, before anything starts.
+  const reasoning = reasoningFromEnv(options.reasoning, env);
   await ensurePrivateHome(home);
   const ids = createRandomIds();
   const store: Store = await openStore({
@@ -115,6 +120,7 @@ export async function openEmbedded(
         env,
         cwd,
         scripts: { demo: DEMO_SCRIPT },
+        reasoning,
         ...(options.scriptsDir !== undefined ? { scriptsDir: options.scriptsDir } : {}),
       }),
     clock: systemClock,

@@ -28,6 +28,7 @@ import { dataHome } from './data-home.ts';
 import { DISK_FLAG_HELP } from './disk-flag.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { positiveInteger } from './open-queue.ts';
+import { REASONING_HELP } from './reasoning-flag.ts';
 import { createRemoteClient } from './remote-client.ts';
 import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
 
@@ -53,6 +54,7 @@ type RunOptions = {
   ref: string;
   model?: string;
   friendModel?: string;
+  reasoning?: string;
   sandbox?: string;
   disk?: string;
   allowHost: string[];
@@ -95,6 +97,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption('--repo <path>', 'path of a local git repository')
     .option('--ref <ref>', 'branch, tag or commit to start from', 'HEAD')
     .option('--model <provider:model>', 'model (default: $DRYDOCK_MODEL, else anthropic:claude-sonnet-4-5)')
+    .option('--reasoning <effort>', REASONING_HELP)
     .option('--max-steps <n>', `model calls at most (default ${DEFAULT_BUDGET.maxSteps})`)
     .option('--max-minutes <n>', `agent wall time at most (default ${DEFAULT_BUDGET.maxWallTimeMs / 60_000})`)
     .option('--max-tokens <n>', `input plus output tokens at most (default ${DEFAULT_BUDGET.maxTokens})`)
@@ -135,7 +138,15 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const budget = budgetFromFlags(options, DEFAULT_BUDGET);
       const sandbox = sandboxChoice(options.sandbox, process.env);
       const allowHosts = allowHostRules(options.allowHost);
-      const context = { ...(await embedded({ sandbox, disk: options.disk })), budget, allowHosts };
+      const context = {
+        ...(await embedded({
+          sandbox,
+          disk: options.disk,
+          ...(options.reasoning === undefined ? {} : { reasoning: options.reasoning }),
+        })),
+        budget,
+        allowHosts,
+      };
       const model = modelSpecFromEnv(options.model, process.env);
       const session = await runInForeground(
         context,
@@ -232,6 +243,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
     .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
     .option('--disk <size>', DISK_FLAG_HELP)
+    .option('--reasoning <effort>', REASONING_HELP)
     .option('--no-worker', 'control plane only: sessions run in drydock worker processes (needs Postgres)')
     .option('--lease-ms <ms>', 'how long a dead worker holds a session before another resumes it', '30000')
     .option(
@@ -248,12 +260,18 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         scriptModelsDir?: string;
         sandbox?: string;
         disk?: string;
+        reasoning?: string;
         worker: boolean;
         leaseMs: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
         const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
-        const wiring = { sandbox, disk: options.disk, scriptsDir };
+        const wiring = {
+          sandbox,
+          disk: options.disk,
+          scriptsDir,
+          ...(options.reasoning === undefined ? {} : { reasoning: options.reasoning }),
+        };
         const env: Record<string, string> = {};
         for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
         await runUp(
@@ -291,6 +309,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       '1000',
     )
     .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
+    .option('--reasoning <effort>', REASONING_HELP)
     .option(
       '--drain-seconds <s>',
       'on SIGTERM, how long running sessions get to finish their current step before they are handed back as they are',
@@ -305,11 +324,13 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         pollMs: string;
         drainSeconds: string;
         scriptModelsDir?: string;
+        reasoning?: string;
       }) => {
         const sandbox = sandboxChoice(options.sandbox, process.env);
         const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
+        const reasoning = options.reasoning === undefined ? {} : { reasoning: options.reasoning };
         await runWorker(
-          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir }),
+          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir, ...reasoning }),
           {
             concurrency: positiveInteger(options.concurrency, '--concurrency'),
             leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),

@@ -44,6 +44,7 @@ export type BadInputCode =
   | 'invalid_log_level'
   | 'invalid_max_output'
   | 'invalid_model_prices'
+  | 'invalid_reasoning'
   | 'invalid_port'
   | 'invalid_read_only_path'
   | 'invalid_repo_config'

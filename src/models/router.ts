@@ -5,6 +5,7 @@ import { lookupModelInfo } from './catalog.ts';
 import { formatModelSpec, parseModelSpec } from './model-spec.ts';
 import { loadPriceOverrides } from './price-overrides.ts';
 import { createLanguageModel, type ModelEnv, resolveScript } from './providers.ts';
+import { type ReasoningSettings, reasoningProviderOptions } from './reasoning.ts';
 import type { Script } from './script-file.ts';
 import { createScriptedModel } from './scripted-model.ts';
 
@@ -25,6 +26,8 @@ export interface ModelRouterOptions {
   scriptsDir?: string;
   /** In-memory scripts by name (tests, the built-in demo): `script:<name>` uses them before files. */
   scripts?: Readonly<Record<string, Script>>;
+  /** The reasoning each role asks for (`reasoningFromEnv`); absent: each provider's default. */
+  reasoning?: ReasoningSettings;
 }
 
 /** The `--model` flag, else `DRYDOCK_MODEL`, else {@link DEFAULT_MODEL_SPEC}. Blank values count as unset. */
@@ -81,7 +84,17 @@ export function createModelRouter(options: ModelRouterOptions): ModelRouter {
       model = createLanguageModel(spec, options);
       models.set(key, model);
     }
-    resolved.set(role, { spec: key, model, ...lookupModelInfo(spec, overrides) });
+    const info = lookupModelInfo(spec, overrides);
+    const effort = options.reasoning?.roles?.[role] ?? options.reasoning?.default;
+    const providerOptions =
+      effort === undefined ? undefined : reasoningProviderOptions(spec, effort, info.maxOutputTokens);
+    resolved.set(role, {
+      spec: key,
+      model,
+      ...info,
+      ...(effort === undefined ? {} : { reasoning: effort }),
+      ...(providerOptions === undefined ? {} : { providerOptions }),
+    });
   }
 
   return {

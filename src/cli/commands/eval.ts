@@ -24,6 +24,7 @@ import { dataHome } from '../data-home.ts';
 import { executeOnWorkers } from '../eval-on-workers.ts';
 import { EXIT } from '../exit-codes.ts';
 import { openSharedQueue, positiveInteger, requireSharedQueue } from '../open-queue.ts';
+import { REASONING_HELP } from '../reasoning-flag.ts';
 import { sandboxChoice } from '../sandbox-flags.ts';
 import { sweepAtStartup } from '../startup-sweep.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
@@ -41,6 +42,7 @@ interface EvalFlags {
   sandbox?: string;
   scriptModelsDir?: string;
   friendModel?: string;
+  reasoning?: string;
 }
 
 /** `drydock eval <tasks.jsonl>` and `drydock eval compare A B` (docs/eval.md). */
@@ -82,11 +84,16 @@ export function registerEvalCommands(
       "with --workers: where the workers read script: models (the oracle's and null's scripts go there; default <DRYDOCK_HOME>/scripts)",
     )
     .option('--sandbox <kind>', 'for grading and in-process sessions: bubblewrap (default) or none')
+    .option('--reasoning <effort>', `${REASONING_HELP}; with --workers, the workers' own applies`)
     .action(async (tasks: string | undefined, flags: EvalFlags) => {
       const sandbox = sandboxChoice(flags.sandbox, process.env);
       // With --workers, session models resolve here as on the workers: script: names in their directory.
       const scriptsDir = workerScripts(flags);
-      const deps = await embedded({ sandbox, ...(scriptsDir ? { scriptsDir } : {}) });
+      const deps = await embedded({
+        sandbox,
+        ...(scriptsDir ? { scriptsDir } : {}),
+        ...(flags.reasoning === undefined ? {} : { reasoning: flags.reasoning }),
+      });
       setExitCode(await evalCommand(deps, tasks, flags, process.stdout));
     });
   command

@@ -50,7 +50,10 @@ export function formatSession(session: Session): string {
     ['model', session.model],
     ['friend', session.friendModel ?? null],
     ['steps', String(session.steps)],
-    ['tokens', `${session.usage.inputTokens} in, ${session.usage.outputTokens} out`],
+    [
+      'tokens',
+      `${session.usage.inputTokens} in, ${session.usage.outputTokens} out${session.usage.reasoningTokens ? ` (${session.usage.reasoningTokens} reasoning)` : ''}`,
+    ],
     ['cost', describeCost(session.usage)],
     ['created', session.createdAt],
     ['updated', session.updatedAt],

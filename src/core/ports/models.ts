@@ -1,4 +1,4 @@
-import type { LanguageModel } from 'ai';
+import type { JSONValue, LanguageModel } from 'ai';
 
 export const MODEL_ROLES = ['coder', 'reviewer', 'manager', 'friend', 'summarizer'] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
@@ -15,6 +15,10 @@ export interface ModelPricing {
   cacheWritePerMTok?: number;
 }
 
+/** How hard a model thinks before it answers (`--reasoning`); `off` asks for no reasoning at all. */
+export const REASONING_EFFORTS = ['off', 'low', 'medium', 'high'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
 export interface ResolvedModel {
   /** The `provider:model` string this came from. */
   spec: string;
@@ -25,6 +29,10 @@ export interface ResolvedModel {
   maxOutputTokens?: number;
   /** Null when the price is unknown: its calls' usage is marked `costUnknown`, never counted as $0. */
   pricing: ModelPricing | null;
+  /** The reasoning asked for; absent: the provider's default. */
+  reasoning?: ReasoningEffort;
+  /** Provider options sent on every call (the reasoning settings in each provider's terms), by provider. */
+  providerOptions?: Record<string, Record<string, JSONValue>>;
 }
 
 /** Maps roles to models. Resolution is eager, so a missing API key fails before a session starts. */
