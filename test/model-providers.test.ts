@@ -357,3 +357,54 @@ describe('provider failures', () => {
     answer(finish);
   });
 });
+
+describe('malformed tool calls', () => {
+  it('repairs almost-JSON arguments and a misspelt tool name, and says so in the log', async () => {
+    const { coder } = await anthropic([
+      { toolCalls: [{ name: 'read_file', input: {}, rawInput: '{"path": "a.txt",}' }] },
+      { toolCalls: [{ name: 'Write-File', input: { path: 'a.txt', content: 'fixed\n' } }] },
+      finish,
+    ]);
+    const { final, events, sandbox } = await runAgentOnFiles({ coder, files: { 'a.txt': 'bug\n' } });
+    expect(final.outcome?.kind).toBe('finished');
+    expect(sandbox.files.get('a.txt')?.toString()).toBe('fixed\n');
+    expect(ofType(events, 'tool.call').map(({ tool, repaired }) => ({ tool, repaired }))).toEqual([
+      { tool: 'read_file', repaired: 'arguments were not valid JSON and were repaired' },
+      { tool: 'write_file', repaired: 'tool name "Write-File" read as write_file' },
+      { tool: 'finish', repaired: undefined },
+    ]);
+    expect(ofType(events, 'tool.result').map((event) => event.isError)).toEqual([false, false, false]);
+  });
+
+  it.each(['anthropic', 'openai'] as const)(
+    '%s: arguments that cannot be repaired get the tool’s schema back, and the loop goes on',
+    async (provider) => {
+      const replies: FakeReply[] = [
+        { toolCalls: [{ name: 'edit_file', input: {}, rawInput: 'path=a.txt old=bug new=fix' }] },
+        { toolCalls: [{ name: 'frobnicate', input: { path: 'a.txt' } }] },
+        { toolCalls: [{ name: 'edit_file', input: { path: 'a.txt', oldText: 'bug', newText: 'fix' } }] },
+        finish,
+      ];
+      const { server, coder } = provider === 'anthropic' ? await anthropic(replies) : await openai(replies);
+      const { final, events, sandbox } = await runAgentOnFiles({ coder, files: { 'a.txt': 'a bug\n' } });
+      expect(final.outcome?.kind).toBe('finished');
+      expect(sandbox.files.get('a.txt')?.toString()).toBe('a fix\n');
+
+      const results = ofType(events, 'tool.result');
+      expect(results.map((event) => event.isError)).toEqual([true, true, false, false]);
+      expect(results[0]?.output).toContain('the arguments are not a JSON object: path=a.txt old=bug new=fix');
+      expect(results[0]?.output).toMatch(/matching its input schema: \{.*"oldText".*"newText"/);
+      expect(results[1]?.output).toMatch(/^Unknown tool "frobnicate"\. Available tools: read_file, /);
+      // The next request carries the error and a call the provider accepts back: its input is an object.
+      const second = JSON.stringify(server.requests[1]?.body);
+      expect(second).toContain('matching its input schema');
+      if (provider === 'anthropic') {
+        const body = server.requests[1]?.body as { messages: Array<{ role: string; content: unknown[] }> };
+        const call = body.messages
+          .flatMap((message) => message.content)
+          .find((block) => (block as { type?: string }).type === 'tool_use');
+        expect(call).toMatchObject({ name: 'edit_file', input: {} });
+      }
+    },
+  );
+});

@@ -34,6 +34,7 @@ import { cachedSystem, promptCacheKey, withCacheBreakpoints } from './prompt-cac
 import { runTool } from './run-tool.ts';
 import { type ModelReply, streamReply } from './stream-reply.ts';
 import type { ToolDefinition } from './tool.ts';
+import { createToolCallRepair, withParsableToolInputs } from './tool-call-repair.ts';
 import { renderTodos } from './tools/todo.ts';
 
 /** Where the loop writes: the session's store, through the runner. */
@@ -158,6 +159,8 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
       ? new LiveOutput(run.host.recordLive.bind(run.host), step, run.deltaBatch)
       : null;
     let response: ModelReply;
+    const repairs = new Map<string, string>();
+    const repairToolCall = createToolCallRepair((id, note) => repairs.set(id, note));
     try {
       const system = shown(run, run.system);
       const messages = shown(run, state.messages);
@@ -174,6 +177,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
               ),
               tools: toolSet,
               abortSignal: signal,
+              experimental_repairToolCall: repairToolCall,
               // drydock retries (callWithRetries): the SDK's own retries would multiply its attempts.
               maxRetries: 0,
               ...(run.coder.maxOutputTokens === undefined
@@ -205,7 +209,9 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
     const usage = usageOf(response.usage, run.coder);
     lastInputTokens = usage.inputTokens;
     // The SDK adds its own error results for calls it could not parse; drydock answers every call itself.
-    const assistant = response.messages.filter((message) => message.role === 'assistant');
+    const assistant = withParsableToolInputs(
+      response.messages.filter((message) => message.role === 'assistant'),
+    );
     const calls = response.toolCalls;
     const disposition = replyDisposition(response.finishReason);
     state = {
@@ -232,6 +238,7 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
           toolCallId: call.toolCallId,
           tool: call.toolName,
           input: call.input,
+          ...(repairs.has(call.toolCallId) ? { repaired: repairs.get(call.toolCallId) } : {}),
         }),
       ),
     ];

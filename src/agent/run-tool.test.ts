@@ -54,3 +54,29 @@ describe('runTool with secrets', () => {
     expect(sandbox.files.get('.env')?.toString()).toBe(`TOKEN=${TOKEN}\nDEBUG=1\n`);
   });
 });
+
+describe('runTool with bad calls', () => {
+  const context = () => ({ sandbox: createMemorySandbox({}), signal: new AbortController().signal });
+
+  it('answers invalid input with the problems and the tool’s input schema', async () => {
+    const run = await runTool(createCodingTools(), 'read_file', { file: 'a.txt' }, context());
+    expect(run).toMatchObject({ isError: true, summary: 'invalid input' });
+    expect(run.output).toMatch(/^Invalid input for read_file:\n- path: /);
+    expect(run.output).toContain('Call read_file again with a JSON object matching its input schema: {');
+    const schema = JSON.parse(run.output.slice(run.output.indexOf('schema: ') + 'schema: '.length));
+    expect(schema).toMatchObject({ type: 'object', required: ['path'] });
+    expect(Object.keys(schema.properties)).toEqual(['path', 'startLine', 'endLine']);
+  });
+
+  it('quotes arguments that never parsed as JSON', async () => {
+    const run = await runTool(createCodingTools(), 'bash', '{"command": ls', context());
+    expect(run.output).toContain('- (input): the arguments are not a JSON object: {"command": ls');
+    expect(run.output).toContain('matching its input schema');
+  });
+
+  it('lists the tools for an unknown name', async () => {
+    const run = await runTool(createCodingTools(), 'frobnicate', {}, context());
+    expect(run.isError).toBe(true);
+    expect(run.output).toMatch(/^Unknown tool "frobnicate"\. Available tools: .*read_file.*bash/);
+  });
+});

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { describeError } from '../core/errors.ts';
 import { truncate, truncateText } from '../core/truncate.ts';
 import type { ToolContext, ToolDefinition, ToolOutput } from './tool.ts';
@@ -56,12 +57,16 @@ async function execute(
   }
   const parsed = tool.inputSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const where = issue.path.length > 0 ? issue.path.join('.') : '(input)';
-      return `- ${where}: ${issue.message}`;
-    });
+    // Arguments that never parsed as JSON reach here as their raw text.
+    const problems =
+      typeof input === 'string'
+        ? [`- (input): the arguments are not a JSON object: ${truncateText(input, 300)}`]
+        : parsed.error.issues.map((issue) => {
+            const where = issue.path.length > 0 ? issue.path.join('.') : '(input)';
+            return `- ${where}: ${issue.message}`;
+          });
     return {
-      output: `Invalid input for ${name}:\n${problems.join('\n')}`,
+      output: `Invalid input for ${name}:\n${problems.join('\n')}\n${schemaHint(tool)}`,
       isError: true,
       summary: 'invalid input',
     };
@@ -72,6 +77,18 @@ async function execute(
     if (error instanceof ToolError) return { output: error.message, isError: true };
     return { output: `${name} failed: ${describeError(error)}`, isError: true };
   }
+}
+
+/** The tool's input schema, so the model can call it again correctly. */
+function schemaHint(tool: ToolDefinition): string {
+  let schema: string;
+  try {
+    const { $schema: _dialect, ...rest } = z.toJSONSchema(tool.inputSchema) as Record<string, unknown>;
+    schema = JSON.stringify(rest);
+  } catch {
+    return `Call ${tool.name} again with arguments as its description says.`;
+  }
+  return `Call ${tool.name} again with a JSON object matching its input schema: ${schema}`;
 }
 
 function firstLine(text: string): string {

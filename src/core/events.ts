@@ -98,7 +98,16 @@ export type EventData =
       superseded?: boolean;
       role?: AgentRole;
     }
-  | { type: 'tool.call'; step: number; toolCallId: string; tool: string; input: unknown; role?: AgentRole }
+  | {
+      type: 'tool.call';
+      step: number;
+      toolCallId: string;
+      tool: string;
+      input: unknown;
+      /** What drydock put right in a call the model wrote badly (a misspelt tool name, almost-JSON arguments). */
+      repaired?: string;
+      role?: AgentRole;
+    }
   | {
       type: 'tool.result';
       step: number;
