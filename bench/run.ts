@@ -14,6 +14,7 @@ import { execRoundTrip } from './exec-round-trip.ts';
 import { grepWorkspace } from './grep-workspace.ts';
 import { LAYER_BENCHMARKS } from './layers-bench.ts';
 import { describeMachine } from './machine.ts';
+import { modelStreamBench } from './model-stream.ts';
 import { queueTakeover } from './queue-takeover.ts';
 import { type Outcome, renderMarkdown, renderText } from './report.ts';
 import { createRunScope } from './run-scope.ts';
@@ -34,6 +35,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   sessionEndToEnd,
   eventLogAppend,
   checkpointLogBench,
+  modelStreamBench,
   serverLoad,
   workersBench,
   queueTakeover,

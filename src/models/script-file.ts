@@ -10,6 +10,7 @@ const toolCallSchema = z.strictObject({
 });
 
 const turnSchema = z.strictObject({
+  reasoning: z.string().optional(),
   text: z.string().optional(),
   toolCalls: z.array(toolCallSchema).optional(),
 });
@@ -32,6 +33,8 @@ export interface ScriptToolCall {
 
 /** One model answer: text, tool calls, or both. Neither is an empty answer. */
 export interface ScriptTurn {
+  /** What the model thinks before it answers: streamed as reasoning, kept in the reply. */
+  reasoning?: string;
   text?: string;
   toolCalls?: ScriptToolCall[];
 }

@@ -66,6 +66,27 @@ describe('ScriptedModel', () => {
     expect((await result.usage).totalTokens).toBe(0);
   });
 
+  it('streams a turn’s reasoning before its text, and keeps it in the reply', async () => {
+    const model = createScriptedModel([{ reasoning: 'The mean divides by the count.', text: 'Fixing it.' }]);
+    const result = streamText({ model, prompt: 'Fix it' });
+    const parts: Array<[string, string]> = [];
+    for await (const part of result.fullStream) {
+      if (part.type === 'reasoning-delta' || part.type === 'text-delta') parts.push([part.type, part.text]);
+    }
+    expect(parts.filter(([type]) => type === 'reasoning-delta').length).toBeGreaterThan(1);
+    expect(parts.map(([, text]) => text).join('')).toBe('The mean divides by the count.Fixing it.');
+    expect(parts.findIndex(([type]) => type === 'text-delta')).toBeGreaterThan(
+      parts.findLastIndex(([type]) => type === 'reasoning-delta'),
+    );
+    expect(await result.reasoningText).toBe('The mean divides by the count.');
+
+    const generated = await generateText({
+      model: createScriptedModel([{ reasoning: 'Think.', text: 'Done.' }]),
+      prompt: 'Go',
+    });
+    expect(generated).toMatchObject({ reasoningText: 'Think.', text: 'Done.' });
+  });
+
   it('records what the model saw, including tool results sent back as a tool message', async () => {
     const model = createScriptedModel([
       { toolCalls: [{ name: 'read_file', input: { path: 'a.ts' } }] },

@@ -54,6 +54,7 @@ export class ScriptedModel implements LanguageModelV3 {
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     const turn = this.#take(options);
     const content: LanguageModelV3Content[] = [];
+    if (turn.reasoning) content.push({ type: 'reasoning', text: turn.reasoning });
     if (turn.text !== undefined && turn.text !== '') content.push({ type: 'text', text: turn.text });
     content.push(...this.#toolCalls(turn));
     return { content, finishReason: finishReasonOf(turn), usage: ZERO_USAGE, warnings: [] };
@@ -62,10 +63,17 @@ export class ScriptedModel implements LanguageModelV3 {
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
     const turn = this.#take(options);
     const parts: LanguageModelV3StreamPart[] = [{ type: 'stream-start', warnings: [] }];
+    // Word-sized deltas, so stream consumers see more than one chunk, as with a real provider.
+    const words = (text: string) => text.split(/(?<=\s)/);
+    if (turn.reasoning) {
+      parts.push({ type: 'reasoning-start', id: 'reasoning-0' });
+      for (const delta of words(turn.reasoning))
+        parts.push({ type: 'reasoning-delta', id: 'reasoning-0', delta });
+      parts.push({ type: 'reasoning-end', id: 'reasoning-0' });
+    }
     if (turn.text !== undefined && turn.text !== '') {
       parts.push({ type: 'text-start', id: 'text-0' });
-      // Word-sized deltas, so stream consumers see more than one chunk, as with a real provider.
-      for (const delta of turn.text.split(/(?<=\s)/)) parts.push({ type: 'text-delta', id: 'text-0', delta });
+      for (const delta of words(turn.text)) parts.push({ type: 'text-delta', id: 'text-0', delta });
       parts.push({ type: 'text-end', id: 'text-0' });
     }
     for (const call of this.#toolCalls(turn)) {

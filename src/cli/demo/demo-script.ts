@@ -14,6 +14,9 @@ export const DEMO_SCRIPT: Script = {
       toolCalls: [{ name: 'bash', input: { command: 'npm test' } }],
     },
     {
+      // Shown live in the web UI as the agent's thinking (the CLI prints only the text).
+      reasoning:
+        'Only the mean test fails, and the sum is off by the first number: the loop bounds are the suspect.',
       text: 'The mean test fails. Let me read the function.',
       toolCalls: [{ name: 'read_file', input: { path: 'src/stats.js' } }],
     },
