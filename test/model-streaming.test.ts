@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { askFriend } from '../src/agent/friend.ts';
 import type { EventData } from '../src/core/events.ts';
 import type { ResolvedModel } from '../src/core/ports/models.ts';
 import type { ReasoningSettings } from '../src/models/reasoning.ts';
@@ -218,6 +219,19 @@ describe('reasoning settings reach the request as each provider documents them',
     const { server, coder } = await model('openai-compatible', [finish], { default: 'low' });
     await runAgentOnFiles({ coder });
     expect(server.requests[0]?.body).toMatchObject({ reasoning_effort: 'low' });
+  });
+
+  it('the friend thinks as its own role says (DRYDOCK_REASONING_FRIEND)', async () => {
+    const { server, router } = await model('anthropic', ['Start from the failing test.'], {
+      roles: { friend: 'high' },
+    });
+    const { answer } = await askFriend({
+      friend: router.resolve('friend'),
+      brief: { task: 'Fix a.txt', question: 'Where do I start?', files: [], digest: '' },
+      signal: new AbortController().signal,
+    });
+    expect(answer).toBe('Start from the failing test.');
+    expect(server.requests[0]?.body).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 32_000 } });
   });
 
   it('sends nothing when no reasoning is configured', async () => {

@@ -78,6 +78,8 @@ export async function askFriend(options: {
         model: options.friend.model,
         system: FRIEND_SYSTEM_PROMPT,
         prompt: options.redact ? options.redact(prompt) : prompt,
+        // Its reasoning settings (DRYDOCK_REASONING_FRIEND), as the router resolved them.
+        ...(options.friend.providerOptions ? { providerOptions: options.friend.providerOptions } : {}),
         abortSignal: signal,
         maxRetries: 0,
       }),
