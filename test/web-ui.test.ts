@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
+import type { EventData } from '../src/core/events.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
 import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
+import { newSession } from '../src/store/store-contract.ts';
 import { seedEvalRuns } from './support/eval-runs.ts';
 import { initRepository } from './support/git-repository.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
@@ -481,6 +483,49 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await page.waitForURL(`${server.url}/sessions/sess-n2`);
     await page.locator('.session-header').getByText('Eval acme__app-2').waitFor();
   }, 120_000);
+
+  it('shows a reply as it streams, reasoning included, then the response in its place', async () => {
+    const id = 'sess-live';
+    await harness.store.createSession(
+      newSession(id, { task: 'Stream a reply', repo: harness.repo, state: 'working' }),
+    );
+    // As the worker does: recorded, then published to the page's event stream.
+    const record = async (events: EventData[]) => {
+      for (const event of await harness.store.record(id, { events })) server.bus.publish(event);
+    };
+    await record([
+      { type: 'model.delta', step: 1, attempt: 1, reasoning: 'The loop skips the first number.' },
+      { type: 'model.delta', step: 1, attempt: 1, text: 'Reading ' },
+    ]);
+    const page = await newPage();
+    await page.goto(`${server.url}/sessions/${id}#token=${harness.tokens.viewer}`);
+    const live = page.locator('[data-kind="live"]');
+    const liveText = live.getByTestId('live-text');
+    await expect.poll(() => liveText.textContent(), { timeout: 10_000 }).toBe('Reading ');
+    expect(await live.getByTestId('live-reasoning').textContent()).toBe('The loop skips the first number.');
+
+    await record([{ type: 'model.delta', step: 1, attempt: 1, text: 'src/stats.js.' }]);
+    await expect.poll(() => liveText.textContent(), { timeout: 10_000 }).toBe('Reading src/stats.js.');
+
+    await record([
+      {
+        type: 'model.response',
+        step: 1,
+        text: 'Reading src/stats.js.',
+        toolCalls: 0,
+        usage: { inputTokens: 10, outputTokens: 5, costUsd: 0 },
+        durationMs: 900,
+        finishReason: 'stop',
+      },
+    ]);
+    await expect.poll(() => live.count(), { timeout: 10_000 }).toBe(0);
+    const reply = page.locator('[data-kind="text"]');
+    expect(await reply.count()).toBe(1);
+    expect(await reply.locator('p.prose').last().textContent()).toBe('Reading src/stats.js.');
+    expect(await reply.locator('details.reasoning').textContent()).toContain(
+      'The loop skips the first number.',
+    );
+  });
 
   it('goes back to the token screen when the token stops working', async () => {
     const page = await newPage();

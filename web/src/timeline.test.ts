@@ -243,6 +243,21 @@ describe('a reply as it streams', () => {
     });
   });
 
+  it('keeps what drydock repaired in a tool call', () => {
+    seq = 0;
+    const [item] = buildTimeline([
+      ev({
+        type: 'tool.call',
+        step: 1,
+        toolCallId: 'c1',
+        tool: 'read_file',
+        input: { path: 'a.txt' },
+        repaired: 'arguments were not valid JSON and were repaired',
+      }),
+    ]);
+    expect(item).toMatchObject({ kind: 'tool', repaired: 'arguments were not valid JSON and were repaired' });
+  });
+
   it('drops the live text of a call that failed', () => {
     seq = 0;
     const items = buildTimeline([

@@ -41,6 +41,8 @@ export type TimelineItem =
       tool: string;
       input: unknown;
       result: ToolResult | null;
+      /** What drydock put right in the call as the model wrote it (`tool.call` `repaired`). */
+      repaired?: string;
     })
   | (Base & { kind: 'model-error'; role: string; step: number; message: string })
   | (Base & { kind: 'stopped'; role: string; outcome: string; detail: string })
@@ -199,6 +201,7 @@ function toItem(event: StreamEvent): TimelineItem | null {
         tool: str(d.tool, '?'),
         input: d.input,
         result: null,
+        ...(typeof d.repaired === 'string' ? { repaired: d.repaired } : {}),
       };
     case 'context.compacted':
       return {

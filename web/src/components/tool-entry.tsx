@@ -32,6 +32,7 @@ export function ToolEntry({ item }: { item: ToolItem }) {
         {result && <span className="muted small">{formatDuration(result.durationMs)}</span>}
         <span className={`dot ${status}`} title={status} />
       </summary>
+      {item.repaired && <p className="muted small">drydock repaired this call: {item.repaired}</p>}
       {hasDetail ? (
         <div className="tool-detail">
           {item.input !== undefined && describeInput(item.input).length > 80 && (
