@@ -50,7 +50,7 @@ async function evaluate(
     {
       dataset,
       model,
-      settings: { concurrency: 2, limit: null, filter, hints: false, friendModel: null },
+      settings: { concurrency: 2, limit: null, filter, hints: false, friendModel: null, reasoning: null },
       outDir: join(sessions.dir, out),
       drydockVersion: 'test',
     },

@@ -42,6 +42,8 @@ export interface EvalSettings {
   hints: boolean;
   /** The sessions' smart friend (`provider:model`), or null: none. */
   friendModel: string | null;
+  /** `--reasoning` (else DRYDOCK_REASONING) as the run started with it; null: the providers' default. */
+  reasoning: string | null;
 }
 
 export type NewEvalRun = Omit<EvalRun, 'createdAt' | 'updatedAt'>;

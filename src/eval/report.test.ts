@@ -13,7 +13,7 @@ const run: EvalRun = {
   model: 'anthropic:claude-sonnet-4-5',
   state: 'finished',
   total: 4,
-  settings: { concurrency: 2, limit: null, filter: null, hints: false, friendModel: null },
+  settings: { concurrency: 2, limit: null, filter: null, hints: false, friendModel: null, reasoning: null },
   outDir: '/out',
   drydockVersion: '0.1.0',
   createdAt: '2026-12-04T10:00:00.000Z',

@@ -25,6 +25,7 @@ export const evalRunSchema = z
       filter: z.string().nullable(),
       hints: z.boolean(),
       friendModel: z.string().nullable().meta({ description: "The sessions' smart friend, or null" }),
+      reasoning: z.string().nullable().meta({ description: 'The reasoning effort it ran with, or null' }),
     }),
     outDir: z.string().nullable(),
     drydockVersion: z.string(),

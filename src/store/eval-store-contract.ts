@@ -12,7 +12,7 @@ export function newEvalRun(id: string, overrides: Partial<NewEvalRun> = {}): New
     model: 'anthropic:claude-sonnet-4-5',
     state: 'running',
     total: 3,
-    settings: { concurrency: 2, limit: null, filter: null, hints: false, friendModel: null },
+    settings: { concurrency: 2, limit: null, filter: null, hints: false, friendModel: null, reasoning: null },
     outDir: '/tmp/eval-out',
     drydockVersion: '0.1.0',
     ...overrides,
@@ -66,6 +66,7 @@ export function describeEvalStoreContract(current: () => Store): void {
             filter: '^django',
             hints: true,
             friendModel: 'anthropic:claude-opus-4-5',
+            reasoning: 'high',
           },
           outDir: null,
         }),
@@ -81,6 +82,7 @@ export function describeEvalStoreContract(current: () => Store): void {
         filter: '^django',
         hints: true,
         friendModel: 'anthropic:claude-opus-4-5',
+        reasoning: 'high',
       });
       expect(second.outDir).toBeNull();
       expect(await store.getEvalRun('missing')).toBeNull();

@@ -35,6 +35,7 @@ const settingsSchema = z.object({
   // Runs stored before the setting existed did not give hints.
   hints: z.boolean().default(false),
   friendModel: z.string().nullable().default(null),
+  reasoning: z.string().nullable().default(null),
 }) satisfies z.ZodType<EvalSettings, unknown>;
 
 const gradingSchema = z.object({

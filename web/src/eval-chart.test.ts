@@ -11,7 +11,7 @@ function item(id: string, summary: Partial<EvalSummary>): EvalRunListItem {
     model: 'oracle',
     state: 'finished',
     total: 4,
-    settings: { concurrency: 1, limit: null, filter: null, hints: false, friendModel: null },
+    settings: { concurrency: 1, limit: null, filter: null, hints: false, friendModel: null, reasoning: null },
     outDir: null,
     drydockVersion: '0.0.0',
     createdAt: '2025-01-01T00:00:00Z',

@@ -244,7 +244,7 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
         '--resume continues an evaluation as it was started: give it alone (and --concurrency, if you like).',
       );
     }
-    return resumeEval(
+    const resumed = await resumeEval(
       deps,
       flags.resume,
       process.cwd(),
@@ -252,6 +252,15 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
       workerScripts(flags),
       await forgeFromEnv(),
     );
+    // The models must think as hard as they did for the instances already run, or the run compares nothing.
+    const started = resumed.run.settings.reasoning;
+    if (!flags.workers && started !== reasoningSetting(flags)) {
+      throw new BadInputError(
+        'invalid_flag',
+        `This evaluation ran with ${started === null ? 'no reasoning setting' : `--reasoning ${started}`}; resume it with ${started === null ? 'none (unset DRYDOCK_REASONING)' : `--reasoning ${started}`}.`,
+      );
+    }
+    return resumed;
   }
   if ((tasksArg === undefined) === (flags.builtin !== true)) {
     throw new BadInputError(
@@ -280,6 +289,7 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
         filter: flags.filter ?? null,
         hints: flags.hints ?? false,
         friendModel: friendSpecFromEnv(flags.friendModel, process.env) ?? null,
+        reasoning: reasoningSetting(flags),
       },
       ...(flags.out ? { outDir: flags.out } : {}),
       drydockVersion: DRYDOCK_VERSION,
@@ -288,6 +298,11 @@ async function open(deps: SessionDeps, tasksArg: string | undefined, flags: Eval
     },
     process.cwd(),
   );
+}
+
+/** The reasoning effort this process runs models with: `--reasoning`, else DRYDOCK_REASONING; null: unset. */
+function reasoningSetting(flags: EvalFlags): string | null {
+  return flags.reasoning?.trim() || process.env.DRYDOCK_REASONING?.trim() || null;
 }
 
 /** With --workers, where the workers read `script:` models from; null without. */

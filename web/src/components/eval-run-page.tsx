@@ -96,6 +96,12 @@ function EvalRunHeader({ detail }: { detail: EvalRunDetail }) {
           <dt>model</dt>
           <dd className="mono">{run.model}</dd>
         </div>
+        {run.settings.reasoning && (
+          <div>
+            <dt>reasoning</dt>
+            <dd>{run.settings.reasoning}</dd>
+          </div>
+        )}
         {run.settings.friendModel && (
           <div>
             <dt>friend</dt>
