@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { parsePatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
 import { BadInputError } from './errors.ts';
+import { splitGitSections } from './unified-diff.ts';
 
 /** What applying a patch does to one file: its whole new content, or its removal. */
 export type PatchedFile =
@@ -65,7 +66,7 @@ export async function patchFiles(
   };
   const text = options.lenientHeaders ? recountHunks(patch) : patch;
   const results: PatchedFile[] = [];
-  for (const section of gitSections(text)) {
+  for (const section of splitGitSections(text)) {
     let parsed: StructuredPatch[];
     try {
       parsed = parsePatch(section);
@@ -389,21 +390,6 @@ function decodeText(content: Buffer): string | null {
   } catch {
     return null;
   }
-}
-
-/** The text cut before each `diff --git` line; the whole text when it has none (plain `diff -u`). */
-function gitSections(text: string): string[] {
-  const sections: string[] = [];
-  let current: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('diff --git ') && current.length > 0) {
-      sections.push(current.join('\n'));
-      current = [];
-    }
-    current.push(line);
-  }
-  if (current.length > 0) sections.push(current.join('\n'));
-  return sections;
 }
 
 const HUNK_HEADER = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@(.*)$/;

@@ -141,7 +141,7 @@ function filePath(name: string | undefined): string | null {
 }
 
 /** The text cut before each `diff --git` line; the whole text when it has none (plain `diff -u`). */
-function splitGitSections(text: string): string[] {
+export function splitGitSections(text: string): string[] {
   const sections: string[] = [];
   let current: string[] = [];
   for (const line of text.split('\n')) {

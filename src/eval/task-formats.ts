@@ -89,67 +89,68 @@ const extensions = {
   test_command: z.string(expected('a string')).trim().min(1, 'must not be empty').optional(),
 };
 
+/** The fields SWE-bench and SWE-PolyBench share (they name the test lists differently). */
+const sharedFields = {
+  instance_id: instanceId,
+  repo,
+  base_commit: commit,
+  problem_statement: text,
+  patch: text,
+  test_patch: diff,
+  hints_text: optionalText,
+  ...extensions,
+};
+
+/** The fields SWE-bench and SWE-PolyBench share, as an EvalTask. Pure. */
+function sweBenchTask(
+  row: {
+    instance_id: string;
+    repo: string;
+    base_commit: string;
+    problem_statement: string;
+    patch: string;
+    test_patch: string;
+    hints_text?: string | undefined;
+    setup?: string[] | undefined;
+    test_command?: string | undefined;
+  },
+  failToPass: string[],
+  passToPass: string[],
+  source: TaskSource,
+): EvalTask {
+  return {
+    instanceId: row.instance_id,
+    repo: row.repo,
+    baseCommit: row.base_commit,
+    problemStatement: row.problem_statement,
+    patch: row.patch,
+    testPatch: row.test_patch,
+    failToPass,
+    passToPass,
+    ...(row.hints_text ? { hintsText: row.hints_text } : {}),
+    ...(row.setup ? { setup: row.setup } : {}),
+    ...(row.test_command ? { testCommand: row.test_command } : {}),
+    source,
+  };
+}
+
 /** SWE-bench (and SWE-bench Verified, Lite, Multilingual) with drydock's optional `setup`, `test_command`. */
 export const sweBenchInstance = z
   .object({
-    instance_id: instanceId,
-    repo,
-    base_commit: commit,
-    problem_statement: text,
-    patch: text,
-    test_patch: diff,
+    ...sharedFields,
     FAIL_TO_PASS: testNames({ required: true }),
     PASS_TO_PASS: testNames({ required: false }),
-    hints_text: optionalText,
-    ...extensions,
   })
-  .transform(
-    (row): EvalTask => ({
-      instanceId: row.instance_id,
-      repo: row.repo,
-      baseCommit: row.base_commit,
-      problemStatement: row.problem_statement,
-      patch: row.patch,
-      testPatch: row.test_patch,
-      failToPass: row.FAIL_TO_PASS,
-      passToPass: row.PASS_TO_PASS,
-      ...(row.hints_text ? { hintsText: row.hints_text } : {}),
-      ...(row.setup ? { setup: row.setup } : {}),
-      ...(row.test_command ? { testCommand: row.test_command } : {}),
-      source: 'swe-bench',
-    }),
-  );
+  .transform((row) => sweBenchTask(row, row.FAIL_TO_PASS, row.PASS_TO_PASS, 'swe-bench'));
 
 /** SWE-PolyBench: SWE-bench's fields, with F2P and P2P (Python list literals) and its test command. */
 export const swePolyBenchInstance = z
   .object({
-    instance_id: instanceId,
-    repo,
-    base_commit: commit,
-    problem_statement: text,
-    patch: text,
-    test_patch: diff,
+    ...sharedFields,
     F2P: testNames({ required: true }),
     P2P: testNames({ required: false }),
-    hints_text: optionalText,
-    ...extensions,
   })
-  .transform(
-    (row): EvalTask => ({
-      instanceId: row.instance_id,
-      repo: row.repo,
-      baseCommit: row.base_commit,
-      problemStatement: row.problem_statement,
-      patch: row.patch,
-      testPatch: row.test_patch,
-      failToPass: row.F2P,
-      passToPass: row.P2P,
-      ...(row.hints_text ? { hintsText: row.hints_text } : {}),
-      ...(row.setup ? { setup: row.setup } : {}),
-      ...(row.test_command ? { testCommand: row.test_command } : {}),
-      source: 'swe-polybench',
-    }),
-  );
+  .transform((row) => sweBenchTask(row, row.F2P, row.P2P, 'swe-polybench'));
 
 const testMap = z.record(z.string(), z.unknown(), expected('an object keyed by test name')).optional();
 const ownerOrName = z
