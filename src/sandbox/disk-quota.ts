@@ -138,9 +138,10 @@ export async function unmountDiskVolume(mountPoint: string): Promise<void> {
   while (await isMountPoint(mountPoint)) {
     await run('umount', [mountPoint]).catch(() => run('umount', ['-l', mountPoint]));
   }
-  // The kernel detaches an autoclear loop device a moment after the unmount: wait for it (a second at
-  // most), so whoever deletes the image next finds nothing still backed by it.
-  const deadline = Date.now() + 1000;
+  // The kernel detaches an autoclear loop device a moment after the unmount: wait for it, so whoever
+  // deletes the image next finds nothing still backed by it. Usually milliseconds; on a loaded machine
+  // (a full test run on 2 cores) more than a second was seen, hence 5 s at most.
+  const deadline = Date.now() + 5000;
   for (const loop of loops) {
     while (Date.now() < deadline && (await stat(`/sys/block/${loop}/loop`).catch(() => null)) !== null) {
       await new Promise((resolve) => setTimeout(resolve, 10));
