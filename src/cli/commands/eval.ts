@@ -147,7 +147,7 @@ async function evalWith(
   await sweepAtStartup(deps);
   const { run, outDir } = opened;
   out.write(
-    `drydock eval ${run.id}: ${run.total} instances of ${run.dataset} with ${run.model}, ${run.settings.concurrency} at a time\n` +
+    `drydock eval ${run.id}: ${run.total} instance${run.total === 1 ? '' : 's'} of ${run.dataset} with ${run.model}, ${run.settings.concurrency} at a time\n` +
       `results: ${join(outDir, RESULTS_FILE)} · report: ${join(outDir, REPORT_FILE)}\n`,
   );
 
