@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { describeError } from '../core/errors.ts';
+import { describeError, isConflict } from '../core/errors.ts';
 import type { EvalGrading, EvalInstance, EvalInstanceWrite, EvalRun } from '../core/eval.ts';
 import { isFinished } from '../core/eval-summary.ts';
 import { type Session, ZERO_USAGE } from '../core/session.ts';
@@ -125,7 +125,7 @@ async function runInstance(
 ): Promise<void> {
   const started = Date.now();
   const spent = () => (prior.wallMs ?? 0) + (Date.now() - started);
-  const base: EvalInstanceWrite = { ...withoutUpdatedAt(prior) };
+  let base: EvalInstanceWrite = { ...withoutUpdatedAt(prior) };
   const fail = (reason: string) =>
     save({ ...base, status: 'failed', resolved: false, reason, wallMs: spent() });
 
@@ -153,7 +153,8 @@ async function runInstance(
       await fail(`could not start the session: ${describeError(error)}`);
       return;
     }
-    await save({ ...base, status: 'running', sessionId: session.id, reason: null });
+    base = { ...base, sessionId: session.id, reason: null };
+    await save({ ...base, status: 'running' });
   }
 
   if (!isTerminal(session.state)) {
@@ -168,6 +169,12 @@ async function runInstance(
     try {
       session = await execute(session.id);
     } catch (error) {
+      if (isConflict(error, 'session_taken_over')) {
+        // A worker took the session over (one starting meanwhile picks up live sessions): it goes on
+        // there, and a resume waits for its end instead of calling it failed.
+        await save({ ...base, status: 'running', wallMs: spent() });
+        return;
+      }
       await fail(`the session could not run: ${describeError(error)}`);
       return;
     }
