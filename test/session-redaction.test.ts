@@ -45,12 +45,16 @@ const CONFIG = [
 const START_SCRIPT = 'nohup sleep 600 >/dev/null 2>&1 &\n';
 const APP_CONF = `name = demo\ntoken = ${API_TOKEN}\ndebug = false\n`;
 
-/** Every 6-character piece of every form of the secrets in `text`, line breaks ignored: must be none. */
+/**
+ * Every 10-character piece of every form of the secrets in `text`, line breaks ignored: must be none.
+ * Shorter pieces match by chance: 6 hex digits are 3 bytes, and a random secret holding "ace" has the
+ * hex of the "/workspace" every environment dump prints (a run as a normal user here hit it).
+ */
 function leaks(text: string): string[] {
   const flat = text.replace(/\r?\n/g, '');
   return [API_TOKEN, DB_PASSWORD].flatMap((secret) =>
     secretForms(secret).flatMap(({ text: form }) =>
-      Array.from({ length: form.length - 5 }, (_, at) => form.slice(at, at + 6)).filter((piece) =>
+      Array.from({ length: form.length - 9 }, (_, at) => form.slice(at, at + 10)).filter((piece) =>
         flat.includes(piece),
       ),
     ),
