@@ -6,8 +6,11 @@ import { REPO_CONFIG_PATH } from '../environments/repo-config.ts';
 import { git, tryGit } from '../forge/git.ts';
 import type { EvalTask } from './task-set.ts';
 
-/** Fixed, so the same instance gets the same commit on every run and every resume. */
-const CONFIG_COMMIT_ENV: Record<string, string> = {
+/**
+ * The author, committer and date of the commits the harness makes (the built-in task set's, a dataset
+ * config's): fixed, so the same input gives the same commit on every machine, run and resume.
+ */
+export const FIXED_COMMIT_ENV: Record<string, string> = {
   GIT_AUTHOR_NAME: 'drydock eval',
   GIT_AUTHOR_EMAIL: 'eval@drydock.invalid',
   GIT_AUTHOR_DATE: '@1735689600 +0000',
@@ -51,7 +54,7 @@ export async function sessionStart(repoPath: string, task: EvalTask): Promise<st
   try {
     const file = join(dir, 'config.yaml');
     await writeFile(file, config);
-    const env = { ...CONFIG_COMMIT_ENV, GIT_INDEX_FILE: join(dir, 'index') };
+    const env = { ...FIXED_COMMIT_ENV, GIT_INDEX_FILE: join(dir, 'index') };
     const run = (args: string[]) => git(args, { cwd: repoPath, env }).then((out) => out.trim());
     const blob = await run(['hash-object', '-w', '--no-filters', file]);
     await run(['read-tree', task.baseCommit]);

@@ -8,11 +8,12 @@ import { runSetupInWorkspace } from '../environments/build-image.ts';
 import type { EnvironmentPlan } from '../environments/environment-plan.ts';
 import { prepareWorkspace } from '../environments/local-workspace.ts';
 import { prepareEnvironment } from '../environments/prepare-environment.ts';
-import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
+import { secretsForPhase } from '../environments/secret-vault.ts';
 import { handOverWrites } from '../environments/tree-owner.ts';
 import { repositoryDirs } from '../forge/repository-dirs.ts';
 import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
+import { environmentDeps } from '../sessions/session-environment.ts';
 import { baseLayerFor } from '../sessions/session-workspace.ts';
 import type { Check } from '../verify/checks.ts';
 import { discoverChecks } from '../verify/discover-checks.ts';
@@ -91,27 +92,16 @@ async function grade(
   input: GradeInstanceInput,
   signal: AbortSignal,
 ): Promise<Omit<EvalGrading, 'durationMs'>> {
-  const vault = deps.vault ?? NO_SECRETS;
   const setupOverride = input.setup ?? null;
   // The image is the session's when the setup is the repository's; a dataset's setup gets a clone of its own.
   const layers =
     deps.layers?.sandboxes.workspaceMode === 'overlay' && setupOverride === null ? deps.layers : null;
-  const prepared = await prepareEnvironment(
-    {
-      store: deps.store,
-      clock: deps.clock,
-      vault,
-      layers: layers
-        ? { sandboxes: layers.sandboxes, store: layers.store, ...(layers.sync ? { sync: layers.sync } : {}) }
-        : null,
-      baseLayer: (repo, commit) => {
-        if (!layers) return Promise.reject(new Error('No layered workspaces here.'));
-        return baseLayerFor(layers.store, repo, commit);
-      },
-      confinement: deps.sandboxes.confinement,
-    },
-    { repo: input.repo, commit: input.baseCommit, planOnly: layers === null, signal },
-  );
+  const prepared = await prepareEnvironment(environmentDeps(deps, layers), {
+    repo: input.repo,
+    commit: input.baseCommit,
+    planOnly: layers === null,
+    signal,
+  });
   const plan: EnvironmentPlan =
     setupOverride === null ? prepared.plan : { ...prepared.plan, setup: [...setupOverride] };
   const agentEnv = secretsForPhase(plan, 'agent', prepared.secrets, input.repo);

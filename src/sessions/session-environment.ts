@@ -4,7 +4,7 @@ import type { EnvironmentImage } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { runSetupInWorkspace } from '../environments/build-image.ts';
 import type { EnvironmentPlan } from '../environments/environment-plan.ts';
-import { prepareEnvironment } from '../environments/prepare-environment.ts';
+import { type EnvironmentDeps, prepareEnvironment } from '../environments/prepare-environment.ts';
 import { createRedactor, type NamedSecret, type Redact } from '../environments/redactor.ts';
 import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
 import { excludeSetupOutputs } from '../environments/setup-outputs.ts';
@@ -13,7 +13,7 @@ import { repositoryDirs } from '../forge/repository-dirs.ts';
 import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
 import type { SessionDeps } from './session-deps.ts';
 import type { SessionRecorder } from './session-recorder.ts';
-import { baseLayerFor } from './session-workspace.ts';
+import { baseLayerFor, type SessionLayers } from './session-workspace.ts';
 
 /** A start command may run this long (it should start services, not wait for them forever). */
 export const START_COMMAND_TIMEOUT_MS = 10 * 60_000;
@@ -47,35 +47,23 @@ export async function resolveSessionEnvironment(
   // Before anything is recorded: the config itself may hold a value by mistake.
   const known = await vault.forRepo(session.repo);
   recorder.redactWith(known.length > 0 ? createRedactor(known) : null);
-  const prepared = await prepareEnvironment(
-    {
-      store: deps.store,
-      clock: deps.clock,
-      vault,
-      layers: layers
-        ? { sandboxes: layers.sandboxes, store: layers.store, ...(layers.sync ? { sync: layers.sync } : {}) }
-        : null,
-      baseLayer: (repo, commit) => baseLayerFor(layers!.store, repo, commit),
-      confinement: deps.sandboxes.confinement,
+  const prepared = await prepareEnvironment(environmentDeps(deps, layers ?? null), {
+    repo: session.repo,
+    commit: options.baseCommit,
+    secrets: known,
+    planOnly: !options.firstRun,
+    signal: options.signal,
+    // Building can take minutes: say so, and which command runs, as it happens.
+    onDecision: async (plan, decision) => {
+      if (decision?.action !== 'build') return;
+      await recorder.record([
+        { type: 'environment.building', reason: decision.reason, commands: plan.setup },
+      ]);
     },
-    {
-      repo: session.repo,
-      commit: options.baseCommit,
-      secrets: known,
-      planOnly: !options.firstRun,
-      signal: options.signal,
-      // Building can take minutes: say so, and which command runs, as it happens.
-      onDecision: async (plan, decision) => {
-        if (decision?.action !== 'build') return;
-        await recorder.record([
-          { type: 'environment.building', reason: decision.reason, commands: plan.setup },
-        ]);
-      },
-      onCommand: async (command, index, total) => {
-        await recorder.record([{ type: 'environment.command', index, total, command }]);
-      },
+    onCommand: async (command, index, total) => {
+      await recorder.record([{ type: 'environment.command', index, total, command }]);
     },
-  );
+  });
   const { plan, secrets, redact } = prepared;
   const environment: SessionEnvironment = {
     plan,
@@ -231,4 +219,24 @@ export async function checkoutSessionCommit(
   await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 600_000 });
   // Written as drydock's user: the agent's, like the rest of the tree.
   await handOverWrites(git.workspace);
+}
+
+/**
+ * What preparing an environment needs from a session's wiring: the store, the vault, and the layered
+ * workspaces when images are wanted (`layers`; null: a plan and clones only).
+ */
+export function environmentDeps(deps: SessionDeps, layers: SessionLayers | null): EnvironmentDeps {
+  return {
+    store: deps.store,
+    clock: deps.clock,
+    vault: deps.vault ?? NO_SECRETS,
+    layers: layers
+      ? { sandboxes: layers.sandboxes, store: layers.store, ...(layers.sync ? { sync: layers.sync } : {}) }
+      : null,
+    baseLayer: (repo, commit) =>
+      layers
+        ? baseLayerFor(layers.store, repo, commit)
+        : Promise.reject(new Error('No layered workspaces here.')),
+    confinement: deps.sandboxes.confinement,
+  };
 }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { git } from '../../forge/git.ts';
+import { FIXED_COMMIT_ENV } from '../dataset-config.ts';
 import type { EvalTask } from '../task-formats.ts';
 import { readTaskSet } from '../task-set.ts';
 import type { InstanceSpec, RepoSpec, TestCaseSpec, TestFileSpec } from './builtin-instances.ts';
@@ -26,12 +27,7 @@ const MOCHA_VERSION = '12.0.3';
 const FIXED_GIT_ENV: Record<string, string> = {
   GIT_CONFIG_GLOBAL: '/dev/null',
   GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'drydock eval',
-  GIT_AUTHOR_EMAIL: 'eval@drydock.invalid',
-  GIT_AUTHOR_DATE: '@1735689600 +0000',
-  GIT_COMMITTER_NAME: 'drydock eval',
-  GIT_COMMITTER_EMAIL: 'eval@drydock.invalid',
-  GIT_COMMITTER_DATE: '@1735689600 +0000',
+  ...FIXED_COMMIT_ENV,
 };
 
 const run = (cwd: string, args: string[]) => git(args, { cwd, env: FIXED_GIT_ENV });
