@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import type { EventData } from '../src/core/events.ts';
@@ -14,11 +12,7 @@ import { newSession } from '../src/store/store-contract.ts';
 import { seedEvalRuns } from './support/eval-runs.ts';
 import { initRepository } from './support/git-repository.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(import.meta.dirname, '..');
-const WEB_DIST = join(ROOT, 'web', 'dist');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
+import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot, WEB_DIST } from './support/web-browser.ts';
 
 /** HTML a model or reviewer might write: the report must show it as text, never run or load it. */
 const HOSTILE_HTML = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">';
@@ -71,24 +65,14 @@ const UI_SCRIPT: Script = {
 const LIVE_TIMEOUT_MS = 90_000;
 
 /** The web UI end to end in real Chromium against the real control plane (API, worker, bubblewrap). */
-describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
   let harness: Harness;
   let server: RunningServer;
   let browser: Browser;
   let scriptPath: string;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    // The server serves whatever is in web/dist: build the UI as it is now.
-    execFileSync(
-      join(ROOT, 'node_modules', '.bin', 'vite'),
-      ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-      },
-    );
-    await mkdir(ARTIFACTS, { recursive: true });
+    await buildWeb();
     harness = await createHarness({ sandboxes: createBubblewrapProvider() });
     // The server reads script files only from its scripts directory, and runs only registered repositories.
     await mkdir(join(harness.deps.home, 'scripts'), { recursive: true });
@@ -106,49 +90,18 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
         secrets: createSecretBox(Buffer.alloc(32, 5)),
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
+    await pages.close();
     await browser?.close();
     await server?.close(20_000);
     await harness?.close();
   }, 60_000);
 
-  async function newPage(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 860 },
-      colorScheme: options.colorScheme ?? 'light',
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => {
-      throw new Error(`page error: ${error.message}`);
-    });
-    return page;
-  }
-
-  async function shot(page: Page, name: string, fullPage = false): Promise<void> {
-    // A full-page capture would paint the sticky top bar and follow-up box mid-page; unstick them for it.
-    const unstick = fullPage
-      ? await page.addStyleTag({ content: '.topbar, .follow-up { position: static !important; }' })
-      : null;
-    await page.screenshot({ path: join(ARTIFACTS, name), fullPage });
-    await unstick?.evaluate((el) => el.remove());
-  }
+  const pages = pageMaker(() => browser);
+  const newPage = pages.newPage;
 
   const headerState = (page: Page) => page.locator('.session-header .badge');
   const seqs = (page: Page) =>

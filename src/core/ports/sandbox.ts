@@ -162,8 +162,25 @@ export interface SandboxNetwork {
   onBlocked?: (attempt: EgressAttempt) => void;
 }
 
+/**
+ * An image's root file system as the sandbox's `/`, instead of the host's read-only system: any
+ * toolchain the image has, none of the host's. drydock unpacked it once, read-only, into a directory
+ * on the host; the workspace, /proc, /dev, /tmp and drydock's own pieces are mounted over it as on the
+ * host root.
+ */
+export interface SandboxRoot {
+  /** Host path of the unpacked root file system (the image's `/`); never written to. */
+  path: string;
+  /** What the log and errors call it: the image reference and its digest. */
+  label: string;
+  /** The image's own environment (its `ENV`: PATH, JAVA_HOME, …), under the spec's `env`. */
+  env?: Record<string, string>;
+}
+
 export interface SandboxSpec {
   sessionId: string;
+  /** The image root the sandbox runs on; absent: the host's system, read-only. */
+  root?: SandboxRoot;
   /** Host path of the workspace to mount at `workdir`. */
   workspacePath: string;
   /** Host paths under the workspace to mount read-only (e.g. `.git`). Relative to the workspace. */
