@@ -5,6 +5,7 @@ import type { EventData } from '../core/events.ts';
 import type { ResolvedModel } from '../core/ports/models.ts';
 import type { Budget } from '../core/session.ts';
 import { DEFAULT_BUDGET } from '../core/session.ts';
+import { createRedactor } from '../environments/redactor.ts';
 import { createModelRouter } from '../models/router.ts';
 import type { ScriptTurn } from '../models/script-file.ts';
 import { createScriptedModel } from '../models/scripted-model.ts';
@@ -34,6 +35,9 @@ async function run(options: {
   onRecord?: (events: EventData[]) => void;
   onExec?: Parameters<typeof createMemorySandbox>[1];
   takeMessages?: () => Promise<string[]>;
+  /** Record live events (`model.delta`, `tool.output`) too, into the same list. */
+  live?: boolean;
+  redact?: AgentRun['redact'];
 }) {
   const sandbox = createMemorySandbox(options.files ?? {}, options.onExec);
   const events: EventData[] = [];
@@ -61,7 +65,15 @@ async function run(options: {
       },
       nowMs: () => (clockMs += 10),
       ...(options.takeMessages ? { takeMessages: options.takeMessages } : {}),
+      ...(options.live
+        ? {
+            async recordLive(newEvents: EventData[]) {
+              events.push(...newEvents);
+            },
+          }
+        : {}),
     },
+    ...(options.redact ? { redact: options.redact } : {}),
     ...(options.compactAtTokens ? { compactAtTokens: options.compactAtTokens } : {}),
     ...(options.pause ? { pause: options.pause } : {}),
   };
@@ -70,6 +82,61 @@ async function run(options: {
 }
 
 const types = (events: EventData[]) => events.map((event) => event.type);
+
+describe('agent loop: live command output', () => {
+  it("streams a command's output, redacted, as tool.output events before its tool.result", async () => {
+    const secret = 'sk-live-0123456789abcdef';
+    const coder = scripted([
+      { toolCalls: [{ name: 'bash', input: { command: 'npm test' } }] },
+      { toolCalls: [{ name: 'finish', input: { summary: 'done' } }] },
+    ]);
+    const { events } = await run({
+      coder,
+      live: true,
+      redact: createRedactor([{ name: 'API_KEY', value: secret }]),
+      onExec: (_command, options) => {
+        options.onOutput?.('running 3 tests\n', 'stdout');
+        options.onOutput?.(`key ${secret.slice(0, 10)}`, 'stderr');
+        options.onOutput?.(`${secret.slice(10)}\n`, 'stderr');
+        return { output: `running 3 tests\nkey ${secret}\n` };
+      },
+    });
+    const outputs = events.filter((event) => event.type === 'tool.output');
+    const call = events.find((event) => event.type === 'tool.call');
+    expect(outputs.length).toBeGreaterThan(0);
+    expect(outputs.map((event) => event.text).join('')).toBe('running 3 tests\nkey [secret API_KEY]\n');
+    for (const event of outputs) {
+      expect(event).toMatchObject({
+        step: 1,
+        toolCallId: call?.type === 'tool.call' ? call.toolCallId : '?',
+      });
+      expect(event.text).not.toContain(secret.slice(0, 10));
+    }
+    const order = types(events);
+    expect(order.lastIndexOf('tool.output')).toBeLessThan(order.indexOf('tool.result'));
+  });
+
+  it('writes no tool.output without a live host, and none for tools that print nothing', async () => {
+    const coder = scripted([
+      { toolCalls: [{ name: 'bash', input: { command: 'true' } }] },
+      { toolCalls: [{ name: 'read_file', input: { path: 'a.txt' } }] },
+      { toolCalls: [{ name: 'finish', input: { summary: 'done' } }] },
+    ]);
+    const quiet = await run({ coder, files: { 'a.txt': 'x' }, live: true });
+    expect(types(quiet.events)).not.toContain('tool.output');
+    const unwatched = await run({
+      coder: scripted([
+        { toolCalls: [{ name: 'bash', input: { command: 'echo hi' } }] },
+        { toolCalls: [{ name: 'finish', input: { summary: 'done' } }] },
+      ]),
+      onExec: (_command, options) => {
+        options.onOutput?.('hi\n', 'stdout');
+        return { output: 'hi\n' };
+      },
+    });
+    expect(types(unwatched.events)).not.toContain('tool.output');
+  });
+});
 
 describe('agent loop (scripted model)', () => {
   it('runs tools against the sandbox and stops when the agent finishes', async () => {

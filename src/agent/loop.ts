@@ -27,6 +27,7 @@ import {
   truncatedReplyNotice,
 } from './finish-reason.ts';
 import { type DeltaBatchPolicy, LiveOutput } from './live-output.ts';
+import { LiveToolOutput, type ToolOutputPolicy } from './live-tool-output.ts';
 import { callKey, nextFailureStreak } from './loop-detection.ts';
 import { callWithRetries, DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy } from './model-retry.ts';
 import { usageOf } from './model-usage.ts';
@@ -48,7 +49,8 @@ export interface AgentHost {
   /** Waits between retries of a failed model call; default: a real timer. Rejects when `signal` aborts. */
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /**
-   * Persists events only live viewers need (`model.delta`: a reply as it streams), without the state:
+   * Persists events only live viewers need (`model.delta`: a reply as it streams; `tool.output`: what
+   * a running command prints), without the state:
    * a resumed run never reads them. Absent: replies are not shown until they are complete.
    */
   recordLive?(events: EventData[]): Promise<void>;
@@ -92,6 +94,8 @@ export interface AgentRun {
   retry?: Partial<RetryPolicy>;
   /** How streamed output is batched into `model.delta` events. Default: {@link DEFAULT_DELTA_BATCH}. */
   deltaBatch?: DeltaBatchPolicy;
+  /** How a running command's output is batched and capped into `tool.output` events. Default: `DEFAULT_TOOL_OUTPUT` (live-tool-output.ts). */
+  toolOutput?: ToolOutputPolicy;
 }
 
 /** Text-only turns in a row after which the loop stops: the model is not working the task. */
@@ -302,12 +306,23 @@ async function runToolCalls(
       continue;
     }
     const startedMs = run.host.nowMs();
+    const live = run.host.recordLive
+      ? new LiveToolOutput(
+          run.host.recordLive.bind(run.host),
+          { step, toolCallId: call.toolCallId },
+          run.redact,
+          run.toolOutput,
+        )
+      : null;
     const result = await runTool(run.tools, call.toolName, call.input, {
       sandbox: run.sandbox,
       signal: run.signal,
       ...(run.redact ? { redact: run.redact } : {}),
       ...(run.runChecks ? { runChecks: run.runChecks } : {}),
+      ...(live ? { onOutput: (chunk: string) => live.push(chunk) } : {}),
     });
+    // runTool never throws; everything streamed is written before the result that replaces it.
+    await live?.close();
     let artifactId: string | undefined;
     if (result.fullOutput !== undefined) {
       artifactId = await run.host.saveArtifact(`step-${step}-${call.toolName}-output.txt`, result.fullOutput);

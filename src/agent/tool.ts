@@ -21,6 +21,11 @@ export interface ToolContext {
    * (`run_checks`). Given by the session, which owns the checks; absent where there is no gate.
    */
   runChecks?: RunGateChecks;
+  /**
+   * Told what a command prints as it arrives (unredacted: the caller redacts), for live viewers; tools
+   * that run commands pass it on to the sandbox. Absent: nobody watches.
+   */
+  onOutput?: (chunk: string) => void;
 }
 
 /** How a tool ends the agent's run, when it does. */

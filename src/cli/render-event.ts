@@ -73,6 +73,10 @@ export class EventRenderer {
         return `  ${who(data.role)}model error: ${oneLine(data.message, 200)}`;
       case 'model.retry':
         return `  ${who(data.role)}model call failed (${oneLine(data.message, 120)}); retrying in ${formatMs(data.waitMs)}`;
+      case 'tool.output':
+        // A running command's output is for the web UI: the CLI prints one line per step, and the
+        // call's result line (its summary and duration) follows when the command ends.
+        return null;
       case 'tool.call':
         this.#calls.set(data.toolCallId, describeToolCall(data.tool, data.input));
         return null;

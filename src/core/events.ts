@@ -108,6 +108,19 @@ export type EventData =
       repaired?: string;
       role?: AgentRole;
     }
+  /**
+   * What a running command (`bash`) printed since the last batch, for live viewers: stdout and stderr
+   * in the order they arrived, redacted as a stream, about four a second. Capped per call (the start,
+   * then, when the command ends, a truncation marker and the end). Never read back: the call's
+   * `tool.result` is its record.
+   */
+  | {
+      type: 'tool.output';
+      step: number;
+      toolCallId: string;
+      text: string;
+      role?: AgentRole;
+    }
   | {
       type: 'tool.result';
       step: number;

@@ -6,6 +6,7 @@ import type {
   SandboxProvider,
 } from '../core/ports/sandbox.ts';
 import type { EnvironmentImage, Store } from '../core/ports/store.ts';
+import { createStreamingRedactor } from '../core/streaming-redactor.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
 import type { EnvironmentPlan } from './environment-plan.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
@@ -13,7 +14,6 @@ import { describeNodeMismatch, nodeMismatches } from './node-requirements.ts';
 import type { Redact } from './redactor.ts';
 import { explainSetupFailure } from './setup-failure-explanation.ts';
 import { excludeSetupOutputs } from './setup-outputs.ts';
-import { createStreamingRedactor } from './streaming-redactor.ts';
 
 /** One setup command may run this long. */
 export const SETUP_COMMAND_TIMEOUT_MS = 30 * 60_000;

@@ -1,7 +1,7 @@
 import { decorate } from '../core/decorate.ts';
 import type { ExecOptions, Sandbox } from '../core/ports/sandbox.ts';
 import type { Redact } from '../core/redaction.ts';
-import { createStreamingRedactor } from './streaming-redactor.ts';
+import { createStreamingRedactor } from '../core/streaming-redactor.ts';
 
 /**
  * The sandbox as the model and the log may see it: what commands print (streamed chunks too, a

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { placeholdersIn } from '../core/redaction.ts';
+import { createStreamingRedactor } from '../core/streaming-redactor.ts';
 import { createRedactor } from './redactor.ts';
 import { secretForms } from './secret-forms.ts';
-import { createStreamingRedactor } from './streaming-redactor.ts';
 
 const SECRET = 'pw-7f3a9c2e1b+/?&= x';
 const redact = createRedactor([{ name: 'DB_PASSWORD', value: SECRET }]);

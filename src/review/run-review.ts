@@ -112,6 +112,7 @@ function tagReviewer(event: EventData): EventData {
     case 'model.error':
     case 'model.retry':
     case 'tool.call':
+    case 'tool.output':
     case 'tool.result':
     case 'agent.stopped':
       return { ...event, role: 'reviewer' };

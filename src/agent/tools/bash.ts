@@ -15,8 +15,12 @@ export const bashTool = defineTool({
     command: z.string().min(1, 'command must not be empty'),
     timeoutMs: z.number().int().positive().max(MAX_BASH_TIMEOUT_MS).optional(),
   }),
-  async execute({ command, timeoutMs }, { sandbox, signal }) {
-    const result = await sandbox.exec(command, { timeoutMs: timeoutMs ?? DEFAULT_BASH_TIMEOUT_MS, signal });
+  async execute({ command, timeoutMs }, { sandbox, signal, onOutput }) {
+    const result = await sandbox.exec(command, {
+      timeoutMs: timeoutMs ?? DEFAULT_BASH_TIMEOUT_MS,
+      signal,
+      ...(onOutput ? { onOutput: (chunk: string) => onOutput(chunk) } : {}),
+    });
     const status = result.timedOut
       ? `timed out after ${timeoutMs ?? DEFAULT_BASH_TIMEOUT_MS} ms; the process tree was killed`
       : result.aborted

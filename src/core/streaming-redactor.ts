@@ -1,4 +1,4 @@
-import { type Redact, secretPlaceholder } from '../core/redaction.ts';
+import { type Redact, secretPlaceholder } from './redaction.ts';
 
 /** Redacts text that arrives in chunks, so a secret split between two chunks is still hidden. */
 export interface StreamingRedactor {
