@@ -198,6 +198,11 @@ describe('drydock server over a real port', { timeout: 90_000 }, () => {
       (event) => event.data.type === 'checks.completed' && event.data.phase === 'baseline',
     );
     expect(baselines).toHaveLength(1);
+    // The second turn's review goes on from the first's: round 2, not round 1 again.
+    const rounds = events.flatMap((event) =>
+      event.data.type === 'review.completed' ? [event.data.round] : [],
+    );
+    expect(rounds).toEqual([1, 2]);
     const patch = await (await api('GET', `/api/sessions/${created.id}/patch`)).text();
     expect(patch.match(/^From [0-9a-f]{40} /gm)).toHaveLength(2);
 

@@ -139,6 +139,7 @@ const gateState = z.object({
   baseline: z.array(checkOutcome).nullable(),
   verifyRounds: z.number().int().nonnegative(),
   reviewRounds: z.number().int().nonnegative(),
+  earlierReviewRounds: z.number().int().nonnegative().optional(),
   lastAfter: z.array(checkOutcome).nullable(),
   lastVerdict: verdict.nullable(),
   findings: z.array(finding),

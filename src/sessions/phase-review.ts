@@ -15,7 +15,9 @@ export const MAX_REVIEW_ROUNDS = 3;
 /** reviewing: a reviewer with a clean context; blocking findings go back to the coder, up to a cap. */
 export async function review(run: SessionRun, maxRounds = MAX_REVIEW_ROUNDS): Promise<PhaseResult> {
   const { gate, agent } = run.checkpoint;
-  const round = gate.reviewRounds + 1;
+  // This turn's rounds count against the cap; the session's number them (a follow-up goes on from them).
+  const turnRound = gate.reviewRounds + 1;
+  const round = (gate.earlierReviewRounds ?? 0) + turnRound;
   const session = run.recorder.session;
   const responses = findingResponses(agent);
   // The reviewer reads the change the gate judged, not one computed a second time.
@@ -47,15 +49,15 @@ export async function review(run: SessionRun, maxRounds = MAX_REVIEW_ROUNDS): Pr
     run.checkpoint = {
       ...run.checkpoint,
       agent: { ...agent, usage },
-      gate: { ...gate, reviewRounds: round },
+      gate: { ...gate, reviewRounds: turnRound },
     };
     await save(run);
     return { kind: 'end', state: 'bowed_out', reason: result.reason };
   }
   const open = blockingFindings(result.findings);
-  const reopen = open.length > 0 && round < maxRounds;
+  const reopen = open.length > 0 && turnRound < maxRounds;
   const message = [
-    `A reviewer read your change (round ${round} of at most ${maxRounds}) and found:`,
+    `A reviewer read your change (round ${turnRound} of at most ${maxRounds}) and found:`,
     ...result.findings.map((finding) => `- ${formatFinding(finding)}`),
     'Answer every finding with respond_to_finding: fix it and answer "fixed", or answer "rejected" with the reason it ' +
       'does not apply. Then run the checks and call finish again.',
@@ -65,7 +67,7 @@ export async function review(run: SessionRun, maxRounds = MAX_REVIEW_ROUNDS): Pr
     agent: reopen ? reopenAgent({ ...agent, usage }, message) : { ...agent, usage },
     gate: {
       ...gate,
-      reviewRounds: round,
+      reviewRounds: turnRound,
       findings: [...gate.findings, ...result.findings],
       openFindings: open,
       reviewSummary: result.summary,
@@ -90,7 +92,7 @@ export async function review(run: SessionRun, maxRounds = MAX_REVIEW_ROUNDS): Pr
   return {
     kind: 'end',
     state: 'bowed_out',
-    reason: `the reviewer still has ${open.length} critical or major findings after ${round} rounds: ${open.map((f) => `${f.severity} ${f.file}`).join(', ')}`,
+    reason: `the reviewer still has ${open.length} critical or major findings after ${turnRound} rounds: ${open.map((f) => `${f.severity} ${f.file}`).join(', ')}`,
   };
 }
 

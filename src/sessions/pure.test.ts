@@ -4,6 +4,7 @@ import { canTransition, SESSION_STATES } from '../core/session-state.ts';
 import { parseShortStat } from '../forge/diff-stat.ts';
 import { branchName } from './branch-name.ts';
 import { cancelRequested, decideCancel, decideMessage } from './follow-ups.ts';
+import { initialCheckpoint, openTurn } from './session-checkpoint.ts';
 
 describe('branchName', () => {
   it.each([
@@ -86,5 +87,17 @@ describe('cancelRequested', () => {
     ['a request on an earlier page, then the end', [ended(5)], true, false],
   ])('%s → %s', (_name, events, before, expected) => {
     expect(cancelRequested(events, before)).toBe(expected);
+  });
+});
+
+describe('openTurn', () => {
+  it("gives the reviewer fresh rounds and numbers them on from the earlier turns'", () => {
+    const first = initialCheckpoint('Fix it');
+    const afterFirst = { ...first, gate: { ...first.gate, reviewRounds: 2 } };
+    const second = openTurn(afterFirst);
+    expect(second.gate.reviewRounds).toBe(0);
+    expect(second.gate.earlierReviewRounds).toBe(2);
+    const third = openTurn({ ...second, gate: { ...second.gate, reviewRounds: 1 } });
+    expect(third.gate).toMatchObject({ reviewRounds: 0, earlierReviewRounds: 3 });
   });
 });

@@ -12,7 +12,13 @@ export interface GateState {
   baseline: CheckOutcome[] | null;
   /** Times the checks ran after a finish. */
   verifyRounds: number;
+  /** Review rounds in this turn: the cap (`MAX_REVIEW_ROUNDS`) counts these. */
   reviewRounds: number;
+  /**
+   * Review rounds of the earlier turns (absent: none), so a follow-up's rounds go on from them: round
+   * numbers, finding ids (`R<round>-<n>`) and review artifacts stay unique across the session.
+   */
+  earlierReviewRounds?: number;
   lastAfter: CheckOutcome[] | null;
   lastVerdict: GateVerdict | null;
   /** Every finding of every review round. */
@@ -109,13 +115,19 @@ export function findingResponses(agent: AgentState): Map<string, FindingResponse
 
 /**
  * A new turn on an ended session (a follow-up): the coder continues the same conversation, and the
- * reviewer gets a fresh set of rounds. The gate keeps its baseline, so it still compares with the
+ * reviewer gets a fresh set of rounds, numbered on from the earlier turns'. The gate keeps its baseline, so it still compares with the
  * original base commit. Pure.
  */
 export function openTurn(checkpoint: SessionCheckpoint): SessionCheckpoint {
   return {
     ...checkpoint,
     agent: { ...checkpoint.agent, outcome: null, idleTurns: 0, failureStreak: null },
-    gate: { ...checkpoint.gate, reviewRounds: 0, openFindings: [], unansweredReminded: false },
+    gate: {
+      ...checkpoint.gate,
+      earlierReviewRounds: (checkpoint.gate.earlierReviewRounds ?? 0) + checkpoint.gate.reviewRounds,
+      reviewRounds: 0,
+      openFindings: [],
+      unansweredReminded: false,
+    },
   };
 }
