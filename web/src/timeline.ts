@@ -43,6 +43,8 @@ export type TimelineItem =
       result: ToolResult | null;
       /** What drydock put right in the call as the model wrote it (`tool.call` `repaired`). */
       repaired?: string;
+      /** What the command printed so far (`tool.output`), until its result replaces it. */
+      liveOutput?: string;
     })
   | (Base & { kind: 'model-error'; role: string; step: number; message: string })
   | (Base & { kind: 'stopped'; role: string; outcome: string; detail: string })
@@ -66,7 +68,12 @@ export type TimelineItem =
   | (Base & { kind: 'review'; round: number; approved: boolean; summary: string; findings: ReviewFinding[] })
   | (Base & { kind: 'network'; host: string; port: number })
   | (Base & { kind: 'delivery'; text: string })
-  | (Base & { kind: 'message'; text: string })
+  | (Base & {
+      kind: 'message';
+      text: string;
+      /** The step whose model call read it (the coder's next after it); null until one has. */
+      readAtStep: number | null;
+    })
   | (Base & {
       kind: 'friend';
       /** `tool`: the coder asked; `gate`: drydock asked after repeated gate failures. */
@@ -289,7 +296,7 @@ function toItem(event: StreamEvent): TimelineItem | null {
     case 'session.error':
       return { ...base, kind: 'error', code: str(d.code), message: str(d.message) };
     default:
-      if (isUserMessage(type, d)) return { ...base, kind: 'message', text: str(d.text) };
+      if (isUserMessage(type, d)) return { ...base, kind: 'message', text: str(d.text), readAtStep: null };
       return { ...base, kind: 'unknown', type, fields: otherFields(d) };
   }
 }
@@ -304,9 +311,29 @@ export function buildTimeline(events: readonly StreamEvent[]): TimelineItem[] {
   // The reply each agent is streaming, by `role:step`; ended ones are dropped from the timeline below.
   const live = new Map<string, LiveItem>();
   const ended = new Set<LiveItem>();
+  // Follow-ups the coder has not read yet, with the step it was at when each came: it reads them all
+  // before its next model call, the first of a later step.
+  let unread: Array<{ item: Extract<TimelineItem, { kind: 'message' }>; afterStep: number }> = [];
+  let coderStep = 0;
   for (const event of events) {
     const d = event.data as Fields;
     const key = `${role(d)}:${num(d.step)}`;
+    if (role(d) === 'coder' && typeof d.step === 'number') {
+      if (d.type === 'model.delta' || d.type === 'model.response') {
+        const step = num(d.step);
+        unread = unread.filter((message) => {
+          if (step <= message.afterStep) return true;
+          message.item.readAtStep = step;
+          return false;
+        });
+      }
+      coderStep = Math.max(coderStep, num(d.step));
+    }
+    if (d.type === 'tool.output') {
+      const call = calls.get(str(d.toolCallId));
+      if (call && call.result === null) call.liveOutput = (call.liveOutput ?? '') + str(d.text);
+      continue;
+    }
     if (d.type === 'model.delta') {
       let item = live.get(key);
       if (item === undefined) {
@@ -375,6 +402,7 @@ export function buildTimeline(events: readonly StreamEvent[]): TimelineItem[] {
     const item = toItem(event);
     if (item === null) continue;
     if (item.kind === 'tool') calls.set(item.toolCallId, item);
+    if (item.kind === 'message') unread.push({ item, afterStep: coderStep });
     items.push(item);
   }
   // A plan written without error shows as its checklist (the todo.updated entry), not as a tool call too;

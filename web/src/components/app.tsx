@@ -2,8 +2,9 @@ import { QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createApi } from '../api.ts';
 import { ApiContext, MeContext, useApi } from '../api-context.ts';
+import { PageTitle } from '../page-title.ts';
 import { createQueryClient, pollMs, queryKeys } from '../query-client.ts';
-import { useRoute } from '../router.ts';
+import { type Route, useRoute } from '../router.ts';
 import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-store.ts';
 import { EvalList } from './eval-list.tsx';
 import { EvalRunPage } from './eval-run-page.tsx';
@@ -105,6 +106,7 @@ export function App() {
             </button>
           </header>
           <main className="page">
+            {route.page !== 'session' && <PageTitle what={routeTitle(route)} />}
             {route.page === 'list' && <SessionList />}
             {route.page === 'new' && <NewTaskForm />}
             {route.page === 'settings' && <SettingsPage />}
@@ -121,6 +123,26 @@ export function App() {
       </ApiContext.Provider>
     </QueryClientProvider>
   );
+}
+
+/** What a page is called in the tab's title; a session's page names its task itself. */
+function routeTitle(route: Route): string | null {
+  switch (route.page) {
+    case 'list':
+      return 'Sessions';
+    case 'new':
+      return 'New task';
+    case 'settings':
+      return 'Settings';
+    case 'evals':
+      return 'Evaluations';
+    case 'eval':
+      return `Evaluation ${route.id}`;
+    case 'not-found':
+      return 'Page not found';
+    default:
+      return null;
+  }
 }
 
 /** Who the token is (`GET /api/me`), for pages that show what only some roles may do. */

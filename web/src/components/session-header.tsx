@@ -4,15 +4,28 @@ import { useApi, useMe } from '../api-context.ts';
 import { basename, formatTokens, formatUsageCost } from '../format.ts';
 import { queryKeys } from '../query-client.ts';
 import { canSteer } from '../steering.ts';
-import { isTerminalState, type SessionDetail } from '../types.ts';
+import type { Turn } from '../turns.ts';
+import { isTerminalState, type SessionDetail, type StreamEvent } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { PullInstructions } from './pull-instructions.tsx';
+import { SessionTimesFacts } from './session-times.tsx';
 import { StateBadge } from './state-badge.tsx';
+import { TurnSummaries } from './turn-summaries.tsx';
 
 const short = (commit: string | null) => (commit ? commit.slice(0, 10) : '…');
 
 /** The session at a glance: state, where, what it cost, and how to stop it or pull its work. */
-export function SessionHeader({ session }: { session: SessionDetail }) {
+export function SessionHeader({
+  session,
+  events = [],
+  turns = [],
+}: {
+  session: SessionDetail;
+  /** The log so far: when the session ended. */
+  events?: readonly StreamEvent[];
+  /** More than one (follow-ups): the header tells each turn's outcome instead of only the last. */
+  turns?: readonly Turn[];
+}) {
   const api = useApi();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -89,6 +102,7 @@ export function SessionHeader({ session }: { session: SessionDetail }) {
             </dd>
           </div>
         )}
+        <SessionTimesFacts session={session} events={events} />
         <div>
           <dt>model</dt>
           <dd className="mono">{session.model}</dd>
@@ -111,12 +125,13 @@ export function SessionHeader({ session }: { session: SessionDetail }) {
           <dd className="num">{formatUsageCost(usage)}</dd>
         </div>
       </dl>
-      {session.summary && session.state === 'delivered' && (
+      {turns.length > 1 && <TurnSummaries turns={turns} />}
+      {turns.length <= 1 && session.summary && session.state === 'delivered' && (
         <p className="outcome ok">
           <strong>Summary</strong> {session.summary}
         </p>
       )}
-      {session.reason && !live && session.state !== 'delivered' && (
+      {turns.length <= 1 && session.reason && !live && session.state !== 'delivered' && (
         <p className="outcome bad">
           <strong>{session.state === 'bowed_out' ? 'Bowed out' : session.state}</strong> {session.reason}
         </p>

@@ -1,12 +1,13 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useApi } from '../api-context.ts';
-import { basename, firstLine, formatAge, formatUsageCost } from '../format.ts';
+import { basename, firstLine, formatUsageCost } from '../format.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
 import { SESSION_STATES, type SessionState } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { Link } from './link.tsx';
+import { SessionTimeCells } from './session-times.tsx';
 import { StateBadge } from './state-badge.tsx';
 
 /** Every session, newest first, refreshed every few seconds; filterable by state. */
@@ -56,13 +57,15 @@ export function SessionList() {
               <th>Task</th>
               <th className="num">Steps</th>
               <th className="num">Cost</th>
-              <th className="num">Age</th>
+              <th className="num col-started">Started</th>
+              <th className="num col-finished">Finished</th>
+              <th className="num col-duration">Duration</th>
             </tr>
           </thead>
           <tbody>
             {isPending && (
               <tr>
-                <td colSpan={6} className="muted">
+                <td colSpan={8} className="muted">
                   Loading…
                 </td>
               </tr>
@@ -82,9 +85,7 @@ export function SessionList() {
                 </td>
                 <td className="num">{s.steps}</td>
                 <td className="num">{formatUsageCost(s.usage)}</td>
-                <td className="num" title={new Date(s.createdAt).toLocaleString()}>
-                  {formatAge(s.createdAt, now)}
-                </td>
+                <SessionTimeCells session={s} nowMs={now} />
               </tr>
             ))}
           </tbody>

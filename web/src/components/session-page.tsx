@@ -1,17 +1,21 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi, useMe } from '../api-context.ts';
+import { usePageTitle } from '../page-title.ts';
 import { queryKeys } from '../query-client.ts';
 import { navigate, type SessionTab, sessionPath } from '../router.ts';
+import { SessionLiveContext } from '../session-live.ts';
 import { canSteer } from '../steering.ts';
 import { buildTimeline, latestPlan } from '../timeline.ts';
-import type { StreamEvent } from '../types.ts';
+import { buildTurns } from '../turns.ts';
+import { isTerminalState, type StreamEvent } from '../types.ts';
 import { useSessionEvents } from '../use-session-events.ts';
 import { ArtifactView } from './artifact-view.tsx';
 import { DiffView } from './diff-view.tsx';
 import { ErrorBanner } from './error-banner.tsx';
 import { FollowUpBox } from './follow-up-box.tsx';
 import { SessionHeader } from './session-header.tsx';
+import { StatusBar } from './status-bar.tsx';
 import { TimelineView } from './timeline-view.tsx';
 import { PlanPanel } from './todo-list.tsx';
 
@@ -62,6 +66,8 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
   const stream = useSessionEvents(api, id, onEvent);
   const items = useMemo(() => buildTimeline(stream.events), [stream.events]);
   const plan = useMemo(() => latestPlan(stream.events), [stream.events]);
+  const turns = useMemo(() => buildTurns(stream.events), [stream.events]);
+  usePageTitle(session ? session.task : id);
   const lastSeq = stream.events.at(-1)?.seq ?? 0;
   // A sent follow-up stays pending until its event arrives on the stream.
   const shownPending = pending.filter((p) => p.seq === null || p.seq > lastSeq);
@@ -70,6 +76,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
     return loadError ? <ErrorBanner error={loadError} /> : <div className="muted">Loading session…</div>;
   }
 
+  const live = !isTerminalState(session.state);
   const steerable = canSteer(me, session);
   const hasReport = session.artifacts.some((a) => a.name === 'pull-request.md' || a.name === 'report.md');
   const reportLabel = session.artifacts.some((a) => a.name === 'pull-request.md') ? 'Pull request' : 'Report';
@@ -81,7 +88,8 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
 
   return (
     <section className="session">
-      <SessionHeader session={session} />
+      <SessionHeader session={session} events={stream.events} turns={turns} />
+      {live && <StatusBar session={session} since={turns.at(-1)?.startedAt ?? session.createdAt} />}
       {plan && plan.length > 0 && <PlanPanel items={plan} />}
       <ErrorBanner error={loadError} />
       <div className="tabs" aria-label="Session views" role="tablist">
@@ -93,20 +101,21 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
             className={key === tab ? 'tab active' : 'tab'}
             data-tab={key}
             aria-selected={key === tab}
-            onClick={() => navigate(sessionPath(id, key), true)}
+            onClick={() => navigate(sessionPath(id, key))}
           >
             {label}
           </button>
         ))}
         <span className="spacer" />
-        <span className={`stream-status ${stream.status}`} title="Event stream">
-          {stream.status === 'live' ? 'live' : stream.status}
+        {/* An ended session's stream stays open (a follow-up reopens it), but nothing is live there. */}
+        <span className={`stream-status ${live ? stream.status : 'ended'}`} title="Event stream">
+          {live ? stream.status : 'ended'}
         </span>
       </div>
       {stream.error && <ErrorBanner error={stream.error} />}
       {tab === 'timeline' && (
-        <>
-          <TimelineView items={items} pending={shownPending} />
+        <SessionLiveContext.Provider value={live}>
+          <TimelineView items={items} pending={shownPending} live={live} />
           {steerable ? (
             <FollowUpBox
               sessionId={id}
@@ -118,7 +127,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
               Only whoever started this session, or an admin, can send it follow-ups or cancel it.
             </p>
           )}
-        </>
+        </SessionLiveContext.Provider>
       )}
       {tab === 'diff' && (
         <DiffView sessionId={id} version={`${session.state}:${session.headCommit ?? ''}:${lastSeq}`} />

@@ -1,16 +1,16 @@
 import type { ReactNode } from 'react';
 import type { TimelineItem } from '../timeline.ts';
+import { formatClock } from '../times.ts';
 import { ChecksEntry } from './checks-entry.tsx';
 import { GateEntry } from './gate-entry.tsx';
+import { MessageStatus } from './message-status.tsx';
 import { ReviewEntry } from './review-entry.tsx';
 import { StateBadge } from './state-badge.tsx';
 import { TodoList } from './todo-list.tsx';
 import { ToolEntry } from './tool-entry.tsx';
 
-function time(at: string): string {
-  const date = new Date(at);
-  return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour12: false });
-}
+/** The clock time, with the date when it is not today. */
+const time = (at: string): string => formatClock(at, Date.now());
 
 function Row({
   item,
@@ -175,6 +175,7 @@ export function TimelineEntry({ item }: { item: TimelineItem }) {
       return (
         <Row item={item} kind="message" label="you">
           <p className="prose">{item.text}</p>
+          <MessageStatus readAtStep={item.readAtStep} />
         </Row>
       );
     case 'friend':

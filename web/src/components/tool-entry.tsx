@@ -1,6 +1,9 @@
 import { truncateText } from '../../../src/core/truncate.ts';
 import { formatDuration } from '../format.ts';
+import { useSessionLive } from '../session-live.ts';
 import type { TimelineItem } from '../timeline.ts';
+import { LiveToolOutput } from './live-tool-output.tsx';
+import { RunningClock } from './running-clock.tsx';
 
 type ToolItem = Extract<TimelineItem, { kind: 'tool' }>;
 
@@ -20,16 +23,22 @@ export function describeInput(input: unknown): string {
 /** A tool call and its result; the output folds away, errors stay visible. */
 export function ToolEntry({ item }: { item: ToolItem }) {
   const { result } = item;
+  const live = useSessionLive();
   const status = result === null ? 'running' : result.isError ? 'error' : 'ok';
   const hasDetail = result !== null && (result.output !== '' || item.input !== undefined);
+  const streaming = result === null && item.liveOutput !== undefined;
   return (
-    <details className={`tool ${status}`} data-tool={item.tool} data-status={status}>
+    <details className={`tool ${status}`} data-tool={item.tool} data-status={status} open={streaming}>
       <summary>
         <span className="tool-name">{item.tool}</span>
         <span className="tool-input mono">{describeInput(item.input)}</span>
         <span className="spacer" />
         {result && <span className="tool-summary">{result.summary}</span>}
-        {result && <span className="muted small">{formatDuration(result.durationMs)}</span>}
+        {result ? (
+          <span className="muted small">{formatDuration(result.durationMs)}</span>
+        ) : (
+          live && <RunningClock since={item.at} />
+        )}
         <span className={`dot ${status}`} title={status} />
       </summary>
       {item.repaired && <p className="muted small">drydock repaired this call: {item.repaired}</p>}
@@ -42,6 +51,10 @@ export function ToolEntry({ item }: { item: ToolItem }) {
           {result?.artifactId && (
             <p className="muted small">Output truncated; the full output is artifact {result.artifactId}.</p>
           )}
+        </div>
+      ) : streaming ? (
+        <div className="tool-detail">
+          <LiveToolOutput text={item.liveOutput ?? ''} />
         </div>
       ) : (
         <div className="tool-detail muted small">{result === null ? 'Running…' : 'No output.'}</div>

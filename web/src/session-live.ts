@@ -1,0 +1,11 @@
+import { createContext, useContext } from 'react';
+
+/**
+ * Whether the session on the page is still live (not in a final state): running clocks tick and unread
+ * follow-ups wait only then. The session page provides it; elsewhere it is true.
+ */
+export const SessionLiveContext = createContext(true);
+
+export function useSessionLive(): boolean {
+  return useContext(SessionLiveContext);
+}
