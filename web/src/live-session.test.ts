@@ -117,12 +117,13 @@ describe('times', () => {
   });
 
   it('count elapsed time in whole units, never below zero', () => {
-    expect([0, 999, 42_500, 187_000, 7_500_000].map(formatElapsed)).toEqual([
+    expect([0, 999, 42_500, 187_000, 7_500_000, 274_000_000].map(formatElapsed)).toEqual([
       '0s',
       '0s',
       '42s',
       '3m07s',
       '2h05m',
+      '3d04h',
     ]);
     expect(elapsedMs(new Date(now + 5000).toISOString(), now)).toBe(0);
   });

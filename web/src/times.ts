@@ -35,12 +35,14 @@ export function elapsedMs(fromIso: string, toMs: number): number {
   return Number.isFinite(from) ? Math.max(0, toMs - from) : 0;
 }
 
-/** A duration that ticks: whole seconds (`42s`, `3m07s`, `2h05m`), so it does not flicker tenths. */
+/** A duration that ticks: whole seconds (`42s`, `3m07s`, `2h05m`, `3d04h`), so it does not flicker tenths. */
 export function formatElapsed(ms: number): string {
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  const h = Math.floor(s / 3600);
+  if (h < 48) return `${h}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }
 
 export interface SessionTimes {

@@ -1,6 +1,7 @@
 import { formatClock, formatElapsed, sessionTimes } from '../times.ts';
 import type { Session, StreamEvent } from '../types.ts';
 import { useNow } from '../use-now.ts';
+import './live.css';
 
 /** Started, finished and how long, as facts of the session header; the duration ticks while it runs. */
 export function SessionTimesFacts({
