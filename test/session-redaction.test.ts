@@ -157,6 +157,10 @@ describe('secrets in what the agent prints and edits', () => {
     expect(results[4]).toContain('[secret API_TOKEN (url)]');
     expect(results[5]).toContain('[secret API_TOKEN]');
     for (const [index, output] of results.entries()) expect(leaks(output), ATTACKS[index]).toEqual([]);
+    // The commands' output also streamed into the log as it came (tool.output): in what `stored` checks.
+    expect(events.filter((event) => event.data.type === 'tool.output').length).toBeGreaterThanOrEqual(
+      ATTACKS.length,
+    );
     expect(leaks(await stored(created.id))).toEqual([]);
     // What the model was actually sent, every call.
     const coder = routers.at(-1)!.resolve('coder').model as ScriptedModel;
