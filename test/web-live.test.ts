@@ -79,7 +79,8 @@ describe.skipIf(!HAS_CHROMIUM)('web UI: watching sessions live', () => {
     const { id } = (await created.json()) as { id: string };
     const page = await pages.newPage();
     await page.goto(`${server.url}/sessions/${id}#token=${harness.tokens.member}`);
-    expect(await page.title()).toBe(`${TASK} · drydock`);
+    // The id until the session loads, then its task.
+    await expect.poll(() => page.title(), { timeout: TIMEOUT_MS }).toBe(`${TASK} · drydock`);
 
     // The first line is in the row while the command still runs, and before its last line was printed.
     const row = page.locator('.tool[data-tool=bash]', { hasText: 'for i in' });
@@ -226,7 +227,7 @@ describe.skipIf(!HAS_CHROMIUM)('web UI: watching sessions live', () => {
         /Turn 2 · Delivered.*you asked: “Also document it\.”.*Documented the empty-list case\./,
       ),
     ]);
-    expect(await page.title()).toBe('Fix the mean of an empty list · drydock');
+    await expect.poll(() => page.title()).toBe('Fix the mean of an empty list · drydock');
     expect(await page.locator('.stream-status.live').count()).toBe(0);
     // Started on another day: the date is shown.
     expect(await page.getByTestId('started').textContent()).toMatch(/Mar 4, 2025/);
