@@ -1,3 +1,4 @@
+import type { EgressRule } from './ports/sandbox.ts';
 import type { SessionState } from './session-state.ts';
 
 /**
@@ -118,6 +119,11 @@ export interface Session {
    * session is created and kept for every run of it; absent: no friend, and no `ask_friend` tool.
    */
   friendModel?: string;
+  /**
+   * Hosts this session's agent may reach beyond the repository's and the server's allowance: set when
+   * someone reran a session that was blocked on them ("Allow host and rerun"). Absent: none.
+   */
+  allowHosts?: EgressRule[];
   steps: number;
   usage: Usage;
   /** The agent's summary when it finished, or null. */
