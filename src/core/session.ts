@@ -1,4 +1,3 @@
-import type { EgressRule } from './ports/sandbox.ts';
 import type { SessionState } from './session-state.ts';
 
 /**
@@ -121,9 +120,10 @@ export interface Session {
   friendModel?: string;
   /**
    * Hosts this session's agent may reach beyond the repository's and the server's allowance: set when
-   * someone reran a session that was blocked on them ("Allow host and rerun"). Absent: none.
+   * someone reran a session that was blocked on them ("Allow host and rerun"). Absent: none. (The
+   * sandbox port's `EgressRule`, spelled out: the web UI bundles this file's types without the ports.)
    */
-  allowHosts?: EgressRule[];
+  allowHosts?: Array<{ host: string; port?: number }>;
   steps: number;
   usage: Usage;
   /** The agent's summary when it finished, or null. */
