@@ -70,7 +70,7 @@ export function SessionHeader({ session }: { session: SessionDetail }) {
         <div>
           <dt>branch</dt>
           <dd className="mono" data-testid="branch">
-            {session.branch ?? <span className="muted">not yet</span>}
+            {session.branch ?? <span className="muted">{live ? 'not yet' : 'none'}</span>}
           </dd>
         </div>
         <div>

@@ -11,6 +11,7 @@ import { ArtifactView } from './artifact-view.tsx';
 import { DiffView } from './diff-view.tsx';
 import { ErrorBanner } from './error-banner.tsx';
 import { FollowUpBox } from './follow-up-box.tsx';
+import { OutcomeActions } from './outcome-actions.tsx';
 import { SessionHeader } from './session-header.tsx';
 import { TimelineView } from './timeline-view.tsx';
 import { PlanPanel } from './todo-list.tsx';
@@ -82,6 +83,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
   return (
     <section className="session">
       <SessionHeader session={session} />
+      <OutcomeActions session={session} events={stream.events} />
       {plan && plan.length > 0 && <PlanPanel items={plan} />}
       <ErrorBanner error={loadError} />
       <div className="tabs" aria-label="Session views" role="tablist">
@@ -111,6 +113,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
             <FollowUpBox
               sessionId={id}
               state={session.state}
+              branch={session.branch}
               onSent={(message) => setPending((p) => [...p, message])}
             />
           ) : (
