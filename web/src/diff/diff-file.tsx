@@ -34,6 +34,10 @@ function Code({ text, language }: { text: string; language: string | null }) {
   return <span className="code" dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
+/** `path:line`, and which side for a removed line (whose number is the old file's). */
+const describe = (at: Omit<LineComment, 'comment'>): string =>
+  `${at.path}:${at.line}${at.side === 'old' ? ' (removed line)' : ''}`;
+
 const MARKERS = { add: '+', del: '−', context: ' ', note: ' ' } as const;
 
 function LineButton({
@@ -52,7 +56,7 @@ function LineButton({
     <button
       type="button"
       className="ln-button"
-      aria-label={`Comment on ${at.path}:${at.line}`}
+      aria-label={`Comment on ${describe(at)}`}
       onClick={() => state.onEdit(state.editing === key ? null : key)}
     >
       {number}
@@ -88,7 +92,7 @@ function CommentEditor({
           }}
         >
           <label className="small muted" htmlFor={`c-${key}`}>
-            Comment on {at.path}:{at.line}
+            Comment on {describe(at)}
           </label>
           <textarea
             id={`c-${key}`}
