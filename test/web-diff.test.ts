@@ -231,12 +231,14 @@ describe.skipIf(!HAS_CHROMIUM)('web diff and outcome actions in Chromium', () =>
     );
     // No blocked host here: no "Allow … and rerun".
     expect(await panel.getByRole('button', { name: /^Allow / }).count()).toBe(0);
+    await page.evaluate('window.scrollTo(0, 0)');
     await shot(page, 'outcome-bowed-out.png');
 
     await panel.getByRole('button', { name: 'Retry with changes' }).click();
     const task = page.getByLabel('Task for the new session');
     expect(await task.inputValue()).toBe('Fix mean() in src/stats.js');
     await task.fill('Fix mean() in src/stats.js; the loop must start at 0');
+    await page.evaluate('window.scrollTo(0, 0)');
     await shot(page, 'outcome-retry-form.png');
     await page.getByRole('button', { name: 'Start new session' }).click();
     await page.waitForURL((url) => /\/sessions\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith(id));
@@ -265,6 +267,7 @@ describe.skipIf(!HAS_CHROMIUM)('web diff and outcome actions in Chromium', () =>
     expect(await page.getByTestId('blocked-hosts').textContent()).toContain('registry.example.org:443');
     const allow = page.getByRole('button', { name: 'Allow registry.example.org:443 and rerun' });
     await allow.waitFor();
+    await page.evaluate('window.scrollTo(0, 0)');
     await shot(page, 'outcome-blocked-host.png');
     await allow.click();
     await page.waitForURL((url) => /\/sessions\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith(id));
