@@ -223,6 +223,45 @@ describe('a session end to end (real git, bubblewrap, SQLite; scripted model)', 
     }
   });
 
+  it("reaches the hosts the session itself allows (a rerun's allowHosts), with nothing allowed by the server", async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_request, response) => response.end('hello from the allowed host'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const fetchIt = `NO_PROXY= no_proxy= curl -sS --max-time 5 http://127.0.0.1:${port}/`;
+      scripts.rerun = {
+        coder: [
+          {
+            toolCalls: [
+              { name: 'bash', input: { command: fetchIt } },
+              { name: 'give_up', input: { reason: 'only checking the network' } },
+            ],
+          },
+        ],
+      };
+      const allowed = await createSession(deps, {
+        task: 'Check the network',
+        repo,
+        model: 'script:rerun',
+        allowHosts: [{ host: '127.0.0.1', port }],
+      });
+      const plain = await createSession(deps, { task: 'Check the network', repo, model: 'script:rerun' });
+      const output = async (id: string) => {
+        await runSession(deps, id);
+        const events = (await store.listEvents(id)).map((event) => event.data);
+        return events.find((event) => event.type === 'tool.result' && event.tool === 'bash');
+      };
+      expect(await output(allowed.id)).toMatchObject({
+        isError: false,
+        output: expect.stringContaining('hello from the allowed host'),
+      });
+      expect(await output(plain.id)).not.toMatchObject({ output: expect.stringContaining('hello') });
+    } finally {
+      server.close();
+    }
+  });
+
   it('rejects bad input before creating anything', async () => {
     const notRepo = join(dir, 'plain');
     execFileSync('mkdir', [notRepo]);

@@ -118,6 +118,12 @@ export interface Session {
    * session is created and kept for every run of it; absent: no friend, and no `ask_friend` tool.
    */
   friendModel?: string;
+  /**
+   * Hosts this session's agent may reach beyond the repository's and the server's allowance: set when
+   * someone reran a session that was blocked on them ("Allow host and rerun"). Absent: none. (The
+   * sandbox port's `EgressRule`, spelled out: the web UI bundles this file's types without the ports.)
+   */
+  allowHosts?: Array<{ host: string; port?: number }>;
   steps: number;
   usage: Usage;
   /** The agent's summary when it finished, or null. */

@@ -61,6 +61,12 @@ export const sessionSchema = z
       .string()
       .optional()
       .meta({ description: "The smart friend's provider:model, when the session has one" }),
+    allowHosts: z
+      .array(z.object({ host: z.string(), port: z.number().int().optional() }))
+      .optional()
+      .meta({
+        description: "Hosts its agent may reach beyond the repository's policy (a rerun that allowed them)",
+      }),
     steps: z.number().int(),
     usage: usageSchema,
     summary: z.string().nullable(),

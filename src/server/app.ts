@@ -10,6 +10,7 @@ import { evalRoutes } from './eval-routes.ts';
 import { eventRoutes } from './events-route.ts';
 import { defaultLogger } from './logger.ts';
 import { createOpenApiApp } from './openapi-app.ts';
+import { outcomeRoutes } from './outcome-routes.ts';
 import { repoRoutes } from './repo-routes.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 import { tokenCreator } from './session-access.ts';
@@ -128,6 +129,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   });
   app.route('/api/sessions', eventRoutes(sources, deps.keepAliveMs ?? 15_000));
   app.route('/api/sessions', sessionRoutes(deps));
+  app.route('/api/sessions', outcomeRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));

@@ -1,4 +1,5 @@
 import { type BadInputCode, BadInputError } from '../core/errors.ts';
+import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { ZERO_USAGE } from '../core/session.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
@@ -16,6 +17,8 @@ export interface SessionRequest {
   requestedBy?: Requester;
   /** Who started it on a server (an API token, a trigger); absent from the local CLI. */
   createdBy?: SessionCreator;
+  /** Hosts its agent may reach beyond the repository's policy (a rerun that allows a blocked host). */
+  allowHosts?: EgressRule[];
 }
 
 export const MAX_TASK_CHARS = 100_000;
@@ -86,6 +89,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
     ...(friendModel === undefined ? {} : { friendModel }),
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
     ...(request.createdBy ? { createdBy: request.createdBy } : {}),
+    ...(request.allowHosts?.length ? { allowHosts: request.allowHosts } : {}),
   });
   await deps.store.createSession(session);
   return session;
@@ -109,7 +113,15 @@ export function newSessionRecord(
   deps: Pick<SessionDeps, 'clock' | 'ids'>,
   fields: Pick<
     Session,
-    'task' | 'repo' | 'ref' | 'baseCommit' | 'model' | 'friendModel' | 'requestedBy' | 'createdBy'
+    | 'task'
+    | 'repo'
+    | 'ref'
+    | 'baseCommit'
+    | 'model'
+    | 'friendModel'
+    | 'requestedBy'
+    | 'createdBy'
+    | 'allowHosts'
   >,
 ): Session {
   const now = deps.clock.now().toISOString();

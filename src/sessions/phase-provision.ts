@@ -90,7 +90,11 @@ export async function provision(
     layered: onLayers,
     signal,
   });
-  const allow = [...(deps.allowHosts ?? []), ...environment.plan.network.agent];
+  const allow = [
+    ...(deps.allowHosts ?? []),
+    ...environment.plan.network.agent,
+    ...(session.allowHosts ?? []),
+  ];
   // The repository's own limits over drydock's (the disk quota is drydock's: --disk).
   const limits = { ...deps.limits, ...environment.plan.limits };
   const spec = {

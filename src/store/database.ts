@@ -54,6 +54,8 @@ export interface SessionsTable {
   created_by: string | null;
   /** The smart friend's `provider:model` (migration 0013), or null: no friend. */
   friend_model: string | null;
+  /** JSON `[{ host, port? }]` the session's agent may reach beyond its repository's (migration 0014), or null. */
+  allow_hosts: string | null;
   created_at: string;
   updated_at: string;
 }

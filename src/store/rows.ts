@@ -1,6 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { BadInputError, InternalError } from '../core/errors.ts';
 import type { EventData, SessionEvent } from '../core/events.ts';
+import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { ApiToken, Artifact, JsonValue, SessionPatch } from '../core/ports/store.ts';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
 import type { Requester, Session, SessionCreator, Usage } from '../core/session.ts';
@@ -30,6 +31,7 @@ export function toSessionRow(session: Session): Insertable<SessionsTable> {
     requested_by: session.requestedBy ? JSON.stringify(session.requestedBy) : null,
     created_by: session.createdBy ? JSON.stringify(session.createdBy) : null,
     friend_model: session.friendModel === undefined ? null : toText(session.friendModel),
+    allow_hosts: session.allowHosts?.length ? JSON.stringify(session.allowHosts) : null,
     created_at: session.createdAt,
     updated_at: session.updatedAt,
   };
@@ -53,6 +55,7 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     ...(row.requested_by ? { requestedBy: JSON.parse(row.requested_by) as Requester } : {}),
     ...(row.created_by ? { createdBy: JSON.parse(row.created_by) as SessionCreator } : {}),
     ...(row.friend_model ? { friendModel: row.friend_model } : {}),
+    ...(row.allow_hosts ? { allowHosts: JSON.parse(row.allow_hosts) as EgressRule[] } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

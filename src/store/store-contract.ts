@@ -155,6 +155,16 @@ export function describeStoreContract(
         expect((await store.listEvents('alone'))[0]?.data).not.toHaveProperty('friendModel');
       });
 
+      it('keeps the hosts a session may reach beyond its repository, and leaves them out when none', async () => {
+        const allowHosts = [{ host: 'registry.example.org' }, { host: 'api.example.org', port: 8443 }];
+        await store.createSession(newSession('allowed', { allowHosts }));
+        await store.createSession(newSession('plain'));
+        await store.record('allowed', { patch: { state: 'provisioning' } });
+        expect((await store.getSession('allowed'))?.allowHosts).toEqual(allowHosts);
+        expect((await store.listSessions()).find((s) => s.id === 'allowed')?.allowHosts).toEqual(allowHosts);
+        expect(await store.getSession('plain')).not.toHaveProperty('allowHosts');
+      });
+
       it('refuses a second session with the same id and keeps the first', async () => {
         await store.createSession(newSession('s1', { task: 'first' }));
         await expect(store.createSession(newSession('s1', { task: 'second' }))).rejects.toMatchObject({

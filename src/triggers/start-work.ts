@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { BadInputError, describeError, isForgeError } from '../core/errors.ts';
+import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
@@ -23,6 +24,8 @@ export interface WorkRequest {
   requestedBy?: Requester;
   /** Who started it (an API token, `github:<login>`, `hook:<name>`, ...): see `Session.createdBy`. */
   createdBy?: SessionCreator;
+  /** Hosts its agent may reach beyond the repository's policy (see `Session.allowHosts`). */
+  allowHosts?: EgressRule[];
 }
 
 /** `owner/name` (not a path): the repository lives on the forge. Pure. */
@@ -44,6 +47,7 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
     ...(friendModel === undefined ? {} : { friendModel }),
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
     ...(request.createdBy ? { createdBy: request.createdBy } : {}),
+    ...(request.allowHosts?.length ? { allowHosts: request.allowHosts } : {}),
   };
   if (registered.kind === 'local') {
     const session = await createSession(deps.sessions, {

@@ -7,9 +7,11 @@ import type {
   NewScheduleInput,
   NewSessionInput,
   NewSlackChannelInput,
+  PullRequestInfo,
   RegisteredRepo,
   Schedule,
   Session,
+  SessionCommit,
   SessionDetail,
   SessionState,
   SlackChannel,
@@ -136,6 +138,16 @@ export function createApi(options: ApiOptions) {
     sendMessage: (id: string, messageText: string) =>
       post<{ id: string; seq: number }>(`${sid(id)}/messages`, { text: messageText }),
     getDiff: (id: string) => text(`${sid(id)}/diff`),
+    /** One delivered commit per turn that delivered, oldest first. */
+    listCommits: (id: string) => json<{ commits: SessionCommit[] }>(`${sid(id)}/commits`),
+    /** One turn's change alone: its commit against the turn before it. */
+    getCommitDiff: (id: string, commit: string) =>
+      text(`${sid(id)}/commits/${encodeURIComponent(commit)}/diff`),
+    /** A new session like this ended one, with an edited task and maybe hosts it was blocked on. */
+    retrySession: (id: string, input: { task: string; allowHosts?: string[] }) =>
+      post<{ id: string; state: SessionState }>(`${sid(id)}/retry`, input),
+    getPullRequest: (id: string) => json<PullRequestInfo>(`${sid(id)}/pull-request`),
+    createPullRequest: (id: string) => post<PullRequestInfo>(`${sid(id)}/pull-request`),
     getArtifact: (id: string, artifactId: string) =>
       text(`${sid(id)}/artifacts/${encodeURIComponent(artifactId)}`),
     /** Evaluation runs (`drydock eval`), newest first; every role reads them. */

@@ -17,6 +17,8 @@ export const queryKeys = {
   sessionList: (state: SessionState | '') => ['sessions', { state }] as const,
   session: (id: string) => ['session', id] as const,
   diff: (id: string, version: string) => ['diff', id, version] as const,
+  commits: (id: string, version: string) => ['commits', id, version] as const,
+  pullRequest: (id: string) => ['pull-request', id] as const,
   artifact: (sessionId: string, artifactId: string) => ['artifact', sessionId, artifactId] as const,
   repos: ['repos'] as const,
   schedules: ['schedules'] as const,

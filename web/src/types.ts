@@ -50,6 +50,24 @@ export interface ArtifactInfo {
 
 export type SessionDetail = Session & { artifacts: ArtifactInfo[] };
 
+/** `GET /api/sessions/:id/commits`: a turn's delivered commit and the one before it. */
+export interface SessionCommit {
+  turn: number;
+  commit: string;
+  parent: string;
+  filesChanged: number;
+  insertions: number;
+  deletions: number;
+  at: string;
+}
+
+/** `GET /api/sessions/:id/pull-request`: whether the session goes to a forge, and its pull request. */
+export interface PullRequestInfo {
+  forge: boolean;
+  url: string | null;
+  number: number | null;
+}
+
 export interface NewSessionInput {
   repo: string;
   task: string;

@@ -4,6 +4,7 @@ import { useApi } from '../api-context.ts';
 import { queryKeys } from '../query-client.ts';
 import type { ArtifactInfo } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
+import { PullRequestActions } from './pull-request-actions.tsx';
 
 // The Markdown parser is a third of the UI's code and only this tab needs it: it loads on first use.
 const MarkdownView = lazy(() =>
@@ -44,6 +45,9 @@ export function ArtifactView({ sessionId, artifacts }: { sessionId: string; arti
     <article className="report" data-testid="report" data-artifact={artifact.name}>
       <div className="toolbar sub">
         <span className="mono">{artifact.name}</span>
+        {artifact.name === 'pull-request.md' && text !== null && (
+          <PullRequestActions sessionId={sessionId} body={text} />
+        )}
       </div>
       <ErrorBanner error={error} />
       {text === null ? (

@@ -8,11 +8,13 @@ import type { PendingMessage } from './session-page.tsx';
 interface FollowUpBoxProps {
   sessionId: string;
   state: string;
+  /** The session's branch, if it delivered one: a new turn commits on top of it. */
+  branch: string | null;
   onSent: (message: PendingMessage) => void;
 }
 
-/** A follow-up for the agent: read at its next step, or a new turn on the same branch once it has ended. */
-export function FollowUpBox({ sessionId, state, onSent }: FollowUpBoxProps) {
+/** A follow-up for the agent: read at its next step, or a new turn once it has ended (on its branch, if it has one). */
+export function FollowUpBox({ sessionId, state, branch, onSent }: FollowUpBoxProps) {
   const api = useApi();
   const [text, setText] = useState('');
   const sending = useMutation({
@@ -44,7 +46,9 @@ export function FollowUpBox({ sessionId, state, onSent }: FollowUpBoxProps) {
         rows={2}
         placeholder={
           ended
-            ? 'Follow up: opens a new turn on the same branch (⌘/Ctrl+Enter to send)'
+            ? branch
+              ? 'Follow up: opens a new turn on the same branch (⌘/Ctrl+Enter to send)'
+              : 'Follow up: opens a new turn of this session (⌘/Ctrl+Enter to send)'
             : 'Tell the agent something; it reads it at its next step (⌘/Ctrl+Enter to send)'
         }
         value={text}

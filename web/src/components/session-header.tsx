@@ -83,7 +83,7 @@ export function SessionHeader({
         <div>
           <dt>branch</dt>
           <dd className="mono" data-testid="branch">
-            {session.branch ?? <span className="muted">not yet</span>}
+            {session.branch ?? <span className="muted">{live ? 'not yet' : 'none'}</span>}
           </dd>
         </div>
         <div>

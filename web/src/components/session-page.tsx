@@ -14,6 +14,7 @@ import { ArtifactView } from './artifact-view.tsx';
 import { DiffView } from './diff-view.tsx';
 import { ErrorBanner } from './error-banner.tsx';
 import { FollowUpBox } from './follow-up-box.tsx';
+import { OutcomeActions } from './outcome-actions.tsx';
 import { SessionHeader } from './session-header.tsx';
 import { StatusBar } from './status-bar.tsx';
 import { TimelineView } from './timeline-view.tsx';
@@ -90,6 +91,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
     <section className="session">
       <SessionHeader session={session} events={stream.events} turns={turns} />
       {live && <StatusBar session={session} since={turns.at(-1)?.startedAt ?? session.createdAt} />}
+      <OutcomeActions session={session} events={stream.events} />
       {plan && plan.length > 0 && <PlanPanel items={plan} />}
       <ErrorBanner error={loadError} />
       <div className="tabs" aria-label="Session views" role="tablist">
@@ -120,6 +122,7 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
             <FollowUpBox
               sessionId={id}
               state={session.state}
+              branch={session.branch}
               onSent={(message) => setPending((p) => [...p, message])}
             />
           ) : (
