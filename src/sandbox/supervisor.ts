@@ -17,8 +17,10 @@ import { fileURLToPath } from 'node:url';
 export type OutputStream = 'stdout' | 'stderr';
 
 export interface CommandSpec {
-  /** A shell command (`bash -c`) or an argv. */
+  /** A shell command (`bash -c`, or `shell -c`) or an argv. */
   command: string | readonly string[];
+  /** The program a shell command runs with. Default `bash`. */
+  shell?: string | undefined;
   /** Absolute working directory. */
   cwd: string;
   /** The complete environment of the command. */
@@ -236,7 +238,7 @@ export function runCommand(
   const startedAt = performance.now();
   const [program, programArgs] =
     typeof spec.command === 'string'
-      ? ['bash', ['-c', spec.command]]
+      ? [spec.shell ?? 'bash', ['-c', spec.command]]
       : [spec.command[0] ?? '', spec.command.slice(1)];
   const [file, args] =
     spec.oomScoreAdj === undefined
@@ -469,7 +471,12 @@ export interface SupervisorOptions {
   /** Drydock's egress proxy socket: when set, 127.0.0.1:egressPort is forwarded to it (egress-forwarder.ts). */
   egressSocket?: string | undefined;
   egressPort?: number | undefined;
+  /** The program shell commands run with (an image without bash: `/bin/sh`). Default `bash`. */
+  shell?: string | undefined;
 }
+
+/** The supervisor's environment variable naming its shell (`SupervisorOptions.shell`); commands never see it. */
+export const SUPERVISOR_SHELL_VARIABLE = 'DRYDOCK_SUPERVISOR_SHELL';
 
 /**
  * Commands are the OOM killer's first choice (raising it needs no privilege, unlike protecting the
@@ -522,6 +529,7 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
           const command = await startCommand(
             {
               command: request.command,
+              shell: options.shell,
               cwd: resolve(workdir, request.cwd ?? '.'),
               env: request.env,
               timeoutMs: request.timeoutMs,
@@ -590,6 +598,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   // argv: workdir [egress socket [egress port]]
   const [, , workdir = '/workspace', egressSocket, egressPort] = process.argv;
   serveSupervisor(workdir, {
+    shell: process.env[SUPERVISOR_SHELL_VARIABLE],
     egressSocket,
     egressPort: egressPort === undefined ? undefined : Number(egressPort),
   }).catch((error: unknown) => {
