@@ -224,8 +224,9 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     if (image !== undefined && !image.hasGit && !warnedImages.has(image.label)) {
       warnedImages.add(image.label);
       warn(
-        `image ${image.label} has no git on its PATH: the agent's file listing and search fall back to ` +
-          'find and grep, and git commands in the sandbox fail; add git to the image to give it git.',
+        `image ${image.label} has no git on its PATH: drydock finds the repository's checks by listing its ` +
+          'files with git, so only checks that .drydock/config.yaml declares run; the agent lists and searches ' +
+          'files with find and grep instead. Add git to the image.',
       );
     }
     const runtime = image === undefined ? undefined : await nodeRuntime();

@@ -206,21 +206,25 @@ export async function startCommand(
   return runCommand(spec, onOutput);
 }
 
-/**
- * The argv that runs a program with an OOM score adjustment: through sh, so the value is in place
- * before the program runs (and forks) at all. sh would add PWD to the environment; it is removed
- * again unless the command's environment has it.
- */
 /** Scheduling priority of the agent's commands (higher is nicer to others). */
 export const COMMAND_NICENESS = 10;
 
+/** What a shell adds to the environment of what it runs (busybox's ash exports SHLVL too). */
+const SHELL_VARIABLES = ['PWD', 'SHLVL'];
+
+/**
+ * The argv that runs a program with an OOM score adjustment: through sh, so the value is in place
+ * before the program runs (and forks) at all. sh would add PWD (and, some, SHLVL) to the environment;
+ * they are removed again unless the command's environment `env` has them.
+ */
 export function withOomScoreAdj(
   oomScoreAdj: number,
   argv: readonly string[],
-  keepPwd: boolean,
+  env: Record<string, string>,
 ): [string, string[]] {
-  const unsetPwd = keepPwd ? '' : 'unset PWD; ';
-  const script = `echo ${Math.trunc(oomScoreAdj)} > /proc/self/oom_score_adj 2>/dev/null; ${unsetPwd}exec "$@"`;
+  const added = SHELL_VARIABLES.filter((name) => !(name in env));
+  const unset = added.length === 0 ? '' : `unset ${added.join(' ')}; `;
+  const script = `echo ${Math.trunc(oomScoreAdj)} > /proc/self/oom_score_adj 2>/dev/null; ${unset}exec "$@"`;
   return ['/bin/sh', ['-c', script, 'sh', ...argv]];
 }
 
@@ -243,7 +247,7 @@ export function runCommand(
   const [file, args] =
     spec.oomScoreAdj === undefined
       ? [program, programArgs]
-      : withOomScoreAdj(spec.oomScoreAdj, [program, ...programArgs], 'PWD' in spec.env);
+      : withOomScoreAdj(spec.oomScoreAdj, [program, ...programArgs], spec.env);
   const capture = createOutputCapture(spec.maxOutputBytes);
   const child = spawn(file, args, {
     cwd: spec.cwd,
