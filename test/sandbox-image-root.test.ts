@@ -117,6 +117,27 @@ describe.skipIf(noBusybox !== null)(
       }
     });
 
+    // Entering the agent sandbox's network namespace takes root: elsewhere services run beside the agent.
+    it.skipIf(!provider.capabilities.separateServices)(
+      'runs the services compartment on the image too, with processes of its own',
+      async () => {
+        const sandbox = await provider.create({
+          sessionId: 'busybox-services',
+          workspacePath: workspace,
+          root,
+        });
+        try {
+          await sandbox.exec('sleep 4244.5 > /dev/null 2>&1 &', { compartment: 'services' });
+          const services = await sandbox.exec('cat /etc/os-release; ps -o args', { compartment: 'services' });
+          expect(services.output).toContain('ID=drydock-busybox');
+          expect(services.output).toContain('sleep 4244.5');
+          expect((await sandbox.exec('ps -o args')).output).not.toContain('sleep 4244.5');
+        } finally {
+          await sandbox.destroy();
+        }
+      },
+    );
+
     it('refuses an image without /bin/sh, saying which image and why', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'drydock-image-no-sh-'));
       try {
