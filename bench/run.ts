@@ -12,6 +12,7 @@ import { environmentImage } from './environment-image.ts';
 import { eventLogAppend } from './event-log-append.ts';
 import { execRoundTrip } from './exec-round-trip.ts';
 import { grepWorkspace } from './grep-workspace.ts';
+import { imageRootStart } from './image-root-start.ts';
 import { LAYER_BENCHMARKS } from './layers-bench.ts';
 import { describeMachine } from './machine.ts';
 import { modelStreamBench } from './model-stream.ts';
@@ -29,6 +30,7 @@ import { workspacePrepare } from './workspace-prepare.ts';
 
 const BENCHMARKS: readonly Benchmark[] = [
   sandboxColdStart,
+  imageRootStart,
   execRoundTrip,
   grepWorkspace,
   workspacePrepare,

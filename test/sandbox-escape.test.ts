@@ -32,12 +32,14 @@ import { resolveSandboxLimits } from '../src/sandbox/resource-limits.ts';
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
 import { loopsBackedUnder, removeTestDir } from './support/remove-dir.ts';
 import { giveToSandbox } from './support/sandbox-owner.ts';
+import { debianImage, debianImageUnavailable } from './support/test-images.ts';
 
 const MiB = 1024 * 1024;
 const SMALL: SandboxLimits = { memoryBytes: 64 * MiB, pids: 64, cpus: 0.5, tmpBytes: 8 * MiB };
+/** drydock's own Node in a sandbox on the host's system; an image variant runs the image's. */
 const NODE = '/opt/drydock/node/bin/node';
 
-const provider = createBubblewrapProvider({ killGraceMs: 300 });
+const provider = createBubblewrapProvider({ killGraceMs: 300, warn: () => {} });
 /** Spares take root (their workspace is mounted in): elsewhere the suite runs on plain sandboxes only. */
 const asRoot = process.getuid?.() === 0;
 const spareProvider = createBubblewrapProvider({ killGraceMs: 300, spares: 1 });
@@ -73,14 +75,35 @@ interface Variant {
   provider: SandboxProvider;
   /** How the cgroups of a sandbox of `sessionId` are named. */
   cgroupPrefix(sessionId: string): string;
+  /** A Node the sandbox runs commands with. */
+  node: string;
 }
+
+/** A Debian image root (test-images.ts) where debootstrap could make one: every attack again on it. */
+const noDebian = await debianImageUnavailable();
+if (noDebian !== null) console.warn(`sandbox-escape: no Debian image here (${noDebian}); its variant skips`);
+const debian = noDebian === null ? await debianImage() : null;
+const onDebian = (spec: SandboxSpec): Promise<SupervisedSandbox> =>
+  provider.create(debian === null ? spec : { ...spec, root: debian });
 const variants: Variant[] = [
   {
     name: 'plain',
     create: (spec) => provider.create(spec),
     provider,
     cgroupPrefix: (sessionId) => `${sessionId}-`,
+    node: NODE,
   },
+  ...(debian === null
+    ? []
+    : [
+        {
+          name: 'on a Debian image root',
+          create: onDebian,
+          provider: { ...provider, create: onDebian },
+          cgroupPrefix: (sessionId: string) => `${sessionId}-`,
+          node: 'node',
+        },
+      ]),
   ...(asRoot
     ? [
         {
@@ -88,6 +111,7 @@ const variants: Variant[] = [
           create: fromSpare,
           provider: { ...spareProvider, create: fromSpare },
           cgroupPrefix: () => 'spare-',
+          node: NODE,
         },
       ]
     : []),
@@ -249,7 +273,7 @@ describe.each(variants.map((variant) => [variant.name, variant] as const))(
         const shell = await sandbox.exec('head -c 200M /dev/zero | tail');
         expect(shell).toMatchObject({ exitCode: 137, oomKilled: true, timedOut: false });
         const program = await sandbox.exec([
-          NODE,
+          variant.node,
           '-e',
           'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));',
         ]);
@@ -302,7 +326,7 @@ describe.each(variants.map((variant) => [variant.name, variant] as const))(
       try {
         const cpuDir = (await cgroupDirsOf(cpuBound.hostPid!)).cpu!;
         const busy = await cpuBound.exec([
-          NODE,
+          variant.node,
           '-e',
           'const start = Date.now(); while (Date.now() - start < 1000) {} const u = process.cpuUsage();' +
             'console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, wallMs: Date.now() - start }));',

@@ -4,10 +4,14 @@ import {
   buildConfinementArgs,
   CONFINED_GIT_CAPABILITIES,
   egressProxyEnv,
+  imageBaseEnv,
   sandboxBaseEnv,
   sandboxGitEnv,
 } from './bubblewrap-args.ts';
 import type { HostLayout } from './host-layout.ts';
+import type { ImageLayout } from './image-layout.ts';
+import type { NodeRuntime } from './node-runtime.ts';
+import { SUPERVISOR_SHELL_VARIABLE } from './supervisor.ts';
 
 const mergedUsr: HostLayout = {
   systemLinks: [
@@ -294,5 +298,105 @@ describe('sandboxBaseEnv', () => {
       TERM: 'dumb',
       CI: '1',
     });
+  });
+});
+
+describe('buildBubblewrapArgs on an image root', () => {
+  const image: ImageLayout = {
+    path: '/var/lib/drydock/images/abc/rootfs',
+    label: 'example.org/app@sha256:abc',
+    binds: ['etc', 'home', 'root', 'usr', 'var'],
+    links: [{ path: '/bin', target: 'usr/bin' }],
+    opt: ['toolchain'],
+    shell: '/bin/sh',
+    hasGit: true,
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', JAVA_HOME: '/usr/lib/jvm' },
+  };
+  const runtime: NodeRuntime = {
+    interpreter: { source: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', name: 'ld-linux-x86-64.so.2' },
+    libraries: [{ source: '/usr/lib/x86_64-linux-gnu/libc.so.6', name: 'libc.so.6' }],
+  };
+  const onImage = buildBubblewrapArgs({
+    layout: mergedUsr,
+    workspacePath: '/var/lib/drydock/workspaces/s1',
+    readOnlyPaths: ['.git'],
+    nodeBinaryPath: '/work/app/node_modules/node/bin/node',
+    supervisorPath: '/work/app/src/sandbox/supervisor.ts',
+    tmpBytes: 1048576,
+    image: { layout: image, runtime },
+  });
+  const pairs = (flag: string): string[][] =>
+    onImage.flatMap((arg, i) => (arg === flag ? [[onImage[i + 1] ?? '', onImage[i + 2] ?? '']] : []));
+
+  it("binds the image's top level, /etc included, and nothing of the host's system", () => {
+    expect(pairs('--ro-bind')).toEqual(
+      expect.arrayContaining([
+        [`${image.path}/etc`, '/etc'],
+        [`${image.path}/usr`, '/usr'],
+        [`${image.path}/root`, '/root'],
+        [`${image.path}/opt/toolchain`, '/opt/toolchain'],
+      ]),
+    );
+    const sources = pairs('--ro-bind').map(([source]) => source);
+    for (const host of ['/usr', '/etc', '/lib64', '/dev/null']) expect(sources).not.toContain(host);
+    expect(pairs('--symlink')).toEqual([['usr/bin', '/bin']]);
+    // The host layout's masks belong to the host's /etc, which is not there.
+    expect(onImage).not.toContain('/etc/shadow');
+  });
+
+  it('keeps the sandbox its own /proc, /dev, /tmp, workspace and read-only root', () => {
+    for (const sequence of [
+      ['--proc', '/proc'],
+      ['--dev', '/dev'],
+      ['--tmpfs', '/tmp'],
+      ['--remount-ro', '/'],
+    ]) {
+      expect(onImage.join('\0')).toContain(sequence.join('\0'));
+    }
+    expect(pairs('--bind')).toEqual([['/var/lib/drydock/workspaces/s1', '/workspace']]);
+    expect(pairs('--ro-bind')).toContainEqual(['/var/lib/drydock/workspaces/s1/.git', '/workspace/.git']);
+  });
+
+  it("starts the supervisor on drydock's Node through its own loader and libraries", () => {
+    expect(pairs('--ro-bind')).toEqual(
+      expect.arrayContaining([
+        [runtime.interpreter.source, '/opt/drydock/lib/ld-linux-x86-64.so.2'],
+        ['/usr/lib/x86_64-linux-gnu/libc.so.6', '/opt/drydock/lib/libc.so.6'],
+        ['/work/app/node_modules/node/bin/node', '/opt/drydock/node/bin/node'],
+      ]),
+    );
+    expect(onImage.slice(onImage.lastIndexOf('--') + 1)).toEqual([
+      '/opt/drydock/lib/ld-linux-x86-64.so.2',
+      '--library-path',
+      '/opt/drydock/lib',
+      '/opt/drydock/node/bin/node',
+      '/opt/drydock/supervisor.mjs',
+      '/workspace',
+    ]);
+  });
+
+  it("gives the supervisor the image's PATH and shell", () => {
+    const env = pairs('--setenv');
+    expect(env).toContainEqual(['PATH', '/usr/local/bin:/usr/bin:/bin']);
+    expect(env).toContainEqual([SUPERVISOR_SHELL_VARIABLE, '/bin/sh']);
+    expect(args).not.toContain(SUPERVISOR_SHELL_VARIABLE);
+  });
+});
+
+describe('imageBaseEnv', () => {
+  it("puts the image's ENV under drydock's base variables and those under the spec's, without drydock's Node", () => {
+    const env = imageBaseEnv(
+      { PATH: '/image/bin', JAVA_HOME: '/jvm', HOME: '/root', LANG: 'en_US' },
+      { CI: '1' },
+    );
+    expect(env).toEqual({
+      PATH: '/image/bin',
+      JAVA_HOME: '/jvm',
+      HOME: '/tmp',
+      LANG: 'C.UTF-8',
+      TERM: 'dumb',
+      CI: '1',
+    });
+    expect(imageBaseEnv({ PATH: '/image/bin' }, { PATH: '/spec/bin' }).PATH).toBe('/spec/bin');
   });
 });

@@ -1,9 +1,14 @@
 import { join } from 'node:path';
 import type { ConfinedPaths, HostCommand } from '../core/ports/sandbox.ts';
 import type { HostLayout } from './host-layout.ts';
+import type { ImageLayout } from './image-layout.ts';
+import type { NodeRuntime } from './node-runtime.ts';
+import { SUPERVISOR_SHELL_VARIABLE } from './supervisor.ts';
 
 export const SANDBOX_WORKDIR = '/workspace';
 export const SANDBOX_NODE_BIN_DIR = '/opt/drydock/node/bin';
+/** On an image root: drydock's Node's interpreter and libraries, which the image may lack. */
+export const SANDBOX_NODE_LIB_DIR = '/opt/drydock/lib';
 export const SANDBOX_SUPERVISOR_PATH = '/opt/drydock/supervisor.mjs';
 /** Next to the supervisor, which imports it when the sandbox has network egress. */
 export const SANDBOX_EGRESS_FORWARDER_PATH = '/opt/drydock/egress-forwarder.mjs';
@@ -26,6 +31,19 @@ const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger', '/proc/fs'];
 /** The environment every command in a bubblewrap sandbox starts from: nothing of the host's. */
 export function sandboxBaseEnv(specEnv: Record<string, string> = {}): Record<string, string> {
   return { PATH: SANDBOX_PATH, HOME: '/tmp', LANG: 'C.UTF-8', TERM: 'dumb', ...specEnv };
+}
+
+/**
+ * The environment every command on an image root starts from: the image's own (its ENV, with a PATH
+ * of the image's and never drydock's Node: the image's toolchain is the toolchain), then drydock's
+ * base variables, then the spec's.
+ */
+export function imageBaseEnv(
+  imageEnv: Record<string, string>,
+  specEnv: Record<string, string> = {},
+): Record<string, string> {
+  const { PATH: _, ...base } = sandboxBaseEnv();
+  return { ...imageEnv, ...base, ...specEnv };
 }
 
 /**
@@ -77,6 +95,11 @@ export interface BubblewrapArgsInput {
   joinsNetwork?: boolean;
   /** The descriptor bubblewrap reads the seccomp filter from (seccomp-filter.ts); none without one. */
   seccompFd?: number | undefined;
+  /**
+   * An image's root file system as the system instead of the host's (its `path` where bubblewrap
+   * reaches it), and what drydock's Node needs to run on it; absent: the host's system.
+   */
+  image?: { layout: ImageLayout; runtime: NodeRuntime } | undefined;
 }
 
 /**
@@ -128,13 +151,20 @@ function namespaces(network: 'own' | 'joined', userns?: SharedUserns): string[] 
 }
 
 /** The read-only system (with /etc's secrets masked), /proc, /dev and a private /tmp of `tmpBytes`. */
-function systemView(layout: HostLayout, tmpBytes: number): string[] {
+function systemView(layout: HostLayout, tmpBytes: number, image?: ImageLayout): string[] {
   const args: string[] = [];
-  for (const dir of layout.systemDirs) args.push('--ro-bind', dir, dir);
-  for (const link of layout.systemLinks) args.push('--symlink', link.target, link.path);
-  args.push('--ro-bind', '/etc', '/etc');
-  for (const file of layout.maskedFiles) args.push('--ro-bind', '/dev/null', file);
-  for (const dir of layout.maskedDirs) args.push('--tmpfs', dir, '--remount-ro', dir);
+  if (image === undefined) {
+    for (const dir of layout.systemDirs) args.push('--ro-bind', dir, dir);
+    for (const link of layout.systemLinks) args.push('--symlink', link.target, link.path);
+    args.push('--ro-bind', '/etc', '/etc');
+    for (const file of layout.maskedFiles) args.push('--ro-bind', '/dev/null', file);
+    for (const dir of layout.maskedDirs) args.push('--tmpfs', dir, '--remount-ro', dir);
+  } else {
+    // The image's whole top level, its /etc included: nothing of the host's system, not even /etc.
+    for (const name of image.binds) args.push('--ro-bind', join(image.path, name), `/${name}`);
+    for (const link of image.links) args.push('--symlink', link.target, link.path);
+    for (const name of image.opt) args.push('--ro-bind', join(image.path, 'opt', name), `/opt/${name}`);
+  }
   args.push('--proc', '/proc');
   // Sysctls check only file ownership, and the sandbox user may map to a root drydock's own user
   // (its confinement of git does): without this a command could set kernel.core_pattern.
@@ -158,7 +188,16 @@ function setenvArgs(env: Record<string, string>): string[] {
  * spec can reach it); commands get sandboxBaseEnv through each exec request.
  */
 export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
-  const { layout } = input;
+  const { layout, image } = input;
+  const supervisorEnv: Record<string, string> =
+    image === undefined
+      ? { PATH: SANDBOX_PATH, HOME: '/tmp', LANG: 'C.UTF-8' }
+      : {
+          PATH: image.layout.env.PATH ?? '',
+          HOME: '/tmp',
+          LANG: 'C.UTF-8',
+          [SUPERVISOR_SHELL_VARIABLE]: image.layout.shell,
+        };
   const args = [
     ...namespaces(input.joinsNetwork ? 'joined' : 'own'),
     '--uid',
@@ -167,9 +206,9 @@ export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
     String(SANDBOX_UID),
     '--hostname',
     SANDBOX_HOSTNAME,
-    ...setenvArgs({ PATH: SANDBOX_PATH, HOME: '/tmp', LANG: 'C.UTF-8' }),
+    ...setenvArgs(supervisorEnv),
     ...seccompArgs(input.seccompFd),
-    ...systemView(layout, input.tmpBytes),
+    ...systemView(layout, input.tmpBytes, image?.layout),
   ];
   args.push('--bind', input.workspacePath, SANDBOX_WORKDIR);
   for (const path of input.readOnlyPaths) {
@@ -177,6 +216,15 @@ export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
   }
   // Only the binary, not its directory: next to it may be anything of the host's.
   args.push('--ro-bind', input.nodeBinaryPath, join(SANDBOX_NODE_BIN_DIR, 'node'));
+  // On an image, Node runs on its own loader and libraries, whatever C library the image has (or none).
+  const runtime = image?.runtime;
+  const loader: string[] = [];
+  if (runtime !== undefined) {
+    for (const file of [runtime.interpreter, ...runtime.libraries]) {
+      args.push('--ro-bind', file.source, join(SANDBOX_NODE_LIB_DIR, file.name));
+    }
+    loader.push(join(SANDBOX_NODE_LIB_DIR, runtime.interpreter.name), '--library-path', SANDBOX_NODE_LIB_DIR);
+  }
   args.push('--ro-bind', input.supervisorPath, SANDBOX_SUPERVISOR_PATH);
   const supervisorArgs = [SANDBOX_WORKDIR];
   if (input.egress !== undefined) {
@@ -188,7 +236,7 @@ export function buildBubblewrapArgs(input: BubblewrapArgsInput): string[] {
   // The root is bubblewrap's own tmpfs: read-only, so nothing can be written outside the workspace and /tmp.
   args.push('--remount-ro', '/');
   args.push('--chdir', SANDBOX_WORKDIR);
-  args.push('--', join(SANDBOX_NODE_BIN_DIR, 'node'), SANDBOX_SUPERVISOR_PATH, ...supervisorArgs);
+  args.push('--', ...loader, join(SANDBOX_NODE_BIN_DIR, 'node'), SANDBOX_SUPERVISOR_PATH, ...supervisorArgs);
   return args;
 }
 

@@ -12,6 +12,7 @@ import {
   buildConfinementArgs,
   CONFINED_GIT_CAPABILITIES,
   egressProxyEnv,
+  imageBaseEnv,
   SANDBOX_WORKDIR,
   sandboxBaseEnv,
   sandboxGitEnv,
@@ -26,8 +27,10 @@ import { type EgressProxy, startEgressProxy } from './egress-proxy.ts';
 import { DEFAULT_KILL_GRACE_MS } from './exec-limits.ts';
 import { findExecutable } from './find-executable.ts';
 import { type HostLayout, readHostLayout } from './host-layout.ts';
+import { type ImageLayout, readImageLayout } from './image-layout.ts';
 import { detectLimitEnvironment } from './limit-detection.ts';
 import { chooseLimitPlan, type LimitEnvironment, type RlimitPlan } from './limit-plan.ts';
+import { resolveNodeRuntime } from './node-runtime.ts';
 import { plainScript, privateFile } from './plain-script.ts';
 import { resolveSandboxLimits } from './resource-limits.ts';
 import { buildLauncher, type LauncherBinds, SECCOMP_FD } from './sandbox-launcher.ts';
@@ -64,6 +67,11 @@ export interface BubblewrapProviderOptions {
    * their own. Default 0: none. drainSpares() stops them.
    */
   spares?: number;
+  /**
+   * Told what is worth knowing but no reason to refuse a sandbox (an image without git, which the
+   * agent's tools then do without). Default: written to stderr.
+   */
+  warn?: (message: string) => void;
 }
 
 export interface BubblewrapProvider extends SandboxProvider {
@@ -128,7 +136,8 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () =>
 /**
  * Sandboxes made of Linux namespaces with bubblewrap: one long-lived bwrap per session running the
  * supervisor (see supervisor.ts) on the Node binary drydock itself runs on. The sandbox sees a
- * read-only system (/usr, /etc without its secrets), its workspace at /workspace, a private /tmp of
+ * read-only system (/usr, /etc without its secrets; or, with `spec.root`, an image's whole root file
+ * system and nothing of the host's but that Node and its libraries under /opt/drydock), its workspace at /workspace, a private /tmp of
  * limited size, its own processes only, and no network but its own loopback (plus, with an allowlist,
  * drydock's egress proxy). Its limits are enforced by the strongest mechanism the machine offers
  * (limit-plan.ts): cgroups that the launcher joins before bubblewrap starts, else rlimits.
@@ -156,6 +165,10 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   const bubblewrap = cached(() => findBubblewrap(bwrapPath));
   const hostLayout = cached<HostLayout>(readHostLayout);
   const nodeBinary = cached(() => realpath(options.nodePath ?? process.execPath));
+  // What that Node needs on an image root: resolved once, and only when an image asks for it.
+  const nodeRuntime = cached(async () => resolveNodeRuntime(await nodeBinary()));
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`drydock: ${message}\n`));
+  const warnedImages = new Set<string>();
   const limitEnvironment = cached(options.limitEnvironment ?? detectLimitEnvironment);
   // Written once per process, opened by each launcher for bubblewrap; null where drydock has no filter.
   const seccompFile = cached(async () => {
@@ -207,6 +220,16 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
     const bwrap = await bubblewrap();
     const plan = chooseLimitPlan(await limitEnvironment(), limits);
     const id = `${idPrefix}-${ids.next()}`;
+    const image = spec.root === undefined ? undefined : await readImageLayout(spec.root);
+    if (image !== undefined && !image.hasGit && !warnedImages.has(image.label)) {
+      warnedImages.add(image.label);
+      warn(
+        `image ${image.label} has no git on its PATH: drydock finds the repository's checks by listing its ` +
+          'files with git, so only checks that .drydock/config.yaml declares run; the agent lists and searches ' +
+          'files with find and grep instead. Add git to the image.',
+      );
+    }
+    const runtime = image === undefined ? undefined : await nodeRuntime();
 
     let cgroup: SandboxCgroup | undefined;
     let proxy: EgressProxy | undefined;
@@ -235,6 +258,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         workspace: view.path,
         nodeBinary: await nodeBinary(),
         egressSocket: proxy?.socketPath,
+        root: image?.path,
         // What bubblewrap reads besides (bubblewrap-args.ts), and the programs it is started through.
         needed: [
           ...layout.systemDirs,
@@ -244,6 +268,9 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
           bwrap,
           ...(plan.rlimit === null ? [] : [plan.rlimit.prlimitPath]),
           ...(nsenter === null ? [] : [nsenter]),
+          ...(runtime === undefined
+            ? []
+            : [runtime.interpreter, ...runtime.libraries].map((file) => file.source)),
         ],
       };
       const reached = await users.reach(sources);
@@ -255,6 +282,10 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         nodeBinaryPath: reached.nodeBinary,
         supervisorPath: await supervisorPath(),
         tmpBytes: limits.tmpBytes,
+        image:
+          image === undefined || runtime === undefined || reached.root === undefined
+            ? undefined
+            : { layout: { ...image, path: reached.root } satisfies ImageLayout, runtime },
       };
       const procsFiles = cgroup?.procsFiles ?? [];
       const binds =
@@ -291,6 +322,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
         if (!finished && spare !== undefined) return releaseAll();
       });
 
+      const commandEnv = (env: Record<string, string>): Record<string, string> =>
+        image === undefined ? sandboxBaseEnv(env) : imageBaseEnv(image.env, env);
       const finish = async (final: WorkspaceView): Promise<SupervisedSandbox> => {
         finished = true;
         // The quota is the workspace's own (its maker put it on a disk image): reported, not applied here.
@@ -304,7 +337,7 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
             id: sandboxId,
             workdir: SANDBOX_WORKDIR,
             connection,
-            baseEnv: sandboxBaseEnv({
+            baseEnv: commandEnv({
               // drydock's `.git` is not the sandbox user's: git in the sandbox would refuse it.
               ...(users.separate ? sandboxGitEnv() : {}),
               ...(proxy === undefined ? {} : egressProxyEnv()),
@@ -389,7 +422,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
   function spareKey(spec: SandboxSpec): string | null {
     if (spareCount === 0 || process.getuid?.() !== 0 || spec.network !== undefined) return null;
     const sorted = (record: object = {}) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1));
-    return JSON.stringify([sorted(spec.limits), sorted(spec.env)]);
+    const root = spec.root === undefined ? null : [spec.root.path, sorted(spec.root.env)];
+    return JSON.stringify([sorted(spec.limits), sorted(spec.env), root]);
   }
 
   const spares = createSpares(spareCount, async (spec: SandboxSpec) => {

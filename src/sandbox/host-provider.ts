@@ -114,6 +114,13 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
   const ids = options.ids ?? randomIds;
 
   async function create(spec: SandboxSpec): Promise<Sandbox> {
+    if (spec.root !== undefined) {
+      throw new BadInputError(
+        'image_needs_bubblewrap',
+        `The environment runs on image ${spec.root.label}, and images need the bubblewrap sandbox: this ` +
+          "one runs commands on the host's own system. Use `--sandbox bubblewrap`, or drop the image.",
+      );
+    }
     const root = await realpath(spec.workspacePath).catch(() => null);
     if (root === null || !(await stat(root)).isDirectory()) {
       throw new BadInputError(

@@ -5,11 +5,12 @@
  * reason (as hono's router suite does), so what it does not do is written down where it runs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sandbox, SandboxProvider } from '../core/ports/sandbox.ts';
+import { isBadInput } from '../core/errors.ts';
+import type { Sandbox, SandboxProvider, SandboxRoot } from '../core/ports/sandbox.ts';
 import { DEFAULT_SANDBOX_LIMITS } from './resource-limits.ts';
 
 const LEAK_VARIABLE = 'DRYDOCK_CONTRACT_HOST_ONLY';
@@ -27,7 +28,20 @@ export interface SandboxContractSkip {
 
 export interface SandboxContractOptions {
   skip?: readonly SandboxContractSkip[];
+  /** Every sandbox of the suite runs on this image root (`SandboxSpec.root`): the same contract holds there. */
+  root?: () => Promise<SandboxRoot>;
+  /**
+   * A small image for the `image root` group (an `/etc/os-release` of its own, `sh`, `cat`, `test`).
+   * Without it those tests are skipped, saying so; with it, a provider declares the one it does not pass.
+   */
+  image?: () => Promise<SandboxRoot>;
 }
+
+/** What a provider without image support declares for the `image root` group. */
+export const IMAGE_ROOT_TESTS = {
+  runs: "image root > runs commands on the image's root file system, with nothing of the host's system",
+  refuses: 'image root > refuses an image root it cannot run, with image_needs_bubblewrap',
+} as const;
 
 export function describeSandboxContract(
   name: string,
@@ -35,6 +49,11 @@ export function describeSandboxContract(
   options: SandboxContractOptions = {},
 ): void {
   const reasons = new Map<string, string>();
+  if (options.image === undefined) {
+    for (const test of Object.values(IMAGE_ROOT_TESTS)) {
+      reasons.set(test, 'this run of the contract is given no image (options.image)');
+    }
+  }
   for (const { reason, tests } of options.skip ?? []) for (const test of tests) reasons.set(test, reason);
   const titles = new Set<string>();
   const groups: string[] = [];
@@ -72,6 +91,7 @@ export function describeSandboxContract(
         sessionId: 'contract',
         workspacePath: workspace,
         env: { DRYDOCK_BASE: 'base' },
+        ...(options.root === undefined ? {} : { root: await options.root() }),
       });
     });
     afterEach(async () => {
@@ -278,6 +298,7 @@ export function describeSandboxContract(
 
       test('ends the sandbox at its wall-clock limit: pending and later calls reject with sandbox_wall_time', async () => {
         const timed = await provider.create({
+          ...(options.root === undefined ? {} : { root: await options.root() }),
           sessionId: 'wall',
           workspacePath: workspace,
           limits: { wallTimeMs: 600 },
@@ -304,6 +325,47 @@ export function describeSandboxContract(
           await timed.destroy();
         }
         await expect(timed.exec('true')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
+      });
+    });
+
+    group('image root', () => {
+      const image = (): Promise<SandboxRoot> => {
+        if (options.image === undefined) throw new Error('the contract needs `image` for this test');
+        return options.image();
+      };
+
+      test("runs commands on the image's root file system, with nothing of the host's system", async () => {
+        const root = await image();
+        const onImage = await provider.create({ sessionId: 'image', workspacePath: workspace, root });
+        try {
+          const osRelease = await onImage.exec(['cat', '/etc/os-release']);
+          expect(osRelease.output).toBe(await readFile(join(root.path, 'etc/os-release'), 'utf8'));
+          const hostNode = await realpath(process.execPath);
+          const hostOnly = await onImage.exec([
+            'sh',
+            '-c',
+            'test -e "$1" && echo visible; true',
+            'sh',
+            hostNode,
+          ]);
+          expect(hostOnly.output).toBe('');
+          await onImage.writeFile('made-on-image.txt', 'x');
+          expect(await readFile(join(hostWorkspace(onImage), 'made-on-image.txt'), 'utf8')).toBe('x');
+        } finally {
+          await onImage.destroy();
+        }
+      });
+
+      test('refuses an image root it cannot run, with image_needs_bubblewrap', async () => {
+        const root = await image();
+        const refused = await provider.create({ sessionId: 'image', workspacePath: workspace, root }).then(
+          async (made) => {
+            await made.destroy();
+            return null;
+          },
+          (error: unknown) => error,
+        );
+        expect(isBadInput(refused, 'image_needs_bubblewrap')).toBe(true);
       });
     });
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { truncationMarker } from '../core/truncate.ts';
@@ -44,22 +45,38 @@ describe('createOutputCapture', () => {
 
 describe('withOomScoreAdj', () => {
   it('sets the adjustment before the program runs', async () => {
-    const [file, args] = withOomScoreAdj(1000, ['cat', '/proc/self/oom_score_adj'], false);
+    const [file, args] = withOomScoreAdj(1000, ['cat', '/proc/self/oom_score_adj'], {});
     expect((await run(file, args)).stdout).toBe('1000\n');
   });
 
   it('leaves the environment as it was: no PWD of its own', async () => {
-    const [file, args] = withOomScoreAdj(1000, ['env'], false);
+    const [file, args] = withOomScoreAdj(1000, ['env'], { ONLY: 'this' });
     expect((await run(file, args, { env: { ONLY: 'this' } })).stdout).toBe('ONLY=this\n');
   });
 
   it('keeps PWD when the command was given one', async () => {
-    const [file, args] = withOomScoreAdj(500, ['printenv', 'PWD'], true);
+    const [file, args] = withOomScoreAdj(500, ['printenv', 'PWD'], { PWD: '/tmp' });
     expect((await run(file, args, { cwd: '/tmp', env: { PWD: '/tmp' } })).stdout).toBe('/tmp\n');
   });
 
+  // An image's /bin/sh may be busybox, whose ash exports SHLVL to what it runs.
+  it.skipIf(!existsSync('/bin/busybox'))(
+    "leaves no SHLVL of busybox's shell, but keeps one given",
+    async () => {
+      const env = { ONLY: 'this', PATH: '/usr/bin:/bin' };
+      const [, bare] = withOomScoreAdj(1000, ['env'], env);
+      const lines = (await run('/bin/busybox', ['sh', ...bare], { env })).stdout.trim().split('\n');
+      expect(lines.sort()).toEqual(['ONLY=this', 'PATH=/usr/bin:/bin']);
+      const [, given] = withOomScoreAdj(1000, ['printenv', 'SHLVL'], { SHLVL: '7' });
+      // ash counts itself in, as any shell the command ran from would.
+      expect((await run('/bin/busybox', ['sh', ...given], { env: { SHLVL: '7' } })).stdout).toMatch(
+        /^[78]\n$/,
+      );
+    },
+  );
+
   it('passes arguments through without a shell seeing them', async () => {
-    const [file, args] = withOomScoreAdj(0, ['printf', '%s|', 'a b', '$HOME', '*'], false);
+    const [file, args] = withOomScoreAdj(0, ['printf', '%s|', 'a b', '$HOME', '*'], {});
     expect((await run(file, args)).stdout).toBe('a b|$HOME|*|');
   });
 });

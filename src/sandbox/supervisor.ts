@@ -17,8 +17,10 @@ import { fileURLToPath } from 'node:url';
 export type OutputStream = 'stdout' | 'stderr';
 
 export interface CommandSpec {
-  /** A shell command (`bash -c`) or an argv. */
+  /** A shell command (`bash -c`, or `shell -c`) or an argv. */
   command: string | readonly string[];
+  /** The program a shell command runs with. Default `bash`. */
+  shell?: string | undefined;
   /** Absolute working directory. */
   cwd: string;
   /** The complete environment of the command. */
@@ -204,21 +206,25 @@ export async function startCommand(
   return runCommand(spec, onOutput);
 }
 
-/**
- * The argv that runs a program with an OOM score adjustment: through sh, so the value is in place
- * before the program runs (and forks) at all. sh would add PWD to the environment; it is removed
- * again unless the command's environment has it.
- */
 /** Scheduling priority of the agent's commands (higher is nicer to others). */
 export const COMMAND_NICENESS = 10;
 
+/** What a shell adds to the environment of what it runs (busybox's ash exports SHLVL too). */
+const SHELL_VARIABLES = ['PWD', 'SHLVL'];
+
+/**
+ * The argv that runs a program with an OOM score adjustment: through sh, so the value is in place
+ * before the program runs (and forks) at all. sh would add PWD (and, some, SHLVL) to the environment;
+ * they are removed again unless the command's environment `env` has them.
+ */
 export function withOomScoreAdj(
   oomScoreAdj: number,
   argv: readonly string[],
-  keepPwd: boolean,
+  env: Record<string, string>,
 ): [string, string[]] {
-  const unsetPwd = keepPwd ? '' : 'unset PWD; ';
-  const script = `echo ${Math.trunc(oomScoreAdj)} > /proc/self/oom_score_adj 2>/dev/null; ${unsetPwd}exec "$@"`;
+  const added = SHELL_VARIABLES.filter((name) => !(name in env));
+  const unset = added.length === 0 ? '' : `unset ${added.join(' ')}; `;
+  const script = `echo ${Math.trunc(oomScoreAdj)} > /proc/self/oom_score_adj 2>/dev/null; ${unset}exec "$@"`;
   return ['/bin/sh', ['-c', script, 'sh', ...argv]];
 }
 
@@ -236,12 +242,12 @@ export function runCommand(
   const startedAt = performance.now();
   const [program, programArgs] =
     typeof spec.command === 'string'
-      ? ['bash', ['-c', spec.command]]
+      ? [spec.shell ?? 'bash', ['-c', spec.command]]
       : [spec.command[0] ?? '', spec.command.slice(1)];
   const [file, args] =
     spec.oomScoreAdj === undefined
       ? [program, programArgs]
-      : withOomScoreAdj(spec.oomScoreAdj, [program, ...programArgs], 'PWD' in spec.env);
+      : withOomScoreAdj(spec.oomScoreAdj, [program, ...programArgs], spec.env);
   const capture = createOutputCapture(spec.maxOutputBytes);
   const child = spawn(file, args, {
     cwd: spec.cwd,
@@ -469,7 +475,12 @@ export interface SupervisorOptions {
   /** Drydock's egress proxy socket: when set, 127.0.0.1:egressPort is forwarded to it (egress-forwarder.ts). */
   egressSocket?: string | undefined;
   egressPort?: number | undefined;
+  /** The program shell commands run with (an image without bash: `/bin/sh`). Default `bash`. */
+  shell?: string | undefined;
 }
+
+/** The supervisor's environment variable naming its shell (`SupervisorOptions.shell`); commands never see it. */
+export const SUPERVISOR_SHELL_VARIABLE = 'DRYDOCK_SUPERVISOR_SHELL';
 
 /**
  * Commands are the OOM killer's first choice (raising it needs no privilege, unlike protecting the
@@ -522,6 +533,7 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
           const command = await startCommand(
             {
               command: request.command,
+              shell: options.shell,
               cwd: resolve(workdir, request.cwd ?? '.'),
               env: request.env,
               timeoutMs: request.timeoutMs,
@@ -590,6 +602,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   // argv: workdir [egress socket [egress port]]
   const [, , workdir = '/workspace', egressSocket, egressPort] = process.argv;
   serveSupervisor(workdir, {
+    shell: process.env[SUPERVISOR_SHELL_VARIABLE],
     egressSocket,
     egressPort: egressPort === undefined ? undefined : Number(egressPort),
   }).catch((error: unknown) => {

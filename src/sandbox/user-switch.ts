@@ -77,6 +77,8 @@ export interface SandboxSources {
   workspace: string;
   nodeBinary: string;
   egressSocket?: string | undefined;
+  /** An image's root file system, when the sandbox runs on one. */
+  root?: string | undefined;
   /** Other host paths bubblewrap reads or runs (the system, /etc, /proc, /dev, the programs it is started through). */
   needed: readonly string[];
 }
@@ -126,8 +128,8 @@ export function createUserSwitch(identity: SandboxUser): UserSwitch {
 
     async reach(sources) {
       if (!separate) {
-        const { workspace, nodeBinary, egressSocket } = sources;
-        return { workspace, nodeBinary, egressSocket, binds: undefined, asUser: (command) => command };
+        const { workspace, nodeBinary, egressSocket, root } = sources;
+        return { workspace, nodeBinary, egressSocket, root, binds: undefined, asUser: (command) => command };
       }
       const { setpriv, unshare, mount, umount } = await tools();
       // Made again each time (a mkdir and two opens): a cleaner of /tmp may have taken them meanwhile.
@@ -139,6 +141,7 @@ export function createUserSwitch(identity: SandboxUser): UserSwitch {
       if (sources.egressSocket !== undefined) {
         binds.push({ source: sources.egressSocket, target: stage.egressSocket });
       }
+      if (sources.root !== undefined) binds.push({ source: sources.root, target: stage.root });
       const keep = [...sources.needed, scriptsDir, nodeBinary];
       const mounts = (await readMounts()).map((entry) => entry.mountPoint);
       const detach = mountsToDetach(mounts, keep);
@@ -146,6 +149,7 @@ export function createUserSwitch(identity: SandboxUser): UserSwitch {
         workspace: stage.workspace,
         nodeBinary,
         egressSocket: sources.egressSocket === undefined ? undefined : stage.egressSocket,
+        root: sources.root === undefined ? undefined : stage.root,
         binds: {
           unsharePath: unshare,
           mountPath: mount,
