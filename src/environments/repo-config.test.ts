@@ -41,7 +41,7 @@ describe('parseRepoConfig', () => {
   });
 
   it('reads an empty file as an empty config', () => {
-    expect(parseRepoConfig('')).toMatchObject({ setup: null, start: [], checks: null, secrets: {} });
+    expect(parseRepoConfig('')).toMatchObject({ setup: null, start: null, checks: null, secrets: {} });
   });
 
   it.each([
