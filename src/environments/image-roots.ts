@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { BadInputError, InternalError, UnavailableError } from '../core/errors.ts';
 import type { SandboxRoot } from '../core/ports/sandbox.ts';
@@ -51,6 +51,11 @@ export interface ImageRootRequest {
   /** Everything a tool prints goes through it: progress lines and errors. */
   redact: Redact;
   onProgress?: (progress: ImageProgress) => void | Promise<void>;
+  /**
+   * What another machine unpacked for a digest (an environment image's root in the shared store), when
+   * this one has no record: its layer is fetched from the snapshot store instead of pulling again.
+   */
+  known?: (digest: string) => Promise<Omit<ImageRecord, 'createdAt'> | null>;
   signal?: AbortSignal;
 }
 
@@ -88,6 +93,31 @@ export interface ImageRootsOptions {
   allowLocal?: boolean;
   /** Where the tools are looked up (a PATH). Default: drydock's PATH. */
   searchPath?: string;
+}
+
+/** Where the records of a layer store's unpacked images live: `<home>/images`, beside `<home>/layers`. */
+export function imageRecordsDir(store: LayerStore): string {
+  return join(dirname(store.root), 'images');
+}
+
+const opened = new Map<string, ImageRoots>();
+
+/**
+ * The image roots of a layer store (one per store in a process, so concurrent sessions share one
+ * unpack of a digest). Local references are allowed where DRYDOCK_LOCAL_IMAGES=1.
+ */
+export function imageRootsFor(store: LayerStore, sync?: LayerSync): ImageRoots {
+  let roots = opened.get(store.root);
+  if (!roots) {
+    roots = createImageRoots({
+      store,
+      dir: imageRecordsDir(store),
+      ...(sync ? { sync } : {}),
+      allowLocal: process.env.DRYDOCK_LOCAL_IMAGES === '1',
+    });
+    opened.set(store.root, roots);
+  }
+  return roots;
 }
 
 export function createImageRoots(options: ImageRootsOptions): ImageRoots {
@@ -142,6 +172,12 @@ export function createImageRoots(options: ImageRootsOptions): ImageRoots {
             const known = await readImageRecord(dir, digest);
             if (known && (await present(known.layer))) {
               return { ...known, unpacked: false, durationMs: Date.now() - started };
+            }
+            const elsewhere = await request.known?.(digest);
+            if (elsewhere && elsewhere.digest === digest && (await present(elsewhere.layer))) {
+              const record = { ...elsewhere, createdAt: new Date().toISOString() };
+              await writeImageRecord(dir, record);
+              return { ...record, unpacked: false, durationMs: Date.now() - started };
             }
             const layout = join(work, 'oci');
             if (source.kind === 'pull') {

@@ -12,6 +12,7 @@ import { checkpointLog } from './0010-checkpoint-log.ts';
 import { evals } from './0011-evals.ts';
 import { usageBreakdown } from './0012-usage-breakdown.ts';
 import { sessionFriend } from './0013-session-friend.ts';
+import { environmentImageRoot } from './0014-environment-image-root.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -31,4 +32,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-evals': evals,
   '0012-usage-breakdown': usageBreakdown,
   '0013-session-friend': sessionFriend,
+  '0014-environment-image-root': environmentImageRoot,
 };
