@@ -14,6 +14,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envBuild, envList } from '../src/cli/commands/env.ts';
 import type { SessionEvent } from '../src/core/events.ts';
 import type { SandboxProvider, SandboxRoot } from '../src/core/ports/sandbox.ts';
 import { GLOBAL_SCOPE, type Store } from '../src/core/ports/store.ts';
@@ -219,6 +220,24 @@ describe.skipIf(skip)(`environment images on a declared image (${reason})`, () =
       expect(after.image!.id).not.toBe(before.image!.id);
       expect(after.image!.inputsHash).not.toBe(before.image!.inputsHash);
       expect(await readFile(join(after.root!.path, 'etc/os-release'), 'utf8')).toContain('ID=drydock-two');
+    }, 120_000);
+
+    it('drydock env build shows each step and the digest; env list shows reference@digest', async () => {
+      let built = '';
+      await envBuild(deps, repo, { ref: 'HEAD', force: true }, (text) => {
+        built += text;
+      });
+      for (const step of ['resolving', 'pulling', 'unpacking', 'storing']) {
+        expect(built).toContain(`image ${reference}: ${step}…`);
+      }
+      expect(built).toMatch(/image oci:\S+ at sha256:[0-9a-f]{64}: unpacked in [\d.]+ s/);
+      let listed = '';
+      await envList(deps, repo, (text) => {
+        listed += text;
+      });
+      expect(listed).toMatch(
+        new RegExp(`on ${reference.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@sha256:[0-9a-f]{64}`),
+      );
     }, 120_000);
   });
 
