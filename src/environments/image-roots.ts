@@ -460,12 +460,19 @@ async function build(
   const tag = `localhost/drydock-build:${digest.slice('build:'.length, 'build:'.length + 20)}`;
   const root = process.getuid?.() === 0;
   const signal = request.signal ? { signal: request.signal } : {};
-  const failed = (error: unknown) =>
-    new BadInputError(
+  const failed = (error: unknown) => {
+    const detail = describeFailure(error, request.redact);
+    // Rootless buildah maps the build's ids through the user's subordinate ranges.
+    const hint =
+      !root && /subuid|subgid|newuidmap|uid_map|user namespace/i.test(detail)
+        ? ` Building as a user other than root needs that user's ranges in /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER) and newuidmap (apt-get install uidmap).`
+        : '';
+    return new BadInputError(
       'image_build_failed',
-      `Building ${describeSource(source)} (from ${source.declaredIn}) failed: ${describeFailure(error, request.redact)}`,
+      `Building ${describeSource(source)} (from ${source.declaredIn}) failed: ${detail}${hint}`,
       { cause: error },
     );
+  };
   await runTool(
     buildah,
     [
