@@ -193,6 +193,7 @@ describe.skipIf(mode !== 'overlay')('pruning layers', () => {
         layers: [ids.image!],
         setup: [],
         setupMs: 0,
+        imageRoot: null,
         createdAt: '',
       },
     ],

@@ -51,7 +51,9 @@ export class EventRenderer {
       case 'workspace.ready':
         return `  workspace at ${data.baseCommit.slice(0, 10)} (${data.sandbox} sandbox${data.hostUid === undefined ? '' : ` as host uid ${data.hostUid}`}${data.warm ? ', from the warm pool' : ''})`;
       case 'environment.planned':
-        return `  environment: ${data.description}${data.setup.length > 0 ? ` (setup: ${data.setup.join(' && ')})` : ''}${data.node ? `; Node ${data.node.map((each) => `${each.requirement} (${each.source})`).join(', ')}` : ''}`;
+        return `  environment: ${data.description}${data.setup.length > 0 ? ` (setup: ${data.setup.join(' && ')})` : ''}${data.node ? `; Node ${data.node.map((each) => `${each.requirement} (${each.source})`).join(', ')}` : ''}${data.image ? `; image ${data.image.reference} (${data.image.digest.slice(0, 19)}${data.image.unpacked ? ', unpacked now' : ''})` : ''}`;
+      case 'environment.obtaining':
+        return `  image ${data.source}: ${data.step}…`;
       case 'environment.image':
         return data.reused
           ? `  environment image ${data.imageId}: reused, no setup (${data.reason})`

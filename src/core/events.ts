@@ -198,6 +198,18 @@ export type EventData =
       start: string[];
       /** What the repository says about its Node (package.json engines.node, .nvmrc, .node-version), when it does. */
       node?: Array<{ source: string; requirement: string }>;
+      /**
+       * The image the sandbox runs on (`.devcontainer/devcontainer.json` or `.drydock/config.yaml`):
+       * as declared, the digest it resolved to, the layer its root is, and whether this session
+       * unpacked it (false: a record had it). Absent: the host's system.
+       */
+      image?: { reference: string; digest: string; layer: string; unpacked: boolean };
+    }
+  /** A step of obtaining the declared image, as it starts (resolving, pulling or building, unpacking, storing). */
+  | {
+      type: 'environment.obtaining';
+      step: 'resolving' | 'pulling' | 'building' | 'unpacking' | 'storing';
+      source: string;
     }
   | {
       type: 'environment.image';

@@ -4,8 +4,9 @@ import type {
   HostCommandConfinement,
   Sandbox,
   SandboxProvider,
+  SandboxRoot,
 } from '../core/ports/sandbox.ts';
-import type { EnvironmentImage, Store } from '../core/ports/store.ts';
+import type { EnvironmentImage, EnvironmentImageRoot, Store } from '../core/ports/store.ts';
 import { createStreamingRedactor } from '../core/streaming-redactor.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
 import type { EnvironmentPlan } from './environment-plan.ts';
@@ -32,6 +33,9 @@ export interface BuildImageOptions {
   plan: EnvironmentPlan;
   inputsHash: string;
   runtimeVersion: string;
+  /** The image root setup runs on, and what the environment image records of it; absent: the host's system. */
+  root?: SandboxRoot;
+  imageRoot?: EnvironmentImageRoot;
   /** The setup phase's secrets as environment variables. */
   secretEnv: Record<string, string>;
   redact: Redact;
@@ -63,6 +67,7 @@ export async function buildEnvironmentImage(options: BuildImageOptions): Promise
     { layers: [options.baseLayer] },
     {
       sessionId: `env-${options.inputsHash.slice(0, 12)}`,
+      ...(options.root ? { root: options.root } : {}),
       readOnlyPaths: ['.git'],
       limits: plan.limits,
       ...(plan.network.setup.length > 0
@@ -94,6 +99,7 @@ export async function buildEnvironmentImage(options: BuildImageOptions): Promise
       layers: [...snapshot.layers],
       setup: [...plan.setup],
       setupMs: Date.now() - started,
+      imageRoot: options.imageRoot ?? null,
     });
     return { image, log };
   } finally {
@@ -214,12 +220,13 @@ export async function runSetupInWorkspace(
   sandboxes: SandboxProvider,
   workspacePath: string,
   sandboxId: string,
-  options: Omit<SetupRunOptions, 'blocked'>,
+  options: Omit<SetupRunOptions, 'blocked'> & { root?: SandboxRoot | null },
 ): Promise<{ log: string; durationMs: number }> {
-  const { plan } = options;
+  const { plan, root, ...run } = options;
   const blocked: EgressAttempt[] = [];
   const sandbox = await sandboxes.create({
     sessionId: sandboxId,
+    ...(root ? { root } : {}),
     workspacePath,
     readOnlyPaths: ['.git'],
     limits: plan.limits,
@@ -228,7 +235,7 @@ export async function runSetupInWorkspace(
       : {}),
   });
   try {
-    return await runSetupCommands(sandbox, { ...options, blocked });
+    return await runSetupCommands(sandbox, { ...run, plan, blocked });
   } finally {
     await sandbox.destroy().catch(() => {});
   }

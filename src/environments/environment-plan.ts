@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EgressRule, SandboxLimits } from '../core/ports/sandbox.ts';
+import type { Devcontainer } from './devcontainer.ts';
+import type { ImageSource } from './image-source.ts';
 import { collectNodeRequirements, NODE_VERSION_FILES, type NodeRequirement } from './node-requirements.ts';
 import {
   detectInstall,
@@ -47,6 +49,10 @@ export interface EnvironmentPlan {
   node: NodeRequirement[];
   /** The package manager detected setup runs; null when setup is the config's or there is none. */
   packageManager: PlannedPackageManager | null;
+  /** The image the sandbox runs on (config.yaml's, else devcontainer.json's); null: the host's system. */
+  image: ImageSource | null;
+  /** The devcontainer's containerEnv and remoteEnv, unresolved (resolveDevcontainerEnv); {} without one. */
+  imageEnv: Record<string, string>;
 }
 
 export interface PlanInput {
@@ -66,6 +72,8 @@ export interface PlanInput {
    * `.node-version`, and the first lines of `pnpm-lock.yaml` and `yarn.lock` (PLAN_TEXT_FILES).
    */
   texts?: Readonly<Record<string, string>>;
+  /** The repository's devcontainer.json, parsed, when it has one. */
+  devcontainer?: Devcontainer | null;
 }
 
 /** Files whose text planEnvironment reads (PlanInput.texts); lockfiles only need their head. */
@@ -78,15 +86,23 @@ export const PLAN_TEXT_FILES: readonly string[] = [...PACKAGE_MANAGER_FILES, ...
  */
 export function planEnvironment(input: PlanInput): EnvironmentPlan {
   const { config } = input;
+  const devcontainer = input.devcontainer ?? null;
   const detected = detectInstall(input);
-  const setup = config?.setup ?? detected.setup;
+  const declaredSetup = config?.setup ?? devcontainer?.setup ?? null;
+  const setup = declaredSetup ?? detected.setup;
   const lockfiles = LOCKFILES.map((lock) => lock.file).filter((file) => input.files.includes(file));
   const defaultInputs = detected.inputs.length > 0 ? detected.inputs : lockfiles;
-  const inputs = config ? [REPO_CONFIG_PATH, ...(config.inputs ?? defaultInputs)] : detected.inputs;
-  const source = config ? 'config' : setup.length > 0 ? 'detected' : 'none';
+  const declared = config ? [REPO_CONFIG_PATH, ...(config.inputs ?? defaultInputs)] : null;
+  const inputs = [
+    ...(declared ?? (devcontainer ? defaultInputs : detected.inputs)),
+    ...(devcontainer ? [devcontainer.path] : []),
+  ];
+  const image = config?.image ?? devcontainer?.image ?? null;
+  const source = config || devcontainer ? 'config' : setup.length > 0 ? 'detected' : 'none';
+  const files = [...(config ? [REPO_CONFIG_PATH] : []), ...(devcontainer ? [devcontainer.path] : [])];
   const description =
     source === 'config'
-      ? `${REPO_CONFIG_PATH}${config?.setup ? '' : detected.setup.length > 0 ? ` (setup detected: ${detected.description})` : ''}`
+      ? `${files.join(' and ')}${declaredSetup ? '' : detected.setup.length > 0 ? ` (setup detected: ${detected.description})` : ''}`
       : source === 'detected'
         ? detected.description
         : 'no setup: no .drydock/config.yaml and no lockfile';
@@ -94,7 +110,7 @@ export function planEnvironment(input: PlanInput): EnvironmentPlan {
     source,
     description,
     setup,
-    start: config?.start ?? [],
+    start: config?.start ?? devcontainer?.start ?? [],
     checks: config?.checks ?? null,
     network: { agent: config?.network.allow ?? [], setup: config?.network.setup ?? [...DEFAULT_SETUP_HOSTS] },
     limits: config?.limits ?? {},
@@ -106,7 +122,9 @@ export function planEnvironment(input: PlanInput): EnvironmentPlan {
     inputs: [...new Set(inputs)],
     maxImageAgeMs: config?.maxImageAgeMs ?? DEFAULT_MAX_IMAGE_AGE_MS,
     node: collectNodeRequirements(input),
-    packageManager: config?.setup ? null : detected.packageManager,
+    packageManager: declaredSetup ? null : detected.packageManager,
+    image,
+    imageEnv: devcontainer?.env ?? {},
   };
 }
 

@@ -420,6 +420,7 @@ describe('decideRebuild', () => {
     layers: ['a', 'b'],
     setup: ['npm ci'],
     setupMs: 10,
+    imageRoot: null,
     createdAt: '2026-11-23T10:00:00Z',
     ...overrides,
   });

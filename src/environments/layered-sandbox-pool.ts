@@ -51,6 +51,7 @@ export function poolKey(snapshot: WorkspaceSnapshot, spec: LayeredSpec): string 
   const shape = {
     layers: snapshot.layers,
     readOnlyPaths: spec.readOnlyPaths ?? [],
+    root: spec.root ?? null,
     limits: spec.limits ?? {},
     env: spec.env ?? {},
     allow: spec.network?.allow ?? null,

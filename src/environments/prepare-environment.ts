@@ -1,15 +1,24 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { BadInputError } from '../core/errors.ts';
 import type { Clock } from '../core/ports/clock.ts';
-import type { HostCommandConfinement } from '../core/ports/sandbox.ts';
-import type { EnvironmentImage, Store } from '../core/ports/store.ts';
+import type { HostCommandConfinement, SandboxRoot } from '../core/ports/sandbox.ts';
+import type { EnvironmentImage, EnvironmentImageRoot, Store } from '../core/ports/store.ts';
 import { buildEnvironmentImage } from './build-image.ts';
+import {
+  DEVCONTAINER_PATHS,
+  type Devcontainer,
+  parseDevcontainer,
+  resolveDevcontainerEnv,
+} from './devcontainer.ts';
 import {
   type EnvironmentPlan,
   PLAN_TEXT_FILES,
   planEnvironment,
   setupInputsHash,
 } from './environment-plan.ts';
+import { type ImageProgress, type ImageRoots, type PreparedImage, sandboxRootOf } from './image-roots.ts';
 import type { LayerStore } from './layer-store.ts';
 import type { LayerSync } from './layer-sync.ts';
 import type { LayeredSandboxes } from './layered-sandbox.ts';
@@ -42,6 +51,8 @@ export interface EnvironmentDeps {
   baseLayer(repo: string, commit: string): Promise<string>;
   /** How drydock's git runs over what setup wrote (the session provider's). */
   confinement: HostCommandConfinement;
+  /** Where declared images are unpacked (asked only when the repository declares one). */
+  imageRoots?: () => Promise<ImageRoots>;
 }
 
 export interface PrepareOptions {
@@ -56,11 +67,17 @@ export interface PrepareOptions {
   onDecision?: (plan: EnvironmentPlan, decision: RebuildDecision | null) => void | Promise<void>;
   onOutput?: (text: string) => void;
   onCommand?: (command: string, index: number, total: number) => void | Promise<void>;
+  /** Obtaining the declared image: each step as it starts, and the tools' output lines. */
+  onImage?: (progress: ImageProgress) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
 export interface PreparedEnvironment {
   plan: EnvironmentPlan;
+  /** The declared image, unpacked (null: none declared, the host's system). */
+  imageRoot: PreparedImage | null;
+  /** The sandbox root every sandbox of the environment runs on (setup's, the session's); null: the host's. */
+  root: SandboxRoot | null;
   /** The image to start from; null when the plan has no setup or there are no layers. */
   image: EnvironmentImage | null;
   /** Whether this call built the image (and how long setup took), or reused one. */
@@ -89,17 +106,30 @@ export async function prepareEnvironment(
   const files = await listFilesAt(repo, commit);
   const packageJson = files.includes('package.json') ? await readJson(repo, commit, 'package.json') : null;
   const texts = await readTexts(repo, commit, files);
-  const plan = planEnvironment({ config, files, packageJson, texts });
+  const devcontainer = await readDevcontainer(repo, commit, files);
+  const plan = planEnvironment({ config, files, packageJson, texts, devcontainer });
   const secrets = options.secrets ?? (await deps.vault.forRepo(repo));
   const redact = createRedactor(secrets);
-  const none = { plan, image: null, built: false, decision: null, log: '', secrets, redact };
+  const imageRoot = plan.image ? await prepareImageRoot(deps, options, plan, secrets, redact) : null;
+  const root = imageRoot?.root ?? null;
+  const none = {
+    plan,
+    imageRoot: imageRoot?.image ?? null,
+    root,
+    image: null,
+    built: false,
+    decision: null,
+    log: '',
+    secrets,
+    redact,
+  };
   if (plan.setup.length === 0 || !deps.layers || options.planOnly) {
     await options.onDecision?.(plan, null);
     return none;
   }
   const contents = new Map<string, Buffer | null>();
   for (const file of plan.inputs) contents.set(file, await readFileAt(repo, commit, file));
-  const inputsHash = setupInputsHash(plan, contents);
+  const inputsHash = withImage(setupInputsHash(plan, contents), imageRoot?.image.digest ?? null);
   const key = `${repo}\0${inputsHash}`;
   const pending = building.get(key);
   if (pending && !options.force) return pending;
@@ -131,6 +161,7 @@ export async function prepareEnvironment(
       plan,
       inputsHash,
       runtimeVersion: RUNTIME_VERSION,
+      ...(imageRoot ? { root: imageRoot.root, imageRoot: storedRoot(imageRoot.image) } : {}),
       secretEnv: secretsForPhase(plan, 'setup', secrets, repo),
       redact,
       ...(options.onOutput ? { onOutput: options.onOutput } : {}),
@@ -145,6 +176,76 @@ export async function prepareEnvironment(
   } finally {
     if (building.get(key) === run) building.delete(key);
   }
+}
+
+/** An environment image's key with the image's digest in it: a new digest is a new environment image. Pure. */
+export function withImage(inputsHash: string, digest: string | null): string {
+  if (digest === null) return inputsHash;
+  return createHash('sha256').update(`${inputsHash}\0image\0${digest}`).digest('hex');
+}
+
+function storedRoot(image: PreparedImage): EnvironmentImageRoot {
+  const { reference, digest, layer, env, workingDir, user } = image;
+  return { reference, digest, layer, env, workingDir, user };
+}
+
+/**
+ * The declared image, unpacked, and the sandbox root on it (its environment under the devcontainer's).
+ * The credentials secret is read from the vault here and goes to the image tools only.
+ */
+async function prepareImageRoot(
+  deps: EnvironmentDeps,
+  options: PrepareOptions,
+  plan: EnvironmentPlan,
+  secrets: readonly NamedSecret[],
+  redact: Redact,
+): Promise<{ image: PreparedImage; root: SandboxRoot } | null> {
+  const source = plan.image;
+  if (!source) return null;
+  let credentials: string | null = null;
+  if (source.credentials !== null) {
+    const secret = secrets.find((each) => each.name === source.credentials);
+    if (!secret) {
+      throw new BadInputError(
+        'secret_not_set',
+        `${source.declaredIn} logs in to the image's registry with the secret ${source.credentials} (user:password), which is not set. Set it with: echo -n USER:PASSWORD | drydock secret set ${source.credentials} --repo ${options.repo}`,
+      );
+    }
+    credentials = secret.value;
+  }
+  if (!deps.imageRoots)
+    throw new Error('prepareEnvironment: the repository declares an image, and no imageRoots were wired.');
+  const roots = await deps.imageRoots();
+  const image = await roots.prepare({
+    source,
+    repo: options.repo,
+    commit: options.commit,
+    credentials,
+    redact,
+    known: async (digest) =>
+      (await deps.store.listEnvironments(options.repo)).find((each) => each.imageRoot?.digest === digest)
+        ?.imageRoot ?? null,
+    ...(options.onImage ? { onProgress: options.onImage } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const declared = plan.imageEnv;
+  const extra = resolveDevcontainerEnv(declared, image.env, {
+    workdir: '/workspace',
+    path: source.declaredIn,
+  });
+  return { image, root: sandboxRootOf(image, roots.store, extra) };
+}
+
+/** The repository's devcontainer.json at the commit, parsed; null when it has none. */
+async function readDevcontainer(
+  repo: string,
+  commit: string,
+  files: readonly string[],
+): Promise<Devcontainer | null> {
+  const path = DEVCONTAINER_PATHS.find((each) => files.includes(each));
+  if (path === undefined) return null;
+  const content = await readFileAt(repo, commit, path);
+  return content === null ? null : parseDevcontainer(content.toString('utf8'), path);
 }
 
 /** Whether every layer is here, fetching the missing ones from the snapshot store when there is one. */

@@ -37,11 +37,55 @@ describe('parseRepoConfig', () => {
       secrets: { setup: ['NPM_TOKEN'], agent: ['API_KEY'] },
       inputs: ['package-lock.json', 'scripts/setup.sh'],
       maxImageAgeMs: 12 * 3_600_000,
+      image: null,
     });
   });
 
+  it('reads image: as a reference, or as a mapping to pull or to build, paths from the repository root', () => {
+    expect(parseRepoConfig('image: debian:12').image).toEqual({
+      kind: 'pull',
+      reference: 'debian:12',
+      credentials: null,
+      declaredIn: '.drydock/config.yaml',
+    });
+    const pulled = parseRepoConfig('image: { from: ghcr.io/acme/dev:1, credentials: GHCR, max_age: 2h }');
+    expect(pulled.image).toMatchObject({
+      kind: 'pull',
+      reference: 'ghcr.io/acme/dev:1',
+      credentials: 'GHCR',
+    });
+    expect(pulled.maxImageAgeMs).toBe(2 * 3_600_000);
+    expect(
+      parseRepoConfig(
+        'image:\n  dockerfile: ./docker/Dockerfile\n  context: docker\n  args: { NODE: 18, DEBUG: true }',
+      ).image,
+    ).toEqual({
+      kind: 'build',
+      dockerfile: 'docker/Dockerfile',
+      context: 'docker',
+      args: { NODE: '18', DEBUG: 'true' },
+      credentials: null,
+      declaredIn: '.drydock/config.yaml',
+    });
+    // The environment image's age alone declares no image: today's behaviour.
+    expect(parseRepoConfig('image: { max_age: 1h }').image).toBeNull();
+  });
+
+  it.each([
+    ['image: { from: a, dockerfile: Dockerfile }', 'line 1: image: name either from'],
+    ['image:\n  from: debian:12\n  args: { A: b }', 'line 2: image: context and args are for building'],
+    ['image: { dockerfile: ../outside/Dockerfile }', 'is outside the repository'],
+    [
+      'image: { from: debian:12, credentials: "not a name" }',
+      'image.credentials: expected an environment variable name',
+    ],
+    ['image:\n  form: debian:12', 'line 2: image: unknown key "form"'],
+  ])('refuses %j', (text, message) => {
+    expect(() => parseRepoConfig(text)).toThrow(message);
+  });
+
   it('reads an empty file as an empty config', () => {
-    expect(parseRepoConfig('')).toMatchObject({ setup: null, start: [], checks: null, secrets: {} });
+    expect(parseRepoConfig('')).toMatchObject({ setup: null, start: null, checks: null, secrets: {} });
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
 import type { EgressRule, SandboxLimits } from '../core/ports/sandbox.ts';
+import { type ImageSource, repositoryPath } from './image-source.ts';
 
 /** Where a repository keeps its drydock config. */
 export const REPO_CONFIG_PATH = '.drydock/config.yaml';
@@ -14,8 +15,8 @@ export type SecretPhase = (typeof SECRET_PHASES)[number];
 export interface RepoConfig {
   /** Commands run once per environment image, in order; null when the config does not say. */
   setup: string[] | null;
-  /** Commands run at every sandbox start and restore (services the checks need). */
-  start: string[];
+  /** Commands run at every sandbox start and restore (services the checks need); null when the config does not say. */
+  start: string[] | null;
   checks: Array<{ name: 'test' | 'typecheck' | 'lint'; command: string }> | null;
   network: {
     /** Hosts the agent phase may reach. */
@@ -30,6 +31,8 @@ export interface RepoConfig {
   inputs: string[] | null;
   /** Rebuild an image older than this. */
   maxImageAgeMs: number | null;
+  /** The image the sandbox runs on (`image: REF` or `image: { from | dockerfile }`); null: the host's system. */
+  image: ImageSource | null;
 }
 
 const commands = z
@@ -89,7 +92,36 @@ const schema = z
       .strict()
       .optional(),
     inputs: z.array(z.string().min(1)).optional(),
-    image: z.object({ max_age: duration.optional() }).strict().optional(),
+    image: z
+      .union([
+        z.string().min(1),
+        z
+          .object({
+            from: z.string().min(1).optional(),
+            dockerfile: z.string().min(1).optional(),
+            context: z.string().min(1).optional(),
+            args: z
+              .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+              .optional(),
+            credentials: secretName.optional(),
+            max_age: duration.optional(),
+          })
+          .strict()
+          .refine((image) => !(image.from !== undefined && image.dockerfile !== undefined), {
+            message: 'name either from (an image to pull) or dockerfile (one to build), not both',
+          })
+          .refine(
+            (image) =>
+              image.dockerfile !== undefined || (image.context === undefined && image.args === undefined),
+            { message: 'context and args are for building a dockerfile: add dockerfile' },
+          )
+          .refine(
+            (image) =>
+              image.credentials === undefined || image.from !== undefined || image.dockerfile !== undefined,
+            { message: "credentials log in to the registry of from (or of the dockerfile's FROM)" },
+          ),
+      ])
+      .optional(),
   })
   .strict();
 
@@ -125,7 +157,7 @@ export function parseRepoConfig(text: string, file = REPO_CONFIG_PATH): RepoConf
   if (config.limits?.tmp !== undefined) limits.tmpBytes = config.limits.tmp;
   return {
     setup: config.setup ?? null,
-    start: config.start ?? [],
+    start: config.start ?? null,
     checks: config.checks
       ? (['test', 'typecheck', 'lint'] as const).flatMap((name) =>
           config.checks?.[name] ? [{ name, command: config.checks[name] }] : [],
@@ -135,7 +167,37 @@ export function parseRepoConfig(text: string, file = REPO_CONFIG_PATH): RepoConf
     limits,
     secrets: config.secrets ?? {},
     inputs: config.inputs ?? null,
-    maxImageAgeMs: config.image?.max_age ?? null,
+    maxImageAgeMs: typeof config.image === 'object' ? (config.image.max_age ?? null) : null,
+    image: imageSource(config.image, file),
+  };
+}
+
+function imageSource(
+  image:
+    | string
+    | {
+        from?: string;
+        dockerfile?: string;
+        context?: string;
+        args?: Record<string, string>;
+        credentials?: string;
+      }
+    | undefined,
+  file: string,
+): ImageSource | null {
+  if (image === undefined) return null;
+  if (typeof image === 'string')
+    return { kind: 'pull', reference: image, credentials: null, declaredIn: file };
+  const credentials = image.credentials ?? null;
+  if (image.from !== undefined) return { kind: 'pull', reference: image.from, credentials, declaredIn: file };
+  if (image.dockerfile === undefined) return null;
+  return {
+    kind: 'build',
+    dockerfile: repositoryPath('.', image.dockerfile, file),
+    context: repositoryPath('.', image.context ?? '.', file),
+    args: image.args ?? {},
+    credentials,
+    declaredIn: file,
   };
 }
 

@@ -73,7 +73,11 @@ export function secretsForPhase(
   repo: string,
 ): Record<string, string> {
   const declared = plan.secrets[phase];
-  if (declared === 'all') return Object.fromEntries(available.map((s) => [s.name, s.value]));
+  if (declared === 'all') {
+    // The image's registry credentials go to the image tools on the host, never into a sandbox unasked.
+    const credentials = plan.image?.credentials ?? null;
+    return Object.fromEntries(available.filter((s) => s.name !== credentials).map((s) => [s.name, s.value]));
+  }
   const env: Record<string, string> = {};
   const missing: string[] = [];
   for (const name of declared) {

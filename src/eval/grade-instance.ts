@@ -109,6 +109,7 @@ async function grade(
   const limits = { ...deps.limits, ...plan.limits };
   const spec: Omit<SandboxSpec, 'workspacePath'> = {
     sessionId: `eval-grade-${randomBytes(4).toString('hex')}`,
+    ...(prepared.root ? { root: prepared.root } : {}),
     readOnlyPaths: ['.git'],
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(Object.keys(agentEnv).length > 0 ? { env: agentEnv } : {}),
@@ -193,6 +194,7 @@ async function cloneSandbox(
         plan,
         redact: prepared.redact,
         secretEnv: secretsForPhase(plan, 'setup', prepared.secrets, input.repo),
+        root: prepared.root,
         signal,
       });
     }

@@ -99,6 +99,7 @@ export async function provision(
   const limits = { ...deps.limits, ...environment.plan.limits };
   const spec = {
     sessionId: session.id,
+    ...(environment.root ? { root: environment.root } : {}),
     readOnlyPaths: ['.git'],
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(Object.keys(environment.agentEnv).length > 0 ? { env: environment.agentEnv } : {}),

@@ -16,6 +16,7 @@ import { runChecks } from '../verify/run-checks.ts';
 import type { TestCase } from '../verify/test-results.ts';
 import { nodeNotes } from './phase-setup.ts';
 import type { SessionDeps } from './session-deps.ts';
+import { imageRootsOf } from './session-environment.ts';
 
 type Write = (text: string) => void;
 
@@ -41,7 +42,7 @@ export async function showChecks(
 ): Promise<CheckOutcome[]> {
   const repository = await resolveLocalRepository(repoArg, options.ref);
   const vault = deps.vault ?? NO_SECRETS;
-  const { plan, secrets, redact } = await prepareEnvironment(
+  const { plan, secrets, redact, root } = await prepareEnvironment(
     {
       store: deps.store,
       clock: deps.clock,
@@ -49,11 +50,13 @@ export async function showChecks(
       layers: null,
       baseLayer: () => Promise.reject(new Error('no layers here')),
       confinement: deps.sandboxes.confinement,
+      imageRoots: imageRootsOf(deps, null),
     },
     { repo: repository.path, commit: repository.commit, planOnly: true },
   );
   write(`${repository.path} at ${repository.commit.slice(0, 12)} (${options.ref})\n`);
   write(`setup: ${plan.description}\n`);
+  if (root) write(`image: ${root.label}\n`);
   for (const command of plan.setup) write(`  $ ${command}\n`);
   for (const command of plan.start) write(`  start: $ ${command}\n`);
 
@@ -75,6 +78,7 @@ export async function showChecks(
           plan,
           redact,
           secretEnv: secretsForPhase(plan, 'setup', secrets, repository.path),
+          root,
           onOutput: write,
           ...(options.signal ? { signal: options.signal } : {}),
         },
@@ -84,6 +88,7 @@ export async function showChecks(
     const agentEnv = secretsForPhase(plan, 'agent', secrets, repository.path);
     sandbox = await deps.sandboxes.create({
       sessionId: `checks-${randomBytes(4).toString('hex')}`,
+      ...(root ? { root } : {}),
       workspacePath,
       readOnlyPaths: ['.git'],
       ...(Object.keys(plan.limits).length > 0 ? { limits: plan.limits } : {}),

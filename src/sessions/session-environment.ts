@@ -1,9 +1,11 @@
 import { BadInputError } from '../core/errors.ts';
-import type { Sandbox } from '../core/ports/sandbox.ts';
+import type { Sandbox, SandboxRoot } from '../core/ports/sandbox.ts';
 import type { EnvironmentImage } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { runSetupInWorkspace } from '../environments/build-image.ts';
 import type { EnvironmentPlan } from '../environments/environment-plan.ts';
+import { type ImageRoots, imageRootsFor } from '../environments/image-roots.ts';
+import { createLayerStore } from '../environments/layer-store.ts';
 import { type EnvironmentDeps, prepareEnvironment } from '../environments/prepare-environment.ts';
 import { createRedactor, type NamedSecret, type Redact } from '../environments/redactor.ts';
 import { NO_SECRETS, secretsForPhase } from '../environments/secret-vault.ts';
@@ -23,6 +25,8 @@ export interface SessionEnvironment {
   plan: EnvironmentPlan;
   /** The image the workspace starts from (first run of a layered session only). */
   image: EnvironmentImage | null;
+  /** The declared image's root every sandbox of the session runs on; null: the host's system. */
+  root: SandboxRoot | null;
   secrets: NamedSecret[];
   redact: Redact;
   /** The agent phase's secrets: the sandbox's base environment. */
@@ -63,11 +67,17 @@ export async function resolveSessionEnvironment(
     onCommand: async (command, index, total) => {
       await recorder.record([{ type: 'environment.command', index, total, command }]);
     },
+    // Pulling or building an image takes a while on a first use: each step as it starts.
+    onImage: async ({ step, source, line }) => {
+      if (line !== undefined || !options.firstRun) return;
+      await recorder.record([{ type: 'environment.obtaining', step, source }]);
+    },
   });
   const { plan, secrets, redact } = prepared;
   const environment: SessionEnvironment = {
     plan,
     image: prepared.image,
+    root: prepared.root,
     secrets,
     redact,
     agentEnv: secretsForPhase(plan, 'agent', secrets, session.repo),
@@ -84,6 +94,16 @@ export async function resolveSessionEnvironment(
       start: plan.start,
       ...(plan.node.length > 0
         ? { node: plan.node.map(({ source, requirement }) => ({ source, requirement })) }
+        : {}),
+      ...(prepared.imageRoot
+        ? {
+            image: {
+              reference: prepared.imageRoot.reference,
+              digest: prepared.imageRoot.digest,
+              layer: prepared.imageRoot.layer,
+              unpacked: prepared.imageRoot.unpacked,
+            },
+          }
         : {}),
     },
   ]);
@@ -131,6 +151,7 @@ export async function runSetupInPlace(
       plan,
       redact: environment.redact,
       secretEnv: secretsForPhase(plan, 'setup', environment.secrets, recorder.session.repo),
+      root: environment.root,
       signal,
     },
   );
@@ -238,5 +259,16 @@ export function environmentDeps(deps: SessionDeps, layers: SessionLayers | null)
         ? baseLayerFor(layers.store, repo, commit)
         : Promise.reject(new Error('No layered workspaces here.')),
     confinement: deps.sandboxes.confinement,
+    imageRoots: imageRootsOf(deps, layers),
   };
+}
+
+/**
+ * Where a session's declared image is unpacked: the layer store of the layered workspaces (so the
+ * snapshot store carries it too), else one opened in drydock's home (clones run on images as well).
+ */
+export function imageRootsOf(deps: Pick<SessionDeps, 'home' | 'layers'>, layers: SessionLayers | null) {
+  const on = layers ?? deps.layers ?? null;
+  return async (): Promise<ImageRoots> =>
+    on ? imageRootsFor(on.store, on.sync) : imageRootsFor(await createLayerStore(deps.home));
 }

@@ -2,6 +2,8 @@ import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue, Store } from '../core/ports/store.ts';
 import { isTerminal } from '../core/session-state.ts';
+import { recordedImageLayers } from '../environments/image-record.ts';
+import { imageRecordsDir } from '../environments/image-roots.ts';
 import type { LayerStore } from '../environments/layer-store.ts';
 import { type SweepAction, sweepWorkspaces } from '../environments/workspace-sweep.ts';
 import { parseCheckpointHead } from './checkpoint-schema.ts';
@@ -31,13 +33,16 @@ export async function sweepSessionLeftovers(
 /** What finding the referenced layers reads from the store. */
 export type LayerReferences = Pick<Store, 'listSessions' | 'loadCheckpoint' | 'listEnvironments'>;
 
-/** Every session's last snapshot, and every environment image's layers. */
+/** Every session's last snapshot, and every environment image's layers and image root. */
 export async function referencedLayers(store: LayerReferences): Promise<Set<string>> {
   const referenced = new Set<string>();
   for (const session of await store.listSessions({ limit: Number.MAX_SAFE_INTEGER })) {
     for (const id of checkpointLayers(await store.loadCheckpoint(session.id))) referenced.add(id);
   }
-  for (const image of await store.listEnvironments()) for (const id of image.layers) referenced.add(id);
+  for (const image of await store.listEnvironments()) {
+    for (const id of image.layers) referenced.add(id);
+    if (image.imageRoot) referenced.add(image.imageRoot.layer);
+  }
   return referenced;
 }
 
@@ -111,8 +116,11 @@ export async function pruneLayers(
     const info = await lstat(layers.pathOf(id)).catch(() => null);
     if (info !== null) stored.push({ id, ageMs: now - info.ctimeMs });
   }
+  const referenced = await referencedLayers(store);
+  // An unpacked image's root stays while its record does: a running sandbox may have it as its `/`.
+  for (const id of await recordedImageLayers(imageRecordsDir(layers))) referenced.add(id);
   const doomed = layersToPrune(stored, {
-    referenced: await referencedLayers(store),
+    referenced,
     mounted: await mountedLayers(),
     graceMs: options.graceMs ?? 60 * 60 * 1000,
   });

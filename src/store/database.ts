@@ -141,6 +141,8 @@ export interface EnvironmentsTable {
   setup: string;
   setup_ms: number;
   created_at: string;
+  /** The image root setup ran on (EnvironmentImageRoot) as JSON text; null: the host's system. */
+  image_root: string | null;
 }
 
 export interface SecretsTable {

@@ -29,6 +29,22 @@ export function describeEnvironmentStoreContract(current: () => Store): void {
       expect(await store.getEnvironment(first.id)).toEqual(first);
     });
 
+    it('keeps the image root setup ran on, and none for an image on the host system', async () => {
+      const store = current();
+      const imageRoot = {
+        reference: 'debian:12',
+        digest: `sha256:${'d'.repeat(64)}`,
+        layer: 'e'.repeat(64),
+        env: { PATH: '/usr/local/bin:/usr/bin', LANG: 'C.UTF-8' },
+        workingDir: '/srv',
+        user: null,
+      };
+      const onImage = await store.saveEnvironment(image({ imageRoot }));
+      const onHost = await store.saveEnvironment(image({ inputsHash: 'b'.repeat(64) }));
+      expect((await store.getEnvironment(onImage.id))?.imageRoot).toEqual(imageRoot);
+      expect((await store.getEnvironment(onHost.id))?.imageRoot).toBeNull();
+    });
+
     it('lists newest first, per repository, and deletes by id', async () => {
       const store = current();
       const a = await store.saveEnvironment(image());

@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
 import type { Clock } from '../core/ports/clock.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
-import type { EnvironmentImage, Store, StoredSecret } from '../core/ports/store.ts';
+import type { EnvironmentImage, EnvironmentImageRoot, Store, StoredSecret } from '../core/ports/store.ts';
 import type { Database, EnvironmentsTable, SecretsTable } from './database.ts';
 import { fromJson, toText } from './rows.ts';
 
@@ -25,7 +26,12 @@ export function environmentStoreMethods(
   const now = (): string => deps.clock.now().toISOString();
   return {
     async saveEnvironment(image) {
-      const saved: EnvironmentImage = { id: deps.ids.next(), ...image, createdAt: now() };
+      const saved: EnvironmentImage = {
+        id: deps.ids.next(),
+        ...image,
+        imageRoot: image.imageRoot ?? null,
+        createdAt: now(),
+      };
       await db
         .insertInto('environments')
         .values({
@@ -38,6 +44,7 @@ export function environmentStoreMethods(
           setup: JSON.stringify(saved.setup),
           setup_ms: Math.round(saved.setupMs),
           created_at: saved.createdAt,
+          image_root: saved.imageRoot === null ? null : JSON.stringify(saved.imageRoot),
         })
         .execute();
       return saved;
@@ -120,8 +127,24 @@ function fromEnvironmentRow(row: Selectable<EnvironmentsTable>): EnvironmentImag
     layers: fromJson(row.layers) as string[],
     setup: fromJson(row.setup) as string[],
     setupMs: Number(row.setup_ms),
+    imageRoot: row.image_root === null ? null : readImageRoot(fromJson(row.image_root)),
     createdAt: row.created_at,
   };
+}
+
+const imageRootSchema = z.object({
+  reference: z.string(),
+  digest: z.string(),
+  layer: z.string(),
+  env: z.record(z.string(), z.string()),
+  workingDir: z.string().nullable(),
+  user: z.string().nullable(),
+});
+
+/** A stored image root, through its schema; one this drydock cannot read counts as none (the image is rebuilt). */
+function readImageRoot(value: unknown): EnvironmentImageRoot | null {
+  const parsed = imageRootSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }
 
 function fromSecretRow(row: Selectable<SecretsTable>): StoredSecret {

@@ -158,8 +158,13 @@ function toItem(event: StreamEvent): TimelineItem | null {
         kind: 'note',
         text: `workspace ready at ${str(d.baseCommit).slice(0, 10)} (${str(d.sandbox)}${d.warm === true ? ', from the warm pool' : ''})`,
       };
-    case 'environment.planned':
-      return { ...base, kind: 'note', text: `environment: ${str(d.description)}` };
+    case 'environment.planned': {
+      const image = d.image as { reference?: unknown; digest?: unknown } | undefined;
+      const on = image ? `; image ${str(image.reference)} (${str(image.digest).slice(0, 19)})` : '';
+      return { ...base, kind: 'note', text: `environment: ${str(d.description)}${on}` };
+    }
+    case 'environment.obtaining':
+      return { ...base, kind: 'note', text: `image ${str(d.source)}: ${str(d.step)}…` };
     case 'environment.image':
       return {
         ...base,

@@ -5,6 +5,7 @@ import { formatAge } from '../../environments/rebuild-policy.ts';
 import { NO_SECRETS } from '../../environments/secret-vault.ts';
 import { resolveLocalRepository } from '../../forge/local-repository.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
+import { imageRootsOf } from '../../sessions/session-environment.ts';
 import { baseLayerFor, openSessionLayers, type SessionLayers } from '../../sessions/session-workspace.ts';
 
 type Write = (text: string) => void;
@@ -35,6 +36,7 @@ export async function envBuild(
   const repository = await resolveLocalRepository(repoArg, options.ref);
   const layers = await layersFor(deps);
   const started = Date.now();
+  let step = '';
   const prepared = await prepareEnvironment(
     {
       store: deps.store,
@@ -43,11 +45,21 @@ export async function envBuild(
       layers,
       baseLayer: (repo, commit) => baseLayerFor(layers.store, repo, commit),
       confinement: deps.sandboxes.confinement,
+      imageRoots: imageRootsOf(deps, layers),
     },
     {
       repo: repository.path,
       commit: repository.commit,
       force: options.force,
+      // Pulling, building and unpacking: each step on a line of its own, the tools' output indented.
+      onImage: ({ step: now, source, line }) => {
+        if (line === undefined) {
+          step = now;
+          write(`image ${source}: ${now}…\n`);
+        } else if (step === 'pulling' || step === 'building') {
+          write(`  ${line}\n`);
+        }
+      },
       onDecision: (plan, decision) => {
         write(`environment: ${plan.description}\n`);
         if (plan.setup.length === 0) write('nothing to set up: sessions start from the checkout itself\n');
@@ -58,6 +70,12 @@ export async function envBuild(
       onOutput: (text) => write(text),
     },
   );
+  if (prepared.imageRoot) {
+    const root = prepared.imageRoot;
+    write(
+      `image ${root.reference} at ${root.digest}: ${root.unpacked ? `unpacked in ${(root.durationMs / 1000).toFixed(1)} s` : 'unpacked already'} (layer ${root.layer.slice(0, 12)})\n`,
+    );
+  }
   if (!prepared.image) return null;
   if (prepared.built) {
     write(
@@ -86,7 +104,8 @@ export async function envList(deps: SessionDeps, repoArg: string | undefined, wr
     const stale = image.runtimeVersion === RUNTIME_VERSION ? '' : ` (built by ${image.runtimeVersion})`;
     write(
       `${image.id}  ${image.repo}  at ${image.commit.slice(0, 10)}  ${age} old  setup ${(image.setupMs / 1000).toFixed(1)} s  ` +
-        `${image.layers.length} layers  inputs ${image.inputsHash.slice(0, 12)}${stale}\n`,
+        `${image.layers.length} layers  inputs ${image.inputsHash.slice(0, 12)}` +
+        `${image.imageRoot ? `  on ${image.imageRoot.reference}@${image.imageRoot.digest}` : '  on the host system'}${stale}\n`,
     );
   }
 }

@@ -150,10 +150,28 @@ export interface EnvironmentImage {
   setup: string[];
   /** How long setup took to build it. */
   setupMs: number;
+  /** The image its setup ran on, and sessions on it run on; null: the host's system. */
+  imageRoot: EnvironmentImageRoot | null;
   createdAt: string;
 }
 
-export type NewEnvironmentImage = Omit<EnvironmentImage, 'id' | 'createdAt'>;
+/** An image unpacked into a root file system: which one, and the layer it became. */
+export interface EnvironmentImageRoot {
+  /** As declared (`debian:12`), or the Dockerfile a build came from. */
+  reference: string;
+  /** `sha256:…` (the manifest the reference resolved to) or `build:…` (a Dockerfile build's key). */
+  digest: string;
+  /** The layer holding the root file system. */
+  layer: string;
+  /** The image config's Env, WorkingDir and User. */
+  env: Record<string, string>;
+  workingDir: string | null;
+  user: string | null;
+}
+
+export type NewEnvironmentImage = Omit<EnvironmentImage, 'id' | 'createdAt' | 'imageRoot'> & {
+  imageRoot?: EnvironmentImageRoot | null;
+};
 
 /** Where a registered repository lives: a path on the server, or a forge repository (`owner/name`). */
 export const REPO_KINDS = ['local', 'forge'] as const;

@@ -13,6 +13,7 @@ import { evals } from './0011-evals.ts';
 import { usageBreakdown } from './0012-usage-breakdown.ts';
 import { sessionFriend } from './0013-session-friend.ts';
 import { sessionAllowHosts } from './0014-session-allow-hosts.ts';
+import { environmentImageRoot } from './0015-environment-image-root.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -33,4 +34,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-usage-breakdown': usageBreakdown,
   '0013-session-friend': sessionFriend,
   '0014-session-allow-hosts': sessionAllowHosts,
+  '0015-environment-image-root': environmentImageRoot,
 };
