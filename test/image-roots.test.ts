@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,6 +177,44 @@ describe.skipIf(!canBuildImages())('image roots: pulled or built, unpacked once 
     });
     expect(changed.digest).not.toBe(first.digest);
     expect(readFileSync(join(store.pathOf(changed.layer), 'arg.txt'), 'utf8')).toBe('another\n');
+  }, 180_000);
+
+  it("gives a Dockerfile's RUN steps no network: not the host's loopback, where drydock's own services listen", async () => {
+    // A service on the host's loopback, as drydock's API or its database would be.
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(request.url ?? '');
+      response.end('secret\n');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const hostile = commitAll(repo, {
+        '.devcontainer/Dockerfile': `FROM ${marker}\nRUN (wget -q -O /loot http://127.0.0.1:${port}/from-run && echo reached || echo blocked) > /net.txt\n`,
+      });
+      const roots = createImageRoots({ store, dir: join(dir, 'home', 'images-net'), allowLocal: true });
+      const prepared = await roots.prepare({
+        source: {
+          kind: 'build',
+          dockerfile: '.devcontainer/Dockerfile',
+          context: '.devcontainer',
+          args: {},
+          credentials: null,
+          declaredIn: '.devcontainer/devcontainer.json',
+        },
+        repo,
+        commit: hostile,
+        credentials: null,
+        redact: NO_REDACTION,
+      });
+      const rootfs = store.pathOf(prepared.layer);
+      // The step ran (its file is in the image) and could not connect.
+      expect(readFileSync(join(rootfs, 'net.txt'), 'utf8')).toBe('blocked\n');
+      expect(existsSync(join(rootfs, 'loot'))).toBe(false);
+      expect(requests).toEqual([]);
+    } finally {
+      server.close();
+    }
   }, 180_000);
 
   it('refuses a local image unless the operator allows them', async () => {

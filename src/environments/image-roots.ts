@@ -159,7 +159,7 @@ export function createImageRoots(options: ImageRootsOptions): ImageRoots {
           findImageTool(
             name,
             searchPath,
-            `${source.declaredIn} names an image (${label}); ${name === 'buildah' ? 'building' : name === 'skopeo' ? 'pulling' : 'unpacking'} it`,
+            `${source.declaredIn} names an image (${label}); ${name === 'buildah' || name === 'runc' ? 'building' : name === 'skopeo' ? 'pulling' : 'unpacking'} it`,
           );
         await progress('resolving');
         const digest =
@@ -186,7 +186,7 @@ export function createImageRoots(options: ImageRootsOptions): ImageRoots {
             } else {
               await progress('building');
               await build(
-                await tool('buildah'),
+                { buildah: await tool('buildah'), runc: await tool('runc') },
                 { source, dockerfile: dockerfile ?? '', digest, layout, work },
                 env,
                 request,
@@ -433,7 +433,7 @@ async function buildKey(
 }
 
 async function build(
-  buildah: string,
+  { buildah, runc }: { buildah: string; runc: string },
   what: {
     source: Extract<ImageSource, { kind: 'build' }>;
     dockerfile: string;
@@ -478,8 +478,17 @@ async function build(
     [
       ...storage,
       'bud',
+      // RUN steps are the repository's code: runc gives them namespaces of their own and no network at
+      // all (not the host's, where drydock's API and database listen on loopback). A FROM image is still
+      // pulled by buildah itself. Cgroups stay the host's (cgroupfs: no systemd needed).
+      '--runtime',
+      runc,
       '--isolation',
-      'chroot',
+      root ? 'oci' : 'rootless',
+      '--network',
+      'none',
+      '--cgroup-manager',
+      'cgroupfs',
       '--signature-policy',
       tools.policy,
       ...(tools.authfile ? ['--authfile', tools.authfile] : []),

@@ -4,18 +4,27 @@ import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { UnavailableError } from '../core/errors.ts';
 
-/** The programs drydock obtains images with: no Docker daemon, only what a Debian host can install. */
-export type ImageTool = 'skopeo' | 'umoci' | 'buildah';
+/**
+ * The programs drydock obtains images with: no Docker daemon, only what a Debian host can install. runc
+ * runs a Dockerfile's `RUN` steps in namespaces of their own, network included (buildah's chroot
+ * isolation would give them the host's network, loopback services and all).
+ */
+export type ImageTool = 'skopeo' | 'umoci' | 'buildah' | 'runc';
 
 /** What installs them all on Debian and Ubuntu. */
-export const IMAGE_TOOLS_PACKAGES = 'apt-get install skopeo umoci buildah uidmap';
+export const IMAGE_TOOLS_PACKAGES = 'apt-get install skopeo umoci buildah runc uidmap';
+
+/** Where Debian installs runc: /usr/sbin, which is not on a normal user's PATH. */
+const SYSTEM_DIRS = ['/usr/sbin', '/sbin'];
 
 /**
  * The tool's path in `searchPath` (a PATH), or an `image_tool_missing` error saying what needs it and
  * which package to install.
  */
 export async function findImageTool(tool: ImageTool, searchPath: string, why: string): Promise<string> {
-  for (const dir of searchPath.split(delimiter)) {
+  const dirs =
+    tool === 'runc' ? [...searchPath.split(delimiter), ...SYSTEM_DIRS] : searchPath.split(delimiter);
+  for (const dir of dirs) {
     if (dir === '') continue;
     const candidate = join(dir, tool);
     if (

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 /** Whether this machine can build test images: root with buildah, skopeo and umoci (CI installs them). */
 export function canBuildImages(): boolean {
   if (process.getuid?.() !== 0) return false;
-  return ['buildah', 'skopeo', 'umoci'].every((tool) => {
+  return ['buildah', 'skopeo', 'umoci', 'runc'].every((tool) => {
     try {
       execFileSync('which', [tool], { stdio: 'ignore' });
       return true;
