@@ -5,7 +5,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -13,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** Whether this machine can build test images: root with buildah, skopeo and umoci (CI installs them). */
+/** Whether this machine can build test images: root with buildah, skopeo, umoci and runc (CI installs them). */
 export function canBuildImages(): boolean {
   if (process.getuid?.() !== 0) return false;
   return ['buildah', 'skopeo', 'umoci', 'runc'].every((tool) => {
@@ -26,26 +25,14 @@ export function canBuildImages(): boolean {
   });
 }
 
-const BUSYBOX_CACHE = join(tmpdir(), 'drydock-test-busybox');
-
-/** A static busybox (from Debian's busybox-static package, downloaded once per machine). */
+/**
+ * The static busybox Debian's busybox-static package installs (CI installs it; test-images.ts makes its
+ * musl image from the same binary).
+ */
 export function staticBusybox(): string {
-  const binary = join(BUSYBOX_CACHE, 'bin', 'busybox');
-  if (existsSync(binary)) return binary;
-  const download = mkdtempSync(join(tmpdir(), 'drydock-busybox-'));
-  try {
-    execFileSync('apt-get', ['download', 'busybox-static'], { cwd: download, stdio: 'ignore' });
-    const deb = readdirSync(download).find((name) => name.endsWith('.deb'));
-    if (!deb) throw new Error('apt-get download busybox-static gave no package');
-    const unpacked = join(download, 'x');
-    execFileSync('dpkg-deb', ['-x', join(download, deb), unpacked]);
-    mkdirSync(join(BUSYBOX_CACHE, 'bin'), { recursive: true });
-    cpSync(join(unpacked, 'bin', 'busybox'), `${binary}.tmp`);
-    execFileSync('mv', [`${binary}.tmp`, binary]);
-    return binary;
-  } finally {
-    rmSync(download, { recursive: true, force: true });
-  }
+  const binary = ['/bin/busybox', '/usr/bin/busybox'].find((path) => existsSync(path));
+  if (binary === undefined) throw new Error('no busybox here: apt-get install busybox-static');
+  return binary;
 }
 
 export interface TestImageOptions {
