@@ -160,6 +160,7 @@ export type UnavailableCode =
   | 'bash_missing'
   | 'bubblewrap_missing'
   | 'bubblewrap_unusable'
+  | 'checks_unlisted'
   | 'embedded_postgres_failed'
   | 'git_missing'
   | 'github_webhooks_disabled'

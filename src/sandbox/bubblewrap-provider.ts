@@ -225,8 +225,8 @@ export function createBubblewrapProvider(options: BubblewrapProviderOptions = {}
       warnedImages.add(image.label);
       warn(
         `image ${image.label} has no git on its PATH: drydock finds the repository's checks by listing its ` +
-          'files with git, so only checks that .drydock/config.yaml declares run; the agent lists and searches ' +
-          'files with find and grep instead. Add git to the image.',
+          'files with git, so a session stops (checks_unlisted) unless .drydock/config.yaml declares its checks; ' +
+          'the agent lists and searches files with find and grep instead. Add git to the image.',
       );
     }
     const runtime = image === undefined ? undefined : await nodeRuntime();

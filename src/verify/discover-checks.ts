@@ -1,3 +1,4 @@
+import { UnavailableError } from '../core/errors.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import { type Check, detectChecks } from './checks.ts';
 
@@ -27,9 +28,12 @@ export async function discoverChecks(sandbox: Sandbox, options: DiscoverOptions)
   const listed = await sandbox.exec(['git', '-c', 'safe.directory=*', 'ls-files', '-z'], {
     timeoutMs: 30_000,
   });
+  // Without the list no check can be detected, and no checks would let the gate pass on the reviewer
+  // alone: that is an error, not an empty repository. Declared checks need no list.
+  if (listed.exitCode !== 0 && !options.configured) throw checksUnlisted(listed.exitCode, listed.output);
   const files = listed.exitCode === 0 ? listed.output.split('\0').filter((file) => file !== '') : [];
   let packageJson: Record<string, unknown> | null = null;
-  if (files.includes('package.json')) {
+  if (files.includes('package.json') || listed.exitCode !== 0) {
     try {
       const parsed: unknown = JSON.parse((await sandbox.readFile('package.json')).toString('utf8'));
       packageJson =
@@ -61,5 +65,17 @@ export async function discoverChecks(sandbox: Sandbox, options: DiscoverOptions)
 function stringsOnly(record: object): Record<string, string> {
   return Object.fromEntries(
     Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+/** Why the repository's files could not be listed, and what to do: an image without git, mostly. */
+function checksUnlisted(exitCode: number | null, output: string): UnavailableError {
+  const missing = exitCode === 127;
+  const why = missing
+    ? 'the sandbox has no git (an image without it?)'
+    : `\`git ls-files\` in the sandbox exited ${exitCode ?? 'on a signal'}: ${output.trim().slice(0, 300)}`;
+  return new UnavailableError(
+    'checks_unlisted',
+    `Could not list the repository's files to find its checks: ${why}. drydock finds the checks with git in the sandbox; ${missing ? 'add git to the image, or ' : ''}declare the checks in .drydock/config.yaml (checks:, see docs/environments.md).`,
   );
 }
