@@ -86,6 +86,13 @@ describe('pullRequestDescription', () => {
     expect(pr).toContain('Also passing now, after failing on the base commit: `stats > mean`.');
     expect(pr).toContain('PASS_TO_PASS (still passing): 1 test.');
     expect(pr).toContain('1 model call,');
+    // Without per-test results on both commits, nothing could be counted, and it says so.
+    const unread = pullRequestDescription(
+      input({ baseline: [{ ...outcome({}), tests: null, exitCode: 1 }] }),
+    );
+    expect(unread).toContain(
+      'FAIL_TO_PASS (now passing): none counted (per-test results were not read on both commits',
+    );
     // A required test is not listed twice.
     const required = pullRequestDescription(
       input({ verdict: { ...input().verdict!, failToPass: ['stats > mean'] } }),

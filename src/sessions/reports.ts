@@ -4,6 +4,7 @@ import type { Finding, FindingResponse } from '../review/findings.ts';
 import { formatFinding } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import { checkLabel } from '../verify/checks.ts';
+import { isAboutFailingTests } from '../verify/fail-to-pass.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import type { FriendTally } from './session-checkpoint.ts';
 
@@ -26,7 +27,7 @@ export function pullRequestDescription(input: ReportInput): string {
   const { session } = input;
   return [
     `## Summary\n\n${input.summary}\n\nTask: ${session.task}`,
-    `## Verification\n\n${checksTable(input.baseline, input.after)}${failToPassText(input.verdict, input.baseline, input.after)}`,
+    `## Verification\n\n${checksTable(input.baseline, input.after)}${failToPassText(input.verdict, session.task, input.baseline, input.after)}`,
     `## Review\n\n${reviewText(input)}`,
     detectionText(input.verdict),
     input.verdict && input.verdict.warnings.length > 0
@@ -114,6 +115,7 @@ function describe(outcome: CheckOutcome | undefined): string {
  */
 function failToPassText(
   verdict: GateVerdict | null,
+  task: string,
   baseline: readonly CheckOutcome[],
   after: readonly CheckOutcome[],
 ): string {
@@ -122,11 +124,26 @@ function failToPassText(
   const required = new Set(verdict.failToPass);
   const fixed = fixedTests(baseline, after).filter((id) => !required.has(id));
   const f2p =
-    verdict.failToPass.length > 0
-      ? code(verdict.failToPass)
-      : 'none required (the task names no test and is not about failing tests)';
+    verdict.failToPass.length > 0 ? code(verdict.failToPass) : noFailToPassReason(task, baseline, after);
   const also = fixed.length > 0 ? ` Also passing now, after failing on the base commit: ${code(fixed)}.` : '';
   return `\nFAIL_TO_PASS (now passing): ${f2p}.${also} PASS_TO_PASS (still passing): ${plural(verdict.passToPass, 'test')}.\n`;
+}
+
+/** Why no test was required to pass, in the words of the gate's rule (fail-to-pass.ts). Pure. */
+function noFailToPassReason(
+  task: string,
+  baseline: readonly CheckOutcome[],
+  after: readonly CheckOutcome[],
+): string {
+  const readable = after.some(
+    (outcome) =>
+      outcome.tests?.parsed &&
+      baseline.find((b) => b.check.name === outcome.check.name)?.tests?.parsed === true,
+  );
+  if (!readable)
+    return 'none counted (per-test results were not read on both commits; the checks were judged by exit code)';
+  if (isAboutFailingTests(task)) return 'none (no test failed on the base commit)';
+  return 'none required (the task names no test and is not about failing tests)';
 }
 
 /** Tests that failed on the base commit and pass with the change, by check, in the order they ran. Pure. */

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { type FileDiff as DiffFile, displayPath, parseUnifiedDiff } from '../../../src/core/unified-diff.ts';
 import { useApi } from '../api-context.ts';
+import { plural } from '../format.ts';
 import { queryKeys } from '../query-client.ts';
 import { ErrorBanner } from './error-banner.tsx';
 
@@ -70,8 +71,7 @@ export function DiffView({ sessionId, version }: { sessionId: string; version: s
     <div className="diff" data-testid="diff">
       <div className="toolbar sub">
         <span>
-          {files.length} file{files.length === 1 ? '' : 's'} changed{' '}
-          <span className="add-text mono">+{totals.add}</span>{' '}
+          {plural(files.length, 'file')} changed <span className="add-text mono">+{totals.add}</span>{' '}
           <span className="del-text mono">−{totals.del}</span>
         </span>
         <span className="spacer" />

@@ -6,6 +6,7 @@ import { queryKeys } from '../query-client.ts';
 import { canSteer } from '../steering.ts';
 import { isTerminalState, type SessionDetail } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
+import { InlineCode } from './inline-code.tsx';
 import { PullInstructions } from './pull-instructions.tsx';
 import { StateBadge } from './state-badge.tsx';
 
@@ -47,7 +48,9 @@ export function SessionHeader({ session }: { session: SessionDetail }) {
     <header className="session-header">
       <div className="session-title">
         <StateBadge state={session.state} />
-        <h1 title={session.task}>{session.task.split('\n', 1)[0]}</h1>
+        <h1 title={session.task}>
+          <InlineCode text={session.task.split('\n', 1)[0] ?? ''} />
+        </h1>
         <span className="spacer" />
         {live && steerable && (
           <button type="button" className={`button small ${confirming ? 'danger' : ''}`} onClick={cancel}>
@@ -113,12 +116,13 @@ export function SessionHeader({ session }: { session: SessionDetail }) {
       </dl>
       {session.summary && session.state === 'delivered' && (
         <p className="outcome ok">
-          <strong>Summary</strong> {session.summary}
+          <strong>Summary</strong> <InlineCode text={session.summary} />
         </p>
       )}
       {session.reason && !live && session.state !== 'delivered' && (
         <p className="outcome bad">
-          <strong>{session.state === 'bowed_out' ? 'Bowed out' : session.state}</strong> {session.reason}
+          <strong>{session.state === 'bowed_out' ? 'Bowed out' : session.state}</strong>{' '}
+          <InlineCode text={session.reason} />
         </p>
       )}
       {session.branch && <PullInstructions session={session} />}
