@@ -15,6 +15,7 @@ import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot, WEB_DIST } fro
 const PHONE = { width: 390, height: 844 };
 const LONG_BRANCH = `drydock/${'make-the-importer-handle-every-legacy-csv-dialect-'.repeat(3)}x1`;
 const RUN_TIMEOUT_MS = 90_000;
+const LONG_COMMAND = `npx vitest run ${Array.from({ length: 12 }, (_, i) => `test/importer/dialect-${i}.test.ts`).join(' ')} --reporter=verbose`;
 
 /**
  * The web UI's forms and lists in real Chromium against the real control plane: pickers fed by the API,
@@ -60,6 +61,22 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
         createdAt: at(1),
       }),
     );
+    // A long command, whose result must stay on the row.
+    await harness.store.record('sess-login', {
+      events: [
+        { type: 'tool.call', step: 1, toolCallId: 'c1', tool: 'bash', input: { command: LONG_COMMAND } },
+        {
+          type: 'tool.result',
+          step: 1,
+          toolCallId: 'c1',
+          tool: 'bash',
+          isError: false,
+          summary: 'exit 0',
+          output: 'ok',
+          durationMs: 1200,
+        },
+      ],
+    });
     await seedEvalRuns(harness.store);
     server = await startTestServer(harness, {
       workerPollMs: 100,
@@ -156,6 +173,19 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
     const branch = await page.getByTestId('branch').boundingBox();
     expect((branch?.x ?? 0) + (branch?.width ?? 0)).toBeLessThanOrEqual(PHONE.width);
     expect(await page.getByTestId('branch').textContent()).toBe(LONG_BRANCH);
+    // A long command leaves its result on the row; opening the row shows the whole command.
+    for (const width of [PHONE.width, 1280]) {
+      await page.setViewportSize({ width, height: PHONE.height });
+      const tool = page.locator('.tool[data-tool=bash]');
+      const summary = await tool.locator('.tool-summary').boundingBox();
+      expect(summary?.width ?? 0, `${width}`).toBeGreaterThan(20);
+      expect((summary?.x ?? 0) + (summary?.width ?? 0), `${width}`).toBeLessThanOrEqual(width);
+    }
+    await page.setViewportSize(PHONE);
+    await page.locator('.tool[data-tool=bash] summary').click();
+    const input = page.locator('.tool[data-tool=bash] .tool-input');
+    expect(await input.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await shot(page, 'forms-phone-long-command.png');
   }, 120_000);
 
   it('picks the repository, a branch and a model from what the server has, and shows every field error at once', async () => {
@@ -232,7 +262,7 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
       expect(await phone.evaluate<number>('document.documentElement.scrollWidth'), tab).toBeLessThanOrEqual(
         PHONE.width,
       );
-      await shot(phone, `forms-phone-session${tab.replace('?tab=', '-')}.png`, true);
+      await shot(phone, `forms-phone-delivered-${tab.replace('?tab=', '') || 'timeline'}.png`, true);
     }
   }, 180_000);
 
@@ -294,6 +324,10 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
       'auth.spec.ts',
     ]);
     expect(await page.locator('.session-title h1').textContent()).not.toContain('`');
+    expect(await page.locator('.entry[data-kind=created] .prose code').allTextContents()).toEqual([
+      'login()',
+      'auth.spec.ts',
+    ]);
   }, 60_000);
 
   it('shows when a schedule runs next and last, and runs it now into a new session', async () => {
