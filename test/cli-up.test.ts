@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +78,14 @@ describe('drydock up (SQLite, worker thread)', { timeout: 120_000 }, () => {
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
+
+  it.skipIf(!existsSync(join(import.meta.dirname, '..', 'web', 'dist', 'index.html')))(
+    'prints the sign-in link for DRYDOCK_ADMIN_TOKEN, as the README says',
+    async () => {
+      await waitFor('the sign-in link', async () => output.includes('sign in to the web UI'));
+      expect(output).toContain(`sign in to the web UI: ${url}/#token=${ADMIN}\n`);
+    },
+  );
 
   it('runs a session to delivered in its worker thread, then stops on SIGINT', async () => {
     expect((await api('POST', '/api/repos', { repo })).status).toBe(201);

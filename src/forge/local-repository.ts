@@ -39,6 +39,7 @@ export async function resolveLocalRepository(path: string, ref: string): Promise
       hasCommits
         ? `"${ref}" does not name a commit in ${top.trim()}. Pass --ref a branch, tag or commit that exists there.`
         : `${top.trim()} has no commits yet. Commit something first: drydock starts from a commit.`,
+      { details: hasCommits ? { ref } : { empty: true } },
     );
   }
   return { path: top.trim(), commit: commit.trim() };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../agent/tool.ts';
+import { plural } from '../core/plural.ts';
 import { findingInputSchema } from './findings.ts';
 
 export const submitReviewTool = defineTool({
@@ -15,7 +16,7 @@ export const submitReviewTool = defineTool({
   async execute({ summary, findings }) {
     return {
       output: 'Review submitted.',
-      summary: `${findings.length} findings`,
+      summary: plural(findings.length, 'finding'),
       stop: { kind: 'finished', summary, result: findings },
     };
   },

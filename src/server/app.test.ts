@@ -109,8 +109,12 @@ describe('HTTP API (in-process)', () => {
       body: { repo: h.repo, task: 'x', model: 'anthropic:claude-sonnet-4-5', friendModel: 'script:demo' },
     });
     expect(script.status).toBe(400);
+    // Both problems at once: the friend's script is refused, and the model has no key here.
     expect(await script.json()).toMatchObject({
-      error: { code: 'script_models_disabled', fields: { friendModel: expect.any(String) } },
+      error: {
+        code: 'invalid_input',
+        fields: { model: expect.stringContaining('ANTHROPIC_API_KEY'), friendModel: expect.any(String) },
+      },
     });
 
     app = createApp({

@@ -9,6 +9,7 @@ import { errorResponse } from './error-response.ts';
 import { evalRoutes } from './eval-routes.ts';
 import { eventRoutes } from './events-route.ts';
 import { defaultLogger } from './logger.ts';
+import { modelRoutes } from './model-routes.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { outcomeRoutes } from './outcome-routes.ts';
 import { repoRoutes } from './repo-routes.ts';
@@ -132,6 +133,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/sessions', outcomeRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
+  app.route('/api/models', modelRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
 

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { NotFoundError } from '../core/errors.ts';
+import { tryGit } from '../forge/git.ts';
 import { registerRepo } from '../sessions/registered-repos.ts';
 import {
   emptyResponse,
@@ -40,6 +41,22 @@ const registerRoute = createRoute({
   },
 });
 
+const branchesRoute = createRoute({
+  method: 'get',
+  path: '/{id}/branches',
+  summary: "A registered repository's branches, to start a session from (any role)",
+  description:
+    'Local repositories: their branches, at most 500, the checked-out one first as `head`. Forge repositories: none (their sessions start from the default branch, and take no ref).',
+  request: { params: idParams },
+  responses: {
+    200: jsonResponse(
+      z.object({ branches: z.array(z.string()), head: z.string().nullable() }),
+      'Branch names',
+    ),
+    ...errorResponses(401, 404),
+  },
+});
+
 const removeRoute = createRoute({
   method: 'delete',
   path: '/{id}',
@@ -59,6 +76,12 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(listRoute, async (c) => c.json({ repos: await store.listRepos() }, 200));
 
+  app.openapi(branchesRoute, async (c) => {
+    const repo = await store.getRepo(c.req.valid('param').id);
+    if (!repo) throw notRegistered(c.req.valid('param').id);
+    return c.json(repo.kind === 'forge' ? { branches: [], head: null } : await localBranches(repo.repo), 200);
+  });
+
   app.openapi(
     registerRoute,
     async (c) => {
@@ -70,14 +93,41 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(removeRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await store.deleteRepo(id))) {
-      throw new NotFoundError(
-        'registered_repo_not_found',
-        `No registered repository ${id}; list them with GET /api/repos.`,
-      );
-    }
+    if (!(await store.deleteRepo(id))) throw notRegistered(id);
     return c.body(null, 204);
   });
 
   return app;
+}
+
+function notRegistered(id: string): NotFoundError {
+  return new NotFoundError(
+    'registered_repo_not_found',
+    `No registered repository ${id}; list them with GET /api/repos.`,
+  );
+}
+
+const MAX_BRANCHES = 500;
+
+/** A local repository's branch names, newest commit first, and the checked-out one (null when detached). */
+async function localBranches(path: string): Promise<{ branches: string[]; head: string | null }> {
+  const listed = await tryGit(
+    [
+      'for-each-ref',
+      '--sort=-committerdate',
+      `--count=${MAX_BRANCHES}`,
+      '--format=%(refname:short)',
+      'refs/heads',
+    ],
+    { cwd: path, timeoutMs: 10_000 },
+  );
+  const head =
+    (
+      await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: path, timeoutMs: 10_000 })
+    )?.trim() || null;
+  const branches = (listed ?? '').split('\n').filter((name) => name !== '');
+  return {
+    branches: head && branches.includes(head) ? [head, ...branches.filter((b) => b !== head)] : branches,
+    head,
+  };
 }

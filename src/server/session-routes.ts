@@ -10,7 +10,6 @@ import { workspaceGit } from '../forge/workspace-git.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { withReadableWorkspace } from '../sessions/readable-workspace.ts';
-import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { startWork } from '../triggers/start-work.ts';
 import {
   artifactInfoSchema,
@@ -22,12 +21,12 @@ import {
   sessionStateSchema,
 } from './api-schemas.ts';
 import { requireRole } from './auth.ts';
-import { checkModel } from './model-check.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { requireJson } from './require-json.ts';
-import { createSessionBody, listSessionsQuery, messageBody, rejectInvalid } from './schemas.ts';
+import { createSessionBody, invalidInput, listSessionsQuery, messageBody, rejectInvalid } from './schemas.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 import { requireSteering, tokenCreator } from './session-access.ts';
+import { combinedProblem, sessionRequestProblems } from './session-request.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 
 const createRouteDef = createRoute({
@@ -147,14 +146,14 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     createRouteDef,
     async (c) => {
       const body = c.req.valid('json');
+      // Every problem at once (the repository, the ref, the models), so a form shows them all.
+      const { problems, registered } = await sessionRequestProblems(deps, body);
+      const problem = combinedProblem('session', problems);
+      if (problem || !registered) throw problem ?? new Error('a checked request names no repository');
       const model = body.model ?? deps.defaultModel;
-      checkModel(deps, model);
       const friendModel = body.friendModel ?? deps.defaultFriendModel;
-      if (friendModel !== undefined) checkModel(deps, friendModel, 'friendModel');
       const friend = friendModel === undefined ? {} : { friendModel };
       const createdBy = tokenCreator(c.get('token'));
-      // Only registered repositories: the request's `repo` is looked up, never resolved on the server's disk.
-      const registered = await requireRegisteredRepo(store, body.repo);
       if (registered.kind === 'forge') {
         const session = await startForgeSession(deps, {
           ...body,
@@ -176,7 +175,7 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
       await deps.control.wake(session.id);
       return c.json({ id: session.id, state: session.state }, 201);
     },
-    rejectInvalid('session'),
+    (result) => (result.success ? undefined : rejectSession(deps, result)),
   );
 
   app.openapi(
@@ -186,6 +185,7 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
       const sessions = await store.listSessions({
         ...(query.state ? { state: query.state } : {}),
         ...(query.repo ? { repo: query.repo } : {}),
+        ...(query.q?.trim() ? { text: query.q } : {}),
         ...(query.limit ? { limit: query.limit } : {}),
       });
       return c.json({ sessions }, 200);
@@ -308,4 +308,33 @@ async function startForgeSession(
     requester: request.createdBy.id,
     createdBy: request.createdBy,
   });
+}
+
+/**
+ * The create route's validation hook for a body its schema refused: what the schema refused and what the
+ * server finds wrong with the fields it did not refuse, in one error.
+ */
+async function rejectSession(
+  deps: ServerDeps,
+  result: { error: { issues: readonly z.core.$ZodIssue[] } },
+): Promise<never> {
+  const refused = invalidInput('session', result.error.issues);
+  const flagged = new Set(Object.keys(refused.details?.fields ?? {}));
+  // The validator hands its hook the body it read too, though the route's types leave it out.
+  const raw = 'data' in result && isRecord(result.data) ? result.data : {};
+  const readable = (key: string) => {
+    const value = raw[key];
+    return flagged.has(key) || typeof value !== 'string' || value.trim() === '' ? undefined : value.trim();
+  };
+  const { problems } = await sessionRequestProblems(deps, {
+    repo: readable('repo'),
+    model: readable('model'),
+    friendModel: readable('friendModel'),
+    ref: readable('ref'),
+  });
+  throw combinedProblem('session', [refused, ...problems]) ?? refused;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

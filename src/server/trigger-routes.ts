@@ -6,8 +6,9 @@ import type { ApiToken, JsonValue, TriggerRecord } from '../core/ports/store.ts'
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { HookConfig } from '../triggers/hook-config.ts';
 import { ScheduleConfig, validateCron } from '../triggers/schedule.ts';
-import { listScheduleRuns } from '../triggers/scheduler.ts';
+import { listScheduleRuns, nextRunAt, runScheduleNow, type ScheduleRun } from '../triggers/scheduler.ts';
 import { SlackChannelConfig, SlackChannelId } from '../triggers/slack-channel-config.ts';
+import type { TriggerDeps } from '../triggers/trigger-deps.ts';
 import {
   emptyResponse,
   errorResponses,
@@ -88,13 +89,21 @@ function showHook(record: TriggerRecord) {
     updatedAt: record.updatedAt,
   };
 }
-function showSchedule(record: TriggerRecord) {
+/** A schedule as the API shows it: with when its cron runs next and its latest run. */
+async function showSchedule(deps: TriggerDeps, record: TriggerRecord) {
+  const config = ScheduleConfig.parse(record.config);
+  const runs = await listScheduleRuns(deps, record.id);
   return {
     id: record.id,
     name: record.name,
-    ...ScheduleConfig.parse(record.config),
+    ...config,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
+    nextRunAt: nextRunAt(config, deps.sessions.clock.now()),
+    lastRun: runs.reduce<ScheduleRun | null>(
+      (latest, run) => (latest === null || run.dueAt > latest.dueAt ? run : latest),
+      null,
+    ),
   };
 }
 
@@ -114,11 +123,21 @@ const hookSchema = HookConfig.extend({
   createdAt: z.string(),
   updatedAt: z.string(),
 }).meta({ id: 'Hook', description: 'A signed webhook at POST /webhooks/{name}; its secret is never shown' });
+const scheduleRunSchema = z.object({
+  dueAt: z.string().meta({ description: 'The due time it ran for, or when it was started by hand' }),
+  sessionId: z.string(),
+  state: sessionStateSchema.nullable(),
+});
 const scheduleSchema = ScheduleConfig.extend({
   id: z.string(),
   name: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  nextRunAt: z
+    .string()
+    .nullable()
+    .meta({ description: 'When its cron runs it next (ISO 8601); null while paused' }),
+  lastRun: scheduleRunSchema.nullable().meta({ description: 'Its latest run, due or started by hand' }),
 }).meta({ id: 'Schedule' });
 const slackChannelSchema = SlackChannelConfig.extend({
   id: z.string(),
@@ -126,11 +145,6 @@ const slackChannelSchema = SlackChannelConfig.extend({
   createdAt: z.string(),
   updatedAt: z.string(),
 }).meta({ id: 'SlackChannel' });
-const scheduleRunSchema = z.object({
-  dueAt: z.string(),
-  sessionId: z.string(),
-  state: sessionStateSchema.nullable(),
-});
 
 const hookRoutes = {
   list: createRoute({
@@ -210,6 +224,18 @@ const scheduleRoutes = {
     summary: 'Delete a schedule (its creator, or an admin)',
     request: { params: idParams },
     responses: { 204: emptyResponse('Deleted'), ...errorResponses(401, 403, 404) },
+  }),
+  run: createRoute({
+    method: 'post',
+    path: '/schedules/{id}/run',
+    summary: 'Run a schedule now (its creator, or an admin)',
+    description:
+      'Starts its session at once, paused or not, as its cron would; the run is listed with the others. The cron keeps its times.',
+    request: { params: idParams },
+    responses: {
+      201: jsonResponse(z.object({ id: z.string(), state: sessionStateSchema }), 'The session started'),
+      ...errorResponses(400, 401, 403, 404),
+    },
   }),
   runs: createRoute({
     method: 'get',
@@ -340,8 +366,16 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
     return c.body(null, 204);
   });
 
+  const runDeps = triggerDeps(deps, triggers);
   app.openapi(scheduleRoutes.list, async (c) =>
-    c.json({ schedules: (await store.listTriggers('schedule')).map(showSchedule) }, 200),
+    c.json(
+      {
+        schedules: await Promise.all(
+          (await store.listTriggers('schedule')).map((record) => showSchedule(runDeps, record)),
+        ),
+      },
+      200,
+    ),
   );
   app.openapi(
     scheduleRoutes.create,
@@ -358,7 +392,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
         config: json(config),
         secret: null,
       });
-      return c.json(showSchedule(record), 201);
+      return c.json(await showSchedule(runDeps, record), 201);
     },
     rejectInvalid('schedule'),
   );
@@ -377,7 +411,10 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
         ...(change.paused === false ? { pausedReason: null } : {}),
       });
       validateCron(config.cron, config.timezone);
-      return c.json(showSchedule(await store.updateTrigger(record.id, { config: json(config) })), 200);
+      return c.json(
+        await showSchedule(runDeps, await store.updateTrigger(record.id, { config: json(config) })),
+        200,
+      );
     },
     rejectInvalid('schedule'),
   );
@@ -392,7 +429,14 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
     },
   );
   app.openapi({ ...scheduleRoutes.runs, middleware: [target('schedule')] as const }, async (c) =>
-    c.json({ runs: await listScheduleRuns(triggerDeps(deps, triggers), c.get('record').id) }, 200),
+    c.json({ runs: await listScheduleRuns(runDeps, c.get('record').id) }, 200),
+  );
+  app.openapi(
+    { ...scheduleRoutes.run, middleware: [requireRole('member'), target('schedule', ownSchedule)] as const },
+    async (c) => {
+      const session = await runScheduleNow(runDeps, c.get('record'));
+      return c.json({ id: session.id, state: session.state }, 201);
+    },
   );
 
   app.openapi(slackChannelRoutes.list, async (c) =>

@@ -52,14 +52,50 @@ export function fieldOf(code: BadInputCode): keyof SessionRequest | null {
   return null;
 }
 
-function withField(error: unknown): unknown {
+/**
+ * The error with its field named (`details.fields`), so a form shows it there. The message stays as it
+ * was (the CLI and the API print it: it may name a flag); the field's text is what any form can show, so
+ * it names no CLI flag and no API route. Pure.
+ */
+export function withField(error: unknown): unknown {
   if (!(error instanceof BadInputError) || error.details?.fields) return error;
   const field = fieldOf(error.code);
   if (!field) return error;
   return new BadInputError(error.code, error.message, {
     cause: error.cause,
-    details: { ...error.details, fields: { [field]: error.message } },
+    details: { ...error.details, fields: { [field]: fieldText(error) } },
   });
+}
+
+/** A field error's words for a form. Pure. */
+export function fieldText(error: BadInputError): string {
+  const detail = (key: string) => {
+    const value = error.details?.[key];
+    return typeof value === 'string' ? value : null;
+  };
+  const spec = detail('spec');
+  const variable = detail('variable');
+  switch (error.code) {
+    case 'empty_task':
+      return 'say what drydock should do';
+    case 'repo_not_found':
+      return 'no such directory on the server';
+    case 'not_a_git_repository':
+      return 'not a git repository';
+    case 'unknown_ref': {
+      const ref = detail('ref');
+      return ref === null
+        ? 'the repository has no commits yet'
+        : `no branch, tag or commit "${ref}" in this repository`;
+    }
+    case 'missing_api_key':
+    case 'missing_base_url':
+      return spec && variable
+        ? `${spec} is not set up on this server (it needs ${variable})`
+        : 'this model is not set up on this server';
+    default:
+      return error.message;
+  }
 }
 
 async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Promise<Session> {

@@ -1,8 +1,10 @@
+import { plural } from '../core/plural.ts';
 import { describeCost, type Session } from '../core/session.ts';
 import type { Finding, FindingResponse } from '../review/findings.ts';
 import { formatFinding } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import { checkLabel } from '../verify/checks.ts';
+import { isAboutFailingTests } from '../verify/fail-to-pass.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import type { FriendTally } from './session-checkpoint.ts';
 
@@ -25,11 +27,11 @@ export function pullRequestDescription(input: ReportInput): string {
   const { session } = input;
   return [
     `## Summary\n\n${input.summary}\n\nTask: ${session.task}`,
-    `## Verification\n\n${checksTable(input.baseline, input.after)}${failToPassText(input.verdict)}`,
+    `## Verification\n\n${checksTable(input.baseline, input.after)}${failToPassText(input.verdict, session.task, input.baseline, input.after)}`,
     `## Review\n\n${reviewText(input)}`,
     detectionText(input.verdict),
     input.verdict && input.verdict.warnings.length > 0
-      ? `## Warnings\n\n${input.verdict.warnings.map((warning) => `- ${warning}`).join('\n')}`
+      ? `## Warnings\n\n${input.verdict.warnings.map((warning) => bullet(warning)).join('\n')}`
       : '',
     `## Cost\n\n${costLine(session)}${friendShare(input)}`,
     `---\nMade by drydock session \`${session.id}\`.`,
@@ -42,7 +44,7 @@ export function pullRequestDescription(input: ReportInput): string {
 function friendShare(input: ReportInput): string {
   const { friend, session } = input;
   if (!friend || friend.consults === 0) return '';
-  const consults = friend.consults === 1 ? '1 consult' : `${friend.consults} consults`;
+  const consults = plural(friend.consults, 'consult');
   return ` Of this, $${friend.costUsd.toFixed(4)} (${friend.inputTokens} input and ${friend.outputTokens} output tokens) for ${consults} of the friend (model ${session.friendModel ?? 'unknown'}).`;
 }
 
@@ -53,15 +55,15 @@ export function bowOutReport(input: ReportInput & { reason: string }): string {
     `# drydock bowed out\n\n**Why:** ${input.reason}\n\nTask: ${input.session.task}`,
     input.summary ? `## What the agent did\n\n${input.summary}` : '',
     input.verdict && input.verdict.problems.length > 0
-      ? `## What failed\n\n${input.verdict.problems.map((problem) => `- ${problem}`).join('\n')}`
+      ? `## What failed\n\n${input.verdict.problems.map((problem) => bullet(problem)).join('\n')}`
       : '',
     input.after.length > 0 ? `## Checks\n\n${checksTable(input.baseline, input.after)}` : '',
     detectionText(input.verdict),
     ...failing.map((outcome) => `### ${checkLabel(outcome.check)}\n\n\`\`\`\n${outcome.outputTail}\n\`\`\``),
     input.openFindings.length > 0
-      ? `## Open review findings\n\n${input.openFindings.map((finding) => `- ${formatFinding(finding)}`).join('\n')}`
+      ? `## Open review findings\n\n${input.openFindings.map((finding) => bullet(formatFinding(finding))).join('\n')}`
       : '',
-    `## Where to look\n\nThe workspace and the full event log: \`drydock show ${input.session.id}\`, \`drydock logs ${input.session.id}\`.`,
+    `## Where to look\n\nEvery step the agent took is in session \`${input.session.id}\`'s timeline: its page in the web UI, or \`drydock show ${input.session.id}\` and \`drydock logs ${input.session.id}\`.`,
   ]
     .filter((part) => part !== '')
     .join('\n\n');
@@ -100,25 +102,88 @@ function describe(outcome: CheckOutcome | undefined): string {
       : '';
   const diagnostics =
     outcome.diagnostics && outcome.diagnostics.length > 0
-      ? `: ${outcome.diagnostics.length} diagnostics`
+      ? `: ${plural(outcome.diagnostics.length, 'diagnostic')}`
       : '';
   return `${status}${tests}${diagnostics}`;
 }
 
-function failToPassText(verdict: GateVerdict | null): string {
+/**
+ * FAIL_TO_PASS are the tests the gate required to pass: those the task names, or every test failing on
+ * the base commit when the task is about failing tests. A test that failed there and passes now without
+ * being required (the task named no test) is listed apart, so "none" never sits next to a table that
+ * shows a failing test fixed. Pure.
+ */
+function failToPassText(
+  verdict: GateVerdict | null,
+  task: string,
+  baseline: readonly CheckOutcome[],
+  after: readonly CheckOutcome[],
+): string {
   if (!verdict) return '';
-  const f2p = verdict.failToPass.length > 0 ? verdict.failToPass.map((id) => `\`${id}\``).join(', ') : 'none';
-  return `\nFAIL_TO_PASS (now passing): ${f2p}. PASS_TO_PASS (still passing): ${verdict.passToPass} tests.\n`;
+  const code = (ids: readonly string[]) => ids.map((id) => `\`${id}\``).join(', ');
+  const required = new Set(verdict.failToPass);
+  const fixed = fixedTests(baseline, after).filter((id) => !required.has(id));
+  const f2p =
+    verdict.failToPass.length > 0 ? code(verdict.failToPass) : noFailToPassReason(task, baseline, after);
+  const also = fixed.length > 0 ? ` Also passing now, after failing on the base commit: ${code(fixed)}.` : '';
+  return `\nFAIL_TO_PASS (now passing): ${f2p}.${also} PASS_TO_PASS (still passing): ${plural(verdict.passToPass, 'test')}.\n`;
+}
+
+/** Why no test was required to pass, in the words of the gate's rule (fail-to-pass.ts). Pure. */
+function noFailToPassReason(
+  task: string,
+  baseline: readonly CheckOutcome[],
+  after: readonly CheckOutcome[],
+): string {
+  const readable = after.some(
+    (outcome) =>
+      outcome.tests?.parsed &&
+      baseline.find((b) => b.check.name === outcome.check.name)?.tests?.parsed === true,
+  );
+  if (!readable)
+    return 'none counted (per-test results were not read on both commits; the checks were judged by exit code)';
+  if (isAboutFailingTests(task)) return 'none (no test failed on the base commit)';
+  return 'none required (the task names no test and is not about failing tests)';
+}
+
+/** Tests that failed on the base commit and pass with the change, by check, in the order they ran. Pure. */
+function fixedTests(baseline: readonly CheckOutcome[], after: readonly CheckOutcome[]): string[] {
+  const fixed: string[] = [];
+  for (const outcome of after) {
+    const before = baseline.find((b) => b.check.name === outcome.check.name);
+    if (!before?.tests?.parsed || !outcome.tests?.parsed) continue;
+    const failedBefore = new Set(before.tests.tests.filter((t) => t.status === 'failed').map((t) => t.id));
+    for (const test of outcome.tests.tests) {
+      if (test.status === 'passed' && failedBefore.has(test.id) && !fixed.includes(test.id))
+        fixed.push(test.id);
+    }
+  }
+  return fixed;
 }
 
 function reviewText(input: ReportInput): string {
-  const lines = [input.reviewSummary ? `Reviewer: ${input.reviewSummary}` : 'No review recorded.'];
+  // A blank line after the summary, so a list or a code block it ends with does not swallow the findings.
+  const lines = [input.reviewSummary ? `Reviewer: ${input.reviewSummary}\n` : 'No review recorded.\n'];
   for (const finding of input.findings) {
     const response = input.responses.get(finding.id);
     const resolution = response ? `${response.decision}: ${response.reason}` : 'no answer';
-    lines.push(`- ${formatFinding(finding)}\n  - ${resolution}`);
+    lines.push(bullet(formatFinding(finding)), bullet(resolution, 1));
   }
   return lines.join('\n');
+}
+
+/**
+ * A Markdown list item at `depth` (0: top level) whose text may span lines: the lines after the first are
+ * indented to the item's content, so they stay in it (a line at the margin would end the list, and a
+ * finding's answer would no longer sit under its finding). Pure.
+ */
+export function bullet(text: string, depth = 0): string {
+  const indent = '  '.repeat(depth);
+  const [first = '', ...rest] = text.trim().split('\n');
+  return [
+    `${indent}- ${first}`,
+    ...rest.map((line) => (line.trim() === '' ? '' : `${indent}  ${line}`)),
+  ].join('\n');
 }
 
 /** Calls, tokens (with the cached share, which is what makes a long session affordable) and cost. Pure. */
@@ -130,5 +195,5 @@ export function costLine(session: Pick<Session, 'steps' | 'usage' | 'model'>): s
   ].filter((part) => part !== '');
   const input = `${usage.inputTokens} input${cached.length > 0 ? ` (${cached.join(', ')})` : ''}`;
   const output = `${usage.outputTokens} output${usage.reasoningTokens ? ` (${usage.reasoningTokens} reasoning)` : ''}`;
-  return `${session.steps} model calls, ${input} and ${output} tokens, ${describeCost(usage)} (model ${session.model}).`;
+  return `${plural(session.steps, 'model call')}, ${input} and ${output} tokens, ${describeCost(usage)} (model ${session.model}).`;
 }

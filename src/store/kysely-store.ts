@@ -119,6 +119,12 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
         .limit(checkLimit(filter.limit ?? DEFAULT_LIST_LIMIT));
       if (filter.state !== undefined) query = query.where('state', '=', filter.state);
       if (filter.repo !== undefined) query = query.where('repo', '=', filter.repo);
+      for (const word of searchWords(filter.text)) {
+        const pattern = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where(
+          sql<boolean>`(lower(task) like ${pattern} escape '\\' or lower(id) like ${pattern} escape '\\' or lower(coalesce(branch, '')) like ${pattern} escape '\\')`,
+        );
+      }
       return (await query.execute()).map(fromSessionRow);
     },
 
@@ -361,4 +367,13 @@ function checkLimit(limit: number): number {
     throw new BadInputError('invalid_limit', `Limit must be a whole number of zero or more, got ${limit}.`);
   }
   return limit;
+}
+
+/** A search's words, lowercased (`lower()` on the columns matches them on SQLite and Postgres alike). Pure. */
+function searchWords(text: string | undefined): string[] {
+  return (text ?? '')
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => word !== '')
+    .slice(0, 8);
 }

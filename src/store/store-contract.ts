@@ -206,6 +206,32 @@ export function describeStoreContract(
         expect(ids(await store.listSessions({ state: 'queued', order: 'oldest', limit: 1 }))).toEqual(['a']);
       });
 
+      it('finds sessions by words of their task, id or branch, ignoring case and wildcards', async () => {
+        await store.createSession(
+          newSession('s-one', { task: 'Fix the Flaky login test', createdAt: '2025-01-01T00:00:01.000Z' }),
+        );
+        await store.createSession(
+          newSession('s-two', { task: 'Bump deps to 100% green', createdAt: '2025-01-01T00:00:02.000Z' }),
+        );
+        await store.createSession(
+          newSession('s-three', {
+            task: 'Fix the parser',
+            branch: 'drydock/login-x',
+            createdAt: '2025-01-01T00:00:03.000Z',
+          }),
+        );
+        const ids = async (text: string) =>
+          (await store.listSessions({ text, order: 'oldest' })).map((session) => session.id);
+        expect(await ids('fix LOGIN')).toEqual(['s-one', 's-three']);
+        expect(await ids('flaky')).toEqual(['s-one']);
+        expect(await ids('S-TWO')).toEqual(['s-two']);
+        // % and _ are literal characters, not wildcards.
+        expect(await ids('100%')).toEqual(['s-two']);
+        expect(await ids('%')).toEqual(['s-two']);
+        expect(await ids('fix_')).toEqual([]);
+        expect(await ids('  ')).toEqual(['s-one', 's-two', 's-three']);
+      });
+
       it('lists at most 100 sessions by default', async () => {
         for (let i = 0; i < 101; i++) {
           const createdAt = new Date(START_MS + i * 1000).toISOString();

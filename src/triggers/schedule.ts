@@ -22,20 +22,43 @@ export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 
 export const AUTO_PAUSE_FAILURES = 3;
 
-/** Throws BadInputError for a cron expression or time zone croner refuses. */
+/**
+ * Throws BadInputError `invalid_cron` for a cron expression or time zone croner refuses, naming the field
+ * (`cron` or `timezone`) with the problem in words, never an exception's own name.
+ */
 export function validateCron(cron: string, timezone: string): void {
   try {
-    new Cron(cron, { timezone, paused: true }).nextRun();
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
   } catch (error) {
+    const problem = 'not a time zone drydock knows: use an IANA name such as Europe/Berlin, or UTC';
     throw new BadInputError(
       'invalid_cron',
-      `"${cron}" in ${timezone} is not a valid schedule: ${String(error)}`,
+      `"${timezone}" makes this not a valid schedule: it is ${problem}.`,
       {
         cause: error,
-        details: { fields: { cron: String(error) } },
+        details: { fields: { timezone: problem } },
       },
     );
   }
+  try {
+    new Cron(cron, { timezone, paused: true }).nextRun();
+  } catch (error) {
+    const problem = cronProblem(error);
+    throw new BadInputError('invalid_cron', `"${cron}" is not a valid schedule: ${problem}.`, {
+      cause: error,
+      details: { fields: { cron: problem } },
+    });
+  }
+}
+
+/** What croner found wrong, in words: its message without the class and the prefix it adds. Pure. */
+export function cronProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/exactly five, six, or seven/.test(message)) {
+    return 'a cron expression has five fields, minute hour day month weekday, e.g. 0 3 * * * for 03:00 every day';
+  }
+  const text = message.replace(/^Cron\w*:\s*/, '').replace(/\.$/, '');
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /**

@@ -1,10 +1,11 @@
+import { Cron } from 'croner';
 import { describeError, isDrydockError } from '../core/errors.ts';
-import type { TriggerRecord } from '../core/ports/store.ts';
+import type { SessionLink, TriggerRecord } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import type { SessionState } from '../core/session-state.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
 import { AUTO_PAUSE_FAILURES, dueTime, runOutcome, ScheduleConfig, shouldAutoPause } from './schedule.ts';
-import { startWork } from './start-work.ts';
+import { startWork, type WorkRequest } from './start-work.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
 
 export interface ScheduleRun {
@@ -20,11 +21,60 @@ export async function listScheduleRuns(deps: TriggerDeps, scheduleId: string): P
   const links = await deps.sessions.store.listLinks({ prefix: runKeyPrefix(scheduleId) });
   return Promise.all(
     links.map(async (link) => ({
-      dueAt: link.key.slice(runKeyPrefix(scheduleId).length),
+      dueAt: linkedDueAt(link) ?? link.key.slice(runKeyPrefix(scheduleId).length),
       sessionId: link.sessionId,
       state: (await deps.sessions.store.getSession(link.sessionId))?.state ?? null,
     })),
   );
+}
+
+/** The session a schedule starts: its task on its repository, started by `schedule:<name>`. Pure. */
+function scheduledWork(record: TriggerRecord, config: ScheduleConfig): WorkRequest {
+  return {
+    repo: config.repo,
+    task: config.task,
+    requester: `schedule:${record.name}`,
+    createdBy: { id: `schedule:${record.name}`, name: record.name },
+    ...(config.model ? { model: config.model } : {}),
+  };
+}
+
+/** The due time a run's link records (every run's does), or null for a link without one. Pure. */
+function linkedDueAt(link: SessionLink): string | null {
+  const { data } = link;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && typeof data.dueAt === 'string'
+    ? data.dueAt
+    : null;
+}
+
+/**
+ * Runs a schedule now, whatever its cron says (paused or not): a run like the due ones, listed with
+ * them at the time it started, and counted toward pausing. Its cron's next time is not moved. A run
+ * that cannot start throws (someone is there to read why) and leaves no run behind.
+ */
+export async function runScheduleNow(deps: TriggerDeps, record: TriggerRecord): Promise<Session> {
+  const config = ScheduleConfig.parse(record.config);
+  const session = await startWork(deps, scheduledWork(record, config));
+  const startedAt = deps.sessions.clock.now().toISOString();
+  // Keyed by its session too: two runs started in the same millisecond are two runs.
+  await deps.sessions.store.linkSession(`${runKeyPrefix(record.id)}${startedAt}#${session.id}`, session.id, {
+    scheduleId: record.id,
+    dueAt: startedAt,
+    manual: true,
+  });
+  return session;
+}
+
+/** When a schedule runs next by its cron, or null (paused, or a cron with no time left). Pure. */
+export function nextRunAt(config: ScheduleConfig, now: Date): string | null {
+  if (config.paused) return null;
+  try {
+    return (
+      new Cron(config.cron, { timezone: config.timezone, paused: true }).nextRun(now)?.toISOString() ?? null
+    );
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -59,13 +109,7 @@ export function createScheduler(
     try {
       let session: Session;
       try {
-        session = await startWork(deps, {
-          repo: config.repo,
-          task: config.task,
-          requester: `schedule:${record.name}`,
-          createdBy: { id: `schedule:${record.name}`, name: record.name },
-          ...(config.model ? { model: config.model } : {}),
-        });
+        session = await startWork(deps, scheduledWork(record, config));
       } catch (error) {
         // A run that cannot start (the repository moved) is a visible failed run, and counts toward pausing.
         if (!isDrydockError(error) || error.kind !== 'bad_input') throw error;

@@ -162,7 +162,7 @@ describe('decideGate', () => {
     expect(verdict.passed).toBe(true);
     expect(verdict.failToPass).toEqual(['mean works']);
     expect(verdict.warnings).toEqual([
-      'test (jest --json): 1 tests failed before and still fail (not blamed on this change): flaky clock',
+      'test (jest --json): 1 test failing before and still failing (not blamed on this change): flaky clock',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { plural } from '../core/plural.ts';
 import type { CheckOutcome } from './check-outcome.ts';
 import { checkPassed } from './check-outcome.ts';
 import { checkLabel, WHOLE_TEST_SCRIPT } from './checks.ts';
@@ -153,7 +154,7 @@ function judgeCheck(
     const stillFailed = now.summary.failed;
     if (judged.problems.length === 0 && stillFailed > 0) {
       judged.warnings.push(
-        `${name}: ${stillFailed} tests failed before and still fail (not blamed on this change): ${list(
+        `${name}: ${plural(stillFailed, 'test')} failing before and still failing (not blamed on this change): ${list(
           now.tests.filter((test) => test.status === 'failed').map((test) => test.id),
         )}`,
       );

@@ -15,6 +15,7 @@ import type {
   SessionDetail,
   SessionState,
   SlackChannel,
+  UsableModels,
 } from './types.ts';
 
 /** An error answer from the API (docs/api.md): `{ error: { code, message, fields? } }`, or a network failure. */
@@ -44,6 +45,8 @@ export interface ApiOptions {
 export interface SessionFilter {
   state?: SessionState | '';
   repo?: string;
+  /** Words of the task, id or branch. */
+  q?: string;
   limit?: number;
 }
 
@@ -123,10 +126,14 @@ export function createApi(options: ApiOptions) {
     listRepos: () => json<{ repos: RegisteredRepo[] }>('/api/repos'),
     registerRepo: (repo: string) => post<RegisteredRepo>('/api/repos', { repo }),
     removeRepo: (id: string) => remove(item('repos', id)),
+    listBranches: (id: string) =>
+      json<{ branches: string[]; head: string | null }>(`${item('repos', id)}/branches`),
+    listModels: () => json<UsableModels>('/api/models'),
     listSessions(filter: SessionFilter = {}): Promise<{ sessions: Session[] }> {
       const query = new URLSearchParams();
       if (filter.state) query.set('state', filter.state);
       if (filter.repo) query.set('repo', filter.repo);
+      if (filter.q?.trim()) query.set('q', filter.q.trim());
       if (filter.limit) query.set('limit', String(filter.limit));
       const qs = query.toString();
       return json(`/api/sessions${qs ? `?${qs}` : ''}`);
@@ -158,6 +165,7 @@ export function createApi(options: ApiOptions) {
     updateSchedule: (id: string, change: Partial<NewScheduleInput>) =>
       patch<Schedule>(item('schedules', id), change),
     deleteSchedule: (id: string) => remove(item('schedules', id)),
+    runSchedule: (id: string) => post<{ id: string; state: SessionState }>(`${item('schedules', id)}/run`),
     /** Admins only (hooks hold secrets): others get a 403. */
     listHooks: () => json<{ hooks: Hook[] }>('/api/hooks'),
     createHook: (input: NewHookInput) => post<Hook>('/api/hooks', input),

@@ -1,4 +1,7 @@
 import { describeCost, type Usage } from '../../src/core/session.ts';
+
+/** Counts with their nouns, as the reports say them: `plural(1, 'file')` is "1 file". */
+export { plural } from '../../src/core/plural.ts';
 /** Display helpers: short, unit-bearing, deterministic given `nowMs`. */
 
 export function formatAge(iso: string, nowMs: number): string {
@@ -51,4 +54,23 @@ export function firstLine(text: string): string {
 export function formatRate(rate: number | null): string {
   if (rate === null) return '—';
   return `${Math.round(rate * 1000) / 10}%`;
+}
+
+/**
+ * A moment for a list: the time alone today, else the day and the time, with the year when it differs
+ * (in the viewer's locale and zone). Deterministic given `nowMs` and the locale.
+ */
+export function formatWhen(iso: string, nowMs: number, locale?: string): string {
+  const at = new Date(iso);
+  if (!Number.isFinite(at.getTime())) return '';
+  const now = new Date(nowMs);
+  const time = at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  if (at.toDateString() === now.toDateString()) return time;
+  const sameYear = at.getFullYear() === now.getFullYear();
+  const day = at.toLocaleDateString(locale, {
+    day: 'numeric',
+    month: 'short',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  });
+  return `${day} ${time}`;
 }

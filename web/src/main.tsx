@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/app.tsx';
 import './styles.css';
+import './forms.css';
 import { adoptTokenFromHash } from './token-store.ts';
 
 adoptTokenFromHash();

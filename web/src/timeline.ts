@@ -1,3 +1,4 @@
+import { plural } from './format.ts';
 import type { CheckSummary, ReviewFinding, StreamEvent, TodoItem } from './types.ts';
 
 /** One item of the agent's plan (`todo.updated`). */
@@ -219,7 +220,7 @@ function toItem(event: StreamEvent): TimelineItem | null {
       return {
         ...base,
         kind: 'note',
-        text: `context compacted: ${num(d.removedMessages)} messages summarised, ${num(d.tokensBefore)} → ${num(d.tokensAfter)} tokens`,
+        text: `context compacted: ${plural(num(d.removedMessages), 'message')} summarised, ${num(d.tokensBefore)} → ${num(d.tokensAfter)} tokens`,
       };
     case 'friend.consulted': {
       const usage = (typeof d.usage === 'object' && d.usage !== null ? d.usage : {}) as Fields;
@@ -294,7 +295,7 @@ function toItem(event: StreamEvent): TimelineItem | null {
       return {
         ...base,
         kind: 'delivery',
-        text: `committed ${str(d.commit).slice(0, 10)}: ${num(d.filesChanged)} files, +${num(d.insertions)} −${num(d.deletions)}`,
+        text: `committed ${str(d.commit).slice(0, 10)}: ${plural(num(d.filesChanged), 'file')}, +${num(d.insertions)} −${num(d.deletions)}`,
       };
     case 'delivery.branch':
       return { ...base, kind: 'delivery', text: `branch ${str(d.branch)} at ${str(d.commit).slice(0, 10)}` };

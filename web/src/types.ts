@@ -68,6 +68,15 @@ export interface PullRequestInfo {
   number: number | null;
 }
 
+/** `GET /api/models`: the models this server can run, and its default. */
+export interface UsableModels {
+  models: Array<{ spec: string; default: boolean }>;
+  default: string;
+  /** False when the default's provider is not set up: a request must name a model. */
+  defaultUsable: boolean;
+  defaultFriend?: string;
+}
+
 export interface NewSessionInput {
   repo: string;
   task: string;
@@ -102,6 +111,10 @@ export interface Schedule {
   pausedReason: string | null;
   lastDueAt: string | null;
   createdAt: string;
+  /** When its cron runs it next; null while paused. */
+  nextRunAt: string | null;
+  /** Its latest run, due or started by hand. */
+  lastRun: { dueAt: string; sessionId: string; state: SessionState | null } | null;
 }
 
 export interface NewScheduleInput {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plural } from '../../core/plural.ts';
 import { defineTool, ToolError } from '../tool.ts';
 import { globMatcher } from './glob.ts';
 
@@ -42,6 +43,6 @@ export const listFilesTool = defineTool({
       matched.length > shown.length
         ? `\n[${matched.length - shown.length} more not shown; narrow the pattern]`
         : '';
-    return { output: shown.join('\n') + more, summary: `${matched.length} files` };
+    return { output: shown.join('\n') + more, summary: plural(matched.length, 'file') };
   },
 });

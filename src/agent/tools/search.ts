@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plural } from '../../core/plural.ts';
 import { defineTool, ToolError } from '../tool.ts';
 import { resolveWorkspacePath } from './workspace-path.ts';
 
@@ -48,6 +49,6 @@ export const searchTool = defineTool({
       lines.length > shown.length
         ? `\n[${lines.length - shown.length} more matches not shown; narrow the search]`
         : '';
-    return { output: shown.join('\n') + more, summary: `${lines.length} matches` };
+    return { output: shown.join('\n') + more, summary: plural(lines.length, 'match', 'matches') };
   },
 });

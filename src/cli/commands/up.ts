@@ -42,7 +42,8 @@ const STOP_TIMEOUT_MS = 30_000;
 /**
  * `drydock up`: the API, the web UI (when built) and a worker in this process (in a worker thread of
  * its own, given `workerDeps`), until SIGINT or SIGTERM.
- * Prints the URL and, on a first start without DRYDOCK_ADMIN_TOKEN, the generated admin token.
+ * Prints the URL and the sign-in link: with DRYDOCK_ADMIN_TOKEN, for that token; on a first start without it,
+ * for the admin token it generates (shown once).
  */
 export async function runUp(
   deps: SessionDeps,
@@ -66,7 +67,8 @@ export async function runUp(
   if (warning) process.stderr.write(`\n${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n\n`);
   await deps.sandboxes.check();
   await sweepAtStartup(deps);
-  const admin = await ensureAdminToken(deps.store, env.DRYDOCK_ADMIN_TOKEN);
+  const adminSecret = env.DRYDOCK_ADMIN_TOKEN?.trim() || undefined;
+  const admin = await ensureAdminToken(deps.store, adminSecret);
   // On Postgres, events recorded by any process reach this server's followers through LISTEN/NOTIFY.
   const location = resolveStoreLocation(env.DRYDOCK_DATABASE_URL, join(deps.home, 'drydock.db'));
   const bus =
@@ -114,6 +116,10 @@ export async function runUp(
         (webRoot ? `sign in to the web UI: ${server.url}/#token=${admin.secret}\n` : '') +
         `more tokens: drydock token create --role member|viewer\n\n`,
     );
+  } else if (webRoot && adminSecret) {
+    // The operator set this secret: the sign-in link shows nothing they do not have (README: "open the URL
+    // drydock up prints with #token=…").
+    out.write(`sign in to the web UI: ${server.url}/#token=${adminSecret}\n`);
   }
   await new Promise<void>((resolveStop) => {
     const stop = () => {

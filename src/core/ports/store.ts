@@ -14,6 +14,11 @@ export type SessionPatch = Partial<
 export interface SessionFilter {
   state?: SessionState;
   repo?: string;
+  /**
+   * Words the session's task, id or branch contains, ignoring case (each word somewhere, in any order):
+   * the web list's search box.
+   */
+  text?: string;
   /** Default 100. */
   limit?: number;
   /** Newest first by default; `oldest` for a worker picking queued sessions in arrival order. */

@@ -1,4 +1,4 @@
-import { formatDuration } from '../format.ts';
+import { formatDuration, plural } from '../format.ts';
 import type { TimelineItem } from '../timeline.ts';
 import type { CheckSummary } from '../types.ts';
 
@@ -11,7 +11,7 @@ function outcome(check: CheckSummary): { ok: boolean; text: string } {
     const { passed, failed, skipped } = check.tests;
     return { ok, text: `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}` };
   }
-  if (check.diagnostics !== null) return { ok, text: `${check.diagnostics} diagnostics` };
+  if (check.diagnostics !== null) return { ok, text: plural(check.diagnostics, 'diagnostic') };
   if (check.testsUnreadable)
     return { ok, text: `exit ${check.exitCode ?? '?'}, tests unknown: ${check.testsUnreadable}` };
   return { ok, text: `exit ${check.exitCode ?? '?'}` };

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api-context.ts';
-import { formatRate, formatUsageCost } from '../format.ts';
+import { formatRate, formatUsageCost, plural } from '../format.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { evalPath, navigate } from '../router.ts';
 import { ErrorBanner } from './error-banner.tsx';
@@ -24,7 +24,7 @@ export function EvalList() {
     <section>
       <div className="toolbar">
         <h1>Evaluations</h1>
-        <span className="muted">{data ? `${runs.length} runs` : ''}</span>
+        <span className="muted">{data ? plural(runs.length, 'run') : ''}</span>
       </div>
       <ErrorBanner error={error} />
       {data && runs.length === 0 ? (
@@ -35,7 +35,7 @@ export function EvalList() {
       ) : (
         <>
           <EvalChart runs={runs} />
-          <table className="eval-table evals">
+          <table className="eval-table evals stack-on-phone">
             <thead>
               <tr>
                 <th>Name</th>
@@ -60,39 +60,39 @@ export function EvalList() {
               )}
               {runs.map(({ run, summary }) => (
                 <tr key={run.id} data-eval-id={run.id} onClick={() => navigate(evalPath(run.id))}>
-                  <td className="task-cell">
+                  <td data-label="Name" className="task-cell">
                     <Link to={evalPath(run.id)} title={run.dataset}>
                       {run.name}
                     </Link>
                   </td>
-                  <td className="mono" title={run.model}>
+                  <td data-label="Model" className="mono" title={run.model}>
                     {run.model}
                   </td>
-                  <td>
+                  <td data-label="State">
                     <EvalStateBadge state={run.state} />
                   </td>
-                  <td title={new Date(run.createdAt).toLocaleString()}>
+                  <td data-label="Date" title={new Date(run.createdAt).toLocaleString()}>
                     {new Date(run.createdAt).toLocaleDateString()}
                   </td>
-                  <td className="num" data-cell="done">
+                  <td data-label="Done" className="num" data-cell="done">
                     {summary.finished}/{run.total}
                   </td>
-                  <td className="num" data-cell="resolve-rate">
+                  <td data-label="Resolved" className="num" data-cell="resolve-rate">
                     {formatRate(summary.resolveRate)}
                   </td>
-                  <td className="num" data-cell="bad-delivery-rate">
+                  <td data-label="Bad deliveries" className="num" data-cell="bad-delivery-rate">
                     {formatRate(summary.badDeliveryRate)}
                   </td>
-                  <td className="num" data-cell="precision">
+                  <td data-label="Precision" className="num" data-cell="precision">
                     {formatRate(summary.precision)}
                   </td>
-                  <td className="num" data-cell="cost">
+                  <td data-label="Cost" className="num" data-cell="cost">
                     {formatUsageCost({
                       costUsd: summary.costUsd,
                       ...(summary.costUnknown ? { costUnknown: true } : {}),
                     })}
                   </td>
-                  <td className="num" data-cell="cost-per-resolved">
+                  <td data-label="Per resolved" className="num" data-cell="cost-per-resolved">
                     {summary.costPerResolvedUsd === null
                       ? '—'
                       : formatUsageCost({

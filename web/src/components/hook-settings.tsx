@@ -51,7 +51,7 @@ export function HookSettings() {
       <ErrorBanner error={error ?? actionError} />
       {data && data.hooks.length === 0 && <div className="empty">No webhooks yet.</div>}
       {data && data.hooks.length > 0 && (
-        <table className="settings-table">
+        <table className="settings-table stack-on-phone">
           <thead>
             <tr>
               <th>Name</th>
@@ -66,16 +66,20 @@ export function HookSettings() {
           <tbody>
             {data.hooks.map((hook) => (
               <tr key={hook.id} data-hook={hook.name}>
-                <td className="mono" title={`POST /webhooks/${hook.name}`}>
+                <td data-label="Name" className="mono" title={`POST /webhooks/${hook.name}`}>
                   {hook.name}
                 </td>
-                <td>{hook.scheme}</td>
-                <td className="mono" title={hook.repo}>
+                <td data-label="Scheme">{hook.scheme}</td>
+                <td data-label="Repository" className="mono" title={hook.repo}>
                   {hook.repo}
                 </td>
-                <td title={hook.template}>{firstLine(hook.template)}</td>
-                <td className="muted">set</td>
-                <td>
+                <td data-label="Template" title={hook.template}>
+                  {firstLine(hook.template)}
+                </td>
+                <td data-label="Secret" className="muted">
+                  set
+                </td>
+                <td data-label="Status">
                   <PauseStatus paused={hook.paused} />
                 </td>
                 <td>

@@ -20,6 +20,25 @@ describe('MarkdownView', () => {
     expect(html).toContain('<td><strong>fail</strong></td>');
   });
 
+  it("nests a finding's answer under it in a PR description, multi-line texts included", () => {
+    const html = render(
+      [
+        'Reviewer: fine',
+        '',
+        '- [R1-1] major src/a.js:3: Divides by the wrong length.',
+        '  It also ignores empty lists.',
+        '  - fixed: Now divides by n.',
+        '    And returns 0 for [].',
+        '- [R1-2] nit b.js: naming',
+        '  - rejected: kept for symmetry',
+      ].join('\n'),
+    );
+    expect(html.match(/<ul>/g)).toHaveLength(3);
+    expect(html).toMatch(
+      /<li>\[R1-1\][^<]*It also ignores empty lists\.\n<ul>\n<li>fixed: Now divides by n\.\nAnd returns 0 for \[\]\.<\/li>/,
+    );
+  });
+
   it("shows HTML in a model's or reviewer's text as text, never as elements", () => {
     const html = render(
       [

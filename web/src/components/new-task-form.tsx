@@ -1,10 +1,11 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { ApiError } from '../api.ts';
 import { useApi } from '../api-context.ts';
+import { formLevelError } from '../page-messages.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
-import type { NewSessionInput } from '../types.ts';
+import type { NewSessionInput, UsableModels } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { Link } from './link.tsx';
 
@@ -32,18 +33,9 @@ function Field({ name, label, hint, error, children }: FieldProps) {
   );
 }
 
-/** The part of an error the form cannot show under one of its fields (all of it when it names none). */
-function formError(cause: unknown): unknown {
-  if (!(cause instanceof ApiError) || Object.keys(cause.fields).length === 0) return cause;
-  const other = Object.entries(cause.fields).filter(([k]) => !(FIELDS as readonly string[]).includes(k));
-  return other.length > 0
-    ? new ApiError(400, cause.code, other.map(([k, v]) => `${k}: ${v}`).join('; '))
-    : null;
-}
-
 /**
- * A new session: a registered repository, the task, optional ref and model. The API validates; its field
- * errors show inline.
+ * A new session: a registered repository (and a branch of it), the task, and a model this server can run.
+ * The API validates and answers every field's problem at once; they show under their fields.
  */
 export function NewTaskForm() {
   const api = useApi();
@@ -57,6 +49,12 @@ export function NewTaskForm() {
     ref: '',
     model: '',
   });
+  const chosen = repos?.find((each) => each.repo === values.repo) ?? null;
+  const branches = useQuery({
+    queryKey: queryKeys.branches(chosen?.id ?? ''),
+    queryFn: chosen ? () => api.listBranches(chosen.id) : skipToken,
+  }).data;
+  const models = useQuery({ queryKey: queryKeys.models, queryFn: () => api.listModels() }).data;
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
   const create = useMutation({
     mutationFn: (input: NewSessionInput) => api.createSession(input),
@@ -72,7 +70,8 @@ export function NewTaskForm() {
   });
 
   // The last repository used, while it is still registered.
-  const repo = repos?.some((each) => each.repo === values.repo) ? values.repo : '';
+  const repo = chosen ? values.repo : '';
+  const forge = chosen?.kind === 'forge';
 
   const set = (name: Field) => (e: { target: { value: string } }) => {
     setValues((v) => ({ ...v, [name]: e.target.value }));
@@ -82,7 +81,7 @@ export function NewTaskForm() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const input: NewSessionInput = { repo, task: values.task.trim() };
-    if (values.ref.trim()) input.ref = values.ref.trim();
+    if (values.ref.trim() && !forge) input.ref = values.ref.trim();
     if (values.model.trim()) input.model = values.model.trim();
     create.mutate(input);
   };
@@ -93,7 +92,7 @@ export function NewTaskForm() {
         <h1>New task</h1>
       </div>
       <form className="form" onSubmit={submit} noValidate>
-        <ErrorBanner error={formError(create.error)} />
+        <ErrorBanner error={formLevelError(create.error, FIELDS)} />
         <Field name="repo" label="Repository" hint="one registered on this server" error={fieldErrors.repo}>
           <select
             id="field-repo"
@@ -130,29 +129,51 @@ export function NewTaskForm() {
           />
         </Field>
         <div className="row">
-          <Field name="ref" label="Ref" hint="optional, default HEAD" error={fieldErrors.ref}>
+          <Field
+            name="ref"
+            label="Branch"
+            hint={forge ? 'its default branch' : 'or tag or commit; default: the checked-out branch'}
+            error={fieldErrors.ref}
+          >
             <input
               id="field-ref"
               name="ref"
               className="mono"
               spellCheck={false}
-              placeholder="main"
-              value={values.ref}
+              list="branch-options"
+              disabled={forge}
+              placeholder={forge ? 'default branch' : (branches?.head ?? 'HEAD')}
+              value={forge ? '' : values.ref}
               onChange={set('ref')}
               aria-invalid={Boolean(fieldErrors.ref)}
             />
+            <datalist id="branch-options" data-testid="branch-options">
+              {branches?.branches.map((branch) => (
+                <option key={branch} value={branch} />
+              ))}
+            </datalist>
           </Field>
-          <Field name="model" label="Model" hint="optional, server default" error={fieldErrors.model}>
+          <Field name="model" label="Model" hint={modelHint(models)} error={fieldErrors.model}>
             <input
               id="field-model"
               name="model"
               className="mono"
               spellCheck={false}
-              placeholder="anthropic:claude-sonnet-4-5"
+              list="model-options"
+              placeholder={models?.defaultUsable ? models.default : 'choose a model'}
               value={values.model}
               onChange={set('model')}
               aria-invalid={Boolean(fieldErrors.model)}
             />
+            <datalist id="model-options" data-testid="model-options">
+              {models?.models.map((model) => (
+                <option
+                  key={model.spec}
+                  value={model.spec}
+                  label={model.default ? 'the default' : undefined}
+                />
+              ))}
+            </datalist>
           </Field>
         </div>
         <div className="actions">
@@ -163,4 +184,12 @@ export function NewTaskForm() {
       </form>
     </section>
   );
+}
+
+/** What the model field says about the server's default: which it is, or that it is not set up here. */
+function modelHint(models: UsableModels | undefined): string {
+  if (!models) return 'optional';
+  return models.defaultUsable
+    ? 'optional; default: the server’s'
+    : `required: the server’s default, ${models.default}, is not set up here`;
 }

@@ -37,7 +37,7 @@ export function RepoSettings() {
         <div className="empty">No registered repositories yet{admin ? '' : ': an admin registers them'}.</div>
       )}
       {data && data.repos.length > 0 && (
-        <table className="settings-table">
+        <table className="settings-table stack-on-phone">
           <thead>
             <tr>
               <th>Repository</th>
@@ -50,12 +50,14 @@ export function RepoSettings() {
           <tbody>
             {data.repos.map((repo) => (
               <tr key={repo.id} data-repo={repo.repo}>
-                <td className="mono" title={repo.repo}>
+                <td data-label="Repository" className="mono" title={repo.repo}>
                   {repo.repo}
                 </td>
-                <td>{repo.kind === 'forge' ? 'GitHub' : 'local'}</td>
-                <td className="mono muted">{repo.id}</td>
-                <td className="muted" title={repo.createdAt}>
+                <td data-label="Kind">{repo.kind === 'forge' ? 'GitHub' : 'local'}</td>
+                <td data-label="Id" className="mono muted">
+                  {repo.id}
+                </td>
+                <td data-label="Added" className="muted" title={repo.createdAt}>
                   by {repo.addedBy}, {formatAge(repo.createdAt, Date.now())} ago
                 </td>
                 {admin && (

@@ -1,7 +1,10 @@
 import { useApi } from '../api-context.ts';
-import { firstLine } from '../format.ts';
+import { firstLine, formatWhen } from '../format.ts';
 import { queryKeys } from '../query-client.ts';
-import type { NewScheduleInput } from '../types.ts';
+import { navigate, sessionPath } from '../router.ts';
+import type { NewScheduleInput, Schedule } from '../types.ts';
+import { InlineCode } from './inline-code.tsx';
+import { Link } from './link.tsx';
 import {
   ErrorBanner,
   PauseStatus,
@@ -13,6 +16,36 @@ import {
 } from './settings-parts.tsx';
 
 const EMPTY = { name: '', cron: '', timezone: 'UTC', repo: '', task: '', model: '' };
+
+/** When a schedule runs next by its cron, and its latest run with a link to the session. */
+function ScheduleRuns({ schedule }: { schedule: Schedule }) {
+  const now = Date.now();
+  return (
+    <span className="schedule-runs">
+      <span data-testid="next-run">
+        next:{' '}
+        {schedule.nextRunAt ? (
+          <time dateTime={schedule.nextRunAt} title={new Date(schedule.nextRunAt).toLocaleString()}>
+            {formatWhen(schedule.nextRunAt, now)}
+          </time>
+        ) : (
+          <span className="muted">none while paused</span>
+        )}
+      </span>
+      <span data-testid="last-run">
+        last:{' '}
+        {schedule.lastRun ? (
+          <Link to={sessionPath(schedule.lastRun.sessionId)}>
+            {formatWhen(schedule.lastRun.dueAt, now)}
+            {schedule.lastRun.state ? ` · ${schedule.lastRun.state.replace('_', ' ')}` : ''}
+          </Link>
+        ) : (
+          <span className="muted">never</span>
+        )}
+      </span>
+    </span>
+  );
+}
 
 /** Cron schedules: each runs a task on a repository; members add, pause, resume and delete them. */
 export function ScheduleSettings() {
@@ -39,13 +72,14 @@ export function ScheduleSettings() {
       <ErrorBanner error={error ?? actionError} />
       {data && data.schedules.length === 0 && <div className="empty">No schedules yet.</div>}
       {data && data.schedules.length > 0 && (
-        <table className="settings-table">
+        <table className="settings-table stack-on-phone">
           <thead>
             <tr>
               <th>Name</th>
               <th>When</th>
               <th>Repository</th>
               <th>Task</th>
+              <th>Runs</th>
               <th>Status</th>
               <th />
             </tr>
@@ -53,24 +87,48 @@ export function ScheduleSettings() {
           <tbody>
             {data.schedules.map((schedule) => (
               <tr key={schedule.id} data-schedule={schedule.name}>
-                <td className="mono">{schedule.name}</td>
-                <td className="mono">
+                <td className="mono" data-label="Name">
+                  {schedule.name}
+                </td>
+                <td className="mono" data-label="When">
                   {schedule.cron} <span className="muted">{schedule.timezone}</span>
                 </td>
-                <td className="mono" title={schedule.repo}>
+                <td className="mono wrap-anywhere" data-label="Repository" title={schedule.repo}>
                   {schedule.repo}
                 </td>
-                <td title={schedule.task}>{firstLine(schedule.task)}</td>
-                <td>
+                <td data-label="Task" title={schedule.task}>
+                  <InlineCode text={firstLine(schedule.task)} />
+                </td>
+                <td data-label="Runs">
+                  <ScheduleRuns schedule={schedule} />
+                </td>
+                <td data-label="Status">
                   <PauseStatus paused={schedule.paused} reason={schedule.pausedReason} />
                 </td>
                 <td>
-                  <RowActions
-                    paused={schedule.paused}
-                    onPause={(paused) => act(api.updateSchedule(schedule.id, { paused }))}
-                    onDelete={() => act(api.deleteSchedule(schedule.id))}
-                    onError={setActionError}
-                  />
+                  <span className="row-actions">
+                    <button
+                      type="button"
+                      className="button ghost small"
+                      onClick={() => {
+                        api
+                          .runSchedule(schedule.id)
+                          .then((started) => {
+                            void reload();
+                            navigate(sessionPath(started.id));
+                          })
+                          .catch(setActionError);
+                      }}
+                    >
+                      Run now
+                    </button>
+                    <RowActions
+                      paused={schedule.paused}
+                      onPause={(paused) => act(api.updateSchedule(schedule.id, { paused }))}
+                      onDelete={() => act(api.deleteSchedule(schedule.id))}
+                      onError={setActionError}
+                    />
+                  </span>
                 </td>
               </tr>
             ))}

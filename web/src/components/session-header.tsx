@@ -7,6 +7,7 @@ import { canSteer } from '../steering.ts';
 import type { Turn } from '../turns.ts';
 import { isTerminalState, type SessionDetail, type StreamEvent } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
+import { InlineCode } from './inline-code.tsx';
 import { PullInstructions } from './pull-instructions.tsx';
 import { SessionTimesFacts } from './session-times.tsx';
 import { StateBadge } from './state-badge.tsx';
@@ -60,7 +61,9 @@ export function SessionHeader({
     <header className="session-header">
       <div className="session-title">
         <StateBadge state={session.state} />
-        <h1 title={session.task}>{session.task.split('\n', 1)[0]}</h1>
+        <h1 title={session.task}>
+          <InlineCode text={session.task.split('\n', 1)[0] ?? ''} />
+        </h1>
         <span className="spacer" />
         {live && steerable && (
           <button type="button" className={`button small ${confirming ? 'danger' : ''}`} onClick={cancel}>
@@ -128,12 +131,13 @@ export function SessionHeader({
       {turns.length > 1 && <TurnSummaries turns={turns} />}
       {turns.length <= 1 && session.summary && session.state === 'delivered' && (
         <p className="outcome ok">
-          <strong>Summary</strong> {session.summary}
+          <strong>Summary</strong> <InlineCode text={session.summary} />
         </p>
       )}
       {turns.length <= 1 && session.reason && !live && session.state !== 'delivered' && (
         <p className="outcome bad">
-          <strong>{session.state === 'bowed_out' ? 'Bowed out' : session.state}</strong> {session.reason}
+          <strong>{session.state === 'bowed_out' ? 'Bowed out' : session.state}</strong>{' '}
+          <InlineCode text={session.reason} />
         </p>
       )}
       {session.branch && <PullInstructions session={session} />}

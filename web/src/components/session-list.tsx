@@ -1,22 +1,41 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useApi } from '../api-context.ts';
 import { basename, firstLine, formatUsageCost } from '../format.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
 import { SESSION_STATES, type SessionState } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
+import { InlineCode } from './inline-code.tsx';
 import { Link } from './link.tsx';
 import { SessionTimeCells } from './session-times.tsx';
 import { StateBadge } from './state-badge.tsx';
 
-/** Every session, newest first, refreshed every few seconds; filterable by state. */
+/** How long the search waits after the last key before it asks the server. */
+const SEARCH_DELAY_MS = 250;
+
+/**
+ * Every session, newest first, refreshed every few seconds; narrowed by state, repository and words of
+ * the task (the server filters: the list is capped, so a client-side filter would miss older sessions).
+ */
 export function SessionList() {
   const api = useApi();
   const [state, setState] = useState<SessionState | ''>('');
+  const [repo, setRepo] = useState('');
+  const [typed, setTyped] = useState('');
+  const [q, setQ] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setQ(typed.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [typed]);
+  const repos = useQuery({
+    queryKey: queryKeys.repos,
+    queryFn: () => api.listRepos(),
+    refetchInterval: pollMs.repos,
+  }).data?.repos;
   const { data, error, isPending } = useQuery({
-    queryKey: queryKeys.sessionList(state),
-    queryFn: () => api.listSessions({ state, limit: 200 }),
+    queryKey: queryKeys.sessionList(state, repo, q),
+    queryFn: () => api.listSessions({ state, repo, q, limit: 200 }),
     refetchInterval: pollMs.sessions,
     // A new filter keeps the old rows up until its own answer comes.
     placeholderData: keepPreviousData,
@@ -30,6 +49,27 @@ export function SessionList() {
         <h1>Sessions</h1>
         <span className="muted">{data ? `${sessions.length} shown` : ''}</span>
         <span className="spacer" />
+        <label className="inline-field search-field">
+          <span>Search</span>
+          <input
+            type="search"
+            name="q"
+            placeholder="task, id or branch"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+          />
+        </label>
+        <label className="inline-field">
+          <span>Repository</span>
+          <select name="repo" value={repo} onChange={(e) => setRepo(e.target.value)}>
+            <option value="">all</option>
+            {repos?.map((each) => (
+              <option key={each.id} value={each.repo}>
+                {basename(each.repo)}
+              </option>
+            ))}
+          </select>
+        </label>
         <label className="inline-field">
           <span>State</span>
           <select name="state" value={state} onChange={(e) => setState(e.target.value as SessionState | '')}>
@@ -45,11 +85,10 @@ export function SessionList() {
       <ErrorBanner error={error} />
       {data && sessions.length === 0 ? (
         <div className="empty">
-          {state ? `No ${state.replace('_', ' ')} sessions.` : 'No sessions yet.'}{' '}
-          <Link to="/new">Start a task.</Link>
+          {emptyText(state, repo !== '' || q !== '')} <Link to="/new">Start a task.</Link>
         </div>
       ) : (
-        <table className="sessions">
+        <table className="sessions stack-on-phone">
           <thead>
             <tr>
               <th className="col-state">State</th>
@@ -72,19 +111,23 @@ export function SessionList() {
             )}
             {sessions.map((s) => (
               <tr key={s.id} data-session-id={s.id} onClick={() => navigate(sessionPath(s.id))}>
-                <td>
+                <td data-label="State">
                   <StateBadge state={s.state} />
                 </td>
-                <td className="mono" title={s.repo}>
+                <td className="mono" data-label="Repository" title={s.repo}>
                   {basename(s.repo)}
                 </td>
-                <td className="task-cell">
+                <td className="task-cell" data-label="Task">
                   <Link to={sessionPath(s.id)} title={s.task}>
-                    {firstLine(s.task)}
+                    <InlineCode text={firstLine(s.task)} />
                   </Link>
                 </td>
-                <td className="num">{s.steps}</td>
-                <td className="num">{formatUsageCost(s.usage)}</td>
+                <td className="num" data-label="Steps">
+                  {s.steps}
+                </td>
+                <td className="num" data-label="Cost">
+                  {formatUsageCost(s.usage)}
+                </td>
                 <SessionTimeCells session={s} nowMs={now} />
               </tr>
             ))}
@@ -93,4 +136,10 @@ export function SessionList() {
       )}
     </section>
   );
+}
+
+/** What an empty list says: nothing yet, nothing in this state, or nothing matching the search. */
+function emptyText(state: SessionState | '', searched: boolean): string {
+  if (searched) return 'No session matches these filters.';
+  return state ? `No ${state.replace('_', ' ')} sessions.` : 'No sessions yet.';
 }

@@ -50,11 +50,12 @@ export function SessionTimeCells({
   const times = sessionTimes(session, nowMs);
   return (
     <>
-      <td className="num col-started" title={new Date(times.startedAt).toLocaleString()}>
+      <td className="num col-started" data-label="Started" title={new Date(times.startedAt).toLocaleString()}>
         {formatClock(times.startedAt, nowMs, false)}
       </td>
       <td
         className="num col-finished"
+        data-label="Finished"
         title={times.finishedAt ? new Date(times.finishedAt).toLocaleString() : ''}
       >
         {times.finishedAt ? (
@@ -63,7 +64,7 @@ export function SessionTimeCells({
           <span className="muted">running</span>
         )}
       </td>
-      <td className="num col-duration" data-testid="list-duration">
+      <td className="num col-duration" data-label="Duration" data-testid="list-duration">
         {formatElapsed(times.durationMs)}
       </td>
     </>

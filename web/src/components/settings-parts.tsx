@@ -1,6 +1,7 @@
 import { type QueryKey, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { ApiError } from '../api.ts';
+import { formLevelError } from '../page-messages.ts';
 import { pollMs } from '../query-client.ts';
 import { ErrorBanner } from './error-banner.tsx';
 
@@ -63,7 +64,8 @@ export function useSettingsForm<F extends string>(
   return {
     values,
     fieldErrors,
-    error: mutation.error,
+    // Errors under the fields are not said again above the form.
+    error: formLevelError(mutation.error, Object.keys(initial)),
     busy: mutation.isPending,
     input: (name: F) => ({
       id: `${form}-${name}`,

@@ -37,7 +37,7 @@ export function SlackChannelSettings() {
       <ErrorBanner error={error ?? actionError} />
       {data && data.channels.length === 0 && <div className="empty">No channel defaults yet.</div>}
       {data && data.channels.length > 0 && (
-        <table className="settings-table">
+        <table className="settings-table stack-on-phone">
           <thead>
             <tr>
               <th>Channel</th>
@@ -50,12 +50,16 @@ export function SlackChannelSettings() {
           <tbody>
             {data.channels.map((channel) => (
               <tr key={channel.id} data-channel={channel.channel}>
-                <td className="mono">{channel.channel}</td>
-                <td className="mono" title={channel.repo}>
+                <td data-label="Channel" className="mono">
+                  {channel.channel}
+                </td>
+                <td data-label="Repository" className="mono" title={channel.repo}>
                   {channel.repo}
                 </td>
-                <td className="mono">{channel.model ?? <span className="muted">default</span>}</td>
-                <td>
+                <td data-label="Model" className="mono">
+                  {channel.model ?? <span className="muted">default</span>}
+                </td>
+                <td data-label="Status">
                   <PauseStatus paused={channel.paused} />
                 </td>
                 <td>

@@ -3,6 +3,7 @@ import type { TimelineItem } from '../timeline.ts';
 import { formatClock } from '../times.ts';
 import { ChecksEntry } from './checks-entry.tsx';
 import { GateEntry } from './gate-entry.tsx';
+import { InlineCode } from './inline-code.tsx';
 import { MessageStatus } from './message-status.tsx';
 import { ReviewEntry } from './review-entry.tsx';
 import { StateBadge } from './state-badge.tsx';
@@ -48,7 +49,9 @@ export function TimelineEntry({ item }: { item: TimelineItem }) {
     case 'created':
       return (
         <Row item={item} kind="created" label="task">
-          <p className="prose">{item.task}</p>
+          <p className="prose">
+            <InlineCode text={item.task} />
+          </p>
           <span className="muted small mono">
             {item.repo} @ {item.ref || 'HEAD'} · {item.model}
           </span>
@@ -114,7 +117,11 @@ export function TimelineEntry({ item }: { item: TimelineItem }) {
           <span>
             stopped: <strong>{item.outcome.replace('_', ' ')}</strong>
           </span>
-          {item.detail && <p className="prose">{item.detail}</p>}
+          {item.detail && (
+            <p className="prose">
+              <InlineCode text={item.detail} />
+            </p>
+          )}
         </Row>
       );
     case 'todo':

@@ -3,6 +3,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { displayPath, parseUnifiedDiff } from '../../../src/core/unified-diff.ts';
 import { useApi, useMe } from '../api-context.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { plural } from '../format.ts';
 import { queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
 import { canSteer } from '../steering.ts';
@@ -137,8 +138,7 @@ export function DiffPanel({ sessionId, version }: { sessionId: string; version: 
           </select>
         </label>
         <span>
-          {files.length} file{files.length === 1 ? '' : 's'} changed{' '}
-          <span className="add-text mono">+{totals.add}</span>{' '}
+          {plural(files.length, 'file')} changed <span className="add-text mono">+{totals.add}</span>{' '}
           <span className="del-text mono">−{totals.del}</span>
         </span>
         <span className="spacer" />
