@@ -122,7 +122,13 @@ describe('/api/openapi.json', () => {
         if (method === 'post' || method === 'patch') {
           const body = operation.requestBody?.content['application/json']?.schema;
           // A POST with nothing to say (cancel, opening a pull request, running a schedule now) has no body; every other write documents its body.
-          if (!['/api/sessions/{id}/cancel', '/api/sessions/{id}/pull-request', '/api/schedules/{id}/run'].includes(path))
+          if (
+            ![
+              '/api/sessions/{id}/cancel',
+              '/api/sessions/{id}/pull-request',
+              '/api/schedules/{id}/run',
+            ].includes(path)
+          )
             expect(body, name).toBeDefined();
         }
       }
