@@ -14,7 +14,7 @@ import { sendMessage } from '../src/sessions/follow-ups.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import { newSession } from '../src/store/store-contract.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot, WEB_DIST } from './support/web-browser.ts';
+import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot } from './support/web-browser.ts';
 
 const coder = Array.isArray(DEMO_SCRIPT) ? DEMO_SCRIPT : (DEMO_SCRIPT.coder ?? []);
 const reviewer = Array.isArray(DEMO_SCRIPT) ? [] : (DEMO_SCRIPT.reviewer ?? []);
@@ -45,6 +45,7 @@ const TWO_TURNS: Script = {
 
 /** The diff and the outcome actions in Chromium, against the real control plane (no sandbox: speed). */
 describe.skipIf(!HAS_CHROMIUM)('web diff and outcome actions in Chromium', () => {
+  let webRoot: string;
   let harness: Harness;
   let server: RunningServer;
   let browser: Browser;
@@ -52,7 +53,7 @@ describe.skipIf(!HAS_CHROMIUM)('web diff and outcome actions in Chromium', () =>
   let memberCreator: { id: string; name: string };
 
   beforeAll(async () => {
-    await buildWeb();
+    webRoot = await buildWeb();
     harness = await createHarness();
     await harness.register();
     harness.scripts.two = TWO_TURNS;
@@ -64,7 +65,7 @@ describe.skipIf(!HAS_CHROMIUM)('web diff and outcome actions in Chromium', () =>
     await runSession(harness.deps, created.id);
     await sendMessage(harness.store, created.id, 'Also add NOTES.md and a formatter.');
     delivered = await runSession(harness.deps, created.id);
-    server = await startTestServer(harness, { workerPollMs: 200, webRoot: WEB_DIST });
+    server = await startTestServer(harness, { workerPollMs: 200, webRoot });
     const me = (await (
       await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${harness.tokens.member}` } })
     ).json()) as { creator: string };

@@ -10,7 +10,7 @@ import { newSession } from '../src/store/store-contract.ts';
 import { seedEvalRuns } from './support/eval-runs.ts';
 import { initRepository } from './support/git-repository.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot, WEB_DIST } from './support/web-browser.ts';
+import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot } from './support/web-browser.ts';
 
 const PHONE = { width: 390, height: 844 };
 const LONG_BRANCH = `drydock/${'make-the-importer-handle-every-legacy-csv-dialect-'.repeat(3)}x1`;
@@ -23,13 +23,14 @@ const LONG_COMMAND = `npx vitest run ${Array.from({ length: 12 }, (_, i) => `tes
  * words, code in titles, and no page wider than a phone.
  */
 describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
+  let webRoot: string;
   let harness: Harness;
   let server: RunningServer;
   let browser: Browser;
   let otherRepo: string;
 
   beforeAll(async () => {
-    await buildWeb();
+    webRoot = await buildWeb();
     harness = await createHarness();
     await harness.register();
     execFileSync('git', ['branch', 'feature/picker'], { cwd: harness.repo });
@@ -80,7 +81,7 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
     await seedEvalRuns(harness.store);
     server = await startTestServer(harness, {
       workerPollMs: 100,
-      webRoot: WEB_DIST,
+      webRoot,
       triggers: {
         forge: null,
         githubWebhookSecret: null,
@@ -300,10 +301,9 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
     await expect
       .poll(() => rowIds(page))
       .toEqual(expect.arrayContaining(['sess-bowed', 'sess-deps', 'sess-login']));
-    expect(await page.locator('tr[data-session-id="sess-login"] .task-cell code').allTextContents()).toEqual([
-      'login()',
-      'auth.spec.ts',
-    ]);
+    await expect
+      .poll(() => page.locator('tr[data-session-id="sess-login"] .task-cell code').allTextContents())
+      .toEqual(['login()', 'auth.spec.ts']);
 
     await page.getByLabel('Search').fill('FLAKY login');
     await expect.poll(() => rowIds(page)).toEqual(['sess-login']);
@@ -319,15 +319,13 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
     await page.locator('.outcome.bad code').first().waitFor();
     expect(await page.locator('.outcome.bad code').allTextContents()).toEqual(['importer.ts']);
     await page.goto(`${server.url}/sessions/sess-login`);
-    expect(await page.locator('.session-title h1 code').allTextContents()).toEqual([
-      'login()',
-      'auth.spec.ts',
-    ]);
+    await expect
+      .poll(() => page.locator('.session-title h1 code').allTextContents())
+      .toEqual(['login()', 'auth.spec.ts']);
     expect(await page.locator('.session-title h1').textContent()).not.toContain('`');
-    expect(await page.locator('.entry[data-kind=created] .prose code').allTextContents()).toEqual([
-      'login()',
-      'auth.spec.ts',
-    ]);
+    await expect
+      .poll(() => page.locator('.entry[data-kind=created] .prose code').allTextContents())
+      .toEqual(['login()', 'auth.spec.ts']);
   }, 60_000);
 
   it('shows when a schedule runs next and last, and runs it now into a new session', async () => {

@@ -6,7 +6,7 @@ import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts'
 import type { RunningServer } from '../src/server/start-server.ts';
 import { newSession } from '../src/store/store-contract.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot, WEB_DIST } from './support/web-browser.ts';
+import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot } from './support/web-browser.ts';
 
 const STREAMED = 'for i in 1 2 3; do echo line$i; sleep 1; done';
 const TASK = 'Print three lines slowly, then wait for a message';
@@ -29,16 +29,17 @@ const TIMEOUT_MS = 30_000;
 
 /** Issue 23's live parts in real Chromium against the real control plane (API, worker, bubblewrap). */
 describe.skipIf(!HAS_CHROMIUM)('web UI: watching sessions live', () => {
+  let webRoot: string;
   let harness: Harness;
   let server: RunningServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    await buildWeb();
+    webRoot = await buildWeb();
     harness = await createHarness({ sandboxes: createBubblewrapProvider() });
     harness.scripts.live = LIVE_SCRIPT;
     await harness.register();
-    server = await startTestServer(harness, { workerPollMs: 200, webRoot: WEB_DIST });
+    server = await startTestServer(harness, { workerPollMs: 200, webRoot });
     browser = await launchChromium();
   }, 120_000);
 

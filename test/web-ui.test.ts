@@ -12,7 +12,7 @@ import { newSession } from '../src/store/store-contract.ts';
 import { seedEvalRuns } from './support/eval-runs.ts';
 import { initRepository } from './support/git-repository.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot, WEB_DIST } from './support/web-browser.ts';
+import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot } from './support/web-browser.ts';
 
 /** HTML a model or reviewer might write: the report must show it as text, never run or load it. */
 const HOSTILE_HTML = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">';
@@ -66,13 +66,14 @@ const LIVE_TIMEOUT_MS = 90_000;
 
 /** The web UI end to end in real Chromium against the real control plane (API, worker, bubblewrap). */
 describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
+  let webRoot: string;
   let harness: Harness;
   let server: RunningServer;
   let browser: Browser;
   let scriptPath: string;
 
   beforeAll(async () => {
-    await buildWeb();
+    webRoot = await buildWeb();
     harness = await createHarness({ sandboxes: createBubblewrapProvider() });
     // The server reads script files only from its scripts directory, and runs only registered repositories.
     await mkdir(join(harness.deps.home, 'scripts'), { recursive: true });
@@ -81,7 +82,7 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
     await harness.register();
     server = await startTestServer(harness, {
       workerPollMs: 200,
-      webRoot: WEB_DIST,
+      webRoot,
       // Schedules, hooks and Slack channels for the settings page.
       triggers: {
         forge: null,

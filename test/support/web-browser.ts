@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -8,21 +9,24 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
 const ROOT = resolve(import.meta.dirname, '..', '..');
-export const WEB_DIST = join(ROOT, 'web', 'dist');
 /** Screenshots a person looks at; not compared by the tests. */
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
-/** The server serves whatever is in web/dist: builds the UI as it is now. */
-export async function buildWeb(): Promise<void> {
+/**
+ * Builds the UI as it is now into a directory of its own and returns it, for the server's `webRoot`. Not
+ * web/dist: browser test files run in parallel, and one's build would empty the directory another's
+ * server is serving. Removed when the test process exits.
+ */
+export async function buildWeb(): Promise<string> {
+  const outDir = await mkdtemp(join(tmpdir(), 'drydock-web-'));
+  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
   execFileSync(
     join(ROOT, 'node_modules', '.bin', 'vite'),
-    ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
+    ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'],
+    { cwd: ROOT, stdio: 'inherit' },
   );
   await mkdir(ARTIFACTS, { recursive: true });
+  return outDir;
 }
 
 export function launchChromium(): Promise<Browser> {
