@@ -2,24 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { EnvironmentImageRoot } from '../core/ports/store.ts';
 
 /**
  * What an unpacked image is on this machine: the image (its digest, or a build's key), the layer its
  * root file system became, and what the image's config says about running it. Kept as one small JSON
  * file per digest in `<home>/images`, so a second use of the digest unpacks nothing.
  */
-export interface ImageRecord {
-  /** The reference as declared (`debian:12`), or the Dockerfile for a build. */
-  reference: string;
-  /** `sha256:…` of the image's manifest as the reference resolved to; `build:…` for a Dockerfile build's key. */
-  digest: string;
-  /** The layer holding the unpacked root file system. */
-  layer: string;
-  /** The image config's `Env`, as a map. */
-  env: Record<string, string>;
-  /** The image config's `WorkingDir` and `User` (null when unset): recorded, not applied (the workspace is the working directory). */
-  workingDir: string | null;
-  user: string | null;
+export interface ImageRecord extends EnvironmentImageRoot {
   createdAt: string;
 }
 

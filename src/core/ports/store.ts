@@ -168,8 +168,9 @@ export interface EnvironmentImageRoot {
   digest: string;
   /** The layer holding the root file system. */
   layer: string;
-  /** The image config's Env, WorkingDir and User. */
+  /** The image config's `Env`, as a map. */
   env: Record<string, string>;
+  /** The image config's `WorkingDir` and `User` (null when unset): recorded, not applied (the workspace is the working directory). */
   workingDir: string | null;
   user: string | null;
 }
