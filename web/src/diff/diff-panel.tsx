@@ -124,7 +124,11 @@ export function DiffPanel({ sessionId, version }: { sessionId: string; version: 
   const filename = `drydock-${sessionId}${turn ? `-turn-${turn.turn}` : ''}.patch`;
 
   return (
-    <div className="diff" data-testid="diff" data-mode={mode}>
+    <div
+      className={comments.size > 0 || sent ? 'diff with-comments-bar' : 'diff'}
+      data-testid="diff"
+      data-mode={mode}
+    >
       <div className="toolbar sub diff-toolbar">
         <label className="diff-scope">
           <span className="small muted">Changes</span>
@@ -172,9 +176,7 @@ export function DiffPanel({ sessionId, version }: { sessionId: string; version: 
         <div className="comments-bar" data-testid="comments-bar">
           {comments.size > 0 ? (
             <>
-              <span>
-                {comments.size} comment{comments.size === 1 ? '' : 's'} on the diff
-              </span>
+              <span>{plural(comments.size, 'comment')} on the diff</span>
               <span className="spacer" />
               <button
                 type="button"
