@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import type { EventData } from '../src/core/events.ts';
 import type { Session } from '../src/core/session.ts';
@@ -14,7 +14,7 @@ import { sendMessage } from '../src/sessions/follow-ups.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import { newSession } from '../src/store/store-contract.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot } from './support/web-browser.ts';
+import { buildWeb, HAS_CHROMIUM, shot, useChromium } from './support/web-browser.ts';
 
 const coder = Array.isArray(DEMO_SCRIPT) ? DEMO_SCRIPT : (DEMO_SCRIPT.coder ?? []);
 const reviewer = Array.isArray(DEMO_SCRIPT) ? [] : (DEMO_SCRIPT.reviewer ?? []);
@@ -48,7 +48,6 @@ describe.skipIf(!HAS_CHROMIUM)('web diff and outcome actions in Chromium', () =>
   let webRoot: string;
   let harness: Harness;
   let server: RunningServer;
-  let browser: Browser;
   let delivered: Session;
   let memberCreator: { id: string; name: string };
 
@@ -71,17 +70,12 @@ describe.skipIf(!HAS_CHROMIUM)('web diff and outcome actions in Chromium', () =>
     ).json()) as { creator: string };
     memberCreator = { id: me.creator, name: 'member token' };
     // Sessions started by the tests below run the demo on the worker; nothing waits for them.
-    browser = await launchChromium();
   }, 180_000);
 
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
+  const pages = useChromium(async () => {
     await server?.close(20_000);
     await harness?.close();
-  }, 60_000);
-
-  const pages = pageMaker(() => browser);
+  });
   const open = async (path: string, role: 'member' | 'viewer' | 'admin' = 'member') => {
     const page = await pages.newPage();
     await page.goto(`${server.url}${path}#token=${harness.tokens[role]}`);

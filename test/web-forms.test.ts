@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
@@ -10,7 +10,7 @@ import { newSession } from '../src/store/store-contract.ts';
 import { seedEvalRuns } from './support/eval-runs.ts';
 import { initRepository } from './support/git-repository.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot } from './support/web-browser.ts';
+import { buildWeb, HAS_CHROMIUM, shot, useChromium } from './support/web-browser.ts';
 
 const PHONE = { width: 390, height: 844 };
 const LONG_BRANCH = `drydock/${'make-the-importer-handle-every-legacy-csv-dialect-'.repeat(3)}x1`;
@@ -26,7 +26,6 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
   let webRoot: string;
   let harness: Harness;
   let server: RunningServer;
-  let browser: Browser;
   let otherRepo: string;
 
   beforeAll(async () => {
@@ -89,17 +88,12 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
         secrets: createSecretBox(Buffer.alloc(32, 7)),
       },
     });
-    browser = await launchChromium();
   }, 120_000);
 
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
+  const pages = useChromium(async () => {
     await server?.close(20_000);
     await harness?.close();
-  }, 60_000);
-
-  const pages = pageMaker(() => browser);
+  });
   const signIn = async (
     options: Parameters<typeof pages.newPage>[0] = {},
     role: 'member' | 'admin' = 'admin',

@@ -1,12 +1,12 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventData } from '../src/core/events.ts';
 import type { SessionPatch } from '../src/core/ports/store.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
 import { newSession } from '../src/store/store-contract.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot } from './support/web-browser.ts';
+import { buildWeb, HAS_CHROMIUM, shot, useChromium } from './support/web-browser.ts';
 
 const STREAMED = 'for i in 1 2 3; do echo line$i; sleep 1; done';
 const TASK = 'Print three lines slowly, then wait for a message';
@@ -32,7 +32,6 @@ describe.skipIf(!HAS_CHROMIUM)('web UI: watching sessions live', () => {
   let webRoot: string;
   let harness: Harness;
   let server: RunningServer;
-  let browser: Browser;
 
   beforeAll(async () => {
     webRoot = await buildWeb();
@@ -40,17 +39,12 @@ describe.skipIf(!HAS_CHROMIUM)('web UI: watching sessions live', () => {
     harness.scripts.live = LIVE_SCRIPT;
     await harness.register();
     server = await startTestServer(harness, { workerPollMs: 200, webRoot });
-    browser = await launchChromium();
   }, 120_000);
 
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
+  const pages = useChromium(async () => {
     await server?.close(20_000);
     await harness?.close();
-  }, 60_000);
-
-  const pages = pageMaker(() => browser);
+  });
 
   /** Records events on a session as the worker does: stored, then published to the page's stream. */
   const record = async (id: string, events: EventData[], patch: SessionPatch = {}) => {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT, DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import type { EventData } from '../src/core/events.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
@@ -12,7 +12,7 @@ import { newSession } from '../src/store/store-contract.ts';
 import { seedEvalRuns } from './support/eval-runs.ts';
 import { initRepository } from './support/git-repository.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
-import { buildWeb, HAS_CHROMIUM, launchChromium, pageMaker, shot } from './support/web-browser.ts';
+import { buildWeb, HAS_CHROMIUM, shot, useChromium } from './support/web-browser.ts';
 
 /** HTML a model or reviewer might write: the report must show it as text, never run or load it. */
 const HOSTILE_HTML = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">';
@@ -69,7 +69,6 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
   let webRoot: string;
   let harness: Harness;
   let server: RunningServer;
-  let browser: Browser;
   let scriptPath: string;
 
   beforeAll(async () => {
@@ -91,17 +90,12 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
         secrets: createSecretBox(Buffer.alloc(32, 5)),
       },
     });
-    browser = await launchChromium();
   }, 120_000);
 
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
+  const pages = useChromium(async () => {
     await server?.close(20_000);
     await harness?.close();
-  }, 60_000);
-
-  const pages = pageMaker(() => browser);
+  });
   const newPage = pages.newPage;
 
   const headerState = (page: Page) => page.locator('.session-header .badge');

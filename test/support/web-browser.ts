@@ -4,6 +4,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Debian's Chromium: `npx playwright install` cannot reach its download host here. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -29,7 +30,7 @@ export async function buildWeb(): Promise<string> {
   return outDir;
 }
 
-export function launchChromium(): Promise<Browser> {
+function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -52,16 +53,28 @@ export interface PageOptions {
 }
 
 /**
- * Pages in their own contexts, failing the test on any uncaught page error; `close` ends them all.
+ * The Chromium side of a browser test file, as hooks: Chromium launched before its tests (after the
+ * file's own beforeAll, which starts its server), and after them every page and Chromium closed, then
+ * `closeServer` (the file's server and harness). Pages are in their own contexts and fail the test on
+ * any uncaught page error.
  */
-export function pageMaker(browser: () => Browser): {
+export function useChromium(closeServer: () => Promise<void>): {
   newPage(options?: PageOptions): Promise<Page>;
-  close(): Promise<void>;
 } {
+  let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await closeServer();
+  }, 60_000);
   return {
     async newPage(options = {}) {
-      const context = await browser().newContext({
+      if (!browser) throw new Error('Chromium is not running: useChromium starts it in beforeAll');
+      const context = await browser.newContext({
         viewport: options.viewport ?? { width: 1280, height: 860 },
         colorScheme: options.colorScheme ?? 'light',
       });
@@ -71,9 +84,6 @@ export function pageMaker(browser: () => Browser): {
         throw new Error(`page error: ${error.message}`);
       });
       return page;
-    },
-    async close() {
-      for (const context of contexts) await context.close().catch(() => {});
     },
   };
 }
