@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,9 @@ export function staticBusybox(): string {
   return binary;
 }
 
+/** Builds so far in this process: each gets its own file times. */
+let builds = 0;
+
 export interface TestImageOptions {
   /** Files of the image's first layer, by path (relative to `/`). */
   files?: Record<string, string>;
@@ -57,9 +61,14 @@ export function buildTestImage(dir: string, name: string, options: TestImageOpti
   try {
     const rootfs = join(context, 'rootfs');
     mkdirSync(rootfs);
+    // A day of its own for this build's files: buildah's vfs storage finds a layer's changes by size and
+    // modification time, so a file of a FROM image rewritten with the same size within the same second
+    // ('lower' → 'upper') was missed, and the image kept the old content.
+    const stamp = new Date(Date.UTC(2000, 0, 1) + builds++ * 86_400_000);
     for (const [path, content] of Object.entries(options.files ?? {})) {
       mkdirSync(dirname(join(rootfs, path)), { recursive: true });
       writeFileSync(join(rootfs, path), content);
+      utimesSync(join(rootfs, path), stamp, stamp);
     }
     if (options.busybox) {
       mkdirSync(join(rootfs, 'bin'), { recursive: true });
