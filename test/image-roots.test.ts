@@ -226,6 +226,49 @@ describe.skipIf(!canBuildImages())('image roots: pulled or built, unpacked once 
     expect(String(error)).toContain('DRYDOCK_LOCAL_IMAGES=1');
   });
 
+  it("refuses a Dockerfile that reaches the host: a local image behind a continued line, an ADD from the host's loopback", async () => {
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(request.url ?? '');
+      response.end('secret\n');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    const build = (dockerfile: string): ImageSource => ({
+      kind: 'build',
+      dockerfile,
+      context: '.devcontainer',
+      args: {},
+      credentials: null,
+      declaredIn: '.devcontainer/devcontainer.json',
+    });
+    try {
+      const hostile = commitAll(repo, {
+        '.devcontainer/Hidden.Dockerfile': `FROM \\\n  ${marker}\n`,
+        '.devcontainer/Fetch.Dockerfile': `FROM scratch\nADD http://127.0.0.1:${port}/api /loot\n`,
+      });
+      const refusal = (dockerfile: string, allowLocal: boolean) =>
+        createImageRoots({ store, dir: join(dir, 'home', 'images-refused'), allowLocal })
+          .prepare({
+            source: build(dockerfile),
+            repo,
+            commit: hostile,
+            credentials: null,
+            redact: NO_REDACTION,
+          })
+          .then(
+            () => 'built',
+            (error: unknown) => (isDrydockError(error) ? error.code : String(error)),
+          );
+      expect(await refusal('.devcontainer/Hidden.Dockerfile', false)).toBe('local_image_refused');
+      // Even where local images are allowed: buildah would fetch it on drydock's host.
+      expect(await refusal('.devcontainer/Fetch.Dockerfile', true)).toBe('dockerfile_fetch_refused');
+      expect(requests).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('names the missing tool and the package to install', async () => {
     const bin = join(dir, 'bin-without-skopeo');
     mkdirSync(bin, { recursive: true });

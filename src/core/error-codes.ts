@@ -19,6 +19,7 @@ export type BadInputCode =
   | 'base_commit_missing'
   | 'checkpoint_log_gap'
   | 'checkpoint_unreadable'
+  | 'dockerfile_fetch_refused'
   | 'empty_command'
   | 'empty_secret'
   | 'empty_task'

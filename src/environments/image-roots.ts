@@ -17,7 +17,13 @@ import {
   toolEnvironment,
 } from './image-fetch.ts';
 import { envMap, type ImageRecord, readImageRecord, writeImageRecord } from './image-record.ts';
-import { describeSource, dockerfileBases, type ImageSource, isLocalReference } from './image-source.ts';
+import {
+  describeSource,
+  dockerfileBases,
+  dockerfileFetches,
+  type ImageSource,
+  isLocalReference,
+} from './image-source.ts';
 import { findImageTool, type ImageTool, runTool } from './image-tools.ts';
 import type { LayerStore } from './layer-store.ts';
 import type { LayerSync } from './layer-sync.ts';
@@ -120,7 +126,7 @@ export function createImageRoots(options: ImageRootsOptions): ImageRoots {
         });
       };
       const dockerfile = await dockerfileOf(request);
-      refuseLocal(source, options.allowLocal ?? false, dockerfile);
+      refuseHostAccess(source, options.allowLocal ?? false, dockerfile);
       const work = await store.stagingDir();
       let tools: ToolEnvironment | undefined;
       try {
@@ -239,7 +245,18 @@ async function dockerfileOf(request: ImageRootRequest): Promise<string | null> {
   return content.toString('utf8');
 }
 
-function refuseLocal(source: ImageSource, allowLocal: boolean, dockerfile: string | null): void {
+/**
+ * Refuses what would let a repository's declaration reach the host outside a sandbox: an `ADD` from the
+ * network (always), and an image on this machine (unless the operator allows local images).
+ */
+function refuseHostAccess(source: ImageSource, allowLocal: boolean, dockerfile: string | null): void {
+  const fetches = dockerfileFetches(dockerfile ?? '');
+  if (fetches.length > 0) {
+    throw new BadInputError(
+      'dockerfile_fetch_refused',
+      `${source.declaredIn}: the Dockerfile ADDs from the network (${fetches.join(', ')}), which buildah would fetch on drydock's own host, outside any sandbox. Download it in setup (through drydock's proxy, to the setup hosts) or COPY it from the repository.`,
+    );
+  }
   if (allowLocal) return;
   const local =
     source.kind === 'pull'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   dockerfileBases,
+  dockerfileFetches,
   isLocalReference,
   pinReference,
   registryOf,
@@ -53,5 +54,26 @@ describe('image references', () => {
         'FROM --platform=linux/amd64 node:18 AS build\nRUN x\nfrom scratch\nFROM build\nFROM oci:/x:y',
       ),
     ).toEqual(['node:18', 'oci:/x:y']);
+  });
+
+  it('finds an image however the Dockerfile spells it: continued lines, another escape, --from, a mount', () => {
+    expect(dockerfileBases('FROM \\\n  oci:/hidden:x\n')).toEqual(['oci:/hidden:x']);
+    expect(dockerfileBases('# escape=`\nFROM `\n  containers-storage:h\n')).toEqual(['containers-storage:h']);
+    expect(
+      dockerfileBases(
+        'FROM node:18 AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\n' +
+          'COPY --from=oci:/c:x /c /c\nADD --from=docker-archive:/d.tar /d /d\n' +
+          'RUN --mount=type=bind,from=oci:/e:x,target=/m true\nRUN --mount=type=cache,target=/n true\n',
+      ),
+    ).toEqual(['node:18', 'oci:/c:x', 'docker-archive:/d.tar', 'oci:/e:x']);
+  });
+
+  it('names what ADD would fetch from the network, and only that', () => {
+    expect(
+      dockerfileFetches(
+        'FROM scratch\nADD http://127.0.0.1:7700/api/sessions /x\nADD \\\n  https://example.org/a.tgz rootfs.tar /y/\n' +
+          'ADD git@github.com:o/r.git /r\nADD local.txt /l\nCOPY http://not-fetched /z\n',
+      ),
+    ).toEqual(['http://127.0.0.1:7700/api/sessions', 'https://example.org/a.tgz', 'git@github.com:o/r.git']);
   });
 });

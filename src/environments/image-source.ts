@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { DockerfileParser, From, JSONInstruction, Run } from 'dockerfile-ast';
 import { BadInputError } from '../core/errors.ts';
 
 /**
@@ -67,18 +68,62 @@ export function registryOf(reference: string): string | null {
   return hasHost ? first : 'docker.io';
 }
 
-/** The images a Dockerfile's `FROM` lines name (not `scratch`, not an earlier stage). Pure. */
+/** A `--from`/`from=` that names an earlier stage (by name or index) rather than an image. */
+function isStage(name: string, stages: ReadonlySet<string>): boolean {
+  return stages.has(name.toLowerCase()) || /^\d+$/.test(name);
+}
+
+/**
+ * The images a Dockerfile reads: its `FROM` lines (not `scratch`, not an earlier stage), `COPY --from`
+ * and `ADD --from` of an image, and `RUN --mount=…,from=IMAGE`. Parsed as Docker does (dockerfile-ast:
+ * line continuations, the `# escape=` directive), so a line split in two cannot hide an image. Pure.
+ */
 export function dockerfileBases(dockerfile: string): string[] {
+  const parsed = DockerfileParser.parse(dockerfile);
   const stages = new Set<string>();
-  const bases: string[] = [];
-  for (const line of dockerfile.split('\n')) {
-    const match = /^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (!match) continue;
-    const image = match[1]!;
-    if (image.toLowerCase() !== 'scratch' && !stages.has(image.toLowerCase())) bases.push(image);
-    if (match[2]) stages.add(match[2].toLowerCase());
+  const images: string[] = [];
+  const add = (image: string) => {
+    if (image !== '' && image.toLowerCase() !== 'scratch' && !isStage(image, stages)) images.push(image);
+  };
+  for (const instruction of parsed.getInstructions()) {
+    if (instruction instanceof From) {
+      add(instruction.getImage() ?? '');
+      const stage = instruction.getBuildStage();
+      if (stage) stages.add(stage.toLowerCase());
+    } else if (instruction instanceof JSONInstruction || instruction instanceof Run) {
+      for (const flag of instruction.getFlags()) {
+        const value = flag.getValue() ?? '';
+        if (flag.getName() === 'from') add(value);
+        if (flag.getName() === 'mount') {
+          for (const option of value.split(',')) {
+            const [key, image] = option.split('=', 2);
+            if (key === 'from' && image !== undefined) add(image);
+          }
+        }
+      }
+    }
   }
-  return bases;
+  return images;
+}
+
+/**
+ * What a Dockerfile's `ADD` lines would fetch from the network: buildah fetches them itself, on the
+ * host's network (drydock's loopback services included), not from a RUN step's sandbox. Pure.
+ */
+export function dockerfileFetches(dockerfile: string): string[] {
+  const fetched: string[] = [];
+  for (const instruction of DockerfileParser.parse(dockerfile).getInstructions()) {
+    if (instruction.getKeyword() !== 'ADD') continue;
+    // Every argument but the last (the destination) is a source.
+    const sources = instruction
+      .getArguments()
+      .map((argument) => argument.getValue())
+      .slice(0, -1);
+    fetched.push(
+      ...sources.filter((source) => /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^git@/.test(source)),
+    );
+  }
+  return fetched;
 }
 
 /**
