@@ -380,6 +380,9 @@ describe.each(variants.map((variant) => [variant.name, variant] as const))(
       );
       expect(victimDirs.length > 0).toBe(cgroups);
       process.kill(victim.hostPid!, 'SIGKILL');
+      // Killed means gone: until drydock has reaped it, a call sent at once could still be answered by a
+      // supervisor its death has not reached yet (seen under load).
+      expect(await eventually(async () => !existsSync(`/proc/${victim.hostPid}`))).toBe(true);
       await expect(victim.exec('true')).rejects.toMatchObject({ code: 'sandbox_died' });
       expect(await eventually(async () => victimDirs.every((dir) => !existsSync(dir)))).toBe(true);
       await victim.destroy();
