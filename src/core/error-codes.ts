@@ -206,6 +206,7 @@ export type InternalCode =
   | 'supervisor_error'
   | 'unknown_repo_kind'
   | 'unknown_session_state'
+  | 'unknown_session_kind'
   | 'unknown_token_role'
   | 'unknown_trigger_kind';
 

@@ -1,4 +1,4 @@
-import type { Usage } from './session.ts';
+import type { SessionKind, Usage } from './session.ts';
 import type { SessionState } from './session-state.ts';
 import type { TodoItem } from './todo.ts';
 
@@ -46,6 +46,11 @@ export type EventData =
       model: string;
       /** The smart friend's model, when the session has one. */
       friendModel?: string;
+      /** The session's kind and parent, when it is not a plain session (see Session.kind). */
+      kind?: SessionKind;
+      parentId?: string;
+      /** An attempts session's model specs, one per attempt. */
+      attemptModels?: string[];
     }
   | { type: 'state.changed'; from: SessionState; to: SessionState; reason?: string }
   | {

@@ -98,10 +98,35 @@ export type Outcome =
   | { kind: 'refused'; reason: string }
   | { kind: 'cancelled'; reason: string };
 
+/**
+ * What a session is for, beyond one agent on one task (docs/attempts.md):
+ * - `attempts`: a parent that runs the task several times (`Session.attemptModels`) as `attempt` children
+ *   and delivers the one the gate's evidence (and, on a tie, the judge) chose;
+ * - `manager`: an agent that splits the task into `child` sessions and integrates their changes;
+ * - `attempt` / `child`: a session run by its parent (`Session.parentId`): its own sandbox, gate and
+ *   review, but its change stays in drydock (no branch in the user's repository): the parent delivers;
+ * - `review`: the reviewer alone on an existing change (docs/review.md).
+ * Absent: a plain session.
+ */
+export const SESSION_KINDS = ['attempts', 'attempt', 'manager', 'child', 'review'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
+
+/** Kinds whose sessions run under a parent (they have `parentId`). */
+export const CHILD_KINDS: readonly SessionKind[] = ['attempt', 'child'];
+
 export interface Session {
   id: string;
   state: SessionState;
   task: string;
+  /** Absent: a plain session (one agent on one task). See SessionKind. */
+  kind?: SessionKind;
+  /** The session that runs this one (an `attempts` or `manager` session), for `attempt` and `child` kinds. */
+  parentId?: string;
+  /**
+   * An `attempts` session's plan: one model spec per attempt, in order (`--attempts 3` is the session's
+   * model three times; `--models a,b` one attempt each). Absent on every other kind.
+   */
+  attemptModels?: string[];
   /** Absolute path of the repository the task is against. */
   repo: string;
   /** The ref the user asked for (branch, tag, commit), as given. */
@@ -143,6 +168,11 @@ export interface Session {
   createdBy?: SessionCreator;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Whether a session runs under a parent, which delivers (or not) in its stead. */
+export function isChildSession(session: Pick<Session, 'parentId'>): boolean {
+  return session.parentId !== undefined;
 }
 
 /** A session that delivered a change: its base and head commits and its branch are known. */

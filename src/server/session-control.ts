@@ -30,7 +30,8 @@ export function createSessionControl(options: {
   return {
     async wake(sessionId) {
       const session = await store.getSession(sessionId);
-      if (session?.state !== 'queued') return;
+      // A child (an attempt, a manager's child) is never a job: its parent's run runs it.
+      if (session?.state !== 'queued' || session.parentId !== undefined) return;
       await queue.enqueue({ kind: SESSION_JOB, key: sessionId });
       worker?.wake();
     },

@@ -326,7 +326,8 @@ export function createWorker(options: WorkerOptions): Worker {
     filter: { onlyWithoutJob?: boolean; updatedBeforeMs?: number } = {},
   ): Promise<void> {
     for (const state of states) {
-      const sessions = await deps.store.listSessions({ state, order: 'oldest', limit: 1000 });
+      // Children (attempts, a manager's children) are never jobs: their parent's run runs them.
+      const sessions = await deps.store.listSessions({ state, parentId: null, order: 'oldest', limit: 1000 });
       for (const session of sessions) {
         if (filter.updatedBeforeMs !== undefined && Date.parse(session.updatedAt) > filter.updatedBeforeMs)
           continue;

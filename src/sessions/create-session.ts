@@ -158,6 +158,9 @@ export function newSessionRecord(
     | 'requestedBy'
     | 'createdBy'
     | 'allowHosts'
+    | 'kind'
+    | 'parentId'
+    | 'attemptModels'
   >,
 ): Session {
   const now = deps.clock.now().toISOString();

@@ -19,7 +19,8 @@ import { runGit, type SessionRun, saveArtifact } from './session-run.ts';
 
 /**
  * delivering: drydock commits the change (the agent never does) and hands the branch over to the
- * repository, with the pull request's description. Idempotent: a run that died while delivering
+ * repository, with the pull request's description; a child session (an attempt, a manager's child)
+ * only commits, and its parent delivers. Idempotent: a run that died while delivering
  * left the session here, and the next run delivers again without a second commit or branch.
  */
 export async function deliver(run: SessionRun): Promise<PhaseResult> {
@@ -43,6 +44,23 @@ export async function deliver(run: SessionRun): Promise<PhaseResult> {
       };
     }
     return { kind: 'end', state: 'bowed_out', reason: NOTHING_CHANGED };
+  }
+  if (session.parentId !== undefined) {
+    // An attempt or a manager's child: the change stays in drydock, in this session's workspace (its
+    // commit recorded as the head), and the parent delivers (the chosen attempt, or the integrated whole).
+    return {
+      kind: 'done',
+      patch: { headCommit: committed.commit },
+      events: [
+        {
+          type: 'delivery.committed',
+          commit: committed.commit,
+          filesChanged: committed.filesChanged,
+          insertions: committed.insertions,
+          deletions: committed.deletions,
+        },
+      ],
+    };
   }
   // A later turn moves the session's own branch forward; a new branch must not exist yet, unless an
   // earlier delivery of this very session made it and died before recording it (then it is replaced).

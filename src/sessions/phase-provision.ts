@@ -5,6 +5,7 @@ import { prepareWorkspace, remountWorkspaceDisk } from '../environments/local-wo
 import { redactingSandbox } from '../environments/redacting-sandbox.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
 import { readCheckpoint } from './checkpoint-schema.ts';
+import type { ChildRuns } from './child-runs.ts';
 import type { PhaseResult } from './phases.ts';
 import { isWorkPhase } from './phases.ts';
 import { workspacePathOf } from './readable-workspace.ts';
@@ -73,7 +74,12 @@ interface Opened {
 export async function provision(
   deps: SessionDeps,
   recorder: SessionRecorder,
-  options: RunObserver & { baseCommit: string; signal: AbortSignal; handOff?: AbortSignal },
+  options: RunObserver & {
+    baseCommit: string;
+    signal: AbortSignal;
+    handOff?: AbortSignal;
+    children: ChildRuns;
+  },
 ): Promise<ProvisionedRun> {
   const session = recorder.session;
   const { baseCommit, signal } = options;
@@ -145,6 +151,7 @@ export async function provision(
       workspacePath,
       signal,
       observer: options,
+      children: options.children,
       checkpoint: stored ?? {
         ...initialCheckpoint(session.task),
         ...(opened.servicesStack ? { servicesStack: opened.servicesStack } : {}),

@@ -1,6 +1,7 @@
 import { describeError, isDrydockError, NotFoundError } from '../core/errors.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
+import { ChildRuns, DEFAULT_CHILD_CONCURRENCY } from './child-runs.ts';
 import { reopenIfUnread } from './follow-ups.ts';
 import { deliver } from './phase-deliver.ts';
 import { type ProvisionedRun, provision } from './phase-provision.ts';
@@ -89,6 +90,15 @@ async function runPhases(
   options: RunOptions,
 ): Promise<Session> {
   const signal = options.signal ?? new AbortController().signal;
+  const children = new ChildRuns({
+    runSession,
+    deps,
+    signal,
+    ...(options.handOff ? { handOff: options.handOff } : {}),
+    ...(options.owner === undefined ? {} : { owner: options.owner }),
+    observer: options,
+    concurrency: deps.childConcurrency ?? DEFAULT_CHILD_CONCURRENCY,
+  });
   let provisioned: ProvisionedRun | null = null;
   try {
     const { baseCommit } = recorder.session;
@@ -104,6 +114,7 @@ async function runPhases(
       baseCommit,
       signal,
       ...(options.handOff ? { handOff: options.handOff } : {}),
+      children,
     });
     const { run } = provisioned;
     let phase: Phase = 'provisioning';
@@ -131,6 +142,17 @@ async function runPhases(
       reason: describeError(error),
     });
   } finally {
+    // No child outlives its parent: when the parent ended, its live children end cancelled; when it
+    // was handed off, they stopped with it (the same hand-off signal) and resume with it.
+    if (isTerminal(recorder.session.state)) {
+      await children
+        .endAll(
+          recorder.session.id,
+          `its parent session ${recorder.session.state === 'cancelled' ? 'was cancelled' : 'ended'}`,
+        )
+        .catch(() => {});
+    }
+    await children.settle();
     await provisioned?.release();
   }
 }

@@ -35,6 +35,11 @@ export interface SessionDeps {
    * and a sandbox that dies is replaced from the last snapshot. Without it, a plain clone.
    */
   layers?: SessionLayers;
+  /**
+   * Children of one parent session (attempts, a manager's children) running at once in its run;
+   * default DEFAULT_CHILD_CONCURRENCY. They run under the parent's lease, in the parent's process.
+   */
+  childConcurrency?: number;
   /** Secrets for the phases a repository's config gives them to; none without it. */
   vault?: SecretVault;
 }

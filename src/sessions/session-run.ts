@@ -2,6 +2,7 @@ import type { ModelRouter } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { Redact } from '../core/redaction.ts';
 import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
+import type { ChildRuns } from './child-runs.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
 import type { SessionEnvironment } from './session-environment.ts';
@@ -27,6 +28,11 @@ export interface SessionRun {
   workspacePath: string;
   signal: AbortSignal;
   observer: RunObserver;
+  /**
+   * The session's children (attempts, a manager's children) run in this process under this run's lease
+   * (child-runs.ts): a run waits for them, and the runner waits for every one it started before ending.
+   */
+  children: ChildRuns;
   checkpoint: SessionCheckpoint;
   /** The diff the gate just judged, handed to the review that follows it (not durable: recomputed on resume). */
   judgedDiff?: string;

@@ -56,6 +56,12 @@ export interface SessionsTable {
   friend_model: string | null;
   /** JSON `[{ host, port? }]` the session's agent may reach beyond its repository's (migration 0014), or null. */
   allow_hosts: string | null;
+  /** The session's kind (migration 0016), or null: a plain session. */
+  kind: string | null;
+  /** The parent session's id for attempts and children (migration 0016), or null. */
+  parent_id: string | null;
+  /** JSON array of an attempts session's model specs (migration 0016), or null. */
+  attempt_models: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -82,6 +82,9 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
           ref: session.ref,
           model: session.model,
           ...(session.friendModel === undefined ? {} : { friendModel: session.friendModel }),
+          ...(session.kind === undefined ? {} : { kind: session.kind }),
+          ...(session.parentId === undefined ? {} : { parentId: session.parentId }),
+          ...(session.attemptModels === undefined ? {} : { attemptModels: session.attemptModels }),
         },
       };
       await db.transaction().execute(async (trx) => {
@@ -119,6 +122,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
         .limit(checkLimit(filter.limit ?? DEFAULT_LIST_LIMIT));
       if (filter.state !== undefined) query = query.where('state', '=', filter.state);
       if (filter.repo !== undefined) query = query.where('repo', '=', filter.repo);
+      if (filter.parentId === null) query = query.where('parent_id', 'is', null);
+      else if (filter.parentId !== undefined) query = query.where('parent_id', '=', filter.parentId);
       for (const word of searchWords(filter.text)) {
         const pattern = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         query = query.where(

@@ -4,7 +4,14 @@ import type { EventData, SessionEvent } from '../core/events.ts';
 import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { ApiToken, Artifact, JsonValue, SessionPatch } from '../core/ports/store.ts';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
-import type { Requester, Session, SessionCreator, Usage } from '../core/session.ts';
+import {
+  type Requester,
+  SESSION_KINDS,
+  type Session,
+  type SessionCreator,
+  type SessionKind,
+  type Usage,
+} from '../core/session.ts';
 import { SESSION_STATES, type SessionState } from '../core/session-state.ts';
 import type { ArtifactsTable, EventsTable, SessionsTable, TokensTable } from './database.ts';
 
@@ -32,6 +39,9 @@ export function toSessionRow(session: Session): Insertable<SessionsTable> {
     created_by: session.createdBy ? JSON.stringify(session.createdBy) : null,
     friend_model: session.friendModel === undefined ? null : toText(session.friendModel),
     allow_hosts: session.allowHosts?.length ? JSON.stringify(session.allowHosts) : null,
+    kind: session.kind ?? null,
+    parent_id: session.parentId ?? null,
+    attempt_models: session.attemptModels ? JSON.stringify(session.attemptModels) : null,
     created_at: session.createdAt,
     updated_at: session.updatedAt,
   };
@@ -56,6 +66,9 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     ...(row.created_by ? { createdBy: JSON.parse(row.created_by) as SessionCreator } : {}),
     ...(row.friend_model ? { friendModel: row.friend_model } : {}),
     ...(row.allow_hosts ? { allowHosts: JSON.parse(row.allow_hosts) as EgressRule[] } : {}),
+    ...(row.kind ? { kind: toKind(row.kind) } : {}),
+    ...(row.parent_id ? { parentId: row.parent_id } : {}),
+    ...(row.attempt_models ? { attemptModels: JSON.parse(row.attempt_models) as string[] } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -194,6 +207,14 @@ function toState(row: Selectable<SessionsTable>): SessionState {
     );
   }
   return state;
+}
+
+function toKind(kind: string): SessionKind {
+  const known = SESSION_KINDS.find((k) => k === kind);
+  if (known === undefined) {
+    throw new InternalError('unknown_session_kind', `A session has unknown kind "${kind}" in the store.`);
+  }
+  return known;
 }
 
 export function fromTokenRow(row: Selectable<TokensTable>): ApiToken {

@@ -165,6 +165,28 @@ export function describeStoreContract(
         expect(await store.getSession('plain')).not.toHaveProperty('allowHosts');
       });
 
+      it("keeps a session's kind, parent and attempt models, and lists a parent's children", async () => {
+        const attemptModels = ['script:a', 'openai:gpt-5-mini'];
+        await store.createSession(newSession('parent', { kind: 'attempts', attemptModels }));
+        await store.createSession(newSession('first', { kind: 'attempt', parentId: 'parent' }));
+        await store.createSession(newSession('second', { kind: 'attempt', parentId: 'parent' }));
+        await store.createSession(newSession('other-child', { kind: 'child', parentId: 'other' }));
+        await store.createSession(newSession('plain'));
+        expect(await store.getSession('parent')).toMatchObject({ kind: 'attempts', attemptModels });
+        expect(await store.getSession('parent')).not.toHaveProperty('parentId');
+        expect(await store.getSession('first')).toMatchObject({ kind: 'attempt', parentId: 'parent' });
+        expect(await store.getSession('plain')).not.toHaveProperty('kind');
+        expect((await store.listEvents('first'))[0]?.data).toMatchObject({
+          type: 'session.created',
+          kind: 'attempt',
+          parentId: 'parent',
+        });
+        const children = await store.listSessions({ parentId: 'parent', order: 'oldest' });
+        expect(children.map((s) => s.id)).toEqual(['first', 'second']);
+        const topLevel = await store.listSessions({ parentId: null });
+        expect(topLevel.map((s) => s.id).sort()).toEqual(['parent', 'plain']);
+      });
+
       it('refuses a second session with the same id and keeps the first', async () => {
         await store.createSession(newSession('s1', { task: 'first' }));
         await expect(store.createSession(newSession('s1', { task: 'second' }))).rejects.toMatchObject({

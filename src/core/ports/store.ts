@@ -13,6 +13,8 @@ export type SessionPatch = Partial<
 
 export interface SessionFilter {
   state?: SessionState;
+  /** A parent's children (attempts, a manager's children), or with `null` top-level sessions only. */
+  parentId?: string | null;
   repo?: string;
   /**
    * Words the session's task, id or branch contains, ignoring case (each word somewhere, in any order):

@@ -14,6 +14,7 @@ import { usageBreakdown } from './0012-usage-breakdown.ts';
 import { sessionFriend } from './0013-session-friend.ts';
 import { sessionAllowHosts } from './0014-session-allow-hosts.ts';
 import { environmentImageRoot } from './0015-environment-image-root.ts';
+import { sessionTree } from './0016-session-tree.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -35,4 +36,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-session-friend': sessionFriend,
   '0014-session-allow-hosts': sessionAllowHosts,
   '0015-environment-image-root': environmentImageRoot,
+  '0016-session-tree': sessionTree,
 };
