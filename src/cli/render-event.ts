@@ -126,6 +126,16 @@ export class EventRenderer {
         return `  committed ${data.commit.slice(0, 10)}: ${plural(data.filesChanged, 'file')}, +${data.insertions} -${data.deletions}`;
       case 'delivery.branch':
         return `  branch ${data.branch} in ${data.repo}`;
+      case 'child.spawned':
+        return `  ${data.kind} ${data.childId} (${data.model}): ${oneLine(data.task, 80)}`;
+      case 'child.ended':
+        return `  ${data.childId} ${data.state}${data.reason ? `: ${oneLine(data.reason, 160)}` : ''}`;
+      case 'child.integrated':
+        return `  took in ${data.childId}'s change (${data.files.length} file${data.files.length === 1 ? '' : 's'}${data.conflicts.length > 0 ? `; conflicts in ${data.conflicts.join(', ')}` : ''})`;
+      case 'attempts.chosen':
+        return data.winnerId === null
+          ? `  no attempt qualified: ${oneLine(data.reason, 200)}`
+          : `  chose ${data.winnerId}: ${oneLine(data.reason, 200)}`;
       case 'network.blocked':
         return `  blocked: ${data.host}:${data.port}`;
       case 'sandbox.restored':

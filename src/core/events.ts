@@ -1,9 +1,10 @@
+import type { AttemptsChoice } from './attempts.ts';
 import type { SessionKind, Usage } from './session.ts';
 import type { SessionState } from './session-state.ts';
 import type { TodoItem } from './todo.ts';
 
 /** Which agent an agent event belongs to; absent means the coder. */
-export type AgentRole = 'coder' | 'reviewer';
+export type AgentRole = 'coder' | 'reviewer' | 'manager';
 
 /** One check's result as the event log keeps it (the full output is an artifact). */
 export interface CheckSummary {
@@ -195,6 +196,14 @@ export type EventData =
       deletions: number;
     }
   | { type: 'delivery.branch'; branch: string; repo: string; commit: string }
+  /** A parent (attempts, a manager) created a child session; the child's own log tells its run. */
+  | { type: 'child.spawned'; childId: string; kind: 'attempt' | 'child'; task: string; model: string }
+  /** A child ended (its state and reason as on the child). */
+  | { type: 'child.ended'; childId: string; state: SessionState; reason: string | null }
+  /** A child's change was taken into this session's workspace; `conflicts` hold conflict markers. */
+  | { type: 'child.integrated'; childId: string; files: string[]; conflicts: string[] }
+  /** An attempts session chose its winner (or found no candidate): see AttemptsChoice. */
+  | ({ type: 'attempts.chosen' } & AttemptsChoice)
   | {
       type: 'environment.planned';
       source: 'config' | 'detected' | 'none';

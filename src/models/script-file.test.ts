@@ -97,12 +97,12 @@ describe('loadScript', () => {
     [{ coder: [{ toolcalls: [] }] }, 'coder[0]: unknown key "toolcalls"'],
     [
       { reviwer: [] },
-      '(top level): unknown key "reviwer" (roles: coder, reviewer, manager, friend, summarizer)',
+      '(top level): unknown key "reviwer" (roles: coder, reviewer, manager, friend, summarizer, judge)',
     ],
     [{ coder: 'hello' }, 'coder: expected array, received string'],
     [
       'hello',
-      'expected an array of turns or an object keyed by role (coder, reviewer, manager, friend, summarizer)',
+      'expected an array of turns or an object keyed by role (coder, reviewer, manager, friend, summarizer, judge)',
     ],
     [null, 'expected an array of turns or an object keyed by role'],
   ])('rejects the wrong shape %j with the path', (data, problem) => {

@@ -1,6 +1,6 @@
 import type { JSONValue, LanguageModel } from 'ai';
 
-export const MODEL_ROLES = ['coder', 'reviewer', 'manager', 'friend', 'summarizer'] as const;
+export const MODEL_ROLES = ['coder', 'reviewer', 'manager', 'friend', 'summarizer', 'judge'] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
 
 /** Price per million tokens, in US dollars. */
