@@ -182,9 +182,10 @@ export class ChildRuns {
     });
   }
 
+  /** Gives a slot back, and hands free slots to the runs waiting (a stopped waiter counted one it never held). */
   #release(): void {
     this.#active -= 1;
-    this.#waiting.shift()?.();
+    while (this.#active < this.#options.concurrency && this.#waiting.length > 0) this.#waiting.shift()?.();
   }
 
   /** Reads the child's log for a cancel request (someone cancelled it through the API) while it runs. */
