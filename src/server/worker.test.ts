@@ -5,9 +5,11 @@ import { DEMO_SCRIPT, DEMO_TASK } from '../cli/demo/demo-script.ts';
 import type { Queue } from '../core/ports/queue.ts';
 import type { Script } from '../models/script-file.ts';
 import { createInProcessQueue } from '../queue/in-process-queue.ts';
+import { createChildSession } from '../sessions/child-session.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { requestCancel } from '../sessions/follow-ups.ts';
 import { createInProcessEventBus } from './event-bus.ts';
+import { createSessionControl } from './session-control.ts';
 import { createWorker, SESSION_JOB, type WorkerOptions } from './worker.ts';
 
 /** The demo with a slow command first, so a test can act while the session runs. */
@@ -122,6 +124,31 @@ describe('worker', { timeout: 60_000 }, () => {
     await waitFor(async () => (await stateOf(orphan.id)) === 'delivered');
     expect(await stateOf(held.id)).toBe('provisioning');
     expect(await queue.get(SESSION_JOB, held.id)).toMatchObject({ leasedBy: 'other', rerun: false });
+  });
+
+  it("never enqueues a parent's children, queued or left mid-run: the parent's run runs them", async () => {
+    const parent = await createSession(h.deps, { task: DEMO_TASK, repo: h.repo, model: 'script:demo' });
+    const queuedChild = await createChildSession(h.deps, parent, {
+      kind: 'attempt',
+      task: DEMO_TASK,
+      model: 'script:demo',
+    });
+    const midRunChild = await createChildSession(h.deps, parent, {
+      kind: 'child',
+      task: DEMO_TASK,
+      model: 'script:demo',
+    });
+    await h.store.record(midRunChild.id, {
+      events: [{ type: 'state.changed', from: 'queued', to: 'working' }],
+      patch: { state: 'working' },
+    });
+    const control = createSessionControl({ store: h.store, queue, worker: null });
+    await control.wake(queuedChild.id);
+    await start({ recover: 'live', reconcileMs: 100 });
+    await waitFor(async () => (await stateOf(parent.id)) === 'delivered');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await queue.get(SESSION_JOB, queuedChild.id)).toBeNull();
+    expect(await queue.get(SESSION_JOB, midRunChild.id)).toBeNull();
   });
 
   it('enqueues a queued session whose enqueue was lost, once it waited a reconcile period', async () => {
