@@ -347,6 +347,9 @@ describe.skipIf(!HAS_CHROMIUM)('session trees in Chromium', () => {
       'no attempt passed the gate and the review',
     );
     expect(await page.locator('.attempt-card[data-winner="true"]').count()).toBe(0);
+    // The parent tried nothing itself: no "What was tried" of its own, only its attempts'.
+    await page.getByTestId('outcome-actions').waitFor();
+    expect(await page.getByText('What was tried').count()).toBe(0);
     expect(await card(page, 'nq-1').getByTestId('why-not').textContent()).toBe(
       'still failing: importer reads semicolons',
     );
