@@ -204,7 +204,7 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
 
     // No task, a branch that does not exist, a model with no key: three errors after one submit.
     await page.getByLabel('Branch').fill('no-such-branch');
-    await page.getByLabel('Model').fill('anthropic:claude-sonnet-4-5');
+    await page.getByLabel(/^Model /).fill('anthropic:claude-sonnet-4-5');
     await page.getByRole('button', { name: 'Start session' }).click();
     await page.locator('[data-field=task] .field-error').waitFor();
     expect(await page.locator('[data-field=ref] .field-error').textContent()).toBe(
@@ -220,7 +220,7 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
 
     // Picked from the lists, it starts.
     await page.getByLabel('Branch').fill('feature/picker');
-    await page.getByLabel('Model').fill('script:demo');
+    await page.getByLabel(/^Model /).fill('script:demo');
     await page.getByLabel('Task').fill(DEMO_TASK);
     await page.getByRole('button', { name: 'Start session' }).click();
     await page.waitForURL(/\/sessions\/[^/]+$/);

@@ -122,7 +122,7 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
     await shot(page, 'new-task-errors.png');
     await page.getByLabel('Repository').selectOption(harness.repo);
     await page.getByLabel('Task').fill(DEMO_TASK);
-    await page.getByLabel('Model').fill('script:ui-script.json');
+    await page.getByLabel(/^Model /).fill('script:ui-script.json');
     await page.getByRole('button', { name: 'Start session' }).click();
     await page.waitForURL(/\/sessions\/[^/]+$/);
     const sessionUrl = page.url();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
+import { SESSION_KINDS } from '../core/session.ts';
 import { SESSION_STATES } from '../core/session-state.ts';
 import type { ErrorStatus } from './error-response.ts';
 
@@ -51,6 +52,18 @@ export const sessionSchema = z
     id: z.string(),
     state: sessionStateSchema,
     task: z.string(),
+    kind: z.enum(SESSION_KINDS).optional().meta({
+      description:
+        'attempts (best of N), attempt (one of them), manager, child (a manager’s), review; absent: a plain session',
+    }),
+    parentId: z
+      .string()
+      .optional()
+      .meta({ description: 'The attempts or manager session that runs this one (attempt and child kinds)' }),
+    attemptModels: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "An attempts session's model specs, one per attempt" }),
     repo: z.string(),
     ref: z.string(),
     baseCommit: z.string().nullable(),

@@ -19,6 +19,7 @@ import { sessionRoutes } from './session-routes.ts';
 import { serveWeb } from './static-web.ts';
 import { createStorePoller } from './store-poller.ts';
 import { tokenRoutes } from './token-routes.ts';
+import { treeRoutes } from './tree-routes.ts';
 import { triggerRoutes } from './trigger-routes.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 import { webhookRoutes } from './webhook-routes.ts';
@@ -131,6 +132,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/sessions', eventRoutes(sources, deps.keepAliveMs ?? 15_000));
   app.route('/api/sessions', sessionRoutes(deps));
   app.route('/api/sessions', outcomeRoutes(deps));
+  app.route('/api/sessions', treeRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/models', modelRoutes(deps));

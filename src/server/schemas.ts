@@ -50,6 +50,9 @@ export const createTokenBody = z.object({
 export const listSessionsQuery = z.object({
   state: z.enum(SESSION_STATES).optional(),
   repo: z.string().min(1).optional(),
+  parentId: z.string().min(1).optional().meta({
+    description: "A parent's children (attempts, a manager's children); absent: top-level sessions only",
+  }),
   q: z.string().max(200).optional().meta({
     description: "Words each listed session's task, id or branch contains (any case, any order)",
   }),

@@ -27,6 +27,7 @@ import { createSessionBody, invalidInput, listSessionsQuery, messageBody, reject
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 import { requireSteering, tokenCreator } from './session-access.ts';
 import { combinedProblem, sessionRequestProblems } from './session-request.ts';
+import { withChildCounts } from './tree-routes.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 
 const createRouteDef = createRoute({
@@ -46,10 +47,22 @@ const createRouteDef = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/',
-  summary: 'List sessions, newest first',
+  summary: 'List sessions, newest first: top-level ones, or with `parentId` one parent’s children',
+  description:
+    'Attempts and a manager’s children are listed under their parent (`children` counts them; GET /api/sessions/{id}/children has their digests), not among the top-level sessions.',
   request: { query: listSessionsQuery },
   responses: {
-    200: jsonResponse(z.object({ sessions: z.array(sessionSchema) }), 'Sessions'),
+    200: jsonResponse(
+      z.object({
+        sessions: z.array(
+          // An intersection, so the document keeps its one Session component.
+          sessionSchema.and(
+            z.object({ children: z.number().int().meta({ description: 'Its attempts or children' }) }),
+          ),
+        ),
+      }),
+      'Sessions',
+    ),
     ...errorResponses(400, 401),
   },
 });
@@ -182,13 +195,14 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     listRoute,
     async (c) => {
       const query = c.req.valid('query');
-      const sessions = await store.listSessions({
+      const listed = await store.listSessions({
+        parentId: query.parentId ?? null,
         ...(query.state ? { state: query.state } : {}),
         ...(query.repo ? { repo: query.repo } : {}),
         ...(query.q?.trim() ? { text: query.q } : {}),
         ...(query.limit ? { limit: query.limit } : {}),
       });
-      return c.json({ sessions }, 200);
+      return c.json({ sessions: await withChildCounts(store, listed) }, 200);
     },
     rejectInvalid('query'),
   );

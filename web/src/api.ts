@@ -10,9 +10,10 @@ import type {
   PullRequestInfo,
   RegisteredRepo,
   Schedule,
-  Session,
+  SessionChildren,
   SessionCommit,
   SessionDetail,
+  SessionListItem,
   SessionState,
   SlackChannel,
   UsableModels,
@@ -47,6 +48,8 @@ export interface SessionFilter {
   repo?: string;
   /** Words of the task, id or branch. */
   q?: string;
+  /** One parent's children; absent: top-level sessions only. */
+  parentId?: string;
   limit?: number;
 }
 
@@ -129,16 +132,19 @@ export function createApi(options: ApiOptions) {
     listBranches: (id: string) =>
       json<{ branches: string[]; head: string | null }>(`${item('repos', id)}/branches`),
     listModels: () => json<UsableModels>('/api/models'),
-    listSessions(filter: SessionFilter = {}): Promise<{ sessions: Session[] }> {
+    listSessions(filter: SessionFilter = {}): Promise<{ sessions: SessionListItem[] }> {
       const query = new URLSearchParams();
       if (filter.state) query.set('state', filter.state);
       if (filter.repo) query.set('repo', filter.repo);
+      if (filter.parentId) query.set('parentId', filter.parentId);
       if (filter.q?.trim()) query.set('q', filter.q.trim());
       if (filter.limit) query.set('limit', String(filter.limit));
       const qs = query.toString();
       return json(`/api/sessions${qs ? `?${qs}` : ''}`);
     },
     getSession: (id: string) => json<SessionDetail>(sid(id)),
+    /** Its attempts or children with their digests, and an attempts session's choice. */
+    listChildren: (id: string) => json<SessionChildren>(`${sid(id)}/children`),
     createSession: (input: NewSessionInput) =>
       post<{ id: string; state: SessionState }>('/api/sessions', input),
     cancelSession: (id: string) => post<{ id: string; state: SessionState }>(`${sid(id)}/cancel`),

@@ -16,6 +16,9 @@ export const queryKeys = {
   sessions: ['sessions'] as const,
   sessionList: (state: SessionState | '', repo = '', q = '') => ['sessions', { state, repo, q }] as const,
   session: (id: string) => ['session', id] as const,
+  /** Every view of a session's attempts or children; one session's is below it. */
+  trees: ['children'] as const,
+  children: (id: string) => ['children', id] as const,
   diff: (id: string, version: string) => ['diff', id, version] as const,
   commits: (id: string, version: string) => ['commits', id, version] as const,
   pullRequest: (id: string) => ['pull-request', id] as const,
@@ -34,6 +37,11 @@ export const queryKeys = {
 /** How often each polled view asks again while the tab is visible. */
 export const pollMs = {
   sessions: 3000,
+  /**
+   * A live parent's children, for the states they pass through between the parent's `child.*` events
+   * (which refetch them at once).
+   */
+  children: 10_000,
   settings: 10_000,
   repos: 30_000,
   me: 60_000,

@@ -301,6 +301,36 @@ function toItem(event: StreamEvent): TimelineItem | null {
       return { ...base, kind: 'delivery', text: `branch ${str(d.branch)} at ${str(d.commit).slice(0, 10)}` };
     case 'session.error':
       return { ...base, kind: 'error', code: str(d.code), message: str(d.message) };
+    // A parent's children, said as the CLI says them; the panel above the tabs shows them in full.
+    case 'child.spawned':
+      return {
+        ...base,
+        kind: 'note',
+        text: `started ${str(d.kind, 'child')} ${str(d.childId)} (${str(d.model)}): ${str(d.task).split('\n', 1)[0]}`,
+      };
+    case 'child.ended':
+      return {
+        ...base,
+        kind: 'note',
+        text: `${str(d.childId)} ${str(d.state).replace('_', ' ')}${d.reason ? `: ${str(d.reason)}` : ''}`,
+      };
+    case 'child.integrated': {
+      const conflicts = strings(d.conflicts);
+      return {
+        ...base,
+        kind: 'note',
+        text: `took in ${str(d.childId)}'s change (${plural(strings(d.files).length, 'file')}${conflicts.length > 0 ? `; conflicts in ${conflicts.join(', ')}` : ''})`,
+      };
+    }
+    case 'attempts.chosen':
+      return {
+        ...base,
+        kind: 'note',
+        text:
+          typeof d.winnerId === 'string'
+            ? `chose ${d.winnerId}: ${str(d.reason)}`
+            : `no attempt qualified: ${str(d.reason)}`,
+      };
     default:
       if (isUserMessage(type, d)) return { ...base, kind: 'message', text: str(d.text), readAtStep: null };
       return { ...base, kind: 'unknown', type, fields: otherFields(d) };

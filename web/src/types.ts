@@ -2,6 +2,8 @@
  * The API's shapes (docs/api.md). Sessions and events are the core's own types, so the UI and the server
  * cannot drift apart; of the core only session-state.ts (no imports of its own) ends up in the bundle.
  */
+import type { AttemptEvidence, AttemptsChoice } from '../../src/core/attempts.ts';
+import type { ChildDigest, FindingCounts } from '../../src/core/child-digest.ts';
 import type { EvalInstance, EvalRun, TestTally } from '../../src/core/eval.ts';
 import type { EvalRepoSummary, EvalSummary } from '../../src/core/eval-summary.ts';
 import type { CheckSummary, EventData, ReviewFinding, SessionEvent } from '../../src/core/events.ts';
@@ -13,12 +15,16 @@ import type { TodoItem } from '../../src/core/todo.ts';
 /** The lifecycle's states and which of them are final: the core's own, bundled into the UI. */
 export { SESSION_STATES } from '../../src/core/session-state.ts';
 export type {
+  AttemptEvidence,
+  AttemptsChoice,
   CheckSummary,
+  ChildDigest,
   EvalInstance,
   EvalRepoSummary,
   EvalRun,
   EvalSummary,
   EventData,
+  FindingCounts,
   RegisteredRepo,
   ReviewFinding,
   Session,
@@ -49,6 +55,22 @@ export interface ArtifactInfo {
 }
 
 export type SessionDetail = Session & { artifacts: ArtifactInfo[] };
+
+/** `GET /api/sessions`: a session with the number of its attempts or children. */
+export type SessionListItem = Session & { children: number };
+
+/** `GET /api/sessions/:id/children`: one attempt or child, with a digest of its log. */
+export type SessionChild = SessionListItem & {
+  digest: ChildDigest;
+  /** What the manager took in of its change; null: not (yet). */
+  integrated: { files: string[]; conflicts: string[] } | null;
+};
+
+/** `GET /api/sessions/:id/children`: the children, and an attempts session's choice once made. */
+export interface SessionChildren {
+  children: SessionChild[];
+  choice: AttemptsChoice | null;
+}
 
 /** `GET /api/sessions/:id/commits`: a turn's delivered commit and the one before it. */
 export interface SessionCommit {
@@ -82,6 +104,12 @@ export interface NewSessionInput {
   task: string;
   model?: string;
   ref?: string;
+  /** Best of N with the same model: 2 to 8 attempts (docs/attempts.md). Not with `models`. */
+  attempts?: number;
+  /** Best of N, one attempt per model spec: 2 to 8 of them. Not with `attempts`. */
+  models?: string[];
+  /** A manager that splits the task into child sessions and integrates them. */
+  mode?: 'manager';
 }
 
 /** `GET /api/evals`: an evaluation run with its summary. */

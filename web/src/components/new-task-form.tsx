@@ -5,13 +5,17 @@ import { useApi } from '../api-context.ts';
 import { formLevelError } from '../page-messages.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
+import { formField, ONE_RUN, type RunsValues, runsRequest } from '../runs.ts';
 import type { NewSessionInput, UsableModels } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { Link } from './link.tsx';
+import { RunsFields } from './runs-fields.tsx';
 
 const LAST_REPO = 'drydock.lastRepo';
 const FIELDS = ['repo', 'task', 'ref', 'model'] as const;
 type Field = (typeof FIELDS)[number];
+/** Every field that shows its own errors: the runs' too. */
+const SHOWN: readonly string[] = [...FIELDS, 'attempts', 'models', 'mode'];
 
 interface FieldProps {
   name: Field;
@@ -55,6 +59,7 @@ export function NewTaskForm() {
     queryFn: chosen ? () => api.listBranches(chosen.id) : skipToken,
   }).data;
   const models = useQuery({ queryKey: queryKeys.models, queryFn: () => api.listModels() }).data;
+  const [runs, setRuns] = useState<RunsValues>(ONE_RUN);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
   const create = useMutation({
     mutationFn: (input: NewSessionInput) => api.createSession(input),
@@ -65,7 +70,11 @@ export function NewTaskForm() {
       navigate(sessionPath(created.id));
     },
     onError: (cause) => {
-      if (cause instanceof ApiError) setFieldErrors(cause.fields);
+      if (!(cause instanceof ApiError)) return;
+      // `models.1` (one of the models) shows under Models.
+      const errors: Record<string, string> = {};
+      for (const [key, text] of Object.entries(cause.fields)) errors[formField(key)] ??= text;
+      setFieldErrors(errors);
     },
   });
 
@@ -78,11 +87,24 @@ export function NewTaskForm() {
     setFieldErrors((f) => ({ ...f, [name]: undefined }));
   };
 
+  const changeRuns = (change: Partial<RunsValues>) => {
+    setRuns((r) => ({ ...r, ...change }));
+    setFieldErrors((f) => ({ ...f, ...Object.fromEntries(Object.keys(change).map((k) => [k, undefined])) }));
+  };
+  // With models listed, each attempt runs its own: the Model field has nothing to say.
+  const perModel = runs.models.length > 0;
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const input: NewSessionInput = { repo, task: values.task.trim() };
+    const planned = runsRequest(runs);
+    if (Object.keys(planned.errors).length > 0) {
+      create.reset();
+      setFieldErrors(planned.errors);
+      return;
+    }
+    const input: NewSessionInput = { repo, task: values.task.trim(), ...planned.input };
     if (values.ref.trim() && !forge) input.ref = values.ref.trim();
-    if (values.model.trim()) input.model = values.model.trim();
+    if (values.model.trim() && !perModel) input.model = values.model.trim();
     create.mutate(input);
   };
 
@@ -92,7 +114,14 @@ export function NewTaskForm() {
         <h1>New task</h1>
       </div>
       <form className="form" onSubmit={submit} noValidate>
-        <ErrorBanner error={formLevelError(create.error, FIELDS)} />
+        <ErrorBanner
+          error={formLevelError(
+            create.error,
+            Object.keys(create.error instanceof ApiError ? create.error.fields : {}).filter((key) =>
+              SHOWN.includes(formField(key)),
+            ),
+          )}
+        />
         <Field name="repo" label="Repository" hint="one registered on this server" error={fieldErrors.repo}>
           <select
             id="field-repo"
@@ -160,8 +189,15 @@ export function NewTaskForm() {
               className="mono"
               spellCheck={false}
               list="model-options"
-              placeholder={models?.defaultUsable ? models.default : 'choose a model'}
-              value={values.model}
+              placeholder={
+                perModel
+                  ? 'one per attempt, below'
+                  : models?.defaultUsable
+                    ? models.default
+                    : 'choose a model'
+              }
+              disabled={perModel}
+              value={perModel ? '' : values.model}
               onChange={set('model')}
               aria-invalid={Boolean(fieldErrors.model)}
             />
@@ -176,6 +212,7 @@ export function NewTaskForm() {
             </datalist>
           </Field>
         </div>
+        <RunsFields values={runs} onChange={changeRuns} errors={fieldErrors} />
         <div className="actions">
           <button type="submit" className="button primary" disabled={create.isPending}>
             {create.isPending ? 'Starting…' : 'Start session'}

@@ -153,12 +153,15 @@ export function OutcomeActions({
       data-testid="outcome-actions"
       aria-label="What was tried, and what next"
     >
-      <details open={session.state === 'bowed_out'}>
-        <summary>
-          <strong>What was tried</strong>
-        </summary>
-        <WhatWasTried events={events} />
-      </details>
+      {/* An attempts session tries nothing itself: each attempt's card below says what it tried. */}
+      {session.kind !== 'attempts' && (
+        <details open={session.state === 'bowed_out'}>
+          <summary>
+            <strong>What was tried</strong>
+          </summary>
+          <WhatWasTried events={events} />
+        </details>
+      )}
       <ErrorBanner error={rerun.error} />
       {steerable && !editing && (
         <div className="outcome-buttons">

@@ -1,15 +1,16 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useApi } from '../api-context.ts';
-import { basename, firstLine, formatUsageCost } from '../format.ts';
+import { basename, firstLine, formatUsageCost, plural } from '../format.ts';
 import { pollMs, queryKeys } from '../query-client.ts';
 import { navigate, sessionPath } from '../router.ts';
-import { SESSION_STATES, type SessionState } from '../types.ts';
+import { SESSION_STATES, type SessionListItem, type SessionState } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { InlineCode } from './inline-code.tsx';
 import { Link } from './link.tsx';
 import { SessionTimeCells } from './session-times.tsx';
 import { StateBadge } from './state-badge.tsx';
+import './tree.css';
 
 /** How long the search waits after the last key before it asks the server. */
 const SEARCH_DELAY_MS = 250;
@@ -121,6 +122,7 @@ export function SessionList() {
                   <Link to={sessionPath(s.id)} title={s.task}>
                     <InlineCode text={firstLine(s.task)} />
                   </Link>
+                  <ChildrenBadge session={s} />
                 </td>
                 <td className="num" data-label="Steps">
                   {s.steps}
@@ -136,6 +138,29 @@ export function SessionList() {
       )}
     </section>
   );
+}
+
+/**
+ * A parent's count of attempts (as planned, before they all started) or of child sessions: the list shows
+ * top-level sessions only, and they are on the parent's page.
+ */
+function ChildrenBadge({ session }: { session: SessionListItem }) {
+  if (session.kind === 'attempts') {
+    const count = Math.max(session.children, session.attemptModels?.length ?? 0);
+    return (
+      <span className="badge count-badge" data-testid="children-badge" title="best of N: see its page">
+        {plural(count, 'attempt')}
+      </span>
+    );
+  }
+  if (session.kind === 'manager') {
+    return (
+      <span className="badge count-badge" data-testid="children-badge" title="a manager: see its page">
+        manager · {plural(session.children, 'child', 'children')}
+      </span>
+    );
+  }
+  return null;
 }
 
 /** What an empty list says: nothing yet, nothing in this state, or nothing matching the search. */

@@ -16,6 +16,7 @@ import { ErrorBanner } from './error-banner.tsx';
 import { FollowUpBox } from './follow-up-box.tsx';
 import { OutcomeActions } from './outcome-actions.tsx';
 import { SessionHeader } from './session-header.tsx';
+import { CHILD_EVENTS, hasChildren, ParentLink, SessionTree } from './session-tree.tsx';
 import { StatusBar } from './status-bar.tsx';
 import { TimelineView } from './timeline-view.tsx';
 import { PlanPanel } from './todo-list.tsx';
@@ -47,21 +48,36 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
   });
   const [pending, setPending] = useState<PendingMessage[]>([]);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const childrenTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const reload = useCallback(
     () => void queryClient.invalidateQueries({ queryKey: queryKeys.session(id) }),
     [queryClient, id],
   );
-  useEffect(() => () => clearTimeout(refreshTimer.current), []);
+  useEffect(
+    () => () => {
+      clearTimeout(refreshTimer.current);
+      clearTimeout(childrenTimer.current);
+    },
+    [],
+  );
 
   // The header follows the event stream rather than a timer: events come in bursts, so reload once after one.
+  // A parent's children follow its child.* events the same way (nested trees too, all under `trees`).
   const onEvent = useCallback(
     (event: StreamEvent) => {
+      if (CHILD_EVENTS.has(event.data.type)) {
+        clearTimeout(childrenTimer.current);
+        childrenTimer.current = setTimeout(
+          () => void queryClient.invalidateQueries({ queryKey: queryKeys.trees }),
+          250,
+        );
+      }
       if (!REFRESH_ON.has(event.data.type)) return;
       clearTimeout(refreshTimer.current);
       refreshTimer.current = setTimeout(reload, 250);
     },
-    [reload],
+    [reload, queryClient],
   );
 
   const stream = useSessionEvents(api, id, onEvent);
@@ -90,8 +106,10 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
   return (
     <section className="session">
       <SessionHeader session={session} events={stream.events} turns={turns} />
+      <ParentLink session={session} />
       {live && <StatusBar session={session} since={turns.at(-1)?.startedAt ?? session.createdAt} />}
       <OutcomeActions session={session} events={stream.events} />
+      {hasChildren(session) && <SessionTree session={session} />}
       {plan && plan.length > 0 && <PlanPanel items={plan} />}
       <ErrorBanner error={loadError} />
       <div className="tabs" aria-label="Session views" role="tablist">
