@@ -46,6 +46,7 @@ export type BadInputCode =
   | 'invalid_egress_rule'
   | 'invalid_eval_results'
   | 'eval_not_found'
+  | 'forge_review_not_supported'
   | 'invalid_flag'
   | 'invalid_image'
   | 'invalid_input'

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import { atLeast, type ChangeReview, describeCounts, type ReviewSeverity } from '../../core/change-review.ts';
 import { BadInputError } from '../../core/errors.ts';
 import type { ReviewFinding } from '../../core/events.ts';
 import type { Session } from '../../core/session.ts';
-import { tryGit } from '../../forge/git.ts';
 import { modelSpecFromEnv } from '../../models/router.ts';
+import { defaultReviewRefs } from '../../sessions/review-run/default-refs.ts';
 import { reviewChange } from '../../sessions/review-run/review-change.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import type { EmbeddedOptions } from '../cli-context.ts';
@@ -73,32 +72,6 @@ export function failOnFlag(value: string | undefined): ReviewSeverity | null {
   );
 }
 
-/**
- * The refs a review defaults to: head is the current branch (HEAD); base is the head branch's upstream
- * when it has one, else `main`, else `master` (else `main`, which then fails as unknown). Reads the
- * repository with git alone.
- */
-export async function defaultRefs(
-  repo: string,
-  flags: { base?: string; head?: string },
-): Promise<{ base: string; head: string }> {
-  const cwd = resolve(repo);
-  const head =
-    flags.head?.trim() ||
-    (await tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd }))?.trim() ||
-    'HEAD';
-  if (flags.base?.trim()) return { base: flags.base.trim(), head };
-  const upstream = (
-    await tryGit(['rev-parse', '--abbrev-ref', '--symbolic-full-name', `${head}@{upstream}`], { cwd })
-  )?.trim();
-  if (upstream) return { base: upstream, head };
-  for (const candidate of ['main', 'master']) {
-    if ((await tryGit(['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}`], { cwd })) !== null)
-      return { base: candidate, head };
-  }
-  return { base: 'main', head };
-}
-
 async function runReviewCommand(
   deps: SessionDeps,
   flags: ReviewFlags,
@@ -108,7 +81,7 @@ async function runReviewCommand(
   const out = process.stdout;
   const warning = deps.sandboxes.capabilities.warning;
   if (warning) err.write(`\n${styleText(['bold', 'yellow'], `WARNING: ${warning}`)}\n\n`);
-  const refs = await defaultRefs(flags.repo, flags);
+  const refs = await defaultReviewRefs(flags.repo, flags);
   const model = modelSpecFromEnv(flags.model, process.env);
   await deps.sandboxes.check();
   await sweepAtStartup(deps);

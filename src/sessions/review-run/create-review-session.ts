@@ -52,7 +52,7 @@ async function validateAndCreate(deps: SessionDeps, request: ReviewRequest): Pro
     throw new BadInputError(
       'unknown_ref',
       `${base} and ${head} share no history in ${cwd}, so there is no change to review between them. Pass --base the branch ${head} was made from.`,
-      { details: { ref: base } },
+      { details: { ref: base, fields: { base: `no history in common with ${head}` } } },
     );
   }
   const changed = await git(['diff-tree', '-r', '--name-only', '-z', mergeBase, headRepo.commit], { cwd });
@@ -61,6 +61,7 @@ async function validateAndCreate(deps: SessionDeps, request: ReviewRequest): Pro
       'empty_change',
       `${base}..${head} changes nothing: ${head} holds no change that ${base} does not have. ` +
         'Pass --head the branch or commit with the change (default: the current branch), and --base the branch it goes into.',
+      { details: { fields: { head: `no change from ${base}` } } },
     );
   }
   deps.models(request.model);
@@ -91,7 +92,7 @@ async function resolveRef(repo: string, ref: string, which: 'base' | 'head'): Pr
     throw new BadInputError(
       'unknown_ref',
       `"${ref}" is not a ${which} ref. Pass --${which} one branch, tag or commit.`,
-      { details: { ref } },
+      { details: { ref, fields: { [which]: 'one branch, tag or commit' } } },
     );
   }
   try {
@@ -103,7 +104,17 @@ async function resolveRef(repo: string, ref: string, which: 'base' | 'head'): Pr
       error.details?.empty
         ? error.message
         : `"${ref}" does not name a commit in ${repo}. Pass --${which} a branch, tag or commit that exists there.`,
-      { cause: error, details: error.details ?? {} },
+      {
+        cause: error,
+        details: {
+          ...error.details,
+          fields: {
+            [which]: error.details?.empty
+              ? 'the repository has no commits yet'
+              : `no branch, tag or commit "${ref}" in this repository`,
+          },
+        },
+      },
     );
   }
 }
