@@ -159,6 +159,8 @@ async function reviewWithEvidence(run: SessionRun): Promise<PhaseResult> {
     signal: run.signal,
     ...(run.observer.onModelWait ? { onModelWait: run.observer.onModelWait } : {}),
   });
+  // What the reviewer wrote goes: the workspace (the session's diff, its last snapshot) is the change alone.
+  await restoreChange(run);
   const usage = addUsage(agent.usage, result.usage);
   run.checkpoint = {
     ...run.checkpoint,
