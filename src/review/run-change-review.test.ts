@@ -165,4 +165,14 @@ describe('a review of a change, part by part, with evidence', () => {
     const result = await runChangeReview(run);
     expect(result).toMatchObject({ kind: 'failed', reason: expect.stringContaining('(part 2 of 2)') });
   });
+
+  it('stops before a part once the review has spent its cost budget', async () => {
+    const { run, reviewer } = reviewRun(
+      { reviewer: [submit('fine', []), submit('fine', [])] },
+      { maxCostUsd: 0 },
+    );
+    const result = await runChangeReview(run);
+    expect(result).toMatchObject({ kind: 'failed', reason: expect.stringContaining('budget exhausted') });
+    expect(reviewer.calls).toHaveLength(0);
+  });
 });

@@ -87,6 +87,8 @@ export interface ChangeReviewRun {
   signal: AbortSignal;
   onModelWait?(waiting: boolean): void;
   maxChunkTokens?: number;
+  /** What the whole review may cost, in US dollars, across its parts (each part has its own budget too). */
+  maxCostUsd?: number;
 }
 
 export type ChangeReviewResult =
@@ -112,6 +114,13 @@ export async function runChangeReview(run: ChangeReviewRun): Promise<ChangeRevie
   const dropped: ChangeReview['dropped'] = [];
   const summaries: string[] = [];
   for (const [index, chunk] of chunks.entries()) {
+    if (run.maxCostUsd !== undefined && usage.costUsd >= run.maxCostUsd) {
+      return {
+        kind: 'failed',
+        reason: `budget exhausted: the review cost $${usage.costUsd.toFixed(2)} by part ${index + 1} of ${chunks.length} (at most $${run.maxCostUsd})`,
+        usage,
+      };
+    }
     if (index > 0) await run.restore();
     const part = await reviewPart(run, chunk, { part: index + 1, parts: chunks.length, allFiles });
     usage = addUsage(usage, part.usage);

@@ -157,6 +157,7 @@ async function reviewWithEvidence(run: SessionRun): Promise<PhaseResult> {
     saveArtifact: (name, content) => saveArtifact(run, `review-${round}-${name}`, content),
     nowMs: () => run.deps.clock.now().getTime(),
     signal: run.signal,
+    maxCostUsd: run.deps.budget.maxCostUsd,
     ...(run.observer.onModelWait ? { onModelWait: run.observer.onModelWait } : {}),
   });
   // What the reviewer wrote goes: the workspace (the session's diff, its last snapshot) is the change alone.
@@ -191,21 +192,19 @@ async function reviewWithEvidence(run: SessionRun): Promise<PhaseResult> {
       reviewSummary: review.summary,
     },
   };
-  return {
-    kind: 'done',
-    patch: { summary: review.summary },
-    events: [
-      {
-        type: 'review.completed',
-        round,
-        approved: blocking.length === 0,
-        summary: review.summary,
-        findings: review.findings,
-        verified: review.verified,
-        dropped: review.dropped.length,
-      },
-    ],
-  };
+  // Saved with the checkpoint: the session's usage takes in what the reviewer cost.
+  await save(run, [
+    {
+      type: 'review.completed',
+      round,
+      approved: blocking.length === 0,
+      summary: review.summary,
+      findings: review.findings,
+      verified: review.verified,
+      dropped: review.dropped.length,
+    },
+  ]);
+  return { kind: 'done', patch: { summary: review.summary } };
 }
 
 /**
