@@ -29,7 +29,8 @@ function reviewRun(script: Script, overrides: Partial<ChangeReviewRun> = {}) {
     summarizer: router.resolve('summarizer'),
     sandbox,
     round: 1,
-    task: 'Review main..feature',
+    task: 'Review main..feature\n\nAdds A and B.',
+    instructions: 'Run npm test before you say anything.',
     verification: 'checks',
     diff: fileDiff('a.js', 'A') + fileDiff('b.js', 'B'),
     checks: [
@@ -110,6 +111,10 @@ describe('a review of a change, part by part, with evidence', () => {
     });
     // Each part's reviewer saw its own file's diff, and knew it was a part.
     const prompts = reviewer.calls.map((call) => JSON.stringify(call.prompt));
+    // With the description, the repository's AGENTS.md, the checks, and the changed file as it now is.
+    expect(prompts[0]).toContain('Adds A and B.');
+    expect(prompts[0]).toContain('Run npm test before you say anything.');
+    expect(prompts[0]).toContain('## a.js');
     expect(prompts[0]).toContain('part 1');
     expect(prompts[0]).toContain('+A');
     expect(prompts[0]).not.toContain('+B');
