@@ -20,6 +20,7 @@ import {
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
 import { localRepoRegistry, remoteRepoRegistry, repoAdd, repoList, repoRemove } from './commands/repo.ts';
+import { registerReviewCommand } from './commands/review.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
@@ -407,6 +408,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       out.write(await applyPulledWork(work, process.cwd(), options.branch));
     });
 
+  registerReviewCommand(program, (options) => embedded(options), setExitCode);
   registerEnvironmentCommands(program, () => embedded());
   registerGcCommand(program, () => embedded(), out);
   registerEvalCommands(program, (options) => embedded(options), setExitCode);

@@ -121,7 +121,9 @@ export class EventRenderer {
       case 'review.completed':
         return data.approved
           ? `  reviewer approved (round ${data.round}): ${oneLine(data.summary, 120)}`
-          : `  reviewer, round ${data.round}: ${plural(data.findings.length, 'finding')}: ${oneLine(data.findings.map((f) => `${f.severity} ${f.file}`).join(', '), 120)}`;
+          : `  reviewer, round ${data.round}: ${plural(data.findings.length, 'finding')}${data.verified === undefined ? '' : ` (${data.verified} verified)`}: ${oneLine(data.findings.map((f) => `${f.severity} ${f.file}`).join(', '), 120)}`;
+      case 'change.taken_in':
+        return `  took in ${data.baseCommit.slice(0, 10)}..${data.headCommit.slice(0, 10)}: ${plural(data.files.length, 'file')} changed`;
       case 'delivery.committed':
         return `  committed ${data.commit.slice(0, 10)}: ${plural(data.filesChanged, 'file')}, +${data.insertions} -${data.deletions}`;
       case 'delivery.branch':

@@ -32,6 +32,24 @@ export interface ReviewFinding {
   severity: 'critical' | 'major' | 'minor' | 'nit';
   explanation: string;
   suggestedFix?: string;
+  /**
+   * A review of an existing change (a `review` session, docs/review.md): what drydock ran to support a
+   * critical or major finding, what it printed, and whether it showed the defect. Absent: no evidence
+   * was asked for (minor, nit) or none was given.
+   */
+  evidence?: FindingEvidence;
+  /** The severity the reviewer gave, when drydock lowered it for want of evidence (docs/review.md). */
+  downgradedFrom?: 'critical' | 'major';
+}
+
+/** What backs a finding: a command drydock ran in the sandbox (or a check of the gate) and its output. */
+export interface FindingEvidence {
+  command: string;
+  output: string;
+  /** True when the command showed the defect the finding claims (it failed as the reviewer said it would). */
+  verified: boolean;
+  /** The command's exit code; null when it did not run to the end (timed out, killed). */
+  exitCode?: number | null;
 }
 
 /**
@@ -187,7 +205,18 @@ export type EventData =
       failToPass: string[];
       passToPass: number;
     }
-  | { type: 'review.completed'; round: number; approved: boolean; summary: string; findings: ReviewFinding[] }
+  | {
+      type: 'review.completed';
+      round: number;
+      approved: boolean;
+      summary: string;
+      findings: ReviewFinding[];
+      /** A review of an existing change: findings whose evidence drydock verified, and those it dropped. */
+      verified?: number;
+      dropped?: number;
+    }
+  /** A review session took the change it reviews (base..head of the user's repository) into its workspace. */
+  | { type: 'change.taken_in'; baseCommit: string; headCommit: string; files: string[] }
   | {
       type: 'delivery.committed';
       commit: string;

@@ -11,6 +11,11 @@ export interface ChangeSource {
   path: string;
   baseCommit: string;
   headCommit: string;
+  /**
+   * What to fetch from `path`: default its HEAD (a workspace's HEAD is its head commit). A review names
+   * the head commit itself, which the user's repository may hold on any branch.
+   */
+  ref?: string;
 }
 
 export interface IntegrateResult {
@@ -41,11 +46,11 @@ export async function integrateCommit(git: WorkspaceGit, source: ChangeSource): 
       '--no-recurse-submodules',
       '--no-write-fetch-head',
       source.path,
-      'HEAD',
+      source.ref ?? 'HEAD',
     ],
     { readable: [source.path] },
   );
-  // The source's HEAD must hold the change (a delivered session's HEAD is its head commit).
+  // What was fetched must hold the change (a delivered session's HEAD is its head commit).
   await git.run(['cat-file', '-e', `${source.headCommit}^{commit}`]);
   const dir = await mkdtemp(join(tmpdir(), 'drydock-integrate-'));
   const options = { env: { GIT_INDEX_FILE: join(dir, 'index') }, writable: [dir], readable: [dir] };

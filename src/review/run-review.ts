@@ -105,7 +105,8 @@ export function numberFindings(findings: readonly FindingInput[], round: number)
   return findings.map((finding, index) => ({ ...finding, id: `R${round}-${index + 1}`, round }));
 }
 
-function tagReviewer(event: EventData): EventData {
+/** Marks the reviewer's agent events (`role: reviewer`), so the log tells them from the coder's. Pure. */
+export function tagReviewer(event: EventData): EventData {
   switch (event.type) {
     case 'model.response':
     case 'model.delta':

@@ -13,6 +13,7 @@ import { modelRoutes } from './model-routes.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { outcomeRoutes } from './outcome-routes.ts';
 import { repoRoutes } from './repo-routes.ts';
+import { reviewRoutes } from './review-routes.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 import { tokenCreator } from './session-access.ts';
 import { sessionRoutes } from './session-routes.ts';
@@ -133,6 +134,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/sessions', sessionRoutes(deps));
   app.route('/api/sessions', outcomeRoutes(deps));
   app.route('/api/sessions', treeRoutes(deps));
+  app.route('/api/reviews', reviewRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/models', modelRoutes(deps));

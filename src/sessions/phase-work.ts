@@ -84,7 +84,7 @@ const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'];
 const MAX_INSTRUCTION_CHARS = 20_000;
 
 /** The repository's instructions for agents, read through the sandbox (a symlink cannot reach the host). */
-async function readRepoInstructions(sandbox: Sandbox): Promise<string | undefined> {
+export async function readRepoInstructions(sandbox: Sandbox): Promise<string | undefined> {
   for (const name of INSTRUCTION_FILES) {
     const stat = await sandbox.stat(name);
     if (stat?.type !== 'file') continue;

@@ -10,6 +10,7 @@ import { setUp } from './phase-setup.ts';
 import { verify } from './phase-verify.ts';
 import { work } from './phase-work.ts';
 import { type Move, nextPhase, type Phase, type PhaseResult, type WorkPhase } from './phases.ts';
+import { REVIEW_PHASES } from './review-run/review-phases.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
 import { endSession } from './session-ending.ts';
 import { failSession } from './session-failure.ts';
@@ -117,6 +118,8 @@ async function runPhases(
       children,
     });
     const { run } = provisioned;
+    // A review session runs the reviewer on an existing change instead of a coder (docs/review.md).
+    const phases = recorder.session.kind === 'review' ? REVIEW_PHASES : PHASES;
     let phase: Phase = 'provisioning';
     let result = provisioned.result;
     for (;;) {
@@ -132,7 +135,7 @@ async function runPhases(
       }
       await enter(run, decision);
       phase = decision.phase;
-      result = await PHASES[decision.phase](run);
+      result = await phases[decision.phase](run);
     }
   } catch (error) {
     // Another run owns the session now: nothing more may be written, not even its failure.

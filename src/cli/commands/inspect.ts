@@ -5,9 +5,13 @@ import { describeCost, type Session } from '../../core/session.ts';
 import { isTerminal } from '../../core/session-state.ts';
 import { EventRenderer, oneLine } from '../render-event.ts';
 
-/** The session's main document: the PR description when delivered, the bow-out report otherwise. */
+/**
+ * The session's main document: the PR description when delivered (a review session's review), the
+ * bow-out report otherwise.
+ */
 export async function sessionDocument(store: Store, session: Session): Promise<string | null> {
-  const name = session.state === 'delivered' ? 'pull-request.md' : 'report.md';
+  const delivered = session.kind === 'review' ? 'review.md' : 'pull-request.md';
+  const name = session.state === 'delivered' ? delivered : 'report.md';
   const artifact = (await store.listArtifacts(session.id)).findLast((a) => a.name === name);
   return artifact ? ((await store.getArtifact(artifact.id))?.content ?? null) : null;
 }

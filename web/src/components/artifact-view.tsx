@@ -22,10 +22,13 @@ function pick(artifacts: ArtifactInfo[], names: string[]): ArtifactInfo | undefi
   return undefined;
 }
 
-/** The PR description (delivered) or the bow-out report, rendered from Markdown. */
+/** A session's documents, the first one it has shown: a delivery's PR description or review, else its report. */
+export const DOCUMENTS = ['pull-request.md', 'review.md', 'report.md'];
+
+/** The PR description (delivered), a review session's review, or the bow-out report, rendered from Markdown. */
 export function ArtifactView({ sessionId, artifacts }: { sessionId: string; artifacts: ArtifactInfo[] }) {
   const api = useApi();
-  const artifact = pick(artifacts, ['pull-request.md', 'report.md']);
+  const artifact = pick(artifacts, DOCUMENTS);
   const { data, error } = useQuery({
     queryKey: queryKeys.artifact(sessionId, artifact?.id ?? ''),
     queryFn: artifact ? () => api.getArtifact(sessionId, artifact.id) : skipToken,

@@ -10,7 +10,7 @@ import { buildTimeline, latestPlan } from '../timeline.ts';
 import { buildTurns } from '../turns.ts';
 import { isTerminalState, type StreamEvent } from '../types.ts';
 import { useSessionEvents } from '../use-session-events.ts';
-import { ArtifactView } from './artifact-view.tsx';
+import { ArtifactView, DOCUMENTS } from './artifact-view.tsx';
 import { DiffView } from './diff-view.tsx';
 import { ErrorBanner } from './error-banner.tsx';
 import { FollowUpBox } from './follow-up-box.tsx';
@@ -95,8 +95,12 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
 
   const live = !isTerminalState(session.state);
   const steerable = canSteer(me, session);
-  const hasReport = session.artifacts.some((a) => a.name === 'pull-request.md' || a.name === 'report.md');
-  const reportLabel = session.artifacts.some((a) => a.name === 'pull-request.md') ? 'Pull request' : 'Report';
+  const hasReport = session.artifacts.some((a) => DOCUMENTS.includes(a.name));
+  const reportLabel = session.artifacts.some((a) => a.name === 'pull-request.md')
+    ? 'Pull request'
+    : session.artifacts.some((a) => a.name === 'review.md')
+      ? 'Review'
+      : 'Report';
   const tabs: Array<[SessionTab, string]> = [
     ['timeline', `Timeline${items.length ? ` · ${items.length}` : ''}`],
     ['diff', 'Diff'],
