@@ -35,10 +35,29 @@ interface McpSessionEntry {
  * which only the token that opened it may use; to anyone else it does not exist (404).
  */
 export function mcpMount(options: McpRouteOptions = {}): ServerMount {
-  return { path: '/mcp', create: (deps) => mcpRoutes(deps, options) };
+  const mounted: Array<McpRoutes> = [];
+  return {
+    path: '/mcp',
+    create: (deps) => {
+      const routes = mcpRoutes(deps, options);
+      mounted.push(routes);
+      return routes.app;
+    },
+    async close() {
+      for (const routes of mounted.splice(0)) await routes.close();
+    },
+  };
 }
 
-export function mcpRoutes(deps: McpDeps, options: McpRouteOptions = {}): Hono<AppEnv> {
+export interface McpRoutes {
+  app: Hono<AppEnv>;
+  /** Closes every MCP session: their streams end and their subscriptions stop following. */
+  close(): Promise<void>;
+  /** MCP sessions open now. */
+  sessionCount(): number;
+}
+
+export function mcpRoutes(deps: McpDeps, options: McpRouteOptions = {}): McpRoutes {
   const idleMs = options.idleMs ?? 24 * 60 * 60 * 1000;
   const maxPerToken = options.maxSessionsPerToken ?? 32;
   const sessions = new Map<string, McpSessionEntry>();
@@ -128,7 +147,18 @@ export function mcpRoutes(deps: McpDeps, options: McpRouteOptions = {}): Hono<Ap
     return entry.transport.handleRequest(c.req.raw, { parsedBody: body });
   });
 
-  return app;
+  return {
+    app,
+    async close() {
+      const open = [...sessions.values()];
+      sessions.clear();
+      for (const entry of open) {
+        if (entry.idle) clearTimeout(entry.idle);
+        await entry.transport.close();
+      }
+    },
+    sessionCount: () => sessions.size,
+  };
 }
 
 /** A JSON-RPC error answer with no id, as the transport itself answers requests it refuses. */

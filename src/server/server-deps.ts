@@ -46,6 +46,8 @@ export interface ServerDeps {
 export interface ServerMount {
   path: string;
   create(deps: ServerDeps & { poller: StorePoller; log: Logger }): Hono<AppEnv>;
+  /** Ends what the routes keep open between requests (MCP sessions and their follows); the server's close calls it. */
+  close?(): Promise<void>;
 }
 
 /** What the trigger routes are wired with. */
