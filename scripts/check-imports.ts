@@ -21,7 +21,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   triggers: ['core', 'sessions', 'environments'],
   eval: ['core', 'sessions', 'verify', 'forge', 'environments', 'models', 'sandbox', 'agent', 'review'],
   server: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'environments', 'triggers'],
-  cli: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'environments', 'server', 'eval'],
+  // MCP is a client surface over the server's operations: `drydock up` mounts it, `drydock mcp` runs it.
+  mcp: ['core', 'sessions', 'triggers', 'server'],
+  cli: [
+    'core',
+    'sessions',
+    'store',
+    'queue',
+    'sandbox',
+    'models',
+    'forge',
+    'environments',
+    'server',
+    'eval',
+    'mcp',
+  ],
 };
 
 function files(dir: string): string[] {

@@ -17,6 +17,7 @@ import {
   printLogs,
   sessionDocument,
 } from './commands/inspect.ts';
+import { runMcpStdio } from './commands/mcp.ts';
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
 import { localRepoRegistry, remoteRepoRegistry, repoAdd, repoList, repoRemove } from './commands/repo.ts';
@@ -293,6 +294,50 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           },
           process.env,
           out,
+        );
+      },
+    );
+
+  program
+    .command('mcp')
+    .description(
+      'drydock as an MCP server on stdio, for Claude Code, Cursor or any MCP client (docs/mcp.md); runs sessions in this process',
+    )
+    .option('--concurrency <n>', 'sessions run at once', '2')
+    .option(
+      '--allow-script-models',
+      'accept script: models (tests and demos); read only from the scripts directory',
+    )
+    .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
+    .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
+    .option('--disk <size>', DISK_FLAG_HELP)
+    .option('--reasoning <effort>', REASONING_HELP)
+    .option(
+      '--friend-model <provider:model>',
+      `the friend of sessions whose request names none: ${FRIEND_MODEL_HELP}`,
+    )
+    .action(
+      async (options: {
+        concurrency: string;
+        allowScriptModels?: boolean;
+        scriptModelsDir?: string;
+        sandbox?: string;
+        disk?: string;
+        reasoning?: string;
+        friendModel?: string;
+      }) => {
+        const sandbox = sandboxChoice(options.sandbox, process.env);
+        const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
+        const reasoning = options.reasoning === undefined ? {} : { reasoning: options.reasoning };
+        await runMcpStdio(
+          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir, ...reasoning }),
+          {
+            concurrency: positiveInteger(options.concurrency, '--concurrency'),
+            allowScriptModels: options.allowScriptModels ?? false,
+            ...(options.friendModel === undefined ? {} : { friendModel: options.friendModel }),
+          },
+          process.env,
+          { stdin: process.stdin, stdout: out, stderr: process.stderr },
         );
       },
     );

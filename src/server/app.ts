@@ -140,6 +140,10 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/models', modelRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
+  const logger = deps.log ?? defaultLogger();
+  for (const mount of deps.mounts ?? []) {
+    app.route(mount.path, mount.create({ ...deps, poller: sources.poller, log: logger }));
+  }
 
   const webRoot = deps.webRoot;
   if (webRoot) {

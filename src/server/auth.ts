@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ForbiddenError, UnauthenticatedError } from '../core/errors.ts';
-import type { Store, TokenRole } from '../core/ports/store.ts';
+import type { ApiToken, Store, TokenRole } from '../core/ports/store.ts';
 import type { AppEnv } from './server-deps.ts';
 import { hashToken, roleAllows } from './tokens.ts';
 
@@ -40,13 +40,16 @@ export function authenticate(store: Store): MiddlewareHandler<AppEnv> {
 /** Refuses tokens below `role`. Runs after authenticate. */
 export function requireRole(role: TokenRole): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = c.get('token');
-    if (!roleAllows(token.role, role)) {
-      throw new ForbiddenError(
-        'role_too_low',
-        `This needs the ${role} role; token "${token.name}" is a ${token.role}.`,
-      );
-    }
+    requireTokenRole(c.get('token'), role);
     await next();
   };
+}
+
+/** Throws ForbiddenError `role_too_low` unless `token` has `role` or a higher one. Pure. */
+export function requireTokenRole(token: ApiToken, role: TokenRole): void {
+  if (roleAllows(token.role, role)) return;
+  throw new ForbiddenError(
+    'role_too_low',
+    `This needs the ${role} role; token "${token.name}" is a ${token.role}.`,
+  );
 }

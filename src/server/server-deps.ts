@@ -1,3 +1,4 @@
+import type { Hono } from 'hono';
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { ApiToken } from '../core/ports/store.ts';
@@ -37,6 +38,16 @@ export interface ServerDeps {
   triggers?: ServerTriggers;
   /** Diagnostics (logger.ts); default defaultLogger(): stderr, at DRYDOCK_LOG_LEVEL. */
   log?: Logger;
+  /** Routes of parts above the server (the MCP endpoint, src/mcp/mcp-route.ts), mounted before the web UI. */
+  mounts?: readonly ServerMount[];
+}
+
+/** A part above the server serving HTTP beside the API (`drydock up`'s `/mcp`), wired with the app's deps. */
+export interface ServerMount {
+  path: string;
+  create(deps: ServerDeps & { poller: StorePoller; log: Logger }): Hono<AppEnv>;
+  /** Ends what the routes keep open between requests (MCP sessions and their follows); the server's close calls it. */
+  close?(): Promise<void>;
 }
 
 /** What the trigger routes are wired with. */

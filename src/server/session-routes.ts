@@ -1,16 +1,11 @@
-import { stat } from 'node:fs/promises';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { BadInputError, ConflictError, NotFoundError } from '../core/errors.ts';
-import type { Session, SessionCreator } from '../core/session.ts';
+import { ConflictError, NotFoundError } from '../core/errors.ts';
+import type { Session } from '../core/session.ts';
 import { formatPatch } from '../forge/format-patch.ts';
-import { workspaceDiff } from '../forge/local-delivery.ts';
-import { workspaceGit } from '../forge/workspace-git.ts';
-import { createSession } from '../sessions/create-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { withReadableWorkspace } from '../sessions/readable-workspace.ts';
-import { startWork } from '../triggers/start-work.ts';
 import {
   artifactInfoSchema,
   errorResponses,
@@ -26,9 +21,10 @@ import { requireJson } from './require-json.ts';
 import { createSessionBody, invalidInput, listSessionsQuery, messageBody, rejectInvalid } from './schemas.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 import { requireSteering, tokenCreator } from './session-access.ts';
+import { sessionDiff } from './session-diff.ts';
 import { combinedProblem, sessionRequestProblems } from './session-request.ts';
+import { startRequestedSession } from './start-session.ts';
 import { withChildCounts } from './tree-routes.ts';
-import { triggerDeps } from './trigger-wiring.ts';
 
 const createRouteDef = createRoute({
   method: 'post',
@@ -158,34 +154,7 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.openapi(
     createRouteDef,
     async (c) => {
-      const body = c.req.valid('json');
-      // Every problem at once (the repository, the ref, the models), so a form shows them all.
-      const { problems, registered } = await sessionRequestProblems(deps, body);
-      const problem = combinedProblem('session', problems);
-      if (problem || !registered) throw problem ?? new Error('a checked request names no repository');
-      const model = body.model ?? deps.defaultModel;
-      const friendModel = body.friendModel ?? deps.defaultFriendModel;
-      const friend = friendModel === undefined ? {} : { friendModel };
-      const createdBy = tokenCreator(c.get('token'));
-      if (registered.kind === 'forge') {
-        const session = await startForgeSession(deps, {
-          ...body,
-          repo: registered.repo,
-          model,
-          ...friend,
-          createdBy,
-        });
-        return c.json({ id: session.id, state: session.state }, 201);
-      }
-      const session = await createSession(deps.sessions, {
-        task: body.task,
-        repo: registered.repo,
-        model,
-        ...friend,
-        createdBy,
-        ...(body.ref ? { ref: body.ref } : {}),
-      });
-      await deps.control.wake(session.id);
+      const session = await startRequestedSession(deps, c.req.valid('json'), tokenCreator(c.get('token')));
       return c.json({ id: session.id, state: session.state }, 201);
     },
     (result) => (result.success ? undefined : rejectSession(deps, result)),
@@ -236,16 +205,7 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(diffRoute, async (c) => {
     const session = await sessionOr404(c.req.valid('param').id);
-    const diff = await withReadableWorkspace(deps.sessions, session.id, async (workspace) => {
-      const exists = (await stat(workspace).catch(() => null))?.isDirectory() ?? false;
-      // Before provisioning there is no workspace, and so no change yet.
-      return exists && session.baseCommit
-        ? await workspaceDiff(
-            workspaceGit(workspace, deps.sessions.sandboxes.confinement),
-            session.baseCommit,
-          )
-        : '';
-    });
+    const diff = await sessionDiff(deps.sessions, session);
     return c.body(diff, 200, { 'Content-Type': 'text/x-diff; charset=utf-8' });
   });
 
@@ -283,45 +243,6 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
   });
 
   return app;
-}
-
-/**
- * A session on a registered forge repository, as a trigger starts one: on the control plane's clone of
- * its default branch, published as a pull request when it delivers.
- */
-async function startForgeSession(
-  deps: ServerDeps,
-  request: {
-    repo: string;
-    task: string;
-    model: string;
-    friendModel?: string | undefined;
-    ref?: string | undefined;
-    createdBy: SessionCreator;
-  },
-): Promise<Session> {
-  if (!deps.triggers?.forge) {
-    throw new BadInputError(
-      'forge_not_configured',
-      `${request.repo} is a forge repository, but this server has no forge: set DRYDOCK_GITHUB_TOKEN or a GitHub App (docs/triggers.md).`,
-      { details: { fields: { repo: 'this server has no forge configured' } } },
-    );
-  }
-  if (request.ref) {
-    throw new BadInputError(
-      'ref_not_supported',
-      'Sessions on a forge repository start from its default branch; leave out ref.',
-      { details: { fields: { ref: 'forge repositories start from their default branch' } } },
-    );
-  }
-  return startWork(triggerDeps(deps, deps.triggers), {
-    repo: request.repo,
-    task: request.task,
-    model: request.model,
-    ...(request.friendModel === undefined ? {} : { friendModel: request.friendModel }),
-    requester: request.createdBy.id,
-    createdBy: request.createdBy,
-  });
 }
 
 /**

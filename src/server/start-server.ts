@@ -118,6 +118,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // Open event streams never end on their own.
       if ('closeAllConnections' in server) server.closeAllConnections();
       await scheduler?.stop();
+      for (const mount of options.mounts ?? []) await mount.close?.();
       // Sessions still running resume from their checkpoints: on the next start (in-process queue), or
       // on another worker once their leases expire (a shared queue). No hand-off here: their runs go on
       // writing until this process exits (drydock worker fences them off first).

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { styleText } from 'node:util';
 import { BadInputError } from '../../core/errors.ts';
+import { mcpMount } from '../../mcp/mcp-route.ts';
 import { friendSpecFromEnv, modelSpecFromEnv } from '../../models/router.ts';
 import { ensureAdminToken } from '../../server/admin-token.ts';
 import { createLogger, reportErrors } from '../../server/logger.ts';
@@ -101,6 +102,8 @@ export async function runUp(
       : {}),
     webRoot,
     log,
+    // MCP clients (Claude Code, Cursor) hand work over at /mcp with the same tokens (docs/mcp.md).
+    mounts: [mcpMount()],
     triggers: await triggersFromEnv(env, deps.home, `http://${options.host}:${options.port}`),
   });
   out.write(`drydock ${DRYDOCK_VERSION} listening on ${server.url}\n`);

@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import { BadInputError } from '../core/errors.ts';
+import type { Session, SessionCreator } from '../core/session.ts';
+import { createSession } from '../sessions/create-session.ts';
+import { startWork } from '../triggers/start-work.ts';
+import type { createSessionBody } from './schemas.ts';
+import type { ServerDeps } from './server-deps.ts';
+import { combinedProblem, sessionRequestProblems } from './session-request.ts';
+import { triggerDeps } from './trigger-wiring.ts';
+
+export type SessionRequestBody = z.infer<typeof createSessionBody>;
+
+/**
+ * Starts the session a client asked for (POST /api/sessions, the MCP `create_session` tool): every
+ * problem of the request at once (the repository is registered, the ref, the models), then a session on
+ * a local repository, queued and its job enqueued, or one on a forge repository as a trigger starts it.
+ * `createdBy` is absent for the local operator (`drydock mcp` over stdio), as for `drydock run`.
+ */
+export async function startRequestedSession(
+  deps: ServerDeps,
+  body: SessionRequestBody,
+  createdBy: SessionCreator | undefined,
+): Promise<Session> {
+  const { problems, registered } = await sessionRequestProblems(deps, body);
+  const problem = combinedProblem('session', problems);
+  if (problem || !registered) throw problem ?? new Error('a checked request names no repository');
+  const model = body.model ?? deps.defaultModel;
+  const friendModel = body.friendModel ?? deps.defaultFriendModel;
+  const friend = friendModel === undefined ? {} : { friendModel };
+  const creator = createdBy === undefined ? {} : { createdBy };
+  if (registered.kind === 'forge') {
+    return startForgeSession(deps, { ...body, repo: registered.repo, model, ...friend, ...creator });
+  }
+  const session = await createSession(deps.sessions, {
+    task: body.task,
+    repo: registered.repo,
+    model,
+    ...friend,
+    ...creator,
+    ...(body.ref ? { ref: body.ref } : {}),
+  });
+  await deps.control.wake(session.id);
+  return session;
+}
+
+/**
+ * A session on a registered forge repository, as a trigger starts one: on the control plane's clone of
+ * its default branch, published as a pull request when it delivers.
+ */
+async function startForgeSession(
+  deps: ServerDeps,
+  request: {
+    repo: string;
+    task: string;
+    model: string;
+    friendModel?: string | undefined;
+    ref?: string | undefined;
+    createdBy?: SessionCreator;
+  },
+): Promise<Session> {
+  if (!deps.triggers?.forge) {
+    throw new BadInputError(
+      'forge_not_configured',
+      `${request.repo} is a forge repository, but this server has no forge: set DRYDOCK_GITHUB_TOKEN or a GitHub App (docs/triggers.md).`,
+      { details: { fields: { repo: 'this server has no forge configured' } } },
+    );
+  }
+  if (request.ref) {
+    throw new BadInputError(
+      'ref_not_supported',
+      'Sessions on a forge repository start from its default branch; leave out ref.',
+      { details: { fields: { ref: 'forge repositories start from their default branch' } } },
+    );
+  }
+  return startWork(triggerDeps(deps, deps.triggers), {
+    repo: request.repo,
+    task: request.task,
+    model: request.model,
+    ...(request.friendModel === undefined ? {} : { friendModel: request.friendModel }),
+    requester: request.createdBy?.id ?? 'local',
+    ...(request.createdBy ? { createdBy: request.createdBy } : {}),
+  });
+}
