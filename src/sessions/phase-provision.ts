@@ -8,7 +8,7 @@ import { readCheckpoint } from './checkpoint-schema.ts';
 import type { ChildRuns } from './child-runs.ts';
 import type { PhaseResult } from './phases.ts';
 import { isWorkPhase } from './phases.ts';
-import { workspacePathOf } from './readable-workspace.ts';
+import { closeWorkspace, workspacePathOf } from './readable-workspace.ts';
 import {
   cloneServicesWorkspace,
   openLayeredServicesWorkspace,
@@ -136,7 +136,7 @@ export async function provision(
     current: () => run,
   };
   const opened = await (onLayers ? openLayered(provisioning) : openClone(provisioning));
-  const release = () => releaseRun(opened, recorder, run);
+  const release = () => releaseRun(opened, recorder, run, workspacePath);
   try {
     await startServices(provisioning, opened, opened.sandbox);
     const redact = environment.secrets.length > 0 ? environment.redact : NO_REDACTION;
@@ -281,12 +281,18 @@ function startServices(p: Provisioning, opened: Opened, target: Sandbox): Promis
  * workspace) into the checkpoint, and its workspace stays readable at its usual path as a view of that
  * snapshot (readable-workspace.ts). A run another took over only goes: the other's checkpoint stands.
  */
-async function releaseRun(opened: Opened, recorder: SessionRecorder, run: SessionRun | null): Promise<void> {
+async function releaseRun(
+  opened: Opened,
+  recorder: SessionRecorder,
+  run: SessionRun | null,
+  workspacePath: string,
+): Promise<void> {
   try {
     if (!opened.layered) await opened.sandbox.destroy().catch(() => {});
     else if (recorder.takenOver) await opened.layered.abandon();
     else {
-      const last = await opened.layered.close().catch(() => null);
+      const layered = opened.layered;
+      const last = await closeWorkspace(workspacePath, () => layered.close()).catch(() => null);
       if (run && last) {
         run.checkpoint = { ...run.checkpoint, workspace: last };
         await recorder.record([], {}, run.checkpoint).catch(() => {});

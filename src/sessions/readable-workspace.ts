@@ -27,6 +27,84 @@ export async function withReadableWorkspace<T>(
   read: (path: string) => Promise<T>,
 ): Promise<T> {
   const path = workspacePathOf(deps.home, sessionId);
+  const leave = await enterWorkspace(path);
+  try {
+    return await readWorkspace(deps, sessionId, path, read);
+  } finally {
+    leave();
+  }
+}
+
+/**
+ * Readers of workspaces in this process, by path, and the run closing one: a run ending (its workspace
+ * snapshotted and unmounted) waits for the readers in it, and readers arriving meanwhile wait for the
+ * close and then read its snapshot. Without this, a diff asked for as the session was delivered read
+ * a workspace being unmounted under it.
+ */
+const uses = new Map<string, WorkspaceUse>();
+
+interface WorkspaceUse {
+  readers: number;
+  closing: Promise<void> | null;
+  /** Told when the last reader leaves. */
+  idle: Array<() => void>;
+}
+
+function usageOf(path: string): WorkspaceUse {
+  let entry = uses.get(path);
+  if (!entry) {
+    entry = { readers: 0, closing: null, idle: [] };
+    uses.set(path, entry);
+  }
+  return entry;
+}
+
+async function enterWorkspace(path: string): Promise<() => void> {
+  for (;;) {
+    const entry = usageOf(path);
+    if (!entry.closing) {
+      entry.readers += 1;
+      return () => {
+        entry.readers -= 1;
+        if (entry.readers > 0) return;
+        for (const wake of entry.idle.splice(0)) wake();
+        if (!entry.closing) uses.delete(path);
+      };
+    }
+    await entry.closing;
+  }
+}
+
+/**
+ * Runs `close` (a run unmounting its workspace at `path`) once the readers in it are done, holding off
+ * new readers until it finished (workspace readers in this process: see withReadableWorkspace).
+ */
+export async function closeWorkspace<T>(path: string, close: () => Promise<T>): Promise<T> {
+  let entry = usageOf(path);
+  while (entry.closing) {
+    await entry.closing;
+    entry = usageOf(path);
+  }
+  let done!: () => void;
+  entry.closing = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  try {
+    if (entry.readers > 0) await new Promise<void>((resolve) => entry.idle.push(resolve));
+    return await close();
+  } finally {
+    entry.closing = null;
+    done();
+    if (entry.readers === 0) uses.delete(path);
+  }
+}
+
+async function readWorkspace<T>(
+  deps: SessionDeps,
+  sessionId: string,
+  path: string,
+  read: (path: string) => Promise<T>,
+): Promise<T> {
   const layers = deps.layers;
   if (!layers) {
     await remountWorkspaceDisk(path).catch(() => {});
