@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
+import { SESSION_KINDS } from '../core/session.ts';
 import { SESSION_STATES } from '../core/session-state.ts';
 import type { ErrorStatus } from './error-response.ts';
 
@@ -67,6 +68,13 @@ export const sessionSchema = z
       .meta({
         description: "Hosts its agent may reach beyond the repository's policy (a rerun that allowed them)",
       }),
+    kind: z.enum(SESSION_KINDS).optional().meta({
+      description: 'manager, child, attempts, attempt or review; absent: a plain session (docs/attempts.md)',
+    }),
+    parentId: z
+      .string()
+      .optional()
+      .meta({ description: 'The manager (or attempts session) that runs this one' }),
     steps: z.number().int(),
     usage: usageSchema,
     summary: z.string().nullable(),

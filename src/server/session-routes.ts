@@ -155,6 +155,15 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
       const friend = friendModel === undefined ? {} : { friendModel };
       const createdBy = tokenCreator(c.get('token'));
       if (registered.kind === 'forge') {
+        if (body.mode) {
+          throw new BadInputError(
+            'mode_not_supported',
+            'A manager session runs on a local repository only.',
+            {
+              details: { fields: { mode: 'not for forge repositories' } },
+            },
+          );
+        }
         const session = await startForgeSession(deps, {
           ...body,
           repo: registered.repo,
@@ -171,6 +180,7 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
         ...friend,
         createdBy,
         ...(body.ref ? { ref: body.ref } : {}),
+        ...(body.mode ? { mode: body.mode } : {}),
       });
       await deps.control.wake(session.id);
       return c.json({ id: session.id, state: session.state }, 201);

@@ -17,6 +17,7 @@ export interface RunRequest {
   repo: string;
   ref?: string;
   model: string;
+  mode?: 'manager';
 }
 
 /**
