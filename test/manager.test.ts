@@ -1,16 +1,21 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { EventData } from '../src/core/events.ts';
+import { systemClock } from '../src/core/ports/clock.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import { isTerminal } from '../src/core/session-state.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
-import { ADD_SUM, FIX_MEAN, managerDeps } from './support/manager-sessions.ts';
+import { createSequentialIds } from '../src/store/ids.ts';
+import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { ADD_SUM, FIX_MEAN, managerDeps, scriptFiles } from './support/manager-sessions.ts';
+import { killAll } from './support/processes.ts';
+import { removeTestDir } from './support/remove-dir.ts';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -235,5 +240,131 @@ describe('a manager and its children (scripted models, real git, SQLite)', { tim
     expect(
       await readFile(join(dir, 'home', 'sessions', 'm2', 'workspace', 'src', 'stats.js'), 'utf8'),
     ).toContain('let i = 0');
+  });
+});
+
+/**
+ * The same crash through `drydock up` (SQLite, its worker thread): the process is killed with SIGKILL
+ * while a child sleeps; a new `drydock up` on the same home enqueues the live manager (never its
+ * children: they are not jobs) and the manager runs its child again.
+ */
+describe('a manager under drydock up, killed with SIGKILL mid-tree', { timeout: 120_000 }, () => {
+  let dir: string;
+  const procs: ChildProcess[] = [];
+
+  afterEach(async () => {
+    await killAll(procs.splice(0));
+    await removeTestDir(dir);
+  });
+
+  it('resumes the tree in the next drydock up and delivers once', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'drydock-manager-up-'));
+    const repo = join(dir, 'repo');
+    await mkdir(repo);
+    await createSampleRepo(repo);
+    const home = join(dir, 'home');
+    await mkdir(join(home, 'scripts'), { recursive: true });
+    for (const [name, text] of Object.entries(scriptFiles()))
+      await writeFile(join(home, 'scripts', name), text);
+    const ADMIN = 'dd_manager-up-admin';
+    const up = () => {
+      const proc = spawn(
+        process.execPath,
+        [
+          '--disable-warning=ExperimentalWarning',
+          BIN,
+          'up',
+          '--port',
+          '0',
+          '--sandbox',
+          'none',
+          '--allow-script-models',
+        ],
+        {
+          env: { PATH: process.env.PATH ?? '', HOME: dir, DRYDOCK_HOME: home, DRYDOCK_ADMIN_TOKEN: ADMIN },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      procs.push(proc);
+      const started = { proc, output: '' };
+      proc.stdout.on('data', (chunk: Buffer) => (started.output += chunk.toString()));
+      proc.stderr.on('data', (chunk: Buffer) => (started.output += chunk.toString()));
+      return started;
+    };
+    const waitFor = async <T>(
+      what: string,
+      of: { output: string },
+      check: () => Promise<T | null | undefined>,
+    ) => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const value = await check();
+        if (value !== null && value !== undefined) return value;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${of.output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const first = up();
+    const url = await waitFor('the server', first, async () => /listening on (\S+)/.exec(first.output)?.[1]);
+    const api = async (path: string, body: unknown) => {
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return (await response.json()) as { id: string };
+    };
+    await api('/api/repos', { repo });
+    const { id } = await api('/api/sessions', {
+      repo,
+      task: `${FIX_MEAN} ${ADD_SUM}`,
+      model: 'script:up-slow.json',
+      mode: 'manager',
+    });
+    const watcher = await openSqliteStore({
+      path: join(home, 'drydock.db'),
+      clock: systemClock,
+      ids: createSequentialIds('w'),
+    });
+    try {
+      const childId = await waitFor('the child in its slow step', first, async () => {
+        const [child] = await watcher.listSessions({ parentId: id });
+        if (!child) return null;
+        const events = await watcher.listEvents(child.id, 0, 1000);
+        return events.some(
+          (e) => e.data.type === 'tool.call' && JSON.stringify(e.data.input).includes('sleep'),
+        )
+          ? child.id
+          : null;
+      });
+      first.proc.kill('SIGKILL');
+      await new Promise((resolve) => first.proc.once('exit', resolve));
+      expect((await watcher.getSession(childId))?.state).toBe('working');
+
+      const second = up();
+      const manager = await waitFor('the manager to end', second, async () => {
+        const session = await watcher.getSession(id);
+        return session && isTerminal(session.state) ? session : null;
+      });
+      expect(manager.state, `${manager.reason}\n${second.output}`).toBe('delivered');
+      const child = await watcher.getSession(childId);
+      expect(child).toMatchObject({ state: 'delivered', kind: 'child', parentId: id });
+      const childEvents = (await watcher.listEvents(childId, 0, 1000)).map((e) => e.data);
+      expect(childEvents.filter((e) => e.type === 'delivery.committed')).toHaveLength(1);
+      // Its first step ran once: the line it wrote is there once when its last step reads it.
+      const bash = childEvents.flatMap((e) =>
+        e.type === 'tool.result' && e.tool === 'bash' ? [e.output] : [],
+      );
+      expect(bash.at(-1)?.match(/once/g)).toHaveLength(1);
+      const events = (await watcher.listEvents(id, 0, 1000)).map((e) => e.data);
+      expect(events.filter((e) => e.type === 'child.spawned')).toHaveLength(1);
+      expect(events.filter((e) => e.type === 'child.ended')).toMatchObject([{ childId, state: 'delivered' }]);
+      expect(events.filter((e) => e.type === 'delivery.branch')).toHaveLength(1);
+      expect(git(repo, 'branch', '--format=%(refname:short)').split('\n').sort()).toEqual(
+        [manager.branch, 'main'].sort(),
+      );
+    } finally {
+      await watcher.close();
+    }
   });
 });

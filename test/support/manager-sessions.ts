@@ -120,6 +120,17 @@ export function managerScripts(prefix: string): Record<string, Script> {
       ],
       reviewer: [approve],
     },
+    // Under `drydock up` children get random ids the script cannot name: the manager waits for its one
+    // child and does the other part itself.
+    'up-slow.json': {
+      manager: [
+        { toolCalls: [spawn(FIX_MEAN, 'script:child-slow-mean.json')] },
+        { toolCalls: [{ name: 'wait_children', input: {} }] },
+        { toolCalls: addSum },
+        finish('A child fixed mean(); I added sum().'),
+      ],
+      reviewer: [approve],
+    },
     'child-slow-mean': {
       coder: [
         { toolCalls: [{ name: 'bash', input: { command: 'echo once >> steps.log' } }] },
@@ -131,6 +142,15 @@ export function managerScripts(prefix: string): Record<string, Script> {
       reviewer: [approve],
     },
   };
+}
+
+/** The scripts as files `<name>.json` (a server reads script: models from its scripts directory only). */
+export function scriptFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [name, script] of Object.entries(managerScripts('m'))) {
+    files[name.endsWith('.json') ? name : `${name}.json`] = JSON.stringify(script);
+  }
+  return files;
 }
 
 /** Session deps on SQLite in `dir/home`, no sandbox (the tests run many sessions), sequential ids. */
