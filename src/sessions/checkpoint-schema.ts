@@ -160,6 +160,7 @@ const friendTally = z.object({
 
 const managedChild = z.object({
   budgetUsd: z.number().nonnegative(),
+  budgetTokens: z.number().int().nonnegative(),
   counted: usage,
   ended: z.boolean(),
   integratedHead: z.string().optional(),

@@ -45,12 +45,14 @@ export interface FriendTally {
 }
 
 /**
- * A manager's child as the manager's run accounts for it (sessions/manager): the cost share it was
- * given, how much of its usage the manager's usage already holds, and whether its end was told.
+ * A manager's child as the manager's run accounts for it (sessions/manager): the cost and token shares
+ * it was given, how much of its usage the manager's usage already holds, and whether its end was told.
  */
 export interface ManagedChild {
   /** The child's cost budget in US dollars: its share of what the run had left (child-budget.ts). */
   budgetUsd: number;
+  /** The child's token budget (input plus output), shared out as its cost is. */
+  budgetTokens: number;
   /** The child's usage as last rolled up into the manager's (the manager's usage holds it). */
   counted: Usage;
   /** Whether its `child.ended` was recorded for the state it is in (a message reopens it: false again). */

@@ -59,6 +59,7 @@ describe('ManagerDesk', () => {
       'part one\n\nContext from the manager:\nthe other part is in b.ts',
     );
     expect(run.checkpoint.children?.c1?.budgetUsd).toBeCloseTo(10 / 6);
+    expect(run.checkpoint.children?.c1?.budgetTokens).toBe(DEFAULT_BUDGET.maxTokens / 6);
 
     await spend(store, 'c1', 0.3);
     expect(await desk.rollUp()).toEqual({

@@ -14,7 +14,7 @@ import { withReadableWorkspace } from '../readable-workspace.ts';
 import type { ManagedChild } from '../session-checkpoint.ts';
 import { SessionRecorder } from '../session-recorder.ts';
 import { runGit, type SessionRun } from '../session-run.ts';
-import { childBudget, childCostShare, isZeroUsage, reservedUsd, usageSince } from './child-budget.ts';
+import { childBudget, childShare, isZeroUsage, reserved, type Share, usageSince } from './child-budget.ts';
 
 /** How a manager hands a child its part: the task, then the context under a heading. Pure. */
 export function childTask(task: string, context: string | undefined): string {
@@ -33,7 +33,7 @@ export class ManagerDesk implements ChildDesk {
   readonly #run: SessionRun;
   readonly #maxChildren: number;
   /** Budgets of children found live in the store that the checkpoint did not know yet (a crash right after spawning). */
-  readonly #provisional = new Map<string, number>();
+  readonly #provisional = new Map<string, Share>();
 
   constructor(run: SessionRun, options: { maxChildren: number }) {
     this.#run = run;
@@ -60,8 +60,7 @@ export class ManagerDesk implements ChildDesk {
     for (const child of await this.#children()) {
       if (isTerminal(child.state)) continue;
       if (!(child.id in this.#tally) && !this.#provisional.has(child.id)) {
-        const share = this.#share(false);
-        this.#provisional.set(child.id, 'shareUsd' in share ? share.shareUsd : 0);
+        this.#provisional.set(child.id, this.#shareOrNone());
       }
       this.#launch(child.id);
     }
@@ -73,19 +72,17 @@ export class ManagerDesk implements ChildDesk {
     // The same spawn run again after a crash (its result was never saved): the child it made is adopted.
     const made = children.find((child) => !(child.id in this.#tally) && child.task === task);
     if (made) {
+      const share = this.#provisional.get(made.id) ?? this.#shareOrNone();
       this.#set(made.id, {
-        budgetUsd: this.#provisional.get(made.id) ?? this.#shareOrZero(false),
+        budgetUsd: share.usd,
+        budgetTokens: share.tokens,
         counted: ZERO_USAGE,
         ended: false,
       });
       this.#launch(made.id);
       return report(made);
     }
-    const share = childCostShare({
-      ...this.#money(),
-      spawned: children.length,
-      maxChildren: this.#maxChildren,
-    });
+    const share = this.#share(children.length);
     if ('refusal' in share) throw new ToolError(share.refusal);
     const model = input.model ?? this.#manager.model;
     // script: models read files on drydock's host: a manager may hand one on only when it runs on one itself.
@@ -99,7 +96,12 @@ export class ManagerDesk implements ChildDesk {
       throw error;
     }
     const child = await createChildSession(this.#run.deps, this.#manager, { kind: 'child', task, model });
-    this.#set(child.id, { budgetUsd: share.shareUsd, counted: ZERO_USAGE, ended: false });
+    this.#set(child.id, {
+      budgetUsd: share.share.usd,
+      budgetTokens: share.share.tokens,
+      counted: ZERO_USAGE,
+      ended: false,
+    });
     this.#launch(child.id);
     return report(child);
   }
@@ -163,9 +165,11 @@ export class ManagerDesk implements ChildDesk {
     if (child.state === 'queued') {
       // A new turn on an ended child: a fresh share on top of what it spent, and it runs again.
       const entry = this.#tally[id] as ManagedChild;
+      const share = this.#shareOrNone();
       this.#set(id, {
         ...entry,
-        budgetUsd: child.usage.costUsd + this.#shareOrZero(false),
+        budgetUsd: child.usage.costUsd + share.usd,
+        budgetTokens: child.usage.inputTokens + child.usage.outputTokens + share.tokens,
         ended: false,
       });
       this.#launch(id);
@@ -241,34 +245,37 @@ export class ManagerDesk implements ChildDesk {
 
   #runChild(id: string): Promise<Session> {
     const entry = this.#tally[id];
-    const budgetUsd = entry?.budgetUsd ?? this.#provisional.get(id) ?? 0;
-    return this.#run.children.run(id, { budget: childBudget(this.#run.deps.budget, { budgetUsd }) });
+    const share = entry
+      ? { usd: entry.budgetUsd, tokens: entry.budgetTokens }
+      : (this.#provisional.get(id) ?? { usd: 0, tokens: 0 });
+    return this.#run.children.run(id, {
+      budget: childBudget(this.#run.deps.budget, { budgetUsd: share.usd, budgetTokens: share.tokens }),
+    });
   }
 
-  /** The run's money as it stands: its cost limit, what was spent, what live children may still spend. */
-  #money(): { maxCostUsd: number; spentUsd: number; reservedUsd: number } {
-    let reserved = reservedUsd(this.#tally);
-    for (const [id, budgetUsd] of this.#provisional) if (!(id in this.#tally)) reserved += budgetUsd;
-    return {
-      maxCostUsd: this.#run.deps.budget.maxCostUsd,
-      spentUsd: this.#run.checkpoint.agent.usage.costUsd,
-      reservedUsd: reserved,
-    };
-  }
-
-  /** A share for a child that is not a new one (a crash's orphan, a new turn): no fan-out check. */
-  #share(newChild: boolean) {
-    const spawned = Object.keys(this.#tally).length;
-    return childCostShare({
-      ...this.#money(),
-      spawned: newChild ? spawned : Math.min(spawned, this.#maxChildren - 1),
+  /**
+   * A child's share of what the run has left after `spawned` children; an existing child's (a crash's
+   * orphan, a new turn) is counted as one more spawn without the fan-out check.
+   */
+  #share(spawned: number) {
+    let promised = reserved(this.#tally);
+    for (const [id, share] of this.#provisional) {
+      if (!(id in this.#tally))
+        promised = { usd: promised.usd + share.usd, tokens: promised.tokens + share.tokens };
+    }
+    return childShare({
+      budget: this.#run.deps.budget,
+      spent: this.#run.checkpoint.agent.usage,
+      reserved: promised,
+      spawned,
       maxChildren: this.#maxChildren,
     });
   }
 
-  #shareOrZero(newChild: boolean): number {
-    const share = this.#share(newChild);
-    return 'shareUsd' in share ? share.shareUsd : 0;
+  /** The share for a child that is not a new one: nothing when nothing is left (it stops at once). */
+  #shareOrNone(): Share {
+    const share = this.#share(Math.min(Object.keys(this.#tally).length, this.#maxChildren - 1));
+    return 'share' in share ? share.share : { usd: 0, tokens: 0 };
   }
 
   #known(id: string): ManagedChild {
