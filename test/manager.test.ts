@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { isTerminal } from '../src/core/session-state.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
+import { openSessionLayers } from '../src/sessions/session-workspace.ts';
 import { createSequentialIds } from '../src/store/ids.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import { ADD_SUM, FIX_MEAN, managerDeps, scriptFiles } from './support/manager-sessions.ts';
@@ -56,7 +57,7 @@ describe('a manager and its children (scripted models, real git, SQLite)', { tim
 
   afterEach(async () => {
     await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeTestDir(dir);
   });
 
   const startManager = (script: string) =>
@@ -132,6 +133,24 @@ describe('a manager and its children (scripted models, real git, SQLite)', { tim
       /children \(2[^\n]*\n\s+m2\s+delivered\s+\$0\.0000\s+Fix mean\(\)[^\n]*\n\s+m3\s+delivered/,
     );
     expect(show('m2')).toMatch(/kind\s+child\nmanager\s+m1/);
+  });
+
+  it('integrates children from layered workspaces (overlays and snapshots) the same way', async (context) => {
+    const { layers, reason } = await openSessionLayers(join(dir, 'home'), deps.sandboxes);
+    if (!layers) return context.skip(`no layered workspaces here: ${reason}`);
+    deps = { ...deps, layers };
+    const manager = await runSession(deps, (await startManager('two-parts')).id);
+    expect(manager.state, manager.reason ?? '').toBe('delivered');
+    const events = await eventsOf(store, 'm1');
+    expect(
+      events.filter((e) => e.type === 'child.integrated').map((e) => 'conflicts' in e && e.conflicts),
+    ).toEqual([[], []]);
+    expect(git(repo, 'diff', '--name-only', 'main', manager.branch!).split('\n').sort()).toEqual([
+      'src/stats.js',
+      'src/sum.js',
+      'test/sum.test.js',
+    ]);
+    expect(testsPassAt(repo, manager.branch!)).toBe(true);
   });
 
   it('sends a child that gave up back with a message, and a spawn past the fan-out limit is refused', async () => {
