@@ -14,7 +14,7 @@ import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { openSessionLayers } from '../src/sessions/session-workspace.ts';
 import { createSequentialIds } from '../src/store/ids.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
-import { ADD_SUM, FIX_MEAN, managerDeps, scriptFiles } from './support/manager-sessions.ts';
+import { ADD_SUM, FIX_MEAN, managerDeps, RESOLVED_STATS, scriptFiles } from './support/manager-sessions.ts';
 import { killAll } from './support/processes.ts';
 import { removeTestDir } from './support/remove-dir.ts';
 
@@ -150,6 +150,22 @@ describe('a manager and its children (scripted models, real git, SQLite)', { tim
       'src/sum.js',
       'test/sum.test.js',
     ]);
+    expect(testsPassAt(repo, manager.branch!)).toBe(true);
+  });
+
+  it('leaves conflict markers where two children changed the same lines, and the manager resolves them', async () => {
+    const manager = await runSession(deps, (await startManager('conflict')).id);
+    expect(manager.state, manager.reason ?? '').toBe('delivered');
+    const events = await eventsOf(store, 'm1');
+    expect(events.filter((e) => e.type === 'child.integrated')).toEqual([
+      { type: 'child.integrated', childId: 'm2', files: ['src/stats.js'], conflicts: [] },
+      { type: 'child.integrated', childId: 'm3', files: ['src/stats.js'], conflicts: ['src/stats.js'] },
+    ]);
+    const told = events.filter((e) => e.type === 'tool.result' && e.tool === 'integrate_child').at(-1);
+    expect(told && 'output' in told ? told.output : '').toMatch(
+      /Conflicts \(resolve the markers in these files\): src\/stats\.js/,
+    );
+    expect(git(repo, 'show', `${manager.branch}:src/stats.js`)).toBe(RESOLVED_STATS.trimEnd());
     expect(testsPassAt(repo, manager.branch!)).toBe(true);
   });
 

@@ -51,6 +51,15 @@ const addSum = [
   { name: 'write_file', input: { path: 'test/sum.test.js', content: SUM_TEST } },
 ];
 
+export const RESOLVED_STATS = `/** The arithmetic mean of a list of numbers; 0 for an empty list. */
+export function mean(numbers) {
+  if (numbers.length === 0) return 0;
+  let total = 0;
+  for (const n of numbers) total += n;
+  return total / numbers.length;
+}
+`;
+
 const finish = (summary: string): ScriptTurn => ({ toolCalls: [{ name: 'finish', input: { summary } }] });
 const spawn = (task: string, model: string) => ({ name: 'spawn_child', input: { task, model } });
 const integrate = (id: string) => ({ name: 'integrate_child', input: { id } });
@@ -117,6 +126,37 @@ export function managerScripts(prefix: string): Record<string, Script> {
         { toolCalls: [{ name: 'wait_children', input: {} }] },
         { toolCalls: [integrate(a), integrate(b)] },
         finish('Both parts integrated.'),
+      ],
+      reviewer: [approve],
+    },
+    // Two children change the same line: the second integration leaves conflict markers, which the
+    // manager resolves by writing the file.
+    conflict: {
+      manager: [
+        { toolCalls: [spawn(FIX_MEAN, 'script:child-mean'), spawn(FIX_MEAN, 'script:child-mean-alt')] },
+        { toolCalls: [{ name: 'wait_children', input: {} }] },
+        { toolCalls: [integrate(a)] },
+        { toolCalls: [integrate(b)] },
+        { toolCalls: [{ name: 'write_file', input: { path: 'src/stats.js', content: RESOLVED_STATS } }] },
+        finish('Both children fixed mean(); I kept the for-of loop where their changes met.'),
+      ],
+      reviewer: [approve],
+    },
+    'child-mean-alt': {
+      coder: [
+        {
+          toolCalls: [
+            {
+              name: 'edit_file',
+              input: {
+                path: 'src/stats.js',
+                oldText: 'for (let i = 1; i < numbers.length; i++) total += numbers[i];',
+                newText: 'for (const n of numbers) total += n;',
+              },
+            },
+          ],
+        },
+        finish('mean() sums every number with for-of.'),
       ],
       reviewer: [approve],
     },
