@@ -122,7 +122,7 @@ export function createChildTools(desk: ChildDesk): ToolDefinition[] {
         const output =
           reports.length === 0
             ? 'No children to wait for.'
-            : `${interrupted ? 'Stopped waiting (this run is stopping); as they stand now:\n' : ''}${lines.join('\n')}`;
+            : `${interrupted ? 'Stopped waiting: this run is stopping (cancelled, or handed to another worker). As they stand now (if you go on, call wait_children again):\n' : ''}${lines.join('\n')}`;
         return answer({ output, summary: `${reports.length} children: ${countStates(reports)}` });
       },
     }),
