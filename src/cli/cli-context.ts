@@ -17,6 +17,7 @@ import { openStore } from '../store/open-store.ts';
 import { dataHome, ensurePrivateHome } from './data-home.ts';
 import { DEMO_SCRIPT } from './demo/demo-script.ts';
 import { diskLimit } from './disk-flag.ts';
+import { maxChildrenFrom } from './max-children.ts';
 import type { SandboxChoice } from './sandbox-flags.ts';
 import { warmPoolSize } from './warm-pool-size.ts';
 import { workspaceChoice } from './workspace-choice.ts';
@@ -109,6 +110,7 @@ export async function openEmbedded(
         ).layers
       : null;
   const diskBytes = diskLimit(options.disk, env, layers !== null);
+  const maxChildren = maxChildrenFrom(undefined, env);
   return {
     ...(diskBytes === undefined ? {} : { limits: { diskBytes } }),
     store,
@@ -127,6 +129,7 @@ export async function openEmbedded(
     ids,
     home,
     budget: DEFAULT_BUDGET,
+    ...(maxChildren === undefined ? {} : { maxChildren }),
     ...(layers ? { layers } : {}),
     // The key that seals secrets (DRYDOCK_SECRET_KEY, else <home>/secret.key): the server's too.
     vault: createSecretVault(store, createSecretBox(await loadSecretKey(env, join(home, 'secret.key')))),

@@ -23,12 +23,14 @@ import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/re
 import { localRepoRegistry, remoteRepoRegistry, repoAdd, repoList, repoRemove } from './commands/repo.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
+import { formatChildren } from './commands/session-tree.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
 import { runWorker } from './commands/worker.ts';
 import { dataHome } from './data-home.ts';
 import { DISK_FLAG_HELP } from './disk-flag.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { maxChildrenFrom } from './max-children.ts';
 import { positiveInteger } from './open-queue.ts';
 import { REASONING_HELP } from './reasoning-flag.ts';
 import { createRemoteClient } from './remote-client.ts';
@@ -60,6 +62,8 @@ type RunOptions = {
   sandbox?: string;
   disk?: string;
   allowHost: string[];
+  manager?: boolean;
+  maxChildren?: string;
 } & BudgetFlags;
 
 const FRIEND_MODEL_HELP =
@@ -113,6 +117,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     )
     .option('--max-cost <usd>', `model cost at most, in US dollars (default ${DEFAULT_BUDGET.maxCostUsd})`)
     .option('--friend-model <provider:model>', FRIEND_MODEL_HELP)
+    .option('--manager', 'a manager agent splits the task among child sessions and integrates their work')
+    .option(
+      '--max-children <n>',
+      'children a manager may spawn at most (default: $DRYDOCK_MAX_CHILDREN, else 5)',
+    )
     .option(
       '--max-friend-consults <n>',
       `consults of the friend at most (default ${DEFAULT_BUDGET.maxFriendConsults})`,
@@ -133,6 +142,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           ref: options.ref,
           ...(model ? { model } : {}),
           ...(friendModel ? { friendModel } : {}),
+          ...(options.manager ? { mode: 'manager' as const } : {}),
         };
         setExitCode(await remoteRun(client, request, write));
         return;
@@ -149,10 +159,19 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         budget,
         allowHosts,
       };
+      const maxChildren = maxChildrenFrom(options.maxChildren, process.env);
+      if (maxChildren !== undefined) context.maxChildren = maxChildren;
       const model = modelSpecFromEnv(options.model, process.env);
       const session = await runInForeground(
         context,
-        { task, repo: options.repo, ref: options.ref, model, ...(friendModel ? { friendModel } : {}) },
+        {
+          task,
+          repo: options.repo,
+          ref: options.ref,
+          model,
+          ...(friendModel ? { friendModel } : {}),
+          ...(options.manager ? { mode: 'manager' as const } : {}),
+        },
         out,
       );
       await printEnding(context, session, out);
@@ -199,6 +218,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         out.write(`${JSON.stringify({ ...session, artifacts }, null, 2)}\n`);
       } else {
         out.write(formatSession(session));
+        if (session.kind === 'manager') {
+          out.write(formatChildren(await store.listSessions({ parentId: id, order: 'oldest', limit: 1000 })));
+        }
         const document = await sessionDocument(store, session);
         if (document) out.write(`\n${document}\n`);
       }

@@ -82,6 +82,7 @@ export type BadInputCode =
   | 'path_outside_workspace'
   | 'permission_denied'
   | 'ref_not_supported'
+  | 'mode_not_supported'
   | 'repo_not_found'
   | 'repo_not_registered'
   | 'repo_not_top_level'

@@ -225,6 +225,17 @@ describe('HTTP API (in-process)', () => {
     });
   });
 
+  it('creates a manager session with mode: manager, shown with its kind; refuses an unknown mode', async () => {
+    const created = await create({ mode: 'manager' });
+    const shown = await call('GET', `/api/sessions/${created.id}`, { role: 'viewer' });
+    expect(await shown.json()).toMatchObject({ id: created.id, kind: 'manager' });
+    const plain = await create();
+    expect(await (await call('GET', `/api/sessions/${plain.id}`)).json()).not.toHaveProperty('kind');
+    const bad = await call('POST', '/api/sessions', { body: { repo: h.repo, task: 'x', mode: 'swarm' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { fields: { mode: expect.any(String) } } });
+  });
+
   it('answers 400 with field errors for invalid bodies and queries', async () => {
     const missing = await call('POST', '/api/sessions', { body: { repo: '', task: 3 } });
     expect(missing.status).toBe(400);

@@ -27,6 +27,10 @@ export const createSessionBody = z.object({
     .min(1)
     .optional()
     .meta({ description: 'Branch, tag or commit to start from; default HEAD (not for forge repositories)' }),
+  mode: z.enum(['manager']).optional().meta({
+    description:
+      'manager: a manager agent splits the task among child sessions and integrates their changes into one delivery (docs/attempts.md; not for forge repositories)',
+  }),
 });
 
 export const registerRepoBody = z.object({

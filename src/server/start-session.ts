@@ -29,6 +29,11 @@ export async function startRequestedSession(
   const friend = friendModel === undefined ? {} : { friendModel };
   const creator = createdBy === undefined ? {} : { createdBy };
   if (registered.kind === 'forge') {
+    if (body.mode) {
+      throw new BadInputError('mode_not_supported', 'A manager session runs on a local repository only.', {
+        details: { fields: { mode: 'not for forge repositories' } },
+      });
+    }
     return startForgeSession(deps, { ...body, repo: registered.repo, model, ...friend, ...creator });
   }
   const session = await createSession(deps.sessions, {
@@ -38,6 +43,7 @@ export async function startRequestedSession(
     ...friend,
     ...creator,
     ...(body.ref ? { ref: body.ref } : {}),
+    ...(body.mode ? { mode: body.mode } : {}),
   });
   await deps.control.wake(session.id);
   return session;

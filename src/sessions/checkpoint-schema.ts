@@ -15,6 +15,7 @@ import {
   type FriendTally,
   type GateState,
   initialCheckpoint,
+  type ManagedChild,
   type SessionCheckpoint,
 } from './session-checkpoint.ts';
 
@@ -31,7 +32,7 @@ import {
  *   (`Store.loadCheckpointLog`, one entry per message) so a step appends its messages instead of
  *   rewriting them all; the document keeps the rest of the agent state and `messageCount`, the number
  *   of log entries it goes with. Fields added since (the friend's tally `friend`, the gate's `failedInARow` and
- *   `friendAdvised`) are optional: documents without them read as before.
+ *   `friendAdvised`, a manager's `children`) are optional: documents without them read as before.
  */
 export const CHECKPOINT_VERSION = 3;
 
@@ -157,6 +158,14 @@ const friendTally = z.object({
   outputTokens: z.number().int().nonnegative(),
 }) satisfies z.ZodType<FriendTally>;
 
+const managedChild = z.object({
+  budgetUsd: z.number().nonnegative(),
+  budgetTokens: z.number().int().nonnegative(),
+  counted: usage,
+  ended: z.boolean(),
+  integratedHead: z.string().optional(),
+}) satisfies z.ZodType<ManagedChild>;
+
 const checkpointDocument = z.object({
   version: z.literal(CHECKPOINT_VERSION),
   agent: agentHead,
@@ -172,6 +181,7 @@ const checkpointDocument = z.object({
   workspace: z.object({ layers: z.array(z.string()) }).optional(),
   servicesStack: z.array(z.string()).optional(),
   friend: friendTally.optional(),
+  children: z.record(z.string(), managedChild).optional(),
 }) satisfies z.ZodType<CheckpointHead & { version: number; messageCount: number }>;
 
 /**

@@ -19,6 +19,8 @@ export interface SessionRequest {
   createdBy?: SessionCreator;
   /** Hosts its agent may reach beyond the repository's policy (a rerun that allows a blocked host). */
   allowHosts?: EgressRule[];
+  /** `manager`: a manager session that splits the task among child sessions (docs/attempts.md). */
+  mode?: 'manager';
 }
 
 export const MAX_TASK_CHARS = 100_000;
@@ -126,6 +128,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
     ...(request.createdBy ? { createdBy: request.createdBy } : {}),
     ...(request.allowHosts?.length ? { allowHosts: request.allowHosts } : {}),
+    ...(request.mode === 'manager' ? { kind: 'manager' as const } : {}),
   });
   await deps.store.createSession(session);
   return session;

@@ -1,6 +1,6 @@
 import type { AgentState } from '../agent/agent-state.ts';
 import { coderSystemPrompt } from '../agent/coder-prompt.ts';
-import { runAgent } from '../agent/loop.ts';
+import { type AgentHost, runAgent } from '../agent/loop.ts';
 import { createAskFriendTool } from '../agent/tools/ask-friend.ts';
 import { createCodingTools } from '../agent/tools/index.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
@@ -48,23 +48,31 @@ async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState>
     signal: run.signal,
     ...(run.handOff ? { pause: run.handOff } : {}),
     runChecks: agentChecks(run),
-    host: {
-      record: async (events, agentState) => {
-        run.checkpoint = { ...run.checkpoint, agent: agentState };
-        // After every step: a sandbox that dies later is replaced at this point.
-        if (run.layered) run.checkpoint.workspace = await run.layered.snapshot();
-        await save(run, events);
-      },
-      // The reply as it streams: events alone, never the checkpoint (a resumed run does not need them).
-      recordLive: async (events) => {
-        await run.recorder.record(events);
-      },
-      saveArtifact: (name, content) => saveArtifact(run, name, content),
-      nowMs: () => run.deps.clock.now().getTime(),
-      takeMessages: () => takeMessages(run),
-      ...(run.observer.onModelWait ? { onModelWait: run.observer.onModelWait } : {}),
-    },
+    host: sessionAgentHost(run),
   });
+}
+
+/**
+ * Where a session's agent loop writes (the coder's, a manager's): each step with the checkpoint (and,
+ * with layered workspaces, a snapshot), live events alone, artifacts, and follow-ups to read.
+ */
+export function sessionAgentHost(run: SessionRun): AgentHost {
+  return {
+    record: async (events, agentState) => {
+      run.checkpoint = { ...run.checkpoint, agent: agentState };
+      // After every step: a sandbox that dies later is replaced at this point.
+      if (run.layered) run.checkpoint.workspace = await run.layered.snapshot();
+      await save(run, events);
+    },
+    // The reply as it streams: events alone, never the checkpoint (a resumed run does not need them).
+    recordLive: async (events) => {
+      await run.recorder.record(events);
+    },
+    saveArtifact: (name, content) => saveArtifact(run, name, content),
+    nowMs: () => run.deps.clock.now().getTime(),
+    takeMessages: () => takeMessages(run),
+    ...(run.observer.onModelWait ? { onModelWait: run.observer.onModelWait } : {}),
+  };
 }
 
 /**

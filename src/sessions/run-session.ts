@@ -3,6 +3,7 @@ import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { ChildRuns, DEFAULT_CHILD_CONCURRENCY } from './child-runs.ts';
 import { reopenIfUnread } from './follow-ups.ts';
+import { workAsManager } from './manager/manager-work.ts';
 import { deliver } from './phase-deliver.ts';
 import { type ProvisionedRun, provision } from './phase-provision.ts';
 import { review } from './phase-review.ts';
@@ -23,7 +24,8 @@ import type { SessionRun } from './session-run.ts';
  */
 const PHASES: Record<WorkPhase, (run: SessionRun) => Promise<PhaseResult>> = {
   setup: setUp,
-  working: work,
+  // A manager works through children (manager/manager-work.ts); the phases after are everyone's.
+  working: (run) => (run.recorder.session.kind === 'manager' ? workAsManager(run) : work(run)),
   verifying: verify,
   reviewing: review,
   delivering: deliver,

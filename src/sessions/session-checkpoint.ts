@@ -1,6 +1,7 @@
 import type { AgentState } from '../agent/agent-state.ts';
 import { initialAgentState } from '../agent/agent-state.ts';
 import type { WorkspaceSnapshot } from '../core/ports/sandbox.ts';
+import type { Usage } from '../core/session.ts';
 import type { Finding, FindingResponse } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import type { Check } from '../verify/checks.ts';
@@ -43,6 +44,23 @@ export interface FriendTally {
   outputTokens: number;
 }
 
+/**
+ * A manager's child as the manager's run accounts for it (sessions/manager): the cost and token shares
+ * it was given, how much of its usage the manager's usage already holds, and whether its end was told.
+ */
+export interface ManagedChild {
+  /** The child's cost budget in US dollars: its share of what the run had left (child-budget.ts). */
+  budgetUsd: number;
+  /** The child's token budget (input plus output), shared out as its cost is. */
+  budgetTokens: number;
+  /** The child's usage as last rolled up into the manager's (the manager's usage holds it). */
+  counted: Usage;
+  /** Whether its `child.ended` was recorded for the state it is in (a message reopens it: false again). */
+  ended: boolean;
+  /** The child's head commit the manager last integrated: a later turn integrates from there. */
+  integratedHead?: string;
+}
+
 /** The session's checkpoint: the coder's conversation and the gate's progress. */
 export interface SessionCheckpoint {
   agent: AgentState;
@@ -64,6 +82,11 @@ export interface SessionCheckpoint {
    * step or phase that records its `friend.consulted` event, so the two are never apart.
    */
   friend?: FriendTally;
+  /**
+   * A manager's children by id (absent: none spawned). Moved in memory by the manager's tools and saved
+   * with the step that records what they did (`child.spawned`, the rolled-up usage), never apart.
+   */
+  children?: Record<string, ManagedChild>;
 }
 
 export function initialCheckpoint(task: string): SessionCheckpoint {

@@ -40,6 +40,8 @@ export interface SessionDeps {
    * default DEFAULT_CHILD_CONCURRENCY. They run under the parent's lease, in the parent's process.
    */
   childConcurrency?: number;
+  /** Children one manager session may spawn at most (`--max-children`); default DEFAULT_MAX_CHILDREN (5). */
+  maxChildren?: number;
   /** Secrets for the phases a repository's config gives them to; none without it. */
   vault?: SecretVault;
 }

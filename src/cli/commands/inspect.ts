@@ -45,6 +45,8 @@ export function formatSession(session: Session): string {
   const fields: Array<[string, string | null]> = [
     ['session', session.id],
     ['state', session.state],
+    ['kind', session.kind ?? null],
+    [session.kind === 'child' ? 'manager' : 'parent', session.parentId ?? null],
     ['task', session.task],
     ['repo', session.repo],
     ['ref', session.ref],

@@ -17,6 +17,7 @@ export interface RunRequest {
   repo: string;
   ref?: string;
   model: string;
+  mode?: 'manager';
 }
 
 /**
@@ -36,7 +37,9 @@ export async function runInForeground(
   out.write(
     `drydock session ${session.id} on ${session.repo} at ${session.baseCommit?.slice(0, 10)} (${session.model})\n`,
   );
-  const renderer = new EventRenderer();
+  // Children (a manager's) run in this process and report here too: each session gets its own renderer
+  // (tool call ids are per conversation) and a child's lines name it.
+  const renderers = new Map<string, EventRenderer>();
   const spinner = new Spinner();
   const controller = new AbortController();
   const onSigint = () => {
@@ -50,8 +53,13 @@ export async function runInForeground(
       signal: controller.signal,
       onEvent: (event) => {
         spinner.stop();
+        const renderer = renderers.get(event.sessionId) ?? new EventRenderer();
+        renderers.set(event.sessionId, renderer);
         const line = renderer.render(event);
-        if (line !== null) out.write(`${line}\n`);
+        if (line === null) return;
+        out.write(
+          event.sessionId === session.id ? `${line}\n` : `  [${event.sessionId}] ${line.trimStart()}\n`,
+        );
       },
       onModelWait: (waiting) => (waiting ? spinner.start('waiting for the model') : spinner.stop()),
       // Fenced like a worker's run: a worker that picks the session up (one starting meanwhile enqueues
