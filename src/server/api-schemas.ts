@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
+import { SESSION_KINDS } from '../core/session.ts';
 import { SESSION_STATES } from '../core/session-state.ts';
 import type { ErrorStatus } from './error-response.ts';
 
@@ -61,6 +62,18 @@ export const sessionSchema = z
       .string()
       .optional()
       .meta({ description: "The smart friend's provider:model, when the session has one" }),
+    kind: z.enum(SESSION_KINDS).optional().meta({
+      description:
+        'What the session is for beyond one agent on one task (attempts, attempt, …); absent: a plain session',
+    }),
+    parentId: z
+      .string()
+      .optional()
+      .meta({ description: 'The session that runs this one (an attempt’s parent)' }),
+    attemptModels: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "An attempts session's model specs, one per attempt" }),
     allowHosts: z
       .array(z.object({ host: z.string(), port: z.number().int().optional() }))
       .optional()

@@ -154,6 +154,16 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
       const friendModel = body.friendModel ?? deps.defaultFriendModel;
       const friend = friendModel === undefined ? {} : { friendModel };
       const createdBy = tokenCreator(c.get('token'));
+      const attempts = {
+        ...(body.attempts === undefined ? {} : { attempts: body.attempts }),
+        ...(body.models === undefined ? {} : { models: body.models }),
+      };
+      if (registered.kind === 'forge' && Object.keys(attempts).length > 0) {
+        const text = 'attempts run on local repositories only, for now';
+        throw new BadInputError('bad_attempts', `Attempts: ${text}.`, {
+          details: { fields: body.models ? { models: text } : { attempts: text } },
+        });
+      }
       if (registered.kind === 'forge') {
         const session = await startForgeSession(deps, {
           ...body,
@@ -171,6 +181,7 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
         ...friend,
         createdBy,
         ...(body.ref ? { ref: body.ref } : {}),
+        ...attempts,
       });
       await deps.control.wake(session.id);
       return c.json({ id: session.id, state: session.state }, 201);

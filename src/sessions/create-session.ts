@@ -3,6 +3,7 @@ import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { ZERO_USAGE } from '../core/session.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
+import { planAttempts } from './attempts/attempt-plan.ts';
 import type { SessionDeps } from './session-deps.ts';
 
 export interface SessionRequest {
@@ -19,6 +20,9 @@ export interface SessionRequest {
   createdBy?: SessionCreator;
   /** Hosts its agent may reach beyond the repository's policy (a rerun that allows a blocked host). */
   allowHosts?: EgressRule[];
+  /** Best of N (docs/attempts.md): `model` this many times, or one attempt per spec in `models`. */
+  attempts?: number;
+  models?: string[];
 }
 
 export const MAX_TASK_CHARS = 100_000;
@@ -116,6 +120,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
   deps.models(request.model);
   const friendModel = request.friendModel?.trim() || undefined;
   if (friendModel !== undefined) checkFriendModel(deps, request.model, friendModel);
+  const attemptModels = planAttempts(deps, request.model, request);
   const session = newSessionRecord(deps, {
     task,
     repo: repository.path,
@@ -126,6 +131,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
     ...(request.createdBy ? { createdBy: request.createdBy } : {}),
     ...(request.allowHosts?.length ? { allowHosts: request.allowHosts } : {}),
+    ...(attemptModels ? { kind: 'attempts' as const, attemptModels } : {}),
   });
   await deps.store.createSession(session);
   return session;

@@ -91,7 +91,15 @@ export function remoteRepoName(repo: string): string {
 /** `drydock run` against a server: creates the session there, then follows it to its end. */
 export async function remoteRun(
   client: RemoteClient,
-  request: { task: string; repo: string; ref?: string; model?: string; friendModel?: string },
+  request: {
+    task: string;
+    repo: string;
+    ref?: string;
+    model?: string;
+    friendModel?: string;
+    attempts?: number;
+    models?: string[];
+  },
   write: Write,
   signal?: AbortSignal,
 ): Promise<number> {

@@ -17,6 +17,10 @@ export interface RunRequest {
   repo: string;
   ref?: string;
   model: string;
+  friendModel?: string;
+  /** Best of N (docs/attempts.md). */
+  attempts?: number;
+  models?: string[];
 }
 
 /**
@@ -33,10 +37,13 @@ export async function runInForeground(
   await deps.sandboxes.check();
   await sweepAtStartup(deps);
   const session = await createSession(deps, request);
+  const models = session.attemptModels
+    ? `best of ${session.attemptModels.length}: ${session.attemptModels.join(', ')}`
+    : session.model;
   out.write(
-    `drydock session ${session.id} on ${session.repo} at ${session.baseCommit?.slice(0, 10)} (${session.model})\n`,
+    `drydock session ${session.id} on ${session.repo} at ${session.baseCommit?.slice(0, 10)} (${models})\n`,
   );
-  const renderer = new EventRenderer();
+  const renderers = new Map<string, EventRenderer>();
   const spinner = new Spinner();
   const controller = new AbortController();
   const onSigint = () => {
@@ -50,8 +57,16 @@ export async function runInForeground(
       signal: controller.signal,
       onEvent: (event) => {
         spinner.stop();
+        // One renderer per session: it pairs tool calls with their results by id, which attempts share.
+        let renderer = renderers.get(event.sessionId);
+        if (!renderer) {
+          renderer = new EventRenderer();
+          renderers.set(event.sessionId, renderer);
+        }
         const line = renderer.render(event);
-        if (line !== null) out.write(`${line}\n`);
+        // An attempt's events (it runs in this run too) say whose they are.
+        const whose = event.sessionId === session.id ? '' : `[${event.sessionId}] `;
+        if (line !== null) out.write(`${whose}${line}\n`);
       },
       onModelWait: (waiting) => (waiting ? spinner.start('waiting for the model') : spinner.stop()),
       // Fenced like a worker's run: a worker that picks the session up (one starting meanwhile enqueues
