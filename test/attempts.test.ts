@@ -41,6 +41,15 @@ describe('best of N (real git, SQLite, scripted models, bubblewrap)', { timeout:
     sleeper: SLEEPER,
     judge2: judgeScript(2, 'Attempt 2 says the same in fewer words, and I would merge it.'),
     mute: {},
+    notes: {
+      coder: [
+        {
+          toolCalls: [{ name: 'write_file', input: { path: 'NOTES.md', content: 'mean() starts at 0.\n' } }],
+        },
+        { toolCalls: [{ name: 'finish', input: { summary: 'Added NOTES.md as asked.' } }] },
+      ],
+      reviewer: [{ toolCalls: [{ name: 'submit_review', input: { summary: 'Fine.', findings: [] } }] }],
+    },
   };
 
   beforeEach(async () => {
@@ -221,6 +230,31 @@ describe('best of N (real git, SQLite, scripted models, bubblewrap)', { timeout:
     if (chosen?.type !== 'attempts.chosen') throw new Error('no choice');
     expect(chosen.reason).toContain('the judge failed');
     expect(chosen.judge).toBeUndefined();
+  });
+
+  it('a follow-up on a delivered attempts session continues on its branch, on top of the winner', async () => {
+    const created = await createSession(deps, {
+      task: DEMO_TASK,
+      repo,
+      model: 'script:notes',
+      models: ['script:regressor', 'script:fixer'],
+    });
+    const first = await runSession(deps, created.id);
+    expect(first.state, first.reason ?? '').toBe('delivered');
+    await sendMessage(store, first.id, 'Also add a NOTES.md saying what you changed.');
+    const second = await runSession(deps, first.id);
+    expect(second.state, second.reason ?? '').toBe('delivered');
+    expect(second.branch).toBe(first.branch);
+    expect(git(repo, 'rev-parse', `${second.branch}^`)).toBe(first.headCommit);
+    expect(git(repo, 'show', `${second.branch}:NOTES.md`)).toBe('mean() starts at 0.');
+    expect(git(repo, 'show', `${second.branch}:src/stats.js`)).toContain('for (let i = 0;');
+    // The attempts ran once: the follow-up was the coder's, verified against the winner's baseline.
+    const events = await eventsOf(first.id);
+    expect(events.filter((e) => e.type === 'child.spawned')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'gate.verdict')).toEqual([
+      expect.objectContaining({ passed: true }),
+    ]);
+    expect((await childrenOf(first.id)).map((c) => c.state)).toEqual(['bowed_out', 'delivered']);
   });
 
   it('cancelling the parent cancels its running attempts', async () => {
