@@ -106,7 +106,9 @@ describe('best of N from the CLI', { timeout: 180_000 }, () => {
     expect(show.stdout).toContain('## Attempts');
 
     const child = cli(home, ['show', winner!]);
-    expect(child.stdout).toMatch(new RegExp(`attempt of +${id} \\(drydock show ${id}\\)`));
+    expect(child.stdout).toContain(
+      `parent   ${id} (this session is one of its attempts; drydock show ${id})`,
+    );
     const list = cli(home, ['sessions']);
     expect(list.stdout).toContain(`[best of 2]`);
     expect(list.stdout).not.toContain(winner);

@@ -21,6 +21,10 @@ export async function getSessionOrThrow(store: Store, id: string): Promise<Sessi
   return session;
 }
 
+function childOf(session: Session): string {
+  return session.kind === 'attempt' ? 'this session is one of its attempts' : 'this session is its child';
+}
+
 /**
  * `drydock show` of an attempts session: its attempts side by side and why the winner won (from its
  * `attempts.chosen`), or, before the choice, each attempt's state. Null for any other kind.
@@ -77,8 +81,8 @@ export function formatSession(session: Session): string {
     ['model', session.model],
     ['attempts', session.attemptModels ? session.attemptModels.join(', ') : null],
     [
-      session.kind === 'attempt' ? 'attempt of' : 'parent',
-      session.parentId ? `${session.parentId} (drydock show ${session.parentId})` : null,
+      'parent',
+      session.parentId ? `${session.parentId} (${childOf(session)}; drydock show ${session.parentId})` : null,
     ],
     ['friend', session.friendModel ?? null],
     ['steps', String(session.steps)],
@@ -94,7 +98,7 @@ export function formatSession(session: Session): string {
   ];
   return `${fields
     .filter(([, value]) => value !== null && value !== '')
-    .map(([name, value]) => `${name.padEnd(10)} ${value}`)
+    .map(([name, value]) => `${name.padEnd(8)} ${value}`)
     .join('\n')}\n`;
 }
 
