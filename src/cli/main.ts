@@ -11,6 +11,7 @@ import { registerEnvironmentCommands } from './commands/environment-commands.ts'
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerGcCommand } from './commands/gc.ts';
 import {
+  attemptsView,
   formatSession,
   formatSessionList,
   getSessionOrThrow,
@@ -64,7 +65,25 @@ type RunOptions = {
   allowHost: string[];
   manager?: boolean;
   maxChildren?: string;
+  attempts?: string;
+  models?: string;
 } & BudgetFlags;
+
+const ATTEMPTS_HELP =
+  'best of N: run the task N times (2 to 8) with the model, in parallel, and deliver the attempt the gate and the review (and on a tie a judge) choose (docs/attempts.md)';
+const MODELS_HELP =
+  'best of N with one attempt per model spec, comma-separated (any providers); the first is the judge unless --model is given';
+
+/** `--attempts N` or `--models a,b` as a request's fields; both together are refused by createSession. */
+function attemptsFromFlags(options: { attempts?: string; models?: string }): {
+  attempts?: number;
+  models?: string[];
+} {
+  return {
+    ...(options.attempts === undefined ? {} : { attempts: Number(options.attempts) }),
+    ...(options.models === undefined ? {} : { models: options.models.split(',').map((spec) => spec.trim()) }),
+  };
+}
 
 const FRIEND_MODEL_HELP =
   'a stronger model the coder may consult (ask_friend) and drydock asks after repeated gate failures (default: $DRYDOCK_FRIEND_MODEL, else none)';
@@ -115,7 +134,12 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option('--max-cost <usd>', `model cost at most, in US dollars (default ${DEFAULT_BUDGET.maxCostUsd})`)
+    .option(
+      '--max-cost <usd>',
+      `model cost at most, in US dollars, for the whole run (attempts share it) (default ${DEFAULT_BUDGET.maxCostUsd})`,
+    )
+    .option('--attempts <n>', ATTEMPTS_HELP)
+    .option('--models <a,b,...>', MODELS_HELP)
     .option('--friend-model <provider:model>', FRIEND_MODEL_HELP)
     .option('--manager', 'a manager agent splits the task among child sessions and integrates their work')
     .option(
@@ -133,6 +157,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (task: string, options: RunOptions) => {
       const client = remote();
       const friendModel = friendSpecFromEnv(options.friendModel, process.env);
+      const attempts = attemptsFromFlags(options);
       if (client) {
         // The server's own budget and sandbox apply; the model is passed on when given.
         const model = options.model ?? process.env.DRYDOCK_MODEL;
@@ -143,6 +168,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           ...(model ? { model } : {}),
           ...(friendModel ? { friendModel } : {}),
           ...(options.manager ? { mode: 'manager' as const } : {}),
+          ...attempts,
         };
         setExitCode(await remoteRun(client, request, write));
         return;
@@ -161,7 +187,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       };
       const maxChildren = maxChildrenFrom(options.maxChildren, process.env);
       if (maxChildren !== undefined) context.maxChildren = maxChildren;
-      const model = modelSpecFromEnv(options.model, process.env);
+      // With --models and no --model, the first attempt's model is the session's (its judge's).
+      const model = modelSpecFromEnv(options.model ?? attempts.models?.[0], process.env);
       const session = await runInForeground(
         context,
         {
@@ -171,6 +198,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           model,
           ...(friendModel ? { friendModel } : {}),
           ...(options.manager ? { mode: 'manager' as const } : {}),
+          ...attempts,
         },
         out,
       );
@@ -194,7 +222,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         return;
       }
       const { store, clock } = await embedded();
-      const sessions = await store.listSessions(options.state ? { state: options.state as never } : {});
+      // Top-level sessions: an attempts session stands for its attempts (drydock show lists them).
+      const sessions = await store.listSessions({
+        parentId: null,
+        ...(options.state ? { state: options.state as never } : {}),
+      });
       out.write(
         options.json ? `${JSON.stringify(sessions, null, 2)}\n` : formatSessionList(sessions, clock.now()),
       );
@@ -221,6 +253,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         if (session.kind === 'manager') {
           out.write(formatChildren(await store.listSessions({ parentId: id, order: 'oldest', limit: 1000 })));
         }
+        const attempts = await attemptsView(store, session);
+        if (attempts) out.write(`\n${attempts}`);
         const document = await sessionDocument(store, session);
         if (document) out.write(`\n${document}\n`);
       }

@@ -164,7 +164,7 @@ export function plural(count: number, noun: string): string {
 }
 
 function who(role: string | undefined): string {
-  return role === 'reviewer' ? 'reviewer: ' : '';
+  return role === undefined || role === 'coder' ? '' : `${role}: `;
 }
 
 function describeCheck(check: CheckSummary): string {

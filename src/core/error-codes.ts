@@ -17,6 +17,7 @@ export type BadInputCode =
   | 'bad_slack_channel'
   | 'bad_snapshot_store'
   | 'base_commit_missing'
+  | 'bad_attempts'
   | 'checkpoint_log_gap'
   | 'checkpoint_unreadable'
   | 'dockerfile_fetch_refused'
@@ -141,6 +142,7 @@ export type NotFoundCode =
 /** Codes of `ConflictError` (HTTP 409). */
 export type ConflictCode =
   | 'branch_exists'
+  | 'attempt_not_steerable'
   | 'eval_run_exists'
   | 'lease_lost'
   | 'link_taken'

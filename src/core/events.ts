@@ -4,7 +4,7 @@ import type { SessionState } from './session-state.ts';
 import type { TodoItem } from './todo.ts';
 
 /** Which agent an agent event belongs to; absent means the coder. */
-export type AgentRole = 'coder' | 'reviewer' | 'manager';
+export type AgentRole = 'coder' | 'reviewer' | 'manager' | 'judge';
 
 /** One check's result as the event log keeps it (the full output is an artifact). */
 export interface CheckSummary {

@@ -172,6 +172,15 @@ export function describeSandboxContract(
         expect(result.durationMs).toBeLessThan(5000);
       });
 
+      test('aborts a command whose signal fires as soon as exec was called (while it starts)', async () => {
+        const controller = new AbortController();
+        const running = sandbox.exec('sleep 100', { signal: controller.signal });
+        controller.abort();
+        const result = await running;
+        expect(result).toMatchObject({ aborted: true, timedOut: false, exitCode: null });
+        expect(result.durationMs).toBeLessThan(5000);
+      });
+
       test('does not start a command whose signal is already aborted', async () => {
         const result = await sandbox.exec('touch ran', { signal: AbortSignal.abort() });
         expect(result.aborted).toBe(true);

@@ -169,6 +169,9 @@ export function connectSupervisor(
           },
         });
         write({ ...request, id } as SupervisorRequest);
+        // Aborted before the listener was added (the caller awaited something first): the event never
+        // comes, so abort now; the supervisor stops a command it is still starting.
+        if (signal?.aborted) onAbort();
       });
     },
     close() {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
 import { SESSION_STATES } from '../core/session-state.ts';
+import { MAX_ATTEMPTS, MIN_ATTEMPTS } from '../sessions/attempts/attempt-plan.ts';
 import { MAX_TASK_CHARS } from '../sessions/create-session.ts';
 import { MAX_MESSAGE_CHARS } from '../sessions/follow-ups.ts';
 
@@ -30,6 +31,14 @@ export const createSessionBody = z.object({
   mode: z.enum(['manager']).optional().meta({
     description:
       'manager: a manager agent splits the task among child sessions and integrates their changes into one delivery (docs/attempts.md; not for forge repositories)',
+  }),
+  attempts: z.number().int().min(MIN_ATTEMPTS).max(MAX_ATTEMPTS).optional().meta({
+    description:
+      'Best of N (docs/attempts.md): run the task this many times with `model`, in parallel, and deliver the attempt chosen by evidence. Not with `models`',
+  }),
+  models: z.array(z.string().trim().min(1)).min(MIN_ATTEMPTS).max(MAX_ATTEMPTS).optional().meta({
+    description:
+      'Best of N with one attempt per provider:model spec (any providers); `model` (or the server default) is the judge. Not with `attempts`',
   }),
 });
 

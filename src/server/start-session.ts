@@ -28,6 +28,16 @@ export async function startRequestedSession(
   const friendModel = body.friendModel ?? deps.defaultFriendModel;
   const friend = friendModel === undefined ? {} : { friendModel };
   const creator = createdBy === undefined ? {} : { createdBy };
+  const attempts = {
+    ...(body.attempts === undefined ? {} : { attempts: body.attempts }),
+    ...(body.models === undefined ? {} : { models: body.models }),
+  };
+  if (registered.kind === 'forge' && Object.keys(attempts).length > 0) {
+    const text = 'attempts run on local repositories only, for now';
+    throw new BadInputError('bad_attempts', `Attempts: ${text}.`, {
+      details: { fields: body.models ? { models: text } : { attempts: text } },
+    });
+  }
   if (registered.kind === 'forge') {
     if (body.mode) {
       throw new BadInputError('mode_not_supported', 'A manager session runs on a local repository only.', {
@@ -44,6 +54,7 @@ export async function startRequestedSession(
     ...creator,
     ...(body.ref ? { ref: body.ref } : {}),
     ...(body.mode ? { mode: body.mode } : {}),
+    ...attempts,
   });
   await deps.control.wake(session.id);
   return session;

@@ -1,9 +1,11 @@
 import { modelMessageSchema } from 'ai';
 import { z } from 'zod';
 import type { AgentState } from '../agent/agent-state.ts';
+import type { AttemptEvidence, AttemptsChoice } from '../core/attempts.ts';
 import { BadInputError } from '../core/errors.ts';
 import type { JsonValue, Store } from '../core/ports/store.ts';
 import type { Outcome, Usage } from '../core/session.ts';
+import { SESSION_STATES } from '../core/session-state.ts';
 import { TODO_STATUSES } from '../core/todo.ts';
 import { findingInputSchema } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
@@ -11,7 +13,9 @@ import type { Check } from '../verify/checks.ts';
 import type { Diagnostic } from '../verify/diagnostics.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import type { TestRun } from '../verify/test-results.ts';
+import type { AttemptFailure } from './attempts/rank.ts';
 import {
+  type AttemptsState,
   type FriendTally,
   type GateState,
   initialCheckpoint,
@@ -32,7 +36,7 @@ import {
  *   (`Store.loadCheckpointLog`, one entry per message) so a step appends its messages instead of
  *   rewriting them all; the document keeps the rest of the agent state and `messageCount`, the number
  *   of log entries it goes with. Fields added since (the friend's tally `friend`, the gate's `failedInARow` and
- *   `friendAdvised`, a manager's `children`) are optional: documents without them read as before.
+ *   `friendAdvised`, a manager's `children`, an attempts session's choice `attempts`) are optional: documents without them read as before.
  */
 export const CHECKPOINT_VERSION = 3;
 
@@ -166,6 +170,45 @@ const managedChild = z.object({
   integratedHead: z.string().optional(),
 }) satisfies z.ZodType<ManagedChild>;
 
+const attemptEvidence = z.object({
+  sessionId: z.string(),
+  model: z.string(),
+  state: z.enum(SESSION_STATES),
+  candidate: z.boolean(),
+  why: z.string(),
+  failToPass: z.number().int(),
+  passToPass: z.number().int(),
+  regressions: z.number().int(),
+  findings: z.object({ critical: z.number(), major: z.number(), minor: z.number(), nit: z.number() }),
+  diff: z.object({ files: z.number(), insertions: z.number(), deletions: z.number() }).nullable(),
+  costUsd: z.number(),
+}) satisfies z.ZodType<AttemptEvidence>;
+
+const attemptsState = z.object({
+  choice: z.object({
+    winnerId: z.string().nullable(),
+    reason: z.string(),
+    ranking: z.array(attemptEvidence),
+    judge: z.object({ model: z.string(), verdict: z.string() }).optional(),
+  }) satisfies z.ZodType<AttemptsChoice>,
+  failures: z.array(
+    z.object({
+      sessionId: z.string(),
+      number: z.number().int(),
+      model: z.string(),
+      state: z.enum(SESSION_STATES),
+      reason: z.string().nullable(),
+      problems: z.array(z.string()),
+      findings: z.array(z.string()),
+    }) satisfies z.ZodType<AttemptFailure>,
+  ),
+  responses: z.array(
+    z.object({ id: z.string(), decision: z.enum(['fixed', 'rejected']), reason: z.string() }),
+  ),
+  judgeUsage: usage.optional(),
+  settled: z.boolean().optional(),
+}) satisfies z.ZodType<AttemptsState>;
+
 const checkpointDocument = z.object({
   version: z.literal(CHECKPOINT_VERSION),
   agent: agentHead,
@@ -182,6 +225,8 @@ const checkpointDocument = z.object({
   servicesStack: z.array(z.string()).optional(),
   friend: friendTally.optional(),
   children: z.record(z.string(), managedChild).optional(),
+
+  attempts: attemptsState.optional(),
 }) satisfies z.ZodType<CheckpointHead & { version: number; messageCount: number }>;
 
 /**

@@ -3,6 +3,7 @@ import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { ZERO_USAGE } from '../core/session.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
+import { planAttempts } from './attempts/attempt-plan.ts';
 import type { SessionDeps } from './session-deps.ts';
 
 export interface SessionRequest {
@@ -21,6 +22,9 @@ export interface SessionRequest {
   allowHosts?: EgressRule[];
   /** `manager`: a manager session that splits the task among child sessions (docs/attempts.md). */
   mode?: 'manager';
+  /** Best of N (docs/attempts.md): `model` this many times, or one attempt per spec in `models`. */
+  attempts?: number;
+  models?: string[];
 }
 
 export const MAX_TASK_CHARS = 100_000;
@@ -118,6 +122,17 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
   deps.models(request.model);
   const friendModel = request.friendModel?.trim() || undefined;
   if (friendModel !== undefined) checkFriendModel(deps, request.model, friendModel);
+  const attemptModels = planAttempts(deps, request.model, request);
+  if (attemptModels && request.mode === 'manager') {
+    const text = 'a manager session runs one manager; attempts are for plain sessions';
+    throw new BadInputError(
+      'bad_attempts',
+      `Attempts: ${text} (leave out --attempts/--models or --manager).`,
+      {
+        details: { fields: { attempts: text, mode: text } },
+      },
+    );
+  }
   const session = newSessionRecord(deps, {
     task,
     repo: repository.path,
@@ -129,6 +144,7 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
     ...(request.createdBy ? { createdBy: request.createdBy } : {}),
     ...(request.allowHosts?.length ? { allowHosts: request.allowHosts } : {}),
     ...(request.mode === 'manager' ? { kind: 'manager' as const } : {}),
+    ...(attemptModels ? { kind: 'attempts' as const, attemptModels } : {}),
   });
   await deps.store.createSession(session);
   return session;

@@ -31,11 +31,19 @@ export function messageTexts(events: readonly SessionEvent[]): string[] {
 
 /**
  * Records a follow-up on a session: `message.received`, plus the move back to `queued` when it opens
- * a new turn. Returns the message's event. Throws NotFoundError or ConflictError (failed, cancelled).
+ * a new turn. Returns the message's event. Throws NotFoundError or ConflictError (failed, cancelled, or
+ * an attempt of an attempts session: its parent takes the messages).
  */
 export async function sendMessage(store: Store, sessionId: string, text: string): Promise<SessionEvent> {
   const session = await store.getSession(sessionId);
   if (!session) throw new NotFoundError('session_not_found', `No session ${sessionId}.`);
+  if (session.kind === 'attempt') {
+    // An attempt is one of several runs of its parent's task: the parent delivers, and it takes the messages.
+    throw new ConflictError(
+      'attempt_not_steerable',
+      `Session ${sessionId} is an attempt of session ${session.parentId}; message the parent session ${session.parentId} instead.`,
+    );
+  }
   const action = decideMessage(session.state);
   if (action === 'refuse') {
     throw new ConflictError(

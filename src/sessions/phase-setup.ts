@@ -17,6 +17,8 @@ import { runGit, type SessionRun, save, saveArtifact } from './session-run.ts';
  * reports the checks wrote must not end up in the change).
  */
 export async function setUp(run: SessionRun): Promise<PhaseResult> {
+  // An attempts session runs no checks of its own: each attempt runs them, and it takes the winner's.
+  if (run.recorder.session.kind === 'attempts') return { kind: 'done' };
   let { gate } = run.checkpoint;
   if (gate.checks === null) {
     const { checks, notes } = await findChecks(run);

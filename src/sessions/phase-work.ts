@@ -7,6 +7,7 @@ import type { Sandbox } from '../core/ports/sandbox.ts';
 import { truncateText } from '../core/truncate.ts';
 import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { agentChecks } from './agent-checks.ts';
+import { runAttempts } from './attempts/run-attempts.ts';
 import { followUpPrompt, messageTexts } from './follow-ups.ts';
 import { afterAgent, type PhaseResult } from './phases.ts';
 import { friendDesk, sessionFriend } from './session-friend.ts';
@@ -17,6 +18,8 @@ import { type SessionRun, save, saveArtifact } from './session-run.ts';
  * up, runs out of budget, or (the worker stopping) pauses after a saved step.
  */
 export async function work(run: SessionRun): Promise<PhaseResult> {
+  // An attempts session's first turn runs its attempts; a follow-up on it is the coder's, as anywhere.
+  if (run.recorder.session.kind === 'attempts' && !run.checkpoint.attempts?.settled) return runAttempts(run);
   run.checkpoint.agent = await runCoder(run, run.checkpoint.agent);
   const { outcome } = run.checkpoint.agent;
   return outcome === null ? { kind: 'paused' } : afterAgent(outcome);

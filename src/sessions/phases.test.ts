@@ -32,6 +32,35 @@ describe('nextPhase', () => {
       { kind: 'enter', phase: 'working', reason: 'a follow-up opens a new turn' },
     ],
     [
+      'an attempts session that took in its verified winner goes straight to delivering',
+      'working',
+      { kind: 'deliver', patch: { summary: 'fixed' } },
+      calm,
+      {
+        kind: 'enter',
+        phase: 'delivering',
+        reason: 'the change was verified in the attempt it came from',
+        patch: { summary: 'fixed' },
+      },
+    ],
+    [
+      'a cancel before that delivery ends the session cancelled',
+      'working',
+      { kind: 'deliver' },
+      cancelled,
+      { kind: 'end', state: 'cancelled', reason: 'cancelled by the user' },
+    ],
+    [
+      'a stopping worker moves it to delivering and hands it off there',
+      'working',
+      { kind: 'deliver' },
+      stopping,
+      {
+        kind: 'hand_off',
+        move: { phase: 'delivering', reason: 'the change was verified in the attempt it came from' },
+      },
+    ],
+    [
       'a resumed session goes on where it stood',
       'provisioning',
       { kind: 'resume', at: 'verifying' },

@@ -27,6 +27,11 @@ export type PhaseResult =
    * reviewing → delivering → delivered), with the events and session fields that go with the move.
    */
   | { kind: 'done'; events?: EventData[]; patch?: SessionPatch }
+  /**
+   * The change is verified already, elsewhere: straight to delivering (an `attempts` session took in
+   * the attempt it chose, which passed the gate and the review on the same base commit).
+   */
+  | { kind: 'deliver'; events?: EventData[]; patch?: SessionPatch }
   /** provisioning of a session a run left mid-way (a crash, a hand-off): it goes on where it stood. */
   | { kind: 'resume'; at: WorkPhase }
   /** provisioning of a new turn (a follow-up): straight back to work, on the earlier turns' baseline. */
@@ -102,6 +107,10 @@ function moveAfter(phase: Phase, result: Exclude<PhaseResult, { kind: 'end' | 'p
       return { phase: 'working', reason: 'a follow-up opens a new turn' };
     case 'rework':
       return { phase: 'working', reason: result.reason };
+    case 'deliver': {
+      const { kind: _, ...moved } = result;
+      return { phase: 'delivering', reason: 'the change was verified in the attempt it came from', ...moved };
+    }
     case 'done': {
       const { kind: _, ...moved } = result;
       const after = AFTER[phase];

@@ -6,7 +6,8 @@ import type { CheckOutcome } from '../verify/check-outcome.ts';
 import { checkLabel } from '../verify/checks.ts';
 import { isAboutFailingTests } from '../verify/fail-to-pass.ts';
 import type { GateVerdict } from '../verify/gate.ts';
-import type { FriendTally } from './session-checkpoint.ts';
+import { attemptsBowOutText, attemptsText } from './attempts/attempts-report.ts';
+import type { AttemptsState, FriendTally } from './session-checkpoint.ts';
 
 export interface ReportInput {
   session: Session;
@@ -20,6 +21,8 @@ export interface ReportInput {
   reviewSummary: string | null;
   /** The smart friend's consults, when it was consulted at all. */
   friend?: FriendTally;
+  /** An attempts session's choice: the PR says how many ran and why this one; a bow-out covers each. */
+  attempts?: AttemptsState;
 }
 
 /** The pull request description: summary, verification evidence, review, warnings, cost. Pure. */
@@ -27,6 +30,7 @@ export function pullRequestDescription(input: ReportInput): string {
   const { session } = input;
   return [
     `## Summary\n\n${input.summary}\n\nTask: ${session.task}`,
+    input.attempts ? attemptsText(input.attempts.choice) : '',
     `## Verification\n\n${checksTable(input.baseline, input.after)}${failToPassText(input.verdict, session.task, input.baseline, input.after)}`,
     `## Review\n\n${reviewText(input)}`,
     detectionText(input.verdict),
@@ -53,6 +57,7 @@ export function bowOutReport(input: ReportInput & { reason: string }): string {
   const failing = input.after.filter((outcome) => outcome.exitCode !== 0 || outcome.timedOut);
   return [
     `# drydock bowed out\n\n**Why:** ${input.reason}\n\nTask: ${input.session.task}`,
+    input.attempts ? attemptsBowOutText(input.attempts) : '',
     input.summary ? `## What the agent did\n\n${input.summary}` : '',
     input.verdict && input.verdict.problems.length > 0
       ? `## What failed\n\n${input.verdict.problems.map((problem) => bullet(problem)).join('\n')}`

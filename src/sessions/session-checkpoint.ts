@@ -1,11 +1,13 @@
 import type { AgentState } from '../agent/agent-state.ts';
 import { initialAgentState } from '../agent/agent-state.ts';
+import type { AttemptsChoice } from '../core/attempts.ts';
 import type { WorkspaceSnapshot } from '../core/ports/sandbox.ts';
 import type { Usage } from '../core/session.ts';
 import type { Finding, FindingResponse } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import type { Check } from '../verify/checks.ts';
 import type { GateVerdict } from '../verify/gate.ts';
+import type { AttemptFailure } from './attempts/rank.ts';
 
 /** Where the verification gate stands; durable with the agent state so a resumed session goes on. */
 export interface GateState {
@@ -61,6 +63,23 @@ export interface ManagedChild {
   integratedHead?: string;
 }
 
+/** An `attempts` session's choice (docs/attempts.md), saved with its `attempts.chosen` event. */
+export interface AttemptsState {
+  choice: AttemptsChoice;
+  /** Why each attempt that did not deliver failed, for the bow-out report. */
+  failures: AttemptFailure[];
+  /** The winner's answers to its reviewer's findings, which its PR description shows. */
+  responses: FindingResponse[];
+  /** What the judge cost, when it was asked (the attempts' own usage is read from them). */
+  judgeUsage?: Usage;
+  /**
+   * Set with the move out of `working` (to delivering, or the bow-out): the attempts are done, and a
+   * later turn (a follow-up) is the coder's on the delivered change. Unset, a resumed run chooses again
+   * from this choice (the winner is taken in again, idempotently).
+   */
+  settled?: boolean;
+}
+
 /** The session's checkpoint: the coder's conversation and the gate's progress. */
 export interface SessionCheckpoint {
   agent: AgentState;
@@ -87,6 +106,8 @@ export interface SessionCheckpoint {
    * with the step that records what they did (`child.spawned`, the rolled-up usage), never apart.
    */
   children?: Record<string, ManagedChild>;
+  /** An `attempts` session's choice, once made (absent on every other kind). */
+  attempts?: AttemptsState;
 }
 
 export function initialCheckpoint(task: string): SessionCheckpoint {

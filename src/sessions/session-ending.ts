@@ -19,10 +19,14 @@ export function reportInput(run: SessionRun): ReportInput {
     after: gate.lastAfter ?? [],
     verdict: gate.lastVerdict,
     findings: gate.findings,
-    responses: findingResponses(agent),
+    // An attempts session shows its winner's answers to the findings it took over with its change.
+    responses: run.checkpoint.attempts
+      ? new Map(run.checkpoint.attempts.responses.map((response) => [response.id, response]))
+      : findingResponses(agent),
     openFindings: gate.openFindings,
     reviewSummary: gate.reviewSummary,
     ...(run.checkpoint.friend ? { friend: run.checkpoint.friend } : {}),
+    ...(run.checkpoint.attempts ? { attempts: run.checkpoint.attempts } : {}),
   };
 }
 

@@ -26,6 +26,7 @@ describeSandboxContract('memory fake', () => memoryProvider, {
         'exec > uses the explicit environment only: spec env, exec env over it, nothing of the host',
         'exec > kills the whole process group on timeout, even a child that ignores SIGTERM',
         'exec > aborts through the AbortSignal',
+        'exec > aborts a command whose signal fires as soon as exec was called (while it starts)',
         'exec > keeps the head and the tail of long output, with a note',
         'exec > streams output through onOutput as it arrives',
         'exec > keeps background processes alive between calls',

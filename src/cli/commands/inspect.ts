@@ -1,8 +1,10 @@
+import type { AttemptsChoice } from '../../core/attempts.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events.ts';
 import type { Store } from '../../core/ports/store.ts';
 import { describeCost, type Session } from '../../core/session.ts';
 import { isTerminal } from '../../core/session-state.ts';
+import { formatAttempts } from '../../sessions/attempts/attempts-report.ts';
 import { EventRenderer, oneLine } from '../render-event.ts';
 
 /**
@@ -23,6 +25,35 @@ export async function getSessionOrThrow(store: Store, id: string): Promise<Sessi
   return session;
 }
 
+function childOf(session: Session): string {
+  return session.kind === 'attempt' ? 'this session is one of its attempts' : 'this session is its child';
+}
+
+/**
+ * `drydock show` of an attempts session: its attempts side by side and why the winner won (from its
+ * `attempts.chosen`), or, before the choice, each attempt's state. Null for any other kind.
+ */
+export async function attemptsView(store: Store, session: Session): Promise<string | null> {
+  if (session.kind !== 'attempts') return null;
+  let chosen: AttemptsChoice | null = null;
+  let after = 0;
+  for (;;) {
+    const page = await store.listEvents(session.id, after, 500);
+    for (const event of page) {
+      if (event.data.type === 'attempts.chosen') {
+        const { type: _, ...choice } = event.data;
+        chosen = choice;
+      }
+    }
+    if (page.length < 500) break;
+    after = page.at(-1)?.seq ?? after;
+  }
+  if (chosen) return `${formatAttempts(chosen)}\n`;
+  const children = await store.listSessions({ parentId: session.id, order: 'oldest', limit: 100 });
+  if (children.length === 0) return 'attempts: none started yet\n';
+  return `attempts:\n${children.map((child) => `  ${child.id}  ${child.state.padEnd(12)} ${child.model}  ${describeCost(child.usage)}`).join('\n')}\n`;
+}
+
 /** `drydock sessions`: newest first, one line each. */
 export function formatSessionList(sessions: readonly Session[], now: Date): string {
   if (sessions.length === 0) return 'No sessions yet. Try: drydock demo\n';
@@ -31,7 +62,7 @@ export function formatSessionList(sessions: readonly Session[], now: Date): stri
     s.state,
     age(s.createdAt, now),
     String(s.steps),
-    oneLine(s.task, 60),
+    s.attemptModels ? `[best of ${s.attemptModels.length}] ${oneLine(s.task, 48)}` : oneLine(s.task, 60),
   ]);
   const header = ['ID', 'STATE', 'AGE', 'STEPS', 'TASK'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -54,6 +85,11 @@ export function formatSession(session: Session): string {
     ['base', session.baseCommit],
     ['head', session.headCommit],
     ['model', session.model],
+    ['attempts', session.attemptModels ? session.attemptModels.join(', ') : null],
+    [
+      'parent',
+      session.parentId ? `${session.parentId} (${childOf(session)}; drydock show ${session.parentId})` : null,
+    ],
     ['friend', session.friendModel ?? null],
     ['steps', String(session.steps)],
     [

@@ -98,6 +98,8 @@ export async function remoteRun(
     model?: string;
     friendModel?: string;
     mode?: 'manager';
+    attempts?: number;
+    models?: string[];
   },
   write: Write,
   signal?: AbortSignal,

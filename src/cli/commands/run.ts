@@ -18,6 +18,10 @@ export interface RunRequest {
   ref?: string;
   model: string;
   mode?: 'manager';
+  friendModel?: string;
+  /** Best of N (docs/attempts.md). */
+  attempts?: number;
+  models?: string[];
 }
 
 /**
@@ -34,11 +38,14 @@ export async function runInForeground(
   await deps.sandboxes.check();
   await sweepAtStartup(deps);
   const session = await createSession(deps, request);
+  const models = session.attemptModels
+    ? `best of ${session.attemptModels.length}: ${session.attemptModels.join(', ')}`
+    : session.model;
   out.write(
-    `drydock session ${session.id} on ${session.repo} at ${session.baseCommit?.slice(0, 10)} (${session.model})\n`,
+    `drydock session ${session.id} on ${session.repo} at ${session.baseCommit?.slice(0, 10)} (${models})\n`,
   );
-  // Children (a manager's) run in this process and report here too: each session gets its own renderer
-  // (tool call ids are per conversation) and a child's lines name it.
+  // Children (attempts, a manager's) run in this process and report here too: each session gets its own
+  // renderer (tool call ids are per conversation) and a child's lines name it.
   const renderers = new Map<string, EventRenderer>();
   const spinner = new Spinner();
   const controller = new AbortController();
