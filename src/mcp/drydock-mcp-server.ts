@@ -94,6 +94,15 @@ export function createDrydockMcpServer(deps: McpDeps, caller: () => McpCaller): 
         ref: createSessionBody.shape.ref.describe(
           'Branch, tag or commit to start from; default HEAD (not for GitHub repositories)',
         ),
+        attempts: createSessionBody.shape.attempts.describe(
+          'Best of N: run the task this many times (2 to 8) in parallel and deliver the attempt the checks and the reviewer (and on a tie a judge) choose; not with models',
+        ),
+        models: createSessionBody.shape.models.describe(
+          'Best of N with one attempt per provider:model spec (2 to 8); not with attempts',
+        ),
+        mode: createSessionBody.shape.mode.describe(
+          'manager: a manager agent splits the task among child sessions and delivers their work as one change',
+        ),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },
