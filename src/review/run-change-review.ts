@@ -1,6 +1,5 @@
-import { initialAgentState } from '../agent/agent-state.ts';
 import type { AgentHost } from '../agent/loop.ts';
-import { runAgent } from '../agent/loop.ts';
+import { runSideAgent } from '../agent/side-agent.ts';
 import type { ToolDefinition } from '../agent/tool.ts';
 import { bashTool } from '../agent/tools/bash.ts';
 import { editFileTool } from '../agent/tools/edit-file.ts';
@@ -25,7 +24,7 @@ import {
   type ProofOutcome,
 } from './evidence-policy.ts';
 import { chunkDiff, estimateTextTokens, REVIEW_CHUNK_TOKENS, type ReviewChunk } from './review-chunks.ts';
-import { REVIEWER_BUDGET, tagReviewer } from './run-review.ts';
+import { REVIEWER_BUDGET } from './run-review.ts';
 import {
   type ChangeFindingInput,
   changeFindingSchema,
@@ -182,34 +181,26 @@ async function reviewPart(
     ...place,
     around: await filesAround(run, chunk),
   });
-  const recordLive = run.recordLive;
-  const final = await runAgent({
-    coder: run.reviewer,
-    summarizer: run.summarizer,
+  const answer = await runSideAgent({
+    ...run,
+    role: 'reviewer',
+    model: run.reviewer,
     system: CHANGE_REVIEWER_SYSTEM_PROMPT,
+    request,
     tools: TOOLS,
-    sandbox: run.sandbox,
-    ...(run.redact ? { redact: run.redact } : {}),
     budget: CHANGE_REVIEWER_BUDGET,
-    state: initialAgentState(request),
-    signal: run.signal,
-    host: {
-      record: (events) => run.recordEvents(events.map(tagReviewer)),
-      ...(recordLive ? { recordLive: (events) => recordLive(events.map(tagReviewer)) } : {}),
-      saveArtifact: run.saveArtifact,
-      nowMs: run.nowMs,
-      ...(run.onModelWait ? { onModelWait: run.onModelWait } : {}),
-    },
   });
-  const outcome = final.outcome;
-  if (outcome?.kind !== 'finished') {
-    const why = outcome && 'reason' in outcome ? outcome.reason : 'it did not finish';
-    return { kind: 'failed', reason: `the reviewer did not submit a review: ${why}`, usage: final.usage };
+  if (answer.kind === 'failed') {
+    return {
+      kind: 'failed',
+      reason: `the reviewer did not submit a review: ${answer.why}`,
+      usage: answer.usage,
+    };
   }
-  const parsed = changeFindingSchema.array().safeParse(outcome.result ?? []);
+  const parsed = changeFindingSchema.array().safeParse(answer.result ?? []);
   if (!parsed.success)
-    return { kind: 'failed', reason: 'the reviewer submitted malformed findings', usage: final.usage };
-  return { kind: 'reviewed', summary: outcome.summary, findings: parsed.data, usage: final.usage };
+    return { kind: 'failed', reason: 'the reviewer submitted malformed findings', usage: answer.usage };
+  return { kind: 'reviewed', summary: answer.summary, findings: parsed.data, usage: answer.usage };
 }
 
 /** The part's changed files as the change leaves them, while they fit beside the diff. */

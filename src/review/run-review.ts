@@ -1,6 +1,5 @@
-import { initialAgentState } from '../agent/agent-state.ts';
 import type { AgentHost } from '../agent/loop.ts';
-import { runAgent } from '../agent/loop.ts';
+import { runSideAgent } from '../agent/side-agent.ts';
 import type { ToolDefinition } from '../agent/tool.ts';
 import { listFilesTool } from '../agent/tools/list-files.ts';
 import { readFileTool } from '../agent/tools/read-file.ts';
@@ -66,58 +65,34 @@ export async function runReview(run: ReviewRun): Promise<ReviewResult> {
     checksSummary: run.checksSummary,
     previous: run.previous,
   });
-  const recordLive = run.recordLive;
-  const final = await runAgent({
-    coder: run.reviewer,
-    summarizer: run.summarizer,
+  const answer = await runSideAgent({
+    ...run,
+    role: 'reviewer',
+    model: run.reviewer,
     system: REVIEWER_SYSTEM_PROMPT,
+    request,
     tools: REVIEWER_TOOLS,
-    sandbox: run.sandbox,
-    ...(run.redact ? { redact: run.redact } : {}),
     budget: REVIEWER_BUDGET,
-    state: initialAgentState(request),
-    signal: run.signal,
-    host: {
-      record: (events) => run.recordEvents(events.map(tagReviewer)),
-      ...(recordLive ? { recordLive: (events) => recordLive(events.map(tagReviewer)) } : {}),
-      saveArtifact: run.saveArtifact,
-      nowMs: run.nowMs,
-    },
   });
-  const outcome = final.outcome;
-  if (outcome?.kind !== 'finished') {
-    const why = outcome && 'reason' in outcome ? outcome.reason : 'it did not finish';
-    return { kind: 'failed', reason: `the reviewer did not submit a review: ${why}`, usage: final.usage };
+  if (answer.kind === 'failed') {
+    return {
+      kind: 'failed',
+      reason: `the reviewer did not submit a review: ${answer.why}`,
+      usage: answer.usage,
+    };
   }
-  const parsed = findingInputSchema.array().safeParse(outcome.result ?? []);
+  const parsed = findingInputSchema.array().safeParse(answer.result ?? []);
   if (!parsed.success)
-    return { kind: 'failed', reason: 'the reviewer submitted malformed findings', usage: final.usage };
+    return { kind: 'failed', reason: 'the reviewer submitted malformed findings', usage: answer.usage };
   return {
     kind: 'reviewed',
-    summary: outcome.summary,
+    summary: answer.summary,
     findings: numberFindings(parsed.data, run.round),
-    usage: final.usage,
+    usage: answer.usage,
   };
 }
 
 /** Gives findings ids that stay stable in the log and the PR: R<round>-<n>. Pure. */
 export function numberFindings(findings: readonly FindingInput[], round: number): Finding[] {
   return findings.map((finding, index) => ({ ...finding, id: `R${round}-${index + 1}`, round }));
-}
-
-/** Marks the reviewer's agent events (`role: reviewer`), so the log tells them from the coder's. Pure. */
-export function tagReviewer(event: EventData): EventData {
-  switch (event.type) {
-    case 'model.response':
-    case 'model.delta':
-    case 'model.error':
-    case 'model.retry':
-    case 'tool.call':
-    case 'tool.output':
-    case 'tool.result':
-    case 'agent.stopped':
-      return { ...event, role: 'reviewer' };
-    default:
-      return event;
-  }
 }

@@ -1,4 +1,6 @@
+import type { EventData } from '../core/events.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
+import type { GateVerdict } from '../verify/gate.ts';
 
 /** A check's outcome as the event log carries it (`checks.completed`): counts and the output's tail. */
 export function checkSummary(outcome: CheckOutcome & { outputArtifactId?: string }) {
@@ -14,4 +16,25 @@ export function checkSummary(outcome: CheckOutcome & { outputArtifactId?: string
     ...(outcome.outputArtifactId ? { outputArtifactId: outcome.outputArtifactId } : {}),
     ...(outcome.testsUnreadable ? { testsUnreadable: outcome.testsUnreadable } : {}),
   };
+}
+
+/** What the gate's round puts in the log: the checks after the change and the verdict on them. */
+export function gateRoundEvents(
+  round: number,
+  after: ReadonlyArray<CheckOutcome & { outputArtifactId?: string }>,
+  verdict: GateVerdict,
+): EventData[] {
+  return [
+    { type: 'checks.completed', phase: 'after', round, checks: after.map(checkSummary) },
+    {
+      type: 'gate.verdict',
+      round,
+      passed: verdict.passed,
+      problems: verdict.problems,
+      warnings: verdict.warnings,
+      failToPass: verdict.failToPass,
+      passToPass: verdict.passToPass,
+      ...(verdict.detectionErrors.length > 0 ? { detectionErrors: verdict.detectionErrors } : {}),
+    },
+  ];
 }

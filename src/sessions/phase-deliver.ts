@@ -45,22 +45,17 @@ export async function deliver(run: SessionRun): Promise<PhaseResult> {
     }
     return { kind: 'end', state: 'bowed_out', reason: NOTHING_CHANGED };
   }
+  const commitEvent = {
+    type: 'delivery.committed',
+    commit: committed.commit,
+    filesChanged: committed.filesChanged,
+    insertions: committed.insertions,
+    deletions: committed.deletions,
+  } as const;
   if (session.parentId !== undefined) {
     // An attempt or a manager's child: the change stays in drydock, in this session's workspace (its
     // commit recorded as the head), and the parent delivers (the chosen attempt, or the integrated whole).
-    return {
-      kind: 'done',
-      patch: { headCommit: committed.commit },
-      events: [
-        {
-          type: 'delivery.committed',
-          commit: committed.commit,
-          filesChanged: committed.filesChanged,
-          insertions: committed.insertions,
-          deletions: committed.deletions,
-        },
-      ],
-    };
+    return { kind: 'done', patch: { headCommit: committed.commit }, events: [commitEvent] };
   }
   // A later turn moves the session's own branch forward; a new branch must not exist yet, unless an
   // earlier delivery of this very session made it and died before recording it (then it is replaced).
@@ -77,16 +72,7 @@ export async function deliver(run: SessionRun): Promise<PhaseResult> {
   return {
     kind: 'done',
     patch: { branch, headCommit: committed.commit },
-    events: [
-      {
-        type: 'delivery.committed',
-        commit: committed.commit,
-        filesChanged: committed.filesChanged,
-        insertions: committed.insertions,
-        deletions: committed.deletions,
-      },
-      { type: 'delivery.branch', branch, repo: session.repo, commit: committed.commit },
-    ],
+    events: [commitEvent, { type: 'delivery.branch', branch, repo: session.repo, commit: committed.commit }],
   };
 }
 

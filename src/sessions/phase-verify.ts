@@ -3,7 +3,7 @@ import { workspaceChange } from '../forge/local-delivery.ts';
 import { decideGate } from '../verify/gate.ts';
 import { runChecks } from '../verify/run-checks.ts';
 import { findSoftSignals } from '../verify/soft-signals.ts';
-import { checkSummary } from './check-summary.ts';
+import { gateRoundEvents } from './check-summary.ts';
 import type { PhaseResult } from './phases.ts';
 import { findingResponses, reopenAgent } from './session-checkpoint.ts';
 import { adviseAfterFailures } from './session-friend.ts';
@@ -64,20 +64,7 @@ export async function verify(run: SessionRun): Promise<PhaseResult> {
   // The gate keeps failing: the friend's view of the approach goes with the failures to the coder.
   const advised = await adviseAfterFailures(run, { checkpoint: run.checkpoint, verdict, round, diff });
   if (advised) run.checkpoint = advised.checkpoint;
-  await save(run, [
-    { type: 'checks.completed', phase: 'after', round, checks: after.map(checkSummary) },
-    {
-      type: 'gate.verdict',
-      round,
-      passed: verdict.passed,
-      problems: verdict.problems,
-      warnings: verdict.warnings,
-      failToPass: verdict.failToPass,
-      passToPass: verdict.passToPass,
-      ...(verdict.detectionErrors.length > 0 ? { detectionErrors: verdict.detectionErrors } : {}),
-    },
-    ...(advised ? [advised.event] : []),
-  ]);
+  await save(run, [...gateRoundEvents(round, after, verdict), ...(advised ? [advised.event] : [])]);
   return verdict.passed
     ? { kind: 'done' }
     : { kind: 'rework', reason: 'the gate found problems; the coder continues' };

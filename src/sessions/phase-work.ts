@@ -1,6 +1,7 @@
 import type { AgentState } from '../agent/agent-state.ts';
 import { coderSystemPrompt } from '../agent/coder-prompt.ts';
 import { type AgentHost, runAgent } from '../agent/loop.ts';
+import type { ToolDefinition } from '../agent/tool.ts';
 import { createAskFriendTool } from '../agent/tools/ask-friend.ts';
 import { createCodingTools } from '../agent/tools/index.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
@@ -25,22 +26,31 @@ export async function work(run: SessionRun): Promise<PhaseResult> {
   return outcome === null ? { kind: 'paused' } : afterAgent(outcome);
 }
 
-async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState> {
+/**
+ * The tools of an agent that writes the session's workspace (the coder, a manager): the coding tools,
+ * respond_to_finding, and ask_friend when the session has a friend (none configured: no ask_friend, and
+ * the prompt does not mention one).
+ */
+export function sessionTools(run: SessionRun): { tools: Map<string, ToolDefinition>; friend: boolean } {
   const tools = createCodingTools();
   tools.set(respondToFindingTool.name, respondToFindingTool);
-  // No friend configured: no ask_friend, and the prompt does not mention one.
   const friend = sessionFriend(run);
   if (friend) {
     const askFriend = createAskFriendTool(friendDesk(run, friend));
     tools.set(askFriend.name, askFriend);
   }
+  return { tools, friend: friend !== null };
+}
+
+async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState> {
+  const { tools, friend } = sessionTools(run);
   return runAgent({
     coder: run.router.resolve('coder'),
     summarizer: run.router.resolve('summarizer'),
     system: coderSystemPrompt({
       workdir: run.sandbox.workdir,
       repoInstructions: await readRepoInstructions(run.view),
-      friend: friend !== null,
+      friend,
     }),
     tools,
     // The real sandbox: an edit of a file holding a secret keeps its value; the loop redacts what the model sees.

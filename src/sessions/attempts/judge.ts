@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { initialAgentState } from '../../agent/agent-state.ts';
 import type { AgentHost } from '../../agent/loop.ts';
-import { runAgent } from '../../agent/loop.ts';
+import { runSideAgent } from '../../agent/side-agent.ts';
 import { defineTool, type ToolDefinition } from '../../agent/tool.ts';
 import type { EventData } from '../../core/events.ts';
 import type { ResolvedModel } from '../../core/ports/models.ts';
@@ -105,54 +104,27 @@ export function judgeRequest(task: string, candidates: readonly JudgeCandidate[]
  * that is not a candidate, is a failed judgement, and the caller falls back to the evidence.
  */
 export async function runJudge(run: JudgeRun): Promise<JudgeResult> {
-  const recordLive = run.recordLive;
-  const final = await runAgent({
-    coder: run.judge,
-    summarizer: run.summarizer,
+  const answer = await runSideAgent({
+    ...run,
+    role: 'judge',
+    model: run.judge,
     system: JUDGE_SYSTEM_PROMPT,
+    request: judgeRequest(run.task, run.candidates),
     tools: JUDGE_TOOLS,
-    sandbox: run.sandbox,
-    ...(run.redact ? { redact: run.redact } : {}),
     budget: JUDGE_BUDGET,
-    state: initialAgentState(judgeRequest(run.task, run.candidates)),
-    signal: run.signal,
-    host: {
-      record: (events) => run.recordEvents(events.map(tagJudge)),
-      ...(recordLive ? { recordLive: (events) => recordLive(events.map(tagJudge)) } : {}),
-      saveArtifact: run.saveArtifact,
-      nowMs: run.nowMs,
-    },
   });
-  const outcome = final.outcome;
-  if (outcome?.kind !== 'finished') {
-    const why = outcome && 'reason' in outcome ? outcome.reason : 'it did not finish';
-    return { kind: 'failed', reason: `the judge gave no choice: ${why}`, usage: final.usage };
+  if (answer.kind === 'failed') {
+    return { kind: 'failed', reason: `the judge gave no choice: ${answer.why}`, usage: answer.usage };
   }
-  const parsed = z.object({ attempt: z.number().int() }).safeParse(outcome.result);
+  const parsed = z.object({ attempt: z.number().int() }).safeParse(answer.result);
   const chosen = parsed.success ? run.candidates.find((c) => c.number === parsed.data.attempt) : undefined;
   if (!chosen) {
     const named = parsed.success ? `attempt ${parsed.data.attempt}` : 'no attempt';
     return {
       kind: 'failed',
       reason: `the judge named ${named}, which is not a candidate`,
-      usage: final.usage,
+      usage: answer.usage,
     };
   }
-  return { kind: 'chosen', sessionId: chosen.sessionId, verdict: outcome.summary, usage: final.usage };
-}
-
-function tagJudge(event: EventData): EventData {
-  switch (event.type) {
-    case 'model.response':
-    case 'model.delta':
-    case 'model.error':
-    case 'model.retry':
-    case 'tool.call':
-    case 'tool.output':
-    case 'tool.result':
-    case 'agent.stopped':
-      return { ...event, role: 'judge' };
-    default:
-      return event;
-  }
+  return { kind: 'chosen', sessionId: chosen.sessionId, verdict: answer.summary, usage: answer.usage };
 }

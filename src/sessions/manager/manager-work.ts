@@ -1,15 +1,11 @@
 import type { AgentState } from '../../agent/agent-state.ts';
 import { runAgent } from '../../agent/loop.ts';
 import { managerSystemPrompt } from '../../agent/manager-prompt.ts';
-import { createAskFriendTool } from '../../agent/tools/ask-friend.ts';
 import { createChildTools } from '../../agent/tools/children.ts';
-import { createCodingTools } from '../../agent/tools/index.ts';
 import { addUsage } from '../../core/session.ts';
-import { respondToFindingTool } from '../../review/respond-to-finding-tool.ts';
 import { agentChecks } from '../agent-checks.ts';
-import { readRepoInstructions, sessionAgentHost } from '../phase-work.ts';
+import { readRepoInstructions, sessionAgentHost, sessionTools } from '../phase-work.ts';
 import { afterAgent, type PhaseResult } from '../phases.ts';
-import { friendDesk, sessionFriend } from '../session-friend.ts';
 import { type SessionRun, save } from '../session-run.ts';
 import { DEFAULT_MAX_CHILDREN, managerBudget } from './child-budget.ts';
 import { ManagerDesk } from './child-desk.ts';
@@ -43,14 +39,8 @@ export async function workAsManager(run: SessionRun): Promise<PhaseResult> {
 
 async function runManager(run: SessionRun, desk: ManagerDesk, state: AgentState): Promise<AgentState> {
   const maxChildren = run.deps.maxChildren ?? DEFAULT_MAX_CHILDREN;
-  const tools = createCodingTools();
-  tools.set(respondToFindingTool.name, respondToFindingTool);
+  const { tools } = sessionTools(run);
   for (const tool of createChildTools(desk)) tools.set(tool.name, tool);
-  const friend = sessionFriend(run);
-  if (friend) {
-    const askFriend = createAskFriendTool(friendDesk(run, friend));
-    tools.set(askFriend.name, askFriend);
-  }
   return runAgent({
     coder: run.router.resolve('manager'),
     summarizer: run.router.resolve('summarizer'),

@@ -11,7 +11,7 @@ import { runChangeReview } from '../../review/run-change-review.ts';
 import { decideGate } from '../../verify/gate.ts';
 import { runChecks } from '../../verify/run-checks.ts';
 import { findSoftSignals } from '../../verify/soft-signals.ts';
-import { checkSummary } from '../check-summary.ts';
+import { gateRoundEvents } from '../check-summary.ts';
 import { setUp } from '../phase-setup.ts';
 import { readRepoInstructions } from '../phase-work.ts';
 import type { PhaseResult, WorkPhase } from '../phases.ts';
@@ -104,19 +104,7 @@ async function checkChange(run: SessionRun): Promise<PhaseResult> {
     gate: { ...gate, verifyRounds: round, lastAfter: after, lastVerdict: verdict },
   };
   run.judgedDiff = diff;
-  await save(run, [
-    { type: 'checks.completed', phase: 'after', round, checks: after.map(checkSummary) },
-    {
-      type: 'gate.verdict',
-      round,
-      passed: verdict.passed,
-      problems: verdict.problems,
-      warnings: verdict.warnings,
-      failToPass: verdict.failToPass,
-      passToPass: verdict.passToPass,
-      ...(verdict.detectionErrors.length > 0 ? { detectionErrors: verdict.detectionErrors } : {}),
-    },
-  ]);
+  await save(run, [...gateRoundEvents(round, after, verdict)]);
   return { kind: 'done' };
 }
 
