@@ -1,4 +1,3 @@
-import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describeError, isDrydockError } from '../core/errors.ts';
 import { DEFAULT_BUDGET, FRIEND_COST_SHARE } from '../core/session.ts';
@@ -18,7 +17,7 @@ import {
   printLogs,
   sessionDocument,
 } from './commands/inspect.ts';
-import { runMcpStdio } from './commands/mcp.ts';
+import { registerMcpCommand } from './commands/mcp.ts';
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
 import { localRepoRegistry, remoteRepoRegistry, repoAdd, repoList, repoRemove } from './commands/repo.ts';
@@ -28,7 +27,6 @@ import { formatChildren } from './commands/session-tree.ts';
 import { createTokenCommand } from './commands/token.ts';
 import { runUp } from './commands/up.ts';
 import { runWorker } from './commands/worker.ts';
-import { dataHome } from './data-home.ts';
 import { DISK_FLAG_HELP } from './disk-flag.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { maxChildrenFrom } from './max-children.ts';
@@ -36,16 +34,10 @@ import { positiveInteger } from './open-queue.ts';
 import { REASONING_HELP } from './reasoning-flag.ts';
 import { createRemoteClient } from './remote-client.ts';
 import { allowHostRules, sandboxChoice } from './sandbox-flags.ts';
+import { FRIEND_MODEL_HELP, type ServerFlags, serverOptions, serverWiring } from './server-flags.ts';
 
 const out = process.stdout;
 
-const SCRIPTS_DIR_HELP =
-  'the one directory script:<name> model files are read from on this server (default: <DRYDOCK_HOME>/scripts)';
-
-/** Where a server reads `script:` files from: the flag, else `<DRYDOCK_HOME>/scripts`, made absolute. */
-function scriptModelsDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return resolve(flag?.trim() || join(dataHome(env), 'scripts'));
-}
 const write = (text: string) => out.write(text);
 
 /** With DRYDOCK_URL set, commands talk to that server instead of running embedded. */
@@ -84,9 +76,6 @@ function attemptsFromFlags(options: { attempts?: string; models?: string }): {
     ...(options.models === undefined ? {} : { models: options.models.split(',').map((spec) => spec.trim()) }),
   };
 }
-
-const FRIEND_MODEL_HELP =
-  'a stronger model the coder may consult (ask_friend) and drydock asks after repeated gate failures (default: $DRYDOCK_FRIEND_MODEL, else none)';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   let deps: SessionDeps | null = null;
@@ -288,20 +277,17 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       );
     });
 
-  program
-    .command('up')
-    .description('Start the control plane: HTTP API, web UI and a worker, in this process')
-    .option('--port <port>', 'port to listen on', '7700')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--concurrency <n>', 'sessions run at once', '2')
+  serverOptions(
+    program
+      .command('up')
+      .description('Start the control plane: HTTP API, web UI and a worker, in this process')
+      .option('--port <port>', 'port to listen on', '7700')
+      .option('--host <host>', 'address to listen on', '127.0.0.1'),
+  )
     .option(
       '--allow-script-models',
       'accept script: models over the API (tests and demos); their files are read only from the scripts directory',
     )
-    .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
-    .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
-    .option('--disk <size>', DISK_FLAG_HELP)
-    .option('--reasoning <effort>', REASONING_HELP)
     .option('--no-worker', 'control plane only: sessions run in drydock worker processes (needs Postgres)')
     .option('--lease-ms <ms>', 'how long a dead worker holds a session before another resumes it', '30000')
     .option(
@@ -309,27 +295,17 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       `the friend of sessions whose request names none: ${FRIEND_MODEL_HELP}`,
     )
     .action(
-      async (options: {
-        port: string;
-        friendModel?: string;
-        host: string;
-        concurrency: string;
-        allowScriptModels?: boolean;
-        scriptModelsDir?: string;
-        sandbox?: string;
-        disk?: string;
-        reasoning?: string;
-        worker: boolean;
-        leaseMs: string;
-      }) => {
-        const sandbox = sandboxChoice(options.sandbox, process.env);
-        const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
-        const wiring = {
-          sandbox,
-          disk: options.disk,
-          scriptsDir,
-          ...(options.reasoning === undefined ? {} : { reasoning: options.reasoning }),
-        };
+      async (
+        options: ServerFlags & {
+          port: string;
+          friendModel?: string;
+          host: string;
+          allowScriptModels?: boolean;
+          worker: boolean;
+          leaseMs: string;
+        },
+      ) => {
+        const wiring = serverWiring(options, process.env);
         const env: Record<string, string> = {};
         for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
         await runUp(
@@ -354,96 +330,37 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       },
     );
 
-  program
-    .command('mcp')
-    .description(
-      'drydock as an MCP server on stdio, for Claude Code, Cursor or any MCP client (docs/mcp.md); runs sessions in this process',
-    )
-    .option('--concurrency <n>', 'sessions run at once', '2')
-    .option(
-      '--allow-script-models',
-      'accept script: models (tests and demos); read only from the scripts directory',
-    )
-    .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
-    .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
-    .option('--disk <size>', DISK_FLAG_HELP)
-    .option('--reasoning <effort>', REASONING_HELP)
-    .option(
-      '--friend-model <provider:model>',
-      `the friend of sessions whose request names none: ${FRIEND_MODEL_HELP}`,
-    )
-    .action(
-      async (options: {
-        concurrency: string;
-        allowScriptModels?: boolean;
-        scriptModelsDir?: string;
-        sandbox?: string;
-        disk?: string;
-        reasoning?: string;
-        friendModel?: string;
-      }) => {
-        const sandbox = sandboxChoice(options.sandbox, process.env);
-        const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
-        const reasoning = options.reasoning === undefined ? {} : { reasoning: options.reasoning };
-        await runMcpStdio(
-          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir, ...reasoning }),
-          {
-            concurrency: positiveInteger(options.concurrency, '--concurrency'),
-            allowScriptModels: options.allowScriptModels ?? false,
-            ...(options.friendModel === undefined ? {} : { friendModel: options.friendModel }),
-          },
-          process.env,
-          { stdin: process.stdin, stdout: out, stderr: process.stderr },
-        );
-      },
-    );
+  registerMcpCommand(program, (options) => embedded(options), out);
 
-  program
-    .command('worker')
-    .description('Run sessions from the Postgres queue (DRYDOCK_DATABASE_URL) until SIGTERM')
-    .option('--concurrency <n>', 'sessions run at once', '2')
-    .option('--sandbox <kind>', 'bubblewrap (default) or none (no isolation: warns on every run)')
-    .option('--disk <size>', DISK_FLAG_HELP)
+  serverOptions(
+    program
+      .command('worker')
+      .description('Run sessions from the Postgres queue (DRYDOCK_DATABASE_URL) until SIGTERM'),
+  )
     .option('--lease-ms <ms>', 'how long a dead worker holds a session before another resumes it', '30000')
     .option(
       '--poll-ms <ms>',
       'how often an idle worker asks the queue for work (NOTIFY wakes it sooner)',
       '1000',
     )
-    .option('--script-models-dir <dir>', SCRIPTS_DIR_HELP)
-    .option('--reasoning <effort>', REASONING_HELP)
     .option(
       '--drain-seconds <s>',
       'on SIGTERM, how long running sessions get to finish their current step before they are handed back as they are',
       '30',
     )
-    .action(
-      async (options: {
-        concurrency: string;
-        sandbox?: string;
-        disk?: string;
-        leaseMs: string;
-        pollMs: string;
-        drainSeconds: string;
-        scriptModelsDir?: string;
-        reasoning?: string;
-      }) => {
-        const sandbox = sandboxChoice(options.sandbox, process.env);
-        const scriptsDir = scriptModelsDir(options.scriptModelsDir, process.env);
-        const reasoning = options.reasoning === undefined ? {} : { reasoning: options.reasoning };
-        await runWorker(
-          await embedded({ sandbox, disk: options.disk, warmPool: 1, scriptsDir, ...reasoning }),
-          {
-            concurrency: positiveInteger(options.concurrency, '--concurrency'),
-            leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),
-            pollMs: positiveInteger(options.pollMs, '--poll-ms'),
-            drainMs: positiveInteger(options.drainSeconds, '--drain-seconds') * 1000,
-          },
-          process.env,
-          out,
-        );
-      },
-    );
+    .action(async (options: ServerFlags & { leaseMs: string; pollMs: string; drainSeconds: string }) => {
+      await runWorker(
+        await embedded({ ...serverWiring(options, process.env), warmPool: 1 }),
+        {
+          concurrency: positiveInteger(options.concurrency, '--concurrency'),
+          leaseMs: positiveInteger(options.leaseMs, '--lease-ms'),
+          pollMs: positiveInteger(options.pollMs, '--poll-ms'),
+          drainMs: positiveInteger(options.drainSeconds, '--drain-seconds') * 1000,
+        },
+        process.env,
+        out,
+      );
+    });
 
   program
     .command('token')

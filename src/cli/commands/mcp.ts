@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Command } from 'commander';
 import { BadInputError } from '../../core/errors.ts';
 import { createDrydockMcpServer } from '../../mcp/drydock-mcp-server.ts';
 import { LOCAL_CALLER } from '../../mcp/mcp-caller.ts';
@@ -11,7 +12,9 @@ import { createSessionControl } from '../../server/session-control.ts';
 import { createStorePoller } from '../../server/store-poller.ts';
 import { createWorker } from '../../server/worker.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
-import { openSharedQueue } from '../open-queue.ts';
+import type { EmbeddedOptions } from '../cli-context.ts';
+import { openSharedQueue, positiveInteger } from '../open-queue.ts';
+import { FRIEND_MODEL_HELP, type ServerFlags, serverOptions, serverWiring } from '../server-flags.ts';
 import { sweepAtStartup } from '../startup-sweep.ts';
 import { DRYDOCK_VERSION } from '../version.ts';
 
@@ -99,4 +102,39 @@ export async function runMcpStdio(
   await worker.stop(STOP_TIMEOUT_MS);
   await server.close();
   await queue.close();
+}
+
+/** `drydock mcp`: drydock as an MCP server on stdio, its sessions run in this process. */
+export function registerMcpCommand(
+  program: Command,
+  embedded: (options: EmbeddedOptions) => Promise<SessionDeps>,
+  out: NodeJS.WritableStream,
+): void {
+  serverOptions(
+    program
+      .command('mcp')
+      .description(
+        'drydock as an MCP server on stdio, for Claude Code, Cursor or any MCP client (docs/mcp.md); runs sessions in this process',
+      ),
+  )
+    .option(
+      '--allow-script-models',
+      'accept script: models (tests and demos); read only from the scripts directory',
+    )
+    .option(
+      '--friend-model <provider:model>',
+      `the friend of sessions whose request names none: ${FRIEND_MODEL_HELP}`,
+    )
+    .action(async (options: ServerFlags & { allowScriptModels?: boolean; friendModel?: string }) => {
+      await runMcpStdio(
+        await embedded({ ...serverWiring(options, process.env), warmPool: 1 }),
+        {
+          concurrency: positiveInteger(options.concurrency, '--concurrency'),
+          allowScriptModels: options.allowScriptModels ?? false,
+          ...(options.friendModel === undefined ? {} : { friendModel: options.friendModel }),
+        },
+        process.env,
+        { stdin: process.stdin, stdout: out, stderr: process.stderr },
+      );
+    });
 }
