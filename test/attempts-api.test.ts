@@ -84,6 +84,27 @@ describe('attempts over the API', { timeout: 90_000 }, () => {
     });
   });
 
+  it("holds each attempt's model to the server's model policy: no script: models where they are disabled", async () => {
+    const strict = await startTestServer(h, { allowScriptModels: false });
+    try {
+      const response = await fetch(`${strict.url}/api/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.tokens.member}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          repo: h.repo,
+          task: DEMO_TASK,
+          models: ['script:fixer', 'script:regressor'],
+        }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: { fields?: Record<string, string> } };
+      expect(body.error.fields?.models).toMatch(/script: models are disabled/);
+      expect(await h.store.listSessions()).toEqual([]);
+    } finally {
+      await strict.close(10_000);
+    }
+  });
+
   it('refuses attempts with models, and counts out of range, naming the fields; writes nothing', async () => {
     const both = await api('POST', '/api/sessions', {
       repo: h.repo,

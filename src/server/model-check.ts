@@ -7,12 +7,13 @@ import type { ServerDeps } from './server-deps.ts';
  * What the API accepts as a model (a session's, a hook's, a schedule's, a Slack channel's): a known
  * `provider:model`; `script:` only with --allow-script-models, and then only a plain name, a built-in
  * script or a file in the server's scripts directory (the models the server wires read from there alone,
- * links included). Throws BadInputError with a `model` field error.
+ * links included). Throws BadInputError with a field error (`model`, or the field it came in: a friend's
+ * model, an attempt's in `models`).
  */
 export function checkModel(
   deps: Pick<ServerDeps, 'allowScriptModels'>,
   model: string,
-  field: 'model' | 'friendModel' = 'model',
+  field: 'model' | 'friendModel' | 'models' = 'model',
 ): void {
   let spec: ReturnType<typeof parseModelSpec>;
   try {

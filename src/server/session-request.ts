@@ -12,6 +12,8 @@ export interface SessionRequestFields {
   model?: string | undefined;
   friendModel?: string | undefined;
   ref?: string | undefined;
+  /** Best of N: one attempt per spec, each held to what `model` is held to. */
+  models?: readonly string[] | undefined;
 }
 
 /**
@@ -60,6 +62,13 @@ export async function sessionRequestProblems(
           details: { ...named.details, fields: { friendModel: Object.values(named.details.fields)[0] } },
         });
       }
+    });
+  }
+  // Each attempt's model is a model like `model`: script: ones only where the server accepts them.
+  for (const spec of fields.models ?? []) {
+    await attempt(() => {
+      checkModel(deps, spec, 'models');
+      deps.sessions.models(spec);
     });
   }
   const ref = fields.ref?.trim();
