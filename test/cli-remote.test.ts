@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TASK } from '../src/cli/demo/demo-script.ts';
 import { createSampleRepo } from '../src/cli/demo/sample-repo.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
+import { createChildSession } from '../src/sessions/child-session.ts';
+import { createSession } from '../src/sessions/create-session.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
@@ -74,6 +76,40 @@ describe('drydock CLI against a server (DRYDOCK_URL)', { timeout: 90_000 }, () =
     expect(
       await import('node:fs/promises').then((fs) => fs.stat(join(h.dir, 'never-used')).catch(() => null)),
     ).toBeNull();
+  });
+
+  it("show on a manager lists its children, and on an attempts session its attempts, from the server's tree route", async () => {
+    const manager = await createSession(h.deps, {
+      task: 'split it',
+      repo: h.repo,
+      model: 'script:demo',
+      mode: 'manager',
+    });
+    const child = await createChildSession(h.deps, manager, {
+      kind: 'child',
+      task: 'part one',
+      model: 'script:demo',
+    });
+    const attempts = await createSession(h.deps, {
+      task: 'try twice',
+      repo: h.repo,
+      model: 'script:demo',
+      attempts: 2,
+    });
+    const attempt = await createChildSession(h.deps, attempts, {
+      kind: 'attempt',
+      task: 'try twice',
+      model: 'script:demo',
+    });
+    // Created in the store and never enqueued: they stay queued, which is all `show` needs.
+    const shownManager = await cli(['show', manager.id]);
+    expect(shownManager.code).toBe(0);
+    expect(shownManager.stdout).toMatch(/children \(1, their cost included above\)/);
+    expect(shownManager.stdout).toContain(child.id);
+    expect(shownManager.stdout).toContain('part one');
+    const shownAttempts = await cli(['show', attempts.id]);
+    expect(shownAttempts.code).toBe(0);
+    expect(shownAttempts.stdout).toContain(attempt.id);
   });
 
   it("reports the server's errors with the usual exit codes", async () => {

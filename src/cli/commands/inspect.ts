@@ -50,8 +50,13 @@ export async function attemptsView(store: Store, session: Session): Promise<stri
   }
   if (chosen) return `${formatAttempts(chosen)}\n`;
   const children = await store.listSessions({ parentId: session.id, order: 'oldest', limit: 100 });
-  if (children.length === 0) return 'attempts: none started yet\n';
-  return `attempts:\n${children.map((child) => `  ${child.id}  ${child.state.padEnd(12)} ${child.model}  ${describeCost(child.usage)}`).join('\n')}\n`;
+  return `${formatAttemptsUnchosen(children)}\n`;
+}
+
+/** An attempts session's attempts before it chose: each one's state, model and cost so far. Pure. */
+export function formatAttemptsUnchosen(children: readonly Session[]): string {
+  if (children.length === 0) return 'attempts: none started yet';
+  return `attempts:\n${children.map((child) => `  ${child.id}  ${child.state.padEnd(12)} ${child.model}  ${describeCost(child.usage)}`).join('\n')}`;
 }
 
 /** `drydock sessions`: newest first, one line each. */

@@ -1,13 +1,16 @@
 import { resolve } from 'node:path';
+import type { AttemptsChoice } from '../../core/attempts.ts';
 import type { SessionEvent } from '../../core/events.ts';
 import type { Session } from '../../core/session.ts';
 import { isTerminal } from '../../core/session-state.ts';
 import { readSse } from '../../core/sse.ts';
+import { formatAttempts } from '../../sessions/attempts/attempts-report.ts';
 import { isForgeRepoName } from '../../sessions/repo-input.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
 import type { RemoteClient } from '../remote-client.ts';
 import { EventRenderer } from '../render-event.ts';
-import { formatSession, formatSessionList } from './inspect.ts';
+import { formatAttemptsUnchosen, formatSession, formatSessionList } from './inspect.ts';
+import { formatChildren } from './session-tree.ts';
 
 type Write = (text: string) => void;
 type SessionWithArtifacts = Session & { artifacts: Array<{ id: string; name: string }> };
@@ -28,6 +31,17 @@ export async function remoteShow(client: RemoteClient, id: string, options: { js
   const session = await client.json<SessionWithArtifacts>('GET', `/api/sessions/${encodeURIComponent(id)}`);
   if (options.json) return write(`${JSON.stringify(session, null, 2)}\n`);
   write(formatSession(session));
+  if (session.kind === 'manager' || session.kind === 'attempts') {
+    const tree = await client.json<{ children: Session[]; choice: AttemptsChoice | null }>(
+      'GET',
+      `/api/sessions/${encodeURIComponent(id)}/children`,
+    );
+    write(
+      session.kind === 'manager'
+        ? formatChildren(tree.children)
+        : `\n${tree.choice ? formatAttempts(tree.choice) : formatAttemptsUnchosen(tree.children)}\n`,
+    );
+  }
   const name = session.state === 'delivered' ? 'pull-request.md' : 'report.md';
   const artifact = session.artifacts.findLast((a) => a.name === name);
   if (artifact)
