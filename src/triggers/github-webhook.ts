@@ -5,8 +5,10 @@ import { parseCheckEvent } from './ci-follow-up.ts';
 import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { forgeKey } from './forge-link.ts';
 import { decideGithubEvent, mayTrigger } from './github-events.ts';
+import { findingOfComment, listReviewLinks } from './review-link.ts';
+import { startPullReview } from './start-review.ts';
 import { startWork } from './start-work.ts';
-import type { TriggerDeps } from './trigger-deps.ts';
+import { sessionUrl, type TriggerDeps } from './trigger-deps.ts';
 
 export interface DeliveryResult {
   /** `started`, `follow_up`, `ignored: <why>`, `failed: <why>`. */
@@ -64,7 +66,15 @@ async function act(
   const forge = deps.forge;
   if (!forge) return { outcome: 'ignored: no GitHub forge is configured', sessionId: null };
 
-  if (decision.action === 'follow_up') {
+  if (decision.action === 'review') return review(deps, decision);
+  if (decision.action === 'fix_finding') {
+    const links = await listReviewLinks(deps.sessions.store, decision.repo, decision.number);
+    const finding = findingOfComment(links, decision.commentId);
+    if (finding) return fixFinding(deps, { ...decision, finding });
+    // Not one of drydock's findings: on drydock's own pull request it is a follow-up like any other.
+  }
+
+  if (decision.action === 'follow_up' || decision.action === 'fix_finding') {
     const link = await deps.sessions.store.findLink(forgeKey(decision.repo, decision.number));
     if (!link) return { outcome: 'ignored: not a drydock pull request', sessionId: null };
     if (!(await allowed(deps, decision.repo, decision.requester))) {
@@ -105,6 +115,124 @@ async function act(
     outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',
     sessionId: session.id,
   };
+}
+
+type Outcome = Omit<DeliveryResult, 'duplicate'>;
+
+/**
+ * A pull request to review (docs/review.md): on a registered repository; automatically (a pull request event)
+ * only where review is turned on and never on drydock's own pull requests (it reviewed those before it
+ * delivered them); on request (`@drydock review`) from someone who can write to the repository.
+ */
+async function review(
+  deps: TriggerDeps,
+  decision: { repo: string; number: number; requester: string; automatic: boolean },
+): Promise<Outcome> {
+  const { repo, number, requester, automatic } = decision;
+  const registered = await findRegisteredRepo(deps.sessions.store, repo);
+  if (!registered) return { outcome: `ignored: ${repo} is not a registered repository`, sessionId: null };
+  if (automatic && !registered.review.pullRequests) {
+    return { outcome: `ignored: reviewing pull requests is off for ${repo}`, sessionId: null };
+  }
+  if (automatic && (await deps.sessions.store.findLink(forgeKey(repo, number)))) {
+    return { outcome: 'ignored: a drydock pull request (reviewed before delivery)', sessionId: null };
+  }
+  const reviews = deps.forge?.reviews;
+  if (!reviews) return { outcome: 'ignored: this forge does not review pull requests', sessionId: null };
+  if (!automatic && !(await permittedOrUnknown(deps, repo, requester))) {
+    return { outcome: `ignored: ${requester} has no write access`, sessionId: null };
+  }
+  const session = await startPullReview(deps, reviews, {
+    repo,
+    pull: number,
+    requester: automatic ? 'automatic' : requester,
+    createdBy: { id: `github:${requester}`, name: requester },
+    acknowledge: !automatic,
+  });
+  return {
+    outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'review_started',
+    sessionId: session.id,
+  };
+}
+
+/**
+ * `@drydock fix this` on one of drydock's review comments: a session on the pull request's own branch to
+ * fix that finding, when drydock may push there (the branch is in the repository, or its fork's author lets
+ * maintainers push); else drydock says why in the thread.
+ */
+async function fixFinding(
+  deps: TriggerDeps,
+  request: {
+    repo: string;
+    number: number;
+    commentId: number;
+    requester: string;
+    finding: { file: string; line?: number; severity: string; explanation: string; suggestedFix?: string };
+  },
+): Promise<Outcome> {
+  const { repo, number, requester, finding } = request;
+  const reviews = deps.forge?.reviews;
+  if (!reviews) return { outcome: 'ignored: this forge does not review pull requests', sessionId: null };
+  if (!(await findRegisteredRepo(deps.sessions.store, repo))) {
+    return { outcome: `ignored: ${repo} is not a registered repository`, sessionId: null };
+  }
+  if (!(await permittedOrUnknown(deps, repo, requester))) {
+    return { outcome: `ignored: ${requester} has no write access`, sessionId: null };
+  }
+  const pull = await reviews.getPullRequest(repo, number);
+  const sameRepo = pull.headRepo?.toLowerCase() === repo.toLowerCase();
+  if (pull.headRepo === null || (!sameRepo && !pull.maintainerCanModify)) {
+    const why =
+      pull.headRepo === null
+        ? 'the branch of this pull request is gone'
+        : `this pull request's branch is in ${pull.headRepo}, and its author does not allow edits by maintainers`;
+    await reviews.replyToReviewComment(
+      repo,
+      number,
+      request.commentId,
+      `drydock cannot fix this here: ${why}, so it cannot push the fix. Allow edits by maintainers on the pull request, or apply the suggested fix yourself.`,
+    );
+    return { outcome: `ignored: ${why}`, sessionId: null };
+  }
+  const where = finding.line ? `${finding.file}:${finding.line}` : finding.file;
+  const task = [
+    `Fix this review finding on pull request #${number} (${pull.title}), branch ${pull.headRef}:`,
+    `${finding.severity} at ${where}: ${finding.explanation}`,
+    ...(finding.suggestedFix ? [`Suggested fix: ${finding.suggestedFix}`] : []),
+    `Pull request: ${pull.url}`,
+  ].join('\n\n');
+  const session = await startWork(deps, {
+    repo,
+    task,
+    requester,
+    createdBy: { id: `github:${requester}`, name: requester },
+    pullRequest: { number, branch: pull.headRef, headRepo: pull.headRepo },
+  });
+  const url = sessionUrl(deps, session.id);
+  await reviews
+    .replyToReviewComment(
+      repo,
+      number,
+      request.commentId,
+      session.state === 'failed'
+        ? `drydock could not start: ${session.reason} (${url})`
+        : `drydock is fixing this on ${pull.headRef}: ${url}`,
+    )
+    .catch(() => {});
+  return {
+    outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',
+    sessionId: session.id,
+  };
+}
+
+/** Whether `user` may ask; when drydock cannot even read the permission, yes, so the session fails visibly. */
+async function permittedOrUnknown(deps: TriggerDeps, repo: string, user: string): Promise<boolean> {
+  try {
+    return await allowed(deps, repo, user);
+  } catch (error) {
+    if (!isForgeError(error, 'forge_no_access')) throw error;
+    return true;
+  }
 }
 
 async function allowed(deps: TriggerDeps, repo: string, user: string): Promise<boolean> {

@@ -22,9 +22,19 @@ export interface FakeRepo {
     body: string;
     draft: boolean;
     state: 'open';
+    /** A pull request someone else opened (drydock reviews it): its head commit, author and head repository. */
+    headSha?: string;
+    user?: string;
+    /** Default: the repository itself. */
+    headRepo?: string;
+    maintainerCanModify?: boolean;
   }>;
   comments: Array<{ id: number; issue: number; body: string; user: string }>;
-  reviewComments: Array<{ id: number; pull: number; body: string; user: string }>;
+  reviewComments: FakeReviewComment[];
+  /** Reviews posted (POST .../reviews), their bodies as last edited (PUT .../reviews/{id}). */
+  reviews: FakeReview[];
+  /** Every edit of a review's body, in order. */
+  reviewEdits: Array<{ reviewId: number; body: string }>;
   checkRuns: Array<{
     id: number;
     sha: string;
@@ -33,6 +43,31 @@ export interface FakeRepo {
     conclusion: string | null;
     log: string;
   }>;
+}
+
+/** A review comment: inline on a line of the diff, or a reply in a thread. */
+export interface FakeReviewComment {
+  id: number;
+  pull: number;
+  body: string;
+  user: string;
+  path?: string;
+  line?: number;
+  side?: string;
+  commitId?: string;
+  reviewId?: number;
+  inReplyTo?: number;
+  /** Its thread was resolved (GraphQL resolveReviewThread); only a thread's first comment has it. */
+  resolved?: boolean;
+}
+
+export interface FakeReview {
+  id: number;
+  pull: number;
+  body: string;
+  event: string;
+  commitId: string;
+  user: string;
 }
 
 /** A GitHub App the fake knows: its id, the public half of its key, and where it is installed. */
@@ -74,7 +109,15 @@ const BOT = 'drydock[bot]';
  * 401 without a token and 404 for unknown repositories, and records every request.
  */
 export async function startFakeGithub(
-  options: { token?: string; app?: FakeGithubApp } = {},
+  options: {
+    token?: string;
+    app?: FakeGithubApp;
+    /**
+     * The lines of `path` a review comment may sit on in pull request `number` (the new side of its diff), as
+     * GitHub checks them: a comment elsewhere is refused with 422. Absent: any line.
+     */
+    diffLines?: (slug: string, number: number, path: string) => ReadonlySet<number> | null;
+  } = {},
 ): Promise<FakeGithub> {
   const repos = new Map<string, FakeRepo>();
   const requests: GithubRequest[] = [];
@@ -150,14 +193,88 @@ export async function startFakeGithub(
     body: pull.body,
     draft: pull.draft,
     state: pull.state,
-    head: { ref: pull.head },
+    head: {
+      ref: pull.head,
+      sha: pull.headSha ?? '0'.repeat(40),
+      repo: { full_name: pull.headRepo ?? slug },
+    },
     base: { ref: pull.base },
+    user: { login: pull.user ?? BOT },
+    maintainer_can_modify: pull.maintainerCanModify ?? false,
   });
+  const reviewCommentJson = (slug: string, comment: FakeReviewComment) => ({
+    id: comment.id,
+    html_url: html(slug, `/pull/${comment.pull}#discussion_r${comment.id}`),
+    body: comment.body,
+    user: { login: comment.user },
+    path: comment.path ?? null,
+    line: comment.line ?? null,
+    side: comment.side ?? null,
+    commit_id: comment.commitId ?? null,
+    pull_request_review_id: comment.reviewId ?? null,
+    ...(comment.inReplyTo === undefined ? {} : { in_reply_to_id: comment.inReplyTo }),
+  });
+  const reviewJson = (slug: string, review: FakeReview) => ({
+    id: review.id,
+    html_url: html(slug, `/pull/${review.pull}#pullrequestreview-${review.id}`),
+    body: review.body,
+    state: 'COMMENTED',
+    commit_id: review.commitId,
+    user: { login: review.user },
+  });
+
+  /** GraphQL: the review threads of a pull request, and resolving one (what drydock asks, nothing more). */
+  function graphql(request: GithubRequest): { status: number; body: unknown } {
+    const query = String(request.body.query ?? '');
+    const variables = (request.body.variables ?? request.body) as Record<string, unknown>;
+    if (query.includes('resolveReviewThread')) {
+      const threadId = String(variables.threadId);
+      for (const repo of repos.values()) {
+        const first = repo.reviewComments.find((comment) => `PRRT_${comment.id}` === threadId);
+        if (first) {
+          first.resolved = true;
+          return {
+            status: 200,
+            body: { data: { resolveReviewThread: { thread: { id: threadId, isResolved: true } } } },
+          };
+        }
+      }
+      return {
+        status: 200,
+        body: { errors: [{ message: `Could not resolve to a node with the global id of '${threadId}'` }] },
+      };
+    }
+    if (query.includes('reviewThreads')) {
+      const repo = repos.get(`${variables.owner}/${variables.name}`);
+      if (!repo) return { status: 200, body: { data: { repository: null } } };
+      const threads = repo.reviewComments
+        .filter((comment) => comment.pull === Number(variables.number) && comment.inReplyTo === undefined)
+        .map((comment) => ({
+          id: `PRRT_${comment.id}`,
+          isResolved: comment.resolved === true,
+          comments: { nodes: [{ databaseId: comment.id }] },
+        }));
+      return {
+        status: 200,
+        body: {
+          data: {
+            repository: {
+              pullRequest: {
+                reviewThreads: { nodes: threads, pageInfo: { hasNextPage: false, endCursor: null } },
+              },
+            },
+          },
+        },
+      };
+    }
+    return { status: 200, body: { errors: [{ message: 'fake GitHub answers no such query' }] } };
+  }
 
   function route(request: GithubRequest): { status: number; body: unknown } {
     const forApp = appRoute(request);
     if (forApp) return forApp;
     if (!authorized(request.authorization)) return { status: 401, body: { message: 'Bad credentials' } };
+    if (request.method === 'POST' && request.path === '/graphql') return graphql(request);
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(request.path.split('?')[0]!);
     if (!match) return { status: 404, body: { message: 'Not Found' } };
     const slug = `${match[1]}/${match[2]}`;
@@ -196,6 +313,12 @@ export async function startFakeGithub(
       return { status: 201, body: pullJson(slug, pull) };
     }
     m = /^\/pulls\/(\d+)$/.exec(rest);
+    if (m && method === 'GET') {
+      const pull = repo.pulls.find((each) => each.number === Number(m![1]));
+      return pull
+        ? { status: 200, body: pullJson(slug, pull) }
+        : { status: 404, body: { message: 'Not Found' } };
+    }
     if (m && method === 'PATCH') {
       const pull = repo.pulls.find((each) => each.number === Number(m![1]));
       if (!pull) return { status: 404, body: { message: 'Not Found' } };
@@ -219,18 +342,109 @@ export async function startFakeGithub(
     }
     m = /^\/pulls\/(\d+)\/(comments|reviews)$/.exec(rest);
     if (m && method === 'GET') {
-      if (m[2] === 'reviews') return { status: 200, body: [] };
+      const number = Number(m[1]);
+      if (m[2] === 'reviews') {
+        return {
+          status: 200,
+          body: repo.reviews.filter((review) => review.pull === number).map((r) => reviewJson(slug, r)),
+        };
+      }
       return {
         status: 200,
         body: repo.reviewComments
-          .filter((comment) => comment.pull === Number(m![1]))
-          .map((comment) => ({
-            id: comment.id,
-            html_url: html(slug, `/pull/${comment.pull}#r${comment.id}`),
-            body: comment.body,
-            user: { login: comment.user },
-          })),
+          .filter((comment) => comment.pull === number)
+          .map((comment) => reviewCommentJson(slug, comment)),
       };
+    }
+    const pullOf = (number: number) => repo.pulls.find((each) => each.number === number);
+    const commentable = (number: number, path: unknown, line: unknown): string | null => {
+      if (typeof path !== 'string' || typeof line !== 'number') return 'path and line are required';
+      const lines = options.diffLines?.(slug, number, path);
+      return lines && !lines.has(line) ? `line ${line} of ${path} is not part of the diff` : null;
+    };
+    if (m && method === 'POST' && m[2] === 'reviews') {
+      const number = Number(m[1]);
+      if (!pullOf(number)) return { status: 404, body: { message: 'Not Found' } };
+      const comments = Array.isArray(body.comments) ? (body.comments as Array<Record<string, unknown>>) : [];
+      for (const comment of comments) {
+        const problem = commentable(number, comment.path, comment.line);
+        if (problem) return { status: 422, body: { message: 'Unprocessable Entity', errors: [problem] } };
+      }
+      const review: FakeReview = {
+        id: ids++,
+        pull: number,
+        body: String(body.body ?? ''),
+        event: String(body.event ?? 'PENDING'),
+        commitId: String(body.commit_id ?? ''),
+        user: BOT,
+      };
+      repo.reviews.push(review);
+      for (const comment of comments) {
+        repo.reviewComments.push({
+          id: ids++,
+          pull: number,
+          body: String(comment.body),
+          user: BOT,
+          path: String(comment.path),
+          line: Number(comment.line),
+          side: String(comment.side ?? 'RIGHT'),
+          commitId: review.commitId,
+          reviewId: review.id,
+        });
+      }
+      return { status: 200, body: reviewJson(slug, review) };
+    }
+    if (m && method === 'POST' && m[2] === 'comments') {
+      const number = Number(m[1]);
+      if (!pullOf(number)) return { status: 404, body: { message: 'Not Found' } };
+      const problem = commentable(number, body.path, body.line);
+      if (problem) return { status: 422, body: { message: 'Unprocessable Entity', errors: [problem] } };
+      const comment: FakeReviewComment = {
+        id: ids++,
+        pull: number,
+        body: String(body.body),
+        user: BOT,
+        path: String(body.path),
+        line: Number(body.line),
+        side: String(body.side ?? 'RIGHT'),
+        commitId: String(body.commit_id ?? ''),
+      };
+      repo.reviewComments.push(comment);
+      return { status: 201, body: reviewCommentJson(slug, comment) };
+    }
+    m = /^\/pulls\/(\d+)\/reviews\/(\d+)(\/comments)?$/.exec(rest);
+    if (m) {
+      const review = repo.reviews.find((each) => each.id === Number(m![2]) && each.pull === Number(m![1]));
+      if (!review) return { status: 404, body: { message: 'Not Found' } };
+      if (m[3] && method === 'GET') {
+        return {
+          status: 200,
+          body: repo.reviewComments
+            .filter((comment) => comment.reviewId === review.id)
+            .map((comment) => reviewCommentJson(slug, comment)),
+        };
+      }
+      if (!m[3] && method === 'PUT') {
+        review.body = String(body.body);
+        repo.reviewEdits.push({ reviewId: review.id, body: review.body });
+        return { status: 200, body: reviewJson(slug, review) };
+      }
+    }
+    m = /^\/pulls\/(\d+)\/comments\/(\d+)\/replies$/.exec(rest);
+    if (m && method === 'POST') {
+      const parent = repo.reviewComments.find((each) => each.id === Number(m![2]));
+      if (!parent || parent.pull !== Number(m[1])) return { status: 404, body: { message: 'Not Found' } };
+      const reply: FakeReviewComment = {
+        id: ids++,
+        pull: parent.pull,
+        body: String(body.body),
+        user: BOT,
+        ...(parent.path === undefined ? {} : { path: parent.path }),
+        ...(parent.line === undefined ? {} : { line: parent.line }),
+        inReplyTo: parent.id,
+      };
+      repo.reviewComments.push(reply);
+      return { status: 201, body: reviewCommentJson(slug, reply) };
     }
     m = /^\/commits\/([^/]+)\/check-runs$/.exec(rest);
     if (m && method === 'GET') {
@@ -281,6 +495,8 @@ export async function startFakeGithub(
         pulls: [],
         comments: [],
         reviewComments: [],
+        reviews: [],
+        reviewEdits: [],
         checkRuns: [],
         ...repo,
       };
