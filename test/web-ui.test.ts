@@ -332,8 +332,10 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
     expect(await row.locator('input[name=review-pull-requests]').count()).toBe(0);
     const review = forgeRow.getByRole('checkbox', { name: 'review pull requests' });
     expect(await review.isChecked()).toBe(false);
-    await review.check();
+    // The box follows the server: it shows the setting once the API has changed it.
+    await review.click();
     await expect.poll(async () => (await harness.store.findRepo('acme/app'))?.review.pullRequests).toBe(true);
+    await expect.poll(() => review.isChecked()).toBe(true);
     await page.reload();
     await expect
       .poll(() =>
@@ -342,10 +344,11 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
           .textContent(),
       )
       .toBe('on');
-    await review.uncheck();
+    await review.click();
     await expect
       .poll(async () => (await harness.store.findRepo('acme/app'))?.review.pullRequests)
       .toBe(false);
+    await expect.poll(() => review.isChecked()).toBe(false);
     await harness.store.deleteRepo((await harness.store.findRepo('acme/app'))!.id);
 
     // The new-task form offers it.
