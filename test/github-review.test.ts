@@ -3,12 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_SCRIPT } from '../src/cli/demo/demo-script.ts';
+import type { JsonValue } from '../src/core/ports/store.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
 import { createGithubForge, staticGithubToken } from '../src/forge/github-forge.ts';
 import type { ScriptTurn } from '../src/models/script-file.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
-import { findForgeLink } from '../src/triggers/forge-link.ts';
+import { findForgeLink, forgeKey } from '../src/triggers/forge-link.ts';
+import { reviewLinkKey } from '../src/triggers/review-link.ts';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from './fakes/fake-github.ts';
 import { type EditablePayload, githubExample } from './support/github-examples.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
@@ -55,6 +57,8 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
   let bare: string;
   let work: string;
   let triggers: ServerTriggers;
+  /** The lines of src/range.js GitHub takes comments on: all of them, unless a test says otherwise. */
+  let rangeLines: Set<number>;
 
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=Octo', '-c', 'user.email=octo@example.invalid', ...args], {
@@ -78,11 +82,11 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     work = join(h.dir, 'contributor');
     execFileSync('git', ['clone', '--quiet', bare, work]);
     git(work, 'checkout', '-qb', 'feature');
-    const range = new Set(Array.from({ length: 11 }, (_, i) => i + 1));
+    rangeLines = new Set(Array.from({ length: 11 }, (_, i) => i + 1));
     // As GitHub does: a review comment only on a line of the pull request's diff (here: all of range.js).
     github = await startFakeGithub({
       token: 'ghs_fake',
-      diffLines: (_slug, _pull, path) => (path === 'src/range.js' ? range : new Set()),
+      diffLines: (_slug, _pull, path) => (path === 'src/range.js' ? rangeLines : new Set()),
     });
     remote = github.addRepo('acme/app', { permissions: { Codertocat: 'write', reader: 'read' } });
     triggers = {
@@ -257,11 +261,40 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     expect(inline()).toHaveLength(3);
     expect(remote.reviewComments.filter((c) => c.inReplyTo !== undefined)).toEqual([]);
     expect(remote.comments).toEqual([]);
+
+    // The first review ending only now (reviews of quick pushes can end out of order) posts nothing over the newer one.
+    const key = reviewLinkKey('acme/app', PULL, first.id);
+    const {
+      reviewId: _,
+      findings: __,
+      ...unposted
+    } = (await h.store.findLink(key))!.data as Record<string, unknown>;
+    await h.store.linkSession(key, first.id, unposted as JsonValue);
+    const writes = github.writes().length;
+    await triggers.reviewPublisher!.publish(first.id);
+    expect(github.writes()).toHaveLength(writes);
+    expect((await h.store.findLink(key))!.data).toMatchObject({ superseded: true });
+
+    // drydock's own pull request is not reviewed again: it was reviewed before it was delivered.
+    await h.store.linkSession(forgeKey('acme/app', 8), first.id, { pull: 8 });
+    const own = await deliver(
+      'pull_request',
+      pullEvent('opened', pushed, (p) => {
+        p.number = 8;
+        p.pull_request.number = 8;
+      }),
+    );
+    expect(own).toMatchObject({
+      outcome: 'ignored: a drydock pull request (reviewed before delivery)',
+      sessionId: null,
+    });
   });
 
   it('with review off a pull request starts nothing, but an @drydock review comment does; a redelivery starts nothing new', async () => {
     const sha = await openPull({ reviewOn: false });
     h.scripts.demo = { reviewer: firstReview() };
+    // GitHub's diff disagrees with drydock's about line 8: it refuses the comment there.
+    rangeLines.delete(8);
     const opened = await deliver('pull_request', pullEvent('opened', sha));
     expect(opened).toMatchObject({
       outcome: 'ignored: reviewing pull requests is off for acme/app',
@@ -288,8 +321,11 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     const session = await ended(asked.sessionId!);
     expect(session.state).toBe('delivered');
     expect(session.createdBy).toMatchObject({ id: 'github:Codertocat' });
+    // Refused inline, the findings are all in the one review's body rather than lost.
     expect(remote.reviews).toHaveLength(1);
-    expect(inline()).toHaveLength(2);
+    expect(inline()).toEqual([]);
+    for (const explanation of [WRONG_MAX, NAN_DOC, MEAN_SKIPS])
+      expect(remote.reviews[0]!.body).toContain(explanation);
     expect(remote.comments.map((c) => c.body)).toEqual([
       `drydock is reviewing ${sha.slice(0, 12)}: https://drydock.example/sessions/${session.id}`,
     ]);

@@ -142,12 +142,33 @@ describe('decideGithubEvent', () => {
       { action: 'ignore', reason: 'pull request closed' },
     ],
     [
-      'a push drydock made to a pull request is not reviewed',
+      "drydock's push onto a pull request (a fix) is reviewed again",
       'pull_request',
       githubExample('pull_request', 'synchronize', (p) => {
+        p.pull_request.draft = false;
         p.sender.login = 'drydock[bot]';
+        p.sender.type = 'Bot';
       }),
-      { action: 'ignore' },
+      { action: 'review', automatic: true },
+    ],
+    [
+      'a pull request drydock opened is not reviewed',
+      'pull_request',
+      githubExample('pull_request', 'opened', (p) => {
+        p.sender.login = 'drydock[bot]';
+        p.sender.type = 'Bot';
+      }),
+      { action: 'ignore', reason: 'drydock does not react to its own comments' },
+    ],
+    [
+      "another bot's pull request is not reviewed",
+      'pull_request',
+      githubExample('pull_request', 'synchronize', (p) => {
+        p.pull_request.draft = false;
+        p.sender.login = 'dependabot[bot]';
+        p.sender.type = 'Bot';
+      }),
+      { action: 'ignore', reason: 'sent by a bot' },
     ],
     [
       '@drydock review on a pull request asks for a review',

@@ -150,10 +150,14 @@ export function decideGithubEvent(
     return { action: 'ignore', reason: `the ${event} payload is not one drydock understands` };
   const data = parsed.data;
   const sender = data.sender;
-  if (sender.login.toLowerCase() === settings.botLogin.toLowerCase()) {
+  const self = sender.login.toLowerCase() === settings.botLogin.toLowerCase();
+  // drydock's own push onto someone's pull request (a fix it was asked for) is reviewed like any other push;
+  // its own pull requests are skipped later, by their link.
+  const ownPush = self && event === 'pull_request' && data.action === 'synchronize';
+  if (self && !ownPush) {
     return { action: 'ignore', reason: 'drydock does not react to its own comments' };
   }
-  if (sender.type === 'Bot') return { action: 'ignore', reason: 'sent by a bot' };
+  if (sender.type === 'Bot' && !ownPush) return { action: 'ignore', reason: 'sent by a bot' };
   const repo = data.repository.full_name;
   const requester = sender.login;
   const requestedBy = sender.id === undefined ? {} : { requestedBy: githubCoAuthor(sender.login, sender.id) };

@@ -1,4 +1,6 @@
 import { describeError, isForgeError } from '../core/errors.ts';
+import type { ForgePullRequest } from '../core/ports/forge.ts';
+import { createFailedSession } from '../sessions/failed-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
 import { parseCheckEvent } from './ci-follow-up.ts';
@@ -179,7 +181,22 @@ async function fixFinding(
   if (!(await permittedOrUnknown(deps, repo, requester))) {
     return { outcome: `ignored: ${requester} has no write access`, sessionId: null };
   }
-  const pull = await reviews.getPullRequest(repo, number);
+  const where = finding.line ? `${finding.file}:${finding.line}` : finding.file;
+  let pull: ForgePullRequest;
+  try {
+    pull = await reviews.getPullRequest(repo, number);
+  } catch (error) {
+    if (!isForgeError(error)) throw error;
+    // A verified request for work leaves a session, failed with why, even when GitHub will not answer.
+    const failed = await createFailedSession(deps.sessions, {
+      task: `Fix this review finding on pull request #${number}: ${finding.severity} at ${where}: ${finding.explanation}`,
+      repo,
+      model: deps.defaultModel,
+      code: error.code,
+      reason: describeError(error),
+    });
+    return { outcome: `failed: ${failed.reason}`, sessionId: failed.id };
+  }
   const sameRepo = pull.headRepo?.toLowerCase() === repo.toLowerCase();
   if (pull.headRepo === null || (!sameRepo && !pull.maintainerCanModify)) {
     const why =
@@ -194,7 +211,6 @@ async function fixFinding(
     );
     return { outcome: `ignored: ${why}`, sessionId: null };
   }
-  const where = finding.line ? `${finding.file}:${finding.line}` : finding.file;
   const task = [
     `Fix this review finding on pull request #${number} (${pull.title}), branch ${pull.headRef}:`,
     `${finding.severity} at ${where}: ${finding.explanation}`,

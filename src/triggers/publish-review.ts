@@ -1,6 +1,6 @@
 import { isForgeError } from '../core/errors.ts';
 import type { EventBus } from '../core/ports/event-bus.ts';
-import type { Forge, PullRequestReviews } from '../core/ports/forge.ts';
+import type { Forge, PostedReview, PullRequestReviews } from '../core/ports/forge.ts';
 import type { Store } from '../core/ports/store.ts';
 import { readChangeReview } from '../sessions/review-run/read-change-review.ts';
 import { reviewedDiff } from '../sessions/review-run/review-diff.ts';
@@ -67,7 +67,7 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
       link.key.startsWith(REVIEW_LINK_PREFIX),
     );
     const data = own ? readReviewLink(own) : null;
-    if (!own || !data || data.reviewId !== undefined) return;
+    if (!own || !data || data.reviewId !== undefined || data.superseded) return;
     const url = sessionUrl(deps, session.id);
     const save = (next: ReviewLinkData) => store.linkSession(own.key, session.id, reviewLinkJson(next));
 
@@ -85,70 +85,99 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
     if (session.state !== 'delivered' || session.baseCommit === null || session.headCommit === null) return;
     const review = await readChangeReview(store, session.id);
     if (!review) return;
-    const diff = await reviewedDiff(session);
-    const previous = latestPublished(await listReviewLinks(store, data.repo, data.pull), session.id);
-    const plan = planReview(review.findings, commentableLines(diff), previous?.findings ?? null);
+    const links = await listReviewLinks(store, data.repo, data.pull);
+    // A newer review of the pull request was posted already (reviews of two quick pushes ended out of order):
+    // this one would put an older head's findings over it.
+    const at = links.findIndex((each) => each.link.sessionId === session.id);
+    if (links.slice(at + 1).some((each) => each.data.reviewId !== undefined)) {
+      await save({ ...data, superseded: true });
+      return;
+    }
+    const previous = latestPublished(links, session.id);
+    const plan = planReview(
+      review.findings,
+      commentableLines(await reviewedDiff(session)),
+      previous?.findings ?? null,
+    );
     const head = session.headCommit;
     const posted: PostedFinding[] = [...plan.kept];
-    const inBody: PostedFinding[] = plan.inBody.map((finding) => ({
-      ...postedOf(finding),
-      commentId: null,
-    }));
-    const body = summaryBody({
-      review,
-      headSha: head,
-      inBody: plan.inBody,
-      inlineCount: plan.kept.length + plan.inline.length,
-      fixed: plan.gone,
-      sessionUrl: url,
-    });
+    const inBody = [...plan.inBody];
+    const bodyNow = () =>
+      summaryBody({
+        review,
+        headSha: head,
+        inBody,
+        inlineCount: posted.length,
+        fixed: plan.gone,
+        sessionUrl: url,
+      });
 
     let reviewId: number;
     let reviewUrl: string | undefined;
     if (previous?.reviewId !== undefined) {
       for (const gone of plan.gone) if (gone.commentId !== null) await resolve(data, gone.commentId, head);
       for (const finding of plan.inline) {
-        const id = await reviews.createReviewComment(data.repo, data.pull, {
-          commitId: head,
-          path: finding.file,
-          line: finding.line,
-          body: findingCommentBody(finding),
-        });
-        posted.push({ ...postedOf(finding), commentId: id });
+        try {
+          const id = await reviews.createReviewComment(data.repo, data.pull, {
+            commitId: head,
+            path: finding.file,
+            line: finding.line,
+            body: findingCommentBody(finding),
+          });
+          posted.push({ ...postedOf(finding), commentId: id });
+        } catch (error) {
+          // GitHub refused the line (its diff is not quite ours): the finding goes into the summary instead.
+          if (!isForgeError(error, 'forge_failed') || error.transient) throw error;
+          inBody.push(finding);
+        }
       }
       reviewId = previous.reviewId;
       reviewUrl = previous.reviewUrl;
       try {
-        await reviews.updateReview(data.repo, data.pull, reviewId, body);
+        await reviews.updateReview(data.repo, data.pull, reviewId, bodyNow());
       } catch (error) {
         // The summary is gone (deleted with its review): post it afresh rather than not at all.
         if (!isForgeError(error, 'forge_no_access')) throw error;
         const fresh = await reviews.createReview(data.repo, data.pull, {
           commitId: head,
-          body,
+          body: bodyNow(),
           comments: [],
         });
         reviewId = fresh.id;
         reviewUrl = fresh.url;
       }
     } else {
-      const created = await reviews.createReview(data.repo, data.pull, {
-        commitId: head,
-        body,
-        comments: plan.inline.map((finding) => ({
-          path: finding.file,
-          line: finding.line,
-          body: findingCommentBody(finding),
-        })),
-      });
+      const inline = plan.inline;
+      let created: PostedReview;
+      try {
+        posted.push(...inline.map((finding) => ({ ...postedOf(finding), commentId: null })));
+        created = await reviews.createReview(data.repo, data.pull, {
+          commitId: head,
+          body: bodyNow(),
+          comments: inline.map((finding) => ({
+            path: finding.file,
+            line: finding.line,
+            body: findingCommentBody(finding),
+          })),
+        });
+      } catch (error) {
+        // GitHub refused a comment's line (its diff is not quite ours): one review, every finding in its body.
+        if (inline.length === 0 || !isForgeError(error, 'forge_failed') || error.transient) throw error;
+        posted.length = 0;
+        inBody.push(...inline);
+        created = await reviews.createReview(data.repo, data.pull, {
+          commitId: head,
+          body: bodyNow(),
+          comments: [],
+        });
+      }
       reviewId = created.id;
       reviewUrl = created.url;
       const ids = new Map(created.comments.map((comment) => [keyOfComment(comment.body), comment.id]));
-      for (const finding of plan.inline) {
-        posted.push({ ...postedOf(finding), commentId: ids.get(findingKey(finding)) ?? null });
-      }
+      for (const each of posted) each.commentId = ids.get(each.key) ?? null;
     }
-    await save({ ...data, reviewId, ...(reviewUrl ? { reviewUrl } : {}), findings: [...posted, ...inBody] });
+    const listed = inBody.map((finding) => ({ ...postedOf(finding), commentId: null }));
+    await save({ ...data, reviewId, ...(reviewUrl ? { reviewUrl } : {}), findings: [...posted, ...listed] });
   }
 
   /** Resolves a fixed finding's thread; where GitHub will not, says in the thread which commit fixed it. */
@@ -183,7 +212,7 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
     async start() {
       for (const link of await store.listLinks({ prefix: REVIEW_LINK_PREFIX })) {
         const data = readReviewLink(link);
-        if (!data || data.reviewId !== undefined) continue;
+        if (!data || data.reviewId !== undefined || data.superseded) continue;
         this.watch(link.sessionId);
         schedule(link.sessionId);
       }

@@ -32,6 +32,8 @@ export const ReviewLinkData = z.object({
   reviewId: z.number().int().optional(),
   reviewUrl: z.string().optional(),
   findings: z.array(PostedFinding).optional(),
+  /** A newer review of the pull request was posted before this one ended: this one is never posted. */
+  superseded: z.boolean().optional(),
   /** `<state>@<updatedAt>` of a failed or bowed-out review reported on the pull request. */
   reported: z.string().optional(),
 });

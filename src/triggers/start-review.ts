@@ -53,7 +53,7 @@ export async function startPullReview(
       createdBy: request.createdBy,
     });
   } catch (error) {
-    const known = isForgeError(error, 'forge_no_access') || isBadInput(error) ? error : null;
+    const known = isForgeError(error) || isBadInput(error) ? error : null;
     if (!known) throw error;
     session = await createFailedSession(deps.sessions, {
       task,
