@@ -342,7 +342,7 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     expect(remote.reviews).toHaveLength(1);
   });
 
-  it('@drydock fix this on a finding starts a session on the pull request branch that pushes the fix there; on a fork that forbids edits it says why', async () => {
+  it('@drydock fix this on a finding starts a session that pushes the fix onto the pull request branch, whose push is reviewed again; on a fork that forbids edits it says why', async () => {
     const sha = await openPull({ reviewOn: true });
     h.scripts.demo = { reviewer: firstReview() };
     const opened = await deliver('pull_request', pullEvent('opened', sha));
@@ -405,6 +405,33 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     expect(remote.comments.at(-1)!.body).toContain(
       `drydock pushed ${done.headCommit!.slice(0, 12)} to feature`,
     );
+
+    // drydock's push is reviewed again; where GitHub will not resolve the fixed finding's thread, drydock says so in it.
+    git(bare, 'update-ref', `refs/pull/${PULL}/head`, done.headCommit!);
+    github.graphqlEnabled = false;
+    h.scripts.demo = {
+      reviewer: submit('The maximum is right now.', [
+        { file: 'src/range.js', line: 1, severity: 'nit', explanation: NAN_DOC },
+      ]),
+    };
+    const again = await deliver(
+      'pull_request',
+      pullEvent('synchronize', done.headCommit!, (p) => {
+        p.sender.login = 'drydock[bot]';
+        p.sender.type = 'Bot';
+      }),
+    );
+    expect(again.outcome).toBe('review_started');
+    expect(await ended(again.sessionId!)).toMatchObject({ state: 'delivered', headCommit: done.headCommit });
+    expect(remote.reviews).toHaveLength(1);
+    expect(remote.reviewEdits).toHaveLength(1);
+    expect(remote.reviews[0]!.body).toContain('### Fixed since the last review');
+    expect(commentOn(WRONG_MAX)[0]!.resolved).not.toBe(true);
+    expect(remote.reviewComments.filter((c) => c.inReplyTo === wrongMax!.id).map((c) => c.body)).toEqual([
+      `drydock is fixing this on feature: https://drydock.example/sessions/${started.id}`,
+      `Fixed in ${done.headCommit!.slice(0, 12)}.`,
+    ]);
+    expect(commentOn(NAN_DOC)).toHaveLength(1);
 
     // The same request on a fork's pull request whose author does not allow edits: an answer, no session.
     remote.pulls[0]!.headRepo = 'someone/app';

@@ -97,6 +97,8 @@ export interface FakeGithub {
   addRepo(slug: string, repo?: Partial<FakeRepo>): FakeRepo;
   /** Installation tokens minted for the App, in order. */
   minted: MintedToken[];
+  /** False: GraphQL answers every query with an error, as for a token without access to it. Default true. */
+  graphqlEnabled: boolean;
   /** Requests that wrote something (POST, PATCH), as `METHOD path`. */
   writes(): string[];
   close(): Promise<void>;
@@ -274,7 +276,15 @@ export async function startFakeGithub(
     const forApp = appRoute(request);
     if (forApp) return forApp;
     if (!authorized(request.authorization)) return { status: 401, body: { message: 'Bad credentials' } };
-    if (request.method === 'POST' && request.path === '/graphql') return graphql(request);
+    if (request.method === 'POST' && request.path === '/graphql') {
+      if (!fake.graphqlEnabled) {
+        return {
+          status: 200,
+          body: { errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] },
+        };
+      }
+      return graphql(request);
+    }
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(request.path.split('?')[0]!);
     if (!match) return { status: 404, body: { message: 'Not Found' } };
     const slug = `${match[1]}/${match[2]}`;
@@ -483,11 +493,12 @@ export async function startFakeGithub(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const fake: FakeGithub = {
     url: base,
     requests,
     repos,
     minted,
+    graphqlEnabled: true,
     addRepo(slug, repo = {}) {
       const created: FakeRepo = {
         defaultBranch: 'main',
@@ -511,4 +522,5 @@ export async function startFakeGithub(
         server.close(() => resolve());
       }),
   };
+  return fake;
 }
