@@ -1,6 +1,15 @@
 import { type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  answerGraphql,
+  BOT,
+  type FakeReview,
+  type FakeReviewComment,
+  reviewRoute,
+} from './fake-github-reviews.ts';
+
+export type { FakeReview, FakeReviewComment };
 
 /** A request the fake GitHub received, with its JSON body. */
 export interface GithubRequest {
@@ -45,31 +54,6 @@ export interface FakeRepo {
   }>;
 }
 
-/** A review comment: inline on a line of the diff, or a reply in a thread. */
-export interface FakeReviewComment {
-  id: number;
-  pull: number;
-  body: string;
-  user: string;
-  path?: string;
-  line?: number;
-  side?: string;
-  commitId?: string;
-  reviewId?: number;
-  inReplyTo?: number;
-  /** Its thread was resolved (GraphQL resolveReviewThread); only a thread's first comment has it. */
-  resolved?: boolean;
-}
-
-export interface FakeReview {
-  id: number;
-  pull: number;
-  body: string;
-  event: string;
-  commitId: string;
-  user: string;
-}
-
 /** A GitHub App the fake knows: its id, the public half of its key, and where it is installed. */
 export interface FakeGithubApp {
   appId: string;
@@ -103,8 +87,6 @@ export interface FakeGithub {
   writes(): string[];
   close(): Promise<void>;
 }
-
-const BOT = 'drydock[bot]';
 
 /**
  * A fake of the GitHub REST endpoints drydock calls, on port 0. It keeps repositories in memory, answers
@@ -204,73 +186,6 @@ export async function startFakeGithub(
     user: { login: pull.user ?? BOT },
     maintainer_can_modify: pull.maintainerCanModify ?? false,
   });
-  const reviewCommentJson = (slug: string, comment: FakeReviewComment) => ({
-    id: comment.id,
-    html_url: html(slug, `/pull/${comment.pull}#discussion_r${comment.id}`),
-    body: comment.body,
-    user: { login: comment.user },
-    path: comment.path ?? null,
-    line: comment.line ?? null,
-    side: comment.side ?? null,
-    commit_id: comment.commitId ?? null,
-    pull_request_review_id: comment.reviewId ?? null,
-    ...(comment.inReplyTo === undefined ? {} : { in_reply_to_id: comment.inReplyTo }),
-  });
-  const reviewJson = (slug: string, review: FakeReview) => ({
-    id: review.id,
-    html_url: html(slug, `/pull/${review.pull}#pullrequestreview-${review.id}`),
-    body: review.body,
-    state: 'COMMENTED',
-    commit_id: review.commitId,
-    user: { login: review.user },
-  });
-
-  /** GraphQL: the review threads of a pull request, and resolving one (what drydock asks, nothing more). */
-  function graphql(request: GithubRequest): { status: number; body: unknown } {
-    const query = String(request.body.query ?? '');
-    const variables = (request.body.variables ?? request.body) as Record<string, unknown>;
-    if (query.includes('resolveReviewThread')) {
-      const threadId = String(variables.threadId);
-      for (const repo of repos.values()) {
-        const first = repo.reviewComments.find((comment) => `PRRT_${comment.id}` === threadId);
-        if (first) {
-          first.resolved = true;
-          return {
-            status: 200,
-            body: { data: { resolveReviewThread: { thread: { id: threadId, isResolved: true } } } },
-          };
-        }
-      }
-      return {
-        status: 200,
-        body: { errors: [{ message: `Could not resolve to a node with the global id of '${threadId}'` }] },
-      };
-    }
-    if (query.includes('reviewThreads')) {
-      const repo = repos.get(`${variables.owner}/${variables.name}`);
-      if (!repo) return { status: 200, body: { data: { repository: null } } };
-      const threads = repo.reviewComments
-        .filter((comment) => comment.pull === Number(variables.number) && comment.inReplyTo === undefined)
-        .map((comment) => ({
-          id: `PRRT_${comment.id}`,
-          isResolved: comment.resolved === true,
-          comments: { nodes: [{ databaseId: comment.id }] },
-        }));
-      return {
-        status: 200,
-        body: {
-          data: {
-            repository: {
-              pullRequest: {
-                reviewThreads: { nodes: threads, pageInfo: { hasNextPage: false, endCursor: null } },
-              },
-            },
-          },
-        },
-      };
-    }
-    return { status: 200, body: { errors: [{ message: 'fake GitHub answers no such query' }] } };
-  }
 
   function route(request: GithubRequest): { status: number; body: unknown } {
     const forApp = appRoute(request);
@@ -283,7 +198,7 @@ export async function startFakeGithub(
           body: { errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] },
         };
       }
-      return graphql(request);
+      return answerGraphql(repos, request);
     }
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(request.path.split('?')[0]!);
     if (!match) return { status: 404, body: { message: 'Not Found' } };
@@ -350,112 +265,16 @@ export async function startFakeGithub(
         },
       };
     }
-    m = /^\/pulls\/(\d+)\/(comments|reviews)$/.exec(rest);
-    if (m && method === 'GET') {
-      const number = Number(m[1]);
-      if (m[2] === 'reviews') {
-        return {
-          status: 200,
-          body: repo.reviews.filter((review) => review.pull === number).map((r) => reviewJson(slug, r)),
-        };
-      }
-      return {
-        status: 200,
-        body: repo.reviewComments
-          .filter((comment) => comment.pull === number)
-          .map((comment) => reviewCommentJson(slug, comment)),
-      };
-    }
-    const pullOf = (number: number) => repo.pulls.find((each) => each.number === number);
-    const commentable = (number: number, path: unknown, line: unknown): string | null => {
-      if (typeof path !== 'string' || typeof line !== 'number') return 'path and line are required';
-      const lines = options.diffLines?.(slug, number, path);
-      return lines && !lines.has(line) ? `line ${line} of ${path} is not part of the diff` : null;
-    };
-    if (m && method === 'POST' && m[2] === 'reviews') {
-      const number = Number(m[1]);
-      if (!pullOf(number)) return { status: 404, body: { message: 'Not Found' } };
-      const comments = Array.isArray(body.comments) ? (body.comments as Array<Record<string, unknown>>) : [];
-      for (const comment of comments) {
-        const problem = commentable(number, comment.path, comment.line);
-        if (problem) return { status: 422, body: { message: 'Unprocessable Entity', errors: [problem] } };
-      }
-      const review: FakeReview = {
-        id: ids++,
-        pull: number,
-        body: String(body.body ?? ''),
-        event: String(body.event ?? 'PENDING'),
-        commitId: String(body.commit_id ?? ''),
-        user: BOT,
-      };
-      repo.reviews.push(review);
-      for (const comment of comments) {
-        repo.reviewComments.push({
-          id: ids++,
-          pull: number,
-          body: String(comment.body),
-          user: BOT,
-          path: String(comment.path),
-          line: Number(comment.line),
-          side: String(comment.side ?? 'RIGHT'),
-          commitId: review.commitId,
-          reviewId: review.id,
-        });
-      }
-      return { status: 200, body: reviewJson(slug, review) };
-    }
-    if (m && method === 'POST' && m[2] === 'comments') {
-      const number = Number(m[1]);
-      if (!pullOf(number)) return { status: 404, body: { message: 'Not Found' } };
-      const problem = commentable(number, body.path, body.line);
-      if (problem) return { status: 422, body: { message: 'Unprocessable Entity', errors: [problem] } };
-      const comment: FakeReviewComment = {
-        id: ids++,
-        pull: number,
-        body: String(body.body),
-        user: BOT,
-        path: String(body.path),
-        line: Number(body.line),
-        side: String(body.side ?? 'RIGHT'),
-        commitId: String(body.commit_id ?? ''),
-      };
-      repo.reviewComments.push(comment);
-      return { status: 201, body: reviewCommentJson(slug, comment) };
-    }
-    m = /^\/pulls\/(\d+)\/reviews\/(\d+)(\/comments)?$/.exec(rest);
-    if (m) {
-      const review = repo.reviews.find((each) => each.id === Number(m![2]) && each.pull === Number(m![1]));
-      if (!review) return { status: 404, body: { message: 'Not Found' } };
-      if (m[3] && method === 'GET') {
-        return {
-          status: 200,
-          body: repo.reviewComments
-            .filter((comment) => comment.reviewId === review.id)
-            .map((comment) => reviewCommentJson(slug, comment)),
-        };
-      }
-      if (!m[3] && method === 'PUT') {
-        review.body = String(body.body);
-        repo.reviewEdits.push({ reviewId: review.id, body: review.body });
-        return { status: 200, body: reviewJson(slug, review) };
-      }
-    }
-    m = /^\/pulls\/(\d+)\/comments\/(\d+)\/replies$/.exec(rest);
-    if (m && method === 'POST') {
-      const parent = repo.reviewComments.find((each) => each.id === Number(m![2]));
-      if (!parent || parent.pull !== Number(m[1])) return { status: 404, body: { message: 'Not Found' } };
-      const reply: FakeReviewComment = {
-        id: ids++,
-        pull: parent.pull,
-        body: String(body.body),
-        user: BOT,
-        ...(parent.path === undefined ? {} : { path: parent.path }),
-        ...(parent.line === undefined ? {} : { line: parent.line }),
-        inReplyTo: parent.id,
-      };
-      repo.reviewComments.push(reply);
-      return { status: 201, body: reviewCommentJson(slug, reply) };
-    }
+    const reviewed = reviewRoute({
+      repo,
+      slug,
+      method,
+      rest,
+      body,
+      nextId: () => ids++,
+      diffLines: options.diffLines,
+    });
+    if (reviewed) return reviewed;
     m = /^\/commits\/([^/]+)\/check-runs$/.exec(rest);
     if (m && method === 'GET') {
       const runs = repo.checkRuns.filter((run) => run.sha === m![1]);
