@@ -324,6 +324,33 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
     expect(await row.textContent()).toContain('admin token');
     await shot(admin, 'settings-repos.png', true);
 
+    // A GitHub repository's pull requests are reviewed once an admin turns it on (local ones have none).
+    await harness.register('acme/app');
+    const forgeRow = admin.locator('[data-section=repos] tr[data-repo="acme/app"]');
+    await admin.reload();
+    await forgeRow.waitFor();
+    expect(await row.locator('input[name=review-pull-requests]').count()).toBe(0);
+    const review = forgeRow.getByRole('checkbox', { name: 'review pull requests' });
+    expect(await review.isChecked()).toBe(false);
+    // The box follows the server: it shows the setting once the API has changed it.
+    await review.click();
+    await expect.poll(async () => (await harness.store.findRepo('acme/app'))?.review.pullRequests).toBe(true);
+    await expect.poll(() => review.isChecked()).toBe(true);
+    await page.reload();
+    await expect
+      .poll(() =>
+        page
+          .locator('[data-section=repos] tr[data-repo="acme/app"] [data-testid=review-pull-requests]')
+          .textContent(),
+      )
+      .toBe('on');
+    await review.click();
+    await expect
+      .poll(async () => (await harness.store.findRepo('acme/app'))?.review.pullRequests)
+      .toBe(false);
+    await expect.poll(() => review.isChecked()).toBe(false);
+    await harness.store.deleteRepo((await harness.store.findRepo('acme/app'))!.id);
+
     // The new-task form offers it.
     await admin.getByRole('link', { name: 'New task' }).click();
     await expect

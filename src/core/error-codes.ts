@@ -48,6 +48,7 @@ export type BadInputCode =
   | 'invalid_eval_results'
   | 'eval_not_found'
   | 'forge_review_not_supported'
+  | 'review_needs_forge_repo'
   | 'invalid_flag'
   | 'invalid_image'
   | 'invalid_input'

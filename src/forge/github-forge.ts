@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { ForgeError } from '../core/errors.ts';
 import type { CheckRun, Forge, ForgeComment, RepoPermission } from '../core/ports/forge.ts';
+import { createGithubReviews } from './github-reviews.ts';
 import { pushBranch, syncClone } from './remote-git.ts';
 
 /** Hands out a token for a repository: a fine-grained token, or a GitHub App installation token. */
@@ -88,8 +89,16 @@ export function createGithubForge(options: GithubForgeOptions): Forge {
     },
 
     async push(repo, push) {
-      await pushBranch(repo, { url: gitUrl(repo), token: await options.tokens(repo) }, push);
+      // A fork's branch is pushed with the base repository's credentials (its author let maintainers push).
+      const url = gitUrl(push.toRepo ?? repo);
+      await pushBranch(push.toRepo ?? repo, { url, token: await options.tokens(repo) }, push);
     },
+
+    reviews: createGithubReviews({
+      call,
+      split: splitRepo,
+      remote: async (repo) => ({ url: gitUrl(repo), token: await options.tokens(repo) }),
+    }),
 
     openOrUpdatePullRequest(repo, request) {
       return call('opening a pull request', repo, async (octokit) => {

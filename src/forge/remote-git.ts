@@ -62,6 +62,27 @@ export async function syncClone(repo: string, remote: RemoteGit, dir: string): P
   }
 }
 
+/**
+ * Fetches one ref of the remote (`refs/pull/7/head`) into `dir` as `to`, forced (a pull request's head moves
+ * on every push), and returns the commit it now names.
+ */
+export async function fetchRef(
+  repo: string,
+  remote: RemoteGit,
+  dir: string,
+  ref: { from: string; to: string },
+): Promise<string> {
+  try {
+    await git(['fetch', '--quiet', '--no-tags', remote.url, `+${ref.from}:${ref.to}`], {
+      cwd: dir,
+      env: credentialEnv(remote),
+    });
+  } catch (error) {
+    throw noAccess(repo, error);
+  }
+  return (await git(['rev-parse', '--verify', `${ref.to}^{commit}`], { cwd: dir })).trim();
+}
+
 /** Pushes `commit` to `branch` on the remote; no force: a follow-up's commit fast-forwards the branch. */
 export async function pushBranch(repo: string, remote: RemoteGit, push: BranchPush): Promise<void> {
   try {

@@ -32,6 +32,13 @@ export const proofSchema = z
 export type Proof = z.infer<typeof proofSchema>;
 
 export const changeFindingSchema = findingInputSchema.extend({
+  suggestedFix: z
+    .string()
+    .optional()
+    .describe(
+      "How to fix it. When the fix replaces the finding's line with one line of code, give exactly that line as a " +
+        'code span (`like this`), indentation included: on a pull request it becomes a suggestion the author applies.',
+    ),
   proof: proofSchema
     .optional()
     .describe('Required for critical and major findings: how drydock can see the defect for itself'),

@@ -114,6 +114,11 @@ export const registeredRepoSchema = z
     repo: z.string().meta({ description: 'The real path on the server, or owner/name in lowercase' }),
     addedBy: z.string(),
     createdAt: z.string(),
+    review: z.object({
+      pullRequests: z
+        .boolean()
+        .meta({ description: 'drydock reviews the pull requests opened or updated on it (docs/review.md)' }),
+    }),
   })
   .meta({ id: 'RegisteredRepo' });
 

@@ -468,11 +468,32 @@ describe('HTTP API (in-process)', () => {
     const repo = (await added.json()) as { id: string; repo: string; kind: string; addedBy: string };
     expect(repo).toMatchObject({ repo: other, kind: 'local', addedBy: 'admin token' });
     const forge = await call('POST', '/api/repos', { role: 'admin', body: { repo: 'Acme/App' } });
-    expect(await forge.json()).toMatchObject({ repo: 'acme/app', kind: 'forge' });
+    const forgeRepo = (await forge.json()) as { id: string; review: { pullRequests: boolean } };
+    expect(forgeRepo).toMatchObject({ repo: 'acme/app', kind: 'forge' });
     // Registered, but this server has no forge to clone it with: said so, nothing created.
     const noForge = await call('POST', '/api/sessions', { body: { repo: 'acme/app', task: 'x' } });
     expect(await noForge.json()).toMatchObject({ error: { code: 'forge_not_configured' } });
     expect(await h.store.listSessions()).toEqual([]);
+
+    // Reviewing pull requests: off when registered, an admin's switch, on forge repositories only.
+    expect(forgeRepo.review).toEqual({ pullRequests: false });
+    const turnOn = { review: { pullRequests: true } };
+    expect((await call('PATCH', `/api/repos/${forgeRepo.id}`, { role: 'member', body: turnOn })).status).toBe(
+      403,
+    );
+    const on = await call('PATCH', `/api/repos/${forgeRepo.id}`, { role: 'admin', body: turnOn });
+    expect(on.status).toBe(200);
+    expect(await on.json()).toMatchObject({ repo: 'acme/app', review: { pullRequests: true } });
+    expect((await h.store.findRepo('acme/app'))?.review.pullRequests).toBe(true);
+    const local = await call('PATCH', `/api/repos/${repo.id}`, { role: 'admin', body: turnOn });
+    expect(local.status).toBe(400);
+    expect(await local.json()).toMatchObject({ error: { code: 'review_needs_forge_repo' } });
+    const bad = await call('PATCH', `/api/repos/${forgeRepo.id}`, {
+      role: 'admin',
+      body: { review: { pullRequests: 'yes' } },
+    });
+    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_input' } });
+    expect((await call('PATCH', '/api/repos/missing', { role: 'admin', body: turnOn })).status).toBe(404);
 
     expect((await call('DELETE', `/api/repos/${repo.id}`, { role: 'member' })).status).toBe(403);
     expect((await call('DELETE', `/api/repos/${repo.id}`, { role: 'admin' })).status).toBe(204);

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { NotFoundError } from '../core/errors.ts';
+import { BadInputError, NotFoundError } from '../core/errors.ts';
 import { tryGit } from '../forge/git.ts';
 import { registerRepo } from '../sessions/registered-repos.ts';
 import {
@@ -14,7 +14,7 @@ import {
 import { requireRole } from './auth.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { requireJson } from './require-json.ts';
-import { registerRepoBody, rejectInvalid } from './schemas.ts';
+import { registerRepoBody, rejectInvalid, updateRepoBody } from './schemas.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
 
 const listRoute = createRoute({
@@ -57,6 +57,20 @@ const branchesRoute = createRoute({
   },
 });
 
+const updateRoute = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  summary: "Change a registered repository's settings (admin)",
+  description:
+    '`review.pullRequests`: drydock reviews the pull requests opened or updated on this forge repository (docs/review.md); off by default. An `@drydock review` comment asks for a review whatever this says.',
+  middleware: [requireRole('admin'), requireJson] as const,
+  request: { params: idParams, body: jsonBody(updateRepoBody) },
+  responses: {
+    200: jsonResponse(registeredRepoSchema, 'The registration as it now is'),
+    ...errorResponses(400, 401, 403, 404, 413),
+  },
+});
+
 const removeRoute = createRoute({
   method: 'delete',
   path: '/{id}',
@@ -87,6 +101,27 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const repo = await registerRepo({ store, home }, c.req.valid('json').repo, c.get('token').name);
       return c.json(repo, 201);
+    },
+    rejectInvalid('repository'),
+  );
+
+  app.openapi(
+    updateRoute,
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const update = c.req.valid('json');
+      const repo = await store.getRepo(id);
+      if (!repo) throw notRegistered(id);
+      if (update.review?.pullRequests === true && repo.kind !== 'forge') {
+        throw new BadInputError(
+          'review_needs_forge_repo',
+          'Only a forge repository (owner/name) has pull requests to review; review a local change with drydock review or POST /api/reviews.',
+          { details: { fields: { 'review.pullRequests': 'only for a forge repository' } } },
+        );
+      }
+      const updated = await store.updateRepo(id, update);
+      if (!updated) throw notRegistered(id);
+      return c.json(updated, 200);
     },
     rejectInvalid('repository'),
   );

@@ -42,6 +42,20 @@ export const createSessionBody = z.object({
   }),
 });
 
+export const updateRepoBody = z
+  .object({
+    review: z
+      .object({
+        pullRequests: z.boolean().optional().meta({
+          description:
+            'Review pull requests opened or updated on it (a forge repository; docs/review.md). Off by default.',
+        }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const registerRepoBody = z.object({
   repo: z
     .string()

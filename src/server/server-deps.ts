@@ -7,6 +7,7 @@ import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { CiWatcher, WaitClock } from '../triggers/ci-watch.ts';
 import type { GithubTriggerSettings } from '../triggers/github-events.ts';
 import type { Publisher } from '../triggers/publish-delivery.ts';
+import type { ReviewPublisher } from '../triggers/publish-review.ts';
 import type { SlackClient } from '../triggers/slack-client.ts';
 import type { SlackNotifier } from '../triggers/slack-notifier.ts';
 import type { Logger } from './logger.ts';
@@ -63,6 +64,8 @@ export interface ServerTriggers {
   github?: GithubTriggerSettings;
   /** Publishes forge sessions when they end; created from the forge and the bus when absent. */
   publisher?: Publisher;
+  /** Posts pull request reviews when their sessions end; created when the forge reviews pull requests. */
+  reviewPublisher?: ReviewPublisher;
   /** CI follow-up (docs/triggers.md): the clock it polls with, its cap per session, its delays. */
   ci?: { clock?: WaitClock; maxFollowUps?: number; delaysMs?: readonly number[]; disabled?: boolean };
   /** Watches pushed commits' check runs; created with the publisher when absent. */

@@ -103,6 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   scheduler?.start();
   // Sessions that ended while the server was down still reach their forge.
   await options.triggers?.publisher?.start();
+  await options.triggers?.reviewPublisher?.start();
   // So do the checks of commits pushed before it stopped.
   await options.triggers?.ciWatcher?.start();
   // And Slack threads: running sessions are followed again, endings missed are posted.
@@ -131,6 +132,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await options.triggers?.ciWatcher?.idle();
       await options.triggers?.publisher?.idle();
       options.triggers?.publisher?.stop();
+      await options.triggers?.reviewPublisher?.idle();
+      options.triggers?.reviewPublisher?.stop();
       await options.triggers?.slack?.notifier?.idle();
       options.triggers?.slack?.notifier?.stop();
       await closed;

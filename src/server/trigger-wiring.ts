@@ -1,5 +1,6 @@
 import { createCiWatcher } from '../triggers/ci-watch.ts';
 import { createPublisher } from '../triggers/publish-delivery.ts';
+import { createReviewPublisher } from '../triggers/publish-review.ts';
 import { createSlackNotifier } from '../triggers/slack-notifier.ts';
 import { DEFAULT_GITHUB_SETTINGS, type TriggerDeps } from '../triggers/trigger-deps.ts';
 import { defaultLogger, reportErrors } from './logger.ts';
@@ -55,6 +56,17 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     });
   }
   const publisher = triggers.publisher;
+  const reviews = forge?.reviews;
+  if (forge && reviews && !triggers.reviewPublisher) {
+    triggers.reviewPublisher = createReviewPublisher({
+      store: deps.sessions.store,
+      forge: { ...forge, reviews },
+      bus: deps.bus,
+      publicUrl: triggers.publicUrl,
+      onError: reportErrors(log.child({ component: 'publisher' }), 'posting a review to the forge failed'),
+    });
+  }
+  const reviewPublisher = triggers.reviewPublisher;
   return {
     sessions: deps.sessions,
     forge,
@@ -64,6 +76,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     github: triggers.github ?? DEFAULT_GITHUB_SETTINGS,
     wake,
     watch: (sessionId) => publisher?.watch(sessionId),
+    ...(reviewPublisher ? { watchReview: (sessionId: string) => reviewPublisher.watch(sessionId) } : {}),
     ...(ciWatcher ? { checkCommit: (repo, sha, pulls) => ciWatcher.checkCommit(repo, sha, pulls) } : {}),
   };
 }

@@ -169,6 +169,8 @@ export interface RepositoriesTable {
   repo: string;
   added_by: string;
   created_at: string;
+  /** 1: drydock reviews its pull requests (migration 0017); 0 otherwise. */
+  review_pull_requests: ColumnType<number, number | undefined, number>;
 }
 
 /** An evaluation run (migration 0011). */

@@ -26,6 +26,23 @@ export function describeRepoStoreContract(current: () => Store): void {
       expect(await store.listRepos()).toEqual([forge]);
     });
 
+    it('registers with review off, turns it on and off, and updates nothing for an unknown id', async () => {
+      const store = current();
+      const repo = await store.createRepo({ kind: 'forge', repo: 'acme/app', addedBy: 'cli' });
+      const other = await store.createRepo({ kind: 'forge', repo: 'acme/other', addedBy: 'cli' });
+      expect(repo.review).toEqual({ pullRequests: false });
+      const on = await store.updateRepo(repo.id, { review: { pullRequests: true } });
+      expect(on).toEqual({ ...repo, review: { pullRequests: true } });
+      expect(await store.findRepo('acme/app')).toEqual(on);
+      expect((await store.getRepo(other.id))?.review).toEqual({ pullRequests: false });
+      // An empty update changes nothing and answers the registration as it is.
+      expect(await store.updateRepo(repo.id, {})).toEqual(on);
+      expect((await store.updateRepo(repo.id, { review: { pullRequests: false } }))?.review).toEqual({
+        pullRequests: false,
+      });
+      expect(await store.updateRepo('missing', { review: { pullRequests: true } })).toBeNull();
+    });
+
     it('refuses a second registration of one repo and keeps the first', async () => {
       const store = current();
       const first = await store.createRepo({ kind: 'local', repo: '/srv/repos/app', addedBy: 'a' });

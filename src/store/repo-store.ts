@@ -6,7 +6,10 @@ import { REPO_ALREADY_REGISTERED, REPO_KINDS, type RegisteredRepo, type Store } 
 import type { Database, RepositoriesTable } from './database.ts';
 import { toText } from './rows.ts';
 
-type RepoMethods = Pick<Store, 'createRepo' | 'getRepo' | 'findRepo' | 'listRepos' | 'deleteRepo'>;
+type RepoMethods = Pick<
+  Store,
+  'createRepo' | 'getRepo' | 'findRepo' | 'listRepos' | 'updateRepo' | 'deleteRepo'
+>;
 
 /** The Store's registered-repository methods, in SQL that SQLite and Postgres both run. */
 export function repoStoreMethods(
@@ -21,6 +24,7 @@ export function repoStoreMethods(
         repo: toText(repo.repo),
         addedBy: toText(repo.addedBy),
         createdAt: deps.clock.now().toISOString(),
+        review: { pullRequests: false },
       };
       // Insert-or-nothing: of two racing registrations the loser gets this error, not a unique violation.
       const inserted = await db
@@ -63,6 +67,19 @@ export function repoStoreMethods(
       return rows.map(fromRepoRow);
     },
 
+    async updateRepo(id, update) {
+      const pullRequests = update.review?.pullRequests;
+      if (pullRequests !== undefined) {
+        await db
+          .updateTable('repositories')
+          .set({ review_pull_requests: pullRequests ? 1 : 0 })
+          .where('id', '=', id)
+          .execute();
+      }
+      const row = await db.selectFrom('repositories').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? fromRepoRow(row) : null;
+    },
+
     async deleteRepo(id) {
       const result = await db.deleteFrom('repositories').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
@@ -78,5 +95,12 @@ function fromRepoRow(row: Selectable<RepositoriesTable>): RegisteredRepo {
       `Registered repository ${row.id} has unknown kind "${row.kind}".`,
     );
   }
-  return { id: row.id, kind, repo: row.repo, addedBy: row.added_by, createdAt: row.created_at };
+  return {
+    id: row.id,
+    kind,
+    repo: row.repo,
+    addedBy: row.added_by,
+    createdAt: row.created_at,
+    review: { pullRequests: Number(row.review_pull_requests) === 1 },
+  };
 }

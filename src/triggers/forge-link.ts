@@ -13,6 +13,11 @@ export const ForgeLinkData = z.object({
   issue: z.number().int().nullable(),
   requester: z.string(),
   pull: z.number().int().optional(),
+  /**
+   * Deliver by pushing to this pull request's own branch (`@drydock fix this` on a review finding), in its
+   * head repository (a fork whose author lets maintainers push), instead of a drydock branch and pull request.
+   */
+  pushTo: z.object({ repo: z.string(), branch: z.string() }).optional(),
   pullUrl: z.string().optional(),
   publishedCommit: z.string().optional(),
   /** `<state>@<updatedAt>` of the last end reported on the issue. */

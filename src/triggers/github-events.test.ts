@@ -106,6 +106,110 @@ describe('decideGithubEvent', () => {
       { action: 'follow_up', text: 'use a constant (on README.md)' },
     ],
     [
+      'a pull request opened is one to review, automatically',
+      'pull_request',
+      githubExample('pull_request', 'opened'),
+      {
+        action: 'review',
+        repo: 'Codertocat/Hello-World',
+        number: 2,
+        requester: 'Codertocat',
+        automatic: true,
+      },
+    ],
+    ...(['synchronize', 'reopened', 'ready_for_review'] as const).map(
+      (action): [string, string, Record<string, unknown>, Record<string, unknown>] => [
+        `a pull request ${action} is one to review`,
+        'pull_request',
+        githubExample('pull_request', action, (p) => {
+          p.pull_request.draft = false;
+        }),
+        { action: 'review', automatic: true },
+      ],
+    ),
+    [
+      'a draft pull request is not reviewed',
+      'pull_request',
+      githubExample('pull_request', 'opened', (p) => {
+        p.pull_request.draft = true;
+      }),
+      { action: 'ignore', reason: 'a draft pull request' },
+    ],
+    [
+      'a pull request closed or labelled is not reviewed',
+      'pull_request',
+      githubExample('pull_request', 'closed'),
+      { action: 'ignore', reason: 'pull request closed' },
+    ],
+    [
+      "drydock's push onto a pull request (a fix) is reviewed again",
+      'pull_request',
+      githubExample('pull_request', 'synchronize', (p) => {
+        p.pull_request.draft = false;
+        p.sender.login = 'drydock[bot]';
+        p.sender.type = 'Bot';
+      }),
+      { action: 'review', automatic: true },
+    ],
+    [
+      'a pull request drydock opened is not reviewed',
+      'pull_request',
+      githubExample('pull_request', 'opened', (p) => {
+        p.sender.login = 'drydock[bot]';
+        p.sender.type = 'Bot';
+      }),
+      { action: 'ignore', reason: 'drydock does not react to its own comments' },
+    ],
+    [
+      "another bot's pull request is not reviewed",
+      'pull_request',
+      githubExample('pull_request', 'synchronize', (p) => {
+        p.pull_request.draft = false;
+        p.sender.login = 'dependabot[bot]';
+        p.sender.type = 'Bot';
+      }),
+      { action: 'ignore', reason: 'sent by a bot' },
+    ],
+    [
+      '@drydock review on a pull request asks for a review',
+      'issue_comment',
+      comment('@drydock Review.', (p) => {
+        p.issue.pull_request = { url: 'x' };
+      }),
+      { action: 'review', number: 1, requester: 'Codertocat', automatic: false },
+    ],
+    [
+      '@drydock review with more words is a follow-up, not a review',
+      'issue_comment',
+      comment('@drydock review the naming and rename it', (p) => {
+        p.issue.pull_request = { url: 'x' };
+      }),
+      { action: 'follow_up', text: 'review the naming and rename it' },
+    ],
+    [
+      '@drydock review on an issue is work on the issue',
+      'issue_comment',
+      comment('@drydock review'),
+      { action: 'start' },
+    ],
+    [
+      '@drydock fix this replying to a review comment asks to fix that finding',
+      'pull_request_review_comment',
+      githubExample('pull_request_review_comment', 'created', (p) => {
+        p.comment.body = '@drydock fix this, please';
+        p.comment.in_reply_to_id = 99;
+      }),
+      { action: 'fix_finding', number: 2, commentId: 99, requester: 'Codertocat' },
+    ],
+    [
+      '@drydock fix this that replies to nothing is a follow-up',
+      'pull_request_review_comment',
+      githubExample('pull_request_review_comment', 'created', (p) => {
+        p.comment.body = '@drydock fix this';
+      }),
+      { action: 'follow_up', text: 'fix this (on README.md)' },
+    ],
+    [
       'a review comment between humans is ignored',
       'pull_request_review_comment',
       githubExample('pull_request_review_comment', 'created', (p) => {

@@ -34,9 +34,26 @@ export const GITHUB_PAYLOADS = {
     repository,
     sender: user,
   }),
+  pull_request: z.object({
+    action: z.string(),
+    pull_request: z.object({
+      number: z.number().int(),
+      draft: z.boolean().optional(),
+      state: z.string().optional(),
+    }),
+    repository,
+    sender: user,
+  }),
   pull_request_review_comment: z.object({
     action: z.string(),
-    comment: z.object({ body: z.string(), path: z.string().optional(), line: z.number().nullish(), user }),
+    comment: z.object({
+      id: z.number().int().optional(),
+      body: z.string(),
+      path: z.string().optional(),
+      line: z.number().nullish(),
+      in_reply_to_id: z.number().int().optional(),
+      user,
+    }),
     pull_request: z.object({ number: z.number().int(), head: z.object({ ref: z.string() }) }),
     repository,
     sender: user,
@@ -63,7 +80,37 @@ export type GithubDecision =
       requestedBy?: Requester;
     }
   | { action: 'follow_up'; repo: string; number: number; text: string; requester: string }
+  /**
+   * Review a pull request (docs/review.md): `automatic` for a pull request event, which only a repository
+   * with review turned on acts on; an `@drydock review` comment asks for one anyway.
+   */
+  | { action: 'review'; repo: string; number: number; requester: string; automatic: boolean }
+  /**
+   * `@drydock fix this` replying to review comment `commentId` (drydock's, if it is one of its findings);
+   * `text` is the follow-up to send instead when the pull request is drydock's own and the comment no finding.
+   */
+  | {
+      action: 'fix_finding';
+      repo: string;
+      number: number;
+      commentId: number;
+      requester: string;
+      text: string;
+    }
   | { action: 'ignore'; reason: string };
+
+/** The pull request actions that change what there is to review. */
+export const REVIEWED_PULL_ACTIONS = ['opened', 'synchronize', 'reopened', 'ready_for_review'] as const;
+
+/** `@drydock review` (alone, any case, a full stop allowed): asks for a review of the pull request. Pure. */
+export function asksForReview(request: string): boolean {
+  return /^review[.!]?$/i.test(request.trim());
+}
+
+/** `@drydock fix this` (then anything): asks drydock to fix the finding replied to. Pure. */
+export function asksToFix(request: string): boolean {
+  return /^fix\s+(this|it)\b/i.test(request.trim());
+}
 
 /** Whether `text` addresses drydock: `@drydock` as a whole word, any case. */
 export function mentions(text: string, handle: string): boolean {
@@ -103,10 +150,14 @@ export function decideGithubEvent(
     return { action: 'ignore', reason: `the ${event} payload is not one drydock understands` };
   const data = parsed.data;
   const sender = data.sender;
-  if (sender.login.toLowerCase() === settings.botLogin.toLowerCase()) {
+  const self = sender.login.toLowerCase() === settings.botLogin.toLowerCase();
+  // drydock's own push onto someone's pull request (a fix it was asked for) is reviewed like any other push;
+  // its own pull requests are skipped later, by their link.
+  const ownPush = self && event === 'pull_request' && data.action === 'synchronize';
+  if (self && !ownPush) {
     return { action: 'ignore', reason: 'drydock does not react to its own comments' };
   }
-  if (sender.type === 'Bot') return { action: 'ignore', reason: 'sent by a bot' };
+  if (sender.type === 'Bot' && !ownPush) return { action: 'ignore', reason: 'sent by a bot' };
   const repo = data.repository.full_name;
   const requester = sender.login;
   const requestedBy = sender.id === undefined ? {} : { requestedBy: githubCoAuthor(sender.login, sender.id) };
@@ -130,6 +181,9 @@ export function decideGithubEvent(
     if (!mentions(data.comment.body, settings.handle))
       return { action: 'ignore', reason: 'discussion that does not address drydock' };
     const request = taskAfterMention(data.comment.body, settings.handle);
+    if (data.issue.pull_request && asksForReview(request)) {
+      return { action: 'review', repo, number: data.issue.number, requester, automatic: false };
+    }
     if (data.issue.pull_request) {
       return {
         action: 'follow_up',
@@ -157,6 +211,13 @@ export function decideGithubEvent(
     const text = taskAfterMention(body, settings.handle) || 'The reviewer requested changes.';
     return { action: 'follow_up', repo, number: data.pull_request.number, text, requester };
   }
+  if (event === 'pull_request' && 'pull_request' in data && !('comment' in data) && !('review' in data)) {
+    if (!(REVIEWED_PULL_ACTIONS as readonly string[]).includes(data.action)) {
+      return { action: 'ignore', reason: `pull request ${data.action}` };
+    }
+    if (data.pull_request.draft) return { action: 'ignore', reason: 'a draft pull request' };
+    return { action: 'review', repo, number: data.pull_request.number, requester, automatic: true };
+  }
   if (event === 'pull_request_review_comment' && 'pull_request' in data && 'comment' in data) {
     if (data.action !== 'created' || !mentions(data.comment.body, settings.handle)) {
       return { action: 'ignore', reason: 'a review comment that does not address drydock' };
@@ -164,13 +225,20 @@ export function decideGithubEvent(
     const where = data.comment.path
       ? ` (on ${data.comment.path}${data.comment.line ? `:${data.comment.line}` : ''})`
       : '';
-    return {
-      action: 'follow_up',
-      repo,
-      number: data.pull_request.number,
-      text: `${taskAfterMention(data.comment.body, settings.handle)}${where}`,
-      requester,
-    };
+    const request = taskAfterMention(data.comment.body, settings.handle);
+    const text = `${request}${where}`;
+    const replyTo = data.comment.in_reply_to_id;
+    if (replyTo !== undefined && asksToFix(request)) {
+      return {
+        action: 'fix_finding',
+        repo,
+        number: data.pull_request.number,
+        commentId: replyTo,
+        requester,
+        text,
+      };
+    }
+    return { action: 'follow_up', repo, number: data.pull_request.number, text, requester };
   }
   return { action: 'ignore', reason: `event ${event} is not one drydock acts on` };
 }

@@ -1,15 +1,18 @@
-import { describeError, isForgeError } from '../core/errors.ts';
+import { describeError } from '../core/errors.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
 import { parseCheckEvent } from './ci-follow-up.ts';
 import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { forgeKey } from './forge-link.ts';
-import { decideGithubEvent, mayTrigger } from './github-events.ts';
+import { decideGithubEvent } from './github-events.ts';
+import { allowed, permittedOrUnknown } from './github-permission.ts';
+import { findingOfComment, listReviewLinks } from './review-link.ts';
+import { fixFinding, requestReview } from './review-requests.ts';
 import { startWork } from './start-work.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
 
 export interface DeliveryResult {
-  /** `started`, `follow_up`, `ignored: <why>`, `failed: <why>`. */
+  /** `started`, `follow_up`, `review_started`, `checks_read`, `ignored: <why>`, `failed: <why>`. */
   outcome: string;
   sessionId: string | null;
   /** A redelivery: nothing new was done. */
@@ -64,7 +67,15 @@ async function act(
   const forge = deps.forge;
   if (!forge) return { outcome: 'ignored: no GitHub forge is configured', sessionId: null };
 
-  if (decision.action === 'follow_up') {
+  if (decision.action === 'review') return requestReview(deps, decision);
+  if (decision.action === 'fix_finding') {
+    const links = await listReviewLinks(deps.sessions.store, decision.repo, decision.number);
+    const finding = findingOfComment(links, decision.commentId);
+    if (finding) return fixFinding(deps, { ...decision, finding });
+    // Not one of drydock's findings: on drydock's own pull request it is a follow-up like any other.
+  }
+
+  if (decision.action === 'follow_up' || decision.action === 'fix_finding') {
     const link = await deps.sessions.store.findLink(forgeKey(decision.repo, decision.number));
     if (!link) return { outcome: 'ignored: not a drydock pull request', sessionId: null };
     if (!(await allowed(deps, decision.repo, decision.requester))) {
@@ -84,15 +95,8 @@ async function act(
   if (!(await findRegisteredRepo(deps.sessions.store, decision.repo))) {
     return { outcome: `ignored: ${decision.repo} is not a registered repository`, sessionId: null };
   }
-  let permitted: boolean;
-  try {
-    permitted = await allowed(deps, decision.repo, decision.requester);
-  } catch (error) {
-    // drydock cannot even read the permission: start anyway so the session fails visibly with why.
-    if (!isForgeError(error, 'forge_no_access')) throw error;
-    permitted = true;
-  }
-  if (!permitted) return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };
+  if (!(await permittedOrUnknown(deps, decision.repo, decision.requester)))
+    return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };
   const session = await startWork(deps, {
     repo: decision.repo,
     task: decision.task,
@@ -105,8 +109,4 @@ async function act(
     outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',
     sessionId: session.id,
   };
-}
-
-async function allowed(deps: TriggerDeps, repo: string, user: string): Promise<boolean> {
-  return mayTrigger(await deps.forge!.permission(repo, user));
 }

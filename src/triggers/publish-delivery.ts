@@ -68,6 +68,27 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     }
     // 'publish' is for a delivered session only (decidePublication).
     if (!isDelivered(session)) return;
+    if (link.pushTo && link.pull !== undefined) {
+      // A fix on someone's pull request: its own branch moves on; no drydock branch, no other pull request.
+      await forge.push(link.repo, {
+        from: session.repo,
+        branch: link.pushTo.branch,
+        commit: session.headCommit,
+        ...(link.pushTo.repo.toLowerCase() === link.repo.toLowerCase() ? {} : { toRepo: link.pushTo.repo }),
+      });
+      await store.linkSession(
+        found.key,
+        session.id,
+        toJsonValue({ ...link, publishedCommit: session.headCommit }),
+      );
+      deps.onPublished?.(session.id, session.headCommit);
+      await forge.comment(
+        link.repo,
+        link.pull,
+        `drydock pushed ${session.headCommit.slice(0, 12)} to ${link.pushTo.branch}: ${session.summary ?? 'the fix'}\n\n${url}`,
+      );
+      return;
+    }
     await forge.push(link.repo, { from: session.repo, branch: session.branch, commit: session.headCommit });
     const artifacts = await store.listArtifacts(session.id);
     const description = artifacts.filter((artifact) => artifact.name === 'pull-request.md').at(-1);

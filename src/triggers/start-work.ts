@@ -26,6 +26,11 @@ export interface WorkRequest {
   createdBy?: SessionCreator;
   /** Hosts its agent may reach beyond the repository's policy (see `Session.allowHosts`). */
   allowHosts?: EgressRule[];
+  /**
+   * Work on this pull request's branch (a forge repository): the session starts from its head and its
+   * delivery is pushed to that branch, in `headRepo` (the pull request's fork, or the repository itself).
+   */
+  pullRequest?: { number: number; branch: string; headRepo: string };
 }
 
 /** `owner/name` (not a path): the repository lives on the forge. Pure. */
@@ -75,11 +80,14 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
   const clone = join(deps.sessions.home, 'repos', owner, name);
   let session: Session;
   let base = 'HEAD';
+  const pull = request.pullRequest;
   try {
     base = (await forge.sync(repo, clone)).defaultBranch;
+    // A pull request's head (a fork's too) is fetched into the clone, and the session starts there.
+    const ref = pull && forge.reviews ? await forge.reviews.fetchPullRequest(repo, pull.number, clone) : base;
     session = await createSession(deps.sessions, {
       repo: clone,
-      ref: base,
+      ref,
       task: request.task,
       model,
       ...who,
@@ -100,6 +108,7 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
     base,
     issue: request.issue ?? null,
     requester: request.requester,
+    ...(pull ? { pull: pull.number, pushTo: { repo: pull.headRepo, branch: pull.branch } } : {}),
   };
   await deps.sessions.store.linkSession(originKey(repo, session.id), session.id, toJsonValue(link));
   if (request.issue !== undefined) {

@@ -18,6 +18,8 @@ export interface TriggerDeps {
   wake(sessionId: string): void;
   /** A session whose delivery goes to a forge: publish it when it ends (see publish-delivery.ts). */
   watch(sessionId: string): void;
+  /** A pull request's review session: post its review when it ends (publish-review.ts). Absent without one. */
+  watchReview?(sessionId: string): void;
   /**
    * A check suite or run completed on `sha` (ci-watch.ts): looks at the checks now. Returns the session
    * it concerns, or null. Absent without a forge.

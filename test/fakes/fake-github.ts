@@ -1,6 +1,15 @@
 import { type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  answerGraphql,
+  BOT,
+  type FakeReview,
+  type FakeReviewComment,
+  reviewRoute,
+} from './fake-github-reviews.ts';
+
+export type { FakeReview, FakeReviewComment };
 
 /** A request the fake GitHub received, with its JSON body. */
 export interface GithubRequest {
@@ -22,9 +31,19 @@ export interface FakeRepo {
     body: string;
     draft: boolean;
     state: 'open';
+    /** A pull request someone else opened (drydock reviews it): its head commit, author and head repository. */
+    headSha?: string;
+    user?: string;
+    /** Default: the repository itself. */
+    headRepo?: string;
+    maintainerCanModify?: boolean;
   }>;
   comments: Array<{ id: number; issue: number; body: string; user: string }>;
-  reviewComments: Array<{ id: number; pull: number; body: string; user: string }>;
+  reviewComments: FakeReviewComment[];
+  /** Reviews posted (POST .../reviews), their bodies as last edited (PUT .../reviews/{id}). */
+  reviews: FakeReview[];
+  /** Every edit of a review's body, in order. */
+  reviewEdits: Array<{ reviewId: number; body: string }>;
   checkRuns: Array<{
     id: number;
     sha: string;
@@ -62,19 +81,27 @@ export interface FakeGithub {
   addRepo(slug: string, repo?: Partial<FakeRepo>): FakeRepo;
   /** Installation tokens minted for the App, in order. */
   minted: MintedToken[];
+  /** False: GraphQL answers every query with an error, as for a token without access to it. Default true. */
+  graphqlEnabled: boolean;
   /** Requests that wrote something (POST, PATCH), as `METHOD path`. */
   writes(): string[];
   close(): Promise<void>;
 }
-
-const BOT = 'drydock[bot]';
 
 /**
  * A fake of the GitHub REST endpoints drydock calls, on port 0. It keeps repositories in memory, answers
  * 401 without a token and 404 for unknown repositories, and records every request.
  */
 export async function startFakeGithub(
-  options: { token?: string; app?: FakeGithubApp } = {},
+  options: {
+    token?: string;
+    app?: FakeGithubApp;
+    /**
+     * The lines of `path` a review comment may sit on in pull request `number` (the new side of its diff), as
+     * GitHub checks them: a comment elsewhere is refused with 422. Absent: any line.
+     */
+    diffLines?: (slug: string, number: number, path: string) => ReadonlySet<number> | null;
+  } = {},
 ): Promise<FakeGithub> {
   const repos = new Map<string, FakeRepo>();
   const requests: GithubRequest[] = [];
@@ -150,14 +177,29 @@ export async function startFakeGithub(
     body: pull.body,
     draft: pull.draft,
     state: pull.state,
-    head: { ref: pull.head },
+    head: {
+      ref: pull.head,
+      sha: pull.headSha ?? '0'.repeat(40),
+      repo: { full_name: pull.headRepo ?? slug },
+    },
     base: { ref: pull.base },
+    user: { login: pull.user ?? BOT },
+    maintainer_can_modify: pull.maintainerCanModify ?? false,
   });
 
   function route(request: GithubRequest): { status: number; body: unknown } {
     const forApp = appRoute(request);
     if (forApp) return forApp;
     if (!authorized(request.authorization)) return { status: 401, body: { message: 'Bad credentials' } };
+    if (request.method === 'POST' && request.path === '/graphql') {
+      if (!fake.graphqlEnabled) {
+        return {
+          status: 200,
+          body: { errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] },
+        };
+      }
+      return answerGraphql(repos, request);
+    }
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(request.path.split('?')[0]!);
     if (!match) return { status: 404, body: { message: 'Not Found' } };
     const slug = `${match[1]}/${match[2]}`;
@@ -196,6 +238,12 @@ export async function startFakeGithub(
       return { status: 201, body: pullJson(slug, pull) };
     }
     m = /^\/pulls\/(\d+)$/.exec(rest);
+    if (m && method === 'GET') {
+      const pull = repo.pulls.find((each) => each.number === Number(m![1]));
+      return pull
+        ? { status: 200, body: pullJson(slug, pull) }
+        : { status: 404, body: { message: 'Not Found' } };
+    }
     if (m && method === 'PATCH') {
       const pull = repo.pulls.find((each) => each.number === Number(m![1]));
       if (!pull) return { status: 404, body: { message: 'Not Found' } };
@@ -217,21 +265,16 @@ export async function startFakeGithub(
         },
       };
     }
-    m = /^\/pulls\/(\d+)\/(comments|reviews)$/.exec(rest);
-    if (m && method === 'GET') {
-      if (m[2] === 'reviews') return { status: 200, body: [] };
-      return {
-        status: 200,
-        body: repo.reviewComments
-          .filter((comment) => comment.pull === Number(m![1]))
-          .map((comment) => ({
-            id: comment.id,
-            html_url: html(slug, `/pull/${comment.pull}#r${comment.id}`),
-            body: comment.body,
-            user: { login: comment.user },
-          })),
-      };
-    }
+    const reviewed = reviewRoute({
+      repo,
+      slug,
+      method,
+      rest,
+      body,
+      nextId: () => ids++,
+      diffLines: options.diffLines,
+    });
+    if (reviewed) return reviewed;
     m = /^\/commits\/([^/]+)\/check-runs$/.exec(rest);
     if (m && method === 'GET') {
       const runs = repo.checkRuns.filter((run) => run.sha === m![1]);
@@ -269,11 +312,12 @@ export async function startFakeGithub(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const fake: FakeGithub = {
     url: base,
     requests,
     repos,
     minted,
+    graphqlEnabled: true,
     addRepo(slug, repo = {}) {
       const created: FakeRepo = {
         defaultBranch: 'main',
@@ -281,6 +325,8 @@ export async function startFakeGithub(
         pulls: [],
         comments: [],
         reviewComments: [],
+        reviews: [],
+        reviewEdits: [],
         checkRuns: [],
         ...repo,
       };
@@ -295,4 +341,5 @@ export async function startFakeGithub(
         server.close(() => resolve());
       }),
   };
+  return fake;
 }

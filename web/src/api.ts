@@ -129,6 +129,8 @@ export function createApi(options: ApiOptions) {
     listRepos: () => json<{ repos: RegisteredRepo[] }>('/api/repos'),
     registerRepo: (repo: string) => post<RegisteredRepo>('/api/repos', { repo }),
     removeRepo: (id: string) => remove(item('repos', id)),
+    updateRepo: (id: string, change: { review: { pullRequests: boolean } }) =>
+      patch<RegisteredRepo>(item('repos', id), change),
     listBranches: (id: string) =>
       json<{ branches: string[]; head: string | null }>(`${item('repos', id)}/branches`),
     listModels: () => json<UsableModels>('/api/models'),

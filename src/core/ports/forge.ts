@@ -28,6 +28,70 @@ export interface Forge {
   checkRunLog(repo: string, run: CheckRun): Promise<string>;
   /** What `user` may do on `repo`: only `write` and `admin` may trigger drydock. */
   permission(repo: string, user: string): Promise<RepoPermission>;
+  /** Reviewing other people's pull requests (docs/review.md); absent on a forge that cannot (local git). */
+  readonly reviews?: PullRequestReviews;
+}
+
+/**
+ * What drydock's review bot does on a forge's pull requests: read one, fetch its head, post one review with
+ * inline comments, and keep it up to date. Every method throws ForgeError (`forge_no_access` when refused).
+ */
+export interface PullRequestReviews {
+  getPullRequest(repo: string, number: number): Promise<ForgePullRequest>;
+  /**
+   * Fetches the pull request's head (forks included) into `dir`, a clone `sync` made, as
+   * `refs/drydock/pull/<number>`, and returns its commit.
+   */
+  fetchPullRequest(repo: string, number: number, dir: string): Promise<string>;
+  /** One review (a comment, neither approving nor requesting changes) with its inline comments. */
+  createReview(repo: string, number: number, review: NewPullReview): Promise<PostedReview>;
+  /** Replaces a review's body. */
+  updateReview(repo: string, number: number, reviewId: number, body: string): Promise<void>;
+  /** One inline comment outside a review (on a later push), on the new side of the diff. Returns its id. */
+  createReviewComment(repo: string, number: number, comment: NewReviewComment): Promise<number>;
+  /** Answers in the thread of review comment `commentId`. Returns the reply's id. */
+  replyToReviewComment(repo: string, number: number, commentId: number, body: string): Promise<number>;
+  /** Marks resolved the thread review comment `commentId` opened; false when there is no such thread. */
+  resolveReviewThread(repo: string, number: number, commentId: number): Promise<boolean>;
+}
+
+export interface ForgePullRequest {
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  /** `open` or `closed`. */
+  state: string;
+  author: string;
+  headSha: string;
+  headRef: string;
+  /** The repository the head branch lives in (`owner/name`: a fork's when it differs); null when deleted. */
+  headRepo: string | null;
+  baseRef: string;
+  /** The author lets the base repository's maintainers push to the head branch. */
+  maintainerCanModify: boolean;
+}
+
+export interface NewReviewComment {
+  commitId: string;
+  path: string;
+  /** The line in the new file (the diff's right side). */
+  line: number;
+  body: string;
+}
+
+export interface NewPullReview {
+  commitId: string;
+  body: string;
+  comments: Array<Omit<NewReviewComment, 'commitId'>>;
+}
+
+export interface PostedReview {
+  id: number;
+  url: string;
+  /** The review's inline comments as posted, with their ids. */
+  comments: Array<{ id: number; path: string; line: number | null; body: string }>;
 }
 
 export type RepoPermission = 'admin' | 'write' | 'read' | 'none';
@@ -35,6 +99,11 @@ export type RepoPermission = 'admin' | 'write' | 'read' | 'none';
 export interface BranchPush {
   /** A local repository (the session's workspace or the control plane's clone) holding `commit`. */
   from: string;
+  /**
+   * The repository to push to when it is not the one named (a pull request's fork, whose author lets
+   * maintainers push), with the named repository's credentials.
+   */
+  toRepo?: string;
   branch: string;
   commit: string;
 }

@@ -197,9 +197,22 @@ export interface RegisteredRepo {
   /** Who registered it (an API token's name, `cli` for `drydock repo add` on the server's machine). */
   addedBy: string;
   createdAt: string;
+  /** What drydock reviews there (docs/review.md); everything off when registered. */
+  review: RepoReviewSettings;
+}
+
+/** A registered repository's review settings. */
+export interface RepoReviewSettings {
+  /** Review pull requests opened or updated on it (forge repositories); off by default. */
+  pullRequests: boolean;
 }
 
 export type NewRegisteredRepo = Pick<RegisteredRepo, 'kind' | 'repo' | 'addedBy'>;
+
+/** What an admin changes on a registered repository. */
+export interface RegisteredRepoUpdate {
+  review?: Partial<RepoReviewSettings>;
+}
 
 /** The code of the ConflictError createRepo throws for a repository that is registered already. */
 export const REPO_ALREADY_REGISTERED = 'repo_already_registered' satisfies ConflictCode;
@@ -307,6 +320,8 @@ export interface Store {
   findRepo(repo: string): Promise<RegisteredRepo | null>;
   /** Oldest first. */
   listRepos(): Promise<RegisteredRepo[]>;
+  /** Changes a registration's settings; returns it as it now is, or null for an unknown id. */
+  updateRepo(id: string, update: RegisteredRepoUpdate): Promise<RegisteredRepo | null>;
   /** Returns whether it existed. Sessions on it stay as they are. */
   deleteRepo(id: string): Promise<boolean>;
   /** Stores a new evaluation run. ConflictError when the id exists. */

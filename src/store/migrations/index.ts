@@ -15,6 +15,7 @@ import { sessionFriend } from './0013-session-friend.ts';
 import { sessionAllowHosts } from './0014-session-allow-hosts.ts';
 import { environmentImageRoot } from './0015-environment-image-root.ts';
 import { sessionTree } from './0016-session-tree.ts';
+import { repoReview } from './0017-repo-review.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -37,4 +38,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014-session-allow-hosts': sessionAllowHosts,
   '0015-environment-image-root': environmentImageRoot,
   '0016-session-tree': sessionTree,
+  '0017-repo-review': repoReview,
 };

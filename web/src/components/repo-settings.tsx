@@ -30,7 +30,9 @@ export function RepoSettings() {
       <h2>Repositories</h2>
       <p className="muted">
         Sessions, schedules, webhooks and Slack channels run only on these. A repository's id, path or
-        owner/name names it in the API.
+        owner/name names it in the API. On a GitHub repository, drydock reviews the pull requests opened or
+        updated there when "review pull requests" is on (an <code>@drydock review</code> comment asks for one
+        anyway).
       </p>
       <ErrorBanner error={error ?? actionError} />
       {data && data.repos.length === 0 && (
@@ -42,6 +44,7 @@ export function RepoSettings() {
             <tr>
               <th>Repository</th>
               <th>Kind</th>
+              <th>Review PRs</th>
               <th>Id</th>
               <th>Added</th>
               {admin && <th />}
@@ -54,6 +57,27 @@ export function RepoSettings() {
                   {repo.repo}
                 </td>
                 <td data-label="Kind">{repo.kind === 'forge' ? 'GitHub' : 'local'}</td>
+                <td data-label="Review PRs">
+                  {repo.kind !== 'forge' ? (
+                    <span className="muted">—</span>
+                  ) : admin ? (
+                    <label className="check-field">
+                      <input
+                        type="checkbox"
+                        name="review-pull-requests"
+                        checked={repo.review.pullRequests}
+                        onChange={(event) =>
+                          act(
+                            api.updateRepo(repo.id, { review: { pullRequests: event.target.checked } }),
+                          ).catch(setActionError)
+                        }
+                      />{' '}
+                      review pull requests
+                    </label>
+                  ) : (
+                    <span data-testid="review-pull-requests">{repo.review.pullRequests ? 'on' : 'off'}</span>
+                  )}
+                </td>
                 <td data-label="Id" className="mono muted">
                   {repo.id}
                 </td>

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { JsonValue, SessionLink, Store } from '../core/ports/store.ts';
+
+/**
+ * What drydock posted for one review of a pull request (docs/review.md), kept on the review session's
+ * link `github-review:<owner>/<name>#<number>@<session>`: the next review of the same pull request reads
+ * the latest one to edit its summary instead of posting another, to leave findings that still stand alone,
+ * and to resolve the ones that are gone. `@drydock fix this` finds its finding here by comment id.
+ */
+export const PostedFinding = z.object({
+  /** The inline comment's id; null for a finding listed in the summary (its line is not in the diff). */
+  commentId: z.number().int().nullable(),
+  /** file + a hash of the explanation: the same finding on a later push has the same key. */
+  key: z.string(),
+  file: z.string(),
+  line: z.number().int().optional(),
+  severity: z.string(),
+  explanation: z.string(),
+  suggestedFix: z.string().optional(),
+});
+export type PostedFinding = z.infer<typeof PostedFinding>;
+
+export const ReviewLinkData = z.object({
+  review: z.literal(true),
+  repo: z.string(),
+  pull: z.number().int(),
+  /** Who asked: a login, or `automatic` for a review-enabled repository's pull request event. */
+  requester: z.string(),
+  /** The pull request's head the review session reviews. */
+  headSha: z.string(),
+  /** Set once published: the summary review (edited by later reviews) and what it posted. */
+  reviewId: z.number().int().optional(),
+  reviewUrl: z.string().optional(),
+  findings: z.array(PostedFinding).optional(),
+  /** A newer review of the pull request was posted before this one ended: this one is never posted. */
+  superseded: z.boolean().optional(),
+  /** `<state>@<updatedAt>` of a failed or bowed-out review reported on the pull request. */
+  reported: z.string().optional(),
+});
+export type ReviewLinkData = z.infer<typeof ReviewLinkData>;
+
+export const REVIEW_LINK_PREFIX = 'github-review:';
+export const reviewPullPrefix = (repo: string, pull: number): string =>
+  `${REVIEW_LINK_PREFIX}${repo}#${pull}@`;
+export const reviewLinkKey = (repo: string, pull: number, sessionId: string): string =>
+  `${reviewPullPrefix(repo, pull)}${sessionId}`;
+
+/** A link's review data, or null when it is not a review link. */
+export function readReviewLink(link: SessionLink): ReviewLinkData | null {
+  const parsed = ReviewLinkData.safeParse(link.data);
+  return parsed.success ? parsed.data : null;
+}
+
+/** The review links of a pull request, oldest first. */
+export async function listReviewLinks(
+  store: Store,
+  repo: string,
+  pull: number,
+): Promise<Array<{ link: SessionLink; data: ReviewLinkData }>> {
+  const links = await store.listLinks({ prefix: reviewPullPrefix(repo, pull) });
+  return links.flatMap((link) => {
+    const data = readReviewLink(link);
+    return data ? [{ link, data }] : [];
+  });
+}
+
+/** The latest published review of a pull request other than `exceptSession`'s, or null. Pure. */
+export function latestPublished(
+  links: ReadonlyArray<{ link: SessionLink; data: ReviewLinkData }>,
+  exceptSession?: string,
+): ReviewLinkData | null {
+  for (const each of [...links].reverse()) {
+    if (each.link.sessionId === exceptSession) continue;
+    if (each.data.reviewId !== undefined) return each.data;
+  }
+  return null;
+}
+
+/** The finding a drydock review comment stands for, from the newest review that posted it. Pure. */
+export function findingOfComment(
+  links: ReadonlyArray<{ data: ReviewLinkData }>,
+  commentId: number,
+): PostedFinding | null {
+  for (const { data } of [...links].reverse()) {
+    const found = data.findings?.find((finding) => finding.commentId === commentId);
+    if (found) return found;
+  }
+  return null;
+}
+
+export function reviewLinkJson(data: ReviewLinkData): JsonValue {
+  return JSON.parse(JSON.stringify(data)) as JsonValue;
+}
