@@ -49,7 +49,8 @@ afterAll(async () => {
 });
 
 describe('drydock secret', () => {
-  it('reads the value from stdin, lists names only, and stores it sealed', async () => {
+  // Eight drydock processes one after another: under a full suite's load each takes seconds to start.
+  it('reads the value from stdin, lists names only, and stores it sealed', { timeout: 90_000 }, async () => {
     const repo = await makeRepo('secret-repo', 'setup: "true"\n');
     const set = cli(['secret', 'set', 'NPM_TOKEN', '--repo', repo], 'very-secret-value\n');
     expect(set.code, set.stderr).toBe(0);
