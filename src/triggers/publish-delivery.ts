@@ -2,6 +2,7 @@ import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { Store } from '../core/ports/store.ts';
 import { isDelivered } from '../core/session.ts';
+import { isTerminal } from '../core/session-state.ts';
 import { truncateText } from '../core/truncate.ts';
 import { decidePublication, findForgeLink, forgeKey, toJsonValue } from './forge-link.ts';
 
@@ -27,8 +28,6 @@ export interface Publisher {
   idle(): Promise<void>;
   stop(): void;
 }
-
-const ENDED = new Set(['delivered', 'bowed_out', 'failed', 'cancelled']);
 
 /**
  * Takes a delivered session to the forge: the control plane pushes the branch (the session's delivery
@@ -135,7 +134,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     watch(sessionId) {
       if (watching.has(sessionId)) return;
       const stop = deps.bus.subscribe(sessionId, (event) => {
-        if (event.data.type === 'state.changed' && ENDED.has(event.data.to)) schedule(sessionId);
+        if (event.data.type === 'state.changed' && isTerminal(event.data.to)) schedule(sessionId);
       });
       watching.set(sessionId, stop);
     },

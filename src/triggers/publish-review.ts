@@ -2,6 +2,7 @@ import { isForgeError } from '../core/errors.ts';
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge, PostedReview, PullRequestReviews } from '../core/ports/forge.ts';
 import type { Store } from '../core/ports/store.ts';
+import { isTerminal } from '../core/session-state.ts';
 import { readChangeReview } from '../sessions/review-run/read-change-review.ts';
 import { reviewedDiff } from '../sessions/review-run/review-diff.ts';
 import {
@@ -42,8 +43,6 @@ export interface ReviewPublisher {
   idle(): Promise<void>;
   stop(): void;
 }
-
-const ENDED = new Set(['delivered', 'bowed_out', 'failed', 'cancelled']);
 
 /**
  * Takes a pull request's review session to GitHub when it ends (docs/review.md): the first review of a pull
@@ -201,7 +200,7 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
     watch(sessionId) {
       if (watching.has(sessionId)) return;
       const stop = deps.bus.subscribe(sessionId, (event) => {
-        if (event.data.type === 'state.changed' && ENDED.has(event.data.to)) schedule(sessionId);
+        if (event.data.type === 'state.changed' && isTerminal(event.data.to)) schedule(sessionId);
       });
       watching.set(sessionId, stop);
     },
