@@ -128,6 +128,8 @@ export class EventRenderer {
         return `  committed ${data.commit.slice(0, 10)}: ${plural(data.filesChanged, 'file')}, +${data.insertions} -${data.deletions}`;
       case 'delivery.branch':
         return `  branch ${data.branch} in ${data.repo}`;
+      case 'pull.closed':
+        return `  pull request #${data.number} ${data.merged ? 'merged' : 'closed unmerged'}${data.by ? ` by ${data.by}` : ''}`;
       case 'child.spawned':
         return `  ${data.kind} ${data.childId} (${data.model}): ${oneLine(data.task, 80)}`;
       case 'child.ended':

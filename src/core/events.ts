@@ -225,6 +225,12 @@ export type EventData =
       deletions: number;
     }
   | { type: 'delivery.branch'; branch: string; repo: string; commit: string }
+  /**
+   * The pull (merge) request a session delivered was merged or closed unmerged on its forge, as the
+   * forge reported it (a webhook or a poll): what analytics count as merged changes. `by` is who did it
+   * (`github:<login>`, `gitlab:<username>`), when the forge says.
+   */
+  | { type: 'pull.closed'; url: string; number: number; merged: boolean; by?: string }
   /** A parent (attempts, a manager) created a child session; the child's own log tells its run. */
   | { type: 'child.spawned'; childId: string; kind: 'attempt' | 'child'; task: string; model: string }
   /** A child ended (its state and reason as on the child). */

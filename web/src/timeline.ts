@@ -299,6 +299,12 @@ function toItem(event: StreamEvent): TimelineItem | null {
       };
     case 'delivery.branch':
       return { ...base, kind: 'delivery', text: `branch ${str(d.branch)} at ${str(d.commit).slice(0, 10)}` };
+    case 'pull.closed':
+      return {
+        ...base,
+        kind: 'delivery',
+        text: `pull request #${num(d.number)} ${d.merged === true ? 'merged' : 'closed unmerged'}${typeof d.by === 'string' ? ` by ${d.by}` : ''}`,
+      };
     case 'session.error':
       return { ...base, kind: 'error', code: str(d.code), message: str(d.message) };
     // A parent's children, said as the CLI says them; the panel above the tabs shows them in full.
