@@ -9,167 +9,27 @@ import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox, SandboxLimits, SandboxProvider, SandboxSpec } from '../src/core/ports/sandbox.ts';
-import { createLayerStore } from '../src/environments/layer-store.ts';
-import { createLayeredSandboxes, type LayeredSandbox } from '../src/environments/layered-sandbox.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
 import { parseOomKillCount } from '../src/sandbox/cgroup-layout.ts';
-import { diskQuotaSupport } from '../src/sandbox/disk-quota.ts';
-import {
-  cgroupDir,
-  detectLimitEnvironment,
-  parseCgroupMounts,
-  parseProcessCgroups,
-} from '../src/sandbox/limit-detection.ts';
-import {
-  CGROUP_CONTROLLERS,
-  type CgroupController,
-  chooseLimitPlan,
-  MIN_ADDRESS_SPACE_BYTES,
-} from '../src/sandbox/limit-plan.ts';
-import { mountsUnder } from '../src/sandbox/mount-table.ts';
+import { type CgroupController, MIN_ADDRESS_SPACE_BYTES } from '../src/sandbox/limit-plan.ts';
 import { resolveSandboxLimits } from '../src/sandbox/resource-limits.ts';
 import type { SupervisedSandbox } from '../src/sandbox/supervised-sandbox.ts';
-import { loopsBackedUnder, removeTestDir } from './support/remove-dir.ts';
+import {
+  cgroupCounter,
+  cgroupDirsOf,
+  cgroups,
+  eventually,
+  expected,
+  hostProcessesWith,
+  MiB,
+  NODE,
+  SMALL,
+  spareProvider,
+  variants,
+} from './support/escape-variants.ts';
 import { giveToSandbox } from './support/sandbox-owner.ts';
-import { debianImage, debianImageUnavailable } from './support/test-images.ts';
 
-const MiB = 1024 * 1024;
-const SMALL: SandboxLimits = { memoryBytes: 64 * MiB, pids: 64, cpus: 0.5, tmpBytes: 8 * MiB };
-/** drydock's own Node in a sandbox on the host's system; an image variant runs the image's. */
-const NODE = '/opt/drydock/node/bin/node';
-
-const provider = createBubblewrapProvider({ killGraceMs: 300, warn: () => {} });
-/** Spares take root (their workspace is mounted in): elsewhere the suite runs on plain sandboxes only. */
-const asRoot = process.getuid?.() === 0;
-const spareProvider = createBubblewrapProvider({ killGraceMs: 300, spares: 1 });
 afterAll(() => spareProvider.drainSpares());
-
-/**
- * A sandbox handed over from a spare (docs/sandbox.md "Spare sandboxes"): the first of a shape
- * (limits, environment) starts as usual and fills the spare, so it is put back and the spare taken.
- */
-async function fromSpare(spec: SandboxSpec): Promise<SupervisedSandbox> {
-  await spareProvider.sparesSettled();
-  let sandbox = await spareProvider.create(spec);
-  if (!sandbox.id.startsWith('spare-')) {
-    await sandbox.destroy();
-    await spareProvider.sparesSettled();
-    sandbox = await spareProvider.create(spec);
-  }
-  // Not a sandbox started as usual after a failed hand-off: the attacks must reach a spare.
-  expect(sandbox.id).toMatch(/^spare-/);
-  return sandbox;
-}
-
-/**
- * The suite runs on a plain sandbox and on one handed over from a spare: a spare holds every limit
- * and boundary a plain sandbox holds. Its cgroups are made before its session is known, so they are
- * named after the spare (`spare-…`), not the session: limits are the session's all the same (spares
- * are kept per shape of limits), and the release and the sweep (cgroup-sweep.ts: any empty cgroup
- * under drydock/) go by the cgroup, not by its name.
- */
-interface Variant {
-  name: string;
-  create(spec: SandboxSpec): Promise<SupervisedSandbox>;
-  provider: SandboxProvider;
-  /** How the cgroups of a sandbox of `sessionId` are named. */
-  cgroupPrefix(sessionId: string): string;
-  /** A Node the sandbox runs commands with. */
-  node: string;
-}
-
-/** A Debian image root (test-images.ts) where debootstrap could make one: every attack again on it. */
-const noDebian = await debianImageUnavailable();
-if (noDebian !== null) console.warn(`sandbox-escape: no Debian image here (${noDebian}); its variant skips`);
-const debian = noDebian === null ? await debianImage() : null;
-const onDebian = (spec: SandboxSpec): Promise<SupervisedSandbox> =>
-  provider.create(debian === null ? spec : { ...spec, root: debian });
-const variants: Variant[] = [
-  {
-    name: 'plain',
-    create: (spec) => provider.create(spec),
-    provider,
-    cgroupPrefix: (sessionId) => `${sessionId}-`,
-    node: NODE,
-  },
-  ...(debian === null
-    ? []
-    : [
-        {
-          name: 'on a Debian image root',
-          create: onDebian,
-          provider: { ...provider, create: onDebian },
-          cgroupPrefix: (sessionId: string) => `${sessionId}-`,
-          node: 'node',
-        },
-      ]),
-  ...(asRoot
-    ? [
-        {
-          name: 'from a spare',
-          create: fromSpare,
-          provider: { ...spareProvider, create: fromSpare },
-          cgroupPrefix: () => 'spare-',
-          node: NODE,
-        },
-      ]
-    : []),
-];
-const expected = chooseLimitPlan(await detectLimitEnvironment(), resolveSandboxLimits(SMALL)).inForce;
-const cgroups = expected.mechanism === 'cgroup-v1' || expected.mechanism === 'cgroup-v2';
-if (!cgroups)
-  console.warn(`sandbox-escape: limits are enforced by ${expected.mechanism} here; cgroup tests skip`);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
-
-/** Host pids whose command line contains the marker. */
-async function hostProcessesWith(marker: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(marker)) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-/** The host directories of a process's cgroups, per controller (one directory for all on v2). */
-async function cgroupDirsOf(pid: number): Promise<Partial<Record<CgroupController, string>>> {
-  const mounts = parseCgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'));
-  const own = parseProcessCgroups(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
-  const dirs: Partial<Record<CgroupController, string>> = {};
-  for (const controller of CGROUP_CONTROLLERS) {
-    const v1Mount = mounts.v1[controller];
-    const v1Path = own.v1[controller];
-    const dir =
-      expected.mechanism === 'cgroup-v2'
-        ? mounts.v2 && own.v2 !== null
-          ? cgroupDir(mounts.v2, own.v2)
-          : null
-        : v1Mount && v1Path !== undefined
-          ? cgroupDir(v1Mount, v1Path)
-          : null;
-    if (dir !== null) dirs[controller] = dir;
-  }
-  return dirs;
-}
-
-/** A `key N` line of a cgroup file (pids.events `max`, cpu.stat `nr_throttled`). */
-async function cgroupCounter(file: string, key: string): Promise<number | null> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const match = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
-  return match === null ? null : Number(match[1]);
-}
 
 describe.each(variants.map((variant) => [variant.name, variant] as const))(
   'bubblewrap sandbox under abuse (%s)',
@@ -523,86 +383,3 @@ describe('bubblewrap sandbox without cgroups', () => {
     }
   });
 });
-
-/** The host path of a sandbox's disk image ('' without one). */
-function imageOf(sandbox: Sandbox): string {
-  const disk = sandbox.limits?.disk;
-  return disk?.mechanism === 'loop-ext4' ? disk.image : '';
-}
-
-const quotaSupport = await diskQuotaSupport();
-if (!quotaSupport.ok)
-  console.warn(`sandbox-escape: no disk quotas here (${quotaSupport.reason}); disk tests skip`);
-
-describe.skipIf(!quotaSupport.ok).each(variants.map((variant) => [variant.name, variant] as const))(
-  'a workspace with a disk quota, filled (%s)',
-  (_name, variant) => {
-    const quota = 32 * MiB;
-    let parent: string;
-    let sandbox: LayeredSandbox;
-
-    beforeAll(async () => {
-      parent = await realpath(await mkdtemp(join(tmpdir(), 'drydock-escape-disk-')));
-      const store = await createLayerStore(parent);
-      const staging = await store.stagingDir();
-      await writeFile(join(staging, 'app.ts'), 'export const answer = 42;\n');
-      const base = (await store.adopt(staging)).id;
-      const sandboxes = createLayeredSandboxes({
-        provider: variant.provider,
-        store,
-        workspacesDir: join(parent, 'overlays'),
-        mode: 'overlay',
-      });
-      sandbox = await sandboxes.start(
-        { layers: [base] },
-        { sessionId: 'disk', limits: { ...SMALL, memoryBytes: 256 * MiB, diskBytes: quota } },
-      );
-    });
-    afterAll(async () => {
-      await sandbox?.destroy().catch(() => {});
-      await removeTestDir(parent);
-    });
-
-    it('fails the writes past the quota with ENOSPC and a note, and stays usable', async () => {
-      expect(sandbox.limits).toMatchObject({ diskBytes: quota, disk: { mechanism: 'loop-ext4' } });
-      const fill = await sandbox.exec('head -c 64M /dev/zero > big');
-      expect(fill.exitCode).not.toBe(0);
-      expect(fill.output).toContain('No space left on device');
-      expect(fill.diskFull).toBe(true);
-      expect(fill.output).toContain("the workspace's disk quota of 32 MiB is full");
-      // Every command sees the note while the quota is full.
-      const stat = await sandbox.exec('stat -c %s big');
-      expect(stat.diskFull).toBe(true);
-      const size = Number(stat.output.split('\n')[0]);
-      expect(size).toBeGreaterThan(16 * MiB);
-      expect(size).toBeLessThanOrEqual(quota);
-      // A file operation fails with a clear error, not a crash.
-      await expect(sandbox.writeFile('more.bin', Buffer.alloc(MiB))).rejects.toMatchObject({
-        code: 'workspace_disk_full',
-        message: expect.stringContaining('--disk'),
-      });
-      // On the host the image holds at most the quota: the rest of the disk is untouched.
-      const image = imageOf(sandbox);
-      const allocated = Number(spawnSync('du', ['-B1', image], { encoding: 'utf8' }).stdout.split('\t')[0]);
-      expect(allocated).toBeLessThanOrEqual(quota);
-      // The sandbox, /tmp and the rest of the workspace go on; deleting files makes room again.
-      expect((await sandbox.exec('echo ok > /tmp/ok && cat /tmp/ok app.ts')).output).toContain('answer = 42');
-      const after = await sandbox.exec('rm big more.bin && head -c 1M /dev/zero > small && echo written');
-      expect(after.output).toBe('written\n');
-      expect(after.diskFull).toBeUndefined();
-      await sandbox.writeFile('notes.txt', 'room again\n');
-      const snapshot = await sandbox.snapshot();
-      expect(snapshot.layers).toHaveLength(2);
-    });
-
-    it('leaves no mount and no loop device behind once destroyed', async () => {
-      const image = imageOf(sandbox);
-      expect(image).toMatch(/rw\.disk\.img$/);
-      expect(await loopsBackedUnder(parent)).toHaveLength(1);
-      await sandbox.destroy();
-      expect(await mountsUnder(parent)).toEqual([]);
-      expect(await loopsBackedUnder(parent)).toEqual([]);
-      expect(existsSync(image)).toBe(false);
-    });
-  },
-);
