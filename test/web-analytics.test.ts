@@ -123,5 +123,15 @@ describe.skipIf(!HAS_CHROMIUM)('analytics page in Chromium', () => {
     expect(lines).toContain('2026-11-01,repo,/r/lib,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0');
     expect(lines).toContain('2026-11-02,trigger,schedule,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0');
     expect(download.suggestedFilename()).toBe('drydock-analytics-2026-11-01-2026-11-03.csv');
+
+    // On a phone the charts stack and nothing is wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/analytics?from=2026-11-01&to=2026-11-03`);
+    await outcomes.waitFor();
+    const { scrollWidth } = await page.evaluate<{ scrollWidth: number }>(
+      '({ scrollWidth: document.documentElement.scrollWidth })',
+    );
+    expect(scrollWidth).toBeLessThanOrEqual(390);
+    await shot(page, 'analytics-phone.png');
   });
 });
