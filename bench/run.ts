@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { analyticsQueryBench } from './analytics-query.ts';
 import type { Benchmark } from './benchmark.ts';
 import { checkpointLogBench } from './checkpoint-log.ts';
 import { type BenchConfig, parseBenchConfig, USAGE } from './config.ts';
@@ -37,6 +38,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   sessionEndToEnd,
   eventLogAppend,
   checkpointLogBench,
+  analyticsQueryBench,
   modelStreamBench,
   serverLoad,
   workersBench,

@@ -8,6 +8,7 @@
 export type BadInputCode =
   | 'ambiguous_github_app_key'
   | 'ambiguous_github_credentials'
+  | 'bad_analytics_range'
   | 'bad_ci_follow_ups'
   | 'bad_github_app_id'
   | 'bad_github_app_key'

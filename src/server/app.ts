@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { NotFoundError, TooLargeError } from '../core/errors.ts';
+import { analyticsRoutes } from './analytics-routes.ts';
 import { apiDocument } from './api-document.ts';
 import { errorResponses, jsonResponse, roleSchema } from './api-schemas.ts';
 import { authenticate } from './auth.ts';
@@ -139,6 +140,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/models', modelRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));
+  app.route('/api', analyticsRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
   const logger = deps.log ?? defaultLogger();
   for (const mount of deps.mounts ?? []) {

@@ -6,13 +6,17 @@ import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { forgeKey } from './forge-link.ts';
 import { decideGithubEvent } from './github-events.ts';
 import { allowed, permittedOrUnknown } from './github-permission.ts';
+import { parsePullClosed, recordPullClosed } from './pull-closed.ts';
 import { findingOfComment, listReviewLinks } from './review-link.ts';
 import { fixFinding, requestReview } from './review-requests.ts';
 import { startWork } from './start-work.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
 
 export interface DeliveryResult {
-  /** `started`, `follow_up`, `review_started`, `checks_read`, `ignored: <why>`, `failed: <why>`. */
+  /**
+   * `started`, `follow_up`, `review_started`, `checks_read`, `pull_merged`, `pull_closed`, `ignored: <why>`,
+   * `failed: <why>`.
+   */
   outcome: string;
   sessionId: string | null;
   /** A redelivery: nothing new was done. */
@@ -61,6 +65,12 @@ async function act(
     return sessionId
       ? { outcome: 'checks_read', sessionId }
       : { outcome: 'ignored: not a commit drydock pushed', sessionId: null };
+  }
+  // Before the sender checks: a merge bot or drydock itself may close a pull request, and it counts the same.
+  const closed = parsePullClosed(event, payload);
+  if (closed) {
+    const sessionId = await recordPullClosed(deps.sessions.store, closed);
+    if (sessionId) return { outcome: closed.merged ? 'pull_merged' : 'pull_closed', sessionId };
   }
   const decision = decideGithubEvent(event, payload, deps.github);
   if (decision.action === 'ignore') return { outcome: `ignored: ${decision.reason}`, sessionId: null };

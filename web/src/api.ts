@@ -1,4 +1,5 @@
 import type {
+  AnalyticsReport,
   EvalRunDetail,
   EvalRunListItem,
   Hook,
@@ -167,6 +168,10 @@ export function createApi(options: ApiOptions) {
       text(`${sid(id)}/artifacts/${encodeURIComponent(artifactId)}`),
     /** Evaluation runs (`drydock eval`), newest first; every role reads them. */
     listEvals: () => json<{ runs: EvalRunListItem[] }>('/api/evals'),
+    getAnalytics: (query: string) => json<AnalyticsReport>(`/api/analytics?${query}`),
+    /** The CSV export as a file (a plain link cannot carry the bearer token). */
+    analyticsCsv: async (query: string): Promise<Blob> =>
+      (await request(`/api/analytics.csv?${query}`)).blob(),
     getEval: (id: string) => json<EvalRunDetail>(item('evals', id)),
     listSchedules: () => json<{ schedules: Schedule[] }>('/api/schedules'),
     createSchedule: (input: NewScheduleInput) => post<Schedule>('/api/schedules', input),

@@ -37,6 +37,7 @@ describe('routes', () => {
     expect(parseRoute('/sessions/x', '?tab=bogus')).toEqual({ page: 'session', id: 'x', tab: 'timeline' });
     expect(parseRoute('/nope').page).toBe('not-found');
     expect(parseRoute('/evals/')).toEqual({ page: 'evals' });
+    expect(parseRoute('/analytics', '?from=2026-11-01')).toEqual({ page: 'analytics' });
     expect(parseRoute(evalPath('run/1'))).toEqual({ page: 'eval', id: 'run/1' });
   });
 });

@@ -31,6 +31,7 @@ export const queryKeys = {
   hooks: ['hooks'] as const,
   /** Every evaluation view; a run's page is below it. */
   evals: ['evals'] as const,
+  analytics: (query: string) => ['analytics', query] as const,
   evalRun: (id: string) => ['evals', id] as const,
 };
 

@@ -2,6 +2,12 @@
  * The API's shapes (docs/api.md). Sessions and events are the core's own types, so the UI and the server
  * cannot drift apart; of the core only session-state.ts (no imports of its own) ends up in the bundle.
  */
+import type {
+  AnalyticsOutcome,
+  AnalyticsReport,
+  AnalyticsTotals,
+  KeyedTotals,
+} from '../../src/core/analytics.ts';
 import type { AttemptEvidence, AttemptsChoice } from '../../src/core/attempts.ts';
 import type { ChildDigest, FindingCounts } from '../../src/core/child-digest.ts';
 import type { EvalInstance, EvalRun, TestTally } from '../../src/core/eval.ts';
@@ -15,6 +21,9 @@ import type { TodoItem } from '../../src/core/todo.ts';
 /** The lifecycle's states and which of them are final: the core's own, bundled into the UI. */
 export { SESSION_STATES } from '../../src/core/session-state.ts';
 export type {
+  AnalyticsOutcome,
+  AnalyticsReport,
+  AnalyticsTotals,
   AttemptEvidence,
   AttemptsChoice,
   CheckSummary,
@@ -25,6 +34,7 @@ export type {
   EvalSummary,
   EventData,
   FindingCounts,
+  KeyedTotals,
   RegisteredRepo,
   ReviewFinding,
   Session,

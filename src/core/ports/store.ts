@@ -1,6 +1,7 @@
+import type { SessionFacts } from '../analytics.ts';
 import { type ConflictCode, type DrydockError, isConflict } from '../errors.ts';
 import type { EvalInstance, EvalInstanceWrite, EvalRun, EvalRunState, NewEvalRun } from '../eval.ts';
-import type { EventData, SessionEvent } from '../events.ts';
+import type { EventData, EventType, SessionEvent } from '../events.ts';
 import type { Session } from '../session.ts';
 import type { SessionState } from '../session-state.ts';
 
@@ -255,6 +256,12 @@ export interface Store {
    * unknown session.
    */
   claimSession(sessionId: string, owner: string): Promise<void>;
+  /**
+   * Top-level sessions created from `range.from` (included) to `range.to` (excluded), ISO times, oldest
+   * first, each with the events of `types` from its log and from the logs of every session under it
+   * (attempts, children, theirs), each log in order: what analytics count, without reading whole logs.
+   */
+  listSessionFacts(range: { from: string; to: string }, types: readonly EventType[]): Promise<SessionFacts[]>;
   /** Events with seq > afterSeq, in order. */
   listEvents(sessionId: string, afterSeq?: number, limit?: number): Promise<SessionEvent[]>;
   /** The checkpoint document alone, without reading the log: null when the session has none. */

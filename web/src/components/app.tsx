@@ -6,6 +6,7 @@ import { PageTitle } from '../page-title.ts';
 import { createQueryClient, pollMs, queryKeys } from '../query-client.ts';
 import { type Route, useRoute } from '../router.ts';
 import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-store.ts';
+import { AnalyticsPage } from './analytics-page.tsx';
 import { EvalList } from './eval-list.tsx';
 import { EvalRunPage } from './eval-run-page.tsx';
 import { Link } from './link.tsx';
@@ -93,6 +94,9 @@ export function App() {
               <Link to="/evals" className={route.page === 'evals' || route.page === 'eval' ? 'active' : ''}>
                 Evaluations
               </Link>
+              <Link to="/analytics" className={route.page === 'analytics' ? 'active' : ''}>
+                Analytics
+              </Link>
               <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
                 Settings
               </Link>
@@ -111,6 +115,7 @@ export function App() {
             {route.page === 'new' && <NewTaskForm />}
             {route.page === 'settings' && <SettingsPage />}
             {route.page === 'evals' && <EvalList />}
+            {route.page === 'analytics' && <AnalyticsPage />}
             {route.page === 'eval' && <EvalRunPage key={route.id} id={route.id} />}
             {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
             {route.page === 'not-found' && (
@@ -136,6 +141,8 @@ function routeTitle(route: Route): string | null {
       return 'Settings';
     case 'evals':
       return 'Evaluations';
+    case 'analytics':
+      return 'Analytics';
     case 'eval':
       return `Evaluation ${route.id}`;
     case 'not-found':
