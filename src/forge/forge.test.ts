@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeGithub } from '../../test/fakes/fake-github.ts';
+import { startFakeGitlab } from '../../test/fakes/fake-gitlab.ts';
 import { describeForgeContract } from './forge-contract.ts';
+import { createForgeRegistry } from './forge-registry.ts';
 import { createGithubForge, staticGithubToken } from './github-forge.ts';
+import { createGitlabForge } from './gitlab-forge.ts';
 import { createLocalForge } from './local-forge.ts';
 
 describeForgeContract('local git', async ({ bare, stateDir }) => ({
@@ -51,5 +54,148 @@ describe('GitHub forge', () => {
     } finally {
       await github.close();
     }
+  });
+});
+
+describeForgeContract('GitLab on a fake API', async ({ bare }) => {
+  const gitlab = await startFakeGitlab({ token: 'glpat-test' });
+  gitlab.addProject('acme/platform/app');
+  const forge = createGitlabForge({
+    token: 'glpat-test',
+    url: gitlab.url,
+    gitUrl: (path) => (path === 'acme/platform/app' ? bare : `/nonexistent/${path}.git`),
+  });
+  return { forge, repo: 'acme/platform/app', missingRepo: 'acme/secret', close: () => gitlab.close() };
+});
+
+describeForgeContract('GitLab through the forge registry', async ({ bare }) => {
+  const gitlab = await startFakeGitlab({ token: 'glpat-test' });
+  gitlab.addProject('acme/app');
+  const forge = createForgeRegistry({
+    gitlab: createGitlabForge({
+      token: 'glpat-test',
+      url: gitlab.url,
+      gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
+    }),
+  });
+  return { forge, repo: 'gitlab:acme/app', missingRepo: 'gitlab:acme/secret', close: () => gitlab.close() };
+});
+
+describe('GitLab forge', () => {
+  const noWait = async () => {};
+
+  it('reads access levels (inherited too), discussions, pipelines and a failing job log', async () => {
+    const gitlab = await startFakeGitlab({ token: 't' });
+    const project = gitlab.addProject('acme/platform/app', {
+      members: { alice: 30, rita: 20, olga: 50 },
+      inheritedMembers: { max: 40 },
+    });
+    project.mergeRequests.push({
+      id: 1,
+      iid: 4,
+      source_branch: 'drydock/x',
+      target_branch: 'main',
+      title: 'x',
+      description: '',
+      state: 'opened',
+    });
+    project.notes.push(
+      { id: 11, on: 'merge_request', iid: 4, body: 'rename this', author: 'alice' },
+      { id: 12, on: 'merge_request', iid: 4, body: 'added 1 commit', author: 'alice', system: true },
+    );
+    project.discussions.push({ id: 'd1', iid: 4, noteIds: [11, 12] });
+    project.pipelines.push(
+      { id: 7, sha: 'abc', ref: 'drydock/x', status: 'success', jobs: [] },
+      {
+        id: 9,
+        sha: 'abc',
+        ref: 'drydock/x',
+        status: 'failed',
+        jobs: [
+          { id: 90, name: 'unit', stage: 'test', status: 'failed', log: 'FAIL src/a.test.ts' },
+          { id: 91, name: 'lint', stage: 'test', status: 'failed', allow_failure: true, log: 'warn' },
+          { id: 92, name: 'deploy', stage: 'deploy', status: 'manual', log: '' },
+        ],
+      },
+    );
+    const forge = createGitlabForge({ token: 't', url: gitlab.url, sleep: noWait });
+    try {
+      expect(await forge.permission('acme/platform/app', 'alice')).toBe('write');
+      expect(await forge.permission('acme/platform/app', 'rita')).toBe('read');
+      expect(await forge.permission('acme/platform/app', 'olga')).toBe('admin');
+      expect(await forge.permission('acme/platform/app', 'max')).toBe('admin');
+      expect(await forge.permission('acme/platform/app', 'nobody')).toBe('none');
+      expect(await forge.listReviewComments('acme/platform/app', 4)).toEqual([
+        expect.objectContaining({ id: 11, author: 'alice', body: 'rename this' }),
+      ]);
+      const runs = await forge.listCheckRuns('acme/platform/app', 'abc');
+      expect(runs).toEqual([
+        { id: 90, name: 'test: unit', status: 'completed', conclusion: 'failure' },
+        { id: 91, name: 'test: lint', status: 'completed', conclusion: 'neutral' },
+        { id: 92, name: 'deploy: deploy', status: 'completed', conclusion: 'skipped' },
+      ]);
+      expect(await forge.checkRunLog('acme/platform/app', runs[0]!)).toBe('FAIL src/a.test.ts');
+      expect(gitlab.requests.every((request) => request.privateToken === 't')).toBe(true);
+      expect(gitlab.requests.some((request) => request.path.includes('acme%2Fplatform%2Fapp'))).toBe(true);
+    } finally {
+      await gitlab.close();
+    }
+  });
+
+  it('comments on issues and merge requests apart: they are numbered apart', async () => {
+    const gitlab = await startFakeGitlab({ token: 't' });
+    const project = gitlab.addProject('acme/app');
+    project.issues.push({ iid: 1, title: 'bug', description: '' });
+    const forge = createGitlabForge({ token: 't', url: gitlab.url, sleep: noWait });
+    try {
+      const pull = await forge.openOrUpdatePullRequest('acme/app', {
+        branch: 'drydock/a',
+        base: 'main',
+        title: 'A',
+        body: 'gate says',
+      });
+      await forge.comment('acme/app', 1, 'on the issue');
+      await forge.comment('acme/app', pull.number, 'on the merge request', 'pull');
+      expect(project.notes.map((note) => [note.on, note.iid, note.body])).toEqual([
+        ['issue', 1, 'on the issue'],
+        ['merge_request', 1, 'on the merge request'],
+      ]);
+    } finally {
+      await gitlab.close();
+    }
+  });
+
+  it('rides out a rate limit and a 5xx, waiting what Retry-After asks, and reports a lasting outage as transient', async () => {
+    const gitlab = await startFakeGitlab({ token: 't' });
+    gitlab.addProject('acme/app', { members: { alice: 30 } });
+    const waits: number[] = [];
+    const forge = createGitlabForge({
+      token: 't',
+      url: gitlab.url,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      gitlab.failNext(1, 429, 2);
+      gitlab.failNext(1, 503, 7);
+      expect(await forge.permission('acme/app', 'alice')).toBe('write');
+      expect(waits).toEqual([7000]);
+      gitlab.failNext(3, 500);
+      await expect(forge.listCheckRuns('acme/app', 'abc')).rejects.toMatchObject({
+        code: 'forge_failed',
+        transient: true,
+      });
+    } finally {
+      await gitlab.close();
+    }
+  });
+
+  it('refuses a repository on a forge the registry has no credentials for, saying what to set', async () => {
+    const registry = createForgeRegistry({ github: createLocalForge({ stateDir: '/nonexistent' }) });
+    await expect(registry.sync('gitlab:acme/app', '/nonexistent/clone')).rejects.toMatchObject({
+      code: 'forge_not_configured',
+      message: expect.stringContaining('DRYDOCK_GITLAB_TOKEN'),
+    });
   });
 });
