@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startFakeGithub } from '../../test/fakes/fake-github.ts';
 import { startFakeGitlab } from '../../test/fakes/fake-gitlab.ts';
 import { describeForgeContract } from './forge-contract.ts';
-import { createForgeRegistry } from './forge-registry.ts';
+import { createForgeRegistry, requireForgeFor } from './forge-registry.ts';
 import { createGithubForge, staticGithubToken } from './github-forge.ts';
 import { createGitlabForge } from './gitlab-forge.ts';
 import { createLocalForge } from './local-forge.ts';
@@ -193,6 +193,8 @@ describe('GitLab forge', () => {
 
   it('refuses a repository on a forge the registry has no credentials for, saying what to set', async () => {
     const registry = createForgeRegistry({ github: createLocalForge({ stateDir: '/nonexistent' }) });
+    expect(() => requireForgeFor(registry, 'acme/app')).not.toThrow();
+    expect(() => requireForgeFor(registry, 'gitlab:acme/app')).toThrow(/DRYDOCK_GITLAB_TOKEN/);
     await expect(registry.sync('gitlab:acme/app', '/nonexistent/clone')).rejects.toMatchObject({
       code: 'forge_not_configured',
       message: expect.stringContaining('DRYDOCK_GITLAB_TOKEN'),
