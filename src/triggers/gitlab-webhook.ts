@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { describeError } from '../core/errors.ts';
+import { describeError, isBadInput } from '../core/errors.ts';
 import type { Store } from '../core/ports/store.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
@@ -60,6 +60,12 @@ export async function handleGitlabDelivery(
   try {
     result = await act(deps, delivery.event, delivery.payload);
   } catch (error) {
+    if (isBadInput(error, 'forge_not_configured')) {
+      // Webhooks arrive, but this server has no GitLab credentials: nothing to do until an admin sets them.
+      result = { outcome: `ignored: ${error.message}`, sessionId: null };
+      await claim.finish(result);
+      return { ...result, duplicate: false };
+    }
     result = { outcome: `failed: ${describeError(error)}`, sessionId: null };
     await claim.finish(result);
     throw error;
