@@ -1,5 +1,5 @@
 import { BadInputError } from '../core/errors.ts';
-import { type ForgeKind, forgeNotConfigured, parseForgeRepo } from '../core/forge-repo.ts';
+import { type ForgeKind, forgeNotConfigured, forgeRepoName, parseForgeRepo } from '../core/forge-repo.ts';
 import type { Forge, PullRequestReviews } from '../core/ports/forge.ts';
 
 /**
@@ -46,13 +46,18 @@ export function createForgeRegistry(forges: Partial<Record<ForgeKind, Forge>>): 
     }
     return { reviews: forge.reviews, path };
   }
-  // Reviews are offered when GitHub is configured (the only forge that reviews so far); a call for a
-  // repository elsewhere is refused by reviewsOf.
+  // Reviews are offered when a configured forge reviews; a call for a repository on one that does not is
+  // refused by reviewsOf.
   const anyReviews = Object.values(forges).some((forge) => forge?.reviews);
   const reviews: PullRequestReviews | undefined = anyReviews
     ? {
-        getPullRequest: (repo, number) =>
-          reviewsOf(repo).reviews.getPullRequest(reviewsOf(repo).path, number),
+        getPullRequest: async (repo, number) => {
+          const { reviews, path } = reviewsOf(repo);
+          const pull = await reviews.getPullRequest(path, number);
+          // The head's repository, named as the caller names repositories (the same forge).
+          const kind = parseForgeRepo(repo)?.kind ?? 'github';
+          return { ...pull, headRepo: pull.headRepo === null ? null : forgeRepoName(kind, pull.headRepo) };
+        },
         fetchPullRequest: (repo, number, dir) => {
           const { reviews, path } = reviewsOf(repo);
           return reviews.fetchPullRequest(path, number, dir);

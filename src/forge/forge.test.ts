@@ -1,11 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeGithub } from '../../test/fakes/fake-github.ts';
 import { startFakeGitlab } from '../../test/fakes/fake-gitlab.ts';
-import { describeForgeContract } from './forge-contract.ts';
+import { createRemote, describeForgeContract } from './forge-contract.ts';
 import { createForgeRegistry, requireForgeFor } from './forge-registry.ts';
 import { createGithubForge, staticGithubToken } from './github-forge.ts';
 import { createGitlabForge } from './gitlab-forge.ts';
+import { diffPosition } from './gitlab-reviews.ts';
 import { createLocalForge } from './local-forge.ts';
 
 describeForgeContract('local git', async ({ bare, stateDir }) => ({
@@ -199,5 +203,114 @@ describe('GitLab forge', () => {
       code: 'forge_not_configured',
       message: expect.stringContaining('DRYDOCK_GITLAB_TOKEN'),
     });
+  });
+});
+
+describe('GitLab merge request reviews', () => {
+  it('places a line of the reviewed commit by its diff version, and nowhere else', () => {
+    const versions = [
+      { id: 2, head_commit_sha: 'h2', base_commit_sha: 'b', start_commit_sha: 's2' },
+      { id: 1, head_commit_sha: 'h1', base_commit_sha: 'b', start_commit_sha: 's1' },
+    ];
+    expect(diffPosition(versions, 'h1', 'src/a.ts', 7)).toEqual({
+      positionType: 'text',
+      baseSha: 'b',
+      startSha: 's1',
+      headSha: 'h1',
+      oldPath: 'src/a.ts',
+      newPath: 'src/a.ts',
+      newLine: 7,
+    });
+    expect(diffPosition(versions, 'h3', 'src/a.ts', 7)).toBeNull();
+  });
+
+  it('reads a merge request, fetches its head, posts a review with inline discussions, edits, replies and resolves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'drydock-gitlab-review-'));
+    const gitlab = await startFakeGitlab({ token: 't' });
+    try {
+      const remote = await createRemote(dir);
+      const head = remote.commit('feature.txt');
+      execFileSync('git', ['push', '--quiet', 'origin', `${head}:refs/merge-requests/3/head`], {
+        cwd: remote.work,
+      });
+      const project = gitlab.addProject('acme/app');
+      const fork = gitlab.addProject('bob/app');
+      project.mergeRequests.push({
+        id: 30,
+        iid: 3,
+        source_branch: 'feature',
+        target_branch: 'main',
+        title: 'Draft: A feature',
+        description: 'please review',
+        state: 'opened',
+        sha: head,
+        author: 'bob',
+        sourceProjectId: fork.id,
+        allowCollaboration: true,
+        versions: [{ id: 9, head_commit_sha: head, base_commit_sha: 'base0', start_commit_sha: 'start0' }],
+      });
+      const registry = createForgeRegistry({
+        gitlab: createGitlabForge({
+          token: 't',
+          url: gitlab.url,
+          gitUrl: () => remote.bare,
+          sleep: async () => {},
+        }),
+      });
+      const reviews = registry.reviews!;
+      expect(await reviews.getPullRequest('gitlab:acme/app', 3)).toEqual({
+        number: 3,
+        url: `${gitlab.url}/acme/app/-/merge_requests/3`,
+        title: 'Draft: A feature',
+        body: 'please review',
+        draft: true,
+        state: 'open',
+        author: 'bob',
+        headSha: head,
+        headRef: 'feature',
+        headRepo: 'gitlab:bob/app',
+        baseRef: 'main',
+        maintainerCanModify: true,
+      });
+      const clone = join(dir, 'clone');
+      await registry.sync('gitlab:acme/app', clone);
+      expect(await reviews.fetchPullRequest('gitlab:acme/app', 3, clone)).toBe(head);
+
+      const posted = await reviews.createReview('gitlab:acme/app', 3, {
+        commitId: head,
+        body: 'Two findings.',
+        comments: [{ path: 'feature.txt', line: 1, body: 'major: this breaks' }],
+      });
+      const [inline] = posted.comments;
+      expect(inline).toMatchObject({ path: 'feature.txt', line: 1, body: 'major: this breaks' });
+      expect(project.notes.find((note) => note.id === inline!.id)?.position).toMatchObject({
+        base_sha: 'base0',
+        start_sha: 'start0',
+        head_sha: head,
+        new_path: 'feature.txt',
+        new_line: '1',
+        position_type: 'text',
+      });
+      await reviews.updateReview('gitlab:acme/app', 3, posted.id, 'One finding left.');
+      expect(project.notes.find((note) => note.id === posted.id)?.body).toBe('One finding left.');
+      const reply = await reviews.replyToReviewComment('gitlab:acme/app', 3, inline!.id, 'fixed in abc');
+      const thread = project.discussions.find((each) => each.noteIds[0] === inline!.id)!;
+      expect(thread.noteIds).toEqual([inline!.id, reply]);
+      expect(await reviews.resolveReviewThread('gitlab:acme/app', 3, inline!.id)).toBe(true);
+      expect(thread.resolved).toBe(true);
+      expect(await reviews.resolveReviewThread('gitlab:acme/app', 3, reply)).toBe(false);
+      // A commit the merge request no longer has a version for: refused, never placed on other code.
+      await expect(
+        reviews.createReviewComment('gitlab:acme/app', 3, {
+          commitId: 'f'.repeat(40),
+          path: 'a',
+          line: 1,
+          body: 'x',
+        }),
+      ).rejects.toMatchObject({ code: 'forge_failed' });
+    } finally {
+      await gitlab.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { GitbeakerRequestError, GitbeakerRetryError, Gitlab } from '@gitbeaker/rest';
 import { ForgeError } from '../core/errors.ts';
 import type { CheckRun, Forge, ForgeComment, RepoPermission } from '../core/ports/forge.ts';
+import { createGitlabReviews } from './gitlab-reviews.ts';
 import { pushBranch, syncClone } from './remote-git.ts';
 
 export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
@@ -159,6 +160,8 @@ export function createGitlabForge(options: GitlabForgeOptions): Forge {
     async push(project, push) {
       await pushBranch(push.toRepo ?? project, remote(push.toRepo ?? project), push);
     },
+
+    reviews: createGitlabReviews({ api, call, url, remote }),
 
     openOrUpdatePullRequest(project, request) {
       return call('opening a merge request', project, async () => {

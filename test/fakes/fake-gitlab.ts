@@ -22,6 +22,18 @@ export interface FakeMergeRequest {
   title: string;
   description: string;
   state: 'opened' | 'closed' | 'merged';
+  /** Someone else's merge request (drydock reviews it): its head, author, source project and whether maintainers may push. */
+  sha?: string;
+  author?: string;
+  sourceProjectId?: number;
+  allowCollaboration?: boolean;
+  /** Diff versions, newest first (`GET .../versions`). */
+  versions?: Array<{
+    id: number;
+    head_commit_sha: string;
+    base_commit_sha: string;
+    start_commit_sha: string;
+  }>;
 }
 
 export interface FakeNote {
@@ -31,6 +43,8 @@ export interface FakeNote {
   body: string;
   author: string;
   system?: boolean;
+  /** An inline note's place (`position[...]` as posted). */
+  position?: Record<string, string>;
 }
 
 export interface FakeJob {
@@ -62,7 +76,7 @@ export interface FakeProject {
   mergeRequests: FakeMergeRequest[];
   notes: FakeNote[];
   /** Threads on merge requests: `notes` whose ids are listed here, by discussion id. */
-  discussions: Array<{ id: string; iid: number; noteIds: number[] }>;
+  discussions: Array<{ id: string; iid: number; noteIds: number[]; resolved?: boolean }>;
   pipelines: FakePipeline[];
 }
 
@@ -95,7 +109,14 @@ function send(
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const raw = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    // gitbeaker posts a discussion's position as a form: `position[base_sha]` and friends.
+    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    return Object.fromEntries([...form.entries()].map(([key, value]) => [key, String(value)]));
+  }
+  const text = raw.toString('utf8');
   if (!text) return {};
   try {
     return JSON.parse(text) as Record<string, unknown>;
@@ -141,7 +162,11 @@ export async function startFakeGitlab(options: { token: string }): Promise<FakeG
     draft: /^\s*(\[draft\]|\(draft\)|draft:|draft\s-\s)/i.test(mr.title),
     work_in_progress: /^\s*(\[draft\]|\(draft\)|draft:|draft\s-\s)/i.test(mr.title),
     web_url: `${url}/${project.path}/-/merge_requests/${mr.iid}`,
-    author: userJson('drydock-bot'),
+    author: userJson(mr.author ?? 'drydock-bot'),
+    sha: mr.sha ?? null,
+    source_project_id: mr.sourceProjectId ?? project.id,
+    target_project_id: project.id,
+    allow_collaboration: mr.allowCollaboration ?? false,
   });
   const noteJson = (note: FakeNote) => ({
     id: note.id,
@@ -152,6 +177,15 @@ export async function startFakeGitlab(options: { token: string }): Promise<FakeG
     noteable_type: note.on === 'issue' ? 'Issue' : 'MergeRequest',
     noteable_iid: note.iid,
     created_at: new Date(0).toISOString(),
+    ...(note.position
+      ? {
+          type: 'DiffNote',
+          position: {
+            ...note.position,
+            new_line: note.position.new_line === undefined ? null : Number(note.position.new_line),
+          },
+        }
+      : {}),
   });
 
   const server = createServer((req, res) => {
@@ -274,6 +308,72 @@ export async function startFakeGitlab(options: { token: string }): Promise<FakeG
         };
         project.notes.push(note);
         return send(res, 201, noteJson(note));
+      }
+      m = /^\/merge_requests\/(\d+)\/versions$/.exec(rest);
+      if (m && method === 'GET') {
+        const mr = project.mergeRequests.find((each) => each.iid === Number(m![1]));
+        if (!mr) return send(res, 404, { message: '404 Not found' });
+        return send(
+          res,
+          200,
+          (mr.versions ?? []).map((version) => ({ ...version, state: 'collected' })),
+        );
+      }
+      m = /^\/merge_requests\/(\d+)\/notes\/(\d+)$/.exec(rest);
+      if (m && method === 'PUT') {
+        const note = project.notes.find((each) => each.id === Number(m![2]) && each.iid === Number(m![1]));
+        if (!note) return send(res, 404, { message: '404 Not found' });
+        note.body = String(body.body ?? note.body);
+        return send(res, 200, noteJson(note));
+      }
+      m = /^\/merge_requests\/(\d+)\/discussions$/.exec(rest);
+      if (m && method === 'POST') {
+        const iid = Number(m[1]);
+        const mr = project.mergeRequests.find((each) => each.iid === iid);
+        if (!mr) return send(res, 404, { message: '404 Not found' });
+        const position = Object.fromEntries(
+          Object.entries(body)
+            .filter(([key]) => key.startsWith('position['))
+            .map(([key, value]) => [key.slice('position['.length, -1), String(value)]),
+        );
+        // GitLab refuses a position that names no diff version of the merge request.
+        const head = position.head_sha;
+        if (head !== undefined && !(mr.versions ?? []).some((version) => version.head_commit_sha === head)) {
+          return send(res, 400, { message: '400 Bad request - Note {:line_code=>["can\'t be blank"]}' });
+        }
+        const note: FakeNote = {
+          id: nextId++,
+          on: 'merge_request',
+          iid,
+          body: String(body.body ?? ''),
+          author: 'drydock-bot',
+          ...(head === undefined ? {} : { position }),
+        };
+        project.notes.push(note);
+        const thread = { id: `d${note.id}`, iid, noteIds: [note.id] };
+        project.discussions.push(thread);
+        return send(res, 201, { id: thread.id, individual_note: false, notes: [noteJson(note)] });
+      }
+      m = /^\/merge_requests\/(\d+)\/discussions\/([^/]+)(\/notes)?$/.exec(rest);
+      if (m && (method === 'POST' || method === 'PUT')) {
+        const thread = project.discussions.find((each) => each.id === m![2] && each.iid === Number(m![1]));
+        if (!thread) return send(res, 404, { message: '404 Not found' });
+        if (m[3] && method === 'POST') {
+          const note: FakeNote = {
+            id: nextId++,
+            on: 'merge_request',
+            iid: thread.iid,
+            body: String(body.body ?? ''),
+            author: 'drydock-bot',
+          };
+          project.notes.push(note);
+          thread.noteIds.push(note.id);
+          return send(res, 201, noteJson(note));
+        }
+        if (!m[3] && method === 'PUT') {
+          thread.resolved = query.get('resolved') === 'true' || body.resolved === true;
+          return send(res, 200, { id: thread.id, individual_note: false, notes: [] });
+        }
       }
       m = /^\/merge_requests\/(\d+)\/discussions$/.exec(rest);
       if (m && method === 'GET') {
