@@ -172,6 +172,7 @@ export type UnavailableCode =
   | 'embedded_postgres_failed'
   | 'git_missing'
   | 'github_webhooks_disabled'
+  | 'gitlab_webhooks_disabled'
   | 'image_pull_failed'
   | 'image_tool_missing'
   | 'no_stream'

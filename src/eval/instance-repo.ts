@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import { GitCommandError, git, tryGit } from '../forge/git.ts';
-import { isForgeRepoName } from '../sessions/repo-input.ts';
+import { isGithubRepoName } from '../sessions/repo-input.ts';
 
 /**
  * Where an eval instance's sessions run and deliver: a scratch clone of the instance's repository,
@@ -37,7 +37,7 @@ export function repoSource(repo: string, baseDir: string): RepoSource {
   if (isAbsolute(value) || value === '.' || value === '..' || /^\.\.?\//.test(value)) {
     return { kind: 'local', path: local(value) };
   }
-  if (isForgeRepoName(value)) return { kind: 'forge', repo: value };
+  if (isGithubRepoName(value)) return { kind: 'forge', repo: value };
   return { kind: 'local', path: local(value) };
 }
 

@@ -102,7 +102,7 @@ export function describeForgeContract(
         body: 'second',
       });
       expect(updated).toMatchObject({ number: opened.number, url: opened.url, body: 'second' });
-      const comment = await harness.forge.comment(harness.repo, opened.number, 'On it.');
+      const comment = await harness.forge.comment(harness.repo, opened.number, 'On it.', 'pull');
       expect(comment.body).toBe('On it.');
       expect(comment.url).toMatch(/./);
     });

@@ -1,8 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeGithub } from '../../test/fakes/fake-github.ts';
-import { describeForgeContract } from './forge-contract.ts';
+import { startFakeGitlab } from '../../test/fakes/fake-gitlab.ts';
+import { createRemote, describeForgeContract } from './forge-contract.ts';
+import { createForgeRegistry, requireForgeFor } from './forge-registry.ts';
 import { createGithubForge, staticGithubToken } from './github-forge.ts';
+import { createGitlabForge } from './gitlab-forge.ts';
+import { diffPosition } from './gitlab-reviews.ts';
 import { createLocalForge } from './local-forge.ts';
 
 describeForgeContract('local git', async ({ bare, stateDir }) => ({
@@ -50,6 +57,260 @@ describe('GitHub forge', () => {
       expect(github.requests.every((request) => request.authorization === 'token t')).toBe(true);
     } finally {
       await github.close();
+    }
+  });
+});
+
+describeForgeContract('GitLab on a fake API', async ({ bare }) => {
+  const gitlab = await startFakeGitlab({ token: 'glpat-test' });
+  gitlab.addProject('acme/platform/app');
+  const forge = createGitlabForge({
+    token: 'glpat-test',
+    url: gitlab.url,
+    gitUrl: (path) => (path === 'acme/platform/app' ? bare : `/nonexistent/${path}.git`),
+  });
+  return { forge, repo: 'acme/platform/app', missingRepo: 'acme/secret', close: () => gitlab.close() };
+});
+
+describeForgeContract('GitLab through the forge registry', async ({ bare }) => {
+  const gitlab = await startFakeGitlab({ token: 'glpat-test' });
+  gitlab.addProject('acme/app');
+  const forge = createForgeRegistry({
+    gitlab: createGitlabForge({
+      token: 'glpat-test',
+      url: gitlab.url,
+      gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
+    }),
+  });
+  return { forge, repo: 'gitlab:acme/app', missingRepo: 'gitlab:acme/secret', close: () => gitlab.close() };
+});
+
+describe('GitLab forge', () => {
+  const noWait = async () => {};
+
+  it('reads access levels (inherited too), discussions, pipelines and a failing job log', async () => {
+    const gitlab = await startFakeGitlab({ token: 't' });
+    const project = gitlab.addProject('acme/platform/app', {
+      members: { alice: 30, rita: 20, olga: 50 },
+      inheritedMembers: { max: 40 },
+    });
+    project.mergeRequests.push({
+      id: 1,
+      iid: 4,
+      source_branch: 'drydock/x',
+      target_branch: 'main',
+      title: 'x',
+      description: '',
+      state: 'opened',
+    });
+    project.notes.push(
+      { id: 11, on: 'merge_request', iid: 4, body: 'rename this', author: 'alice' },
+      { id: 12, on: 'merge_request', iid: 4, body: 'added 1 commit', author: 'alice', system: true },
+    );
+    project.discussions.push({ id: 'd1', iid: 4, noteIds: [11, 12] });
+    project.pipelines.push(
+      { id: 7, sha: 'abc', ref: 'drydock/x', status: 'success', jobs: [] },
+      {
+        id: 9,
+        sha: 'abc',
+        ref: 'drydock/x',
+        status: 'failed',
+        jobs: [
+          { id: 90, name: 'unit', stage: 'test', status: 'failed', log: 'FAIL src/a.test.ts' },
+          { id: 91, name: 'lint', stage: 'test', status: 'failed', allow_failure: true, log: 'warn' },
+          { id: 92, name: 'deploy', stage: 'deploy', status: 'manual', log: '' },
+        ],
+      },
+    );
+    const forge = createGitlabForge({ token: 't', url: gitlab.url, sleep: noWait });
+    try {
+      expect(await forge.permission('acme/platform/app', 'alice')).toBe('write');
+      expect(await forge.permission('acme/platform/app', 'rita')).toBe('read');
+      expect(await forge.permission('acme/platform/app', 'olga')).toBe('admin');
+      expect(await forge.permission('acme/platform/app', 'max')).toBe('admin');
+      expect(await forge.permission('acme/platform/app', 'nobody')).toBe('none');
+      expect(await forge.listReviewComments('acme/platform/app', 4)).toEqual([
+        expect.objectContaining({ id: 11, author: 'alice', body: 'rename this' }),
+      ]);
+      const runs = await forge.listCheckRuns('acme/platform/app', 'abc');
+      expect(runs).toEqual([
+        { id: 90, name: 'test: unit', status: 'completed', conclusion: 'failure' },
+        { id: 91, name: 'test: lint', status: 'completed', conclusion: 'neutral' },
+        { id: 92, name: 'deploy: deploy', status: 'completed', conclusion: 'skipped' },
+      ]);
+      expect(await forge.checkRunLog('acme/platform/app', runs[0]!)).toBe('FAIL src/a.test.ts');
+      expect(gitlab.requests.every((request) => request.privateToken === 't')).toBe(true);
+      expect(gitlab.requests.some((request) => request.path.includes('acme%2Fplatform%2Fapp'))).toBe(true);
+    } finally {
+      await gitlab.close();
+    }
+  });
+
+  it('comments on issues and merge requests apart: they are numbered apart', async () => {
+    const gitlab = await startFakeGitlab({ token: 't' });
+    const project = gitlab.addProject('acme/app');
+    project.issues.push({ iid: 1, title: 'bug', description: '' });
+    const forge = createGitlabForge({ token: 't', url: gitlab.url, sleep: noWait });
+    try {
+      const pull = await forge.openOrUpdatePullRequest('acme/app', {
+        branch: 'drydock/a',
+        base: 'main',
+        title: 'A',
+        body: 'gate says',
+      });
+      await forge.comment('acme/app', 1, 'on the issue');
+      await forge.comment('acme/app', pull.number, 'on the merge request', 'pull');
+      expect(project.notes.map((note) => [note.on, note.iid, note.body])).toEqual([
+        ['issue', 1, 'on the issue'],
+        ['merge_request', 1, 'on the merge request'],
+      ]);
+    } finally {
+      await gitlab.close();
+    }
+  });
+
+  it('rides out a rate limit and a 5xx, waiting what Retry-After asks, and reports a lasting outage as transient', async () => {
+    const gitlab = await startFakeGitlab({ token: 't' });
+    gitlab.addProject('acme/app', { members: { alice: 30 } });
+    const waits: number[] = [];
+    const forge = createGitlabForge({
+      token: 't',
+      url: gitlab.url,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      gitlab.failNext(1, 429, 2);
+      gitlab.failNext(1, 503, 7);
+      expect(await forge.permission('acme/app', 'alice')).toBe('write');
+      expect(waits).toEqual([7000]);
+      gitlab.failNext(3, 500);
+      await expect(forge.listCheckRuns('acme/app', 'abc')).rejects.toMatchObject({
+        code: 'forge_failed',
+        transient: true,
+      });
+    } finally {
+      await gitlab.close();
+    }
+  });
+
+  it('refuses a repository on a forge the registry has no credentials for, saying what to set', async () => {
+    const registry = createForgeRegistry({ github: createLocalForge({ stateDir: '/nonexistent' }) });
+    expect(() => requireForgeFor(registry, 'acme/app')).not.toThrow();
+    expect(() => requireForgeFor(registry, 'gitlab:acme/app')).toThrow(/DRYDOCK_GITLAB_TOKEN/);
+    await expect(registry.sync('gitlab:acme/app', '/nonexistent/clone')).rejects.toMatchObject({
+      code: 'forge_not_configured',
+      message: expect.stringContaining('DRYDOCK_GITLAB_TOKEN'),
+    });
+  });
+});
+
+describe('GitLab merge request reviews', () => {
+  it('places a line of the reviewed commit by its diff version, and nowhere else', () => {
+    const versions = [
+      { id: 2, head_commit_sha: 'h2', base_commit_sha: 'b', start_commit_sha: 's2' },
+      { id: 1, head_commit_sha: 'h1', base_commit_sha: 'b', start_commit_sha: 's1' },
+    ];
+    expect(diffPosition(versions, 'h1', 'src/a.ts', 7)).toEqual({
+      positionType: 'text',
+      baseSha: 'b',
+      startSha: 's1',
+      headSha: 'h1',
+      oldPath: 'src/a.ts',
+      newPath: 'src/a.ts',
+      newLine: 7,
+    });
+    expect(diffPosition(versions, 'h3', 'src/a.ts', 7)).toBeNull();
+  });
+
+  it('reads a merge request, fetches its head, posts a review with inline discussions, edits, replies and resolves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'drydock-gitlab-review-'));
+    const gitlab = await startFakeGitlab({ token: 't' });
+    try {
+      const remote = await createRemote(dir);
+      const head = remote.commit('feature.txt');
+      execFileSync('git', ['push', '--quiet', 'origin', `${head}:refs/merge-requests/3/head`], {
+        cwd: remote.work,
+      });
+      const project = gitlab.addProject('acme/app');
+      const fork = gitlab.addProject('bob/app');
+      project.mergeRequests.push({
+        id: 30,
+        iid: 3,
+        source_branch: 'feature',
+        target_branch: 'main',
+        title: 'Draft: A feature',
+        description: 'please review',
+        state: 'opened',
+        sha: head,
+        author: 'bob',
+        sourceProjectId: fork.id,
+        allowCollaboration: true,
+        versions: [{ id: 9, head_commit_sha: head, base_commit_sha: 'base0', start_commit_sha: 'start0' }],
+      });
+      const registry = createForgeRegistry({
+        gitlab: createGitlabForge({
+          token: 't',
+          url: gitlab.url,
+          gitUrl: () => remote.bare,
+          sleep: async () => {},
+        }),
+      });
+      const reviews = registry.reviews!;
+      expect(await reviews.getPullRequest('gitlab:acme/app', 3)).toEqual({
+        number: 3,
+        url: `${gitlab.url}/acme/app/-/merge_requests/3`,
+        title: 'Draft: A feature',
+        body: 'please review',
+        draft: true,
+        state: 'open',
+        author: 'bob',
+        headSha: head,
+        headRef: 'feature',
+        headRepo: 'gitlab:bob/app',
+        baseRef: 'main',
+        maintainerCanModify: true,
+      });
+      const clone = join(dir, 'clone');
+      await registry.sync('gitlab:acme/app', clone);
+      expect(await reviews.fetchPullRequest('gitlab:acme/app', 3, clone)).toBe(head);
+
+      const posted = await reviews.createReview('gitlab:acme/app', 3, {
+        commitId: head,
+        body: 'Two findings.',
+        comments: [{ path: 'feature.txt', line: 1, body: 'major: this breaks' }],
+      });
+      const [inline] = posted.comments;
+      expect(inline).toMatchObject({ path: 'feature.txt', line: 1, body: 'major: this breaks' });
+      expect(project.notes.find((note) => note.id === inline!.id)?.position).toMatchObject({
+        base_sha: 'base0',
+        start_sha: 'start0',
+        head_sha: head,
+        new_path: 'feature.txt',
+        new_line: '1',
+        position_type: 'text',
+      });
+      await reviews.updateReview('gitlab:acme/app', 3, posted.id, 'One finding left.');
+      expect(project.notes.find((note) => note.id === posted.id)?.body).toBe('One finding left.');
+      const reply = await reviews.replyToReviewComment('gitlab:acme/app', 3, inline!.id, 'fixed in abc');
+      const thread = project.discussions.find((each) => each.noteIds[0] === inline!.id)!;
+      expect(thread.noteIds).toEqual([inline!.id, reply]);
+      expect(await reviews.resolveReviewThread('gitlab:acme/app', 3, inline!.id)).toBe(true);
+      expect(thread.resolved).toBe(true);
+      expect(await reviews.resolveReviewThread('gitlab:acme/app', 3, reply)).toBe(false);
+      // A commit the merge request no longer has a version for: refused, never placed on other code.
+      await expect(
+        reviews.createReviewComment('gitlab:acme/app', 3, {
+          commitId: 'f'.repeat(40),
+          path: 'a',
+          line: 1,
+          body: 'x',
+        }),
+      ).rejects.toMatchObject({ code: 'forge_failed' });
+    } finally {
+      await gitlab.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -30,7 +30,7 @@ function noAccess(repo: string, error: unknown): ForgeError {
     error instanceof GitCommandError ? error.stderr.trim().split('\n').slice(-1)[0] : String(error);
   return new ForgeError(
     'forge_no_access',
-    `drydock cannot read ${repo} with its credentials (${detail}). Install the GitHub App on the repository, or give its token access.`,
+    `drydock cannot read ${repo} with its credentials (${detail}). Install the GitHub App on the repository, or give its token access (on GitLab: the Developer role or above).`,
     { cause: error },
   );
 }

@@ -488,6 +488,21 @@ describe('HTTP API (in-process)', () => {
     const local = await call('PATCH', `/api/repos/${repo.id}`, { role: 'admin', body: turnOn });
     expect(local.status).toBe(400);
     expect(await local.json()).toMatchObject({ error: { code: 'review_needs_forge_repo' } });
+    // A GitLab project registers by its prefixed name; sessions on it need a GitLab forge, said with what to set.
+    const gitlab = await call('POST', '/api/repos', {
+      role: 'admin',
+      body: { repo: 'gitlab:Acme/Platform/App' },
+    });
+    const gitlabRepo = (await gitlab.json()) as { id: string };
+    expect(gitlabRepo).toMatchObject({ repo: 'gitlab:acme/platform/app', kind: 'forge' });
+    const noGitlab = await call('POST', '/api/sessions', {
+      body: { repo: 'gitlab:acme/platform/app', task: 'x' },
+    });
+    expect(await noGitlab.json()).toMatchObject({
+      error: { code: 'forge_not_configured', message: expect.stringContaining('DRYDOCK_GITLAB_TOKEN') },
+    });
+    const gitlabReview = await call('PATCH', `/api/repos/${gitlabRepo.id}`, { role: 'admin', body: turnOn });
+    expect(await gitlabReview.json()).toMatchObject({ error: { code: 'forge_review_not_supported' } });
     const bad = await call('PATCH', `/api/repos/${forgeRepo.id}`, {
       role: 'admin',
       body: { review: { pullRequests: 'yes' } },

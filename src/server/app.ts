@@ -104,6 +104,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
       webhookRoutes({
         triggers: triggerDeps(deps, triggers),
         githubSecret: triggers.githubWebhookSecret,
+        gitlabSecret: triggers.gitlabWebhookSecret ?? null,
         secrets: triggers.secrets,
         now: () => deps.sessions.clock.now().getTime(),
         ...(triggers.slack ? { slack: triggers.slack } : {}),

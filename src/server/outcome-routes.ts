@@ -6,6 +6,7 @@ import type { SessionEvent } from '../core/events.ts';
 import { isDelivered, type Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { commitDiff } from '../forge/commit-diff.ts';
+import { requireForgeFor } from '../forge/forge-registry.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { withReadableWorkspace } from '../sessions/readable-workspace.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
@@ -179,6 +180,7 @@ export function outcomeRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
         if (!deps.triggers?.forge) {
           throw new BadInputError('forge_not_configured', 'This server has no forge configured any more.');
         }
+        requireForgeFor(deps.triggers.forge, link.data.repo);
         session = await startWork(triggerDeps(deps, deps.triggers), {
           ...request,
           repo: link.data.repo,
@@ -227,6 +229,7 @@ export function outcomeRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     if (!deps.triggers?.forge || !publisher) {
       throw new BadInputError('forge_not_configured', 'This server has no forge configured.');
     }
+    requireForgeFor(deps.triggers.forge, (await forgeLink(session.id))?.data.repo ?? '');
     await publisher.publish(session.id);
     const link = await forgeLink(session.id);
     if (!link?.data.pullUrl) {

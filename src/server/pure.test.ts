@@ -11,6 +11,7 @@ import {
   UnavailableError,
 } from '../core/errors.ts';
 import type { ApiToken, TokenRole } from '../core/ports/store.ts';
+import type { ForgeRegistry } from '../forge/forge-registry.ts';
 import { errorResponse } from './error-response.ts';
 import { maySteer } from './session-access.ts';
 import { hashToken, roleAllows } from './tokens.ts';
@@ -87,6 +88,44 @@ describe('triggersFromEnv', () => {
     await expect(
       triggersFromEnv({ ...key, DRYDOCK_CI_FOLLOW_UPS: 'two' }, '/nonexistent', 'http://x'),
     ).rejects.toThrow(BadInputError);
+  });
+});
+
+describe('triggersFromEnv: forges', () => {
+  const key = { DRYDOCK_SECRET_KEY: 'ab'.repeat(32) };
+  it('puts GitHub and GitLab behind one registry that routes by repository name', async () => {
+    const triggers = await triggersFromEnv(
+      {
+        ...key,
+        DRYDOCK_GITHUB_TOKEN: 'ghp_x',
+        DRYDOCK_GITLAB_TOKEN: 'glpat-x',
+        DRYDOCK_GITLAB_WEBHOOK_SECRET: ' s ',
+      },
+      '/nonexistent',
+      'http://x',
+    );
+    expect(triggers.gitlabWebhookSecret).toBe('s');
+    const forge = triggers.forge as ForgeRegistry;
+    expect(forge.forgeOf('github')?.kind).toBe('github');
+    expect(forge.forgeOf('gitlab')?.kind).toBe('gitlab');
+  });
+  it('refuses a GitLab project on a server with GitHub alone, naming the variables to set', async () => {
+    const triggers = await triggersFromEnv(
+      { ...key, DRYDOCK_GITHUB_TOKEN: 'ghp_x' },
+      '/nonexistent',
+      'http://x',
+    );
+    await expect(triggers.forge?.permission('gitlab:acme/app', 'alice')).rejects.toMatchObject({
+      code: 'forge_not_configured',
+      message: expect.stringContaining('DRYDOCK_GITLAB_TOKEN'),
+    });
+    await expect(
+      triggersFromEnv(
+        { ...key, DRYDOCK_GITLAB_TOKEN: 't', DRYDOCK_GITLAB_URL: 'gitlab.example.com' },
+        '/n',
+        'http://x',
+      ),
+    ).rejects.toMatchObject({ code: 'invalid_base_url' });
   });
 });
 

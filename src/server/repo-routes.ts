@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { BadInputError, NotFoundError } from '../core/errors.ts';
+import { parseForgeRepo } from '../core/forge-repo.ts';
 import { tryGit } from '../forge/git.ts';
 import { registerRepo } from '../sessions/registered-repos.ts';
 import {
@@ -117,6 +118,14 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
           'review_needs_forge_repo',
           'Only a forge repository (owner/name) has pull requests to review; review a local change with drydock review or POST /api/reviews.',
           { details: { fields: { 'review.pullRequests': 'only for a forge repository' } } },
+        );
+      }
+      if (update.review?.pullRequests === true && parseForgeRepo(repo.repo)?.kind === 'gitlab') {
+        // Reviewing merge requests is not built for GitLab yet: turned on, it would never post a review.
+        throw new BadInputError(
+          'forge_review_not_supported',
+          'drydock does not review GitLab merge requests yet; it reviews GitHub pull requests and local changes (drydock review).',
+          { details: { fields: { 'review.pullRequests': 'not on GitLab yet' } } },
         );
       }
       const updated = await store.updateRepo(id, update);

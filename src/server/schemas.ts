@@ -62,7 +62,10 @@ export const registerRepoBody = z.object({
     .trim()
     .min(1, 'the absolute path of a git repository on the server, or owner/name on the forge')
     .max(4096)
-    .meta({ description: 'The absolute path of a git repository on the server, or owner/name on the forge' }),
+    .meta({
+      description:
+        'The absolute path of a git repository on the server, owner/name on GitHub, or gitlab:group/project on GitLab',
+    }),
 });
 
 export const messageBody = z.object({

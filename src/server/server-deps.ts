@@ -6,6 +6,7 @@ import type { SecretBox } from '../environments/secret-box.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { CiWatcher, WaitClock } from '../triggers/ci-watch.ts';
 import type { GithubTriggerSettings } from '../triggers/github-events.ts';
+import type { GitlabTriggerSettings } from '../triggers/gitlab-events.ts';
 import type { Publisher } from '../triggers/publish-delivery.ts';
 import type { ReviewPublisher } from '../triggers/publish-review.ts';
 import type { SlackClient } from '../triggers/slack-client.ts';
@@ -53,10 +54,14 @@ export interface ServerMount {
 
 /** What the trigger routes are wired with. */
 export interface ServerTriggers {
-  /** The forge for `owner/name` repositories (GitHub), or none. */
+  /** The forges (a registry: `owner/name` on GitHub, `gitlab:group/project` on GitLab), or none. */
   forge: Forge | null;
   /** DRYDOCK_GITHUB_WEBHOOK_SECRET. */
   githubWebhookSecret: string | null;
+  /** DRYDOCK_GITLAB_WEBHOOK_SECRET: GitLab webhooks' secret token; without it `/webhooks/gitlab` is 503. */
+  gitlabWebhookSecret?: string | null;
+  /** drydock's username on GitLab, its label and handle (DRYDOCK_GITLAB_LOGIN). */
+  gitlab?: GitlabTriggerSettings;
   /** The server's public URL, for links in comments. */
   publicUrl: string;
   /** Encrypts hook secrets at rest. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
+import { forgeNotConfigured } from '../core/forge-repo.ts';
 import type { Session, SessionCreator } from '../core/session.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { startWork } from '../triggers/start-work.ts';
@@ -75,13 +76,7 @@ async function startForgeSession(
     createdBy?: SessionCreator;
   },
 ): Promise<Session> {
-  if (!deps.triggers?.forge) {
-    throw new BadInputError(
-      'forge_not_configured',
-      `${request.repo} is a forge repository, but this server has no forge: set DRYDOCK_GITHUB_TOKEN or a GitHub App (docs/triggers.md).`,
-      { details: { fields: { repo: 'this server has no forge configured' } } },
-    );
-  }
+  if (!deps.triggers?.forge) throw forgeNotConfigured(request.repo);
   if (request.ref) {
     throw new BadInputError(
       'ref_not_supported',

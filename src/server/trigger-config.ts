@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
+import { createForgeRegistry } from '../forge/forge-registry.ts';
 import { githubAppTokens } from '../forge/github-app-tokens.ts';
 import { createGithubForge, type GithubTokenSource, staticGithubToken } from '../forge/github-forge.ts';
+import { createGitlabForge, DEFAULT_GITLAB_URL } from '../forge/gitlab-forge.ts';
+import { DEFAULT_GITLAB_SETTINGS } from '../triggers/gitlab-events.ts';
 import { createSlackClient } from '../triggers/slack-client.ts';
 import { DEFAULT_GITHUB_SETTINGS } from '../triggers/trigger-deps.ts';
 import type { ServerSlack, ServerTriggers } from './server-deps.ts';
@@ -24,14 +27,25 @@ export async function triggersFromEnv(
   serverUrl: string,
 ): Promise<ServerTriggers> {
   const tokens = await githubTokensFromEnv(env);
-  const forge: Forge | null = tokens
+  const github: Forge | null = tokens
     ? createGithubForge({
         tokens,
         ...(env.DRYDOCK_GITHUB_API_URL ? { baseUrl: env.DRYDOCK_GITHUB_API_URL } : {}),
       })
     : null;
+  const gitlab = gitlabFromEnv(env);
+  // One forge per kind behind a registry, which routes each repository by its name (core/forge-repo.ts)
+  // and refuses one on a forge not configured here, saying what to set.
+  const forge: Forge | null =
+    github || gitlab
+      ? createForgeRegistry({ ...(github ? { github } : {}), ...(gitlab ? { gitlab } : {}) })
+      : null;
   return {
     forge,
+    gitlabWebhookSecret: env.DRYDOCK_GITLAB_WEBHOOK_SECRET?.trim() || null,
+    ...(env.DRYDOCK_GITLAB_LOGIN
+      ? { gitlab: { ...DEFAULT_GITLAB_SETTINGS, botUsername: env.DRYDOCK_GITLAB_LOGIN } }
+      : {}),
     ...ciFromEnv(env.DRYDOCK_CI_FOLLOW_UPS),
     ...slackFromEnv(env),
     githubWebhookSecret: env.DRYDOCK_GITHUB_WEBHOOK_SECRET?.trim() || null,
@@ -42,6 +56,24 @@ export async function triggersFromEnv(
       ...(env.DRYDOCK_GITHUB_LOGIN ? { botLogin: env.DRYDOCK_GITHUB_LOGIN } : {}),
     },
   };
+}
+
+/**
+ * The GitLab forge: DRYDOCK_GITLAB_TOKEN (a project, group or personal access token with the `api` and
+ * `write_repository` scopes) on DRYDOCK_GITLAB_URL (default https://gitlab.com; a self-managed instance's
+ * address). Null without a token.
+ */
+export function gitlabFromEnv(env: Record<string, string | undefined>): Forge | null {
+  const token = env.DRYDOCK_GITLAB_TOKEN?.trim();
+  if (!token) return null;
+  const url = env.DRYDOCK_GITLAB_URL?.trim() || DEFAULT_GITLAB_URL;
+  if (!/^https?:\/\/[^/]/.test(url)) {
+    throw new BadInputError(
+      'invalid_base_url',
+      `DRYDOCK_GITLAB_URL must be an http(s) address such as https://gitlab.example.com, not "${url}".`,
+    );
+  }
+  return createGitlabForge({ token, url });
 }
 
 /** The GitHub forge's token source: a fine-grained token, or a GitHub App's installation tokens. */

@@ -26,8 +26,14 @@ import type { AppEnv, ServerDeps, ServerTriggers } from './server-deps.ts';
 import { requireTriggerOwner, tokenCreator } from './session-access.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 
+/** Names the forges' and Slack's own webhooks take (`/webhooks/<name>`): no signed hook may shadow them. */
+export const RESERVED_HOOK_NAMES: readonly string[] = ['github', 'gitlab', 'slack'];
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
-const hookBody = HookConfig.extend({ name, secret: z.string().min(16).max(4096) });
+const hookName = name.refine(
+  (value) => !RESERVED_HOOK_NAMES.includes(value),
+  'reserved for a built-in webhook (github, gitlab, slack)',
+);
+const hookBody = HookConfig.extend({ name: hookName, secret: z.string().min(16).max(4096) });
 // Patches are spelled without defaults: zod's partial() would fill them in (scheme `hmac`, `paused: false`,
 // time zone `UTC`) and an edit of one field would reset the others.
 const hookPatch = z.object({

@@ -74,6 +74,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     ...(deps.defaultFriendModel === undefined ? {} : { defaultFriendModel: deps.defaultFriendModel }),
     publicUrl: triggers.publicUrl,
     github: triggers.github ?? DEFAULT_GITHUB_SETTINGS,
+    ...(triggers.gitlab ? { gitlab: triggers.gitlab } : {}),
     wake,
     watch: (sessionId) => publisher?.watch(sessionId),
     ...(reviewPublisher ? { watchReview: (sessionId: string) => reviewPublisher.watch(sessionId) } : {}),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BadInputError, UnauthenticatedError, UnavailableError } from '../core/errors.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
 import { handleGithubDelivery } from '../triggers/github-webhook.ts';
+import { gitlabTokenProblem, handleGitlabDelivery } from '../triggers/gitlab-webhook.ts';
 import { handleHookDelivery } from '../triggers/hook-webhook.ts';
 import { verifySignature } from '../triggers/signature.ts';
 import { createSlackTrigger } from '../triggers/slack-webhook.ts';
@@ -17,6 +18,8 @@ export interface WebhookOptions {
   triggers: TriggerDeps;
   /** DRYDOCK_GITHUB_WEBHOOK_SECRET; GitHub webhooks are refused (503) without it. */
   githubSecret: string | null;
+  /** DRYDOCK_GITLAB_WEBHOOK_SECRET; GitLab webhooks are refused (503) without it. */
+  gitlabSecret?: string | null;
   secrets: SecretBox;
   now: () => number;
   /** Slack's Events API; `/webhooks/slack` is refused (503) without it. */
@@ -55,6 +58,30 @@ const githubRoute = createRoute({
   responses: {
     200: jsonResponse(z.object({ ok: z.literal(true) }), 'A ping'),
     202: jsonResponse(z.object({ delivery: z.string(), ...deliveryResult }), 'Acted on, or ignored'),
+    ...errorResponses(400, 401, 413, 503),
+  },
+});
+
+const gitlabRoute = createRoute({
+  method: 'post',
+  path: '/gitlab',
+  summary:
+    'A GitLab webhook (notes, issues, merge requests, pipelines) carrying DRYDOCK_GITLAB_WEBHOOK_SECRET as its secret token',
+  security: [],
+  request: {
+    headers: z.object({
+      'x-gitlab-token': z.string().optional().meta({ description: "The webhook's secret token" }),
+      'x-gitlab-event': z.string().optional(),
+      'x-gitlab-event-uuid': z.string().optional(),
+      'idempotency-key': z.string().optional(),
+    }),
+    body: signedBody("GitLab's webhook payload"),
+  },
+  responses: {
+    202: jsonResponse(
+      z.object({ delivery: z.string().nullable(), ...deliveryResult }),
+      'Acted on, or ignored',
+    ),
     ...errorResponses(400, 401, 413, 503),
   },
 });
@@ -141,6 +168,36 @@ export function webhookRoutes(options: WebhookOptions): OpenAPIHono<Env> {
     }
     const result = await handleGithubDelivery(options.triggers, { id, event, payload, rawBody });
     return c.json({ delivery: id, ...result }, 202);
+  });
+
+  app.openapi(gitlabRoute, async (c) => {
+    if (!options.gitlabSecret) {
+      throw new UnavailableError(
+        'gitlab_webhooks_disabled',
+        'Set DRYDOCK_GITLAB_WEBHOOK_SECRET to accept GitLab webhooks.',
+        { transient: false },
+      );
+    }
+    const problem = gitlabTokenProblem(options.gitlabSecret, c.req.header('x-gitlab-token'));
+    if (problem) throw new UnauthenticatedError(problem, 'The X-Gitlab-Token is not the webhook secret.');
+    const rawBody = new Uint8Array(await c.req.arrayBuffer());
+    const event = c.req.header('x-gitlab-event');
+    if (!event) throw new BadInputError('missing_delivery', 'X-Gitlab-Event is required.');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(rawBody).toString('utf8'));
+    } catch (error) {
+      throw new BadInputError('invalid_json', 'The webhook body is not JSON.', { cause: error });
+    }
+    const uuid = c.req.header('x-gitlab-event-uuid');
+    const result = await handleGitlabDelivery(options.triggers, {
+      event,
+      uuid,
+      idempotencyKey: c.req.header('idempotency-key'),
+      payload,
+      rawBody,
+    });
+    return c.json({ delivery: uuid ?? null, ...result }, 202);
   });
 
   const slack = options.slack;

@@ -22,6 +22,10 @@ describe('repoLookup: how a request names a registered repository (no filesystem
   });
 });
 
+it('looks up a GitLab project by its prefixed name, any case', () => {
+  expect(repoLookup('gitlab:Acme/Platform/App')).toEqual({ by: 'repo', repo: 'gitlab:acme/platform/app' });
+});
+
 describe('isForgeRepoName', () => {
   it.each([
     ['acme/app', true],
@@ -33,6 +37,12 @@ describe('isForgeRepoName', () => {
     ['.hidden/app', false],
     ['acme/..', false],
     ['acme/.', false],
+    ['gitlab:acme/app', true],
+    ['gitlab:acme/platform/backend/app', true],
+    ['gitlab:app', false],
+    ['gitlab:acme/../app', false],
+    ['gitlab:/acme/app', false],
+    ['gitea:acme/app', false],
   ])('%s → %s', (input, expected) => {
     expect(isForgeRepoName(input)).toBe(expected);
   });

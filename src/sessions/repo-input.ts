@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { parseForgeRepo } from '../core/forge-repo.ts';
 
 /**
  * How requests name repositories, decided without the filesystem: nothing here resolves a path against
@@ -6,10 +7,17 @@ import { posix } from 'node:path';
  * it can tell a caller about the server's disk. Pure.
  */
 
-/** `owner/name` (GitHub's characters; neither part `.` or `..`, neither starting with a dot). */
+/**
+ * A forge repository's name (core/forge-repo.ts): `owner/name` on GitHub (GitHub's characters; no part
+ * starting with a dot), `gitlab:group/subgroup/project` on GitLab.
+ */
 export function isForgeRepoName(repo: string): boolean {
-  const match = /^([\w-][\w.-]*)\/([\w-][\w.-]*)$/.exec(repo);
-  return match !== null && !['.', '..'].includes(match[2]!);
+  return parseForgeRepo(repo) !== null;
+}
+
+/** `owner/name` alone: a GitHub repository (what eval's task sets name). */
+export function isGithubRepoName(repo: string): boolean {
+  return parseForgeRepo(repo)?.kind === 'github';
 }
 
 /** What a request's `repo` can be matched against: a registration's id, or its `repo` column. */

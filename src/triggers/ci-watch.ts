@@ -3,7 +3,7 @@ import type { Forge } from '../core/ports/forge.ts';
 import type { Store } from '../core/ports/store.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { ciComment, ciFollowUpMessage, DEFAULT_CI_FOLLOW_UPS, decideCi, logTail } from './ci-follow-up.ts';
-import { findForgeLink, forgeKey, toJsonValue } from './forge-link.ts';
+import { FORGE_LINK_PREFIXES, findForgeLink, forgeKey, originPrefix, toJsonValue } from './forge-link.ts';
 
 /** A clock that can also wait: tests pass a fake one and move time themselves. */
 export interface WaitClock extends Clock {
@@ -98,7 +98,7 @@ export function createCiWatcher(deps: CiWatcherDeps): CiWatcher {
     }
     if (decision.action === 'cap_reached') {
       await store.linkSession(found.key, sessionId, toJsonValue(handled));
-      await forge.comment(link.repo, pull, ciComment(decision, sha, cap));
+      await forge.comment(link.repo, pull, ciComment(decision, sha, cap), 'pull');
       return 'done';
     }
     const checks = [];
@@ -112,7 +112,7 @@ export function createCiWatcher(deps: CiWatcherDeps): CiWatcher {
     await store.linkSession(found.key, sessionId, toJsonValue({ ...handled, ciFollowUps: decision.attempt }));
     await sendMessage(store, sessionId, ciFollowUpMessage(sha, checks, decision.attempt, cap));
     deps.wake(sessionId);
-    await forge.comment(link.repo, pull, ciComment(decision, sha, cap));
+    await forge.comment(link.repo, pull, ciComment(decision, sha, cap), 'pull');
     return 'done';
   }
 
@@ -152,7 +152,7 @@ export function createCiWatcher(deps: CiWatcherDeps): CiWatcher {
       const { store } = deps;
       let sessionId: string | null = null;
       for (const number of pulls) {
-        const link = await store.findLink(forgeKey(repo, number));
+        const link = await store.findLink(forgeKey(repo, number, 'pull'));
         if (link) {
           sessionId = link.sessionId;
           break;
@@ -160,7 +160,7 @@ export function createCiWatcher(deps: CiWatcherDeps): CiWatcher {
       }
       if (!sessionId) {
         // A check suite outside a pull request (or from a fork) names none: find the published commit.
-        for (const link of await store.listLinks({ prefix: `github:${repo}@` })) {
+        for (const link of await store.listLinks({ prefix: originPrefix(repo) })) {
           const found = findForgeLink([link]);
           if (found?.data.publishedCommit === sha) sessionId = link.sessionId;
         }
@@ -170,10 +170,12 @@ export function createCiWatcher(deps: CiWatcherDeps): CiWatcher {
       return sessionId;
     },
     async start() {
-      for (const link of await deps.store.listLinks({ prefix: 'github:' })) {
-        const data = findForgeLink([link])?.data;
-        if (data?.publishedCommit && data.pull !== undefined && data.ciHandled !== data.publishedCommit) {
-          this.watch(link.sessionId, data.publishedCommit);
+      for (const prefix of FORGE_LINK_PREFIXES) {
+        for (const link of await deps.store.listLinks({ prefix })) {
+          const data = findForgeLink([link])?.data;
+          if (data?.publishedCommit && data.pull !== undefined && data.ciHandled !== data.publishedCommit) {
+            this.watch(link.sessionId, data.publishedCommit);
+          }
         }
       }
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseForgeRepo } from '../core/forge-repo.ts';
 import type { JsonValue, SessionLink } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 
@@ -29,8 +30,26 @@ export const ForgeLinkData = z.object({
 });
 export type ForgeLinkData = z.infer<typeof ForgeLinkData>;
 
-export const forgeKey = (repo: string, number: number): string => `github:${repo}#${number}`;
-export const originKey = (repo: string, sessionId: string): string => `github:${repo}@${sessionId}`;
+/**
+ * The link key of an issue or pull request. GitHub's issues and pull requests share numbers:
+ * `github:<owner/name>#<n>` for both (unchanged since drydock knew only GitHub). GitLab numbers issues and
+ * merge requests apart, and writes them so: `gitlab:<path>#<iid>` for an issue, `gitlab:<path>!<iid>` for a
+ * merge request. Pure.
+ */
+export function forgeKey(repo: string, number: number, on: 'issue' | 'pull' = 'issue'): string {
+  const kind = parseForgeRepo(repo)?.kind ?? 'github';
+  if (kind === 'github') return `github:${repo}#${number}`;
+  return `${repo}${on === 'pull' ? '!' : '#'}${number}`;
+}
+/** The key of a session's origin link: `github:<owner/name>@<id>`, `gitlab:<path>@<id>`. Pure. */
+export const originKey = (repo: string, sessionId: string): string => `${originPrefix(repo)}${sessionId}`;
+/** What every origin link of `repo` starts with. Pure. */
+export function originPrefix(repo: string): string {
+  const kind = parseForgeRepo(repo)?.kind ?? 'github';
+  return kind === 'github' ? `github:${repo}@` : `${repo}@`;
+}
+/** The prefixes of every forge's link keys: what a restart lists to find sessions still to publish. */
+export const FORGE_LINK_PREFIXES = ['github:', 'gitlab:'] as const;
 
 /** The session's forge origin link, if it has one. */
 export function findForgeLink(links: readonly SessionLink[]): { key: string; data: ForgeLinkData } | null {

@@ -4,7 +4,13 @@ import type { Store } from '../core/ports/store.ts';
 import { isDelivered } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { truncateText } from '../core/truncate.ts';
-import { decidePublication, findForgeLink, forgeKey, toJsonValue } from './forge-link.ts';
+import {
+  decidePublication,
+  FORGE_LINK_PREFIXES,
+  findForgeLink,
+  forgeKey,
+  toJsonValue,
+} from './forge-link.ts';
 
 export interface PublisherDeps {
   store: Store;
@@ -85,6 +91,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         link.repo,
         link.pull,
         `drydock pushed ${session.headCommit.slice(0, 12)} to ${link.pushTo.branch}: ${session.summary ?? 'the fix'}\n\n${url}`,
+        'pull',
       );
       return;
     }
@@ -101,7 +108,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       body: `${body}\n\n---\ndrydock session: ${url}${link.issue ? `\nCloses #${link.issue}` : ''}`,
       draft: deps.draft ?? false,
     });
-    await store.linkSession(forgeKey(link.repo, pull.number), session.id, { pull: pull.number });
+    await store.linkSession(forgeKey(link.repo, pull.number, 'pull'), session.id, { pull: pull.number });
     await store.linkSession(
       found.key,
       session.id,
@@ -115,6 +122,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         link.repo,
         pull.number,
         `drydock pushed ${session.headCommit.slice(0, 12)} for the follow-up.`,
+        'pull',
       );
     }
   }
@@ -143,10 +151,12 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       await chains.get(sessionId);
     },
     async start() {
-      for (const link of await deps.store.listLinks({ prefix: 'github:' })) {
-        if (!link.key.includes('@')) continue;
-        this.watch(link.sessionId);
-        schedule(link.sessionId);
+      for (const prefix of FORGE_LINK_PREFIXES) {
+        for (const link of await deps.store.listLinks({ prefix })) {
+          if (!link.key.includes('@')) continue;
+          this.watch(link.sessionId);
+          schedule(link.sessionId);
+        }
       }
     },
     async idle() {

@@ -77,6 +77,7 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
         data.repo,
         data.pull,
         `drydock could not review ${data.headSha.slice(0, 12)}: ${session.reason ?? 'see the session'}\n\n${url}`,
+        'pull',
       );
       await save({ ...data, reported: ending });
       return;

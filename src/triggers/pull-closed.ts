@@ -23,7 +23,7 @@ export interface PullClosed {
   number: number;
   url: string;
   merged: boolean;
-  /** `github:<login>`: who merged it, else who closed it. */
+  /** `github:<login>` or `gitlab:<username>`: who merged it, else who closed it. */
   by: string;
 }
 
@@ -59,7 +59,7 @@ export function isNewClose(
  * (an issue's link, someone's pull request drydock pushed a fix to, or nothing of drydock's).
  */
 export async function recordPullClosed(store: Store, close: PullClosed): Promise<string | null> {
-  const link = await store.findLink(forgeKey(close.repo, close.number));
+  const link = await store.findLink(forgeKey(close.repo, close.number, 'pull'));
   const data = link?.data;
   const ours =
     typeof data === 'object' && data !== null && !Array.isArray(data) && data.pull === close.number;

@@ -80,13 +80,17 @@ export async function startPullReview(
   );
   const url = sessionUrl(deps, session.id);
   if (failed) {
-    await forge.comment(repo, pull, `drydock could not review: ${session.reason} (${url})`).catch(() => {});
+    await forge
+      .comment(repo, pull, `drydock could not review: ${session.reason} (${url})`, 'pull')
+      .catch(() => {});
     return session;
   }
   deps.watchReview?.(session.id);
   deps.wake(session.id);
   if (request.acknowledge) {
-    await forge.comment(repo, pull, `drydock is reviewing ${headSha.slice(0, 12)}: ${url}`).catch(() => {});
+    await forge
+      .comment(repo, pull, `drydock is reviewing ${headSha.slice(0, 12)}: ${url}`, 'pull')
+      .catch(() => {});
   }
   return session;
 }

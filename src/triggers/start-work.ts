@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { BadInputError, describeError, isForgeError } from '../core/errors.ts';
+import { describeError, isForgeError } from '../core/errors.ts';
+import { forgeNotConfigured, parseForgeRepo } from '../core/forge-repo.ts';
 import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { createSession } from '../sessions/create-session.ts';
@@ -37,6 +38,18 @@ export interface WorkRequest {
 export const isForgeRepo = isForgeRepoName;
 
 /**
+ * Where under `<home>/repos` the control plane keeps a forge repository's clone: `<owner>/<name>` for
+ * GitHub (as always), `@gitlab/<group>/.../<project>` for GitLab (no GitHub owner starts with `@`, and
+ * the path's segments were checked by its name). Pure.
+ */
+export function cloneDir(repo: string): string[] {
+  const name = parseForgeRepo(repo);
+  if (!name) throw forgeNotConfigured(repo);
+  const segments = name.path.split('/');
+  return name.kind === 'github' ? segments : [`@${name.kind}`, ...segments];
+}
+
+/**
  * Starts a session for a trigger (or an API request) on a registered repository: anything else is
  * refused with `repo_not_registered` before anything is created or read. A forge repository is cloned
  * (or fetched) by the control plane into `<home>/repos/<owner>/<name>` with its own credentials, and the
@@ -64,20 +77,13 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
     deps.wake(session.id);
     return session;
   }
-  if (!deps.forge) {
-    throw new BadInputError(
-      'forge_not_configured',
-      `${registered.repo} is a forge repository, but this server has no forge: set DRYDOCK_GITHUB_TOKEN or a GitHub App (docs/triggers.md).`,
-      { details: { fields: { repo: 'this server has no forge configured' } } },
-    );
-  }
+  if (!deps.forge) throw forgeNotConfigured(registered.repo);
   const forge = deps.forge;
   // GitHub's own spelling when the request has one (payloads, Slack): links are keyed by it, and later
   // payloads about the same issue or pull request spell it the same way.
   const named = request.repo.trim();
   const repo = isForgeRepoName(named) ? named : registered.repo;
-  const [owner, name] = repo.split('/') as [string, string];
-  const clone = join(deps.sessions.home, 'repos', owner, name);
+  const clone = join(deps.sessions.home, 'repos', ...cloneDir(repo));
   let session: Session;
   let base = 'HEAD';
   const pull = request.pullRequest;
@@ -120,7 +126,7 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
         ? `drydock could not start: ${session.reason} (${sessionUrl(deps, session.id)})`
         : `drydock is on it: ${sessionUrl(deps, session.id)}`;
     // Replying is best effort: without access the reply fails too, and the session says why.
-    await forge.comment(repo, request.issue, body).catch(() => {});
+    await forge.comment(repo, request.issue, body, 'issue').catch(() => {});
   }
   if (session.state !== 'failed') {
     deps.watch(session.id);

@@ -1,11 +1,15 @@
 import type { Forge } from '../core/ports/forge.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { GithubTriggerSettings } from './github-events.ts';
+import type { GitlabTriggerSettings } from './gitlab-events.ts';
 
 /** What triggers (webhooks, schedules, Slack) are wired with. */
 export interface TriggerDeps {
   sessions: SessionDeps;
-  /** The forge for `owner/name` repositories (GitHub), or none: then only local paths are accepted. */
+  /**
+   * The forges (a registry routing `owner/name` to GitHub and `gitlab:group/project` to GitLab), or none:
+   * then only local paths are accepted.
+   */
   forge: Forge | null;
   /** The model of sessions triggers start. */
   defaultModel: string;
@@ -14,6 +18,8 @@ export interface TriggerDeps {
   /** Where people open a session: `<publicUrl>/sessions/<id>`. */
   publicUrl: string;
   github: GithubTriggerSettings;
+  /** drydock's GitLab username, label and handle; default DEFAULT_GITLAB_SETTINGS. */
+  gitlab?: GitlabTriggerSettings;
   /** A session was queued or reopened: enqueue it for a worker (errors are the wiring's to report). */
   wake(sessionId: string): void;
   /** A session whose delivery goes to a forge: publish it when it ends (see publish-delivery.ts). */

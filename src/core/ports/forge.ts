@@ -3,10 +3,11 @@
  * or a bare repository as the remote; a "pull request" is the branch plus a stored description) and
  * GitHub (Octokit). Every method runs in the control plane with the control plane's credentials:
  * none of them ever enters a sandbox. A repository is named by its forge slug (`owner/name` on GitHub,
- * the remote's path for local git).
+ * `group/subgroup/project` on GitLab, the remote's path for local git); a registry of several forges
+ * (forge/forge-registry.ts) takes the prefixed names of core/forge-repo.ts and hands each forge its path.
  */
 export interface Forge {
-  /** `github` or `local`: the prefix of the session links this forge's triggers create. */
+  /** `github`, `gitlab` or `local` (`forges` for a registry of several). */
   readonly kind: string;
   /**
    * Clones `repo` into `dir`, or fetches it when `dir` already holds the clone, with the forge's
@@ -18,8 +19,11 @@ export interface Forge {
   push(repo: string, push: BranchPush): Promise<void>;
   /** Opens a pull request for `branch`, or updates the open one (title and body). Idempotent. */
   openOrUpdatePullRequest(repo: string, request: PullRequestRequest): Promise<PullRequest>;
-  /** Comments on an issue or pull request. */
-  comment(repo: string, number: number, body: string): Promise<ForgeComment>;
+  /**
+   * Comments on an issue or pull request: `on` says which (default `issue`). GitHub's share one numbering
+   * and ignore it; GitLab numbers issues and merge requests apart.
+   */
+  comment(repo: string, number: number, body: string, on?: 'issue' | 'pull'): Promise<ForgeComment>;
   /** Review comments and reviews on a pull request, oldest first. */
   listReviewComments(repo: string, number: number): Promise<ForgeComment[]>;
   /** Check runs on a commit. The local forge has none. */

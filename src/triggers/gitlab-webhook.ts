@@ -1,0 +1,155 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { describeError, isBadInput } from '../core/errors.ts';
+import { sendMessage } from '../sessions/follow-ups.ts';
+import { findRegisteredRepo } from '../sessions/registered-repos.ts';
+import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
+import { forgeKey } from './forge-link.ts';
+import { allowed, permittedOrUnknown } from './github-permission.ts';
+import type { DeliveryResult } from './github-webhook.ts';
+import { DEFAULT_GITLAB_SETTINGS, decideGitlabEvent } from './gitlab-events.ts';
+import { recordPullClosed } from './pull-closed.ts';
+import { startWork } from './start-work.ts';
+import type { TriggerDeps } from './trigger-deps.ts';
+
+/**
+ * Whether `X-Gitlab-Token` is the webhook's secret token. GitLab sends the token itself (it signs
+ * nothing), so both sides are hashed first and compared in constant time: neither the content nor the
+ * length of the secret shows in how long a wrong guess takes. Null when it matches, else the problem.
+ */
+export function gitlabTokenProblem(
+  secret: string,
+  header: string | undefined,
+): 'missing_signature' | 'bad_signature' | null {
+  if (!header) return 'missing_signature';
+  const expected = createHash('sha256').update(secret).digest();
+  const given = createHash('sha256').update(header).digest();
+  return timingSafeEqual(expected, given) ? null : 'bad_signature';
+}
+
+export interface GitlabDelivery {
+  /** `X-Gitlab-Event`: `Note Hook`, `Issue Hook`, `Merge Request Hook`, `Pipeline Hook`. */
+  event: string;
+  /** `X-Gitlab-Event-UUID`: the same on a retry of the delivery. */
+  uuid: string | undefined;
+  /** `Idempotency-Key`, which newer GitLab sends and keeps across retries. */
+  idempotencyKey: string | undefined;
+  payload: unknown;
+  rawBody: Uint8Array;
+}
+
+/**
+ * Acts on one verified GitLab delivery at most once: known by its body's hash (a captured body replayed
+ * under a fresh UUID is a duplicate), by `X-Gitlab-Event-UUID` and by `Idempotency-Key`. A duplicate
+ * returns what the first did.
+ */
+export async function handleGitlabDelivery(
+  deps: TriggerDeps,
+  delivery: GitlabDelivery,
+): Promise<DeliveryResult> {
+  const keys = [
+    signedDeliveryKey(delivery.rawBody),
+    ...(delivery.uuid ? [`uuid:${delivery.uuid}`] : []),
+    ...(delivery.idempotencyKey ? [`idempotency:${delivery.idempotencyKey}`] : []),
+  ];
+  const claim = await claimDeliveryKeys(deps.sessions.store, 'gitlab', keys);
+  if (!claim.claimed) {
+    return { outcome: claim.delivery.outcome, sessionId: claim.delivery.sessionId, duplicate: true };
+  }
+  let result: Omit<DeliveryResult, 'duplicate'>;
+  try {
+    result = await act(deps, delivery.event, delivery.payload);
+  } catch (error) {
+    if (isBadInput(error, 'forge_not_configured')) {
+      // Webhooks arrive, but this server has no GitLab credentials: nothing to do until an admin sets them.
+      result = { outcome: `ignored: ${error.message}`, sessionId: null };
+      await claim.finish(result);
+      return { ...result, duplicate: false };
+    }
+    result = { outcome: `failed: ${describeError(error)}`, sessionId: null };
+    await claim.finish(result);
+    throw error;
+  }
+  await claim.finish(result);
+  return { ...result, duplicate: false };
+}
+
+async function act(
+  deps: TriggerDeps,
+  event: string,
+  payload: unknown,
+): Promise<Omit<DeliveryResult, 'duplicate'>> {
+  const decision = decideGitlabEvent(event, payload, deps.gitlab ?? DEFAULT_GITLAB_SETTINGS);
+  if (decision.action === 'ignore') return { outcome: `ignored: ${decision.reason}`, sessionId: null };
+  const forge = deps.forge;
+  if (!forge) return { outcome: 'ignored: no GitLab forge is configured', sessionId: null };
+  const { store } = deps.sessions;
+
+  if (decision.action === 'pipeline') {
+    if (!deps.checkCommit) return { outcome: 'ignored: CI follow-up is off', sessionId: null };
+    const sessionId = await deps.checkCommit(decision.repo, decision.sha, decision.mergeRequests);
+    return sessionId
+      ? { outcome: 'checks_read', sessionId }
+      : { outcome: 'ignored: not a commit drydock pushed', sessionId: null };
+  }
+  if (decision.action === 'closed') {
+    const { repo, mergeRequest: number, url, merged } = decision;
+    const sessionId = await recordPullClosed(store, {
+      repo,
+      number,
+      url,
+      merged,
+      by: `gitlab:${decision.by}`,
+    });
+    if (!sessionId) return { outcome: 'ignored: not a drydock merge request', sessionId: null };
+    return { outcome: merged ? 'pull_merged' : 'pull_closed', sessionId };
+  }
+  if (decision.action === 'follow_up') {
+    const link = await store.findLink(forgeKey(decision.repo, decision.mergeRequest, 'pull'));
+    if (!link) return { outcome: 'ignored: not a drydock merge request', sessionId: null };
+    if (!(await allowed(deps, decision.repo, decision.requester))) {
+      await refuse(deps, decision.repo, decision.mergeRequest, 'pull', decision.requester);
+      return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: link.sessionId };
+    }
+    await sendMessage(store, link.sessionId, `${decision.text}\n\n(from @${decision.requester} on GitLab)`);
+    deps.watch(link.sessionId);
+    deps.wake(link.sessionId);
+    return { outcome: 'follow_up', sessionId: link.sessionId };
+  }
+  // Only registered projects get sessions (or a word from drydock); checked before any call to GitLab.
+  if (!(await findRegisteredRepo(store, decision.repo))) {
+    return { outcome: `ignored: ${decision.repo} is not a registered repository`, sessionId: null };
+  }
+  if (!(await permittedOrUnknown(deps, decision.repo, decision.requester))) {
+    await refuse(deps, decision.repo, decision.issue, 'issue', decision.requester);
+    return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };
+  }
+  const session = await startWork(deps, {
+    repo: decision.repo,
+    task: decision.task,
+    requester: decision.requester,
+    issue: decision.issue,
+    createdBy: { id: `gitlab:${decision.requester}`, name: decision.requester },
+  });
+  return {
+    outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',
+    sessionId: session.id,
+  };
+}
+
+/** Says on the issue or merge request why drydock will not act (best effort: the outcome says it too). */
+async function refuse(
+  deps: TriggerDeps,
+  repo: string,
+  number: number,
+  on: 'issue' | 'pull',
+  username: string,
+): Promise<void> {
+  await deps.forge
+    ?.comment(
+      repo,
+      number,
+      `@${username} drydock takes work only from members with the Developer role or above on this project.`,
+      on,
+    )
+    .catch(() => {});
+}
