@@ -30,6 +30,7 @@ import {
   toText,
 } from './rows.ts';
 import { validateSessionPatch } from './session-patch.ts';
+import { trackerMappingStoreMethods } from './tracker-mapping-store.ts';
 import { triggerStoreMethods } from './trigger-store.ts';
 
 export interface KyselyStoreDeps {
@@ -310,6 +311,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...repoStoreMethods(db, deps),
 
     ...evalStoreMethods(db, deps),
+
+    ...trackerMappingStoreMethods(db, deps),
 
     async close() {
       await db.destroy();
