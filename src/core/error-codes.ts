@@ -228,6 +228,7 @@ export type InternalCode =
   | 'unknown_session_kind'
   | 'unknown_token_role'
   | 'tracker_mapping_lost'
+  | 'tracker_notifier_missing'
   | 'unknown_tracker'
   | 'unknown_trigger_kind';
 

@@ -5,9 +5,11 @@ import type { Forge } from '../core/ports/forge.ts';
 import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
 import { githubAppTokens } from '../forge/github-app-tokens.ts';
 import { createGithubForge, type GithubTokenSource, staticGithubToken } from '../forge/github-forge.ts';
+import { createJiraTracker } from '../trackers/jira-tracker.ts';
+import { createLinearTracker } from '../trackers/linear-tracker.ts';
 import { createSlackClient } from '../triggers/slack-client.ts';
 import { DEFAULT_GITHUB_SETTINGS } from '../triggers/trigger-deps.ts';
-import type { ServerSlack, ServerTriggers } from './server-deps.ts';
+import type { ServerSlack, ServerTrackers, ServerTriggers } from './server-deps.ts';
 
 /**
  * Triggers from the environment (docs/triggers.md): DRYDOCK_GITHUB_TOKEN (a fine-grained token) or a GitHub
@@ -16,7 +18,7 @@ import type { ServerSlack, ServerTriggers } from './server-deps.ts';
  * DRYDOCK_PUBLIC_URL the links in comments, DRYDOCK_SECRET_KEY (or `<home>/secret.key`) the key secrets are
  * encrypted with, DRYDOCK_CI_FOLLOW_UPS the CI fix turns per session (default 2; 0 turns CI follow-up off),
  * DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN (both, or neither) Slack, DRYDOCK_SLACK_API_URL
- * its Web API's address.
+ * its Web API's address, DRYDOCK_LINEAR_* and DRYDOCK_JIRA_* the issue trackers (trackersFromEnv).
  */
 export async function triggersFromEnv(
   env: Record<string, string | undefined>,
@@ -34,6 +36,7 @@ export async function triggersFromEnv(
     forge,
     ...ciFromEnv(env.DRYDOCK_CI_FOLLOW_UPS),
     ...slackFromEnv(env),
+    ...trackersFromEnv(env),
     githubWebhookSecret: env.DRYDOCK_GITHUB_WEBHOOK_SECRET?.trim() || null,
     publicUrl: env.DRYDOCK_PUBLIC_URL?.trim() || serverUrl,
     secrets: createSecretBox(await loadSecretKey(env, join(home, 'secret.key'))),
@@ -124,5 +127,62 @@ function slackFromEnv(env: Record<string, string | undefined>): { slack?: Server
   const apiUrl = env.DRYDOCK_SLACK_API_URL?.trim();
   return {
     slack: { signingSecret, client: createSlackClient({ botToken, ...(apiUrl ? { apiUrl } : {}) }) },
+  };
+}
+
+/**
+ * Linear (DRYDOCK_LINEAR_API_KEY with DRYDOCK_LINEAR_WEBHOOK_SECRET; DRYDOCK_LINEAR_API_URL, DRYDOCK_LINEAR_HANDLE)
+ * and Jira Cloud (DRYDOCK_JIRA_URL, DRYDOCK_JIRA_EMAIL, DRYDOCK_JIRA_API_TOKEN, DRYDOCK_JIRA_WEBHOOK_SECRET;
+ * DRYDOCK_JIRA_LABEL): each all or nothing, so a half-configured tracker fails at start, not at its first webhook.
+ */
+export function trackersFromEnv(env: Record<string, string | undefined>): { trackers?: ServerTrackers } {
+  const get = (name: string) => env[name]?.trim() || undefined;
+  const all = <const K extends string>(
+    names: readonly K[],
+    code: 'incomplete_linear_config' | 'incomplete_jira_config',
+  ) => {
+    const values = names.map(get);
+    if (values.every((value) => value === undefined)) return null;
+    const missing = names.filter((_, i) => values[i] === undefined);
+    if (missing.length > 0) {
+      throw new BadInputError(code, `Set ${missing.join(', ')} too, or none of ${names.join(', ')}.`);
+    }
+    return Object.fromEntries(names.map((name, i) => [name, values[i] as string])) as Record<K, string>;
+  };
+  const linear = all(['DRYDOCK_LINEAR_API_KEY', 'DRYDOCK_LINEAR_WEBHOOK_SECRET'], 'incomplete_linear_config');
+  const jira = all(
+    ['DRYDOCK_JIRA_URL', 'DRYDOCK_JIRA_EMAIL', 'DRYDOCK_JIRA_API_TOKEN', 'DRYDOCK_JIRA_WEBHOOK_SECRET'],
+    'incomplete_jira_config',
+  );
+  if (!linear && !jira) return {};
+  const linearUrl = get('DRYDOCK_LINEAR_API_URL');
+  return {
+    trackers: {
+      ...(linear
+        ? {
+            linear: {
+              tracker: createLinearTracker({
+                apiKey: linear.DRYDOCK_LINEAR_API_KEY,
+                ...(linearUrl ? { apiUrl: linearUrl } : {}),
+              }),
+              webhookSecret: linear.DRYDOCK_LINEAR_WEBHOOK_SECRET,
+              handle: get('DRYDOCK_LINEAR_HANDLE') ?? 'drydock',
+            },
+          }
+        : {}),
+      ...(jira
+        ? {
+            jira: {
+              tracker: createJiraTracker({
+                host: jira.DRYDOCK_JIRA_URL,
+                email: jira.DRYDOCK_JIRA_EMAIL,
+                apiToken: jira.DRYDOCK_JIRA_API_TOKEN,
+              }),
+              webhookSecret: jira.DRYDOCK_JIRA_WEBHOOK_SECRET,
+              label: get('DRYDOCK_JIRA_LABEL') ?? 'drydock',
+            },
+          }
+        : {}),
+    },
   };
 }
