@@ -45,9 +45,9 @@ describe.skipIf(!HAS_CHROMIUM)('tracker settings in Chromium', () => {
     await page.goto(`${server.url}/settings`);
     const section = page.locator('section[data-section="trackers"]');
     await section.locator('li[data-tracker="linear"]').waitFor();
-    expect(await section.locator('li[data-tracker="linear"]').innerText()).toContain('/webhooks/linear');
-    expect(await section.locator('li[data-tracker="jira"]').innerText()).toContain('not configured');
-    expect(await section.locator('.empty').innerText()).toContain('No teams or projects mapped');
+    expect(await section.locator('li[data-tracker="linear"]').textContent()).toContain('/webhooks/linear');
+    expect(await section.locator('li[data-tracker="jira"]').textContent()).toContain('not configured');
+    expect(await section.locator('.empty').textContent()).toContain('No teams or projects mapped');
 
     // An unregistered repository: the error under the field, nothing stored.
     await section.locator('#tracker-project').fill('ENG');
@@ -61,7 +61,7 @@ describe.skipIf(!HAS_CHROMIUM)('tracker settings in Chromium', () => {
     await section.getByRole('button', { name: 'Map' }).click();
     const row = section.locator('tr[data-mapping="linear:ENG"]');
     await row.waitFor();
-    expect(await row.innerText()).toContain('In Progress → Ready for Review');
+    expect(await row.textContent()).toContain('In Progress → Ready for Review');
     expect(await harness.store.getTrackerMapping('linear', 'ENG')).toMatchObject({
       repo: harness.repo,
       states: { started: 'In Progress', delivered: 'Ready for Review' },
