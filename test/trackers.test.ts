@@ -168,6 +168,46 @@ describe('issue trackers', { timeout: 120_000 }, () => {
     expect(await h.store.listSessions()).toHaveLength(1);
   });
 
+  it('a Linear agent session (drydock delegated through the agent API) is answered with activities there, a prompt is a follow-up turn', async () => {
+    await api('PUT', '/api/trackers/linear/mappings/ENG', { repo: h.repo });
+    const issue = addLinearIssue();
+    const first = await sendLinear({
+      ...fixture('linear/agent-session-created.json'),
+      webhookTimestamp: Date.now(),
+    });
+    expect(first.body).toMatchObject({ outcome: 'started', duplicate: false });
+    const sessionId = first.body.sessionId as string;
+    await until(() => linear.stateName(issue.id) === 'In Review', 'the move to In Review');
+    const delivered = (await h.store.getSession(sessionId))!;
+    expect(linear.activities).toEqual([
+      {
+        agentSessionId: 'agent-session-0001',
+        type: 'thought',
+        body: `drydock is on it: https://drydock.example/sessions/${sessionId}`,
+      },
+      {
+        agentSessionId: 'agent-session-0001',
+        type: 'response',
+        body: `drydock delivered branch ${delivered.branch} (commit ${delivered.headCommit!.slice(0, 12)}): https://drydock.example/sessions/${sessionId}`,
+      },
+    ]);
+    expect(linear.comments).toEqual([]);
+
+    const prompt = await sendLinear({
+      ...fixture('linear/agent-session-prompted.json'),
+      webhookTimestamp: Date.now(),
+    });
+    expect(prompt.body).toMatchObject({ outcome: 'follow_up', sessionId });
+    const messages = (await h.store.listEvents(sessionId)).flatMap((event) =>
+      event.data.type === 'message.received' ? [event.data.text] : [],
+    );
+    expect(messages).toEqual(['Also mention it in the changelog\n\n(from Bob Example on Linear)']);
+    expect(linear.activities.at(-1)).toMatchObject({
+      type: 'thought',
+      body: 'Got it: drydock takes this as a follow-up.',
+    });
+  });
+
   it('refuses a tampered or stale Linear delivery with 401, creating nothing; a replay is processed once', async () => {
     await api('PUT', '/api/trackers/linear/mappings/ENG', { repo: h.repo });
     addLinearIssue();

@@ -24,6 +24,7 @@ describeTrackerContract('Linear (@linear/sdk against a fake GraphQL API)', async
     stateOf: (key) => linear.stateName(byKey(key).id),
     comments: (key) =>
       linear.comments.filter((comment) => comment.issueId === byKey(key).id).map((c) => c.body),
+    activities: () => linear.activities,
     rateLimit: (requests, seconds) => linear.rateLimit(requests, seconds),
     close: () => linear.close(),
   };

@@ -118,6 +118,17 @@ export function createLinearTracker(options: LinearTrackerOptions): Tracker {
         throw new BadInputError('tracker_failed', `Linear refused drydock's comment on ${issue.key}.`);
       }
     },
+    async agentActivity(agentSessionId, type, body) {
+      const created = await call('agentActivityCreate', () =>
+        client.createAgentActivity({ agentSessionId, content: { type, body } }),
+      );
+      if (!created.success) {
+        throw new BadInputError(
+          'tracker_failed',
+          `Linear refused drydock's activity in agent session ${agentSessionId}.`,
+        );
+      }
+    },
     async moveTo(idOrKey, state) {
       const { issue, teamId } = await fetchIssue(idOrKey);
       if (issue.state.toLowerCase() === state.toLowerCase()) return true;

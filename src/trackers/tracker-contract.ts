@@ -19,6 +19,8 @@ export interface TrackerHarness {
   stateOf(key: string): string;
   /** The comments posted on it, as plain text. */
   comments(key: string): string[];
+  /** Agent activities posted (trackers with agent sessions: Linear), or absent. */
+  activities?(): Array<{ agentSessionId: string; type: string; body: string }>;
   /** The next `requests` calls are refused as over the rate limit, asking to wait `seconds`. */
   rateLimit(requests: number, seconds: number): void;
   close(): Promise<void>;
@@ -76,6 +78,20 @@ export function describeTrackerContract(name: string, setup: () => Promise<Track
       expect(h.stateOf(h.issueKey)).toBe('In Review');
       expect(await h.tracker.moveTo(h.issueKey, 'Somewhere else')).toBe(false);
       expect(h.stateOf(h.issueKey)).toBe('In Review');
+    });
+
+    it('posts agent activities when the tracker has agent sessions, and has none to offer otherwise', async () => {
+      if (!h.activities) {
+        expect(h.tracker.agentActivity).toBeUndefined();
+        return;
+      }
+      if (!h.tracker.agentActivity) throw new Error(`${name} lists activities but cannot post one`);
+      await h.tracker.agentActivity('agent-session-1', 'thought', 'drydock is on it');
+      await h.tracker.agentActivity('agent-session-1', 'response', 'drydock delivered');
+      expect(h.activities()).toEqual([
+        { agentSessionId: 'agent-session-1', type: 'thought', body: 'drydock is on it' },
+        { agentSessionId: 'agent-session-1', type: 'response', body: 'drydock delivered' },
+      ]);
     });
 
     it('waits out a rate limit (Retry-After) and goes on; gives up with tracker_rate_limited past its attempts', async () => {

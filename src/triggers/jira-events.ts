@@ -69,6 +69,7 @@ export function decideJiraEvent(payload: JiraPayload, settings: JiraSettings): T
     requester,
     note: null,
     why,
+    agentSession: null,
   });
   const label = settings.label.toLowerCase();
   const hasLabel = (labels: Iterable<string>) => [...labels].some((name) => name.toLowerCase() === label);

@@ -22,6 +22,12 @@ export const LinearPayload = z.object({
       creatorId: z.string().nullish(),
     })
     .optional(),
+  agentActivity: z
+    .object({
+      content: z.object({ type: z.string().optional(), body: z.string().optional() }).passthrough(),
+      user: z.object({ id: z.string(), name: z.string() }).nullish(),
+    })
+    .nullish(),
 });
 export type LinearPayload = z.infer<typeof LinearPayload>;
 
@@ -67,7 +73,7 @@ export function decideLinearEvent(payload: LinearPayload, settings: LinearSettin
       // An update names the fields it changed in updatedFrom; a create is a change of every field.
       const changed = payload.action === 'create' || (field in before && before[field] !== now);
       if (now === settings.selfId && changed) {
-        return { action: 'work', issue: issue.data.id, requester, note: null, why };
+        return { action: 'work', issue: issue.data.id, requester, note: null, why, agentSession: null };
       }
     }
     return { action: 'ignore', reason: 'not an assignment or delegation to drydock' };
@@ -86,19 +92,40 @@ export function decideLinearEvent(payload: LinearPayload, settings: LinearSettin
       requester: user ? { id: user.id, name: user.name } : requester,
       note: stripMention(comment.data.body, settings.handle) || null,
       why: 'mentioned',
+      agentSession: null,
     };
   }
-  if (payload.type === 'AgentSessionEvent' && payload.action === 'created') {
+  if (
+    payload.type === 'AgentSessionEvent' &&
+    (payload.action === 'created' || payload.action === 'prompted')
+  ) {
     const session = payload.agentSession;
     const issue = session?.issue?.id ?? session?.issueId ?? null;
     if (!session || !issue) return { action: 'ignore', reason: 'an agent session without an issue' };
     const creator = session.creator ?? null;
+    const who = creator ? { id: creator.id, name: creator.name } : requester;
+    if (payload.action === 'created') {
+      return {
+        action: 'work',
+        issue,
+        requester: who,
+        note: null,
+        why: 'agent_session',
+        agentSession: session.id,
+      };
+    }
+    // A prompt: the person's reply in the session, a follow-up for the session drydock runs on the issue.
+    const body = payload.agentActivity?.content.body;
+    if (typeof body !== 'string' || body.trim() === '')
+      return { action: 'ignore', reason: 'an empty prompt' };
+    const author = payload.agentActivity?.user ?? null;
     return {
       action: 'work',
       issue,
-      requester: creator ? { id: creator.id, name: creator.name } : requester,
-      note: null,
-      why: 'agent_session',
+      requester: author ? { id: author.id, name: author.name } : who,
+      note: body.trim(),
+      why: 'prompted',
+      agentSession: session.id,
     };
   }
   return { action: 'ignore', reason: `${payload.type} ${payload.action} is not an event drydock acts on` };

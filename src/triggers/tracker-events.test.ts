@@ -33,6 +33,7 @@ describe('decideLinearEvent', () => {
       requester: { id: 'user-alice-0001', name: 'Alice Example' },
       note: null,
       why: 'assigned',
+      agentSession: null,
     });
     expect(
       linear('issue-assigned.json', (p) => {
@@ -71,6 +72,7 @@ describe('decideLinearEvent', () => {
       requester: { id: 'user-alice-0001', name: 'Alice Example' },
       note: 'please also keep the JSDoc in sync',
       why: 'mentioned',
+      agentSession: null,
     });
     expect(
       linear('comment-mention.json', (p) => (data(p).body = 'ask @drydocker or mail x@drydock')),
@@ -90,6 +92,16 @@ describe('decideLinearEvent', () => {
       requester: { id: 'user-alice-0001', name: 'Alice Example' },
       note: null,
       why: 'agent_session',
+      agentSession: 'agent-session-0001',
+    });
+    // A prompt in the session: a follow-up from whoever wrote it; one without a body asks nothing.
+    expect(linear('agent-session-prompted.json')).toEqual({
+      action: 'work',
+      issue: 'issue-eng-42-uuid',
+      requester: { id: 'user-bob-0001', name: 'Bob Example' },
+      note: 'Also mention it in the changelog',
+      why: 'prompted',
+      agentSession: 'agent-session-0001',
     });
     expect(linear('agent-session-created.json', (p) => (p.action = 'prompted'))).toMatchObject({
       action: 'ignore',
@@ -105,6 +117,7 @@ describe('decideJiraEvent', () => {
       requester: { id: '557058:alice', name: 'Alice Example' },
       note: null,
       why: 'labelled',
+      agentSession: null,
     });
     expect(jira('issue-created-assigned.json')).toMatchObject({
       action: 'work',

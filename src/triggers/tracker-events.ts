@@ -10,8 +10,10 @@ export type TrackerDecision =
       requester: { id: string; name: string };
       /** What the request added to the issue (a comment's text, mention stripped), or null. */
       note: string | null;
-      /** `assigned`, `delegated`, `labelled`, `mentioned`, `agent_session`. */
+      /** `assigned`, `delegated`, `labelled`, `mentioned`, `agent_session`, `prompted` (a reply in one). */
       why: string;
+      /** Linear's agent session the request came through: drydock answers there instead of in comments. */
+      agentSession: string | null;
     };
 
 /** Whether `text` mentions `@handle` (case-insensitive, a whole word). Pure. */

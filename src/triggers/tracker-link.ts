@@ -12,6 +12,8 @@ export const TrackerLinkData = z.object({
   issueId: z.string(),
   issueKey: z.string(),
   states: z.object({ started: z.string(), delivered: z.string() }),
+  /** Linear's agent session the work was asked through: drydock reports there instead of in comments. */
+  agentSession: z.string().nullable().default(null),
   /** Keys of what was done: `moved:started`, `moved:delivered`, `ended:<state>@<updatedAt>`, `published:<commit>`. */
   done: z.array(z.string()).default([]),
 });

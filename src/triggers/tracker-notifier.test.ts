@@ -61,6 +61,7 @@ describe('createTrackerNotifier', () => {
     issueId: 'issue-1',
     issueKey: 'ENG-1',
     states: { started: 'In Progress', delivered: 'In Review' },
+    agentSession: null,
     done: [],
   };
   const notifierFor = () =>

@@ -5,6 +5,7 @@ import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { findForgeLink } from './forge-link.ts';
 import { findTrackerLink, type TrackerLinkData } from './tracker-link.ts';
+import { tellIssue } from './tracker-say.ts';
 
 export interface TrackerNotifierDeps {
   store: Store;
@@ -93,8 +94,10 @@ export function createTrackerNotifier(deps: TrackerNotifierDeps): TrackerNotifie
     if (state === '') return;
     const moved = await tracker.moveTo(data.issueId, state);
     if (!moved) {
-      await tracker.comment(
-        data.issueId,
+      await tellIssue(
+        tracker,
+        data,
+        'thought',
         `drydock could not move ${data.issueKey} to "${state}": its workflow has no such state (or no transition to it). Fix the state names in drydock's tracker settings.`,
       );
     }
@@ -118,7 +121,8 @@ export function createTrackerNotifier(deps: TrackerNotifierDeps): TrackerNotifie
       async (tracker, data, session) => {
         const links = await deps.store.listLinks({ sessionId });
         const note = trackerEndingNote(session, url(sessionId), findForgeLink(links) !== null);
-        if (note !== null) await tracker.comment(data.issueId, note);
+        if (note !== null)
+          await tellIssue(tracker, data, session.state === 'delivered' ? 'response' : 'error', note);
         if (session.state === 'delivered') await move(tracker, data, data.states.delivered);
       },
     );

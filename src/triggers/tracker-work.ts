@@ -1,12 +1,13 @@
 import { BadInputError, ConflictError, describeError } from '../core/errors.ts';
 import type { JsonValue } from '../core/ports/store.ts';
-import type { Tracker, TrackerIssue, TrackerKind } from '../core/ports/tracker.ts';
+import type { AgentActivityType, Tracker, TrackerIssue, TrackerKind } from '../core/ports/tracker.ts';
 import type { Session } from '../core/session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { startWork } from './start-work.ts';
 import type { TrackerDecision } from './tracker-events.ts';
 import { type TrackerLinkData, trackerLinkKey } from './tracker-link.ts';
 import type { TrackerNotifier } from './tracker-notifier.ts';
+import { tellIssue } from './tracker-say.ts';
 import { sessionUrl, type TriggerDeps } from './trigger-deps.ts';
 
 export interface TrackerWorkDeps {
@@ -24,6 +25,9 @@ export interface TrackerResult {
   outcome: string;
   sessionId: string | null;
 }
+
+/** What a request on an issue drydock already works on must be to become a follow-up turn. */
+const FOLLOW_UP_REASONS = new Set(['mentioned', 'prompted']);
 
 const TRACKER_NAMES: Record<TrackerKind, { name: string; project: string }> = {
   linear: { name: 'Linear', project: 'team' },
@@ -54,11 +58,12 @@ export async function actOnTrackerRequest(
   const { store } = deps.triggers.sessions;
   const names = TRACKER_NAMES[tracker.kind];
   const issue = await tracker.readIssue(decision.issue);
-  const say = (text: string) =>
-    tracker.comment(issue.id, text).catch((error: unknown) => deps.onError?.(error));
+  const target = { issueId: issue.id, agentSession: decision.agentSession };
+  const say = (text: string, type: AgentActivityType = 'thought') =>
+    tellIssue(tracker, target, type, text).catch((error: unknown) => deps.onError?.(error));
   const link = await store.findLink(trackerLinkKey(tracker.kind, issue.id));
   if (link) {
-    if (decision.why !== 'mentioned' || decision.note === null) {
+    if (!FOLLOW_UP_REASONS.has(decision.why) || decision.note === null) {
       return { outcome: `ignored: drydock already works on ${issue.key}`, sessionId: link.sessionId };
     }
     try {
@@ -69,7 +74,7 @@ export async function actOnTrackerRequest(
       );
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      await say(`${error.message}`);
+      await say(error.message, 'error');
       return { outcome: `ignored: ${error.code}`, sessionId: link.sessionId };
     }
     deps.notifier.watch(link.sessionId);
@@ -91,6 +96,7 @@ export async function actOnTrackerRequest(
     );
     await say(
       `drydock is not set up for the ${names.name} ${names.project} ${issue.project}: an admin maps it to a repository in drydock's settings (Trackers), then assign the issue again.`,
+      'error',
     );
     return { outcome: `ignored: ${names.project} ${issue.project} is not mapped`, sessionId: null };
   }
@@ -110,7 +116,7 @@ export async function actOnTrackerRequest(
     );
   } catch (error) {
     if (!(error instanceof BadInputError)) throw error;
-    await say(`drydock could not start: ${error.message}`);
+    await say(`drydock could not start: ${error.message}`, 'error');
     return { outcome: `failed: ${describeError(error)}`, sessionId: null };
   }
   const data: TrackerLinkData = {
@@ -118,6 +124,7 @@ export async function actOnTrackerRequest(
     issueId: issue.id,
     issueKey: issue.key,
     states: mapping.states,
+    agentSession: decision.agentSession,
     done: [],
   };
   await store.linkSession(trackerLinkKey(tracker.kind, issue.id), session.id, data as unknown as JsonValue);
@@ -125,7 +132,7 @@ export async function actOnTrackerRequest(
   for (const id of woken) deps.triggers.wake(id);
   const url = sessionUrl(deps.triggers, session.id);
   if (session.state === 'failed') {
-    await say(`drydock could not start: ${session.reason} (${url})`);
+    await say(`drydock could not start: ${session.reason} (${url})`, 'error');
     return { outcome: `failed: ${session.reason}`, sessionId: session.id };
   }
   await say(`drydock is on it: ${url}`);

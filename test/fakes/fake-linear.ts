@@ -16,7 +16,9 @@ const SCHEMA = buildSchema(`
     issue(id: String!): Issue!
     team(id: String!): Team!
   }
+  scalar JSONObject
   type Mutation {
+    agentActivityCreate(input: AgentActivityCreateInput!): AgentActivityPayload!
     commentCreate(input: CommentCreateInput!): CommentPayload!
     issueUpdate(id: String!, input: IssueUpdateInput!): IssuePayload!
   }
@@ -40,6 +42,9 @@ const SCHEMA = buildSchema(`
   type Comment { id: String! body: String! }
   type CommentPayload { success: Boolean! lastSyncId: Float! comment: Comment }
   type IssuePayload { success: Boolean! lastSyncId: Float! issue: Issue }
+  type AgentActivity { id: String! content: JSONObject! }
+  type AgentActivityPayload { success: Boolean! lastSyncId: Float! agentActivity: AgentActivity! }
+  input AgentActivityCreateInput { agentSessionId: String! content: JSONObject! ephemeral: Boolean }
   input CommentCreateInput { issueId: String body: String id: String parentId: String }
   input IssueUpdateInput { stateId: String assigneeId: String delegateId: String title: String }
 `);
@@ -70,6 +75,8 @@ export interface FakeLinear {
   issues: Map<string, FakeLinearIssue>;
   /** Comments drydock posted, in order. */
   comments: Array<{ issueId: string; body: string }>;
+  /** Agent activities drydock posted, in order. */
+  activities: Array<{ agentSessionId: string; type: string; body: string }>;
   /** Every request's operation name, in order (rate-limited ones included). */
   operations: string[];
   addIssue(issue: Omit<FakeLinearIssue, 'id' | 'stateId'> & { id?: string; state?: string }): FakeLinearIssue;
@@ -105,6 +112,7 @@ export async function startFakeLinear(options: { apiKey: string }): Promise<Fake
   const issues = new Map<string, FakeLinearIssue>();
   const comments: Array<{ issueId: string; body: string }> = [];
   const operations: string[] = [];
+  const activities: Array<{ agentSessionId: string; type: string; body: string }> = [];
 
   const findIssue = (id: string): FakeLinearIssue => {
     const issue = issues.get(id) ?? [...issues.values()].find((candidate) => candidate.identifier === id);
@@ -154,6 +162,24 @@ export async function startFakeLinear(options: { apiKey: string }): Promise<Fake
     viewer: () => userView(viewer),
     issue: ({ id }: { id: string }) => issueView(findIssue(id)),
     team: ({ id }: { id: string }) => teamView(teamOf(id)),
+    agentActivityCreate: ({
+      input,
+    }: {
+      input: { agentSessionId: string; content: Record<string, unknown> };
+    }) => {
+      const { type, body } = input.content;
+      if (typeof type !== 'string' || typeof body !== 'string') {
+        throw new GraphQLError('Invalid activity content', {
+          extensions: { type: 'invalid input', code: 'INPUT_ERROR' },
+        });
+      }
+      activities.push({ agentSessionId: input.agentSessionId, type, body });
+      return {
+        success: true,
+        lastSyncId: ++syncId,
+        agentActivity: { id: nextId('activity'), content: input.content },
+      };
+    },
     commentCreate: ({ input }: { input: { issueId?: string; body?: string } }) => {
       if (!input.issueId || !input.body) {
         throw new GraphQLError('Argument Validation Error', {
@@ -260,6 +286,7 @@ export async function startFakeLinear(options: { apiKey: string }): Promise<Fake
     teams,
     issues,
     comments,
+    activities,
     operations,
     addIssue(input) {
       const team = teamOf(input.teamId);

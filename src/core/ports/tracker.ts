@@ -45,7 +45,16 @@ export interface Tracker {
    * offers no transition to it): drydock reports it and goes on.
    */
   moveTo(idOrKey: string, state: string): Promise<boolean>;
+  /**
+   * Posts an activity in an agent session (Linear's agent API: a session opened when drydock's app is
+   * delegated an issue or mentioned), where the person who asked follows the work. Trackers without agent
+   * sessions leave it out, and drydock comments on the issue instead.
+   */
+  agentActivity?(agentSessionId: string, type: AgentActivityType, body: string): Promise<void>;
 }
+
+/** Linear's agent activity types drydock posts: progress (`thought`), the result, a failure. */
+export type AgentActivityType = 'thought' | 'response' | 'error';
 
 /** Where an issue moves as its session advances; an empty name means "do not move it". */
 export interface TrackerStates {
