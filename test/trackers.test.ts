@@ -257,6 +257,13 @@ describe('issue trackers', { timeout: 120_000 }, () => {
       outcome: 'ignored: not an assignment or delegation to drydock',
     });
     expect(linearComments(issue.id)).toHaveLength(1);
+    // An issue drydock's key cannot see: nothing to answer on.
+    const unseen = linearAssigned();
+    (unseen.data as Record<string, unknown>).id = 'issue-in-a-private-team';
+    expect((await sendLinear(unseen)).body).toMatchObject({
+      outcome: 'ignored: Linear shows drydock no issue issue-in-a-private-team',
+      sessionId: null,
+    });
   });
 
   it('a Jira issue labelled drydock runs on the mapped repository, is transitioned and commented with the result', async () => {

@@ -1,4 +1,4 @@
-import { BadInputError, ConflictError, describeError } from '../core/errors.ts';
+import { BadInputError, ConflictError, describeError, isNotFound } from '../core/errors.ts';
 import type { JsonValue } from '../core/ports/store.ts';
 import type { AgentActivityType, Tracker, TrackerIssue, TrackerKind } from '../core/ports/tracker.ts';
 import type { Session } from '../core/session.ts';
@@ -57,7 +57,14 @@ export async function actOnTrackerRequest(
   const { tracker } = deps;
   const { store } = deps.triggers.sessions;
   const names = TRACKER_NAMES[tracker.kind];
-  const issue = await tracker.readIssue(decision.issue);
+  let issue: TrackerIssue;
+  try {
+    issue = await tracker.readIssue(decision.issue);
+  } catch (error) {
+    // An issue drydock's account cannot see (another team, restricted): nothing to answer on, nothing to do.
+    if (!isNotFound(error, 'tracker_issue_not_found')) throw error;
+    return { outcome: `ignored: ${names.name} shows drydock no issue ${decision.issue}`, sessionId: null };
+  }
   const target = { issueId: issue.id, agentSession: decision.agentSession };
   const say = (text: string, type: AgentActivityType = 'thought') =>
     tellIssue(tracker, target, type, text).catch((error: unknown) => deps.onError?.(error));
