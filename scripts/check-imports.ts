@@ -12,6 +12,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   sandbox: ['core'],
   models: ['core'],
   forge: ['core'],
+  // Issue trackers (Linear, Jira) behind the Tracker port: adapters of their APIs, like forge.
+  trackers: ['core'],
   environments: ['core', 'forge', 'sandbox'],
   agent: ['core'],
   verify: ['core'],
@@ -20,7 +22,18 @@ const ALLOWED: Record<string, readonly string[]> = {
   sessions: ['core', 'agent', 'verify', 'review', 'memory', 'forge', 'environments'],
   triggers: ['core', 'sessions', 'environments'],
   eval: ['core', 'sessions', 'verify', 'forge', 'environments', 'models', 'sandbox', 'agent', 'review'],
-  server: ['core', 'sessions', 'store', 'queue', 'sandbox', 'models', 'forge', 'environments', 'triggers'],
+  server: [
+    'core',
+    'sessions',
+    'store',
+    'queue',
+    'sandbox',
+    'models',
+    'forge',
+    'trackers',
+    'environments',
+    'triggers',
+  ],
   // MCP is a client surface over the server's operations: `drydock up` mounts it, `drydock mcp` runs it.
   mcp: ['core', 'sessions', 'triggers', 'server'],
   cli: [

@@ -108,6 +108,12 @@ export type BadInputCode =
   | 'unknown_sandbox'
   | 'unknown_script'
   | 'unreadable_github_app_key'
+  | 'incomplete_jira_config'
+  | 'incomplete_linear_config'
+  | 'invalid_jira_body'
+  | 'invalid_linear_body'
+  | 'tracker_failed'
+  | 'tracker_not_configured'
   | 'unserializable_json'
   | 'workspace_not_found';
 
@@ -139,6 +145,8 @@ export type NotFoundCode =
   | 'schedule_not_found'
   | 'session_not_found'
   | 'slack_channel_not_found'
+  | 'tracker_issue_not_found'
+  | 'tracker_mapping_not_found'
   | 'trigger_not_found';
 
 /** Codes of `ConflictError` (HTTP 409). */
@@ -191,6 +199,10 @@ export type UnavailableCode =
   | 'server_unreachable'
   | 'slack_disabled'
   | 'slack_unavailable'
+  | 'jira_disabled'
+  | 'linear_disabled'
+  | 'tracker_rate_limited'
+  | 'tracker_unavailable'
   | 'snapshot_store_unavailable'
   | 'store_busy'
   | 'store_unreachable'
@@ -217,6 +229,9 @@ export type InternalCode =
   | 'unknown_session_state'
   | 'unknown_session_kind'
   | 'unknown_token_role'
+  | 'tracker_mapping_lost'
+  | 'tracker_notifier_missing'
+  | 'unknown_tracker'
   | 'unknown_trigger_kind';
 
 /** Codes of `ForgeError`, a bad-input or unavailable error depending on whether it is transient. */

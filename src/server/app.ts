@@ -21,6 +21,7 @@ import { sessionRoutes } from './session-routes.ts';
 import { serveWeb } from './static-web.ts';
 import { createStorePoller } from './store-poller.ts';
 import { tokenRoutes } from './token-routes.ts';
+import { trackerRoutes } from './tracker-routes.ts';
 import { treeRoutes } from './tree-routes.ts';
 import { triggerRoutes } from './trigger-routes.ts';
 import { triggerDeps } from './trigger-wiring.ts';
@@ -108,6 +109,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
         secrets: triggers.secrets,
         now: () => deps.sessions.clock.now().getTime(),
         ...(triggers.slack ? { slack: triggers.slack } : {}),
+        ...(triggers.trackers ? { trackers: triggers.trackers } : {}),
         log: deps.log ?? defaultLogger(),
       }),
     );
@@ -143,6 +145,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/evals', evalRoutes(deps));
   app.route('/api', analyticsRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
+  app.route('/api/trackers', trackerRoutes(deps));
   const logger = deps.log ?? defaultLogger();
   for (const mount of deps.mounts ?? []) {
     app.route(mount.path, mount.create({ ...deps, poller: sources.poller, log: logger }));

@@ -89,6 +89,31 @@ describe('triggersFromEnv', () => {
       triggersFromEnv({ ...key, DRYDOCK_CI_FOLLOW_UPS: 'two' }, '/nonexistent', 'http://x'),
     ).rejects.toThrow(BadInputError);
   });
+
+  it('reads Linear and Jira all or nothing, with their handle and label', async () => {
+    const run = (env: Record<string, string>) =>
+      triggersFromEnv({ ...key, ...env }, '/nonexistent', 'http://x');
+    expect((await run({})).trackers).toBeUndefined();
+    const both = await run({
+      DRYDOCK_LINEAR_API_KEY: 'lin_api_x',
+      DRYDOCK_LINEAR_WEBHOOK_SECRET: 's1',
+      DRYDOCK_JIRA_URL: 'https://acme.atlassian.net',
+      DRYDOCK_JIRA_EMAIL: 'drydock@example.com',
+      DRYDOCK_JIRA_API_TOKEN: 't',
+      DRYDOCK_JIRA_WEBHOOK_SECRET: 's2',
+      DRYDOCK_JIRA_LABEL: 'ai',
+    });
+    expect(both.trackers?.linear).toMatchObject({ webhookSecret: 's1', handle: 'drydock' });
+    expect(both.trackers?.linear?.tracker.kind).toBe('linear');
+    expect(both.trackers?.jira).toMatchObject({ webhookSecret: 's2', label: 'ai' });
+    await expect(run({ DRYDOCK_LINEAR_API_KEY: 'lin_api_x' })).rejects.toMatchObject({
+      code: 'incomplete_linear_config',
+      message: expect.stringContaining('DRYDOCK_LINEAR_WEBHOOK_SECRET'),
+    });
+    await expect(run({ DRYDOCK_JIRA_URL: 'https://acme.atlassian.net' })).rejects.toMatchObject({
+      code: 'incomplete_jira_config',
+    });
+  });
 });
 
 describe('triggersFromEnv: forges', () => {

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { ApiToken } from '../core/ports/store.ts';
+import type { Tracker } from '../core/ports/tracker.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { CiWatcher, WaitClock } from '../triggers/ci-watch.ts';
@@ -11,6 +12,7 @@ import type { Publisher } from '../triggers/publish-delivery.ts';
 import type { ReviewPublisher } from '../triggers/publish-review.ts';
 import type { SlackClient } from '../triggers/slack-client.ts';
 import type { SlackNotifier } from '../triggers/slack-notifier.ts';
+import type { TrackerNotifier } from '../triggers/tracker-notifier.ts';
 import type { Logger } from './logger.ts';
 import type { SessionControl } from './session-control.ts';
 import type { StorePoller } from './store-poller.ts';
@@ -77,6 +79,20 @@ export interface ServerTriggers {
   ciWatcher?: CiWatcher;
   /** Slack (DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN); without it `/webhooks/slack` is 503. */
   slack?: ServerSlack;
+  /** Linear and Jira Cloud (docs/triggers.md); without one, its `/webhooks/<tracker>` is 503. */
+  trackers?: ServerTrackers;
+}
+
+/** Issue trackers: Linear's and Jira's webhooks, and the notifier that reports back on their issues. */
+export interface ServerTrackers {
+  /** DRYDOCK_LINEAR_API_KEY and DRYDOCK_LINEAR_WEBHOOK_SECRET; `handle` is the `@name` comments mention. */
+  linear?: { tracker: Tracker; webhookSecret: string; handle: string };
+  /** DRYDOCK_JIRA_URL, DRYDOCK_JIRA_EMAIL, DRYDOCK_JIRA_API_TOKEN, DRYDOCK_JIRA_WEBHOOK_SECRET; `label` asks for work. */
+  jira?: { tracker: Tracker; webhookSecret: string; label: string };
+  /** Comments on and moves tracker issues as their sessions advance; created with the triggers' deps when absent. */
+  notifier?: TrackerNotifier;
+  /** How long a delivery may act before it is answered `pending` (Linear allows 5 s); default 4 s. */
+  answerWithinMs?: number;
 }
 
 /** Slack's Events API at `/webhooks/slack` (docs/triggers.md). */

@@ -108,6 +108,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await options.triggers?.ciWatcher?.start();
   // And Slack threads: running sessions are followed again, endings missed are posted.
   await options.triggers?.slack?.notifier?.start();
+  await options.triggers?.trackers?.notifier?.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -136,6 +137,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       options.triggers?.reviewPublisher?.stop();
       await options.triggers?.slack?.notifier?.idle();
       options.triggers?.slack?.notifier?.stop();
+      await options.triggers?.trackers?.notifier?.idle();
+      options.triggers?.trackers?.notifier?.stop();
       await closed;
     },
   };

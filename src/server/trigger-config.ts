@@ -11,6 +11,7 @@ import { DEFAULT_GITLAB_SETTINGS } from '../triggers/gitlab-events.ts';
 import { createSlackClient } from '../triggers/slack-client.ts';
 import { DEFAULT_GITHUB_SETTINGS } from '../triggers/trigger-deps.ts';
 import type { ServerSlack, ServerTriggers } from './server-deps.ts';
+import { trackersFromEnv } from './tracker-config.ts';
 
 /**
  * Triggers from the environment (docs/triggers.md): DRYDOCK_GITHUB_TOKEN (a fine-grained token) or a GitHub
@@ -19,7 +20,7 @@ import type { ServerSlack, ServerTriggers } from './server-deps.ts';
  * DRYDOCK_PUBLIC_URL the links in comments, DRYDOCK_SECRET_KEY (or `<home>/secret.key`) the key secrets are
  * encrypted with, DRYDOCK_CI_FOLLOW_UPS the CI fix turns per session (default 2; 0 turns CI follow-up off),
  * DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN (both, or neither) Slack, DRYDOCK_SLACK_API_URL
- * its Web API's address.
+ * its Web API's address, DRYDOCK_LINEAR_* and DRYDOCK_JIRA_* the issue trackers (trackersFromEnv).
  */
 export async function triggersFromEnv(
   env: Record<string, string | undefined>,
@@ -48,6 +49,7 @@ export async function triggersFromEnv(
       : {}),
     ...ciFromEnv(env.DRYDOCK_CI_FOLLOW_UPS),
     ...slackFromEnv(env),
+    ...trackersFromEnv(env),
     githubWebhookSecret: env.DRYDOCK_GITHUB_WEBHOOK_SECRET?.trim() || null,
     publicUrl: env.DRYDOCK_PUBLIC_URL?.trim() || serverUrl,
     secrets: createSecretBox(await loadSecretKey(env, join(home, 'secret.key'))),

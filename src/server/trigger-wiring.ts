@@ -2,6 +2,7 @@ import { createCiWatcher } from '../triggers/ci-watch.ts';
 import { createPublisher } from '../triggers/publish-delivery.ts';
 import { createReviewPublisher } from '../triggers/publish-review.ts';
 import { createSlackNotifier } from '../triggers/slack-notifier.ts';
+import { createTrackerNotifier } from '../triggers/tracker-notifier.ts';
 import { DEFAULT_GITHUB_SETTINGS, type TriggerDeps } from '../triggers/trigger-deps.ts';
 import { defaultLogger, reportErrors } from './logger.ts';
 import type { ServerDeps, ServerTriggers } from './server-deps.ts';
@@ -42,6 +43,20 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     });
   }
   const notifier = slack?.notifier;
+  const trackers = triggers.trackers;
+  if (trackers && !trackers.notifier) {
+    trackers.notifier = createTrackerNotifier({
+      store: deps.sessions.store,
+      bus: deps.bus,
+      trackers: {
+        ...(trackers.linear ? { linear: trackers.linear.tracker } : {}),
+        ...(trackers.jira ? { jira: trackers.jira.tracker } : {}),
+      },
+      publicUrl: triggers.publicUrl,
+      onError: reportErrors(log.child({ component: 'trackers' }), 'reporting to an issue tracker failed'),
+    });
+  }
+  const trackerNotifier = trackers?.notifier;
   if (forge && !triggers.publisher) {
     triggers.publisher = createPublisher({
       store: deps.sessions.store,
@@ -52,6 +67,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
       onPublished: (sessionId: string, commit: string) => {
         ciWatcher?.watch(sessionId, commit);
         notifier?.published(sessionId);
+        trackerNotifier?.published(sessionId);
       },
     });
   }

@@ -12,7 +12,8 @@ import type { TriggerDeps } from '../triggers/trigger-deps.ts';
 import { errorResponses, jsonResponse } from './api-schemas.ts';
 import { type Logger, reportErrors } from './logger.ts';
 import { createOpenApiApp } from './openapi-app.ts';
-import type { ServerSlack } from './server-deps.ts';
+import type { ServerSlack, ServerTrackers } from './server-deps.ts';
+import { trackerWebhookRoutes } from './tracker-webhook-routes.ts';
 
 export interface WebhookOptions {
   triggers: TriggerDeps;
@@ -24,6 +25,8 @@ export interface WebhookOptions {
   now: () => number;
   /** Slack's Events API; `/webhooks/slack` is refused (503) without it. */
   slack?: ServerSlack;
+  /** Linear and Jira Cloud; `/webhooks/linear` and `/webhooks/jira` are refused (503) without them. */
+  trackers?: ServerTrackers;
   log: Logger;
 }
 
@@ -227,6 +230,9 @@ export function webhookRoutes(options: WebhookOptions): OpenAPIHono<Env> {
     });
     return c.json(answer, 200);
   });
+
+  // Before `/{name}`, which would otherwise take these paths.
+  trackerWebhookRoutes(app, options);
 
   app.openapi(hookRoute, async (c) => {
     const rawBody = new Uint8Array(await c.req.arrayBuffer());

@@ -19,6 +19,7 @@ export interface Database {
   repositories: RepositoriesTable;
   eval_runs: EvalRunsTable;
   eval_instances: EvalInstancesTable;
+  tracker_mappings: TrackerMappingsTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -213,5 +214,16 @@ export interface EvalInstancesTable {
   /** 1: some call's model had no known price (the cost is a lower bound). */
   cost_unknown: number;
   wall_ms: number | null;
+  updated_at: string;
+}
+
+export interface TrackerMappingsTable {
+  tracker: string;
+  project: string;
+  repo: string;
+  /** JSON: TrackerStates. */
+  states: string;
+  created_by: string;
+  created_at: string;
   updated_at: string;
 }

@@ -31,6 +31,7 @@ import {
   toText,
 } from './rows.ts';
 import { validateSessionPatch } from './session-patch.ts';
+import { trackerMappingStoreMethods } from './tracker-mapping-store.ts';
 import { triggerStoreMethods } from './trigger-store.ts';
 
 export interface KyselyStoreDeps {
@@ -313,6 +314,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...evalStoreMethods(db, deps),
 
     ...analyticsStoreMethods(db),
+    ...trackerMappingStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

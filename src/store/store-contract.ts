@@ -13,6 +13,7 @@ import { createSequentialIds } from './ids.ts';
 import { describeRepoStoreContract } from './repo-store-contract.ts';
 import { describeSessionFieldsStoreContract } from './session-fields-store-contract.ts';
 import { describeSessionOwnerStoreContract } from './session-owner-store-contract.ts';
+import { describeTrackerMappingStoreContract } from './tracker-mapping-store-contract.ts';
 
 export interface StoreDeps {
   clock: Clock;
@@ -602,6 +603,7 @@ export function describeStoreContract(
     describeCheckpointLogStoreContract(() => store, newSession);
 
     describeRepoStoreContract(() => store);
+    describeTrackerMappingStoreContract(() => store);
 
     describeEvalStoreContract(() => store);
 

@@ -8,6 +8,7 @@ import type {
   NewScheduleInput,
   NewSessionInput,
   NewSlackChannelInput,
+  NewTrackerMappingInput,
   PullRequestInfo,
   RegisteredRepo,
   Schedule,
@@ -17,6 +18,9 @@ import type {
   SessionListItem,
   SessionState,
   SlackChannel,
+  TrackerKind,
+  TrackerMapping,
+  TrackerSettings,
   UsableModels,
 } from './types.ts';
 
@@ -189,6 +193,16 @@ export function createApi(options: ApiOptions) {
     updateSlackChannel: (id: string, change: Partial<NewSlackChannelInput>) =>
       patch<SlackChannel>(item('slack/channels', id), change),
     deleteSlackChannel: (id: string) => remove(item('slack/channels', id)),
+    /** Linear and Jira: which are configured, and team/project → repository mappings (admins change them). */
+    listTrackers: () => json<TrackerSettings>('/api/trackers'),
+    putTrackerMapping: (input: NewTrackerMappingInput) =>
+      json<TrackerMapping>(`/api/trackers/${input.tracker}/mappings/${encodeURIComponent(input.project)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ repo: input.repo, states: input.states }),
+      }),
+    deleteTrackerMapping: (tracker: TrackerKind, project: string) =>
+      remove(`/api/trackers/${tracker}/mappings/${encodeURIComponent(project)}`),
     /** The events stream; read it with `streamEvents` (event-stream.ts), which parses and resumes. */
     openEvents: (id: string, lastEventId: string | undefined, signal: AbortSignal) =>
       request(`${sid(id)}/events`, {

@@ -28,6 +28,7 @@ export const queryKeys = {
   models: ['models'] as const,
   schedules: ['schedules'] as const,
   slackChannels: ['slack-channels'] as const,
+  trackers: ['trackers'] as const,
   hooks: ['hooks'] as const,
   /** Every evaluation view; a run's page is below it. */
   evals: ['evals'] as const,

@@ -197,6 +197,30 @@ export interface SlackChannel {
   createdAt: string;
 }
 
+export type TrackerKind = 'linear' | 'jira';
+
+export interface TrackerMapping {
+  tracker: TrackerKind;
+  project: string;
+  repo: string;
+  states: { started: string; delivered: string };
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TrackerSettings {
+  trackers: Array<{ tracker: TrackerKind; configured: boolean; webhookPath: string }>;
+  mappings: TrackerMapping[];
+}
+
+export interface NewTrackerMappingInput {
+  tracker: TrackerKind;
+  project: string;
+  repo: string;
+  states: { started: string; delivered: string };
+}
+
 export interface NewSlackChannelInput {
   channel: string;
   repo: string;

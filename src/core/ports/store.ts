@@ -4,6 +4,7 @@ import type { EvalInstance, EvalInstanceWrite, EvalRun, EvalRunState, NewEvalRun
 import type { EventData, EventType, SessionEvent } from '../events.ts';
 import type { Session } from '../session.ts';
 import type { SessionState } from '../session-state.ts';
+import type { TrackerMappingStore } from './tracker.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -235,7 +236,7 @@ export interface StoredSecret {
  * document and a log), artifacts and API tokens. Implementations: SQLite (embedded default), Postgres
  * (scale-out). All methods are safe to call concurrently from one process.
  */
-export interface Store {
+export interface Store extends TrackerMappingStore {
   /** Creates the session and appends its `session.created` event. Fails if the id exists. */
   createSession(session: Session): Promise<SessionEvent>;
   getSession(id: string): Promise<Session | null>;

@@ -17,6 +17,7 @@ import { environmentImageRoot } from './0015-environment-image-root.ts';
 import { sessionTree } from './0016-session-tree.ts';
 import { repoReview } from './0017-repo-review.ts';
 import { eventsByType } from './0020-events-by-type.ts';
+import { trackerMappings } from './0021-tracker-mappings.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -41,4 +42,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0016-session-tree': sessionTree,
   '0017-repo-review': repoReview,
   '0020-events-by-type': eventsByType,
+  '0021-tracker-mappings': trackerMappings,
 };

@@ -2,6 +2,7 @@ import { HookSettings } from './hook-settings.tsx';
 import { RepoSettings } from './repo-settings.tsx';
 import { ScheduleSettings } from './schedule-settings.tsx';
 import { SlackChannelSettings } from './slack-channel-settings.tsx';
+import { TrackerSettings } from './tracker-settings.tsx';
 
 /**
  * `/settings`: the repositories sessions may run on, and what starts sessions without a person at the form
@@ -16,6 +17,7 @@ export function SettingsPage() {
       <RepoSettings />
       <ScheduleSettings />
       <SlackChannelSettings />
+      <TrackerSettings />
       <HookSettings />
     </section>
   );
