@@ -29,7 +29,12 @@ function check(name: string, exitCode: number, outputTail = ''): CheckSummary {
 const detected: EventData = {
   type: 'checks.detected',
   checks: [
-    { name: 'test', command: 'npm run test', source: 'package.json scripts.test' },
+    {
+      name: 'test',
+      command: 'PATH=x npm run test --reporter=junit',
+      label: 'npm test',
+      source: 'package.json scripts.test',
+    },
     { name: 'typecheck', command: 'npm run typecheck', source: 'package.json scripts.typecheck' },
   ],
 };
@@ -176,7 +181,9 @@ describe('proposeKnowledge', () => {
     const [setup] = proposeKnowledge({ ...input, events });
     expect(setup).toMatchObject({ kind: 'setup', files: ['package.json'] });
     expect(setup?.body).toContain('`npm ci`');
-    expect(setup?.body).toContain('test: `npm run test`');
+    // Named as people run it, not with the reporter flags drydock adds.
+    expect(setup?.body).toContain('test: `npm test`');
+    expect(setup?.title).toBe('How the checks run: `npm test`');
     // typecheck never passed here: it is not a check that "works".
     expect(setup?.body).not.toContain('typecheck');
   });

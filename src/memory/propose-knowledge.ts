@@ -1,5 +1,10 @@
 import type { CheckSummary, ReviewFinding, SessionEvent } from '../core/events.ts';
-import { type KnowledgeItem, type NewKnowledgeItem, repeatsKnowledge } from '../core/knowledge.ts';
+import {
+  type KnowledgeItem,
+  MAX_KNOWLEDGE_TITLE_CHARS,
+  type NewKnowledgeItem,
+  repeatsKnowledge,
+} from '../core/knowledge.ts';
 import { truncateText } from '../core/truncate.ts';
 import { parseUnifiedDiff } from '../core/unified-diff.ts';
 
@@ -29,7 +34,10 @@ export interface ProposalInput {
  * repeats an existing item or another proposal, at most MAX_PROPOSALS_PER_SESSION.
  */
 export function proposeKnowledge(input: ProposalInput): NewKnowledgeItem[] {
-  const candidates = [...pitfalls(input), ...conventions(input), ...setup(input)];
+  const labels = checkLabels(input.events);
+  const candidates = [...pitfalls(input, labels), ...conventions(input), ...setup(input, labels)].map(
+    (candidate) => ({ ...candidate, title: truncateText(candidate.title, MAX_KNOWLEDGE_TITLE_CHARS) }),
+  );
   const kept: NewKnowledgeItem[] = [];
   for (const candidate of candidates) {
     if (kept.length >= MAX_PROPOSALS_PER_SESSION) break;
@@ -41,6 +49,16 @@ export function proposeKnowledge(input: ProposalInput): NewKnowledgeItem[] {
 
 type Draft = Omit<NewKnowledgeItem, 'repo' | 'source'>;
 
+/** How people name each check (`npm test`, `node --test`), by name: not the command drydock runs. */
+function checkLabels(events: readonly SessionEvent[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const { data } of events) {
+    if (data.type !== 'checks.detected') continue;
+    for (const check of data.checks) labels.set(check.name, check.label ?? check.command);
+  }
+  return labels;
+}
+
 function item(input: ProposalInput, draft: Draft): NewKnowledgeItem {
   return { ...draft, repo: input.repo, source: input.sessionId };
 }
@@ -49,7 +67,7 @@ function item(input: ProposalInput, draft: Draft): NewKnowledgeItem {
  * A gate round that failed, followed by a later one that passed: each check that failed in the first
  * and passed in the second is a pitfall, fixed by the files the coder wrote in between.
  */
-function pitfalls(input: ProposalInput): NewKnowledgeItem[] {
+function pitfalls(input: ProposalInput, labels: Map<string, string>): NewKnowledgeItem[] {
   const proposals: NewKnowledgeItem[] = [];
   const afterChecks = new Map<number, CheckSummary[]>();
   let failed: Failure | null = null;
@@ -73,13 +91,14 @@ function pitfalls(input: ProposalInput): NewKnowledgeItem[] {
     const files = [...written].sort();
     for (const check of [...failed.checks.values()].filter((each) => nowPassing.has(each.name))) {
       const where = files.length > 0 ? ` after changes to ${listFiles(files)}` : '';
+      const label = labels.get(check.name) ?? check.command;
       const problems = failed.problems.filter((problem) => problem.includes(check.name));
       proposals.push(
         item(input, {
           kind: 'pitfall',
-          title: `\`${check.command}\` failed${where}`,
+          title: `\`${label}\` failed${where}`,
           body: [
-            `The gate's \`${check.name}\` check (\`${check.command}\`) failed on a change here:`,
+            `The gate's \`${check.name}\` check (\`${label}\`) failed on a change here:`,
             ...[...new Set(problems.length > 0 ? problems : failed.problems)]
               .slice(0, 3)
               .map((line) => `- ${line}`),
@@ -142,7 +161,7 @@ function conventions(input: ProposalInput): NewKnowledgeItem[] {
 }
 
 /** The setup commands and the checks that passed (on the base commit or after the change). */
-function setup(input: ProposalInput): NewKnowledgeItem[] {
+function setup(input: ProposalInput, labels: Map<string, string>): NewKnowledgeItem[] {
   let commands: string[] = [];
   let setupRan = false;
   const detected = new Map<string, { command: string; source: string }>();
@@ -152,7 +171,7 @@ function setup(input: ProposalInput): NewKnowledgeItem[] {
     if (data.type === 'environment.image' || data.type === 'environment.setup') setupRan = true;
     if (data.type === 'checks.detected') {
       for (const check of data.checks)
-        detected.set(check.name, { command: check.command, source: check.source });
+        detected.set(check.name, { command: labels.get(check.name) ?? check.command, source: check.source });
     }
     if (data.type === 'checks.completed')
       for (const check of data.checks.filter(passed)) worked.add(check.name);
