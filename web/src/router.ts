@@ -6,6 +6,7 @@ export type Route =
   | { page: 'new' }
   | { page: 'settings' }
   | { page: 'evals' }
+  | { page: 'knowledge' }
   | { page: 'eval'; id: string }
   | { page: 'session'; id: string; tab: SessionTab }
   | { page: 'not-found'; path: string };
@@ -20,6 +21,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/new') return { page: 'new' };
   if (path === '/settings') return { page: 'settings' };
   if (path === '/evals') return { page: 'evals' };
+  if (path === '/knowledge') return { page: 'knowledge' };
   const evalMatch = /^\/evals\/([^/]+)$/.exec(path);
   if (evalMatch?.[1]) return { page: 'eval', id: decodeURIComponent(evalMatch[1]) };
   const match = /^\/sessions\/([^/]+)$/.exec(path);

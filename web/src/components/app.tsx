@@ -8,6 +8,7 @@ import { type Route, useRoute } from '../router.ts';
 import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-store.ts';
 import { EvalList } from './eval-list.tsx';
 import { EvalRunPage } from './eval-run-page.tsx';
+import { KnowledgePage } from './knowledge-page.tsx';
 import { Link } from './link.tsx';
 import { NewTaskForm } from './new-task-form.tsx';
 import { SessionList } from './session-list.tsx';
@@ -93,6 +94,9 @@ export function App() {
               <Link to="/evals" className={route.page === 'evals' || route.page === 'eval' ? 'active' : ''}>
                 Evaluations
               </Link>
+              <Link to="/knowledge" className={route.page === 'knowledge' ? 'active' : ''}>
+                Knowledge
+              </Link>
               <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
                 Settings
               </Link>
@@ -111,6 +115,7 @@ export function App() {
             {route.page === 'new' && <NewTaskForm />}
             {route.page === 'settings' && <SettingsPage />}
             {route.page === 'evals' && <EvalList />}
+            {route.page === 'knowledge' && <KnowledgePage />}
             {route.page === 'eval' && <EvalRunPage key={route.id} id={route.id} />}
             {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
             {route.page === 'not-found' && (
@@ -136,6 +141,8 @@ function routeTitle(route: Route): string | null {
       return 'Settings';
     case 'evals':
       return 'Evaluations';
+    case 'knowledge':
+      return 'Knowledge';
     case 'eval':
       return `Evaluation ${route.id}`;
     case 'not-found':
