@@ -188,4 +188,23 @@ describe('repository knowledge across sessions', () => {
     expect(new Set(titles).size).toBe(titles.length);
     expect(again.every((id) => !pending.some((item) => item.id === id))).toBe(true);
   }, 240_000);
+
+  it('delivers anyway when knowledge cannot be read or written, and logs why', async () => {
+    const failures: Array<{ message: string; sessionId: string }> = [];
+    deps.knowledge = { onError: (error, sessionId) => failures.push({ message: String(error), sessionId }) };
+    store.listKnowledge = async () => {
+      throw new Error('the knowledge table is unreadable');
+    };
+    const { session, events } = await run({
+      coder: [FIX_LOOP, finish('Started the loop at 0.')],
+      reviewer: [APPROVE],
+    });
+    expect(session.state).toBe('delivered');
+    expect(eventsOfType(events, 'knowledge.retrieved')).toEqual([]);
+    expect(eventsOfType(events, 'knowledge.proposed')).toEqual([]);
+    // Retrieval for the coder and the reviewer, and the proposal at the end: each logged, none raised.
+    expect(failures).toHaveLength(3);
+    expect(failures.every((failure) => failure.sessionId === session.id)).toBe(true);
+    expect(failures[0]?.message).toContain('the knowledge table is unreadable');
+  }, 180_000);
 });
