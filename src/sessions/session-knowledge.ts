@@ -71,15 +71,13 @@ async function retrieveFor(run: SessionRun, role: 'coder' | 'reviewer', files: s
 async function missingFiles(run: SessionRun, items: readonly KnowledgeItem[]): Promise<Set<string>> {
   const named = [...new Set(items.flatMap((item) => item.files))];
   if (named.length === 0) return new Set();
-  const listed = await runGit(run).run([
-    'ls-tree',
-    '-r',
-    '--name-only',
-    '-z',
-    run.baseCommit,
-    '--',
-    ...named,
-  ]);
+  // Literal pathspecs: an item's files are paths, never git's pathspec magic.
+  const listed = await runGit(run).run(
+    ['ls-tree', '-r', '--name-only', '-z', run.baseCommit, '--', ...named],
+    {
+      env: { GIT_LITERAL_PATHSPECS: '1' },
+    },
+  );
   const present = listed.split('\0').filter((path) => path !== '');
   return new Set(
     named.filter(

@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useApi, useMe } from '../api-context.ts';
 import { formatAge } from '../format.ts';
 import { queryKeys } from '../query-client.ts';
 import { sessionPath } from '../router.ts';
 import type { KnowledgeItem } from '../types.ts';
+import { InlineCode } from './inline-code.tsx';
+import './knowledge.css';
 import { Link } from './link.tsx';
 import { MarkdownView } from './markdown-view.tsx';
 import { DeleteButton, ErrorBanner, useSettingsList } from './settings-parts.tsx';
@@ -82,7 +84,7 @@ function KnowledgeCard(props: {
   item: KnowledgeItem;
   admin: boolean;
   run: (action: Promise<unknown>) => Promise<unknown>;
-  children?: React.ReactNode;
+  children?: ReactNode;
 }) {
   const { item } = props;
   const api = useApi();
@@ -144,7 +146,7 @@ function KnowledgeCard(props: {
       ) : (
         <>
           <h3>
-            {item.title} <span className="muted">({item.kind})</span>
+            <InlineCode text={item.title} /> <span className="muted">({item.kind})</span>
           </h3>
           {item.staleFiles && (
             <p className="knowledge-stale" data-testid="stale">
