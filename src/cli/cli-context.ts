@@ -90,6 +90,7 @@ export async function openEmbedded(
   // keeps plain clones. DRYDOCK_SNAPSHOT_STORE moves layers between machines (a bad value fails here).
   const snapshotStore = await openSnapshotStore(env);
   let poolLog: ((error: unknown) => void) | undefined;
+  let knowledgeLog: ((error: unknown, sessionId?: string) => void) | undefined;
   // A bad DRYDOCK_LOG_LEVEL fails here, not when the pool first has something to say.
   logLevel(env);
   const layers =
@@ -131,6 +132,16 @@ export async function openEmbedded(
     budget: DEFAULT_BUDGET,
     ...(maxChildren === undefined ? {} : { maxChildren }),
     ...(layers ? { layers } : {}),
+    // Knowledge that cannot be proposed or retrieved is logged; the session goes on without it.
+    knowledge: {
+      onError: (error, sessionId) => {
+        knowledgeLog ??= reportErrors(
+          createLogger({ env }).child({ component: 'knowledge' }),
+          'proposing or retrieving repository knowledge failed',
+        );
+        knowledgeLog(error, sessionId);
+      },
+    },
     // The key that seals secrets (DRYDOCK_SECRET_KEY, else <home>/secret.key): the server's too.
     vault: createSecretVault(store, createSecretBox(await loadSecretKey(env, join(home, 'secret.key')))),
   };

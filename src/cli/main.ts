@@ -17,6 +17,7 @@ import {
   printLogs,
   sessionDocument,
 } from './commands/inspect.ts';
+import { localKnowledgeDesk, registerKnowledgeCommands, remoteKnowledgeDesk } from './commands/knowledge.ts';
 import { registerMcpCommand } from './commands/mcp.ts';
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
@@ -410,6 +411,21 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (name: string) => {
       await repoRemove(await registry(), name, write);
     });
+
+  let knowledgeStore: Awaited<ReturnType<typeof openDataStore>> | null = null;
+  registerKnowledgeCommands(
+    program,
+    async () => {
+      const client = remote();
+      if (client) return remoteKnowledgeDesk(client);
+      knowledgeStore ??= await openDataStore(process.env);
+      return localKnowledgeDesk(knowledgeStore.store);
+    },
+    write,
+  );
+  program.hook('postAction', async () => {
+    await knowledgeStore?.store.close();
+  });
 
   program
     .command('pull')

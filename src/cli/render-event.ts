@@ -152,6 +152,10 @@ export class EventRenderer {
         return `handed off while ${data.state}: another worker resumes it`;
       case 'session.error':
         return `  error (${data.code}): ${oneLine(data.message, 300)}`;
+      case 'knowledge.proposed':
+        return `  knowledge proposed for approval: ${data.ids.join(', ')} (drydock knowledge list --status pending)`;
+      case 'knowledge.retrieved':
+        return `  knowledge for the ${data.role}: ${data.ids.length > 0 ? data.ids.join(', ') : 'none relevant'}${data.stale.length > 0 ? `; stale, left out: ${data.stale.join(', ')}` : ''}`;
     }
   }
 }

@@ -188,7 +188,15 @@ export type EventData =
   | { type: 'todo.updated'; step: number; items: TodoItem[]; role?: AgentRole }
   | {
       type: 'checks.detected';
-      checks: Array<{ name: string; command: string; source: string; runner?: string; note?: string }>;
+      /** `label`: how people name the check (the runner call as written), when it differs from `command`. */
+      checks: Array<{
+        name: string;
+        command: string;
+        label?: string;
+        source: string;
+        runner?: string;
+        note?: string;
+      }>;
       /** What people should know about the setup the checks run in (the sandbox's Node against `engines`). */
       notes?: string[];
     }
@@ -287,7 +295,14 @@ export type EventData =
   | { type: 'cancel.requested' }
   /** The worker running the session stopped (SIGTERM) after a saved step; another worker resumes it from there. */
   | { type: 'session.handed_off'; state: SessionState }
-  | { type: 'session.error'; code: string; message: string };
+  | { type: 'session.error'; code: string; message: string }
+  /** Repository knowledge drydock proposed (pending) from this session when it ended (docs/knowledge.md). */
+  | { type: 'knowledge.proposed'; ids: string[] }
+  /**
+   * Approved knowledge given to the coder or the reviewer (docs/knowledge.md): the items' ids, most
+   * relevant first, and the items left out because files they name are gone at the base commit.
+   */
+  | { type: 'knowledge.retrieved'; role: 'coder' | 'reviewer'; ids: string[]; stale: string[] };
 
 export type EventType = EventData['type'];
 

@@ -15,10 +15,13 @@ export function reviewRequest(input: {
   task: string;
   diff: string;
   checksSummary: string;
+  /** A "Repository knowledge" section (docs/knowledge.md), placed after the task. */
+  knowledge?: string;
   previous: ReadonlyArray<{ finding: Finding; response?: FindingResponse }>;
 }): string {
   const parts = [
     `# Task\n\n${input.task}`,
+    ...(input.knowledge ? [input.knowledge] : []),
     `# Verification\n\n${input.checksSummary}`,
     `# The change (git diff against the base commit)\n\n\`\`\`diff\n${input.diff}\n\`\`\``,
   ];

@@ -43,6 +43,8 @@ export interface ReviewRun {
   task: string;
   diff: string;
   checksSummary: string;
+  /** Approved repository knowledge relevant to the task and the changed files (docs/knowledge.md); '' for none. */
+  knowledge?: string;
   previous: ReadonlyArray<{ finding: Finding; response?: FindingResponse }>;
   /** Records the reviewer's steps (tagged `role: reviewer`) in the session's log. */
   recordEvents(events: EventData[]): Promise<void>;
@@ -63,6 +65,7 @@ export async function runReview(run: ReviewRun): Promise<ReviewResult> {
     task: run.task,
     diff: run.diff,
     checksSummary: run.checksSummary,
+    ...(run.knowledge ? { knowledge: run.knowledge } : {}),
     previous: run.previous,
   });
   const answer = await runSideAgent({

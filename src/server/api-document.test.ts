@@ -121,12 +121,14 @@ describe('/api/openapi.json', () => {
         }
         if (method === 'post' || method === 'patch') {
           const body = operation.requestBody?.content['application/json']?.schema;
-          // A POST with nothing to say (cancel, opening a pull request, running a schedule now) has no body; every other write documents its body.
+          // A POST with nothing to say (cancel, opening a pull request, running a schedule now, a knowledge decision) has no body; every other write documents its body.
           if (
             ![
               '/api/sessions/{id}/cancel',
               '/api/sessions/{id}/pull-request',
               '/api/schedules/{id}/run',
+              '/api/knowledge/{id}/approve',
+              '/api/knowledge/{id}/reject',
             ].includes(path)
           )
             expect(body, name).toBeDefined();

@@ -9,6 +9,7 @@ import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import { evalRoutes } from './eval-routes.ts';
 import { eventRoutes } from './events-route.ts';
+import { knowledgeRoutes } from './knowledge-routes.ts';
 import { defaultLogger } from './logger.ts';
 import { modelRoutes } from './model-routes.ts';
 import { createOpenApiApp } from './openapi-app.ts';
@@ -141,6 +142,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/reviews', reviewRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
+  app.route('/api/knowledge', knowledgeRoutes(deps));
   app.route('/api/models', modelRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));
   app.route('/api', analyticsRoutes(deps));

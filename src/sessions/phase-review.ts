@@ -7,6 +7,7 @@ import { checkLabel } from '../verify/checks.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import type { PhaseResult } from './phases.ts';
 import { findingResponses, reopenAgent } from './session-checkpoint.ts';
+import { reviewerKnowledge } from './session-knowledge.ts';
 import { runGit, type SessionRun, save, saveArtifact } from './session-run.ts';
 
 /** Reviewer rounds before drydock bows out with the findings still open. */
@@ -32,6 +33,7 @@ export async function review(run: SessionRun, maxRounds = MAX_REVIEW_ROUNDS): Pr
     task: session.task,
     diff,
     checksSummary: describeVerdict(gate.lastVerdict, gate.lastAfter ?? []),
+    knowledge: await reviewerKnowledge(run, diff),
     previous: gate.findings.map((finding) => {
       const response = responses.get(finding.id);
       return response ? { finding, response } : { finding };

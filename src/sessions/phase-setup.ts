@@ -27,9 +27,10 @@ export async function setUp(run: SessionRun): Promise<PhaseResult> {
     await save(run, [
       {
         type: 'checks.detected',
-        checks: checks.map(({ name, command, source, runner, note }) => ({
+        checks: checks.map(({ name, command, label, source, runner, note }) => ({
           name,
           command,
+          ...(label ? { label } : {}),
           source,
           ...(runner ? { runner } : {}),
           ...(note ? { note } : {}),

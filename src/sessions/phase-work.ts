@@ -12,6 +12,7 @@ import { runAttempts } from './attempts/run-attempts.ts';
 import { followUpPrompt, messageTexts } from './follow-ups.ts';
 import { afterAgent, type PhaseResult } from './phases.ts';
 import { friendDesk, sessionFriend } from './session-friend.ts';
+import { coderKnowledge } from './session-knowledge.ts';
 import { type SessionRun, save, saveArtifact } from './session-run.ts';
 
 /**
@@ -50,6 +51,7 @@ async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState>
     system: coderSystemPrompt({
       workdir: run.sandbox.workdir,
       repoInstructions: await readRepoInstructions(run.view),
+      knowledge: await coderKnowledge(run),
       friend,
     }),
     tools,

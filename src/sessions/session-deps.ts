@@ -44,6 +44,15 @@ export interface SessionDeps {
   maxChildren?: number;
   /** Secrets for the phases a repository's config gives them to; none without it. */
   vault?: SecretVault;
+  /** Repository knowledge (docs/knowledge.md): its token budget, and where its failures are logged. */
+  knowledge?: KnowledgeSettings;
+}
+
+export interface KnowledgeSettings {
+  /** The most tokens of knowledge the coder or the reviewer is given; default DEFAULT_KNOWLEDGE_TOKEN_BUDGET. */
+  budgetTokens?: number;
+  /** Proposing or retrieving knowledge failed: logged, never the session's failure. */
+  onError?: (error: unknown, sessionId: string) => void;
 }
 
 /** Live observers of one run, for a terminal or a server. */

@@ -4,6 +4,7 @@ import type { Session } from '../core/session.ts';
 import type { Ending } from './phases.ts';
 import { bowOutReport, type ReportInput } from './reports.ts';
 import { findingResponses } from './session-checkpoint.ts';
+import { proposeSessionKnowledge } from './session-knowledge.ts';
 import { type SessionRun, saveArtifact } from './session-run.ts';
 
 // How a run ends a session: in the final state its last phase or an interrupt decided, with the report
@@ -47,10 +48,13 @@ export async function endSession(
       'text/markdown',
     );
   }
+  // What the session taught about its repository, proposed for people to approve (docs/knowledge.md).
+  const proposed = state === 'delivered' || state === 'bowed_out' ? await proposeSessionKnowledge(run) : null;
+  const events = [...(ending.events ?? []), ...(proposed ? [proposed] : [])];
   await run.recorder.transition(state, {
     ...(reason === null ? {} : { reason }),
     patch: { ...ending.patch, ...(state === 'delivered' || reason === null ? {} : { reason }) },
-    ...(ending.events ? { events: ending.events } : {}),
+    ...(events.length > 0 ? { events } : {}),
     checkpoint: run.checkpoint,
   });
   return run.recorder.session;

@@ -20,6 +20,7 @@ export interface Database {
   eval_runs: EvalRunsTable;
   eval_instances: EvalInstancesTable;
   tracker_mappings: TrackerMappingsTable;
+  knowledge: KnowledgeTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -226,4 +227,24 @@ export interface TrackerMappingsTable {
   created_by: string;
   created_at: string;
   updated_at: string;
+}
+
+/** A repository knowledge item (migration 0023). */
+export interface KnowledgeTable {
+  id: string;
+  repo: string;
+  title: string;
+  body: string;
+  kind: string;
+  /** JSON array of paths. */
+  files: string;
+  status: string;
+  /** A session id, or `manual`. */
+  source: string;
+  proposed_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  updated_at: string;
+  /** JSON array of the paths a session found missing, or null: not stale. */
+  stale_files: string | null;
 }

@@ -17,6 +17,7 @@ import { changeCheckpointLog, loadCheckpointLog, serializeLogChange } from './ch
 import type { Database } from './database.ts';
 import { environmentStoreMethods } from './environment-store.ts';
 import { evalStoreMethods } from './eval-store.ts';
+import { knowledgeStoreMethods } from './knowledge-store.ts';
 import { repoStoreMethods } from './repo-store.ts';
 import {
   fromArtifactRow,
@@ -315,6 +316,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
 
     ...analyticsStoreMethods(db),
     ...trackerMappingStoreMethods(db, deps),
+    ...knowledgeStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

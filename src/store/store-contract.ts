@@ -10,6 +10,7 @@ import { describeCheckpointLogStoreContract } from './checkpoint-log-store-contr
 import { describeEnvironmentStoreContract } from './environment-store-contract.ts';
 import { describeEvalStoreContract } from './eval-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
+import { describeKnowledgeStoreContract } from './knowledge-store-contract.ts';
 import { describeRepoStoreContract } from './repo-store-contract.ts';
 import { describeSessionFieldsStoreContract } from './session-fields-store-contract.ts';
 import { describeSessionOwnerStoreContract } from './session-owner-store-contract.ts';
@@ -608,5 +609,6 @@ export function describeStoreContract(
     describeEvalStoreContract(() => store);
 
     describeAnalyticsStoreContract(() => store);
+    describeKnowledgeStoreContract(() => store);
   });
 }

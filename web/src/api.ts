@@ -3,6 +3,7 @@ import type {
   EvalRunDetail,
   EvalRunListItem,
   Hook,
+  KnowledgeItem,
   Me,
   NewHookInput,
   NewScheduleInput,
@@ -139,6 +140,13 @@ export function createApi(options: ApiOptions) {
     listBranches: (id: string) =>
       json<{ branches: string[]; head: string | null }>(`${item('repos', id)}/branches`),
     listModels: () => json<UsableModels>('/api/models'),
+    /** Repository knowledge (docs/knowledge.md): members read it, admins curate it. */
+    listKnowledge: () => json<{ items: KnowledgeItem[] }>('/api/knowledge'),
+    decideKnowledge: (id: string, verb: 'approve' | 'reject') =>
+      post<KnowledgeItem>(`${item('knowledge', id)}/${verb}`),
+    editKnowledge: (id: string, change: { title?: string; body?: string; files?: string[] }) =>
+      patch<KnowledgeItem>(item('knowledge', id), change),
+    removeKnowledge: (id: string) => remove(item('knowledge', id)),
     listSessions(filter: SessionFilter = {}): Promise<{ sessions: SessionListItem[] }> {
       const query = new URLSearchParams();
       if (filter.state) query.set('state', filter.state);

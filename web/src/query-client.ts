@@ -26,6 +26,7 @@ export const queryKeys = {
   repos: ['repos'] as const,
   branches: (repoId: string) => ['repos', repoId, 'branches'] as const,
   models: ['models'] as const,
+  knowledge: ['knowledge'] as const,
   schedules: ['schedules'] as const,
   slackChannels: ['slack-channels'] as const,
   trackers: ['trackers'] as const,

@@ -7,6 +7,7 @@ export type Route =
   | { page: 'settings' }
   | { page: 'evals' }
   | { page: 'analytics' }
+  | { page: 'knowledge' }
   | { page: 'eval'; id: string }
   | { page: 'session'; id: string; tab: SessionTab }
   | { page: 'not-found'; path: string };
@@ -22,6 +23,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/settings') return { page: 'settings' };
   if (path === '/evals') return { page: 'evals' };
   if (path === '/analytics') return { page: 'analytics' };
+  if (path === '/knowledge') return { page: 'knowledge' };
   const evalMatch = /^\/evals\/([^/]+)$/.exec(path);
   if (evalMatch?.[1]) return { page: 'eval', id: decodeURIComponent(evalMatch[1]) };
   const match = /^\/sessions\/([^/]+)$/.exec(path);

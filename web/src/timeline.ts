@@ -307,6 +307,14 @@ function toItem(event: StreamEvent): TimelineItem | null {
       };
     case 'session.error':
       return { ...base, kind: 'error', code: str(d.code), message: str(d.message) };
+    case 'knowledge.proposed':
+      return { ...base, kind: 'note', text: `knowledge proposed for approval: ${strings(d.ids).join(', ')}` };
+    case 'knowledge.retrieved':
+      return {
+        ...base,
+        kind: 'note',
+        text: `knowledge for the ${str(d.role)}: ${strings(d.ids).join(', ') || 'none relevant'}${strings(d.stale).length > 0 ? `; stale, left out: ${strings(d.stale).join(', ')}` : ''}`,
+      };
     // A parent's children, said as the CLI says them; the panel above the tabs shows them in full.
     case 'child.spawned':
       return {

@@ -13,6 +13,7 @@ import type { ChildDigest, FindingCounts } from '../../src/core/child-digest.ts'
 import type { EvalInstance, EvalRun, TestTally } from '../../src/core/eval.ts';
 import type { EvalRepoSummary, EvalSummary } from '../../src/core/eval-summary.ts';
 import type { CheckSummary, EventData, ReviewFinding, SessionEvent } from '../../src/core/events.ts';
+import type { KnowledgeItem } from '../../src/core/knowledge.ts';
 import type { RegisteredRepo, TokenRole } from '../../src/core/ports/store.ts';
 import type { Session } from '../../src/core/session.ts';
 import { type SessionState, TERMINAL_STATES } from '../../src/core/session-state.ts';
@@ -35,6 +36,7 @@ export type {
   EventData,
   FindingCounts,
   KeyedTotals,
+  KnowledgeItem,
   RegisteredRepo,
   ReviewFinding,
   Session,

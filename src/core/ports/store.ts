@@ -2,6 +2,7 @@ import type { SessionFacts } from '../analytics.ts';
 import { type ConflictCode, type DrydockError, isConflict } from '../errors.ts';
 import type { EvalInstance, EvalInstanceWrite, EvalRun, EvalRunState, NewEvalRun } from '../eval.ts';
 import type { EventData, EventType, SessionEvent } from '../events.ts';
+import type { KnowledgeFilter, KnowledgeItem, KnowledgeUpdate, NewKnowledgeItem } from '../knowledge.ts';
 import type { Session } from '../session.ts';
 import type { SessionState } from '../session-state.ts';
 import type { TrackerMappingStore } from './tracker.ts';
@@ -343,5 +344,19 @@ export interface Store extends TrackerMappingStore {
   saveEvalInstance(instance: EvalInstanceWrite): Promise<EvalInstance>;
   /** A run's instances, in the order they were first saved. */
   listEvalInstances(runId: string): Promise<EvalInstance[]>;
+  /** Stores a repository knowledge item (docs/knowledge.md), `pending` unless the input says otherwise. */
+  createKnowledge(item: NewKnowledgeItem): Promise<KnowledgeItem>;
+  getKnowledge(id: string): Promise<KnowledgeItem | null>;
+  /** Oldest first (by when proposed). */
+  listKnowledge(filter?: KnowledgeFilter): Promise<KnowledgeItem[]>;
+  /**
+   * Changes an item's text or decision (a decision sets decidedBy and decidedAt; an edit of the files
+   * clears staleFiles) and returns it as it now is, or null for an unknown id.
+   */
+  updateKnowledge(id: string, update: KnowledgeUpdate): Promise<KnowledgeItem | null>;
+  /** Records the files a session found missing (null: none). Does not change updatedAt. No-op for an unknown id. */
+  markKnowledgeStale(id: string, staleFiles: readonly string[] | null): Promise<void>;
+  /** Returns whether it existed. */
+  deleteKnowledge(id: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { sessionTree } from './0016-session-tree.ts';
 import { repoReview } from './0017-repo-review.ts';
 import { eventsByType } from './0020-events-by-type.ts';
 import { trackerMappings } from './0021-tracker-mappings.ts';
+import { knowledge } from './0023-knowledge.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -43,4 +44,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0017-repo-review': repoReview,
   '0020-events-by-type': eventsByType,
   '0021-tracker-mappings': trackerMappings,
+  '0023-knowledge': knowledge,
 };

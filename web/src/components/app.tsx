@@ -9,6 +9,7 @@ import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-s
 import { AnalyticsPage } from './analytics-page.tsx';
 import { EvalList } from './eval-list.tsx';
 import { EvalRunPage } from './eval-run-page.tsx';
+import { KnowledgePage } from './knowledge-page.tsx';
 import { Link } from './link.tsx';
 import { NewTaskForm } from './new-task-form.tsx';
 import { SessionList } from './session-list.tsx';
@@ -97,6 +98,9 @@ export function App() {
               <Link to="/analytics" className={route.page === 'analytics' ? 'active' : ''}>
                 Analytics
               </Link>
+              <Link to="/knowledge" className={route.page === 'knowledge' ? 'active' : ''}>
+                Knowledge
+              </Link>
               <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
                 Settings
               </Link>
@@ -116,6 +120,7 @@ export function App() {
             {route.page === 'settings' && <SettingsPage />}
             {route.page === 'evals' && <EvalList />}
             {route.page === 'analytics' && <AnalyticsPage />}
+            {route.page === 'knowledge' && <KnowledgePage />}
             {route.page === 'eval' && <EvalRunPage key={route.id} id={route.id} />}
             {route.page === 'session' && <SessionPage key={route.id} id={route.id} tab={route.tab} />}
             {route.page === 'not-found' && (
@@ -143,6 +148,8 @@ function routeTitle(route: Route): string | null {
       return 'Evaluations';
     case 'analytics':
       return 'Analytics';
+    case 'knowledge':
+      return 'Knowledge';
     case 'eval':
       return `Evaluation ${route.id}`;
     case 'not-found':
