@@ -212,6 +212,7 @@ export type InternalCode =
   | 'store_migration_failed'
   | 'supervisor_error'
   | 'unknown_repo_kind'
+  | 'unknown_audit_outcome'
   | 'unknown_session_state'
   | 'unknown_session_kind'
   | 'unknown_token_role'

@@ -19,6 +19,7 @@ export interface Database {
   repositories: RepositoriesTable;
   eval_runs: EvalRunsTable;
   eval_instances: EvalInstancesTable;
+  audit_log: AuditLogTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -214,4 +215,18 @@ export interface EvalInstancesTable {
   cost_unknown: number;
   wall_ms: number | null;
   updated_at: string;
+}
+
+/** The audit log (migration 0019): one row per action, never updated. */
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  /** The actor's id (`token:<id>`, `github:<login>`, …) and its display name. */
+  actor: string;
+  actor_name: string;
+  action: string;
+  target: string | null;
+  /** A small JSON object. */
+  details: string;
+  outcome: string;
 }

@@ -12,6 +12,7 @@ import {
   type StoreWrite,
 } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
+import { auditStoreMethods } from './audit-store.ts';
 import { changeCheckpointLog, loadCheckpointLog, serializeLogChange } from './checkpoint-log.ts';
 import type { Database } from './database.ts';
 import { environmentStoreMethods } from './environment-store.ts';
@@ -310,6 +311,8 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...repoStoreMethods(db, deps),
 
     ...evalStoreMethods(db, deps),
+
+    ...auditStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

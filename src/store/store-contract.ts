@@ -5,6 +5,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { IdGenerator } from '../core/ports/ids.ts';
 import type { JsonValue, Store } from '../core/ports/store.ts';
 import { type Session, ZERO_USAGE } from '../core/session.ts';
+import { describeAuditStoreContract } from './audit-store-contract.ts';
 import { describeCheckpointLogStoreContract } from './checkpoint-log-store-contract.ts';
 import { describeEnvironmentStoreContract } from './environment-store-contract.ts';
 import { describeEvalStoreContract } from './eval-store-contract.ts';
@@ -603,5 +604,7 @@ export function describeStoreContract(
     describeRepoStoreContract(() => store);
 
     describeEvalStoreContract(() => store);
+
+    describeAuditStoreContract(() => store);
   });
 }

@@ -1,3 +1,4 @@
+import type { AuditEntry, AuditFilter, NewAuditEntry } from '../audit.ts';
 import { type ConflictCode, type DrydockError, isConflict } from '../errors.ts';
 import type { EvalInstance, EvalInstanceWrite, EvalRun, EvalRunState, NewEvalRun } from '../eval.ts';
 import type { EventData, SessionEvent } from '../events.ts';
@@ -335,5 +336,14 @@ export interface Store {
   saveEvalInstance(instance: EvalInstanceWrite): Promise<EvalInstance>;
   /** A run's instances, in the order they were first saved. */
   listEvalInstances(runId: string): Promise<EvalInstance[]>;
+  /**
+   * Appends an entry to the audit log (docs/audit.md), stamped with the store's clock and a new id.
+   * The log is append-only: no method changes an entry. The caller makes details safe (safeAuditDetails).
+   */
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Entries matching the filter, newest first (by time, then id). BadInputError for a limit outside 1–500. */
+  listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
+  /** Deletes entries older than `before` (ISO 8601): the retention window. Returns how many. */
+  pruneAudit(before: string): Promise<number>;
   close(): Promise<void>;
 }
