@@ -112,3 +112,44 @@ export function outcomeOfStatus(status: number): AuditOutcome {
   if (status >= 400) return 'refused';
   return 'ok';
 }
+
+/** Where audit entries go: the store (its `appendAudit`), or anything with that method. */
+export interface AuditSink {
+  appendAudit(entry: NewAuditEntry): Promise<unknown>;
+}
+
+/** What a caller says about an action; recordAudit makes the details safe and fills the defaults. */
+export interface AuditRecord {
+  actor: AuditActor;
+  action: string;
+  target?: string | null;
+  details?: Record<string, unknown>;
+  /** Default `ok`. */
+  outcome?: AuditOutcome;
+}
+
+/**
+ * Appends one entry with its details made safe (safeAuditDetails). Never throws: the action it records
+ * happened already, so a failed write is reported to `onError` (default: stderr) and the caller goes on.
+ */
+export async function recordAudit(
+  sink: AuditSink,
+  record: AuditRecord,
+  onError: (error: unknown) => void = reportToStderr,
+): Promise<void> {
+  try {
+    await sink.appendAudit({
+      actor: { id: cutText(record.actor.id), name: cutText(record.actor.name) },
+      action: cutText(record.action, 80),
+      target: record.target === undefined || record.target === null ? null : cutText(record.target),
+      details: safeAuditDetails(record.details ?? {}),
+      outcome: record.outcome ?? 'ok',
+    });
+  } catch (error) {
+    onError(error);
+  }
+}
+
+function reportToStderr(error: unknown): void {
+  console.error('drydock: writing the audit log failed:', error);
+}

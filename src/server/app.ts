@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { NotFoundError, TooLargeError } from '../core/errors.ts';
 import { apiDocument } from './api-document.ts';
 import { errorResponses, jsonResponse, roleSchema } from './api-schemas.ts';
+import { auditApi, auditWebhookRefusals } from './audit-middleware.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import { evalRoutes } from './eval-routes.ts';
@@ -89,6 +91,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   if (deps.triggers) {
     const triggers = deps.triggers;
+    app.use('/webhooks/*', auditWebhookRefusals(store, log));
     app.use(
       '/webhooks/*',
       bodyLimit({
@@ -113,6 +116,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const, version: deps.version }, 200));
 
+  // Before authentication, so requests it refuses are recorded too (docs/audit.md).
+  app.use('/api/*', auditApi(store, log));
   app.use('/api/*', authenticate(store));
   app.use(
     '/api/*',
@@ -139,6 +144,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/models', modelRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));
+  app.route('/api/audit', auditRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
   const logger = deps.log ?? defaultLogger();
   for (const mount of deps.mounts ?? []) {
