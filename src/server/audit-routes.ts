@@ -34,7 +34,9 @@ const auditEntrySchema = z
       .string()
       .meta({ description: '`session.created`, `token.created`, `trigger.refused`, … (docs/audit.md)' }),
     target: z.string().nullable(),
-    details: z.record(z.string(), jsonValue).meta({ description: 'Names and counts; never a secret value' }),
+    details: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'Names and counts; never a secret value' }),
     outcome: z.enum(AUDIT_OUTCOMES),
   })
   .meta({ id: 'AuditEntry' });
