@@ -37,4 +37,18 @@ describe('the CLI’s lines for the coder’s planning and patching', () => {
     );
     expect(line).toBe('  plan: 1/3 done; now: fix mean()');
   });
+
+  it('says who sent a follow-up and who asked to cancel, and renders older events without a sender', () => {
+    const renderer = new EventRenderer();
+    expect(
+      renderer.render(
+        event({ type: 'message.received', text: 'rename it', by: 'github:octocat', byName: 'octocat' }),
+      ),
+    ).toBe('follow-up from octocat: rename it');
+    expect(renderer.render(event({ type: 'message.received', text: 'older' }))).toBe('follow-up: older');
+    expect(renderer.render(event({ type: 'cancel.requested', by: 'token:t1', byName: 'ci bot' }))).toBe(
+      'cancel requested by ci bot',
+    );
+    expect(renderer.render(event({ type: 'cancel.requested' }))).toBe('cancel requested');
+  });
 });
