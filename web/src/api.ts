@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../../src/core/audit.ts';
 import type {
   EvalRunDetail,
   EvalRunListItem,
@@ -41,6 +42,17 @@ export interface ApiOptions {
   token: string;
   /** Called on any 401, before the error is thrown: the app goes back to the token screen. */
   onUnauthorized?: () => void;
+}
+
+/** `GET /api/audit`'s filters (docs/audit.md); dates as `YYYY-MM-DD` or ISO 8601. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
 }
 
 export interface SessionFilter {
@@ -184,6 +196,15 @@ export function createApi(options: ApiOptions) {
     updateSlackChannel: (id: string, change: Partial<NewSlackChannelInput>) =>
       patch<SlackChannel>(item('slack/channels', id), change),
     deleteSlackChannel: (id: string) => remove(item('slack/channels', id)),
+    /** Admins only: others get a 403. Newest first; `next` is the cursor of the following page. */
+    listAudit(filter: AuditFilter = {}): Promise<{ entries: AuditEntry[]; next: string | null }> {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(filter)) {
+        if (value !== undefined && value !== '') query.set(key, String(value));
+      }
+      const qs = query.toString();
+      return json(`/api/audit${qs ? `?${qs}` : ''}`);
+    },
     /** The events stream; read it with `streamEvents` (event-stream.ts), which parses and resumes. */
     openEvents: (id: string, lastEventId: string | undefined, signal: AbortSignal) =>
       request(`${sid(id)}/events`, {

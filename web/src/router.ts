@@ -5,6 +5,7 @@ export type Route =
   | { page: 'list' }
   | { page: 'new' }
   | { page: 'settings' }
+  | { page: 'audit' }
   | { page: 'evals' }
   | { page: 'eval'; id: string }
   | { page: 'session'; id: string; tab: SessionTab }
@@ -19,6 +20,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/' || path === '/sessions') return { page: 'list' };
   if (path === '/new') return { page: 'new' };
   if (path === '/settings') return { page: 'settings' };
+  if (path === '/audit') return { page: 'audit' };
   if (path === '/evals') return { page: 'evals' };
   const evalMatch = /^\/evals\/([^/]+)$/.exec(path);
   if (evalMatch?.[1]) return { page: 'eval', id: decodeURIComponent(evalMatch[1]) };
