@@ -54,6 +54,7 @@ export type BadInputCode =
   | 'invalid_input'
   | 'invalid_json'
   | 'invalid_limit'
+  | 'invalid_audit_retention'
   | 'invalid_cursor'
   | 'invalid_log_level'
   | 'invalid_max_output'
