@@ -53,6 +53,7 @@ export function auditApi(sink: AuditSink, log: Logger): MiddlewareHandler<AppEnv
     if (!handler) return;
     const route = openApiPath(handler.path);
     const note = notes.get(c) ?? {};
+    // Unset when authentication refused the request: hono's type says otherwise, so say what is known.
     const token = c.get('token') as AppEnv['Variables']['token'] | undefined;
     const actor: AuditActor = token ? tokenCreator(token) : ANONYMOUS_ACTOR;
     const status = c.res.status;
