@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { auditAppendBench } from './audit-append.ts';
 import type { Benchmark } from './benchmark.ts';
 import { checkpointLogBench } from './checkpoint-log.ts';
 import { type BenchConfig, parseBenchConfig, USAGE } from './config.ts';
@@ -36,6 +37,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   workspacePrepare,
   sessionEndToEnd,
   eventLogAppend,
+  auditAppendBench,
   checkpointLogBench,
   modelStreamBench,
   serverLoad,
