@@ -5,6 +5,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyticsQueryBench } from './analytics-query.ts';
+import { auditAppendBench } from './audit-append.ts';
 import type { Benchmark } from './benchmark.ts';
 import { checkpointLogBench } from './checkpoint-log.ts';
 import { type BenchConfig, parseBenchConfig, USAGE } from './config.ts';
@@ -37,6 +38,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   workspacePrepare,
   sessionEndToEnd,
   eventLogAppend,
+  auditAppendBench,
   checkpointLogBench,
   analyticsQueryBench,
   modelStreamBench,

@@ -191,6 +191,16 @@ describe('GitHub follow-ups on a drydock pull request', { timeout: 120_000 }, ()
       execFileSync('git', ['rev-parse', `${after.headCommit}^`], { cwd: bare, encoding: 'utf8' }).trim(),
     ).toBe(session.headCommit);
     expect((await messages(session.id))[0]).toContain('every element counts');
+    // Attributed to the GitHub user, in the session's log and in the audit log.
+    const received = (await h.store.listEvents(session.id)).find(
+      (event) => event.data.type === 'message.received',
+    );
+    expect(received?.data).toMatchObject({ by: 'github:Codertocat', byName: 'Codertocat' });
+    const accepted = await h.store.listAudit({ action: 'trigger.accepted', target: session.id });
+    expect(accepted.map((entry) => [entry.actor.id, entry.details.result])).toContainEqual([
+      'github:Codertocat',
+      'follow_up',
+    ]);
     expect(remote.pulls).toHaveLength(1);
     expect(remote.comments.at(-1)).toMatchObject({
       issue: pull,

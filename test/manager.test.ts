@@ -188,7 +188,11 @@ describe('a manager and its children (scripted models, real git, SQLite)', { tim
     ]);
     const child = await store.getSession('m2');
     expect(child?.state).toBe('delivered');
-    expect((await eventsOf(store, 'm2')).some((e) => e.type === 'message.received')).toBe(true);
+    // The message names its sender: the manager.
+    expect((await eventsOf(store, 'm2')).find((e) => e.type === 'message.received')).toMatchObject({
+      by: 'session:m1',
+      byName: 'manager m1',
+    });
     expect(git(repo, 'diff', '--name-only', 'main', manager.branch!).split('\n').sort()).toEqual([
       'src/stats.js',
       'src/sum.js',

@@ -156,6 +156,21 @@ describe('MCP over streamable HTTP at /mcp', { timeout: 90_000 }, () => {
     const followUp = await member.call('send_message', { id, text: 'Also add a comment.' });
     expect(followUp.isError).toBeFalsy();
     expect(jsonOf(followUp)).toMatchObject({ id, state: 'queued' });
+
+    // The audit log has each acting call, who made it, and the refusals; the follow-up names its sender.
+    const entries = await h.store.listAudit({ target: id });
+    const seen = entries.map((entry) => [entry.action, entry.actor.name, entry.outcome, entry.details.via]);
+    expect(seen).toEqual([
+      ['session.messaged', 'member token', 'ok', 'mcp'],
+      ['session.messaged', 'second member', 'refused', 'mcp'],
+      ['session.cancelled', 'second member', 'refused', 'mcp'],
+      ['session.created', 'member token', 'ok', 'mcp'],
+    ]);
+    expect(entries[0]?.details).toMatchObject({ text: 'Also add a comment.', tool: 'send_message' });
+    const messages = (await h.store.listEvents(id)).flatMap((event) =>
+      event.data.type === 'message.received' ? [event.data] : [],
+    );
+    expect(messages.at(-1)).toMatchObject({ by: expect.stringMatching(/^token:/), byName: 'member token' });
   });
 
   it('caps a message as the API does, and bodies as the API does', async () => {

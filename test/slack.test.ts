@@ -177,6 +177,13 @@ describe('Slack', { timeout: 120_000 }, () => {
       event.data.type === 'message.received' ? [event.data.text] : [],
     );
     expect(messages).toEqual(['say in the comment that every element counts\n\n(from U0BOB on Slack)']);
+    // Attributed to the Slack user, on the message and in the audit log.
+    const received = (await h.store.listEvents(sessionId)).find(
+      (event) => event.data.type === 'message.received',
+    );
+    expect(received?.data).toMatchObject({ by: 'slack:U0BOB', byName: 'U0BOB' });
+    const accepted = await h.store.listAudit({ action: 'trigger.accepted', actor: 'slack:U0BOB' });
+    expect(accepted.map((entry) => entry.details.result)).toContain('follow_up');
     await until(
       () => texts().filter((text) => text.startsWith('drydock delivered')).length === 2,
       'the follow-up delivery post',

@@ -11,6 +11,7 @@ import { registerEvalCommands } from './commands/eval.ts';
 import { registerGcCommand } from './commands/gc.ts';
 import {
   attemptsView,
+  formatFollowUps,
   formatSession,
   formatSessionList,
   getSessionOrThrow,
@@ -240,6 +241,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         out.write(`${JSON.stringify({ ...session, artifacts }, null, 2)}\n`);
       } else {
         out.write(formatSession(session));
+        out.write(formatFollowUps(await store.listEvents(id)));
         if (session.kind === 'manager') {
           out.write(formatChildren(await store.listSessions({ parentId: id, order: 'oldest', limit: 1000 })));
         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EventData } from '../core/events.ts';
+import type { EventData, SessionEvent } from '../core/events.ts';
+import { formatFollowUps } from './commands/inspect.ts';
 import { describeToolCall, EventRenderer } from './render-event.ts';
 
 const event = (data: EventData) => ({ sessionId: 's', seq: 1, at: '2026-01-01T00:00:00Z', data });
@@ -36,5 +37,43 @@ describe('the CLI’s lines for the coder’s planning and patching', () => {
       }),
     );
     expect(line).toBe('  plan: 1/3 done; now: fix mean()');
+  });
+
+  it('says who sent a follow-up and who asked to cancel, and renders older events without a sender', () => {
+    const renderer = new EventRenderer();
+    expect(
+      renderer.render(
+        event({ type: 'message.received', text: 'rename it', by: 'github:octocat', byName: 'octocat' }),
+      ),
+    ).toBe('follow-up from octocat: rename it');
+    expect(renderer.render(event({ type: 'message.received', text: 'older' }))).toBe('follow-up: older');
+    expect(renderer.render(event({ type: 'cancel.requested', by: 'token:t1', byName: 'ci bot' }))).toBe(
+      'cancel requested by ci bot',
+    );
+    expect(renderer.render(event({ type: 'cancel.requested' }))).toBe('cancel requested');
+  });
+});
+
+describe('drydock show’s follow-ups', () => {
+  it('lists each follow-up and cancel request with who sent it, older ones without a sender', () => {
+    const at = '2026-01-02T03:04:05.000Z';
+    const events = [
+      { sessionId: 's', seq: 1, at, data: { type: 'state.changed', from: 'queued', to: 'provisioning' } },
+      {
+        sessionId: 's',
+        seq: 2,
+        at,
+        data: { type: 'message.received', text: 'rename it', by: 'github:octo', byName: 'octo' },
+      },
+      { sessionId: 's', seq: 3, at, data: { type: 'message.received', text: 'older one' } },
+      { sessionId: 's', seq: 4, at, data: { type: 'cancel.requested', by: 'token:t', byName: 'alice' } },
+    ] as SessionEvent[];
+    expect(formatFollowUps(events)).toBe(
+      '\nfollow-ups:\n' +
+        '  2026-01-02 03:04:05  from octo: rename it\n' +
+        '  2026-01-02 03:04:05  older one\n' +
+        '  2026-01-02 03:04:05  cancel requested by alice\n',
+    );
+    expect(formatFollowUps(events.slice(0, 1))).toBe('');
   });
 });

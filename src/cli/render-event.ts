@@ -145,9 +145,9 @@ export class EventRenderer {
       case 'sandbox.restored':
         return `  sandbox died (${oneLine(data.reason, 160)}); restored from the last step's snapshot`;
       case 'message.received':
-        return `follow-up: ${oneLine(data.text, 160)}`;
+        return `follow-up${data.byName ? ` from ${data.byName}` : ''}: ${oneLine(data.text, 160)}`;
       case 'cancel.requested':
-        return 'cancel requested';
+        return data.byName ? `cancel requested by ${data.byName}` : 'cancel requested';
       case 'session.handed_off':
         return `handed off while ${data.state}: another worker resumes it`;
       case 'session.error':

@@ -289,10 +289,17 @@ export type EventData =
   | { type: 'network.blocked'; host: string; port: number }
   /** The sandbox died and a new one was started on the workspace's last snapshot (`fromLayers`). */
   | { type: 'sandbox.restored'; fromLayers: string[]; reason: string }
-  /** A follow-up from a person: read by the agent at its next step, or opening a new turn. */
-  | { type: 'message.received'; text: string }
-  /** Someone asked to cancel a session another process runs; its worker aborts the run at its next check. */
-  | { type: 'cancel.requested' }
+  /**
+   * A follow-up from a person: read by the agent at its next step, or opening a new turn. `by` and
+   * `byName` say who sent it (an actor id such as `token:<id>`, `github:<login>`, `slack:<user>`, and its
+   * display name); absent on events recorded before drydock attributed them, or when no one is known.
+   */
+  | { type: 'message.received'; text: string; by?: string; byName?: string }
+  /**
+   * Someone asked to cancel the session (`by`/`byName` as for messages): a worker running it aborts the
+   * run at its next check.
+   */
+  | { type: 'cancel.requested'; by?: string; byName?: string }
   /** The worker running the session stopped (SIGTERM) after a saved step; another worker resumes it from there. */
   | { type: 'session.handed_off'; state: SessionState }
   | { type: 'session.error'; code: string; message: string }

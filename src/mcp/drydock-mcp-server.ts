@@ -10,7 +10,14 @@ import { sessionDiff } from '../server/session-diff.ts';
 import { startRequestedSession } from '../server/start-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { findForgeLink } from '../triggers/forge-link.ts';
-import { callerCreator, type McpCaller, requireCallerRole, requireCallerSteering } from './mcp-caller.ts';
+import { auditToolCall } from './audit-tool-call.ts';
+import {
+  callerActor,
+  callerCreator,
+  type McpCaller,
+  requireCallerRole,
+  requireCallerSteering,
+} from './mcp-caller.ts';
 import type { McpDeps } from './mcp-deps.ts';
 import { registerSessionResources } from './session-resources.ts';
 import {
@@ -54,11 +61,16 @@ export function createDrydockMcpServer(deps: McpDeps, caller: () => McpCaller): 
   const run =
     <A>(name: string, handler: (args: A) => Promise<CallToolResult>) =>
     async (args: A): Promise<CallToolResult> => {
+      let answer: CallToolResult;
       try {
-        return await handler(args);
+        answer = await handler(args);
       } catch (error) {
-        return toolError(error, (err) => log.error({ err, tool: name }, 'an MCP tool failed'));
+        answer = toolError(error, (err) => log.error({ err, tool: name }, 'an MCP tool failed'));
       }
+      await auditToolCall(store, callerActor(caller()), name, args, answer, (err) =>
+        log.error({ err, tool: name }, 'writing the audit log failed'),
+      );
+      return answer;
     };
   const sessionOrThrow = async (id: string): Promise<Session> => {
     const session = await store.getSession(id);
@@ -181,7 +193,7 @@ export function createDrydockMcpServer(deps: McpDeps, caller: () => McpCaller): 
     },
     run('send_message', async ({ id, text }) => {
       requireCallerSteering(caller(), await sessionOrThrow(id));
-      const event = await sendMessage(store, id, text);
+      const event = await sendMessage(store, id, text, callerActor(caller()));
       await deps.control.wake(id);
       const session = await sessionOrThrow(id);
       return result({ id, seq: event.seq, state: session.state });
@@ -200,7 +212,7 @@ export function createDrydockMcpServer(deps: McpDeps, caller: () => McpCaller): 
     },
     run('cancel_session', async ({ id }) => {
       requireCallerSteering(caller(), await sessionOrThrow(id));
-      const session = await deps.control.cancel(id);
+      const session = await deps.control.cancel(id, callerActor(caller()));
       return result({
         id,
         state: session.state,

@@ -2,6 +2,7 @@ import type { ApiToken, TokenRole } from '../core/ports/store.ts';
 import type { Session, SessionCreator } from '../core/session.ts';
 import { requireTokenRole } from '../server/auth.ts';
 import { requireSteering, tokenCreator } from '../server/session-access.ts';
+import { localOperator } from '../sessions/local-operator.ts';
 
 /**
  * Who is calling drydock's MCP tools: the bearer token of an HTTP request to `/mcp` (its roles apply as
@@ -26,6 +27,14 @@ export function requireCallerSteering(caller: McpCaller, session: Pick<Session, 
   if (caller.kind === 'local') return;
   requireTokenRole(caller.token, 'member');
   requireSteering(caller.token, session);
+}
+
+/**
+ * Who the caller is in the audit log and on the events it causes: its token, or the operator at this
+ * machine (`cli:<os user>`) behind `drydock mcp`.
+ */
+export function callerActor(caller: McpCaller): SessionCreator {
+  return caller.kind === 'token' ? tokenCreator(caller.token) : localOperator();
 }
 
 /** What a session the caller starts records as its creator: its token, or nothing for the local operator. */

@@ -323,6 +323,9 @@ describe('HTTP API (in-process)', () => {
     expect(events.find((event) => event.seq === seq)?.data).toEqual({
       type: 'message.received',
       text: 'also add a test',
+      // Who sent it: the member's token, by id and name.
+      by: expect.stringMatching(/^token:/),
+      byName: 'member token',
     });
     expect(
       (await call('POST', `/api/sessions/${created.id}/messages`, { body: { text: '  ' } })).status,

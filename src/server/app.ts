@@ -5,6 +5,8 @@ import { NotFoundError, TooLargeError } from '../core/errors.ts';
 import { analyticsRoutes } from './analytics-routes.ts';
 import { apiDocument } from './api-document.ts';
 import { errorResponses, jsonResponse, roleSchema } from './api-schemas.ts';
+import { auditApi, auditWebhookRefusals } from './audit-middleware.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import { evalRoutes } from './eval-routes.ts';
@@ -92,6 +94,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   if (deps.triggers) {
     const triggers = deps.triggers;
+    app.use('/webhooks/*', auditWebhookRefusals(store, log));
     app.use(
       '/webhooks/*',
       bodyLimit({
@@ -118,6 +121,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const, version: deps.version }, 200));
 
+  // Before authentication, so requests it refuses are recorded too (docs/audit.md).
+  app.use('/api/*', auditApi(store, log));
   app.use('/api/*', authenticate(store));
   app.use(
     '/api/*',
@@ -146,6 +151,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/models', modelRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));
   app.route('/api', analyticsRoutes(deps));
+  app.route('/api/audit', auditRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
   app.route('/api/trackers', trackerRoutes(deps));
   const logger = deps.log ?? defaultLogger();

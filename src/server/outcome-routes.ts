@@ -14,6 +14,7 @@ import { blockedHosts, retryAllowance } from '../sessions/retry-plan.ts';
 import { findForgeLink } from '../triggers/forge-link.ts';
 import { startWork } from '../triggers/start-work.ts';
 import { errorResponses, idParams, jsonBody, jsonResponse, sessionStateSchema } from './api-schemas.ts';
+import { noteAudit } from './audit-middleware.ts';
 import { requireRole } from './auth.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { requireJson } from './require-json.ts';
@@ -197,6 +198,10 @@ export function outcomeRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
         });
         await deps.control.wake(session.id);
       }
+      noteAudit(c, {
+        action: 'session.retried',
+        details: { sessionId: session.id, allowHosts: allowHosts.length },
+      });
       return c.json({ id: session.id, state: session.state }, 201);
     },
     rejectInvalid('retry'),

@@ -12,6 +12,7 @@ import {
   jsonResponse,
   registeredRepoSchema,
 } from './api-schemas.ts';
+import { noteAudit } from './audit-middleware.ts';
 import { requireRole } from './auth.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { requireJson } from './require-json.ts';
@@ -101,6 +102,11 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     registerRoute,
     async (c) => {
       const repo = await registerRepo({ store, home }, c.req.valid('json').repo, c.get('token').name);
+      noteAudit(c, {
+        action: 'repo.created',
+        target: repo.id,
+        details: { repo: repo.repo, kind: repo.kind },
+      });
       return c.json(repo, 201);
     },
     rejectInvalid('repository'),
@@ -130,6 +136,7 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
       }
       const updated = await store.updateRepo(id, update);
       if (!updated) throw notRegistered(id);
+      noteAudit(c, { action: 'repo.changed', details: { repo: updated.repo, review: updated.review } });
       return c.json(updated, 200);
     },
     rejectInvalid('repository'),
@@ -137,7 +144,9 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(removeRoute, async (c) => {
     const { id } = c.req.valid('param');
+    const repo = await store.getRepo(id);
     if (!(await store.deleteRepo(id))) throw notRegistered(id);
+    noteAudit(c, { action: 'repo.removed', details: { repo: repo?.repo ?? null } });
     return c.body(null, 204);
   });
 

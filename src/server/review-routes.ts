@@ -5,6 +5,7 @@ import { MAX_TASK_CHARS } from '../sessions/create-session.ts';
 import { createReviewSession } from '../sessions/review-run/create-review-session.ts';
 import { defaultReviewRefs } from '../sessions/review-run/default-refs.ts';
 import { errorResponses, jsonBody, jsonResponse, sessionStateSchema } from './api-schemas.ts';
+import { noteAudit } from './audit-middleware.ts';
 import { requireRole } from './auth.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { requireJson } from './require-json.ts';
@@ -78,6 +79,11 @@ export function reviewRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
         createdBy: tokenCreator(c.get('token')),
       });
       await deps.control.wake(session.id);
+      noteAudit(c, {
+        action: 'review.created',
+        target: session.id,
+        details: { repo: session.repo, ref: session.ref },
+      });
       return c.json({ id: session.id, state: session.state }, 201);
     },
     rejectInvalid('review'),

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Queue } from '../core/ports/queue.ts';
 import type { Store } from '../core/ports/store.ts';
-import type { Session } from '../core/session.ts';
+import type { Session, SessionCreator } from '../core/session.ts';
 import { cancelQueuedSession, decideCancel, requestCancel } from '../sessions/follow-ups.ts';
 import { SESSION_JOB, type Worker } from './worker.ts';
 
@@ -15,9 +15,10 @@ export interface SessionControl {
   /**
    * Cancels a session: one running in this process is aborted, a queued one is cancelled at once, one
    * running elsewhere gets a `cancel.requested` event its worker acts on at its next check (all end
-   * `cancelled` within a step). Throws NotFoundError, or ConflictError when it already ended.
+   * `cancelled` within a step). Throws NotFoundError, or ConflictError when it already ended. With `by`,
+   * the session's log says who asked (a `cancel.requested` naming them) however it is cancelled.
    */
-  cancel(sessionId: string): Promise<Session>;
+  cancel(sessionId: string, by?: SessionCreator): Promise<Session>;
 }
 
 /** The control of a control plane: the queue, and the local worker when the process runs one. */
@@ -36,22 +37,24 @@ export function createSessionControl(options: {
       worker?.wake();
     },
 
-    async cancel(sessionId) {
+    async cancel(sessionId, by) {
       const session = await store.getSession(sessionId);
       if (!session) throw new NotFoundError('session_not_found', `No session ${sessionId}.`);
       switch (decideCancel(session.state, worker?.running().includes(sessionId) ?? false)) {
         case 'abort':
+          if (by) await requestCancel(store, sessionId, by);
           worker?.abort(sessionId);
           return session;
         case 'cancel_queued':
-          return cancelQueuedSession(store, session);
+          if (by) await requestCancel(store, sessionId, by);
+          return cancelQueuedSession(store, (await store.getSession(sessionId)) ?? session);
         case 'ended':
           throw new ConflictError(
             'session_ended',
             `Session ${sessionId} already ended (${session.state}); there is nothing to cancel.`,
           );
         case 'request':
-          await requestCancel(store, sessionId);
+          await requestCancel(store, sessionId, by);
           return session;
       }
     },

@@ -15,6 +15,7 @@ import {
   sessionSchema,
   sessionStateSchema,
 } from './api-schemas.ts';
+import { noteAudit } from './audit-middleware.ts';
 import { requireRole } from './auth.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { requireJson } from './require-json.ts';
@@ -154,7 +155,13 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.openapi(
     createRouteDef,
     async (c) => {
-      const session = await startRequestedSession(deps, c.req.valid('json'), tokenCreator(c.get('token')));
+      const body = c.req.valid('json');
+      const session = await startRequestedSession(deps, body, tokenCreator(c.get('token')));
+      noteAudit(c, {
+        action: 'session.created',
+        target: session.id,
+        details: { repo: session.repo, model: session.model, task: body.task },
+      });
       return c.json({ id: session.id, state: session.state }, 201);
     },
     (result) => (result.success ? undefined : rejectSession(deps, result)),
@@ -188,7 +195,8 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
   });
 
   app.openapi({ ...cancelRoute, middleware: [requireRole('member'), steerable] as const }, async (c) => {
-    const session = await deps.control.cancel(c.req.valid('param').id);
+    noteAudit(c, { action: 'session.cancelled' });
+    const session = await deps.control.cancel(c.req.valid('param').id, tokenCreator(c.get('token')));
     return c.json({ id: session.id, state: session.state }, 202);
   });
 
@@ -196,7 +204,9 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     { ...messageRoute, middleware: [requireRole('member'), steerable, requireJson] as const },
     async (c) => {
       const { id } = c.req.valid('param');
-      const event = await sendMessage(store, id, c.req.valid('json').text);
+      const { text } = c.req.valid('json');
+      noteAudit(c, { action: 'session.messaged', details: { chars: text.length, text } });
+      const event = await sendMessage(store, id, text, tokenCreator(c.get('token')));
       await deps.control.wake(id);
       return c.json({ id, seq: event.seq }, 202);
     },

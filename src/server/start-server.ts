@@ -5,6 +5,7 @@ import type { Queue } from '../core/ports/queue.ts';
 import { createInProcessQueue } from '../queue/in-process-queue.ts';
 import { createScheduler } from '../triggers/scheduler.ts';
 import { createApp } from './app.ts';
+import { createAuditPruner } from './audit-retention.ts';
 import { createInProcessEventBus } from './event-bus.ts';
 import { defaultLogger, reportErrors } from './logger.ts';
 import type { ServerDeps } from './server-deps.ts';
@@ -28,6 +29,8 @@ export interface StartOptions extends Omit<ServerDeps, 'bus' | 'control'> {
   workerPollMs?: number;
   /** The worker's lease (visibility timeout). */
   leaseMs?: number;
+  /** DRYDOCK_AUDIT_RETENTION_DAYS: audit entries older than this are pruned; absent: kept (docs/audit.md). */
+  auditRetentionDays?: number | null;
   /** How often the scheduler looks for due schedules; default 15 s. */
   schedulerIntervalMs?: number;
   /**
@@ -101,6 +104,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       })
     : null;
   scheduler?.start();
+  const auditPruner = options.auditRetentionDays
+    ? createAuditPruner(options.sessions.store, {
+        days: options.auditRetentionDays,
+        clock: options.sessions.clock,
+        log: log.child({ component: 'audit' }),
+      })
+    : null;
+  await auditPruner?.start();
   // Sessions that ended while the server was down still reach their forge.
   await options.triggers?.publisher?.start();
   await options.triggers?.reviewPublisher?.start();
@@ -120,6 +131,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // Open event streams never end on their own.
       if ('closeAllConnections' in server) server.closeAllConnections();
       await scheduler?.stop();
+      auditPruner?.stop();
       for (const mount of options.mounts ?? []) await mount.close?.();
       // Sessions still running resume from their checkpoints: on the next start (in-process queue), or
       // on another worker once their leases expire (a shared queue). No hand-off here: their runs go on

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { errorResponses, jsonBody, jsonResponse, roleSchema, tokenInfoSchema } from './api-schemas.ts';
+import { noteAudit } from './audit-middleware.ts';
 import { requireRole } from './auth.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { requireJson } from './require-json.ts';
@@ -48,6 +49,11 @@ export function tokenRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
         name: body.name,
         role: body.role,
         tokenHash: hashToken(secret),
+      });
+      noteAudit(c, {
+        action: 'token.created',
+        target: token.id,
+        details: { name: token.name, role: token.role },
       });
       return c.json({ id: token.id, name: token.name, role: token.role, token: secret }, 201);
     },

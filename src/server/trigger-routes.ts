@@ -17,6 +17,7 @@ import {
   jsonResponse,
   sessionStateSchema,
 } from './api-schemas.ts';
+import { noteAudit } from './audit-middleware.ts';
 import { requireRole } from './auth.ts';
 import { checkModel } from './model-check.ts';
 import { createOpenApiApp } from './openapi-app.ts';
@@ -348,6 +349,11 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
         config: json(config),
         secret: triggers.secrets.seal(secret),
       });
+      noteAudit(c, {
+        action: 'hook.created',
+        target: record.id,
+        details: { name: record.name, repo: config.repo },
+      });
       return c.json(showHook(record), 201);
     },
     rejectInvalid('hook'),
@@ -363,12 +369,17 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
         config: json(config),
         ...(secret ? { secret: triggers.secrets.seal(secret) } : {}),
       });
+      noteAudit(c, {
+        action: 'hook.changed',
+        details: { name: record.name, fields: Object.keys(patch), keyRotated: Boolean(secret) },
+      });
       return c.json(showHook(updated), 200);
     },
     rejectInvalid('hook'),
   );
   app.openapi({ ...hookRoutes.remove, middleware: [target('hook')] as const }, async (c) => {
     await store.deleteTrigger(c.get('record').id);
+    noteAudit(c, { action: 'hook.removed', details: { name: c.get('record').name } });
     return c.body(null, 204);
   });
 
@@ -398,6 +409,11 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
         config: json(config),
         secret: null,
       });
+      noteAudit(c, {
+        action: 'schedule.created',
+        target: record.id,
+        details: { name: record.name, repo: config.repo, cron: config.cron },
+      });
       return c.json(await showSchedule(runDeps, record), 201);
     },
     rejectInvalid('schedule'),
@@ -417,6 +433,10 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
         ...(change.paused === false ? { pausedReason: null } : {}),
       });
       validateCron(config.cron, config.timezone);
+      noteAudit(c, {
+        action: 'schedule.changed',
+        details: { name: record.name, fields: Object.keys(change) },
+      });
       return c.json(
         await showSchedule(runDeps, await store.updateTrigger(record.id, { config: json(config) })),
         200,
@@ -431,6 +451,7 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
     },
     async (c) => {
       await store.deleteTrigger(c.get('record').id);
+      noteAudit(c, { action: 'schedule.removed', details: { name: c.get('record').name } });
       return c.body(null, 204);
     },
   );
@@ -441,6 +462,10 @@ export function triggerRoutes(deps: ServerDeps, triggers: ServerTriggers): OpenA
     { ...scheduleRoutes.run, middleware: [requireRole('member'), target('schedule', ownSchedule)] as const },
     async (c) => {
       const session = await runScheduleNow(runDeps, c.get('record'));
+      noteAudit(c, {
+        action: 'schedule.run',
+        details: { name: c.get('record').name, sessionId: session.id },
+      });
       return c.json({ id: session.id, state: session.state }, 201);
     },
   );

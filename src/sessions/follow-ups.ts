@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events.ts';
 import type { Store } from '../core/ports/store.ts';
-import type { Session } from '../core/session.ts';
+import type { Session, SessionCreator } from '../core/session.ts';
 import { isTerminal, type SessionState } from '../core/session-state.ts';
 import { readCheckpointHead } from './checkpoint-schema.ts';
 import { SessionRecorder } from './session-recorder.ts';
@@ -34,7 +34,12 @@ export function messageTexts(events: readonly SessionEvent[]): string[] {
  * a new turn. Returns the message's event. Throws NotFoundError or ConflictError (failed, cancelled, or
  * an attempt of an attempts session: its parent takes the messages).
  */
-export async function sendMessage(store: Store, sessionId: string, text: string): Promise<SessionEvent> {
+export async function sendMessage(
+  store: Store,
+  sessionId: string,
+  text: string,
+  by?: SessionCreator,
+): Promise<SessionEvent> {
   const session = await store.getSession(sessionId);
   if (!session) throw new NotFoundError('session_not_found', `No session ${sessionId}.`);
   if (session.kind === 'attempt') {
@@ -52,12 +57,13 @@ export async function sendMessage(store: Store, sessionId: string, text: string)
     );
   }
   const recorder = new SessionRecorder(store, session, {});
+  const message = { type: 'message.received' as const, text, ...attribution(by) };
   if (action === 'reopen') {
-    const [event] = await recorder.record([{ type: 'message.received', text }]);
+    const [event] = await recorder.record([message]);
     await recorder.transition('queued', { reason: 'a follow-up opens a new turn' });
     return event!;
   }
-  const [event] = await recorder.record([{ type: 'message.received', text }]);
+  const [event] = await recorder.record([message]);
   // The run may have ended between reading the state and recording: then nobody will read the
   // message, so open the new turn here.
   await reopenIfUnread(store, sessionId);
@@ -107,9 +113,20 @@ export function decideCancel(
  * Records a request to cancel a session another process runs (`cancel.requested`): its worker aborts
  * the run when it next looks (cancelRequested), and a worker that resumes the session later sees it too.
  */
-export async function requestCancel(store: Store, sessionId: string): Promise<SessionEvent> {
-  const [event] = await store.record(sessionId, { events: [{ type: 'cancel.requested' }] });
+export async function requestCancel(
+  store: Store,
+  sessionId: string,
+  by?: SessionCreator,
+): Promise<SessionEvent> {
+  const [event] = await store.record(sessionId, {
+    events: [{ type: 'cancel.requested', ...attribution(by) }],
+  });
   return event!;
+}
+
+/** The `by` and `byName` of an event someone caused, or nothing when no one is known. Pure. */
+export function attribution(by: SessionCreator | undefined): { by?: string; byName?: string } {
+  return by ? { by: by.id, byName: by.name } : {};
 }
 
 /**

@@ -21,6 +21,7 @@ export interface Database {
   eval_instances: EvalInstancesTable;
   tracker_mappings: TrackerMappingsTable;
   knowledge: KnowledgeTable;
+  audit_log: AuditLogTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -247,4 +248,18 @@ export interface KnowledgeTable {
   updated_at: string;
   /** JSON array of the paths a session found missing, or null: not stale. */
   stale_files: string | null;
+}
+
+/** The audit log (migration 0019): one row per action, never updated. */
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  /** The actor's id (`token:<id>`, `github:<login>`, …) and its display name. */
+  actor: string;
+  actor_name: string;
+  action: string;
+  target: string | null;
+  /** A small JSON object. */
+  details: string;
+  outcome: string;
 }

@@ -13,6 +13,7 @@ import {
 } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { analyticsStoreMethods } from './analytics-store.ts';
+import { auditStoreMethods } from './audit-store.ts';
 import { changeCheckpointLog, loadCheckpointLog, serializeLogChange } from './checkpoint-log.ts';
 import type { Database } from './database.ts';
 import { environmentStoreMethods } from './environment-store.ts';
@@ -317,6 +318,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...analyticsStoreMethods(db),
     ...trackerMappingStoreMethods(db, deps),
     ...knowledgeStoreMethods(db, deps),
+    ...auditStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

@@ -6,6 +6,7 @@ import type { IdGenerator } from '../core/ports/ids.ts';
 import type { JsonValue, Store } from '../core/ports/store.ts';
 import { type Session, ZERO_USAGE } from '../core/session.ts';
 import { describeAnalyticsStoreContract } from './analytics-store-contract.ts';
+import { describeAuditStoreContract } from './audit-store-contract.ts';
 import { describeCheckpointLogStoreContract } from './checkpoint-log-store-contract.ts';
 import { describeEnvironmentStoreContract } from './environment-store-contract.ts';
 import { describeEvalStoreContract } from './eval-store-contract.ts';
@@ -610,5 +611,6 @@ export function describeStoreContract(
 
     describeAnalyticsStoreContract(() => store);
     describeKnowledgeStoreContract(() => store);
+    describeAuditStoreContract(() => store);
   });
 }

@@ -7,6 +7,7 @@ import { forgeKey } from './forge-link.ts';
 import { decideGithubEvent } from './github-events.ts';
 import { allowed, permittedOrUnknown } from './github-permission.ts';
 import { parsePullClosed, recordPullClosed } from './pull-closed.ts';
+import { recordDelivery } from './record-delivery.ts';
 import { findingOfComment, listReviewLinks } from './review-link.ts';
 import { fixFinding, requestReview } from './review-requests.ts';
 import { startWork } from './start-work.ts';
@@ -38,8 +39,22 @@ export async function handleGithubDelivery(
     signedDeliveryKey(delivery.rawBody),
     delivery.id,
   ]);
+  const audit = (result: DeliveryResult) =>
+    recordDelivery(deps.sessions.store, {
+      source: 'github',
+      deliveryId: delivery.id,
+      ...githubSender(delivery.payload),
+      ...result,
+      details: { event: delivery.event },
+    });
   if (!claim.claimed) {
-    return { outcome: claim.delivery.outcome, sessionId: claim.delivery.sessionId, duplicate: true };
+    const duplicate = {
+      outcome: claim.delivery.outcome,
+      sessionId: claim.delivery.sessionId,
+      duplicate: true,
+    };
+    await audit(duplicate);
+    return duplicate;
   }
   let result: Omit<DeliveryResult, 'duplicate'>;
   try {
@@ -47,10 +62,22 @@ export async function handleGithubDelivery(
   } catch (error) {
     result = { outcome: `failed: ${describeError(error)}`, sessionId: null };
     await claim.finish(result);
+    await audit({ ...result, duplicate: false });
     throw error;
   }
   await claim.finish(result);
+  await audit({ ...result, duplicate: false });
   return { ...result, duplicate: false };
+}
+
+/** The GitHub user a delivery came from (every webhook payload names its `sender`), as an audit actor. */
+function githubSender(payload: unknown): { actor?: { id: string; name: string } } {
+  if (typeof payload !== 'object' || payload === null || !('sender' in payload)) return {};
+  const { sender } = payload;
+  if (typeof sender !== 'object' || sender === null || !('login' in sender)) return {};
+  return typeof sender.login === 'string'
+    ? { actor: { id: `github:${sender.login}`, name: sender.login } }
+    : {};
 }
 
 async function act(
@@ -95,6 +122,7 @@ async function act(
       deps.sessions.store,
       link.sessionId,
       `${decision.text}\n\n(from @${decision.requester} on GitHub)`,
+      { id: `github:${decision.requester}`, name: decision.requester },
     );
     deps.watch(link.sessionId);
     deps.wake(link.sessionId);

@@ -2,6 +2,7 @@ import { BadInputError, describeError, NotFoundError, UnauthenticatedError } fro
 import type { SecretBox } from '../environments/secret-box.ts';
 import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { HookConfig } from './hook-config.ts';
+import { recordDelivery } from './record-delivery.ts';
 import { signedContent, verifySignature } from './signature.ts';
 import { startWork } from './start-work.ts';
 import { renderTemplate } from './template.ts';
@@ -50,22 +51,34 @@ export async function handleHookDelivery(
         : `The webhook's signature did not verify (${problem}).`,
     );
   }
-  if (config.paused) return { sessionId: null, outcome: 'ignored: the hook is paused', duplicate: false };
+  const source = `hook:${request.name}`;
+  const unsigned = request.header(sentry ? 'request-id' : 'idempotency-key');
+  const audit = (result: { sessionId: string | null; outcome: string; duplicate: boolean }) =>
+    recordDelivery(store, { source, deliveryId: unsigned ?? null, ...result });
+  if (config.paused) {
+    const paused = { sessionId: null, outcome: 'ignored: the hook is paused', duplicate: false };
+    await audit(paused);
+    return paused;
+  }
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(request.rawBody).toString('utf8'));
   } catch (error) {
     throw new BadInputError('invalid_json', 'The webhook body is not JSON.', { cause: error });
   }
-  const unsigned = request.header(sentry ? 'request-id' : 'idempotency-key');
-  const source = `hook:${request.name}`;
   const claim = await claimDeliveryKeys(store, source, [
     signedDeliveryKey(signedContent(request.rawBody, timestamp, timestampMode)),
     // Without a key of its own, a body is one delivery however often it is signed (a sender's retry).
     unsigned ?? signedDeliveryKey(request.rawBody),
   ]);
   if (!claim.claimed) {
-    return { sessionId: claim.delivery.sessionId, outcome: claim.delivery.outcome, duplicate: true };
+    const duplicate = {
+      sessionId: claim.delivery.sessionId,
+      outcome: claim.delivery.outcome,
+      duplicate: true,
+    };
+    await audit(duplicate);
+    return duplicate;
   }
   const task = renderTemplate(config.template, payload).trim();
   let session: Awaited<ReturnType<typeof startWork>>;
@@ -78,10 +91,13 @@ export async function handleHookDelivery(
       ...(config.model ? { model: config.model } : {}),
     });
   } catch (error) {
-    await claim.finish({ sessionId: null, outcome: `failed: ${describeError(error)}` });
+    const failed = { sessionId: null, outcome: `failed: ${describeError(error)}` };
+    await claim.finish(failed);
+    await audit({ ...failed, duplicate: false });
     throw error;
   }
   const outcome = session.state === 'failed' ? `failed: ${session.reason}` : 'started';
   await claim.finish({ sessionId: session.id, outcome });
+  await audit({ sessionId: session.id, outcome, duplicate: false });
   return { sessionId: session.id, outcome, duplicate: false };
 }

@@ -4,6 +4,7 @@ import type { SessionLink, TriggerRecord } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import type { SessionState } from '../core/session-state.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
+import { recordDelivery } from './record-delivery.ts';
 import { AUTO_PAUSE_FAILURES, dueTime, runOutcome, ScheduleConfig, shouldAutoPause } from './schedule.ts';
 import { startWork, type WorkRequest } from './start-work.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
@@ -129,11 +130,16 @@ export function createScheduler(
         sessionId: session.id,
         outcome: 'started',
       });
-    } catch (error) {
-      await store.finishDelivery(`schedule:${record.id}`, dueAt, {
-        sessionId: null,
-        outcome: `failed: ${describeError(error)}`,
+      await recordDelivery(store, {
+        source: `schedule:${record.name}`,
+        deliveryId: dueAt,
+        sessionId: session.id,
+        outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',
       });
+    } catch (error) {
+      const outcome = `failed: ${describeError(error)}`;
+      await store.finishDelivery(`schedule:${record.id}`, dueAt, { sessionId: null, outcome });
+      await recordDelivery(store, { source: `schedule:${record.name}`, deliveryId: dueAt, outcome });
       throw error;
     }
   }

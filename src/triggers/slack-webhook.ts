@@ -10,6 +10,7 @@ import {
 import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
+import { recordDelivery } from './record-delivery.ts';
 import { ANY_CHANNEL, SlackChannelConfig } from './slack-channel-config.ts';
 import type { SlackClient } from './slack-client.ts';
 import {
@@ -153,11 +154,14 @@ export function createSlackTrigger(deps: SlackTriggerDeps): SlackTrigger {
       });
       const { store } = deps.triggers.sessions;
       const claim = await store.claimDelivery('slack', envelope.event_id);
+      const eventId = envelope.event_id;
+      const audit = (result: { outcome: string; sessionId: string | null; duplicate: boolean }) =>
+        recordDelivery(store, { source: 'slack', deliveryId: eventId, ...slackSender(body), ...result });
       if (!claim.claimed) {
         const { outcome, sessionId } = claim.delivery;
+        await audit({ outcome, sessionId, duplicate: true });
         return { ok: true, outcome, sessionId, duplicate: true };
       }
-      const eventId = envelope.event_id;
       const retry = Number(request.header('x-slack-retry-num'));
       const retryReason = request.header('x-slack-retry-reason');
       const work = (async (): Promise<Omit<SlackDeliveryResult, 'duplicate'>> => {
@@ -176,6 +180,7 @@ export function createSlackTrigger(deps: SlackTriggerDeps): SlackTrigger {
         if (sink.error !== undefined) {
           const outcome = `failed: ${describeError(sink.error)}`;
           await store.finishDelivery('slack', eventId, { sessionId: null, outcome });
+          await audit({ outcome, sessionId: null, duplicate: false });
           throw sink.error;
         }
         const result = sink.result ?? {
@@ -183,6 +188,7 @@ export function createSlackTrigger(deps: SlackTriggerDeps): SlackTrigger {
           sessionId: null,
         };
         await store.finishDelivery('slack', eventId, result);
+        await audit({ ...result, duplicate: false });
         return result;
       })();
       // Slack wants an answer within 3 seconds and retries otherwise: past the deadline, answer `pending` and
@@ -296,7 +302,15 @@ async function followUp(
   const text = slackToPlainText(decision.text);
   if (text === '') return { outcome: 'ignored: empty reply', sessionId };
   try {
-    await sendMessage(deps.triggers.sessions.store, sessionId, `${text}\n\n(from ${decision.user} on Slack)`);
+    await sendMessage(
+      deps.triggers.sessions.store,
+      sessionId,
+      `${text}\n\n(from ${decision.user} on Slack)`,
+      {
+        id: `slack:${decision.user}`,
+        name: decision.user,
+      },
+    );
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     await reply(`${error.message} Mention drydock in a new message to start one.`);
@@ -323,4 +337,11 @@ async function channelDefaults(deps: SlackTriggerDeps, channel: string): Promise
     );
   }
   return parsed.data;
+}
+
+/** The Slack user an event came from, as an audit actor, when it names one. */
+function slackSender(body: Record<string, unknown>): { actor?: { id: string; name: string } } {
+  const event = body.event;
+  if (typeof event !== 'object' || event === null || !('user' in event)) return {};
+  return typeof event.user === 'string' ? { actor: { id: `slack:${event.user}`, name: event.user } } : {};
 }

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../../src/core/audit.ts';
 import type {
   AnalyticsReport,
   EvalRunDetail,
@@ -47,6 +48,17 @@ export interface ApiOptions {
   token: string;
   /** Called on any 401, before the error is thrown: the app goes back to the token screen. */
   onUnauthorized?: () => void;
+}
+
+/** `GET /api/audit`'s filters (docs/audit.md); dates as `YYYY-MM-DD` or ISO 8601. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
 }
 
 export interface SessionFilter {
@@ -211,6 +223,15 @@ export function createApi(options: ApiOptions) {
       }),
     deleteTrackerMapping: (tracker: TrackerKind, project: string) =>
       remove(`/api/trackers/${tracker}/mappings/${encodeURIComponent(project)}`),
+    /** Admins only: others get a 403. Newest first; `next` is the cursor of the following page. */
+    listAudit(filter: AuditFilter = {}): Promise<{ entries: AuditEntry[]; next: string | null }> {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(filter)) {
+        if (value !== undefined && value !== '') query.set(key, String(value));
+      }
+      const qs = query.toString();
+      return json(`/api/audit${qs ? `?${qs}` : ''}`);
+    },
     /** The events stream; read it with `streamEvents` (event-stream.ts), which parses and resumes. */
     openEvents: (id: string, lastEventId: string | undefined, signal: AbortSignal) =>
       request(`${sid(id)}/events`, {

@@ -5,6 +5,7 @@ export type Route =
   | { page: 'list' }
   | { page: 'new' }
   | { page: 'settings' }
+  | { page: 'audit' }
   | { page: 'evals' }
   | { page: 'analytics' }
   | { page: 'knowledge' }
@@ -21,6 +22,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/' || path === '/sessions') return { page: 'list' };
   if (path === '/new') return { page: 'new' };
   if (path === '/settings') return { page: 'settings' };
+  if (path === '/audit') return { page: 'audit' };
   if (path === '/evals') return { page: 'evals' };
   if (path === '/analytics') return { page: 'analytics' };
   if (path === '/knowledge') return { page: 'knowledge' };

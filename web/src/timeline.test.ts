@@ -167,6 +167,20 @@ describe('buildTimeline', () => {
     ]);
   });
 
+  it('says who sent a follow-up and who asked to cancel, and keeps older events without a sender', () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({ type: 'message.received', text: 'Rename it.', by: 'github:octocat', byName: 'octocat' }),
+      ev({ type: 'message.received', text: 'From before attribution.' }),
+      ev({ type: 'cancel.requested', by: 'token:t1', byName: 'ci bot' }),
+    ]);
+    expect(items).toMatchObject([
+      { kind: 'message', text: 'Rename it.', byName: 'octocat' },
+      { kind: 'message', text: 'From before attribution.', byName: null },
+      { kind: 'note', text: 'cancel requested by ci bot' },
+    ]);
+  });
+
   it('notes a restored sandbox and a cancel request', () => {
     seq = 0;
     const items = buildTimeline([

@@ -72,6 +72,8 @@ export type TimelineItem =
   | (Base & {
       kind: 'message';
       text: string;
+      /** Who sent it (a token's name, a GitHub or Slack user); null on events from before drydock said. */
+      byName: string | null;
       /** The step whose model call read it (the coder's next after it); null until one has. */
       readAtStep: number | null;
     })
@@ -286,7 +288,11 @@ function toItem(event: StreamEvent): TimelineItem | null {
         text: `sandbox restored from the last step (${Array.isArray(d.fromLayers) ? d.fromLayers.length : 0} layers): ${str(d.reason)}`,
       };
     case 'cancel.requested':
-      return { ...base, kind: 'note', text: 'cancel requested' };
+      return {
+        ...base,
+        kind: 'note',
+        text: typeof d.byName === 'string' ? `cancel requested by ${d.byName}` : 'cancel requested',
+      };
     case 'session.handed_off':
       return { ...base, kind: 'note', text: `handed off while ${str(d.state)}: another worker resumes it` };
     case 'network.blocked':
@@ -346,7 +352,10 @@ function toItem(event: StreamEvent): TimelineItem | null {
             : `no attempt qualified: ${str(d.reason)}`,
       };
     default:
-      if (isUserMessage(type, d)) return { ...base, kind: 'message', text: str(d.text), readAtStep: null };
+      if (isUserMessage(type, d)) {
+        const byName = typeof d.byName === 'string' ? d.byName : null;
+        return { ...base, kind: 'message', text: str(d.text), byName, readAtStep: null };
+      }
       return { ...base, kind: 'unknown', type, fields: otherFields(d) };
   }
 }

@@ -68,7 +68,7 @@ export function registerEnvironmentCommands(program: Command, embedded: () => Pr
     .option('--repo <path>', 'only for this repository (default: every repository)')
     .action(async (name: string, options: { repo?: string }) => {
       const deps = await embedded();
-      await secretSet(deps.vault ?? NO_SECRETS, name, options.repo, process.stdin, write);
+      await secretSet(deps.vault ?? NO_SECRETS, deps.store, name, options.repo, process.stdin, write);
     });
   secret
     .command('list')
@@ -85,6 +85,6 @@ export function registerEnvironmentCommands(program: Command, embedded: () => Pr
     .option('--repo <path>', 'the repository it was set for (default: the global one)')
     .action(async (name: string, options: { repo?: string }) => {
       const deps = await embedded();
-      await secretRemove(deps.vault ?? NO_SECRETS, name, options.repo, write);
+      await secretRemove(deps.vault ?? NO_SECRETS, deps.store, name, options.repo, write);
     });
 }

@@ -154,3 +154,21 @@ function age(iso: string, now: Date): string {
   if (seconds < 86_400) return `${Math.round(seconds / 3600)}h`;
   return `${Math.round(seconds / 86_400)}d`;
 }
+
+/**
+ * `drydock show`'s follow-ups: each message and cancel request, when, and who sent it ("from <name>");
+ * events from before drydock recorded senders show without one. Empty when there are none. Pure.
+ */
+export function formatFollowUps(events: readonly SessionEvent[]): string {
+  const lines = events.flatMap(({ at, data }) => {
+    const when = at.slice(0, 19).replace('T', ' ');
+    if (data.type === 'message.received') {
+      return [`  ${when}  ${data.byName ? `from ${data.byName}: ` : ''}${oneLine(data.text, 120)}`];
+    }
+    if (data.type === 'cancel.requested') {
+      return [`  ${when}  cancel requested${data.byName ? ` by ${data.byName}` : ''}`];
+    }
+    return [];
+  });
+  return lines.length === 0 ? '' : `\nfollow-ups:\n${lines.join('\n')}\n`;
+}

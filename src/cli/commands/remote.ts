@@ -9,7 +9,7 @@ import { isForgeRepoName } from '../../sessions/repo-input.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
 import type { RemoteClient } from '../remote-client.ts';
 import { EventRenderer } from '../render-event.ts';
-import { formatAttemptsUnchosen, formatSession, formatSessionList } from './inspect.ts';
+import { formatAttemptsUnchosen, formatFollowUps, formatSession, formatSessionList } from './inspect.ts';
 import { formatChildren } from './session-tree.ts';
 
 type Write = (text: string) => void;
@@ -31,6 +31,7 @@ export async function remoteShow(client: RemoteClient, id: string, options: { js
   const session = await client.json<SessionWithArtifacts>('GET', `/api/sessions/${encodeURIComponent(id)}`);
   if (options.json) return write(`${JSON.stringify(session, null, 2)}\n`);
   write(formatSession(session));
+  write(formatFollowUps(await remoteEvents(client, id)));
   if (session.kind === 'manager' || session.kind === 'attempts') {
     const tree = await client.json<{ children: Session[]; choice: AttemptsChoice | null }>(
       'GET',
@@ -48,6 +49,21 @@ export async function remoteShow(client: RemoteClient, id: string, options: { js
     write(
       `\n${await client.text('GET', `/api/sessions/${encodeURIComponent(id)}/artifacts/${artifact.id}`)}\n`,
     );
+}
+
+/** A session's whole log from a server, a page (500 events) at a time. */
+async function remoteEvents(client: RemoteClient, id: string): Promise<SessionEvent[]> {
+  const all: SessionEvent[] = [];
+  for (;;) {
+    const { events } = await client.json<{ events: SessionEvent[] }>(
+      'GET',
+      `/api/sessions/${encodeURIComponent(id)}/events?lastEventId=${all.at(-1)?.seq ?? 0}`,
+      undefined,
+      { accept: 'application/json' },
+    );
+    all.push(...events);
+    if (events.length < 500) return all;
+  }
 }
 
 /** `drydock logs` against a server: the log as it is, or (follow) live over SSE until the session ends. */

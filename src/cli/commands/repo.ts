@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
+import { recordAudit } from '../../core/audit.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { RegisteredRepo, Store } from '../../core/ports/store.ts';
 import { formatAge } from '../../environments/rebuild-policy.ts';
+import { localOperator } from '../../sessions/local-operator.ts';
 import { findRegisteredRepo, pickRegisteredRepo, registerRepo } from '../../sessions/registered-repos.ts';
 import { isForgeRepoName } from '../../sessions/repo-input.ts';
 import type { RemoteClient } from '../remote-client.ts';
@@ -32,13 +34,28 @@ function absolute(repo: string): string {
 /** The store in DRYDOCK_HOME: what a server on this machine (sharing it) reads. Registered by `cli`. */
 export function localRepoRegistry(deps: { store: Store; home: string }): RepoRegistry {
   return {
-    add: (repo) => registerRepo(deps, absolute(repo), 'cli'),
+    async add(repo) {
+      const added = await registerRepo(deps, absolute(repo), 'cli');
+      await recordAudit(deps.store, {
+        actor: localOperator(),
+        action: 'repo.created',
+        target: added.id,
+        details: { repo: added.repo, kind: added.kind, via: 'cli' },
+      });
+      return added;
+    },
     list: () => deps.store.listRepos(),
     async remove(name) {
       const found =
         (await findRegisteredRepo(deps.store, name)) ??
         (isForgeRepoName(name.trim()) ? null : await findRegisteredRepo(deps.store, absolute(name)));
       if (!found || !(await deps.store.deleteRepo(found.id))) throw notRegistered(name);
+      await recordAudit(deps.store, {
+        actor: localOperator(),
+        action: 'repo.removed',
+        target: found.id,
+        details: { repo: found.repo, via: 'cli' },
+      });
       return found;
     },
   };

@@ -1,7 +1,9 @@
+import { type AuditSink, recordAudit } from '../../core/audit.ts';
 import { BadInputError } from '../../core/errors.ts';
 import { GLOBAL_SCOPE } from '../../core/ports/store.ts';
 import type { SecretVault } from '../../environments/secret-vault.ts';
 import { resolveLocalRepository } from '../../forge/local-repository.ts';
+import { localOperator } from '../../sessions/local-operator.ts';
 
 type Write = (text: string) => void;
 
@@ -19,9 +21,10 @@ export async function readSecretValue(input: AsyncIterable<Buffer | string>): Pr
     .replace(/\r?\n$/, '');
 }
 
-/** `drydock secret set NAME [--repo <repo>]`, the value from stdin. */
+/** `drydock secret set NAME [--repo <repo>]`, the value from stdin; the audit log gets its name, never its value. */
 export async function secretSet(
   vault: SecretVault,
+  audit: AuditSink,
   name: string,
   repoArg: string | undefined,
   input: AsyncIterable<Buffer | string>,
@@ -29,6 +32,12 @@ export async function secretSet(
 ): Promise<void> {
   const scope = await secretScope(repoArg);
   await vault.set(scope, name, await readSecretValue(input));
+  await recordAudit(audit, {
+    actor: localOperator(),
+    action: 'secret.set',
+    target: `${scope}/${name}`,
+    details: { name, scope },
+  });
   write(
     `secret ${name} set for ${scope === GLOBAL_SCOPE ? 'every repository' : scope} (encrypted at rest). ` +
       'Setup sees it unless .drydock/config.yaml names other secrets; start and agent only where declared.\n',
@@ -56,6 +65,7 @@ export async function secretList(
 /** `drydock secret rm NAME [--repo <repo>]`. */
 export async function secretRemove(
   vault: SecretVault,
+  audit: AuditSink,
   name: string,
   repoArg: string | undefined,
   write: Write,
@@ -67,5 +77,11 @@ export async function secretRemove(
       `No secret ${name} for ${scope === GLOBAL_SCOPE ? 'every repository' : scope}. List them with: drydock secret list`,
     );
   }
+  await recordAudit(audit, {
+    actor: localOperator(),
+    action: 'secret.removed',
+    target: `${scope}/${name}`,
+    details: { name, scope },
+  });
   write(`removed secret ${name}\n`);
 }

@@ -5,6 +5,7 @@ import { BadInputError } from '../../core/errors.ts';
 import { mcpMount } from '../../mcp/mcp-route.ts';
 import { friendSpecFromEnv, modelSpecFromEnv } from '../../models/router.ts';
 import { ensureAdminToken } from '../../server/admin-token.ts';
+import { auditRetentionDays } from '../../server/audit-retention.ts';
 import { createLogger, reportErrors } from '../../server/logger.ts';
 import { createPostgresEventBus, idlePoller } from '../../server/postgres-event-bus.ts';
 import { startServer } from '../../server/start-server.ts';
@@ -102,6 +103,7 @@ export async function runUp(
       : {}),
     webRoot,
     log,
+    auditRetentionDays: auditRetentionDays(env.DRYDOCK_AUDIT_RETENTION_DAYS),
     // MCP clients (Claude Code, Cursor) hand work over at /mcp with the same tokens (docs/mcp.md).
     mounts: [mcpMount()],
     triggers: await triggersFromEnv(env, deps.home, `http://${options.host}:${options.port}`),

@@ -1,4 +1,5 @@
 import type { SessionFacts } from '../analytics.ts';
+import type { AuditEntry, AuditFilter, NewAuditEntry } from '../audit.ts';
 import { type ConflictCode, type DrydockError, isConflict } from '../errors.ts';
 import type { EvalInstance, EvalInstanceWrite, EvalRun, EvalRunState, NewEvalRun } from '../eval.ts';
 import type { EventData, EventType, SessionEvent } from '../events.ts';
@@ -358,5 +359,14 @@ export interface Store extends TrackerMappingStore {
   markKnowledgeStale(id: string, staleFiles: readonly string[] | null): Promise<void>;
   /** Returns whether it existed. */
   deleteKnowledge(id: string): Promise<boolean>;
+  /**
+   * Appends an entry to the audit log (docs/audit.md), stamped with the store's clock and a new id.
+   * The log is append-only: no method changes an entry. The caller makes details safe (safeAuditDetails).
+   */
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Entries matching the filter, newest first (by time, then id). BadInputError for a limit outside 1–500. */
+  listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
+  /** Deletes entries older than `before` (ISO 8601): the retention window. Returns how many. */
+  pruneAudit(before: string): Promise<number>;
   close(): Promise<void>;
 }

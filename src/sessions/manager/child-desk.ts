@@ -156,7 +156,11 @@ export class ManagerDesk implements ChildDesk {
   async message(id: string, text: string): Promise<ChildReport> {
     this.#known(id);
     try {
-      await sendMessage(this.#run.deps.store, id, text);
+      const manager = this.#run.recorder.session.id;
+      await sendMessage(this.#run.deps.store, id, text, {
+        id: `session:${manager}`,
+        name: `manager ${manager}`,
+      });
     } catch (error) {
       if (error instanceof ConflictError) throw new ToolError(`${error.message} Spawn a new child instead.`);
       throw error;

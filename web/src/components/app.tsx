@@ -1,12 +1,13 @@
 import { QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createApi } from '../api.ts';
-import { ApiContext, MeContext, useApi } from '../api-context.ts';
+import { ApiContext, MeContext, useApi, useMe } from '../api-context.ts';
 import { PageTitle } from '../page-title.ts';
 import { createQueryClient, pollMs, queryKeys } from '../query-client.ts';
 import { type Route, useRoute } from '../router.ts';
 import { adoptTokenFromHash, clearToken, loadToken, saveToken } from '../token-store.ts';
 import { AnalyticsPage } from './analytics-page.tsx';
+import { AuditPage } from './audit-page.tsx';
 import { EvalList } from './eval-list.tsx';
 import { EvalRunPage } from './eval-run-page.tsx';
 import { KnowledgePage } from './knowledge-page.tsx';
@@ -104,6 +105,9 @@ export function App() {
               <Link to="/settings" className={route.page === 'settings' ? 'active' : ''}>
                 Settings
               </Link>
+              <AdminLink to="/audit" active={route.page === 'audit'}>
+                Audit log
+              </AdminLink>
             </nav>
             <span className="spacer" />
             <Link to="/new" className="button primary small">
@@ -118,6 +122,7 @@ export function App() {
             {route.page === 'list' && <SessionList />}
             {route.page === 'new' && <NewTaskForm />}
             {route.page === 'settings' && <SettingsPage />}
+            {route.page === 'audit' && <AuditPage />}
             {route.page === 'evals' && <EvalList />}
             {route.page === 'analytics' && <AnalyticsPage />}
             {route.page === 'knowledge' && <KnowledgePage />}
@@ -144,6 +149,8 @@ function routeTitle(route: Route): string | null {
       return 'New task';
     case 'settings':
       return 'Settings';
+    case 'audit':
+      return 'Audit log';
     case 'evals':
       return 'Evaluations';
     case 'analytics':
@@ -157,6 +164,16 @@ function routeTitle(route: Route): string | null {
     default:
       return null;
   }
+}
+
+/** A nav link only admins see (the pages behind it answer others 403). */
+function AdminLink({ to, active, children }: { to: string; active: boolean; children: ReactNode }) {
+  if (useMe()?.role !== 'admin') return null;
+  return (
+    <Link to={to} className={active ? 'active' : ''}>
+      {children}
+    </Link>
+  );
 }
 
 /** Who the token is (`GET /api/me`), for pages that show what only some roles may do. */

@@ -180,7 +180,8 @@ export function TimelineEntry({ item }: { item: TimelineItem }) {
       );
     case 'message':
       return (
-        <Row item={item} kind="message" label="you">
+        <Row item={item} kind="message" label={item.byName === null ? 'you' : 'follow-up'}>
+          {item.byName !== null && <span className="muted small message-from">from {item.byName}</span>}
           <p className="prose">{item.text}</p>
           <MessageStatus readAtStep={item.readAtStep} />
         </Row>
