@@ -8,6 +8,7 @@ import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import { evalRoutes } from './eval-routes.ts';
 import { eventRoutes } from './events-route.ts';
+import { limitRoutes } from './limit-routes.ts';
 import { defaultLogger } from './logger.ts';
 import { modelRoutes } from './model-routes.ts';
 import { createOpenApiApp } from './openapi-app.ts';
@@ -139,6 +140,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/models', modelRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));
+  app.route('/api/limits', limitRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
   const logger = deps.log ?? defaultLogger();
   for (const mount of deps.mounts ?? []) {

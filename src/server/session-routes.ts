@@ -36,7 +36,7 @@ const createRouteDef = createRoute({
   request: { body: jsonBody(createSessionBody) },
   responses: {
     201: jsonResponse(z.object({ id: z.string(), state: sessionStateSchema }), 'Queued'),
-    ...errorResponses(400, 401, 403, 413),
+    ...errorResponses(400, 401, 403, 409, 413),
   },
 });
 
@@ -196,7 +196,10 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     { ...messageRoute, middleware: [requireRole('member'), steerable, requireJson] as const },
     async (c) => {
       const { id } = c.req.valid('param');
-      const event = await sendMessage(store, id, c.req.valid('json').text);
+      const event = await sendMessage(store, id, c.req.valid('json').text, {
+        home: deps.sessions.home,
+        ...(deps.sessions.spendLimits ? { limits: deps.sessions.spendLimits } : {}),
+      });
       await deps.control.wake(id);
       return c.json({ id, seq: event.seq }, 202);
     },

@@ -3,8 +3,10 @@ import type { SessionEvent } from '../core/events.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { isTerminal, type SessionState } from '../core/session-state.ts';
+import type { SpendLimit } from '../core/spend-limits.ts';
 import { readCheckpointHead } from './checkpoint-schema.ts';
 import { SessionRecorder } from './session-recorder.ts';
+import { refuseOverSpend, spendRepo } from './spend-limits.ts';
 
 export const MAX_MESSAGE_CHARS = 100_000;
 
@@ -34,7 +36,12 @@ export function messageTexts(events: readonly SessionEvent[]): string[] {
  * a new turn. Returns the message's event. Throws NotFoundError or ConflictError (failed, cancelled, or
  * an attempt of an attempts session: its parent takes the messages).
  */
-export async function sendMessage(store: Store, sessionId: string, text: string): Promise<SessionEvent> {
+export async function sendMessage(
+  store: Store,
+  sessionId: string,
+  text: string,
+  spend?: { home: string; limits?: readonly SpendLimit[] },
+): Promise<SessionEvent> {
   const session = await store.getSession(sessionId);
   if (!session) throw new NotFoundError('session_not_found', `No session ${sessionId}.`);
   if (session.kind === 'attempt') {
@@ -53,6 +60,15 @@ export async function sendMessage(store: Store, sessionId: string, text: string)
   }
   const recorder = new SessionRecorder(store, session, {});
   if (action === 'reopen') {
+    // A new turn under a spent limit is refused (ConflictError spend_limit_reached) before it is queued.
+    await refuseOverSpend(
+      store,
+      {
+        repo: spend ? spendRepo(spend.home, session.repo) : session.repo,
+        ...(session.createdBy ? { creator: session.createdBy.id } : {}),
+      },
+      spend?.limits,
+    );
     const [event] = await recorder.record([{ type: 'message.received', text }]);
     await recorder.transition('queued', { reason: 'a follow-up opens a new turn' });
     return event!;

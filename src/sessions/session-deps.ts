@@ -5,6 +5,7 @@ import type { ModelRouter } from '../core/ports/models.ts';
 import type { EgressRule, SandboxLimits, SandboxProvider } from '../core/ports/sandbox.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Budget } from '../core/session.ts';
+import type { SpendLimit } from '../core/spend-limits.ts';
 import type { SecretVault } from '../environments/secret-vault.ts';
 import type { SessionLayers } from './session-workspace.ts';
 
@@ -44,6 +45,8 @@ export interface SessionDeps {
   maxChildren?: number;
   /** Secrets for the phases a repository's config gives them to; none without it. */
   vault?: SecretVault;
+  /** The server's own spend limits (DRYDOCK_SPEND_LIMIT_*), checked with the stored ones (docs/cost.md). */
+  spendLimits?: readonly SpendLimit[];
 }
 
 /** Live observers of one run, for a terminal or a server. */

@@ -19,6 +19,8 @@ export interface Database {
   repositories: RepositoriesTable;
   eval_runs: EvalRunsTable;
   eval_instances: EvalInstancesTable;
+  spend_limits: SpendLimitsTable;
+  spend_ledger: SpendLedgerTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -214,4 +216,24 @@ export interface EvalInstancesTable {
   cost_unknown: number;
   wall_ms: number | null;
   updated_at: string;
+}
+
+/** A spend limit set through the API, CLI or UI (migration 0018); one per scope and period. */
+export interface SpendLimitsTable {
+  scope: string;
+  /** `day` or `month`. */
+  period: string;
+  amount_usd: number;
+  updated_at: string;
+}
+
+/** One model call's cost, or a reservation in flight while `cost_usd` is null (migration 0018). */
+export interface SpendLedgerTable {
+  id: string;
+  session_id: string;
+  repo: string;
+  creator: string | null;
+  at: string;
+  reserved_usd: number;
+  cost_usd: number | null;
 }

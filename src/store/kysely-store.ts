@@ -30,6 +30,7 @@ import {
   toText,
 } from './rows.ts';
 import { validateSessionPatch } from './session-patch.ts';
+import { spendStoreMethods } from './spend-store.ts';
 import { triggerStoreMethods } from './trigger-store.ts';
 
 export interface KyselyStoreDeps {
@@ -310,6 +311,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...repoStoreMethods(db, deps),
 
     ...evalStoreMethods(db, deps),
+    ...spendStoreMethods(db, deps),
 
     async close() {
       await db.destroy();

@@ -3,6 +3,13 @@ import type { EvalInstance, EvalInstanceWrite, EvalRun, EvalRunState, NewEvalRun
 import type { EventData, SessionEvent } from '../events.ts';
 import type { Session } from '../session.ts';
 import type { SessionState } from '../session-state.ts';
+import type {
+  SpendLimit,
+  SpendLimitStatus,
+  SpendPeriod,
+  SpendReservation,
+  SpendReservationRequest,
+} from '../spend-limits.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -335,5 +342,23 @@ export interface Store {
   saveEvalInstance(instance: EvalInstanceWrite): Promise<EvalInstance>;
   /** A run's instances, in the order they were first saved. */
   listEvalInstances(runId: string): Promise<EvalInstance[]>;
+  /** The limits set through the API, CLI or UI (not the server's environment ones), by scope then period. */
+  listSpendLimits(): Promise<SpendLimit[]>;
+  /** Sets the limit of `scope` and `period`, replacing one there was. */
+  putSpendLimit(limit: Pick<SpendLimit, 'scope' | 'period' | 'amountUsd'>): Promise<SpendLimit>;
+  /** Returns whether it existed. */
+  deleteSpendLimit(scope: string, period: SpendPeriod): Promise<boolean>;
+  /** What was spent under each limit in its current period (reservations in flight included). */
+  spendStatus(limits: readonly SpendLimit[]): Promise<SpendLimitStatus[]>;
+  /**
+   * Atomically, against every process on the database: checks the stored and `configured` limits that
+   * apply to the request's repository and creator, and either refuses (naming the first limit the
+   * estimate would overshoot, or that is spent) or records a reservation of `estimateUsd` in the ledger.
+   */
+  reserveSpend(request: SpendReservationRequest): Promise<SpendReservation>;
+  /** Turns a reservation into the call's actual cost. Idempotent; an unknown id is ignored. */
+  settleSpend(id: string, costUsd: number): Promise<void>;
+  /** Drops a reservation whose call failed before it cost anything. Idempotent. */
+  releaseSpend(id: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import { sessionAllowHosts } from './0014-session-allow-hosts.ts';
 import { environmentImageRoot } from './0015-environment-image-root.ts';
 import { sessionTree } from './0016-session-tree.ts';
 import { repoReview } from './0017-repo-review.ts';
+import { spendLimits } from './0018-spend-limits.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -39,4 +40,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-environment-image-root': environmentImageRoot,
   '0016-session-tree': sessionTree,
   '0017-repo-review': repoReview,
+  '0018-spend-limits': spendLimits,
 };
