@@ -125,7 +125,9 @@ export function describeSpendStoreContract(name: string, open: OpenSpendStores):
       };
       const results = await Promise.all(Array.from({ length: 24 }, (_, i) => loop(i % 2 === 0 ? a : b)));
       expect(results.filter(Boolean)).toHaveLength(8);
-      const [status] = await b.spendStatus([{ scope: 'global', period: 'day', amountUsd: 1, source: 'store' }]);
+      const [status] = await b.spendStatus([
+        { scope: 'global', period: 'day', amountUsd: 1, source: 'store' },
+      ]);
       expect(status?.spentUsd).toBe(1);
     });
   });
