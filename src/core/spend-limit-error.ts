@@ -6,6 +6,8 @@ export interface SpendLimitDetails {
   limit: { scope: string; period: string; amountUsd: number };
   spentUsd: number;
   resetsAt: string;
+  /** The refused call's upper estimate (a model call's refusal only). */
+  estimateUsd?: number;
 }
 
 /**
@@ -17,6 +19,7 @@ export function spendLimitReached(refusal: SpendRefusal): ConflictError {
     limit: { scope: refusal.limit.scope, period: refusal.limit.period, amountUsd: refusal.limit.amountUsd },
     spentUsd: refusal.spentUsd,
     resetsAt: refusal.resetsAt,
+    ...(refusal.estimateUsd === undefined ? {} : { estimateUsd: refusal.estimateUsd }),
   };
   return new ConflictError(
     'spend_limit_reached',
@@ -28,4 +31,12 @@ export function spendLimitReached(refusal: SpendRefusal): ConflictError {
 /** Whether `error` is a spend limit's refusal. */
 export function isSpendLimitReached(error: unknown): boolean {
   return isConflict(error, 'spend_limit_reached');
+}
+
+/** A spend limit's refusal in `error` or its causes (a model call's failure wraps it), else null. */
+export function spendLimitRefusalIn(error: unknown): Error | null {
+  for (let at = error, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth += 1) {
+    if (isSpendLimitReached(at)) return at;
+  }
+  return null;
 }

@@ -93,4 +93,14 @@ it('describes a refusal with the limit, what was spent and when it resets', () =
       resetsAt: '2026-12-06T00:00:00.000Z',
     }),
   ).toBe('daily spend limit for repo acme/app reached: $5.02 of $5.00; resets 2026-12-06 00:00 UTC');
+  expect(
+    describeRefusal({
+      limit: limit('global', 25, 'month'),
+      spentUsd: 24,
+      estimateUsd: 1.3,
+      resetsAt: '2027-01-01T00:00:00.000Z',
+    }),
+  ).toBe(
+    'monthly spend limit has no room for the next model call: $24.00 of $25.00 spent, and the call may cost up to $1.30; resets 2027-01-01 00:00 UTC',
+  );
 });

@@ -51,6 +51,8 @@ export interface SpendRefusal {
   limit: SpendLimit;
   spentUsd: number;
   resetsAt: string;
+  /** The refused call's upper estimate, when a call (not new work) was refused. */
+  estimateUsd?: number;
 }
 
 /** Whether a scope string reads as one drydock knows. Pure. */
@@ -146,5 +148,10 @@ export function formatResetsAt(iso: string): string {
  * resets 2026-12-06 00:00 UTC". Pure.
  */
 export function describeRefusal(refusal: SpendRefusal): string {
-  return `${describeLimit(refusal.limit)} reached: ${formatUsd(refusal.spentUsd)} of ${formatUsd(refusal.limit.amountUsd)}; resets ${formatResetsAt(refusal.resetsAt)}`;
+  const { limit, spentUsd, estimateUsd } = refusal;
+  const resets = `resets ${formatResetsAt(refusal.resetsAt)}`;
+  if (spentUsd >= limit.amountUsd || estimateUsd === undefined) {
+    return `${describeLimit(limit)} reached: ${formatUsd(spentUsd)} of ${formatUsd(limit.amountUsd)}; ${resets}`;
+  }
+  return `${describeLimit(limit)} has no room for the next model call: ${formatUsd(spentUsd)} of ${formatUsd(limit.amountUsd)} spent, and the call may cost up to ${formatUsd(estimateUsd)}; ${resets}`;
 }

@@ -73,6 +73,7 @@ export function describeSpendStoreContract(name: string, open: OpenSpendStores):
           limit: { scope: 'repo:/repos/app', period: 'day', amountUsd: 1, source: 'store' },
           spentUsd: 1,
           resetsAt: '2026-12-06T00:00:00.000Z',
+          estimateUsd: 0.01,
         },
       });
       // Another repository is not under this limit.

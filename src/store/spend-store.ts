@@ -144,7 +144,11 @@ export function spendStoreMethods(
           if (refused) {
             return {
               ok: false,
-              refusal: { ...refused, resetsAt: periodResetsAt(refused.limit.period, now).toISOString() },
+              refusal: {
+                ...refused,
+                resetsAt: periodResetsAt(refused.limit.period, now).toISOString(),
+                ...(request.estimateUsd > 0 ? { estimateUsd: request.estimateUsd } : {}),
+              },
             } as const;
           }
           const id = deps.ids.next();
