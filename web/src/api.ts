@@ -16,6 +16,7 @@ import type {
   SessionListItem,
   SessionState,
   SlackChannel,
+  SpendLimitStatus,
   UsableModels,
 } from './types.ts';
 
@@ -133,6 +134,16 @@ export function createApi(options: ApiOptions) {
       patch<RegisteredRepo>(item('repos', id), change),
     listBranches: (id: string) =>
       json<{ branches: string[]; head: string | null }>(`${item('repos', id)}/branches`),
+    /** Admins only (docs/cost.md). */
+    listLimits: () => json<{ limits: SpendLimitStatus[] }>('/api/limits'),
+    setLimit: (limit: { scope: string; period: string; amountUsd: number }) =>
+      json<SpendLimitStatus>('/api/limits', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(limit),
+      }),
+    removeLimit: (scope: string, period: string) =>
+      remove(`/api/limits?${new URLSearchParams({ scope, period })}`),
     listModels: () => json<UsableModels>('/api/models'),
     listSessions(filter: SessionFilter = {}): Promise<{ sessions: SessionListItem[] }> {
       const query = new URLSearchParams();

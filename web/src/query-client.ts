@@ -29,6 +29,7 @@ export const queryKeys = {
   schedules: ['schedules'] as const,
   slackChannels: ['slack-channels'] as const,
   hooks: ['hooks'] as const,
+  limits: ['limits'] as const,
   /** Every evaluation view; a run's page is below it. */
   evals: ['evals'] as const,
   evalRun: (id: string) => ['evals', id] as const,

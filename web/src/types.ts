@@ -10,6 +10,7 @@ import type { CheckSummary, EventData, ReviewFinding, SessionEvent } from '../..
 import type { RegisteredRepo, TokenRole } from '../../src/core/ports/store.ts';
 import type { Session } from '../../src/core/session.ts';
 import { type SessionState, TERMINAL_STATES } from '../../src/core/session-state.ts';
+import type { SpendLimitStatus } from '../../src/core/spend-limits.ts';
 import type { TodoItem } from '../../src/core/todo.ts';
 
 /** The lifecycle's states and which of them are final: the core's own, bundled into the UI. */
@@ -30,6 +31,7 @@ export type {
   Session,
   SessionEvent,
   SessionState,
+  SpendLimitStatus,
   TestTally,
   TodoItem,
   TokenRole,

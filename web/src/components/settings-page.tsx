@@ -1,4 +1,5 @@
 import { HookSettings } from './hook-settings.tsx';
+import { LimitSettings } from './limit-settings.tsx';
 import { RepoSettings } from './repo-settings.tsx';
 import { ScheduleSettings } from './schedule-settings.tsx';
 import { SlackChannelSettings } from './slack-channel-settings.tsx';
@@ -17,6 +18,7 @@ export function SettingsPage() {
       <ScheduleSettings />
       <SlackChannelSettings />
       <HookSettings />
+      <LimitSettings />
     </section>
   );
 }
