@@ -6,6 +6,7 @@ import type { Session } from '../core/session.ts';
 import { formatPatch } from '../forge/format-patch.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { withReadableWorkspace } from '../sessions/readable-workspace.ts';
+import { spendContext } from '../sessions/spend-limits.ts';
 import {
   artifactInfoSchema,
   errorResponses,
@@ -196,10 +197,7 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     { ...messageRoute, middleware: [requireRole('member'), steerable, requireJson] as const },
     async (c) => {
       const { id } = c.req.valid('param');
-      const event = await sendMessage(store, id, c.req.valid('json').text, {
-        home: deps.sessions.home,
-        ...(deps.sessions.spendLimits ? { limits: deps.sessions.spendLimits } : {}),
-      });
+      const event = await sendMessage(store, id, c.req.valid('json').text, spendContext(deps.sessions));
       await deps.control.wake(id);
       return c.json({ id, seq: event.seq }, 202);
     },

@@ -28,6 +28,14 @@ export function spendRepo(home: string, repo: string): string {
   return parts.length === 2 && parts.every((part) => part !== '') ? parts.join('/').toLowerCase() : repo;
 }
 
+/** What `sendMessage` needs to check a follow-up against the limits of `deps`. */
+export function spendContext(deps: { home: string; spendLimits?: readonly SpendLimit[] }): {
+  home: string;
+  limits?: readonly SpendLimit[];
+} {
+  return { home: deps.home, ...(deps.spendLimits ? { limits: deps.spendLimits } : {}) };
+}
+
 /** What an admin sets: a scope (`global`, `repo:<repo>`, `creator:<creator>`), a period, an amount. */
 export interface SpendLimitInput {
   scope: string;

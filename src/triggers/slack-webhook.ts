@@ -10,6 +10,7 @@ import {
 import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
+import { spendContext } from '../sessions/spend-limits.ts';
 import { ANY_CHANNEL, SlackChannelConfig } from './slack-channel-config.ts';
 import type { SlackClient } from './slack-client.ts';
 import {
@@ -296,7 +297,12 @@ async function followUp(
   const text = slackToPlainText(decision.text);
   if (text === '') return { outcome: 'ignored: empty reply', sessionId };
   try {
-    await sendMessage(deps.triggers.sessions.store, sessionId, `${text}\n\n(from ${decision.user} on Slack)`);
+    await sendMessage(
+      deps.triggers.sessions.store,
+      sessionId,
+      `${text}\n\n(from ${decision.user} on Slack)`,
+      spendContext(deps.triggers.sessions),
+    );
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     await reply(`${error.message} Mention drydock in a new message to start one.`);
