@@ -25,6 +25,7 @@ import { sandboxColdStart } from './sandbox-cold-start.ts';
 import { serverLoad } from './server-load.ts';
 import { sessionEndToEnd } from './session-end-to-end.ts';
 import { snapshotStoreBench } from './snapshot-store-bench.ts';
+import { spendLedgerBench } from './spend-ledger.ts';
 import { warmPoolSession } from './warm-pool-session.ts';
 import { workersBench } from './workers.ts';
 import { workspaceGitBench } from './workspace-git.ts';
@@ -41,6 +42,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   auditAppendBench,
   checkpointLogBench,
   analyticsQueryBench,
+  spendLedgerBench,
   modelStreamBench,
   serverLoad,
   workersBench,

@@ -39,10 +39,7 @@ describe.skipIf(!HAS_CHROMIUM)('audit log and attribution in Chromium', () => {
       harness.store,
       sessionId,
       'Keep the old name as an alias.\n\n(from @octocat on GitHub)',
-      {
-        id: 'github:octocat',
-        name: 'octocat',
-      },
+      { by: { id: 'github:octocat', name: 'octocat' } },
     );
     // Enough older entries for a second page.
     for (let i = 0; i < 55; i++) {

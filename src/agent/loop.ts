@@ -8,6 +8,7 @@ import type { Sandbox } from '../core/ports/sandbox.ts';
 import { type Redact, redactDeep } from '../core/redaction.ts';
 import type { Budget, Usage } from '../core/session.ts';
 import { addUsage, CANCELLED_BY_USER } from '../core/session.ts';
+import { spendLimitRefusalIn } from '../core/spend-limit-error.ts';
 import { truncateText } from '../core/truncate.ts';
 import type { AgentState } from './agent-state.ts';
 import { budgetExceeded } from './budget.ts';
@@ -198,9 +199,13 @@ export async function runAgent(run: AgentRun): Promise<AgentState> {
       run.host.onModelWait?.(false);
       await live?.discard();
       const message = describeError(error);
+      const refusal = spendLimitRefusalIn(error);
       state = { ...state, step };
       if (run.signal.aborted) {
         state = await stop(run, state, { kind: 'cancelled', reason: CANCELLED_BY_USER });
+      } else if (refusal) {
+        // A spend limit refused the call before it was made (docs/cost.md): the run bows out, its work kept.
+        state = await stop(run, state, { kind: 'budget_exhausted', reason: refusal.message });
       } else {
         state = await stop(run, state, { kind: 'model_error', reason: message }, [
           { type: 'model.error', step, message },

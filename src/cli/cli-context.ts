@@ -12,6 +12,7 @@ import { createNoSandboxProvider } from '../sandbox/no-sandbox-provider.ts';
 import { createLogger, logLevel, reportErrors } from '../server/logger.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import { openSessionLayers } from '../sessions/session-workspace.ts';
+import { spendLimitsFromEnv } from '../sessions/spend-limits.ts';
 import { createRandomIds } from '../store/ids.ts';
 import { openStore } from '../store/open-store.ts';
 import { dataHome, ensurePrivateHome } from './data-home.ts';
@@ -69,6 +70,8 @@ export async function openEmbedded(
   const home = dataHome(env);
   // A bad --reasoning or DRYDOCK_REASONING* fails here, before anything starts.
   const reasoning = reasoningFromEnv(options.reasoning, env);
+  // So does a bad DRYDOCK_SPEND_LIMIT_DAILY_USD or DRYDOCK_SPEND_LIMIT_MONTHLY_USD.
+  const spendLimits = spendLimitsFromEnv(env);
   await ensurePrivateHome(home);
   const ids = createRandomIds();
   const store: Store = await openStore({
@@ -130,6 +133,7 @@ export async function openEmbedded(
     ids,
     home,
     budget: DEFAULT_BUDGET,
+    ...(spendLimits.length > 0 ? { spendLimits } : {}),
     ...(maxChildren === undefined ? {} : { maxChildren }),
     ...(layers ? { layers } : {}),
     // Knowledge that cannot be proposed or retrieved is logged; the session goes on without it.

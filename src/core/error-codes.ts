@@ -70,6 +70,7 @@ export type BadInputCode =
   | 'invalid_secret_name'
   | 'invalid_session_patch'
   | 'invalid_slack_body'
+  | 'invalid_spend_limit'
   | 'invalid_task_set'
   | 'invalid_timeout'
   | 'invalid_warm_pool'
@@ -134,6 +135,7 @@ export type ForbiddenCode = 'not_session_owner' | 'not_trigger_owner' | 'role_to
 
 /** Codes of `NotFoundError` (HTTP 404). */
 export type NotFoundCode =
+  | 'spend_limit_not_found'
   | 'artifact_not_found'
   | 'commits_missing'
   | 'commit_not_in_session'
@@ -168,6 +170,7 @@ export type ConflictCode =
   | 'session_not_ended'
   | 'session_not_queued'
   | 'session_taken_over'
+  | 'spend_limit_reached'
   | 'token_exists'
   | 'trigger_exists';
 
@@ -214,6 +217,7 @@ export type UnavailableCode =
 /** Codes of `InternalError` (HTTP 500). */
 export type InternalCode =
   | 'bad_sealed_secret'
+  | 'unguardable_model'
   | 'branch_exists'
   | 'delivery_mismatch'
   | 'eval_row_unreadable'

@@ -31,7 +31,10 @@ export type ErrorKind =
 export interface DrydockErrorOptions {
   cause?: unknown;
   transient?: boolean;
-  /** Extra structured detail (field errors, paths) for API and CLI output. */
+  /**
+   * Extra structured detail (field errors, paths) for API and CLI output; `public`, an object, is sent
+   * as the HTTP body's `details`.
+   */
   details?: Record<string, unknown>;
 }
 

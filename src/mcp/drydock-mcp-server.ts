@@ -9,6 +9,7 @@ import { createSessionBody, messageBody } from '../server/schemas.ts';
 import { sessionDiff } from '../server/session-diff.ts';
 import { startRequestedSession } from '../server/start-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
+import { spendContext } from '../sessions/spend-limits.ts';
 import { findForgeLink } from '../triggers/forge-link.ts';
 import { auditToolCall } from './audit-tool-call.ts';
 import {
@@ -193,7 +194,10 @@ export function createDrydockMcpServer(deps: McpDeps, caller: () => McpCaller): 
     },
     run('send_message', async ({ id, text }) => {
       requireCallerSteering(caller(), await sessionOrThrow(id));
-      const event = await sendMessage(store, id, text, callerActor(caller()));
+      const event = await sendMessage(store, id, text, {
+        by: callerActor(caller()),
+        spend: spendContext(deps.sessions),
+      });
       await deps.control.wake(id);
       const session = await sessionOrThrow(id);
       return result({ id, seq: event.seq, state: session.state });

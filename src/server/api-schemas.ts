@@ -22,6 +22,10 @@ export const errorSchema = z
         .record(z.string(), z.string())
         .optional()
         .meta({ description: 'Per invalid field (zod paths joined with dots), its problem' }),
+      details: z.record(z.string(), z.unknown()).optional().meta({
+        description:
+          'Structured detail a client acts on; spend_limit_reached: { limit: { scope, period, amountUsd }, spentUsd, resetsAt }',
+      }),
     }),
   })
   .meta({ id: 'Error' });

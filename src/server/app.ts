@@ -12,6 +12,7 @@ import { errorResponse } from './error-response.ts';
 import { evalRoutes } from './eval-routes.ts';
 import { eventRoutes } from './events-route.ts';
 import { knowledgeRoutes } from './knowledge-routes.ts';
+import { limitRoutes } from './limit-routes.ts';
 import { defaultLogger } from './logger.ts';
 import { modelRoutes } from './model-routes.ts';
 import { createOpenApiApp } from './openapi-app.ts';
@@ -152,6 +153,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/evals', evalRoutes(deps));
   app.route('/api', analyticsRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));
+  app.route('/api/limits', limitRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
   app.route('/api/trackers', trackerRoutes(deps));
   const logger = deps.log ?? defaultLogger();

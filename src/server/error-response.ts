@@ -5,7 +5,12 @@ import { isDrydockError } from '../core/errors.ts';
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503;
 
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: Record<string, string> };
+  error: {
+    code: string;
+    message: string;
+    fields?: Record<string, string>;
+    details?: Record<string, unknown>;
+  };
 }
 
 const STATUS: Record<ErrorKind, ErrorStatus> = {
@@ -37,6 +42,8 @@ export function errorResponse(error: unknown): { status: ErrorStatus; body: Erro
     };
   }
   const fields = error.details?.fields;
+  // An error's `details.public` is structured detail a client acts on (a spend limit and when it resets).
+  const details = error.details?.public;
   return {
     status: STATUS[error.kind],
     body: {
@@ -44,9 +51,14 @@ export function errorResponse(error: unknown): { status: ErrorStatus; body: Erro
         code: error.code,
         message: error.message,
         ...(isFieldMap(fields) ? { fields } : {}),
+        ...(isRecord(details) ? { details } : {}),
       },
     },
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isFieldMap(value: unknown): value is Record<string, string> {

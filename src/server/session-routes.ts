@@ -6,6 +6,7 @@ import type { Session } from '../core/session.ts';
 import { formatPatch } from '../forge/format-patch.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { withReadableWorkspace } from '../sessions/readable-workspace.ts';
+import { spendContext } from '../sessions/spend-limits.ts';
 import {
   artifactInfoSchema,
   errorResponses,
@@ -37,7 +38,7 @@ const createRouteDef = createRoute({
   request: { body: jsonBody(createSessionBody) },
   responses: {
     201: jsonResponse(z.object({ id: z.string(), state: sessionStateSchema }), 'Queued'),
-    ...errorResponses(400, 401, 403, 413),
+    ...errorResponses(400, 401, 403, 409, 413),
   },
 });
 
@@ -206,7 +207,10 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
       const { id } = c.req.valid('param');
       const { text } = c.req.valid('json');
       noteAudit(c, { action: 'session.messaged', details: { chars: text.length, text } });
-      const event = await sendMessage(store, id, text, tokenCreator(c.get('token')));
+      const event = await sendMessage(store, id, text, {
+        by: tokenCreator(c.get('token')),
+        spend: spendContext(deps.sessions),
+      });
       await deps.control.wake(id);
       return c.json({ id, seq: event.seq }, 202);
     },

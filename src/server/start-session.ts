@@ -3,6 +3,7 @@ import { BadInputError } from '../core/errors.ts';
 import { forgeNotConfigured } from '../core/forge-repo.ts';
 import type { Session, SessionCreator } from '../core/session.ts';
 import { createSession } from '../sessions/create-session.ts';
+import { refuseOverSpend } from '../sessions/spend-limits.ts';
 import { startWork } from '../triggers/start-work.ts';
 import type { createSessionBody } from './schemas.ts';
 import type { ServerDeps } from './server-deps.ts';
@@ -84,6 +85,12 @@ async function startForgeSession(
       { details: { fields: { ref: 'forge repositories start from their default branch' } } },
     );
   }
+  // An API request under a spent limit gets the 409 (a trigger's leaves a refused session instead).
+  await refuseOverSpend(
+    deps.sessions.store,
+    { repo: request.repo, ...(request.createdBy ? { creator: request.createdBy.id } : {}) },
+    deps.sessions.spendLimits,
+  );
   return startWork(triggerDeps(deps, deps.triggers), {
     repo: request.repo,
     task: request.task,

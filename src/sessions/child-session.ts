@@ -1,6 +1,7 @@
 import type { Session } from '../core/session.ts';
 import { newSessionRecord } from './create-session.ts';
 import type { SessionDeps } from './session-deps.ts';
+import { refuseOverSpend, spendRepo } from './spend-limits.ts';
 
 /**
  * Creates a child of `parent` (an attempt, or a manager's child) in state `queued`: the parent's
@@ -9,10 +10,19 @@ import type { SessionDeps } from './session-deps.ts';
  * the parent's run runs it (child-runs.ts).
  */
 export async function createChildSession(
-  deps: Pick<SessionDeps, 'store' | 'clock' | 'ids'>,
+  deps: Pick<SessionDeps, 'store' | 'clock' | 'ids' | 'home' | 'spendLimits'>,
   parent: Session,
   child: { kind: 'attempt' | 'child'; task: string; model: string; friendModel?: string | null },
 ): Promise<Session> {
+  // A child under a spent limit would be refused its first model call: refuse it here, before it exists.
+  await refuseOverSpend(
+    deps.store,
+    {
+      repo: spendRepo(deps.home, parent.repo),
+      ...(parent.createdBy ? { creator: parent.createdBy.id } : {}),
+    },
+    deps.spendLimits,
+  );
   const friendModel = child.friendModel === undefined ? parent.friendModel : (child.friendModel ?? undefined);
   const session = newSessionRecord(deps, {
     task: child.task,

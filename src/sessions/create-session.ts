@@ -5,6 +5,7 @@ import { ZERO_USAGE } from '../core/session.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
 import { planAttempts } from './attempts/attempt-plan.ts';
 import type { SessionDeps } from './session-deps.ts';
+import { refuseOverSpend, spendRepo } from './spend-limits.ts';
 
 export interface SessionRequest {
   task: string;
@@ -133,6 +134,15 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
       },
     );
   }
+  // New work under a spent limit is refused before anything is created (docs/cost.md).
+  await refuseOverSpend(
+    deps.store,
+    {
+      repo: spendRepo(deps.home, repository.path),
+      ...(request.createdBy ? { creator: request.createdBy.id } : {}),
+    },
+    deps.spendLimits,
+  );
   const session = newSessionRecord(deps, {
     task,
     repo: repository.path,

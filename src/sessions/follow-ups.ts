@@ -3,8 +3,10 @@ import type { SessionEvent } from '../core/events.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Session, SessionCreator } from '../core/session.ts';
 import { isTerminal, type SessionState } from '../core/session-state.ts';
+import type { SpendLimit } from '../core/spend-limits.ts';
 import { readCheckpointHead } from './checkpoint-schema.ts';
 import { SessionRecorder } from './session-recorder.ts';
+import { refuseOverSpend, spendRepo } from './spend-limits.ts';
 
 export const MAX_MESSAGE_CHARS = 100_000;
 
@@ -29,6 +31,16 @@ export function messageTexts(events: readonly SessionEvent[]): string[] {
   return events.flatMap((event) => (event.data.type === 'message.received' ? [event.data.text] : []));
 }
 
+export interface FollowUpOptions {
+  /** Who sent it (attribution: the timeline and `drydock show` say so). */
+  by?: SessionCreator;
+  /**
+   * Where spend is charged and the server's own limits: a follow-up that opens a new turn under a spent
+   * limit is refused (docs/cost.md). Without it only the stored limits are checked.
+   */
+  spend?: { home: string; limits?: readonly SpendLimit[] };
+}
+
 /**
  * Records a follow-up on a session: `message.received`, plus the move back to `queued` when it opens
  * a new turn. Returns the message's event. Throws NotFoundError or ConflictError (failed, cancelled, or
@@ -38,8 +50,9 @@ export async function sendMessage(
   store: Store,
   sessionId: string,
   text: string,
-  by?: SessionCreator,
+  options: FollowUpOptions = {},
 ): Promise<SessionEvent> {
+  const { by, spend } = options;
   const session = await store.getSession(sessionId);
   if (!session) throw new NotFoundError('session_not_found', `No session ${sessionId}.`);
   if (session.kind === 'attempt') {
@@ -59,6 +72,15 @@ export async function sendMessage(
   const recorder = new SessionRecorder(store, session, {});
   const message = { type: 'message.received' as const, text, ...attribution(by) };
   if (action === 'reopen') {
+    // A new turn under a spent limit is refused (ConflictError spend_limit_reached) before it is queued.
+    await refuseOverSpend(
+      store,
+      {
+        repo: spend ? spendRepo(spend.home, session.repo) : session.repo,
+        ...(session.createdBy ? { creator: session.createdBy.id } : {}),
+      },
+      spend?.limits,
+    );
     const [event] = await recorder.record([message]);
     await recorder.transition('queued', { reason: 'a follow-up opens a new turn' });
     return event!;

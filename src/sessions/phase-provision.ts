@@ -33,6 +33,8 @@ import {
   type SessionWorkspace,
   usesLayers,
 } from './session-workspace.ts';
+import { guardRouter } from './spend-guard.ts';
+import { spendRepo } from './spend-limits.ts';
 
 /** A provisioned run: its sandbox is up, its services started. `release` ends it, whatever happened. */
 export interface ProvisionedRun {
@@ -84,7 +86,14 @@ export async function provision(
   const session = recorder.session;
   const { baseCommit, signal } = options;
   // Eager: a bad model or a missing key fails the session before anything is built.
-  const router = deps.models(session.model, session.friendModel);
+  // Every model call of the run goes through the spend guard: the ledger, and the limits (docs/cost.md).
+  const router = guardRouter(deps.models(session.model, session.friendModel), {
+    store: deps.store,
+    sessionId: session.id,
+    repo: spendRepo(deps.home, session.repo),
+    ...(session.createdBy ? { creator: session.createdBy.id } : {}),
+    configured: deps.spendLimits ?? [],
+  });
   const workspacePath = workspacePathOf(deps.home, session.id);
   const stored = await readCheckpoint(deps.store, session.id);
   // A clone on a disk image that a sweep unmounted is a clone, not an empty (layered) workspace.

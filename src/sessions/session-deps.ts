@@ -5,6 +5,7 @@ import type { ModelRouter } from '../core/ports/models.ts';
 import type { EgressRule, SandboxLimits, SandboxProvider } from '../core/ports/sandbox.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Budget } from '../core/session.ts';
+import type { SpendLimit } from '../core/spend-limits.ts';
 import type { SecretVault } from '../environments/secret-vault.ts';
 import type { SessionLayers } from './session-workspace.ts';
 
@@ -46,6 +47,8 @@ export interface SessionDeps {
   vault?: SecretVault;
   /** Repository knowledge (docs/knowledge.md): its token budget, and where its failures are logged. */
   knowledge?: KnowledgeSettings;
+  /** The server's own spend limits (DRYDOCK_SPEND_LIMIT_*), checked with the stored ones (docs/cost.md). */
+  spendLimits?: readonly SpendLimit[];
 }
 
 export interface KnowledgeSettings {

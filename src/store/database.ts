@@ -22,6 +22,8 @@ export interface Database {
   tracker_mappings: TrackerMappingsTable;
   knowledge: KnowledgeTable;
   audit_log: AuditLogTable;
+  spend_limits: SpendLimitsTable;
+  spend_ledger: SpendLedgerTable;
 }
 
 /** A bigint column: Postgres drivers return it as a string, so reads go through Number(). */
@@ -262,4 +264,24 @@ export interface AuditLogTable {
   /** A small JSON object. */
   details: string;
   outcome: string;
+}
+
+/** A spend limit set through the API, CLI or UI (migration 0018); one per scope and period. */
+export interface SpendLimitsTable {
+  scope: string;
+  /** `day` or `month`. */
+  period: string;
+  amount_usd: number;
+  updated_at: string;
+}
+
+/** One model call's cost, or a reservation in flight while `cost_usd` is null (migration 0018). */
+export interface SpendLedgerTable {
+  id: string;
+  session_id: string;
+  repo: string;
+  creator: string | null;
+  at: string;
+  reserved_usd: number;
+  cost_usd: number | null;
 }

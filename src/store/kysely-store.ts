@@ -33,6 +33,7 @@ import {
   toText,
 } from './rows.ts';
 import { validateSessionPatch } from './session-patch.ts';
+import { spendStoreMethods } from './spend-store.ts';
 import { trackerMappingStoreMethods } from './tracker-mapping-store.ts';
 import { triggerStoreMethods } from './trigger-store.ts';
 
@@ -314,6 +315,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...repoStoreMethods(db, deps),
 
     ...evalStoreMethods(db, deps),
+    ...spendStoreMethods(db, deps),
 
     ...analyticsStoreMethods(db),
     ...trackerMappingStoreMethods(db, deps),

@@ -111,8 +111,7 @@ export function createCiWatcher(deps: CiWatcherDeps): CiWatcher {
     // Recorded before the turn starts, so a webhook and the poller never both start one.
     await store.linkSession(found.key, sessionId, toJsonValue({ ...handled, ciFollowUps: decision.attempt }));
     await sendMessage(store, sessionId, ciFollowUpMessage(sha, checks, decision.attempt, cap), {
-      id: 'ci',
-      name: 'CI',
+      by: { id: 'ci', name: 'CI' },
     });
     deps.wake(sessionId);
     await forge.comment(link.repo, pull, ciComment(decision, sha, cap), 'pull');

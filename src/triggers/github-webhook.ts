@@ -1,6 +1,8 @@
 import { describeError } from '../core/errors.ts';
+import { isSpendLimitReached } from '../core/spend-limit-error.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
+import { spendContext } from '../sessions/spend-limits.ts';
 import { parseCheckEvent } from './ci-follow-up.ts';
 import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { forgeKey } from './forge-link.ts';
@@ -118,12 +120,24 @@ async function act(
     if (!(await allowed(deps, decision.repo, decision.requester))) {
       return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: link.sessionId };
     }
-    await sendMessage(
-      deps.sessions.store,
-      link.sessionId,
-      `${decision.text}\n\n(from @${decision.requester} on GitHub)`,
-      { id: `github:${decision.requester}`, name: decision.requester },
-    );
+    try {
+      await sendMessage(
+        deps.sessions.store,
+        link.sessionId,
+        `${decision.text}\n\n(from @${decision.requester} on GitHub)`,
+        {
+          by: { id: `github:${decision.requester}`, name: decision.requester },
+          spend: spendContext(deps.sessions),
+        },
+      );
+    } catch (error) {
+      if (!isSpendLimitReached(error) || !deps.forge) throw error;
+      // Said on the pull request, as drydock says other refusals there.
+      await deps.forge
+        .comment(decision.repo, decision.number, `drydock could not take this up: ${describeError(error)}`)
+        .catch(() => {});
+      return { outcome: 'refused: spend limit reached', sessionId: link.sessionId };
+    }
     deps.watch(link.sessionId);
     deps.wake(link.sessionId);
     return { outcome: 'follow_up', sessionId: link.sessionId };

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { describeError, isBadInput } from '../core/errors.ts';
+import { isSpendLimitReached } from '../core/spend-limit-error.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
+import { spendContext } from '../sessions/spend-limits.ts';
 import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { forgeKey } from './forge-link.ts';
 import { allowed, permittedOrUnknown } from './github-permission.ts';
@@ -110,7 +112,29 @@ async function act(
       await refuse(deps, decision.repo, decision.mergeRequest, 'pull', decision.requester);
       return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: link.sessionId };
     }
-    await sendMessage(store, link.sessionId, `${decision.text}\n\n(from @${decision.requester} on GitLab)`);
+    try {
+      await sendMessage(
+        store,
+        link.sessionId,
+        `${decision.text}\n\n(from @${decision.requester} on GitLab)`,
+        {
+          by: { id: `gitlab:${decision.requester}`, name: decision.requester },
+          spend: spendContext(deps.sessions),
+        },
+      );
+    } catch (error) {
+      if (!isSpendLimitReached(error)) throw error;
+      // Said on the merge request, as drydock says other refusals there.
+      await forge
+        .comment(
+          decision.repo,
+          decision.mergeRequest,
+          `drydock could not take this up: ${describeError(error)}`,
+          'pull',
+        )
+        .catch(() => {});
+      return { outcome: 'refused: spend limit reached', sessionId: link.sessionId };
+    }
     deps.watch(link.sessionId);
     deps.wake(link.sessionId);
     return { outcome: 'follow_up', sessionId: link.sessionId };

@@ -10,6 +10,7 @@ import {
 import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
+import { spendContext } from '../sessions/spend-limits.ts';
 import { recordDelivery } from './record-delivery.ts';
 import { ANY_CHANNEL, SlackChannelConfig } from './slack-channel-config.ts';
 import type { SlackClient } from './slack-client.ts';
@@ -307,8 +308,8 @@ async function followUp(
       sessionId,
       `${text}\n\n(from ${decision.user} on Slack)`,
       {
-        id: `slack:${decision.user}`,
-        name: decision.user,
+        by: { id: `slack:${decision.user}`, name: decision.user },
+        spend: spendContext(deps.triggers.sessions),
       },
     );
   } catch (error) {

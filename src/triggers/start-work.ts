@@ -3,10 +3,12 @@ import { describeError, isForgeError } from '../core/errors.ts';
 import { forgeNotConfigured, parseForgeRepo } from '../core/forge-repo.ts';
 import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
+import { isSpendLimitReached } from '../core/spend-limit-error.ts';
 import { createSession } from '../sessions/create-session.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { isForgeRepoName } from '../sessions/repo-input.ts';
+import { refuseOverSpend } from '../sessions/spend-limits.ts';
 import { type ForgeLinkData, forgeKey, originKey, toJsonValue } from './forge-link.ts';
 import { sessionUrl, type TriggerDeps } from './trigger-deps.ts';
 
@@ -32,6 +34,46 @@ export interface WorkRequest {
    * delivery is pushed to that branch, in `headRepo` (the pull request's fork, or the repository itself).
    */
   pullRequest?: { number: number; branch: string; headRepo: string };
+}
+
+/**
+ * A trigger's request under a spent limit (docs/cost.md): a visible session that failed before it started
+ * with the limit's reason, and the issue told so. Null when no limit stands in the way.
+ */
+async function refusedOverSpend(
+  deps: TriggerDeps,
+  registered: { kind: string; repo: string },
+  request: WorkRequest,
+  model: string,
+): Promise<Session | null> {
+  try {
+    await refuseOverSpend(
+      deps.sessions.store,
+      { repo: registered.repo, ...(request.createdBy ? { creator: request.createdBy.id } : {}) },
+      deps.sessions.spendLimits,
+    );
+    return null;
+  } catch (error) {
+    if (!isSpendLimitReached(error)) throw error;
+    const session = await createFailedSession(deps.sessions, {
+      task: request.task,
+      repo: registered.repo,
+      model,
+      code: 'spend_limit_reached',
+      reason: describeError(error),
+    });
+    if (registered.kind === 'forge' && deps.forge && request.issue !== undefined) {
+      const repo = isForgeRepoName(request.repo.trim()) ? request.repo.trim() : registered.repo;
+      await deps.forge
+        .comment(
+          repo,
+          request.issue,
+          `drydock could not start: ${session.reason} (${sessionUrl(deps, session.id)})`,
+        )
+        .catch(() => {});
+    }
+    return session;
+  }
 }
 
 /** `owner/name` (not a path): the repository lives on the forge. Pure. */
@@ -61,6 +103,8 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
   const model = request.model ?? deps.defaultModel;
   const friendModel = request.friendModel ?? deps.defaultFriendModel;
   const registered = await requireRegisteredRepo(deps.sessions.store, request.repo);
+  const refused = await refusedOverSpend(deps, registered, request, model);
+  if (refused) return refused;
   const who = {
     ...(friendModel === undefined ? {} : { friendModel }),
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),

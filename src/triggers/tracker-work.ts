@@ -3,6 +3,7 @@ import type { JsonValue } from '../core/ports/store.ts';
 import type { AgentActivityType, Tracker, TrackerIssue, TrackerKind } from '../core/ports/tracker.ts';
 import type { Session } from '../core/session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
+import { spendContext } from '../sessions/spend-limits.ts';
 import { startWork } from './start-work.ts';
 import type { TrackerDecision } from './tracker-events.ts';
 import { type TrackerLinkData, trackerLinkKey } from './tracker-link.ts';
@@ -78,6 +79,10 @@ export async function actOnTrackerRequest(
         store,
         link.sessionId,
         `${decision.note}\n\n(from ${decision.requester.name} on ${names.name})`,
+        {
+          by: { id: `${tracker.kind}:${decision.requester.id}`, name: decision.requester.name },
+          spend: spendContext(deps.triggers.sessions),
+        },
       );
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;

@@ -20,6 +20,7 @@ import type {
   SessionListItem,
   SessionState,
   SlackChannel,
+  SpendLimitStatus,
   TrackerKind,
   TrackerMapping,
   TrackerSettings,
@@ -151,6 +152,16 @@ export function createApi(options: ApiOptions) {
       patch<RegisteredRepo>(item('repos', id), change),
     listBranches: (id: string) =>
       json<{ branches: string[]; head: string | null }>(`${item('repos', id)}/branches`),
+    /** Admins only (docs/cost.md). */
+    listLimits: () => json<{ limits: SpendLimitStatus[] }>('/api/limits'),
+    setLimit: (limit: { scope: string; period: string; amountUsd: number }) =>
+      json<SpendLimitStatus>('/api/limits', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(limit),
+      }),
+    removeLimit: (scope: string, period: string) =>
+      remove(`/api/limits?${new URLSearchParams({ scope, period })}`),
     listModels: () => json<UsableModels>('/api/models'),
     /** Repository knowledge (docs/knowledge.md): members read it, admins curate it. */
     listKnowledge: () => json<{ items: KnowledgeItem[] }>('/api/knowledge'),

@@ -31,6 +31,7 @@ export const queryKeys = {
   slackChannels: ['slack-channels'] as const,
   trackers: ['trackers'] as const,
   hooks: ['hooks'] as const,
+  limits: ['limits'] as const,
   /** Every evaluation view; a run's page is below it. */
   evals: ['evals'] as const,
   analytics: (query: string) => ['analytics', query] as const,

@@ -17,6 +17,7 @@ import type { KnowledgeItem } from '../../src/core/knowledge.ts';
 import type { RegisteredRepo, TokenRole } from '../../src/core/ports/store.ts';
 import type { Session } from '../../src/core/session.ts';
 import { type SessionState, TERMINAL_STATES } from '../../src/core/session-state.ts';
+import type { SpendLimitStatus } from '../../src/core/spend-limits.ts';
 import type { TodoItem } from '../../src/core/todo.ts';
 
 /** The lifecycle's states and which of them are final: the core's own, bundled into the UI. */
@@ -42,6 +43,7 @@ export type {
   Session,
   SessionEvent,
   SessionState,
+  SpendLimitStatus,
   TestTally,
   TodoItem,
   TokenRole,

@@ -6,6 +6,13 @@ import type { EventData, EventType, SessionEvent } from '../events.ts';
 import type { KnowledgeFilter, KnowledgeItem, KnowledgeUpdate, NewKnowledgeItem } from '../knowledge.ts';
 import type { Session } from '../session.ts';
 import type { SessionState } from '../session-state.ts';
+import type {
+  SpendLimit,
+  SpendLimitStatus,
+  SpendPeriod,
+  SpendReservation,
+  SpendReservationRequest,
+} from '../spend-limits.ts';
 import type { TrackerMappingStore } from './tracker.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -368,5 +375,23 @@ export interface Store extends TrackerMappingStore {
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
   /** Deletes entries older than `before` (ISO 8601): the retention window. Returns how many. */
   pruneAudit(before: string): Promise<number>;
+  /** The limits set through the API, CLI or UI (not the server's environment ones), by scope then period. */
+  listSpendLimits(): Promise<SpendLimit[]>;
+  /** Sets the limit of `scope` and `period`, replacing one there was. */
+  putSpendLimit(limit: Pick<SpendLimit, 'scope' | 'period' | 'amountUsd'>): Promise<SpendLimit>;
+  /** Returns whether it existed. */
+  deleteSpendLimit(scope: string, period: SpendPeriod): Promise<boolean>;
+  /** What was spent under each limit in its current period (reservations in flight included). */
+  spendStatus(limits: readonly SpendLimit[]): Promise<SpendLimitStatus[]>;
+  /**
+   * Atomically, against every process on the database: checks the stored and `configured` limits that
+   * apply to the request's repository and creator, and either refuses (naming the first limit the
+   * estimate would overshoot, or that is spent) or records a reservation of `estimateUsd` in the ledger.
+   */
+  reserveSpend(request: SpendReservationRequest): Promise<SpendReservation>;
+  /** Turns a reservation into the call's actual cost. Idempotent; an unknown id is ignored. */
+  settleSpend(id: string, costUsd: number): Promise<void>;
+  /** Drops a reservation whose call failed before it cost anything. Idempotent. */
+  releaseSpend(id: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -20,6 +20,8 @@ function managerRun(store: Store, manager: Session, maxCostUsd: number): Session
       ids: createSequentialIds('c'),
       budget: { ...DEFAULT_BUDGET, maxCostUsd },
       models: () => ({}) as ModelRouter,
+      // Where spend on a forge repository's clone is charged (spend-limits.ts); none here.
+      home: '/nonexistent-drydock-home',
     },
     recorder: { session: manager },
     checkpoint: initialCheckpoint(manager.task),

@@ -158,8 +158,7 @@ export class ManagerDesk implements ChildDesk {
     try {
       const manager = this.#run.recorder.session.id;
       await sendMessage(this.#run.deps.store, id, text, {
-        id: `session:${manager}`,
-        name: `manager ${manager}`,
+        by: { id: `session:${manager}`, name: `manager ${manager}` },
       });
     } catch (error) {
       if (error instanceof ConflictError) throw new ToolError(`${error.message} Spawn a new child instead.`);

@@ -16,6 +16,7 @@ import { sessionAllowHosts } from './0014-session-allow-hosts.ts';
 import { environmentImageRoot } from './0015-environment-image-root.ts';
 import { sessionTree } from './0016-session-tree.ts';
 import { repoReview } from './0017-repo-review.ts';
+import { spendLimits } from './0018-spend-limits.ts';
 import { auditLog } from './0019-audit-log.ts';
 import { eventsByType } from './0020-events-by-type.ts';
 import { trackerMappings } from './0021-tracker-mappings.ts';
@@ -43,8 +44,9 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-environment-image-root': environmentImageRoot,
   '0016-session-tree': sessionTree,
   '0017-repo-review': repoReview,
+  '0018-spend-limits': spendLimits,
+  '0019-audit-log': auditLog,
   '0020-events-by-type': eventsByType,
   '0021-tracker-mappings': trackerMappings,
   '0023-knowledge': knowledge,
-  '0019-audit-log': auditLog,
 };

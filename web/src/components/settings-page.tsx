@@ -1,4 +1,5 @@
 import { HookSettings } from './hook-settings.tsx';
+import { LimitSettings } from './limit-settings.tsx';
 import { RepoSettings } from './repo-settings.tsx';
 import { ScheduleSettings } from './schedule-settings.tsx';
 import { SlackChannelSettings } from './slack-channel-settings.tsx';
@@ -19,6 +20,7 @@ export function SettingsPage() {
       <SlackChannelSettings />
       <TrackerSettings />
       <HookSettings />
+      <LimitSettings />
     </section>
   );
 }
