@@ -201,6 +201,12 @@ describe('GitLab trigger', { timeout: 120_000 }, () => {
     }
     expect(await h.store.listSessions()).toEqual([]);
     expect(gitlab.requests).toEqual([]);
+    // Refused before GitLab's trigger saw them, by an unverified sender: in the audit log all the same.
+    const refused = await h.store.listAudit({ action: 'trigger.refused' });
+    expect(refused.map((entry) => [entry.actor.id, entry.details.source])).toEqual([
+      ['anonymous', 'gitlab'],
+      ['anonymous', 'gitlab'],
+    ]);
   });
 
   it('an @drydock issue note: a session that opens a merge request with the gate description, once per delivery', async () => {
@@ -213,6 +219,13 @@ describe('GitLab trigger', { timeout: 120_000 }, () => {
     expect(await retried.json()).toMatchObject({ sessionId: answer.sessionId, duplicate: true });
     const replayed = await post('Note Hook', fixture('note-issue'));
     expect(await replayed.json()).toMatchObject({ sessionId: answer.sessionId, duplicate: true });
+    // Each delivery answered is in the audit log, with who sent it: one acted on, two refused as duplicates.
+    const audited = await h.store.listAudit({ target: answer.sessionId });
+    expect(audited.map((entry) => [entry.action, entry.actor.id, entry.details.source]).reverse()).toEqual([
+      ['trigger.accepted', expect.stringMatching(/^gitlab:/), 'gitlab'],
+      ['trigger.refused', expect.stringMatching(/^gitlab:/), 'gitlab'],
+      ['trigger.refused', expect.stringMatching(/^gitlab:/), 'gitlab'],
+    ]);
     expect(await h.store.listSessions()).toHaveLength(1);
 
     await until(

@@ -237,6 +237,18 @@ describe('issue trackers', { timeout: 120_000 }, () => {
       duplicate: true,
     });
     expect(await h.store.listSessions()).toHaveLength(1);
+    // Every delivery is in the audit log: the three refused before Linear's trigger saw them, the one acted
+    // on, and the replay.
+    const audited = (await h.store.listAudit({ limit: 50 })).filter(
+      (entry) => entry.details.source === 'linear',
+    );
+    expect(audited.map((entry) => entry.action).reverse()).toEqual([
+      'trigger.refused',
+      'trigger.refused',
+      'trigger.refused',
+      'trigger.accepted',
+      'trigger.refused',
+    ]);
   });
 
   it('an issue of an unmapped Linear team leaves a comment saying so, and no session', async () => {

@@ -7,6 +7,7 @@ import {
   outcomeOfStatus,
   recordAudit,
 } from '../core/audit.ts';
+import { RESERVED_HOOK_NAMES } from '../triggers/hook-config.ts';
 import { recordDelivery } from '../triggers/record-delivery.ts';
 import type { Logger } from './logger.ts';
 import type { AppEnv } from './server-deps.ts';
@@ -83,6 +84,9 @@ export function auditApi(sink: AuditSink, log: Logger): MiddlewareHandler<AppEnv
  * what they answer themselves (recordDelivery), and a 500 is a failure the trigger recorded as it threw.
  * The sender is unverified, so the actor is `anonymous`.
  */
+/** The webhooks served by their own routes (the rest are signed hooks named by an admin). */
+const OWN_WEBHOOKS: ReadonlySet<string> = new Set(RESERVED_HOOK_NAMES);
+
 export function auditWebhookRefusals(sink: AuditSink, log: Logger): MiddlewareHandler {
   const onError = (error: unknown) => log.error({ err: error }, 'writing the audit log failed');
   return async (c, next) => {
@@ -90,7 +94,7 @@ export function auditWebhookRefusals(sink: AuditSink, log: Logger): MiddlewareHa
     const status = c.res.status;
     if (status < 400 || status === 500) return;
     const name = c.req.path.replace(/^\/webhooks\/?/, '');
-    const source = name === 'github' || name === 'slack' || name === '' ? name || 'webhook' : `hook:${name}`;
+    const source = OWN_WEBHOOKS.has(name) ? name : name === '' ? 'webhook' : `hook:${name}`;
     const code = await errorCode(c.res);
     await recordDelivery(
       sink,
@@ -98,6 +102,9 @@ export function auditWebhookRefusals(sink: AuditSink, log: Logger): MiddlewareHa
         source,
         deliveryId:
           c.req.header('x-github-delivery') ??
+          c.req.header('x-gitlab-event-uuid') ??
+          c.req.header('linear-delivery') ??
+          c.req.header('x-atlassian-webhook-identifier') ??
           c.req.header('idempotency-key') ??
           c.req.header('request-id') ??
           null,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../core/errors.ts';
 import type { ApiToken, JsonValue, TriggerRecord } from '../core/ports/store.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
-import { HookConfig } from '../triggers/hook-config.ts';
+import { HookConfig, RESERVED_HOOK_NAMES } from '../triggers/hook-config.ts';
 import { ScheduleConfig, validateCron } from '../triggers/schedule.ts';
 import { listScheduleRuns, nextRunAt, runScheduleNow, type ScheduleRun } from '../triggers/scheduler.ts';
 import { SlackChannelConfig, SlackChannelId } from '../triggers/slack-channel-config.ts';
@@ -27,8 +27,6 @@ import type { AppEnv, ServerDeps, ServerTriggers } from './server-deps.ts';
 import { requireTriggerOwner, tokenCreator } from './session-access.ts';
 import { triggerDeps } from './trigger-wiring.ts';
 
-/** Names the forges' and Slack's own webhooks take (`/webhooks/<name>`): no signed hook may shadow them. */
-export const RESERVED_HOOK_NAMES: readonly string[] = ['github', 'gitlab', 'jira', 'linear', 'slack'];
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 const hookName = name.refine(
   (value) => !RESERVED_HOOK_NAMES.includes(value),

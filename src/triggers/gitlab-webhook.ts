@@ -10,6 +10,7 @@ import { allowed, permittedOrUnknown } from './github-permission.ts';
 import type { DeliveryResult } from './github-webhook.ts';
 import { DEFAULT_GITLAB_SETTINGS, decideGitlabEvent } from './gitlab-events.ts';
 import { recordPullClosed } from './pull-closed.ts';
+import { recordDelivery } from './record-delivery.ts';
 import { startWork } from './start-work.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
 
@@ -54,8 +55,22 @@ export async function handleGitlabDelivery(
     ...(delivery.idempotencyKey ? [`idempotency:${delivery.idempotencyKey}`] : []),
   ];
   const claim = await claimDeliveryKeys(deps.sessions.store, 'gitlab', keys);
+  const audit = (result: DeliveryResult) =>
+    recordDelivery(deps.sessions.store, {
+      source: 'gitlab',
+      deliveryId: delivery.uuid ?? delivery.idempotencyKey ?? null,
+      ...gitlabSender(delivery.payload),
+      ...result,
+      details: { event: delivery.event },
+    });
   if (!claim.claimed) {
-    return { outcome: claim.delivery.outcome, sessionId: claim.delivery.sessionId, duplicate: true };
+    const duplicate = {
+      outcome: claim.delivery.outcome,
+      sessionId: claim.delivery.sessionId,
+      duplicate: true,
+    };
+    await audit(duplicate);
+    return duplicate;
   }
   let result: Omit<DeliveryResult, 'duplicate'>;
   try {
@@ -65,13 +80,16 @@ export async function handleGitlabDelivery(
       // Webhooks arrive, but this server has no GitLab credentials: nothing to do until an admin sets them.
       result = { outcome: `ignored: ${error.message}`, sessionId: null };
       await claim.finish(result);
+      await audit({ ...result, duplicate: false });
       return { ...result, duplicate: false };
     }
     result = { outcome: `failed: ${describeError(error)}`, sessionId: null };
     await claim.finish(result);
+    await audit({ ...result, duplicate: false });
     throw error;
   }
   await claim.finish(result);
+  await audit({ ...result, duplicate: false });
   return { ...result, duplicate: false };
 }
 
@@ -176,4 +194,12 @@ async function refuse(
       on,
     )
     .catch(() => {});
+}
+
+/** Who sent a GitLab delivery (`user.username`, which every hook drydock reads carries), for the audit log. */
+function gitlabSender(payload: unknown): { actor?: { id: string; name: string } } {
+  const user = (payload as { user?: { username?: unknown } } | null)?.user;
+  return typeof user?.username === 'string'
+    ? { actor: { id: `gitlab:${user.username}`, name: user.username } }
+    : {};
 }

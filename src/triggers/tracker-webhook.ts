@@ -4,6 +4,7 @@ import type { TrackerUser } from '../core/ports/tracker.ts';
 import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { decideJiraEvent, JiraPayload } from './jira-events.ts';
 import { decideLinearEvent, LinearPayload } from './linear-events.ts';
+import { recordDelivery } from './record-delivery.ts';
 import { type SignatureProblem, verifySignature } from './signature.ts';
 import type { TrackerDecision } from './tracker-events.ts';
 import { actOnTrackerRequest, type TrackerResult, type TrackerWorkDeps } from './tracker-work.ts';
@@ -78,17 +79,24 @@ function createTrackerWebhook<P>(scheme: Scheme<P>, options: TrackerWebhookOptio
         signedDeliveryKey(request.rawBody),
         ...(delivery ? [`delivery:${delivery}`] : []),
       ]);
+      const store = options.work.triggers.sessions.store;
+      const audit = (result: TrackerResult, duplicate = false) =>
+        recordDelivery(store, { source: scheme.source, deliveryId: delivery ?? null, ...result, duplicate });
       if (!claim.claimed) {
         const { outcome, sessionId } = claim.delivery;
+        await audit({ outcome, sessionId }, true);
         return { outcome, sessionId, duplicate: true };
       }
       const work = (async (): Promise<TrackerResult> => {
         try {
           const result = await actOnTrackerRequest(options.work, scheme.decide(payload, self));
           await claim.finish(result);
+          await audit(result);
           return result;
         } catch (error) {
-          await claim.finish({ sessionId: null, outcome: `failed: ${describeError(error)}` });
+          const failed = { sessionId: null, outcome: `failed: ${describeError(error)}` };
+          await claim.finish(failed);
+          await audit(failed);
           throw error;
         }
       })();
