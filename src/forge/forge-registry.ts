@@ -82,6 +82,10 @@ export function createForgeRegistry(forges: Partial<Record<ForgeKind, Forge>>): 
           const { reviews, path } = reviewsOf(repo);
           return reviews.resolveReviewThread(path, number, commentId);
         },
+        threadStart: async (repo, number, commentId) => {
+          const { reviews, path } = reviewsOf(repo);
+          return reviews.threadStart ? reviews.threadStart(path, number, commentId) : null;
+        },
       }
     : undefined;
   const at = <T>(repo: string, run: (forge: Forge, path: string) => Promise<T>): Promise<T> => {

@@ -102,7 +102,7 @@ export function createGitlabReviews(options: {
         'forge_failed',
         `GitLab opened a discussion on !${iid} of ${project} without a note.`,
       );
-    return note;
+    return { note, discussionId: String(discussion.id) };
   }
   async function discussionOf(project: string, iid: number, noteId: number, first: boolean) {
     const discussions = await api.MergeRequestDiscussions.all(project, iid);
@@ -149,17 +149,34 @@ export function createGitlabReviews(options: {
 
     createReview(project, iid, review) {
       return call('posting a review', project, async () => {
-        const summary = await api.MergeRequestNotes.create(project, iid, review.body);
+        // All or nothing, as a GitHub review is: the discussions first, taken back when GitLab refuses one (a
+        // line outside its diff), and the summary last, so the caller's retry without them posts no second one.
+        const posted: Array<{ note: DiscussionNote; discussionId: string }> = [];
         const comments = [];
         for (const comment of review.comments) {
-          const note = await inline(project, iid, review.commitId, comment.path, comment.line, comment.body);
+          let opened: { note: DiscussionNote; discussionId: string };
+          try {
+            opened = await inline(project, iid, review.commitId, comment.path, comment.line, comment.body);
+          } catch (error) {
+            for (const each of posted) {
+              await api.MergeRequestDiscussions.removeNote(
+                project,
+                iid,
+                each.discussionId,
+                each.note.id,
+              ).catch(() => {});
+            }
+            throw error;
+          }
+          posted.push(opened);
           comments.push({
-            id: note.id,
+            id: opened.note.id,
             path: comment.path,
             line: comment.line,
-            body: note.body ?? comment.body,
+            body: opened.note.body ?? comment.body,
           });
         }
+        const summary = await api.MergeRequestNotes.create(project, iid, review.body);
         return { id: summary.id, url: noteUrl(project, iid, summary.id), comments };
       });
     },
@@ -172,7 +189,14 @@ export function createGitlabReviews(options: {
 
     createReviewComment(project, iid, comment) {
       return call('posting a review comment', project, async () => {
-        const note = await inline(project, iid, comment.commitId, comment.path, comment.line, comment.body);
+        const { note } = await inline(
+          project,
+          iid,
+          comment.commitId,
+          comment.path,
+          comment.line,
+          comment.body,
+        );
         return note.id;
       });
     },
@@ -188,6 +212,14 @@ export function createGitlabReviews(options: {
         }
         const reply = await api.MergeRequestDiscussions.addNote(project, iid, String(discussion.id), body);
         return reply.id;
+      });
+    },
+
+    threadStart(project, iid, noteId) {
+      return call('reading a discussion', project, async () => {
+        const discussion = await discussionOf(project, iid, noteId, false);
+        const first = (discussion?.notes as DiscussionNote[] | undefined)?.[0];
+        return first ? first.id : null;
       });
     },
 

@@ -504,8 +504,14 @@ describe('HTTP API (in-process)', () => {
     expect(await noGitlab.json()).toMatchObject({
       error: { code: 'forge_not_configured', message: expect.stringContaining('DRYDOCK_GITLAB_TOKEN') },
     });
+    // Its merge requests are reviewed like GitHub's pull requests (test/gitlab-review.test.ts).
     const gitlabReview = await call('PATCH', `/api/repos/${gitlabRepo.id}`, { role: 'admin', body: turnOn });
-    expect(await gitlabReview.json()).toMatchObject({ error: { code: 'forge_review_not_supported' } });
+    expect(gitlabReview.status).toBe(200);
+    expect(await gitlabReview.json()).toMatchObject({
+      repo: 'gitlab:acme/platform/app',
+      review: { pullRequests: true },
+    });
+    expect((await h.store.findRepo('gitlab:acme/platform/app'))?.review.pullRequests).toBe(true);
     const bad = await call('PATCH', `/api/repos/${forgeRepo.id}`, {
       role: 'admin',
       body: { review: { pullRequests: 'yes' } },

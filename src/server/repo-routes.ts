@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { BadInputError, NotFoundError } from '../core/errors.ts';
-import { parseForgeRepo } from '../core/forge-repo.ts';
 import { tryGit } from '../forge/git.ts';
 import { registerRepo } from '../sessions/registered-repos.ts';
 import {
@@ -64,7 +63,7 @@ const updateRoute = createRoute({
   path: '/{id}',
   summary: "Change a registered repository's settings (admin)",
   description:
-    '`review.pullRequests`: drydock reviews the pull requests opened or updated on this forge repository (docs/review.md); off by default. An `@drydock review` comment asks for a review whatever this says.',
+    '`review.pullRequests`: drydock reviews the pull requests (GitLab: merge requests) opened or updated on this forge repository (docs/review.md); off by default. An `@drydock review` comment asks for a review whatever this says.',
   middleware: [requireRole('admin'), requireJson] as const,
   request: { params: idParams, body: jsonBody(updateRepoBody) },
   responses: {
@@ -122,16 +121,8 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
       if (update.review?.pullRequests === true && repo.kind !== 'forge') {
         throw new BadInputError(
           'review_needs_forge_repo',
-          'Only a forge repository (owner/name) has pull requests to review; review a local change with drydock review or POST /api/reviews.',
+          'Only a forge repository (owner/name, gitlab:group/project) has pull requests to review; review a local change with drydock review or POST /api/reviews.',
           { details: { fields: { 'review.pullRequests': 'only for a forge repository' } } },
-        );
-      }
-      if (update.review?.pullRequests === true && parseForgeRepo(repo.repo)?.kind === 'gitlab') {
-        // Reviewing merge requests is not built for GitLab yet: turned on, it would never post a review.
-        throw new BadInputError(
-          'forge_review_not_supported',
-          'drydock does not review GitLab merge requests yet; it reviews GitHub pull requests and local changes (drydock review).',
-          { details: { fields: { 'review.pullRequests': 'not on GitLab yet' } } },
         );
       }
       const updated = await store.updateRepo(id, update);

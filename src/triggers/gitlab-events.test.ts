@@ -122,6 +122,93 @@ describe('decideGitlabEvent', () => {
       { action: 'ignore' },
     ],
     [
+      'a merge request opened: a review, if the project has review on',
+      'Merge Request Hook',
+      fixture('merge-request-opened'),
+      {
+        action: 'review',
+        repo: 'gitlab:acme/platform/app',
+        mergeRequest: 7,
+        requester: 'alice',
+        automatic: true,
+      },
+    ],
+    [
+      'a push to a merge request (oldrev set): a review of the new head',
+      'Merge Request Hook',
+      fixture('merge-request-updated'),
+      { action: 'review', mergeRequest: 7, automatic: true },
+    ],
+    [
+      "drydock's own push onto a merge request is reviewed like any other",
+      'Merge Request Hook',
+      edit('merge-request-updated', (p) => {
+        p.user.username = 'drydock';
+      }),
+      { action: 'review', mergeRequest: 7, requester: 'drydock' },
+    ],
+    [
+      'a merge request drydock opened itself is not reviewed from its event',
+      'Merge Request Hook',
+      edit('merge-request-opened', (p) => {
+        p.user.username = 'drydock';
+      }),
+      { action: 'ignore', reason: 'drydock does not react to its own changes' },
+    ],
+    [
+      'an update without commits (a title edit) is no reason to review again',
+      'Merge Request Hook',
+      edit('merge-request-updated', (p) => {
+        delete p.object_attributes.oldrev;
+      }),
+      { action: 'ignore', reason: 'merge request update' },
+    ],
+    [
+      'a draft merge request is not reviewed',
+      'Merge Request Hook',
+      edit('merge-request-opened', (p) => {
+        p.object_attributes.draft = true;
+      }),
+      { action: 'ignore', reason: 'a draft merge request' },
+    ],
+    [
+      'a merge request marked ready: a review',
+      'Merge Request Hook',
+      edit('merge-request-updated', (p) => {
+        delete p.object_attributes.oldrev;
+        p.changes.draft = { previous: true, current: false };
+      }),
+      { action: 'review', mergeRequest: 7, automatic: true },
+    ],
+    [
+      '@drydock review on a merge request asks for a review',
+      'Note Hook',
+      edit('note-merge-request', (p) => {
+        p.object_attributes.note = '@drydock review';
+      }),
+      {
+        action: 'review',
+        repo: 'gitlab:acme/platform/app',
+        mergeRequest: 1,
+        requester: 'alice',
+        automatic: false,
+      },
+    ],
+    [
+      '@drydock fix this in a discussion: a fix of the finding the discussion is about',
+      'Note Hook',
+      edit('note-merge-request', (p) => {
+        p.object_attributes.note = '@drydock fix this';
+      }),
+      {
+        action: 'fix_finding',
+        mergeRequest: 1,
+        noteId: 1300,
+        discussionId: '8c1b2e4f9a7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b',
+        text: 'fix this (on hello.txt:1)',
+      },
+    ],
+    [
       'a failed pipeline on a merge request: look at its commit',
       'Pipeline Hook',
       fixture('pipeline-failed'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { forgeRepoName } from '../core/forge-repo.ts';
-import { mentions, taskAfterMention } from './github-events.ts';
+import { asksForReview, asksToFix, mentions, taskAfterMention } from './github-events.ts';
 
 const user = z.object({ id: z.number().int().optional(), username: z.string(), name: z.string().optional() });
 const project = z.object({ path_with_namespace: z.string() });
@@ -22,6 +22,8 @@ const note = z.object({
     /** `create` or `update` (GitLab 16.11 on; absent before, when notes fired on creation only). */
     action: z.string().optional(),
     type: z.string().nullish(),
+    /** The discussion (thread) the note is in: a reply's is its thread's. */
+    discussion_id: z.string().nullish(),
     position: z.object({ new_path: z.string().nullish(), new_line: z.number().nullish() }).nullish(),
   }),
   issue: z.object({ iid: z.number().int(), title: z.string(), description: z.string().nullish() }).optional(),
@@ -50,7 +52,16 @@ const mergeRequest = z.object({
     url: z.string(),
     state: z.string(),
     action: z.string().optional(),
+    /** The head before an `update`: present only when the update pushed commits. */
+    oldrev: z.string().nullish(),
+    draft: z.boolean().nullish(),
+    work_in_progress: z.boolean().nullish(),
   }),
+  changes: z
+    .object({
+      draft: z.object({ previous: z.boolean().nullish(), current: z.boolean().nullish() }).optional(),
+    })
+    .optional(),
 });
 const pipeline = z.object({
   object_kind: z.literal('pipeline'),
@@ -79,11 +90,45 @@ export type GitlabDecision =
   | { action: 'start'; repo: string; issue: number; task: string; requester: string }
   /** A note addressing drydock on a merge request: a follow-up turn if the merge request is drydock's. */
   | { action: 'follow_up'; repo: string; mergeRequest: number; text: string; requester: string }
+  /**
+   * Review a merge request (docs/review.md): `automatic` for a merge request event, which only a project with
+   * review turned on acts on; an `@drydock review` note asks for one anyway.
+   */
+  | { action: 'review'; repo: string; mergeRequest: number; requester: string; automatic: boolean }
+  /**
+   * `@drydock fix this` in discussion `discussionId` (note `noteId`): a fix of that finding if the discussion
+   * is one of drydock's review comments, else a follow-up like any note (`text`).
+   */
+  | {
+      action: 'fix_finding';
+      repo: string;
+      mergeRequest: number;
+      noteId: number;
+      discussionId: string;
+      text: string;
+      requester: string;
+    }
   /** A pipeline finished on a commit: CI follow-up looks at its jobs, if it is a drydock merge request's head. */
   | { action: 'pipeline'; repo: string; sha: string; mergeRequests: number[] }
   /** A merge request was merged or closed: `pull.closed` on its session, if it is drydock's. */
   | { action: 'closed'; repo: string; mergeRequest: number; url: string; merged: boolean; by: string }
   | { action: 'ignore'; reason: string };
+
+/**
+ * Whether a Merge Request Hook changed what there is to review, and how: `open` and `reopen`, an `update` that
+ * pushed commits (`oldrev` is set only then: a title or label edit is no reason to review again), or one that
+ * took the merge request out of draft (GitHub's `ready_for_review`). Null for anything else. Pure.
+ */
+export function reviewedAction(
+  action: string | undefined,
+  oldrev: string | null | undefined,
+  draft: { previous?: boolean | null; current?: boolean | null } | undefined,
+): 'open' | 'push' | 'ready' | null {
+  if (action === 'open' || action === 'reopen') return 'open';
+  if (action !== 'update') return null;
+  if (oldrev) return 'push';
+  return draft?.previous === true && draft.current === false ? 'ready' : null;
+}
 
 /** Pipeline statuses that are final: CI follow-up then has every job's result. */
 const FINISHED_PIPELINE = new Set(['success', 'failed', 'canceled']);
@@ -134,17 +179,26 @@ export function decideGitlabEvent(
       };
     }
     if (attributes.noteable_type === 'MergeRequest' && data.merge_request) {
+      const mergeRequest = data.merge_request.iid;
+      if (asksForReview(request))
+        return { action: 'review', repo, mergeRequest, requester, automatic: false };
       const position = attributes.position;
       const where = position?.new_path
         ? ` (on ${position.new_path}${position.new_line ? `:${position.new_line}` : ''})`
         : '';
-      return {
-        action: 'follow_up',
-        repo,
-        mergeRequest: data.merge_request.iid,
-        text: `${request || attributes.note}${where}`,
-        requester,
-      };
+      const text = `${request || attributes.note}${where}`;
+      if (attributes.discussion_id && asksToFix(request)) {
+        return {
+          action: 'fix_finding',
+          repo,
+          mergeRequest,
+          noteId: attributes.id,
+          discussionId: attributes.discussion_id,
+          text,
+          requester,
+        };
+      }
+      return { action: 'follow_up', repo, mergeRequest, text, requester };
     }
     return { action: 'ignore', reason: `a note on a ${attributes.noteable_type}` };
   }
@@ -176,20 +230,27 @@ export function decideGitlabEvent(
       return { action: 'ignore', reason: 'the merge request payload is not one drydock understands' };
     }
     const attributes = parsed.data.object_attributes;
+    const repo = forgeRepoName('gitlab', parsed.data.project.path_with_namespace);
+    const by = parsed.data.user.username;
+    const review = reviewedAction(attributes.action, attributes.oldrev, parsed.data.changes?.draft);
+    if (review) {
+      // drydock's own push onto someone's merge request (a fix it was asked for) is reviewed like any other
+      // push; its own merge requests are skipped later, by their link.
+      if (by.toLowerCase() === settings.botUsername.toLowerCase() && review !== 'push') {
+        return { action: 'ignore', reason: 'drydock does not react to its own changes' };
+      }
+      if (attributes.draft || attributes.work_in_progress) {
+        return { action: 'ignore', reason: 'a draft merge request' };
+      }
+      return { action: 'review', repo, mergeRequest: attributes.iid, requester: by, automatic: true };
+    }
     const merged =
       attributes.action === 'merge' || (attributes.action === undefined && attributes.state === 'merged');
     const closed =
       attributes.action === 'close' || (attributes.action === undefined && attributes.state === 'closed');
     if (!merged && !closed)
       return { action: 'ignore', reason: `merge request ${attributes.action ?? attributes.state}` };
-    return {
-      action: 'closed',
-      repo: forgeRepoName('gitlab', parsed.data.project.path_with_namespace),
-      mergeRequest: attributes.iid,
-      url: attributes.url,
-      merged,
-      by: parsed.data.user.username,
-    };
+    return { action: 'closed', repo, mergeRequest: attributes.iid, url: attributes.url, merged, by };
   }
   if (event === 'Pipeline Hook') {
     const parsed = pipeline.safeParse(payload);

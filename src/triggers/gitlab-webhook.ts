@@ -11,6 +11,8 @@ import type { DeliveryResult } from './github-webhook.ts';
 import { DEFAULT_GITLAB_SETTINGS, decideGitlabEvent } from './gitlab-events.ts';
 import { recordPullClosed } from './pull-closed.ts';
 import { recordDelivery } from './record-delivery.ts';
+import { findingOfComment, listReviewLinks } from './review-link.ts';
+import { fixFinding, requestReview } from './review-requests.ts';
 import { startWork } from './start-work.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
 
@@ -123,7 +125,33 @@ async function act(
     if (!sessionId) return { outcome: 'ignored: not a drydock merge request', sessionId: null };
     return { outcome: merged ? 'pull_merged' : 'pull_closed', sessionId };
   }
-  if (decision.action === 'follow_up') {
+  if (decision.action === 'review') {
+    const { repo, mergeRequest, requester } = decision;
+    const outcome = await requestReview(deps, { ...decision, number: mergeRequest });
+    if (outcome.refused) await refuse(deps, repo, mergeRequest, 'pull', requester);
+    return { outcome: outcome.outcome, sessionId: outcome.sessionId };
+  }
+  if (decision.action === 'fix_finding') {
+    const { repo, mergeRequest, requester } = decision;
+    const links = await listReviewLinks(store, repo, mergeRequest);
+    // The note names its discussion; drydock's findings are known by the discussion's first note.
+    const start =
+      links.length > 0 ? await forge.reviews?.threadStart?.(repo, mergeRequest, decision.noteId) : null;
+    const finding = start ? findingOfComment(links, start) : null;
+    if (start && finding) {
+      const outcome = await fixFinding(deps, {
+        repo,
+        number: mergeRequest,
+        commentId: start,
+        requester,
+        finding,
+      });
+      if (outcome.refused) await refuse(deps, repo, mergeRequest, 'pull', requester);
+      return { outcome: outcome.outcome, sessionId: outcome.sessionId };
+    }
+    // Not one of drydock's findings: on drydock's own merge request it is a follow-up like any other note.
+  }
+  if (decision.action === 'follow_up' || decision.action === 'fix_finding') {
     const link = await store.findLink(forgeKey(decision.repo, decision.mergeRequest, 'pull'));
     if (!link) return { outcome: 'ignored: not a drydock merge request', sessionId: null };
     if (!(await allowed(deps, decision.repo, decision.requester))) {

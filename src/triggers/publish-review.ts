@@ -45,8 +45,8 @@ export interface ReviewPublisher {
 }
 
 /**
- * Takes a pull request's review session to GitHub when it ends (docs/review.md): the first review of a pull
- * request is one review with inline comments on the diff's lines and the summary as its body; a later review
+ * Takes a pull request's review session to its forge (GitHub, GitLab) when it ends (docs/review.md): the
+ * first review of a pull request is one review with inline comments on the diff's lines and the summary as its body; a later review
  * (a new push) edits that summary, comments only findings not commented before, and resolves the threads of
  * findings that are gone (or, when the thread cannot be resolved, says in it which commit fixed it). A review
  * that could not complete is reported on the pull request once. Publications run one at a time, so two
@@ -126,7 +126,7 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
           });
           posted.push({ ...postedOf(finding), commentId: id });
         } catch (error) {
-          // GitHub refused the line (its diff is not quite ours): the finding goes into the summary instead.
+          // The forge refused the line (its diff is not quite ours): the finding goes into the summary instead.
           if (!isForgeError(error, 'forge_failed') || error.transient) throw error;
           inBody.push(finding);
         }
@@ -161,7 +161,7 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
           })),
         });
       } catch (error) {
-        // GitHub refused a comment's line (its diff is not quite ours): one review, every finding in its body.
+        // The forge refused a comment's line (its diff is not quite ours): one review, every finding in its body.
         if (inline.length === 0 || !isForgeError(error, 'forge_failed') || error.transient) throw error;
         posted.length = 0;
         inBody.push(...inline);
@@ -180,7 +180,7 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
     await save({ ...data, reviewId, ...(reviewUrl ? { reviewUrl } : {}), findings: [...posted, ...listed] });
   }
 
-  /** Resolves a fixed finding's thread; where GitHub will not, says in the thread which commit fixed it. */
+  /** Resolves a fixed finding's thread; where the forge will not, says in the thread which commit fixed it. */
   async function resolve(data: ReviewLinkData, commentId: number, head: string): Promise<void> {
     const resolved = await reviews.resolveReviewThread(data.repo, data.pull, commentId).catch(() => false);
     if (!resolved) {

@@ -3,9 +3,10 @@ import type { JsonValue, SessionLink, Store } from '../core/ports/store.ts';
 
 /**
  * What drydock posted for one review of a pull request (docs/review.md), kept on the review session's
- * link `github-review:<owner>/<name>#<number>@<session>`: the next review of the same pull request reads
- * the latest one to edit its summary instead of posting another, to leave findings that still stand alone,
- * and to resolve the ones that are gone. `@drydock fix this` finds its finding here by comment id.
+ * link `github-review:<repo>#<number>@<session>`, `<repo>` named as core/forge-repo.ts does (a GitLab merge
+ * request's is `github-review:gitlab:<path>#<iid>@<session>`: the prefix predates other forges). The next
+ * review of the same pull request reads the latest one to edit its summary instead of posting another, to
+ * leave findings that still stand alone, and to resolve the ones that are gone. `@drydock fix this` finds its finding here by comment id.
  */
 export const PostedFinding = z.object({
   /** The inline comment's id; null for a finding listed in the summary (its line is not in the diff). */

@@ -1,18 +1,27 @@
 import { describeError, isForgeError } from '../core/errors.ts';
+import { parseForgeRepo } from '../core/forge-repo.ts';
 import type { ForgePullRequest } from '../core/ports/forge.ts';
+import type { SessionCreator } from '../core/session.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
 import { forgeKey } from './forge-link.ts';
 import { permittedOrUnknown } from './github-permission.ts';
 import type { PostedFinding } from './review-link.ts';
-import { startPullReview } from './start-review.ts';
+import { capitalized, pullName, startPullReview } from './start-review.ts';
 import { startWork } from './start-work.ts';
 import { sessionUrl, type TriggerDeps } from './trigger-deps.ts';
 
-/** What a GitHub delivery did: see DeliveryResult (github-webhook.ts). */
+/** What a GitHub or GitLab delivery did: see DeliveryResult (github-webhook.ts). */
 export interface ReviewOutcome {
   outcome: string;
   sessionId: string | null;
+  /** The requester may not ask (below Developer, or no write access): the caller may say so where they asked. */
+  refused?: boolean;
+}
+
+/** Who started a session from a forge request: `github:<login>`, `gitlab:<username>`. Pure. */
+export function forgeCreator(repo: string, user: string): SessionCreator {
+  return { id: `${parseForgeRepo(repo)?.kind ?? 'github'}:${user}`, name: user };
 }
 
 /**
@@ -30,19 +39,19 @@ export async function requestReview(
   if (automatic && !registered.review.pullRequests) {
     return { outcome: `ignored: reviewing pull requests is off for ${repo}`, sessionId: null };
   }
-  if (automatic && (await deps.sessions.store.findLink(forgeKey(repo, number)))) {
+  if (automatic && (await deps.sessions.store.findLink(forgeKey(repo, number, 'pull')))) {
     return { outcome: 'ignored: a drydock pull request (reviewed before delivery)', sessionId: null };
   }
   const reviews = deps.forge?.reviews;
   if (!reviews) return { outcome: 'ignored: this forge does not review pull requests', sessionId: null };
   if (!automatic && !(await permittedOrUnknown(deps, repo, requester))) {
-    return { outcome: `ignored: ${requester} has no write access`, sessionId: null };
+    return { outcome: `ignored: ${requester} has no write access`, sessionId: null, refused: true };
   }
   const session = await startPullReview(deps, reviews, {
     repo,
     pull: number,
     requester: automatic ? 'automatic' : requester,
-    createdBy: { id: `github:${requester}`, name: requester },
+    createdBy: forgeCreator(repo, requester),
     acknowledge: !automatic,
   });
   return {
@@ -73,17 +82,18 @@ export async function fixFinding(
     return { outcome: `ignored: ${repo} is not a registered repository`, sessionId: null };
   }
   if (!(await permittedOrUnknown(deps, repo, requester))) {
-    return { outcome: `ignored: ${requester} has no write access`, sessionId: null };
+    return { outcome: `ignored: ${requester} has no write access`, sessionId: null, refused: true };
   }
+  const gitlab = parseForgeRepo(repo)?.kind === 'gitlab';
   const where = finding.line ? `${finding.file}:${finding.line}` : finding.file;
   let pull: ForgePullRequest;
   try {
     pull = await reviews.getPullRequest(repo, number);
   } catch (error) {
     if (!isForgeError(error)) throw error;
-    // A verified request for work leaves a session, failed with why, even when GitHub will not answer.
+    // A verified request for work leaves a session, failed with why, even when the forge will not answer.
     const failed = await createFailedSession(deps.sessions, {
-      task: `Fix this review finding on pull request #${number}: ${finding.severity} at ${where}: ${finding.explanation}`,
+      task: `Fix this review finding on ${pullName(repo, number)}: ${finding.severity} at ${where}: ${finding.explanation}`,
       repo,
       model: deps.defaultModel,
       code: error.code,
@@ -93,29 +103,34 @@ export async function fixFinding(
   }
   const sameRepo = pull.headRepo?.toLowerCase() === repo.toLowerCase();
   if (pull.headRepo === null || (!sameRepo && !pull.maintainerCanModify)) {
+    // GitLab's names for the same things: a merge request, and commits from members who can merge.
+    const kind = gitlab ? 'merge request' : 'pull request';
+    const allow = gitlab
+      ? 'allow commits from members who can merge to the target branch'
+      : 'allow edits by maintainers';
     const why =
       pull.headRepo === null
-        ? 'the branch of this pull request is gone'
-        : `this pull request's branch is in ${pull.headRepo}, and its author does not allow edits by maintainers`;
+        ? `the branch of this ${kind} is gone`
+        : `this ${kind}'s branch is in ${pull.headRepo}, and its author does not ${allow}`;
     await reviews.replyToReviewComment(
       repo,
       number,
       request.commentId,
-      `drydock cannot fix this here: ${why}, so it cannot push the fix. Allow edits by maintainers on the pull request, or apply the suggested fix yourself.`,
+      `drydock cannot fix this here: ${why}, so it cannot push the fix. ${capitalized(allow)} on the ${kind}, or apply the suggested fix yourself.`,
     );
     return { outcome: `ignored: ${why}`, sessionId: null };
   }
   const task = [
-    `Fix this review finding on pull request #${number} (${pull.title}), branch ${pull.headRef}:`,
+    `Fix this review finding on ${pullName(repo, number)} (${pull.title}), branch ${pull.headRef}:`,
     `${finding.severity} at ${where}: ${finding.explanation}`,
     ...(finding.suggestedFix ? [`Suggested fix: ${finding.suggestedFix}`] : []),
-    `Pull request: ${pull.url}`,
+    `${gitlab ? 'Merge request' : 'Pull request'}: ${pull.url}`,
   ].join('\n\n');
   const session = await startWork(deps, {
     repo,
     task,
     requester,
-    createdBy: { id: `github:${requester}`, name: requester },
+    createdBy: forgeCreator(repo, requester),
     pullRequest: { number, branch: pull.headRef, headRepo: pull.headRepo },
   });
   const url = sessionUrl(deps, session.id);

@@ -1,17 +1,27 @@
 import { join } from 'node:path';
 import { describeError, isBadInput, isForgeError } from '../core/errors.ts';
+import { parseForgeRepo } from '../core/forge-repo.ts';
 import type { PullRequestReviews } from '../core/ports/forge.ts';
 import type { Session, SessionCreator } from '../core/session.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
 import { createReviewSession } from '../sessions/review-run/create-review-session.ts';
 import { type ReviewLinkData, reviewLinkJson, reviewLinkKey } from './review-link.ts';
+import { cloneDir } from './start-work.ts';
 import { sessionUrl, type TriggerDeps } from './trigger-deps.ts';
 
+/** How the forge writes a pull request's name: `pull request #7` on GitHub, `merge request !7` on GitLab. Pure. */
+export function pullName(repo: string, number: number): string {
+  return parseForgeRepo(repo)?.kind === 'gitlab' ? `merge request !${number}` : `pull request #${number}`;
+}
+
+export const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
 export interface PullReviewRequest {
-  /** `owner/name` as GitHub spells it. */
+  /** `owner/name` as GitHub spells it, or `gitlab:<path>` (core/forge-repo.ts). */
   repo: string;
+  /** The pull request's number, or the merge request's iid. */
   pull: number;
-  /** A login, or `automatic`. */
+  /** A login or username, or `automatic`. */
   requester: string;
   createdBy: SessionCreator;
   /** Say on the pull request that the review started (an `@drydock review` comment: someone waits for it). */
@@ -19,10 +29,10 @@ export interface PullReviewRequest {
 }
 
 /**
- * Starts a review session of a pull request (docs/review.md): the control plane's clone is synced, the pull
- * request's head fetched into it (`refs/pull/<n>/head`, forks included: its code is only read by drydock's
- * git and run in the sandbox), and a `review` session created on `<base branch>..<head commit>` with the
- * title and description. The review link ties the session to the pull request for the review publisher.
+ * Starts a review session of a pull request or merge request (docs/review.md): the control plane's clone is
+ * synced, the head fetched into it (`refs/pull/<n>/head` on GitHub, `refs/merge-requests/<iid>/head` on
+ * GitLab, forks included: its code is only read by drydock's git and run in the sandbox), and a `review`
+ * session created on `<base branch>..<head commit>` with the title and description. The review link ties the session to the pull request for the review publisher.
  * When that cannot be done (no access, a pull request with nothing to review) the session still exists,
  * failed with the reason, and the pull request hears about it if drydock can comment.
  */
@@ -33,23 +43,23 @@ export async function startPullReview(
 ): Promise<Session> {
   const forge = deps.forge!;
   const { repo, pull } = request;
-  const [owner, name] = repo.split('/') as [string, string];
-  const clone = join(deps.sessions.home, 'repos', owner, name);
   const model = deps.defaultModel;
+  const what = pullName(repo, pull);
   let session: Session;
   let headSha = '';
-  let task = `Review pull request #${pull} of ${repo}`;
+  let task = `Review ${what} of ${repo}`;
   try {
+    const clone = join(deps.sessions.home, 'repos', ...cloneDir(repo));
     await forge.sync(repo, clone);
     const info = await reviews.getPullRequest(repo, pull);
-    task = `Review pull request #${pull} of ${repo}: ${info.title}`;
+    task = `Review ${what} of ${repo}: ${info.title}`;
     headSha = await reviews.fetchPullRequest(repo, pull, clone);
     session = await createReviewSession(deps.sessions, {
       repo: clone,
       base: info.baseRef,
       head: headSha,
       model,
-      description: [`Pull request #${pull}: ${info.title}`, info.body.trim()].filter(Boolean).join('\n\n'),
+      description: [`${capitalized(what)}: ${info.title}`, info.body.trim()].filter(Boolean).join('\n\n'),
       createdBy: request.createdBy,
     });
   } catch (error) {

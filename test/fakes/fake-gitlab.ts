@@ -27,6 +27,8 @@ export interface FakeMergeRequest {
   author?: string;
   sourceProjectId?: number;
   allowCollaboration?: boolean;
+  /** The new file's lines GitLab takes a discussion on, by path (as in its diff); any line when unset. */
+  diffLines?: Record<string, number[]>;
   /** Diff versions, newest first (`GET .../versions`). */
   versions?: Array<{
     id: number;
@@ -341,6 +343,10 @@ export async function startFakeGitlab(options: { token: string }): Promise<FakeG
         if (head !== undefined && !(mr.versions ?? []).some((version) => version.head_commit_sha === head)) {
           return send(res, 400, { message: '400 Bad request - Note {:line_code=>["can\'t be blank"]}' });
         }
+        const lines = position.new_path === undefined ? undefined : mr.diffLines?.[position.new_path];
+        if (head !== undefined && mr.diffLines && !lines?.includes(Number(position.new_line))) {
+          return send(res, 400, { message: '400 Bad request - Note {:line_code=>["can\'t be blank"]}' });
+        }
         const note: FakeNote = {
           id: nextId++,
           on: 'merge_request',
@@ -374,6 +380,19 @@ export async function startFakeGitlab(options: { token: string }): Promise<FakeG
           thread.resolved = query.get('resolved') === 'true' || body.resolved === true;
           return send(res, 200, { id: thread.id, individual_note: false, notes: [] });
         }
+      }
+      m = /^\/merge_requests\/(\d+)\/discussions\/([^/]+)\/notes\/(\d+)$/.exec(rest);
+      if (m && method === 'DELETE') {
+        const thread = project.discussions.find((each) => each.id === m![2] && each.iid === Number(m![1]));
+        const noteId = Number(m[3]);
+        if (!thread?.noteIds.includes(noteId)) return send(res, 404, { message: '404 Not found' });
+        // GitLab drops a discussion with its last note.
+        thread.noteIds = thread.noteIds.filter((id) => id !== noteId);
+        project.notes = project.notes.filter((note) => note.id !== noteId);
+        if (thread.noteIds.length === 0)
+          project.discussions = project.discussions.filter((each) => each !== thread);
+        res.writeHead(204);
+        return res.end();
       }
       m = /^\/merge_requests\/(\d+)\/discussions$/.exec(rest);
       if (m && method === 'GET') {

@@ -57,6 +57,12 @@ export interface PullRequestReviews {
   replyToReviewComment(repo: string, number: number, commentId: number, body: string): Promise<number>;
   /** Marks resolved the thread review comment `commentId` opened; false when there is no such thread. */
   resolveReviewThread(repo: string, number: number, commentId: number): Promise<boolean>;
+  /**
+   * The id of the comment that opened the thread holding comment `commentId` (itself when it opened one), or
+   * null when no thread holds it. Only on forges whose webhooks do not say it (GitLab: a note names its
+   * discussion, not the discussion's first note; GitHub's replies carry `in_reply_to_id`).
+   */
+  threadStart?(repo: string, number: number, commentId: number): Promise<number | null>;
 }
 
 export interface ForgePullRequest {

@@ -30,9 +30,9 @@ export function RepoSettings() {
       <h2>Repositories</h2>
       <p className="muted">
         Sessions, schedules, webhooks and Slack channels run only on these. A repository's id, path or
-        owner/name names it in the API. On a GitHub repository, drydock reviews the pull requests opened or
-        updated there when "review pull requests" is on (an <code>@drydock review</code> comment asks for one
-        anyway).
+        owner/name names it in the API. On a GitHub repository or a GitLab project, drydock reviews the pull
+        (merge) requests opened or updated there when "review pull requests" is on (an{' '}
+        <code>@drydock review</code> comment asks for one anyway).
       </p>
       <ErrorBanner error={error ?? actionError} />
       {data && data.repos.length === 0 && (
@@ -56,7 +56,9 @@ export function RepoSettings() {
                 <td data-label="Repository" className="mono" title={repo.repo}>
                   {repo.repo}
                 </td>
-                <td data-label="Kind">{repo.kind === 'forge' ? 'GitHub' : 'local'}</td>
+                <td data-label="Kind">
+                  {repo.kind !== 'forge' ? 'local' : repo.repo.startsWith('gitlab:') ? 'GitLab' : 'GitHub'}
+                </td>
                 <td data-label="Review PRs">
                   {repo.kind !== 'forge' ? (
                     <span className="muted">—</span>
