@@ -1,42 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_SCRIPT } from '../src/cli/demo/demo-script.ts';
 import type { Session } from '../src/core/session.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
 import { createGithubForge, staticGithubToken } from '../src/forge/github-forge.ts';
-import type { ScriptTurn } from '../src/models/script-file.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
-import type { WaitClock } from '../src/triggers/ci-watch.ts';
 import { findForgeLink } from '../src/triggers/forge-link.ts';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from './fakes/fake-github.ts';
+import { DEMO_WITH_FOLLOW_UP } from './support/follow-up-script.ts';
 import { type EditablePayload, githubExample } from './support/github-examples.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 import { githubSignature } from './support/sign.ts';
+import { fakeWaitClock } from './support/wait-clock.ts';
 
 const SECRET = 'webhook-test-secret';
-
-/** A clock whose sleeps end only when the test moves time on. */
-function fakeWaitClock(): WaitClock & { advance(ms: number): void } {
-  let now = Date.parse('2026-01-01T00:00:00Z');
-  let sleepers: Array<{ at: number; resolve: () => void }> = [];
-  return {
-    now: () => new Date(now),
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve) => {
-        if (signal.aborted) return resolve();
-        sleepers.push({ at: now + ms, resolve });
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      }),
-    advance(ms) {
-      now += ms;
-      const due = sleepers.filter((each) => each.at <= now);
-      sleepers = sleepers.filter((each) => each.at > now);
-      for (const each of due) each.resolve();
-    },
-  };
-}
 
 /**
  * Follow-ups on drydock's pull requests, end to end on a fake GitHub: a review comment addressing drydock,
@@ -54,26 +32,7 @@ describe('GitHub follow-ups on a drydock pull request', { timeout: 120_000 }, ()
   beforeEach(async () => {
     h = await createHarness();
     // The follow-up turn: the scripted model replays by position, after the delivery's turns.
-    h.scripts.demo = {
-      coder: [
-        ...(DEMO_SCRIPT as { coder: ScriptTurn[] }).coder,
-        {
-          toolCalls: [
-            {
-              name: 'edit_file',
-              input: {
-                path: 'src/stats.js',
-                oldText: '/** The arithmetic mean of a list of numbers; 0 for an empty list. */',
-                newText:
-                  '/** The arithmetic mean of a list of numbers (every element counts); 0 for an empty list. */',
-              },
-            },
-          ],
-        },
-        { toolCalls: [{ name: 'finish', input: { summary: 'Addressed the follow-up.' } }] },
-      ],
-      reviewer: (DEMO_SCRIPT as { reviewer: ScriptTurn[] }).reviewer,
-    };
+    h.scripts.demo = DEMO_WITH_FOLLOW_UP;
     bare = join(h.dir, 'remote.git');
     execFileSync('git', ['clone', '--quiet', '--bare', h.repo, bare]);
     github = await startFakeGithub({ token: 'ghs_fake' });

@@ -2,17 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_SCRIPT } from '../src/cli/demo/demo-script.ts';
 import type { Session } from '../src/core/session.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
 import { createForgeRegistry } from '../src/forge/forge-registry.ts';
 import { createGitlabForge } from '../src/forge/gitlab-forge.ts';
-import type { ScriptTurn } from '../src/models/script-file.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
-import type { WaitClock } from '../src/triggers/ci-watch.ts';
 import { type FakeGitlab, type FakeProject, startFakeGitlab } from './fakes/fake-gitlab.ts';
+import { DEMO_WITH_FOLLOW_UP } from './support/follow-up-script.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
+import { fakeWaitClock } from './support/wait-clock.ts';
 
 const SECRET = 'gitlab-webhook-secret-token';
 
@@ -25,27 +24,6 @@ const fixture = (name: string, change: (payload: Payload) => void = () => {}): P
   change(payload);
   return payload;
 };
-
-/** A clock whose sleeps end only when the test moves time on (the CI watcher's polls). */
-function fakeWaitClock(): WaitClock & { advance(ms: number): void } {
-  let now = Date.parse('2026-01-01T00:00:00Z');
-  let sleepers: Array<{ at: number; resolve: () => void }> = [];
-  return {
-    now: () => new Date(now),
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve) => {
-        if (signal.aborted) return resolve();
-        sleepers.push({ at: now + ms, resolve });
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      }),
-    advance(ms) {
-      now += ms;
-      const due = sleepers.filter((each) => each.at <= now);
-      sleepers = sleepers.filter((each) => each.at > now);
-      for (const each of due) each.resolve();
-    },
-  };
-}
 
 /**
  * GitLab end to end on a fake GitLab API and a local bare repository: webhook deliveries (GitLab's documented
@@ -63,26 +41,7 @@ describe('GitLab trigger', { timeout: 120_000 }, () => {
 
   beforeEach(async () => {
     h = await createHarness();
-    h.scripts.demo = {
-      coder: [
-        ...(DEMO_SCRIPT as { coder: ScriptTurn[] }).coder,
-        {
-          toolCalls: [
-            {
-              name: 'edit_file',
-              input: {
-                path: 'src/stats.js',
-                oldText: '/** The arithmetic mean of a list of numbers; 0 for an empty list. */',
-                newText:
-                  '/** The arithmetic mean of a list of numbers (every element counts); 0 for an empty list. */',
-              },
-            },
-          ],
-        },
-        { toolCalls: [{ name: 'finish', input: { summary: 'Addressed the follow-up.' } }] },
-      ],
-      reviewer: (DEMO_SCRIPT as { reviewer: ScriptTurn[] }).reviewer,
-    };
+    h.scripts.demo = DEMO_WITH_FOLLOW_UP;
     bare = join(h.dir, 'remote.git');
     execFileSync('git', ['clone', '--quiet', '--bare', h.repo, bare]);
     gitlab = await startFakeGitlab({ token: 'glpat-fake' });

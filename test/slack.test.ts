@@ -1,10 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_SCRIPT } from '../src/cli/demo/demo-script.ts';
 import { createSecretBox } from '../src/environments/secret-box.ts';
 import { createGithubForge, staticGithubToken } from '../src/forge/github-forge.ts';
-import type { ScriptTurn } from '../src/models/script-file.ts';
 import { createInProcessEventBus } from '../src/server/event-bus.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
@@ -15,6 +13,7 @@ import { createSlackTrigger } from '../src/triggers/slack-webhook.ts';
 import { DEFAULT_GITHUB_SETTINGS } from '../src/triggers/trigger-deps.ts';
 import { startFakeGithub } from './fakes/fake-github.ts';
 import { FAKE_BOT_USER, type FakeSlack, slackHeaders, startFakeSlack } from './fakes/fake-slack.ts';
+import { DEMO_WITH_FOLLOW_UP } from './support/follow-up-script.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 const SIGNING_SECRET = 'slack-signing-secret-for-tests';
@@ -65,26 +64,7 @@ describe('Slack', { timeout: 120_000 }, () => {
   beforeEach(async () => {
     h = await createHarness();
     // A follow-up turn after the demo's delivery: the scripted coder replays by position.
-    h.scripts.demo = {
-      coder: [
-        ...(DEMO_SCRIPT as { coder: ScriptTurn[] }).coder,
-        {
-          toolCalls: [
-            {
-              name: 'edit_file',
-              input: {
-                path: 'src/stats.js',
-                oldText: '/** The arithmetic mean of a list of numbers; 0 for an empty list. */',
-                newText:
-                  '/** The arithmetic mean of a list of numbers (every element counts); 0 for an empty list. */',
-              },
-            },
-          ],
-        },
-        { toolCalls: [{ name: 'finish', input: { summary: 'Addressed the follow-up.' } }] },
-      ],
-      reviewer: (DEMO_SCRIPT as { reviewer: ScriptTurn[] }).reviewer,
-    };
+    h.scripts.demo = DEMO_WITH_FOLLOW_UP;
     slack = await startFakeSlack({ token: BOT_TOKEN });
     triggers = {
       forge: null,
