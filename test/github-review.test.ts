@@ -13,36 +13,12 @@ import { findForgeLink, forgeKey } from '../src/triggers/forge-link.ts';
 import { reviewLinkKey } from '../src/triggers/review-link.ts';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from './fakes/fake-github.ts';
 import { type EditablePayload, githubExample } from './support/github-examples.ts';
+import { INIT, MEAN_SKIPS, NAN_DOC, RANGE, submit, WRONG_MAX } from './support/range-review.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 import { githubSignature } from './support/sign.ts';
 
 const SECRET = 'webhook-test-secret';
 const PULL = 7;
-
-/** The pull request's change: a new file whose maximum is compared with the minimum (line 8). */
-const RANGE = (
-  compareWith: 'low' | 'high',
-) => `/** The difference between the largest and smallest number; 0 for an empty list. */
-export function range(numbers) {
-  if (numbers.length === 0) return 0;
-  let low = numbers[0];
-  let high = numbers[0];
-  for (const n of numbers) {
-    if (n < low) low = n;
-    if (n > ${compareWith}) high = n;
-  }
-  return high - low;
-}
-`;
-
-const WRONG_MAX = 'The maximum is compared with low instead of high, so range() is wrong for most inputs.';
-const NAN_DOC = 'The doc comment does not say what happens when a number is NaN.';
-const MEAN_SKIPS = 'mean() leaves out the first number (the loop starts at 1).';
-const INIT = 'low and high could start as Math.min and Math.max of the list.';
-
-const submit = (summary: string, findings: Array<Record<string, unknown>>): ScriptTurn[] => [
-  { toolCalls: [{ name: 'submit_review', input: { summary, findings } }] },
-];
 
 /**
  * drydock's review bot on GitHub, end to end on a fake GitHub that serves the pull request and records the

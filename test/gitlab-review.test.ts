@@ -16,6 +16,7 @@ import {
   type FakeProject,
   startFakeGitlab,
 } from './fakes/fake-gitlab.ts';
+import { INIT, MEAN_SKIPS, NAN_DOC, RANGE, submit, WRONG_MAX } from './support/range-review.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 const SECRET = 'gitlab-webhook-secret-token';
@@ -34,30 +35,6 @@ const fixture = (name: string, change: (payload: Payload) => void = () => {}): P
   return payload;
 };
 
-/** The merge request's change: a new file whose maximum is compared with the minimum (line 8). */
-const RANGE = (
-  compareWith: 'low' | 'high',
-) => `/** The difference between the largest and smallest number; 0 for an empty list. */
-export function range(numbers) {
-  if (numbers.length === 0) return 0;
-  let low = numbers[0];
-  let high = numbers[0];
-  for (const n of numbers) {
-    if (n < low) low = n;
-    if (n > ${compareWith}) high = n;
-  }
-  return high - low;
-}
-`;
-
-const WRONG_MAX = 'The maximum is compared with low instead of high, so range() is wrong for most inputs.';
-const NAN_DOC = 'The doc comment does not say what happens when a number is NaN.';
-const MEAN_SKIPS = 'mean() leaves out the first number (the loop starts at 1).';
-const INIT = 'low and high could start as Math.min and Math.max of the list.';
-
-const submit = (summary: string, findings: Array<Record<string, unknown>>): ScriptTurn[] => [
-  { toolCalls: [{ name: 'submit_review', input: { summary, findings } }] },
-];
 const firstReview = () =>
   submit('range() compares the maximum with the minimum.', [
     { file: 'src/range.js', line: 1, severity: 'nit', explanation: NAN_DOC },

@@ -11,6 +11,7 @@ import {
   forgeKey,
   toJsonValue,
 } from './forge-link.ts';
+import { createSessionQueue, createSessionSubscriptions } from './session-queue.ts';
 
 export interface PublisherDeps {
   store: Store;
@@ -42,9 +43,8 @@ export interface Publisher {
  * It runs beside the worker, driven by the event bus, so the runner needs no forge.
  */
 export function createPublisher(deps: PublisherDeps): Publisher {
-  const watching = new Map<string, () => void>();
-  const inFlight = new Set<Promise<void>>();
-  const chains = new Map<string, Promise<void>>();
+  const subscriptions = createSessionSubscriptions(deps.bus);
+  const queue = createSessionQueue(deps.onError);
 
   async function publish(sessionId: string): Promise<void> {
     const { store, forge } = deps;
@@ -128,44 +128,26 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   }
 
   /** One publication at a time per session; failures are reported, never thrown at the bus. */
-  function schedule(sessionId: string): void {
-    const previous = chains.get(sessionId) ?? Promise.resolve();
-    const next = previous
-      .then(() => publish(sessionId))
-      .catch((error: unknown) => deps.onError?.(error, sessionId));
-    chains.set(sessionId, next);
-    inFlight.add(next);
-    void next.finally(() => inFlight.delete(next));
-  }
+  const schedule = (sessionId: string): Promise<void> => queue.enqueue(sessionId, () => publish(sessionId));
 
   return {
     watch(sessionId) {
-      if (watching.has(sessionId)) return;
-      const stop = deps.bus.subscribe(sessionId, (event) => {
-        if (event.data.type === 'state.changed' && isTerminal(event.data.to)) schedule(sessionId);
+      subscriptions.watch(sessionId, (event) => {
+        if (event.data.type === 'state.changed' && isTerminal(event.data.to)) void schedule(sessionId);
       });
-      watching.set(sessionId, stop);
     },
-    publish: async (sessionId) => {
-      schedule(sessionId);
-      await chains.get(sessionId);
-    },
+    publish: (sessionId) => schedule(sessionId),
     async start() {
       for (const prefix of FORGE_LINK_PREFIXES) {
         for (const link of await deps.store.listLinks({ prefix })) {
           if (!link.key.includes('@')) continue;
           this.watch(link.sessionId);
-          schedule(link.sessionId);
+          void schedule(link.sessionId);
         }
       }
     },
-    async idle() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
-    stop() {
-      for (const stop of watching.values()) stop();
-      watching.clear();
-    },
+    idle: () => queue.idle(),
+    stop: () => subscriptions.stop(),
   };
 }
 

@@ -22,6 +22,7 @@ import {
   readReviewLink,
   reviewLinkJson,
 } from './review-link.ts';
+import { createSessionQueue, createSessionSubscriptions } from './session-queue.ts';
 import { sessionUrl } from './trigger-deps.ts';
 
 export interface ReviewPublisherDeps {
@@ -52,10 +53,12 @@ export interface ReviewPublisher {
  * that could not complete is reported on the pull request once. Publications run one at a time, so two
  * reviews of one pull request never race for its summary.
  */
+/** The one queue key of review publications: they run one after another, whatever their session. */
+const ALL_REVIEWS = 'all';
+
 export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublisher {
-  const watching = new Map<string, () => void>();
-  const inFlight = new Set<Promise<void>>();
-  let chain: Promise<void> = Promise.resolve();
+  const subscriptions = createSessionSubscriptions(deps.bus);
+  const queue = createSessionQueue();
   const { store, forge } = deps;
   const reviews = forge.reviews;
 
@@ -188,42 +191,29 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
     }
   }
 
-  function schedule(sessionId: string): void {
-    const next = chain
-      .then(() => publish(sessionId))
-      .catch((error: unknown) => deps.onError?.(error, sessionId));
-    chain = next;
-    inFlight.add(next);
-    void next.finally(() => inFlight.delete(next));
-  }
+  /** One publication at a time, of any session's review; failures are reported, never thrown at the bus. */
+  const schedule = (sessionId: string): Promise<void> =>
+    queue.enqueue(ALL_REVIEWS, () =>
+      publish(sessionId).catch((error: unknown) => deps.onError?.(error, sessionId)),
+    );
 
   return {
     watch(sessionId) {
-      if (watching.has(sessionId)) return;
-      const stop = deps.bus.subscribe(sessionId, (event) => {
-        if (event.data.type === 'state.changed' && isTerminal(event.data.to)) schedule(sessionId);
+      subscriptions.watch(sessionId, (event) => {
+        if (event.data.type === 'state.changed' && isTerminal(event.data.to)) void schedule(sessionId);
       });
-      watching.set(sessionId, stop);
     },
-    publish: async (sessionId) => {
-      schedule(sessionId);
-      await chain;
-    },
+    publish: (sessionId) => schedule(sessionId),
     async start() {
       for (const link of await store.listLinks({ prefix: REVIEW_LINK_PREFIX })) {
         const data = readReviewLink(link);
         if (!data || data.reviewId !== undefined || data.superseded) continue;
         this.watch(link.sessionId);
-        schedule(link.sessionId);
+        void schedule(link.sessionId);
       }
     },
-    async idle() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
-    stop() {
-      for (const stop of watching.values()) stop();
-      watching.clear();
-    },
+    idle: () => queue.idle(),
+    stop: () => subscriptions.stop(),
   };
 }
 

@@ -2,6 +2,7 @@ import type { EventBus } from '../core/ports/event-bus.ts';
 import type { JsonValue, SessionLink, Store } from '../core/ports/store.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { findForgeLink } from './forge-link.ts';
+import { createSessionQueue, createSessionSubscriptions } from './session-queue.ts';
 import type { SlackClient } from './slack-client.ts';
 import { endingNote, progressNote, SlackLinkData } from './slack-events.ts';
 
@@ -41,19 +42,13 @@ export function findSlackLink(links: readonly SessionLink[]): { key: string; dat
  * to `onError`, never to the bus.
  */
 export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
-  const watching = new Map<string, () => void>();
-  const chains = new Map<string, Promise<void>>();
-  const inFlight = new Set<Promise<void>>();
+  const subscriptions = createSessionSubscriptions(deps.bus);
+  const queue = createSessionQueue(deps.onError);
   const url = (sessionId: string) => `${deps.publicUrl.replace(/\/+$/, '')}/sessions/${sessionId}`;
 
-  function enqueue(sessionId: string, work: () => Promise<void>): void {
-    const next = (chains.get(sessionId) ?? Promise.resolve())
-      .then(work)
-      .catch((error: unknown) => deps.onError?.(error, sessionId));
-    chains.set(sessionId, next);
-    inFlight.add(next);
-    void next.finally(() => inFlight.delete(next));
-  }
+  const enqueue = (sessionId: string, work: () => Promise<void>): void => {
+    void queue.enqueue(sessionId, work);
+  };
 
   async function thread(sessionId: string) {
     const links = await deps.store.listLinks({ sessionId });
@@ -92,8 +87,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
 
   return {
     watch(sessionId) {
-      if (watching.has(sessionId)) return;
-      const stop = deps.bus.subscribe(sessionId, (event) => {
+      subscriptions.watch(sessionId, (event) => {
         if (event.data.type !== 'state.changed') return;
         const { from, to } = event.data;
         if (isTerminal(to)) {
@@ -107,7 +101,6 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
           if (found) await deps.client.post(found.slack.data.channel, found.slack.data.thread, note);
         });
       });
-      watching.set(sessionId, stop);
     },
     published(sessionId) {
       enqueue(sessionId, () => postPublished(sessionId));
@@ -121,12 +114,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
         else this.watch(session.id);
       }
     },
-    async idle() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
-    stop() {
-      for (const stop of watching.values()) stop();
-      watching.clear();
-    },
+    idle: () => queue.idle(),
+    stop: () => subscriptions.stop(),
   };
 }

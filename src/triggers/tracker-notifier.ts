@@ -4,6 +4,7 @@ import { TRACKER_KINDS, type Tracker, type TrackerKind } from '../core/ports/tra
 import type { Session } from '../core/session.ts';
 import { isTerminal } from '../core/session-state.ts';
 import { findForgeLink } from './forge-link.ts';
+import { createSessionQueue, createSessionSubscriptions } from './session-queue.ts';
 import { findTrackerLink, type TrackerLinkData } from './tracker-link.ts';
 import { tellIssue } from './tracker-say.ts';
 
@@ -56,19 +57,13 @@ export function trackerEndingNote(
  * the event bus; failures go to `onError`, never to the bus.
  */
 export function createTrackerNotifier(deps: TrackerNotifierDeps): TrackerNotifier {
-  const watching = new Map<string, () => void>();
-  const chains = new Map<string, Promise<void>>();
-  const inFlight = new Set<Promise<void>>();
+  const subscriptions = createSessionSubscriptions(deps.bus);
+  const queue = createSessionQueue(deps.onError);
   const url = (sessionId: string) => `${deps.publicUrl.replace(/\/+$/, '')}/sessions/${sessionId}`;
 
-  function enqueue(sessionId: string, work: () => Promise<void>): void {
-    const next = (chains.get(sessionId) ?? Promise.resolve())
-      .then(work)
-      .catch((error: unknown) => deps.onError?.(error, sessionId));
-    chains.set(sessionId, next);
-    inFlight.add(next);
-    void next.finally(() => inFlight.delete(next));
-  }
+  const enqueue = (sessionId: string, work: () => Promise<void>): void => {
+    void queue.enqueue(sessionId, work);
+  };
 
   /** Runs `act` once per `step` for the session's issue, recording it in the link. */
   async function once(
@@ -147,14 +142,12 @@ export function createTrackerNotifier(deps: TrackerNotifierDeps): TrackerNotifie
 
   return {
     watch(sessionId) {
-      if (watching.has(sessionId)) return;
-      const stop = deps.bus.subscribe(sessionId, (event) => {
+      subscriptions.watch(sessionId, (event) => {
         if (event.data.type !== 'state.changed') return;
         const { to } = event.data;
         if (to === 'working') enqueue(sessionId, () => started(sessionId));
         else if (isTerminal(to)) enqueue(sessionId, () => ended(sessionId));
       });
-      watching.set(sessionId, stop);
     },
     published(sessionId) {
       enqueue(sessionId, () => published(sessionId));
@@ -169,12 +162,7 @@ export function createTrackerNotifier(deps: TrackerNotifierDeps): TrackerNotifie
         }
       }
     },
-    async idle() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
-    stop() {
-      for (const stop of watching.values()) stop();
-      watching.clear();
-    },
+    idle: () => queue.idle(),
+    stop: () => subscriptions.stop(),
   };
 }
