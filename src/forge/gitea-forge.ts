@@ -66,14 +66,28 @@ export function checkRunOfStatus(status: { id: number; context: string; status: 
 /** Gitea's default work-in-progress prefixes (`[repository.pull-request] WORK_IN_PROGRESS_PREFIXES`). */
 const DRAFT_PREFIX = /^\s*(WIP:|\[WIP\])\s*/i;
 
-/** gitea-js throws the Response itself when Gitea answers with an error; anything else had no answer. */
+/**
+ * gitea-js throws the Response itself when Gitea answers with an error; anything else had no answer. Told
+ * by its shape, not `instanceof`: a fetch from another realm (a test's, undici's own) has another Response.
+ */
+function responseOf(error: unknown): { status: number; headers: Headers } | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { status, headers } = error as { status?: unknown; headers?: unknown };
+  const hasGet =
+    typeof headers === 'object' &&
+    headers !== null &&
+    typeof (headers as { get?: unknown }).get === 'function';
+  return typeof status === 'number' && hasGet ? { status, headers: headers as Headers } : null;
+}
+
 function statusOf(error: unknown): number | null {
-  return error instanceof Response ? error.status : null;
+  return responseOf(error)?.status ?? null;
 }
 
 function retryAfterMs(error: unknown): number | null {
-  if (!(error instanceof Response)) return null;
-  const seconds = Number(error.headers.get('retry-after') ?? Number.NaN);
+  const response = responseOf(error);
+  if (!response) return null;
+  const seconds = Number(response.headers.get('retry-after') ?? Number.NaN);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
 }
 

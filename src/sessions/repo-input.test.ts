@@ -42,7 +42,10 @@ describe('isForgeRepoName', () => {
     ['gitlab:app', false],
     ['gitlab:acme/../app', false],
     ['gitlab:/acme/app', false],
-    ['gitea:acme/app', false],
+    ['gitea:acme/app', true],
+    ['gitea:acme/team/app', false],
+    ['gitea:acme/..', false],
+    ['forgejo:acme/app', false],
   ])('%s → %s', (input, expected) => {
     expect(isForgeRepoName(input)).toBe(expected);
   });
