@@ -128,6 +128,14 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
           { details: { fields: { 'review.pullRequests': 'not on GitLab yet' } } },
         );
       }
+      if (update.review?.pullRequests === true && parseForgeRepo(repo.repo)?.kind === 'gitea') {
+        // The Gitea forge has no review bot: turned on, it would never post a review.
+        throw new BadInputError(
+          'forge_review_not_supported',
+          'drydock does not review Gitea or Forgejo pull requests yet; it reviews GitHub pull requests and local changes (drydock review).',
+          { details: { fields: { 'review.pullRequests': 'not on Gitea yet' } } },
+        );
+      }
       const updated = await store.updateRepo(id, update);
       if (!updated) throw notRegistered(id);
       return c.json(updated, 200);
