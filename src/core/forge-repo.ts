@@ -4,10 +4,10 @@ import { BadInputError } from './errors.ts';
  * How a forge repository is named, across forges. A bare `owner/name` is GitHub's (every name drydock took
  * before it knew other forges keeps meaning what it meant); other forges are prefixed with their kind:
  * `gitlab:group/subgroup/project` (nested groups allowed), `gitea:owner/name` (the one Gitea or Forgejo
- * server this drydock server is configured with). Pure.
+ * server this drydock server is configured with), `bitbucket:workspace/repo` (Bitbucket Cloud). Pure.
  */
 
-export type ForgeKind = 'github' | 'gitlab' | 'gitea';
+export type ForgeKind = 'github' | 'gitlab' | 'gitea' | 'bitbucket';
 
 export interface ForgeRepoName {
   kind: ForgeKind;
@@ -33,6 +33,11 @@ export function parseForgeRepo(name: string): ForgeRepoName | null {
     const path = name.slice('gitea:'.length);
     return GITHUB.test(path) ? { kind: 'gitea', path } : null;
   }
+  if (name.startsWith('bitbucket:')) {
+    // Bitbucket Cloud: a workspace and a repository slug.
+    const path = name.slice('bitbucket:'.length);
+    return GITHUB.test(path) ? { kind: 'bitbucket', path } : null;
+  }
   return null;
 }
 
@@ -46,6 +51,7 @@ export const FORGE_SETUP: Record<ForgeKind, string> = {
   github: 'set DRYDOCK_GITHUB_TOKEN or a GitHub App (DRYDOCK_GITHUB_APP_ID and its private key)',
   gitlab: 'set DRYDOCK_GITLAB_TOKEN (and DRYDOCK_GITLAB_URL for a self-managed GitLab)',
   gitea: 'set DRYDOCK_GITEA_URL and DRYDOCK_GITEA_TOKEN',
+  bitbucket: 'set DRYDOCK_BITBUCKET_TOKEN',
 };
 
 /** How people call each forge, in messages. */
@@ -53,6 +59,7 @@ export const FORGE_TITLE: Record<ForgeKind, string> = {
   github: 'GitHub',
   gitlab: 'GitLab',
   gitea: 'Gitea/Forgejo',
+  bitbucket: 'Bitbucket',
 };
 
 /** The refusal for a repository on a forge this server has no credentials for, saying what to set. */

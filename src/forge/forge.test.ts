@@ -3,9 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startFakeBitbucket } from '../../test/fakes/fake-bitbucket.ts';
 import { startFakeGitea } from '../../test/fakes/fake-gitea.ts';
 import { startFakeGithub } from '../../test/fakes/fake-github.ts';
 import { startFakeGitlab } from '../../test/fakes/fake-gitlab.ts';
+import { createBitbucketForge } from './bitbucket-forge.ts';
 import { createRemote, describeForgeContract } from './forge-contract.ts';
 import { createForgeRegistry, requireForgeFor } from './forge-registry.ts';
 import { createGiteaForge } from './gitea-forge.ts';
@@ -466,5 +468,92 @@ describe('Gitea forge', () => {
     await expect(registry.permission('gitea:acme/app', 'alice')).rejects.toMatchObject({
       code: 'forge_not_configured',
     });
+  });
+});
+
+describeForgeContract('Bitbucket Cloud through the forge registry', async ({ bare }) => {
+  const bitbucket = await startFakeBitbucket({ token: 'bb-test' });
+  bitbucket.addRepo('acme/app');
+  const forge = createForgeRegistry({
+    bitbucket: createBitbucketForge({
+      token: 'bb-test',
+      apiUrl: bitbucket.apiUrl,
+      gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
+    }),
+  });
+  return {
+    forge,
+    repo: 'bitbucket:acme/app',
+    missingRepo: 'bitbucket:acme/secret',
+    close: () => bitbucket.close(),
+  };
+});
+
+describe('Bitbucket Cloud forge', () => {
+  it('reads explicit permissions, pull request comments, commit statuses as check runs, and says where a log is', async () => {
+    const bitbucket = await startFakeBitbucket({ token: 't' });
+    const repo = bitbucket.addRepo('acme/app', {
+      permissions: { '557058:alice': 'write', '557058:rita': 'read', '557058:olga': 'admin' },
+    });
+    repo.issues.push({ id: 1, title: 'bug' });
+    const waits: number[] = [];
+    const forge = createBitbucketForge({
+      token: 't',
+      apiUrl: bitbucket.apiUrl,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      expect(await forge.permission('acme/app', '557058:alice')).toBe('write');
+      expect(await forge.permission('acme/app', '557058:rita')).toBe('read');
+      expect(await forge.permission('acme/app', '557058:olga')).toBe('admin');
+      expect(await forge.permission('acme/app', '557058:bob')).toBe('none');
+      await expect(forge.permission('acme/secret', '557058:alice')).rejects.toMatchObject({
+        code: 'forge_no_access',
+      });
+      const pull = await forge.openOrUpdatePullRequest('acme/app', {
+        branch: 'drydock/x',
+        base: 'main',
+        title: 'X',
+        body: 'gate',
+      });
+      // Issues and pull requests are numbered apart: both are number 1.
+      expect(pull.number).toBe(1);
+      await forge.comment('acme/app', 1, 'on the issue');
+      await forge.comment('acme/app', pull.number, 'rename this', 'pull');
+      expect(repo.comments.map((each) => [each.on, each.number, each.body])).toEqual([
+        ['issue', 1, 'on the issue'],
+        ['pull', 1, 'rename this'],
+      ]);
+      expect(await forge.listReviewComments('acme/app', pull.number)).toEqual([
+        expect.objectContaining({ body: 'rename this', author: 'drydock' }),
+      ]);
+      repo.statuses.push(
+        { key: 'build', sha: 'abc', name: 'Pipeline #7 build', state: 'SUCCESSFUL' },
+        {
+          key: 'test',
+          sha: 'abc',
+          name: 'Pipeline #7 test',
+          state: 'FAILED',
+          url: 'https://bitbucket.org/acme/app/pipelines/results/7',
+        },
+      );
+      const runs = await forge.listCheckRuns('acme/app', 'abc');
+      expect(runs.map((run) => [run.name, run.status, run.conclusion])).toEqual([
+        ['Pipeline #7 build', 'completed', 'success'],
+        ['Pipeline #7 test', 'completed', 'failure'],
+      ]);
+      expect(await forge.checkRunLog('acme/app', runs[1]!)).toContain(
+        'its log is at https://bitbucket.org/acme/app/pipelines/results/7',
+      );
+      bitbucket.failNext(1, 429, 3);
+      bitbucket.failNext(1, 502);
+      expect(await forge.permission('acme/app', '557058:alice')).toBe('write');
+      expect(waits).toEqual([3000, 1000]);
+      expect(bitbucket.requests.every((request) => request.authorization === 'Bearer t')).toBe(true);
+    } finally {
+      await bitbucket.close();
+    }
   });
 });

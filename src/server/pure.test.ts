@@ -143,6 +143,8 @@ describe('triggersFromEnv: forges', () => {
     expect(triggers.gitea?.botLogin).toBe('drydock-bot');
     expect((triggers.forge as ForgeRegistry).forgeOf('gitea')?.kind).toBe('gitea');
     expect((triggers.forge as ForgeRegistry).forgeOf('github')).toBeNull();
+    const withBitbucket = await triggersFromEnv({ ...key, DRYDOCK_BITBUCKET_TOKEN: 'bb' }, '/n', 'http://x');
+    expect((withBitbucket.forge as ForgeRegistry).forgeOf('bitbucket')?.kind).toBe('bitbucket');
     await expect(
       triggersFromEnv({ ...key, DRYDOCK_GITEA_TOKEN: 'gt' }, '/n', 'http://x'),
     ).rejects.toMatchObject({

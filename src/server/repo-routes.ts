@@ -128,12 +128,17 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
           { details: { fields: { 'review.pullRequests': 'not on GitLab yet' } } },
         );
       }
-      if (update.review?.pullRequests === true && parseForgeRepo(repo.repo)?.kind === 'gitea') {
-        // The Gitea forge has no review bot: turned on, it would never post a review.
+      const kind = parseForgeRepo(repo.repo)?.kind;
+      if (update.review?.pullRequests === true && (kind === 'gitea' || kind === 'bitbucket')) {
+        // The Gitea and Bitbucket forges have no review bot: turned on, it would never post a review.
         throw new BadInputError(
           'forge_review_not_supported',
-          'drydock does not review Gitea or Forgejo pull requests yet; it reviews GitHub pull requests and local changes (drydock review).',
-          { details: { fields: { 'review.pullRequests': 'not on Gitea yet' } } },
+          `drydock does not review ${kind === 'gitea' ? 'Gitea or Forgejo' : 'Bitbucket'} pull requests yet; it reviews GitHub pull requests and local changes (drydock review).`,
+          {
+            details: {
+              fields: { 'review.pullRequests': `not on ${kind === 'gitea' ? 'Gitea' : 'Bitbucket'} yet` },
+            },
+          },
         );
       }
       const updated = await store.updateRepo(id, update);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
+import { createBitbucketForge } from '../forge/bitbucket-forge.ts';
 import { createForgeRegistry } from '../forge/forge-registry.ts';
 import { createGiteaForge } from '../forge/gitea-forge.ts';
 import { githubAppTokens } from '../forge/github-app-tokens.ts';
@@ -37,14 +38,16 @@ export async function triggersFromEnv(
     : null;
   const gitlab = gitlabFromEnv(env);
   const gitea = giteaFromEnv(env);
+  const bitbucket = bitbucketFromEnv(env);
   // One forge per kind behind a registry, which routes each repository by its name (core/forge-repo.ts)
   // and refuses one on a forge not configured here, saying what to set.
   const forge: Forge | null =
-    github || gitlab || gitea
+    github || gitlab || gitea || bitbucket
       ? createForgeRegistry({
           ...(github ? { github } : {}),
           ...(gitlab ? { gitlab } : {}),
           ...(gitea ? { gitea } : {}),
+          ...(bitbucket ? { bitbucket } : {}),
         })
       : null;
   return {
@@ -105,6 +108,18 @@ export function giteaFromEnv(env: Record<string, string | undefined>): Forge | n
     );
   }
   return createGiteaForge({ token, url });
+}
+
+/**
+ * The Bitbucket Cloud forge: DRYDOCK_BITBUCKET_TOKEN (a repository, project or workspace access token with
+ * the repository write, pull request write and issue write scopes); DRYDOCK_BITBUCKET_API_URL only for tests.
+ * Null without a token.
+ */
+export function bitbucketFromEnv(env: Record<string, string | undefined>): Forge | null {
+  const token = env.DRYDOCK_BITBUCKET_TOKEN?.trim();
+  if (!token) return null;
+  const apiUrl = env.DRYDOCK_BITBUCKET_API_URL?.trim();
+  return createBitbucketForge({ token, ...(apiUrl ? { apiUrl } : {}) });
 }
 
 /** The GitHub forge's token source: a fine-grained token, or a GitHub App's installation tokens. */

@@ -46,6 +46,8 @@ describe('isForgeRepoName', () => {
     ['gitea:acme/team/app', false],
     ['gitea:acme/..', false],
     ['forgejo:acme/app', false],
+    ['bitbucket:acme/app', true],
+    ['bitbucket:acme/team/app', false],
   ])('%s → %s', (input, expected) => {
     expect(isForgeRepoName(input)).toBe(expected);
   });

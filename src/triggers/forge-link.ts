@@ -50,7 +50,7 @@ export function originPrefix(repo: string): string {
   return kind === 'github' ? `github:${repo}@` : `${repo}@`;
 }
 /** The prefixes of every forge's link keys: what a restart lists to find sessions still to publish. */
-export const FORGE_LINK_PREFIXES = ['github:', 'gitlab:', 'gitea:'] as const;
+export const FORGE_LINK_PREFIXES = ['github:', 'gitlab:', 'gitea:', 'bitbucket:'] as const;
 
 /** The session's forge origin link, if it has one. */
 export function findForgeLink(links: readonly SessionLink[]): { key: string; data: ForgeLinkData } | null {
