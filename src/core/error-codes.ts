@@ -185,6 +185,7 @@ export type UnavailableCode =
   | 'checks_unlisted'
   | 'embedded_postgres_failed'
   | 'git_missing'
+  | 'gitea_webhooks_disabled'
   | 'github_webhooks_disabled'
   | 'gitlab_webhooks_disabled'
   | 'image_pull_failed'

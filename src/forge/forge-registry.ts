@@ -28,7 +28,7 @@ export function createForgeRegistry(forges: Partial<Record<ForgeKind, Forge>>): 
     if (!name) {
       throw new BadInputError(
         'forge_not_configured',
-        `"${repo}" is not a forge repository (owner/name on GitHub, gitlab:group/project on GitLab).`,
+        `"${repo}" is not a forge repository (owner/name on GitHub, gitlab:group/project on GitLab, gitea:owner/name on Gitea or Forgejo, bitbucket:workspace/repo on Bitbucket Cloud).`,
       );
     }
     const forge = forges[name.kind];

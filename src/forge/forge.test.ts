@@ -3,10 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startFakeBitbucket } from '../../test/fakes/fake-bitbucket.ts';
+import { startFakeGitea } from '../../test/fakes/fake-gitea.ts';
 import { startFakeGithub } from '../../test/fakes/fake-github.ts';
 import { startFakeGitlab } from '../../test/fakes/fake-gitlab.ts';
+import { createBitbucketForge } from './bitbucket-forge.ts';
 import { createRemote, describeForgeContract } from './forge-contract.ts';
 import { createForgeRegistry, requireForgeFor } from './forge-registry.ts';
+import { createGiteaForge } from './gitea-forge.ts';
 import { createGithubForge, staticGithubToken } from './github-forge.ts';
 import { createGitlabForge } from './gitlab-forge.ts';
 import { diffPosition } from './gitlab-reviews.ts';
@@ -311,6 +315,245 @@ describe('GitLab merge request reviews', () => {
     } finally {
       await gitlab.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeForgeContract('Gitea on a fake API', async ({ bare }) => {
+  const gitea = await startFakeGitea({ token: 'gitea-test' });
+  gitea.addRepo('acme/app');
+  const forge = createGiteaForge({
+    token: 'gitea-test',
+    url: gitea.url,
+    gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
+  });
+  return { forge, repo: 'acme/app', missingRepo: 'acme/secret', close: () => gitea.close() };
+});
+
+describeForgeContract('Gitea through the forge registry', async ({ bare }) => {
+  const gitea = await startFakeGitea({ token: 'gitea-test' });
+  gitea.addRepo('acme/app');
+  const forge = createForgeRegistry({
+    gitea: createGiteaForge({
+      token: 'gitea-test',
+      url: gitea.url,
+      gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
+    }),
+  });
+  return { forge, repo: 'gitea:acme/app', missingRepo: 'gitea:acme/secret', close: () => gitea.close() };
+});
+
+describe('Gitea forge', () => {
+  const noWait = async () => {};
+
+  it('reads collaborator permissions, reviews, commit statuses as check runs, and says where a log is', async () => {
+    const gitea = await startFakeGitea({ token: 't' });
+    const repo = gitea.addRepo('acme/app', {
+      permissions: { alice: 'write', rita: 'read', olga: 'owner', max: 'admin' },
+    });
+    repo.pulls.push({ number: 4, head: 'drydock/x', base: 'main', title: 'x', body: '', state: 'open' });
+    repo.reviews.push(
+      { id: 7, pull: 4, body: 'Looks close.', author: 'alice', comments: [] },
+      {
+        id: 8,
+        pull: 4,
+        body: '',
+        author: 'alice',
+        comments: [{ id: 81, body: 'rename this', path: 'src/a.ts', author: 'alice' }],
+      },
+    );
+    repo.statuses.push(
+      { id: 1, sha: 'abc', context: 'ci / unit (push)', status: 'pending' },
+      { id: 2, sha: 'abc', context: 'ci / lint (push)', status: 'warning' },
+      {
+        id: 3,
+        sha: 'abc',
+        context: 'ci / unit (push)',
+        status: 'failure',
+        target_url: `${gitea.url}/acme/app/actions/runs/3/jobs/0`,
+      },
+    );
+    const forge = createGiteaForge({ token: 't', url: gitea.url, sleep: noWait });
+    try {
+      expect(await forge.permission('acme/app', 'alice')).toBe('write');
+      expect(await forge.permission('acme/app', 'rita')).toBe('read');
+      expect(await forge.permission('acme/app', 'olga')).toBe('admin');
+      expect(await forge.permission('acme/app', 'max')).toBe('admin');
+      expect(await forge.permission('acme/app', 'bob')).toBe('none');
+      expect(await forge.permission('acme/app', 'nobody-at-all')).toBe('none');
+      await expect(forge.permission('acme/secret', 'alice')).rejects.toMatchObject({
+        code: 'forge_no_access',
+      });
+      expect(await forge.listReviewComments('acme/app', 4)).toEqual([
+        expect.objectContaining({ id: 7, author: 'alice', body: 'Looks close.' }),
+        expect.objectContaining({ id: 81, author: 'alice', body: 'rename this' }),
+      ]);
+      // The newest status per context: the unit job's failure replaced its pending.
+      const runs = await forge.listCheckRuns('acme/app', 'abc');
+      expect(runs).toEqual([
+        { id: 3, name: 'ci / unit (push)', status: 'completed', conclusion: 'failure' },
+        { id: 2, name: 'ci / lint (push)', status: 'completed', conclusion: 'neutral' },
+      ]);
+      expect(await forge.checkRunLog('acme/app', runs[0]!)).toContain(
+        `its log is at ${gitea.url}/acme/app/actions/runs/3/jobs/0`,
+      );
+      expect(gitea.requests.every((request) => request.authorization === 'Bearer t')).toBe(true);
+    } finally {
+      await gitea.close();
+    }
+  });
+
+  it('opens a draft as a WIP title, finds it again by its branch, and comments in the shared numbering', async () => {
+    const gitea = await startFakeGitea({ token: 't' });
+    const repo = gitea.addRepo('acme/app');
+    const issue = gitea.addIssue(repo, 'bug');
+    const forge = createGiteaForge({ token: 't', url: gitea.url, sleep: noWait });
+    try {
+      const request = { branch: 'drydock/a', base: 'main', title: 'A', body: 'gate says', draft: true };
+      const pull = await forge.openOrUpdatePullRequest('acme/app', request);
+      expect(pull).toMatchObject({ number: issue + 1, title: 'A', draft: true, branch: 'drydock/a' });
+      expect(repo.pulls[0]?.title).toBe('WIP: A');
+      const again = await forge.openOrUpdatePullRequest('acme/app', { ...request, draft: false, body: 'v2' });
+      expect(again).toMatchObject({ number: pull.number, draft: true, body: 'v2' });
+      expect(repo.pulls).toHaveLength(1);
+      await forge.comment('acme/app', issue, 'on the issue');
+      await forge.comment('acme/app', pull.number, 'on the pull request', 'pull');
+      expect(repo.comments.map((comment) => [comment.number, comment.body])).toEqual([
+        [issue, 'on the issue'],
+        [pull.number, 'on the pull request'],
+      ]);
+    } finally {
+      await gitea.close();
+    }
+  });
+
+  it('rides out a rate limit and a 5xx, waiting what Retry-After asks, and reports a lasting outage as transient', async () => {
+    const gitea = await startFakeGitea({ token: 't' });
+    gitea.addRepo('acme/app', { permissions: { alice: 'write' } });
+    const waits: number[] = [];
+    const forge = createGiteaForge({
+      token: 't',
+      url: gitea.url,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      gitea.failNext(1, 429, 2);
+      gitea.failNext(1, 503, 7);
+      expect(await forge.permission('acme/app', 'alice')).toBe('write');
+      expect(waits).toEqual([2000, 7000]);
+      gitea.failNext(3, 500);
+      await expect(forge.listCheckRuns('acme/app', 'abc')).rejects.toMatchObject({
+        code: 'forge_failed',
+        transient: true,
+      });
+      // A wrong token is refused for good, never retried.
+      const stranger = createGiteaForge({ token: 'wrong', url: gitea.url, sleep: noWait });
+      const before = gitea.requests.length;
+      await expect(stranger.permission('acme/app', 'alice')).rejects.toMatchObject({
+        code: 'forge_no_access',
+      });
+      expect(gitea.requests.length - before).toBe(1);
+    } finally {
+      await gitea.close();
+    }
+  });
+
+  it('routes gitea: repositories to it, and refuses them on a server without it, saying what to set', async () => {
+    const registry = createForgeRegistry({ github: createLocalForge({ stateDir: '/nonexistent' }) });
+    expect(() => requireForgeFor(registry, 'gitea:acme/app')).toThrow(
+      /DRYDOCK_GITEA_URL and DRYDOCK_GITEA_TOKEN/,
+    );
+    await expect(registry.permission('gitea:acme/app', 'alice')).rejects.toMatchObject({
+      code: 'forge_not_configured',
+    });
+  });
+});
+
+describeForgeContract('Bitbucket Cloud through the forge registry', async ({ bare }) => {
+  const bitbucket = await startFakeBitbucket({ token: 'bb-test' });
+  bitbucket.addRepo('acme/app');
+  const forge = createForgeRegistry({
+    bitbucket: createBitbucketForge({
+      token: 'bb-test',
+      apiUrl: bitbucket.apiUrl,
+      gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
+    }),
+  });
+  return {
+    forge,
+    repo: 'bitbucket:acme/app',
+    missingRepo: 'bitbucket:acme/secret',
+    close: () => bitbucket.close(),
+  };
+});
+
+describe('Bitbucket Cloud forge', () => {
+  it('reads explicit permissions, pull request comments, commit statuses as check runs, and says where a log is', async () => {
+    const bitbucket = await startFakeBitbucket({ token: 't' });
+    const repo = bitbucket.addRepo('acme/app', {
+      permissions: { '557058:alice': 'write', '557058:rita': 'read', '557058:olga': 'admin' },
+    });
+    repo.issues.push({ id: 1, title: 'bug' });
+    const waits: number[] = [];
+    const forge = createBitbucketForge({
+      token: 't',
+      apiUrl: bitbucket.apiUrl,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      expect(await forge.permission('acme/app', '557058:alice')).toBe('write');
+      expect(await forge.permission('acme/app', '557058:rita')).toBe('read');
+      expect(await forge.permission('acme/app', '557058:olga')).toBe('admin');
+      expect(await forge.permission('acme/app', '557058:bob')).toBe('none');
+      await expect(forge.permission('acme/secret', '557058:alice')).rejects.toMatchObject({
+        code: 'forge_no_access',
+      });
+      const pull = await forge.openOrUpdatePullRequest('acme/app', {
+        branch: 'drydock/x',
+        base: 'main',
+        title: 'X',
+        body: 'gate',
+      });
+      // Issues and pull requests are numbered apart: both are number 1.
+      expect(pull.number).toBe(1);
+      await forge.comment('acme/app', 1, 'on the issue');
+      await forge.comment('acme/app', pull.number, 'rename this', 'pull');
+      expect(repo.comments.map((each) => [each.on, each.number, each.body])).toEqual([
+        ['issue', 1, 'on the issue'],
+        ['pull', 1, 'rename this'],
+      ]);
+      expect(await forge.listReviewComments('acme/app', pull.number)).toEqual([
+        expect.objectContaining({ body: 'rename this', author: 'drydock' }),
+      ]);
+      repo.statuses.push(
+        { key: 'build', sha: 'abc', name: 'Pipeline #7 build', state: 'SUCCESSFUL' },
+        {
+          key: 'test',
+          sha: 'abc',
+          name: 'Pipeline #7 test',
+          state: 'FAILED',
+          url: 'https://bitbucket.org/acme/app/pipelines/results/7',
+        },
+      );
+      const runs = await forge.listCheckRuns('acme/app', 'abc');
+      expect(runs.map((run) => [run.name, run.status, run.conclusion])).toEqual([
+        ['Pipeline #7 build', 'completed', 'success'],
+        ['Pipeline #7 test', 'completed', 'failure'],
+      ]);
+      expect(await forge.checkRunLog('acme/app', runs[1]!)).toContain(
+        'its log is at https://bitbucket.org/acme/app/pipelines/results/7',
+      );
+      bitbucket.failNext(1, 429, 3);
+      bitbucket.failNext(1, 502);
+      expect(await forge.permission('acme/app', '557058:alice')).toBe('write');
+      expect(waits).toEqual([3000, 1000]);
+      expect(bitbucket.requests.every((request) => request.authorization === 'Bearer t')).toBe(true);
+    } finally {
+      await bitbucket.close();
     }
   });
 });

@@ -13,11 +13,13 @@ export interface RemoteGit {
   url: string;
   /** A bearer for HTTPS remotes, or none (a local path). */
   token?: string;
+  /** The user name sent with the token (default `x-access-token`; Bitbucket's access tokens want `x-token-auth`). */
+  user?: string;
 }
 
 function credentialEnv(remote: RemoteGit): Record<string, string> {
   if (!remote.token) return {};
-  const basic = Buffer.from(`x-access-token:${remote.token}`).toString('base64');
+  const basic = Buffer.from(`${remote.user ?? 'x-access-token'}:${remote.token}`).toString('base64');
   return {
     GIT_CONFIG_COUNT: '1',
     GIT_CONFIG_KEY_0: 'http.extraHeader',

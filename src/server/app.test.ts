@@ -512,6 +512,11 @@ describe('HTTP API (in-process)', () => {
       review: { pullRequests: true },
     });
     expect((await h.store.findRepo('gitlab:acme/platform/app'))?.review.pullRequests).toBe(true);
+    const gitea = await call('POST', '/api/repos', { role: 'admin', body: { repo: 'gitea:Acme/App' } });
+    const giteaRepo = (await gitea.json()) as { id: string };
+    expect(giteaRepo).toMatchObject({ repo: 'gitea:acme/app', kind: 'forge' });
+    const giteaReview = await call('PATCH', `/api/repos/${giteaRepo.id}`, { role: 'admin', body: turnOn });
+    expect(await giteaReview.json()).toMatchObject({ error: { code: 'forge_review_not_supported' } });
     const bad = await call('PATCH', `/api/repos/${forgeRepo.id}`, {
       role: 'admin',
       body: { review: { pullRequests: 'yes' } },

@@ -111,6 +111,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
         triggers: triggerDeps(deps, triggers),
         githubSecret: triggers.githubWebhookSecret,
         gitlabSecret: triggers.gitlabWebhookSecret ?? null,
+        giteaSecret: triggers.giteaWebhookSecret ?? null,
         secrets: triggers.secrets,
         now: () => deps.sessions.clock.now().getTime(),
         ...(triggers.slack ? { slack: triggers.slack } : {}),

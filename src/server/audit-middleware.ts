@@ -103,6 +103,8 @@ export function auditWebhookRefusals(sink: AuditSink, log: Logger): MiddlewareHa
         deliveryId:
           c.req.header('x-github-delivery') ??
           c.req.header('x-gitlab-event-uuid') ??
+          c.req.header('x-forgejo-delivery') ??
+          c.req.header('x-gitea-delivery') ??
           c.req.header('linear-delivery') ??
           c.req.header('x-atlassian-webhook-identifier') ??
           c.req.header('idempotency-key') ??

@@ -152,6 +152,31 @@ describe('triggersFromEnv: forges', () => {
       ),
     ).rejects.toMatchObject({ code: 'invalid_base_url' });
   });
+  it("adds Gitea on its server, with no default address, and drydock's login on it", async () => {
+    const triggers = await triggersFromEnv(
+      {
+        ...key,
+        DRYDOCK_GITEA_URL: 'https://git.example.com',
+        DRYDOCK_GITEA_TOKEN: 'gt',
+        DRYDOCK_GITEA_WEBHOOK_SECRET: ' s ',
+        DRYDOCK_GITEA_LOGIN: 'drydock-bot',
+      },
+      '/nonexistent',
+      'http://x',
+    );
+    expect(triggers.giteaWebhookSecret).toBe('s');
+    expect(triggers.gitea?.botLogin).toBe('drydock-bot');
+    expect((triggers.forge as ForgeRegistry).forgeOf('gitea')?.kind).toBe('gitea');
+    expect((triggers.forge as ForgeRegistry).forgeOf('github')).toBeNull();
+    const withBitbucket = await triggersFromEnv({ ...key, DRYDOCK_BITBUCKET_TOKEN: 'bb' }, '/n', 'http://x');
+    expect((withBitbucket.forge as ForgeRegistry).forgeOf('bitbucket')?.kind).toBe('bitbucket');
+    await expect(
+      triggersFromEnv({ ...key, DRYDOCK_GITEA_TOKEN: 'gt' }, '/n', 'http://x'),
+    ).rejects.toMatchObject({
+      code: 'invalid_base_url',
+      message: expect.stringContaining('DRYDOCK_GITEA_URL'),
+    });
+  });
 });
 
 describe('maySteer: who cancels and messages a session', () => {

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { BadInputError, NotFoundError } from '../core/errors.ts';
+import { parseForgeRepo } from '../core/forge-repo.ts';
 import { tryGit } from '../forge/git.ts';
 import { registerRepo } from '../sessions/registered-repos.ts';
 import {
@@ -123,6 +124,19 @@ export function repoRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
           'review_needs_forge_repo',
           'Only a forge repository (owner/name, gitlab:group/project) has pull requests to review; review a local change with drydock review or POST /api/reviews.',
           { details: { fields: { 'review.pullRequests': 'only for a forge repository' } } },
+        );
+      }
+      const kind = parseForgeRepo(repo.repo)?.kind;
+      if (update.review?.pullRequests === true && (kind === 'gitea' || kind === 'bitbucket')) {
+        // The Gitea and Bitbucket forges have no review bot: turned on, it would never post a review.
+        throw new BadInputError(
+          'forge_review_not_supported',
+          `drydock does not review ${kind === 'gitea' ? 'Gitea or Forgejo' : 'Bitbucket'} pull requests yet; it reviews GitHub pull requests and local changes (drydock review).`,
+          {
+            details: {
+              fields: { 'review.pullRequests': `not on ${kind === 'gitea' ? 'Gitea' : 'Bitbucket'} yet` },
+            },
+          },
         );
       }
       const updated = await store.updateRepo(id, update);

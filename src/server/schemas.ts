@@ -64,7 +64,7 @@ export const registerRepoBody = z.object({
     .max(4096)
     .meta({
       description:
-        'The absolute path of a git repository on the server, owner/name on GitHub, or gitlab:group/project on GitLab',
+        'The absolute path of a git repository on the server, owner/name on GitHub, gitlab:group/project on GitLab, gitea:owner/name on Gitea/Forgejo, or bitbucket:workspace/repo on Bitbucket',
     }),
 });
 

@@ -6,6 +6,7 @@ import type { Tracker } from '../core/ports/tracker.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { CiWatcher, WaitClock } from '../triggers/ci-watch.ts';
+import type { GiteaTriggerSettings } from '../triggers/gitea-events.ts';
 import type { GithubTriggerSettings } from '../triggers/github-events.ts';
 import type { GitlabTriggerSettings } from '../triggers/gitlab-events.ts';
 import type { Publisher } from '../triggers/publish-delivery.ts';
@@ -56,7 +57,7 @@ export interface ServerMount {
 
 /** What the trigger routes are wired with. */
 export interface ServerTriggers {
-  /** The forges (a registry: `owner/name` on GitHub, `gitlab:group/project` on GitLab), or none. */
+  /** The forges (a registry: `owner/name` on GitHub, `gitlab:group/project` on GitLab, `gitea:owner/name`), or none. */
   forge: Forge | null;
   /** DRYDOCK_GITHUB_WEBHOOK_SECRET. */
   githubWebhookSecret: string | null;
@@ -64,6 +65,10 @@ export interface ServerTriggers {
   gitlabWebhookSecret?: string | null;
   /** drydock's username on GitLab, its label and handle (DRYDOCK_GITLAB_LOGIN). */
   gitlab?: GitlabTriggerSettings;
+  /** DRYDOCK_GITEA_WEBHOOK_SECRET: Gitea/Forgejo webhooks' HMAC secret; without it `/webhooks/gitea` is 503. */
+  giteaWebhookSecret?: string | null;
+  /** drydock's login on the Gitea or Forgejo server, its label and handle (DRYDOCK_GITEA_LOGIN). */
+  gitea?: GiteaTriggerSettings;
   /** The server's public URL, for links in comments. */
   publicUrl: string;
   /** Encrypts hook secrets at rest. */

@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import { createSecretBox, loadSecretKey } from '../environments/secret-box.ts';
+import { createBitbucketForge } from '../forge/bitbucket-forge.ts';
 import { createForgeRegistry } from '../forge/forge-registry.ts';
+import { createGiteaForge } from '../forge/gitea-forge.ts';
 import { githubAppTokens } from '../forge/github-app-tokens.ts';
 import { createGithubForge, type GithubTokenSource, staticGithubToken } from '../forge/github-forge.ts';
 import { createGitlabForge, DEFAULT_GITLAB_URL } from '../forge/gitlab-forge.ts';
+import { DEFAULT_GITEA_SETTINGS } from '../triggers/gitea-events.ts';
 import { DEFAULT_GITLAB_SETTINGS } from '../triggers/gitlab-events.ts';
 import { createSlackClient } from '../triggers/slack-client.ts';
 import { DEFAULT_GITHUB_SETTINGS } from '../triggers/trigger-deps.ts';
@@ -35,14 +38,25 @@ export async function triggersFromEnv(
       })
     : null;
   const gitlab = gitlabFromEnv(env);
+  const gitea = giteaFromEnv(env);
+  const bitbucket = bitbucketFromEnv(env);
   // One forge per kind behind a registry, which routes each repository by its name (core/forge-repo.ts)
   // and refuses one on a forge not configured here, saying what to set.
   const forge: Forge | null =
-    github || gitlab
-      ? createForgeRegistry({ ...(github ? { github } : {}), ...(gitlab ? { gitlab } : {}) })
+    github || gitlab || gitea || bitbucket
+      ? createForgeRegistry({
+          ...(github ? { github } : {}),
+          ...(gitlab ? { gitlab } : {}),
+          ...(gitea ? { gitea } : {}),
+          ...(bitbucket ? { bitbucket } : {}),
+        })
       : null;
   return {
     forge,
+    giteaWebhookSecret: env.DRYDOCK_GITEA_WEBHOOK_SECRET?.trim() || null,
+    ...(env.DRYDOCK_GITEA_LOGIN?.trim()
+      ? { gitea: { ...DEFAULT_GITEA_SETTINGS, botLogin: env.DRYDOCK_GITEA_LOGIN.trim() } }
+      : {}),
     gitlabWebhookSecret: env.DRYDOCK_GITLAB_WEBHOOK_SECRET?.trim() || null,
     ...(env.DRYDOCK_GITLAB_LOGIN
       ? { gitlab: { ...DEFAULT_GITLAB_SETTINGS, botUsername: env.DRYDOCK_GITLAB_LOGIN } }
@@ -76,6 +90,38 @@ export function gitlabFromEnv(env: Record<string, string | undefined>): Forge | 
     );
   }
   return createGitlabForge({ token, url });
+}
+
+/**
+ * The Gitea (or Forgejo) forge: DRYDOCK_GITEA_TOKEN (an access token with `write:repository` and
+ * `write:issue`) on DRYDOCK_GITEA_URL, the server's address, which has no default: there is no one public
+ * Gitea. Null without a token; a token without a URL is refused.
+ */
+export function giteaFromEnv(env: Record<string, string | undefined>): Forge | null {
+  const token = env.DRYDOCK_GITEA_TOKEN?.trim();
+  if (!token) return null;
+  const url = env.DRYDOCK_GITEA_URL?.trim() ?? '';
+  if (!/^https?:\/\/[^/]/.test(url)) {
+    throw new BadInputError(
+      'invalid_base_url',
+      url
+        ? `DRYDOCK_GITEA_URL must be an http(s) address such as https://git.example.com, not "${url}".`
+        : 'DRYDOCK_GITEA_TOKEN is set but DRYDOCK_GITEA_URL is not: set it to your Gitea or Forgejo server (https://git.example.com).',
+    );
+  }
+  return createGiteaForge({ token, url });
+}
+
+/**
+ * The Bitbucket Cloud forge: DRYDOCK_BITBUCKET_TOKEN (a repository, project or workspace access token with
+ * the repository write, pull request write and issue write scopes); DRYDOCK_BITBUCKET_API_URL only for tests.
+ * Null without a token.
+ */
+export function bitbucketFromEnv(env: Record<string, string | undefined>): Forge | null {
+  const token = env.DRYDOCK_BITBUCKET_TOKEN?.trim();
+  if (!token) return null;
+  const apiUrl = env.DRYDOCK_BITBUCKET_API_URL?.trim();
+  return createBitbucketForge({ token, ...(apiUrl ? { apiUrl } : {}) });
 }
 
 /** The GitHub forge's token source: a fine-grained token, or a GitHub App's installation tokens. */

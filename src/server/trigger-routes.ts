@@ -30,7 +30,7 @@ import { triggerDeps } from './trigger-wiring.ts';
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 const hookName = name.refine(
   (value) => !RESERVED_HOOK_NAMES.includes(value),
-  'reserved for a built-in webhook (github, gitlab, slack)',
+  'reserved for a built-in webhook (github, gitlab, gitea, forgejo, slack)',
 );
 const hookBody = HookConfig.extend({ name: hookName, secret: z.string().min(16).max(4096) });
 // Patches are spelled without defaults: zod's partial() would fill them in (scheme `hmac`, `paused: false`,

@@ -91,6 +91,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     publicUrl: triggers.publicUrl,
     github: triggers.github ?? DEFAULT_GITHUB_SETTINGS,
     ...(triggers.gitlab ? { gitlab: triggers.gitlab } : {}),
+    ...(triggers.gitea ? { gitea: triggers.gitea } : {}),
     wake,
     watch: (sessionId) => publisher?.watch(sessionId),
     ...(reviewPublisher ? { watchReview: (sessionId: string) => reviewPublisher.watch(sessionId) } : {}),

@@ -3,6 +3,11 @@ import type { Env } from 'hono';
 import { z } from 'zod';
 import { BadInputError, UnauthenticatedError, UnavailableError } from '../core/errors.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
+import {
+  giteaDeliveryHeaders,
+  giteaSignatureProblem,
+  handleGiteaDelivery,
+} from '../triggers/gitea-webhook.ts';
 import { handleGithubDelivery } from '../triggers/github-webhook.ts';
 import { gitlabTokenProblem, handleGitlabDelivery } from '../triggers/gitlab-webhook.ts';
 import { handleHookDelivery } from '../triggers/hook-webhook.ts';
@@ -21,6 +26,8 @@ export interface WebhookOptions {
   githubSecret: string | null;
   /** DRYDOCK_GITLAB_WEBHOOK_SECRET; GitLab webhooks are refused (503) without it. */
   gitlabSecret?: string | null;
+  /** DRYDOCK_GITEA_WEBHOOK_SECRET; Gitea and Forgejo webhooks are refused (503) without it. */
+  giteaSecret?: string | null;
   secrets: SecretBox;
   now: () => number;
   /** Slack's Events API; `/webhooks/slack` is refused (503) without it. */
@@ -88,6 +95,32 @@ const gitlabRoute = createRoute({
     ...errorResponses(400, 401, 413, 503),
   },
 });
+
+const giteaHeaders = z.object({
+  'x-gitea-signature': z.string().optional().meta({ description: 'Hex HMAC-SHA256 of the raw body' }),
+  'x-gitea-event': z.string().optional(),
+  'x-gitea-delivery': z.string().optional(),
+  'x-forgejo-signature': z.string().optional().meta({ description: "Forgejo's name for the signature" }),
+  'x-forgejo-event': z.string().optional(),
+  'x-forgejo-delivery': z.string().optional(),
+});
+/** Gitea's and Forgejo's webhook, at either name (one server: they speak the same API). */
+const giteaRoute = (path: '/gitea' | '/forgejo') =>
+  createRoute({
+    method: 'post',
+    path,
+    summary:
+      'A Gitea or Forgejo webhook (issue comments, issues, pull requests, reviews, commit statuses), signed with DRYDOCK_GITEA_WEBHOOK_SECRET',
+    security: [],
+    request: { headers: giteaHeaders, body: signedBody("Gitea's webhook payload") },
+    responses: {
+      202: jsonResponse(
+        z.object({ delivery: z.string().nullable(), ...deliveryResult }),
+        'Acted on, or ignored',
+      ),
+      ...errorResponses(400, 401, 413, 503),
+    },
+  });
 
 const slackRoute = createRoute({
   method: 'post',
@@ -202,6 +235,34 @@ export function webhookRoutes(options: WebhookOptions): OpenAPIHono<Env> {
     });
     return c.json({ delivery: uuid ?? null, ...result }, 202);
   });
+
+  for (const path of ['/gitea', '/forgejo'] as const) {
+    app.openapi(giteaRoute(path), async (c) => {
+      if (!options.giteaSecret) {
+        throw new UnavailableError(
+          'gitea_webhooks_disabled',
+          'Set DRYDOCK_GITEA_WEBHOOK_SECRET to accept Gitea and Forgejo webhooks.',
+          { transient: false },
+        );
+      }
+      const rawBody = new Uint8Array(await c.req.arrayBuffer());
+      const header = (name: string) => c.req.header(name);
+      const problem = giteaSignatureProblem(options.giteaSecret, rawBody, header);
+      if (problem)
+        throw new UnauthenticatedError(problem, `The Gitea signature did not verify (${problem}).`);
+      const { event, id } = giteaDeliveryHeaders(header);
+      if (!event)
+        throw new BadInputError('missing_delivery', 'X-Gitea-Event (or X-Forgejo-Event) is required.');
+      let payload: unknown;
+      try {
+        payload = JSON.parse(Buffer.from(rawBody).toString('utf8'));
+      } catch (error) {
+        throw new BadInputError('invalid_json', 'The webhook body is not JSON.', { cause: error });
+      }
+      const result = await handleGiteaDelivery(options.triggers, { event, id, payload, rawBody });
+      return c.json({ delivery: id ?? null, ...result }, 202);
+    });
+  }
 
   const slack = options.slack;
   const slackTrigger = slack?.notifier

@@ -42,7 +42,12 @@ describe('isForgeRepoName', () => {
     ['gitlab:app', false],
     ['gitlab:acme/../app', false],
     ['gitlab:/acme/app', false],
-    ['gitea:acme/app', false],
+    ['gitea:acme/app', true],
+    ['gitea:acme/team/app', false],
+    ['gitea:acme/..', false],
+    ['forgejo:acme/app', false],
+    ['bitbucket:acme/app', true],
+    ['bitbucket:acme/team/app', false],
   ])('%s → %s', (input, expected) => {
     expect(isForgeRepoName(input)).toBe(expected);
   });

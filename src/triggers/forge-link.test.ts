@@ -13,4 +13,9 @@ describe('forge link keys', () => {
     expect(originKey('gitlab:acme/platform/app', 's1')).toBe('gitlab:acme/platform/app@s1');
     expect(originPrefix('gitlab:acme/app')).toBe('gitlab:acme/app@');
   });
+  it('writes Gitea keys like GitLab ones, prefixed by their forge', () => {
+    expect(forgeKey('gitea:acme/app', 7)).toBe('gitea:acme/app#7');
+    expect(forgeKey('gitea:acme/app', 8, 'pull')).toBe('gitea:acme/app!8');
+    expect(originPrefix('gitea:acme/app')).toBe('gitea:acme/app@');
+  });
 });

@@ -34,7 +34,8 @@ export type ForgeLinkData = z.infer<typeof ForgeLinkData>;
  * The link key of an issue or pull request. GitHub's issues and pull requests share numbers:
  * `github:<owner/name>#<n>` for both (unchanged since drydock knew only GitHub). GitLab numbers issues and
  * merge requests apart, and writes them so: `gitlab:<path>#<iid>` for an issue, `gitlab:<path>!<iid>` for a
- * merge request. Pure.
+ * merge request. Gitea shares one numbering like GitHub, but is written the same way as GitLab
+ * (`gitea:<owner/name>#<n>`, `!<n>` for its pull requests): the keys stay apart either way. Pure.
  */
 export function forgeKey(repo: string, number: number, on: 'issue' | 'pull' = 'issue'): string {
   const kind = parseForgeRepo(repo)?.kind ?? 'github';
@@ -49,7 +50,7 @@ export function originPrefix(repo: string): string {
   return kind === 'github' ? `github:${repo}@` : `${repo}@`;
 }
 /** The prefixes of every forge's link keys: what a restart lists to find sessions still to publish. */
-export const FORGE_LINK_PREFIXES = ['github:', 'gitlab:'] as const;
+export const FORGE_LINK_PREFIXES = ['github:', 'gitlab:', 'gitea:', 'bitbucket:'] as const;
 
 /** The session's forge origin link, if it has one. */
 export function findForgeLink(links: readonly SessionLink[]): { key: string; data: ForgeLinkData } | null {

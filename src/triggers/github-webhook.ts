@@ -1,10 +1,8 @@
 import { describeError } from '../core/errors.ts';
-import { isSpendLimitReached } from '../core/spend-limit-error.ts';
-import { sendMessage } from '../sessions/follow-ups.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
-import { spendContext } from '../sessions/spend-limits.ts';
 import { parseCheckEvent } from './ci-follow-up.ts';
 import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
+import { type DeliveryResult, followUpOnPull } from './forge-delivery.ts';
 import { forgeKey } from './forge-link.ts';
 import { decideGithubEvent } from './github-events.ts';
 import { allowed, permittedOrUnknown } from './github-permission.ts';
@@ -14,17 +12,6 @@ import { findingOfComment, listReviewLinks } from './review-link.ts';
 import { fixFinding, requestReview } from './review-requests.ts';
 import { startWork } from './start-work.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
-
-export interface DeliveryResult {
-  /**
-   * `started`, `follow_up`, `review_started`, `checks_read`, `pull_merged`, `pull_closed`, `ignored: <why>`,
-   * `failed: <why>`.
-   */
-  outcome: string;
-  sessionId: string | null;
-  /** A redelivery: nothing new was done. */
-  duplicate: boolean;
-}
 
 /**
  * Acts on one verified GitHub delivery at most once. GitHub signs only the body, so a delivery is
@@ -120,27 +107,12 @@ async function act(
     if (!(await allowed(deps, decision.repo, decision.requester))) {
       return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: link.sessionId };
     }
-    try {
-      await sendMessage(
-        deps.sessions.store,
-        link.sessionId,
-        `${decision.text}\n\n(from @${decision.requester} on GitHub)`,
-        {
-          by: { id: `github:${decision.requester}`, name: decision.requester },
-          spend: spendContext(deps.sessions),
-        },
-      );
-    } catch (error) {
-      if (!isSpendLimitReached(error) || !deps.forge) throw error;
-      // Said on the pull request, as drydock says other refusals there.
-      await deps.forge
-        .comment(decision.repo, decision.number, `drydock could not take this up: ${describeError(error)}`)
-        .catch(() => {});
-      return { outcome: 'refused: spend limit reached', sessionId: link.sessionId };
-    }
-    deps.watch(link.sessionId);
-    deps.wake(link.sessionId);
-    return { outcome: 'follow_up', sessionId: link.sessionId };
+    return followUpOnPull(
+      deps,
+      { repo: decision.repo, number: decision.number, sessionId: link.sessionId },
+      `${decision.text}\n\n(from @${decision.requester} on GitHub)`,
+      { id: `github:${decision.requester}`, name: decision.requester },
+    );
   }
 
   // Only registered repositories get sessions (or a word from drydock); checked before any call to GitHub.

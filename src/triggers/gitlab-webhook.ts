@@ -1,16 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { describeError, isBadInput } from '../core/errors.ts';
-import { isSpendLimitReached } from '../core/spend-limit-error.ts';
-import { sendMessage } from '../sessions/follow-ups.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
-import { spendContext } from '../sessions/spend-limits.ts';
-import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
+import { signedDeliveryKey } from './claim-delivery-keys.ts';
+import { actOnceOnDelivery, type DeliveryResult, followUpOnPull } from './forge-delivery.ts';
 import { forgeKey } from './forge-link.ts';
 import { allowed, permittedOrUnknown } from './github-permission.ts';
-import type { DeliveryResult } from './github-webhook.ts';
 import { DEFAULT_GITLAB_SETTINGS, decideGitlabEvent } from './gitlab-events.ts';
 import { recordPullClosed } from './pull-closed.ts';
-import { recordDelivery } from './record-delivery.ts';
 import { findingOfComment, listReviewLinks } from './review-link.ts';
 import { fixFinding, requestReview } from './review-requests.ts';
 import { startWork } from './start-work.ts';
@@ -56,43 +51,17 @@ export async function handleGitlabDelivery(
     ...(delivery.uuid ? [`uuid:${delivery.uuid}`] : []),
     ...(delivery.idempotencyKey ? [`idempotency:${delivery.idempotencyKey}`] : []),
   ];
-  const claim = await claimDeliveryKeys(deps.sessions.store, 'gitlab', keys);
-  const audit = (result: DeliveryResult) =>
-    recordDelivery(deps.sessions.store, {
+  return actOnceOnDelivery(
+    deps,
+    {
       source: 'gitlab',
+      keys,
       deliveryId: delivery.uuid ?? delivery.idempotencyKey ?? null,
+      event: delivery.event,
       ...gitlabSender(delivery.payload),
-      ...result,
-      details: { event: delivery.event },
-    });
-  if (!claim.claimed) {
-    const duplicate = {
-      outcome: claim.delivery.outcome,
-      sessionId: claim.delivery.sessionId,
-      duplicate: true,
-    };
-    await audit(duplicate);
-    return duplicate;
-  }
-  let result: Omit<DeliveryResult, 'duplicate'>;
-  try {
-    result = await act(deps, delivery.event, delivery.payload);
-  } catch (error) {
-    if (isBadInput(error, 'forge_not_configured')) {
-      // Webhooks arrive, but this server has no GitLab credentials: nothing to do until an admin sets them.
-      result = { outcome: `ignored: ${error.message}`, sessionId: null };
-      await claim.finish(result);
-      await audit({ ...result, duplicate: false });
-      return { ...result, duplicate: false };
-    }
-    result = { outcome: `failed: ${describeError(error)}`, sessionId: null };
-    await claim.finish(result);
-    await audit({ ...result, duplicate: false });
-    throw error;
-  }
-  await claim.finish(result);
-  await audit({ ...result, duplicate: false });
-  return { ...result, duplicate: false };
+    },
+    () => act(deps, delivery.event, delivery.payload),
+  );
 }
 
 async function act(
@@ -158,32 +127,12 @@ async function act(
       await refuse(deps, decision.repo, decision.mergeRequest, 'pull', decision.requester);
       return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: link.sessionId };
     }
-    try {
-      await sendMessage(
-        store,
-        link.sessionId,
-        `${decision.text}\n\n(from @${decision.requester} on GitLab)`,
-        {
-          by: { id: `gitlab:${decision.requester}`, name: decision.requester },
-          spend: spendContext(deps.sessions),
-        },
-      );
-    } catch (error) {
-      if (!isSpendLimitReached(error)) throw error;
-      // Said on the merge request, as drydock says other refusals there.
-      await forge
-        .comment(
-          decision.repo,
-          decision.mergeRequest,
-          `drydock could not take this up: ${describeError(error)}`,
-          'pull',
-        )
-        .catch(() => {});
-      return { outcome: 'refused: spend limit reached', sessionId: link.sessionId };
-    }
-    deps.watch(link.sessionId);
-    deps.wake(link.sessionId);
-    return { outcome: 'follow_up', sessionId: link.sessionId };
+    return followUpOnPull(
+      deps,
+      { repo: decision.repo, number: decision.mergeRequest, sessionId: link.sessionId },
+      `${decision.text}\n\n(from @${decision.requester} on GitLab)`,
+      { id: `gitlab:${decision.requester}`, name: decision.requester },
+    );
   }
   // Only registered projects get sessions (or a word from drydock); checked before any call to GitLab.
   if (!(await findRegisteredRepo(store, decision.repo))) {

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 
 /** Names the forges', Slack's and the trackers' own webhooks take (`/webhooks/<name>`): no signed hook may shadow them. */
-export const RESERVED_HOOK_NAMES: readonly string[] = ['github', 'gitlab', 'jira', 'linear', 'slack'];
+export const RESERVED_HOOK_NAMES: readonly string[] = [
+  'forgejo',
+  'gitea',
+  'github',
+  'gitlab',
+  'jira',
+  'linear',
+  'slack',
+];
 
 /** A configured webhook (`POST /webhooks/<name>`): what it verifies and what session it starts. */
 export const HookConfig = z.object({

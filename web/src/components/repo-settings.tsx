@@ -120,7 +120,7 @@ export function RepoSettings() {
             form="repo"
             name="repo"
             label="Repository"
-            hint="the absolute path of a git repository on the server, owner/name on GitHub, or gitlab:group/project on GitLab"
+            hint="the absolute path of a git repository on the server, owner/name on GitHub, gitlab:group/project on GitLab, gitea:owner/name on Gitea/Forgejo, or bitbucket:workspace/repo on Bitbucket"
             error={form.fieldErrors.repo}
           >
             <input className="mono" spellCheck={false} placeholder="/srv/repos/app" {...form.input('repo')} />
