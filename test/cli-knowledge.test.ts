@@ -6,6 +6,7 @@ import {
 } from '../src/cli/commands/knowledge.ts';
 import { createRemoteClient } from '../src/cli/remote-client.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
+import { localOperator } from '../src/sessions/local-operator.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 /**
@@ -27,7 +28,7 @@ describe('drydock knowledge, embedded and against a server', () => {
   });
 
   const desks: Array<[string, () => KnowledgeDesk, string]> = [
-    ['embedded', () => localKnowledgeDesk(harness.store), 'cli'],
+    ['embedded', () => localKnowledgeDesk(harness.store), localOperator().name],
     [
       'remote',
       () => remoteKnowledgeDesk(createRemoteClient(server.url, harness.tokens.admin)),
@@ -82,6 +83,16 @@ describe('drydock knowledge, embedded and against a server', () => {
       await expect(desk.show(added.id)).rejects.toMatchObject({ code: 'knowledge_not_found' });
       await expect(desk.remove(added.id)).rejects.toMatchObject({ code: 'knowledge_not_found' });
       await expect(desk.decide('missing', 'approved')).rejects.toMatchObject({ code: 'knowledge_not_found' });
+      // Embedded or through the API, each change is in the audit log under the same action, by who made it.
+      const audited = async (target: string) =>
+        (await harness.store.listAudit({ target })).map((entry) => entry.action).reverse();
+      expect(await audited(proposed.id)).toEqual(['knowledge.approve']);
+      expect(await audited(other.id)).toEqual(['knowledge.reject']);
+      const by = name === 'embedded' ? localOperator().name : 'admin token';
+      // (The API's create names no target in its route, and its second, refused removal is recorded too.)
+      const byHand = await harness.store.listAudit({ target: added.id });
+      expect(byHand.map((entry) => entry.action)).toContain('knowledge.removed');
+      expect(new Set(byHand.map((entry) => entry.actor.name))).toEqual(new Set([by]));
     });
   }
 });

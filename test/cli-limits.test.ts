@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDataStore } from '../src/cli/cli-context.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
+import { localOperator } from '../src/sessions/local-operator.ts';
 import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'drydock.js');
@@ -62,6 +64,17 @@ describe('drydock limits', { timeout: 300_000 }, () => {
       expect(badEnv.stderr).toContain(
         'DRYDOCK_SPEND_LIMIT_MONTHLY_USD must be an amount in USD greater than 0',
       );
+      // A change made on this machine is in the audit log as the API's would be, by the OS user.
+      const opened = await openDataStore({ DRYDOCK_HOME: env.DRYDOCK_HOME });
+      try {
+        const audited = await opened.store.listAudit({ target: 'repo:acme/app/month' });
+        expect(audited.map((entry) => [entry.action, entry.actor.id]).reverse()).toEqual([
+          ['limit.changed', localOperator().id],
+          ['limit.removed', localOperator().id],
+        ]);
+      } finally {
+        await opened.store.close();
+      }
     } finally {
       await rm(home, { recursive: true, force: true });
     }

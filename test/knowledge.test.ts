@@ -9,6 +9,7 @@ import type { Store } from '../src/core/ports/store.ts';
 import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import type { ScriptedModel } from '../src/models/scripted-model.ts';
 import { createSession } from '../src/sessions/create-session.ts';
+import { localOperator } from '../src/sessions/local-operator.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
 import { type BubblewrapSessions, bubblewrapSessions, eventsOfType } from './support/bubblewrap-sessions.ts';
@@ -151,7 +152,7 @@ describe('repository knowledge across sessions', () => {
     expect(cli('list', '--repo', repo, '--status', 'pending')).toContain(pitfall?.id);
     expect(cli('approve', pitfall?.id ?? '')).toContain(`approved ${pitfall?.id}`);
     for (const item of pending.filter((each) => each.id !== pitfall?.id)) cli('reject', item.id);
-    expect((await store.getKnowledge(pitfall?.id ?? ''))?.decidedBy).toBe('cli');
+    expect((await store.getKnowledge(pitfall?.id ?? ''))?.decidedBy).toBe(localOperator().name);
 
     // The note's file is deleted before the second session.
     git('rm', '--quiet', 'docs/mean.md');
@@ -172,11 +173,11 @@ describe('repository knowledge across sessions', () => {
     const coderPrompt = JSON.stringify(model('coder').calls[0]?.prompt);
     expect(coderPrompt).toContain('# Repository knowledge');
     expect(coderPrompt).toContain(JSON.stringify(pitfall?.title).slice(1, -1));
-    expect(coderPrompt).toContain(`from session ${first.session.id}, approved by cli`);
+    expect(coderPrompt).toContain(`from session ${first.session.id}, approved by ${localOperator().name}`);
     expect(coderPrompt).not.toContain('Billing amounts are in cents');
     expect(coderPrompt).not.toContain('mean() rounding notes');
     const reviewerPrompt = JSON.stringify(model('reviewer').calls[0]?.prompt);
-    expect(reviewerPrompt).toContain(`from session ${first.session.id}, approved by cli`);
+    expect(reviewerPrompt).toContain(`from session ${first.session.id}, approved by ${localOperator().name}`);
 
     // The stale note is flagged for people, and the CLI says so.
     expect((await store.getKnowledge(noteId))?.staleFiles).toEqual(['docs/mean.md']);

@@ -20,13 +20,7 @@ import {
   sessionDocument,
 } from './commands/inspect.ts';
 import { localKnowledgeDesk, registerKnowledgeCommands, remoteKnowledgeDesk } from './commands/knowledge.ts';
-import {
-  limitsList,
-  limitsRemove,
-  limitsSet,
-  localLimitRegistry,
-  remoteLimitRegistry,
-} from './commands/limits.ts';
+import { localLimitRegistry, registerLimitsCommands, remoteLimitRegistry } from './commands/limits.ts';
 import { registerMcpCommand } from './commands/mcp.ts';
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
@@ -436,46 +430,20 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program.hook('postAction', async () => {
     await knowledgeStore?.store.close();
   });
-  const limits = program
-    .command('limits')
-    .description(
-      "Spend limits per UTC day or month: global, per repository or per creator (with DRYDOCK_URL: that server's, admin token)",
-    );
   let limitStore: Awaited<ReturnType<typeof openDataStore>> | null = null;
-  const limitRegistry = async () => {
-    const client = remote();
-    if (client) return remoteLimitRegistry(client);
-    const configured = spendLimitsFromEnv(process.env);
-    limitStore ??= await openDataStore(process.env);
-    return localLimitRegistry(limitStore.store, configured);
-  };
-  limits.hook('postAction', async () => {
+  registerLimitsCommands(
+    program,
+    async () => {
+      const client = remote();
+      if (client) return remoteLimitRegistry(client);
+      limitStore ??= await openDataStore(process.env);
+      return localLimitRegistry(limitStore.store, spendLimitsFromEnv(process.env));
+    },
+    write,
+  );
+  program.hook('postAction', async () => {
     await limitStore?.store.close();
   });
-  limits
-    .command('set')
-    .description('Set a limit (replacing the one of that scope and period)')
-    .argument('<scope>', 'global, repo:<path|owner/name> or creator:<token:id|github:login|…>')
-    .argument('<period>', 'day or month (UTC calendar)')
-    .argument('<usd>', 'the amount in USD, e.g. 25')
-    .action(async (scope: string, period: string, amount: string) => {
-      await limitsSet(await limitRegistry(), { scope, period, amount }, write);
-    });
-  limits
-    .command('list')
-    .description('List the limits with what was spent under each and when it resets')
-    .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      await limitsList(await limitRegistry(), { json: options.json ?? false }, write);
-    });
-  limits
-    .command('rm')
-    .description('Remove a limit')
-    .argument('<scope>', 'its scope')
-    .argument('<period>', 'day or month')
-    .action(async (scope: string, period: string) => {
-      await limitsRemove(await limitRegistry(), { scope, period }, write);
-    });
 
   program
     .command('pull')

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { recordAudit } from '../../core/audit.ts';
 import { BadInputError, NotFoundError } from '../../core/errors.ts';
 import {
   KNOWLEDGE_KINDS,
@@ -11,6 +12,7 @@ import {
   MANUAL_SOURCE,
 } from '../../core/knowledge.ts';
 import type { Store } from '../../core/ports/store.ts';
+import { localOperator } from '../../sessions/local-operator.ts';
 import { isForgeRepoName } from '../../sessions/repo-input.ts';
 import type { RemoteClient } from '../remote-client.ts';
 
@@ -48,15 +50,34 @@ export function localKnowledgeDesk(store: Store): KnowledgeDesk {
     if (!item) throw notFound(id);
     return item;
   };
+  const operator = localOperator();
+  // What the API's audit middleware records for the same actions, for a change made on this machine.
+  const audit = (action: string, target: string, details: Record<string, string> = {}) =>
+    recordAudit(store, { actor: operator, action, target, details: { ...details, via: 'cli' } });
   return {
     list: (filter) => store.listKnowledge(filter),
     show: async (id) => found(await store.getKnowledge(id), id),
-    decide: async (id, status) =>
-      found(await store.updateKnowledge(id, { decision: { status, by: 'cli' } }), id),
-    add: (item) =>
-      store.createKnowledge({ ...item, source: MANUAL_SOURCE, status: 'approved', decidedBy: 'cli' }),
+    async decide(id, status) {
+      const item = await found(
+        await store.updateKnowledge(id, { decision: { status, by: operator.name } }),
+        id,
+      );
+      await audit(status === 'approved' ? 'knowledge.approve' : 'knowledge.reject', id, { repo: item.repo });
+      return item;
+    },
+    async add(input) {
+      const item = await store.createKnowledge({
+        ...input,
+        source: MANUAL_SOURCE,
+        status: 'approved',
+        decidedBy: operator.name,
+      });
+      await audit('knowledge.created', item.id, { repo: item.repo });
+      return item;
+    },
     async remove(id) {
       if (!(await store.deleteKnowledge(id))) throw notFound(id);
+      await audit('knowledge.removed', id);
     },
   };
 }

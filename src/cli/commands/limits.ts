@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+import { recordAudit } from '../../core/audit.ts';
 import type { Store } from '../../core/ports/store.ts';
 import {
   describeLimit,
@@ -6,6 +8,7 @@ import {
   type SpendLimit,
   type SpendLimitStatus,
 } from '../../core/spend-limits.ts';
+import { localOperator } from '../../sessions/local-operator.ts';
 import {
   listSpendLimits,
   removeSpendLimit,
@@ -28,11 +31,25 @@ export function localLimitRegistry(store: Store, configured: readonly SpendLimit
   return {
     async set(input) {
       const limit = await setSpendLimit(store, input);
+      await recordAudit(store, {
+        actor: localOperator(),
+        action: 'limit.changed',
+        target: `${limit.scope}/${limit.period}`,
+        details: { amountUsd: limit.amountUsd, via: 'cli' },
+      });
       const [status] = await store.spendStatus([limit]);
       return status ?? { ...limit, spentUsd: 0, resetsAt: '' };
     },
     list: () => listSpendLimits(store, configured),
-    remove: (scope, period) => removeSpendLimit(store, scope, period),
+    async remove(scope, period) {
+      await removeSpendLimit(store, scope, period);
+      await recordAudit(store, {
+        actor: localOperator(),
+        action: 'limit.removed',
+        target: `${scope}/${period}`,
+        details: { via: 'cli' },
+      });
+    },
   };
 }
 
@@ -87,4 +104,41 @@ export async function limitsRemove(
 export function describeStatus(limit: SpendLimitStatus): string {
   const source = limit.source === 'env' ? '  (DRYDOCK_SPEND_LIMIT_*)' : '';
   return `${limit.scope}  ${limit.period.padEnd(5)}  ${formatUsd(limit.spentUsd)} of ${formatUsd(limit.amountUsd)}  resets ${formatResetsAt(limit.resetsAt)}${source}  — ${describeLimit(limit)}`;
+}
+
+/** `drydock limits set|list|rm`, on the registry `registry()` opens (a server's, or this machine's store). */
+export function registerLimitsCommands(
+  program: Command,
+  registry: () => Promise<LimitRegistry>,
+  write: Write,
+): void {
+  const limits = program
+    .command('limits')
+    .description(
+      "Spend limits per UTC day or month: global, per repository or per creator (with DRYDOCK_URL: that server's, admin token)",
+    );
+  limits
+    .command('set')
+    .description('Set a limit (replacing the one of that scope and period)')
+    .argument('<scope>', 'global, repo:<path|owner/name> or creator:<token:id|github:login|…>')
+    .argument('<period>', 'day or month (UTC calendar)')
+    .argument('<usd>', 'the amount in USD, e.g. 25')
+    .action(async (scope: string, period: string, amount: string) => {
+      await limitsSet(await registry(), { scope, period, amount }, write);
+    });
+  limits
+    .command('list')
+    .description('List the limits with what was spent under each and when it resets')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      await limitsList(await registry(), { json: options.json ?? false }, write);
+    });
+  limits
+    .command('rm')
+    .description('Remove a limit')
+    .argument('<scope>', 'its scope')
+    .argument('<period>', 'day or month')
+    .action(async (scope: string, period: string) => {
+      await limitsRemove(await registry(), { scope, period }, write);
+    });
 }
