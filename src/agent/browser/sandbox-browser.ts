@@ -225,6 +225,8 @@ export function createSandboxBrowser(options: SandboxBrowserOptions): SandboxBro
         return summary(live, null);
       }),
     screenshot: (fullPage) => act('screenshot', (live) => live.screenshot({ fullPage, type: 'png' })),
+    // Playwright's innerText, not the DOM's: the text a person sees (hidden elements left out) is the point.
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright page method, not a DOM node's property
     text: (selector) => act(`text of ${selector}`, (live) => live.innerText(selector)),
     consoleErrors: async () => consoleErrors.splice(0),
     failedRequests: async () => failedRequests.splice(0),
