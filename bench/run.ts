@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { analyticsQueryBench } from './analytics-query.ts';
 import { auditAppendBench } from './audit-append.ts';
 import type { Benchmark } from './benchmark.ts';
+import { browserAction, browserStart } from './browser-start.ts';
 import { checkpointLogBench } from './checkpoint-log.ts';
 import { type BenchConfig, parseBenchConfig, USAGE } from './config.ts';
 import { diskQuotaBench } from './disk-quota-bench.ts';
@@ -53,6 +54,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   snapshotStoreBench,
   warmPoolSession,
   workspaceGitBench,
+  browserStart,
+  browserAction,
 ];
 
 const REPORT_PATH = resolve(import.meta.dirname, '..', 'docs', 'benchmarks.md');

@@ -343,6 +343,7 @@ async function runToolCalls(
       output: result.output,
       durationMs: run.host.nowMs() - startedMs,
       ...(artifactId ? { artifactId } : {}),
+      ...(result.images?.length ? { images: result.images } : {}),
     });
     if (result.events) events.push(...result.events);
     if (result.todos) {

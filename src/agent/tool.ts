@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { RunGateChecks } from '../core/checks-report.ts';
-import type { EventData } from '../core/events.ts';
+import type { EventData, ToolImage } from '../core/events.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { Redact } from '../core/redaction.ts';
 import type { Usage } from '../core/session.ts';
@@ -51,6 +51,8 @@ export interface ToolOutput {
   events?: EventData[];
   /** The agent's plan as this call leaves it (`todo`): the loop keeps it in its state and logs it. */
   todos?: TodoItem[];
+  /** Screenshots the call stored as artifacts (`browser`): logged with its `tool.result`. */
+  images?: ToolImage[];
 }
 
 export interface ToolDefinition<Input = unknown> {

@@ -6,6 +6,13 @@ import type { TodoItem } from './todo.ts';
 /** Which agent an agent event belongs to; absent means the coder. */
 export type AgentRole = 'coder' | 'reviewer' | 'manager' | 'judge';
 
+/** A picture a tool call made (a browser screenshot), stored as a PNG artifact of the session. */
+export interface ToolImage {
+  /** The name the agent gave it (`before-home`, `after-home`). */
+  name: string;
+  artifactId: string;
+}
+
 /** One check's result as the event log keeps it (the full output is an artifact). */
 export interface CheckSummary {
   name: string;
@@ -157,6 +164,8 @@ export type EventData =
       output: string;
       /** Set when the full output was kept as an artifact because it was truncated. */
       artifactId?: string;
+      /** Screenshots the call took (`browser`), each a PNG artifact of the session. */
+      images?: ToolImage[];
       durationMs: number;
       role?: AgentRole;
     }

@@ -25,6 +25,7 @@ import {
   killProcessGroup,
   listDirAt,
   OperationError,
+  type RunningCommand,
   readFileAt,
   startCommand,
   statAt,
@@ -187,10 +188,12 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
               timeoutMs,
               maxOutputBytes,
               killGraceMs,
+              stdin: execOptions.stdin !== undefined,
             },
             execOptions.onOutput,
           );
           if (started.pid !== undefined) groups.add(started.pid);
+          if (execOptions.stdin) void feedStdin(started, execOptions.stdin);
           const onAbort = (): void => started.abort();
           execOptions.signal?.addEventListener('abort', onAbort, { once: true });
           // An abort that landed while the command was starting has no listener to reach: apply it now.
@@ -256,4 +259,14 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
 
     create,
   };
+}
+
+/** Writes what the iterable yields to the command's stdin, then closes it (also when the source fails). */
+async function feedStdin(command: RunningCommand, stdin: AsyncIterable<string>): Promise<void> {
+  try {
+    for await (const text of stdin) command.writeStdin(text);
+  } catch {
+    // A failing source ends the stream like its end does.
+  }
+  command.endStdin();
 }

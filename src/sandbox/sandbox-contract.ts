@@ -11,6 +11,7 @@ import { join, posix } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isBadInput } from '../core/errors.ts';
 import type { Sandbox, SandboxProvider, SandboxRoot } from '../core/ports/sandbox.ts';
+import { createTextChannel } from '../core/text-channel.ts';
 import { DEFAULT_SANDBOX_LIMITS } from './resource-limits.ts';
 
 const LEAK_VARIABLE = 'DRYDOCK_CONTRACT_HOST_ONLY';
@@ -218,6 +219,46 @@ export function describeSandboxContract(
         ).toBe('second\n');
         expect(chunks[0]!.atMs).toBeLessThan(finishedAtMs - 200);
         expect(result.output).toBe('first\nsecond\n');
+      });
+
+      test('talks with a command over stdin, turn by turn, and closes its stdin when the source ends', async () => {
+        const stdin = createTextChannel();
+        let stdout = '';
+        stdin.push('ping\n');
+        const answered = new Promise<void>((resolve) => {
+          const running = sandbox.exec('while read -r line; do echo "got $line"; done; echo closed', {
+            stdin,
+            timeoutMs: 10_000,
+            onOutput: (chunk, stream) => {
+              if (stream !== 'stdout') return;
+              stdout += chunk;
+              // The second line is written only once the first was answered: a conversation, not a batch.
+              if (stdout === 'got ping\n') {
+                stdin.push('pong\n');
+                stdin.close();
+              }
+            },
+          });
+          void running.then(() => resolve());
+        });
+        await answered;
+        expect(stdout).toBe('got ping\ngot pong\nclosed\n');
+      });
+
+      test('streams all output of a command with stdin, past maxOutputBytes', async () => {
+        const stdin = createTextChannel();
+        stdin.close();
+        let streamed = 0;
+        const result = await sandbox.exec('head -c 20000 /dev/zero | tr "\\0" a', {
+          stdin,
+          maxOutputBytes: 1000,
+          onOutput: (chunk) => {
+            streamed += chunk.length;
+          },
+        });
+        expect(streamed).toBe(20_000);
+        expect(result.truncated).toBe(true);
+        expect(result.output.length).toBeLessThan(1200);
       });
 
       test('keeps background processes alive between calls', async () => {

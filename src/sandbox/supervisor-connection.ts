@@ -19,6 +19,8 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** When no answer comes within this long, the supervisor is taken for hung: the sandbox is killed. */
   deadlineMs?: number | undefined;
+  /** The exec's stdin (the request must say `stdin: true`): sent as `stdin` requests with its id. */
+  stdin?: AsyncIterable<string> | undefined;
 }
 
 export interface SupervisorConnection {
@@ -140,6 +142,19 @@ export function connectSupervisor(
     else entry.reject(operationFailure(data.kind, data.code, data.message));
   });
 
+  /** Feeds an exec's stdin until it ends, the exec is answered, or the sandbox is gone. */
+  const pumpStdin = async (id: number, stdin: AsyncIterable<string>): Promise<void> => {
+    try {
+      for await (const text of stdin) {
+        if (!pending.has(id) || failure !== undefined) return;
+        write({ id, op: 'stdin', text });
+      }
+    } catch {
+      // A failing source ends the stream like its end does.
+    }
+    if (pending.has(id) && failure === undefined) write({ id, op: 'stdin', end: true });
+  };
+
   return {
     pid: child.pid,
     ready,
@@ -172,6 +187,7 @@ export function connectSupervisor(
         // Aborted before the listener was added (the caller awaited something first): the event never
         // comes, so abort now; the supervisor stops a command it is still starting.
         if (signal?.aborted) onAbort();
+        if (options.stdin) void pumpStdin(id, options.stdin);
       });
     },
     close() {

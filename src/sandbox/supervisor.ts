@@ -31,6 +31,11 @@ export interface CommandSpec {
   killGraceMs: number;
   /** Set on the command before it runs: the sandbox supervisor makes its commands the OOM killer's first choice. */
   oomScoreAdj?: number | undefined;
+  /**
+   * Give the command a stdin pipe (`RunningCommand.writeStdin`), else /dev/null. Such a command is a
+   * stream: onOutput sees all its output, not only the first maxOutputBytes (the result still keeps at most that).
+   */
+  stdin?: boolean | undefined;
 }
 
 export interface CommandResult {
@@ -49,6 +54,10 @@ export interface RunningCommand {
   readonly result: Promise<CommandResult>;
   /** SIGTERM to the process group, SIGKILL after the grace. No effect once the main process exited. */
   abort(): void;
+  /** Writes to the command's stdin (with `CommandSpec.stdin`; else, or once it closed, dropped). */
+  writeStdin(text: string): void;
+  /** Closes the command's stdin. Idempotent. */
+  endStdin(): void;
 }
 
 export type OperationErrorKind = 'bad_input' | 'not_found' | 'internal';
@@ -96,9 +105,13 @@ export type SupervisorRequest =
       killGraceMs: number;
       /** Send output messages as output arrives. */
       stream: boolean;
+      /** Open a stdin pipe, fed by `stdin` requests with this exec's id. */
+      stdin?: boolean;
     }
   /** Abort the exec with this id. Answered by that exec's result, not by a message of its own. */
   | { id: number; op: 'abort' }
+  /** Text for the stdin of the exec with this id (started with `stdin`), or its end. Never answered. */
+  | { id: number; op: 'stdin'; text?: string; end?: boolean }
   | { id: number; op: 'readFile'; path: string }
   | { id: number; op: 'writeFile'; path: string; base64: string }
   | { id: number; op: 'stat'; path: string }
@@ -253,8 +266,10 @@ export function runCommand(
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  // A stdin the command stopped reading (it exited) must not crash whoever writes to it.
+  child.stdin?.on('error', () => {});
   // The agent's commands yield the CPU to drydock itself: under load (many sessions' test runs on a
   // small machine) the control plane must keep streaming events and answering requests. In a sandbox
   // the supervisor already runs at this niceness and commands inherit it; on the host (no sandbox) it
@@ -326,12 +341,17 @@ export function runCommand(
     const take = (text: string): void => {
       if (finished || text.length === 0) return;
       capture.push(text);
-      if (onOutput && streamedBytes < spec.maxOutputBytes) {
+      if (onOutput && (spec.stdin || streamedBytes < spec.maxOutputBytes)) {
         streamedBytes += Buffer.byteLength(text);
         onOutput(text, stream);
       }
     };
     const source = stream === 'stdout' ? child.stdout : child.stderr;
+    // Never null (both are pipes); the spawn's type cannot say so once stdin is chosen at run time.
+    if (source === null) {
+      openStreams--;
+      return;
+    }
     source.on('data', (data: Buffer) => take(decoder.write(data)));
     source.on('end', () => take(decoder.end()));
     source.on('close', () => {
@@ -379,6 +399,12 @@ export function runCommand(
       if (!canKill()) return;
       aborted = true;
       kill();
+    },
+    writeStdin(text) {
+      if (child.stdin?.writable) child.stdin.write(text);
+    },
+    endStdin() {
+      child.stdin?.end();
     },
   };
 }
@@ -467,6 +493,11 @@ export async function listDirAt(path: string): Promise<string[]> {
   }
 }
 
+function feedStdin(command: RunningCommand, input: { text?: string; end?: boolean }): void {
+  if (input.text !== undefined) command.writeStdin(input.text);
+  if (input.end === true) command.endStdin();
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
@@ -510,6 +541,8 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
   const running = new Map<number, RunningCommand>();
   // Execs between request and spawn, and whether an abort arrived for them meanwhile.
   const starting = new Map<number, boolean>();
+  // Stdin that arrived for an exec still starting, written once it runs.
+  const earlyStdin = new Map<number, Array<{ text?: string; end?: boolean }>>();
   const send = (message: SupervisorMessage): void => {
     process.stdout.write(`${JSON.stringify(message)}\n`);
   };
@@ -540,6 +573,7 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
               maxOutputBytes: request.maxOutputBytes,
               killGraceMs: request.killGraceMs,
               oomScoreAdj: COMMAND_OOM_SCORE_ADJ,
+              stdin: request.stdin === true,
             },
             request.stream
               ? (chunk, stream) => send({ type: 'output', id: request.id, stream, chunk })
@@ -547,11 +581,22 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
           );
           running.set(request.id, command);
           if (starting.get(request.id) === true) command.abort();
+          for (const early of earlyStdin.get(request.id) ?? []) feedStdin(command, early);
+          earlyStdin.delete(request.id);
           return await command.result;
         } finally {
           starting.delete(request.id);
           running.delete(request.id);
+          earlyStdin.delete(request.id);
         }
+      }
+      case 'stdin': {
+        const command = running.get(request.id);
+        if (command) feedStdin(command, request);
+        else if (starting.has(request.id)) {
+          earlyStdin.set(request.id, [...(earlyStdin.get(request.id) ?? []), request]);
+        }
+        return undefined;
       }
       case 'abort':
         if (starting.has(request.id)) starting.set(request.id, true);
@@ -585,7 +630,9 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
     const typed = request as SupervisorRequest;
     handle(typed).then(
       (value) => {
-        if (typed.op !== 'abort') send({ type: 'result', id: typed.id, value: value ?? null });
+        if (typed.op !== 'abort' && typed.op !== 'stdin') {
+          send({ type: 'result', id: typed.id, value: value ?? null });
+        }
       },
       (error: unknown) => fail(typed.id, error),
     );

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { artifactBody } from '../core/binary-artifact.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Session } from '../core/session.ts';
 import { formatPatch } from '../forge/format-patch.ts';
@@ -253,7 +254,9 @@ export function sessionRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
     if (!artifact || artifact.sessionId !== id) {
       throw new NotFoundError('artifact_not_found', `No artifact ${artifactId} in this session.`);
     }
-    return c.body(artifact.content, 200, { 'Content-Type': artifact.contentType });
+    const body = artifactBody(artifact);
+    const headers = { 'Content-Type': artifact.contentType };
+    return typeof body === 'string' ? c.body(body, 200, headers) : c.body(body, 200, headers);
   });
 
   return app;

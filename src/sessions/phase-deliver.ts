@@ -14,6 +14,7 @@ import { branchName } from './branch-name.ts';
 import { NOTHING_CHANGED } from './phase-verify.ts';
 import type { PhaseResult } from './phases.ts';
 import { pullRequestDescription } from './reports.ts';
+import { sessionScreenshots } from './session-browser.ts';
 import { reportInput } from './session-ending.ts';
 import { runGit, type SessionRun, saveArtifact } from './session-run.ts';
 
@@ -68,7 +69,11 @@ export async function deliver(run: SessionRun): Promise<PhaseResult> {
     );
   }
   await deliverBranch(run.workspacePath, session.repo, branch, committed.commit, { replace: existing });
-  await saveArtifact(run, 'pull-request.md', pullRequestDescription(reportInput(run)), 'text/markdown');
+  const description = pullRequestDescription({
+    ...reportInput(run),
+    screenshots: await sessionScreenshots(run),
+  });
+  await saveArtifact(run, 'pull-request.md', description, 'text/markdown');
   return {
     kind: 'done',
     patch: { branch, headCommit: committed.commit },

@@ -11,6 +11,7 @@ import { agentChecks } from './agent-checks.ts';
 import { runAttempts } from './attempts/run-attempts.ts';
 import { followUpPrompt, messageTexts } from './follow-ups.ts';
 import { afterAgent, type PhaseResult } from './phases.ts';
+import { sessionBrowser } from './session-browser.ts';
 import { friendDesk, sessionFriend } from './session-friend.ts';
 import { coderKnowledge } from './session-knowledge.ts';
 import { type SessionRun, save, saveArtifact } from './session-run.ts';
@@ -45,6 +46,22 @@ export function sessionTools(run: SessionRun): { tools: Map<string, ToolDefiniti
 
 async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState> {
   const { tools, friend } = sessionTools(run);
+  const browser = sessionBrowser(run);
+  tools.set(browser.tool.name, browser.tool);
+  try {
+    return await runCoderWith(run, state, tools, friend);
+  } finally {
+    // Chromium would hold memory through the gate's test runs: it starts again if the coder comes back.
+    await browser.close();
+  }
+}
+
+async function runCoderWith(
+  run: SessionRun,
+  state: AgentState,
+  tools: Map<string, ToolDefinition>,
+  friend: boolean,
+): Promise<AgentState> {
   return runAgent({
     coder: run.router.resolve('coder'),
     summarizer: run.router.resolve('summarizer'),

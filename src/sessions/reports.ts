@@ -7,6 +7,7 @@ import { checkLabel } from '../verify/checks.ts';
 import { isAboutFailingTests } from '../verify/fail-to-pass.ts';
 import type { GateVerdict } from '../verify/gate.ts';
 import { attemptsBowOutText, attemptsText } from './attempts/attempts-report.ts';
+import { type Screenshot, screenshotsSection } from './screenshots-section.ts';
 import type { AttemptsState, FriendTally } from './session-checkpoint.ts';
 
 export interface ReportInput {
@@ -23,6 +24,8 @@ export interface ReportInput {
   friend?: FriendTally;
   /** An attempts session's choice: the PR says how many ran and why this one; a bow-out covers each. */
   attempts?: AttemptsState;
+  /** The coder's browser screenshots, for the PR description's "Screenshots" section. */
+  screenshots?: readonly Screenshot[];
 }
 
 /** The pull request description: summary, verification evidence, review, warnings, cost. Pure. */
@@ -33,6 +36,7 @@ export function pullRequestDescription(input: ReportInput): string {
     input.attempts ? attemptsText(input.attempts.choice) : '',
     `## Verification\n\n${checksTable(input.baseline, input.after)}${failToPassText(input.verdict, session.task, input.baseline, input.after)}`,
     `## Review\n\n${reviewText(input)}`,
+    screenshotsSection(session.id, input.screenshots ?? []),
     detectionText(input.verdict),
     input.verdict && input.verdict.warnings.length > 0
       ? `## Warnings\n\n${input.verdict.warnings.map((warning) => bullet(warning)).join('\n')}`

@@ -1,3 +1,4 @@
+import { absoluteDrydockLinks } from '../core/binary-artifact.ts';
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { Store } from '../core/ports/store.ts';
@@ -105,7 +106,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       branch: session.branch,
       base: link.base,
       title: pullTitle(session.task),
-      body: `${body}\n\n---\ndrydock session: ${url}${link.issue ? `\nCloses #${link.issue}` : ''}`,
+      body: `${absoluteDrydockLinks(body, deps.publicUrl)}\n\n---\ndrydock session: ${url}${link.issue ? `\nCloses #${link.issue}` : ''}`,
       draft: deps.draft ?? false,
     });
     await store.linkSession(forgeKey(link.repo, pull.number, 'pull'), session.id, { pull: pull.number });

@@ -29,6 +29,8 @@ describeSandboxContract('memory fake', () => memoryProvider, {
         'exec > aborts a command whose signal fires as soon as exec was called (while it starts)',
         'exec > keeps the head and the tail of long output, with a note',
         'exec > streams output through onOutput as it arrives',
+        'exec > talks with a command over stdin, turn by turn, and closes its stdin when the source ends',
+        'exec > streams all output of a command with stdin, past maxOutputBytes',
         'exec > keeps background processes alive between calls',
         'exec > returns when the command exits, even if a background process keeps its output open',
         'exec > runs commands concurrently',

@@ -201,6 +201,9 @@ export function createApi(options: ApiOptions) {
     createPullRequest: (id: string) => post<PullRequestInfo>(`${sid(id)}/pull-request`),
     getArtifact: (id: string, artifactId: string) =>
       text(`${sid(id)}/artifacts/${encodeURIComponent(artifactId)}`),
+    /** A binary artifact (a screenshot) as a Blob: an <img> cannot carry the bearer token. */
+    getArtifactBlob: async (id: string, artifactId: string): Promise<Blob> =>
+      (await request(`${sid(id)}/artifacts/${encodeURIComponent(artifactId)}`)).blob(),
     /** Evaluation runs (`drydock eval`), newest first; every role reads them. */
     listEvals: () => json<{ runs: EvalRunListItem[] }>('/api/evals'),
     getAnalytics: (query: string) => json<AnalyticsReport>(`/api/analytics?${query}`),

@@ -9,3 +9,10 @@ export const SessionLiveContext = createContext(true);
 export function useSessionLive(): boolean {
   return useContext(SessionLiveContext);
 }
+
+/** The id of the session on the page, for entries that fetch its artifacts (screenshots). Null elsewhere. */
+export const SessionIdContext = createContext<string | null>(null);
+
+export function useSessionId(): string | null {
+  return useContext(SessionIdContext);
+}

@@ -11,6 +11,26 @@ const ev = (data: StreamEvent['data']): StreamEvent => ({
 });
 
 describe('buildTimeline', () => {
+  it("keeps a tool result's screenshots and drops malformed ones", () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({ type: 'tool.call', step: 1, toolCallId: 'c1', tool: 'browser', input: { action: 'screenshot' } }),
+      ev({
+        type: 'tool.result',
+        step: 1,
+        toolCallId: 'c1',
+        tool: 'browser',
+        isError: false,
+        summary: 'screenshot home',
+        output: 'Saved',
+        images: [{ name: 'home', artifactId: 'a1' }, { name: 3 }, 'x'],
+        durationMs: 5,
+      }),
+    ]);
+    const tool = items.find((item) => item.kind === 'tool');
+    expect(tool?.kind === 'tool' && tool.result?.images).toEqual([{ name: 'home', artifactId: 'a1' }]);
+  });
+
   it('pairs tool results with their calls and skips empty model text', () => {
     seq = 0;
     const items = buildTimeline([

@@ -10,6 +10,8 @@ export interface ToolResult {
   summary: string;
   output: string;
   artifactId: string | undefined;
+  /** Screenshots the call took (`browser`): PNG artifacts of the session. */
+  images: Array<{ name: string; artifactId: string }>;
   durationMs: number;
 }
 
@@ -438,6 +440,7 @@ export function buildTimeline(events: readonly StreamEvent[]): TimelineItem[] {
         summary: str(d.summary),
         output: str(d.output),
         artifactId: typeof d.artifactId === 'string' ? d.artifactId : undefined,
+        images: toolImages(d.images),
         durationMs: num(d.durationMs),
       };
       const call = calls.get(str(d.toolCallId));
@@ -484,4 +487,14 @@ export function appendEvent(events: readonly StreamEvent[], event: StreamEvent):
   if (last === undefined || event.seq > last.seq) return [...events, event];
   if (events.some((e) => e.seq === event.seq)) return events;
   return [...events, event].sort((a, b) => a.seq - b.seq);
+}
+
+/** A `tool.result`'s screenshots, the malformed ones left out. */
+function toolImages(value: unknown): Array<{ name: string; artifactId: string }> {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: unknown) => {
+    if (typeof entry !== 'object' || entry === null) return [];
+    const { name, artifactId } = entry as Record<string, unknown>;
+    return typeof name === 'string' && typeof artifactId === 'string' ? [{ name, artifactId }] : [];
+  });
 }

@@ -17,6 +17,12 @@ export interface ExecOptions {
   /** Keep at most this many bytes of combined output; the rest is dropped with a note. Default 1 MiB. */
   maxOutputBytes?: number;
   /**
+   * The command's stdin, written as the iterable yields and closed when it ends (absent: /dev/null).
+   * Such a command is a stream (a browser driven over its stdio): `onOutput` sees all of its output,
+   * not only the first maxOutputBytes; the result still keeps at most that. Text only (UTF-8).
+   */
+  stdin?: AsyncIterable<string>;
+  /**
    * `services`: run it where the agent's commands cannot see its processes (a PID namespace of its own,
    * so no `/proc/<pid>/environ` of a service started with secrets), sharing the workspace and the
    * network (loopback) but not /tmp. Providers that cannot separate them (see

@@ -4,7 +4,7 @@ import { useApi, useMe } from '../api-context.ts';
 import { usePageTitle } from '../page-title.ts';
 import { queryKeys } from '../query-client.ts';
 import { navigate, type SessionTab, sessionPath } from '../router.ts';
-import { SessionLiveContext } from '../session-live.ts';
+import { SessionIdContext, SessionLiveContext } from '../session-live.ts';
 import { canSteer } from '../steering.ts';
 import { buildTimeline, latestPlan } from '../timeline.ts';
 import { buildTurns } from '../turns.ts';
@@ -139,7 +139,9 @@ export function SessionPage({ id, tab }: { id: string; tab: SessionTab }) {
       {stream.error && <ErrorBanner error={stream.error} />}
       {tab === 'timeline' && (
         <SessionLiveContext.Provider value={live}>
-          <TimelineView items={items} pending={shownPending} live={live} />
+          <SessionIdContext.Provider value={id}>
+            <TimelineView items={items} pending={shownPending} live={live} />
+          </SessionIdContext.Provider>
           {steerable ? (
             <FollowUpBox
               sessionId={id}

@@ -4,6 +4,7 @@ import { useSessionLive } from '../session-live.ts';
 import type { TimelineItem } from '../timeline.ts';
 import { LiveToolOutput } from './live-tool-output.tsx';
 import { RunningClock } from './running-clock.tsx';
+import { ToolImages } from './tool-images.tsx';
 
 type ToolItem = Extract<TimelineItem, { kind: 'tool' }>;
 
@@ -28,7 +29,12 @@ export function ToolEntry({ item }: { item: ToolItem }) {
   const hasDetail = result !== null && (result.output !== '' || item.input !== undefined);
   const streaming = result === null && item.liveOutput !== undefined;
   return (
-    <details className={`tool ${status}`} data-tool={item.tool} data-status={status} open={streaming}>
+    <details
+      className={`tool ${status}`}
+      data-tool={item.tool}
+      data-status={status}
+      open={streaming || (result?.images.length ?? 0) > 0}
+    >
       <summary>
         <span className="tool-name">{item.tool}</span>
         <span className="tool-input mono">{describeInput(item.input)}</span>
@@ -48,6 +54,7 @@ export function ToolEntry({ item }: { item: ToolItem }) {
             <pre className="code small">{JSON.stringify(item.input, null, 2)}</pre>
           )}
           {result && result.output !== '' && <pre className="code output">{result.output}</pre>}
+          {result && <ToolImages images={result.images} />}
           {result?.artifactId && (
             <p className="muted small">Output truncated; the full output is artifact {result.artifactId}.</p>
           )}
