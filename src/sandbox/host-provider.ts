@@ -25,6 +25,7 @@ import {
   killProcessGroup,
   listDirAt,
   OperationError,
+  type RunningCommand,
   readFileAt,
   startCommand,
   statAt,
@@ -187,9 +188,11 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
               timeoutMs,
               maxOutputBytes,
               killGraceMs,
+              stdin: execOptions.stdin !== undefined,
             },
             execOptions.onOutput,
           );
+          if (execOptions.stdin !== undefined) void pumpStdin(execOptions.stdin, started);
           if (started.pid !== undefined) groups.add(started.pid);
           const onAbort = (): void => started.abort();
           execOptions.signal?.addEventListener('abort', onAbort, { once: true });
@@ -256,4 +259,21 @@ export function createHostProvider(options: HostProviderOptions = {}): SandboxPr
 
     create,
   };
+}
+
+/** Feeds a command's stdin from the iterable, then closes it; stops early when the command is gone. */
+async function pumpStdin(source: AsyncIterable<string>, command: RunningCommand): Promise<void> {
+  let exited = false;
+  void command.result.then(() => {
+    exited = true;
+  });
+  try {
+    for await (const data of source) {
+      if (exited) return;
+      command.writeStdin(data);
+    }
+  } catch {
+    // A failing source closes the stdin like an ending one.
+  }
+  command.writeStdin(null);
 }

@@ -113,6 +113,34 @@ export function describeSandboxContract(
         expect(missing.exitCode).toBe(127);
       });
 
+      test('feeds stdin as it is yielded and answers on stdout before it ends (a conversation)', async () => {
+        const chunks: string[] = [];
+        let heard: () => void = () => {};
+        const onOutput = (chunk: string, stream: 'stdout' | 'stderr') => {
+          if (stream === 'stdout') chunks.push(chunk);
+          if (chunks.join('').includes('ping\n')) heard();
+        };
+        async function* talk(): AsyncGenerator<string> {
+          yield 'ping\n';
+          // The second line goes only once the first came back: stdin and stdout are live together.
+          await new Promise<void>((resolve) => {
+            heard = resolve;
+            if (chunks.join('').includes('ping\n')) resolve();
+          });
+          yield 'pong\n';
+        }
+        const result = await sandbox.exec(['cat'], { stdin: talk(), onOutput, timeoutMs: 10_000 });
+        expect(result).toMatchObject({ exitCode: 0, timedOut: false });
+        expect(result.output).toBe('ping\npong\n');
+      });
+
+      test('gives a command without stdin an empty one, and one whose stdin ended sees its end', async () => {
+        expect((await sandbox.exec('wc -c', { timeoutMs: 10_000 })).output.trim()).toBe('0');
+        async function* nothing(): AsyncGenerator<string> {}
+        const ended = await sandbox.exec(['cat'], { stdin: nothing(), timeoutMs: 10_000 });
+        expect(ended).toMatchObject({ exitCode: 0, timedOut: false, output: '' });
+      });
+
       test('passes argv to the program without a shell', async () => {
         const result = await sandbox.exec(['printf', '%s|', 'a b', '$HOME', '*']);
         expect(result.output).toBe('a b|$HOME|*|');

@@ -111,9 +111,11 @@ export function createSupervisedSandbox(options: SupervisedSandboxOptions): Supe
           maxOutputBytes,
           killGraceMs,
           stream: execOptions.onOutput !== undefined,
+          ...(execOptions.stdin === undefined ? {} : { stdin: true }),
         },
         {
           onOutput: execOptions.onOutput,
+          stdin: execOptions.stdin,
           signal: execOptions.signal,
           // Without a timeout a command may rightly run for as long as it likes.
           deadlineMs: timeoutMs === undefined ? undefined : timeoutMs + killGraceMs + responseTimeoutMs,

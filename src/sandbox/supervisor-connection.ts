@@ -17,6 +17,8 @@ export interface CallOptions {
   onOutput?: ((chunk: string, stream: OutputStream) => void) | undefined;
   /** Aborting sends an abort for this request (meaningful for exec). */
   signal?: AbortSignal | undefined;
+  /** Fed to the request's stdin (`stdin` requests with its id) as it yields; its end closes that stdin. */
+  stdin?: AsyncIterable<string> | undefined;
   /** When no answer comes within this long, the supervisor is taken for hung: the sandbox is killed. */
   deadlineMs?: number | undefined;
 }
@@ -90,6 +92,18 @@ export function connectSupervisor(
   };
   const write = (message: SupervisorRequest): void => {
     child.stdin.write(`${JSON.stringify(message)}\n`);
+  };
+  /** Until the request is answered (or the sandbox fails): later chunks have no process to go to. */
+  const pumpStdin = async (id: number, source: AsyncIterable<string>): Promise<void> => {
+    try {
+      for await (const data of source) {
+        if (!pending.has(id)) return;
+        write({ id, op: 'stdin', data });
+      }
+    } catch {
+      // A failing source closes the stdin like an ending one.
+    }
+    if (pending.has(id)) write({ id, op: 'stdin', end: true });
   };
 
   child.stderr.setEncoding('utf8');
@@ -169,6 +183,7 @@ export function connectSupervisor(
           },
         });
         write({ ...request, id } as SupervisorRequest);
+        if (options.stdin !== undefined) void pumpStdin(id, options.stdin);
         // Aborted before the listener was added (the caller awaited something first): the event never
         // comes, so abort now; the supervisor stops a command it is still starting.
         if (signal?.aborted) onAbort();

@@ -29,6 +29,8 @@ export interface CommandSpec {
   maxOutputBytes: number;
   /** Time between SIGTERM and SIGKILL of the process group. */
   killGraceMs: number;
+  /** Give the command a stdin pipe (`RunningCommand.writeStdin`) instead of an empty stdin. */
+  stdin?: boolean | undefined;
   /** Set on the command before it runs: the sandbox supervisor makes its commands the OOM killer's first choice. */
   oomScoreAdj?: number | undefined;
 }
@@ -49,6 +51,8 @@ export interface RunningCommand {
   readonly result: Promise<CommandResult>;
   /** SIGTERM to the process group, SIGKILL after the grace. No effect once the main process exited. */
   abort(): void;
+  /** With `CommandSpec.stdin`: writes to the command's stdin, or (null) closes it. Ignored once it is closed or gone. */
+  writeStdin(data: string | null): void;
 }
 
 export type OperationErrorKind = 'bad_input' | 'not_found' | 'internal';
@@ -96,7 +100,11 @@ export type SupervisorRequest =
       killGraceMs: number;
       /** Send output messages as output arrives. */
       stream: boolean;
+      /** Give the command a stdin pipe, fed by `stdin` requests with this exec's id. */
+      stdin?: boolean;
     }
+  /** Write to (data) or close (end) the stdin of the exec with this id. Never answered. */
+  | { id: number; op: 'stdin'; data?: string; end?: boolean }
   /** Abort the exec with this id. Answered by that exec's result, not by a message of its own. */
   | { id: number; op: 'abort' }
   | { id: number; op: 'readFile'; path: string }
@@ -253,8 +261,10 @@ export function runCommand(
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [spec.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  // A command that exits without reading its stdin makes writes fail with EPIPE: nothing to report.
+  child.stdin?.on('error', () => {});
   // The agent's commands yield the CPU to drydock itself: under load (many sessions' test runs on a
   // small machine) the control plane must keep streaming events and answering requests. In a sandbox
   // the supervisor already runs at this niceness and commands inherit it; on the host (no sandbox) it
@@ -332,6 +342,8 @@ export function runCommand(
       }
     };
     const source = stream === 'stdout' ? child.stdout : child.stderr;
+    // Always piped (see stdio above); the type cannot tell once stdin's choice is not a literal.
+    if (source === null) throw new Error(`The command's ${stream} is not piped.`);
     source.on('data', (data: Buffer) => take(decoder.write(data)));
     source.on('end', () => take(decoder.end()));
     source.on('close', () => {
@@ -379,6 +391,12 @@ export function runCommand(
       if (!canKill()) return;
       aborted = true;
       kill();
+    },
+    writeStdin(data) {
+      const stdin = child.stdin;
+      if (stdin === null || stdin.writableEnded || stdin.destroyed) return;
+      if (data === null) stdin.end();
+      else stdin.write(data);
     },
   };
 }
@@ -510,6 +528,7 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
   const running = new Map<number, RunningCommand>();
   // Execs between request and spawn, and whether an abort arrived for them meanwhile.
   const starting = new Map<number, boolean>();
+  const earlyStdin = new Map<number, Array<string | null>>();
   const send = (message: SupervisorMessage): void => {
     process.stdout.write(`${JSON.stringify(message)}\n`);
   };
@@ -540,18 +559,31 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
               maxOutputBytes: request.maxOutputBytes,
               killGraceMs: request.killGraceMs,
               oomScoreAdj: COMMAND_OOM_SCORE_ADJ,
+              stdin: request.stdin === true,
             },
             request.stream
               ? (chunk, stream) => send({ type: 'output', id: request.id, stream, chunk })
               : undefined,
           );
           running.set(request.id, command);
+          for (const data of earlyStdin.get(request.id) ?? []) command.writeStdin(data);
+          earlyStdin.delete(request.id);
           if (starting.get(request.id) === true) command.abort();
           return await command.result;
         } finally {
           starting.delete(request.id);
           running.delete(request.id);
+          earlyStdin.delete(request.id);
         }
+      }
+      case 'stdin': {
+        const data = request.end === true ? null : (request.data ?? '');
+        const command = running.get(request.id);
+        if (command) command.writeStdin(data);
+        // Sent before the command was spawned (the host does not wait): kept until it is.
+        else if (starting.has(request.id))
+          earlyStdin.set(request.id, [...(earlyStdin.get(request.id) ?? []), data]);
+        return undefined;
       }
       case 'abort':
         if (starting.has(request.id)) starting.set(request.id, true);
@@ -585,7 +617,8 @@ export async function serveSupervisor(workdir: string, options: SupervisorOption
     const typed = request as SupervisorRequest;
     handle(typed).then(
       (value) => {
-        if (typed.op !== 'abort') send({ type: 'result', id: typed.id, value: value ?? null });
+        if (typed.op !== 'abort' && typed.op !== 'stdin')
+          send({ type: 'result', id: typed.id, value: value ?? null });
       },
       (error: unknown) => fail(typed.id, error),
     );

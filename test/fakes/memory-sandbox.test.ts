@@ -20,6 +20,8 @@ describeSandboxContract('memory fake', () => memoryProvider, {
       tests: [
         'exec > reports exit codes of shell commands and argv',
         'exec > passes argv to the program without a shell',
+        'exec > feeds stdin as it is yielded and answers on stdout before it ends (a conversation)',
+        'exec > gives a command without stdin an empty one, and one whose stdin ended sees its end',
         'exec > captures stdout and stderr in arrival order',
         'exec > runs in the workspace root, or in cwd relative to it',
         'exec > rejects a cwd that does not exist',

@@ -14,6 +14,12 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Called with output as it arrives. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Written to the command's stdin as it yields (a long-running program spoken to over its stdin and
+   * stdout, with `onOutput`: an MCP server); stdin closes when it ends. Absent: stdin is empty. A
+   * command that exits first drops what is still to come; the iterable is not drained.
+   */
+  stdin?: AsyncIterable<string>;
   /** Keep at most this many bytes of combined output; the rest is dropped with a note. Default 1 MiB. */
   maxOutputBytes?: number;
   /**
