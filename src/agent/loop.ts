@@ -1,5 +1,5 @@
 import type { ModelMessage, ToolCallPart, ToolResultPart, ToolSet } from 'ai';
-import { generateText, tool } from 'ai';
+import { generateText, jsonSchema, tool } from 'ai';
 import type { RunGateChecks } from '../core/checks-report.ts';
 import { describeError } from '../core/errors.ts';
 import type { EventData } from '../core/events.ts';
@@ -494,7 +494,8 @@ function toToolSet(tools: ReadonlyMap<string, ToolDefinition>): ToolSet {
   const set: ToolSet = {};
   // No execute functions: the SDK returns the calls and drydock runs them against the sandbox.
   for (const [name, definition] of tools) {
-    set[name] = tool({ description: definition.description, inputSchema: definition.inputSchema });
+    const inputSchema = definition.jsonSchema ? jsonSchema(definition.jsonSchema) : definition.inputSchema;
+    set[name] = tool({ description: definition.description, inputSchema });
   }
   return set;
 }

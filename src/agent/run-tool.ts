@@ -83,7 +83,10 @@ async function execute(
 function schemaHint(tool: ToolDefinition): string {
   let schema: string;
   try {
-    const { $schema: _dialect, ...rest } = z.toJSONSchema(tool.inputSchema) as Record<string, unknown>;
+    const { $schema: _dialect, ...rest } = (tool.jsonSchema ?? z.toJSONSchema(tool.inputSchema)) as Record<
+      string,
+      unknown
+    >;
     schema = JSON.stringify(rest);
   } catch {
     return `Call ${tool.name} again with arguments as its description says.`;

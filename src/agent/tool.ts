@@ -1,3 +1,4 @@
+import type { JSONSchema7 } from 'ai';
 import type { z } from 'zod';
 import type { RunGateChecks } from '../core/checks-report.ts';
 import type { EventData, ToolImage } from '../core/events.ts';
@@ -60,6 +61,11 @@ export interface ToolDefinition<Input = unknown> {
   /** Read by the model: say what the tool does, when to use it, and what it returns. */
   description: string;
   inputSchema: z.ZodType<Input>;
+  /**
+   * What the model is shown as the input schema instead of inputSchema's, for tools whose schema is
+   * someone else's JSON schema (an MCP server's). inputSchema still checks the input first.
+   */
+  jsonSchema?: JSONSchema7;
   execute(input: Input, context: ToolContext): Promise<ToolOutput>;
 }
 

@@ -142,6 +142,12 @@ export class EventRenderer {
           : `  chose ${data.winnerId}: ${oneLine(data.reason, 200)}`;
       case 'network.blocked':
         return `  blocked: ${data.host}:${data.port}`;
+      case 'mcp.started':
+        return `  MCP server ${data.server} (${data.transport}): ${data.tools.length} tool${data.tools.length === 1 ? '' : 's'}${data.denied.length > 0 ? `, ${data.denied.length} denied` : ''}`;
+      case 'mcp.failed':
+        return `  MCP server ${data.server} ${data.reason === 'refused' ? 'refused' : 'failed to start'}: ${oneLine(data.message, 200)} (going on without it)`;
+      case 'mcp.call':
+        return `  ${who(data.role)}${data.ok ? '✓' : '✗'} mcp ${data.server}.${data.tool} ${oneLine(data.args, 80)} (${formatMs(data.durationMs)})`;
       case 'sandbox.restored':
         return `  sandbox died (${oneLine(data.reason, 160)}); restored from the last step's snapshot`;
       case 'message.received':

@@ -296,6 +296,30 @@ export type EventData =
    */
   | { type: 'environment.started'; commands: string[]; durationMs: number; separated?: boolean }
   | { type: 'network.blocked'; host: string; port: number }
+  /**
+   * A repository's MCP server is up (docs/mcp.md): `stdio` in the sandbox, `remote` called by the
+   * control plane. `tools` are the ones the agent is offered (namespaced `mcp__<server>__<tool>`),
+   * `denied` those the repository's allow/deny lists keep from it.
+   */
+  | { type: 'mcp.started'; server: string; transport: 'stdio' | 'remote'; tools: string[]; denied: string[] }
+  /** A server that is not there for this run: `refused` by policy or config, or it `failed` to start. The session goes on without it. */
+  | {
+      type: 'mcp.failed';
+      server: string;
+      transport: 'stdio' | 'remote';
+      reason: 'refused' | 'failed';
+      message: string;
+    }
+  /** The agent called a server's tool: `args` as JSON, truncated; `ok` false for an error result or a refused call. */
+  | {
+      type: 'mcp.call';
+      server: string;
+      tool: string;
+      args: string;
+      ok: boolean;
+      durationMs: number;
+      role?: AgentRole;
+    }
   /** The sandbox died and a new one was started on the workspace's last snapshot (`fromLayers`). */
   | { type: 'sandbox.restored'; fromLayers: string[]; reason: string }
   /**

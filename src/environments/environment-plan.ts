@@ -53,6 +53,8 @@ export interface EnvironmentPlan {
   image: ImageSource | null;
   /** The devcontainer's containerEnv and remoteEnv, unresolved (resolveDevcontainerEnv); {} without one. */
   imageEnv: Record<string, string>;
+  /** The config's MCP servers (docs/mcp.md); not part of the image. */
+  mcp: RepoConfig['mcp'];
 }
 
 export interface PlanInput {
@@ -125,6 +127,7 @@ export function planEnvironment(input: PlanInput): EnvironmentPlan {
     packageManager: declaredSetup ? null : detected.packageManager,
     image,
     imageEnv: devcontainer?.env ?? {},
+    mcp: config?.mcp ?? [],
   };
 }
 

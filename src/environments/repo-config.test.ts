@@ -38,6 +38,7 @@ describe('parseRepoConfig', () => {
       inputs: ['package-lock.json', 'scripts/setup.sh'],
       maxImageAgeMs: 12 * 3_600_000,
       image: null,
+      mcp: [],
     });
   });
 
@@ -127,5 +128,54 @@ describe('sizes and durations', () => {
     ['500ms', 500],
   ] as const)('parses the duration %s', (value, ms) => {
     expect(parseDuration(value)).toBe(ms);
+  });
+});
+
+describe('mcp servers in the config', () => {
+  it('reads stdio and remote servers with their secrets and tool filters', () => {
+    const config = parseRepoConfig(
+      [
+        'mcp:',
+        '  docs:',
+        '    command: [node, .drydock/mcp/docs.js]',
+        '    env: [DOCS_TOKEN]',
+        '    tools: { allow: ["search_*"], deny: [search_admin] }',
+        '  tracker:',
+        '    url: https://mcp.example.org/mcp',
+        '    secret: TRACKER_TOKEN',
+        '    headers: { X-Team: TEAM_ID }',
+      ].join('\n'),
+    );
+    expect(config.mcp).toEqual([
+      {
+        name: 'docs',
+        transport: 'stdio',
+        command: ['node', '.drydock/mcp/docs.js'],
+        env: ['DOCS_TOKEN'],
+        tools: { allow: ['search_*'], deny: ['search_admin'] },
+      },
+      {
+        name: 'tracker',
+        transport: 'remote',
+        url: 'https://mcp.example.org/mcp',
+        headers: { Authorization: 'TRACKER_TOKEN', 'X-Team': 'TEAM_ID' },
+        tools: { allow: null, deny: [] },
+      },
+    ]);
+  });
+
+  it.each([
+    ['both a command and a url', '  a: { command: [x], url: "https://x.org" }', 'either command'],
+    ['neither', '  a: { tools: { allow: [x] } }', 'either command'],
+    ['a secret on a stdio server', '  a: { command: [x], secret: TOKEN }', 'for a remote server'],
+    ['env on a remote server', '  a: { url: "https://x.org", env: [TOKEN] }', 'for a stdio server'],
+    ['a url that is not http', '  a: { url: "file:///etc/passwd" }', 'http(s) URL'],
+    ['a bad server name', '  A_B!: { command: [x] }', 'server name'],
+    ['a secret value instead of a name', '  a: { url: "https://x.org", secret: "ghp abc" }', 'secret name'],
+    ['an unknown key', '  a: { command: [x], cwd: / }', 'unknown key "cwd"'],
+  ])('refuses %s with a clear error naming the line', (_what, line, message) => {
+    const parse = () => parseRepoConfig(['mcp:', line].join('\n'));
+    expect(parse).toThrow(message);
+    expect(parse).toThrow(/line 2/);
   });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
 import type { EgressRule, SandboxLimits } from '../core/ports/sandbox.ts';
 import { type ImageSource, repositoryPath } from './image-source.ts';
+import { type McpServerConfig, mcpConfigSchema, mcpServers } from './mcp-config.ts';
 
 /** Where a repository keeps its drydock config. */
 export const REPO_CONFIG_PATH = '.drydock/config.yaml';
@@ -33,6 +34,8 @@ export interface RepoConfig {
   maxImageAgeMs: number | null;
   /** The image the sandbox runs on (`image: REF` or `image: { from | dockerfile }`); null: the host's system. */
   image: ImageSource | null;
+  /** MCP servers whose tools the agent gets (`mcp:`: mcp-config.ts); empty when the config names none. */
+  mcp: McpServerConfig[];
 }
 
 const commands = z
@@ -122,6 +125,7 @@ const schema = z
           ),
       ])
       .optional(),
+    mcp: mcpConfigSchema.optional(),
   })
   .strict();
 
@@ -169,6 +173,7 @@ export function parseRepoConfig(text: string, file = REPO_CONFIG_PATH): RepoConf
     inputs: config.inputs ?? null,
     maxImageAgeMs: typeof config.image === 'object' ? (config.image.max_age ?? null) : null,
     image: imageSource(config.image, file),
+    mcp: mcpServers(config.mcp),
   };
 }
 
@@ -241,6 +246,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown key ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
   }
+  // A record's key that fails its schema (an MCP server's name): that schema's message says what is expected.
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   return issue.message;
 }
 

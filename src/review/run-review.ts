@@ -46,6 +46,8 @@ export interface ReviewRun {
   /** Approved repository knowledge relevant to the task and the changed files (docs/knowledge.md); '' for none. */
   knowledge?: string;
   previous: ReadonlyArray<{ finding: Finding; response?: FindingResponse }>;
+  /** Tools beyond the reviewer's own (the repository's MCP tools, docs/mcp.md). */
+  extraTools?: readonly ToolDefinition[];
   /** Records the reviewer's steps (tagged `role: reviewer`) in the session's log. */
   recordEvents(events: EventData[]): Promise<void>;
   /** Records the reviewer's reply as it streams (`model.delta`), without the checkpoint. */
@@ -74,7 +76,10 @@ export async function runReview(run: ReviewRun): Promise<ReviewResult> {
     model: run.reviewer,
     system: REVIEWER_SYSTEM_PROMPT,
     request,
-    tools: REVIEWER_TOOLS,
+    tools:
+      run.extraTools && run.extraTools.length > 0
+        ? new Map([...REVIEWER_TOOLS, ...run.extraTools.map((tool) => [tool.name, tool] as const)])
+        : REVIEWER_TOOLS,
     budget: REVIEWER_BUDGET,
   });
   if (answer.kind === 'failed') {

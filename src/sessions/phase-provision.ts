@@ -6,6 +6,7 @@ import { redactingSandbox } from '../environments/redacting-sandbox.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
 import { readCheckpoint } from './checkpoint-schema.ts';
 import type { ChildRuns } from './child-runs.ts';
+import { NO_MCP, type SessionMcp, startSessionMcp } from './mcp-servers/session-mcp.ts';
 import type { PhaseResult } from './phases.ts';
 import { isWorkPhase } from './phases.ts';
 import { closeWorkspace, workspacePathOf } from './readable-workspace.ts';
@@ -145,9 +146,20 @@ export async function provision(
     current: () => run,
   };
   const opened = await (onLayers ? openLayered(provisioning) : openClone(provisioning));
-  const release = () => releaseRun(opened, recorder, run, workspacePath);
+  let mcp: SessionMcp = NO_MCP;
+  // The servers go before the sandbox they run in (or that the remote ones' calls are made for).
+  const release = () => mcp.close().finally(() => releaseRun(opened, recorder, run, workspacePath));
   try {
     await startServices(provisioning, opened, opened.sandbox);
+    // After the start commands (a server may need their services); on every run, a resumed one too.
+    mcp = await startSessionMcp({
+      servers: environment.plan.mcp,
+      sandbox: opened.sandbox,
+      recorder,
+      secrets: environment.secrets,
+      remoteAllow: deps.mcpRemoteAllow,
+      servicesWorkspace: opened.services?.path,
+    });
     const redact = environment.secrets.length > 0 ? environment.redact : NO_REDACTION;
     run = {
       deps,
@@ -167,6 +179,7 @@ export async function provision(
       },
       ...(opened.layered ? { layered: opened.layered } : {}),
       environment,
+      mcp,
       ...(options.handOff ? { handOff: options.handOff } : {}),
     };
     return { run, result: await startTurn(run, stored, opened), release };

@@ -5,6 +5,7 @@ import { runReview } from '../review/run-review.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import { checkLabel } from '../verify/checks.ts';
 import type { GateVerdict } from '../verify/gate.ts';
+import { mcpToolsFor } from './mcp-servers/session-mcp.ts';
 import type { PhaseResult } from './phases.ts';
 import { findingResponses, reopenAgent } from './session-checkpoint.ts';
 import { reviewerKnowledge } from './session-knowledge.ts';
@@ -34,6 +35,7 @@ export async function review(run: SessionRun, maxRounds = MAX_REVIEW_ROUNDS): Pr
     diff,
     checksSummary: describeVerdict(gate.lastVerdict, gate.lastAfter ?? []),
     knowledge: await reviewerKnowledge(run, diff),
+    extraTools: mcpToolsFor(run.mcp, 'reviewer'),
     previous: gate.findings.map((finding) => {
       const response = responses.get(finding.id);
       return response ? { finding, response } : { finding };

@@ -10,6 +10,7 @@ import { respondToFindingTool } from '../review/respond-to-finding-tool.ts';
 import { agentChecks } from './agent-checks.ts';
 import { runAttempts } from './attempts/run-attempts.ts';
 import { followUpPrompt, messageTexts } from './follow-ups.ts';
+import { mcpToolsFor } from './mcp-servers/session-mcp.ts';
 import { afterAgent, type PhaseResult } from './phases.ts';
 import { sessionBrowser } from './session-browser.ts';
 import { friendDesk, sessionFriend } from './session-friend.ts';
@@ -46,6 +47,7 @@ export function sessionTools(run: SessionRun): { tools: Map<string, ToolDefiniti
 
 async function runCoder(run: SessionRun, state: AgentState): Promise<AgentState> {
   const { tools, friend } = sessionTools(run);
+  for (const tool of mcpToolsFor(run.mcp, 'coder')) tools.set(tool.name, tool);
   const browser = sessionBrowser(run);
   tools.set(browser.tool.name, browser.tool);
   try {

@@ -7,6 +7,7 @@ import type { Store } from '../core/ports/store.ts';
 import type { Budget } from '../core/session.ts';
 import type { SpendLimit } from '../core/spend-limits.ts';
 import type { SecretVault } from '../environments/secret-vault.ts';
+import type { RemoteMcpHost } from './mcp-servers/mcp-policy.ts';
 import type { SessionLayers } from './session-workspace.ts';
 
 /** What the session runner is wired with: adapters for every port it uses. */
@@ -25,6 +26,11 @@ export interface SessionDeps {
   budget: Budget;
   /** Hosts the sandbox may reach through drydock's egress proxy; none by default. */
   allowHosts?: readonly EgressRule[];
+  /**
+   * Hosts a repository's remote MCP servers may be on (the control plane calls them with the
+   * repository's secrets: docs/mcp.md). Absent: `DRYDOCK_MCP_REMOTE_ALLOW`, else none.
+   */
+  mcpRemoteAllow?: readonly RemoteMcpHost[];
   /**
    * Every session sandbox's limits (defaults: DEFAULT_SANDBOX_LIMITS). `diskBytes` is the workspace's
    * disk quota: layered workspaces and clones get one only when it is set.

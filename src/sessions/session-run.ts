@@ -3,6 +3,7 @@ import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { Redact } from '../core/redaction.ts';
 import { type WorkspaceGit, workspaceGit } from '../forge/workspace-git.ts';
 import type { ChildRuns } from './child-runs.ts';
+import type { SessionMcp } from './mcp-servers/session-mcp.ts';
 import type { SessionCheckpoint } from './session-checkpoint.ts';
 import type { RunObserver, SessionDeps } from './session-deps.ts';
 import type { SessionEnvironment } from './session-environment.ts';
@@ -40,6 +41,8 @@ export interface SessionRun {
   layered?: SessionWorkspace;
   /** The repository's environment: checks, start commands, secrets and their redaction. */
   environment?: SessionEnvironment;
+  /** The repository's MCP servers that came up for this run (docs/mcp.md); stopped with the sandbox. */
+  mcp?: SessionMcp;
   /**
    * Aborted when the worker stops: the run ends after the phase or agent step in flight is saved,
    * leaving the session live for another worker (not a cancel).

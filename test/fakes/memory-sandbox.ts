@@ -2,7 +2,14 @@ import { posix } from 'node:path';
 import { NotFoundError, UnavailableError } from '../../src/core/errors.ts';
 import type { ExecOptions, ExecResult, FileStat, Sandbox } from '../../src/core/ports/sandbox.ts';
 
-export type ExecHandler = (command: string | readonly string[], options: ExecOptions) => Partial<ExecResult>;
+/**
+ * Answers an exec. An async handler can play a long-running program: read `options.stdin` and answer
+ * through `options.onOutput` (an MCP server over stdio), resolving when it exits.
+ */
+export type ExecHandler = (
+  command: string | readonly string[],
+  options: ExecOptions,
+) => Partial<ExecResult> | Promise<Partial<ExecResult>>;
 
 /**
  * A fake Sandbox held in memory, for agent-loop tests that need no processes: files live in a map,
@@ -37,7 +44,7 @@ export function createMemorySandbox(
       alive();
       if (options.signal?.aborted) return { ...RESULT, aborted: true, exitCode: null, durationMs: 0 };
       commands.push(command);
-      const result = onExec?.(command, options) ?? {};
+      const result = (await onExec?.(command, options)) ?? {};
       return { ...RESULT, ...result };
     },
     async readFile(path) {

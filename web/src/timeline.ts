@@ -299,6 +299,27 @@ function toItem(event: StreamEvent): TimelineItem | null {
       return { ...base, kind: 'note', text: `handed off while ${str(d.state)}: another worker resumes it` };
     case 'network.blocked':
       return { ...base, kind: 'network', host: str(d.host), port: num(d.port) };
+    case 'mcp.started': {
+      const tools = strings(d.tools);
+      const denied = strings(d.denied);
+      return {
+        ...base,
+        kind: 'note',
+        text: `MCP server ${str(d.server)} (${str(d.transport)}): ${plural(tools.length, 'tool')}${denied.length > 0 ? `, ${denied.length} denied` : ''}`,
+      };
+    }
+    case 'mcp.failed':
+      return {
+        ...base,
+        kind: 'note',
+        text: `MCP server ${str(d.server)} ${str(d.reason) === 'refused' ? 'refused' : 'failed to start'}: ${str(d.message)} (going on without it)`,
+      };
+    case 'mcp.call':
+      return {
+        ...base,
+        kind: 'note',
+        text: `${d.ok === true ? '✓' : '✗'} MCP ${str(d.server)}.${str(d.tool)} ${str(d.args)} (${num(d.durationMs)} ms)`,
+      };
     case 'delivery.committed':
       return {
         ...base,
