@@ -20,6 +20,8 @@ export interface ChangeReviewRequest {
   task: string;
   /** The repository's instructions for agents (AGENTS.md), when it has them. */
   instructions?: string;
+  /** A "Repository knowledge" section (docs/knowledge.md): approved notes relevant to the change. */
+  knowledge?: string;
   /** The gate's checks on the base commit and on the change. */
   verification: string;
   chunk: ReviewChunk;
@@ -35,6 +37,7 @@ export interface ChangeReviewRequest {
 export function changeReviewRequest(input: ChangeReviewRequest): string {
   const parts = [`# The change\n\n${input.task}`];
   if (input.instructions) parts.push(`# The repository's instructions (AGENTS.md)\n\n${input.instructions}`);
+  if (input.knowledge) parts.push(input.knowledge);
   parts.push(`# Verification\n\n${input.verification}`);
   if (input.parts > 1) {
     parts.push(

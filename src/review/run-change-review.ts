@@ -74,6 +74,8 @@ export interface ChangeReviewRun {
   round: number;
   task: string;
   instructions?: string;
+  /** Approved repository knowledge relevant to the change (docs/knowledge.md); absent or '' for none. */
+  knowledge?: string;
   verification: string;
   diff: string;
   checks: readonly CheckEvidence[];
@@ -176,6 +178,7 @@ async function reviewPart(
   const request = changeReviewRequest({
     task: run.task,
     ...(run.instructions ? { instructions: run.instructions } : {}),
+    ...(run.knowledge ? { knowledge: run.knowledge } : {}),
     verification: run.verification,
     chunk,
     ...place,

@@ -15,6 +15,7 @@ import { gateRoundEvents } from '../check-summary.ts';
 import { setUp } from '../phase-setup.ts';
 import { readRepoInstructions } from '../phase-work.ts';
 import type { PhaseResult, WorkPhase } from '../phases.ts';
+import { reviewerKnowledge } from '../session-knowledge.ts';
 import { runGit, type SessionRun, save, saveArtifact } from '../session-run.ts';
 import { reviewRange } from './create-review-session.ts';
 import { readChangeReview } from './read-change-review.ts';
@@ -132,6 +133,7 @@ async function reviewWithEvidence(run: SessionRun): Promise<PhaseResult> {
     round,
     task: session.task,
     ...(instructions ? { instructions } : {}),
+    knowledge: await reviewerKnowledge(run, diff),
     verification: describeVerification(gate.baseline ?? [], gate.lastAfter ?? [], gate.lastVerdict),
     diff,
     checks: checkEvidence(gate.baseline ?? [], gate.lastAfter ?? []),
