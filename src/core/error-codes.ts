@@ -148,6 +148,7 @@ export type NotFoundCode =
   | 'file_not_found'
   | 'hook_not_found'
   | 'knowledge_not_found'
+  | 'playbook_not_found'
   | 'layer_not_in_snapshot_store'
   | 'registered_repo_not_found'
   | 'route_not_found'
