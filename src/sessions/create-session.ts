@@ -196,7 +196,7 @@ async function playbookFor(
       deps.store,
       repository,
       { name: call.name, inputs: call.inputs ?? {} },
-      call.orTask ? '' : request.task,
+      request.task,
     );
   } catch (error) {
     if (call.orTask && error instanceof BadInputError && error.code === 'unknown_playbook') return null;

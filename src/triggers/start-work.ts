@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describeError, isForgeError } from '../core/errors.ts';
+import { type BadInputCode, BadInputError, describeError, isForgeError } from '../core/errors.ts';
 import { forgeNotConfigured, parseForgeRepo } from '../core/forge-repo.ts';
 import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
@@ -80,6 +80,18 @@ async function refusedOverSpend(
   }
 }
 
+const PLAYBOOK_PROBLEMS: readonly BadInputCode[] = [
+  'unknown_playbook',
+  'invalid_playbook',
+  'missing_playbook_input',
+  'unknown_playbook_input',
+  'script_models_disabled',
+];
+
+function isPlaybookProblem(error: unknown): error is BadInputError {
+  return error instanceof BadInputError && PLAYBOOK_PROBLEMS.includes(error.code);
+}
+
 /** `owner/name` (not a path): the repository lives on the forge. Pure. */
 export const isForgeRepo = isForgeRepoName;
 
@@ -155,7 +167,8 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
       ...playbook,
     });
   } catch (error) {
-    if (!isForgeError(error, 'forge_no_access')) throw error;
+    // A playbook the issue asked for that cannot run (missing inputs, a broken file) is said there too.
+    if (!isForgeError(error, 'forge_no_access') && !isPlaybookProblem(error)) throw error;
     session = await createFailedSession(deps.sessions, {
       task: request.task,
       repo,
