@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { describeError, isDrydockError } from '../core/errors.ts';
+import { BadInputError, describeError, isDrydockError } from '../core/errors.ts';
+import { inputsFromPairs } from '../core/playbook.ts';
 import { DEFAULT_BUDGET, FRIEND_COST_SHARE } from '../core/session.ts';
 import { friendSpecFromEnv, modelSpecFromEnv } from '../models/router.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
@@ -22,6 +23,7 @@ import {
 import { localKnowledgeDesk, registerKnowledgeCommands, remoteKnowledgeDesk } from './commands/knowledge.ts';
 import { localLimitRegistry, registerLimitsCommands, remoteLimitRegistry } from './commands/limits.ts';
 import { registerMcpCommand } from './commands/mcp.ts';
+import { localPlaybookDesk, registerPlaybookCommands, remotePlaybookDesk } from './commands/playbook.ts';
 import { applyPulledWork, pullEmbedded, pullRemote } from './commands/pull.ts';
 import { remoteLogs, remoteRun, remoteSessions, remoteShow } from './commands/remote.ts';
 import { localRepoRegistry, remoteRepoRegistry, repoAdd, repoList, repoRemove } from './commands/repo.ts';
@@ -63,6 +65,8 @@ type RunOptions = {
   maxChildren?: string;
   attempts?: string;
   models?: string;
+  playbook?: string;
+  input: string[];
 } & BudgetFlags;
 
 const ATTEMPTS_HELP =
@@ -79,6 +83,20 @@ function attemptsFromFlags(options: { attempts?: string; models?: string }): {
     ...(options.attempts === undefined ? {} : { attempts: Number(options.attempts) }),
     ...(options.models === undefined ? {} : { models: options.models.split(',').map((spec) => spec.trim()) }),
   };
+}
+
+/** `--playbook NAME --input k=v ...` as a request's playbook; inputs without a playbook are refused. */
+function playbookFromFlags(options: {
+  playbook?: string;
+  input: string[];
+}): { name: string; inputs: Record<string, string> } | undefined {
+  if (options.playbook === undefined) {
+    if (options.input.length > 0) {
+      throw new BadInputError('unknown_playbook_input', '--input is for a playbook: add --playbook <name>.');
+    }
+    return undefined;
+  }
+  return { name: options.playbook.trim(), inputs: inputsFromPairs(options.input) };
 }
 
 function buildProgram(setExitCode: (code: number) => void): Command {
@@ -111,8 +129,18 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('run')
     .description('Run a coding task against a local git repository; the result is a new branch there')
-    .argument('<task>', 'what to do, in plain words')
+    .argument('[task]', 'what to do, in plain words (with --playbook: an optional note after its steps)')
     .requiredOption('--repo <path>', 'path of a local git repository')
+    .option(
+      '--playbook <name>',
+      "run the repository's (or the server's) playbook of that name (docs/playbooks.md)",
+    )
+    .option(
+      '--input <name=value>',
+      'a playbook input (repeatable); `drydock playbook show <name>` lists them',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--ref <ref>', 'branch, tag or commit to start from', 'HEAD')
     .option('--model <provider:model>', 'model (default: $DRYDOCK_MODEL, else anthropic:claude-sonnet-4-5)')
     .option('--reasoning <effort>', REASONING_HELP)
@@ -147,10 +175,12 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       '--max-friend-cost <usd>',
       `what the friend's answers may cost, in US dollars (default ${FRIEND_COST_SHARE * 100}% of --max-cost)`,
     )
-    .action(async (task: string, options: RunOptions) => {
+    .action(async (taskArgument: string | undefined, options: RunOptions) => {
       const client = remote();
       const friendModel = friendSpecFromEnv(options.friendModel, process.env);
       const attempts = attemptsFromFlags(options);
+      const task = taskArgument ?? '';
+      const playbook = playbookFromFlags(options);
       if (client) {
         // The server's own budget and sandbox apply; the model is passed on when given.
         const model = options.model ?? process.env.DRYDOCK_MODEL;
@@ -162,6 +192,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           ...(friendModel ? { friendModel } : {}),
           ...(options.manager ? { mode: 'manager' as const } : {}),
           ...attempts,
+          ...(playbook ? { playbook: playbook.name, inputs: playbook.inputs } : {}),
         };
         setExitCode(await remoteRun(client, request, write));
         return;
@@ -192,6 +223,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           ...(friendModel ? { friendModel } : {}),
           ...(options.manager ? { mode: 'manager' as const } : {}),
           ...attempts,
+          ...(playbook
+            ? { playbook, modelIsDefault: options.model === undefined && attempts.models === undefined }
+            : {}),
         },
         out,
       );
@@ -416,20 +450,30 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       await repoRemove(await registry(), name, write);
     });
 
-  let knowledgeStore: Awaited<ReturnType<typeof openDataStore>> | null = null;
+  let deskStore: Awaited<ReturnType<typeof openDataStore>> | null = null;
   registerKnowledgeCommands(
     program,
     async () => {
       const client = remote();
       if (client) return remoteKnowledgeDesk(client);
-      knowledgeStore ??= await openDataStore(process.env);
-      return localKnowledgeDesk(knowledgeStore.store);
+      deskStore ??= await openDataStore(process.env);
+      return localKnowledgeDesk(deskStore.store);
     },
     write,
   );
   program.hook('postAction', async () => {
-    await knowledgeStore?.store.close();
+    await deskStore?.store.close();
   });
+  registerPlaybookCommands(
+    program,
+    async () => {
+      const client = remote();
+      if (client) return remotePlaybookDesk(client);
+      deskStore ??= await openDataStore(process.env);
+      return localPlaybookDesk(deskStore.store);
+    },
+    write,
+  );
   let limitStore: Awaited<ReturnType<typeof openDataStore>> | null = null;
   registerLimitsCommands(
     program,

@@ -160,10 +160,19 @@ export class EventRenderer {
         return `  error (${data.code}): ${oneLine(data.message, 300)}`;
       case 'knowledge.proposed':
         return `  knowledge proposed for approval: ${data.ids.join(', ')} (drydock knowledge list --status pending)`;
+      case 'playbook.applied':
+        return `playbook ${data.name} (${data.source})${inputList(data.inputs)}: ${plural(data.steps.length, 'step')} in the plan`;
       case 'knowledge.retrieved':
         return `  knowledge for the ${data.role}: ${data.ids.length > 0 ? data.ids.join(', ') : 'none relevant'}${data.stale.length > 0 ? `; stale, left out: ${data.stale.join(', ')}` : ''}`;
     }
   }
+}
+
+function inputList(inputs: Record<string, string>): string {
+  const given = Object.entries(inputs).filter(([, value]) => value !== '');
+  return given.length > 0
+    ? ` with ${given.map(([key, value]) => `${key}=${oneLine(value, 60)}`).join(' ')}`
+    : '';
 }
 
 export function oneLine(text: string, maxChars: number): string {

@@ -342,7 +342,18 @@ export type EventData =
    * Approved knowledge given to the coder or the reviewer (docs/knowledge.md): the items' ids, most
    * relevant first, and the items left out because files they name are gone at the base commit.
    */
-  | { type: 'knowledge.retrieved'; role: 'coder' | 'reviewer'; ids: string[]; stale: string[] };
+  | { type: 'knowledge.retrieved'; role: 'coder' | 'reviewer'; ids: string[]; stale: string[] }
+  /**
+   * The session's task is a playbook (docs/playbooks.md): which one, from where, the inputs it was run
+   * with (defaults filled in), and the steps that seed the coder's plan (`todo`).
+   */
+  | {
+      type: 'playbook.applied';
+      name: string;
+      source: 'repo' | 'server';
+      inputs: Record<string, string>;
+      steps: string[];
+    };
 
 export type EventType = EventData['type'];
 

@@ -5,7 +5,7 @@ import { NotFoundError } from '../core/errors.ts';
 import type { Session } from '../core/session.ts';
 import { SESSION_STATES } from '../core/session-state.ts';
 import { errorResponse } from '../server/error-response.ts';
-import { createSessionBody, messageBody } from '../server/schemas.ts';
+import { createSessionBody, messageBody, sessionTaskSchema } from '../server/schemas.ts';
 import { sessionDiff } from '../server/session-diff.ts';
 import { startRequestedSession } from '../server/start-session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
@@ -98,7 +98,7 @@ export function createDrydockMcpServer(deps: McpDeps, caller: () => McpCaller): 
         repo: createSessionBody.shape.repo.describe(
           'A repository registered with drydock (drydock repo add): its path, its id, or owner/name for GitHub',
         ),
-        task: createSessionBody.shape.task.describe(
+        task: sessionTaskSchema.describe(
           'What to do, in plain words, as you would write an issue: the goal, where to look, how to tell it works',
         ),
         model: createSessionBody.shape.model.describe(

@@ -17,6 +17,7 @@ import { defaultLogger } from './logger.ts';
 import { modelRoutes } from './model-routes.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import { outcomeRoutes } from './outcome-routes.ts';
+import { playbookRoutes } from './playbook-routes.ts';
 import { repoRoutes } from './repo-routes.ts';
 import { reviewRoutes } from './review-routes.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
@@ -150,6 +151,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/knowledge', knowledgeRoutes(deps));
+  app.route('/api/playbooks', playbookRoutes(deps));
   app.route('/api/models', modelRoutes(deps));
   app.route('/api/evals', evalRoutes(deps));
   app.route('/api', analyticsRoutes(deps));

@@ -13,7 +13,7 @@ import type { ServerDeps } from './server-deps.ts';
 export function checkModel(
   deps: Pick<ServerDeps, 'allowScriptModels'>,
   model: string,
-  field: 'model' | 'friendModel' | 'models' = 'model',
+  field: 'model' | 'friendModel' | 'models' | 'playbook' = 'model',
 ): void {
   let spec: ReturnType<typeof parseModelSpec>;
   try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
+import { PLAYBOOK_NAME } from '../core/playbook.ts';
 import { TOKEN_ROLES } from '../core/ports/store.ts';
 import { SESSION_STATES } from '../core/session-state.ts';
 import { MAX_ATTEMPTS, MIN_ATTEMPTS } from '../sessions/attempts/attempt-plan.ts';
@@ -8,39 +9,67 @@ import { MAX_MESSAGE_CHARS } from '../sessions/follow-ups.ts';
 
 /** Request bodies and queries of the API, validated at the boundary. */
 
-export const createSessionBody = z.object({
-  repo: z
-    .string()
-    .trim()
-    .min(1, 'name a registered repository: its id, its path or owner/name (GET /api/repos lists them)')
-    .meta({ description: 'A registered repository (GET /api/repos): its id, its path, or owner/name' }),
-  task: z.string().trim().min(1, 'say what drydock should do').max(MAX_TASK_CHARS),
-  model: z.string().trim().min(1).optional().meta({
-    description: "provider:model, else the server's default; script: only with --allow-script-models",
-  }),
-  friendModel: z.string().trim().min(1).optional().meta({
-    description:
-      "provider:model of the smart friend the coder may consult (ask_friend), else the server's default friend, if any",
-  }),
-  ref: z
-    .string()
-    .trim()
-    .min(1)
-    .optional()
-    .meta({ description: 'Branch, tag or commit to start from; default HEAD (not for forge repositories)' }),
-  mode: z.enum(['manager']).optional().meta({
-    description:
-      'manager: a manager agent splits the task among child sessions and integrates their changes into one delivery (docs/attempts.md; not for forge repositories)',
-  }),
-  attempts: z.number().int().min(MIN_ATTEMPTS).max(MAX_ATTEMPTS).optional().meta({
-    description:
-      'Best of N (docs/attempts.md): run the task this many times with `model`, in parallel, and deliver the attempt chosen by evidence. Not with `models`',
-  }),
-  models: z.array(z.string().trim().min(1)).min(MIN_ATTEMPTS).max(MAX_ATTEMPTS).optional().meta({
-    description:
-      'Best of N with one attempt per provider:model spec (any providers); `model` (or the server default) is the judge. Not with `attempts`',
-  }),
-});
+/** A session's task as the API takes it. */
+export const sessionTaskSchema = z.string().trim().min(1, 'say what drydock should do').max(MAX_TASK_CHARS);
+
+export const createSessionBody = z
+  .object({
+    repo: z
+      .string()
+      .trim()
+      .min(1, 'name a registered repository: its id, its path or owner/name (GET /api/repos lists them)')
+      .meta({ description: 'A registered repository (GET /api/repos): its id, its path, or owner/name' }),
+    task: z.string().trim().max(MAX_TASK_CHARS).optional().meta({
+      description: 'What to do, in plain words; with `playbook`, optional: a note that follows its steps',
+    }),
+    model: z.string().trim().min(1).optional().meta({
+      description: "provider:model, else the server's default; script: only with --allow-script-models",
+    }),
+    friendModel: z.string().trim().min(1).optional().meta({
+      description:
+        "provider:model of the smart friend the coder may consult (ask_friend), else the server's default friend, if any",
+    }),
+    ref: z.string().trim().min(1).optional().meta({
+      description: 'Branch, tag or commit to start from; default HEAD (not for forge repositories)',
+    }),
+    mode: z.enum(['manager']).optional().meta({
+      description:
+        'manager: a manager agent splits the task among child sessions and integrates their changes into one delivery (docs/attempts.md; not for forge repositories)',
+    }),
+    attempts: z.number().int().min(MIN_ATTEMPTS).max(MAX_ATTEMPTS).optional().meta({
+      description:
+        'Best of N (docs/attempts.md): run the task this many times with `model`, in parallel, and deliver the attempt chosen by evidence. Not with `models`',
+    }),
+    models: z.array(z.string().trim().min(1)).min(MIN_ATTEMPTS).max(MAX_ATTEMPTS).optional().meta({
+      description:
+        'Best of N with one attempt per provider:model spec (any providers); `model` (or the server default) is the judge. Not with `attempts`',
+    }),
+    playbook: z
+      .string()
+      .trim()
+      .regex(PLAYBOOK_NAME, 'a playbook name: lowercase letters, digits, _ and -')
+      .optional()
+      .meta({
+        description:
+          "Run this playbook (docs/playbooks.md): the repository's `.drydock/playbooks/<name>.md`, else the server's; its steps are the task and the agent's plan, its model and attempts apply unless given here",
+      }),
+    inputs: z
+      .record(z.string(), z.string().max(10_000))
+      .optional()
+      .meta({ description: "The playbook's inputs by name (GET /api/playbooks/{name} lists them)" }),
+  })
+  .superRefine((body, context) => {
+    if (body.playbook === undefined && !body.task) {
+      context.addIssue({ code: 'custom', path: ['task'], message: 'say what drydock should do' });
+    }
+    if (body.playbook === undefined && body.inputs !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['inputs'],
+        message: 'inputs are for a playbook: name one in playbook',
+      });
+    }
+  });
 
 export const updateRepoBody = z
   .object({

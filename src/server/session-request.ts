@@ -2,8 +2,10 @@ import { BadInputError, isDrydockError } from '../core/errors.ts';
 import type { RegisteredRepo } from '../core/ports/store.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
 import { withField } from '../sessions/create-session.ts';
+import { applyPlaybook } from '../sessions/playbooks.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { checkModel } from './model-check.ts';
+import { playbookRepoOf } from './playbook-routes.ts';
 import type { ServerDeps } from './server-deps.ts';
 
 /** What a new session's request names, as far as it could be read (a field zod refused is absent). */
@@ -14,6 +16,9 @@ export interface SessionRequestFields {
   ref?: string | undefined;
   /** Best of N: one attempt per spec, each held to what `model` is held to. */
   models?: readonly string[] | undefined;
+  /** A playbook and its inputs: found, its inputs complete, and its model (when `model` is absent) accepted. */
+  playbook?: string | undefined;
+  inputs?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -83,6 +88,22 @@ export async function sessionRequestProblems(
       );
     } else {
       await attempt(() => resolveLocalRepository(registered.repo, ref));
+    }
+  }
+  if (registered && fields.playbook !== undefined) {
+    const name = fields.playbook;
+    const applied = await attempt(async () => {
+      const at = await playbookRepoOf(deps, registered, registered.kind === 'local' ? ref : undefined);
+      // A forge repository not cloned yet: its playbooks are checked when the session starts.
+      if (at === null) return null;
+      return applyPlaybook(deps.sessions.store, at, { name, inputs: fields.inputs ?? {} });
+    });
+    const playbookModel = fields.model === undefined ? applied?.model : undefined;
+    if (playbookModel !== undefined) {
+      await attempt(() => {
+        checkModel(deps, playbookModel, 'playbook');
+        deps.sessions.models(playbookModel);
+      });
     }
   }
   return { problems, registered };

@@ -27,6 +27,14 @@ export async function startRequestedSession(
   const problem = combinedProblem('session', problems);
   if (problem || !registered) throw problem ?? new Error('a checked request names no repository');
   const model = body.model ?? deps.defaultModel;
+  const task = body.task ?? '';
+  const playbook =
+    body.playbook === undefined
+      ? {}
+      : {
+          playbook: { name: body.playbook, inputs: body.inputs ?? {} },
+          modelIsDefault: body.model === undefined,
+        };
   const friendModel = body.friendModel ?? deps.defaultFriendModel;
   const friend = friendModel === undefined ? {} : { friendModel };
   const creator = createdBy === undefined ? {} : { createdBy };
@@ -46,12 +54,21 @@ export async function startRequestedSession(
         details: { fields: { mode: 'not for forge repositories' } },
       });
     }
-    return startForgeSession(deps, { ...body, repo: registered.repo, model, ...friend, ...creator });
+    return startForgeSession(deps, {
+      ref: body.ref,
+      task,
+      repo: registered.repo,
+      model,
+      ...friend,
+      ...creator,
+      ...playbook,
+    });
   }
   const session = await createSession(deps.sessions, {
-    task: body.task,
+    task,
     repo: registered.repo,
     model,
+    ...playbook,
     ...friend,
     ...creator,
     ...(body.ref ? { ref: body.ref } : {}),
@@ -75,6 +92,8 @@ async function startForgeSession(
     friendModel?: string | undefined;
     ref?: string | undefined;
     createdBy?: SessionCreator;
+    playbook?: { name: string; inputs: Record<string, string> };
+    modelIsDefault?: boolean;
   },
 ): Promise<Session> {
   if (!deps.triggers?.forge) throw forgeNotConfigured(request.repo);
@@ -98,5 +117,7 @@ async function startForgeSession(
     ...(request.friendModel === undefined ? {} : { friendModel: request.friendModel }),
     requester: request.createdBy?.id ?? 'local',
     ...(request.createdBy ? { createdBy: request.createdBy } : {}),
+    ...(request.playbook ? { playbook: request.playbook } : {}),
+    ...(request.modelIsDefault ? { modelIsDefault: true } : {}),
   });
 }

@@ -49,6 +49,8 @@ const scheduleBody = ScheduleConfig.pick({
   repo: true,
   task: true,
   model: true,
+  playbook: true,
+  inputs: true,
   paused: true,
 }).extend({ name });
 const schedulePatch = z.object({
@@ -57,6 +59,8 @@ const schedulePatch = z.object({
   repo: z.string().min(1).optional(),
   task: z.string().min(1).max(100_000).optional(),
   model: z.string().optional(),
+  playbook: ScheduleConfig.shape.playbook,
+  inputs: ScheduleConfig.shape.inputs,
   paused: z.boolean().optional(),
 });
 

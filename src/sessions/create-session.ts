@@ -4,6 +4,7 @@ import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { ZERO_USAGE } from '../core/session.ts';
 import { resolveLocalRepository } from '../forge/local-repository.ts';
 import { planAttempts } from './attempts/attempt-plan.ts';
+import { type AppliedPlaybook, applyPlaybook } from './playbooks.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { refuseOverSpend, spendRepo } from './spend-limits.ts';
 
@@ -26,6 +27,14 @@ export interface SessionRequest {
   /** Best of N (docs/attempts.md): `model` this many times, or one attempt per spec in `models`. */
   attempts?: number;
   models?: string[];
+  /**
+   * Run a playbook (docs/playbooks.md): its rendered steps become the task (`task`, when not empty,
+   * follows them as a note) and the coder's initial plan. `orTask`: when no playbook has that name, run
+   * `task` as an ordinary task (a mention like `@drydock tidy-up` whose first word only looks like one).
+   */
+  playbook?: { name: string; inputs?: Record<string, string>; orTask?: boolean };
+  /** `model` is a default, not the requester's choice: a playbook's model takes its place. */
+  modelIsDefault?: boolean;
 }
 
 export const MAX_TASK_CHARS = 100_000;
@@ -51,10 +60,12 @@ const MODEL_CODES: readonly BadInputCode[] = [
 ];
 
 /** Which request field a validation error is about, so forms can show it next to that field. Pure. */
-export function fieldOf(code: BadInputCode): keyof SessionRequest | null {
+export function fieldOf(code: BadInputCode): keyof SessionRequest | 'inputs' | null {
   if (code === 'empty_task' || code === 'task_too_long') return 'task';
   if (code === 'repo_not_found' || code === 'not_a_git_repository') return 'repo';
   if (code === 'unknown_ref') return 'ref';
+  if (code === 'unknown_playbook' || code === 'invalid_playbook') return 'playbook';
+  if (code === 'missing_playbook_input' || code === 'unknown_playbook_input') return 'inputs';
   if (MODEL_CODES.includes(code)) return 'model';
   return null;
 }
@@ -105,8 +116,9 @@ export function fieldText(error: BadInputError): string {
   }
 }
 
-async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Promise<Session> {
-  const task = request.task.trim();
+/** The task, trimmed, or a BadInputError when it is empty or too long. Pure. */
+function checkTask(text: string): string {
+  const task = text.trim();
   if (task === '')
     throw new BadInputError(
       'empty_task',
@@ -118,8 +130,17 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
       `The task is ${task.length} characters; the limit is ${MAX_TASK_CHARS}.`,
     );
   }
-  const ref = request.ref?.trim() || 'HEAD';
-  const repository = await resolveLocalRepository(request.repo, ref);
+  return task;
+}
+
+async function validateAndCreate(deps: SessionDeps, asked: SessionRequest): Promise<Session> {
+  // A playbook's task is known once its repository is: an empty task is fine until then.
+  if (asked.playbook === undefined) checkTask(asked.task);
+  const ref = asked.ref?.trim() || 'HEAD';
+  const repository = await resolveLocalRepository(asked.repo, ref);
+  const playbook = asked.playbook ? await playbookFor(deps, repository, asked) : null;
+  const request = playbook ? withPlaybook(asked, playbook) : asked;
+  const task = checkTask(request.task);
   deps.models(request.model);
   const friendModel = request.friendModel?.trim() || undefined;
   if (friendModel !== undefined) checkFriendModel(deps, request.model, friendModel);
@@ -157,7 +178,52 @@ async function validateAndCreate(deps: SessionDeps, request: SessionRequest): Pr
     ...(attemptModels ? { kind: 'attempts' as const, attemptModels } : {}),
   });
   await deps.store.createSession(session);
+  // Recorded before any worker runs it: provisioning seeds the coder's plan from this event.
+  if (playbook) await deps.store.record(session.id, { events: [playbook.event] });
   return session;
+}
+
+/** The playbook a request names, applied; null when it names none and may run as a plain task. */
+async function playbookFor(
+  deps: SessionDeps,
+  repository: { path: string; commit: string },
+  request: SessionRequest,
+): Promise<AppliedPlaybook | null> {
+  const call = request.playbook;
+  if (!call) return null;
+  try {
+    return await applyPlaybook(
+      deps.store,
+      repository,
+      { name: call.name, inputs: call.inputs ?? {} },
+      request.task,
+    );
+  } catch (error) {
+    if (call.orTask && error instanceof BadInputError && error.code === 'unknown_playbook') return null;
+    throw error;
+  }
+}
+
+/** The request with the playbook's task, and its model and attempts where the request left them open. Pure. */
+function withPlaybook(request: SessionRequest, playbook: AppliedPlaybook): SessionRequest {
+  // A script: model reads a file where drydock runs: on a server, a repository (untrusted) cannot pick one.
+  const model = playbook.model !== undefined && request.modelIsDefault ? playbook.model : undefined;
+  if (model?.startsWith('script:') && playbook.event.source === 'repo' && request.createdBy) {
+    const text = `the repository's playbook ${playbook.event.name} names a script: model, which a server does not take from a repository`;
+    throw new BadInputError('script_models_disabled', `Playbook: ${text}; give a model in the request.`, {
+      details: { fields: { playbook: text } },
+    });
+  }
+  const attemptsOpen =
+    request.attempts === undefined && request.models === undefined && request.mode !== 'manager';
+  return {
+    ...request,
+    task: playbook.task,
+    ...(model === undefined ? {} : { model }),
+    ...(playbook.attempts !== undefined && playbook.attempts > 1 && attemptsOpen
+      ? { attempts: playbook.attempts }
+      : {}),
+  };
 }
 
 /** Resolves the friend's model now, so a bad spec or a missing key is an error on `friendModel`. */

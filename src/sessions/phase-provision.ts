@@ -9,6 +9,7 @@ import type { ChildRuns } from './child-runs.ts';
 import { NO_MCP, type SessionMcp, startSessionMcp } from './mcp-servers/session-mcp.ts';
 import type { PhaseResult } from './phases.ts';
 import { isWorkPhase } from './phases.ts';
+import { playbookPlan } from './playbooks.ts';
 import { closeWorkspace, workspacePathOf } from './readable-workspace.ts';
 import {
   cloneServicesWorkspace,
@@ -131,6 +132,8 @@ export async function provision(
         }
       : {}),
   };
+  // A playbook's steps are the coder's plan from its first step (docs/playbooks.md).
+  const plan = stored === null ? await playbookPlan(deps.store, session) : null;
   let run: SessionRun | null = null;
   const provisioning: Provisioning = {
     deps,
@@ -174,7 +177,7 @@ export async function provision(
       observer: options,
       children: options.children,
       checkpoint: stored ?? {
-        ...initialCheckpoint(session.task),
+        ...initialCheckpoint(session.task, plan ?? undefined),
         ...(opened.servicesStack ? { servicesStack: opened.servicesStack } : {}),
       },
       ...(opened.layered ? { layered: opened.layered } : {}),
@@ -219,6 +222,9 @@ async function startTurn(
         ...(hostUser === undefined ? {} : { hostUid: hostUser.uid }),
         ...(opened.layered ? { warm: opened.layered.warm } : {}),
       },
+      ...(run.checkpoint.agent.todos
+        ? [{ type: 'todo.updated' as const, step: 0, items: run.checkpoint.agent.todos }]
+        : []),
     ],
   };
 }

@@ -3,6 +3,7 @@ import { initialAgentState } from '../agent/agent-state.ts';
 import type { AttemptsChoice } from '../core/attempts.ts';
 import type { WorkspaceSnapshot } from '../core/ports/sandbox.ts';
 import type { Usage } from '../core/session.ts';
+import type { TodoItem } from '../core/todo.ts';
 import type { Finding, FindingResponse } from '../review/findings.ts';
 import type { CheckOutcome } from '../verify/check-outcome.ts';
 import type { Check } from '../verify/checks.ts';
@@ -110,9 +111,10 @@ export interface SessionCheckpoint {
   attempts?: AttemptsState;
 }
 
-export function initialCheckpoint(task: string): SessionCheckpoint {
+/** A new session's checkpoint; `plan` seeds the coder's todo list (a playbook's steps). */
+export function initialCheckpoint(task: string, plan?: TodoItem[]): SessionCheckpoint {
   return {
-    agent: initialAgentState(task),
+    agent: plan ? { ...initialAgentState(task), todos: plan } : initialAgentState(task),
     gate: {
       checks: null,
       baseline: null,

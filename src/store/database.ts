@@ -21,6 +21,7 @@ export interface Database {
   eval_instances: EvalInstancesTable;
   tracker_mappings: TrackerMappingsTable;
   knowledge: KnowledgeTable;
+  playbooks: PlaybooksTable;
   audit_log: AuditLogTable;
   spend_limits: SpendLimitsTable;
   spend_ledger: SpendLedgerTable;
@@ -250,6 +251,14 @@ export interface KnowledgeTable {
   updated_at: string;
   /** JSON array of the paths a session found missing, or null: not stale. */
   stale_files: string | null;
+}
+
+/** A server-side playbook (migration 0024): its markdown, parsed on read. */
+export interface PlaybooksTable {
+  name: string;
+  text: string;
+  updated_by: string;
+  updated_at: string;
 }
 
 /** The audit log (migration 0019): one row per action, never updated. */

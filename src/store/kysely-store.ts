@@ -19,6 +19,7 @@ import type { Database } from './database.ts';
 import { environmentStoreMethods } from './environment-store.ts';
 import { evalStoreMethods } from './eval-store.ts';
 import { knowledgeStoreMethods } from './knowledge-store.ts';
+import { playbookStoreMethods } from './playbook-store.ts';
 import { repoStoreMethods } from './repo-store.ts';
 import {
   fromArtifactRow,
@@ -320,6 +321,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
     ...analyticsStoreMethods(db),
     ...trackerMappingStoreMethods(db, deps),
     ...knowledgeStoreMethods(db, deps),
+    ...playbookStoreMethods(db, deps),
     ...auditStoreMethods(db, deps),
 
     async close() {

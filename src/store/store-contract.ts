@@ -12,6 +12,7 @@ import { describeEnvironmentStoreContract } from './environment-store-contract.t
 import { describeEvalStoreContract } from './eval-store-contract.ts';
 import { createSequentialIds } from './ids.ts';
 import { describeKnowledgeStoreContract } from './knowledge-store-contract.ts';
+import { describePlaybookStoreContract } from './playbook-store-contract.ts';
 import { describeRepoStoreContract } from './repo-store-contract.ts';
 import { describeSessionFieldsStoreContract } from './session-fields-store-contract.ts';
 import { describeSessionOwnerStoreContract } from './session-owner-store-contract.ts';
@@ -611,6 +612,7 @@ export function describeStoreContract(
 
     describeAnalyticsStoreContract(() => store);
     describeKnowledgeStoreContract(() => store);
+    describePlaybookStoreContract(() => store);
     describeAuditStoreContract(() => store);
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type PlaybookCall, parsePlaybookCall } from '../core/playbook.ts';
 import type { RepoPermission } from '../core/ports/forge.ts';
 import type { Requester } from '../core/session.ts';
 
@@ -78,6 +79,8 @@ export type GithubDecision =
       requester: string;
       /** The sender as the co-author of the session's commits, when the payload carries their id. */
       requestedBy?: Requester;
+      /** `@drydock dep-bump package=lodash`: run that playbook if there is one, else `task` (docs/playbooks.md). */
+      playbook?: PlaybookCall;
     }
   | { action: 'follow_up'; repo: string; number: number; text: string; requester: string }
   /**
@@ -193,6 +196,7 @@ export function decideGithubEvent(
         requester,
       };
     }
+    const call = parsePlaybookCall(request);
     return {
       action: 'start',
       repo,
@@ -200,6 +204,7 @@ export function decideGithubEvent(
       task: issueTask(data.issue.title, data.issue.body, request || null),
       requester,
       ...requestedBy,
+      ...(call ? { playbook: call } : {}),
     };
   }
   if (event === 'pull_request_review' && 'review' in data) {

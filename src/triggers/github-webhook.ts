@@ -128,6 +128,7 @@ async function act(
     issue: decision.number,
     createdBy: { id: `github:${decision.requester}`, name: decision.requester },
     ...(decision.requestedBy ? { requestedBy: decision.requestedBy } : {}),
+    ...(decision.playbook ? { playbook: { ...decision.playbook, orTask: true } } : {}),
   });
   return {
     outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',

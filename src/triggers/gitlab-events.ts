@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { forgeRepoName } from '../core/forge-repo.ts';
+import { type PlaybookCall, parsePlaybookCall } from '../core/playbook.ts';
 import { asksForReview, asksToFix, mentions, taskAfterMention } from './github-events.ts';
 
 const user = z.object({ id: z.number().int().optional(), username: z.string(), name: z.string().optional() });
@@ -87,7 +88,15 @@ export const DEFAULT_GITLAB_SETTINGS: GitlabTriggerSettings = {
 
 export type GitlabDecision =
   /** Work on an issue: a session on the project (`repo` is `gitlab:<path>`). */
-  | { action: 'start'; repo: string; issue: number; task: string; requester: string }
+  | {
+      action: 'start';
+      repo: string;
+      issue: number;
+      task: string;
+      requester: string;
+      /** `@drydock dep-bump package=lodash`: that playbook if there is one, else `task` (docs/playbooks.md). */
+      playbook?: PlaybookCall;
+    }
   /** A note addressing drydock on a merge request: a follow-up turn if the merge request is drydock's. */
   | { action: 'follow_up'; repo: string; mergeRequest: number; text: string; requester: string }
   /**
@@ -170,12 +179,14 @@ export function decideGitlabEvent(
     const repo = forgeRepoName('gitlab', data.project.path_with_namespace);
     const request = taskAfterMention(attributes.note, settings.handle);
     if (attributes.noteable_type === 'Issue' && data.issue) {
+      const call = parsePlaybookCall(request);
       return {
         action: 'start',
         repo,
         issue: data.issue.iid,
         task: issueTask(data.issue.title, data.issue.description, request || null),
         requester,
+        ...(call ? { playbook: call } : {}),
       };
     }
     if (attributes.noteable_type === 'MergeRequest' && data.merge_request) {

@@ -148,6 +148,7 @@ async function act(
     requester: decision.requester,
     issue: decision.issue,
     createdBy: { id: `gitlab:${decision.requester}`, name: decision.requester },
+    ...(decision.playbook ? { playbook: { ...decision.playbook, orTask: true } } : {}),
   });
   return {
     outcome: session.state === 'failed' ? `failed: ${session.reason}` : 'started',

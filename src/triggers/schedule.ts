@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
+import { PLAYBOOK_NAME } from '../core/playbook.ts';
 import type { SessionState } from '../core/session-state.ts';
 import { TriggerCreator } from './trigger-creator.ts';
 
@@ -12,6 +13,9 @@ export const ScheduleConfig = z.object({
   repo: z.string().min(1),
   task: z.string().min(1).max(100_000),
   model: z.string().optional(),
+  /** A playbook to run (docs/playbooks.md), with `task` as the note after its steps; checked at each run. */
+  playbook: z.string().regex(PLAYBOOK_NAME, 'a playbook name: lowercase letters, digits, _ and -').optional(),
+  inputs: z.record(z.string(), z.string().max(10_000)).optional(),
   paused: z.boolean().default(false),
   pausedReason: z.string().nullable().default(null),
   /** The last due time drydock acted on (ISO 8601); runs start after it. */

@@ -37,6 +37,7 @@ function scheduledWork(record: TriggerRecord, config: ScheduleConfig): WorkReque
     requester: `schedule:${record.name}`,
     createdBy: { id: `schedule:${record.name}`, name: record.name },
     ...(config.model ? { model: config.model } : {}),
+    ...(config.playbook ? { playbook: { name: config.playbook, inputs: config.inputs ?? {} } } : {}),
   };
 }
 

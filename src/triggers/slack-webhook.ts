@@ -7,6 +7,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from '../core/errors.ts';
+import { parsePlaybookCall } from '../core/playbook.ts';
 import type { JsonValue } from '../core/ports/store.ts';
 import type { Session } from '../core/session.ts';
 import { sendMessage } from '../sessions/follow-ups.ts';
@@ -26,6 +27,14 @@ import type { SlackNotifier } from './slack-notifier.ts';
 import { verifySlackSignature } from './slack-signature.ts';
 import { isForgeRepo, startWork } from './start-work.ts';
 import { sessionUrl, type TriggerDeps } from './trigger-deps.ts';
+
+/** `@drydock acme/app dep-bump package=lodash`: that playbook if the repository has one, else the task. */
+function playbookOf(task: string): {
+  playbook?: { name: string; inputs: Record<string, string>; orTask: true };
+} {
+  const call = parsePlaybookCall(task);
+  return call ? { playbook: { ...call, orTask: true } } : {};
+}
 
 export interface SlackTriggerDeps {
   triggers: TriggerDeps;
@@ -262,6 +271,7 @@ async function act(
       {
         repo,
         task: request.task,
+        ...playbookOf(request.task),
         requester: `slack:${decision.user}`,
         createdBy: { id: `slack:${decision.user}`, name: person?.name ?? decision.user },
         ...(defaults?.model && request.repo === null ? { model: defaults.model } : {}),

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { describeError, isForgeError } from '../core/errors.ts';
+import { type BadInputCode, BadInputError, describeError, isForgeError } from '../core/errors.ts';
 import { forgeNotConfigured, parseForgeRepo } from '../core/forge-repo.ts';
 import type { EgressRule } from '../core/ports/sandbox.ts';
 import type { Requester, Session, SessionCreator } from '../core/session.ts';
 import { isSpendLimitReached } from '../core/spend-limit-error.ts';
-import { createSession } from '../sessions/create-session.ts';
+import { createSession, type SessionRequest } from '../sessions/create-session.ts';
 import { createFailedSession } from '../sessions/failed-session.ts';
 import { requireRegisteredRepo } from '../sessions/registered-repos.ts';
 import { isForgeRepoName } from '../sessions/repo-input.ts';
@@ -34,6 +34,10 @@ export interface WorkRequest {
    * delivery is pushed to that branch, in `headRepo` (the pull request's fork, or the repository itself).
    */
   pullRequest?: { number: number; branch: string; headRepo: string };
+  /** Run a playbook (docs/playbooks.md); see `SessionRequest.playbook`. */
+  playbook?: SessionRequest['playbook'];
+  /** `model` is the server's default, not the requester's: a playbook's model takes its place. */
+  modelIsDefault?: boolean;
 }
 
 /**
@@ -76,6 +80,18 @@ async function refusedOverSpend(
   }
 }
 
+const PLAYBOOK_PROBLEMS: readonly BadInputCode[] = [
+  'unknown_playbook',
+  'invalid_playbook',
+  'missing_playbook_input',
+  'unknown_playbook_input',
+  'script_models_disabled',
+];
+
+function isPlaybookProblem(error: unknown): error is BadInputError {
+  return error instanceof BadInputError && PLAYBOOK_PROBLEMS.includes(error.code);
+}
+
 /** `owner/name` (not a path): the repository lives on the forge. Pure. */
 export const isForgeRepo = isForgeRepoName;
 
@@ -101,6 +117,12 @@ export function cloneDir(repo: string): string[] {
  */
 export async function startWork(deps: TriggerDeps, request: WorkRequest): Promise<Session> {
   const model = request.model ?? deps.defaultModel;
+  const playbook = request.playbook
+    ? {
+        playbook: request.playbook,
+        modelIsDefault: request.model === undefined || request.modelIsDefault === true,
+      }
+    : {};
   const friendModel = request.friendModel ?? deps.defaultFriendModel;
   const registered = await requireRegisteredRepo(deps.sessions.store, request.repo);
   const refused = await refusedOverSpend(deps, registered, request, model);
@@ -117,6 +139,7 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
       task: request.task,
       model,
       ...who,
+      ...playbook,
     });
     deps.wake(session.id);
     return session;
@@ -141,9 +164,11 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
       task: request.task,
       model,
       ...who,
+      ...playbook,
     });
   } catch (error) {
-    if (!isForgeError(error, 'forge_no_access')) throw error;
+    // A playbook the issue asked for that cannot run (missing inputs, a broken file) is said there too.
+    if (!isForgeError(error, 'forge_no_access') && !isPlaybookProblem(error)) throw error;
     session = await createFailedSession(deps.sessions, {
       task: request.task,
       repo,

@@ -11,6 +11,7 @@ import type {
   NewSessionInput,
   NewSlackChannelInput,
   NewTrackerMappingInput,
+  PlaybookInfo,
   PullRequestInfo,
   RegisteredRepo,
   Schedule,
@@ -165,6 +166,9 @@ export function createApi(options: ApiOptions) {
     listModels: () => json<UsableModels>('/api/models'),
     /** Repository knowledge (docs/knowledge.md): members read it, admins curate it. */
     listKnowledge: () => json<{ items: KnowledgeItem[] }>('/api/knowledge'),
+    /** The server's playbooks and the repository's (which win by name): docs/playbooks.md. */
+    listPlaybooks: (repo: string) =>
+      json<{ playbooks: PlaybookInfo[] }>(`/api/playbooks?${new URLSearchParams({ repo })}`),
     decideKnowledge: (id: string, verb: 'approve' | 'reject') =>
       post<KnowledgeItem>(`${item('knowledge', id)}/${verb}`),
     editKnowledge: (id: string, change: { title?: string; body?: string; files?: string[] }) =>

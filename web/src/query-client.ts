@@ -25,6 +25,7 @@ export const queryKeys = {
   artifact: (sessionId: string, artifactId: string) => ['artifact', sessionId, artifactId] as const,
   repos: ['repos'] as const,
   branches: (repoId: string) => ['repos', repoId, 'branches'] as const,
+  playbooks: (repo: string) => ['playbooks', repo] as const,
   models: ['models'] as const,
   knowledge: ['knowledge'] as const,
   schedules: ['schedules'] as const,

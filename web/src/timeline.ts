@@ -338,6 +338,12 @@ function toItem(event: StreamEvent): TimelineItem | null {
       return { ...base, kind: 'error', code: str(d.code), message: str(d.message) };
     case 'knowledge.proposed':
       return { ...base, kind: 'note', text: `knowledge proposed for approval: ${strings(d.ids).join(', ')}` };
+    case 'playbook.applied':
+      return {
+        ...base,
+        kind: 'note',
+        text: `playbook ${str(d.name)} (${str(d.source)}): ${strings(d.steps).length} steps in the plan`,
+      };
     case 'knowledge.retrieved':
       return {
         ...base,

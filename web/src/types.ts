@@ -124,6 +124,20 @@ export interface NewSessionInput {
   models?: string[];
   /** A manager that splits the task into child sessions and integrates them. */
   mode?: 'manager';
+  /** Run this playbook (docs/playbooks.md); `task` is then an optional note. */
+  playbook?: string;
+  inputs?: Record<string, string>;
+}
+
+/** `GET /api/playbooks?repo=`: a playbook a session can run, and where it came from. */
+export interface PlaybookInfo {
+  name: string;
+  source: 'repo' | 'server';
+  description: string;
+  inputs: Record<string, { description: string; required: boolean; default?: string }>;
+  model?: string;
+  attempts?: number;
+  body: string;
 }
 
 /** `GET /api/evals`: an evaluation run with its summary. */

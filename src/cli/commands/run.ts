@@ -22,6 +22,9 @@ export interface RunRequest {
   /** Best of N (docs/attempts.md). */
   attempts?: number;
   models?: string[];
+  /** A playbook and its inputs (docs/playbooks.md); its model applies when `modelIsDefault`. */
+  playbook?: { name: string; inputs: Record<string, string> };
+  modelIsDefault?: boolean;
 }
 
 /**

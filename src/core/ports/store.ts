@@ -240,6 +240,14 @@ export interface StoredSecret {
   updatedAt: string;
 }
 
+/** A server-side playbook as stored: its markdown (front matter and steps), who last changed it, when. */
+export interface StoredPlaybook {
+  name: string;
+  text: string;
+  updatedBy: string;
+  updatedAt: string;
+}
+
 /**
  * Durable state: sessions, their append-only numbered event logs, the agent's latest checkpoint (a
  * document and a log), artifacts and API tokens. Implementations: SQLite (embedded default), Postgres
@@ -366,6 +374,13 @@ export interface Store extends TrackerMappingStore {
   markKnowledgeStale(id: string, staleFiles: readonly string[] | null): Promise<void>;
   /** Returns whether it existed. */
   deleteKnowledge(id: string): Promise<boolean>;
+  /** Server-side playbooks (docs/playbooks.md), by name. */
+  listPlaybooks(): Promise<StoredPlaybook[]>;
+  getPlaybook(name: string): Promise<StoredPlaybook | null>;
+  /** Creates or replaces the playbook of that name; the caller checked its text (parsePlaybook). */
+  putPlaybook(playbook: { name: string; text: string; updatedBy: string }): Promise<StoredPlaybook>;
+  /** Returns whether it existed. */
+  deletePlaybook(name: string): Promise<boolean>;
   /**
    * Appends an entry to the audit log (docs/audit.md), stamped with the store's clock and a new id.
    * The log is append-only: no method changes an entry. The caller makes details safe (safeAuditDetails).

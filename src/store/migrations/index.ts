@@ -21,6 +21,7 @@ import { auditLog } from './0019-audit-log.ts';
 import { eventsByType } from './0020-events-by-type.ts';
 import { trackerMappings } from './0021-tracker-mappings.ts';
 import { knowledge } from './0023-knowledge.ts';
+import { playbooks } from './0024-playbooks.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -49,4 +50,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0020-events-by-type': eventsByType,
   '0021-tracker-mappings': trackerMappings,
   '0023-knowledge': knowledge,
+  '0024-playbooks': playbooks,
 };

@@ -9,13 +9,14 @@ import { formField, ONE_RUN, type RunsValues, runsRequest } from '../runs.ts';
 import type { NewSessionInput, UsableModels } from '../types.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { Link } from './link.tsx';
+import { PlaybookFields } from './playbook-fields.tsx';
 import { RunsFields } from './runs-fields.tsx';
 
 const LAST_REPO = 'drydock.lastRepo';
 const FIELDS = ['repo', 'task', 'ref', 'model'] as const;
 type Field = (typeof FIELDS)[number];
 /** Every field that shows its own errors: the runs' too. */
-const SHOWN: readonly string[] = [...FIELDS, 'attempts', 'models', 'mode'];
+const SHOWN: readonly string[] = [...FIELDS, 'attempts', 'models', 'mode', 'playbook', 'inputs'];
 
 interface FieldProps {
   name: Field;
@@ -59,6 +60,15 @@ export function NewTaskForm() {
     queryFn: chosen ? () => api.listBranches(chosen.id) : skipToken,
   }).data;
   const models = useQuery({ queryKey: queryKeys.models, queryFn: () => api.listModels() }).data;
+  const playbooks =
+    useQuery({
+      queryKey: queryKeys.playbooks(chosen?.repo ?? ''),
+      queryFn: chosen ? () => api.listPlaybooks(chosen.repo) : skipToken,
+    }).data?.playbooks ?? null;
+  const [playbook, setPlaybook] = useState('');
+  const [inputs, setInputs] = useState<Record<string, string>>({});
+  // A playbook chosen on another repository is none here.
+  const activePlaybook = playbooks?.some((each) => each.name === playbook) ? playbook : '';
   const [runs, setRuns] = useState<RunsValues>(ONE_RUN);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
   const create = useMutation({
@@ -103,6 +113,11 @@ export function NewTaskForm() {
       return;
     }
     const input: NewSessionInput = { repo, task: values.task.trim(), ...planned.input };
+    if (activePlaybook) {
+      input.playbook = activePlaybook;
+      // Empty fields are left out: the playbook's defaults apply.
+      input.inputs = Object.fromEntries(Object.entries(inputs).filter(([, value]) => value.trim() !== ''));
+    }
     if (values.ref.trim() && !forge) input.ref = values.ref.trim();
     if (values.model.trim() && !perModel) input.model = values.model.trim();
     create.mutate(input);
@@ -146,7 +161,27 @@ export function NewTaskForm() {
             </small>
           )}
         </Field>
-        <Field name="task" label="Task" error={fieldErrors.task}>
+        <PlaybookFields
+          playbooks={playbooks}
+          name={playbook}
+          inputs={inputs}
+          onName={(name) => {
+            setPlaybook(name);
+            setInputs({});
+            setFieldErrors((f) => ({ ...f, playbook: undefined, inputs: undefined }));
+          }}
+          onInput={(name, value) => {
+            setInputs((i) => ({ ...i, [name]: value }));
+            setFieldErrors((f) => ({ ...f, inputs: undefined }));
+          }}
+          errors={fieldErrors}
+        />
+        <Field
+          name="task"
+          label={activePlaybook ? 'Note' : 'Task'}
+          hint={activePlaybook ? 'optional: follows the playbook’s steps' : undefined}
+          error={fieldErrors.task}
+        >
           <textarea
             id="field-task"
             name="task"
