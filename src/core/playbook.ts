@@ -1,6 +1,7 @@
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { BadInputError } from './errors.ts';
+import { yamlKeyLine, yamlLineOf } from './yaml-lines.ts';
 
 /** Where a repository keeps its playbooks: `<name>.md` each. */
 export const PLAYBOOKS_DIR = '.drydock/playbooks';
@@ -100,8 +101,8 @@ export function parsePlaybook(name: string, text: string, file = `${PLAYBOOKS_DI
     const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
     const line =
       (issue.code === 'unrecognized_keys'
-        ? keyLine(document, lineCounter, path, issue.keys[0]!)
-        : undefined) ?? lineOf(document, lineCounter, path);
+        ? yamlKeyLine(document, lineCounter, path, issue.keys[0]!)
+        : undefined) ?? yamlLineOf(document, lineCounter, path);
     const message =
       issue.code === 'unrecognized_keys'
         ? `unknown key ${issue.keys.map((key) => `"${key}"`).join(', ')}`
@@ -303,32 +304,4 @@ function invalid(file: string, line: number | undefined, message: string): BadIn
   return new BadInputError('invalid_playbook', `${at}: ${message}. See docs/playbooks.md for the format.`, {
     details: { file, ...(line === undefined ? {} : { line }) },
   });
-}
-
-/** The line (in the YAML) of the deepest node on `path` that exists. */
-function lineOf(
-  document: ReturnType<typeof parseDocument>,
-  lineCounter: LineCounter,
-  path: readonly (string | number)[],
-): number | undefined {
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) return lineCounter.linePos(range[0]).line;
-  }
-  return undefined;
-}
-
-/** The line (in the YAML) of `key` itself in the map at `path`. */
-function keyLine(
-  document: ReturnType<typeof parseDocument>,
-  lineCounter: LineCounter,
-  path: readonly (string | number)[],
-  key: string,
-): number | undefined {
-  const map = path.length === 0 ? document.contents : document.getIn(path, true);
-  if (!isMap(map)) return undefined;
-  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
-  const range = isScalar(pair?.key) ? pair.key.range : undefined;
-  return range ? lineCounter.linePos(range[0]).line : undefined;
 }

@@ -1,7 +1,8 @@
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
 import type { EgressRule, SandboxLimits } from '../core/ports/sandbox.ts';
+import { yamlKeyLine, yamlLineOf } from '../core/yaml-lines.ts';
 import { type ImageSource, repositoryPath } from './image-source.ts';
 import { type McpServerConfig, mcpConfigSchema, mcpServers } from './mcp-config.ts';
 
@@ -148,8 +149,8 @@ export function parseRepoConfig(text: string, file = REPO_CONFIG_PATH): RepoConf
     const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
     const line =
       (issue.code === 'unrecognized_keys'
-        ? keyLine(document, lineCounter, path, issue.keys[0]!)
-        : undefined) ?? lineOf(document, lineCounter, path);
+        ? yamlKeyLine(document, lineCounter, path, issue.keys[0]!)
+        : undefined) ?? yamlLineOf(document, lineCounter, path);
     const where = path.length > 0 ? `${path.join('.')}: ` : '';
     throw invalid(file, line, `${where}${describeIssue(issue)}`);
   }
@@ -212,34 +213,6 @@ function invalid(file: string, line: number | undefined, message: string): BadIn
     'invalid_repo_config',
     `${at}: ${message}. See docs/environments.md for the format.`,
   );
-}
-
-/** The line of the deepest node on `path` that exists (an unknown key's parent, say). */
-function lineOf(
-  document: ReturnType<typeof parseDocument>,
-  lineCounter: LineCounter,
-  path: readonly (string | number)[],
-): number | undefined {
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) return lineCounter.linePos(range[0]).line;
-  }
-  return undefined;
-}
-
-/** The line of `key` itself in the map at `path` (an unknown key's own line). */
-function keyLine(
-  document: ReturnType<typeof parseDocument>,
-  lineCounter: LineCounter,
-  path: readonly (string | number)[],
-  key: string,
-): number | undefined {
-  const map = path.length === 0 ? document.contents : document.getIn(path, true);
-  if (!isMap(map)) return undefined;
-  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
-  const range = isScalar(pair?.key) ? pair.key.range : undefined;
-  return range ? lineCounter.linePos(range[0]).line : undefined;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
