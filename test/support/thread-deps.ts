@@ -17,13 +17,16 @@ export interface ThreadDepsInput {
   home: string;
   /** The harness's directory (script models' working directory). */
   dir: string;
-  /** Throws out of the first thread that opens these deps, this long after it did. */
+  /** Throws out of the first thread that opens these deps, this long after its store opened. */
   crashOnceAfterMs?: number;
 }
 
 export async function openWorkerDeps(input: ThreadDepsInput): Promise<SessionDeps> {
   // Tells the test which threads built deps (the main thread's id is 0).
   writeFileSync(join(input.home, `opened-by-thread-${threadId}`), '');
+  const ids = createRandomIds();
+  const store = await openSqliteStore({ path: join(input.home, 'drydock.db'), clock: systemClock, ids });
+  // Timed from the open store (its migrations take a while under load), so the worker is up when it crashes.
   const crashed = join(input.home, 'crashed-once');
   if (input.crashOnceAfterMs !== undefined && !existsSync(crashed)) {
     writeFileSync(crashed, '');
@@ -31,9 +34,8 @@ export async function openWorkerDeps(input: ThreadDepsInput): Promise<SessionDep
       throw new Error('a deliberate crash of the worker thread');
     }, input.crashOnceAfterMs);
   }
-  const ids = createRandomIds();
   return {
-    store: await openSqliteStore({ path: join(input.home, 'drydock.db'), clock: systemClock, ids }),
+    store,
     sandboxes: createNoSandboxProvider(),
     models: (spec) =>
       createModelRouter({
