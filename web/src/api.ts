@@ -12,6 +12,7 @@ import type {
   NewSlackChannelInput,
   NewTrackerMappingInput,
   PlaybookInfo,
+  PlaybookListing,
   PullRequestInfo,
   RegisteredRepo,
   Schedule,
@@ -169,6 +170,16 @@ export function createApi(options: ApiOptions) {
     /** The server's playbooks and the repository's (which win by name): docs/playbooks.md. */
     listPlaybooks: (repo: string) =>
       json<{ playbooks: PlaybookInfo[] }>(`/api/playbooks?${new URLSearchParams({ repo })}`),
+    /** The server's own playbooks, with any whose stored file no longer parses; members and admins read them. */
+    listServerPlaybooks: () => json<PlaybookListing>('/api/playbooks'),
+    /** Admins only: create or replace the server's playbook `name` from its file (front matter and steps). */
+    putPlaybook: (name: string, fileText: string) =>
+      json<PlaybookInfo>(item('playbooks', name), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: fileText }),
+      }),
+    removePlaybook: (name: string) => remove(item('playbooks', name)),
     decideKnowledge: (id: string, verb: 'approve' | 'reject') =>
       post<KnowledgeItem>(`${item('knowledge', id)}/${verb}`),
     editKnowledge: (id: string, change: { title?: string; body?: string; files?: string[] }) =>

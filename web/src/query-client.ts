@@ -25,6 +25,8 @@ export const queryKeys = {
   artifact: (sessionId: string, artifactId: string) => ['artifact', sessionId, artifactId] as const,
   repos: ['repos'] as const,
   branches: (repoId: string) => ['repos', repoId, 'branches'] as const,
+  /** The server's playbooks; every repository's listing is below it, so a change there refreshes them too. */
+  serverPlaybooks: ['playbooks'] as const,
   playbooks: (repo: string) => ['playbooks', repo] as const,
   models: ['models'] as const,
   knowledge: ['knowledge'] as const,

@@ -140,6 +140,12 @@ export interface PlaybookInfo {
   body: string;
 }
 
+/** `GET /api/playbooks`: those that parse, and those whose file does not with its error. */
+export interface PlaybookListing {
+  playbooks: PlaybookInfo[];
+  broken: { name: string; source: 'repo' | 'server'; error: string }[];
+}
+
 /** `GET /api/evals`: an evaluation run with its summary. */
 export interface EvalRunListItem {
   run: EvalRun;

@@ -1,13 +1,14 @@
 import { HookSettings } from './hook-settings.tsx';
 import { LimitSettings } from './limit-settings.tsx';
+import { PlaybookSettings } from './playbook-settings.tsx';
 import { RepoSettings } from './repo-settings.tsx';
 import { ScheduleSettings } from './schedule-settings.tsx';
 import { SlackChannelSettings } from './slack-channel-settings.tsx';
 import { TrackerSettings } from './tracker-settings.tsx';
 
 /**
- * `/settings`: the repositories sessions may run on, and what starts sessions without a person at the form
- * (docs/triggers.md).
+ * `/settings`: the repositories sessions may run on, what starts sessions without a person at the form
+ * (docs/triggers.md), the server's playbooks (docs/playbooks.md) and spend limits (docs/cost.md).
  */
 export function SettingsPage() {
   return (
@@ -20,6 +21,7 @@ export function SettingsPage() {
       <SlackChannelSettings />
       <TrackerSettings />
       <HookSettings />
+      <PlaybookSettings />
       <LimitSettings />
     </section>
   );
