@@ -31,8 +31,6 @@ import { registerReviewCommand } from './commands/review.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
 import { formatChildren } from './commands/session-tree.ts';
 import { createTokenCommand } from './commands/token.ts';
-import { runUp } from './commands/up.ts';
-import { runWorker } from './commands/worker.ts';
 import { DISK_FLAG_HELP } from './disk-flag.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { maxChildrenFrom } from './max-children.ts';
@@ -347,6 +345,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         const wiring = serverWiring(options, process.env);
         const env: Record<string, string> = {};
         for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+        // The server, its triggers and their SDKs load only for `up`: every other command starts faster.
+        const { runUp } = await import('./commands/up.ts');
         await runUp(
           // Sessions run in the worker thread, which keeps the warm pool; a control plane alone keeps one
           // as before.
@@ -388,6 +388,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       '30',
     )
     .action(async (options: ServerFlags & { leaseMs: string; pollMs: string; drainSeconds: string }) => {
+      const { runWorker } = await import('./commands/worker.ts');
       await runWorker(
         await embedded({ ...serverWiring(options, process.env), warmPool: 1 }),
         {

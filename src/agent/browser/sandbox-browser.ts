@@ -11,7 +11,6 @@ import { createTextChannel } from '../../core/text-channel.ts';
 import { truncateText } from '../../core/truncate.ts';
 import { ToolError } from '../tool.ts';
 import type { BrowserOperations, BrowserWait, PageSummary } from '../tools/browser.ts';
-import { startCdpPipeBridge } from './cdp-pipe-bridge.ts';
 
 /** Program names of Chromium, looked for on the sandbox's PATH in this order. */
 export const CHROMIUM_NAMES = [
@@ -87,6 +86,8 @@ export function createSandboxBrowser(options: SandboxBrowserOptions): SandboxBro
       );
     }
     const stdin = createTextChannel();
+    // Loaded with the first browser: its WebSocket server is not worth importing on every start.
+    const { startCdpPipeBridge } = await import('./cdp-pipe-bridge.ts');
     const bridge = await startCdpPipeBridge((message) => stdin.push(message));
     const stop = new AbortController();
     let stderr = '';

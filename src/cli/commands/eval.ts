@@ -17,7 +17,6 @@ import { runEval } from '../../eval/run-eval.ts';
 import type { EvalTask } from '../../eval/task-set.ts';
 import { createGithubForge } from '../../forge/github-forge.ts';
 import { friendSpecFromEnv, modelSpecFromEnv } from '../../models/router.ts';
-import { githubTokensFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
 import type { EmbeddedOptions } from '../cli-context.ts';
 import { dataHome } from '../data-home.ts';
@@ -344,6 +343,8 @@ function summaryLines(summary: EvalSummary): string {
 
 /** The GitHub forge a task set's `owner/name` repositories are cloned with, as `drydock up` configures it. */
 async function forgeFromEnv(): Promise<Forge | null> {
+  // The server's trigger configuration (every forge's and tracker's SDK) loads only when eval needs a token.
+  const { githubTokensFromEnv } = await import('../../server/trigger-config.ts');
   const tokens = await githubTokensFromEnv(process.env);
   if (!tokens) return null;
   return createGithubForge({

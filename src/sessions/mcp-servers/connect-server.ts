@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpCallResult, McpServerHandle, McpToolInfo } from '../../agent/tools/mcp-tools.ts';
 import type { Sandbox } from '../../core/ports/sandbox.ts';
@@ -60,10 +59,15 @@ export async function connectServer(
       ]),
     );
     // No redirects at all: the secret headers go to the allowed host and nowhere else.
+    // Loaded when a repository names a remote server: the SDK's client is slow to import for every CLI start.
+    const { StreamableHTTPClientTransport } = await import(
+      '@modelcontextprotocol/sdk/client/streamableHttp.js'
+    );
     transport = new StreamableHTTPClientTransport(new URL(config.url), {
       requestInit: { headers, redirect: 'error' },
     });
   }
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const client = new Client(CLIENT_INFO);
   // Errors surface through the calls that meet them; a stray one must not crash the worker.
   client.onerror = () => {};
