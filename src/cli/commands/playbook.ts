@@ -1,12 +1,12 @@
-import { recordAudit } from '../../core/audit.ts';
-import { localOperator } from '../../sessions/local-operator.ts';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { recordAudit } from '../../core/audit.ts';
 import { describeError, NotFoundError } from '../../core/errors.ts';
 import { describeInputs, type PlaybookEntry, parsePlaybook } from '../../core/playbook.ts';
 import type { Store } from '../../core/ports/store.ts';
 import { resolveLocalRepository } from '../../forge/local-repository.ts';
+import { localOperator } from '../../sessions/local-operator.ts';
 import { findPlaybook, listPlaybooks, type PlaybookListing } from '../../sessions/playbooks.ts';
 import type { RemoteClient } from '../remote-client.ts';
 
@@ -36,7 +36,12 @@ export function localPlaybookDesk(store: Store): PlaybookDesk {
       const operator = localOperator();
       await store.putPlaybook({ name, text, updatedBy: operator.name });
       // As the API's audit middleware records PUT /api/playbooks/{name}.
-      await recordAudit(store, { actor: operator, action: 'playbook.changed', target: name, details: { via: 'cli' } });
+      await recordAudit(store, {
+        actor: operator,
+        action: 'playbook.changed',
+        target: name,
+        details: { via: 'cli' },
+      });
       return { ...parsed, source: 'server' };
     },
     async remove(name) {
