@@ -16,6 +16,9 @@ import { createSandboxBrowser } from '../src/agent/browser/sandbox-browser.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import type { Script, ScriptTurn } from '../src/models/script-file.ts';
 import { createBubblewrapProvider } from '../src/sandbox/bubblewrap-provider.ts';
+import { detectLimitEnvironment } from '../src/sandbox/limit-detection.ts';
+import { chooseLimitPlan } from '../src/sandbox/limit-plan.ts';
+import { resolveSandboxLimits } from '../src/sandbox/resource-limits.ts';
 import { createSession } from '../src/sessions/create-session.ts';
 import { runSession } from '../src/sessions/run-session.ts';
 import type { SessionDeps } from '../src/sessions/session-deps.ts';
@@ -28,11 +31,16 @@ const bubblewrapProblem = await provider.check().then(
   () => null,
   (error: unknown) => (error instanceof Error ? error.message : String(error)),
 );
+// Without cgroups (drydock not root) memory is capped by an address-space rlimit, and Chromium's renderer,
+// which reserves far more address space than it uses, crashes under it ("Target crashed"): docs/browser.md.
+const limits = chooseLimitPlan(await detectLimitEnvironment(), resolveSandboxLimits()).inForce;
 const skipReason = !HAS_CHROMIUM
   ? 'no Chromium at /usr/bin/chromium'
-  : bubblewrapProblem === null
-    ? null
-    : `bubblewrap cannot run here: ${bubblewrapProblem}`;
+  : bubblewrapProblem !== null
+    ? `bubblewrap cannot run here: ${bubblewrapProblem}`
+    : limits.mechanism === 'rlimit'
+      ? "the sandbox's memory limit is an address-space rlimit here (no cgroups: not root), under which Chromium's renderer crashes"
+      : null;
 
 const PORT = 4173;
 const SERVER = `const http = require('http');

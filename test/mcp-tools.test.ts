@@ -55,6 +55,10 @@ function filesHolding(path: string, texts: readonly string[]): string[] {
 const call = (name: string, input: Record<string, unknown> = {}) => ({ toolCalls: [{ name, input }] });
 
 const sandboxes = createBubblewrapProvider({ killGraceMs: 300, warn: () => {} });
+/** Services (a stdio server with secrets) run apart from the agent only where drydock is root. */
+const separated = sandboxes.capabilities.separateServices ?? false;
+if (!separated)
+  console.warn('mcp-tools: services are not separated here (not root); the stdio-secret test skips');
 const unavailable = await sandboxes.check().then(
   () => null,
   (error: unknown) => String(error),
@@ -138,125 +142,167 @@ describe.skipIf(unavailable !== null)('MCP tools for the agent', { timeout: 180_
 
   const data = (events: SessionEvent[]) => events.map((event) => event.data);
 
-  it('runs a stdio server in the sandbox and a remote one from the control plane, denied tools refused, every call logged', async () => {
-    const repo = await repository(
-      'repo',
-      [
-        'mcp:',
-        '  tools:',
-        '    command: [node, .drydock/mcp/server.mjs]',
-        '    env: [TOOLS_TOKEN]',
-        '    tools: { deny: ["drop_*"] }',
-        '  tracker:',
-        `    url: ${tracker.url}`,
-        '    secret: TRACKER_TOKEN',
-        '  elsewhere:',
-        `    url: ${elsewhere.url}`,
-        '    secret: TRACKER_TOKEN',
-        '',
-      ].join('\n'),
-    );
-    scripts.tools = {
-      coder: [
-        call('mcp__tools__echo', { text: 'hello' }),
-        // Denied: not offered, so the model can only guess its name, and the call is refused.
-        call('mcp__tools__drop_database'),
-        call('mcp__tracker__lookup', { key: 'APP-1' }),
-        call('mcp__tools__environment'),
-        // Everything the agent's processes can see: the remote secret is nowhere, nor the stdio server's.
-        call('bash', {
-          command:
-            'env; for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ; done 2>/dev/null; grep -rl tls- /workspace /tmp 2>/dev/null; true',
-        }),
-        call('write_file', { path: 'NOTES.md', content: 'looked things up\n' }),
-        call('finish', { summary: 'Looked the issue up.' }),
-      ],
-      reviewer: [
-        call('mcp__tools__echo', { text: 'from the reviewer' }),
-        call('submit_review', { summary: 'Fine.', findings: [] }),
-      ],
-    };
-    const d = deps('a');
-    const created = await createSession(d, { task: 'look APP-1 up', repo, model: 'script:tools' });
-    const ended = await runSession(d, created.id);
-    const events = data(await store.listEvents(created.id));
-    expect(ended.state, JSON.stringify(events.filter((e) => e.type.startsWith('mcp')))).toBe('delivered');
+  it.skipIf(separated)(
+    'refuses to start a stdio server with secrets where the agent could read them (not root)',
+    async () => {
+      const repo = await repository(
+        'unseparated',
+        [
+          'mcp:',
+          '  tools:',
+          '    command: [node, .drydock/mcp/server.mjs]',
+          '    env: [TOOLS_TOKEN]',
+          '',
+        ].join('\n'),
+      );
+      scripts.unseparated = {
+        coder: [
+          call('bash', {
+            command: 'for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ; done 2>/dev/null; true',
+          }),
+          call('write_file', { path: 'NOTES.md', content: 'no tools\n' }),
+          call('finish', { summary: 'Done without tools.' }),
+        ],
+        reviewer: [call('submit_review', { summary: 'Fine.', findings: [] })],
+      };
+      const d = deps('u');
+      const created = await createSession(d, { task: 'no tools', repo, model: 'script:unseparated' });
+      await runSession(d, created.id);
+      const events = data(await store.listEvents(created.id));
+      expect(events.find((e) => e.type === 'mcp.failed')).toMatchObject({
+        server: 'tools',
+        reason: 'refused',
+        message: expect.stringContaining("cannot keep a server's environment from the agent"),
+      });
+      expect(events.some((e) => e.type === 'mcp.started')).toBe(false);
+      expect(JSON.stringify(events)).not.toContain(TOOLS_TOKEN);
+    },
+  );
 
-    // Started: the stdio server with its denied tool left out, the remote one; the other host refused.
-    expect(events).toContainEqual({
-      type: 'mcp.started',
-      server: 'tools',
-      transport: 'stdio',
-      tools: ['echo', 'environment', 'probe'],
-      denied: ['drop_database'],
-    });
-    expect(events).toContainEqual({
-      type: 'mcp.started',
-      server: 'tracker',
-      transport: 'remote',
-      tools: ['lookup'],
-      denied: [],
-    });
-    const refused = events.find((e) => e.type === 'mcp.failed');
-    expect(refused).toMatchObject({ server: 'elsewhere', reason: 'refused' });
-    expect(refused?.type === 'mcp.failed' && refused.message).toMatch(
-      new RegExp(
-        `127\\.0\\.0\\.1:${elsewhere.port} is not an allowed remote MCP host.*DRYDOCK_MCP_REMOTE_ALLOW`,
-      ),
-    );
-    expect(elsewhere.requests).toHaveLength(0);
+  it.skipIf(!separated)(
+    'runs a stdio server in the sandbox and a remote one from the control plane, denied tools refused, every call logged',
+    async () => {
+      const repo = await repository(
+        'repo',
+        [
+          'mcp:',
+          '  tools:',
+          '    command: [node, .drydock/mcp/server.mjs]',
+          '    env: [TOOLS_TOKEN]',
+          '    tools: { deny: ["drop_*"] }',
+          '  tracker:',
+          `    url: ${tracker.url}`,
+          '    secret: TRACKER_TOKEN',
+          '  elsewhere:',
+          `    url: ${elsewhere.url}`,
+          '    secret: TRACKER_TOKEN',
+          '',
+        ].join('\n'),
+      );
+      scripts.tools = {
+        coder: [
+          call('mcp__tools__echo', { text: 'hello' }),
+          // Denied: not offered, so the model can only guess its name, and the call is refused.
+          call('mcp__tools__drop_database'),
+          call('mcp__tracker__lookup', { key: 'APP-1' }),
+          call('mcp__tools__environment'),
+          // Everything the agent's processes can see: the remote secret is nowhere, nor the stdio server's.
+          call('bash', {
+            command:
+              'env; for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ; done 2>/dev/null; grep -rl tls- /workspace /tmp 2>/dev/null; true',
+          }),
+          call('write_file', { path: 'NOTES.md', content: 'looked things up\n' }),
+          call('finish', { summary: 'Looked the issue up.' }),
+        ],
+        reviewer: [
+          call('mcp__tools__echo', { text: 'from the reviewer' }),
+          call('submit_review', { summary: 'Fine.', findings: [] }),
+        ],
+      };
+      const d = deps('a');
+      const created = await createSession(d, { task: 'look APP-1 up', repo, model: 'script:tools' });
+      const ended = await runSession(d, created.id);
+      const events = data(await store.listEvents(created.id));
+      expect(ended.state, JSON.stringify(events.filter((e) => e.type.startsWith('mcp')))).toBe('delivered');
 
-    // Offered to the model namespaced, with the server's schema; the denied tool not at all.
-    const coder = coders.at(-1)!;
-    const offered = (coder.calls[0]?.tools ?? []).map((tool) => tool.name);
-    expect(offered).toEqual(expect.arrayContaining(['mcp__tools__echo', 'mcp__tracker__lookup']));
-    expect(offered).not.toContain('mcp__tools__drop_database');
-    const echo = coder.calls[0]?.tools?.find((tool) => tool.name === 'mcp__tools__echo');
-    expect(echo).toMatchObject({ inputSchema: { type: 'object', properties: { text: { type: 'string' } } } });
+      // Started: the stdio server with its denied tool left out, the remote one; the other host refused.
+      expect(events).toContainEqual({
+        type: 'mcp.started',
+        server: 'tools',
+        transport: 'stdio',
+        tools: ['echo', 'environment', 'probe'],
+        denied: ['drop_database'],
+      });
+      expect(events).toContainEqual({
+        type: 'mcp.started',
+        server: 'tracker',
+        transport: 'remote',
+        tools: ['lookup'],
+        denied: [],
+      });
+      const refused = events.find((e) => e.type === 'mcp.failed');
+      expect(refused).toMatchObject({ server: 'elsewhere', reason: 'refused' });
+      expect(refused?.type === 'mcp.failed' && refused.message).toMatch(
+        new RegExp(
+          `127\\.0\\.0\\.1:${elsewhere.port} is not an allowed remote MCP host.*DRYDOCK_MCP_REMOTE_ALLOW`,
+        ),
+      );
+      expect(elsewhere.requests).toHaveLength(0);
 
-    const results = events.flatMap((e) => (e.type === 'tool.result' ? [e] : []));
-    const coderResults = results.filter((e) => e.role === undefined);
-    expect(coderResults[0]).toMatchObject({
-      tool: 'mcp__tools__echo',
-      isError: false,
-      output: 'echo: hello',
-    });
-    expect(coderResults[1]).toMatchObject({ tool: 'mcp__tools__drop_database', isError: true });
-    expect(coderResults[1]?.output).toMatch(/Unknown tool/);
-    expect(JSON.stringify(events)).not.toContain('dropped');
-    expect(coderResults[2]).toMatchObject({ isError: false, output: 'issue APP-1: the build is red' });
-    // The stdio server has its own secret (redacted in what the model reads), never the remote one.
-    expect(coderResults[3]?.output).toContain('"TOOLS_TOKEN":"[secret TOOLS_TOKEN]"');
-    expect(coderResults[3]?.output).not.toContain('TRACKER_TOKEN');
-    // The agent's processes see neither: not the remote one (never in the sandbox), not the stdio
-    // server's (it runs in the services compartment).
-    expect(coderResults[4]?.output).not.toMatch(/TRACKER_TOKEN|TOOLS_TOKEN|trk-|tls-/);
+      // Offered to the model namespaced, with the server's schema; the denied tool not at all.
+      const coder = coders.at(-1)!;
+      const offered = (coder.calls[0]?.tools ?? []).map((tool) => tool.name);
+      expect(offered).toEqual(expect.arrayContaining(['mcp__tools__echo', 'mcp__tracker__lookup']));
+      expect(offered).not.toContain('mcp__tools__drop_database');
+      const echo = coder.calls[0]?.tools?.find((tool) => tool.name === 'mcp__tools__echo');
+      expect(echo).toMatchObject({
+        inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
+      });
 
-    // The remote server got the secret in its header, from the control plane.
-    expect(tracker.requests.length).toBeGreaterThan(0);
-    expect(tracker.requests.every((headers) => headers.authorization === `Bearer ${TRACKER_TOKEN}`)).toBe(
-      true,
-    );
+      const results = events.flatMap((e) => (e.type === 'tool.result' ? [e] : []));
+      const coderResults = results.filter((e) => e.role === undefined);
+      expect(coderResults[0]).toMatchObject({
+        tool: 'mcp__tools__echo',
+        isError: false,
+        output: 'echo: hello',
+      });
+      expect(coderResults[1]).toMatchObject({ tool: 'mcp__tools__drop_database', isError: true });
+      expect(coderResults[1]?.output).toMatch(/Unknown tool/);
+      expect(JSON.stringify(events)).not.toContain('dropped');
+      expect(coderResults[2]).toMatchObject({ isError: false, output: 'issue APP-1: the build is red' });
+      // The stdio server has its own secret (redacted in what the model reads), never the remote one.
+      expect(coderResults[3]?.output).toContain('"TOOLS_TOKEN":"[secret TOOLS_TOKEN]"');
+      expect(coderResults[3]?.output).not.toContain('TRACKER_TOKEN');
+      // The agent's processes see neither: not the remote one (never in the sandbox), not the stdio
+      // server's (it runs in the services compartment).
+      expect(coderResults[4]?.output).not.toMatch(/TRACKER_TOKEN|TOOLS_TOKEN|trk-|tls-/);
 
-    // Every call in the log, the reviewer's too.
-    const calls = events.flatMap((e) => (e.type === 'mcp.call' ? [e] : []));
-    expect(calls.map(({ server, tool, ok, role }) => ({ server, tool, ok, role }))).toEqual([
-      { server: 'tools', tool: 'echo', ok: true, role: 'coder' },
-      { server: 'tracker', tool: 'lookup', ok: true, role: 'coder' },
-      { server: 'tools', tool: 'environment', ok: true, role: 'coder' },
-      { server: 'tools', tool: 'echo', ok: true, role: 'reviewer' },
-    ]);
-    expect(calls[0]?.args).toBe('{"text":"hello"}');
+      // The remote server got the secret in its header, from the control plane.
+      expect(tracker.requests.length).toBeGreaterThan(0);
+      expect(tracker.requests.every((headers) => headers.authorization === `Bearer ${TRACKER_TOKEN}`)).toBe(
+        true,
+      );
 
-    // Neither secret in anything stored, nor in the workspace's files.
-    const stored = JSON.stringify([
-      await store.listEvents(created.id),
-      await store.loadCheckpointLog(created.id),
-    ]);
-    expect(stored).not.toContain(TRACKER_TOKEN);
-    expect(stored).not.toContain(TOOLS_TOKEN);
-    expect(filesHolding(workspacePathOf(home, created.id), [TRACKER_TOKEN, TOOLS_TOKEN])).toEqual([]);
-  });
+      // Every call in the log, the reviewer's too.
+      const calls = events.flatMap((e) => (e.type === 'mcp.call' ? [e] : []));
+      expect(calls.map(({ server, tool, ok, role }) => ({ server, tool, ok, role }))).toEqual([
+        { server: 'tools', tool: 'echo', ok: true, role: 'coder' },
+        { server: 'tracker', tool: 'lookup', ok: true, role: 'coder' },
+        { server: 'tools', tool: 'environment', ok: true, role: 'coder' },
+        { server: 'tools', tool: 'echo', ok: true, role: 'reviewer' },
+      ]);
+      expect(calls[0]?.args).toBe('{"text":"hello"}');
+
+      // Neither secret in anything stored, nor in the workspace's files.
+      const stored = JSON.stringify([
+        await store.listEvents(created.id),
+        await store.loadCheckpointLog(created.id),
+      ]);
+      expect(stored).not.toContain(TRACKER_TOKEN);
+      expect(stored).not.toContain(TOOLS_TOKEN);
+      expect(filesHolding(workspacePathOf(home, created.id), [TRACKER_TOKEN, TOOLS_TOKEN])).toEqual([]);
+    },
+  );
 
   it("keeps a hostile repository's server in the sandbox: no host file, no host port", async () => {
     const hostFile = join(dir, 'host-secret.txt');

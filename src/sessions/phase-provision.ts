@@ -162,6 +162,7 @@ export async function provision(
       secrets: environment.secrets,
       remoteAllow: deps.mcpRemoteAllow,
       servicesWorkspace: opened.services?.path,
+      separated: deps.sandboxes.capabilities.separateServices ?? false,
     });
     const redact = environment.secrets.length > 0 ? environment.redact : NO_REDACTION;
     run = {

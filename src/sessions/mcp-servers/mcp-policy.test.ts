@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { missingSecrets, parseRemoteAllow, remoteRefusal, toolAllowed } from './mcp-policy.ts';
+import {
+  missingSecrets,
+  parseRemoteAllow,
+  remoteRefusal,
+  toolAllowed,
+  unseparatedSecrets,
+} from './mcp-policy.ts';
 
 describe('toolAllowed', () => {
   it.each([
@@ -50,5 +56,20 @@ describe('missingSecrets', () => {
     expect(missingSecrets(server, new Set(), '/repo')).toMatch(
       /gives the MCP server tracker TOKEN, but it is not set.*drydock secret set TOKEN --repo \/repo/,
     );
+  });
+});
+
+describe('unseparatedSecrets', () => {
+  const stdio = (env: string[]) => ({
+    name: 'tools',
+    transport: 'stdio' as const,
+    command: ['node', 'server.mjs'],
+    env,
+    tools: { allow: null, deny: [] },
+  });
+  it('refuses a stdio server with secrets where services are not separated, and nothing else', () => {
+    expect(unseparatedSecrets(stdio(['TOKEN']), false)).toMatch(/tools has secrets \(TOKEN\).*as root/);
+    expect(unseparatedSecrets(stdio(['TOKEN']), true)).toBeNull();
+    expect(unseparatedSecrets(stdio([]), false)).toBeNull();
   });
 });

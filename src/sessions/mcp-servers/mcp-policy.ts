@@ -59,6 +59,17 @@ export function missingSecrets(
   return `.drydock/config.yaml gives the MCP server ${server.name} ${missing.join(', ')}, but ${missing.length === 1 ? 'it is' : 'they are'} not set. Set ${missing.length === 1 ? 'it' : 'each'} with: echo -n VALUE | drydock secret set ${missing[0]} --repo ${repo}`;
 }
 
+/**
+ * Why a stdio server may not have its secrets, or null: they go into its process's environment, which the
+ * agent's commands can read in `/proc` unless the sandbox runs services in a compartment of their own (as
+ * root: docs/sandbox.md). Without one the server is not started, rather than started with its secrets in
+ * the agent's reach. Pure.
+ */
+export function unseparatedSecrets(server: McpServerConfig, separated: boolean): string | null {
+  if (separated || server.transport !== 'stdio' || server.env.length === 0) return null;
+  return `the MCP server ${server.name} has secrets (${server.env.join(', ')}), and this sandbox cannot keep a server's environment from the agent's commands (services are separated only where drydock runs as root: docs/sandbox.md). Run drydock as root, or give the server no env secrets.`;
+}
+
 function globToRegExp(glob: string): RegExp {
   const body = glob
     .split('*')

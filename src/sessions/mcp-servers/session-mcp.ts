@@ -14,6 +14,7 @@ import {
   type RemoteMcpHost,
   remoteRefusal,
   serverSecretNames,
+  unseparatedSecrets,
 } from './mcp-policy.ts';
 
 /** A run's MCP servers: the ones that came up. Nothing here outlives the run (a resumed run starts them again). */
@@ -34,6 +35,8 @@ export interface StartMcpOptions {
   /** Remote hosts the operator allows; absent: DRYDOCK_MCP_REMOTE_ALLOW. */
   remoteAllow?: readonly RemoteMcpHost[] | undefined;
   servicesWorkspace?: string | undefined;
+  /** Whether the sandbox runs services apart from the agent's processes (its provider's `separateServices`). */
+  separated: boolean;
 }
 
 /**
@@ -54,7 +57,8 @@ export async function startSessionMcp(options: StartMcpOptions): Promise<Session
       ]);
     const refusal =
       (server.transport === 'remote' ? remoteRefusal(server.url, allowed) : null) ??
-      missingSecrets(server, known, repo);
+      missingSecrets(server, known, repo) ??
+      unseparatedSecrets(server, options.separated);
     if (refusal !== null) {
       await failed('refused', refusal);
       continue;
