@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { BadInputError } from './errors.ts';
-import { yamlKeyLine, yamlLineOf } from './yaml-lines.ts';
+import { yamlIssueAt } from './yaml-lines.ts';
 
 /** Where a repository keeps its playbooks: `<name>.md` each. */
 export const PLAYBOOKS_DIR = '.drydock/playbooks';
@@ -98,11 +98,7 @@ export function parsePlaybook(name: string, text: string, file = `${PLAYBOOKS_DI
   const parsed = frontMatterSchema.safeParse(document.toJS() ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
-    const line =
-      (issue.code === 'unrecognized_keys'
-        ? yamlKeyLine(document, lineCounter, path, issue.keys[0]!)
-        : undefined) ?? yamlLineOf(document, lineCounter, path);
+    const { path, line } = yamlIssueAt(document, lineCounter, issue);
     const message =
       issue.code === 'unrecognized_keys'
         ? `unknown key ${issue.keys.map((key) => `"${key}"`).join(', ')}`

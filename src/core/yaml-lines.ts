@@ -1,4 +1,5 @@
 import { isMap, isScalar, type LineCounter, type parseDocument } from 'yaml';
+import type { z } from 'zod';
 
 // Where in a YAML file a key or value is, for errors that name the line (.drydock/config.yaml, playbooks).
 
@@ -28,4 +29,21 @@ export function yamlKeyLine(
   const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
   const range = isScalar(pair?.key) ? pair.key.range : undefined;
   return range ? lineCounter.linePos(range[0]).line : undefined;
+}
+
+/**
+ * Where a schema's first complaint about a YAML document is: the issue's path (symbols left out), and its
+ * line (an unknown key's own line, else the deepest node on the path that exists).
+ */
+export function yamlIssueAt(
+  document: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  issue: z.core.$ZodIssue,
+): { path: (string | number)[]; line: number | undefined } {
+  const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
+  const line =
+    (issue.code === 'unrecognized_keys'
+      ? yamlKeyLine(document, lineCounter, path, issue.keys[0]!)
+      : undefined) ?? yamlLineOf(document, lineCounter, path);
+  return { path, line };
 }

@@ -2,7 +2,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { BadInputError } from '../core/errors.ts';
 import type { EgressRule, SandboxLimits } from '../core/ports/sandbox.ts';
-import { yamlKeyLine, yamlLineOf } from '../core/yaml-lines.ts';
+import { yamlIssueAt } from '../core/yaml-lines.ts';
 import { type ImageSource, repositoryPath } from './image-source.ts';
 import { type McpServerConfig, mcpConfigSchema, mcpServers } from './mcp-config.ts';
 
@@ -146,11 +146,7 @@ export function parseRepoConfig(text: string, file = REPO_CONFIG_PATH): RepoConf
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
-    const line =
-      (issue.code === 'unrecognized_keys'
-        ? yamlKeyLine(document, lineCounter, path, issue.keys[0]!)
-        : undefined) ?? yamlLineOf(document, lineCounter, path);
+    const { path, line } = yamlIssueAt(document, lineCounter, issue);
     const where = path.length > 0 ? `${path.join('.')}: ` : '';
     throw invalid(file, line, `${where}${describeIssue(issue)}`);
   }
