@@ -35,7 +35,7 @@ const trackerRoute = (tracker: 'linear' | 'jira') =>
     summary:
       tracker === 'linear'
         ? 'A Linear webhook (Issue, Comment, AgentSessionEvent), signed with DRYDOCK_LINEAR_WEBHOOK_SECRET'
-        : 'A Jira Cloud webhook (jira:issue_created, jira:issue_updated), signed with DRYDOCK_JIRA_WEBHOOK_SECRET',
+        : 'A Jira Cloud webhook (jira:issue_created, jira:issue_updated, comment_created), signed with DRYDOCK_JIRA_WEBHOOK_SECRET',
     security: [],
     request: {
       headers:

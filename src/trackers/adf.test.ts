@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adfToText, textToAdf } from './adf.ts';
+import { adfMentionIds, adfToText, textToAdf } from './adf.ts';
 
 describe('ADF', () => {
   it('writes a paragraph per line with links marked, and reads it back as the same text', () => {
@@ -45,5 +45,29 @@ describe('ADF', () => {
     expect(adfToText(doc)).toBe('@Alice see:\none\n\na\nb');
     expect(adfToText('plain *wiki*')).toBe('plain *wiki*');
     expect(adfToText(null)).toBe('');
+  });
+
+  it('lists the accounts a document mentions, and leaves one account’s mentions out of its text', () => {
+    const doc = {
+      type: 'doc',
+      version: 1,
+      content: [
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'mention', attrs: { id: 'acc-drydock', text: '@drydock' } },
+            { type: 'text', text: ' ask ' },
+            { type: 'mention', attrs: { id: 'acc-alice', text: '@Alice' } },
+          ],
+        },
+      ],
+    };
+    expect(adfMentionIds(doc)).toEqual(['acc-drydock', 'acc-alice']);
+    expect(adfToText(doc)).toBe('@drydock ask @Alice');
+    expect(adfToText(doc, { omitMentionOf: 'acc-drydock' })).toBe('ask @Alice');
+    expect(adfMentionIds('[~accountid:acc-drydock]')).toEqual([]);
+    expect(adfMentionIds({ type: 'doc', content: [null, { type: 'mention', attrs: { id: 7 } }] })).toEqual(
+      [],
+    );
   });
 });

@@ -33,18 +33,41 @@ export function textToAdf(text: string): AdfDocument {
   return { type: 'doc', version: 1, content };
 }
 
-/** An ADF document (or a plain string, as Jira's v2 fields and some webhooks carry) as plain text. Pure. */
-export function adfToText(value: unknown): string {
+/** The account ids an ADF document mentions (its `mention` nodes), in order; none for anything else. Pure. */
+export function adfMentionIds(value: unknown): string[] {
+  const ids: string[] = [];
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const { type, attrs, content } = node as AdfNode;
+    if (type === 'mention' && typeof attrs?.id === 'string') ids.push(attrs.id);
+    if (Array.isArray(content)) for (const child of content) walk(child);
+  };
+  walk(value);
+  return ids;
+}
+
+/**
+ * An ADF document (or a plain string, as Jira's v2 fields and some webhooks carry) as plain text, leaving out
+ * mentions of `omitMentionOf` (an account id: drydock's own, in a request addressed to it). Pure.
+ */
+export function adfToText(value: unknown, options: { omitMentionOf?: string } = {}): string {
   if (typeof value === 'string') return value;
   if (value === null || typeof value !== 'object') return '';
   const lines: string[] = [];
   let line = '';
   const walk = (node: AdfNode): void => {
+    // Bodies from webhooks are whatever was sent: a node that is not an object reads as nothing.
+    if (node === null || typeof node !== 'object') return;
     if (node.type === 'text' && typeof node.text === 'string') line += node.text;
     else if (node.type === 'hardBreak') {
       lines.push(line);
       line = '';
-    } else if (node.type === 'mention' && typeof node.attrs?.text === 'string') line += node.attrs.text;
+    } else if (
+      node.type === 'mention' &&
+      typeof node.attrs?.text === 'string' &&
+      (options.omitMentionOf === undefined || node.attrs.id !== options.omitMentionOf)
+    )
+      line += node.attrs.text;
     for (const child of Array.isArray(node.content) ? node.content : []) walk(child);
     if (BLOCKS.has(node.type)) {
       lines.push(line);

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { adfMentionIds, adfToText } from '../trackers/adf.ts';
 import type { TrackerDecision } from './tracker-events.ts';
 
 /**
  * A Jira Cloud webhook payload (https://developer.atlassian.com/cloud/jira/platform/webhooks/): the fields drydock
- * reads of `jira:issue_created` and `jira:issue_updated`, with Jira's names.
+ * reads of `jira:issue_created`, `jira:issue_updated` and `comment_created`, with Jira's names.
  */
 export const JiraPayload = z.object({
   webhookEvent: z.string(),
@@ -20,6 +21,14 @@ export const JiraPayload = z.object({
         })
         .partial()
         .optional(),
+    })
+    .optional(),
+  /** `comment_created`: the comment, its body in wiki markup (admin webhooks send REST v2's) or ADF. */
+  comment: z
+    .object({
+      id: z.string(),
+      body: z.unknown(),
+      author: z.object({ accountId: z.string(), displayName: z.string().optional() }).nullish(),
     })
     .optional(),
   changelog: z
@@ -46,13 +55,35 @@ export interface JiraSettings {
   label: string;
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A mention of an account in Jira's wiki markup, as a comment's body carries it. */
+const wikiMention = (accountId: string) => `[~accountid:${accountId}]`;
+
+/** Whether a comment's body (wiki markup, or ADF) mentions the account `accountId`. Pure. */
+export function jiraMentions(body: unknown, accountId: string): boolean {
+  if (typeof body === 'string') return body.includes(wikiMention(accountId));
+  return adfMentionIds(body).includes(accountId);
+}
+
+/** A comment's text without its mentions of `accountId` (what was asked of drydock), trimmed. Pure. */
+export function jiraCommentNote(body: unknown, accountId: string): string {
+  const text =
+    typeof body === 'string'
+      ? body.replace(new RegExp(` ?${escapeRegExp(wikiMention(accountId))}[,:]?`, 'g'), '')
+      : adfToText(body, { omitMentionOf: accountId });
+  // What followed a leading mention (`@drydock: fix it`) starts with its punctuation.
+  return text.replace(/^[\s,:]+/, '').trim();
+}
+
 /** Jira's label change strings are the labels, space-separated. */
 const labelsOf = (value: string | null | undefined) => new Set((value ?? '').split(/\s+/).filter(Boolean));
 
 /**
  * What a Jira delivery asks: an issue created with the `drydock` label or assigned to drydock, or updated to
  * have the label added or drydock as its assignee (read from the changelog, so an unrelated edit of an issue
- * that already has them asks nothing). drydock's own changes are ignored. Pure.
+ * that already has them asks nothing), or a comment mentioning drydock's account (the rest of the comment is
+ * the request's note). drydock's own changes and comments are ignored. Pure.
  */
 export function decideJiraEvent(payload: JiraPayload, settings: JiraSettings): TrackerDecision {
   const user = payload.user ?? null;
@@ -77,6 +108,22 @@ export function decideJiraEvent(payload: JiraPayload, settings: JiraSettings): T
     if (hasLabel(issue.fields?.labels ?? [])) return work('labelled');
     if (issue.fields?.assignee?.accountId === settings.selfId) return work('assigned');
     return { action: 'ignore', reason: 'neither labelled for nor assigned to drydock' };
+  }
+  if (payload.webhookEvent === 'comment_created') {
+    const comment = payload.comment;
+    if (!comment) return { action: 'ignore', reason: 'a comment_created without its comment' };
+    const author = comment.author ?? null;
+    if (author?.accountId === settings.selfId) return { action: 'ignore', reason: 'drydock’s own comment' };
+    if (!jiraMentions(comment.body, settings.selfId))
+      return { action: 'ignore', reason: 'drydock is not mentioned' };
+    return {
+      action: 'work',
+      issue: issue.id,
+      requester: author ? { id: author.accountId, name: author.displayName ?? author.accountId } : requester,
+      note: jiraCommentNote(comment.body, settings.selfId) || null,
+      why: 'mentioned',
+      agentSession: null,
+    };
   }
   if (payload.webhookEvent === 'jira:issue_updated') {
     for (const item of payload.changelog?.items ?? []) {

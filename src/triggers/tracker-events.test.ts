@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decideJiraEvent, JiraPayload } from './jira-events.ts';
 import { decideLinearEvent, LinearPayload } from './linear-events.ts';
 import { mentions, stripMention } from './tracker-events.ts';
 
@@ -14,14 +13,6 @@ const linear = (name: string, change: (payload: Record<string, unknown>) => void
   const payload = fixture(`linear/${name}`);
   change(payload);
   return decideLinearEvent(LinearPayload.parse(payload), { selfId: 'user-drydock-0001', handle: 'drydock' });
-};
-const jira = (name: string, change: (payload: Record<string, unknown>) => void = () => {}) => {
-  const payload = fixture(`jira/${name}`);
-  change(payload);
-  return decideJiraEvent(JiraPayload.parse(payload), {
-    selfId: '5b10ac8d82e05b22cc7d4ef5',
-    label: 'drydock',
-  });
 };
 const data = (payload: Record<string, unknown>) => payload.data as Record<string, unknown>;
 
@@ -106,46 +97,6 @@ describe('decideLinearEvent', () => {
     expect(linear('agent-session-created.json', (p) => (p.action = 'prompted'))).toMatchObject({
       action: 'ignore',
     });
-  });
-});
-
-describe('decideJiraEvent', () => {
-  it('works on the drydock label added, an issue created assigned to drydock, and an assignment to it', () => {
-    expect(jira('issue-updated-label.json')).toEqual({
-      action: 'work',
-      issue: '10042',
-      requester: { id: '557058:alice', name: 'Alice Example' },
-      note: null,
-      why: 'labelled',
-      agentSession: null,
-    });
-    expect(jira('issue-created-assigned.json')).toMatchObject({
-      action: 'work',
-      issue: '10043',
-      why: 'assigned',
-    });
-    expect(jira('issue-updated-assignee.json')).toMatchObject({
-      action: 'work',
-      issue: '10044',
-      why: 'assigned',
-    });
-  });
-
-  it('ignores an edit of an issue that had the label already, other events, and drydock’s own changes', () => {
-    const item = (p: Record<string, unknown>) =>
-      ((p.changelog as Record<string, unknown>).items as Array<Record<string, unknown>>)[0]!;
-    expect(jira('issue-updated-label.json', (p) => (item(p).fromString = 'drydock'))).toMatchObject({
-      action: 'ignore',
-    });
-    expect(jira('issue-updated-label.json', (p) => (p.webhookEvent = 'jira:issue_deleted'))).toMatchObject({
-      action: 'ignore',
-    });
-    expect(
-      jira(
-        'issue-updated-assignee.json',
-        (p) => ((p.user as Record<string, unknown>).accountId = '5b10ac8d82e05b22cc7d4ef5'),
-      ),
-    ).toEqual({ action: 'ignore', reason: 'drydock’s own change' });
   });
 });
 

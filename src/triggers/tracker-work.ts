@@ -106,8 +106,9 @@ export async function actOnTrackerRequest(
         issue: issue.key,
       },
     );
+    const askAgain = decision.why === 'mentioned' ? 'mention drydock again' : 'assign the issue again';
     await say(
-      `drydock is not set up for the ${names.name} ${names.project} ${issue.project}: an admin maps it to a repository in drydock's settings (Trackers), then assign the issue again.`,
+      `drydock is not set up for the ${names.name} ${names.project} ${issue.project}: an admin maps it to a repository in drydock's settings (Trackers), then ${askAgain}.`,
       'error',
     );
     return { outcome: `ignored: ${names.project} ${issue.project} is not mapped`, sessionId: null };
