@@ -158,6 +158,8 @@ describe('issue trackers', { timeout: 120_000 }, () => {
     ]);
     // In Progress on the way (two state moves in all).
     expect(linear.operations.filter((name) => name === 'updateIssue')).toHaveLength(2);
+    // Not asked through an agent session: no session to link.
+    expect(linear.agentSessions.size).toBe(0);
 
     // The same delivery again (Linear retries), and the notifier started again (a restart): nothing new.
     const again = await sendLinear(payload);
@@ -177,6 +179,19 @@ describe('issue trackers', { timeout: 120_000 }, () => {
     });
     expect(first.body).toMatchObject({ outcome: 'started', duplicate: false });
     const sessionId = first.body.sessionId as string;
+    // The agent session links to the drydock session's page (DRYDOCK_PUBLIC_URL), set before the answer.
+    expect(linear.agentSessions).toEqual(
+      new Map([
+        [
+          'agent-session-0001',
+          {
+            externalUrls: [
+              { label: 'drydock session', url: `https://drydock.example/sessions/${sessionId}` },
+            ],
+          },
+        ],
+      ]),
+    );
     await until(() => linear.stateName(issue.id) === 'In Review', 'the move to In Review');
     const delivered = (await h.store.getSession(sessionId))!;
     expect(linear.activities).toEqual([
@@ -205,6 +220,26 @@ describe('issue trackers', { timeout: 120_000 }, () => {
     expect(linear.activities.at(-1)).toMatchObject({
       type: 'thought',
       body: 'Got it: drydock takes this as a follow-up.',
+    });
+    // The follow-up is the same drydock session: its link was set once.
+    expect(linear.operations.filter((name) => name === 'updateAgentSession')).toHaveLength(1);
+  });
+
+  it('a Linear agent session that refuses drydock’s link still gets the session and its activities', async () => {
+    await api('PUT', '/api/trackers/linear/mappings/ENG', { repo: h.repo });
+    addLinearIssue();
+    linear.foreignAgentSessions.add('agent-session-0001');
+    const first = await sendLinear({
+      ...fixture('linear/agent-session-created.json'),
+      webhookTimestamp: Date.now(),
+    });
+    expect(first.body).toMatchObject({ outcome: 'started', duplicate: false });
+    expect(linear.operations).toContain('updateAgentSession');
+    expect(linear.agentSessions.size).toBe(0);
+    expect(linear.activities[0]).toEqual({
+      agentSessionId: 'agent-session-0001',
+      type: 'thought',
+      body: `drydock is on it: https://drydock.example/sessions/${first.body.sessionId as string}`,
     });
   });
 

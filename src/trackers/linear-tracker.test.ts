@@ -25,6 +25,7 @@ describeTrackerContract('Linear (@linear/sdk against a fake GraphQL API)', async
     comments: (key) =>
       linear.comments.filter((comment) => comment.issueId === byKey(key).id).map((c) => c.body),
     activities: () => linear.activities,
+    agentSessionLinks: (id) => linear.agentSessions.get(id)?.externalUrls ?? [],
     rateLimit: (requests, seconds) => linear.rateLimit(requests, seconds),
     close: () => linear.close(),
   };

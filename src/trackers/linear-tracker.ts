@@ -129,6 +129,18 @@ export function createLinearTracker(options: LinearTrackerOptions): Tracker {
         );
       }
     },
+    async agentSessionUrl(agentSessionId, url) {
+      // externalUrls replaces the session's links (Linear's agent guide sets the session's page through it).
+      const updated = await call('agentSessionUpdate', () =>
+        client.updateAgentSession(agentSessionId, { externalUrls: [{ label: 'drydock session', url }] }),
+      );
+      if (!updated.success) {
+        throw new BadInputError(
+          'tracker_failed',
+          `Linear refused drydock's link on agent session ${agentSessionId}.`,
+        );
+      }
+    },
     async moveTo(idOrKey, state) {
       const { issue, teamId } = await fetchIssue(idOrKey);
       if (issue.state.toLowerCase() === state.toLowerCase()) return true;

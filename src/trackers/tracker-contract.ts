@@ -21,6 +21,8 @@ export interface TrackerHarness {
   comments(key: string): string[];
   /** Agent activities posted (trackers with agent sessions: Linear), or absent. */
   activities?(): Array<{ agentSessionId: string; type: string; body: string }>;
+  /** The links an agent session shows (trackers with agent sessions: Linear), or absent. */
+  agentSessionLinks?(agentSessionId: string): Array<{ label: string; url: string }>;
   /** The next `requests` calls are refused as over the rate limit, asking to wait `seconds`. */
   rateLimit(requests: number, seconds: number): void;
   close(): Promise<void>;
@@ -91,6 +93,23 @@ export function describeTrackerContract(name: string, setup: () => Promise<Track
       expect(h.activities()).toEqual([
         { agentSessionId: 'agent-session-1', type: 'thought', body: 'drydock is on it' },
         { agentSessionId: 'agent-session-1', type: 'response', body: 'drydock delivered' },
+      ]);
+    });
+
+    it('links an agent session to drydock’s page when the tracker has agent sessions (a rate limit waited out), replacing the link', async () => {
+      if (!h.agentSessionLinks) {
+        expect(h.tracker.agentSessionUrl).toBeUndefined();
+        return;
+      }
+      if (!h.tracker.agentSessionUrl) throw new Error(`${name} lists agent session links but cannot set one`);
+      h.rateLimit(1, 0);
+      await h.tracker.agentSessionUrl('agent-session-1', 'https://drydock.example/sessions/s1');
+      expect(h.agentSessionLinks('agent-session-1')).toEqual([
+        { label: 'drydock session', url: 'https://drydock.example/sessions/s1' },
+      ]);
+      await h.tracker.agentSessionUrl('agent-session-1', 'https://drydock.example/sessions/s2');
+      expect(h.agentSessionLinks('agent-session-1')).toEqual([
+        { label: 'drydock session', url: 'https://drydock.example/sessions/s2' },
       ]);
     });
 

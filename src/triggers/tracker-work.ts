@@ -144,6 +144,12 @@ export async function actOnTrackerRequest(
   deps.notifier.watch(session.id);
   for (const id of woken) deps.triggers.wake(id);
   const url = sessionUrl(deps.triggers, session.id);
+  if (decision.agentSession !== null && tracker.agentSessionUrl) {
+    // The agent session links to the drydock session's page (best effort, like the comments).
+    await tracker
+      .agentSessionUrl(decision.agentSession, url)
+      .catch((error: unknown) => deps.onError?.(error));
+  }
   if (session.state === 'failed') {
     await say(`drydock could not start: ${session.reason} (${url})`, 'error');
     return { outcome: `failed: ${session.reason}`, sessionId: session.id };

@@ -4,7 +4,7 @@ import { buildSchema, execute, GraphQLError, parse } from 'graphql';
 
 /**
  * A fake of Linear's GraphQL API (https://api.linear.app/graphql) on port 0: the part of Linear's schema drydock
- * reads and writes (viewer, issue, team states, commentCreate, issueUpdate), with the field names of Linear's
+ * reads and writes (viewer, issue, team states, commentCreate, issueUpdate, agentActivityCreate, agentSessionUpdate), with the field names of Linear's
  * published SDL. Queries run through graphql-js against that schema, so the SDK's own documents work; fields
  * outside it are left out of answers, as a client asking for them would see nulls. Personal API keys go in
  * `Authorization` bare, as Linear takes them. `rateLimit(n, seconds)` answers the next n requests the way Linear
@@ -19,6 +19,7 @@ const SCHEMA = buildSchema(`
   scalar JSONObject
   type Mutation {
     agentActivityCreate(input: AgentActivityCreateInput!): AgentActivityPayload!
+    agentSessionUpdate(id: String!, input: AgentSessionUpdateInput!): AgentSessionPayload!
     commentCreate(input: CommentCreateInput!): CommentPayload!
     issueUpdate(id: String!, input: IssueUpdateInput!): IssuePayload!
   }
@@ -45,6 +46,17 @@ const SCHEMA = buildSchema(`
   type AgentActivity { id: String! content: JSONObject! }
   type AgentActivityPayload { success: Boolean! lastSyncId: Float! agentActivity: AgentActivity! }
   input AgentActivityCreateInput { agentSessionId: String! content: JSONObject! ephemeral: Boolean }
+  type AgentSession { id: String! }
+  type AgentSessionPayload { success: Boolean! lastSyncId: Float! agentSession: AgentSession! }
+  input AgentSessionExternalUrlInput { label: String! url: String! }
+  input AgentSessionUpdateInput {
+    externalLink: String
+    externalUrls: [AgentSessionExternalUrlInput!]
+    addedExternalUrls: [AgentSessionExternalUrlInput!]
+    removedExternalUrls: [String!]
+    plan: JSONObject
+    summary: String
+  }
   input CommentCreateInput { issueId: String body: String id: String parentId: String }
   input IssueUpdateInput { stateId: String assigneeId: String delegateId: String title: String }
 `);
@@ -66,6 +78,11 @@ export interface FakeLinearIssue {
   labels: string[];
 }
 
+export interface ExternalUrl {
+  label: string;
+  url: string;
+}
+
 export interface FakeLinear {
   /** The GraphQL endpoint (the SDK's `apiUrl`). */
   url: string;
@@ -77,6 +94,10 @@ export interface FakeLinear {
   comments: Array<{ issueId: string; body: string }>;
   /** Agent activities drydock posted, in order. */
   activities: Array<{ agentSessionId: string; type: string; body: string }>;
+  /** Agent sessions drydock updated: their external URLs as `agentSessionUpdate` left them. */
+  agentSessions: Map<string, { externalUrls: ExternalUrl[] }>;
+  /** Agent sessions another app owns: Linear refuses to update them (only the owning OAuth app may). */
+  foreignAgentSessions: Set<string>;
   /** Every request's operation name, in order (rate-limited ones included). */
   operations: string[];
   addIssue(issue: Omit<FakeLinearIssue, 'id' | 'stateId'> & { id?: string; state?: string }): FakeLinearIssue;
@@ -113,6 +134,8 @@ export async function startFakeLinear(options: { apiKey: string }): Promise<Fake
   const comments: Array<{ issueId: string; body: string }> = [];
   const operations: string[] = [];
   const activities: Array<{ agentSessionId: string; type: string; body: string }> = [];
+  const agentSessions = new Map<string, { externalUrls: ExternalUrl[] }>();
+  const foreignAgentSessions = new Set<string>();
 
   const findIssue = (id: string): FakeLinearIssue => {
     const issue = issues.get(id) ?? [...issues.values()].find((candidate) => candidate.identifier === id);
@@ -179,6 +202,36 @@ export async function startFakeLinear(options: { apiKey: string }): Promise<Fake
         lastSyncId: ++syncId,
         agentActivity: { id: nextId('activity'), content: input.content },
       };
+    },
+    agentSessionUpdate: ({
+      id,
+      input,
+    }: {
+      id: string;
+      input: {
+        externalUrls?: ExternalUrl[];
+        addedExternalUrls?: ExternalUrl[];
+        removedExternalUrls?: string[];
+      };
+    }) => {
+      if (foreignAgentSessions.has(id)) {
+        throw new GraphQLError('Only the OAuth application that owns the agent session can update it', {
+          extensions: { type: 'forbidden', code: 'FORBIDDEN', userPresentableMessage: 'Not allowed.' },
+        });
+      }
+      const session = agentSessions.get(id) ?? { externalUrls: [] };
+      // As Linear documents it: externalUrls replaces the list, and then the added and removed ones are ignored.
+      if (input.externalUrls)
+        session.externalUrls = input.externalUrls.map(({ label, url }) => ({ label, url }));
+      else {
+        const removed = new Set(input.removedExternalUrls ?? []);
+        session.externalUrls = [
+          ...session.externalUrls.filter((link) => !removed.has(link.url)),
+          ...(input.addedExternalUrls ?? []).map(({ label, url }) => ({ label, url })),
+        ];
+      }
+      agentSessions.set(id, session);
+      return { success: true, lastSyncId: ++syncId, agentSession: { id } };
     },
     commentCreate: ({ input }: { input: { issueId?: string; body?: string } }) => {
       if (!input.issueId || !input.body) {
@@ -287,6 +340,8 @@ export async function startFakeLinear(options: { apiKey: string }): Promise<Fake
     issues,
     comments,
     activities,
+    agentSessions,
+    foreignAgentSessions,
     operations,
     addIssue(input) {
       const team = teamOf(input.teamId);

@@ -51,6 +51,11 @@ export interface Tracker {
    * sessions leave it out, and drydock comments on the issue instead.
    */
   agentActivity?(agentSessionId: string, type: AgentActivityType, body: string): Promise<void>;
+  /**
+   * Links an agent session to the page that follows its work (drydock's session page), so the person who asked
+   * can open it from the tracker; replaces any link set before. Trackers without agent sessions leave it out.
+   */
+  agentSessionUrl?(agentSessionId: string, url: string): Promise<void>;
 }
 
 /** Linear's agent activity types drydock posts: progress (`thought`), the result, a failure. */
