@@ -1,5 +1,5 @@
 import { commentText, startFakeJira } from '../../test/fakes/fake-jira.ts';
-import { textToAdf } from './adf.ts';
+import { textToAdf } from '../core/adf.ts';
 import { createJiraTracker } from './jira-tracker.ts';
 import { describeTrackerContract } from './tracker-contract.ts';
 

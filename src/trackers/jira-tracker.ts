@@ -1,8 +1,8 @@
 import { createCloudClient, isNotFoundError, isRateLimitError } from 'jira.js';
 import { z } from 'zod';
+import { adfToText, textToAdf } from '../core/adf.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { Tracker, TrackerUser } from '../core/ports/tracker.ts';
-import { adfToText, textToAdf } from './adf.ts';
 import { type RateLimitPolicy, withRateLimit } from './rate-limit.ts';
 
 export interface JiraTrackerOptions {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adfMentionIds, adfToText } from '../trackers/adf.ts';
+import { adfMentionIds, adfToText } from '../core/adf.ts';
 import type { TrackerDecision } from './tracker-events.ts';
 
 /**

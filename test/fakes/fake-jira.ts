@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { adfToText } from '../../src/trackers/adf.ts';
+import { adfToText } from '../../src/core/adf.ts';
 
 /**
  * A fake of the Jira Cloud platform REST API v3 endpoints drydock calls, on port 0: `GET /myself`,
