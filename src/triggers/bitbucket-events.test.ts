@@ -52,11 +52,7 @@ describe('decideBitbucketEvent', () => {
         settings,
         'discussion that does not address drydock',
       ],
-      [
-        fixture('issue-comment-created', (p) => (p.comment.deleted = true)),
-        settings,
-        'comment deleted',
-      ],
+      [fixture('issue-comment-created', (p) => (p.comment.deleted = true)), settings, 'comment deleted'],
       [
         fixture('issue-comment-created', (p) => (p.actor.nickname = 'DryDock')),
         settings,
