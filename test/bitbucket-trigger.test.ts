@@ -212,8 +212,11 @@ describe('Bitbucket trigger', { timeout: 120_000 }, () => {
 
   it('an @drydock issue comment starts a session that opens a pull request, once per delivery', async () => {
     const request = crypto.randomUUID();
+    // A bad day: Bitbucket rate-limits the permission lookup once; drydock waits as asked and goes on.
+    bitbucket.failNext(1, 429, 1);
     const answer = await deliver('issue:comment_created', fixture('issue-comment-created'), { request });
     expect(answer.outcome).toBe('started');
+    expect(bitbucket.requests.filter((r) => r.path.includes('/permissions-config/users/')).length).toBe(2);
     // Bitbucket retries with the same X-Request-UUID; a replay under a new id has the same signed body.
     expect(
       await deliver('issue:comment_created', fixture('issue-comment-created'), { request }),
@@ -414,5 +417,16 @@ describe('Bitbucket trigger', { timeout: 120_000 }, () => {
     expect(session).toMatchObject({ state: 'failed', repo: 'bitbucket:acme/secret' });
     expect(session?.reason).toContain('no access');
     expect(answer.outcome).toBe(`failed: ${session?.reason}`);
+    // A repository nobody registered gets nothing, and Bitbucket is not even asked.
+    const asked = bitbucket.requests.length;
+    const unregistered = await deliver(
+      'issue:comment_created',
+      fixture('issue-comment-created', (p) => (p.repository.full_name = 'acme/other')),
+    );
+    expect(unregistered).toMatchObject({
+      outcome: 'ignored: bitbucket:acme/other is not a registered repository',
+      sessionId: null,
+    });
+    expect(bitbucket.requests.length).toBe(asked);
   });
 });
