@@ -185,6 +185,7 @@ export type TooLargeCode = 'body_too_large';
 /** Codes of `UnavailableError`: a dependency is missing or not working (HTTP 503). */
 export type UnavailableCode =
   | 'bash_missing'
+  | 'bitbucket_webhooks_disabled'
   | 'bubblewrap_missing'
   | 'bubblewrap_unusable'
   | 'checks_unlisted'

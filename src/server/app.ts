@@ -113,6 +113,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
         githubSecret: triggers.githubWebhookSecret,
         gitlabSecret: triggers.gitlabWebhookSecret ?? null,
         giteaSecret: triggers.giteaWebhookSecret ?? null,
+        bitbucketSecret: triggers.bitbucketWebhookSecret ?? null,
         secrets: triggers.secrets,
         now: () => deps.sessions.clock.now().getTime(),
         ...(triggers.slack ? { slack: triggers.slack } : {}),

@@ -105,6 +105,7 @@ export function auditWebhookRefusals(sink: AuditSink, log: Logger): MiddlewareHa
           c.req.header('x-gitlab-event-uuid') ??
           c.req.header('x-forgejo-delivery') ??
           c.req.header('x-gitea-delivery') ??
+          c.req.header('x-request-uuid') ??
           c.req.header('linear-delivery') ??
           c.req.header('x-atlassian-webhook-identifier') ??
           c.req.header('idempotency-key') ??

@@ -177,6 +177,23 @@ describe('triggersFromEnv: forges', () => {
       message: expect.stringContaining('DRYDOCK_GITEA_URL'),
     });
   });
+  it("reads Bitbucket's webhook secret and drydock's account there; no secret leaves the route off", async () => {
+    const triggers = await triggersFromEnv(
+      {
+        ...key,
+        DRYDOCK_BITBUCKET_TOKEN: 'bb',
+        DRYDOCK_BITBUCKET_WEBHOOK_SECRET: ' s ',
+        DRYDOCK_BITBUCKET_LOGIN: ' 557058:drydock ',
+      },
+      '/n',
+      'http://x',
+    );
+    expect(triggers.bitbucketWebhookSecret).toBe('s');
+    expect(triggers.bitbucket).toEqual({ bot: '557058:drydock', handle: 'drydock' });
+    const bare = await triggersFromEnv({ ...key, DRYDOCK_BITBUCKET_TOKEN: 'bb' }, '/n', 'http://x');
+    expect(bare.bitbucketWebhookSecret).toBeNull();
+    expect(bare.bitbucket).toBeUndefined();
+  });
 });
 
 describe('maySteer: who cancels and messages a session', () => {

@@ -5,6 +5,7 @@ import type { ApiToken } from '../core/ports/store.ts';
 import type { Tracker } from '../core/ports/tracker.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
+import type { BitbucketTriggerSettings } from '../triggers/bitbucket-events.ts';
 import type { CiWatcher, WaitClock } from '../triggers/ci-watch.ts';
 import type { GiteaTriggerSettings } from '../triggers/gitea-events.ts';
 import type { GithubTriggerSettings } from '../triggers/github-events.ts';
@@ -57,7 +58,10 @@ export interface ServerMount {
 
 /** What the trigger routes are wired with. */
 export interface ServerTriggers {
-  /** The forges (a registry: `owner/name` on GitHub, `gitlab:group/project` on GitLab, `gitea:owner/name`), or none. */
+  /**
+   * The forges (a registry: `owner/name` on GitHub, `gitlab:group/project` on GitLab, `gitea:owner/name`,
+   * `bitbucket:workspace/repo`), or none.
+   */
   forge: Forge | null;
   /** DRYDOCK_GITHUB_WEBHOOK_SECRET. */
   githubWebhookSecret: string | null;
@@ -69,6 +73,10 @@ export interface ServerTriggers {
   giteaWebhookSecret?: string | null;
   /** drydock's login on the Gitea or Forgejo server, its label and handle (DRYDOCK_GITEA_LOGIN). */
   gitea?: GiteaTriggerSettings;
+  /** DRYDOCK_BITBUCKET_WEBHOOK_SECRET: Bitbucket Cloud webhooks' HMAC secret; without it `/webhooks/bitbucket` is 503. */
+  bitbucketWebhookSecret?: string | null;
+  /** drydock's own Bitbucket account (DRYDOCK_BITBUCKET_LOGIN) and handle. */
+  bitbucket?: BitbucketTriggerSettings;
   /** The server's public URL, for links in comments. */
   publicUrl: string;
   /** Encrypts hook secrets at rest. */

@@ -9,6 +9,7 @@ import { createGiteaForge } from '../forge/gitea-forge.ts';
 import { githubAppTokens } from '../forge/github-app-tokens.ts';
 import { createGithubForge, type GithubTokenSource, staticGithubToken } from '../forge/github-forge.ts';
 import { createGitlabForge, DEFAULT_GITLAB_URL } from '../forge/gitlab-forge.ts';
+import { DEFAULT_BITBUCKET_SETTINGS } from '../triggers/bitbucket-events.ts';
 import { DEFAULT_GITEA_SETTINGS } from '../triggers/gitea-events.ts';
 import { DEFAULT_GITLAB_SETTINGS } from '../triggers/gitlab-events.ts';
 import { createSlackClient } from '../triggers/slack-client.ts';
@@ -23,7 +24,8 @@ import { trackersFromEnv } from './tracker-config.ts';
  * DRYDOCK_PUBLIC_URL the links in comments, DRYDOCK_SECRET_KEY (or `<home>/secret.key`) the key secrets are
  * encrypted with, DRYDOCK_CI_FOLLOW_UPS the CI fix turns per session (default 2; 0 turns CI follow-up off),
  * DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN (both, or neither) Slack, DRYDOCK_SLACK_API_URL
- * its Web API's address, DRYDOCK_LINEAR_* and DRYDOCK_JIRA_* the issue trackers (trackersFromEnv).
+ * its Web API's address, DRYDOCK_LINEAR_* and DRYDOCK_JIRA_* the issue trackers (trackersFromEnv),
+ * DRYDOCK_BITBUCKET_WEBHOOK_SECRET Bitbucket Cloud webhooks and DRYDOCK_BITBUCKET_LOGIN drydock's account there.
  */
 export async function triggersFromEnv(
   env: Record<string, string | undefined>,
@@ -56,6 +58,10 @@ export async function triggersFromEnv(
     giteaWebhookSecret: env.DRYDOCK_GITEA_WEBHOOK_SECRET?.trim() || null,
     ...(env.DRYDOCK_GITEA_LOGIN?.trim()
       ? { gitea: { ...DEFAULT_GITEA_SETTINGS, botLogin: env.DRYDOCK_GITEA_LOGIN.trim() } }
+      : {}),
+    bitbucketWebhookSecret: env.DRYDOCK_BITBUCKET_WEBHOOK_SECRET?.trim() || null,
+    ...(env.DRYDOCK_BITBUCKET_LOGIN?.trim()
+      ? { bitbucket: { ...DEFAULT_BITBUCKET_SETTINGS, bot: env.DRYDOCK_BITBUCKET_LOGIN.trim() } }
       : {}),
     gitlabWebhookSecret: env.DRYDOCK_GITLAB_WEBHOOK_SECRET?.trim() || null,
     ...(env.DRYDOCK_GITLAB_LOGIN

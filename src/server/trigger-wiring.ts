@@ -92,6 +92,7 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     github: triggers.github ?? DEFAULT_GITHUB_SETTINGS,
     ...(triggers.gitlab ? { gitlab: triggers.gitlab } : {}),
     ...(triggers.gitea ? { gitea: triggers.gitea } : {}),
+    ...(triggers.bitbucket ? { bitbucket: triggers.bitbucket } : {}),
     wake,
     watch: (sessionId) => publisher?.watch(sessionId),
     ...(reviewPublisher ? { watchReview: (sessionId: string) => reviewPublisher.watch(sessionId) } : {}),

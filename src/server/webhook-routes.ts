@@ -3,6 +3,7 @@ import type { Env } from 'hono';
 import { z } from 'zod';
 import { BadInputError, UnauthenticatedError, UnavailableError } from '../core/errors.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
+import { bitbucketSignatureProblem, handleBitbucketDelivery } from '../triggers/bitbucket-webhook.ts';
 import {
   giteaDeliveryHeaders,
   giteaSignatureProblem,
@@ -28,6 +29,8 @@ export interface WebhookOptions {
   gitlabSecret?: string | null;
   /** DRYDOCK_GITEA_WEBHOOK_SECRET; Gitea and Forgejo webhooks are refused (503) without it. */
   giteaSecret?: string | null;
+  /** DRYDOCK_BITBUCKET_WEBHOOK_SECRET; Bitbucket Cloud webhooks are refused (503) without it. */
+  bitbucketSecret?: string | null;
   secrets: SecretBox;
   now: () => number;
   /** Slack's Events API; `/webhooks/slack` is refused (503) without it. */
@@ -121,6 +124,29 @@ const giteaRoute = (path: '/gitea' | '/forgejo') =>
       ...errorResponses(400, 401, 413, 503),
     },
   });
+
+const bitbucketRoute = createRoute({
+  method: 'post',
+  path: '/bitbucket',
+  summary:
+    'A Bitbucket Cloud webhook (issue and pull request comments, merged or declined pull requests, commit statuses), signed with DRYDOCK_BITBUCKET_WEBHOOK_SECRET',
+  security: [],
+  request: {
+    headers: z.object({
+      'x-hub-signature': z.string().optional().meta({ description: 'sha256=<HMAC of the raw body>' }),
+      'x-event-key': z.string().optional(),
+      'x-request-uuid': z.string().optional(),
+    }),
+    body: signedBody("Bitbucket Cloud's webhook payload"),
+  },
+  responses: {
+    202: jsonResponse(
+      z.object({ delivery: z.string().nullable(), ...deliveryResult }),
+      'Acted on, or ignored',
+    ),
+    ...errorResponses(400, 401, 413, 503),
+  },
+});
 
 const slackRoute = createRoute({
   method: 'post',
@@ -263,6 +289,35 @@ export function webhookRoutes(options: WebhookOptions): OpenAPIHono<Env> {
       return c.json({ delivery: id ?? null, ...result }, 202);
     });
   }
+
+  app.openapi(bitbucketRoute, async (c) => {
+    if (!options.bitbucketSecret) {
+      throw new UnavailableError(
+        'bitbucket_webhooks_disabled',
+        'Set DRYDOCK_BITBUCKET_WEBHOOK_SECRET (and the same secret on the Bitbucket webhook) to accept Bitbucket webhooks.',
+        { transient: false },
+      );
+    }
+    const rawBody = new Uint8Array(await c.req.arrayBuffer());
+    const problem = bitbucketSignatureProblem(
+      options.bitbucketSecret,
+      rawBody,
+      c.req.header('x-hub-signature'),
+    );
+    if (problem)
+      throw new UnauthenticatedError(problem, `The Bitbucket signature did not verify (${problem}).`);
+    const event = c.req.header('x-event-key');
+    if (!event) throw new BadInputError('missing_delivery', 'X-Event-Key is required.');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(rawBody).toString('utf8'));
+    } catch (error) {
+      throw new BadInputError('invalid_json', 'The webhook body is not JSON.', { cause: error });
+    }
+    const id = c.req.header('x-request-uuid');
+    const result = await handleBitbucketDelivery(options.triggers, { event, id, payload, rawBody });
+    return c.json({ delivery: id ?? null, ...result }, 202);
+  });
 
   const slack = options.slack;
   const slackTrigger = slack?.notifier

@@ -7,7 +7,7 @@ import { claimDeliveryKeys } from './claim-delivery-keys.ts';
 import { recordDelivery } from './record-delivery.ts';
 import type { TriggerDeps } from './trigger-deps.ts';
 
-/** What drydock did with a forge's webhook delivery (GitHub, GitLab, Gitea/Forgejo). */
+/** What drydock did with a forge's webhook delivery (GitHub, GitLab, Gitea/Forgejo, Bitbucket Cloud). */
 export interface DeliveryResult {
   /**
    * `started`, `follow_up`, `review_started`, `checks_read`, `pull_merged`, `pull_closed`, `ignored: <why>`,
@@ -19,9 +19,9 @@ export interface DeliveryResult {
   duplicate: boolean;
 }
 
-/** One verified delivery of a forge's webhook (GitLab, Gitea/Forgejo), as the idempotency claim and audit see it. */
+/** One verified delivery of a forge's webhook (GitLab, Gitea/Forgejo, Bitbucket), as the idempotency claim and audit see it. */
 export interface ForgeDelivery {
-  /** `gitlab` or `gitea`: the claims' source and the audit log's. */
+  /** `gitlab`, `gitea` or `bitbucket`: the claims' source and the audit log's. */
   source: string;
   /** The keys a duplicate is known by: the body's hash first, then the sender's delivery ids. */
   keys: readonly string[];

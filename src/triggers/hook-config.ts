@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 /** Names the forges', Slack's and the trackers' own webhooks take (`/webhooks/<name>`): no signed hook may shadow them. */
 export const RESERVED_HOOK_NAMES: readonly string[] = [
+  'bitbucket',
   'forgejo',
   'gitea',
   'github',

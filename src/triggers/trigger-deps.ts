@@ -1,5 +1,6 @@
 import type { Forge } from '../core/ports/forge.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
+import type { BitbucketTriggerSettings } from './bitbucket-events.ts';
 import type { GiteaTriggerSettings } from './gitea-events.ts';
 import type { GithubTriggerSettings } from './github-events.ts';
 import type { GitlabTriggerSettings } from './gitlab-events.ts';
@@ -9,7 +10,7 @@ export interface TriggerDeps {
   sessions: SessionDeps;
   /**
    * The forges (a registry routing `owner/name` to GitHub, `gitlab:group/project` to GitLab and
-   * `gitea:owner/name` to Gitea or Forgejo), or none:
+   * `gitea:owner/name` to Gitea or Forgejo, `bitbucket:workspace/repo` to Bitbucket Cloud), or none:
    * then only local paths are accepted.
    */
   forge: Forge | null;
@@ -24,6 +25,8 @@ export interface TriggerDeps {
   gitlab?: GitlabTriggerSettings;
   /** drydock's Gitea/Forgejo login, label and handle; default DEFAULT_GITEA_SETTINGS. */
   gitea?: GiteaTriggerSettings;
+  /** drydock's Bitbucket account and handle; default DEFAULT_BITBUCKET_SETTINGS. */
+  bitbucket?: BitbucketTriggerSettings;
   /** A session was queued or reopened: enqueue it for a worker (errors are the wiring's to report). */
   wake(sessionId: string): void;
   /** A session whose delivery goes to a forge: publish it when it ends (see publish-delivery.ts). */

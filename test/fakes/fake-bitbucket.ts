@@ -46,6 +46,8 @@ export interface FakeBitbucketRepo {
   mainBranch: string;
   /** account id → explicit permission (`read`, `write`, `admin`). */
   permissions: Record<string, string>;
+  /** Answer permission lookups 403, as Bitbucket does to a token without admin on the repository. */
+  permissionsForbidden?: boolean;
   issues: Array<{ id: number; title: string }>;
   pulls: FakeBitbucketPull[];
   comments: FakeBitbucketComment[];
@@ -155,6 +157,12 @@ export async function startFakeBitbucket(options: { token: string }): Promise<Fa
       }
       let m = /^\/permissions-config\/users\/([^/]+)$/.exec(rest);
       if (m && method === 'GET') {
+        if (repo.permissionsForbidden) {
+          return send(res, 403, {
+            type: 'error',
+            error: { message: 'Your credentials lack one or more required privilege scopes.' },
+          });
+        }
         const permission = repo.permissions[decodeURIComponent(m[1]!)];
         if (!permission) return send(res, 404, notFound);
         return send(res, 200, { type: 'repository_user_permission', permission, user: { account_id: m[1] } });
