@@ -143,7 +143,10 @@ describe('tracker connections', { timeout: 120_000 }, () => {
 
   it('connecting Linear through the API takes effect without a restart; the session it starts never sees a tracker secret', async () => {
     await start();
-    const before = await sendLinear({ ...fixture('linear/issue-assigned.json'), webhookTimestamp: Date.now() });
+    const before = await sendLinear({
+      ...fixture('linear/issue-assigned.json'),
+      webhookTimestamp: Date.now(),
+    });
     expect(before.status).toBe(503);
     expect(before.body).toMatchObject({ error: { code: 'linear_disabled' } });
 
@@ -280,7 +283,10 @@ describe('tracker connections', { timeout: 120_000 }, () => {
 
     expect((await api('DELETE', '/api/trackers/connections/linear')).status).toBe(204);
     expect((await api('DELETE', '/api/trackers/connections/linear')).status).toBe(404);
-    const after = await sendLinear({ ...fixture('linear/issue-assigned.json'), webhookTimestamp: Date.now() });
+    const after = await sendLinear({
+      ...fixture('linear/issue-assigned.json'),
+      webhookTimestamp: Date.now(),
+    });
     expect(after.status).toBe(503);
 
     const audit = (await h.store.listAudit({ limit: 100 })).filter((entry) =>
@@ -297,7 +303,10 @@ describe('tracker connections', { timeout: 120_000 }, () => {
       'tracker.disconnected linear ok',
       'tracker.disconnected linear refused',
     ]);
-    expect(audit.at(-1)?.details).toMatchObject({ fields: ['apiKey', 'webhookSecret', 'apiUrl'], checked: true });
+    expect(audit.at(-1)?.details).toMatchObject({
+      fields: ['apiKey', 'webhookSecret', 'apiUrl'],
+      checked: true,
+    });
     expectNoTrackerSecret(JSON.stringify(audit));
     expect(JSON.stringify(audit)).not.toContain('lin_api_mallory');
   });
@@ -328,7 +337,10 @@ describe('tracker connections', { timeout: 120_000 }, () => {
     });
     expect((await api('DELETE', '/api/trackers/connections/linear')).status).toBe(409);
     expect(await h.store.getTrackerConnection('linear')).toBeNull();
-    const unmapped = await sendLinear({ ...fixture('linear/issue-assigned.json'), webhookTimestamp: Date.now() });
+    const unmapped = await sendLinear({
+      ...fixture('linear/issue-assigned.json'),
+      webhookTimestamp: Date.now(),
+    });
     expect(unmapped.status).toBe(202);
   });
 });

@@ -121,6 +121,7 @@ export type BadInputCode =
   | 'invalid_linear_body'
   | 'tracker_failed'
   | 'tracker_credentials_rejected'
+  | 'unknown_tracker_kind'
   | 'incomplete_tracker_connection'
   | 'invalid_tracker_connection'
   | 'tracker_not_configured'

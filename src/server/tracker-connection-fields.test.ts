@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isBadInput } from '../core/errors.ts';
-import { mergeTrackerConnection, trackerConnectionInput, withoutSecrets } from './tracker-connection-fields.ts';
+import {
+  mergeTrackerConnection,
+  trackerConnectionInput,
+  withoutSecrets,
+} from './tracker-connection-fields.ts';
 
 const fieldsOf = (run: () => unknown): Record<string, string> => {
   try {
@@ -33,18 +37,27 @@ describe('mergeTrackerConnection', () => {
       settings: { url: 'https://acme.atlassian.net', email: 'bot@acme.test', label: 'ai' },
       secrets: {},
     });
-    expect(mergeTrackerConnection('jira', { apiToken: 'new' }, existing).secrets).toEqual({ apiToken: 'new' });
+    expect(mergeTrackerConnection('jira', { apiToken: 'new' }, existing).secrets).toEqual({
+      apiToken: 'new',
+    });
   });
 
   it("refuses the other tracker's fields, naming what this one takes", () => {
     expect(
-      fieldsOf(() => mergeTrackerConnection('linear', { apiKey: 'k', webhookSecret: 's', url: 'https://x' }, null)),
+      fieldsOf(() =>
+        mergeTrackerConnection('linear', { apiKey: 'k', webhookSecret: 's', url: 'https://x' }, null),
+      ),
     ).toEqual({ url: expect.stringContaining('Linear takes apiKey, webhookSecret, handle, apiUrl') });
   });
 
   it('an empty apiUrl goes back to Linear’s own', () => {
-    const existing = { settings: { handle: 'drydock', apiUrl: 'http://127.0.0.1:1/graphql' }, secretNames: ['apiKey', 'webhookSecret'] };
-    expect(mergeTrackerConnection('linear', { apiUrl: '' }, existing).settings).toEqual({ handle: 'drydock' });
+    const existing = {
+      settings: { handle: 'drydock', apiUrl: 'http://127.0.0.1:1/graphql' },
+      secretNames: ['apiKey', 'webhookSecret'],
+    };
+    expect(mergeTrackerConnection('linear', { apiUrl: '' }, existing).settings).toEqual({
+      handle: 'drydock',
+    });
   });
 });
 

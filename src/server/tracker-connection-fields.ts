@@ -62,7 +62,9 @@ export const trackerConnectionInput = z
       .meta({ description: "Linear: the GraphQL endpoint; empty or left out: Linear's" }),
     url: httpUrl.optional().meta({ description: 'Jira: the site, https://your-domain.atlassian.net' }),
     email: z.email().max(320).optional().meta({ description: "Jira: drydock's Atlassian account" }),
-    label: word.optional().meta({ description: 'Jira: the label that asks drydock for work; default drydock' }),
+    label: word
+      .optional()
+      .meta({ description: 'Jira: the label that asks drydock for work; default drydock' }),
     check: z.boolean().optional().meta({
       description:
         'Default true: check the credentials with one call to the tracker (Linear: viewer; Jira: /myself) before storing them',

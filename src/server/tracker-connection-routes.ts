@@ -49,9 +49,9 @@ const listRoute = createRoute({
 const putRoute = createRoute({
   method: 'put',
   path: '/{tracker}',
-  summary: "Connect Linear or Jira, or change its connection (admin); secrets are sealed, never answered",
+  summary: 'Connect Linear or Jira, or change its connection (admin); secrets are sealed, never answered',
   description:
-    'Fields left out keep their stored values, so a secret is sent only to set or replace it. Unless `check` is false, the credentials are first checked with one call to the tracker. 409 when the server\'s environment configures the tracker: it wins over stored settings.',
+    "Fields left out keep their stored values, so a secret is sent only to set or replace it. Unless `check` is false, the credentials are first checked with one call to the tracker. 409 when the server's environment configures the tracker: it wins over stored settings.",
   middleware: [requireRole('admin'), requireJson] as const,
   request: { params, body: jsonBody(trackerConnectionInput) },
   responses: {

@@ -7,9 +7,9 @@ import {
   type TrackerKind,
 } from '../core/ports/tracker.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
-import type { RateLimitPolicy } from '../trackers/rate-limit.ts';
 import { createJiraTracker } from '../trackers/jira-tracker.ts';
 import { createLinearTracker } from '../trackers/linear-tracker.ts';
+import type { RateLimitPolicy } from '../trackers/rate-limit.ts';
 import {
   mergeTrackerConnection,
   TRACKER_NAMES,
@@ -150,7 +150,9 @@ export function createTrackerConnections(deps: TrackerConnectionsDeps): TrackerC
     return {
       tracker: kind,
       source: 'stored',
-      settings: Object.fromEntries(Object.entries(stored.settings).filter(([name]) => plain.includes(name))),
+      settings: Object.fromEntries(
+        plain.flatMap((name) => (stored.settings[name] === undefined ? [] : [[name, stored.settings[name]]])),
+      ),
       secretsSet: Object.keys(stored.sealed).filter((name) => secret.includes(name)),
       updatedBy: stored.updatedBy,
       updatedAt: stored.updatedAt,

@@ -42,12 +42,10 @@ const mappingSchema = z
 const statusSchema = z
   .object({
     tracker: trackerSchema,
-    configured: z
-      .boolean()
-      .meta({
-        description:
-          'Connected: by the environment, or through /api/trackers/connections (details there, admin)',
-      }),
+    configured: z.boolean().meta({
+      description:
+        'Connected: by the environment, or through /api/trackers/connections (details there, admin)',
+    }),
     webhookPath: z.string(),
   })
   .meta({ id: 'TrackerStatus' });

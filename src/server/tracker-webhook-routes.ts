@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import { z } from 'zod';
-import type { Tracker } from '../core/ports/tracker.ts';
 import { InternalError, UnavailableError } from '../core/errors.ts';
+import type { Tracker } from '../core/ports/tracker.ts';
 import { createJiraWebhook, createLinearWebhook, type TrackerWebhook } from '../triggers/tracker-webhook.ts';
 import type { TriggerDeps } from '../triggers/trigger-deps.ts';
 import { errorResponses, jsonResponse } from './api-schemas.ts';
@@ -85,7 +85,9 @@ export function trackerWebhookRoutes(app: OpenAPIHono<Env>, options: TrackerWebh
   const built = new WeakMap<object, TrackerWebhook>();
   const webhookFor = async (kind: 'linear' | 'jira'): Promise<TrackerWebhook | null> => {
     const active =
-      kind === 'linear' ? await options.connections.active('linear') : await options.connections.active('jira');
+      kind === 'linear'
+        ? await options.connections.active('linear')
+        : await options.connections.active('jira');
     if (!active) return null;
     let webhook = built.get(active);
     if (!webhook) {

@@ -50,7 +50,10 @@ export function trackerConnectionStoreMethods(
         .execute();
       const stored = await get(connection.tracker);
       if (!stored)
-        throw new InternalError('tracker_connection_lost', 'A tracker connection vanished as it was written.');
+        throw new InternalError(
+          'tracker_connection_lost',
+          'A tracker connection vanished as it was written.',
+        );
       return stored;
     },
 

@@ -108,7 +108,10 @@ export interface StoredTrackerConnection {
   updatedAt: string;
 }
 
-export type NewTrackerConnection = Pick<StoredTrackerConnection, 'tracker' | 'settings' | 'sealed' | 'updatedBy'>;
+export type NewTrackerConnection = Pick<
+  StoredTrackerConnection,
+  'tracker' | 'settings' | 'sealed' | 'updatedBy'
+>;
 
 /**
  * The Store's tracker connections, one per tracker kind. Kept apart from the repository secrets on purpose:
