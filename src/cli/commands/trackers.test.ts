@@ -18,7 +18,12 @@ function fakeTerminal() {
     pause: () => input,
   });
   let shown = '';
-  const output = { write: (text: string) => ((shown += text), true) };
+  const output = {
+    write(text: string) {
+      shown += text;
+      return true;
+    },
+  };
   return { input, output, shown: () => shown };
 }
 
