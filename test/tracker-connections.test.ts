@@ -12,6 +12,7 @@ import { createSecretVault, type SecretVault } from '../src/environments/secret-
 import { createNoSandboxProvider } from '../src/sandbox/no-sandbox-provider.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
+import { createTrackerConnections } from '../src/server/tracker-connections.ts';
 import { createLinearTracker } from '../src/trackers/linear-tracker.ts';
 import { type FakeJira, startFakeJira } from './fakes/fake-jira.ts';
 import { type FakeLinear, startFakeLinear } from './fakes/fake-linear.ts';
@@ -186,6 +187,8 @@ describe('tracker connections', { timeout: 120_000 }, () => {
     const started = await sendLinear(payload);
     expect(started.body).toMatchObject({ outcome: 'started', duplicate: false });
     const sessionId = started.body.sessionId as string;
+    // A replay (a fresh delivery id on the same signed body) is the same delivery.
+    expect((await sendLinear(payload)).body).toMatchObject({ sessionId, duplicate: true });
     // The notifier uses the stored connection too: it moves the issue and comments.
     await until(() => linear.stateName(issue.id) === 'In Review', 'the move to In Review');
     expect((await h.store.getSession(sessionId))?.state).toBe('delivered');
@@ -199,6 +202,27 @@ describe('tracker connections', { timeout: 120_000 }, () => {
     expectNoTrackerSecret(JSON.stringify(envs));
     // Nor the session's log, which the model and every reader of the API see.
     expectNoTrackerSecret(JSON.stringify(await h.store.listEvents(sessionId)));
+  });
+
+  it('a replaced webhook secret applies at the next delivery, also when another process on the store replaced it', async () => {
+    await start();
+    expect((await connectLinear()).status).toBe(200);
+    const payload = () => ({ ...fixture('linear/issue-assigned.json'), webhookTimestamp: Date.now() });
+    expect((await sendLinear(payload())).status).toBe(202);
+
+    const second = `lin-whsec-${randomBytes(12).toString('hex')}`;
+    const replaced = await api('PUT', '/api/trackers/connections/linear', { webhookSecret: second });
+    expect(replaced.status).toBe(200);
+    expect((await sendLinear(payload())).status).toBe(401);
+    expect((await sendLinear(payload(), second)).status).toBe(202);
+
+    // `drydock trackers connect` on this machine writes the same store with the same key.
+    const third = `lin-whsec-${randomBytes(12).toString('hex')}`;
+    const elsewhere = createTrackerConnections({ store: h.store, box });
+    await elsewhere.connect('linear', { webhookSecret: third, check: false }, 'cli');
+    expect((await sendLinear(payload(), second)).status).toBe(401);
+    expect((await sendLinear(payload(), third)).status).toBe(202);
+    expect(await h.store.listSessions()).toEqual([]);
   });
 
   it('checks the credentials with one call and says so when they are wrong, storing nothing; the answer never quotes them', async () => {
