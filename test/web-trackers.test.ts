@@ -46,7 +46,7 @@ describe.skipIf(!HAS_CHROMIUM)('tracker settings in Chromium', () => {
     const section = page.locator('section[data-section="trackers"]');
     await section.locator('li[data-tracker="linear"]').waitFor();
     expect(await section.locator('li[data-tracker="linear"]').textContent()).toContain('/webhooks/linear');
-    expect(await section.locator('li[data-tracker="jira"]').textContent()).toContain('not configured');
+    expect(await section.locator('li[data-tracker="jira"]').textContent()).toContain('not connected');
     expect(await section.locator('.empty').textContent()).toContain('No teams or projects mapped');
 
     // An unregistered repository: the error under the field, nothing stored.

@@ -31,6 +31,7 @@ import { registerReviewCommand } from './commands/review.ts';
 import { printEnding, runInForeground } from './commands/run.ts';
 import { formatChildren } from './commands/session-tree.ts';
 import { createTokenCommand } from './commands/token.ts';
+import { registerTrackerCommands } from './commands/trackers-command.ts';
 import { DISK_FLAG_HELP } from './disk-flag.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { maxChildrenFrom } from './max-children.ts';
@@ -489,6 +490,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program.hook('postAction', async () => {
     await limitStore?.store.close();
   });
+  registerTrackerCommands(program, remote, write);
 
   program
     .command('pull')

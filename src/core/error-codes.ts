@@ -120,6 +120,10 @@ export type BadInputCode =
   | 'invalid_jira_body'
   | 'invalid_linear_body'
   | 'tracker_failed'
+  | 'tracker_credentials_rejected'
+  | 'unknown_tracker_kind'
+  | 'incomplete_tracker_connection'
+  | 'invalid_tracker_connection'
   | 'tracker_not_configured'
   | 'unserializable_json'
   | 'workspace_not_found';
@@ -157,6 +161,7 @@ export type NotFoundCode =
   | 'slack_channel_not_found'
   | 'tracker_issue_not_found'
   | 'tracker_mapping_not_found'
+  | 'tracker_connection_not_found'
   | 'trigger_not_found';
 
 /** Codes of `ConflictError` (HTTP 409). */
@@ -177,6 +182,7 @@ export type ConflictCode =
   | 'session_taken_over'
   | 'spend_limit_reached'
   | 'token_exists'
+  | 'tracker_configured_by_env'
   | 'trigger_exists';
 
 /** Codes of `TooLargeError` (HTTP 413). */
@@ -215,6 +221,7 @@ export type UnavailableCode =
   | 'jira_disabled'
   | 'linear_disabled'
   | 'tracker_rate_limited'
+  | 'tracker_connections_unavailable'
   | 'tracker_unavailable'
   | 'snapshot_store_unavailable'
   | 'store_busy'
@@ -246,6 +253,7 @@ export type InternalCode =
   | 'unknown_session_kind'
   | 'unknown_token_role'
   | 'tracker_mapping_lost'
+  | 'tracker_connection_lost'
   | 'tracker_notifier_missing'
   | 'unknown_tracker'
   | 'unknown_trigger_kind';

@@ -26,10 +26,11 @@ import { sessionRoutes } from './session-routes.ts';
 import { serveWeb } from './static-web.ts';
 import { createStorePoller } from './store-poller.ts';
 import { tokenRoutes } from './token-routes.ts';
+import { trackerConnectionRoutes } from './tracker-connection-routes.ts';
 import { trackerRoutes } from './tracker-routes.ts';
 import { treeRoutes } from './tree-routes.ts';
 import { triggerRoutes } from './trigger-routes.ts';
-import { triggerDeps } from './trigger-wiring.ts';
+import { trackerConnectionsOf, triggerDeps } from './trigger-wiring.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -118,6 +119,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
         now: () => deps.sessions.clock.now().getTime(),
         ...(triggers.slack ? { slack: triggers.slack } : {}),
         ...(triggers.trackers ? { trackers: triggers.trackers } : {}),
+        connections: trackerConnectionsOf(store, triggers),
         log: deps.log ?? defaultLogger(),
       }),
     );
@@ -159,6 +161,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api/audit', auditRoutes(deps));
   app.route('/api/limits', limitRoutes(deps));
   if (deps.triggers) app.route('/api', triggerRoutes(deps, deps.triggers));
+  app.route('/api/trackers/connections', trackerConnectionRoutes(deps));
   app.route('/api/trackers', trackerRoutes(deps));
   const logger = deps.log ?? defaultLogger();
   for (const mount of deps.mounts ?? []) {

@@ -2,7 +2,6 @@ import type { Hono } from 'hono';
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Forge } from '../core/ports/forge.ts';
 import type { ApiToken } from '../core/ports/store.ts';
-import type { Tracker } from '../core/ports/tracker.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
 import type { SessionDeps } from '../sessions/session-deps.ts';
 import type { BitbucketTriggerSettings } from '../triggers/bitbucket-events.ts';
@@ -18,6 +17,7 @@ import type { TrackerNotifier } from '../triggers/tracker-notifier.ts';
 import type { Logger } from './logger.ts';
 import type { SessionControl } from './session-control.ts';
 import type { StorePoller } from './store-poller.ts';
+import type { JiraConnection, LinearConnection, TrackerConnections } from './tracker-connections.ts';
 
 /** What the HTTP app is wired with. */
 export interface ServerDeps {
@@ -92,16 +92,24 @@ export interface ServerTriggers {
   ciWatcher?: CiWatcher;
   /** Slack (DRYDOCK_SLACK_SIGNING_SECRET and DRYDOCK_SLACK_BOT_TOKEN); without it `/webhooks/slack` is 503. */
   slack?: ServerSlack;
-  /** Linear and Jira Cloud (docs/triggers.md); without one, its `/webhooks/<tracker>` is 503. */
+  /** Linear and Jira Cloud from the environment (docs/triggers.md); a kind in neither these nor the store: its `/webhooks/<tracker>` is 503. */
   trackers?: ServerTrackers;
+  /** These over the connections stored through the API; created from them when absent (trackerConnectionsOf). */
+  trackerConnections?: TrackerConnections;
 }
 
 /** Issue trackers: Linear's and Jira's webhooks, and the notifier that reports back on their issues. */
 export interface ServerTrackers {
-  /** DRYDOCK_LINEAR_API_KEY and DRYDOCK_LINEAR_WEBHOOK_SECRET; `handle` is the `@name` comments mention. */
-  linear?: { tracker: Tracker; webhookSecret: string; handle: string };
-  /** DRYDOCK_JIRA_URL, DRYDOCK_JIRA_EMAIL, DRYDOCK_JIRA_API_TOKEN, DRYDOCK_JIRA_WEBHOOK_SECRET; `label` asks for work. */
-  jira?: { tracker: Tracker; webhookSecret: string; label: string };
+  /**
+   * DRYDOCK_LINEAR_API_KEY and DRYDOCK_LINEAR_WEBHOOK_SECRET; `handle` is the `@name` comments mention;
+   * `settings` the plain ones shown in the API (apiUrl). Wins over a connection stored through the API.
+   */
+  linear?: LinearConnection;
+  /**
+   * DRYDOCK_JIRA_URL, DRYDOCK_JIRA_EMAIL, DRYDOCK_JIRA_API_TOKEN, DRYDOCK_JIRA_WEBHOOK_SECRET; `label` asks for
+   * work; `settings` the plain ones shown in the API (url, email). Wins over a connection stored through the API.
+   */
+  jira?: JiraConnection;
   /** Comments on and moves tracker issues as their sessions advance; created with the triggers' deps when absent. */
   notifier?: TrackerNotifier;
   /** How long a delivery may act before it is answered `pending` (Linear allows 5 s); default 4 s. */

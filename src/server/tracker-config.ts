@@ -7,6 +7,7 @@ import type { ServerTrackers } from './server-deps.ts';
  * Linear (DRYDOCK_LINEAR_API_KEY with DRYDOCK_LINEAR_WEBHOOK_SECRET; DRYDOCK_LINEAR_API_URL, DRYDOCK_LINEAR_HANDLE)
  * and Jira Cloud (DRYDOCK_JIRA_URL, DRYDOCK_JIRA_EMAIL, DRYDOCK_JIRA_API_TOKEN, DRYDOCK_JIRA_WEBHOOK_SECRET;
  * DRYDOCK_JIRA_LABEL): each all or nothing, so a half-configured tracker fails at start, not at its first webhook.
+ * A tracker configured here wins over one connected through the API (tracker-connections.ts).
  */
 export function trackersFromEnv(env: Record<string, string | undefined>): { trackers?: ServerTrackers } {
   const get = (name: string) => env[name]?.trim() || undefined;
@@ -40,6 +41,7 @@ export function trackersFromEnv(env: Record<string, string | undefined>): { trac
               }),
               webhookSecret: linear.DRYDOCK_LINEAR_WEBHOOK_SECRET,
               handle: get('DRYDOCK_LINEAR_HANDLE') ?? 'drydock',
+              settings: linearUrl ? { apiUrl: linearUrl } : {},
             },
           }
         : {}),
@@ -53,6 +55,7 @@ export function trackersFromEnv(env: Record<string, string | undefined>): { trac
               }),
               webhookSecret: jira.DRYDOCK_JIRA_WEBHOOK_SECRET,
               label: get('DRYDOCK_JIRA_LABEL') ?? 'drydock',
+              settings: { url: jira.DRYDOCK_JIRA_URL, email: jira.DRYDOCK_JIRA_EMAIL },
             },
           }
         : {}),

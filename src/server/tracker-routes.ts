@@ -9,6 +9,7 @@ import { createOpenApiApp } from './openapi-app.ts';
 import { requireJson } from './require-json.ts';
 import { rejectInvalid } from './schemas.ts';
 import type { AppEnv, ServerDeps } from './server-deps.ts';
+import { trackerConnectionsOf } from './trigger-wiring.ts';
 
 const trackerSchema = z.enum(TRACKER_KINDS).meta({ id: 'TrackerKind' });
 const statesSchema = z
@@ -41,9 +42,10 @@ const mappingSchema = z
 const statusSchema = z
   .object({
     tracker: trackerSchema,
-    configured: z
-      .boolean()
-      .meta({ description: 'Its credentials and webhook secret are set on this server' }),
+    configured: z.boolean().meta({
+      description:
+        'Connected: by the environment, or through /api/trackers/connections (details there, admin)',
+    }),
     webhookPath: z.string(),
   })
   .meta({ id: 'TrackerStatus' });
@@ -98,12 +100,14 @@ export function trackerRoutes(deps: ServerDeps): OpenAPIHono<AppEnv> {
   const show = (mapping: TrackerMapping) => mapping;
 
   app.openapi(listRoute, async (c) => {
-    const configured = deps.triggers?.trackers;
+    const connections = deps.triggers
+      ? await trackerConnectionsOf(store, deps.triggers).list()
+      : TRACKER_KINDS.map((tracker) => ({ tracker, source: null }));
     return c.json(
       {
-        trackers: TRACKER_KINDS.map((tracker) => ({
+        trackers: connections.map(({ tracker, source }) => ({
           tracker,
-          configured: configured?.[tracker] !== undefined,
+          configured: source !== null,
           webhookPath: `/webhooks/${tracker}`,
         })),
         mappings: (await store.listTrackerMappings()).map(show),

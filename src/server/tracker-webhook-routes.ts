@@ -2,15 +2,19 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import { z } from 'zod';
 import { InternalError, UnavailableError } from '../core/errors.ts';
+import type { Tracker } from '../core/ports/tracker.ts';
 import { createJiraWebhook, createLinearWebhook, type TrackerWebhook } from '../triggers/tracker-webhook.ts';
 import type { TriggerDeps } from '../triggers/trigger-deps.ts';
 import { errorResponses, jsonResponse } from './api-schemas.ts';
 import { type Logger, reportErrors } from './logger.ts';
 import type { ServerTrackers } from './server-deps.ts';
+import type { TrackerConnections } from './tracker-connections.ts';
 
 export interface TrackerWebhookRoutesOptions {
   triggers: TriggerDeps;
   trackers?: ServerTrackers;
+  /** The connection in force per tracker, read at each delivery. */
+  connections: TrackerConnections;
   now: () => number;
   log: Logger;
 }
@@ -34,8 +38,8 @@ const trackerRoute = (tracker: 'linear' | 'jira') =>
     path: `/${tracker}`,
     summary:
       tracker === 'linear'
-        ? 'A Linear webhook (Issue, Comment, AgentSessionEvent), signed with DRYDOCK_LINEAR_WEBHOOK_SECRET'
-        : 'A Jira Cloud webhook (jira:issue_created, jira:issue_updated, comment_created), signed with DRYDOCK_JIRA_WEBHOOK_SECRET',
+        ? "A Linear webhook (Issue, Comment, AgentSessionEvent), signed with the Linear connection's webhook secret"
+        : "A Jira Cloud webhook (jira:issue_created, jira:issue_updated, comment_created), signed with the Jira connection's webhook secret",
     security: [],
     request: {
       headers:
@@ -59,51 +63,52 @@ const trackerRoute = (tracker: 'linear' | 'jira') =>
     },
   });
 
-/** `POST /webhooks/linear` and `POST /webhooks/jira` (docs/triggers.md), on the webhooks app. */
+/**
+ * `POST /webhooks/linear` and `POST /webhooks/jira` (docs/triggers.md), on the webhooks app. Each delivery is
+ * verified with the connection in force when it arrives (the environment's, else the stored one), so a
+ * tracker connected or changed through the API takes effect without a restart.
+ */
 export function trackerWebhookRoutes(app: OpenAPIHono<Env>, options: TrackerWebhookRoutesOptions): void {
   const trackers = options.trackers;
-  const trackerWork = (
-    tracker: NonNullable<ServerTrackers['linear'] | ServerTrackers['jira']>['tracker'],
-  ) => {
-    const log = options.log.child({ component: 'trackers' });
-    return {
-      triggers: options.triggers,
-      tracker,
-      // trigger-wiring creates the notifier with the triggers' deps, before these routes.
-      notifier: trackers?.notifier ?? missingNotifier(),
-      log: (message: string, fields: Record<string, unknown>) => log.info(fields, message),
-      onError: reportErrors(log, `a ${tracker.kind} webhook failed`),
-    };
-  };
+  const log = options.log.child({ component: 'trackers' });
+  const trackerWork = (tracker: Tracker) => ({
+    triggers: options.triggers,
+    tracker,
+    // trigger-wiring creates the notifier with the triggers' deps, before these routes.
+    notifier: trackers?.notifier ?? missingNotifier(),
+    log: (message: string, fields: Record<string, unknown>) => log.info(fields, message),
+    onError: reportErrors(log, `a ${tracker.kind} webhook failed`),
+  });
   const answerWithin =
     trackers?.answerWithinMs !== undefined ? { answerWithinMs: trackers.answerWithinMs } : {};
-  const webhooks: Record<'linear' | 'jira', TrackerWebhook | null> = {
-    linear: trackers?.linear
-      ? createLinearWebhook({
-          work: trackerWork(trackers.linear.tracker),
-          secret: trackers.linear.webhookSecret,
-          handle: trackers.linear.handle,
-          ...answerWithin,
-        })
-      : null,
-    jira: trackers?.jira
-      ? createJiraWebhook({
-          work: trackerWork(trackers.jira.tracker),
-          secret: trackers.jira.webhookSecret,
-          label: trackers.jira.label,
-          ...answerWithin,
-        })
-      : null,
+  // One webhook per connection object: kept while the connection is, replaced with it.
+  const built = new WeakMap<object, TrackerWebhook>();
+  const webhookFor = async (kind: 'linear' | 'jira'): Promise<TrackerWebhook | null> => {
+    const active =
+      kind === 'linear'
+        ? await options.connections.active('linear')
+        : await options.connections.active('jira');
+    if (!active) return null;
+    let webhook = built.get(active);
+    if (!webhook) {
+      const work = { work: trackerWork(active.tracker), secret: active.webhookSecret, ...answerWithin };
+      webhook =
+        'handle' in active
+          ? createLinearWebhook({ ...work, handle: active.handle })
+          : createJiraWebhook({ ...work, label: active.label });
+      built.set(active, webhook);
+    }
+    return webhook;
   };
   for (const tracker of ['linear', 'jira'] as const) {
     app.openapi(trackerRoute(tracker), async (c) => {
-      const webhook = webhooks[tracker];
+      const webhook = await webhookFor(tracker);
       if (!webhook) {
         throw new UnavailableError(
           tracker === 'linear' ? 'linear_disabled' : 'jira_disabled',
           tracker === 'linear'
-            ? 'Set DRYDOCK_LINEAR_API_KEY and DRYDOCK_LINEAR_WEBHOOK_SECRET to accept Linear webhooks.'
-            : 'Set DRYDOCK_JIRA_URL, DRYDOCK_JIRA_EMAIL, DRYDOCK_JIRA_API_TOKEN and DRYDOCK_JIRA_WEBHOOK_SECRET to accept Jira webhooks.',
+            ? 'Linear is not connected: connect it in Settings → Trackers (or drydock trackers connect linear), or set DRYDOCK_LINEAR_API_KEY and DRYDOCK_LINEAR_WEBHOOK_SECRET.'
+            : 'Jira is not connected: connect it in Settings → Trackers (or drydock trackers connect jira), or set DRYDOCK_JIRA_URL, DRYDOCK_JIRA_EMAIL, DRYDOCK_JIRA_API_TOKEN and DRYDOCK_JIRA_WEBHOOK_SECRET.',
           { transient: false },
         );
       }

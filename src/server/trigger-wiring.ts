@@ -1,3 +1,4 @@
+import type { Store } from '../core/ports/store.ts';
 import { createCiWatcher } from '../triggers/ci-watch.ts';
 import { createPublisher } from '../triggers/publish-delivery.ts';
 import { createReviewPublisher } from '../triggers/publish-review.ts';
@@ -6,6 +7,7 @@ import { createTrackerNotifier } from '../triggers/tracker-notifier.ts';
 import { DEFAULT_GITHUB_SETTINGS, type TriggerDeps } from '../triggers/trigger-deps.ts';
 import { defaultLogger, reportErrors } from './logger.ts';
 import type { ServerDeps, ServerTriggers } from './server-deps.ts';
+import { createTrackerConnections, type TrackerConnections } from './tracker-connections.ts';
 
 /** The triggers' deps from the server's: the worker's wake, the publisher's watch, CI follow-up. */
 export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): TriggerDeps {
@@ -43,20 +45,20 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     });
   }
   const notifier = slack?.notifier;
+  // Always: a tracker may be connected through the API while the server runs.
+  const connections = trackerConnectionsOf(deps.sessions.store, triggers);
+  triggers.trackers ??= {};
   const trackers = triggers.trackers;
-  if (trackers && !trackers.notifier) {
+  if (!trackers.notifier) {
     trackers.notifier = createTrackerNotifier({
       store: deps.sessions.store,
       bus: deps.bus,
-      trackers: {
-        ...(trackers.linear ? { linear: trackers.linear.tracker } : {}),
-        ...(trackers.jira ? { jira: trackers.jira.tracker } : {}),
-      },
+      trackers: async (kind) => (await connections.active(kind))?.tracker ?? null,
       publicUrl: triggers.publicUrl,
       onError: reportErrors(log.child({ component: 'trackers' }), 'reporting to an issue tracker failed'),
     });
   }
-  const trackerNotifier = trackers?.notifier;
+  const trackerNotifier = trackers.notifier;
   if (forge && !triggers.publisher) {
     triggers.publisher = createPublisher({
       store: deps.sessions.store,
@@ -98,4 +100,17 @@ export function triggerDeps(deps: ServerDeps, triggers: ServerTriggers): Trigger
     ...(reviewPublisher ? { watchReview: (sessionId: string) => reviewPublisher.watch(sessionId) } : {}),
     ...(ciWatcher ? { checkCommit: (repo, sha, pulls) => ciWatcher.checkCommit(repo, sha, pulls) } : {}),
   };
+}
+
+/**
+ * The server's tracker connections (the environment's over the stored ones), created once per triggers and
+ * shared by the API, the webhook routes and the notifier, so a change through one is seen by the others.
+ */
+export function trackerConnectionsOf(store: Store, triggers: ServerTriggers): TrackerConnections {
+  triggers.trackerConnections ??= createTrackerConnections({
+    store,
+    box: triggers.secrets,
+    fromEnv: triggers.trackers ?? {},
+  });
+  return triggers.trackerConnections;
 }

@@ -19,6 +19,7 @@ import { errorResponses, jsonResponse } from './api-schemas.ts';
 import { type Logger, reportErrors } from './logger.ts';
 import { createOpenApiApp } from './openapi-app.ts';
 import type { ServerSlack, ServerTrackers } from './server-deps.ts';
+import type { TrackerConnections } from './tracker-connections.ts';
 import { trackerWebhookRoutes } from './tracker-webhook-routes.ts';
 
 export interface WebhookOptions {
@@ -37,6 +38,8 @@ export interface WebhookOptions {
   slack?: ServerSlack;
   /** Linear and Jira Cloud; `/webhooks/linear` and `/webhooks/jira` are refused (503) without them. */
   trackers?: ServerTrackers;
+  /** Linear's and Jira's connections in force (the environment's, else the stored ones). */
+  connections: TrackerConnections;
   log: Logger;
 }
 

@@ -20,6 +20,7 @@ export interface Database {
   eval_runs: EvalRunsTable;
   eval_instances: EvalInstancesTable;
   tracker_mappings: TrackerMappingsTable;
+  tracker_connections: TrackerConnectionsTable;
   knowledge: KnowledgeTable;
   playbooks: PlaybooksTable;
   audit_log: AuditLogTable;
@@ -229,6 +230,18 @@ export interface TrackerMappingsTable {
   /** JSON: TrackerStates. */
   states: string;
   created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A tracker's connection (migration 0025). */
+export interface TrackerConnectionsTable {
+  tracker: string;
+  /** JSON: the settings that are not secret. */
+  settings: string;
+  /** JSON: the secret settings, each sealed by the SecretBox. */
+  sealed: string;
+  updated_by: string;
   created_at: string;
   updated_at: string;
 }

@@ -35,6 +35,7 @@ import {
 } from './rows.ts';
 import { validateSessionPatch } from './session-patch.ts';
 import { spendStoreMethods } from './spend-store.ts';
+import { trackerConnectionStoreMethods } from './tracker-connection-store.ts';
 import { trackerMappingStoreMethods } from './tracker-mapping-store.ts';
 import { triggerStoreMethods } from './trigger-store.ts';
 
@@ -320,6 +321,7 @@ export function createKyselyStore(db: Kysely<Database>, deps: KyselyStoreDeps): 
 
     ...analyticsStoreMethods(db),
     ...trackerMappingStoreMethods(db, deps),
+    ...trackerConnectionStoreMethods(db, deps),
     ...knowledgeStoreMethods(db, deps),
     ...playbookStoreMethods(db, deps),
     ...auditStoreMethods(db, deps),

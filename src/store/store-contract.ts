@@ -16,6 +16,7 @@ import { describePlaybookStoreContract } from './playbook-store-contract.ts';
 import { describeRepoStoreContract } from './repo-store-contract.ts';
 import { describeSessionFieldsStoreContract } from './session-fields-store-contract.ts';
 import { describeSessionOwnerStoreContract } from './session-owner-store-contract.ts';
+import { describeTrackerConnectionStoreContract } from './tracker-connection-store-contract.ts';
 import { describeTrackerMappingStoreContract } from './tracker-mapping-store-contract.ts';
 
 export interface StoreDeps {
@@ -607,6 +608,7 @@ export function describeStoreContract(
 
     describeRepoStoreContract(() => store);
     describeTrackerMappingStoreContract(() => store);
+    describeTrackerConnectionStoreContract(() => store);
 
     describeEvalStoreContract(() => store);
 

@@ -68,7 +68,7 @@ describe('createTrackerNotifier', () => {
     createTrackerNotifier({
       store,
       bus,
-      trackers: { linear: memory.tracker },
+      trackers: async (kind) => (kind === 'linear' ? memory.tracker : null),
       publicUrl: 'https://drydock.example/',
       onError: (error) => errors.push(error),
     });

@@ -11,7 +11,11 @@ import { tellIssue } from './tracker-say.ts';
 export interface TrackerNotifierDeps {
   store: Store;
   bus: EventBus;
-  trackers: Partial<Record<TrackerKind, Tracker>>;
+  /**
+   * The tracker in force for a kind, or null: asked at each step, so a connection set through the API
+   * applies to sessions already running.
+   */
+  trackers: (kind: TrackerKind) => Promise<Tracker | null>;
   publicUrl: string;
   onError?: (error: unknown, sessionId: string) => void;
 }
@@ -76,7 +80,7 @@ export function createTrackerNotifier(deps: TrackerNotifierDeps): TrackerNotifie
     const links = await deps.store.listLinks({ sessionId });
     const link = findTrackerLink(links);
     if (!link) return;
-    const tracker = deps.trackers[link.data.tracker];
+    const tracker = await deps.trackers(link.data.tracker);
     if (!tracker) return;
     const key = step(link.data, session, findForgeLink(links) !== null);
     if (key === null || link.data.done.includes(key)) return;

@@ -23,6 +23,8 @@ import type {
   SessionState,
   SlackChannel,
   SpendLimitStatus,
+  TrackerConnection,
+  TrackerConnectionInput,
   TrackerKind,
   TrackerMapping,
   TrackerSettings,
@@ -252,6 +254,15 @@ export function createApi(options: ApiOptions) {
       }),
     deleteTrackerMapping: (tracker: TrackerKind, project: string) =>
       remove(`/api/trackers/${tracker}/mappings/${encodeURIComponent(project)}`),
+    /** Admins only (others get a 403): where each tracker's connection comes from, never a secret. */
+    listTrackerConnections: () => json<{ connections: TrackerConnection[] }>('/api/trackers/connections'),
+    connectTracker: (tracker: TrackerKind, input: TrackerConnectionInput) =>
+      json<TrackerConnection>(`/api/trackers/connections/${tracker}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      }),
+    disconnectTracker: (tracker: TrackerKind) => remove(`/api/trackers/connections/${tracker}`),
     /** Admins only: others get a 403. Newest first; `next` is the cursor of the following page. */
     listAudit(filter: AuditFilter = {}): Promise<{ entries: AuditEntry[]; next: string | null }> {
       const query = new URLSearchParams();

@@ -33,6 +33,8 @@ export const queryKeys = {
   schedules: ['schedules'] as const,
   slackChannels: ['slack-channels'] as const,
   trackers: ['trackers'] as const,
+  /** Below trackers: a change to a connection refreshes which trackers are configured too. */
+  trackerConnections: ['trackers', 'connections'] as const,
   hooks: ['hooks'] as const,
   limits: ['limits'] as const,
   /** Every evaluation view; a run's page is below it. */

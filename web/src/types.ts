@@ -238,6 +238,21 @@ export interface TrackerSettings {
   mappings: TrackerMapping[];
 }
 
+/** A tracker's connection as `/api/trackers/connections` shows it (admins): never a secret, only which are set. */
+export interface TrackerConnection {
+  tracker: TrackerKind;
+  /** env: the server's environment (it wins; read-only here); stored: set here; null: not connected. */
+  source: 'env' | 'stored' | null;
+  settings: Record<string, string>;
+  secretsSet: string[];
+  updatedBy: string | null;
+  updatedAt: string | null;
+  webhookPath: string;
+}
+
+/** What a connect sends: the plain settings, the secrets being set or replaced, whether to check them. */
+export type TrackerConnectionInput = Record<string, string | boolean>;
+
 export interface NewTrackerMappingInput {
   tracker: TrackerKind;
   project: string;

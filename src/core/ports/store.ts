@@ -13,7 +13,7 @@ import type {
   SpendReservation,
   SpendReservationRequest,
 } from '../spend-limits.ts';
-import type { TrackerMappingStore } from './tracker.ts';
+import type { TrackerConnectionStore, TrackerMappingStore } from './tracker.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -253,7 +253,7 @@ export interface StoredPlaybook {
  * document and a log), artifacts and API tokens. Implementations: SQLite (embedded default), Postgres
  * (scale-out). All methods are safe to call concurrently from one process.
  */
-export interface Store extends TrackerMappingStore {
+export interface Store extends TrackerMappingStore, TrackerConnectionStore {
   /** Creates the session and appends its `session.created` event. Fails if the id exists. */
   createSession(session: Session): Promise<SessionEvent>;
   getSession(id: string): Promise<Session | null>;

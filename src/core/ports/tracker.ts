@@ -96,3 +96,38 @@ export interface TrackerMappingStore {
   /** True when there was one to delete. */
   deleteTrackerMapping(tracker: TrackerKind, project: string): Promise<boolean>;
 }
+
+/**
+ * A tracker's connection as stored (migration 0025): set through the API, the CLI or the web UI, used when
+ * the server's environment does not configure that tracker. The store never sees a secret in the clear.
+ */
+export interface StoredTrackerConnection {
+  tracker: TrackerKind;
+  /** The settings that are not secret (Linear: handle, apiUrl; Jira: url, email, label). */
+  settings: Record<string, string>;
+  /** The secret settings (Linear: apiKey, webhookSecret; Jira: apiToken, webhookSecret), each sealed by the SecretBox. */
+  sealed: Record<string, string>;
+  /** Who last set it (an API token's name, or the local operator). */
+  updatedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewTrackerConnection = Pick<
+  StoredTrackerConnection,
+  'tracker' | 'settings' | 'sealed' | 'updatedBy'
+>;
+
+/**
+ * The Store's tracker connections, one per tracker kind. Kept apart from the repository secrets on purpose:
+ * those are injected into sandboxes, these never are.
+ */
+export interface TrackerConnectionStore {
+  /** Creates or replaces the connection of `tracker`; keeps `createdAt` of one replaced. */
+  putTrackerConnection(connection: NewTrackerConnection): Promise<StoredTrackerConnection>;
+  getTrackerConnection(tracker: TrackerKind): Promise<StoredTrackerConnection | null>;
+  /** By tracker kind. */
+  listTrackerConnections(): Promise<StoredTrackerConnection[]>;
+  /** True when there was one to delete. */
+  deleteTrackerConnection(tracker: TrackerKind): Promise<boolean>;
+}

@@ -22,6 +22,7 @@ import { eventsByType } from './0020-events-by-type.ts';
 import { trackerMappings } from './0021-tracker-mappings.ts';
 import { knowledge } from './0023-knowledge.ts';
 import { playbooks } from './0024-playbooks.ts';
+import { trackerConnections } from './0025-tracker-connections.ts';
 
 /**
  * Every migration, keyed by name. Kysely runs them in name order, so new names must sort after the
@@ -51,4 +52,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0021-tracker-mappings': trackerMappings,
   '0023-knowledge': knowledge,
   '0024-playbooks': playbooks,
+  '0025-tracker-connections': trackerConnections,
 };

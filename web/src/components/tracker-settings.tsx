@@ -9,6 +9,7 @@ import {
   useSettingsForm,
   useSettingsList,
 } from './settings-parts.tsx';
+import { TrackerConnections } from './tracker-connections.tsx';
 
 const EMPTY = { tracker: 'linear', project: '', repo: '', started: 'In Progress', delivered: 'In Review' };
 const NAMES: Record<TrackerKind, string> = { linear: 'Linear', jira: 'Jira' };
@@ -47,12 +48,13 @@ export function TrackerSettings() {
                   webhooks at <code>{tracker.webhookPath}</code>
                 </span>
               ) : (
-                <span className="muted">not configured on this server</span>
+                <span className="muted">not connected</span>
               )}
             </li>
           ))}
         </ul>
       )}
+      <TrackerConnections />
       <ErrorBanner error={error ?? actionError} />
       {data && data.mappings.length === 0 && <div className="empty">No teams or projects mapped yet.</div>}
       {data && data.mappings.length > 0 && (
