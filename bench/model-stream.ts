@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import type { AgentHost } from '../src/agent/agent-run.ts';
 import { initialAgentState } from '../src/agent/agent-state.ts';
-import { type AgentHost, runAgent } from '../src/agent/loop.ts';
+import { runAgent } from '../src/agent/loop.ts';
 import { createCodingTools } from '../src/agent/tools/index.ts';
 import type { EventData } from '../src/core/events.ts';
 import { DEFAULT_BUDGET } from '../src/core/session.ts';

@@ -9,9 +9,10 @@ import { createRedactor } from '../environments/redactor.ts';
 import { createModelRouter } from '../models/router.ts';
 import type { ScriptTurn } from '../models/script-file.ts';
 import { createScriptedModel } from '../models/scripted-model.ts';
+import type { AgentRun } from './agent-run.ts';
 import type { AgentState } from './agent-state.ts';
 import { initialAgentState } from './agent-state.ts';
-import { type AgentRun, runAgent } from './loop.ts';
+import { runAgent } from './loop.ts';
 import { createCodingTools } from './tools/index.ts';
 
 function scripted(

@@ -3,6 +3,7 @@ import { APICallError } from '@ai-sdk/provider';
 import pRetry, { AbortError } from 'p-retry';
 import { describeError } from '../core/errors.ts';
 import { formatMs } from '../core/format-ms.ts';
+import { parseRetryAfterMs } from '../core/retry-after.ts';
 
 /** How model calls are retried. drydock retries itself, so the AI SDK's own retries are off. */
 export interface RetryPolicy {
@@ -81,12 +82,7 @@ export function retryAfterMs(error: unknown, nowMs: number): number | undefined 
       ?.trim();
   const ms = Number(header('retry-after-ms'));
   if (header('retry-after-ms') && Number.isFinite(ms) && ms >= 0) return ms;
-  const value = header('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+  return parseRetryAfterMs(header('retry-after'), nowMs) ?? undefined;
 }
 
 /**

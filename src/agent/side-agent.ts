@@ -3,8 +3,9 @@ import type { ResolvedModel } from '../core/ports/models.ts';
 import type { Sandbox } from '../core/ports/sandbox.ts';
 import type { Redact } from '../core/redaction.ts';
 import type { Budget, Usage } from '../core/session.ts';
+import type { AgentHost } from './agent-run.ts';
 import { initialAgentState } from './agent-state.ts';
-import { type AgentHost, runAgent } from './loop.ts';
+import { runAgent } from './loop.ts';
 import type { ToolDefinition } from './tool.ts';
 
 /**

@@ -2,23 +2,15 @@ import { createBitbucketCloudClient } from '@coderabbitai/bitbucket/cloud';
 import { z } from 'zod';
 import { ForgeError } from '../core/errors.ts';
 import type { CheckRun, Forge, ForgeComment, PullRequest, RepoPermission } from '../core/ports/forge.ts';
+import type { ForgeClientOptions } from './forge-client-options.ts';
+import { createForgeRetry, isTransientStatus } from './forge-retry.ts';
 import { pushBranch, syncClone } from './remote-git.ts';
 
 export const DEFAULT_BITBUCKET_API_URL = 'https://api.bitbucket.org/2.0';
 
-export interface BitbucketForgeOptions {
-  /** A repository, project or workspace access token (a bearer; git takes it as `x-token-auth`). */
-  token: string;
+export interface BitbucketForgeOptions extends ForgeClientOptions {
   /** The API's address; default https://api.bitbucket.org/2.0 (tests point it at a fake). */
   apiUrl?: string;
-  /** The git remote of a repository; default `https://bitbucket.org/<workspace>/<repo>.git`. */
-  gitUrl?: (path: string) => string;
-  /** Attempts of a call Bitbucket answered with a 5xx or a 429 (default 3). */
-  maxAttempts?: number;
-  /** The longest Retry-After drydock waits before trying again (default 30 s). */
-  maxRetryAfterMs?: number;
-  /** Waits between attempts (tests shorten it). */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -50,11 +42,11 @@ function permissionOf(permission: string | undefined): RepoPermission {
 
 class BitbucketAnswer extends Error {
   readonly status: number;
-  readonly retryAfterMs: number | null;
-  constructor(status: number, retryAfterMs: number | null) {
+  readonly retryAfter: string | null;
+  constructor(status: number, retryAfter: string | null) {
     super(`HTTP ${status}`);
     this.status = status;
-    this.retryAfterMs = retryAfterMs;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -68,7 +60,11 @@ const BitbucketComment = z.object({
 });
 
 function isTransient(error: unknown): boolean {
-  return !(error instanceof BitbucketAnswer) || error.status === 429 || error.status >= 500;
+  return !(error instanceof BitbucketAnswer) || isTransientStatus(error.status);
+}
+
+function retryAfter(error: unknown): string | null {
+  return error instanceof BitbucketAnswer ? error.retryAfter : null;
 }
 
 function forgeError(what: string, repo: string, error: unknown): ForgeError {
@@ -97,7 +93,8 @@ function statusId(key: string): number {
  * The Bitbucket Cloud forge over `@coderabbitai/bitbucket` (an openapi-fetch client generated from
  * Bitbucket's OpenAPI document). A repository is `workspace/repo`. Issues and pull requests are numbered
  * apart. CI is read from commit statuses; their logs are not in the statuses API. 5xx answers and rate
- * limits are retried, waiting what Retry-After asks (capped), before a transient `forge_failed`.
+ * limits are retried, waiting what Retry-After asks (capped), before a transient `forge_failed`. Its token
+ * is a repository, project or workspace access token (a bearer; git takes it as `x-token-auth`).
  */
 export function createBitbucketForge(options: BitbucketForgeOptions): Forge {
   const client = createBitbucketCloudClient({
@@ -107,9 +104,7 @@ export function createBitbucketForge(options: BitbucketForgeOptions): Forge {
   });
   const gitUrl = options.gitUrl ?? ((path: string) => `https://bitbucket.org/${path}.git`);
   const remote = (path: string) => ({ url: gitUrl(path), token: options.token, user: 'x-token-auth' });
-  const attempts = options.maxAttempts ?? 3;
-  const maxWaitMs = options.maxRetryAfterMs ?? 30_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const retry = createForgeRetry(options, { isTransient, retryAfter });
   const statusLinks = new Map<number, string>();
 
   /** One API call: its data, or a BitbucketAnswer for an error answer, retried while transient. */
@@ -118,19 +113,16 @@ export function createBitbucketForge(options: BitbucketForgeOptions): Forge {
     repo: string,
     run: () => Promise<{ data?: T; error?: unknown; response: Response }>,
   ): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
+    try {
+      return await retry(async () => {
         const { data, response } = await run();
         if (!response.ok || data === undefined) {
-          const seconds = Number(response.headers.get('retry-after') ?? Number.NaN);
-          throw new BitbucketAnswer(response.status, Number.isFinite(seconds) ? seconds * 1000 : null);
+          throw new BitbucketAnswer(response.status, response.headers.get('retry-after'));
         }
         return data;
-      } catch (error) {
-        if (attempt >= attempts || !isTransient(error)) throw forgeError(what, repo, error);
-        const wait = error instanceof BitbucketAnswer ? error.retryAfterMs : null;
-        await sleep(Math.min(wait ?? 250 * 2 ** attempt, maxWaitMs));
-      }
+      });
+    } catch (error) {
+      throw forgeError(what, repo, error);
     }
   }
 

@@ -7,6 +7,7 @@ import { startFakeBitbucket } from '../../test/fakes/fake-bitbucket.ts';
 import { startFakeGitea } from '../../test/fakes/fake-gitea.ts';
 import { startFakeGithub } from '../../test/fakes/fake-github.ts';
 import { startFakeGitlab } from '../../test/fakes/fake-gitlab.ts';
+import { contractOnFake, forTest, gitRemoteOf, recordedWaits } from '../../test/support/forge-fakes.ts';
 import { createBitbucketForge } from './bitbucket-forge.ts';
 import { createRemote, describeForgeContract } from './forge-contract.ts';
 import { createForgeRegistry, requireForgeFor } from './forge-registry.ts';
@@ -26,17 +27,14 @@ describeForgeContract('local git', async ({ bare, stateDir }) => ({
 describeForgeContract('GitHub on a fake API', async ({ bare }) => {
   const github = await startFakeGithub({ token: 'ghs_test' });
   github.addRepo('acme/app');
-  const forge = createGithubForge({
-    tokens: staticGithubToken('ghs_test'),
-    baseUrl: github.url,
-    gitUrl: (repo) => (repo === 'acme/app' ? bare : `/nonexistent/${repo}.git`),
-  });
-  return { forge, repo: 'acme/app', missingRepo: 'acme/secret', close: () => github.close() };
+  const gitUrl = gitRemoteOf('acme/app', bare);
+  const forge = createGithubForge({ tokens: staticGithubToken('ghs_test'), baseUrl: github.url, gitUrl });
+  return contractOnFake(github, forge, 'acme/app');
 });
 
 describe('GitHub forge', () => {
   it('reads permissions, review comments, check runs and failing logs through the API', async () => {
-    const github = await startFakeGithub({ token: 't' });
+    const github = await forTest(startFakeGithub({ token: 't' }));
     const repo = github.addRepo('acme/app', { permissions: { alice: 'write', bob: 'read' } });
     repo.reviewComments.push({ id: 1, pull: 7, body: '@drydock rename this', user: 'alice' });
     repo.checkRuns.push({
@@ -48,52 +46,42 @@ describe('GitHub forge', () => {
       log: 'FAIL x',
     });
     const forge = createGithubForge({ tokens: staticGithubToken('t'), baseUrl: github.url });
-    try {
-      expect(await forge.permission('acme/app', 'alice')).toBe('write');
-      expect(await forge.permission('acme/app', 'bob')).toBe('read');
-      expect(await forge.permission('acme/app', 'mallory')).toBe('none');
-      expect(await forge.listReviewComments('acme/app', 7)).toMatchObject([
-        { author: 'alice', body: '@drydock rename this' },
-      ]);
-      const [run] = await forge.listCheckRuns('acme/app', 'abc');
-      expect(run).toMatchObject({ id: 55, conclusion: 'failure' });
-      expect(await forge.checkRunLog('acme/app', run!)).toBe('FAIL x');
-      expect(github.requests.every((request) => request.authorization === 'token t')).toBe(true);
-    } finally {
-      await github.close();
-    }
+    expect(await forge.permission('acme/app', 'alice')).toBe('write');
+    expect(await forge.permission('acme/app', 'bob')).toBe('read');
+    expect(await forge.permission('acme/app', 'mallory')).toBe('none');
+    expect(await forge.listReviewComments('acme/app', 7)).toMatchObject([
+      { author: 'alice', body: '@drydock rename this' },
+    ]);
+    const [run] = await forge.listCheckRuns('acme/app', 'abc');
+    expect(run).toMatchObject({ id: 55, conclusion: 'failure' });
+    expect(await forge.checkRunLog('acme/app', run!)).toBe('FAIL x');
+    expect(github.requests.every((request) => request.authorization === 'token t')).toBe(true);
   });
 });
 
 describeForgeContract('GitLab on a fake API', async ({ bare }) => {
   const gitlab = await startFakeGitlab({ token: 'glpat-test' });
   gitlab.addProject('acme/platform/app');
-  const forge = createGitlabForge({
-    token: 'glpat-test',
-    url: gitlab.url,
-    gitUrl: (path) => (path === 'acme/platform/app' ? bare : `/nonexistent/${path}.git`),
-  });
-  return { forge, repo: 'acme/platform/app', missingRepo: 'acme/secret', close: () => gitlab.close() };
+  const gitUrl = gitRemoteOf('acme/platform/app', bare);
+  const forge = createGitlabForge({ token: 'glpat-test', url: gitlab.url, gitUrl });
+  return contractOnFake(gitlab, forge, 'acme/platform/app');
 });
 
 describeForgeContract('GitLab through the forge registry', async ({ bare }) => {
   const gitlab = await startFakeGitlab({ token: 'glpat-test' });
   gitlab.addProject('acme/app');
+  const gitUrl = gitRemoteOf('acme/app', bare);
   const forge = createForgeRegistry({
-    gitlab: createGitlabForge({
-      token: 'glpat-test',
-      url: gitlab.url,
-      gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
-    }),
+    gitlab: createGitlabForge({ token: 'glpat-test', url: gitlab.url, gitUrl }),
   });
-  return { forge, repo: 'gitlab:acme/app', missingRepo: 'gitlab:acme/secret', close: () => gitlab.close() };
+  return contractOnFake(gitlab, forge, 'acme/app', 'gitlab:');
 });
 
 describe('GitLab forge', () => {
   const noWait = async () => {};
 
   it('reads access levels (inherited too), discussions, pipelines and a failing job log', async () => {
-    const gitlab = await startFakeGitlab({ token: 't' });
+    const gitlab = await forTest(startFakeGitlab({ token: 't' }));
     const project = gitlab.addProject('acme/platform/app', {
       members: { alice: 30, rita: 20, olga: 50 },
       inheritedMembers: { max: 40 },
@@ -127,76 +115,58 @@ describe('GitLab forge', () => {
       },
     );
     const forge = createGitlabForge({ token: 't', url: gitlab.url, sleep: noWait });
-    try {
-      expect(await forge.permission('acme/platform/app', 'alice')).toBe('write');
-      expect(await forge.permission('acme/platform/app', 'rita')).toBe('read');
-      expect(await forge.permission('acme/platform/app', 'olga')).toBe('admin');
-      expect(await forge.permission('acme/platform/app', 'max')).toBe('admin');
-      expect(await forge.permission('acme/platform/app', 'nobody')).toBe('none');
-      expect(await forge.listReviewComments('acme/platform/app', 4)).toEqual([
-        expect.objectContaining({ id: 11, author: 'alice', body: 'rename this' }),
-      ]);
-      const runs = await forge.listCheckRuns('acme/platform/app', 'abc');
-      expect(runs).toEqual([
-        { id: 90, name: 'test: unit', status: 'completed', conclusion: 'failure' },
-        { id: 91, name: 'test: lint', status: 'completed', conclusion: 'neutral' },
-        { id: 92, name: 'deploy: deploy', status: 'completed', conclusion: 'skipped' },
-      ]);
-      expect(await forge.checkRunLog('acme/platform/app', runs[0]!)).toBe('FAIL src/a.test.ts');
-      expect(gitlab.requests.every((request) => request.privateToken === 't')).toBe(true);
-      expect(gitlab.requests.some((request) => request.path.includes('acme%2Fplatform%2Fapp'))).toBe(true);
-    } finally {
-      await gitlab.close();
-    }
+    expect(await forge.permission('acme/platform/app', 'alice')).toBe('write');
+    expect(await forge.permission('acme/platform/app', 'rita')).toBe('read');
+    expect(await forge.permission('acme/platform/app', 'olga')).toBe('admin');
+    expect(await forge.permission('acme/platform/app', 'max')).toBe('admin');
+    expect(await forge.permission('acme/platform/app', 'nobody')).toBe('none');
+    expect(await forge.listReviewComments('acme/platform/app', 4)).toEqual([
+      expect.objectContaining({ id: 11, author: 'alice', body: 'rename this' }),
+    ]);
+    const runs = await forge.listCheckRuns('acme/platform/app', 'abc');
+    expect(runs).toEqual([
+      { id: 90, name: 'test: unit', status: 'completed', conclusion: 'failure' },
+      { id: 91, name: 'test: lint', status: 'completed', conclusion: 'neutral' },
+      { id: 92, name: 'deploy: deploy', status: 'completed', conclusion: 'skipped' },
+    ]);
+    expect(await forge.checkRunLog('acme/platform/app', runs[0]!)).toBe('FAIL src/a.test.ts');
+    expect(gitlab.requests.every((request) => request.privateToken === 't')).toBe(true);
+    expect(gitlab.requests.some((request) => request.path.includes('acme%2Fplatform%2Fapp'))).toBe(true);
   });
 
   it('comments on issues and merge requests apart: they are numbered apart', async () => {
-    const gitlab = await startFakeGitlab({ token: 't' });
+    const gitlab = await forTest(startFakeGitlab({ token: 't' }));
     const project = gitlab.addProject('acme/app');
     project.issues.push({ iid: 1, title: 'bug', description: '' });
     const forge = createGitlabForge({ token: 't', url: gitlab.url, sleep: noWait });
-    try {
-      const pull = await forge.openOrUpdatePullRequest('acme/app', {
-        branch: 'drydock/a',
-        base: 'main',
-        title: 'A',
-        body: 'gate says',
-      });
-      await forge.comment('acme/app', 1, 'on the issue');
-      await forge.comment('acme/app', pull.number, 'on the merge request', 'pull');
-      expect(project.notes.map((note) => [note.on, note.iid, note.body])).toEqual([
-        ['issue', 1, 'on the issue'],
-        ['merge_request', 1, 'on the merge request'],
-      ]);
-    } finally {
-      await gitlab.close();
-    }
+    const pull = await forge.openOrUpdatePullRequest('acme/app', {
+      branch: 'drydock/a',
+      base: 'main',
+      title: 'A',
+      body: 'gate says',
+    });
+    await forge.comment('acme/app', 1, 'on the issue');
+    await forge.comment('acme/app', pull.number, 'on the merge request', 'pull');
+    expect(project.notes.map((note) => [note.on, note.iid, note.body])).toEqual([
+      ['issue', 1, 'on the issue'],
+      ['merge_request', 1, 'on the merge request'],
+    ]);
   });
 
   it('rides out a rate limit and a 5xx, waiting what Retry-After asks, and reports a lasting outage as transient', async () => {
-    const gitlab = await startFakeGitlab({ token: 't' });
+    const gitlab = await forTest(startFakeGitlab({ token: 't' }));
     gitlab.addProject('acme/app', { members: { alice: 30 } });
-    const waits: number[] = [];
-    const forge = createGitlabForge({
-      token: 't',
-      url: gitlab.url,
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
+    const { waits, sleep } = recordedWaits();
+    const forge = createGitlabForge({ token: 't', url: gitlab.url, sleep });
+    gitlab.failNext(1, 429, 2);
+    gitlab.failNext(1, 503, 7);
+    expect(await forge.permission('acme/app', 'alice')).toBe('write');
+    expect(waits).toEqual([7000]);
+    gitlab.failNext(3, 500);
+    await expect(forge.listCheckRuns('acme/app', 'abc')).rejects.toMatchObject({
+      code: 'forge_failed',
+      transient: true,
     });
-    try {
-      gitlab.failNext(1, 429, 2);
-      gitlab.failNext(1, 503, 7);
-      expect(await forge.permission('acme/app', 'alice')).toBe('write');
-      expect(waits).toEqual([7000]);
-      gitlab.failNext(3, 500);
-      await expect(forge.listCheckRuns('acme/app', 'abc')).rejects.toMatchObject({
-        code: 'forge_failed',
-        transient: true,
-      });
-    } finally {
-      await gitlab.close();
-    }
   });
 
   it('refuses a repository on a forge the registry has no credentials for, saying what to set', async () => {
@@ -230,7 +200,7 @@ describe('GitLab merge request reviews', () => {
 
   it('reads a merge request, fetches its head, posts a review with inline discussions, edits, replies and resolves', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'drydock-gitlab-review-'));
-    const gitlab = await startFakeGitlab({ token: 't' });
+    const gitlab = await forTest(startFakeGitlab({ token: 't' }));
     try {
       const remote = await createRemote(dir);
       const head = remote.commit('feature.txt');
@@ -313,7 +283,6 @@ describe('GitLab merge request reviews', () => {
         }),
       ).rejects.toMatchObject({ code: 'forge_failed' });
     } finally {
-      await gitlab.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -322,32 +291,25 @@ describe('GitLab merge request reviews', () => {
 describeForgeContract('Gitea on a fake API', async ({ bare }) => {
   const gitea = await startFakeGitea({ token: 'gitea-test' });
   gitea.addRepo('acme/app');
-  const forge = createGiteaForge({
-    token: 'gitea-test',
-    url: gitea.url,
-    gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
-  });
-  return { forge, repo: 'acme/app', missingRepo: 'acme/secret', close: () => gitea.close() };
+  const gitUrl = gitRemoteOf('acme/app', bare);
+  const forge = createGiteaForge({ token: 'gitea-test', url: gitea.url, gitUrl });
+  return contractOnFake(gitea, forge, 'acme/app');
 });
 
 describeForgeContract('Gitea through the forge registry', async ({ bare }) => {
   const gitea = await startFakeGitea({ token: 'gitea-test' });
   gitea.addRepo('acme/app');
   const forge = createForgeRegistry({
-    gitea: createGiteaForge({
-      token: 'gitea-test',
-      url: gitea.url,
-      gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
-    }),
+    gitea: createGiteaForge({ token: 'gitea-test', url: gitea.url, gitUrl: gitRemoteOf('acme/app', bare) }),
   });
-  return { forge, repo: 'gitea:acme/app', missingRepo: 'gitea:acme/secret', close: () => gitea.close() };
+  return contractOnFake(gitea, forge, 'acme/app', 'gitea:');
 });
 
 describe('Gitea forge', () => {
   const noWait = async () => {};
 
   it('reads collaborator permissions, reviews, commit statuses as check runs, and says where a log is', async () => {
-    const gitea = await startFakeGitea({ token: 't' });
+    const gitea = await forTest(startFakeGitea({ token: 't' }));
     const repo = gitea.addRepo('acme/app', {
       permissions: { alice: 'write', rita: 'read', olga: 'owner', max: 'admin' },
     });
@@ -374,90 +336,72 @@ describe('Gitea forge', () => {
       },
     );
     const forge = createGiteaForge({ token: 't', url: gitea.url, sleep: noWait });
-    try {
-      expect(await forge.permission('acme/app', 'alice')).toBe('write');
-      expect(await forge.permission('acme/app', 'rita')).toBe('read');
-      expect(await forge.permission('acme/app', 'olga')).toBe('admin');
-      expect(await forge.permission('acme/app', 'max')).toBe('admin');
-      expect(await forge.permission('acme/app', 'bob')).toBe('none');
-      expect(await forge.permission('acme/app', 'nobody-at-all')).toBe('none');
-      await expect(forge.permission('acme/secret', 'alice')).rejects.toMatchObject({
-        code: 'forge_no_access',
-      });
-      expect(await forge.listReviewComments('acme/app', 4)).toEqual([
-        expect.objectContaining({ id: 7, author: 'alice', body: 'Looks close.' }),
-        expect.objectContaining({ id: 81, author: 'alice', body: 'rename this' }),
-      ]);
-      // The newest status per context: the unit job's failure replaced its pending.
-      const runs = await forge.listCheckRuns('acme/app', 'abc');
-      expect(runs).toEqual([
-        { id: 3, name: 'ci / unit (push)', status: 'completed', conclusion: 'failure' },
-        { id: 2, name: 'ci / lint (push)', status: 'completed', conclusion: 'neutral' },
-      ]);
-      expect(await forge.checkRunLog('acme/app', runs[0]!)).toContain(
-        `its log is at ${gitea.url}/acme/app/actions/runs/3/jobs/0`,
-      );
-      expect(gitea.requests.every((request) => request.authorization === 'Bearer t')).toBe(true);
-    } finally {
-      await gitea.close();
-    }
+    expect(await forge.permission('acme/app', 'alice')).toBe('write');
+    expect(await forge.permission('acme/app', 'rita')).toBe('read');
+    expect(await forge.permission('acme/app', 'olga')).toBe('admin');
+    expect(await forge.permission('acme/app', 'max')).toBe('admin');
+    expect(await forge.permission('acme/app', 'bob')).toBe('none');
+    expect(await forge.permission('acme/app', 'nobody-at-all')).toBe('none');
+    await expect(forge.permission('acme/secret', 'alice')).rejects.toMatchObject({
+      code: 'forge_no_access',
+    });
+    expect(await forge.listReviewComments('acme/app', 4)).toEqual([
+      expect.objectContaining({ id: 7, author: 'alice', body: 'Looks close.' }),
+      expect.objectContaining({ id: 81, author: 'alice', body: 'rename this' }),
+    ]);
+    // The newest status per context: the unit job's failure replaced its pending.
+    const runs = await forge.listCheckRuns('acme/app', 'abc');
+    expect(runs).toEqual([
+      { id: 3, name: 'ci / unit (push)', status: 'completed', conclusion: 'failure' },
+      { id: 2, name: 'ci / lint (push)', status: 'completed', conclusion: 'neutral' },
+    ]);
+    expect(await forge.checkRunLog('acme/app', runs[0]!)).toContain(
+      `its log is at ${gitea.url}/acme/app/actions/runs/3/jobs/0`,
+    );
+    expect(gitea.requests.every((request) => request.authorization === 'Bearer t')).toBe(true);
   });
 
   it('opens a draft as a WIP title, finds it again by its branch, and comments in the shared numbering', async () => {
-    const gitea = await startFakeGitea({ token: 't' });
+    const gitea = await forTest(startFakeGitea({ token: 't' }));
     const repo = gitea.addRepo('acme/app');
     const issue = gitea.addIssue(repo, 'bug');
     const forge = createGiteaForge({ token: 't', url: gitea.url, sleep: noWait });
-    try {
-      const request = { branch: 'drydock/a', base: 'main', title: 'A', body: 'gate says', draft: true };
-      const pull = await forge.openOrUpdatePullRequest('acme/app', request);
-      expect(pull).toMatchObject({ number: issue + 1, title: 'A', draft: true, branch: 'drydock/a' });
-      expect(repo.pulls[0]?.title).toBe('WIP: A');
-      const again = await forge.openOrUpdatePullRequest('acme/app', { ...request, draft: false, body: 'v2' });
-      expect(again).toMatchObject({ number: pull.number, draft: true, body: 'v2' });
-      expect(repo.pulls).toHaveLength(1);
-      await forge.comment('acme/app', issue, 'on the issue');
-      await forge.comment('acme/app', pull.number, 'on the pull request', 'pull');
-      expect(repo.comments.map((comment) => [comment.number, comment.body])).toEqual([
-        [issue, 'on the issue'],
-        [pull.number, 'on the pull request'],
-      ]);
-    } finally {
-      await gitea.close();
-    }
+    const request = { branch: 'drydock/a', base: 'main', title: 'A', body: 'gate says', draft: true };
+    const pull = await forge.openOrUpdatePullRequest('acme/app', request);
+    expect(pull).toMatchObject({ number: issue + 1, title: 'A', draft: true, branch: 'drydock/a' });
+    expect(repo.pulls[0]?.title).toBe('WIP: A');
+    const again = await forge.openOrUpdatePullRequest('acme/app', { ...request, draft: false, body: 'v2' });
+    expect(again).toMatchObject({ number: pull.number, draft: true, body: 'v2' });
+    expect(repo.pulls).toHaveLength(1);
+    await forge.comment('acme/app', issue, 'on the issue');
+    await forge.comment('acme/app', pull.number, 'on the pull request', 'pull');
+    expect(repo.comments.map((comment) => [comment.number, comment.body])).toEqual([
+      [issue, 'on the issue'],
+      [pull.number, 'on the pull request'],
+    ]);
   });
 
   it('rides out a rate limit and a 5xx, waiting what Retry-After asks, and reports a lasting outage as transient', async () => {
-    const gitea = await startFakeGitea({ token: 't' });
+    const gitea = await forTest(startFakeGitea({ token: 't' }));
     gitea.addRepo('acme/app', { permissions: { alice: 'write' } });
-    const waits: number[] = [];
-    const forge = createGiteaForge({
-      token: 't',
-      url: gitea.url,
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
+    const { waits, sleep } = recordedWaits();
+    const forge = createGiteaForge({ token: 't', url: gitea.url, sleep });
+    gitea.failNext(1, 429, 2);
+    gitea.failNext(1, 503, 7);
+    expect(await forge.permission('acme/app', 'alice')).toBe('write');
+    expect(waits).toEqual([2000, 7000]);
+    gitea.failNext(3, 500);
+    await expect(forge.listCheckRuns('acme/app', 'abc')).rejects.toMatchObject({
+      code: 'forge_failed',
+      transient: true,
     });
-    try {
-      gitea.failNext(1, 429, 2);
-      gitea.failNext(1, 503, 7);
-      expect(await forge.permission('acme/app', 'alice')).toBe('write');
-      expect(waits).toEqual([2000, 7000]);
-      gitea.failNext(3, 500);
-      await expect(forge.listCheckRuns('acme/app', 'abc')).rejects.toMatchObject({
-        code: 'forge_failed',
-        transient: true,
-      });
-      // A wrong token is refused for good, never retried.
-      const stranger = createGiteaForge({ token: 'wrong', url: gitea.url, sleep: noWait });
-      const before = gitea.requests.length;
-      await expect(stranger.permission('acme/app', 'alice')).rejects.toMatchObject({
-        code: 'forge_no_access',
-      });
-      expect(gitea.requests.length - before).toBe(1);
-    } finally {
-      await gitea.close();
-    }
+    // A wrong token is refused for good, never retried.
+    const stranger = createGiteaForge({ token: 'wrong', url: gitea.url, sleep: noWait });
+    const before = gitea.requests.length;
+    await expect(stranger.permission('acme/app', 'alice')).rejects.toMatchObject({
+      code: 'forge_no_access',
+    });
+    expect(gitea.requests.length - before).toBe(1);
   });
 
   it('routes gitea: repositories to it, and refuses them on a server without it, saying what to set', async () => {
@@ -474,86 +418,67 @@ describe('Gitea forge', () => {
 describeForgeContract('Bitbucket Cloud through the forge registry', async ({ bare }) => {
   const bitbucket = await startFakeBitbucket({ token: 'bb-test' });
   bitbucket.addRepo('acme/app');
-  const forge = createForgeRegistry({
-    bitbucket: createBitbucketForge({
-      token: 'bb-test',
-      apiUrl: bitbucket.apiUrl,
-      gitUrl: (path) => (path === 'acme/app' ? bare : `/nonexistent/${path}.git`),
-    }),
-  });
-  return {
-    forge,
-    repo: 'bitbucket:acme/app',
-    missingRepo: 'bitbucket:acme/secret',
-    close: () => bitbucket.close(),
-  };
+  const gitUrl = gitRemoteOf('acme/app', bare);
+  const bitbucketForge = createBitbucketForge({ token: 'bb-test', apiUrl: bitbucket.apiUrl, gitUrl });
+  const forge = createForgeRegistry({ bitbucket: bitbucketForge });
+  return contractOnFake(bitbucket, forge, 'acme/app', 'bitbucket:');
 });
 
 describe('Bitbucket Cloud forge', () => {
   it('reads explicit permissions, pull request comments, commit statuses as check runs, and says where a log is', async () => {
-    const bitbucket = await startFakeBitbucket({ token: 't' });
+    const bitbucket = await forTest(startFakeBitbucket({ token: 't' }));
     const repo = bitbucket.addRepo('acme/app', {
       permissions: { '557058:alice': 'write', '557058:rita': 'read', '557058:olga': 'admin' },
     });
     repo.issues.push({ id: 1, title: 'bug' });
-    const waits: number[] = [];
-    const forge = createBitbucketForge({
-      token: 't',
-      apiUrl: bitbucket.apiUrl,
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
+    const { waits, sleep } = recordedWaits();
+    const forge = createBitbucketForge({ token: 't', apiUrl: bitbucket.apiUrl, sleep });
+    expect(await forge.permission('acme/app', '557058:alice')).toBe('write');
+    expect(await forge.permission('acme/app', '557058:rita')).toBe('read');
+    expect(await forge.permission('acme/app', '557058:olga')).toBe('admin');
+    expect(await forge.permission('acme/app', '557058:bob')).toBe('none');
+    await expect(forge.permission('acme/secret', '557058:alice')).rejects.toMatchObject({
+      code: 'forge_no_access',
     });
-    try {
-      expect(await forge.permission('acme/app', '557058:alice')).toBe('write');
-      expect(await forge.permission('acme/app', '557058:rita')).toBe('read');
-      expect(await forge.permission('acme/app', '557058:olga')).toBe('admin');
-      expect(await forge.permission('acme/app', '557058:bob')).toBe('none');
-      await expect(forge.permission('acme/secret', '557058:alice')).rejects.toMatchObject({
-        code: 'forge_no_access',
-      });
-      const pull = await forge.openOrUpdatePullRequest('acme/app', {
-        branch: 'drydock/x',
-        base: 'main',
-        title: 'X',
-        body: 'gate',
-      });
-      // Issues and pull requests are numbered apart: both are number 1.
-      expect(pull.number).toBe(1);
-      await forge.comment('acme/app', 1, 'on the issue');
-      await forge.comment('acme/app', pull.number, 'rename this', 'pull');
-      expect(repo.comments.map((each) => [each.on, each.number, each.body])).toEqual([
-        ['issue', 1, 'on the issue'],
-        ['pull', 1, 'rename this'],
-      ]);
-      expect(await forge.listReviewComments('acme/app', pull.number)).toEqual([
-        expect.objectContaining({ body: 'rename this', author: 'drydock' }),
-      ]);
-      repo.statuses.push(
-        { key: 'build', sha: 'abc', name: 'Pipeline #7 build', state: 'SUCCESSFUL' },
-        {
-          key: 'test',
-          sha: 'abc',
-          name: 'Pipeline #7 test',
-          state: 'FAILED',
-          url: 'https://bitbucket.org/acme/app/pipelines/results/7',
-        },
-      );
-      const runs = await forge.listCheckRuns('acme/app', 'abc');
-      expect(runs.map((run) => [run.name, run.status, run.conclusion])).toEqual([
-        ['Pipeline #7 build', 'completed', 'success'],
-        ['Pipeline #7 test', 'completed', 'failure'],
-      ]);
-      expect(await forge.checkRunLog('acme/app', runs[1]!)).toContain(
-        'its log is at https://bitbucket.org/acme/app/pipelines/results/7',
-      );
-      bitbucket.failNext(1, 429, 3);
-      bitbucket.failNext(1, 502);
-      expect(await forge.permission('acme/app', '557058:alice')).toBe('write');
-      expect(waits).toEqual([3000, 1000]);
-      expect(bitbucket.requests.every((request) => request.authorization === 'Bearer t')).toBe(true);
-    } finally {
-      await bitbucket.close();
-    }
+    const pull = await forge.openOrUpdatePullRequest('acme/app', {
+      branch: 'drydock/x',
+      base: 'main',
+      title: 'X',
+      body: 'gate',
+    });
+    // Issues and pull requests are numbered apart: both are number 1.
+    expect(pull.number).toBe(1);
+    await forge.comment('acme/app', 1, 'on the issue');
+    await forge.comment('acme/app', pull.number, 'rename this', 'pull');
+    expect(repo.comments.map((each) => [each.on, each.number, each.body])).toEqual([
+      ['issue', 1, 'on the issue'],
+      ['pull', 1, 'rename this'],
+    ]);
+    expect(await forge.listReviewComments('acme/app', pull.number)).toEqual([
+      expect.objectContaining({ body: 'rename this', author: 'drydock' }),
+    ]);
+    repo.statuses.push(
+      { key: 'build', sha: 'abc', name: 'Pipeline #7 build', state: 'SUCCESSFUL' },
+      {
+        key: 'test',
+        sha: 'abc',
+        name: 'Pipeline #7 test',
+        state: 'FAILED',
+        url: 'https://bitbucket.org/acme/app/pipelines/results/7',
+      },
+    );
+    const runs = await forge.listCheckRuns('acme/app', 'abc');
+    expect(runs.map((run) => [run.name, run.status, run.conclusion])).toEqual([
+      ['Pipeline #7 build', 'completed', 'success'],
+      ['Pipeline #7 test', 'completed', 'failure'],
+    ]);
+    expect(await forge.checkRunLog('acme/app', runs[1]!)).toContain(
+      'its log is at https://bitbucket.org/acme/app/pipelines/results/7',
+    );
+    bitbucket.failNext(1, 429, 3);
+    bitbucket.failNext(1, 502);
+    expect(await forge.permission('acme/app', '557058:alice')).toBe('write');
+    expect(waits).toEqual([3000, 1000]);
+    expect(bitbucket.requests.every((request) => request.authorization === 'Bearer t')).toBe(true);
   });
 });

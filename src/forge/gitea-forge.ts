@@ -1,21 +1,13 @@
 import { type Api, giteaApi } from 'gitea-js';
 import { ForgeError } from '../core/errors.ts';
 import type { CheckRun, Forge, ForgeComment, PullRequest, RepoPermission } from '../core/ports/forge.ts';
+import type { ForgeClientOptions } from './forge-client-options.ts';
+import { createForgeRetry, isTransientStatus } from './forge-retry.ts';
 import { pushBranch, syncClone } from './remote-git.ts';
 
-export interface GiteaForgeOptions {
-  /** An access token of drydock's account (scopes `write:repository` and `write:issue`). */
-  token: string;
+export interface GiteaForgeOptions extends ForgeClientOptions {
   /** The Gitea or Forgejo server: `https://git.example.com` (tests point it at a fake). No default. */
   url: string;
-  /** The git remote of a repository; default `<url>/<owner>/<name>.git`. */
-  gitUrl?: (path: string) => string;
-  /** Attempts of a call Gitea answered with a 5xx or a 429 (default 3). */
-  maxAttempts?: number;
-  /** The longest Retry-After drydock waits before trying again (default 30 s). */
-  maxRetryAfterMs?: number;
-  /** Waits between attempts (tests shorten it). */
-  sleep?: (ms: number) => Promise<void>;
   /** Requests go through this fetch (tests); default the global one. */
   fetch?: typeof fetch;
 }
@@ -84,17 +76,14 @@ function statusOf(error: unknown): number | null {
   return responseOf(error)?.status ?? null;
 }
 
-function retryAfterMs(error: unknown): number | null {
-  const response = responseOf(error);
-  if (!response) return null;
-  const seconds = Number(response.headers.get('retry-after') ?? Number.NaN);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
+function retryAfter(error: unknown): string | null {
+  return responseOf(error)?.headers.get('retry-after') ?? null;
 }
 
 /** Whether Gitea may answer differently in a moment: a 5xx, a rate limit, or no answer at all. */
 function isTransient(error: unknown): boolean {
   const code = statusOf(error);
-  return code === null || code === 429 || code >= 500;
+  return code === null || isTransientStatus(code);
 }
 
 function forgeError(what: string, repo: string, error: unknown): ForgeError {
@@ -123,6 +112,7 @@ function split(repo: string): [string, string] {
  * `owner/name` on the one server DRYDOCK_GITEA_URL names. gitea-js does not retry: drydock retries 5xx
  * answers and rate limits, waiting what Retry-After asks (capped), before it reports a transient
  * `forge_failed`. CI is read from commit statuses (Gitea has no check runs); their logs are not in the API.
+ * Its token is an access token of drydock's account (scopes `write:repository` and `write:issue`).
  */
 export function createGiteaForge(options: GiteaForgeOptions): Forge {
   const url = options.url.replace(/\/+$/, '');
@@ -132,20 +122,15 @@ export function createGiteaForge(options: GiteaForgeOptions): Forge {
   });
   const gitUrl = options.gitUrl ?? ((path: string) => `${url}/${path}.git`);
   const remote = (path: string) => ({ url: gitUrl(path), token: options.token });
-  const attempts = options.maxAttempts ?? 3;
-  const maxWaitMs = options.maxRetryAfterMs ?? 30_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const retry = createForgeRetry(options, { isTransient, retryAfter });
   /** Where each commit status points (its CI's page), by id: what a failing one's "log" can say. */
   const statusTargets = new Map<number, string>();
 
   async function call<T>(what: string, repo: string, run: () => Promise<{ data: T }>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return (await run()).data;
-      } catch (error) {
-        if (attempt >= attempts || !isTransient(error)) throw forgeError(what, repo, error);
-        await sleep(Math.min(retryAfterMs(error) ?? 250 * 2 ** attempt, maxWaitMs));
-      }
+    try {
+      return (await retry(run)).data;
+    } catch (error) {
+      throw forgeError(what, repo, error);
     }
   }
 

@@ -1,24 +1,16 @@
 import { GitbeakerRequestError, GitbeakerRetryError, Gitlab } from '@gitbeaker/rest';
 import { ForgeError } from '../core/errors.ts';
 import type { CheckRun, Forge, ForgeComment, RepoPermission } from '../core/ports/forge.ts';
+import type { ForgeClientOptions } from './forge-client-options.ts';
+import { createForgeRetry, isTransientStatus } from './forge-retry.ts';
 import { createGitlabReviews } from './gitlab-reviews.ts';
 import { pushBranch, syncClone } from './remote-git.ts';
 
 export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
 
-export interface GitlabForgeOptions {
-  /** A project, group or personal access token (scopes `api` and `write_repository`). */
-  token: string;
+export interface GitlabForgeOptions extends ForgeClientOptions {
   /** The instance: https://gitlab.com or a self-managed one's address (tests point it at a fake). */
   url: string;
-  /** The git remote of a project; default `<url>/<path>.git`. */
-  gitUrl?: (path: string) => string;
-  /** Attempts of a call GitLab answered with a 5xx or kept rate-limiting (default 3). */
-  maxAttempts?: number;
-  /** The longest Retry-After drydock waits before trying again (default 30 s). */
-  maxRetryAfterMs?: number;
-  /** Waits between attempts (tests shorten it). */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** GitLab's access levels (REST API v4 `access_level`). */
@@ -78,18 +70,20 @@ function statusOf(error: unknown): number | null {
   return null;
 }
 
-function retryAfterMs(error: unknown): number | null {
+function retryAfter(error: unknown): string | null {
   if (!(error instanceof GitbeakerRequestError)) return null;
-  const header = (error.cause as { response?: Response } | undefined)?.response?.headers.get('retry-after');
-  const seconds = header ? Number(header) : Number.NaN;
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
+  return (error.cause as { response?: Response } | undefined)?.response?.headers.get('retry-after') ?? null;
 }
 
-/** Whether GitLab may answer differently in a moment: a 5xx, a rate limit gitbeaker gave up on, no answer. */
+/**
+ * Whether GitLab may answer differently in a moment: a 5xx, a rate limit gitbeaker gave up on, no answer.
+ * A ForgeError is a nested call's, already retried and explained.
+ */
 function isTransient(error: unknown): boolean {
+  if (error instanceof ForgeError) return false;
   if (error instanceof GitbeakerRetryError) return true;
   const code = statusOf(error);
-  return code === null ? !(error instanceof GitbeakerRequestError) : code === 429 || code >= 500;
+  return code === null ? !(error instanceof GitbeakerRequestError) : isTransientStatus(code);
 }
 
 function forgeError(what: string, project: string, error: unknown): ForgeError {
@@ -111,26 +105,21 @@ function forgeError(what: string, project: string, error: unknown): ForgeError {
  * The GitLab forge (gitlab.com or self-managed) over `@gitbeaker/rest`. A project is named by its path
  * (`group/subgroup/project`); pull requests are merge requests, numbered by their iid. gitbeaker retries a
  * 429 or 502 itself, quickly; drydock then retries 5xx answers and exhausted rate limits, waiting what
- * GitLab's Retry-After asks (capped), before it reports a transient `forge_failed`.
+ * GitLab's Retry-After asks (capped), before it reports a transient `forge_failed`. Its token is a project,
+ * group or personal access token (scopes `api` and `write_repository`).
  */
 export function createGitlabForge(options: GitlabForgeOptions): Forge {
   const url = options.url.replace(/\/+$/, '');
   const api = new Gitlab({ host: url, token: options.token });
   const gitUrl = options.gitUrl ?? ((path: string) => `${url}/${path}.git`);
   const remote = (path: string) => ({ url: gitUrl(path), token: options.token });
-  const attempts = options.maxAttempts ?? 3;
-  const maxWaitMs = options.maxRetryAfterMs ?? 30_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const retry = createForgeRetry(options, { isTransient, retryAfter });
 
   async function call<T>(what: string, project: string, run: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await run();
-      } catch (error) {
-        if (error instanceof ForgeError) throw error;
-        if (attempt >= attempts || !isTransient(error)) throw forgeError(what, project, error);
-        await sleep(Math.min(retryAfterMs(error) ?? 250 * 2 ** attempt, maxWaitMs));
-      }
+    try {
+      return await retry(run);
+    } catch (error) {
+      throw error instanceof ForgeError ? error : forgeError(what, project, error);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { AgentHost } from '../agent/loop.ts';
+import type { AgentHost } from '../agent/agent-run.ts';
 import { runSideAgent } from '../agent/side-agent.ts';
 import type { ToolDefinition } from '../agent/tool.ts';
 import { listFilesTool } from '../agent/tools/list-files.ts';

@@ -1,6 +1,7 @@
+import type { AgentHost } from '../agent/agent-run.ts';
 import type { AgentState } from '../agent/agent-state.ts';
 import { coderSystemPrompt } from '../agent/coder-prompt.ts';
-import { type AgentHost, runAgent } from '../agent/loop.ts';
+import { runAgent } from '../agent/loop.ts';
 import type { ToolDefinition } from '../agent/tool.ts';
 import { createAskFriendTool } from '../agent/tools/ask-friend.ts';
 import { createCodingTools } from '../agent/tools/index.ts';

@@ -1,4 +1,5 @@
 import { describeError, UnavailableError } from '../core/errors.ts';
+import { retryCall } from '../core/retry-call.ts';
 
 export interface RateLimitPolicy {
   /** How long the tracker asked to wait (its `Retry-After`) when `error` is a rate limit; else null. */
@@ -11,8 +12,6 @@ export interface RateLimitPolicy {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs `call`, waiting out the tracker's rate limit (its `Retry-After`, or 1 s when it names none) and
  * calling again, a few times. A rate limit that outlasts the attempts or `maxWaitMs` becomes a transient
@@ -23,23 +22,21 @@ export async function withRateLimit<T>(
   policy: RateLimitPolicy,
   call: () => Promise<T>,
 ): Promise<T> {
-  const attempts = policy.attempts ?? 4;
   const maxWaitMs = policy.maxWaitMs ?? 60_000;
-  const sleep = policy.sleep ?? sleepFor;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
+  return retryCall(call, {
+    attempts: policy.attempts ?? 4,
+    sleep: policy.sleep,
+    waitMs: (error) => {
       const waitMs = policy.waitMs(error);
-      if (waitMs === null) throw error;
-      if (attempt >= attempts || waitMs > maxWaitMs) {
-        throw new UnavailableError(
-          'tracker_rate_limited',
-          `${what} was rate limited ${attempt} time(s) (${describeError(error)}); drydock tries again on the next event.`,
-          { cause: error },
-        );
-      }
-      await sleep(waitMs);
-    }
-  }
+      return waitMs !== null && waitMs <= maxWaitMs ? waitMs : null;
+    },
+    giveUp: (error, attempts) =>
+      policy.waitMs(error) === null
+        ? error
+        : new UnavailableError(
+            'tracker_rate_limited',
+            `${what} was rate limited ${attempts} time(s) (${describeError(error)}); drydock tries again on the next event.`,
+            { cause: error },
+          ),
+  });
 }

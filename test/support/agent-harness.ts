@@ -1,6 +1,7 @@
+import type { AgentRun } from '../../src/agent/agent-run.ts';
 import type { AgentState } from '../../src/agent/agent-state.ts';
 import { initialAgentState } from '../../src/agent/agent-state.ts';
-import { type AgentRun, runAgent } from '../../src/agent/loop.ts';
+import { runAgent } from '../../src/agent/loop.ts';
 import { createCodingTools } from '../../src/agent/tools/index.ts';
 import type { EventData } from '../../src/core/events.ts';
 import type { ResolvedModel } from '../../src/core/ports/models.ts';

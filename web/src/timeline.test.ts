@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appendEvent, buildTimeline, latestPlan } from './timeline.ts';
+import { latestPlan } from './latest-plan.ts';
+import { appendEvent, buildTimeline } from './timeline.ts';
 import type { StreamEvent } from './types.ts';
 
 let seq = 0;

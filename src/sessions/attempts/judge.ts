@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentHost } from '../../agent/loop.ts';
+import type { AgentHost } from '../../agent/agent-run.ts';
 import { runSideAgent } from '../../agent/side-agent.ts';
 import { defineTool, type ToolDefinition } from '../../agent/tool.ts';
 import type { EventData } from '../../core/events.ts';

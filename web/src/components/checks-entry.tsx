@@ -1,5 +1,5 @@
 import { formatDuration, plural } from '../format.ts';
-import type { TimelineItem } from '../timeline.ts';
+import type { TimelineItem } from '../timeline-item.ts';
 import type { CheckSummary } from '../types.ts';
 
 type ChecksItem = Extract<TimelineItem, { kind: 'checks' }>;

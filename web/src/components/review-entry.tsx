@@ -1,4 +1,4 @@
-import type { TimelineItem } from '../timeline.ts';
+import type { TimelineItem } from '../timeline-item.ts';
 
 type ReviewItem = Extract<TimelineItem, { kind: 'review' }>;
 

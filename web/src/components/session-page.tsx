@@ -1,12 +1,13 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi, useMe } from '../api-context.ts';
+import { latestPlan } from '../latest-plan.ts';
 import { usePageTitle } from '../page-title.ts';
 import { queryKeys } from '../query-client.ts';
 import { navigate, type SessionTab, sessionPath } from '../router.ts';
 import { SessionIdContext, SessionLiveContext } from '../session-live.ts';
 import { canSteer } from '../steering.ts';
-import { buildTimeline, latestPlan } from '../timeline.ts';
+import { buildTimeline } from '../timeline.ts';
 import { buildTurns } from '../turns.ts';
 import { isTerminalState, type StreamEvent } from '../types.ts';
 import { useSessionEvents } from '../use-session-events.ts';

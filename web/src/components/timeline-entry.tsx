@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { TimelineItem } from '../timeline.ts';
+import type { TimelineItem } from '../timeline-item.ts';
 import { formatClock } from '../times.ts';
 import { ChecksEntry } from './checks-entry.tsx';
 import { GateEntry } from './gate-entry.tsx';

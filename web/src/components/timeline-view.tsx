@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { TimelineItem } from '../timeline.ts';
+import type { TimelineItem } from '../timeline-item.ts';
 import type { PendingMessage } from './session-page.tsx';
 import { TimelineEntry } from './timeline-entry.tsx';
 

@@ -1,4 +1,4 @@
-import type { TodoEntry } from '../timeline.ts';
+import type { TodoEntry } from '../timeline-item.ts';
 
 const MARK: Record<TodoEntry['status'], string> = { pending: '○', in_progress: '◐', done: '●' };
 const LABEL: Record<TodoEntry['status'], string> = {

@@ -1,7 +1,7 @@
 import { truncateText } from '../../../src/core/truncate.ts';
 import { formatDuration } from '../format.ts';
 import { useSessionLive } from '../session-live.ts';
-import type { TimelineItem } from '../timeline.ts';
+import type { TimelineItem } from '../timeline-item.ts';
 import { LiveToolOutput } from './live-tool-output.tsx';
 import { RunningClock } from './running-clock.tsx';
 import { ToolImages } from './tool-images.tsx';
