@@ -331,6 +331,44 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     expect(remote.reviews).toHaveLength(1);
   });
 
+  it('POST /api/reviews reviews a pull request by number as @drydock review does; a viewer is refused and nothing reaches GitHub', async () => {
+    const sha = await openPull({ reviewOn: false });
+    h.scripts.demo = { reviewer: firstReview() };
+    const api = (body: unknown, role: 'viewer' | 'member') =>
+      fetch(`${server.url}/api/reviews`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens[role]}` },
+        body: JSON.stringify(body),
+      });
+    expect((await api({ repo: 'acme/app', pull: PULL }, 'viewer')).status).toBe(403);
+    expect(await h.store.listSessions()).toEqual([]);
+    expect(github.writes()).toEqual([]);
+
+    const response = await api({ repo: 'acme/app', pull: PULL }, 'member');
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    const session = await ended(id);
+    expect(session).toMatchObject({ kind: 'review', state: 'delivered', headCommit: sha });
+    expect(session.createdBy?.id).toMatch(/^token:/);
+    expect((await h.store.findLink(reviewLinkKey('acme/app', PULL, id)))?.data).toMatchObject({
+      pull: PULL,
+      headSha: sha,
+      requester: session.createdBy?.id,
+    });
+    // Posted on the pull request like any review of it: one review, its findings inline, the start acknowledged.
+    expect(remote.reviews).toHaveLength(1);
+    expect(remote.reviews[0]).toMatchObject({ pull: PULL, commitId: sha });
+    expect(commentOn(WRONG_MAX)).toHaveLength(1);
+    expect(remote.comments.map((c) => c.body)).toEqual([
+      `drydock is reviewing ${sha.slice(0, 12)}: https://drydock.example/sessions/${id}`,
+    ]);
+
+    // A pull request GitHub does not have: the session exists, failed with why.
+    const missing = await api({ repo: 'acme/app', pull: 99 }, 'member');
+    expect(missing.status).toBe(201);
+    expect(await missing.json()).toMatchObject({ state: 'failed' });
+  });
+
   it('@drydock fix this on a finding starts a session that pushes the fix onto the pull request branch, whose push is reviewed again; on a fork that forbids edits it says why', async () => {
     const sha = await openPull({ reviewOn: true });
     h.scripts.demo = { reviewer: firstReview() };
