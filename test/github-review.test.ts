@@ -10,6 +10,7 @@ import type { ScriptTurn } from '../src/models/script-file.ts';
 import type { ServerTriggers } from '../src/server/server-deps.ts';
 import type { RunningServer } from '../src/server/start-server.ts';
 import { findForgeLink, forgeKey } from '../src/triggers/forge-link.ts';
+import { findingKey } from '../src/triggers/review-comments.ts';
 import { reviewLinkKey } from '../src/triggers/review-link.ts';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from './fakes/fake-github.ts';
 import { type EditablePayload, githubExample } from './support/github-examples.ts';
@@ -139,6 +140,13 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     return (await response.json()) as { outcome: string; sessionId: string | null; duplicate: boolean };
   };
 
+  /** The findings recorded acted on in a review session's log. */
+  async function actedOn(id: string) {
+    const events = await h.store.listEvents(id);
+    return events.map((event) => event.data).filter((data) => data.type === 'review.findings_resolved');
+  }
+  const wrongMaxKey = findingKey({ file: 'src/range.js', explanation: WRONG_MAX });
+
   async function ended(id: string) {
     for (let i = 0; i < 1200; i++) {
       const session = await h.store.getSession(id);
@@ -237,6 +245,11 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     expect(inline()).toHaveLength(3);
     expect(remote.reviewComments.filter((c) => c.inReplyTo !== undefined)).toEqual([]);
     expect(remote.comments).toEqual([]);
+    // The first review records its fixed finding acted on (analytics read it); the standing nit is not.
+    expect(await actedOn(first.id)).toEqual([
+      { type: 'review.findings_resolved', keys: [wrongMaxKey], how: 'gone', by: second.id, commit: pushed },
+    ]);
+    expect(await actedOn(second.id)).toEqual([]);
 
     // The first review ending only now (reviews of quick pushes can end out of order) posts nothing over the newer one.
     const key = reviewLinkKey('acme/app', PULL, first.id);
@@ -318,6 +331,44 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     expect(remote.reviews).toHaveLength(1);
   });
 
+  it('POST /api/reviews reviews a pull request by number as @drydock review does; a viewer is refused and nothing reaches GitHub', async () => {
+    const sha = await openPull({ reviewOn: false });
+    h.scripts.demo = { reviewer: firstReview() };
+    const api = (body: unknown, role: 'viewer' | 'member') =>
+      fetch(`${server.url}/api/reviews`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens[role]}` },
+        body: JSON.stringify(body),
+      });
+    expect((await api({ repo: 'acme/app', pull: PULL }, 'viewer')).status).toBe(403);
+    expect(await h.store.listSessions()).toEqual([]);
+    expect(github.writes()).toEqual([]);
+
+    const response = await api({ repo: 'acme/app', pull: PULL }, 'member');
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    const session = await ended(id);
+    expect(session).toMatchObject({ kind: 'review', state: 'delivered', headCommit: sha });
+    expect(session.createdBy?.id).toMatch(/^token:/);
+    expect((await h.store.findLink(reviewLinkKey('acme/app', PULL, id)))?.data).toMatchObject({
+      pull: PULL,
+      headSha: sha,
+      requester: session.createdBy?.id,
+    });
+    // Posted on the pull request like any review of it: one review, its findings inline, the start acknowledged.
+    expect(remote.reviews).toHaveLength(1);
+    expect(remote.reviews[0]).toMatchObject({ pull: PULL, commitId: sha });
+    expect(commentOn(WRONG_MAX)).toHaveLength(1);
+    expect(remote.comments.map((c) => c.body)).toEqual([
+      `drydock is reviewing ${sha.slice(0, 12)}: https://drydock.example/sessions/${id}`,
+    ]);
+
+    // A pull request GitHub does not have: the session exists, failed with why.
+    const missing = await api({ repo: 'acme/app', pull: 99 }, 'member');
+    expect(missing.status).toBe(201);
+    expect(await missing.json()).toMatchObject({ state: 'failed' });
+  });
+
   it('@drydock fix this on a finding starts a session that pushes the fix onto the pull request branch, whose push is reviewed again; on a fork that forbids edits it says why', async () => {
     const sha = await openPull({ reviewOn: true });
     h.scripts.demo = { reviewer: firstReview() };
@@ -381,6 +432,18 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     expect(remote.comments.at(-1)!.body).toContain(
       `drydock pushed ${done.headCommit!.slice(0, 12)} to feature`,
     );
+    // The review that posted the finding records it fixed by that session, once its fix is on the pull request.
+    const fixed = {
+      type: 'review.findings_resolved',
+      keys: [wrongMaxKey],
+      how: 'fixed',
+      by: started.id,
+      commit: done.headCommit,
+    };
+    expect(await actedOn(opened.sessionId!)).toEqual([fixed]);
+    // Publishing it again (a restart) pushes nothing new and records nothing again.
+    await triggers.publisher!.publish(started.id);
+    expect(await actedOn(opened.sessionId!)).toEqual([fixed]);
 
     // drydock's push is reviewed again; where GitHub will not resolve the fixed finding's thread, drydock says so in it.
     git(bare, 'update-ref', `refs/pull/${PULL}/head`, done.headCommit!);
@@ -408,6 +471,16 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
       `Fixed in ${done.headCommit!.slice(0, 12)}.`,
     ]);
     expect(commentOn(NAN_DOC)).toHaveLength(1);
+    expect(await actedOn(opened.sessionId!)).toEqual([
+      fixed,
+      {
+        type: 'review.findings_resolved',
+        keys: [wrongMaxKey],
+        how: 'gone',
+        by: again.sessionId,
+        commit: done.headCommit,
+      },
+    ]);
 
     // The same request on a fork's pull request whose author does not allow edits: an answer, no session.
     remote.pulls[0]!.headRepo = 'someone/app';
@@ -417,6 +490,7 @@ describe('GitHub pull request reviews', { timeout: 180_000 }, () => {
     expect(refused.duplicate).toBe(false);
     expect(refused.outcome).toMatch(/^ignored: .*someone\/app.*does not allow edits by maintainers/);
     expect((await h.store.listSessions()).length).toBe(sessions);
+    expect(await actedOn(opened.sessionId!)).toHaveLength(2);
     expect(remote.reviewComments.filter((c) => c.inReplyTo === wrongMax!.id).at(-1)!.body).toMatch(
       /^drydock cannot fix this here: .*Allow edits by maintainers/,
     );

@@ -326,7 +326,9 @@ describe('GitLab merge request reviews', { timeout: 180_000 }, () => {
     await registerProject(true);
     const sha = pushMr('low', 'Add range()');
     h.scripts.demo = { reviewer: firstReview() };
-    await ended((await deliver('Merge Request Hook', mrEvent('merge-request-opened'))).sessionId!);
+    const reviewed = await ended(
+      (await deliver('Merge Request Hook', mrEvent('merge-request-opened'))).sessionId!,
+    );
     const [wrongMax] = threadOf(WRONG_MAX);
 
     h.scripts.demo = {
@@ -388,6 +390,14 @@ describe('GitLab merge request reviews', { timeout: 180_000 }, () => {
     expect(again.outcome).toBe('review_started');
     expect(await ended(again.sessionId!)).toMatchObject({ state: 'delivered', headCommit: done.headCommit });
     expect(threadOf(WRONG_MAX)[0]!.thread.resolved).toBe(true);
+    // The first review's finding is recorded acted on twice, fixed then gone (analytics count it once).
+    const actedOn = (await h.store.listEvents(reviewed.id))
+      .map((event) => event.data)
+      .filter((data) => data.type === 'review.findings_resolved');
+    expect(actedOn.map((data) => [data.how, data.by, data.commit, data.keys.length])).toEqual([
+      ['fixed', started.id, done.headCommit, 1],
+      ['gone', again.sessionId, done.headCommit, 1],
+    ]);
 
     // The same request on a fork's merge request whose author does not allow commits from members: an answer.
     const fork = gitlab.addProject('someone/app');

@@ -106,12 +106,42 @@ describe.skipIf(!HAS_CHROMIUM)('analytics page in Chromium', () => {
       ['2026-11-01', '30'],
       ['2026-11-02', '20'],
     ]);
+    // The Reviews block: R, R2 and R3 (counted by hand in src/core/analytics.test.ts).
+    const reviews = page.locator('[data-reviews]');
+    const reviewFigure = (name: string) =>
+      reviews.locator('.analytics-figures div').filter({ hasText: name }).locator('dd').textContent();
+    expect(await reviewFigure('Reviews')).toBe('3');
+    expect(await reviewFigure('Findings')).toBe('5');
+    expect(await reviewFigure('Verified share')).toBe('33.3%');
+    expect(await reviewFigure('Acted-on rate')).toBe('60%');
+    const bars = (name: string, row: string) =>
+      page
+        .getByRole('img', { name })
+        .locator(`[data-row="${row}"] rect`)
+        .evaluateAll((els) => els.map((el) => [el.getAttribute('data-key'), el.getAttribute('data-value')]));
+    expect(await bars('Review findings by severity', 'all reviews')).toEqual([
+      ['critical', '1'],
+      ['major', '1'],
+      ['minor', '1'],
+      ['nit', '2'],
+    ]);
+    expect(await bars('Review findings by severity', 'acme/app')).toEqual([
+      ['major', '1'],
+      ['minor', '1'],
+      ['nit', '2'],
+    ]);
+    expect(await bars('Evidence and what became of the findings', 'findings')).toEqual([
+      ['fixed', '1'],
+      ['resolved', '2'],
+      ['open', '2'],
+    ]);
     await shot(page, 'analytics.png', true);
 
     // A filter goes into the address and the charts; the CSV link downloads what is shown.
     await page.locator('select[name="repo"]').selectOption('/r/lib');
     await page.waitForURL(/repo=%2Fr%2Flib/);
     await expect.poll(() => figure(page, 'Sessions')).toBe('2');
+    expect(await page.locator('[data-reviews]').count()).toBe(0); // no reviews of /r/lib
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.locator('[data-csv-link]').click(),
@@ -120,8 +150,11 @@ describe.skipIf(!HAS_CHROMIUM)('analytics page in Chromium', () => {
     const lines = csv.trimEnd().split('\r\n');
     // 3 days of `all` rows, and for C's day and E's day a row per repository, model and trigger.
     expect(lines).toHaveLength(1 + 3 + 3 + 3);
-    expect(lines).toContain('2026-11-01,repo,/r/lib,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0');
-    expect(lines).toContain('2026-11-02,trigger,schedule,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0');
+    const noReviews = '0,0,0,0,0,0,0,0,,0,0,';
+    expect(lines).toContain(`2026-11-01,repo,/r/lib,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0,${noReviews}`);
+    expect(lines).toContain(
+      `2026-11-02,trigger,schedule,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0,${noReviews}`,
+    );
     expect(download.suggestedFilename()).toBe('drydock-analytics-2026-11-01-2026-11-03.csv');
 
     // On a phone the charts stack and nothing is wider than the screen.

@@ -54,6 +54,34 @@ describe('the CLI’s lines for the coder’s planning and patching', () => {
   });
 });
 
+describe('the CLI’s line for findings acted on', () => {
+  it('says how many of the review’s findings, how, by which session and at which commit', () => {
+    const renderer = new EventRenderer();
+    expect(
+      renderer.render(
+        event({
+          type: 'review.findings_resolved',
+          keys: ['k1', 'k2'],
+          how: 'gone',
+          by: 's2',
+          commit: 'abcdef0123456',
+        }),
+      ),
+    ).toBe('  2 findings acted on: gone in review s2 at abcdef0123');
+    expect(
+      renderer.render(
+        event({
+          type: 'review.findings_resolved',
+          keys: ['k1'],
+          how: 'fixed',
+          by: 's3',
+          commit: 'fedcba9876543',
+        }),
+      ),
+    ).toBe('  1 finding acted on: fixed by s3 at fedcba9876');
+  });
+});
+
 describe('drydock show’s follow-ups', () => {
   it('lists each follow-up and cancel request with who sent it, older ones without a sender', () => {
     const at = '2026-01-02T03:04:05.000Z';

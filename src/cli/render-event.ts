@@ -130,6 +130,8 @@ export class EventRenderer {
         return `  branch ${data.branch} in ${data.repo}`;
       case 'pull.closed':
         return `  pull request #${data.number} ${data.merged ? 'merged' : 'closed unmerged'}${data.by ? ` by ${data.by}` : ''}`;
+      case 'review.findings_resolved':
+        return `  ${plural(data.keys.length, 'finding')} acted on: ${data.how === 'gone' ? `gone in review ${data.by}` : `fixed by ${data.by}`} at ${data.commit.slice(0, 10)}`;
       case 'child.spawned':
         return `  ${data.kind} ${data.childId} (${data.model}): ${oneLine(data.task, 80)}`;
       case 'child.ended':

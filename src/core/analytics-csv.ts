@@ -8,6 +8,7 @@ import {
   selectSessions,
   totalize,
 } from './analytics.ts';
+import { groupReviews, type ReviewTotals, totalizeReviews } from './review-analytics.ts';
 
 /** The CSV export's columns, in order (docs/cost.md, "Analytics"). */
 export const ANALYTICS_CSV_COLUMNS = [
@@ -35,26 +36,53 @@ export const ANALYTICS_CSV_COLUMNS = [
   'findings_major',
   'findings_minor',
   'findings_nit',
+  'reviews',
+  'review_findings_critical',
+  'review_findings_major',
+  'review_findings_minor',
+  'review_findings_nit',
+  'review_verified',
+  'review_downgraded',
+  'review_dropped',
+  'review_verified_share',
+  'review_acted_on',
+  'review_fixed_by_drydock',
+  'review_acted_on_rate',
 ] as const;
 
 /**
- * The analytics as CSV: for every day of the range a row `all` (every counted session that day, empty days
- * included), then a row per repository, model and trigger that had sessions that day. Pure.
+ * The analytics as CSV: for every day of the range a row `all` (every counted session and review session
+ * that day, empty days included), then a row per repository, model and trigger that had sessions or review
+ * sessions that day (those with sessions first, most first). Pure.
  */
 export function analyticsCsv(facts: readonly SessionFacts[], query: AnalyticsQuery): string {
-  const { counted } = selectSessions(facts, query);
+  const { counted, reviews } = selectSessions(facts, query);
   const lines: string[] = [ANALYTICS_CSV_COLUMNS.join(',')];
   for (const day of daysOf(query.from, query.to)) {
     const ofDay = counted.filter((summary) => summary.day === day);
-    lines.push(row(day, 'all', '', totalize(ofDay)));
+    const reviewsOfDay = reviews.filter((review) => review.day === day);
+    lines.push(row(day, 'all', '', totalize(ofDay), totalizeReviews(reviewsOfDay)));
     for (const dimension of BREAKDOWNS) {
-      for (const group of groupBy(ofDay, dimension)) lines.push(row(day, dimension, group.key, group));
+      const sessionGroups = groupBy(ofDay, dimension);
+      const reviewGroups = groupReviews(reviewsOfDay, dimension);
+      const keys = [...new Set([...sessionGroups, ...reviewGroups].map((group) => group.key))];
+      for (const key of keys) {
+        const sessions = sessionGroups.find((group) => group.key === key) ?? totalize([]);
+        const reviewed = reviewGroups.find((group) => group.key === key) ?? totalizeReviews([]);
+        lines.push(row(day, dimension, key, sessions, reviewed));
+      }
     }
   }
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function row(day: string, dimension: string, key: string, totals: AnalyticsTotals): string {
+function row(
+  day: string,
+  dimension: string,
+  key: string,
+  totals: AnalyticsTotals,
+  reviews: ReviewTotals,
+): string {
   const cells: Array<string | number | boolean | null> = [
     day,
     dimension,
@@ -80,6 +108,18 @@ function row(day: string, dimension: string, key: string, totals: AnalyticsTotal
     totals.findings.major,
     totals.findings.minor,
     totals.findings.nit,
+    reviews.reviews,
+    reviews.findings.critical,
+    reviews.findings.major,
+    reviews.findings.minor,
+    reviews.findings.nit,
+    reviews.verified,
+    reviews.downgraded,
+    reviews.dropped,
+    reviews.verifiedShare,
+    reviews.actedOn,
+    reviews.fixedByDrydock,
+    reviews.actedOnRate,
   ];
   return cells.map(cell).join(',');
 }

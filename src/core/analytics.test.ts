@@ -10,7 +10,7 @@ describe('computeAnalytics', () => {
   const report = computeAnalytics(analyticsFacts(), ANALYTICS_RANGE);
 
   it('counts top-level sessions in the range by outcome, leaving out attempts, reviews and other days', () => {
-    // A–G: D1 is D's attempt, R a review (counted apart), Z on 2026-10-31.
+    // A–G: D1 is D's attempt, R, R2 and R3 reviews (counted apart), Z on 2026-10-31.
     expect(report.totals.sessions).toBe(7);
     // delivered A, B, D; bowed out C; failed E; cancelled F; running G (queued).
     expect(report.totals.outcomes).toEqual({
@@ -22,7 +22,49 @@ describe('computeAnalytics', () => {
     });
     // 3 delivered of the 6 that ended (G still runs).
     expect(report.totals.deliveryRate).toBe(0.5);
-    expect(report.reviews).toBe(1);
+    expect(report.reviews).toBe(3);
+  });
+
+  it("counts review sessions' findings by severity, verified, downgraded, dropped and acted on", () => {
+    // R: critical; R2: major (verified), minor (downgraded from major), nit, 1 dropped; R3: nit.
+    expect(report.review.totals).toEqual({
+      reviews: 3,
+      findings: { critical: 1, major: 1, minor: 1, nit: 2 },
+      verified: 1,
+      downgraded: 1,
+      dropped: 1,
+      // R2's major and nit (the major recorded twice, fixed then gone: once); R3's three keys capped at its one finding.
+      actedOn: 3,
+      fixedByDrydock: 1,
+      // 1 verified of the 3 critical or major claims that needed evidence (verified, downgraded, dropped).
+      verifiedShare: 1 / 3,
+      actedOnRate: 3 / 5,
+    });
+    // Not among the sessions' own findings (A's and D1's: still one of each).
+    expect(report.totals.findings).toEqual({ critical: 1, major: 1, minor: 1, nit: 1 });
+    expect(report.review.days.map((day) => [day.day, day.reviews, day.actedOn, day.actedOnRate])).toEqual([
+      ['2026-11-01', 1, 2, 2 / 3], // R2
+      ['2026-11-02', 1, 0, 0], // R
+      ['2026-11-03', 1, 1, 1], // R3
+    ]);
+    expect(report.review.breakdowns.repo.map((group) => [group.key, group.reviews, group.verified])).toEqual([
+      ['acme/app', 2, 1], // R2 R3
+      ['/r/app', 1, 0], // R
+    ]);
+    expect(report.review.breakdowns.trigger.map((group) => [group.key, group.actedOn])).toEqual([
+      ['github', 3], // R2 R3
+      ['api', 0], // R
+    ]);
+    expect(report.review.breakdowns.model.map((group) => [group.key, group.reviews])).toEqual([
+      ['m1', 2], // R R2
+      ['m2', 1], // R3
+    ]);
+    const acme = computeAnalytics(analyticsFacts(), { ...ANALYTICS_RANGE, repo: 'acme/app' });
+    expect(acme.totals.sessions).toBe(0);
+    expect(acme.review.totals).toMatchObject({
+      reviews: 2,
+      findings: { critical: 0, major: 1, minor: 1, nit: 2 },
+    });
   });
 
   it('reads merges from the last pull.closed and prices delivered and merged changes with all the cost', () => {
@@ -82,7 +124,9 @@ describe('computeAnalytics', () => {
       mergeRate: null,
     });
     expect(lib.reviews).toBe(0); // R is on /r/app
-    expect(lib.choices.repo).toEqual(['/r/app', '/r/lib']);
+    // acme/app has only reviews (R2, R3): still a choice.
+    expect(lib.choices.repo).toEqual(['/r/app', '/r/lib', 'acme/app']);
+    expect(lib.review.totals).toMatchObject({ reviews: 0, verifiedShare: null, actedOnRate: null });
     const api = computeAnalytics(analyticsFacts(), { ...ANALYTICS_RANGE, trigger: 'api', model: 'm1' });
     // B delivered, G running; R is an api review on m1.
     expect(api.totals).toMatchObject({ sessions: 2, deliveryRate: 1 });
@@ -95,6 +139,7 @@ describe('computeAnalytics', () => {
     expect(empty.totals).toMatchObject({ sessions: 0, deliveryRate: null, costPerMergedUsd: null });
     expect(empty.totals.timeToPrMs).toEqual({ p50: null, p95: null });
     expect(empty.days).toHaveLength(3);
+    expect(empty.review.totals).toMatchObject({ reviews: 0, actedOn: 0, actedOnRate: null });
   });
 });
 
@@ -107,21 +152,31 @@ describe('triggerOf', () => {
 });
 
 describe('analyticsCsv', () => {
-  it('writes a row per day and per repository, model and trigger that had sessions that day', () => {
+  it('writes a row per day and per repository, model and trigger that had sessions or reviews that day', () => {
     const lines = analyticsCsv(analyticsFacts(), ANALYTICS_RANGE).trimEnd().split('\r\n');
     expect(lines[0]).toBe(ANALYTICS_CSV_COLUMNS.join(','));
     const day2 = lines.filter((line) => line.startsWith('2026-11-02,'));
-    // D (slack, m2, /r/app, delivered, 20 min, $1.5 unknown, 1 catch, 1 critical) and E (schedule, m1, /r/lib, failed, $0.25).
+    // D (slack, m2, /r/app, delivered, 20 min, $1.5 unknown, 1 catch, 1 critical) and E (schedule, m1, /r/lib,
+    // failed, $0.25); the review R (api, m1, /r/app: 1 critical, nothing verified or acted on) in the last 12 cells.
+    const none = '0,0,0,0,0,0,0,0,,0,0,';
+    const r = '1,1,0,0,0,0,0,0,,0,0,0';
     expect(day2).toEqual([
-      '2026-11-02,all,,2,1,0,1,0,0,0.5,0,0,,1.75,true,1.75,,1200000,1200000,1,1,0,0,0',
-      '2026-11-02,repo,/r/app,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0',
-      '2026-11-02,repo,/r/lib,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0',
-      '2026-11-02,model,m1,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0',
-      '2026-11-02,model,m2,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0',
-      '2026-11-02,trigger,schedule,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0',
-      '2026-11-02,trigger,slack,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0',
+      `2026-11-02,all,,2,1,0,1,0,0,0.5,0,0,,1.75,true,1.75,,1200000,1200000,1,1,0,0,0,${r}`,
+      `2026-11-02,repo,/r/app,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0,${r}`,
+      `2026-11-02,repo,/r/lib,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0,${none}`,
+      `2026-11-02,model,m1,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0,${r}`,
+      `2026-11-02,model,m2,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0,${none}`,
+      `2026-11-02,trigger,schedule,1,0,0,1,0,0,0,0,0,,0.25,false,,,,,0,0,0,0,0,${none}`,
+      `2026-11-02,trigger,slack,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0,${none}`,
+      // A trigger with a review and no session: zero sessions, the review's numbers.
+      `2026-11-02,trigger,api,0,0,0,0,0,0,,0,0,,0,false,,,,,0,0,0,0,0,${r}`,
     ]);
-    // 3 days × 1 `all` row + day 1: 2 repos, 2 models, 3 triggers; day 2: 6; day 3: 1 + 1 + 2.
-    expect(lines).toHaveLength(1 + 3 + 7 + 6 + 4);
+    // R2 on day 1: 1 major (verified), 1 minor (downgraded), 1 nit, 1 dropped; 2 of 3 acted on, 1 fixed.
+    expect(lines.find((line) => line.startsWith('2026-11-01,repo,acme/app,'))).toBe(
+      '2026-11-01,repo,acme/app,0,0,0,0,0,0,,0,0,,0,false,,,,,0,0,0,0,0,1,0,1,1,1,1,1,1,0.333333,2,1,0.666667',
+    );
+    // 3 days × 1 `all` row + day 1: 3 repos (acme/app: R2), 2 models, 3 triggers; day 2: 7 (api: R);
+    // day 3: 2 repos, 2 models (m2: R3), 3 triggers (github: R3).
+    expect(lines).toHaveLength(1 + 3 + 8 + 7 + 7);
   });
 });

@@ -1,5 +1,12 @@
 import { percentile } from './eval-summary.ts';
 import type { EventType, SessionEvent } from './events.ts';
+import {
+  groupReviews,
+  type KeyedReview,
+  keyedReview,
+  type ReviewTotals,
+  totalizeReviews,
+} from './review-analytics.ts';
 import type { Session } from './session.ts';
 
 /**
@@ -14,6 +21,7 @@ export const ANALYTICS_EVENT_TYPES = [
   'gate.verdict',
   'review.completed',
   'pull.closed',
+  'review.findings_resolved',
 ] as const satisfies readonly EventType[];
 
 /**
@@ -201,17 +209,29 @@ export interface AnalyticsReport {
   days: Array<AnalyticsTotals & { day: string }>;
   /** Per repository, model and trigger, most sessions first. */
   breakdowns: Record<Breakdown, KeyedTotals[]>;
-  /** Every repository, model and trigger in the range before the filters, for choosing one. */
+  /** Every repository, model and trigger in the range before the filters (reviews' too), for choosing one. */
   choices: Record<Breakdown, string[]>;
   /** Review sessions (`kind: review`) in the range: reviews of changes, not counted as sessions above. */
   reviews: number;
+  /**
+   * What those review sessions found and what became of it (src/core/review-analytics.ts): for the range,
+   * every day of it, and per repository, model and trigger.
+   */
+  review: {
+    totals: ReviewTotals;
+    days: Array<ReviewTotals & { day: string }>;
+    breakdowns: Record<Breakdown, Array<ReviewTotals & { key: string }>>;
+  };
 }
 
-/** The sessions a query counts, summarized: `all` before the filters (reviews left out), `counted` after. Pure. */
+/**
+ * The sessions a query counts, summarized: `all` before the filters (reviews left out), `counted` after;
+ * `reviews`, the review sessions, after the filters (`allReviews` before). Pure.
+ */
 export function selectSessions(
   facts: readonly SessionFacts[],
   query: AnalyticsQuery,
-): { all: SessionSummary[]; counted: SessionSummary[]; reviews: number } {
+): { all: SessionSummary[]; counted: SessionSummary[]; reviews: KeyedReview[]; allReviews: KeyedReview[] } {
   const inRange = facts.filter(({ session }) => {
     const day = session.createdAt.slice(0, 10);
     return session.parentId === undefined && day >= query.from && day <= query.to;
@@ -219,20 +239,19 @@ export function selectSessions(
   const matches = (summary: Pick<SessionSummary, Breakdown>) =>
     BREAKDOWNS.every((key) => query[key] === undefined || summary[key] === query[key]);
   const all = inRange.filter(({ session }) => session.kind !== 'review').map(summarizeSession);
-  const reviews = inRange.filter(
-    ({ session }) =>
-      session.kind === 'review' &&
-      matches({ repo: session.repo, model: session.model, trigger: triggerOf(session) }),
-  ).length;
-  return { all, counted: all.filter(matches), reviews };
+  const allReviews = inRange
+    .filter(({ session }) => session.kind === 'review')
+    .map(({ session, events }) => keyedReview(session, triggerOf(session), events));
+  return { all, counted: all.filter(matches), reviews: allReviews.filter(matches), allReviews };
 }
 
 /**
  * The report for a range and filters. Counts top-level sessions created in the range (facts of other
- * sessions are ignored); review sessions are only counted, in `reviews`. Pure.
+ * sessions are ignored); review sessions are counted apart, in `reviews` and `review`. Pure.
  */
 export function computeAnalytics(facts: readonly SessionFacts[], query: AnalyticsQuery): AnalyticsReport {
-  const { all, counted, reviews } = selectSessions(facts, query);
+  const { all, counted, reviews, allReviews } = selectSessions(facts, query);
+  const chosen = [...all, ...allReviews];
   const filters: AnalyticsReport['filters'] = {};
   for (const key of BREAKDOWNS) {
     const value = query[key];
@@ -253,11 +272,23 @@ export function computeAnalytics(facts: readonly SessionFacts[], query: Analytic
       trigger: groupBy(counted, 'trigger'),
     },
     choices: {
-      repo: distinct(all.map((summary) => summary.repo)),
-      model: distinct(all.map((summary) => summary.model)),
-      trigger: distinct(all.map((summary) => summary.trigger)),
+      repo: distinct(chosen.map((summary) => summary.repo)),
+      model: distinct(chosen.map((summary) => summary.model)),
+      trigger: distinct(chosen.map((summary) => summary.trigger)),
     },
-    reviews,
+    reviews: reviews.length,
+    review: {
+      totals: totalizeReviews(reviews),
+      days: daysOf(query.from, query.to).map((day) => ({
+        day,
+        ...totalizeReviews(reviews.filter((review) => review.day === day)),
+      })),
+      breakdowns: {
+        repo: groupReviews(reviews, 'repo'),
+        model: groupReviews(reviews, 'model'),
+        trigger: groupReviews(reviews, 'trigger'),
+      },
+    },
   };
 }
 

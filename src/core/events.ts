@@ -248,6 +248,21 @@ export type EventData =
    * (`github:<login>`, `gitlab:<username>`), when the forge says.
    */
   | { type: 'pull.closed'; url: string; number: number; merged: boolean; by?: string }
+  /**
+   * Findings this review session posted on a pull request were acted on, as drydock learned it
+   * (docs/review.md, "Acted on"): a later review of the pull request no longer found them and resolved their
+   * threads (`how: 'gone'`), or a `@drydock fix this` session pushed its fix onto the pull request (`how:
+   * 'fixed'`). `keys` are the findings' keys as their comments carry them (file + a hash of the explanation);
+   * `by` is that later review or fix session, `commit` the head it reviewed or pushed. Analytics count each
+   * key once, however often it is recorded.
+   */
+  | {
+      type: 'review.findings_resolved';
+      keys: string[];
+      how: 'gone' | 'fixed';
+      by: string;
+      commit: string;
+    }
   /** A parent (attempts, a manager) created a child session; the child's own log tells its run. */
   | { type: 'child.spawned'; childId: string; kind: 'attempt' | 'child'; task: string; model: string }
   /** A child ended (its state and reason as on the child). */

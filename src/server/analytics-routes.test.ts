@@ -108,7 +108,23 @@ describe.each(backends)('/api/analytics on %s', (_name, openStore) => {
       gateCatches: 4,
       findings: { critical: 1, major: 1, minor: 1, nit: 1 },
     });
-    expect(report.reviews).toBe(1);
+    expect(report.reviews).toBe(3);
+    // R, R2 and R3's findings, read back with the findings acted on recorded after they ended.
+    expect(report.review.totals).toEqual({
+      reviews: 3,
+      findings: { critical: 1, major: 1, minor: 1, nit: 2 },
+      verified: 1,
+      downgraded: 1,
+      dropped: 1,
+      actedOn: 3,
+      fixedByDrydock: 1,
+      verifiedShare: 1 / 3,
+      actedOnRate: 3 / 5,
+    });
+    expect(report.review.breakdowns.trigger.map((group) => [group.key, group.reviews])).toEqual([
+      ['github', 2],
+      ['api', 1],
+    ]);
     const filtered = (await (
       await get(`/api/analytics?${range}&repo=/r/lib&trigger=schedule`)
     ).json()) as AnalyticsReport;
@@ -125,17 +141,23 @@ describe.each(backends)('/api/analytics on %s', (_name, openStore) => {
       'drydock-analytics-2026-11-01-2026-11-03.csv',
     );
     const lines = (await response.text()).trimEnd().split('\r\n');
-    // m2: C (11-01, /r/lib, cli, bowed out, $0.5, 2 catches) and D (11-02, /r/app, slack, delivered in 20 min).
+    // m2: C (11-01, /r/lib, cli, bowed out, $0.5, 2 catches) and D (11-02, /r/app, slack, delivered in 20 min);
+    // the review R3 (11-03, acme/app, github: a nit, acted on).
+    const none = '0,0,0,0,0,0,0,0,,0,0,';
+    const r3 = '0,0,0,0,0,0,,0,0,,0,false,,,,,0,0,0,0,0,1,0,0,0,1,0,0,0,,1,0,1';
     expect(lines.slice(1)).toEqual([
-      '2026-11-01,all,,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0',
-      '2026-11-01,repo,/r/lib,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0',
-      '2026-11-01,model,m2,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0',
-      '2026-11-01,trigger,cli,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0',
-      '2026-11-02,all,,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0',
-      '2026-11-02,repo,/r/app,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0',
-      '2026-11-02,model,m2,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0',
-      '2026-11-02,trigger,slack,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0',
-      '2026-11-03,all,,0,0,0,0,0,0,,0,0,,0,false,,,,,0,0,0,0,0',
+      `2026-11-01,all,,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0,${none}`,
+      `2026-11-01,repo,/r/lib,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0,${none}`,
+      `2026-11-01,model,m2,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0,${none}`,
+      `2026-11-01,trigger,cli,1,0,1,0,0,0,0,0,0,,0.5,false,,,,,2,0,0,0,0,${none}`,
+      `2026-11-02,all,,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0,${none}`,
+      `2026-11-02,repo,/r/app,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0,${none}`,
+      `2026-11-02,model,m2,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0,${none}`,
+      `2026-11-02,trigger,slack,1,1,0,0,0,0,1,0,0,,1.5,true,1.5,,1200000,1200000,1,1,0,0,0,${none}`,
+      `2026-11-03,all,,${r3}`,
+      `2026-11-03,repo,acme/app,${r3}`,
+      `2026-11-03,model,m2,${r3}`,
+      `2026-11-03,trigger,github,${r3}`,
     ]);
   });
 

@@ -28,6 +28,28 @@ const totals = {
 export const analyticsTotalsSchema = z.object(totals).meta({ id: 'AnalyticsTotals' });
 const keyed = z.object({ key: z.string(), ...totals });
 
+/** ReviewTotals (src/core/review-analytics.ts). */
+const reviewTotals = {
+  reviews: z.number(),
+  findings: findings.meta({ description: 'Findings the review sessions reported, by severity' }),
+  verified: z
+    .number()
+    .meta({ description: 'Findings whose evidence drydock ran and that showed the defect' }),
+  downgraded: z.number().meta({ description: 'Findings lowered one severity for want of evidence' }),
+  dropped: z.number().meta({ description: "Findings dropped: the reviewer's own command passed" }),
+  actedOn: z.number().meta({
+    description:
+      'Findings a later review found gone, or a `@drydock fix this` session fixed (docs/review.md)',
+  }),
+  fixedByDrydock: z
+    .number()
+    .meta({ description: 'Of those acted on, the ones a `@drydock fix this` session fixed' }),
+  verifiedShare: rate.meta({ description: 'Verified ÷ (verified + downgraded + dropped); null for none' }),
+  actedOnRate: rate.meta({ description: 'Acted on ÷ findings; null for none' }),
+};
+export const reviewTotalsSchema = z.object(reviewTotals).meta({ id: 'ReviewTotals' });
+const keyedReviews = z.object({ key: z.string(), ...reviewTotals });
+
 export const analyticsReportSchema = z
   .object({
     from: z.string(),
@@ -46,5 +68,14 @@ export const analyticsReportSchema = z
       trigger: z.array(z.string()),
     }),
     reviews: z.number(),
+    review: z.object({
+      totals: reviewTotalsSchema,
+      days: z.array(z.object({ day: z.string(), ...reviewTotals })),
+      breakdowns: z.object({
+        repo: z.array(keyedReviews),
+        model: z.array(keyedReviews),
+        trigger: z.array(keyedReviews),
+      }),
+    }),
   })
   .meta({ id: 'AnalyticsReport' });

@@ -70,7 +70,7 @@ describe('POST /api/reviews (in-process)', () => {
     });
   });
 
-  it('refuses viewers, unregistered repositories, unknown refs and empty changes, naming the field', async () => {
+  it('refuses viewers, unregistered repositories, unknown refs, empty changes and pull requests it cannot review, naming the field', async () => {
     expect((await post({ repo: h.repo, head: 'feature' }, 'viewer')).status).toBe(403);
 
     const unregistered = await post({ repo: '/somewhere/else', head: 'feature' });
@@ -92,7 +92,32 @@ describe('POST /api/reviews (in-process)', () => {
       error: { code: 'empty_change', fields: { head: expect.any(String) } },
     });
 
-    expect((await post({ repo: h.repo })).status).toBe(400);
+    const noHead = await post({ repo: h.repo });
+    expect(noHead.status).toBe(400);
+    expect(await noHead.json()).toMatchObject({
+      error: { code: 'invalid_input', fields: { head: expect.any(String) } },
+    });
+    // A pull request number is for a forge repository; a forge repository needs one, and a forge to post to.
+    const localPull = await post({ repo: h.repo, pull: 7 });
+    expect(localPull.status).toBe(400);
+    expect(await localPull.json()).toMatchObject({
+      error: { code: 'review_needs_forge_repo', fields: { pull: 'only for a forge repository' } },
+    });
+    await h.register('acme/app');
+    const noPull = await post({ repo: 'acme/app', head: 'feature' });
+    expect(await noPull.json()).toMatchObject({
+      error: { code: 'invalid_input', fields: { pull: expect.any(String) } },
+    });
+    const noForge = await post({ repo: 'acme/app', pull: 7 });
+    expect(noForge.status).toBe(400);
+    expect(await noForge.json()).toMatchObject({
+      error: { code: 'forge_review_not_supported', message: expect.stringContaining('DRYDOCK_GITHUB_TOKEN') },
+    });
+    expect((await post({ repo: 'acme/app', pull: -1 })).status).toBe(400);
+    const both = await post({ repo: 'acme/app', pull: 7, head: 'feature' });
+    expect(await both.json()).toMatchObject({
+      error: { code: 'invalid_input', fields: { head: 'not with pull' } },
+    });
     expect(woken).toEqual([]);
     expect(await h.store.listSessions({})).toEqual([]);
   });

@@ -20,8 +20,23 @@ export function describeAnalyticsStoreContract(store: () => Store): void {
     it('gives the top-level sessions of the range, oldest first, with their trees’ events of the asked types', async () => {
       await seed();
       const facts = await store().listSessionFacts(range, ANALYTICS_EVENT_TYPES);
-      // D1 is D's attempt; Z is before the range; R (a review) is a top-level session like any other here.
-      expect(facts.map(({ session }) => session.id)).toEqual(['A', 'B', 'C', 'D', 'R', 'E', 'F', 'G']);
+      // D1 is D's attempt; Z is before the range; R, R2, R3 (reviews) are top-level sessions like any other here.
+      expect(facts.map(({ session }) => session.id)).toEqual([
+        'A',
+        'B',
+        'C',
+        'R2',
+        'D',
+        'R',
+        'E',
+        'F',
+        'G',
+        'R3',
+      ]);
+      // Findings acted on (recorded after the review ended) are read with the review.
+      expect(
+        facts.find(({ session }) => session.id === 'R2')?.events.map((event) => event.data.type),
+      ).toEqual(['review.completed', 'review.findings_resolved', 'review.findings_resolved']);
       expect(facts.find(({ session }) => session.id === 'D')?.session).toMatchObject({
         kind: 'attempts',
         usage: { costUsd: 1.5, costUnknown: true },

@@ -19,6 +19,11 @@ export const ForgeLinkData = z.object({
    * head repository (a fork whose author lets maintainers push), instead of a drydock branch and pull request.
    */
   pushTo: z.object({ repo: z.string(), branch: z.string() }).optional(),
+  /**
+   * The key of the review finding this session fixes (`@drydock fix this`): once its fix is pushed, the reviews
+   * that posted the finding record it acted on (docs/review.md, "Acted on").
+   */
+  fixes: z.string().optional(),
   pullUrl: z.string().optional(),
   publishedCommit: z.string().optional(),
   /** `<state>@<updatedAt>` of the last end reported on the issue. */

@@ -12,6 +12,7 @@ import {
   forgeKey,
   toJsonValue,
 } from './forge-link.ts';
+import { listReviewLinks, reviewsThatPosted } from './review-link.ts';
 import { createSessionQueue, createSessionSubscriptions } from './session-queue.ts';
 
 export interface PublisherDeps {
@@ -82,6 +83,25 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         commit: session.headCommit,
         ...(link.pushTo.repo.toLowerCase() === link.repo.toLowerCase() ? {} : { toRepo: link.pushTo.repo }),
       });
+      // The fix of a review finding is on the pull request: the reviews that posted it record it acted on, once
+      // (its first push; a follow-up's push fixes no new finding). Before the save, so a cut-short publication
+      // records it when it runs again.
+      if (link.fixes !== undefined && link.publishedCommit === undefined) {
+        const reviews = await listReviewLinks(store, link.repo, link.pull);
+        for (const review of reviewsThatPosted(reviews, [link.fixes])) {
+          await store.record(review.sessionId, {
+            events: [
+              {
+                type: 'review.findings_resolved',
+                keys: review.keys,
+                how: 'fixed',
+                by: session.id,
+                commit: session.headCommit,
+              },
+            ],
+          });
+        }
+      }
       await store.linkSession(
         found.key,
         session.id,

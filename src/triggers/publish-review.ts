@@ -21,6 +21,7 @@ import {
   type ReviewLinkData,
   readReviewLink,
   reviewLinkJson,
+  reviewsThatPosted,
 } from './review-link.ts';
 import { createSessionQueue, createSessionSubscriptions } from './session-queue.ts';
 import { sessionUrl } from './trigger-deps.ts';
@@ -178,6 +179,18 @@ export function createReviewPublisher(deps: ReviewPublisherDeps): ReviewPublishe
       reviewUrl = created.url;
       const ids = new Map(created.comments.map((comment) => [keyOfComment(comment.body), comment.id]));
       for (const each of posted) each.commentId = ids.get(each.key) ?? null;
+    }
+    // Before the save: a publication cut short runs again, and analytics count a key recorded twice once.
+    for (const earlier of reviewsThatPosted(
+      links,
+      plan.gone.map((gone) => gone.key),
+      session.id,
+    )) {
+      await store.record(earlier.sessionId, {
+        events: [
+          { type: 'review.findings_resolved', keys: earlier.keys, how: 'gone', by: session.id, commit: head },
+        ],
+      });
     }
     const listed = inBody.map((finding) => ({ ...postedOf(finding), commentId: null }));
     await save({ ...data, reviewId, ...(reviewUrl ? { reviewUrl } : {}), findings: [...posted, ...listed] });

@@ -89,6 +89,25 @@ export function findingOfComment(
   return null;
 }
 
+/**
+ * Which review sessions of a pull request posted any of `keys`, and which of them each posted: where drydock
+ * records findings as acted on (`review.findings_resolved`, docs/review.md). Reviews never published, and
+ * `except` (the review that learned it), are left out. Pure.
+ */
+export function reviewsThatPosted(
+  links: ReadonlyArray<{ link: Pick<SessionLink, 'sessionId'>; data: ReviewLinkData }>,
+  keys: readonly string[],
+  except?: string,
+): Array<{ sessionId: string; keys: string[] }> {
+  const wanted = new Set(keys);
+  return links.flatMap(({ link, data }) => {
+    if (link.sessionId === except || data.reviewId === undefined) return [];
+    const posted = [...new Set((data.findings ?? []).map((finding) => finding.key))];
+    const hit = posted.filter((key) => wanted.has(key));
+    return hit.length === 0 ? [] : [{ sessionId: link.sessionId, keys: hit }];
+  });
+}
+
 export function reviewLinkJson(data: ReviewLinkData): JsonValue {
   return JSON.parse(JSON.stringify(data)) as JsonValue;
 }

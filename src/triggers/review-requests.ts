@@ -131,7 +131,7 @@ export async function fixFinding(
     task,
     requester,
     createdBy: forgeCreator(repo, requester),
-    pullRequest: { number, branch: pull.headRef, headRepo: pull.headRepo },
+    pullRequest: { number, branch: pull.headRef, headRepo: pull.headRepo, fixes: finding.key },
   });
   const url = sessionUrl(deps, session.id);
   await reviews

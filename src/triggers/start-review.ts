@@ -26,6 +26,8 @@ export interface PullReviewRequest {
   createdBy: SessionCreator;
   /** Say on the pull request that the review started (an `@drydock review` comment: someone waits for it). */
   acknowledge: boolean;
+  /** The reviewer's model (`POST /api/reviews`); default the triggers' model. */
+  model?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startPullReview(
 ): Promise<Session> {
   const forge = deps.forge!;
   const { repo, pull } = request;
-  const model = deps.defaultModel;
+  const model = request.model ?? deps.defaultModel;
   const what = pullName(repo, pull);
   let session: Session;
   let headSha = '';

@@ -33,7 +33,7 @@ export interface WorkRequest {
    * Work on this pull request's branch (a forge repository): the session starts from its head and its
    * delivery is pushed to that branch, in `headRepo` (the pull request's fork, or the repository itself).
    */
-  pullRequest?: { number: number; branch: string; headRepo: string };
+  pullRequest?: { number: number; branch: string; headRepo: string; fixes?: string };
   /** Run a playbook (docs/playbooks.md); see `SessionRequest.playbook`. */
   playbook?: SessionRequest['playbook'];
   /** `model` is the server's default, not the requester's: a playbook's model takes its place. */
@@ -184,6 +184,7 @@ export async function startWork(deps: TriggerDeps, request: WorkRequest): Promis
     issue: request.issue ?? null,
     requester: request.requester,
     ...(pull ? { pull: pull.number, pushTo: { repo: pull.headRepo, branch: pull.branch } } : {}),
+    ...(pull?.fixes === undefined ? {} : { fixes: pull.fixes }),
   };
   await deps.sessions.store.linkSession(originKey(repo, session.id), session.id, toJsonValue(link));
   if (request.issue !== undefined) {

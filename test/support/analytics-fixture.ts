@@ -7,7 +7,7 @@ import { type Session, ZERO_USAGE } from '../../src/core/session.ts';
 /**
  * Sessions and events whose analytics are counted by hand in src/core/analytics.test.ts (the range is
  * 2026-11-01 to 2026-11-03). Top-level sessions A–G count; D1 is an attempt of D (its gate and review roll
- * into D, its cost is in D's already); R is a review session; Z is before the range.
+ * into D, its cost is in D's already); R, R2 and R3 are review sessions (counted apart); Z is before the range.
  */
 export const ANALYTICS_RANGE = { from: '2026-11-01', to: '2026-11-03' };
 
@@ -112,6 +112,21 @@ export const ANALYTICS_SESSIONS: Session[] = [
     createdBy: api,
     usage: usage(3),
   }),
+  session('R2', '2026-11-01T12:00:00.000Z', {
+    state: 'delivered',
+    kind: 'review',
+    model: 'm1',
+    repo: 'acme/app',
+    createdBy: { id: 'github:bob', name: 'bob' },
+    usage: usage(0.4),
+  }),
+  session('R3', '2026-11-03T10:00:00.000Z', {
+    state: 'delivered',
+    kind: 'review',
+    model: 'm2',
+    repo: 'acme/app',
+    createdBy: { id: 'github:bob', name: 'bob' },
+  }),
   session('Z', '2026-10-31T23:59:00.000Z', {
     state: 'delivered',
     model: 'm1',
@@ -130,18 +145,30 @@ const verdict = (round: number, passed: boolean): EventData => ({
   failToPass: [],
   passToPass: 0,
 });
-const review = (round: number, findings: ReviewFinding[]): EventData => ({
+const review = (
+  round: number,
+  findings: ReviewFinding[],
+  checked: { verified?: number; dropped?: number } = {},
+): EventData => ({
   type: 'review.completed',
   round,
   approved: findings.length === 0,
   summary: 'reviewed',
   findings,
+  ...checked,
 });
 const closed = (number: number, merged: boolean): EventData => ({
   type: 'pull.closed',
   url: `https://github.com/acme/app/pull/${number}`,
   number,
   merged,
+});
+const resolved = (keys: string[], how: 'gone' | 'fixed', by: string): EventData => ({
+  type: 'review.findings_resolved',
+  keys,
+  how,
+  by,
+  commit: 'c0ffee00c0ffee00',
 });
 const noise = (step: number): EventData => ({ type: 'model.error', step, message: 'not read by analytics' });
 
@@ -181,6 +208,45 @@ export const ANALYTICS_EVENTS: Array<{ sessionId: string; at: string; data: Even
   { sessionId: 'D', at: minutes('2026-11-02T09:00:00.000Z', 50), data: delivered() },
   // R: a review session's own findings are not the findings of drydock's changes.
   { sessionId: 'R', at: minutes('2026-11-02T10:00:00.000Z', 5), data: review(1, [finding(1, 'critical')]) },
+  // R2 (a pull request's review): a verified major, a major downgraded to minor, a nit, one dropped. A later
+  // review found the major and the nit gone; a fix session had fixed the major (counted once).
+  {
+    sessionId: 'R2',
+    at: minutes('2026-11-01T12:00:00.000Z', 5),
+    data: review(
+      1,
+      [
+        {
+          ...finding(1, 'major'),
+          evidence: { command: 'npm test', output: 'FAIL', verified: true, exitCode: 1 },
+        },
+        {
+          ...finding(1, 'minor'),
+          downgradedFrom: 'major',
+          evidence: { command: 'npm test', output: 'ok', verified: false, exitCode: 1 },
+        },
+        finding(1, 'nit'),
+      ],
+      { verified: 1, dropped: 1 },
+    ),
+  },
+  {
+    sessionId: 'R2',
+    at: minutes('2026-11-01T12:00:00.000Z', 60),
+    data: resolved(['k-major'], 'fixed', 'F9'),
+  },
+  {
+    sessionId: 'R2',
+    at: minutes('2026-11-01T12:00:00.000Z', 90),
+    data: resolved(['k-major', 'k-nit'], 'gone', 'R9'),
+  },
+  // R3: one nit, and a log claiming three findings resolved: never more acted on than found.
+  { sessionId: 'R3', at: minutes('2026-11-03T10:00:00.000Z', 5), data: review(1, [finding(1, 'nit')]) },
+  {
+    sessionId: 'R3',
+    at: minutes('2026-11-03T10:00:00.000Z', 9),
+    data: resolved(['k-1', 'k-2', 'k-3'], 'gone', 'R9'),
+  },
   // Z: before the range.
   { sessionId: 'Z', at: minutes('2026-10-31T23:59:00.000Z', 5), data: verdict(1, false) },
 ];

@@ -214,6 +214,12 @@ export function itemOfEvent(event: StreamEvent): TimelineItem | null {
         kind: 'delivery',
         text: `pull request #${num(d.number)} ${d.merged === true ? 'merged' : 'closed unmerged'}${typeof d.by === 'string' ? ` by ${d.by}` : ''}`,
       };
+    case 'review.findings_resolved':
+      return {
+        ...base,
+        kind: 'note',
+        text: `${plural(strings(d.keys).length, 'finding')} of this review acted on: ${d.how === 'fixed' ? `fixed by session ${str(d.by)}` : `gone in the review of session ${str(d.by)}`} at ${str(d.commit).slice(0, 10)}`,
+      };
     case 'session.error':
       return { ...base, kind: 'error', code: str(d.code), message: str(d.message) };
     case 'knowledge.proposed':

@@ -138,6 +138,33 @@ describe('buildTimeline', () => {
     ]);
   });
 
+  it("says which of a review's findings were acted on, and by which session", () => {
+    seq = 0;
+    const items = buildTimeline([
+      ev({
+        type: 'review.findings_resolved',
+        keys: ['a.js#1', 'a.js#2'],
+        how: 'gone',
+        by: 's2',
+        commit: 'abcdef0123456',
+      }),
+      ev({
+        type: 'review.findings_resolved',
+        keys: ['a.js#1'],
+        how: 'fixed',
+        by: 's3',
+        commit: 'fedcba9876543',
+      }),
+    ]);
+    expect(items).toMatchObject([
+      {
+        kind: 'note',
+        text: '2 findings of this review acted on: gone in the review of session s2 at abcdef0123',
+      },
+      { kind: 'note', text: '1 finding of this review acted on: fixed by session s3 at fedcba9876' },
+    ]);
+  });
+
   it('renders follow-up messages and unknown event types instead of dropping them', () => {
     seq = 0;
     const items = buildTimeline([

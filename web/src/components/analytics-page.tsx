@@ -6,6 +6,7 @@ import { queryKeys } from '../query-client.ts';
 import { navigate } from '../router.ts';
 import type { AnalyticsReport } from '../types.ts';
 import { BarsChart, BreakdownChart, LineChart, OutcomeChart } from './analytics-charts.tsx';
+import { ReviewsBlock } from './analytics-reviews.tsx';
 import { ErrorBanner } from './error-banner.tsx';
 
 const FILTERS = ['from', 'to', 'repo', 'model', 'trigger'] as const;
@@ -119,7 +120,7 @@ export function AnalyticsPage() {
         ))}
       </form>
       <ErrorBanner error={error ?? csvError} />
-      {data && data.totals.sessions === 0 && (
+      {data && data.totals.sessions === 0 && data.reviews === 0 && (
         <div className="empty" data-empty>
           Nothing yet: no sessions were started from {data.from} to {data.to}
           {Object.keys(data.filters).length > 0 ? ' that match these filters' : ''}. Sessions appear here once
@@ -127,6 +128,7 @@ export function AnalyticsPage() {
         </div>
       )}
       {data && data.totals.sessions > 0 && <Report report={data} />}
+      {data && data.reviews > 0 && <ReviewsBlock review={data.review} />}
     </section>
   );
 }
@@ -230,12 +232,6 @@ function Report({ report }: { report: AnalyticsReport }) {
         <BreakdownChart title="Per model" label="by-model" groups={report.breakdowns.model} />
         <BreakdownChart title="Per trigger" label="by-trigger" groups={report.breakdowns.trigger} />
       </div>
-      {report.reviews > 0 && (
-        <p className="muted small">
-          Not counted above: {report.reviews} review {report.reviews === 1 ? 'session' : 'sessions'} (reviews
-          of changes).
-        </p>
-      )}
     </>
   );
 }
