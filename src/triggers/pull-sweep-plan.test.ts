@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionLink } from '../core/ports/store.ts';
 import { originKey, toJsonValue } from './forge-link.ts';
-import {
-  closeOfState,
-  orderToAsk,
-  pullSweepKey,
-  pullSweepMinutes,
-  sweepCandidates,
-  sweepRun,
-} from './pull-sweep-plan.ts';
+import { closeOfState, orderToAsk, pullSweepKey, sweepCandidates, sweepRun } from './pull-sweep-plan.ts';
 
 const origin = (
   sessionId: string,
@@ -131,16 +124,5 @@ describe('sweepRun', () => {
     const a = sweepRun(new Date('2026-01-01T10:01:00Z'), interval);
     expect(sweepRun(new Date('2026-01-01T10:29:59Z'), interval)).toBe(a);
     expect(sweepRun(new Date('2026-01-01T10:30:00Z'), interval)).not.toBe(a);
-  });
-});
-
-describe('pullSweepMinutes', () => {
-  it('defaults when unset, turns off at 0, and refuses what is not a number of minutes', () => {
-    expect(pullSweepMinutes(undefined)).toBe(30);
-    expect(pullSweepMinutes(' ')).toBe(30);
-    expect(pullSweepMinutes('5')).toBe(5);
-    expect(pullSweepMinutes('0')).toBeNull();
-    expect(() => pullSweepMinutes('-1')).toThrow(/DRYDOCK_PULL_SWEEP_MINUTES/);
-    expect(() => pullSweepMinutes('soon')).toThrow(/0 turns the sweep off/);
   });
 });

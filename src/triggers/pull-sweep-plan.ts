@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { BadInputError } from '../core/errors.ts';
 import { parseForgeRepo } from '../core/forge-repo.ts';
 import type { PullRequestState } from '../core/ports/forge.ts';
 import type { SessionLink } from '../core/ports/store.ts';
 import { findForgeLink } from './forge-link.ts';
 import type { PullClosed } from './pull-closed.ts';
 
-/** DRYDOCK_PULL_SWEEP_MINUTES when unset: twice an hour. */
-export const DEFAULT_PULL_SWEEP_MINUTES = 30;
 /** Pull requests the sweep asks its forge about per run: few, so a rate limit is never near. */
 export const DEFAULT_PULL_SWEEP_LIMIT = 10;
 /** What a session's sweep-state link key starts with. */
@@ -33,22 +30,6 @@ export interface SweepCandidate {
   linkedAt: string;
   /** When the sweep last asked, or null. */
   checkedAt: string | null;
-}
-
-/**
- * DRYDOCK_PULL_SWEEP_MINUTES: unset or empty is the default; 0 turns the sweep off (null); else a positive
- * number of minutes. Pure.
- */
-export function pullSweepMinutes(value: string | undefined): number | null {
-  if (value === undefined || value.trim() === '') return DEFAULT_PULL_SWEEP_MINUTES;
-  const minutes = Number(value);
-  if (!Number.isFinite(minutes) || minutes < 0) {
-    throw new BadInputError(
-      'invalid_pull_sweep',
-      `DRYDOCK_PULL_SWEEP_MINUTES must be a number of minutes (0 turns the sweep off), got "${value}".`,
-    );
-  }
-  return minutes === 0 ? null : minutes;
 }
 
 /**

@@ -39,7 +39,7 @@ export interface SweepReport {
 export interface PullSweep {
   /** One run, now (tests drive it with a fake clock). */
   sweep(): Promise<SweepReport>;
-  /** Runs every `intervalMs`. */
+  /** Runs now, then every `intervalMs`. */
   start(): void;
   stop(): Promise<void>;
 }
@@ -141,9 +141,11 @@ export function createPullSweep(deps: PullSweepDeps): PullSweep {
       return running;
     },
     start() {
-      timer = setInterval(() => {
+      const sweepLogged = () => {
         this.sweep().catch((error: unknown) => deps.onError?.(error));
-      }, deps.intervalMs);
+      };
+      sweepLogged();
+      timer = setInterval(sweepLogged, deps.intervalMs);
       timer.unref();
     },
     async stop() {
