@@ -1,6 +1,7 @@
 import { type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PullClose } from '../../src/forge/forge-contract.ts';
 import {
   answerGraphql,
   BOT,
@@ -91,6 +92,8 @@ export interface FakeGithub {
    * Answers the next `count` requests with `status` (429 says GitHub's secondary rate limit, with Retry-After
    * when given), as GitHub does on a bad day.
    */
+  /** Merges (`merged`) or closes pull request `number` of `repo`, as someone on the forge would: the contract's hook. */
+  closePull(repo: string, number: number, close: PullClose): void;
   failNext(count: number, status: number, retryAfterSeconds?: number): void;
   /** Requests that wrote something (POST, PATCH), as `METHOD path`. */
   writes(): string[];
@@ -365,6 +368,15 @@ export async function startFakeGithub(
       };
       repos.set(slug, created);
       return created;
+    },
+    closePull(slug, number, close) {
+      const pull = repos.get(slug)?.pulls.find((each) => each.number === number);
+      if (!pull) throw new Error(`fake GitHub has no pull request ${slug}#${number}`);
+      Object.assign(
+        pull,
+        { state: 'closed', closedAt: close.at },
+        close.merged ? { mergedBy: close.by } : {},
+      );
     },
     failNext(count, status, retryAfterSeconds) {
       for (let i = 0; i < count; i += 1) {
