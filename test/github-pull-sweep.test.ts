@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/core/ports/clock.ts';
+import { createSecretBox } from '../src/environments/secret-box.ts';
 import { createForgeRegistry } from '../src/forge/forge-registry.ts';
 import { createGithubForge, staticGithubToken } from '../src/forge/github-forge.ts';
 import { newSession } from '../src/store/store-contract.ts';
@@ -9,7 +10,7 @@ import { createPullSweep } from '../src/triggers/pull-sweep.ts';
 import { DEFAULT_GITHUB_SETTINGS, type TriggerDeps } from '../src/triggers/trigger-deps.ts';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from './fakes/fake-github.ts';
 import { githubExample } from './support/github-examples.ts';
-import { createHarness, type Harness } from './support/server-harness.ts';
+import { createHarness, type Harness, startTestServer } from './support/server-harness.ts';
 
 const INTERVAL_MS = 30 * 60_000;
 
@@ -231,5 +232,24 @@ describe('pull-request sweep on GitHub', () => {
     );
     expect(await sweep().sweep()).toMatchObject({ asked: 2 });
     expect(errors).toEqual([]);
+  });
+
+  it("drydock up's server sweeps at start when DRYDOCK_PULL_SWEEP_MINUTES is set, and not at 0", async () => {
+    Object.assign(pull(7), { state: 'closed', mergedBy: 'maintainer' });
+    const triggers = {
+      forge: createGithubForge({ tokens: staticGithubToken('t'), baseUrl: github.url }),
+      githubWebhookSecret: 'secret',
+      publicUrl: 'https://drydock.example',
+      secrets: createSecretBox(Buffer.alloc(32, 7)),
+      ci: { disabled: true },
+    };
+    // 0 (off) reaches the server as null: nothing is asked.
+    const off = await startTestServer(h, { concurrency: 1, triggers, pullSweepMinutes: null });
+    await off.close(10_000);
+    expect(asked()).toEqual([]);
+    const on = await startTestServer(h, { concurrency: 1, triggers, pullSweepMinutes: 30 });
+    // Closing waits for the sweep in flight.
+    await on.close(10_000);
+    expect(await closes('s-merged')).toMatchObject([{ number: 7, merged: true, by: 'github:maintainer' }]);
   });
 });
