@@ -6,6 +6,7 @@ import { createGithubForge, staticGithubToken } from '../src/forge/github-forge.
 import { newSession } from '../src/store/store-contract.ts';
 import { originKey, toJsonValue } from '../src/triggers/forge-link.ts';
 import { handleGithubDelivery } from '../src/triggers/github-webhook.ts';
+import { recordPullClosed } from '../src/triggers/pull-closed.ts';
 import { createPullSweep } from '../src/triggers/pull-sweep.ts';
 import { DEFAULT_GITHUB_SETTINGS, type TriggerDeps } from '../src/triggers/trigger-deps.ts';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from './fakes/fake-github.ts';
@@ -92,7 +93,7 @@ describe('pull-request sweep on GitHub', () => {
 
   it('records a merge no webhook told of once, and the webhook for it later records nothing more', async () => {
     Object.assign(pull(7), { state: 'closed', mergedBy: 'maintainer', closedAt: '2026-02-01T00:00:00Z' });
-    expect(await sweep().sweep()).toMatchObject({ skipped: false, asked: 2, recorded: 1 });
+    expect(await sweep().sweep()).toMatchObject({ skipped: false, asked: 2, found: 1 });
     const recorded = [
       {
         type: 'pull.closed',
@@ -134,7 +135,7 @@ describe('pull-request sweep on GitHub', () => {
     // The next runs never ask about #7 again; the open #8 is asked each run.
     const before = asked().length;
     later();
-    expect(await sweep().sweep()).toMatchObject({ asked: 1, recorded: 0 });
+    expect(await sweep().sweep()).toMatchObject({ asked: 1, found: 0 });
     expect(
       asked()
         .slice(before)
@@ -167,7 +168,7 @@ describe('pull-request sweep on GitHub', () => {
         rawBody: new TextEncoder().encode(JSON.stringify(payload)),
       },
     );
-    expect(await sweep().sweep()).toMatchObject({ asked: 1, recorded: 0 });
+    expect(await sweep().sweep()).toMatchObject({ asked: 1, found: 0 });
     expect(asked().map((request) => request.path)).toEqual(['/repos/acme/app/pulls/8']);
     expect(await closes('s-merged')).toHaveLength(1);
   });
@@ -175,13 +176,13 @@ describe('pull-request sweep on GitHub', () => {
   it('a rate limit stops the run without recording anything; the next run records the merge', async () => {
     Object.assign(pull(7), { state: 'closed', mergedBy: 'maintainer' });
     github.failNext(1, 429, 60);
-    expect(await sweep().sweep()).toMatchObject({ asked: 1, recorded: 0, stoppedEarly: true });
+    expect(await sweep().sweep()).toMatchObject({ asked: 1, found: 0, stoppedEarly: true });
     // Nothing more was asked after the 429, and nothing was recorded.
     expect(asked()).toHaveLength(1);
     expect(await closes('s-merged')).toEqual([]);
     expect(errors).toEqual([expect.objectContaining({ code: 'forge_failed', transient: true })]);
     later();
-    expect(await sweep().sweep()).toMatchObject({ asked: 2, recorded: 1, stoppedEarly: false });
+    expect(await sweep().sweep()).toMatchObject({ asked: 2, found: 1, stoppedEarly: false });
     expect(await closes('s-merged')).toMatchObject([{ number: 7, merged: true }]);
   });
 
@@ -208,6 +209,23 @@ describe('pull-request sweep on GitHub', () => {
         .slice(2)
         .map((request) => request.path),
     ).toEqual(['/repos/acme/app/pulls/9', '/repos/acme/app/pulls/7']);
+  });
+
+  it('reads a bounded number of logs per run when many closes are already recorded', async () => {
+    // Eleven more sessions whose merges a webhook recorded (#7 and #8 stay open): a run asking 1 reads 10 logs.
+    for (let number = 20; number < 31; number += 1) {
+      await delivered(`s-${number}`, number);
+      await recordPullClosed(h.store, { repo: 'acme/app', number, url: `u/${number}`, merged: true });
+    }
+    const done = async () => (await h.store.listLinks({ prefix: 'pull-sweep:' })).length;
+    expect(await sweep(1).sweep()).toMatchObject({ asked: 1 });
+    // Ten logs read: #7 was asked, #8 waits (one question per run), eight recorded closes were found.
+    expect(await done()).toBe(9);
+    expect(asked()).toHaveLength(1);
+    later();
+    // Never-asked first: #8 is asked, the last three recorded closes are found.
+    expect(await sweep(1).sweep()).toMatchObject({ asked: 1 });
+    expect(await done()).toBe(13);
   });
 
   it('of two processes sweeping in the same interval, one asks; the other skips', async () => {

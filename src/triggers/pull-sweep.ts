@@ -27,11 +27,15 @@ export interface PullSweepDeps {
   onError?: (error: unknown) => void;
 }
 
+/** Session logs a run may read per pull request it may ask about, looking for closes already recorded. */
+export const LOGS_PER_ASK = 10;
+
 /** What one run did: `skipped` when another process had claimed it. */
 export interface SweepReport {
   skipped: boolean;
   asked: number;
-  recorded: number;
+  /** Closes the forge told of, handed to recordPullClosed (which records each once). */
+  found: number;
   /** A transient failure (a rate limit, an outage) ended the run early: the rest waits for the next run. */
   stoppedEarly: boolean;
 }
@@ -84,7 +88,7 @@ export function createPullSweep(deps: PullSweepDeps): PullSweep {
   }
 
   async function run(): Promise<SweepReport> {
-    const report: SweepReport = { skipped: false, asked: 0, recorded: 0, stoppedEarly: false };
+    const report: SweepReport = { skipped: false, asked: 0, found: 0, stoppedEarly: false };
     const runId = sweepRun(deps.clock.now(), deps.intervalMs);
     const claim = await store.claimDelivery('pull-sweep', runId);
     if (!claim.claimed) return { ...report, skipped: true };
@@ -96,12 +100,13 @@ export function createPullSweep(deps: PullSweepDeps): PullSweep {
       const candidates = orderToAsk(sweepCandidates(origins, swept)).filter((each) =>
         canAsk(forge, each.repo),
       );
-      for (const candidate of candidates) {
-        if (!ask || report.asked >= limit) break;
+      // Logs read per run are bounded too: after an upgrade, every close a webhook recorded is found once.
+      for (const candidate of ask ? candidates.slice(0, limit * LOGS_PER_ASK) : []) {
         if (await closeRecorded(candidate)) {
           await remember(candidate, true);
           continue;
         }
+        if (!ask || report.asked >= limit) continue;
         report.asked += 1;
         let close: ReturnType<typeof closeOfState>;
         try {
@@ -120,13 +125,13 @@ export function createPullSweep(deps: PullSweepDeps): PullSweep {
         }
         if (close) {
           await recordPullClosed(store, close);
-          report.recorded += 1;
+          report.found += 1;
         }
         await remember(candidate, close !== null);
       }
       return report;
     } finally {
-      const outcome = `asked ${report.asked}, recorded ${report.recorded}${report.stoppedEarly ? ', stopped early' : ''}`;
+      const outcome = `asked ${report.asked}, found ${report.found}${report.stoppedEarly ? ', stopped early' : ''}`;
       await store.finishDelivery('pull-sweep', runId, { sessionId: null, outcome });
     }
   }
