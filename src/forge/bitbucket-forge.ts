@@ -8,6 +8,22 @@ import { pushBranch, syncClone } from './remote-git.ts';
 
 export const DEFAULT_BITBUCKET_API_URL = 'https://api.bitbucket.org/2.0';
 
+/** The parts of a pull request (GET .../pullrequests/{id}) that say whether and how it ended. */
+const PullState = z.object({
+  id: z.number().int(),
+  /** `OPEN`, `MERGED`, `DECLINED` or `SUPERSEDED`. */
+  state: z.string(),
+  links: z
+    .object({ html: z.object({ href: z.string() }).partial() })
+    .partial()
+    .nullish(),
+  closed_by: z
+    .object({ nickname: z.string(), display_name: z.string(), account_id: z.string() })
+    .partial()
+    .nullish(),
+  updated_on: z.string().nullish(),
+});
+
 export interface BitbucketForgeOptions extends ForgeClientOptions {
   /** The API's address; default https://api.bitbucket.org/2.0 (tests point it at a fake). */
   apiUrl?: string;
@@ -207,6 +223,26 @@ export function createBitbucketForge(options: BitbucketForgeOptions): Forge {
         }),
       );
       return asPullRequest(created);
+    },
+
+    async pullRequestState(repo, number) {
+      const pull = PullState.parse(
+        await call('reading a pull request', repo, () =>
+          client.GET('/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}', {
+            params: { path: { ...path(repo), pull_request_id: number } },
+          }),
+        ),
+      );
+      // Declined and superseded pull requests are closed unmerged; Bitbucket says when by its last update.
+      const state = pull.state === 'MERGED' ? 'merged' : pull.state === 'OPEN' ? 'open' : 'closed';
+      const who = pull.closed_by;
+      return {
+        number: pull.id,
+        url: pull.links?.html?.href ?? '',
+        state,
+        by: state === 'open' ? null : who?.nickname || who?.display_name || who?.account_id || null,
+        at: state === 'open' ? null : (pull.updated_on ?? null),
+      };
     },
 
     comment(repo, number, body, on = 'issue') {

@@ -5,12 +5,24 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Forge } from '../core/ports/forge.ts';
 
+/** A close the forge contract makes happen on a fake: merged or not, by whom, when. */
+export interface PullClose {
+  merged: boolean;
+  by: string;
+  at: string;
+}
+
 export interface ForgeHarness {
   forge: Forge;
   /** The repository as the forge names it. */
   repo: string;
   /** A repository name the forge's credentials cannot read. */
   missingRepo: string;
+  /**
+   * Merges or closes a pull request the forge opened, as someone on the forge would (a fake API's hook);
+   * present exactly when the forge can say a pull request's state (`pullRequestState`).
+   */
+  closePull?(number: number, close: PullClose): void;
   close(): Promise<void>;
 }
 
@@ -105,6 +117,40 @@ export function describeForgeContract(
       const comment = await harness.forge.comment(harness.repo, opened.number, 'On it.', 'pull');
       expect(comment.body).toBe('On it.');
       expect(comment.url).toMatch(/./);
+    });
+
+    it('says whether a pull request it opened is open, merged or closed, by whom and when', async () => {
+      const { forge, closePull } = harness;
+      // A forge says pull requests' states exactly when its test can close one (local git does neither).
+      expect(typeof forge.pullRequestState).toBe(closePull ? 'function' : 'undefined');
+      if (!forge.pullRequestState || !closePull) return;
+      const open = (branch: string) =>
+        forge.openOrUpdatePullRequest(harness.repo, { branch, base: 'main', title: branch, body: '' });
+      const merged = await open('drydock/merged');
+      const declined = await open('drydock/declined');
+      expect(await forge.pullRequestState(harness.repo, merged.number)).toEqual({
+        number: merged.number,
+        url: merged.url,
+        state: 'open',
+        by: null,
+        at: null,
+      });
+      closePull(merged.number, { merged: true, by: 'alice', at: '2026-02-01T10:00:00Z' });
+      closePull(declined.number, { merged: false, by: 'bob', at: '2026-02-02T10:00:00Z' });
+      expect(await forge.pullRequestState(harness.repo, merged.number)).toEqual({
+        number: merged.number,
+        url: merged.url,
+        state: 'merged',
+        by: 'alice',
+        at: '2026-02-01T10:00:00Z',
+      });
+      const closed = await forge.pullRequestState(harness.repo, declined.number);
+      expect(closed).toMatchObject({ number: declined.number, state: 'closed', at: '2026-02-02T10:00:00Z' });
+      // GitHub's and Gitea's pull requests name who merged them, not who closed them unmerged.
+      expect(['bob', null]).toContain(closed.by);
+      await expect(forge.pullRequestState(harness.repo, 999)).rejects.toMatchObject({
+        code: 'forge_no_access',
+      });
     });
 
     it('fails with forge_no_access for a repository it cannot read', async () => {

@@ -113,6 +113,20 @@ export function createForgeRegistry(forges: Partial<Record<ForgeKind, Forge>>): 
     listCheckRuns: (repo, ref) => at(repo, (forge, path) => forge.listCheckRuns(path, ref)),
     checkRunLog: (repo, run) => at(repo, (forge, path) => forge.checkRunLog(path, run)),
     permission: (repo, user) => at(repo, (forge, path) => forge.permission(path, user)),
+    ...(Object.values(forges).some((forge) => forge?.pullRequestState)
+      ? {
+          pullRequestState: (repo: string, number: number) =>
+            at(repo, (forge, path) => {
+              if (!forge.pullRequestState) {
+                throw new BadInputError(
+                  'forge_pull_state_not_supported',
+                  `drydock cannot read the state of pull requests on ${repo}'s forge.`,
+                );
+              }
+              return forge.pullRequestState(path, number);
+            }),
+        }
+      : {}),
     ...(reviews ? { reviews } : {}),
   };
 }

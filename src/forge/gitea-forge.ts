@@ -211,6 +211,22 @@ export function createGiteaForge(options: GiteaForgeOptions): Forge {
       return asPullRequest(created);
     },
 
+    async pullRequestState(repo, number) {
+      const [owner, name] = split(repo);
+      const pull = await call('reading a pull request', repo, () =>
+        api.repos.repoGetPullRequest(owner, name, number),
+      );
+      const state = pull.merged ? 'merged' : pull.state === 'closed' ? 'closed' : 'open';
+      // Gitea's pull request names who merged it, not who closed it unmerged.
+      return {
+        number: pull.number ?? number,
+        url: pull.html_url ?? '',
+        state,
+        by: state === 'merged' ? (pull.merged_by?.login ?? null) : null,
+        at: (state === 'merged' ? pull.merged_at : state === 'closed' ? pull.closed_at : null) ?? null,
+      };
+    },
+
     comment(repo, number, body) {
       // Issues and pull requests share one numbering and one comment API on Gitea, as on GitHub.
       const [owner, name] = split(repo);

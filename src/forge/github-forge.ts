@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { ForgeError } from '../core/errors.ts';
 import type { CheckRun, Forge, ForgeComment, RepoPermission } from '../core/ports/forge.ts';
+import { isTransientStatus } from './forge-retry.ts';
 import { createGithubReviews } from './github-reviews.ts';
 import { pushBranch, syncClone } from './remote-git.ts';
 
@@ -41,7 +42,8 @@ function forgeError(what: string, repo: string, error: unknown): ForgeError {
   }
   return new ForgeError('forge_failed', `GitHub failed ${what} on ${repo}: ${String(error)}`, {
     cause: error,
-    transient: code === null || code >= 500,
+    // A rate limit passes too: the caller tries again later (the pull-request sweep, on its next run).
+    transient: code === null || isTransientStatus(code),
   });
 }
 
@@ -149,6 +151,21 @@ export function createGithubForge(options: GithubForgeOptions): Forge {
           (await octokit.rest.issues.createComment({ ...splitRepo(repo), issue_number: number, body })).data,
         ),
       );
+    },
+
+    pullRequestState(repo, number) {
+      return call('reading a pull request', repo, async (octokit) => {
+        const { data } = await octokit.rest.pulls.get({ ...splitRepo(repo), pull_number: number });
+        // GitHub's pull request says who merged it, not who closed it unmerged (that is in its issue events).
+        const state = data.merged ? 'merged' : data.state === 'closed' ? 'closed' : 'open';
+        return {
+          number: data.number,
+          url: data.html_url,
+          state,
+          by: state === 'merged' ? (data.merged_by?.login ?? null) : null,
+          at: state === 'merged' ? data.merged_at : state === 'closed' ? data.closed_at : null,
+        };
+      });
     },
 
     listReviewComments(repo, number) {

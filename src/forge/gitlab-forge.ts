@@ -1,4 +1,5 @@
 import { GitbeakerRequestError, GitbeakerRetryError, Gitlab } from '@gitbeaker/rest';
+import { z } from 'zod';
 import { ForgeError } from '../core/errors.ts';
 import type { CheckRun, Forge, ForgeComment, RepoPermission } from '../core/ports/forge.ts';
 import type { ForgeClientOptions } from './forge-client-options.ts';
@@ -7,6 +8,20 @@ import { createGitlabReviews } from './gitlab-reviews.ts';
 import { pushBranch, syncClone } from './remote-git.ts';
 
 export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
+
+const username = z.object({ username: z.string() }).nullish();
+/** The parts of a merge request (GET /projects/:id/merge_requests/:iid) that say whether and how it ended. */
+const MergeState = z.object({
+  iid: z.number().int(),
+  web_url: z.string(),
+  /** `opened`, `closed`, `locked` or `merged`. */
+  state: z.string(),
+  merge_user: username,
+  merged_by: username,
+  merged_at: z.string().nullish(),
+  closed_by: username,
+  closed_at: z.string().nullish(),
+});
 
 export interface GitlabForgeOptions extends ForgeClientOptions {
   /** The instance: https://gitlab.com or a self-managed one's address (tests point it at a fake). */
@@ -177,6 +192,24 @@ export function createGitlabForge(options: GitlabForgeOptions): Forge {
           title: request_.title.replace(DRAFT_PREFIX, ''),
           body: request_.description ?? '',
           draft: Boolean(request_.draft ?? DRAFT_PREFIX.test(request_.title)),
+        };
+      });
+    },
+
+    pullRequestState(project, iid) {
+      return call('reading a merge request', project, async () => {
+        const mr = MergeState.parse(await api.MergeRequests.show(project, iid));
+        const state = mr.state === 'merged' ? 'merged' : mr.state === 'closed' ? 'closed' : 'open';
+        // `merged_by` is deprecated for `merge_user` (GitLab 14.7); older instances send only the former.
+        const merger = mr.merge_user ?? mr.merged_by;
+        return {
+          number: mr.iid,
+          url: mr.web_url,
+          state,
+          by:
+            (state === 'merged' ? merger?.username : state === 'closed' ? mr.closed_by?.username : null) ??
+            null,
+          at: (state === 'merged' ? mr.merged_at : state === 'closed' ? mr.closed_at : null) ?? null,
         };
       });
     },

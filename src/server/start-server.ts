@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { Queue } from '../core/ports/queue.ts';
 import { createInProcessQueue } from '../queue/in-process-queue.ts';
+import { createPullSweep } from '../triggers/pull-sweep.ts';
 import { createScheduler } from '../triggers/scheduler.ts';
 import { createApp } from './app.ts';
 import { createAuditPruner } from './audit-retention.ts';
@@ -31,6 +32,11 @@ export interface StartOptions extends Omit<ServerDeps, 'bus' | 'control'> {
   leaseMs?: number;
   /** DRYDOCK_AUDIT_RETENTION_DAYS: audit entries older than this are pruned; absent: kept (docs/audit.md). */
   auditRetentionDays?: number | null;
+  /**
+   * DRYDOCK_PULL_SWEEP_MINUTES: how often the forge is asked about pull requests whose close no webhook
+   * told of (docs/cost.md, Analytics); absent or null: no sweep.
+   */
+  pullSweepMinutes?: number | null;
   /** How often the scheduler looks for due schedules; default 15 s. */
   schedulerIntervalMs?: number;
   /**
@@ -112,6 +118,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       })
     : null;
   await auditPruner?.start();
+  const forge = options.triggers?.forge;
+  const pullSweep =
+    forge && options.pullSweepMinutes
+      ? createPullSweep({
+          store: options.sessions.store,
+          forge,
+          clock: options.sessions.clock,
+          intervalMs: options.pullSweepMinutes * 60_000,
+          onError: reportErrors(log.child({ component: 'pull-sweep' }), 'the pull-request sweep failed'),
+        })
+      : null;
+  // Closes missed while the server was down are looked for now, then every interval.
+  pullSweep?.start();
   // Sessions that ended while the server was down still reach their forge.
   await options.triggers?.publisher?.start();
   await options.triggers?.reviewPublisher?.start();
@@ -132,6 +151,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if ('closeAllConnections' in server) server.closeAllConnections();
       await scheduler?.stop();
       auditPruner?.stop();
+      await pullSweep?.stop();
       for (const mount of options.mounts ?? []) await mount.close?.();
       // Sessions still running resume from their checkpoints: on the next start (in-process queue), or
       // on another worker once their leases expire (a shared queue). No hand-off here: their runs go on

@@ -23,8 +23,11 @@ export interface PullClosed {
   number: number;
   url: string;
   merged: boolean;
-  /** `github:<login>` or `gitlab:<username>`: who merged it, else who closed it. */
-  by: string;
+  /**
+   * `github:<login>` or `gitlab:<username>`: who merged it, else who closed it; absent when the forge does not
+   * say (GitHub's pull request names who merged it, not who closed it).
+   */
+  by?: string;
 }
 
 /** A `pull_request` delivery whose pull request was closed (merged or not), else null. Pure. */
@@ -53,10 +56,18 @@ export function isNewClose(
   return last?.type !== 'pull.closed' || last.merged !== close.merged;
 }
 
+/** The delivery a close is claimed as before it is recorded: one per session, pull request and outcome. Pure. */
+export function closeDeliveryId(sessionId: string, close: Pick<PullClosed, 'number' | 'merged'>): string {
+  return `${sessionId}#${close.number}:${close.merged ? 'merged' : 'closed'}`;
+}
+
 /**
  * Records `pull.closed` on the session whose pull request (the link drydock made when it opened it) was
  * merged or closed. Returns the session's id, or null when the pull request is not one drydock opened
- * (an issue's link, someone's pull request drydock pushed a fix to, or nothing of drydock's).
+ * (an issue's link, someone's pull request drydock pushed a fix to, or nothing of drydock's). A webhook
+ * and the sweep (pull-sweep.ts) call it for one close: the close is claimed as a delivery first, so of
+ * two at once (two processes, too) only one records it, and a late redelivery of a close already
+ * recorded, even after a later merge, records nothing.
  */
 export async function recordPullClosed(store: Store, close: PullClosed): Promise<string | null> {
   const link = await store.findLink(forgeKey(close.repo, close.number, 'pull'));
@@ -73,10 +84,22 @@ export async function recordPullClosed(store: Store, close: PullClosed): Promise
   ) {
     return link.sessionId;
   }
+  const claim = await store.claimDelivery('pull.closed', closeDeliveryId(link.sessionId, close));
+  if (!claim.claimed) return link.sessionId;
   await store.record(link.sessionId, {
     events: [
-      { type: 'pull.closed', url: close.url, number: close.number, merged: close.merged, by: close.by },
+      {
+        type: 'pull.closed',
+        url: close.url,
+        number: close.number,
+        merged: close.merged,
+        ...(close.by ? { by: close.by } : {}),
+      },
     ],
+  });
+  await store.finishDelivery('pull.closed', closeDeliveryId(link.sessionId, close), {
+    sessionId: link.sessionId,
+    outcome: close.merged ? 'pull_merged' : 'pull_closed',
   });
   return link.sessionId;
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PullClose } from '../../src/forge/forge-contract.ts';
 
 /**
  * A fake Bitbucket Cloud REST API 2.0: the endpoints drydock's Bitbucket forge calls, answering as Bitbucket
@@ -23,6 +24,8 @@ export interface FakeBitbucketPull {
   description: string;
   draft: boolean;
   state: 'OPEN' | 'MERGED' | 'DECLINED';
+  /** Who merged or declined it (a nickname), and when (its `updated_on`). */
+  closed?: { by: string; at: string };
 }
 
 export interface FakeBitbucketComment {
@@ -63,6 +66,8 @@ export interface FakeBitbucket {
     fullName: string,
     init?: Partial<Pick<FakeBitbucketRepo, 'mainBranch' | 'permissions'>>,
   ): FakeBitbucketRepo;
+  /** Merges (`merged`) or closes pull request `number` of `repo`, as someone on the forge would: the contract's hook. */
+  closePull(repo: string, number: number, close: PullClose): void;
   failNext(count: number, status: number, retryAfterSeconds?: number): void;
   close(): Promise<void>;
 }
@@ -100,6 +105,8 @@ export async function startFakeBitbucket(options: { token: string }): Promise<Fa
     description: pull.description,
     draft: pull.draft,
     state: pull.state,
+    closed_by: pull.closed ? { ...bot, nickname: pull.closed.by, display_name: pull.closed.by } : null,
+    ...(pull.closed ? { updated_on: pull.closed.at } : {}),
     links: { html: { href: `${web}/${repo.fullName}/pull-requests/${pull.id}` } },
     source: { branch: { name: pull.source } },
     destination: { branch: { name: pull.destination } },
@@ -272,6 +279,14 @@ export async function startFakeBitbucket(options: { token: string }): Promise<Fa
       };
       repos.set(fullName.toLowerCase(), repo);
       return repo;
+    },
+    closePull(fullName, id, close) {
+      const pull = repos.get(fullName.toLowerCase())?.pulls.find((each) => each.id === id);
+      if (!pull) throw new Error(`fake Bitbucket has no pull request ${fullName}#${id}`);
+      Object.assign(pull, {
+        state: close.merged ? 'MERGED' : 'DECLINED',
+        closed: { by: close.by, at: close.at },
+      });
     },
     failNext(count, status, retryAfterSeconds) {
       for (let i = 0; i < count; i += 1) {

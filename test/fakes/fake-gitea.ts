@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PullClose } from '../../src/forge/forge-contract.ts';
 
 /**
  * A fake Gitea (or Forgejo) API v1: the endpoints drydock's Gitea forge calls, answering as Gitea documents
@@ -23,6 +24,10 @@ export interface FakeGiteaPull {
   body: string;
   state: 'open' | 'closed';
   merged?: boolean;
+  /** Who merged it (Gitea's `merged_by`), when merged. */
+  mergedBy?: string;
+  /** When it was merged or closed (ISO 8601). */
+  closedAt?: string;
 }
 
 export interface FakeGiteaComment {
@@ -76,6 +81,8 @@ export interface FakeGitea {
   /** An issue on `repo`, numbered in the shared sequence. */
   addIssue(repo: FakeGiteaRepo, title: string, body?: string): number;
   /** The next `count` API calls answer `status` (with `Retry-After: retryAfterSeconds` when given). */
+  /** Merges (`merged`) or closes pull request `number` of `repo`, as someone on the forge would: the contract's hook. */
+  closePull(repo: string, number: number, close: PullClose): void;
   failNext(count: number, status: number, retryAfterSeconds?: number): void;
   close(): Promise<void>;
 }
@@ -118,6 +125,9 @@ export async function startFakeGitea(options: { token: string; bot?: string }): 
     state: pull.state,
     draft: WIP.test(pull.title),
     merged: pull.merged ?? false,
+    merged_by: pull.merged && pull.mergedBy ? user(pull.mergedBy) : null,
+    merged_at: pull.merged ? (pull.closedAt ?? null) : null,
+    closed_at: pull.state === 'closed' ? (pull.closedAt ?? null) : null,
     html_url: `${url}/${repo.fullName}/pulls/${pull.number}`,
     user: user(bot),
     head: { ref: pull.head, label: pull.head, repo_id: repo.id, sha: '' },
@@ -309,6 +319,12 @@ export async function startFakeGitea(options: { token: string; bot?: string }): 
       const number = repo.nextNumber++;
       repo.issues.push({ number, title, body });
       return number;
+    },
+    closePull(fullName, number, close) {
+      const pull = repos.get(fullName.toLowerCase())?.pulls.find((each) => each.number === number);
+      if (!pull) throw new Error(`fake Gitea has no pull request ${fullName}#${number}`);
+      Object.assign(pull, { state: 'closed', merged: close.merged, closedAt: close.at });
+      if (close.merged) pull.mergedBy = close.by;
     },
     failNext(count, status, retryAfterSeconds) {
       for (let i = 0; i < count; i += 1) {

@@ -1,6 +1,7 @@
 import { type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PullClose } from '../../src/forge/forge-contract.ts';
 import {
   answerGraphql,
   BOT,
@@ -30,7 +31,11 @@ export interface FakeRepo {
     title: string;
     body: string;
     draft: boolean;
-    state: 'open';
+    /** `closed` with `mergedBy` set is merged (GitHub's `merged: true`). */
+    state: 'open' | 'closed';
+    mergedBy?: string;
+    /** When it was closed or merged (ISO 8601). */
+    closedAt?: string;
     /** A pull request someone else opened (drydock reviews it): its head commit, author and head repository. */
     headSha?: string;
     user?: string;
@@ -83,6 +88,13 @@ export interface FakeGithub {
   minted: MintedToken[];
   /** False: GraphQL answers every query with an error, as for a token without access to it. Default true. */
   graphqlEnabled: boolean;
+  /**
+   * Answers the next `count` requests with `status` (429 says GitHub's secondary rate limit, with Retry-After
+   * when given), as GitHub does on a bad day.
+   */
+  /** Merges (`merged`) or closes pull request `number` of `repo`, as someone on the forge would: the contract's hook. */
+  closePull(repo: string, number: number, close: PullClose): void;
+  failNext(count: number, status: number, retryAfterSeconds?: number): void;
   /** Requests that wrote something (POST, PATCH), as `METHOD path`. */
   writes(): string[];
   close(): Promise<void>;
@@ -106,6 +118,7 @@ export async function startFakeGithub(
   const repos = new Map<string, FakeRepo>();
   const requests: GithubRequest[] = [];
   const minted: MintedToken[] = [];
+  const failures: Array<{ status: number; retryAfter?: number }> = [];
   let ids = 1000;
   let base = '';
   const now = () => options.app?.now?.() ?? Date.now();
@@ -177,6 +190,10 @@ export async function startFakeGithub(
     body: pull.body,
     draft: pull.draft,
     state: pull.state,
+    merged: pull.state === 'closed' && pull.mergedBy !== undefined,
+    merged_by: pull.mergedBy ? { login: pull.mergedBy } : null,
+    merged_at: pull.mergedBy ? (pull.closedAt ?? null) : null,
+    closed_at: pull.state === 'closed' ? (pull.closedAt ?? null) : null,
     head: {
       ref: pull.head,
       sha: pull.headSha ?? '0'.repeat(40),
@@ -187,7 +204,22 @@ export async function startFakeGithub(
     maintainer_can_modify: pull.maintainerCanModify ?? false,
   });
 
-  function route(request: GithubRequest): { status: number; body: unknown } {
+  function route(request: GithubRequest): {
+    status: number;
+    body: unknown;
+    headers?: Record<string, string>;
+  } {
+    const failure = failures.shift();
+    if (failure) {
+      const limited = failure.status === 429;
+      return {
+        status: failure.status,
+        body: { message: limited ? 'You have exceeded a secondary rate limit.' : 'Server Error' },
+        ...(failure.retryAfter === undefined
+          ? {}
+          : { headers: { 'retry-after': String(failure.retryAfter) } }),
+      };
+    }
     const forApp = appRoute(request);
     if (forApp) return forApp;
     if (!authorized(request.authorization)) return { status: 401, body: { message: 'Bad credentials' } };
@@ -219,10 +251,11 @@ export async function startFakeGithub(
     }
     if (rest === '/pulls' && method === 'GET') {
       const head = query.get('head')?.split(':')[1];
-      return {
-        status: 200,
-        body: repo.pulls.filter((pull) => !head || pull.head === head).map((pull) => pullJson(slug, pull)),
-      };
+      const state = query.get('state') ?? 'open';
+      const listed = repo.pulls.filter(
+        (pull) => (!head || pull.head === head) && (state === 'all' || pull.state === state),
+      );
+      return { status: 200, body: listed.map((pull) => pullJson(slug, pull)) };
     }
     if (rest === '/pulls' && method === 'POST') {
       const pull = {
@@ -232,7 +265,7 @@ export async function startFakeGithub(
         title: String(body.title),
         body: String(body.body ?? ''),
         draft: body.draft === true,
-        state: 'open' as const,
+        state: 'open' as 'open' | 'closed',
       };
       repo.pulls.push(pull);
       return { status: 201, body: pullJson(slug, pull) };
@@ -303,9 +336,12 @@ export async function startFakeGithub(
         body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
       };
       requests.push(request);
-      const { status, body } = route(request);
+      const { status, body, headers } = route(request);
       const isText = typeof body === 'string';
-      response.writeHead(status, { 'content-type': isText ? 'text/plain' : 'application/json' });
+      response.writeHead(status, {
+        'content-type': isText ? 'text/plain' : 'application/json',
+        ...headers,
+      });
       response.end(isText ? body : JSON.stringify(body));
     });
   });
@@ -332,6 +368,23 @@ export async function startFakeGithub(
       };
       repos.set(slug, created);
       return created;
+    },
+    closePull(slug, number, close) {
+      const pull = repos.get(slug)?.pulls.find((each) => each.number === number);
+      if (!pull) throw new Error(`fake GitHub has no pull request ${slug}#${number}`);
+      Object.assign(
+        pull,
+        { state: 'closed', closedAt: close.at },
+        close.merged ? { mergedBy: close.by } : {},
+      );
+    },
+    failNext(count, status, retryAfterSeconds) {
+      for (let i = 0; i < count; i += 1) {
+        failures.push({
+          status,
+          ...(retryAfterSeconds === undefined ? {} : { retryAfter: retryAfterSeconds }),
+        });
+      }
     },
     writes: () =>
       requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.split('?')[0]}`),

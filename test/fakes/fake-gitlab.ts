@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PullClose } from '../../src/forge/forge-contract.ts';
+import { type FakeMergeRequest, mergeStateJson } from './fake-gitlab-merge-requests.ts';
+
+export type { FakeMergeRequest };
 
 /**
  * A fake GitLab REST API v4: the endpoints drydock's GitLab forge calls, answering as GitLab documents
@@ -12,30 +16,6 @@ export interface FakeGitlabRequest {
   path: string;
   privateToken: string | undefined;
   body: Record<string, unknown>;
-}
-
-export interface FakeMergeRequest {
-  id: number;
-  iid: number;
-  source_branch: string;
-  target_branch: string;
-  title: string;
-  description: string;
-  state: 'opened' | 'closed' | 'merged';
-  /** Someone else's merge request (drydock reviews it): its head, author, source project and whether maintainers may push. */
-  sha?: string;
-  author?: string;
-  sourceProjectId?: number;
-  allowCollaboration?: boolean;
-  /** The new file's lines GitLab takes a discussion on, by path (as in its diff); any line when unset. */
-  diffLines?: Record<string, number[]>;
-  /** Diff versions, newest first (`GET .../versions`). */
-  versions?: Array<{
-    id: number;
-    head_commit_sha: string;
-    base_commit_sha: string;
-    start_commit_sha: string;
-  }>;
 }
 
 export interface FakeNote {
@@ -92,6 +72,8 @@ export interface FakeGitlab {
     init?: Partial<Pick<FakeProject, 'defaultBranch' | 'members' | 'inheritedMembers'>>,
   ): FakeProject;
   /** The next `count` API calls answer `status` (with `Retry-After: retryAfterSeconds` when given). */
+  /** Merges (`merged`) or closes pull request `number` of `repo`, as someone on the forge would: the contract's hook. */
+  closePull(repo: string, number: number, close: PullClose): void;
   failNext(count: number, status: number, retryAfterSeconds?: number): void;
   /** A user's id (users are created as they are named). */
   userId(username: string): number;
@@ -169,6 +151,7 @@ export async function startFakeGitlab(options: { token: string }): Promise<FakeG
     source_project_id: mr.sourceProjectId ?? project.id,
     target_project_id: project.id,
     allow_collaboration: mr.allowCollaboration ?? false,
+    ...mergeStateJson(mr, userJson),
   });
   const noteJson = (note: FakeNote) => ({
     id: note.id,
@@ -481,6 +464,14 @@ export async function startFakeGitlab(options: { token: string }): Promise<FakeG
         userId(name);
       projects.set(path.toLowerCase(), project);
       return project;
+    },
+    closePull(path, iid, close) {
+      const mr = projects.get(path.toLowerCase())?.mergeRequests.find((each) => each.iid === iid);
+      if (!mr) throw new Error(`fake GitLab has no merge request ${path}!${iid}`);
+      Object.assign(mr, {
+        state: close.merged ? 'merged' : 'closed',
+        closed: { by: close.by, at: close.at },
+      });
     },
     failNext(count, status, retryAfterSeconds) {
       for (let i = 0; i < count; i += 1) {

@@ -1,9 +1,10 @@
 import { onTestFinished } from 'vitest';
 import type { Forge } from '../../src/core/ports/forge.ts';
-import type { ForgeHarness } from '../../src/forge/forge-contract.ts';
+import type { ForgeHarness, PullClose } from '../../src/forge/forge-contract.ts';
 
 interface FakeApi {
   close(): Promise<void>;
+  closePull?(repo: string, number: number, close: PullClose): void;
 }
 
 /** A fake forge API started for the running test, closed when it ends, passed or failed. */
@@ -20,7 +21,14 @@ export function gitRemoteOf(repo: string, bare: string): (path: string) => strin
 
 /** The contract's setup for `forge` over `fake`: `repo` (after `prefix`) is there, `acme/secret` is not. */
 export function contractOnFake(fake: FakeApi, forge: Forge, repo: string, prefix = ''): ForgeHarness {
-  return { forge, repo: `${prefix}${repo}`, missingRepo: `${prefix}acme/secret`, close: () => fake.close() };
+  const closePull = fake.closePull?.bind(fake);
+  return {
+    forge,
+    repo: `${prefix}${repo}`,
+    missingRepo: `${prefix}acme/secret`,
+    close: () => fake.close(),
+    ...(closePull ? { closePull: (number: number, close: PullClose) => closePull(repo, number, close) } : {}),
+  };
 }
 
 /** A forge's `sleep` that waits not at all and records what it was asked to wait, in ms. */

@@ -8,6 +8,7 @@ import { ensureAdminToken } from '../../server/admin-token.ts';
 import { auditRetentionDays } from '../../server/audit-retention.ts';
 import { createLogger, reportErrors } from '../../server/logger.ts';
 import { createPostgresEventBus, idlePoller } from '../../server/postgres-event-bus.ts';
+import { pullSweepMinutes } from '../../server/pull-sweep-config.ts';
 import { startServer } from '../../server/start-server.ts';
 import { triggersFromEnv } from '../../server/trigger-config.ts';
 import type { SessionDeps } from '../../sessions/session-deps.ts';
@@ -104,6 +105,7 @@ export async function runUp(
     webRoot,
     log,
     auditRetentionDays: auditRetentionDays(env.DRYDOCK_AUDIT_RETENTION_DAYS),
+    pullSweepMinutes: pullSweepMinutes(env.DRYDOCK_PULL_SWEEP_MINUTES),
     // MCP clients (Claude Code, Cursor) hand work over at /mcp with the same tokens (docs/mcp.md).
     mounts: [mcpMount()],
     triggers: await triggersFromEnv(env, deps.home, `http://${options.host}:${options.port}`),

@@ -32,6 +32,13 @@ export interface Forge {
   checkRunLog(repo: string, run: CheckRun): Promise<string>;
   /** What `user` may do on `repo`: only `write` and `admin` may trigger drydock. */
   permission(repo: string, user: string): Promise<RepoPermission>;
+  /**
+   * Whether pull request `number` (one drydock opened) is open, merged or closed, by whom and when: what
+   * the pull-request sweep (triggers/pull-sweep.ts) asks about closes whose webhook drydock never got.
+   * Absent on a forge whose pull requests are not closed elsewhere (local git). Throws ForgeError
+   * (`forge_no_access` when refused or not found; a transient `forge_failed` on a rate limit or 5xx).
+   */
+  pullRequestState?(repo: string, number: number): Promise<PullRequestState>;
   /** Reviewing other people's pull requests (docs/review.md); absent on a forge that cannot (local git). */
   readonly reviews?: PullRequestReviews;
 }
@@ -135,6 +142,17 @@ export interface PullRequest {
   title: string;
   body: string;
   draft: boolean;
+}
+
+/** A pull request's state as its forge reports it now. */
+export interface PullRequestState {
+  number: number;
+  url: string;
+  state: 'open' | 'merged' | 'closed';
+  /** The forge account that merged or closed it (a login, without the forge's prefix); null when open or not said. */
+  by: string | null;
+  /** When it was merged or closed (ISO 8601); null when open or not said. */
+  at: string | null;
 }
 
 export interface ForgeComment {
