@@ -233,13 +233,19 @@ describe.skipIf(!HAS_CHROMIUM)('web forms in Chromium', () => {
         timeout: RUN_TIMEOUT_MS,
       })
       .toBe('delivered');
-    await expect.poll(() => page.locator('.timeline').textContent()).toMatch(/committed \w+: 1 file,/);
+    await expect
+      .poll(() => page.locator('.timeline').textContent(), { timeout: 15_000 })
+      .toMatch(/committed \w+: 1 file,/);
     expect(await page.locator('.timeline').textContent()).not.toMatch(/\b1 (files|matches|findings)\b/);
     await page.getByRole('tab', { name: 'Diff' }).click();
-    await expect.poll(() => page.getByTestId('diff').textContent()).toContain('1 file changed');
+    await expect
+      .poll(() => page.getByTestId('diff').textContent(), { timeout: 15_000 })
+      .toContain('1 file changed');
     await page.getByRole('tab', { name: 'Pull request' }).click();
     const report = page.locator('[data-artifact="pull-request.md"] .markdown');
-    await expect.poll(() => report.textContent()).toContain('FAIL_TO_PASS (now passing):');
+    await expect
+      .poll(() => report.textContent(), { timeout: 15_000 })
+      .toContain('FAIL_TO_PASS (now passing):');
     // Never a bare "none" next to the table: the tests it counted, or why it counted none.
     expect(await report.textContent()).toMatch(
       /FAIL_TO_PASS \(now passing\): (`|none (counted|required|\(no test))/,
