@@ -22,6 +22,7 @@ import {
   DEBIAN_OS_RELEASE_LINE,
   debianImage,
   debianImageUnavailable,
+  IMAGE_HOOK_TIMEOUT_MS,
   IMAGE_MARKER,
 } from './support/test-images.ts';
 
@@ -42,7 +43,7 @@ describe.skipIf(noBusybox !== null)(
     let root: SandboxRoot;
     beforeAll(async () => {
       root = await busyboxImage();
-    });
+    }, IMAGE_HOOK_TIMEOUT_MS);
 
     it("runs drydock's supervisor there: commands see the image's os-release, /lib and marker", async () => {
       const sandbox = await provider.create({ sessionId: 'busybox', workspacePath: workspace, root });
@@ -185,7 +186,7 @@ describe.skipIf(noDebian !== null)(
     let root: SandboxRoot;
     beforeAll(async () => {
       root = await debianImage();
-    });
+    }, IMAGE_HOOK_TIMEOUT_MS);
 
     it("answers with the image's os-release, Node and marker, not the host's", async () => {
       const sandbox = await provider.create({ sessionId: 'debian', workspacePath: workspace, root });

@@ -24,6 +24,7 @@ import {
   busyboxImageUnavailable,
   debianImage,
   debianImageUnavailable,
+  IMAGE_HOOK_TIMEOUT_MS,
 } from './support/test-images.ts';
 
 const provider = createBubblewrapProvider({ killGraceMs: 300, warn: () => {} });
@@ -121,7 +122,7 @@ describe.each(variants.map((variant) => [variant.name, variant] as const))(
         readOnlyPaths: ['.git'],
         env: { SPEC_VAR: 'spec' },
       });
-    });
+    }, IMAGE_HOOK_TIMEOUT_MS);
     afterAll(async () => {
       await sandbox?.destroy();
       await rm(parent, { recursive: true, force: true });

@@ -45,6 +45,11 @@ const DEBIAN_KEY = `debian-bookworm-node${DEBIAN_NODE_MAJOR}-1`;
 const BUSYBOX_PATHS = ['/bin/busybox', '/usr/bin/busybox'];
 const MUSL_LOADER = '/lib/ld-musl-x86_64.so.1';
 const LOCK_WAIT_MS = 20 * 60_000;
+/**
+ * How long a hook that gets an image may take: making the Debian one (debootstrap from the mirror) takes a minute
+ * or more on a fresh machine, and a test file waiting on another's build waits as long as its lock allows.
+ */
+export const IMAGE_HOOK_TIMEOUT_MS = LOCK_WAIT_MS + 60_000;
 
 function alive(pid: number): boolean {
   try {
