@@ -150,14 +150,26 @@ describe.skipIf(!chosen.separate)(`a root drydock's sandbox runs as host uid ${u
 
     it('runs every process of the sandbox as that user on the host, none as root', async () => {
       await sandbox.exec('sleep 4246.5 > /dev/null 2>&1 &');
-      const pids = await processTree(sandbox.hostPid!);
-      const statuses = await Promise.all(
-        pids.map((pid) => readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')),
-      );
-      const running = statuses.filter((status) => status !== '');
+      const readTree = async () => {
+        const pids = await processTree(sandbox.hostPid!);
+        const statuses = await Promise.all(
+          pids.map((pid) => readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')),
+        );
+        return statuses.filter((status) => status !== '');
+      };
+      // The shell's child is named sleep once it has exec'd, which may come just after the exec returns.
+      let running: string[] = [];
+      await expect
+        .poll(
+          async () => {
+            running = await readTree();
+            return running.some((status) => /^Name:\s*sleep$/m.test(status));
+          },
+          { timeout: 10_000 },
+        )
+        .toBe(true);
       // bubblewrap, its child, the supervisor, and the command at least.
       expect(running.length).toBeGreaterThanOrEqual(4);
-      expect(running.some((status) => /^Name:\s*sleep$/m.test(status))).toBe(true);
       for (const status of running) {
         const name = /^Name:\s*(.*)$/m.exec(status)?.[1];
         expect(/^Uid:\s*(.*)$/m.exec(status)?.[1]?.split(/\s+/), name).toEqual(
