@@ -317,7 +317,11 @@ export type EventData =
    * `denied` those the repository's allow/deny lists keep from it.
    */
   | { type: 'mcp.started'; server: string; transport: 'stdio' | 'remote'; tools: string[]; denied: string[] }
-  /** A server that is not there for this run: `refused` by policy or config, or it `failed` to start. The session goes on without it. */
+  /**
+   * A server that is not there for this run: `refused` by policy or config, or it `failed` to start; also
+   * a stdio server that does not come back when a restored sandbox replaces a dead one (`refused` past
+   * the restarts a run allows). The session goes on without it.
+   */
   | {
       type: 'mcp.failed';
       server: string;

@@ -6,7 +6,7 @@ import { redactingSandbox } from '../environments/redacting-sandbox.ts';
 import { workspaceGit } from '../forge/workspace-git.ts';
 import { readCheckpoint } from './checkpoint-schema.ts';
 import type { ChildRuns } from './child-runs.ts';
-import { NO_MCP, type SessionMcp, startSessionMcp } from './mcp-servers/session-mcp.ts';
+import { createSessionMcp, NO_MCP, type SessionMcp } from './mcp-servers/session-mcp.ts';
 import type { PhaseResult } from './phases.ts';
 import { isWorkPhase } from './phases.ts';
 import { playbookPlan } from './playbooks.ts';
@@ -58,6 +58,8 @@ interface Provisioning {
   signal: AbortSignal;
   /** The run the restore hook and a snapshot need, once there is one. */
   current(): SessionRun | null;
+  /** The run's MCP servers, from before they start: a restore starts the stdio ones again. */
+  mcp(): SessionMcp;
 }
 
 /** What a workspace strategy opened: the sandbox, and what ending the run must close. */
@@ -135,6 +137,7 @@ export async function provision(
   // A playbook's steps are the coder's plan from its first step (docs/playbooks.md).
   const plan = stored === null ? await playbookPlan(deps.store, session) : null;
   let run: SessionRun | null = null;
+  let mcp: SessionMcp = NO_MCP;
   const provisioning: Provisioning = {
     deps,
     recorder,
@@ -147,16 +150,18 @@ export async function provision(
       (deps.sandboxes.capabilities.separateServices ?? false) && Object.keys(environment.startEnv).length > 0,
     signal,
     current: () => run,
+    mcp: () => mcp,
   };
   const opened = await (onLayers ? openLayered(provisioning) : openClone(provisioning));
-  let mcp: SessionMcp = NO_MCP;
   // The servers go before the sandbox they run in (or that the remote ones' calls are made for).
   const release = () => mcp.close().finally(() => releaseRun(opened, recorder, run, workspacePath));
   try {
     await startServices(provisioning, opened, opened.sandbox);
     // After the start commands (a server may need their services); on every run, a resumed one too.
-    mcp = await startSessionMcp({
+    const starting = createSessionMcp({
       servers: environment.plan.mcp,
+      // The workspace's (on whichever sandbox is current): a server's exec that meets a dead sandbox
+      // restores it, like any command.
       sandbox: opened.sandbox,
       recorder,
       secrets: environment.secrets,
@@ -164,6 +169,9 @@ export async function provision(
       servicesWorkspace: opened.services?.path,
       separated: deps.sandboxes.capabilities.separateServices ?? false,
     });
+    // Held before it starts: a sandbox restored while the servers start brings back the ones already up.
+    mcp = starting;
+    await starting.start();
     const redact = environment.secrets.length > 0 ? environment.redact : NO_REDACTION;
     run = {
       deps,
@@ -251,12 +259,18 @@ async function openLayered(p: Provisioning): Promise<Opened> {
     lastSaved: () => p.current()?.checkpoint.workspace ?? start,
     onRestored: async (event) => {
       await recorder.record([event]);
-      // Services the checks need come back with the sandbox.
-      await startServices(
-        p,
-        { sandbox: workspace.current, ...(services ? { services } : {}) },
-        workspace.current,
-      );
+      try {
+        // Services the checks need come back with the sandbox.
+        await startServices(
+          p,
+          { sandbox: workspace.current, ...(services ? { services } : {}) },
+          workspace.current,
+        );
+      } finally {
+        // Then the stdio MCP servers (they may need the services). Not awaited (their calls wait for
+        // it instead): a server's exec that met another death here would wait on this very restore.
+        p.mcp().restartStdio();
+      }
     },
   });
   try {

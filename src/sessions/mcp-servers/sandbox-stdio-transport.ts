@@ -4,7 +4,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ExecOptions, ExecResult, Sandbox } from '../../core/ports/sandbox.ts';
 
 /**
- * What a stdio server may print over the session (its answers and its logs) before drydock stops
+ * What a stdio server's process may print (its answers and its logs) before drydock stops
  * listening: past it the server's answers no longer arrive and its calls time out.
  */
 export const MAX_STDIO_SERVER_OUTPUT_BYTES = 64 * 1024 * 1024;
