@@ -204,6 +204,24 @@ describe('GitHub trigger', { timeout: 90_000 }, () => {
     expect(github.repos.get('acme/other')?.comments).toEqual([]);
   });
 
+  it('runs nothing for a commenter whose permission drydock cannot read, and says why on the issue', async () => {
+    // The token can clone acme/app but not read who may write to it: failing open would let anyone start work.
+    github.repos.get('acme/app')!.permissionsForbidden = true;
+    const response = await post(comment('@drydock fix the failing test'));
+    const answer = (await response.json()) as { sessionId: string; outcome: string };
+    expect(answer.outcome).toMatch(/^failed: /);
+    const session = await h.store.getSession(answer.sessionId);
+    expect(session).toMatchObject({ state: 'failed', repo: 'acme/app', baseCommit: null });
+    expect(await h.store.listSessions()).toHaveLength(1);
+    const events = await h.store.listEvents(answer.sessionId);
+    expect(
+      events.some((event) => event.data.type.startsWith('tool.') || event.data.type === 'gate.verdict'),
+    ).toBe(false);
+    const repo = github.repos.get('acme/app')!;
+    expect(repo.pulls).toEqual([]);
+    expect(repo.comments.map((c) => c.body).join('\n')).toContain('drydock could not start');
+  });
+
   it('leaves a failed session saying why when drydock cannot read the repository', async () => {
     const response = await post(
       comment('@drydock fix it', (p) => {

@@ -1,5 +1,3 @@
-import { describeError, isForgeError } from '../core/errors.ts';
-import { createFailedSession } from '../sessions/failed-session.ts';
 import { findRegisteredRepo } from '../sessions/registered-repos.ts';
 import {
   type BitbucketActor,
@@ -10,11 +8,11 @@ import {
 import { signedDeliveryKey } from './claim-delivery-keys.ts';
 import { actOnceOnDelivery, type DeliveryResult, followUpOnPull } from './forge-delivery.ts';
 import { forgeKey } from './forge-link.ts';
-import { allowed } from './github-permission.ts';
+import { allowed, permittedToStart } from './github-permission.ts';
 import { recordPullClosed } from './pull-closed.ts';
 import { type SignatureProblem, verifySignature } from './signature.ts';
 import { startWork } from './start-work.ts';
-import { sessionUrl, type TriggerDeps } from './trigger-deps.ts';
+import type { TriggerDeps } from './trigger-deps.ts';
 
 /**
  * Whether `X-Hub-Signature` (`sha256=<hex HMAC-SHA256 of the raw body>` with the webhook's secret, which
@@ -108,23 +106,16 @@ async function act(
   if (!(await findRegisteredRepo(store, decision.repo))) {
     return { outcome: `ignored: ${decision.repo} is not a registered repository`, sessionId: null };
   }
-  let permitted: boolean;
-  try {
-    permitted = await allowed(deps, decision.repo, requester.id);
-  } catch (error) {
-    if (!isForgeError(error, 'forge_no_access')) throw error;
-    // Bitbucket shows a permission only to a token with admin on the repository, and a token with write can
-    // still clone: failing open here would let anyone start work. Fail closed, visibly, saying what to grant.
-    const session = await createFailedSession(deps.sessions, {
-      task: decision.task,
-      repo: decision.repo,
-      model: deps.defaultModel,
-      code: error.code,
-      reason: describeError(error),
-    });
-    const body = `drydock could not start: ${session.reason} (${sessionUrl(deps, session.id)})`;
-    await deps.forge.comment(decision.repo, decision.issue, body, 'issue').catch(() => {});
-    return { outcome: `failed: ${session.reason}`, sessionId: session.id };
+  // Bitbucket shows a permission only to a token with admin on the repository, and a token with write can
+  // still clone: an unreadable permission fails closed, visibly (permittedToStart).
+  const permitted = await permittedToStart(deps, {
+    repo: decision.repo,
+    issue: decision.issue,
+    task: decision.task,
+    user: requester.id,
+  });
+  if (typeof permitted === 'object') {
+    return { outcome: `failed: ${permitted.failed.reason}`, sessionId: permitted.failed.id };
   }
   if (!permitted) {
     await refuse(deps, decision.repo, decision.issue, 'issue', requester);

@@ -3,7 +3,7 @@ import { signedDeliveryKey } from './claim-delivery-keys.ts';
 import { actOnceOnDelivery, type DeliveryResult, followUpOnPull } from './forge-delivery.ts';
 import { forgeKey } from './forge-link.ts';
 import { DEFAULT_GITEA_SETTINGS, decideGiteaEvent } from './gitea-events.ts';
-import { allowed, permittedOrUnknown } from './github-permission.ts';
+import { allowed, permittedToStart } from './github-permission.ts';
 import { recordPullClosed } from './pull-closed.ts';
 import { type SignatureProblem, verifySignature } from './signature.ts';
 import { startWork } from './start-work.ts';
@@ -118,7 +118,16 @@ async function act(
     if (existing)
       return { outcome: 'ignored: drydock already has this issue', sessionId: existing.sessionId };
   }
-  if (!(await permittedOrUnknown(deps, decision.repo, decision.requester))) {
+  const permitted = await permittedToStart(deps, {
+    repo: decision.repo,
+    issue: decision.issue,
+    task: decision.task,
+    user: decision.requester,
+  });
+  if (typeof permitted === 'object') {
+    return { outcome: `failed: ${permitted.failed.reason}`, sessionId: permitted.failed.id };
+  }
+  if (!permitted) {
     await refuse(deps, decision.repo, decision.issue, 'issue', decision.requester);
     return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };
   }

@@ -5,7 +5,7 @@ import { claimDeliveryKeys, signedDeliveryKey } from './claim-delivery-keys.ts';
 import { type DeliveryResult, followUpOnPull } from './forge-delivery.ts';
 import { forgeKey } from './forge-link.ts';
 import { decideGithubEvent } from './github-events.ts';
-import { allowed, permittedOrUnknown } from './github-permission.ts';
+import { allowed, permittedToStart } from './github-permission.ts';
 import { parsePullClosed, recordPullClosed } from './pull-closed.ts';
 import { recordDelivery } from './record-delivery.ts';
 import { findingOfComment, listReviewLinks } from './review-link.ts';
@@ -119,8 +119,16 @@ async function act(
   if (!(await findRegisteredRepo(deps.sessions.store, decision.repo))) {
     return { outcome: `ignored: ${decision.repo} is not a registered repository`, sessionId: null };
   }
-  if (!(await permittedOrUnknown(deps, decision.repo, decision.requester)))
-    return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };
+  const permitted = await permittedToStart(deps, {
+    repo: decision.repo,
+    issue: decision.number,
+    task: decision.task,
+    user: decision.requester,
+  });
+  if (typeof permitted === 'object') {
+    return { outcome: `failed: ${permitted.failed.reason}`, sessionId: permitted.failed.id };
+  }
+  if (!permitted) return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };
   const session = await startWork(deps, {
     repo: decision.repo,
     task: decision.task,

@@ -3,7 +3,7 @@ import { findRegisteredRepo } from '../sessions/registered-repos.ts';
 import { signedDeliveryKey } from './claim-delivery-keys.ts';
 import { actOnceOnDelivery, type DeliveryResult, followUpOnPull } from './forge-delivery.ts';
 import { forgeKey } from './forge-link.ts';
-import { allowed, permittedOrUnknown } from './github-permission.ts';
+import { allowed, permittedToStart } from './github-permission.ts';
 import { DEFAULT_GITLAB_SETTINGS, decideGitlabEvent } from './gitlab-events.ts';
 import { recordPullClosed } from './pull-closed.ts';
 import { findingOfComment, listReviewLinks } from './review-link.ts';
@@ -138,7 +138,16 @@ async function act(
   if (!(await findRegisteredRepo(store, decision.repo))) {
     return { outcome: `ignored: ${decision.repo} is not a registered repository`, sessionId: null };
   }
-  if (!(await permittedOrUnknown(deps, decision.repo, decision.requester))) {
+  const permitted = await permittedToStart(deps, {
+    repo: decision.repo,
+    issue: decision.issue,
+    task: decision.task,
+    user: decision.requester,
+  });
+  if (typeof permitted === 'object') {
+    return { outcome: `failed: ${permitted.failed.reason}`, sessionId: permitted.failed.id };
+  }
+  if (!permitted) {
     await refuse(deps, decision.repo, decision.issue, 'issue', decision.requester);
     return { outcome: `ignored: ${decision.requester} has no write access`, sessionId: null };
   }

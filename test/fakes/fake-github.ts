@@ -24,6 +24,8 @@ export interface FakeRepo {
   defaultBranch: string;
   /** login → permission; missing logins are not collaborators (404). */
   permissions: Record<string, 'admin' | 'write' | 'read'>;
+  /** The token may clone but not read permissions: the permission lookup answers 403 (a bad day's token). */
+  permissionsForbidden?: boolean;
   pulls: Array<{
     number: number;
     head: string;
@@ -245,6 +247,9 @@ export async function startFakeGithub(
       return { status: 200, body: { full_name: slug, default_branch: repo.defaultBranch } };
     m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest);
     if (m && method === 'GET') {
+      if (repo.permissionsForbidden) {
+        return { status: 403, body: { message: 'Resource not accessible by personal access token' } };
+      }
       const permission = repo.permissions[m[1]!];
       // GitHub answers `none` for a user who is not a collaborator; 404 means the repository is out of reach.
       return { status: 200, body: { permission: permission ?? 'none' } };
